@@ -1,0 +1,18 @@
+// Bundles the action entry points and the CLI into dist/ (the action runs from the committed bundle).
+import { build } from 'esbuild';
+
+const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+await build({
+  entryPoints: { index: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
+  legalComments: 'linked',
+  banner: { js: banner },
+  logLevel: 'warning',
+});

@@ -1,0 +1,153 @@
+import { InputError } from './errors.ts';
+
+/** Validated settings for one run. CLI flags and action inputs both go through parseConfig. */
+export interface Config {
+  command: 'check' | 'lint';
+  manifests: string;
+  platform: 'auto' | 'kind' | 'existing' | 'local';
+  reportDir: string;
+  masters?: number;
+  replicasPerMaster?: number;
+  scenario: 'master-failover';
+  /** Pod name of the master to delete; default: the master of the lowest slots. */
+  victim?: string;
+  holdRestart: boolean;
+  killMode: 'graceful' | 'kill';
+  writeRate: number;
+  writeWait: boolean;
+  maxFailoverMs?: number;
+  maxUnavailableMs?: number;
+  maxLostWrites: number;
+  rolloutTimeoutMs: number;
+  failoverTimeoutMs: number;
+  rejoinTimeoutMs: number;
+  failOnLint: 'error' | 'warning' | 'never';
+  // Kubernetes
+  kindVersion: string;
+  nodeImage?: string;
+  clusterName: string;
+  workers: number;
+  kubeconfig?: string;
+  namespace?: string;
+  keepCluster: boolean;
+  nfsStandIn: boolean;
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'ms';
+
+interface OptionSpec {
+  key: keyof Config;
+  kind: Kind;
+  choices?: readonly string[];
+  min?: number;
+  description: string;
+}
+
+/** One table for every option: the name is the action input and, with `--`, the CLI flag. */
+export const OPTIONS: Record<string, OptionSpec> = {
+  manifests: { key: 'manifests', kind: 'string', description: 'Directory with the Redis Cluster manifests' },
+  platform: { key: 'platform', kind: 'string', choices: ['auto', 'kind', 'existing', 'local'], description: 'Where the pods run' },
+  'report-dir': { key: 'reportDir', kind: 'string', description: 'Directory for report.json, summary.md, junit.xml, timeline.svg' },
+  masters: { key: 'masters', kind: 'int', min: 1, description: 'Number of masters (default: from the StatefulSet replicas)' },
+  'replicas-per-master': { key: 'replicasPerMaster', kind: 'int', min: 0, description: 'Replicas per master (default: from the StatefulSet replicas)' },
+  scenario: { key: 'scenario', kind: 'string', choices: ['master-failover'], description: 'Scenario to run' },
+  victim: { key: 'victim', kind: 'string', description: 'Pod name of the master to delete (default: the master holding slot 0)' },
+  'hold-restart': { key: 'holdRestart', kind: 'bool', description: 'Hold the deleted pod until the failover is done' },
+  'kill-mode': { key: 'killMode', kind: 'string', choices: ['graceful', 'kill'], description: 'graceful (SIGTERM) or kill (SIGKILL / grace period 0)' },
+  'write-rate': { key: 'writeRate', kind: 'int', min: 0, description: 'Writes per second into the victim\'s slots during the scenario (0: off)' },
+  'write-wait': { key: 'writeWait', kind: 'bool', description: 'Follow every write with WAIT 1 (acknowledged by a replica)' },
+  'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },
+  'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
+  'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
+  'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', description: 'How long to wait for the pods to be ready (ms)' },
+  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', description: 'How long to wait for the failover (ms)' },
+  'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
+  'fail-on-lint': { key: 'failOnLint', kind: 'string', choices: ['error', 'warning', 'never'], description: 'Lint severity that stops the run' },
+  'kind-version': { key: 'kindVersion', kind: 'string', description: 'kind release to install' },
+  'node-image': { key: 'nodeImage', kind: 'string', description: 'kind node image (default: the release\'s own)' },
+  'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
+  workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
+  kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
+  namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
+  'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
+  'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
+};
+
+export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
+  platform: 'auto',
+  reportDir: 'redis-resilience-report',
+  scenario: 'master-failover',
+  holdRestart: true,
+  killMode: 'graceful',
+  writeRate: 200,
+  writeWait: false,
+  maxLostWrites: 0,
+  rolloutTimeoutMs: 300_000,
+  failoverTimeoutMs: 60_000,
+  rejoinTimeoutMs: 120_000,
+  failOnLint: 'error',
+  kindVersion: 'v0.32.0',
+  clusterName: 'redis-resilience',
+  workers: 3,
+  keepCluster: false,
+  nfsStandIn: true,
+};
+
+const INTEGER = /^\d+$/;
+
+function parseValue(name: string, spec: OptionSpec, raw: string, origin: string): Config[keyof Config] {
+  const value = raw.trim();
+  const bad = (valid: string) =>
+    new InputError(`${origin} ${name}: "${raw}" is not valid; expected ${valid}`);
+  switch (spec.kind) {
+    case 'string':
+      if (value === '') throw bad('a non-empty value');
+      if (spec.choices && !spec.choices.includes(value)) throw bad(`one of ${spec.choices.join(', ')}`);
+      return value;
+    case 'bool':
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      throw bad('true or false');
+    case 'int':
+    case 'ms': {
+      // Durations may be written as 90s or 2m for convenience; plain numbers are milliseconds.
+      const unit = spec.kind === 'ms' ? /^(\d+)(ms|s|m)?$/.exec(value) : INTEGER.test(value) ? [value, value] : null;
+      if (!unit) throw bad(spec.kind === 'ms' ? 'a duration such as 5000, 90s or 2m' : 'a whole number');
+      const n = Number(unit[1]) * (unit[2] === 's' ? 1000 : unit[2] === 'm' ? 60_000 : 1);
+      if (!Number.isSafeInteger(n) || n < (spec.min ?? 0)) throw bad(`a whole number of at least ${spec.min ?? 0}`);
+      return n;
+    }
+  }
+}
+
+/**
+ * Builds a Config from named raw values (action inputs or CLI flags, without the dashes). Empty values mean
+ * "not set" for action inputs. `origin` is how the user wrote them: "input" or "flag --".
+ */
+export function parseConfig(
+  command: Config['command'],
+  raw: Record<string, string | undefined>,
+  origin: 'input' | 'flag',
+  defaultManifests: string,
+): Config {
+  const config: Config = { command, manifests: defaultManifests, ...DEFAULTS };
+  const prefix = origin === 'flag' ? '--' : '';
+  for (const [name, value] of Object.entries(raw)) {
+    const spec = OPTIONS[name];
+    if (!spec) {
+      throw new InputError(`unknown ${origin} ${prefix}${name}; valid: ${Object.keys(OPTIONS).map((o) => prefix + o).join(', ')}`);
+    }
+    if (value === undefined || (origin === 'input' && value.trim() === '')) continue;
+    (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
+  }
+  if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
+    throw new InputError(`${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`);
+  }
+  return config;
+}
+
+/** Config as recorded in report.json: everything but the kubeconfig path. */
+export function publicConfig(config: Config): Record<string, unknown> {
+  const { kubeconfig, ...rest } = config;
+  return { ...rest, kubeconfig: kubeconfig ? '(set)' : undefined };
+}

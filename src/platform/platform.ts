@@ -1,0 +1,67 @@
+import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import type { Log } from '../util/log.ts';
+
+/** A pod as the core sees it. On the local platform a pod is a redis-server process on its own loopback IP. */
+export interface PodInfo {
+  name: string;
+  /** Changes every time the pod is recreated: a new UID proves the fault really happened. */
+  uid: string;
+  /** The pod IP (what Redis announces). Empty while the pod has none. */
+  ip: string;
+  /** Kubernetes node the pod runs on ('local' on the local platform). */
+  node: string;
+  ready: boolean;
+  /** StatefulSet ordinal. */
+  ordinal: number;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface DeleteOptions {
+  /** Keep the pod from coming back until releaseHold() (Kubernetes: cordon the nodes). */
+  hold: boolean;
+  /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL, grace period 0). */
+  mode: 'graceful' | 'kill';
+}
+
+/**
+ * The seam between the platform-independent core (bootstrap, scenarios, report) and whatever runs the pods.
+ * Every wait inside a platform is bounded and throws TimeoutError naming what it waited for.
+ */
+export interface Platform {
+  readonly kind: 'local' | 'kind' | 'existing';
+  /** Create what the pods run on (kind: the cluster). Idempotent. */
+  provision(): Promise<void>;
+  /** Apply the manifests and wait until every pod of the Redis StatefulSet is running and ready. */
+  deploy(manifests: ManifestSet, redis: RedisDeployment): Promise<void>;
+  /** The Redis StatefulSet's pods, by ordinal. */
+  listPods(): Promise<PodInfo[]>;
+  /**
+   * Where this process connects to reach an address a Redis node announces (pod IP and port). Identity on
+   * local and kind (routed); a local port-forward on an existing cluster. Used for direct connections and as
+   * ioredis' natMap for cluster clients.
+   */
+  reach(announced: HostPort): Promise<HostPort>;
+  /** Delete a pod. Resolves once the old pod is gone (its process has exited). */
+  deletePod(name: string, opts: DeleteOptions): Promise<void>;
+  /** Let held pods come back. Safe to call when nothing is held. */
+  releaseHold(): Promise<void>;
+  /** Wait until pod `name` exists with a UID other than `oldUid` and is ready. */
+  waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo>;
+  /**
+   * Read a file at an in-container path of a pod from its PersistentVolume, where the platform can see it
+   * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
+   */
+  readPersistentFile(podName: string, containerPath: string): Promise<string | undefined>;
+  /** Remove everything this run created (processes, clusters, namespaces). Never throws; safe to call twice. */
+  teardown(): Promise<void>;
+}
+
+export interface PlatformContext {
+  log: Log;
+  /** Directory for the platform's own state (local: pod directories and PVs; kind: the NFS stand-in). */
+  workDir: string;
+}

@@ -1,0 +1,33 @@
+/** One line of CLUSTER NODES (or nodes.conf), every field kept. */
+export interface ClusterNode {
+  id: string;
+  /** Announced IP ('' for a node with no address yet, e.g. noaddr). */
+  ip: string;
+  port: number;
+  busPort: number;
+  /** Hostname from `ip:port@cport,hostname`, when announced. */
+  hostname?: string;
+  flags: Set<NodeFlag>;
+  /** For a replica, the master's id; undefined for a master ('-'). */
+  masterId?: string;
+  pingSent: number;
+  pongReceived: number;
+  configEpoch: number;
+  linkState: 'connected' | 'disconnected';
+  /** Owned slot ranges, inclusive. */
+  slots: Array<[number, number]>;
+  /** `[slot->-id]` entries. */
+  migrating: Array<{ slot: number; to: string }>;
+  /** `[slot-<-id]` entries. */
+  importing: Array<{ slot: number; from: string }>;
+  /** The line as read, for evidence. */
+  raw: string;
+}
+
+export type NodeFlag = 'myself' | 'master' | 'slave' | 'fail?' | 'fail' | 'handshake' | 'noaddr' | 'nofailover' | 'noflags';
+
+/** Desired shape of the cluster: which pod is a master of which slots, which pods replicate which master. */
+export interface BootstrapPlan {
+  masters: Array<{ pod: string; slots: [number, number] }>;
+  replicas: Array<{ pod: string; master: string }>;
+}

@@ -1,0 +1,142 @@
+import type { Located } from '../manifests/model.ts';
+
+/** Bump on any change that breaks readers of report.json. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'error';
+export type CheckStatus = 'pass' | 'fail' | 'skipped';
+
+export type CheckId =
+  | 'replica-promoted'
+  | 'pod-recreated'
+  | 'node-id-kept'
+  | 'rejoined-as-replica'
+  | 'cluster-healthy'
+  | 'data-intact'
+  | 'max-failover-ms'
+  | 'max-unavailable-ms'
+  | 'max-lost-writes';
+
+export interface Check {
+  id: CheckId;
+  status: CheckStatus;
+  /** One sentence: what was found (or, when skipped, why the check was not run). */
+  summary: string;
+  /** Facts behind the verdict: CLUSTER NODES lines, nodes.conf `myself` lines, UIDs, addresses, counts. */
+  evidence: Record<string, unknown>;
+}
+
+export type TimelineEvent =
+  | 'writer-started'
+  | 'pod-deleted'
+  | 'pod-gone'
+  | 'first-write-failed'
+  | 'pfail-seen'
+  | 'fail-seen'
+  | 'replica-promoted'
+  | 'cluster-ok'
+  | 'writes-recovered'
+  | 'hold-released'
+  | 'pod-back'
+  | 'redis-up'
+  | 'rejoined'
+  | 'cluster-healthy';
+
+export interface TimelineEntry {
+  event: TimelineEvent;
+  /** Milliseconds after the pod was deleted (negative before). */
+  atMs: number;
+  detail?: string;
+}
+
+export interface NodeView {
+  nodeId: string;
+  pod?: string;
+  address: string;
+  role: 'master' | 'replica';
+  masterId?: string;
+  /** Slot ranges, e.g. "0-5460". */
+  slots: string[];
+  flags: string[];
+}
+
+export interface Topology {
+  nodes: NodeView[];
+  /** Raw CLUSTER NODES from one healthy node, for the record. */
+  clusterNodes?: string;
+}
+
+export interface WriteStats {
+  mode: 'plain' | 'wait';
+  ratePerSecond: number;
+  attempted: number;
+  acknowledged: number;
+  failed: number;
+  lost: number;
+  /** First failed write to the first success after it; 0 when no write failed. */
+  unavailableMs: number;
+  /** A few of the lost keys, for the report. */
+  lostKeys: string[];
+  firstErrors: string[];
+}
+
+export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
+
+export interface ScenarioResult {
+  name: 'master-failover';
+  status: 'pass' | 'fail';
+  /** With the hold: 'failover' expected. Without it: whichever happened. */
+  path: FailoverPath;
+  holdRestart: boolean;
+  victim: { pod: string; nodeId: string; uid: string; ip: string; slots: string[]; replicas: string[] };
+  checks: Check[];
+  timeline: TimelineEntry[];
+  timings: {
+    /** Pod deleted to a replica owning the slots. */
+    failoverMs?: number;
+    /** Pod deleted to cluster_state:ok everywhere after promotion. */
+    clusterOkMs?: number;
+    /** Hold released to the old pod rejoined as a replica. */
+    rejoinMs?: number;
+  };
+  writes?: WriteStats;
+  topologyBefore: Topology;
+  topologyAfter?: Topology;
+  /** Set when the scenario could not finish; checks that did not run are 'skipped' with the reason. */
+  error?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface LintFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** Why it matters for a Redis Cluster and how to fix it. */
+  fix: string;
+  at?: Located;
+}
+
+export interface NfsRewrite {
+  persistentVolume: string;
+  from: string;
+  to: string;
+}
+
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'redis-cluster-resilience'; version: string };
+  verdict: Verdict;
+  startedAt: string;
+  durationMs: number;
+  platform: string;
+  manifests: string;
+  /** The config the run used (no secrets). */
+  config: Record<string, unknown>;
+  lint: LintFinding[];
+  nfsRewrites: NfsRewrite[];
+  bootstrap?: { changed: boolean; durationMs: number; masters: number; replicasPerMaster: number };
+  scenarios: ScenarioResult[];
+  /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
+  error?: string;
+}

@@ -1,0 +1,15 @@
+/** Where progress goes: stderr for the CLI, the job log for the action. */
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  /** A line during a long wait; the CLI and the action both show it. */
+  progress(message: string): void;
+}
+
+export const stderrLog: Log = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  progress: (m) => process.stderr.write(`  … ${m}\n`),
+};
+
+export const silentLog: Log = { info() {}, warn() {}, progress() {} };
