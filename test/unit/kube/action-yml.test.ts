@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { DEFAULTS, OPTIONS } from '../../../src/config.ts';
+
+interface ActionInput { description: string; required?: boolean; default?: string }
+const action = parse(readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8')) as {
+  inputs: Record<string, ActionInput>;
+  outputs: Record<string, { description: string }>;
+  runs: Record<string, string>;
+};
+
+test('inputs are exactly the OPTIONS table', () => {
+  assert.equal(Object.keys(action.inputs).sort(), Object.keys(OPTIONS).sort());
+});
+
+test('each input carries its option description and the DEFAULTS value', () => {
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    const input = action.inputs[name]!;
+    assert.ok(input.description.startsWith(spec.description), `${name}: description`);
+    assert.is(input.required ?? false, false, `${name}: never required`);
+    const d = (DEFAULTS as Record<string, unknown>)[spec.key];
+    assert.is(input.default, d === undefined ? undefined : String(d), `${name}: default`);
+  }
+});
+
+test('manifests has no static default (resolved to the action dir at run time)', () => {
+  assert.is(action.inputs.manifests!.default, undefined);
+});
+
+test('outputs and runs', () => {
+  assert.equal(Object.keys(action.outputs).sort(), [
+    'failover-ms', 'junit-path', 'lost-writes', 'node-id-kept', 'rejoin-ms', 'report-path', 'summary-path',
+    'unavailable-ms', 'verdict',
+  ]);
+  assert.equal(action.runs, { using: 'node24', main: 'dist/index.js', post: 'dist/post.js', 'post-if': 'always()' });
+});
+
+test.run();
