@@ -1,0 +1,62 @@
+import { OPTIONS } from './config.ts';
+import { InputError } from './errors.ts';
+
+export interface ParsedArgs {
+  command: string | undefined;
+  flags: Record<string, string>;
+}
+
+/**
+ * `--name value`, `--name=value`, and a bare boolean flag (`--keep-cluster`) meaning true. Values are left as
+ * text: parseConfig validates them, so flags and action inputs give the same errors.
+ */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const flags: Record<string, string> = {};
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      if (command !== undefined) throw new InputError(`unexpected argument "${arg}"; flags start with --`);
+      command = arg;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      const isBool = OPTIONS[name]?.kind === 'bool';
+      if (next !== undefined && !next.startsWith('--') && (!isBool || next === 'true' || next === 'false')) {
+        value = next;
+        i++;
+      } else if (isBool) {
+        value = 'true';
+      } else if (name !== 'help' && name !== 'version') {
+        throw new InputError(`flag --${name} needs a value`);
+      } else {
+        value = 'true';
+      }
+    }
+    flags[name] = value;
+  }
+  return { command, flags };
+}
+
+export function usage(): string {
+  const lines = [
+    'Usage: redis-cluster-resilience <command> [flags]',
+    '',
+    'Commands:',
+    '  check   deploy the manifests, bootstrap Redis Cluster, delete a master and check the failover (default)',
+    '  lint    check the manifests only (exit 1 on errors)',
+    '',
+    'Flags (each is also an action input of the same name):',
+  ];
+  const width = Math.max(...Object.keys(OPTIONS).map((n) => n.length)) + 2;
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    const choices = spec.choices ? ` (${spec.choices.join('|')})` : '';
+    lines.push(`  --${name.padEnd(width)} ${spec.description}${choices}`);
+  }
+  lines.push('', 'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input.');
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
+import pkg from '../package.json' with { type: 'json' };
+import { parseArgs, usage } from './cli-args.ts';
+import { parseConfig, type Config } from './config.ts';
+import { InputError, messageOf } from './errors.ts';
+import { formatFindings, lintManifests } from './manifests/lint/index.ts';
+import { chooseTopology, exitCodeOf, readManifests, runCheck } from './pipeline.ts';
+import { renderTerminal } from './report/terminal.ts';
+import { writeReports } from './report/write.ts';
+import { stderrLog } from './util/log.ts';
+
+// The manifests shipped with the tool; the same relative place from src/ and from dist/.
+const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
+
+async function lint(config: Config): Promise<number> {
+  const { set, redis } = await readManifests(config.manifests);
+  const topology = chooseTopology(redis.replicas, config);
+  const findings = lintManifests(set, { masters: topology.masters, replicasPerMaster: topology.replicasPerMaster });
+  process.stdout.write(`${formatFindings(findings)}\n`);
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+async function check(config: Config): Promise<number> {
+  const report = await runCheck(config, { log: stderrLog });
+  const paths = await writeReports(report, config.reportDir);
+  process.stdout.write(`${renderTerminal(report)}\nReport: ${paths.report}\n`);
+  return exitCodeOf(report);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { command = 'check', flags } = parseArgs(argv);
+    if (flags.help !== undefined || command === 'help') {
+      process.stdout.write(`${usage()}\n`);
+      return 0;
+    }
+    if (flags.version !== undefined) {
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    if (command !== 'check' && command !== 'lint') {
+      throw new InputError(`unknown command "${command}"; valid: check, lint (see --help)`);
+    }
+    const config = parseConfig(command, flags, 'flag', DEFAULT_MANIFESTS);
+    return command === 'lint' ? await lint(config) : await check(config);
+  } catch (err) {
+    process.stderr.write(`redis-cluster-resilience: ${messageOf(err)}\n`);
+    return err instanceof InputError ? 2 : 1;
+  }
+}
+
+// Exit explicitly: a connection some library left open must not keep a finished run hanging.
+process.exit(await main(process.argv.slice(2)));

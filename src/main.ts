@@ -1,0 +1,41 @@
+import * as core from '@actions/core';
+import { fileURLToPath } from 'node:url';
+import { OPTIONS, parseConfig } from './config.ts';
+import { InputError, messageOf } from './errors.ts';
+import { exitCodeOf, runCheck } from './pipeline.ts';
+import { annotateFindings } from './report/annotations.ts';
+import { renderMarkdown } from './report/markdown.ts';
+import { actionOutputs } from './report/outputs.ts';
+import { writeReports } from './report/write.ts';
+import type { Log } from './util/log.ts';
+
+// The action's own manifests, next to dist/ in the checked-out action.
+const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
+
+const actionLog: Log = {
+  info: (m) => core.info(m),
+  warn: (m) => core.warning(m),
+  progress: (m) => core.info(`  … ${m}`),
+};
+
+/** The action's main step: inputs → pipeline → reports, summary, outputs, annotations. */
+export async function run(): Promise<void> {
+  try {
+    const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
+    const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
+    const report = await runCheck(config, { log: actionLog });
+    const paths = await writeReports(report, config.reportDir);
+    annotateFindings(report.lint, core);
+    await core.summary.addRaw(renderMarkdown(report), true).write();
+    for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);
+    if (exitCodeOf(report) !== 0) {
+      core.setFailed(report.error ?? `verdict ${report.verdict}: see the job summary and ${paths.report}`);
+    }
+  } catch (err) {
+    core.setFailed(err instanceof InputError ? `bad input: ${messageOf(err)}` : messageOf(err));
+  }
+}
+
+await run();
+// As in the CLI: nothing left open may keep the job step running once the check is done.
+process.exit();

@@ -1,0 +1,156 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
+import { publicConfig, type Config } from './config.ts';
+import { InputError, messageOf } from './errors.ts';
+import { redisDeployment } from './manifests/deployment.ts';
+import { lintManifests } from './manifests/lint/index.ts';
+import { loadManifests } from './manifests/load.ts';
+import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
+import { createPlatform, resolvePlatformKind } from './platform/select.ts';
+import { bootstrapCluster } from './redis/bootstrap.ts';
+import { defaultTopology, planBootstrap } from './redis/plan.ts';
+import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
+import { runMasterFailover } from './scenarios/master-failover.ts';
+import type { Log } from './util/log.ts';
+
+export interface PipelineOptions {
+  log: Log;
+  /** Local platform only: the /24 to take pod addresses from (tests pass their own). */
+  addressBase?: string;
+}
+
+const BOOTSTRAP_TIMEOUT_MS = 60_000;
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** Findings at or above the --fail-on-lint level stop the run before anything starts. */
+export function blockingFindings(findings: LintFinding[], failOn: Config['failOnLint']): LintFinding[] {
+  if (failOn === 'never') return [];
+  return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
+/** Load and read the manifests; InputError (exit 2) when they cannot be used at all. */
+export async function readManifests(dir: string): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
+  const set = await loadManifests(dir);
+  return { set, redis: redisDeployment(set) };
+}
+
+/** --masters / --replicas-per-master, either of them derived from the other, or the default for the pod count. */
+export function chooseTopology(podCount: number, config: Pick<Config, 'masters' | 'replicasPerMaster'>) {
+  const { masters, replicasPerMaster } = config;
+  if (masters === undefined && replicasPerMaster === undefined) return defaultTopology(podCount);
+  const m = masters ?? podCount / (1 + (replicasPerMaster ?? 0));
+  const r = replicasPerMaster ?? podCount / (masters ?? 1) - 1;
+  if (!Number.isInteger(m) || !Number.isInteger(r) || m < 1 || m * (1 + r) !== podCount) {
+    throw new InputError(
+      `--masters ${masters ?? '(default)'} and --replicas-per-master ${replicasPerMaster ?? '(default)'} do not fit ` +
+        `${podCount} pods: masters × (1 + replicas per master) must equal the StatefulSet's replicas`,
+    );
+  }
+  return { masters: m, replicasPerMaster: r };
+}
+
+function kubernetesNodes(config: Config, platform: string): number {
+  return platform === 'kind' ? Math.max(1, config.workers) : 1;
+}
+
+function emptyReport(config: Config, platform: string, startedAt: Date): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'redis-cluster-resilience', version: pkg.version },
+    verdict: 'error',
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    platform,
+    manifests: config.manifests,
+    config: publicConfig(config),
+    lint: [],
+    nfsRewrites: [],
+    scenarios: [],
+  };
+}
+
+/**
+ * The whole check: manifests → lint → platform → bootstrap → scenario → report. Never throws for a failed
+ * check or a broken platform (the report says what happened); throws InputError for input it cannot use.
+ */
+export async function runCheck(config: Config, options: PipelineOptions): Promise<Report> {
+  const { log } = options;
+  const startedAt = new Date();
+  const platformKind = await resolvePlatformKind(config);
+  const report = emptyReport(config, platformKind, startedAt);
+  const finish = (): Report => {
+    report.durationMs = Date.now() - startedAt.getTime();
+    return report;
+  };
+
+  const { set, redis } = await readManifests(config.manifests);
+  log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${config.manifests}`);
+  // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
+  const topology = chooseTopology(redis.replicas, config);
+  report.lint = lintManifests(set, {
+    nodes: kubernetesNodes(config, platformKind),
+    masters: topology.masters,
+    replicasPerMaster: topology.replicasPerMaster,
+  });
+  const blocking = blockingFindings(report.lint, config.failOnLint);
+  if (blocking.length > 0) {
+    report.verdict = 'fail';
+    report.error = `lint found ${blocking.length} finding(s) at or above --fail-on-lint ${config.failOnLint}; nothing was deployed`;
+    return finish();
+  }
+
+  const workDir = await mkdtemp(join(tmpdir(), 'redis-cluster-resilience-'));
+  const platform = await createPlatform(platformKind, config, { log, workDir }, { addressBase: options.addressBase });
+  try {
+    log.info(`Platform ${platformKind}: provisioning`);
+    await platform.provision();
+    log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
+    await platform.deploy(set, redis);
+    report.nfsRewrites = platform.nfsRewrites ?? [];
+
+    const pods = await platform.listPods();
+    const plan = planBootstrap(pods, topology);
+    log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);
+    const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
+      log,
+      timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+    });
+    report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology };
+
+    log.info(`Scenario ${config.scenario}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
+    const scenario = await runMasterFailover(platform, redis, {
+      victim: config.victim,
+      holdRestart: config.holdRestart,
+      killMode: config.killMode,
+      writeRate: config.writeRate,
+      writeWait: config.writeWait,
+      failoverTimeoutMs: config.failoverTimeoutMs,
+      rejoinTimeoutMs: config.rejoinTimeoutMs,
+      thresholds: {
+        maxFailoverMs: config.maxFailoverMs,
+        maxUnavailableMs: config.maxUnavailableMs,
+        maxLostWrites: config.maxLostWrites,
+      },
+      expected: { nodes: pods.length, masters: topology.masters },
+      log,
+    });
+    report.scenarios.push(scenario);
+    report.verdict = report.scenarios.every((s) => s.status === 'pass') ? 'pass' : 'fail';
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    report.verdict = 'error';
+    report.error = messageOf(err);
+  } finally {
+    await platform.teardown();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return finish();
+}
+
+/** Exit code of the command-line contract: 0 all passed, 1 a check failed or the run broke. */
+export function exitCodeOf(report: Report): 0 | 1 {
+  return report.verdict === 'pass' ? 0 : 1;
+}

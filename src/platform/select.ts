@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import type { Config } from '../config.ts';
+import type { NfsRewrite } from '../report/model.ts';
+import type { Platform, PlatformContext } from './platform.ts';
+
+export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[] };
+
+/** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
+export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs }, (err, stdout) =>
+      resolve(!err && stdout.trim() !== ''),
+    );
+  });
+}
+
+/** auto means kind where Docker runs (GitHub's runners), local elsewhere. */
+export async function resolvePlatformKind(config: Config): Promise<Exclude<Config['platform'], 'auto'>> {
+  if (config.platform !== 'auto') return config.platform;
+  return (await dockerEngineAvailable()) ? 'kind' : 'local';
+}
+
+/**
+ * Creates the platform. The Kubernetes ones are imported on demand so that the local path never loads
+ * @kubernetes/client-node.
+ */
+export async function createPlatform(
+  kind: Exclude<Config['platform'], 'auto'>,
+  config: Config,
+  ctx: PlatformContext,
+  localOptions: { addressBase?: string } = {},
+): Promise<PlatformWithNotes> {
+  switch (kind) {
+    case 'local': {
+      const { createLocalPlatform } = await import('./local.ts');
+      return createLocalPlatform(ctx, localOptions);
+    }
+    case 'kind': {
+      const { createKindPlatform } = await import('./kube.ts');
+      return createKindPlatform(config, ctx);
+    }
+    case 'existing': {
+      const { createExistingPlatform } = await import('./kube.ts');
+      return createExistingPlatform(config, ctx);
+    }
+  }
+}
