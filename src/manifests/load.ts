@@ -1,0 +1,117 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { InputError } from '../errors.ts';
+import type { JsonObject, Located, ManifestObject, ManifestSet } from './model.ts';
+
+const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * Loads every *.yaml / *.yml file directly in `dir` (not in subdirectories), in name order, each possibly
+ * holding several documents. Every object keeps its file and line so lint findings and errors can point at them.
+ */
+export async function loadManifests(dir: string): Promise<ManifestSet> {
+  const names = await yamlFilesIn(dir);
+  const files: string[] = [];
+  const objects: ManifestObject[] = [];
+  for (const name of names) {
+    const file = displayPath(path.join(dir, name));
+    files.push(file);
+    objects.push(...parseManifestFile(file, await readFile(path.join(dir, name), 'utf8')));
+  }
+  return { dir, files, objects };
+}
+
+async function yamlFilesIn(dir: string): Promise<string[]> {
+  const expected = 'a directory with Kubernetes manifests (*.yaml or *.yml files)';
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new InputError(`manifests directory ${displayPath(dir)} does not exist; expected ${expected}`);
+  if (!info.isDirectory()) throw new InputError(`manifests ${displayPath(dir)} is not a directory; expected ${expected}`);
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && YAML_FILE.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  if (names.length === 0) throw new InputError(`manifests directory ${displayPath(dir)} has no *.yaml or *.yml files; expected ${expected}`);
+  return names;
+}
+
+/**
+ * Relative to the working directory (with ../ when outside it), with forward slashes: reports and annotations
+ * never carry a machine's absolute paths, and GitHub resolves annotation paths against the checkout.
+ */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(p));
+  return (rel === '' ? '.' : rel).split(path.sep).join('/');
+}
+
+/** Parses one file's text; `file` is the name used in positions and errors. Exported for tests and fixtures. */
+export function parseManifestFile(file: string, text: string): ManifestObject[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const where = (offset: number): Located => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line: Math.max(line, 1), column: col };
+  };
+  const fail = (offset: number, message: string) => {
+    const at = where(offset);
+    return new InputError(`${at.file}:${at.line}:${at.column}: ${message}`);
+  };
+  if (!Array.isArray(docs) || 'empty' in docs) {
+    const err = (docs as unknown as { errors?: { pos: [number, number]; message: string }[] }).errors?.[0];
+    if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
+    return [];
+  }
+  const objects: ManifestObject[] = [];
+  docs.forEach((doc, docIndex) => {
+    const err = doc.errors[0];
+    if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && root.value === null)) return; // empty document (e.g. only comments)
+    const start = root.range?.[0] ?? 0;
+    if (!isMap(root)) {
+      throw fail(start, `expected a Kubernetes object (a mapping with apiVersion, kind and metadata.name), found ${isSeq(root) ? 'a list' : 'a scalar'}`);
+    }
+    const body = doc.toJS({ maxAliasCount: 1000 }) as JsonObject;
+    const metadata = body.metadata;
+    const meta = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {};
+    const missing = [
+      typeof body.apiVersion === 'string' && body.apiVersion ? undefined : 'apiVersion',
+      typeof body.kind === 'string' && body.kind ? undefined : 'kind',
+      typeof meta.name === 'string' && meta.name ? undefined : 'metadata.name',
+    ].filter((m) => m !== undefined);
+    if (missing.length > 0) {
+      const at = missing[0] === 'metadata.name' ? nodeAt(doc, ['metadata', 'name']).range?.[0] : undefined;
+      throw fail(at ?? start, `Kubernetes object without ${missing.join(', ')} (every object needs apiVersion, kind and metadata.name)`);
+    }
+    objects.push({
+      apiVersion: body.apiVersion as string,
+      kind: body.kind as string,
+      name: meta.name as string,
+      ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+      body,
+      at: where(start),
+      docIndex,
+      locate: (p) => where(nodeAt(doc, p).range?.[0] ?? start),
+    });
+  });
+  return objects;
+}
+
+/** The node at `p`, or its nearest existing ancestor. For a map entry, its value (the key when the value is empty). */
+function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
+  let node = doc.contents as Node;
+  for (const segment of p) {
+    if (isAlias(node)) node = node.resolve(doc) ?? node;
+    let next: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair) next = (pair.value && !(isScalar(pair.value) && pair.value.range[0] === pair.value.range[1]) ? pair.value : pair.key) as Node;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment] as Node | undefined;
+    }
+    if (!next) break;
+    node = next;
+  }
+  return node;
+}
