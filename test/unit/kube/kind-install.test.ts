@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { installKind as InstallKind } from '../../../src/platform/kind-install.ts';
+
+// Loaded through import() in before(): uvu's require() cannot load the ESM-only @actions/* packages.
+let installKind: typeof InstallKind;
+
+const GOOD = '#!/bin/sh\necho "kind v9.9.9 (fixture)"\n';
+const sum = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// Release layout as kind publishes it: the binary and "<binary>.sha256sum" beside it.
+const files: Record<string, string> = {
+  '/v9.9.9/kind-linux-amd64': GOOD,
+  '/v9.9.9/kind-linux-amd64.sha256sum': `${sum(GOOD)}  kind-linux-amd64\n`,
+  '/v6.6.6/kind-linux-amd64': `${GOOD}# tampered\n`,
+  '/v6.6.6/kind-linux-amd64.sha256sum': `${sum(GOOD)}  kind-linux-amd64\n`,
+};
+const requests: string[] = [];
+let server: Server;
+let baseUrl = '';
+let root = '';
+
+test.before(async () => {
+  ({ installKind } = await import('../../../src/platform/kind-install.ts'));
+  root = mkdtempSync(path.join(os.tmpdir(), 'kind-install-'));
+  process.env.RUNNER_TOOL_CACHE = path.join(root, 'cache');
+  process.env.RUNNER_TEMP = path.join(root, 'temp');
+  server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const body = files[req.url ?? ''];
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/octet-stream' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+test.after(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('a binary matching its published sha256 is installed, executable and cached', async () => {
+  const kind = await installKind('v9.9.9', { baseUrl, arch: 'amd64' });
+  assert.is(readFileSync(kind, 'utf8'), GOOD);
+  assert.ok(statSync(kind).mode & 0o100, 'executable');
+  assert.ok(kind.startsWith(path.join(root, 'cache', 'kind', '9.9.9', 'amd64')), kind);
+  assert.equal(requests, ['/v9.9.9/kind-linux-amd64', '/v9.9.9/kind-linux-amd64.sha256sum']);
+
+  requests.length = 0;
+  assert.is(await installKind('v9.9.9', { baseUrl, arch: 'amd64' }), kind);
+  assert.equal(requests, [], 'second install comes from the cache');
+});
+
+test('a checksum mismatch is refused, names both sums and caches nothing', async () => {
+  const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64' }).then(() => undefined, (e: Error) => e);
+  assert.instance(err, Error);
+  assert.match(err!.message, sum(GOOD));
+  assert.match(err!.message, sum(`${GOOD}# tampered\n`));
+  assert.not.ok(existsSync(path.join(root, 'cache', 'kind', '6.6.6')), 'nothing cached');
+  assert.equal(readdirSync(path.join(root, 'temp')), [], 'downloads removed');
+});
+
+test('a missing release is an error naming the URL', async () => {
+  const err = await installKind('v0.0.1', { baseUrl, arch: 'amd64' }).then(() => undefined, (e: Error) => e);
+  assert.instance(err, Error);
+  assert.match(err!.message, '404');
+});
+
+test.run();
