@@ -106,7 +106,7 @@ function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
     let next: Node | undefined;
     if (isMap(node)) {
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-      if (pair) next = (pair.value && !(isScalar(pair.value) && pair.value.range[0] === pair.value.range[1]) ? pair.value : pair.key) as Node;
+      if (pair) next = (isEmptyValue(pair.value) ? pair.key : pair.value) as Node;
     } else if (isSeq(node) && typeof segment === 'number') {
       next = node.items[segment] as Node | undefined;
     }
@@ -114,4 +114,9 @@ function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
     node = next;
   }
   return node;
+}
+
+/** `key:` with nothing after it parses as an empty null scalar; point at the key then. */
+function isEmptyValue(value: unknown): boolean {
+  return !value || (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
 }
