@@ -1,0 +1,33 @@
+import path from 'node:path';
+import type { NfsRewrite } from '../report/model.ts';
+import type { JsonObject, JsonValue, ManifestSet } from './model.ts';
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The NFS stand-in: every PersistentVolume with an `nfs:` source becomes a `hostPath` volume (DirectoryOrCreate)
+ * at `<nodeDir>/<pv-name>`, where nodeDir is a directory every node mounts from the same runner directory, so a
+ * pod finds its data on whichever node it lands, as with the NFS export. Everything else the PV says is kept
+ * (name, labels, capacity, access modes, class, claimRef, reclaim policy, node affinity); `mountOptions` are NFS
+ * client options a hostPath cannot take, so they are dropped and the rewrite says so.
+ *
+ * Returns deep copies of every object, in the order of `set.objects` (objects[i] is set.objects[i]); the
+ * input is not modified.
+ */
+export function nfsStandIn(set: ManifestSet, nodeDir: string): { objects: JsonObject[]; rewrites: NfsRewrite[] } {
+  const rewrites: NfsRewrite[] = [];
+  const objects = set.objects.map((o) => {
+    const body = structuredClone(o.body);
+    const spec = body.spec;
+    if (o.kind !== 'PersistentVolume' || !isObject(spec) || !isObject(spec.nfs)) return body;
+    const { nfs, mountOptions, ...rest } = spec;
+    const hostPath = path.posix.join(nodeDir, o.name);
+    body.spec = { ...rest, hostPath: { path: hostPath, type: 'DirectoryOrCreate' } };
+    const dropped = Array.isArray(mountOptions) && mountOptions.length > 0
+      ? `; mountOptions ${mountOptions.join(',')} dropped (NFS client options, hostPath takes none)`
+      : '';
+    rewrites.push({ persistentVolume: o.name, from: `nfs ${String(nfs.server)}:${String(nfs.path)}`, to: `hostPath ${hostPath}${dropped}` });
+    return body;
+  });
+  return { objects, rewrites };
+}
