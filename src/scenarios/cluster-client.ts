@@ -1,0 +1,70 @@
+import { Cluster, type NatMap } from 'ioredis';
+import type { HostPort } from '../platform/platform.ts';
+import { formatAddress, type Reach } from '../redis/connect.ts';
+import { messageOf } from '../errors.ts';
+
+export interface ClusterClientOptions {
+  /** Bound on every command, redirects included (connectTimeout alone does not catch a frozen node). */
+  commandTimeoutMs: number;
+  readyTimeoutMs: number;
+}
+
+/**
+ * A cluster-aware client that fails fast instead of queueing: no offline queue (so it must be ready before
+ * use), a command timeout on every node. Announced addresses are mapped through the platform's reach, which
+ * is computed up front because ioredis' natMap is synchronous.
+ */
+export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: ClusterClientOptions): Promise<Cluster> {
+  const natMap: Record<string, HostPort> = {};
+  const targets: HostPort[] = [];
+  for (const seed of seeds) {
+    const target = await reach(seed);
+    targets.push(target);
+    if (target.host !== seed.host || target.port !== seed.port) natMap[formatAddress(seed)] = target;
+  }
+  const cluster = new Cluster(targets, {
+    enableOfflineQueue: false,
+    natMap: Object.keys(natMap).length > 0 ? (natMap as NatMap) : undefined,
+    slotsRefreshTimeout: opts.commandTimeoutMs,
+    redisOptions: {
+      commandTimeout: opts.commandTimeoutMs,
+      connectTimeout: opts.commandTimeoutMs,
+      // Redis 7.0 has no CLIENT SETINFO.
+      disableClientInfo: true,
+    },
+  });
+  // Errors surface through command promises; an unhandled 'error' event would crash the process.
+  cluster.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve) => cluster.once('ready', () => resolve())),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not ready after ${opts.readyTimeoutMs} ms`)), opts.readyTimeoutMs);
+      }),
+    ]);
+    return cluster;
+  } catch (err) {
+    cluster.disconnect();
+    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${messageOf(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const BATCH = 500;
+
+/** Reads keys through a cluster client: value, or null when missing. Keys of one batch must share a slot. */
+export async function readKeys(cluster: Cluster, keys: readonly string[], sameSlot: boolean): Promise<Map<string, string | null>> {
+  const values = new Map<string, string | null>();
+  if (sameSlot) {
+    for (let i = 0; i < keys.length; i += BATCH) {
+      const batch = keys.slice(i, i + BATCH);
+      const got = await cluster.mget(...batch);
+      batch.forEach((k, j) => values.set(k, got[j] ?? null));
+    }
+  } else {
+    for (const k of keys) values.set(k, await cluster.get(k));
+  }
+  return values;
+}

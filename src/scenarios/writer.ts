@@ -1,0 +1,139 @@
+import type { HostPort } from '../platform/platform.ts';
+import type { WriteStats } from '../report/model.ts';
+import type { Reach } from '../redis/connect.ts';
+import type { Log } from '../util/log.ts';
+import { messageOf } from '../errors.ts';
+import { waitFor } from '../util/wait.ts';
+import { openClusterClient, readKeys } from './cluster-client.ts';
+import { unavailableWindow, writeStats, type UnavailableWindow, type WriteRecord } from './write-stats.ts';
+
+export interface WriterOptions {
+  reach: Reach;
+  /** Announced addresses of the cluster's nodes. */
+  seeds: HostPort[];
+  /** Hash tag (`{…}`) whose slot lies in the victim's ranges: every key is `<tag>:w:<n>`. */
+  tag: string;
+  ratePerSecond: number;
+  /** Pipeline `WAIT 1` with every write: acknowledged only once a replica has it. */
+  waitReplicas: boolean;
+  /** Bound on one write (redirects included). Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default 64. */
+  maxInFlight?: number;
+  log: Log;
+}
+
+export interface Writer {
+  readonly mode: WriteStats['mode'];
+  /** Every write so far, in send order. */
+  records(): readonly WriteRecord[];
+  /** Unavailable window so far (Date.now() times), for the timeline. */
+  window(): UnavailableWindow | undefined;
+  /** Stops sending and waits (bounded) for the writes in flight to settle. */
+  stop(): Promise<void>;
+  /**
+   * Reads back every acknowledged write through a fresh client on `seeds` (the victim's old address is gone)
+   * and returns the stats. Call after stop().
+   */
+  verify(seeds: HostPort[]): Promise<WriteStats>;
+  /** Deletes a key behind the writer's back: lets a test prove that the read-back counts losses. */
+  dropKey(key: string): Promise<void>;
+  close(): void;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+const DEFAULT_MAX_IN_FLIGHT = 64;
+
+/**
+ * Starts writing unique keys into one slot at a steady rate. Writes are scheduled by the clock (so a slow
+ * reply does not slow the rate down) with a bound on writes in flight; each is recorded with its send time
+ * and its ack time or error.
+ */
+export async function startWriter(opts: WriterOptions): Promise<Writer> {
+  if (!(opts.ratePerSecond > 0)) throw new Error(`writer rate must be positive, got ${opts.ratePerSecond}`);
+  const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const mode: WriteStats['mode'] = opts.waitReplicas ? 'wait' : 'plain';
+  // WAIT must answer before the command timeout, or every write in a replica-less window would time out.
+  const waitTimeoutMs = Math.max(1, Math.floor(commandTimeoutMs / 2));
+  const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
+  const records: WriteRecord[] = [];
+  const run = Date.now().toString(36);
+  let inFlight = 0;
+  let skipped = 0;
+  let stoppedAt: number | undefined;
+
+  const write = async (record: WriteRecord): Promise<void> => {
+    try {
+      if (opts.waitReplicas) {
+        // Pipelined so WAIT goes to the node that took the write (alone it would go to a random node).
+        const replies = await client.pipeline().set(record.key, record.value).wait(1, waitTimeoutMs).exec();
+        const failed = replies?.find(([err]) => err);
+        if (!replies || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
+        const replicas = Number(replies[1]?.[1]);
+        if (!(replicas >= 1)) throw new Error(`WAIT 1 saw ${replicas} replicas acknowledge`);
+      } else {
+        await client.set(record.key, record.value);
+      }
+      record.ackAt = Date.now();
+    } catch (err) {
+      record.errorAt = Date.now();
+      record.error = messageOf(err);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const started = Date.now();
+  let scheduled = 0;
+  const tick = (): void => {
+    const due = Math.floor(((Date.now() - started) * opts.ratePerSecond) / 1000);
+    for (; scheduled < due; scheduled++) {
+      if (inFlight >= maxInFlight) {
+        skipped++;
+        continue;
+      }
+      const n = records.length;
+      const record: WriteRecord = { key: `${opts.tag}:w:${n}`, value: `${run}:${n}`, sentAt: Date.now() };
+      records.push(record);
+      inFlight++;
+      void write(record);
+    }
+  };
+  const timer = setInterval(tick, Math.max(1, Math.min(20, Math.floor(1000 / opts.ratePerSecond))));
+
+  return {
+    mode,
+    records: () => records,
+    window: () => unavailableWindow(records),
+    async stop() {
+      if (stoppedAt !== undefined) return;
+      clearInterval(timer);
+      stoppedAt = Date.now();
+      await waitFor(
+        'the writer\'s writes in flight to settle',
+        async () => (inFlight === 0 ? { done: true, value: undefined } : { done: false, seen: `${inFlight} in flight` }),
+        { timeoutMs: commandTimeoutMs * 3 + 1000, intervalMs: 10 },
+      );
+      if (skipped > 0) opts.log.info(`writer: ${skipped} scheduled write(s) skipped while ${maxInFlight} were in flight`);
+    },
+    async verify(seeds) {
+      if (stoppedAt === undefined) throw new Error('writer.verify() called before stop()');
+      const acked = records.filter((r) => r.ackAt !== undefined).map((r) => r.key);
+      const reader = await openClusterClient(opts.reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+      try {
+        const readBack = await readKeys(reader, acked, true);
+        return writeStats(records, readBack, { mode, ratePerSecond: opts.ratePerSecond, stoppedAt });
+      } finally {
+        reader.disconnect();
+      }
+    },
+    async dropKey(key) {
+      await client.del(key);
+    },
+    close() {
+      clearInterval(timer);
+      client.disconnect();
+    },
+  };
+}

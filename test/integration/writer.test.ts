@@ -1,0 +1,87 @@
+/**
+ * The writer against a real Redis Cluster (bare processes, no platform): it writes at a steady rate into one
+ * master's slot, keeps going through that master's failover, and the read-back counts a key dropped behind
+ * its back as lost.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { identityReach, ips, livePids, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
+import { infoFields, withNode } from '../../src/redis/connect.ts';
+import { silentLog } from '../../src/util/log.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import { hashTagIn } from '../../src/scenarios/keyslot.ts';
+import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
+
+const run = promisify(execFile);
+let nodes: RedisProcess[] = [];
+let writer: Writer | undefined;
+
+test.after(async () => {
+  writer?.close();
+  await stopRedisNodes(nodes);
+  assert.equal(livePids(), []);
+});
+
+test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {
+  nodes = await startRedisNodes(ips('127.0.71', 6), { nodeTimeoutMs: 1000 });
+  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${n.ip}:6379`), '--cluster-replicas', '1', '--cluster-yes']);
+  // Who replicates whom is redis-cli's choice: read it back, and wait for every replica's link and first AOF.
+  const roles = await waitFor(
+    'every replica linked to its master with its first AOF written',
+    async () => {
+      const infos = await Promise.all(nodes.map((n) => withNode(identityReach, n.address, async (r) => infoFields(await r.info()))));
+      const replicas = infos.filter((i) => i.role === 'slave');
+      const ready = replicas.length === 3 && replicas.every((i) => i.master_link_status === 'up' && i.aof_rewrite_in_progress === '0');
+      return ready ? { done: true, value: infos } : { done: false, seen: `${replicas.length} replicas` };
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  const victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
+  const slotsText = await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')));
+  const mine = slotsText.split('\n').find((l) => l.includes('myself'))!;
+  const ranges = mine.split(' ').slice(8).filter((s) => /^\d/.test(s)).map((s) => {
+    const [a, b] = s.split('-').map(Number);
+    return [a!, b ?? a!] as [number, number];
+  });
+
+  writer = await startWriter({
+    reach: identityReach,
+    seeds: nodes.map((n) => n.address),
+    tag: hashTagIn(ranges, 'writer-test'),
+    ratePerSecond: 300,
+    waitReplicas: false,
+    log: silentLog,
+  });
+  const acked = () => writer!.records().filter((r) => r.ackAt !== undefined).length;
+  await waitFor('first acknowledged writes', async () => (acked() > 50 ? { done: true, value: 0 } : { done: false, seen: `${acked()}` }), { timeoutMs: 10_000 });
+  const killedAt = Date.now();
+  await signal(victim, 'SIGTERM');
+  const window = await waitFor(
+    'writes to fail and then succeed again after the failover',
+    async () => {
+      const w = writer!.window();
+      return w?.end !== undefined ? { done: true, value: w } : { done: false, seen: w ? 'failing' : 'no failure yet' };
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  await writer.stop();
+  const records = writer.records();
+  const dropped = records.find((r) => r.ackAt !== undefined)!;
+  await writer.dropKey(dropped.key);
+
+  const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
+  const stats = await writer.verify(survivors);
+  assert.ok(stats.acknowledged > 0, 'acknowledged writes');
+  assert.ok(stats.failed > 0, 'some writes failed while the master was down');
+  assert.is(stats.lost, 1, `lost ${stats.lost}: ${stats.lostKeys.join(', ')}`);
+  assert.equal(stats.lostKeys, [dropped.key]);
+  assert.ok(window.start >= killedAt - 1000, 'the window starts no earlier than a command timeout before the kill');
+  assert.is(stats.unavailableMs, window.end! - window.start);
+  assert.is(stats.attempted, records.length);
+  assert.is(stats.acknowledged + stats.failed, stats.attempted);
+  assert.is(stats.mode, 'plain');
+});
+
+test.run();
