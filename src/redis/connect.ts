@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import type { HostPort } from '../platform/platform.ts';
+import { messageOf } from '../errors.ts';
+
+export type Reach = (announced: HostPort) => Promise<HostPort>;
+
+export interface OpenOptions {
+  /** Bound on every command; connectTimeout alone does not catch a frozen (SIGSTOPped) node. */
+  commandTimeoutMs?: number;
+  /** Bound on reaching `ready` (TCP connect + ready check). */
+  readyTimeoutMs?: number;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+const DEFAULT_READY_TIMEOUT_MS = 3000;
+
+export const formatAddress = (a: HostPort): string => `${a.host}:${a.port}`;
+
+/**
+ * A standalone connection to one Redis node, ready for commands. No offline queue and no reconnects: a
+ * probe of a dead node must fail fast and say which node, not queue or retry behind the caller's back.
+ */
+export async function openNode(reach: Reach, address: HostPort, opts: OpenOptions = {}): Promise<Redis> {
+  const target = await reach(address);
+  const readyTimeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const where = formatAddress(address) + (target.host !== address.host || target.port !== address.port ? ` (via ${formatAddress(target)})` : '');
+  const redis = new Redis({
+    host: target.host,
+    port: target.port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: readyTimeout,
+    commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    // Redis 7.0 has no CLIENT SETINFO; skipping it keeps the handshake to what the server knows.
+    disableClientInfo: true,
+  });
+  // Errors surface through the promises below; an unhandled 'error' event would crash the process.
+  redis.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not ready after ${readyTimeout} ms`)), readyTimeout);
+      }),
+    ]);
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot connect to Redis node ${where}: ${messageOf(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `fn` on a fresh connection to one node and always disconnects afterwards. */
+export async function withNode<T>(reach: Reach, address: HostPort, fn: (r: Redis) => Promise<T>, opts?: OpenOptions): Promise<T> {
+  const redis = await openNode(reach, address, opts);
+  try {
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** `key:value` lines of INFO or CLUSTER INFO output; `# Section` headers and blank lines are skipped. */
+export function infoFields(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '' || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}

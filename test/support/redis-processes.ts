@@ -1,0 +1,107 @@
+/**
+ * Test support: cluster-enabled redis-server processes on our own loopback IPs (port 6379 each), each with a
+ * temp dir. Killed by PID in stop() and, as a last resort, when the test process exits, so a failing test
+ * leaves nothing behind. Not the local platform (that one builds pods from manifests); just bare nodes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HostPort } from '../../src/platform/platform.ts';
+import { withNode } from '../../src/redis/connect.ts';
+import { waitFor } from '../../src/util/wait.ts';
+
+export interface RedisProcess {
+  ip: string;
+  address: HostPort;
+  dir: string;
+  child: ChildProcess;
+  /** Extra redis.conf directives it was started with. */
+  config: string[];
+}
+
+export interface StartOptions {
+  nodeTimeoutMs?: number;
+  /** Extra `--directive value` pairs, e.g. ['cluster-replica-no-failover', 'yes']. */
+  extraArgs?: string[];
+  /** Reuse this data dir (a restart keeping nodes.conf); a fresh temp dir otherwise. */
+  dir?: string;
+}
+
+export const PORT = 6379;
+export const identityReach = async (a: HostPort): Promise<HostPort> => a;
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+});
+
+export function ips(prefix: string, count: number, first = 1): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}.${first + i}`);
+}
+
+/** Starts one cluster-enabled redis-server bound to `ip`:6379 and waits until it answers PING. */
+export async function startRedis(ip: string, opts: StartOptions = {}): Promise<RedisProcess> {
+  if (ip === '127.0.0.1') throw new Error('tests never use 127.0.0.1');
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `rcr-redis-${ip}-`));
+  const config = [
+    '--bind', ip, '--port', String(PORT), '--bind-source-addr', ip, '--cluster-announce-ip', ip,
+    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--dir', dir,
+    '--appendonly', 'yes', '--save', '', '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 5000),
+    '--logfile', join(dir, 'redis.log'), '--daemonize', 'no', '--protected-mode', 'no',
+    ...(opts.extraArgs ?? []),
+  ];
+  const child = spawn('redis-server', config, { stdio: 'ignore' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  const address = { host: ip, port: PORT };
+  const proc: RedisProcess = { ip, address, dir, child, config: opts.extraArgs ?? [] };
+  try {
+    await waitFor(
+      `redis-server on ${ip}:${PORT} to answer PING`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}; see ${dir}/redis.log`);
+        return { done: true, value: await withNode(identityReach, address, (r) => r.ping(), { readyTimeoutMs: 500 }) };
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+  } catch (err) {
+    await stopRedis(proc);
+    throw err;
+  }
+  return proc;
+}
+
+export async function startRedisNodes(addrs: string[], opts: Omit<StartOptions, 'dir'> = {}): Promise<RedisProcess[]> {
+  const started = await Promise.allSettled(addrs.map((ip) => startRedis(ip, opts)));
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopRedisNodes(ok);
+    throw failed.reason;
+  }
+  return ok;
+}
+
+/** Sends a signal and, for a terminating one, waits for the process to exit. */
+export async function signal(proc: RedisProcess, sig: NodeJS.Signals): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null || !proc.child.pid) return;
+  const exited = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+  process.kill(proc.child.pid, sig);
+  if (sig === 'SIGKILL' || sig === 'SIGTERM') await exited;
+}
+
+/** SIGKILL (SIGTERM may be ignored while a replica writes its first AOF), then remove the temp dir. */
+export async function stopRedis(proc: RedisProcess, keepDir = false): Promise<void> {
+  await signal(proc, 'SIGKILL');
+  if (!keepDir) rmSync(proc.dir, { recursive: true, force: true });
+}
+
+export async function stopRedisNodes(procs: RedisProcess[]): Promise<void> {
+  await Promise.all(procs.map((p) => stopRedis(p)));
+}
+
+/** PIDs still running that this module started (a suite asserts this is empty at the end). */
+export function livePids(): number[] {
+  return [...live].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid!);
+}
