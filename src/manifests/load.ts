@@ -84,7 +84,7 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
       const at = missing[0] === 'metadata.name' ? nodeAt(doc, ['metadata', 'name']).range?.[0] : undefined;
       throw fail(at ?? start, `Kubernetes object without ${missing.join(', ')} (every object needs apiVersion, kind and metadata.name)`);
     }
-    objects.push({
+    const object: ManifestObject = {
       apiVersion: body.apiVersion as string,
       kind: body.kind as string,
       name: meta.name as string,
@@ -93,9 +93,30 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
       at: where(start),
       docIndex,
       locate: (p) => where(nodeAt(doc, p).range?.[0] ?? start),
-    });
+    };
+    sources.set(object, { doc, text, where });
+    objects.push(object);
   });
   return objects;
+}
+
+const sources = new WeakMap<ManifestObject, { doc: Document.Parsed; text: string; where: (offset: number) => Located }>();
+
+/**
+ * Where line `line` (1-based) of the string at `p` stands in the file, for a string written as a `|` block (as
+ * redis.conf in a ConfigMap usually is): points at the line's first non-blank character. undefined for other
+ * string styles, whose lines do not map one-to-one onto file lines.
+ */
+export function locateLineInString(object: ManifestObject, p: readonly (string | number)[], line: number): Located | undefined {
+  const source = sources.get(object);
+  const node = source && nodeAt(source.doc, p);
+  if (!source || !node || !isScalar(node) || node.type !== 'BLOCK_LITERAL' || !node.range) return undefined;
+  const header = source.where(node.range[0]);
+  let offset = source.text.indexOf('\n', node.range[0]);
+  for (let i = 1; i < line && offset >= 0; i++) offset = source.text.indexOf('\n', offset + 1);
+  if (offset < 0 || offset + 1 >= node.range[1]) return undefined;
+  const indent = /^[ \t]*/.exec(source.text.slice(offset + 1))![0].length;
+  return { file: header.file, line: header.line + line, column: indent + 1 };
 }
 
 /** The node at `p`, or its nearest existing ancestor. For a map entry, its value (the key when the value is empty). */
