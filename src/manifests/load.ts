@@ -27,11 +27,14 @@ async function yamlFilesIn(dir: string): Promise<string[]> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new InputError(`manifests directory ${displayPath(dir)} does not exist; expected ${expected}`);
   if (!info.isDirectory()) throw new InputError(`manifests ${displayPath(dir)} is not a directory; expected ${expected}`);
-  const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && YAML_FILE.test(e.name))
-    .map((e) => e.name)
-    .sort();
+  const candidates = (await readdir(dir)).filter((n) => YAML_FILE.test(n)).sort();
+  const names: string[] = [];
+  for (const name of candidates) {
+    // stat follows symlinks: a link to a file counts, a dangling one is named rather than crashing the read.
+    const entry = await stat(path.join(dir, name)).catch(() => undefined);
+    if (!entry) throw new InputError(`manifest ${displayPath(path.join(dir, name))} cannot be read (a dangling symlink?)`);
+    if (entry.isFile()) names.push(name);
+  }
   if (names.length === 0) throw new InputError(`manifests directory ${displayPath(dir)} has no *.yaml or *.yml files; expected ${expected}`);
   return names;
 }
