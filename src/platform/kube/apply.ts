@@ -1,0 +1,102 @@
+import { InputError } from '../../errors.ts';
+import type { JsonObject, Located } from '../../manifests/model.ts';
+import type { Log } from '../../util/log.ts';
+import { apiStatus, isNotFound, type ObjectApi } from './api.ts';
+
+export interface ApplyItem {
+  body: JsonObject;
+  /** Where the object was written, for errors. */
+  at: Located;
+}
+
+export interface AppliedRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Absent for cluster-scoped objects. */
+  namespace?: string;
+  /** Did not exist before this run applied it (only known when asked to record it). */
+  created: boolean;
+}
+
+// What others depend on goes first, so fewer pods start before their config, class or volume exists.
+const ORDER = ['Namespace', 'StorageClass', 'PersistentVolume', 'ConfigMap', 'Secret', 'ServiceAccount', 'Service'];
+const rank = (kind: string) => (ORDER.includes(kind) ? ORDER.indexOf(kind) : ORDER.length);
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const asObject = (v: unknown): JsonObject | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
+
+/**
+ * The object as it goes to this run's cluster: namespaced kinds in `namespace` (whatever the manifest said),
+ * cluster-scoped kinds without one, and a PV's claimRef pointing at the claim in `namespace`.
+ */
+export function placeObject(body: JsonObject, namespaced: boolean, namespace: string): JsonObject {
+  const placed = structuredClone(body);
+  const metadata = asObject(placed.metadata) ?? {};
+  placed.metadata = metadata;
+  if (namespaced) metadata.namespace = namespace;
+  else delete metadata.namespace;
+  const claimRef = placed.kind === 'PersistentVolume' ? asObject(asObject(placed.spec)?.claimRef) : undefined;
+  if (claimRef) claimRef.namespace = namespace;
+  return placed;
+}
+
+function applyError(err: unknown, item: ApplyItem, what: string): Error {
+  const where = `${item.at.file}:${item.at.line}`;
+  const s = apiStatus(err);
+  const causes = s.causes.length ? `\n  - ${s.causes.join('\n  - ')}` : '';
+  switch (s.code) {
+    case 404:
+      return new Error(`${where}: ${what} could not be applied: not found (404): ${s.message}`);
+    case 409:
+      return new Error(`${where}: ${what} could not be applied: conflict (409): ${s.message}${causes}`);
+    case 422:
+      return new InputError(`${where}: ${what} was rejected as invalid (422): ${s.message}${causes}`);
+    default:
+      return new Error(`${where}: ${what} could not be applied (${s.code === undefined ? 'no HTTP response' : `HTTP ${s.code}`}): ${s.message}`);
+  }
+}
+
+/**
+ * Server-side applies every item (see ObjectApi.apply), dependencies first. With `recordCreated`, each
+ * cluster-scoped object is read first so the caller knows which ones this run created (and may delete).
+ * Throws on the first failure, naming the object and its file:line.
+ */
+export async function applyObjects(
+  objects: ObjectApi,
+  items: ApplyItem[],
+  namespace: string,
+  opts: { recordCreated: boolean; log: Log },
+): Promise<AppliedRef[]> {
+  const applied: AppliedRef[] = [];
+  const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => rank(str(a.item.body.kind)) - rank(str(b.item.body.kind)) || a.i - b.i);
+  for (const { item } of sorted) {
+    const apiVersion = str(item.body.apiVersion);
+    const kind = str(item.body.kind);
+    const name = str(asObject(item.body.metadata)?.name);
+    const what = `${kind} ${name}`;
+    const namespaced = await objects.isNamespaced(apiVersion, kind).catch((err: unknown) => {
+      throw applyError(err, item, what);
+    });
+    if (namespaced === undefined) {
+      throw new InputError(`${item.at.file}:${item.at.line}: ${what}: this cluster does not serve ${apiVersion} ${kind}; use an apiVersion it serves (kubectl api-resources lists them)`);
+    }
+    const body = placeObject(item.body, namespaced, namespace);
+    let created = false;
+    if (!namespaced && opts.recordCreated) {
+      created = await objects.read({ apiVersion, kind, metadata: { name } }).then(() => false, (err: unknown) => {
+        if (isNotFound(err)) return true;
+        throw applyError(err, item, what);
+      });
+    }
+    try {
+      await objects.apply(body);
+    } catch (err) {
+      throw applyError(err, item, what);
+    }
+    opts.log.info(`applied ${what}${namespaced ? ` in ${namespace}` : ''}`);
+    applied.push({ apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created });
+  }
+  return applied;
+}

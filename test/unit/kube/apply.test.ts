@@ -1,0 +1,135 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseManifestFile } from '../../../src/manifests/load.ts';
+import { silentLog } from '../../../src/util/log.ts';
+import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
+
+type ApplyModule = typeof import('../../../src/platform/kube/apply.ts');
+type ApiModule = typeof import('../../../src/platform/kube/api.ts');
+let applyObjects: ApplyModule['applyObjects'];
+let api: ApiModule;
+// Through import() like the modules under test: a require()d copy would be a different class.
+let InputError: typeof import('../../../src/errors.ts').InputError;
+let fixture: ApiFixture;
+
+const MANIFESTS = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: redis-app, namespace: somewhere-else }
+spec:
+  replicas: 6
+  notAField: kept-so-the-server-can-reject-it
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: redis-sc, namespace: ignored }
+provisioner: kubernetes.io/no-provisioner
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: redis-0 }
+spec:
+  capacity: { storage: 1Gi }
+  claimRef: { namespace: default, name: redis-data-redis-app-0 }
+  hostPath: { path: /pv/redis-0 }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: redis-conf }
+data: { redis.conf: "cluster-enabled yes" }
+`;
+const items = () => parseManifestFile('deploy/redis.yaml', MANIFESTS).map((o) => ({ body: o.body, at: o.at }));
+
+test.before(async () => {
+  api = await import('../../../src/platform/kube/api.ts');
+  ({ InputError } = await import('../../../src/errors.ts'));
+  ({ applyObjects } = await import('../../../src/platform/kube/apply.ts'));
+  fixture = await startApiFixture();
+});
+test.after(() => fixture.close());
+test.before.each(() => {
+  fixture.requests.length = 0;
+  fixture.route = (r) => (r.method === 'PATCH' ? { status: 200, body: JSON.parse(r.body) } : undefined);
+});
+
+const objectApi = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
+
+test('server-side apply: apply-patch content type, field manager, force; cluster-scoped without namespace', async () => {
+  const applied = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog });
+  const patches = fixture.requests.filter((r) => r.method === 'PATCH');
+  assert.equal(patches.map((r) => r.path), [
+    '/apis/storage.k8s.io/v1/storageclasses/redis-sc',
+    '/api/v1/persistentvolumes/redis-0',
+    '/api/v1/namespaces/run-ns/configmaps/redis-conf',
+    '/apis/apps/v1/namespaces/run-ns/statefulsets/redis-app',
+  ]);
+  for (const r of patches) {
+    assert.is(r.contentType, 'application/apply-patch+yaml');
+    assert.is(r.query.get('fieldManager'), 'redis-cluster-resilience');
+    assert.is(r.query.get('force'), 'true');
+    assert.is(r.query.get('fieldValidation'), 'Strict');
+  }
+  const bodies = patches.map((r) => JSON.parse(r.body));
+  assert.is(bodies[0].metadata.namespace, undefined, 'StorageClass body has no namespace');
+  assert.is(bodies[1].metadata.namespace, undefined, 'PV body has no namespace');
+  assert.is(bodies[1].spec.claimRef.namespace, 'run-ns', 'claimRef follows the claims into the run namespace');
+  assert.is(bodies[3].metadata.namespace, 'run-ns');
+  assert.is(bodies[3].spec.notAField, 'kept-so-the-server-can-reject-it', 'sent as written, unknown fields included');
+  assert.equal(applied.map((a) => [a.kind, a.namespace]), [
+    ['StorageClass', undefined], ['PersistentVolume', undefined], ['ConfigMap', 'run-ns'], ['StatefulSet', 'run-ns'],
+  ]);
+});
+
+test('recordCreated reads cluster-scoped objects first: 404 means this run created it', async () => {
+  fixture.route = (r) => {
+    if (r.method === 'PATCH') return { status: 200, body: JSON.parse(r.body) };
+    if (r.method === 'GET' && r.path === '/apis/storage.k8s.io/v1/storageclasses/redis-sc') {
+      return { status: 200, body: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' } } };
+    }
+    if (r.method === 'GET' && r.path === '/api/v1/persistentvolumes/redis-0') return status(404, 'persistentvolumes "redis-0" not found');
+    return undefined;
+  };
+  const applied = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: true, log: silentLog });
+  assert.equal(applied.map((a) => [a.kind, a.created]), [
+    ['StorageClass', false], ['PersistentVolume', true], ['ConfigMap', false], ['StatefulSet', false],
+  ]);
+});
+
+async function applyFailure(code: number, message: string, causes?: Array<{ field: string; message: string }>) {
+  fixture.route = (r) => {
+    if (r.method !== 'PATCH') return undefined;
+    return r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : { status: 200, body: JSON.parse(r.body) };
+  };
+  return applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(
+    () => assert.unreachable('apply should fail'),
+    (e: Error) => e,
+  );
+}
+
+test('404 names the object, its file:line and the server message', async () => {
+  const err = await applyFailure(404, 'namespaces "run-ns" not found');
+  assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app could not be applied: not found (404): namespaces "run-ns" not found');
+});
+
+test('409 is a conflict error naming the object', async () => {
+  const err = await applyFailure(409, 'Apply failed with 1 conflict: conflict with "kubectl"');
+  assert.match(err.message, /^deploy\/redis\.yaml:1: StatefulSet redis-app could not be applied: conflict \(409\): Apply failed/);
+});
+
+test('422 is bad input listing the rejected fields', async () => {
+  const err = await applyFailure(422, 'StatefulSet.apps "redis-app" is invalid', [
+    { field: 'spec.notAField', message: 'field not declared in schema' },
+  ]);
+  assert.instance(err, InputError);
+  assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app was rejected as invalid (422): StatefulSet.apps "redis-app" is invalid\n  - spec.notAField: field not declared in schema');
+});
+
+test('a kind the cluster does not serve is bad input before anything is sent', async () => {
+  const old = parseManifestFile('old.yaml', 'apiVersion: apps/v1beta1\nkind: StatefulSet\nmetadata: { name: redis-app }\n');
+  const err = await applyObjects(objectApi(), old.map((o) => ({ body: o.body, at: o.at })), 'ns', { recordCreated: false, log: silentLog })
+    .then(() => undefined, (e: Error) => e);
+  assert.instance(err, InputError);
+  assert.match(err!.message, 'old.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1beta1 StatefulSet');
+  assert.is(fixture.requests.filter((r) => r.method === 'PATCH').length, 0);
+});
+
+test.run();
