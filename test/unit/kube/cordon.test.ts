@@ -1,0 +1,65 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { silentLog } from '../../../src/util/log.ts';
+import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+
+let fixture: ApiFixture;
+let CordonHold: typeof import('../../../src/platform/kube/cordon.ts').CordonHold;
+let api: typeof import('../../../src/platform/kube/api.ts');
+
+/** Node name → spec.unschedulable as the fixture API server stores it. */
+let nodes: Record<string, boolean | undefined>;
+
+test.before(async () => {
+  ({ CordonHold } = await import('../../../src/platform/kube/cordon.ts'));
+  api = await import('../../../src/platform/kube/api.ts');
+  fixture = await startApiFixture((r) => {
+    const node = (name: string) => ({ metadata: { name }, spec: nodes[name] === undefined ? {} : { unschedulable: nodes[name] } });
+    if (r.method === 'GET' && r.path === '/api/v1/nodes') {
+      return { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', items: Object.keys(nodes).map(node) } };
+    }
+    const m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(r.path);
+    if (r.method === 'PATCH' && m) {
+      assert.is(r.contentType, 'application/merge-patch+json');
+      const v = JSON.parse(r.body).spec.unschedulable as boolean | null;
+      nodes[m[1]!] = v === null ? undefined : v;
+      return { status: 200, body: { kind: 'Node', apiVersion: 'v1', ...node(m[1]!) } };
+    }
+    return undefined;
+  });
+});
+test.after(() => fixture.close());
+test.before.each(() => {
+  fixture.requests.length = 0;
+  nodes = { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined };
+});
+
+const hold = () => new CordonHold(api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core, silentLog);
+
+test('hold cordons the schedulable nodes; release restores each as it was (already cordoned stays cordoned)', async () => {
+  const before = { ...nodes };
+  const h = hold();
+  assert.equal(await h.hold(), ['kind-control-plane', 'kind-worker', 'kind-worker3']);
+  assert.equal(nodes, { 'kind-control-plane': true, 'kind-worker': true, 'kind-worker2': true, 'kind-worker3': true });
+  assert.ok(h.held);
+  await h.release();
+  assert.equal(nodes, before);
+  assert.not.ok(h.held);
+  assert.not.ok(fixture.requests.some((r) => r.path === '/api/v1/nodes/kind-worker2' && r.method === 'PATCH'), 'worker2 never touched');
+});
+
+test('holding twice does not mistake our own cordons for earlier ones', async () => {
+  const before = { ...nodes };
+  const h = hold();
+  await h.hold();
+  assert.equal(await h.hold(), []);
+  await h.release();
+  assert.equal(nodes, before);
+});
+
+test('release with nothing held sends nothing', async () => {
+  await hold().release();
+  assert.is(fixture.requests.length, 0);
+});
+
+test.run();
