@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import { TimeoutError, messageOf } from '../errors.ts';
+import { waitFor } from '../util/wait.ts';
+import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
+import { AddressAllocator } from './local/addresses.ts';
+import { guardChildren } from './local/exit-guard.ts';
+import { containerEnv } from './local/expand.ts';
+import { ping, pingReady } from './local/ping.ts';
+import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
+import { describeExit, killStaleProcesses, startProcess, stopProcess, type Supervised } from './local/process.ts';
+import { findExecutable, findRedisServer } from './local/redis-binary.ts';
+import { localRedisConf } from './local/redis-conf.ts';
+
+export interface LocalPlatformOptions {
+  /** First loopback /24 to take pod addresses from, e.g. '127.0.50' (never 127.0.0.x). */
+  addressBase?: string;
+  /** Delay before a deleted pod (not held) comes back, like a StatefulSet recreating it. */
+  restartDelayMs?: number;
+  /** redis-server binary (name on PATH or a path). */
+  redisServer?: string;
+  /** Bound on a pod starting and answering PING. */
+  readyTimeoutMs?: number;
+}
+
+/** The local platform, plus what tests and evidence need beyond the seam. */
+export interface LocalPlatform extends Platform {
+  /** PIDs of the redis-server processes currently running. */
+  processIds(): number[];
+  /** Host path of a pod's in-container path (its current incarnation's filesystem). */
+  hostPath(podName: string, containerPath: string): string;
+}
+
+const DEFAULT_ADDRESS_BASE = '127.0.50';
+const DEFAULT_GRACE_SECONDS = 30;
+/** Teardown is not a test of graceful shutdown: SIGTERM, and SIGKILL after this. */
+const TEARDOWN_GRACE_MS = 3000;
+const LOG_TAIL_LINES = 15;
+
+interface Pod {
+  name: string;
+  ordinal: number;
+  layout: PodLayout;
+  uid: string;
+  ip: string;
+  ready: boolean;
+  incarnation: number;
+  proc?: Supervised;
+  logFile?: string;
+  held: boolean;
+  deleting: boolean;
+  restartTimer?: NodeJS.Timeout;
+  starting?: Promise<void>;
+  /** Why the latest (re)start failed; cleared when a new one begins. */
+  startError?: Error;
+}
+
+/**
+ * Pods as redis-server processes on their own loopback addresses (DESIGN.md, "local"). Config, args, env and
+ * mounts come from the manifests; PVC mounts live in per-claim directories that survive restarts, everything
+ * else is wiped; every (re)start gets a new address and UID. Children die with this process: exit and signal
+ * handlers kill them by PID, setpriv's parent-death signal covers a hard kill, and a pid registry in workDir
+ * lets the next run on the same workDir clean up when neither was possible.
+ */
+export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOptions = {}): LocalPlatform {
+  const workDir = path.resolve(ctx.workDir);
+  const registryDir = path.join(workDir, 'pids');
+  const createdDirs = ['pods', 'pv', 'logs', 'pids'].map((d) => path.join(workDir, d));
+  const restartDelayMs = opts.restartDelayMs ?? 1000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const pods = new Map<string, Pod>();
+  const warned = new Set<string>();
+  let redis: RedisDeployment | undefined;
+  let allocator: AddressAllocator | undefined;
+  let binary: string | undefined;
+  let setpriv: string | undefined;
+  let createdWorkDir = false;
+  let unguard: (() => void) | undefined;
+  let tornDown = false;
+
+  const warnOnce = (message: string): void => {
+    if (!warned.has(message)) {
+      warned.add(message);
+      ctx.log.warn(`local platform: ${message}`);
+    }
+  };
+  const livePids = (): number[] => [...pods.values()].flatMap((p) => (p.proc && !p.proc.exit ? [p.proc.pid] : []));
+  const requireDeployed = (): RedisDeployment => {
+    if (!redis) throw new Error('local platform: nothing deployed yet');
+    return redis;
+  };
+  const podNamed = (name: string): Pod => {
+    const pod = pods.get(name);
+    if (!pod) throw new Error(`local platform: no pod '${name}' (pods: ${[...pods.keys()].join(', ') || 'none'})`);
+    return pod;
+  };
+
+  async function provision(): Promise<void> {
+    if (binary) return;
+    tornDown = false;
+    const found = await findRedisServer(opts.redisServer ?? 'redis-server');
+    createdWorkDir ||= !fs.existsSync(workDir);
+    fs.mkdirSync(workDir, { recursive: true });
+    const stale = killStaleProcesses(registryDir, workDir);
+    if (stale.length) ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
+    setpriv = findExecutable('setpriv');
+    if (!setpriv) ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
+    unguard ??= guardChildren(livePids);
+    binary = found.path;
+  }
+
+  function logTail(pod: Pod): string {
+    const files = [pod.logFile];
+    const logfile = redis?.directive('logfile');
+    if (logfile) files.push(toHostPath(logfile, redis!, pod.layout, workingDir(redis!)));
+    const parts: string[] = [];
+    for (const f of files) {
+      if (!f) continue;
+      try {
+        const lines = fs.readFileSync(f, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+        parts.push(`--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`);
+      } catch {
+        parts.push(`--- ${path.basename(f)}: not written`);
+      }
+    }
+    return parts.join('\n');
+  }
+
+  /** One incarnation of a pod: fresh filesystem, new address and UID, redis-server started and answering PING. */
+  async function startPod(pod: Pod): Promise<void> {
+    const r = requireDeployed();
+    if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
+    if (tornDown) return;
+    pod.startError = undefined;
+    pod.incarnation++;
+    pod.uid = randomUUID();
+    pod.ready = false;
+    pod.ip = await allocator!.next();
+    await preparePodFs(pod.layout, r, warnOnce);
+    const env = containerEnv(
+      r.container.env,
+      { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
+      warnOnce,
+    );
+    const cwd = workingDir(r);
+    const conf = localRedisConf(r, {
+      ip: pod.ip,
+      hostPath: (p) => toHostPath(p, r, pod.layout, cwd),
+      env,
+      info: warnOnce,
+    });
+    const confFile = path.join(pod.layout.podDir, 'redis.conf');
+    fs.writeFileSync(confFile, conf);
+    fs.mkdirSync(path.join(workDir, 'logs'), { recursive: true });
+    pod.logFile = path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.log`);
+    if (tornDown) return;
+    const proc = await startProcess(binary!, [confFile], {
+      cwd: toHostPath(cwd, r, pod.layout),
+      logFile: pod.logFile,
+      registryDir,
+      setpriv,
+    });
+    pod.proc = proc;
+    void proc.exited.then((exit) => {
+      if (pod.proc !== proc) return;
+      pod.ready = false;
+      if (!pod.deleting && !tornDown) {
+        ctx.log.warn(`local platform: pod ${pod.name} (pid ${proc.pid}) ${describeExit(exit)} unexpectedly\n${logTail(pod)}`);
+      }
+    });
+    if (tornDown) {
+      await stopProcess(proc, 'kill', 0);
+      return;
+    }
+    await waitReady(pod, proc, r.port);
+    ctx.log.info(`local platform: pod ${pod.name} ready on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+  }
+
+  async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
+    const what = `pod ${pod.name} (pid ${proc.pid}) to answer PING on ${pod.ip}:${port}`;
+    let outcome: 'ready' | 'exited';
+    try {
+      outcome = await waitFor(
+        what,
+        async () => {
+          if (proc.exit) return { done: true, value: 'exited' as const };
+          const reply = await ping(pod.ip, port, 1000);
+          return pingReady(reply) ? { done: true, value: 'ready' as const } : { done: false, seen: reply };
+        },
+        { timeoutMs: readyTimeoutMs, intervalMs: 25, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
+      );
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`);
+      throw err;
+    }
+    if (outcome === 'exited') {
+      throw new Error(`pod ${pod.name}: redis-server ${describeExit(proc.exit!)} before answering PING\n${logTail(pod)}`);
+    }
+    pod.ready = true;
+  }
+
+  function scheduleStart(pod: Pod, delayMs: number): void {
+    clearTimeout(pod.restartTimer);
+    pod.restartTimer = setTimeout(() => {
+      pod.restartTimer = undefined;
+      pod.starting = startPod(pod).catch((err: unknown) => {
+        pod.startError = err instanceof Error ? err : new Error(String(err));
+        ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${messageOf(err)}`);
+      });
+    }, delayMs);
+  }
+
+  async function deploy(_manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
+    if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
+    await provision();
+    redis = deployment;
+    allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, busPort(deployment)]);
+    for (let i = 0; i < deployment.replicas; i++) {
+      const name = `${deployment.name}-${i}`;
+      const pod: Pod = {
+        name,
+        ordinal: i,
+        layout: podLayout(workDir, deployment, name, i),
+        uid: '',
+        ip: '',
+        ready: false,
+        incarnation: 0,
+        held: false,
+        deleting: false,
+      };
+      pods.set(name, pod);
+    }
+    const all = [...pods.values()];
+    const failures: string[] = [];
+    const start = (pod: Pod): Promise<void> =>
+      (pod.starting = startPod(pod).catch((err: unknown) => {
+        pod.startError = err instanceof Error ? err : new Error(String(err));
+        failures.push(`${pod.name}: ${messageOf(err)}`);
+      }));
+    if (dig(deployment.statefulSet.body, 'spec', 'podManagementPolicy') === 'Parallel') await Promise.all(all.map(start));
+    else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
+    if (failures.length) throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
+  }
+
+  async function deletePod(name: string, options: DeleteOptions): Promise<void> {
+    const r = requireDeployed();
+    const pod = podNamed(name);
+    clearTimeout(pod.restartTimer);
+    pod.restartTimer = undefined;
+    await pod.starting;
+    pod.deleting = true;
+    try {
+      if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
+    } finally {
+      pod.deleting = false;
+    }
+    pod.ready = false;
+    pod.ip = '';
+    if (options.hold) pod.held = true;
+    else if (!tornDown) scheduleStart(pod, restartDelayMs);
+  }
+
+  async function releaseHold(): Promise<void> {
+    for (const pod of pods.values()) {
+      if (pod.held && !tornDown) {
+        pod.held = false;
+        scheduleStart(pod, 0);
+      }
+    }
+  }
+
+  async function waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo> {
+    const pod = podNamed(name);
+    const result = await waitFor<PodInfo | Error>(
+      `pod ${name} to be recreated (UID other than ${oldUid}) and ready`,
+      async () => {
+        if (pod.startError && pod.uid !== oldUid) return { done: true, value: pod.startError };
+        if (pod.uid !== oldUid && pod.ready) return { done: true, value: info(pod) };
+        return { done: false, seen: describe(pod) };
+      },
+      { timeoutMs, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
+    );
+    if (result instanceof Error) throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
+    return result;
+  }
+
+  async function readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
+    const r = requireDeployed();
+    const pod = podNamed(podName);
+    const p = path.posix.resolve(r.dataDir, containerPath);
+    if (!r.isPersistent(p)) return undefined;
+    try {
+      return fs.readFileSync(toHostPath(p, r, pod.layout), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function teardown(): Promise<void> {
+    tornDown = true;
+    try {
+      for (const pod of pods.values()) {
+        clearTimeout(pod.restartTimer);
+        pod.restartTimer = undefined;
+      }
+      const stopAll = (): Promise<unknown> =>
+        Promise.allSettled(
+          [...pods.values()].map((p) => (p.proc && !p.proc.exit ? stopProcess(p.proc, 'graceful', TEARDOWN_GRACE_MS) : undefined)),
+        );
+      await stopAll();
+      // A start that was under way may have spawned after the first sweep (startPod then kills it itself).
+      await Promise.allSettled([...pods.values()].map((p) => p.starting));
+      await stopAll();
+      const left = livePids();
+      if (left.length) ctx.log.warn(`local platform: processes still running after teardown: ${left.join(', ')}`);
+      else {
+        unguard?.();
+        unguard = undefined;
+      }
+      for (const d of createdDirs) fs.rmSync(d, { recursive: true, force: true });
+      if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
+    } catch (err) {
+      ctx.log.warn(`local platform: teardown: ${messageOf(err)}`);
+    }
+    pods.clear();
+    redis = undefined;
+    binary = undefined;
+  }
+
+  return {
+    kind: 'local',
+    provision,
+    deploy,
+    listPods: async () => [...pods.values()].sort((a, b) => a.ordinal - b.ordinal).map(info),
+    reach: async (announced: HostPort) => announced,
+    deletePod,
+    releaseHold,
+    waitForReplacement,
+    readPersistentFile,
+    teardown,
+    processIds: livePids,
+    hostPath: (podName, containerPath) => {
+      const r = requireDeployed();
+      return toHostPath(containerPath, r, podNamed(podName).layout, workingDir(r));
+    },
+  };
+}
+
+function info(pod: Pod): PodInfo {
+  return {
+    name: pod.name,
+    uid: pod.uid,
+    ip: pod.ip,
+    node: 'local',
+    ready: pod.ready && !!pod.proc && !pod.proc.exit,
+    ordinal: pod.ordinal,
+  };
+}
+
+function describe(pod: Pod): string {
+  const state = pod.held
+    ? 'held (releaseHold() not called)'
+    : pod.restartTimer
+      ? 'restart scheduled'
+      : pod.proc?.exit
+        ? `process ${describeExit(pod.proc.exit)}`
+        : pod.ready
+          ? 'ready'
+          : 'starting';
+  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${state}`;
+}
+
+function busPort(r: RedisDeployment): number {
+  const configured = Number(r.directive('cluster-port'));
+  return configured > 0 ? configured : r.port + 10000;
+}
+
+function graceSeconds(r: RedisDeployment): number {
+  const v = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'terminationGracePeriodSeconds');
+  return typeof v === 'number' && v >= 0 ? v : DEFAULT_GRACE_SECONDS;
+}
+
+/** The container's working directory: its workingDir, else the official redis image's WORKDIR. */
+function workingDir(r: RedisDeployment): string {
+  const containers = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'containers');
+  const c = Array.isArray(containers) ? containers.find((x) => dig(x, 'name') === r.container.name) : undefined;
+  const wd = c === undefined ? undefined : dig(c, 'workingDir');
+  return typeof wd === 'string' && wd.startsWith('/') ? wd : '/data';
+}
+
+function dig(value: unknown, ...keys: string[]): unknown {
+  let v = value;
+  for (const k of keys) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}

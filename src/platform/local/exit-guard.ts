@@ -1,0 +1,30 @@
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Kills `pids()` synchronously (SIGKILL by PID) when this process exits or gets SIGINT/SIGTERM/SIGHUP, so an
+ * interrupted or failing run leaves no redis-server behind. After a signal it re-raises the signal when no other
+ * handler is left, keeping the default "terminate" behaviour. Returns the function that unregisters it.
+ */
+export function guardChildren(pids: () => number[]): () => void {
+  const killAll = (): void => {
+    for (const pid of pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    killAll();
+    unregister();
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  const unregister = (): void => {
+    process.off('exit', killAll);
+    for (const s of SIGNALS) process.off(s, onSignal);
+  };
+  process.on('exit', killAll);
+  for (const s of SIGNALS) process.on(s, onSignal);
+  return unregister;
+}

@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { MountView, RedisDeployment } from '../../manifests/model.ts';
+
+/**
+ * A local pod's filesystem. Ephemeral (wiped on every restart, like a new container): `rootfs` (the container's
+ * own filesystem) and `volumes/<name>` (configMap and emptyDir volumes) under `pods/<pod>/`. Persistent (kept
+ * across restarts, like a PV): `pv/<claimTemplate>-<statefulset>-<ordinal>/`, the PVC name Kubernetes uses.
+ */
+export interface PodLayout {
+  podDir: string;
+  rootfs: string;
+  volumeDir(mount: MountView): string;
+}
+
+/** Directories the image has (the official redis image's WORKDIR is /data), so paths under them can be used. */
+const IMAGE_DIRS = ['/data', '/tmp', '/etc', '/run', '/var/run', '/var/log', '/var/lib'];
+
+export function podLayout(workDir: string, redis: RedisDeployment, pod: string, ordinal: number): PodLayout {
+  const podDir = path.join(workDir, 'pods', pod);
+  return {
+    podDir,
+    rootfs: path.join(podDir, 'rootfs'),
+    volumeDir: (m) =>
+      m.source.type === 'pvc'
+        ? path.join(workDir, 'pv', `${m.source.claimTemplate}-${redis.name}-${ordinal}`)
+        : path.join(podDir, 'volumes', m.name),
+  };
+}
+
+/**
+ * Host path of an in-container path: below the mount that holds it (its volume directory, plus subPath), else
+ * below the ephemeral root. Relative paths are relative to `cwd` (a container path), as in the process.
+ */
+export function toHostPath(containerPath: string, redis: RedisDeployment, layout: PodLayout, cwd = '/'): string {
+  const p = path.posix.resolve(cwd, containerPath);
+  const mount = redis.mountFor(p);
+  if (!mount) return path.join(layout.rootfs, p);
+  const base = path.join(layout.volumeDir(mount), mount.subPath ?? '');
+  return path.join(base, path.posix.relative(path.posix.normalize(mount.mountPath), p));
+}
+
+/**
+ * Builds a fresh container filesystem for one incarnation: wipes the ephemeral part, creates the image's
+ * directories, writes configMap files, creates emptyDir and PV directories (PVs keep their contents).
+ */
+export async function preparePodFs(
+  layout: PodLayout,
+  redis: RedisDeployment,
+  warn: (message: string) => void,
+): Promise<void> {
+  await fs.rm(layout.podDir, { recursive: true, force: true });
+  for (const d of IMAGE_DIRS) await fs.mkdir(path.join(layout.rootfs, d), { recursive: true });
+  const seen = new Set<string>();
+  for (const m of redis.mounts) {
+    const dir = layout.volumeDir(m);
+    // Kubernetes creates a missing subPath directory on PVC and emptyDir volumes.
+    const base = path.join(dir, m.subPath ?? '');
+    await fs.mkdir(m.source.type === 'configMap' ? dir : base, { recursive: true });
+    if (m.source.type === 'configMap') {
+      // Files are named relative to the mount; '' is the mount itself (a subPath mount of one file).
+      for (const [file, content] of Object.entries(m.source.files)) {
+        const target = file === '' ? base : path.join(base, file);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, content);
+      }
+    } else if (m.source.type === 'other' && !seen.has(m.name)) {
+      warn(`volume ${m.name} (${m.source.description}) is not emulated locally: it is an empty directory`);
+    }
+    seen.add(m.name);
+  }
+}
