@@ -1,0 +1,47 @@
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { PodInfo } from '../platform.ts';
+
+/** The Redis StatefulSet as the Kubernetes platform addresses it. */
+export interface StatefulSetTarget {
+  namespace: string;
+  name: string;
+  /** Labels of its pod template (the label selector for its pods). */
+  podLabels: Record<string, string>;
+  replicas: number;
+}
+
+export const labelSelector = (labels: Record<string, string>): string =>
+  Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+
+/** StatefulSet pods are named <statefulset>-<ordinal>; undefined for any other name. */
+export function ordinalOf(podName: string, statefulSet: string): number | undefined {
+  if (!podName.startsWith(`${statefulSet}-`)) return undefined;
+  const rest = podName.slice(statefulSet.length + 1);
+  return /^\d+$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** Ready condition True, and not on its way out (a terminating pod can still report Ready). */
+export function isPodReady(pod: V1Pod): boolean {
+  if (pod.metadata?.deletionTimestamp) return false;
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export function toPodInfo(pod: V1Pod, statefulSet: string): PodInfo {
+  const name = pod.metadata?.name ?? '';
+  return {
+    name,
+    uid: pod.metadata?.uid ?? '',
+    ip: pod.status?.podIP ?? '',
+    node: pod.spec?.nodeName ?? '',
+    ready: isPodReady(pod),
+    ordinal: ordinalOf(name, statefulSet) ?? -1,
+  };
+}
+
+/** The StatefulSet's pods (by label selector and name), by ordinal. */
+export async function statefulSetPods(core: CoreV1Api, target: StatefulSetTarget): Promise<V1Pod[]> {
+  const list = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: labelSelector(target.podLabels) });
+  return list.items
+    .filter((p) => ordinalOf(p.metadata?.name ?? '', target.name) !== undefined)
+    .sort((a, b) => ordinalOf(a.metadata!.name!, target.name)! - ordinalOf(b.metadata!.name!, target.name)!);
+}

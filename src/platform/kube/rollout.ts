@@ -1,0 +1,112 @@
+import type { CoreV1Api, CoreV1Event, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { TimeoutError } from '../../errors.ts';
+import type { Log } from '../../util/log.ts';
+import { waitFor } from '../../util/wait.ts';
+import { isPodReady, statefulSetPods, type StatefulSetTarget } from './pods.ts';
+
+const PULL_ERRORS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
+const LOG_LINES = 20;
+
+const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+const timeOf = (e: CoreV1Event) =>
+  new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? 0).getTime();
+
+/** The latest Warning event about an object ("reason: message"), or undefined. */
+async function lastWarning(core: CoreV1Api, namespace: string, name: string): Promise<string | undefined> {
+  const events = await core
+    .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })
+    .then((l) => l.items, () => [] as CoreV1Event[]);
+  const last = events.filter((e) => e.type === 'Warning').sort((a, b) => timeOf(a) - timeOf(b)).at(-1);
+  return last ? `${last.reason ?? 'Warning'}: ${last.message ?? ''}`.trim() : undefined;
+}
+
+/** The last log lines of the container's previous run (the one that crashed), else of its current one. */
+async function lastLogLines(core: CoreV1Api, namespace: string, pod: string, container: string): Promise<string> {
+  const read = (previous: boolean) =>
+    core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines: LOG_LINES });
+  const text = await read(true).catch(() => read(false)).catch(() => '');
+  return text.trim() === '' ? '(no log output)' : text;
+}
+
+/** Why one pod is not ready, in the words a user acts on. */
+export async function diagnosePod(core: CoreV1Api, namespace: string, pod: V1Pod): Promise<string> {
+  const name = pod.metadata?.name ?? '(unnamed pod)';
+  const phase = pod.status?.phase ?? 'Unknown';
+  const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+
+  const pull = statuses.find((s) => PULL_ERRORS.has(s.state?.waiting?.reason ?? ''));
+  if (pull) {
+    const w = pull.state!.waiting!;
+    return `${name}: image "${pull.image}" cannot be pulled (${w.reason}): ${w.message ?? 'no message'}`;
+  }
+
+  const crash = statuses.find((s) => s.state?.waiting?.reason === 'CrashLoopBackOff');
+  if (crash) {
+    const t = crash.lastState?.terminated;
+    const exit = t ? `, last exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}` : '';
+    const logs = await lastLogLines(core, namespace, name, crash.name);
+    return `${name}: container ${crash.name} keeps crashing (CrashLoopBackOff, ${crash.restartCount} restarts${exit}); last log lines:\n${indent(logs)}`;
+  }
+
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (phase === 'Pending' && scheduled?.status === 'False') {
+    const why = scheduled.message || (await lastWarning(core, namespace, name)) || scheduled.reason || 'the scheduler gave no reason';
+    return `${name}: Pending, not scheduled: ${why}`;
+  }
+
+  const warning = await lastWarning(core, namespace, name);
+  const also = warning ? `; last warning: ${warning}` : '';
+  const waiting = statuses.find((s) => s.state?.waiting);
+  if (waiting) {
+    const w = waiting.state!.waiting!;
+    return `${name}: ${phase}, container ${waiting.name} waiting (${w.reason ?? 'no reason'}${w.message ? `: ${w.message}` : ''})${also}`;
+  }
+  if (phase === 'Running') return `${name}: running but not ready${also}`;
+  return `${name}: ${phase}${also}`;
+}
+
+/** Everything that keeps the StatefulSet from being ready: missing pods and each pod that is not ready. */
+export async function diagnoseRollout(core: CoreV1Api, target: StatefulSetTarget, pods: V1Pod[]): Promise<string> {
+  const lines: string[] = [];
+  if (pods.length < target.replicas) {
+    const warning = await lastWarning(core, target.namespace, target.name);
+    lines.push(`only ${pods.length} of ${target.replicas} pods exist${warning ? ` (StatefulSet ${target.name}: ${warning})` : ''}`);
+  }
+  for (const pod of pods.filter((p) => !isPodReady(p))) lines.push(await diagnosePod(core, target.namespace, pod));
+  return lines.join('\n') || 'every pod ready';
+}
+
+const summary = (pods: V1Pod[], replicas: number) =>
+  `${pods.filter(isPodReady).length}/${replicas} ready` +
+  pods.filter((p) => !isPodReady(p)).map((p) => `; ${p.metadata?.name}: ${p.status?.phase ?? '?'}`).join('');
+
+/**
+ * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
+ * TimeoutError carries the diagnosis of what is stuck (image pulls, scheduling, crash loops with their logs).
+ */
+export async function waitForRollout(
+  core: CoreV1Api,
+  target: StatefulSetTarget,
+  opts: { timeoutMs: number; intervalMs?: number; log: Log },
+): Promise<V1Pod[]> {
+  const what = `StatefulSet ${target.name}: ${target.replicas} pods ready`;
+  let last: V1Pod[] = [];
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        last = await statefulSetPods(core, target);
+        const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
+        return done ? { done: true, value: last } : { done: false, seen: summary(last, target.replicas) };
+      },
+      { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 2000, onProgress: (ms, seen) => opts.log.progress(`${Math.round(ms / 1000)} s: ${seen}`) },
+    );
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    const diagnosis = await statefulSetPods(core, target)
+      .then((pods) => diagnoseRollout(core, target, pods))
+      .catch(() => diagnoseRollout(core, target, last))
+      .catch(() => err.lastSeen);
+    throw new TimeoutError(what, opts.timeoutMs, `\n${diagnosis}`);
+  }
+}
