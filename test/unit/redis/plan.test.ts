@@ -30,10 +30,12 @@ test('defaultTopology: most masters >= 3 with at least one replica each, else th
 });
 
 test('slots split as redis-cli --cluster create does', () => {
-  // redis-cli prints "Master[0] -> Slots 0 - 5460", "5461 - 10922", "10923 - 16383" for three masters.
+  // What redis-cli 7.0.15 printed here ("Master[i] -> Slots a - b") for 3, 4, 5, 6 and 7 masters.
   assert.equal(splitSlots(3), [[0, 5460], [5461, 10922], [10923, 16383]]);
   assert.equal(splitSlots(1), [[0, 16383]]);
   assert.equal(splitSlots(4), [[0, 4095], [4096, 8191], [8192, 12287], [12288, 16383]]);
+  assert.equal(splitSlots(5), [[0, 3276], [3277, 6553], [6554, 9829], [9830, 13106], [13107, 16383]]);
+  assert.equal(splitSlots(7), [[0, 2340], [2341, 4680], [4681, 7021], [7022, 9361], [9362, 11702], [11703, 14042], [14043, 16383]]);
   assert.equal(splitSlots(6), [[0, 2730], [2731, 5460], [5461, 8191], [8192, 10922], [10923, 13652], [13653, 16383]]);
 });
 
