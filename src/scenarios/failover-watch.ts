@@ -1,0 +1,104 @@
+import type { HostPort } from '../platform/platform.ts';
+import type { ClusterNode } from '../redis/types.ts';
+import type { Log } from '../util/log.ts';
+import { formatAddress, type Reach } from '../redis/connect.ts';
+import { viewOf } from '../redis/health.ts';
+import { TimeoutError } from '../errors.ts';
+import { waitFor } from '../util/wait.ts';
+import type { Victim } from './failover-checks.ts';
+
+export interface WatchEvents {
+  pfailSeen?: number;
+  failSeen?: number;
+  promotedAt?: number;
+  clusterOkAt?: number;
+  /** Without the hold: when the survivors first saw the victim's NodeID back, unflagged, at a new address. */
+  backBeforeFailoverAt?: number;
+}
+
+export interface WatchResult {
+  events: WatchEvents;
+  promoted?: ClusterNode;
+  /** What the survivors said about the victim's NodeID on the last round. */
+  lastSeen: string[];
+  timedOut: boolean;
+}
+
+export interface WatchOptions {
+  reach: Reach;
+  survivors: HostPort[];
+  victim: Victim;
+  /** Without the hold the pod may return before any failover; that also ends the watch. */
+  holdRestart: boolean;
+  timeoutMs: number;
+  intervalMs?: number;
+  log: Log;
+}
+
+/** Every victim slot range lies inside one of the node's ranges. */
+const ownsAll = (n: ClusterNode, ranges: Array<[number, number]>): boolean =>
+  ranges.every(([a, b]) => n.slots.some(([c, d]) => c <= a && b <= d));
+
+/**
+ * Watches the failover from the surviving nodes only (asking the dead pod would just time out): polls CLUSTER
+ * NODES and CLUSTER INFO on each survivor and notes when the victim is first suspected (fail?), failed (fail),
+ * a node owns all its slots (promoted), and every survivor says cluster_state:ok. Ends when all of those have
+ * happened, when the victim is back without a failover (no hold), or at the timeout (timedOut, not an error:
+ * a cluster that cannot fail over is a finding).
+ */
+export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
+  const events: WatchEvents = {};
+  let promoted: ClusterNode | undefined;
+  let lastSeen: string[] = [];
+  const start = Date.now();
+  const since = (t: number | undefined): string => (t === undefined ? '-' : `${t - start} ms`);
+
+  const round = async () => {
+    const now = Date.now();
+    const answers = await Promise.all(opts.survivors.map((a) => viewOf(opts.reach, a)));
+    const views = answers.flatMap((a) => (a.nodes && a.info ? [{ nodes: a.nodes, state: a.info.cluster_state }] : []));
+    const victimLines = views.map((v) => v.nodes.find((n) => n.id === opts.victim.nodeId)).filter((n) => n !== undefined);
+    lastSeen = victimLines.map((n) => n.raw);
+    if (events.pfailSeen === undefined && victimLines.some((n) => n.flags.has('fail?'))) events.pfailSeen = now;
+    if (events.failSeen === undefined && victimLines.some((n) => n.flags.has('fail'))) {
+      events.failSeen = now;
+      // A FAIL seen in one round may skip its PFAIL (both happened between polls): PFAIL comes no later.
+      events.pfailSeen ??= now;
+    }
+    if (!promoted) {
+      for (const v of views) {
+        promoted = v.nodes.find((n) => n.id !== opts.victim.nodeId && n.flags.has('master') && ownsAll(n, opts.victim.slots));
+        if (promoted) {
+          events.promotedAt = now;
+          break;
+        }
+      }
+    }
+    const allOk = views.length === opts.survivors.length && views.every((v) => v.state === 'ok');
+    if (promoted && events.clusterOkAt === undefined && allOk) events.clusterOkAt = now;
+    if (!opts.holdRestart && !promoted && events.backBeforeFailoverAt === undefined) {
+      const back = victimLines.find((n) => n.ip !== opts.victim.ip && n.ip !== '' && !n.flags.has('fail') && !n.flags.has('fail?') && n.flags.has('master') && ownsAll(n, opts.victim.slots));
+      if (back) events.backBeforeFailoverAt = now;
+    }
+    const failures = answers.flatMap((a) => (a.error !== undefined ? [`${formatAddress(a.address)}: ${a.error}`] : []));
+    const seen =
+      `PFAIL ${since(events.pfailSeen)}, FAIL ${since(events.failSeen)}, promoted ${since(events.promotedAt)}, ` +
+      `cluster ok ${since(events.clusterOkAt)}; survivors see the victim as ${[...new Set(victimLines.map((n) => [...n.flags].join(',')))].join(' / ') || 'nothing'}` +
+      (failures.length ? `; unreachable: ${failures.join('; ')}` : '');
+    const done = events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined;
+    return done ? { done: true as const, value: undefined } : { done: false as const, seen };
+  };
+
+  try {
+    await waitFor(`a replica of ${opts.victim.pod} to take over its slots and cluster_state:ok on every survivor`, round, {
+      timeoutMs: opts.timeoutMs,
+      intervalMs: opts.intervalMs ?? 75,
+      onProgress: (ms, seen) => opts.log.progress(`failover, ${(ms / 1000).toFixed(0)} s: ${seen}`),
+    });
+    return { events, promoted, lastSeen, timedOut: false };
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    opts.log.progress(err.message);
+    return { events, promoted, lastSeen, timedOut: true };
+  }
+}
