@@ -75,16 +75,16 @@ export function localRedisConf(redis: RedisDeployment, input: LocalConfigInput):
 
 /** Quotes an argument the way redis' config parser (sdssplitargs) reads it back unchanged. */
 export function quoteConfArg(arg: string): string {
-  if (arg !== '' && /^[\x21-\x7e]+$/.test(arg) && !/["'\\]/.test(arg)) return arg;
+  if (arg !== '' && !/[\s"'\\\x00-\x1f\x7f]/.test(arg)) return arg;
   let out = '"';
-  for (const ch of Buffer.from(arg, 'utf8')) {
-    if (ch === 0x22) out += '\\"';
-    else if (ch === 0x5c) out += '\\\\';
-    else if (ch === 0x0a) out += '\\n';
-    else if (ch === 0x0d) out += '\\r';
-    else if (ch === 0x09) out += '\\t';
-    else if (ch >= 0x20 && ch <= 0x7e) out += String.fromCharCode(ch);
-    else out += `\\x${ch.toString(16).padStart(2, '0')}`;
+  for (const ch of arg) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch; // UTF-8 bytes pass through redis' parser as they are
   }
   return `${out}"`;
 }
