@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { InputError } from '../errors.ts';
+import { displayPath } from '../util/paths.ts';
 import type { JsonObject, Located, ManifestObject, ManifestSet } from './model.ts';
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -37,15 +38,6 @@ async function yamlFilesIn(dir: string): Promise<string[]> {
   }
   if (names.length === 0) throw new InputError(`manifests directory ${displayPath(dir)} has no *.yaml or *.yml files; expected ${expected}`);
   return names;
-}
-
-/**
- * Relative to the working directory (with ../ when outside it), with forward slashes: reports and annotations
- * never carry a machine's absolute paths, and GitHub resolves annotation paths against the checkout.
- */
-export function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), path.resolve(p));
-  return (rel === '' ? '.' : rel).split(path.sep).join('/');
 }
 
 /** Parses one file's text; `file` is the name used in positions and errors. Exported for tests and fixtures. */

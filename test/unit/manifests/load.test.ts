@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InputError } from '../../../src/errors.ts';
-import { displayPath, loadManifests, locateLineInString, parseManifestFile } from '../../../src/manifests/load.ts';
+import { loadManifests, locateLineInString, parseManifestFile } from '../../../src/manifests/load.ts';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -50,7 +50,6 @@ test('default manifests: every file, sorted, multi-document, paths relative to t
 test('an absolute directory inside the working directory is shown relative to it', async () => {
   const set = await loadManifests(path.resolve('manifests'));
   assert.is(set.files[0], 'manifests/access-service.yaml');
-  assert.ok(!displayPath(os.tmpdir()).startsWith('/'), 'outside the working directory: relative with ../');
 });
 
 test('locate points at the value of a nested field, through lists', async () => {
@@ -125,8 +124,6 @@ test('a missing directory, a file, and a directory without YAML are refused sayi
     const empty = await rejection(loadManifests(dir));
     assert.instance(empty, InputError);
     assert.match(empty.message, /has no \*\.yaml or \*\.yml files/);
-    assert.ok(empty.message.includes(` ${displayPath(dir)} `), 'named relative to the working directory');
-    assert.not.ok(empty.message.includes(` ${dir}`), 'no absolute machine path in messages');
     await symlink(path.join(dir, 'gone.yaml'), path.join(dir, 'dangling.yml'));
     assert.match((await rejection(loadManifests(dir))).message, /dangling\.yml cannot be read/);
   } finally {
