@@ -1,0 +1,47 @@
+import type { LintFinding, Severity } from '../../report/model.ts';
+
+const WIDTH = 100;
+const SEVERITY_W = 9;
+const RULE_W = 27;
+const INDENT = ' '.repeat(SEVERITY_W);
+
+/** Greedy word wrap; a word longer than the width gets a line of its own. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function count(findings: LintFinding[], severity: Severity): string | undefined {
+  const n = findings.filter((f) => f.severity === severity).length;
+  return n === 0 ? undefined : `${n} ${severity === 'info' ? 'info' : `${severity}${n === 1 ? '' : 's'}`}`;
+}
+
+/**
+ * Findings as a terminal table that reads at 100 columns: severity, rule and file:line:column on one row, the
+ * message and the fix wrapped beneath it, a totals line at the end.
+ */
+export function formatFindings(findings: LintFinding[]): string {
+  if (findings.length === 0) return 'lint: no findings';
+  const out = [`${'SEVERITY'.padEnd(SEVERITY_W)}${'RULE'.padEnd(RULE_W)}WHERE`];
+  for (const f of findings) {
+    const where = f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '(manifests)';
+    out.push(`${f.severity.padEnd(SEVERITY_W)}${f.rule.padEnd(RULE_W - 1)} ${where}`);
+    out.push(...wrap(f.message, WIDTH - SEVERITY_W).map((l) => INDENT + l));
+    // Continuation lines of the fix hang under its text, past `fix: `.
+    out.push(...wrap(`fix: ${f.fix}`, WIDTH - SEVERITY_W - 5).map((l, i) => INDENT + (i === 0 ? l : `     ${l}`)));
+    out.push('');
+  }
+  const totals = (['error', 'warning', 'info'] as const).map((s) => count(findings, s)).filter(Boolean);
+  out.push(`lint: ${totals.join(', ')}`);
+  return out.join('\n');
+}

@@ -1,0 +1,126 @@
+import type { LintFinding, Severity } from '../../report/model.ts';
+import type { JsonObject, JsonValue, ManifestObject, ManifestSet, RedisDeployment } from '../model.ts';
+
+export type Path = readonly (string | number)[];
+
+/** What every rule sees: the manifests, the target cluster, and the Redis view when the manifests have one. */
+export interface LintContext {
+  set: ManifestSet;
+  kubernetes: KubernetesVersion;
+  /** Kubernetes nodes the pods will be spread over. */
+  nodes: number;
+  masters?: number;
+  replicasPerMaster?: number;
+  /** Undefined when the manifests hold no usable Redis StatefulSet (the `redis-statefulset` rule says why). */
+  redis?: RedisDeployment;
+}
+
+export interface KubernetesVersion {
+  major: number;
+  minor: number;
+  text: string;
+}
+
+/** One check. Adding a rule is a module exporting one of these, listed in index.ts, with a fixture pair. */
+export interface LintRule {
+  /** Stable id: shown to users, used as the annotation title, never renamed. */
+  id: string;
+  /** One line: what the rule looks for (the --help and the docs list these). */
+  summary: string;
+  check(ctx: LintContext): LintFinding[];
+}
+
+/** A finding pointing at `path` in `obj` (or at its nearest existing ancestor). */
+export function findingAt(
+  rule: string,
+  severity: Severity,
+  obj: ManifestObject,
+  path: Path,
+  message: string,
+  fix: string,
+): LintFinding {
+  return { rule, severity, message, fix, at: obj.locate(path) };
+}
+
+export function isObject(v: JsonValue | undefined): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The value at `path` in a plain object, or undefined. */
+export function valueAt(root: JsonValue | undefined, path: Path): JsonValue | undefined {
+  let v = root;
+  for (const seg of path) {
+    if (Array.isArray(v) && typeof seg === 'number') v = v[seg];
+    else if (isObject(v) && typeof seg === 'string') v = v[seg];
+    else return undefined;
+  }
+  return v;
+}
+
+export function stringAt(root: JsonValue | undefined, path: Path): string | undefined {
+  const v = valueAt(root, path);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function arrayAt(root: JsonValue | undefined, path: Path): JsonValue[] {
+  const v = valueAt(root, path);
+  return Array.isArray(v) ? v : [];
+}
+
+/** String-valued labels (matchLabels, metadata.labels). */
+export function labelsAt(root: JsonValue | undefined, path: Path): Record<string, string> {
+  const v = valueAt(root, path);
+  if (!isObject(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+export function objectsOfKind(set: ManifestSet, kind: string): ManifestObject[] {
+  return set.objects.filter((o) => o.kind === kind);
+}
+
+export function namespaceOf(obj: ManifestObject): string {
+  return obj.namespace ?? 'default';
+}
+
+/** Every string in a value, with its path, depth first in document order. */
+export function* stringsIn(value: JsonValue, path: Path = []): Generator<[Path, string]> {
+  if (typeof value === 'string') yield [path, value];
+  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* stringsIn(value[i]!, [...path, i]);
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
+}
+
+/** Pod template of a workload, with its path in the object (StatefulSet, Deployment, …, CronJob, Pod). */
+export function podTemplateOf(obj: ManifestObject): { path: Path; labels: Record<string, string> } | undefined {
+  if (obj.kind === 'Pod') return { path: [], labels: labelsAt(obj.body, ['metadata', 'labels']) };
+  const path: Path = obj.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
+  if (!isObject(valueAt(obj.body, [...path, 'spec']))) return undefined;
+  return { path, labels: labelsAt(obj.body, [...path, 'metadata', 'labels']) };
+}
+
+/** True when a Service/label selector (matchLabels only) selects pods with these labels. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
+
+/** A LabelSelector (matchLabels and matchExpressions) evaluated against labels, as the API server does. */
+export function labelSelectorMatches(selector: JsonObject, labels: Record<string, string>): boolean {
+  const exact = labelsAt(selector, ['matchLabels']);
+  if (!Object.entries(exact).every(([k, v]) => labels[k] === v)) return false;
+  return arrayAt(selector, ['matchExpressions']).every((e) => {
+    const key = stringAt(e, ['key']) ?? '';
+    const values = arrayAt(e, ['values']).map(String);
+    switch (stringAt(e, ['operator'])) {
+      case 'In':
+        return key in labels && values.includes(labels[key]!);
+      case 'NotIn':
+        return !(key in labels) || !values.includes(labels[key]!);
+      case 'Exists':
+        return key in labels;
+      case 'DoesNotExist':
+        return !(key in labels);
+      default:
+        return false;
+    }
+  });
+}
