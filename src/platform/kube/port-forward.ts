@@ -1,0 +1,86 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { PortForward, type KubeConfig } from '@kubernetes/client-node';
+import type { Log } from '../../util/log.ts';
+import type { HostPort } from '../platform.ts';
+
+export interface ForwardTarget {
+  name: string;
+  uid: string;
+}
+
+/**
+ * Per-pod port-forwards through the API server for a cluster whose pod IPs the runner cannot route to: one
+ * local listener per (pod incarnation, port); each accepted connection opens its own forward.
+ *
+ * A forward is bound to one pod *incarnation* (its UID), not its name: after the pod is recreated the name
+ * points at a new pod with a new IP, and forwarding the old address to it would make a dead node look alive.
+ * So every connection first checks the pod still has that UID, and is closed at once otherwise. Close events
+ * are wired both ways (socket ⇄ WebSocket), or the process never exits.
+ */
+export class PodPortForwards {
+  private readonly listeners = new Map<string, { server: net.Server; port: number }>();
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly currentUid: (podName: string) => Promise<string | undefined>,
+    private readonly log: Log,
+  ) {}
+
+  async forward(pod: ForwardTarget, port: number): Promise<HostPort> {
+    const key = `${pod.uid}:${port}`;
+    const known = this.listeners.get(key);
+    if (known) return { host: '127.0.0.1', port: known.port };
+    const server = net.createServer((socket) => void this.connect(pod, port, socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const local = (server.address() as net.AddressInfo).port;
+    this.listeners.set(key, { server, port: local });
+    this.log.info(`port-forward 127.0.0.1:${local} -> pod ${pod.name}:${port}`);
+    return { host: '127.0.0.1', port: local };
+  }
+
+  private async connect(pod: ForwardTarget, port: number, socket: net.Socket): Promise<void> {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy()); // the client sees the close; nothing to add here
+    try {
+      if ((await this.currentUid(pod.name)) !== pod.uid) {
+        socket.destroy();
+        return;
+      }
+      // Anything on the error channel (e.g. "connection refused" inside the pod) ends the connection.
+      const errors = new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          this.log.warn(`port-forward to ${pod.name}:${port}: ${chunk.toString('utf8').trim()}`);
+          socket.destroy();
+          done();
+        },
+      });
+      const ws = await new PortForward(this.kc).portForward(this.namespace, pod.name, [port], socket, errors, socket);
+      const conn = typeof ws === 'function' ? ws() : ws;
+      if (!conn) {
+        socket.destroy();
+        return;
+      }
+      conn.on('close', () => socket.destroy());
+      conn.on('error', () => socket.destroy());
+      socket.on('close', () => conn.close());
+      if (socket.destroyed) conn.close();
+    } catch (err) {
+      this.log.warn(`port-forward to ${pod.name}:${port} failed: ${err instanceof Error ? err.message : String(err)}`);
+      socket.destroy();
+    }
+  }
+
+  /** Closes every listener and open connection. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all([...this.listeners.values()].map(({ server }) => new Promise((resolve) => server.close(resolve))));
+    this.listeners.clear();
+  }
+}
