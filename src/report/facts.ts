@@ -1,0 +1,125 @@
+import type {
+  Check,
+  CheckStatus,
+  FailoverPath,
+  NodeView,
+  Report,
+  ScenarioResult,
+  TimelineEntry,
+  TimelineEvent,
+  Topology,
+  Verdict,
+} from './model.ts';
+
+// Facts every rendering shows the same way (Markdown, terminal, JUnit, SVG): one place, so they cannot drift.
+
+export const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR' };
+export const STATUS_WORD: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' };
+
+export const PATH_TEXT: Record<FailoverPath, string> = {
+  failover: 'failover: a replica took over the slots, then the old pod came back',
+  'restarted-before-failover': 'restarted before failover: the pod came back before any replica was promoted',
+  'no-failover': 'no failover: no replica took over the slots',
+};
+
+export const TIMINGS: ReadonlyArray<{ key: keyof ScenarioResult['timings']; label: string }> = [
+  { key: 'failoverMs', label: 'Failover (pod deleted to a replica owning the slots)' },
+  { key: 'clusterOkMs', label: 'Cluster ok (pod deleted to cluster_state:ok everywhere)' },
+  { key: 'rejoinMs', label: 'Rejoin (hold released to the old pod rejoined as a replica)' },
+];
+
+export const NOT_MEASURED = 'not measured';
+
+export function msText(ms: number | undefined): string {
+  return ms === undefined ? NOT_MEASURED : `${Math.round(ms)} ms`;
+}
+
+/** Drop a trailing period so a summary can sit inside a sentence. */
+function clause(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/\.+$/, '');
+}
+
+/** Timeline entries in time order (entries recorded out of order by parallel watchers included). */
+export function sortedTimeline(scenario: ScenarioResult): TimelineEntry[] {
+  return [...scenario.timeline].sort((a, b) => a.atMs - b.atMs);
+}
+
+export interface Phase {
+  label: string;
+  fromMs: number;
+  toMs: number;
+  /** The phase users lose something in (writes refused): drawn emphasised. */
+  critical: boolean;
+}
+
+const PHASES: ReadonlyArray<{ label: string; from: TimelineEvent[]; to: TimelineEvent; critical?: true }> = [
+  { label: 'writes refused', from: ['first-write-failed'], to: 'writes-recovered', critical: true },
+  { label: 'failure detection', from: ['pod-deleted'], to: 'fail-seen' },
+  { label: 'failover', from: ['pod-deleted'], to: 'replica-promoted' },
+  { label: 'restart held', from: ['pod-deleted'], to: 'hold-released' },
+  { label: 'rejoin', from: ['hold-released', 'pod-back'], to: 'rejoined' },
+];
+
+/** Spans between timeline events, for the charts; only those whose both ends were recorded. */
+export function phases(timeline: TimelineEntry[]): Phase[] {
+  const at = (event: TimelineEvent) => timeline.find((e) => e.event === event)?.atMs;
+  return PHASES.flatMap((p) => {
+    const fromMs = p.from.map(at).find((ms) => ms !== undefined);
+    const toMs = at(p.to);
+    if (fromMs === undefined || toMs === undefined || toMs < fromMs) return [];
+    return [{ label: p.label, fromMs, toMs, critical: p.critical === true }];
+  });
+}
+
+export function shortId(nodeId: string): string {
+  return nodeId.slice(0, 8);
+}
+
+/** A node's master as people know it: its pod name, else its short NodeID. */
+export function masterOf(node: NodeView, topology: Topology): string {
+  if (!node.masterId) return '';
+  return topology.nodes.find((n) => n.nodeId === node.masterId)?.pod ?? shortId(node.masterId);
+}
+
+export function checkCounts(checks: Check[]): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, skipped: 0 };
+  for (const c of checks) counts[c.status] += 1;
+  return counts;
+}
+
+/** One sentence (without the verdict word) saying why the verdict is what it is. */
+export function verdictReason(report: Report): string {
+  const checks = report.scenarios.flatMap((s) => s.checks);
+  const failed = checks.filter((c) => c.status === 'fail');
+  const stopped = report.scenarios.find((s) => s.error !== undefined);
+  if (report.verdict === 'error') {
+    return `The run stopped before its checks could finish: ${clause(report.error ?? stopped?.error ?? 'no reason was recorded')}.`;
+  }
+  if (report.verdict === 'fail') {
+    if (failed.length > 0) {
+      const names = failed.map((c) => c.id).join(', ');
+      return `${failed.length} of ${checks.length} checks failed (${names}); first: ${clause(failed[0]!.summary)}.`;
+    }
+    const why = report.error ?? (stopped ? `${stopped.name} did not finish: ${stopped.error}` : 'a scenario failed');
+    return `${clause(why)}.`;
+  }
+  const s = report.scenarios[0];
+  if (!s) return 'Nothing failed (no scenario ran).';
+  const facts = [`all ${checks.length} checks passed`];
+  if (s.timings.failoverMs !== undefined) facts.push(`failover took ${msText(s.timings.failoverMs)}`);
+  if (s.writes) facts.push(`${s.writes.lost} of ${s.writes.acknowledged} acknowledged writes lost`);
+  const sentence = facts.join(', ');
+  return `${sentence[0]!.toUpperCase()}${sentence.slice(1)}.`;
+}
+
+/** A control character shown as `\uXXXX`, so untrusted text cannot break a document or a terminal. */
+export function escapedChar(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+// Control characters (an ANSI colour code in a Redis error) are shown, never passed on to a terminal or page.
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/g;
+
+export function showControls(text: string): string {
+  return text.replace(CONTROL, escapedChar);
+}

@@ -1,0 +1,149 @@
+import { sortedTimeline, STATUS_WORD } from './facts.ts';
+import type { Check, LintFinding, Report, ScenarioResult } from './model.ts';
+import { xmlAttr, xmlText } from './xml.ts';
+
+export const JUNIT_FILE = 'junit.xml';
+
+const CLASS_PREFIX = 'redis-cluster-resilience';
+
+interface Case {
+  name: string;
+  /** `type` says what kind of failure or error (the strict Ant schema requires it on both). */
+  outcome?:
+    | { element: 'failure' | 'error'; type: string; message: string; body: string }
+    | { element: 'skipped'; message: string; body: string };
+}
+
+interface Suite {
+  name: string;
+  seconds: number;
+  cases: Case[];
+  properties: Record<string, string>;
+  out: string;
+  err: string;
+}
+
+// The strict Ant schema (Windy Road JUnit.xsd) wants a zone-less, fraction-less timestamp.
+function timestamp(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
+}
+
+function checkCase(c: Check): Case {
+  const body = `${c.summary}\n\nEvidence:\n${JSON.stringify(c.evidence, null, 2)}`;
+  if (c.status === 'fail') return { name: c.id, outcome: { element: 'failure', type: 'check-failed', message: c.summary, body } };
+  if (c.status === 'skipped') return { name: c.id, outcome: { element: 'skipped', message: c.summary, body: '' } };
+  return { name: c.id };
+}
+
+function scenarioSuite(report: Report, s: ScenarioResult): Suite {
+  const cases = s.checks.map(checkCase);
+  // A scenario that stopped early may have no failed check at all; reporters must still show it red.
+  if (s.error) cases.push({ name: 'scenario-finished', outcome: { element: 'error', type: 'scenario-error', message: s.error, body: s.error } });
+  const events = sortedTimeline(s);
+  // No per-scenario clock in the report: its recorded events span what it took.
+  const seconds = events.length > 1 ? (events.at(-1)!.atMs - events[0]!.atMs) / 1000 : 0;
+  const w = s.writes;
+  return {
+    name: s.name,
+    seconds,
+    cases,
+    properties: {
+      platform: report.platform,
+      path: s.path,
+      'hold-restart': String(s.holdRestart),
+      victim: s.victim.pod,
+      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(Math.round(v))]]))),
+      ...(w ? { 'writes-acknowledged': String(w.acknowledged), 'writes-lost': String(w.lost), 'unavailable-ms': String(Math.round(w.unavailableMs)) } : {}),
+    },
+    out: [
+      ...s.checks.map((c) => `${STATUS_WORD[c.status].padEnd(7)} ${c.id}: ${c.summary}`),
+      '',
+      ...events.map((e) => `${String(Math.round(e.atMs)).padStart(7)} ms  ${e.event}${e.detail ? `  ${e.detail}` : ''}`),
+    ].join('\n'),
+    err: s.error ?? '',
+  };
+}
+
+function where(f: LintFinding): string {
+  return f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '';
+}
+
+function lintSuite(report: Report): Suite {
+  const errors = report.lint.filter((f) => f.severity === 'error');
+  const cases: Case[] =
+    errors.length === 0
+      ? [{ name: 'no lint errors' }]
+      : errors.map((f) => ({
+          name: [f.rule, where(f)].filter(Boolean).join(' '),
+          outcome: { element: 'failure', type: 'lint-error', message: f.message, body: `${where(f) || 'manifests'}: ${f.message}\nFix: ${f.fix}` },
+        }));
+  const others = report.lint.filter((f) => f.severity !== 'error');
+  return {
+    name: 'lint',
+    seconds: 0,
+    cases,
+    properties: { manifests: report.manifests },
+    out: others.map((f) => `${f.severity} ${f.rule} ${where(f)}: ${f.message}`).join('\n'),
+    err: '',
+  };
+}
+
+/** A run that broke before any scenario (deploy failure, lint gate) must not read as green. */
+function runSuite(report: Report): Suite | undefined {
+  if (!report.error || report.scenarios.length > 0) return undefined;
+  // Stopped by the lint gate: a failure of the input. Anything else broke the run: an error.
+  const element = report.verdict === 'error' ? 'error' : 'failure';
+  const type = element === 'error' ? 'run-error' : 'run-failed';
+  return {
+    name: 'run',
+    seconds: report.durationMs / 1000,
+    cases: [{ name: 'run-finished', outcome: { element, type, message: report.error, body: report.error } }],
+    properties: { platform: report.platform },
+    out: '',
+    err: report.error,
+  };
+}
+
+function renderSuite(suite: Suite, id: number, ts: string): string {
+  const count = (el: string) => suite.cases.filter((c) => c.outcome?.element === el).length;
+  const attrs = {
+    name: suite.name,
+    package: CLASS_PREFIX,
+    id: String(id),
+    timestamp: ts,
+    hostname: 'localhost',
+    tests: String(suite.cases.length),
+    failures: String(count('failure')),
+    errors: String(count('error')),
+    skipped: String(count('skipped')),
+    time: suite.seconds.toFixed(3),
+  };
+  const lines = [`  <testsuite ${Object.entries(attrs).map(([k, v]) => `${k}="${xmlAttr(v)}"`).join(' ')}>`, '    <properties>'];
+  for (const [name, value] of Object.entries(suite.properties)) {
+    lines.push(`      <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
+  }
+  lines.push('    </properties>');
+  const classname = xmlAttr(`${CLASS_PREFIX}.${suite.name}`);
+  for (const c of suite.cases) {
+    const open = `    <testcase classname="${classname}" name="${xmlAttr(c.name)}" time="0"`;
+    if (!c.outcome) {
+      lines.push(`${open}/>`);
+      continue;
+    }
+    const { element, message, body } = c.outcome;
+    const type = 'type' in c.outcome ? ` type="${xmlAttr(c.outcome.type)}"` : '';
+    const content = body ? `>${xmlText(body)}</${element}>` : '/>';
+    lines.push(`${open}>`, `      <${element}${type} message="${xmlAttr(message)}"${content}`, '    </testcase>');
+  }
+  lines.push(`    <system-out>${xmlText(suite.out)}</system-out>`, `    <system-err>${xmlText(suite.err)}</system-err>`, '  </testsuite>');
+  return lines.join('\n');
+}
+
+/** JUnit XML: one testsuite per scenario (a testcase per check), one for lint errors, one for a broken run. */
+export function renderJUnit(report: Report): string {
+  const ts = timestamp(report.startedAt);
+  const run = runSuite(report);
+  const suites = [...report.scenarios.map((s) => scenarioSuite(report, s)), lintSuite(report), ...(run ? [run] : [])];
+  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i, ts)), '</testsuites>', ''].join('\n');
+}

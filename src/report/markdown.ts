@@ -1,0 +1,193 @@
+import {
+  checkCounts,
+  masterOf,
+  msText,
+  PATH_TEXT,
+  phases,
+  shortId,
+  showControls,
+  sortedTimeline,
+  STATUS_WORD,
+  TIMINGS,
+  VERDICT_WORD,
+  verdictReason,
+} from './facts.ts';
+import type { Report, ScenarioResult, Topology, WriteStats } from './model.ts';
+
+export const SUMMARY_FILE = 'summary.md';
+
+/** HTML-significant characters as entities (GitHub renders raw HTML in Markdown). */
+function html(text: string): string {
+  return showControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A table cell: `|` would end the cell and a line break the row. */
+export function cell(value: string | number): string {
+  return html(String(value)).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string[] {
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+}
+
+/** A fenced block that no backtick run inside the content can close early. */
+function fenced(lang: string, content: string): string[] {
+  const longest = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}${lang}`, content, fence];
+}
+
+function details(summary: string, body: string[]): string[] {
+  return [`<details><summary>${html(summary)}</summary>`, '', ...body, '', '</details>', ''];
+}
+
+// Mermaid gantt: task text ends at ':' and '#', ';' and '%%' have meanings of their own.
+function mermaidText(text: string): string {
+  return text.replace(/[:;#%\r\n]+/g, ' ').trim();
+}
+
+const TICKS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
+
+/**
+ * The timeline as a Mermaid gantt (GitHub renders ```mermaid blocks). Times are Unix-ms values counted from
+ * the earliest event (dateFormat x) so none is negative; the axis prints whole seconds (%s).
+ */
+function mermaidGantt(s: ScenarioResult): string[] {
+  const events = sortedTimeline(s);
+  if (events.length === 0) return [];
+  const origin = Math.min(0, events[0]!.atMs);
+  const x = (ms: number) => Math.round(ms - origin);
+  const spanS = (events.at(-1)!.atMs - origin) / 1000;
+  const tick = TICKS_S.find((t) => spanS / t <= 12) ?? 600;
+  const axis =
+    origin < 0
+      ? `seconds from ${events[0]!.event} (${-Math.round(origin)} ms before the pod was deleted)`
+      : 'seconds after the pod was deleted';
+  const lines = [
+    'gantt',
+    `  title ${mermaidText(`${s.name} - ${axis}`)}`,
+    '  dateFormat x',
+    '  axisFormat %s',
+    tick < 60 ? `  tickInterval ${tick}second` : `  tickInterval ${tick / 60}minute`,
+    '  todayMarker off',
+  ];
+  const spans = phases(events);
+  if (spans.length > 0) {
+    lines.push('  section phases');
+    spans.forEach((p, i) => {
+      const tags = p.critical ? 'crit, ' : '';
+      lines.push(`  ${mermaidText(`${p.label} ${Math.round(p.toMs - p.fromMs)} ms`)} : ${tags}p${i}, ${x(p.fromMs)}, ${x(p.toMs)}`);
+    });
+  }
+  lines.push('  section events');
+  events.forEach((e, i) => {
+    lines.push(`  ${mermaidText(`${e.event} at ${Math.round(e.atMs)} ms`)} : milestone, e${i}, ${x(e.atMs)}, 0ms`);
+  });
+  return fenced('mermaid', lines.join('\n'));
+}
+
+function topologyTable(t: Topology): string[] {
+  return table(
+    ['Node', 'Pod', 'Address', 'Role', 'Master', 'Slots'],
+    t.nodes.map((n) => [shortId(n.nodeId), n.pod ?? '', n.address, n.role, masterOf(n, t), n.slots.join(' ')]),
+  );
+}
+
+function writesSection(w: WriteStats | undefined): string[] {
+  if (!w) return ['The writer was off (write-rate 0): no writes were measured.', ''];
+  const out = [
+    ...table(
+      ['Mode', 'Rate/s', 'Attempted', 'Acknowledged', 'Failed', 'Lost', 'Unavailable ms'],
+      [[w.mode, w.ratePerSecond, w.attempted, w.acknowledged, w.failed, w.lost, Math.round(w.unavailableMs)]],
+    ),
+    '',
+  ];
+  if (w.lostKeys.length > 0) out.push(...details(`Lost keys (first ${w.lostKeys.length})`, fenced('', w.lostKeys.join('\n'))));
+  if (w.firstErrors.length > 0) {
+    out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
+  }
+  return out;
+}
+
+function scenarioSection(s: ScenarioResult): string[] {
+  const counts = checkCounts(s.checks);
+  const v = s.victim;
+  const out = [
+    `### ${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'}`,
+    '',
+    `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped.`,
+    `Path taken: ${html(PATH_TEXT[s.path])} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`,
+    `Victim: pod ${html(v.pod)}, node ${shortId(v.nodeId)}, ${html(v.ip)}, slots ${html(v.slots.join(' ') || 'none')}` +
+      `${v.replicas.length > 0 ? `, replicas ${html(v.replicas.join(', '))}` : ''}.`,
+    '',
+  ];
+  if (s.error) out.push(`**Stopped early:** ${html(s.error)}`, '');
+
+  out.push('#### Checks', '', ...table(['Check', 'Status', 'Summary'], s.checks.map((c) => [c.id, STATUS_WORD[c.status], c.summary])), '');
+  for (const c of s.checks.filter((c) => Object.keys(c.evidence).length > 0)) {
+    out.push(...details(`Evidence: ${c.id} (${STATUS_WORD[c.status]})`, fenced('json', JSON.stringify(c.evidence, null, 2))));
+  }
+
+  const events = sortedTimeline(s);
+  out.push('#### Timeline', '');
+  if (events.length === 0) out.push('No timeline events were recorded.', '');
+  else {
+    out.push(...mermaidGantt(s), '');
+    out.push(...table(['Event', 'ms after deletion', 'Detail'], events.map((e) => [e.event, Math.round(e.atMs), e.detail ?? ''])), '');
+  }
+
+  out.push('#### Writes', '', ...writesSection(s.writes));
+  out.push('#### Timings', '', ...table(['Timing', 'Time'], TIMINGS.map((t) => [t.label, msText(s.timings[t.key])])), '');
+
+  out.push('#### Topology before', '', ...topologyTable(s.topologyBefore), '');
+  out.push('#### Topology after', '');
+  if (s.topologyAfter) out.push(...topologyTable(s.topologyAfter), '');
+  else out.push('Not captured: the scenario stopped before it could read the topology again.', '');
+  for (const [when, t] of [['before', s.topologyBefore], ['after', s.topologyAfter]] as const) {
+    if (t?.clusterNodes) out.push(...details(`CLUSTER NODES ${when}`, fenced('', t.clusterNodes.trimEnd())));
+  }
+  return out;
+}
+
+function lintSection(report: Report): string[] {
+  const out = [`### Lint findings (${report.lint.length})`, ''];
+  if (report.lint.length === 0) return [...out, 'No lint findings.', ''];
+  const where = (f: Report['lint'][number]) => (f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '');
+  return [...out, ...table(['Severity', 'Rule', 'Where', 'Message', 'Fix'], report.lint.map((f) => [f.severity, f.rule, where(f), f.message, f.fix])), ''];
+}
+
+/** The GitHub job summary: verdict and why, then per scenario checks, timeline, writes, timings, topology. */
+export function renderMarkdown(report: Report): string {
+  const out = [
+    '## Redis Cluster resilience check',
+    '',
+    `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${html(verdictReason(report))}`,
+    '',
+    `Platform ${html(report.platform)}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
+      `took ${(report.durationMs / 1000).toFixed(1)} s (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
+  ];
+  if (report.bootstrap) {
+    const b = report.bootstrap;
+    out.push(
+      `Bootstrap: ${b.masters} masters with ${b.replicasPerMaster} replica(s) each, ` +
+        `${b.changed ? 'formed' : 'already formed, left alone'} in ${Math.round(b.durationMs)} ms.`,
+    );
+  }
+  out.push('');
+  if (report.error) out.push(`**Error:** ${html(report.error)}`, '');
+  for (const s of report.scenarios) out.push(...scenarioSection(s));
+  out.push(...lintSection(report));
+  if (report.nfsRewrites.length > 0) {
+    out.push(
+      `### NFS stand-in (${report.nfsRewrites.length} PersistentVolumes rewritten)`,
+      '',
+      ...table(['PersistentVolume', 'From', 'To'], report.nfsRewrites.map((r) => [r.persistentVolume, r.from, r.to])),
+      '',
+    );
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,49 @@
+import { checkCounts, msText, PATH_TEXT, showControls, sortedTimeline, STATUS_WORD, TIMINGS, VERDICT_WORD, verdictReason } from './facts.ts';
+import type { Report, ScenarioResult } from './model.ts';
+
+/** Continuation lines of a multi-line text indented under its first line. */
+function indented(text: string, indent: string): string {
+  return showControls(text).replace(/\r?\n/g, `\n${indent}`);
+}
+
+function scenarioLines(s: ScenarioResult): string[] {
+  const counts = checkCounts(s.checks);
+  const width = Math.max(...s.checks.map((c) => c.id.length), 0);
+  const out = [
+    `${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)`,
+    `  path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held' : 'not held'}); victim ${showControls(s.victim.pod)} ${showControls(s.victim.ip)}`,
+  ];
+  if (s.error) out.push(`  stopped early: ${indented(s.error, '    ')}`);
+  const pad = ' '.repeat(2 + 8 + width + 2);
+  for (const c of s.checks) {
+    out.push(`  ${STATUS_WORD[c.status].padEnd(8)}${c.id.padEnd(width)}  ${indented(c.summary, pad)}`);
+  }
+  out.push(`  timings: ${TIMINGS.map((t) => `${t.label.split(' (')[0]!.toLowerCase()} ${msText(s.timings[t.key])}`).join(', ')}`);
+  const w = s.writes;
+  out.push(
+    w
+      ? `  writes (${w.mode}, ${w.ratePerSecond}/s): ${w.attempted} attempted, ${w.acknowledged} acknowledged, ` +
+          `${w.failed} failed, ${w.lost} lost; refused for ${Math.round(w.unavailableMs)} ms`
+      : '  writes: writer off',
+  );
+  const events = sortedTimeline(s);
+  if (events.length > 0) out.push(`  timeline (ms after deletion): ${events.map((e) => `${e.event} ${Math.round(e.atMs)}`).join(', ')}`);
+  return out;
+}
+
+/** The CLI's closing summary. With `files` (from writeReports) it ends with where the reports are. */
+export function renderTerminal(report: Report, files?: { report: string; summary: string; junit: string; svg: string[] }): string {
+  const out = [`redis-cluster-resilience: ${VERDICT_WORD[report.verdict]}`, indented(verdictReason(report), ''), ''];
+  if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
+  for (const s of report.scenarios) out.push(...scenarioLines(s), '');
+  const bySeverity = ['error', 'warning', 'info'].map((sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const);
+  out.push(
+    report.lint.length === 0
+      ? 'lint: no findings'
+      : `lint: ${bySeverity.filter(([, n]) => n > 0).map(([sev, n]) => `${n} ${sev}${n === 1 ? '' : 's'}`).join(', ')} (all listed in the reports)`,
+  );
+  if (files) {
+    out.push(`reports: ${files.report}`, `         ${files.summary}`, `         ${files.junit}`, ...files.svg.map((f) => `         ${f}`));
+  }
+  return out.join('\n');
+}
