@@ -1,0 +1,126 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { reportJson } from '../../../src/report/json.ts';
+import { cell, renderMarkdown } from '../../../src/report/markdown.ts';
+import type { Report } from '../../../src/report/model.ts';
+import { errorRun, failingRun, passingRun, samples } from '../../fixtures/report/samples.ts';
+import { records, splitRow, tablesByHeading, type Table } from './markdown-tables.ts';
+
+function tableOf(tables: Map<string, Table>, key: string): Table {
+  const t = tables.get(key);
+  assert.ok(t, `no table under "${key}"; tables: ${[...tables.keys()].join(', ')}`);
+  return t;
+}
+
+/** The number a table cell shows ("7108 ms", "7108"); undefined for "not measured". */
+function shownMs(text: string): number | undefined {
+  return text === 'not measured' ? undefined : Number(text.replace(/ ms$/, ''));
+}
+
+for (const [name, report] of Object.entries(samples)) {
+  test(`${name}: the summary shows the same facts as report.json`, () => {
+    // Compare with what report.json says, not with the object the renderer was given.
+    const json = JSON.parse(reportJson(report)) as Report;
+    const md = renderMarkdown(report);
+    const tables = tablesByHeading(md);
+
+    const verdict = /\*\*Verdict: (PASS|FAIL|ERROR)\.\*\*/.exec(md)?.[1];
+    assert.is(verdict?.toLowerCase(), json.verdict);
+
+    for (const s of json.scenarios) {
+      const prefix = `${s.name}: ${s.status.toUpperCase()}`;
+      const checks = records(tableOf(tables, `${prefix} / Checks`));
+      assert.equal(
+        checks.map((c) => [c.Check, c.Status.toLowerCase(), c.Summary]),
+        s.checks.map((c) => [c.id, c.status, c.summary]),
+      );
+
+      const [w] = records(tableOf(tables, `${prefix} / Writes`));
+      assert.equal(
+        [w!.Mode, w!.Attempted, w!.Acknowledged, w!.Failed, w!.Lost, w!['Unavailable ms']].map(String),
+        [s.writes!.mode, s.writes!.attempted, s.writes!.acknowledged, s.writes!.failed, s.writes!.lost, s.writes!.unavailableMs].map(String),
+      );
+
+      const timings = records(tableOf(tables, `${prefix} / Timings`)).map((r) => shownMs(r.Time!));
+      assert.equal(timings, [s.timings.failoverMs, s.timings.clusterOkMs, s.timings.rejoinMs]);
+
+      const events = records(tableOf(tables, `${prefix} / Timeline`));
+      assert.equal(
+        events.map((e) => [e.Event, Number(e['ms after deletion'])]),
+        [...s.timeline].sort((a, b) => a.atMs - b.atMs).map((e) => [e.event, e.atMs]),
+      );
+
+      for (const [when, topology] of [['before', s.topologyBefore], ['after', s.topologyAfter!]] as const) {
+        const rows = records(tableOf(tables, `${prefix} / Topology ${when}`));
+        assert.equal(rows.map((r) => [r.Pod, r.Address, r.Role, r.Slots]), topology.nodes.map((n) => [n.pod, n.address, n.role, n.slots.join(' ')]));
+      }
+    }
+
+    if (json.lint.length > 0) {
+      const lint = records(tableOf(tables, `Lint findings (${json.lint.length})`));
+      assert.equal(lint.map((f) => [f.Severity, f.Rule, f.Message, f.Fix]), json.lint.map((f) => [f.severity, f.rule, f.message, f.fix]));
+    } else {
+      assert.match(md, 'No lint findings.');
+    }
+  });
+}
+
+test('all lint findings are listed, not just the ten that become annotations', () => {
+  assert.ok(errorRun.lint.length > 10);
+  const lint = tablesByHeading(renderMarkdown(errorRun)).get(`Lint findings (${errorRun.lint.length})`);
+  assert.is(lint?.rows.length, errorRun.lint.length);
+  assert.is(lint?.rows[0]?.[2], 'test/fixtures/seed/statefulset.yaml:1:1');
+});
+
+test('an error run says why in the verdict line', () => {
+  const md = renderMarkdown(errorRun);
+  assert.match(md, /\*\*Verdict: ERROR\.\*\* The run stopped before its checks could finish: timed out after 300\.0 s/);
+  // Control characters from the error are shown, not passed on (an ESC would start an escape sequence).
+  assert.not.match(md, /[\u0007\u001b]/);
+  assert.match(md, '\\u001b[31mred');
+});
+
+test('a skipped check says why', () => {
+  const md = renderMarkdown(failingRun);
+  assert.match(md, '| rejoined-as-replica | SKIPPED | Skipped: the pod did not keep its NodeID');
+});
+
+test('cells escape |, <, & and line breaks, and the table keeps its columns', () => {
+  assert.is(cell('a | b <c> & d\ne'), 'a \\| b &lt;c&gt; &amp; d<br>e');
+  assert.is(cell('back\\slash|'), 'back\\\\slash\\|');
+  const tables = tablesByHeading(renderMarkdown(failingRun));
+  const checks = tables.get('master-failover: FAIL / Checks')!;
+  for (const row of checks.rows) assert.is(row.length, 3);
+  const nodeIdKept = checks.rows.find((r) => r[0] === 'node-id-kept')!;
+  assert.is(nodeIdKept[2], failingRun.scenarios[0]!.checks[2]!.summary);
+  assert.equal(splitRow('| a \\| b | c |'), ['a | b', 'c']);
+});
+
+test('evidence goes into <details> blocks, fenced so a ``` inside cannot close them', () => {
+  const md = renderMarkdown(failingRun);
+  assert.match(md, '<details><summary>Evidence: node-id-kept (FAIL)</summary>');
+  const block = md.slice(md.indexOf('Evidence: node-id-kept'));
+  assert.match(block, /^````json\n[^]*"note": "a ``` fence and a <\/failure> tag & a \\"quote\\""\n}\n````$/m);
+});
+
+test('the timeline is a Mermaid gantt GitHub can render, with every event', () => {
+  const md = renderMarkdown(passingRun);
+  const mermaid = /```mermaid\n([^]*?)\n```/.exec(md)?.[1];
+  assert.ok(mermaid, 'no mermaid block');
+  const lines = mermaid.split('\n');
+  assert.is(lines[0], 'gantt');
+  assert.ok(lines.includes('  dateFormat x'));
+  // The tickInterval pattern from the Mermaid gantt docs.
+  const tick = lines.find((l) => l.startsWith('  tickInterval '))!.slice('  tickInterval '.length);
+  assert.match(tick, /^([1-9][0-9]*)(millisecond|second|minute|hour|day|week|month)$/);
+  const tasks = lines.filter((l) => l.includes(' : '));
+  for (const t of tasks) assert.match(t, /^ {2}[^:#;%]+ : (crit, |milestone, )?[pe]\d+, \d+, (\d+|0ms)$/);
+  for (const e of passingRun.scenarios[0]!.timeline) {
+    assert.ok(tasks.some((t) => t.startsWith(`  ${e.event} at ${e.atMs} ms : milestone`)), `event ${e.event} missing`);
+  }
+  // Dates are Unix ms from the earliest event: none negative.
+  const writerStarted = tasks.find((t) => t.startsWith('  writer-started'))!;
+  assert.match(writerStarted, /, 0, 0ms$/);
+  assert.match(tasks.find((t) => t.startsWith('  pod-deleted'))!, /, 1520, 0ms$/);
+});
+test.run();

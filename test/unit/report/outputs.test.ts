@@ -1,0 +1,50 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Report } from '../../../src/report/model.ts';
+import { actionOutputs } from '../../../src/report/outputs.ts';
+import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
+
+const paths = { report: 'out/report.json', summary: 'out/summary.md', junit: 'out/junit.xml' };
+
+test('a passing run: every measured number', () => {
+  assert.equal(actionOutputs(passingRun, paths), {
+    verdict: 'pass',
+    'report-path': 'out/report.json',
+    'summary-path': 'out/summary.md',
+    'junit-path': 'out/junit.xml',
+    'failover-ms': '7108',
+    'unavailable-ms': '7087',
+    'lost-writes': '0',
+    'node-id-kept': 'true',
+    'rejoin-ms': '2641',
+  });
+});
+
+test('a failing run: node-id-kept false, rejoin not measured is empty', () => {
+  const out = actionOutputs(failingRun, paths);
+  assert.is(out.verdict, 'fail');
+  assert.is(out['node-id-kept'], 'false');
+  assert.is(out['lost-writes'], '1');
+  assert.is(out['rejoin-ms'], '');
+});
+
+test('an error run: nothing measured, node-id-kept skipped', () => {
+  const out = actionOutputs(errorRun, paths);
+  assert.is(out.verdict, 'error');
+  for (const key of ['failover-ms', 'unavailable-ms', 'lost-writes', 'rejoin-ms']) assert.is(out[key], '', key);
+  assert.is(out['node-id-kept'], 'skipped');
+});
+
+test('writer off: no write numbers; a skipped node-id-kept reads skipped', () => {
+  const s = passingRun.scenarios[0]!;
+  const report: Report = {
+    ...passingRun,
+    scenarios: [{ ...s, writes: undefined, checks: s.checks.map((c) => (c.id === 'node-id-kept' ? { ...c, status: 'skipped' as const } : c)) }],
+  };
+  const out = actionOutputs(report, paths);
+  assert.is(out['unavailable-ms'], '');
+  assert.is(out['lost-writes'], '');
+  assert.is(out['node-id-kept'], 'skipped');
+});
+
+test.run();

@@ -1,0 +1,35 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderTerminal } from '../../../src/report/terminal.ts';
+import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
+
+test('verdict, every check with status and summary, timings, writes and the path taken', () => {
+  const text = renderTerminal(failingRun);
+  const lines = text.split('\n');
+  assert.is(lines[0], 'redis-cluster-resilience: FAIL');
+  assert.match(lines[1]!, /^3 of 7 checks failed \(node-id-kept, data-intact, max-lost-writes\); first: /);
+  for (const c of failingRun.scenarios[0]!.checks) {
+    const line = lines.find((l) => l.includes(` ${c.id} `));
+    assert.ok(line, c.id);
+    assert.match(line, new RegExp(`^  ${c.status.toUpperCase()} +${c.id} +`));
+  }
+  assert.match(text, '  timings: failover 7108 ms, cluster ok 7150 ms, rejoin not measured');
+  assert.match(text, '1704 attempted, 1381 acknowledged, 323 failed, 1 lost; refused for 7087 ms');
+  assert.match(text, 'path taken: failover: a replica took over the slots');
+  // A multi-line summary continues under its column.
+  assert.match(text, `(nodes.conf is <not> on a PVC & was wiped)\n${' '.repeat(31)}see evidence`);
+});
+
+test('where the report files are', () => {
+  const text = renderTerminal(passingRun, { report: 'r/report.json', summary: 'r/summary.md', junit: 'r/junit.xml', svg: ['r/timeline-master-failover.svg'] });
+  assert.match(text, 'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/timeline-master-failover.svg');
+});
+
+test('an error run: the reason, lint counts, and no raw control characters', () => {
+  const text = renderTerminal(errorRun);
+  assert.match(text, /^redis-cluster-resilience: ERROR\nThe run stopped before its checks could finish: timed out/);
+  assert.match(text, 'lint: 7 errors, 5 warnings');
+  assert.not.match(text, /[\u0007\u001b]/);
+});
+
+test.run();

@@ -1,0 +1,43 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { reportJson } from '../../../src/report/json.ts';
+import { renderJUnit } from '../../../src/report/junit.ts';
+import { renderMarkdown } from '../../../src/report/markdown.ts';
+import { renderTimelineSvg } from '../../../src/report/svg.ts';
+import { writeReports } from '../../../src/report/write.ts';
+import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
+
+let dir = '';
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rcr-report-'));
+});
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('writes report.json, summary.md, junit.xml and a timeline SVG per scenario into a new nested dir', async () => {
+  const out = join(dir, 'a', 'b');
+  const files = await writeReports(passingRun, out);
+  assert.equal(files, {
+    report: join(out, 'report.json'),
+    summary: join(out, 'summary.md'),
+    junit: join(out, 'junit.xml'),
+    svg: [join(out, 'timeline-master-failover.svg')],
+  });
+  assert.is(await readFile(files.report, 'utf8'), reportJson(passingRun));
+  assert.is(await readFile(files.summary, 'utf8'), renderMarkdown(passingRun));
+  assert.is(await readFile(files.junit, 'utf8'), renderJUnit(passingRun));
+  assert.is(await readFile(files.svg[0]!, 'utf8'), renderTimelineSvg(passingRun.scenarios[0]!));
+});
+
+test('a run without scenarios writes no SVG; writing twice overwrites', async () => {
+  const files = await writeReports(errorRun, dir);
+  assert.equal(files.svg, []);
+  await writeReports(errorRun, dir);
+  assert.is(await readFile(files.report, 'utf8'), reportJson(errorRun));
+});
+
+test.run();
