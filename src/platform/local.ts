@@ -71,7 +71,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const restartDelayMs = opts.restartDelayMs ?? 1000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const pods = new Map<string, Pod>();
-  const warned = new Set<string>();
+  const said = new Set<string>();
   let redis: RedisDeployment | undefined;
   let allocator: AddressAllocator | undefined;
   let binary: string | undefined;
@@ -80,12 +80,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let unguard: (() => void) | undefined;
   let tornDown = false;
 
-  const warnOnce = (message: string): void => {
-    if (!warned.has(message)) {
-      warned.add(message);
-      ctx.log.warn(`local platform: ${message}`);
+  // Every incarnation of every pod would repeat the same notes about the manifests: say each once.
+  const once = (say: (m: string) => void) => (message: string): void => {
+    if (!said.has(message)) {
+      said.add(message);
+      say(`local platform: ${message}`);
     }
   };
+  const warnOnce = once((m) => ctx.log.warn(m));
+  const infoOnce = once((m) => ctx.log.info(m));
   const livePids = (): number[] => [...pods.values()].flatMap((p) => (p.proc && !p.proc.exit ? [p.proc.pid] : []));
   const requireDeployed = (): RedisDeployment => {
     if (!redis) throw new Error('local platform: nothing deployed yet');
@@ -103,7 +106,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const found = await findRedisServer(opts.redisServer ?? 'redis-server');
     createdWorkDir ||= !fs.existsSync(workDir);
     fs.mkdirSync(workDir, { recursive: true });
-    const stale = killStaleProcesses(registryDir, workDir);
+    const stale = killStaleProcesses(registryDir);
     if (stale.length) ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
     setpriv = findExecutable('setpriv');
     if (!setpriv) ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
@@ -149,7 +152,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       ip: pod.ip,
       hostPath: (p) => toHostPath(p, r, pod.layout, cwd),
       env,
-      info: warnOnce,
+      info: infoOnce,
     });
     const confFile = path.join(pod.layout.podDir, 'redis.conf');
     fs.writeFileSync(confFile, conf);

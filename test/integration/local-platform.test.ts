@@ -3,7 +3,7 @@
  * StatefulSet's pods): own loopback addresses, PV contents surviving a restart while the rest is wiped, hold and
  * release, recreation without hold, teardown leaving nothing behind.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { createLocalPlatform, type LocalPlatform } from '../../src/platform/loca
 import { processRunning } from '../../src/platform/local/process.ts';
 import type { PodInfo } from '../../src/platform/platform.ts';
 import { silentLog } from '../../src/util/log.ts';
+import { waitFor } from '../../src/util/wait.ts';
 
 const run = promisify(execFile);
 const cli = async (ip: string, ...args: string[]): Promise<string> =>
@@ -145,6 +146,129 @@ test('a missing redis-server says how to install it', async () => {
     assert.match(String(err), /apt-get install -y redis-server/);
   }
   await p.teardown();
+});
+
+/**
+ * A separate Node process deploys two pods and then ends the way the test asks; its pods must die with it. The
+ * base is 127.0.52-54, one /24 per ending, so runs never meet.
+ */
+async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Promise<{ pids: number[]; exit: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-platform-child-'));
+  const src = (f: string) => JSON.stringify(path.resolve('src', f));
+  const script = `
+    const { createLocalPlatform } = await import(${src('platform/local.ts')});
+    const { redisDeployment } = await import(${src('manifests/deployment.ts')});
+    const { loadManifests } = await import(${src('manifests/load.ts')});
+    const { silentLog } = await import(${src('util/log.ts')});
+    const set = await loadManifests('manifests');
+    const p = createLocalPlatform({ log: silentLog, workDir: ${JSON.stringify(dir)} }, { addressBase: '${base}' });
+    await p.deploy(set, { ...redisDeployment(set), replicas: 2 });
+    console.log(JSON.stringify(p.processIds()));
+    ${ending === 'exit' ? 'process.exit(3);' : 'setInterval(() => {}, 1000);'}
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let pids: number[] = [];
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, sig) => resolve(sig ?? `code ${code}`)));
+  try {
+    pids = await waitFor(
+      'the child to report its redis-server PIDs',
+      async () => {
+        if (child.exitCode !== null && !out.includes(']')) throw new Error(`child exited: ${err}`);
+        const line = out.split('\n').find((l) => l.startsWith('['));
+        return line ? { done: true, value: JSON.parse(line) as number[] } : { done: false, seen: err.slice(-300) };
+      },
+      { timeoutMs: 20_000 },
+    );
+    pids.forEach((pid) => everyPid.add(pid));
+    if (ending === 'sigkill') child.kill('SIGKILL');
+    if (ending === 'sigint') child.kill('SIGINT');
+    const exit = await exited;
+    await waitFor(
+      'the child\'s redis-server processes to be gone',
+      async () => {
+        const alive = pids.filter(processRunning);
+        return alive.length === 0 ? { done: true, value: 0 } : { done: false, seen: `running: ${alive.join(', ')}` };
+      },
+      { timeoutMs: 5000 },
+    );
+    return { pids, exit };
+  } finally {
+    child.kill('SIGKILL');
+    // If the test failed, do not leave its pods behind for the next test.
+    for (const pid of pids.filter(processRunning)) process.kill(pid, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('pods die with the run when it is killed hard (parent-death signal)', async () => {
+  const { pids, exit } = await childRun('sigkill', '127.0.52');
+  assert.is(pids.length, 2);
+  assert.is(exit, 'SIGKILL');
+});
+
+test('pods die on SIGINT, and the run still ends by the signal', async () => {
+  const { pids, exit } = await childRun('sigint', '127.0.53');
+  assert.is(pids.length, 2);
+  assert.is(exit, 'SIGINT');
+});
+
+test('pods die when the run exits without teardown', async () => {
+  const { pids, exit } = await childRun('exit', '127.0.54');
+  assert.is(pids.length, 2);
+  assert.is(exit, 'code 3');
+});
+
+test('a later run kills what an earlier run registered in its workDir, and only that', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-platform-stale-'));
+  const registry = path.join(dir, 'pids');
+  fs.mkdirSync(registry);
+  // A redis-server from "an earlier run", and a process whose PID was registered by a run long ago (another
+  // start time: the PID has been reused).
+  fs.writeFileSync(path.join(dir, 'redis.conf'), 'bind 127.0.55.1\nport 6379\nsave ""\n');
+  const orphan = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore' });
+  const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    everyPid.add(orphan.pid!);
+    const startTime = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    fs.writeFileSync(path.join(registry, String(orphan.pid)), `${startTime(orphan.pid!)}\nredis-server\n`);
+    fs.writeFileSync(path.join(registry, String(bystander.pid)), '1\nredis-server\n');
+    const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.55' });
+    await p.provision();
+    await waitFor('the orphan to die', async () => (orphan.exitCode !== null || orphan.signalCode !== null ? { done: true, value: 0 } : { done: false, seen: 'running' }), { timeoutMs: 5000 });
+    assert.is(orphan.signalCode, 'SIGKILL');
+    assert.ok(processRunning(bystander.pid!), 'an unrelated process with a registered PID is left alone');
+    assert.equal(fs.readdirSync(registry), []);
+    await p.teardown();
+  } finally {
+    orphan.kill('SIGKILL');
+    bystander.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a pod whose redis-server cannot start fails the deploy with its log lines', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-platform-bad-'));
+  const bad = {
+    ...set,
+    objects: set.objects.map((o) =>
+      o.kind === 'ConfigMap' ? { ...o, body: { ...o.body, data: { 'redis.conf': 'port 6379\ncluster-node-timeout soon\n' } } } : o,
+    ),
+  };
+  const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.56' });
+  try {
+    await p.deploy(bad, { ...redisDeployment(bad), replicas: 1 });
+    assert.unreachable('deploy should fail');
+  } catch (err) {
+    assert.match(String(err), /redis-app-0: redis-server exited with code 1 before answering PING/);
+    assert.match(String(err), /cluster-node-timeout soon/);
+  } finally {
+    await p.teardown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

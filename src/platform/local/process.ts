@@ -42,7 +42,7 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
   });
   const registered = path.join(opts.registryDir, String(pid));
   fs.mkdirSync(opts.registryDir, { recursive: true });
-  fs.writeFileSync(registered, `${binary} ${args.join(' ')}\n`);
+  fs.writeFileSync(registered, `${startTime(pid) ?? ''}\n${binary} ${args.join(' ')}\n`);
   const sup: Supervised = {
     pid,
     exited: new Promise<Exit>((resolve) => {
@@ -98,10 +98,11 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
- * Kills children a previous run left in `registryDir` (its node process died before cleaning up), each only if
- * its command line still mentions `marker` (the workDir), so a PID reused by an unrelated process is left alone.
+ * Kills children a previous run left in `registryDir` (its node process died before cleaning up). Each entry
+ * records the process's start time: a PID now used by an unrelated process has another one and is left alone.
+ * (The command line cannot tell: redis-server rewrites its process title.)
  */
-export function killStaleProcesses(registryDir: string, marker: string): number[] {
+export function killStaleProcesses(registryDir: string): number[] {
   let entries: string[];
   try {
     entries = fs.readdirSync(registryDir);
@@ -110,22 +111,26 @@ export function killStaleProcesses(registryDir: string, marker: string): number[
   }
   const killed: number[] = [];
   for (const entry of entries) {
+    const file = path.join(registryDir, entry);
     const pid = Number(entry);
-    if (Number.isInteger(pid) && pid > 0) {
-      let cmdline = '';
-      try {
-        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        // Not running any more.
-      }
-      if (cmdline.includes(marker)) {
-        signal(pid, 'SIGKILL');
-        killed.push(pid);
-      }
+    const recorded = fs.readFileSync(file, 'utf8').split('\n')[0];
+    if (Number.isInteger(pid) && pid > 0 && recorded && startTime(pid) === recorded) {
+      signal(pid, 'SIGKILL');
+      killed.push(pid);
     }
-    fs.rmSync(path.join(registryDir, entry), { force: true });
+    fs.rmSync(file, { force: true });
   }
   return killed;
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a PID is a running process (not a zombie). */
