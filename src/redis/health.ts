@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { HostPort } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 import type { ClusterNode } from './types.ts';
@@ -26,13 +27,16 @@ export interface ExpectedShape {
   masters: number;
 }
 
+/** CLUSTER NODES and CLUSTER INFO over an open connection. */
+export async function clusterViewFrom(r: Redis): Promise<{ nodes: ClusterNode[]; info: Record<string, string> }> {
+  const [nodesText, infoText] = await Promise.all([r.call('CLUSTER', 'NODES'), r.call('CLUSTER', 'INFO')]);
+  return { nodes: parseClusterNodes(String(nodesText)), info: infoFields(String(infoText)) };
+}
+
 /** CLUSTER NODES and CLUSTER INFO from one node; a failure is kept in the view, not thrown. */
 export async function viewOf(reach: Reach, address: HostPort): Promise<NodeHealthView> {
   try {
-    return await withNode(reach, address, async (r) => {
-      const [nodesText, infoText] = await Promise.all([r.call('CLUSTER', 'NODES'), r.call('CLUSTER', 'INFO')]);
-      return { address, nodes: parseClusterNodes(String(nodesText)), info: infoFields(String(infoText)) };
-    });
+    return { address, ...(await withNode(reach, address, clusterViewFrom)) };
   } catch (err) {
     return { address, error: messageOf(err) };
   }
@@ -126,9 +130,14 @@ async function infoOf(reach: Reach, address: HostPort, ...sections: string[]): P
 }
 
 /** INFO replication (and persistence, for the AOF rewrite) of one node. */
-export async function replicationOf(reach: Reach, address: HostPort): Promise<ReplicationState> {
-  const f = await infoOf(reach, address, 'replication', 'persistence');
-  if (!f.role) throw new Error(`${formatAddress(address)}: INFO replication has no role field`);
+export function replicationOf(reach: Reach, address: HostPort): Promise<ReplicationState> {
+  return withNode(reach, address, replicationFrom);
+}
+
+/** replicationOf over an open connection. */
+export async function replicationFrom(r: Redis): Promise<ReplicationState> {
+  const f = infoFields(String(await r.call('INFO', 'replication', 'persistence')));
+  if (!f.role) throw new Error('INFO replication has no role field');
   return {
     role: f.role,
     ...(f.master_host !== undefined ? { masterHost: f.master_host } : {}),

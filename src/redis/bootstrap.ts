@@ -1,0 +1,250 @@
+import type { Redis } from 'ioredis';
+import type { HostPort, PodInfo } from '../platform/platform.ts';
+import type { Log } from '../util/log.ts';
+import { waitFor, type ProbeResult } from '../util/wait.ts';
+import type { BootstrapPlan, ClusterNode } from './types.ts';
+import { formatAddress, openNode, type Reach } from './connect.ts';
+import { formatSlots, myself } from './cluster-nodes.ts';
+import { clusterViewFrom, probeCluster, replicationFrom } from './health.ts';
+
+export interface BootstrapOptions {
+  log: Log;
+  /** Bound on the whole bootstrap, waits included. */
+  timeoutMs: number;
+}
+
+export interface BootstrapResult {
+  /** false when the cluster already matched the plan and no command that changes state was sent. */
+  changed: boolean;
+  durationMs: number;
+  plan: BootstrapPlan;
+}
+
+/** One planned master and its replicas, and the member that actually owns the slots now. */
+interface Group {
+  index: number;
+  range: [number, number];
+  /** The planned master first, then its planned replicas. */
+  members: Member[];
+  /** The planned master, or the member holding the slots after a failover swapped the roles. */
+  master: Member;
+}
+
+interface Member {
+  pod: PodInfo;
+  address: HostPort;
+  conn: Redis;
+  me: ClusterNode;
+  nodes: ClusterNode[];
+  info: Record<string, string>;
+  keys: number;
+}
+
+interface Actions {
+  addSlots: Array<{ member: Member; range: [number, number]; epoch?: number }>;
+  meet: Member[];
+  replicate: Array<{ member: Member; master: Member }>;
+}
+
+/**
+ * Makes the cluster match `plan`, in the fast order measured here (what redis-cli does): ADDSLOTSRANGE and
+ * SET-CONFIG-EPOCH on the masters, MEET everyone to the first master, wait until every node lists every other
+ * with no handshake/noaddr flag, wait for cluster_state:ok, REPLICATE, then wait until every replica's link is
+ * up and its first AOF is written (a replica ignores SIGTERM until then) and the cluster is healthy.
+ *
+ * Idempotent: each step is only taken where it is missing, so a partly formed cluster is completed and a
+ * formed one gets no command that changes state (changed: false). A group whose roles were swapped by a
+ * failover (a planned replica now owns the planned slots and the planned master follows it) counts as
+ * matching: it is the same cluster after doing its job, and "fixing" it would be a needless failover.
+ * Anything that contradicts the plan (other slots, a replica of another master, keys on a node that would
+ * have to be emptied, nodes of another cluster) is an Error listing every difference; nothing is wiped.
+ */
+export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: number, plan: BootstrapPlan, opts: BootstrapOptions): Promise<BootstrapResult> {
+  const start = Date.now();
+  const deadline = start + opts.timeoutMs;
+  const { log } = opts;
+  const planned = plannedPods(pods, plan);
+  const members: Member[] = [];
+  try {
+    const opened = await Promise.allSettled(planned.map((pod) => openMember(reach, pod, port)));
+    for (const o of opened) if (o.status === 'fulfilled') members.push(o.value);
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const groups = groupsOf(plan, members);
+    const actions = decide(groups, members);
+    const changed = actions.addSlots.length + actions.meet.length + actions.replicate.length > 0;
+    const swapped = groups.filter((g) => g.master.pod.name !== plan.masters[g.index]!.pod);
+    for (const g of swapped) log.info(`${g.master.pod.name} owns slots ${formatSlots([g.range])} in place of ${plan.masters[g.index]!.pod} (roles swapped by a failover): left as is`);
+    log.info(changed ? `bootstrapping the Redis Cluster: ${describeActions(actions)}` : 'the Redis Cluster already matches the plan: no change');
+
+    await Promise.all(
+      actions.addSlots.map(async ({ member, range, epoch }) => {
+        await member.conn.call('CLUSTER', 'ADDSLOTSRANGE', String(range[0]), String(range[1]));
+        if (epoch !== undefined) await member.conn.call('CLUSTER', 'SET-CONFIG-EPOCH', String(epoch));
+      }),
+    );
+    const anchor = groups[0]!.master;
+    await Promise.all(actions.meet.map((m) => anchor.conn.call('CLUSTER', 'MEET', m.pod.ip, String(port))));
+
+    const wait = <T>(what: string, probe: () => Promise<ProbeResult<T>>): Promise<T> =>
+      waitFor(what, probe, {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        intervalMs: 25,
+        onProgress: (ms, seen) => log.progress(`${what} (${(ms / 1000).toFixed(0)} s): ${seen}`),
+      });
+    await wait('every node to know every other (no handshake/noaddr)', () => converged(members));
+    await wait('cluster_state:ok on every node', () => allOk(members));
+
+    await Promise.all(actions.replicate.map(({ member, master }) => member.conn.call('CLUSTER', 'REPLICATE', master.me.id)));
+    await wait('every replica linked to its master with its first AOF written', () => replicasSettled(groups));
+    await wait('a healthy cluster seen the same from every node', async () => {
+      const health = await probeCluster(reach, members.map((m) => m.address), { nodes: members.length, masters: groups.length });
+      return health.healthy ? { done: true, value: health } : { done: false, seen: health.problems.slice(0, 3).join('; ') };
+    });
+    const durationMs = Date.now() - start;
+    if (changed) log.info(`Redis Cluster bootstrapped in ${(durationMs / 1000).toFixed(1)} s`);
+    return { changed, durationMs, plan };
+  } finally {
+    for (const m of members) m.conn.disconnect();
+  }
+}
+
+function plannedPods(pods: PodInfo[], plan: BootstrapPlan): PodInfo[] {
+  const names = [...plan.masters.map((m) => m.pod), ...plan.replicas.map((r) => r.pod)];
+  const extra = pods.filter((p) => !names.includes(p.name)).map((p) => p.name);
+  if (extra.length > 0) throw new Error(`pods ${extra.join(', ')} are not in the bootstrap plan`);
+  return names.map((name) => {
+    const pod = pods.find((p) => p.name === name);
+    if (!pod) throw new Error(`the bootstrap plan names pod ${name}, which does not exist (pods: ${pods.map((p) => p.name).join(', ')})`);
+    if (!pod.ip) throw new Error(`pod ${name} has no IP yet`);
+    return pod;
+  });
+}
+
+async function openMember(reach: Reach, pod: PodInfo, port: number): Promise<Member> {
+  const address = { host: pod.ip, port };
+  const conn = await openNode(reach, address);
+  try {
+    const [{ nodes, info }, keys] = await Promise.all([clusterViewFrom(conn), conn.call('DBSIZE')]);
+    return { pod, address, conn, me: myself(nodes), nodes, info, keys: Number(keys) };
+  } catch (err) {
+    conn.disconnect();
+    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function groupsOf(plan: BootstrapPlan, members: Member[]): Group[] {
+  const byName = new Map(members.map((m) => [m.pod.name, m]));
+  return plan.masters.map((pm, index) => {
+    const planned = byName.get(pm.pod)!;
+    const replicas = plan.replicas.filter((r) => r.master === pm.pod).map((r) => byName.get(r.pod)!);
+    const members = [planned, ...replicas];
+    const owner = members.find((m) => m.me.slots.length > 0);
+    return { index, range: pm.slots, members, master: owner ?? planned };
+  });
+}
+
+const who = (m: Member): string => `${m.pod.name} (${m.pod.ip})`;
+
+/** What is missing, or an Error naming every contradiction with the plan. */
+function decide(groups: Group[], members: Member[]): Actions {
+  const actions: Actions = { addSlots: [], meet: [], replicate: [] };
+  const problems: string[] = [];
+  const ids = new Map(members.map((m) => [m.me.id, m]));
+
+  for (const m of members) {
+    for (const n of m.nodes) {
+      // A handshake entry has a temporary id and resolves itself (e.g. an interrupted earlier MEET).
+      if (!ids.has(n.id) && !n.flags.has('handshake')) {
+        problems.push(`${who(m)} knows node ${n.id.slice(0, 8)} (${n.ip ? `${n.ip}:${n.port}` : 'no address'}), which is none of the pods: another cluster, or a stale entry to CLUSTER FORGET`);
+      }
+    }
+  }
+  for (const g of groups) {
+    const want = formatSlots([g.range]).join();
+    const owners = g.members.filter((m) => m.me.slots.length > 0);
+    for (const o of owners) {
+      const has = formatSlots(o.me.slots).join(',');
+      const planned = g.members[0]!;
+      if (owners.length > 1 || has !== want) problems.push(`${who(o)} owns slots ${has}, the plan gives ${want} to ${o === planned ? 'it' : planned.pod.name}`);
+    }
+    const master = g.master;
+    if (master.me.flags.has('slave')) problems.push(`${who(master)} replicates ${master.me.masterId}, the plan makes it the master of ${want}`);
+    else if (owners.length === 0) {
+      if (master.keys > 0) problems.push(`${who(master)} holds ${master.keys} keys but no slots; the plan gives it ${want} (keys may belong to other slots; empty it first)`);
+      // SET-CONFIG-EPOCH is only accepted by a node that knows no other node (a fresh one).
+      const fresh = master.info.cluster_known_nodes === '1' && master.me.configEpoch === 0;
+      actions.addSlots.push({ member: master, range: g.range, ...(fresh ? { epoch: g.index + 1 } : {}) });
+    }
+    for (const m of g.members) {
+      if (m === master) continue;
+      if (m.me.flags.has('slave')) {
+        if (m.me.masterId !== master.me.id) {
+          const other = ids.get(m.me.masterId ?? '');
+          problems.push(`${who(m)} replicates ${other ? other.pod.name : m.me.masterId}, the plan has it follow ${master.pod.name}`);
+        }
+      } else if (m.me.slots.length === 0) {
+        if (m.keys > 0) problems.push(`${who(m)} holds ${m.keys} keys; making it a replica of ${master.pod.name} would discard them`);
+        actions.replicate.push({ member: m, master });
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`the Redis Cluster contradicts the bootstrap plan; not changing it:\n- ${problems.join('\n- ')}`);
+
+  const anchor = groups[0]!.master;
+  for (const m of members) {
+    if (m === anchor) continue;
+    const known = anchor.nodes.some((n) => n.id === m.me.id && n.ip === m.pod.ip && !n.flags.has('handshake') && !n.flags.has('noaddr'));
+    if (!known || m.info.cluster_known_nodes === '1') actions.meet.push(m);
+  }
+  return actions;
+}
+
+function describeActions(a: Actions): string {
+  const parts: string[] = [];
+  if (a.addSlots.length) parts.push(`slots to ${a.addSlots.map((x) => x.member.pod.name).join(', ')}`);
+  if (a.meet.length) parts.push(`MEET ${a.meet.map((m) => m.pod.name).join(', ')}`);
+  if (a.replicate.length) parts.push(`replicas ${a.replicate.map((x) => `${x.member.pod.name}->${x.master.pod.name}`).join(', ')}`);
+  return parts.join('; ');
+}
+
+async function refresh(m: Member): Promise<void> {
+  const { nodes, info } = await clusterViewFrom(m.conn);
+  Object.assign(m, { nodes, info, me: myself(nodes) });
+}
+
+async function converged(members: Member[]): Promise<ProbeResult<true>> {
+  await Promise.all(members.map(refresh));
+  const missing: string[] = [];
+  for (const m of members) {
+    for (const other of members) {
+      const entry = m.nodes.find((n) => n.id === other.me.id);
+      if (!entry || entry.ip !== other.pod.ip || entry.flags.has('handshake') || entry.flags.has('noaddr')) {
+        missing.push(`${m.pod.name} ${entry ? `lists ${other.pod.name} as ${[...entry.flags].join(',')}` : `does not know ${other.pod.name}`}`);
+      }
+    }
+  }
+  return missing.length === 0 ? { done: true, value: true } : { done: false, seen: `${missing.length} missing links, e.g. ${missing.slice(0, 3).join('; ')}` };
+}
+
+async function allOk(members: Member[]): Promise<ProbeResult<true>> {
+  await Promise.all(members.map(refresh));
+  const notOk = members.filter((m) => m.info.cluster_state !== 'ok');
+  return notOk.length === 0 ? { done: true, value: true } : { done: false, seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state}`).join(', ') };
+}
+
+async function replicasSettled(groups: Group[]): Promise<ProbeResult<true>> {
+  const pending: string[] = [];
+  await Promise.all(
+    groups.flatMap((g) =>
+      g.members.filter((m) => m !== g.master).map(async (m) => {
+        const r = await replicationFrom(m.conn);
+        if (r.role !== 'slave' || r.masterHost !== g.master.pod.ip) pending.push(`${m.pod.name} role:${r.role} master_host:${r.masterHost ?? '-'}`);
+        else if (r.masterLinkStatus !== 'up') pending.push(`${m.pod.name} master_link_status:${r.masterLinkStatus ?? '-'}`);
+        else if (r.aofRewriteInProgress) pending.push(`${m.pod.name} aof_rewrite_in_progress:1`);
+      }),
+    ),
+  );
+  return pending.length === 0 ? { done: true, value: true } : { done: false, seen: pending.join(', ') };
+}

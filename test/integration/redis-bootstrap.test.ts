@@ -1,0 +1,117 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PodInfo } from '../../src/platform/platform.ts';
+import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
+import { defaultTopology, planBootstrap } from '../../src/redis/plan.ts';
+import { probeCluster, replicationOf } from '../../src/redis/health.ts';
+import { infoFields, withNode } from '../../src/redis/connect.ts';
+import { mastersOf, parseClusterNodes, slotCount } from '../../src/redis/cluster-nodes.ts';
+import { silentLog } from '../../src/util/log.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import { identityReach, ips, livePids, PORT, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
+
+// Real redis-server processes on 127.0.42.x (this area's loopback range), killed by PID in `after`.
+const started: RedisProcess[] = [];
+const start = async (prefix: string, count: number, first = 1): Promise<{ procs: RedisProcess[]; pods: PodInfo[] }> => {
+  const procs = await startRedisNodes(ips(prefix, count, first));
+  started.push(...procs);
+  const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `uid-${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
+  return { procs, pods };
+};
+const call = (p: RedisProcess, ...args: string[]): Promise<unknown> => withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));
+const opts = { log: silentLog, timeoutMs: 60_000 };
+
+/** What a state-changing command would alter: epochs, every node's id/address/role/master/slots, and the
+ * call counters of the CLUSTER subcommands that change state. Ping/pong times are left out (they tick). */
+async function fingerprint(procs: RedisProcess[]): Promise<string[]> {
+  return Promise.all(
+    procs.map(async (p) => {
+      const info = infoFields(String(await call(p, 'CLUSTER', 'INFO')));
+      const nodes = parseClusterNodes(String(await call(p, 'CLUSTER', 'NODES')))
+        .map((n) => [n.id, n.ip, [...n.flags].sort().join(','), n.masterId ?? '-', n.configEpoch, n.slots.join(' ')].join(' '))
+        .sort();
+      const stats = String(await call(p, 'INFO', 'commandstats'))
+        .split(/\r?\n/)
+        .filter((l) => /^cmdstat_cluster\|(addslots|addslotsrange|meet|replicate|set-config-epoch|failover|forget|reset|setslot|delslots)/.test(l))
+        .map((l) => l.replace(/,usec=.*$/, ''));
+      return [p.ip, `epoch ${info.cluster_current_epoch}`, ...nodes, ...stats].join('\n');
+    }),
+  );
+}
+
+test.after(async () => {
+  await stopRedisNodes(started);
+  assert.equal(livePids(), [], 'no redis-server left running');
+});
+
+test('bootstrap 6 fresh nodes: healthy, 3 masters with all slots, replicas linked; a second run changes nothing', async () => {
+  const { procs, pods } = await start('127.0.42', 6);
+  const plan = planBootstrap(pods, defaultTopology(6));
+  const first = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
+  assert.is(first.changed, true);
+  assert.equal(first.plan, plan);
+
+  const health = await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 6, masters: 3 });
+  assert.equal(health.problems, []);
+  const nodes = health.views[0]!.nodes!;
+  const masters = mastersOf(nodes);
+  assert.equal(masters.map((m) => m.ip).sort(), plan.masters.map((m) => pods.find((p) => p.name === m.pod)!.ip).sort());
+  assert.is(slotCount(masters), 16384);
+  for (const r of plan.replicas) {
+    const rep = await replicationOf(identityReach, { host: pods.find((p) => p.name === r.pod)!.ip, port: PORT });
+    assert.is(rep.role, 'slave');
+    assert.is(rep.masterLinkStatus, 'up');
+    assert.is(rep.masterHost, pods.find((p) => p.name === r.master)!.ip);
+    assert.is(rep.aofRewriteInProgress, false);
+  }
+
+  const before = await fingerprint(procs);
+  const second = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
+  assert.is(second.changed, false);
+  assert.equal(await fingerprint(procs), before, 'no state-changing CLUSTER command was sent');
+
+  // A manual failover swaps master and replica of the first group: an equivalent cluster, left alone.
+  const replica0 = procs[pods.findIndex((p) => p.name === plan.replicas.find((r) => r.master === plan.masters[0]!.pod)!.pod)]!;
+  await call(replica0, 'CLUSTER', 'FAILOVER');
+  await waitFor('the manual failover to finish and settle', async () => {
+    const h = await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 6, masters: 3 });
+    const role = (await replicationOf(identityReach, replica0.address)).role;
+    return h.healthy && role === 'master' ? { done: true, value: h } : { done: false, seen: `${role}; ${h.problems.join('; ')}` };
+  }, { timeoutMs: 30_000 });
+  await waitFor('the old master to be linked to the new one', async () => {
+    const r = await replicationOf(identityReach, { host: pods.find((p) => p.name === plan.masters[0]!.pod)!.ip, port: PORT });
+    return r.masterLinkStatus === 'up' && !r.aofRewriteInProgress ? { done: true, value: r } : { done: false, seen: JSON.stringify(r) };
+  }, { timeoutMs: 30_000 });
+  const swapped = await fingerprint(procs);
+  const third = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
+  assert.is(third.changed, false);
+  assert.equal(await fingerprint(procs), swapped);
+});
+
+test('a partly formed cluster (one master with slots, one MEET done) is completed', async () => {
+  const { procs, pods } = await start('127.0.42', 6, 11);
+  const plan = planBootstrap(pods, defaultTopology(6));
+  await call(procs[0]!, 'CLUSTER', 'ADDSLOTSRANGE', '0', '5460');
+  await call(procs[0]!, 'CLUSTER', 'MEET', procs[1]!.ip, String(PORT));
+  const result = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
+  assert.is(result.changed, true);
+  const health = await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 6, masters: 3 });
+  assert.equal(health.problems, []);
+});
+
+test('a cluster that contradicts the plan is an Error naming the difference, and is left as it was', async () => {
+  const { procs, pods } = await start('127.0.42', 3, 21);
+  const plan = planBootstrap(pods, defaultTopology(3));
+  await call(procs[1]!, 'CLUSTER', 'ADDSLOTSRANGE', '0', '100');
+  const before = await fingerprint(procs);
+  try {
+    await bootstrapCluster(identityReach, pods, PORT, plan, opts);
+    assert.unreachable('bootstrap should refuse');
+  } catch (err) {
+    assert.match((err as Error).message, 'contradicts the bootstrap plan');
+    assert.match((err as Error).message, `redis-1 (${procs[1]!.ip}) owns slots 0-100, the plan gives 0-16383 to redis-0`);
+  }
+  assert.equal(await fingerprint(procs), before);
+});
+
+test.run();
