@@ -80,6 +80,11 @@ test('an error run says why in the verdict line', () => {
   assert.match(md, '\\u001b[31mred');
 });
 
+test('a run stopped by the lint gate says so in the verdict line', () => {
+  const gated: Report = { ...errorRun, verdict: 'fail', error: 'lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed' };
+  assert.match(renderMarkdown(gated), '**Verdict: FAIL.** lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed.\n');
+});
+
 test('a skipped check says why', () => {
   const md = renderMarkdown(failingRun);
   assert.match(md, '| rejoined-as-replica | SKIPPED | Skipped: the pod did not keep its NodeID');

@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ScenarioResult } from '../../../src/report/model.ts';
+import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderTimelineSvg } from '../../../src/report/svg.ts';
 import { failingRun, passingRun } from '../../fixtures/report/samples.ts';
+import { records, tablesByHeading } from './markdown-tables.ts';
 import { xmllint } from './xmllint.ts';
 
 const scenario = passingRun.scenarios[0]!;
@@ -14,6 +16,13 @@ test('the timeline SVG is well-formed XML and shows every event with its time', 
     assert.ok(r.ok, r.output);
     for (const e of s.timeline) assert.match(svg, `>${e.event} ${e.atMs} ms</text>`);
   }
+});
+
+test('the SVG shows the same events as the Markdown timeline table', () => {
+  const table = tablesByHeading(renderMarkdown(passingRun)).get('master-failover: PASS / Timeline')!;
+  const fromMarkdown = records(table).map((r) => `${r.Event} ${r['ms after deletion']} ms`);
+  const fromSvg = [...renderTimelineSvg(scenario).matchAll(/<circle [^>]*\/>\n<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.equal(fromSvg, fromMarkdown);
 });
 
 test('it is self-contained: no scripts, links, external fonts or images', () => {
