@@ -67,7 +67,7 @@ export async function applyObjects(
   objects: ObjectApi,
   items: ApplyItem[],
   namespace: string,
-  opts: { recordCreated: boolean; log: Log },
+  opts: { recordCreated: boolean; log: Log; onApplied?: (ref: AppliedRef) => void },
 ): Promise<AppliedRef[]> {
   const applied: AppliedRef[] = [];
   const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => rank(str(a.item.body.kind)) - rank(str(b.item.body.kind)) || a.i - b.i);
@@ -96,7 +96,9 @@ export async function applyObjects(
       throw applyError(err, item, what);
     }
     opts.log.info(`applied ${what}${namespaced ? ` in ${namespace}` : ''}`);
-    applied.push({ apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created });
+    const ref: AppliedRef = { apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created };
+    applied.push(ref);
+    opts.onApplied?.(ref);
   }
   return applied;
 }

@@ -100,7 +100,7 @@ async function applyFailure(code: number, message: string, causes?: Array<{ fiel
     return r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : { status: 200, body: JSON.parse(r.body) };
   };
   return applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(
-    () => assert.unreachable('apply should fail'),
+    () => assert.unreachable('apply should fail') as never,
     (e: Error) => e,
   );
 }

@@ -67,7 +67,7 @@ test.before.each(() => {
 const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
 const stuck = () =>
   rollout.waitForRollout(core(), target, { timeoutMs: 150, intervalMs: 50, log: silentLog }).then(
-    () => assert.unreachable('rollout should time out'),
+    () => assert.unreachable('rollout should time out') as never,
     (e: Error) => e,
   );
 

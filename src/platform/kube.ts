@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { messageOf } from '../errors.ts';
+import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import { nfsStandIn } from '../manifests/nfs-standin.ts';
+import type { NfsRewrite } from '../report/model.ts';
+import { waitFor } from '../util/wait.ts';
+import { createKindCluster, saveKindState } from './kind.ts';
+import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
+import { installKind } from './kind-install.ts';
+import { isNotFound, kubeClients, loadKubeConfig, type KubeClients } from './kube/api.ts';
+import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
+import { CordonHold } from './kube/cordon.ts';
+import { isPodReady, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import { PodPortForwards } from './kube/port-forward.ts';
+import { readStandInFile } from './kube/pv-files.ts';
+import { diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { addPodRoutes, podRoutes } from './kube/routes.ts';
+import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
+
+export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
+
+const NODES_TIMEOUT_MS = 120_000;
+/** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
+const DELETE_SLACK_MS = 60_000;
+
+/** What differs between a kind cluster this run creates and a cluster it is given. */
+interface Flavor {
+  kind: 'kind' | 'existing';
+  connect(): Promise<KubeClients>;
+  /** The namespace for the run, once the manifests are known. */
+  namespace(redis: RedisDeployment): string;
+  /** The objects to apply, in set order (kind: with the NFS stand-in). */
+  prepare(set: ManifestSet): { bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] };
+  /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
+  hostPvDir?: string;
+}
+
+/**
+ * The Kubernetes platform shared by kind and existing clusters: server-side apply, rollout with diagnosis,
+ * pods, delete with a cordon hold, pod files through the NFS stand-in, and a teardown that never throws.
+ */
+class Kube implements KubePlatform {
+  readonly kind: 'kind' | 'existing';
+  nfsRewrites: NfsRewrite[] = [];
+  private clients?: KubeClients;
+  private hold?: CordonHold;
+  private forwards?: PodPortForwards;
+  private target?: StatefulSetTarget;
+  private redis?: RedisDeployment;
+  private namespaceCreated = false;
+  private applied: AppliedRef[] = [];
+  private tornDown = false;
+
+  constructor(
+    private readonly flavor: Flavor,
+    private readonly config: Config,
+    private readonly ctx: PlatformContext,
+  ) {
+    this.kind = flavor.kind;
+  }
+
+  private get api(): KubeClients {
+    if (!this.clients) throw new Error(`${this.kind} platform: provision() must run first`);
+    return this.clients;
+  }
+
+  private get sts(): StatefulSetTarget {
+    if (!this.target) throw new Error(`${this.kind} platform: deploy() must run first`);
+    return this.target;
+  }
+
+  async provision(): Promise<void> {
+    if (this.clients) return;
+    this.clients = await this.flavor.connect();
+    this.hold = new CordonHold(this.clients.core, this.ctx.log);
+  }
+
+  async deploy(set: ManifestSet, redis: RedisDeployment): Promise<void> {
+    const { core, objects } = this.api;
+    const namespace = this.flavor.namespace(redis);
+    this.redis = redis;
+    this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
+    await this.ensureNamespace(namespace);
+
+    const { bodies, rewrites } = this.flavor.prepare(set);
+    this.nfsRewrites = rewrites;
+    for (const r of rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
+    const items = bodies.map((body, i) => ({ body, at: set.objects[i]!.at }));
+    // Applied refs are recorded as they go, so a failure halfway still tears down what was applied.
+    const applied = await applyObjects(objects, items, namespace, {
+      recordCreated: this.kind === 'existing',
+      log: this.ctx.log,
+      onApplied: (ref) => this.applied.push(ref),
+    });
+    this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
+    await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log });
+  }
+
+  private async ensureNamespace(name: string): Promise<void> {
+    const { core } = this.api;
+    const exists = await core.readNamespace({ name }).then(() => true, (err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw new Error(`cannot read namespace ${name}: ${messageOf(err)}`);
+    });
+    if (exists) return;
+    await core.createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience' } } } });
+    this.namespaceCreated = true;
+    this.ctx.log.info(`created namespace ${name}`);
+  }
+
+  async listPods(): Promise<PodInfo[]> {
+    return (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+  }
+
+  async reach(announced: HostPort): Promise<HostPort> {
+    if (this.kind === 'kind') return announced; // pod CIDRs are routed through the node containers
+    const pod = (await this.listPods()).find((p) => p.ip === announced.host);
+    if (!pod) throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
+    this.forwards ??= new PodPortForwards(this.api.kc, this.sts.namespace, (name) => this.currentUid(name), this.ctx.log);
+    return this.forwards.forward(pod, announced.port);
+  }
+
+  private async currentUid(name: string): Promise<string | undefined> {
+    return this.api.core.readNamespacedPod({ name, namespace: this.sts.namespace }).then(
+      (p) => (p.metadata?.deletionTimestamp ? undefined : p.metadata?.uid),
+      (err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      },
+    );
+  }
+
+  async deletePod(name: string, opts: DeleteOptions): Promise<void> {
+    const { core } = this.api;
+    const { namespace } = this.sts;
+    const pod = await core.readNamespacedPod({ name, namespace });
+    const uid = pod.metadata?.uid ?? '';
+    const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    if (opts.hold) await this.hold!.hold();
+    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: 0 } : {}) });
+    await waitFor(
+      `pod ${name} (uid ${uid}) to be gone`,
+      async () => {
+        const now = await core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        });
+        if (!now || now.metadata?.uid !== uid) return { done: true, value: undefined };
+        return { done: false, seen: `still ${now.status?.phase ?? 'present'}${now.metadata?.deletionTimestamp ? ', terminating' : ''}` };
+      },
+      { timeoutMs: (opts.mode === 'kill' ? 0 : graceMs) + DELETE_SLACK_MS, intervalMs: 100 },
+    );
+  }
+
+  async releaseHold(): Promise<void> {
+    await this.hold?.release();
+  }
+
+  async waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo> {
+    const { core } = this.api;
+    const { namespace } = this.sts;
+    try {
+      return await waitFor(
+        `pod ${name} to be recreated (a UID other than ${oldUid}) and ready`,
+        async () => {
+          const pod = await core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          });
+          if (!pod) return { done: false, seen: 'no such pod yet' };
+          if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
+          if (!isPodReady(pod) || !pod.status?.podIP) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not ready` };
+          return { done: true, value: toPodInfo(pod, this.sts.name) };
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
+    } catch (err) {
+      // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
+      const pod = await core.readNamespacedPod({ name, namespace }).catch(() => undefined);
+      if (pod && pod.metadata?.uid !== oldUid) {
+        const why = await diagnosePod(core, namespace, pod).catch(() => '');
+        if (why && err instanceof Error) err.message += `\n${why}`;
+      }
+      throw err;
+    }
+  }
+
+  async readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
+    const hostDir = this.flavor.hostPvDir;
+    const mount = this.redis?.mountFor(containerPath);
+    if (!hostDir || !mount || !this.clients) return undefined;
+    return readStandInFile(this.clients.core, {
+      namespace: this.sts.namespace,
+      podName,
+      mount,
+      containerPath,
+      hostDir,
+      nodeDir: KIND_PV_MOUNT,
+    });
+  }
+
+  async teardown(): Promise<void> {
+    if (this.tornDown || !this.clients) return;
+    this.tornDown = true;
+    const { log } = this.ctx;
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn(`teardown: ${what}: ${messageOf(err)}`);
+      }
+    };
+    await attempt('releasing the hold', () => this.releaseHold());
+    await attempt('closing port-forwards', async () => this.forwards?.close());
+    // kind: the post step deletes the whole cluster (or keeps it, uncordoned, when asked to).
+    if (this.kind === 'kind') return;
+    const { core, objects } = this.clients;
+    const namespace = this.target?.namespace;
+    if (namespace && this.namespaceCreated) {
+      await attempt(`deleting namespace ${namespace}`, () => core.deleteNamespace({ name: namespace }));
+      log.info(`deleting namespace ${namespace}`);
+    } else if (namespace) {
+      // A namespace we were given: remove only what this run put there, claims included.
+      for (const ref of this.applied.filter((r) => r.namespace)) {
+        await attempt(`deleting ${ref.kind} ${ref.name}`, () =>
+          objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } }));
+      }
+      for (const t of this.redis?.claimTemplates ?? []) {
+        for (let i = 0; i < (this.target?.replicas ?? 0); i++) {
+          const name = `${t.name}-${this.target!.name}-${i}`;
+          await attempt(`deleting claim ${name}`, () => core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          }));
+        }
+      }
+    }
+    for (const ref of this.applied.filter((r) => !r.namespace && r.created)) {
+      await attempt(`deleting ${ref.kind} ${ref.name}`, () =>
+        objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name } }));
+    }
+  }
+}
+
+const untouched = (set: ManifestSet) => ({ bodies: set.objects.map((o) => structuredClone(o.body)), rewrites: [] });
+
+/**
+ * A kind cluster created for this run: the pinned kind (checksum-verified), one control-plane and
+ * config.workers workers all mounting ctx.workDir/pv (the NFS stand-in), pod CIDRs routed from the runner.
+ * The cluster outlives the process; the action's post step deletes it (state saved before creation, so a
+ * half-created cluster is deleted too).
+ */
+export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
+  const hostPvDir = path.join(ctx.workDir, 'pv');
+  const flavor: Flavor = {
+    kind: 'kind',
+    hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
+    async connect() {
+      const kind = await installKind(config.kindVersion);
+      await mkdir(hostPvDir, { recursive: true });
+      const configFile = path.join(ctx.workDir, 'kind-config.yaml');
+      await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
+      const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
+      saveKindState({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster });
+      await createKindCluster({ kind, name: config.clusterName, configFile, kubeconfigFile, log: ctx.log });
+      const clients = kubeClients(loadKubeConfig(kubeconfigFile));
+      // --wait covers the control plane; workers get their pod CIDR when they register.
+      const nodes = await waitFor(
+        `${config.workers + 1} kind nodes with a pod CIDR and an address`,
+        async () => {
+          const items = (await clients.core.listNode()).items;
+          const routes = podRoutes(items);
+          return routes.length === config.workers + 1
+            ? { done: true, value: routes }
+            : { done: false, seen: `${items.length} nodes, ${routes.length} with pod CIDR and address` };
+        },
+        { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000 },
+      );
+      await addPodRoutes(nodes, ctx.log);
+      return clients;
+    },
+    namespace: (redis) => config.namespace ?? redis.namespace,
+    prepare(set) {
+      if (!config.nfsStandIn) return untouched(set);
+      const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
+      return { bodies: objects, rewrites };
+    },
+  };
+  return new Kube(flavor, config, ctx);
+}
+
+/**
+ * A cluster the user already has (kubeconfig input, else KUBECONFIG / ~/.kube/config): everything goes into a
+ * namespace of the run's own (generated unless given) and is removed in teardown; pods are reached through
+ * port-forwards. Manifests are applied as written (real NFS stays NFS).
+ */
+export function createExistingPlatform(config: Config, ctx: PlatformContext): KubePlatform {
+  const namespace = config.namespace ?? `redis-resilience-${randomBytes(3).toString('hex')}`;
+  const flavor: Flavor = {
+    kind: 'existing',
+    connect: async () => kubeClients(loadKubeConfig(config.kubeconfig)),
+    namespace: () => namespace,
+    prepare: untouched,
+  };
+  return new Kube(flavor, config, ctx);
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { MountView } from '../../manifests/model.ts';
+
+/**
+ * Where a file a pod sees at `containerPath` lies on the runner, when its volume is a hostPath PV under the
+ * NFS stand-in: `nodeDir` (inside every node) is `hostDir` (on the runner). undefined when it is not there.
+ */
+export function runnerPathFor(opts: {
+  hostDir: string;
+  nodeDir: string;
+  pvHostPath: string;
+  mount: Pick<MountView, 'mountPath' | 'subPath'>;
+  containerPath: string;
+}): string | undefined {
+  const inStandIn = path.posix.relative(opts.nodeDir, opts.pvHostPath);
+  const inMount = path.posix.relative(opts.mount.mountPath, opts.containerPath);
+  const outside = (rel: string) => rel.startsWith('..') || path.posix.isAbsolute(rel);
+  if (outside(inStandIn) || outside(inMount)) return undefined;
+  return path.join(opts.hostDir, inStandIn, opts.mount.subPath ?? '', inMount);
+}
+
+/**
+ * Reads a pod's file from its PersistentVolume on the runner's disk: the pod's claim (<template>-<pod>) → the
+ * bound PV → its hostPath under the stand-in. undefined wherever that chain does not lead to a readable file.
+ */
+export async function readStandInFile(
+  core: CoreV1Api,
+  opts: { namespace: string; podName: string; mount: MountView; containerPath: string; hostDir: string; nodeDir: string },
+): Promise<string | undefined> {
+  if (opts.mount.source.type !== 'pvc') return undefined;
+  try {
+    const claim = await core.readNamespacedPersistentVolumeClaim({
+      name: `${opts.mount.source.claimTemplate}-${opts.podName}`,
+      namespace: opts.namespace,
+    });
+    const volume = claim.spec?.volumeName;
+    if (!volume) return undefined;
+    const pvHostPath = (await core.readPersistentVolume({ name: volume })).spec?.hostPath?.path;
+    if (!pvHostPath) return undefined;
+    const file = runnerPathFor({ ...opts, pvHostPath });
+    return file === undefined ? undefined : await readFile(file, 'utf8');
+  } catch {
+    return undefined; // not bound yet, not ours, not readable: the caller reports "could not read"
+  }
+}
