@@ -38,6 +38,9 @@ const DEFAULT_GRACE_SECONDS = 30;
 /** Teardown is not a test of graceful shutdown: SIGTERM, and SIGKILL after this. */
 const TEARDOWN_GRACE_MS = 3000;
 const LOG_TAIL_LINES = 15;
+/** The kubelet's CrashLoopBackOff: 10 s, doubling, at most 5 min. */
+const CRASH_BACKOFF_MS = 10_000;
+const CRASH_BACKOFF_MAX_MS = 300_000;
 
 interface Pod {
   name: string;
@@ -47,6 +50,8 @@ interface Pod {
   ip: string;
   ready: boolean;
   incarnation: number;
+  /** Container restarts of this pod (a redis-server that exited by itself), for the crash back-off. */
+  restarts: number;
   proc?: Supervised;
   logFile?: string;
   held: boolean;
@@ -131,17 +136,24 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     return parts.join('\n');
   }
 
-  /** One incarnation of a pod: fresh filesystem, new address and UID, redis-server started and answering PING. */
-  async function startPod(pod: Pod): Promise<void> {
+  /**
+   * Starts redis-server for a pod and waits until it answers PING. A new pod (first start, or recreated after a
+   * delete) gets a fresh filesystem, a new address and a new UID; a restarted container (its redis-server
+   * exited by itself) keeps the pod's address, UID and volumes, as a Kubernetes container restart does.
+   */
+  async function startPod(pod: Pod, what: 'pod' | 'container' = 'pod'): Promise<void> {
     const r = requireDeployed();
     if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
     if (tornDown) return;
     pod.startError = undefined;
     pod.incarnation++;
-    pod.uid = randomUUID();
     pod.ready = false;
-    pod.ip = await allocator!.next();
-    await preparePodFs(pod.layout, r, warnOnce);
+    if (what === 'pod') {
+      pod.uid = randomUUID();
+      pod.restarts = 0;
+      pod.ip = await allocator!.next();
+    }
+    await preparePodFs(pod.layout, r, warnOnce, what);
     const env = containerEnv(
       r.container.env,
       { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
@@ -167,11 +179,14 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     });
     pod.proc = proc;
     void proc.exited.then((exit) => {
-      if (pod.proc !== proc) return;
+      if (pod.proc !== proc || pod.deleting || tornDown) return;
+      // A start that fails reports itself; a running server that exits is news.
+      if (pod.ready) ctx.log.warn(`local platform: pod ${pod.name} (pid ${proc.pid}) ${describeExit(exit)} unexpectedly\n${logTail(pod)}`);
       pod.ready = false;
-      if (!pod.deleting && !tornDown) {
-        ctx.log.warn(`local platform: pod ${pod.name} (pid ${proc.pid}) ${describeExit(exit)} unexpectedly\n${logTail(pod)}`);
-      }
+      const backoff = Math.min(CRASH_BACKOFF_MS * 2 ** pod.restarts, CRASH_BACKOFF_MAX_MS);
+      pod.restarts++;
+      ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${backoff / 1000} s (restart ${pod.restarts})`);
+      scheduleStart(pod, backoff, 'container');
     });
     if (tornDown) {
       await stopProcess(proc, 'kill', 0);
@@ -204,11 +219,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     pod.ready = true;
   }
 
-  function scheduleStart(pod: Pod, delayMs: number): void {
+  function scheduleStart(pod: Pod, delayMs: number, what: 'pod' | 'container' = 'pod'): void {
     clearTimeout(pod.restartTimer);
     pod.restartTimer = setTimeout(() => {
       pod.restartTimer = undefined;
-      pod.starting = startPod(pod).catch((err: unknown) => {
+      pod.starting = startPod(pod, what).catch((err: unknown) => {
         pod.startError = err instanceof Error ? err : new Error(String(err));
         ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${messageOf(err)}`);
       });
@@ -230,6 +245,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         ip: '',
         ready: false,
         incarnation: 0,
+        restarts: 0,
         held: false,
         deleting: false,
       };
@@ -261,8 +277,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     pod.ready = false;
     pod.ip = '';
-    if (options.hold) pod.held = true;
-    else if (!tornDown) scheduleStart(pod, restartDelayMs);
+    pod.held = options.hold;
+    if (!options.hold && !tornDown) scheduleStart(pod, restartDelayMs);
   }
 
   async function releaseHold(): Promise<void> {
@@ -366,7 +382,9 @@ function describe(pod: Pod): string {
   const state = pod.held
     ? 'held (releaseHold() not called)'
     : pod.restartTimer
-      ? 'restart scheduled'
+      ? pod.restarts > 0 && pod.proc?.exit
+        ? `container restarting after its redis-server ${describeExit(pod.proc.exit)} (restart ${pod.restarts})`
+        : 'restart scheduled'
       : pod.proc?.exit
         ? `process ${describeExit(pod.proc.exit)}`
         : pod.ready

@@ -111,6 +111,28 @@ test('a deleted pod that is not held comes back by itself; graceful delete resol
   assert.is(await cli(after.ip, 'PING'), 'PONG');
 });
 
+test('a redis-server that dies by itself is restarted in place: same pod, address and UID (container restart)', async () => {
+  const before = await podNamed('redis-app-1');
+  const own = await cli(before.ip, 'INFO', 'server');
+  const serverPid = Number(/process_id:(\d+)/.exec(own)![1]);
+  assert.ok(platform!.processIds().includes(serverPid), 'the server answering on the pod address is one of ours');
+  process.kill(serverPid, 'SIGKILL');
+  await waitFor('the pod to go unready', async () => ((await podNamed(before.name)).ready ? { done: false, seen: 'ready' } : { done: true, value: 0 }), { timeoutMs: 5000 });
+  const after = await waitFor(
+    'the container to be restarted (CrashLoopBackOff waits 10 s first)',
+    async () => {
+      const p = await podNamed(before.name);
+      return p.ready ? { done: true, value: p } : { done: false, seen: JSON.stringify(p) };
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
+  await remember();
+  assert.is(after.uid, before.uid);
+  assert.is(after.ip, before.ip);
+  assert.not.ok(platform!.processIds().includes(serverPid));
+  assert.is(await cli(after.ip, 'PING'), 'PONG');
+});
+
 test('never hands out an address twice in a run', () => {
   assert.is(everyIp.length, 5);
   assert.is(new Set(everyIp).size, everyIp.length);

@@ -41,15 +41,17 @@ export function toHostPath(containerPath: string, redis: RedisDeployment, layout
 }
 
 /**
- * Builds a fresh container filesystem for one incarnation: wipes the ephemeral part, creates the image's
+ * Builds a fresh filesystem: for a new pod everything ephemeral is wiped; for a restarted container (same pod)
+ * only its own root, as on Kubernetes where emptyDir volumes live as long as the pod. Then creates the image's
  * directories, writes configMap files, creates emptyDir and PV directories (PVs keep their contents).
  */
 export async function preparePodFs(
   layout: PodLayout,
   redis: RedisDeployment,
   warn: (message: string) => void,
+  fresh: 'pod' | 'container' = 'pod',
 ): Promise<void> {
-  await fs.rm(layout.podDir, { recursive: true, force: true });
+  await fs.rm(fresh === 'pod' ? layout.podDir : layout.rootfs, { recursive: true, force: true });
   for (const d of IMAGE_DIRS) await fs.mkdir(path.join(layout.rootfs, d), { recursive: true });
   const seen = new Set<string>();
   for (const m of redis.mounts) {
