@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { removalOf } from '../../../src/manifests/lint/api-removed.ts';
+import { imageTag } from '../../../src/manifests/lint/image-version.ts';
+import { lintManifests, parseKubernetesVersion } from '../../../src/manifests/lint/index.ts';
+import { parseQuantity } from '../../../src/manifests/lint/quantity.ts';
+import { parseManifestFile } from '../../../src/manifests/load.ts';
+import type { ManifestSet } from '../../../src/manifests/model.ts';
+
+// Cases the fixture pairs do not cover: options, boundaries and the other branches of a rule.
+const BASE = path.join(import.meta.dirname, '../../fixtures/lint/probes/pass');
+const read = (name: string) => readFileSync(path.join(BASE, name), 'utf8');
+
+/** The passing Redis fixture with one text replacement, as a ManifestSet. */
+function redisSet(file = 'statefulset.yaml', from = '', to = ''): ManifestSet {
+  const names = ['configmap.yaml', 'service.yaml', 'statefulset.yaml'];
+  const objects = names.flatMap((n) => {
+    const text = read(n);
+    if (n === file && from) assert.ok(text.includes(from), `${n} has no ${from}`);
+    return parseManifestFile(n, n === file ? text.replace(from, to) : text);
+  });
+  return { dir: 'mem', files: names, objects };
+}
+const rules = (set: ManifestSet, rule: string, opts = {}) => lintManifests(set, opts).filter((f) => f.rule === rule);
+
+test('Kubernetes versions: 1.31, v1.29.3; anything else is an InputError', () => {
+  assert.equal(parseKubernetesVersion('v1.29.3'), { major: 1, minor: 29, text: '1.29' });
+  assert.throws(() => parseKubernetesVersion('latest'), /expected MAJOR.MINOR/);
+  assert.throws(() => lintManifests(redisSet(), { kubernetesVersion: '1' }), /not a version/);
+});
+
+test('removals depend on the target version', () => {
+  assert.is(removalOf('apps/v1beta1', 'StatefulSet', parseKubernetesVersion('1.15')), undefined);
+  assert.is(removalOf('apps/v1beta1', 'StatefulSet', parseKubernetesVersion('1.16'))?.use, 'apps/v1');
+  assert.is(removalOf('policy/v1beta1', 'PodDisruptionBudget', parseKubernetesVersion('1.24')), undefined);
+  assert.is(removalOf('policy/v1beta1', 'PodSecurityPolicy', parseKubernetesVersion('1.25'))?.use, undefined);
+  assert.is(removalOf('apps/v1', 'StatefulSet', parseKubernetesVersion('1.36')), undefined);
+});
+
+test('quantities', () => {
+  assert.is(parseQuantity('1Gi'), 2 ** 30);
+  assert.is(parseQuantity('512Mi')! < parseQuantity('1G')!, true);
+  assert.is(parseQuantity('1e3'), 1000);
+  assert.is(parseQuantity(5), 5);
+  assert.is(parseQuantity('10Gigs'), undefined);
+});
+
+test('image tags: version, latest, untagged, digest, registry with port', () => {
+  assert.equal(imageTag('redis:7.2.5'), { tag: '7.2.5', digest: false });
+  assert.equal(imageTag('registry:5000/redis'), { tag: '', digest: false });
+  assert.equal(imageTag('redis@sha256:abc'), { tag: '', digest: true });
+  const sev = (image: string) => rules(redisSet('statefulset.yaml', 'image: redis:7.2.5', `image: ${image}`), 'image-version').map((f) => f.severity);
+  assert.equal(sev('redis:latest'), ['warning']);
+  assert.equal(sev('redis'), ['warning']);
+  assert.equal(sev('redis:6.2.14-alpine'), []);
+  assert.equal(sev('redis:6.0'), ['error']);
+  assert.equal(sev('bitnami/redis:5'), ['error']);
+});
+
+test('cluster-node-timeout: missing is info, extreme is a warning, boundaries pass', () => {
+  const sev = (line: string) => rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', line), 'redis-node-timeout').map((f) => f.severity);
+  assert.equal(sev(''), ['info']);
+  assert.equal(sev('cluster-node-timeout 999'), ['warning']);
+  assert.equal(sev('cluster-node-timeout 1000'), []);
+  assert.equal(sev('cluster-node-timeout 60000'), []);
+  assert.equal(sev('cluster-node-timeout 60001'), ['warning']);
+  assert.equal(sev('cluster-node-timeout 5s'), ['error']);
+});
+
+test('topology from options: fewer than 3 masters, uneven split, no replicas', () => {
+  const set = redisSet();
+  assert.equal(rules(set, 'topology'), []);
+  assert.match(rules(set, 'topology', { masters: 2, replicasPerMaster: 2 })[0]!.message, /2 master/);
+  assert.match(rules(set, 'topology', { masters: 4 })[0]!.message, /do not split/);
+  assert.match(rules(set, 'topology', { masters: 6, replicasPerMaster: 0 })[0]!.message, /without replicas/);
+  assert.equal(rules(set, 'topology', { replicasPerMaster: 1 }), []);
+});
+
+test('announce-ip: a fixed address for every pod is an error; $(VAR) not from status.podIP a warning', () => {
+  const fixed = redisSet('statefulset.yaml', '- $(POD_IP)', '- 10.0.0.5');
+  assert.equal(rules(fixed, 'redis-announce-ip').map((f) => f.severity), ['error']);
+  const other = redisSet('statefulset.yaml', 'fieldPath: status.podIP', 'fieldPath: status.hostIP');
+  assert.equal(rules(other, 'redis-announce-ip').map((f) => f.severity), ['warning']);
+});
+
+test('preferred anti-affinity is only pointless on one node', () => {
+  const pref = path.join(import.meta.dirname, '../../fixtures/lint/anti-affinity/pass/statefulset.yaml');
+  const set = { ...redisSet(), objects: [...redisSet().objects.filter((o) => o.kind !== 'StatefulSet'), ...parseManifestFile('s.yaml', readFileSync(pref, 'utf8'))] };
+  assert.equal(rules(set, 'anti-affinity', { nodes: 1 }).map((f) => f.severity), ['info']);
+  assert.equal(rules(set, 'anti-affinity', { nodes: 2 }), []);
+});
+
+test('no Redis StatefulSet: one redis-statefulset error, the other rules still run', () => {
+  const set: ManifestSet = { dir: 'mem', files: ['c.yaml'], objects: parseManifestFile('c.yaml', read('configmap.yaml')) };
+  const found = lintManifests(set);
+  assert.equal(found.map((f) => f.rule), ['redis-statefulset']);
+  assert.is(found[0]!.at?.file, 'c.yaml');
+});
+
+test.run();

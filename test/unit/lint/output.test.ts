@@ -1,0 +1,54 @@
+import type { AnnotationProperties } from '@actions/core';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatFindings } from '../../../src/manifests/lint/index.ts';
+import { annotateFindings, ANNOTATIONS_PER_TYPE } from '../../../src/report/annotations.ts';
+import type { LintFinding, Severity } from '../../../src/report/model.ts';
+
+const finding = (severity: Severity, line: number, rule = 'pv-recycle'): LintFinding => ({
+  rule,
+  severity,
+  message: `PersistentVolume redis-${line}: reclaim policy Recycle is deprecated`,
+  fix: 'Recycle runs rm -rf on the volume once its claim is released, so a re-created claim finds no nodes.conf and ' +
+    'the Redis node comes back with a new NodeID and no data; use Retain (and delete data deliberately).',
+  at: { file: 'manifests/pv.yaml', line, column: 36 },
+});
+
+test('table: one row per finding, message and fix beneath, nothing wider than 100 columns, totals', () => {
+  const text = formatFindings([finding('error', 3, 'unresolved-placeholder'), finding('warning', 11), finding('info', 12)]);
+  const lines = text.split('\n');
+  assert.ok(lines.every((l) => l.length <= 100), lines.find((l) => l.length > 100));
+  assert.match(lines[0]!, /^SEVERITY\s+RULE\s+WHERE$/);
+  assert.match(text, /^error\s+unresolved-placeholder\s+manifests\/pv\.yaml:3:36$/m);
+  assert.match(text, /^\s+fix: Recycle runs/m);
+  assert.is(lines.at(-1), 'lint: 1 error, 1 warning, 1 info');
+  assert.is(formatFindings([]), 'lint: no findings');
+});
+
+test('annotations: error/warning/notice with file, line, column and the rule as title', () => {
+  const calls: Array<[string, string, AnnotationProperties | undefined]> = [];
+  const rec = (kind: string) => (m: string, p?: AnnotationProperties) => void calls.push([kind, m, p]);
+  const result = annotateFindings([finding('error', 1), finding('warning', 2), finding('info', 3), { ...finding('info', 4), at: undefined }], {
+    error: rec('error'), warning: rec('warning'), notice: rec('notice'),
+  });
+  assert.equal(result, { shown: 4, hidden: 0 });
+  assert.equal(calls.map((c) => c[0]), ['error', 'warning', 'notice', 'notice']);
+  assert.equal(calls[0]![2], { title: 'pv-recycle', file: 'manifests/pv.yaml', startLine: 1, startColumn: 36 });
+  assert.equal(calls[3]![2], { title: 'pv-recycle' });
+  assert.ok(calls[0]![1].includes('Recycle runs'), 'the fix is in the message');
+});
+
+test('annotations: at most 10 of each type; the last one says how many more are in the summary', () => {
+  const calls: Array<[string, string]> = [];
+  const rec = (kind: string) => (m: string) => void calls.push([kind, m]);
+  const many = [...Array.from({ length: 13 }, (_, i) => finding('warning', i + 1)), ...Array.from({ length: 10 }, (_, i) => finding('error', i + 1))];
+  const result = annotateFindings(many, { error: rec('error'), warning: rec('warning'), notice: rec('notice') });
+  assert.equal(result, { shown: 20, hidden: 3 });
+  const warnings = calls.filter((c) => c[0] === 'warning');
+  assert.is(warnings.length, ANNOTATIONS_PER_TYPE);
+  assert.match(warnings.at(-1)![1], /\+3 more warning findings not annotated: see the lint table in the job summary/);
+  assert.ok(warnings.slice(0, -1).every((c) => !c[1].includes('more warning')));
+  assert.ok(calls.filter((c) => c[0] === 'error').every((c) => !c[1].includes('not annotated')), 'exactly 10 errors: no note');
+});
+
+test.run();
