@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { NfsRewrite } from '../report/model.ts';
-import type { JsonObject, JsonValue, ManifestSet } from './model.ts';
-
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject } from './lint/rule.ts';
+import type { JsonObject, ManifestSet } from './model.ts';
 
 /**
  * The NFS stand-in: every PersistentVolume with an `nfs:` source becomes a `hostPath` volume (DirectoryOrCreate)

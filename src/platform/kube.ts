@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
@@ -123,14 +124,17 @@ class Kube implements KubePlatform {
     return this.forwards.forward(pod, announced.port);
   }
 
+  /** The pod, or undefined when there is none by that name. */
+  private readPod(name: string): Promise<V1Pod | undefined> {
+    return this.api.core.readNamespacedPod({ name, namespace: this.sts.namespace }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  }
+
   private async currentUid(name: string): Promise<string | undefined> {
-    return this.api.core.readNamespacedPod({ name, namespace: this.sts.namespace }).then(
-      (p) => (p.metadata?.deletionTimestamp ? undefined : p.metadata?.uid),
-      (err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      },
-    );
+    const pod = await this.readPod(name);
+    return pod?.metadata?.deletionTimestamp ? undefined : pod?.metadata?.uid;
   }
 
   async deletePod(name: string, opts: DeleteOptions): Promise<void> {
@@ -144,10 +148,7 @@ class Kube implements KubePlatform {
     await waitFor(
       `pod ${name} (uid ${uid}) to be gone`,
       async () => {
-        const now = await core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        });
+        const now = await this.readPod(name);
         if (!now || now.metadata?.uid !== uid) return { done: true, value: undefined };
         return { done: false, seen: `still ${now.status?.phase ?? 'present'}${now.metadata?.deletionTimestamp ? ', terminating' : ''}` };
       },
@@ -166,10 +167,7 @@ class Kube implements KubePlatform {
       return await waitFor(
         `pod ${name} to be recreated (a UID other than ${oldUid}) and ready`,
         async () => {
-          const pod = await core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          });
+          const pod = await this.readPod(name);
           if (!pod) return { done: false, seen: 'no such pod yet' };
           if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
           if (!isPodReady(pod) || !pod.status?.podIP) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not ready` };
@@ -179,7 +177,7 @@ class Kube implements KubePlatform {
       );
     } catch (err) {
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
-      const pod = await core.readNamespacedPod({ name, namespace }).catch(() => undefined);
+      const pod = await this.readPod(name).catch(() => undefined);
       if (pod && pod.metadata?.uid !== oldUid) {
         const why = await diagnosePod(core, namespace, pod).catch(() => '');
         if (why && err instanceof Error) err.message += `\n${why}`;

@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.ts';
-import type { JsonObject, Located } from '../../manifests/model.ts';
+import { isObject } from '../../manifests/lint/rule.ts';
+import type { JsonObject, JsonValue, Located } from '../../manifests/model.ts';
 import type { Log } from '../../util/log.ts';
 import { apiStatus, isNotFound, type ObjectApi } from './api.ts';
 
@@ -24,8 +25,7 @@ const ORDER = ['Namespace', 'StorageClass', 'PersistentVolume', 'ConfigMap', 'Se
 const rank = (kind: string) => (ORDER.includes(kind) ? ORDER.indexOf(kind) : ORDER.length);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const asObject = (v: unknown): JsonObject | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
+const asObject = (v: JsonValue | undefined): JsonObject | undefined => (isObject(v) ? v : undefined);
 
 /**
  * The object as it goes to this run's cluster: namespaced kinds in `namespace` (whatever the manifest said),
