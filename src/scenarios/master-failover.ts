@@ -128,6 +128,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
         log,
       });
       mark('writer-started', Date.now(), `${opts.writeRate}/s${opts.writeWait ? ' with WAIT 1' : ''}`);
+      await waitForSteadyWrites(writer, opts.writeRate);
     }
 
     // 5. Delete, watching from the survivors from the moment of deletion.
@@ -155,7 +156,6 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
       await platform.releaseHold();
       mark('hold-released', Date.now());
     }
-    const releasedAt = Date.now();
     log.progress(`waiting for pod ${victim.pod} to be recreated`);
     facts.podAfter = await platform.waitForReplacement(victim.pod, victim.uid, opts.rejoinTimeoutMs);
     mark('pod-back', Date.now(), `${facts.podAfter.ip}, uid ${facts.podAfter.uid}`);
@@ -185,7 +185,6 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     const self = await waitForRejoin(reach, newAddress, promotedId, victim, sameNode ? opts.rejoinTimeoutMs : 0, log);
     if (isRejoined(self.self, promotedId, victim)) mark('rejoined', Date.now(), promotedId ? `replica of ${promotedId.slice(0, 8)}` : 'master of its slots');
     facts.rejoin = { path: facts.path, victim, ...(promotedId ? { promotedId } : {}), self: self.self, view: self.view };
-    const rejoinedAt = times.get('rejoined')?.at;
 
     const podsAfter = await platform.listPods();
     facts.health = await waitForHealth(reach, podsAfter.map(addressOf), opts.expected, sameNode ? opts.rejoinTimeoutMs : 0, log);
@@ -202,7 +201,6 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     }
     facts.canaries = await readCanaries(reach, podsAfter.map(addressOf), facts.canaries);
     facts.topologyAfter = topologyOf(await Promise.all(podsAfter.map(async (pod) => ({ pod, nodes: await clusterNodesOf(reach, addressOf(pod)) }))));
-    if (rejoinedAt !== undefined) log.info(`Rejoined ${rejoinedAt - releasedAt} ms after the ${opts.holdRestart ? 'hold was released' : 'deletion'}`);
     facts.finished = true;
   } catch (err) {
     error = messageOf(err);
@@ -241,7 +239,10 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     if (at('replica-promoted') !== undefined) timings.failoverMs = at('replica-promoted')! - t0;
     if (at('cluster-ok') !== undefined) timings.clusterOkMs = at('cluster-ok')! - t0;
     const from = at('hold-released') ?? t0;
-    if (at('rejoined') !== undefined) timings.rejoinMs = at('rejoined')! - from;
+    if (at('rejoined') !== undefined) {
+      timings.rejoinMs = at('rejoined')! - from;
+      log.info(`Rejoined ${timings.rejoinMs} ms after the ${at('hold-released') !== undefined ? 'hold was released' : 'deletion'}`);
+    }
   }
   checks.push(
     ...thresholdChecks(
@@ -347,6 +348,20 @@ async function readCanaries(reach: Reach, seeds: HostPort[], canaries: Canary[] 
   }
 }
 
+/** Half a second's worth of acknowledged writes before the fault: the writer is known to work when it starts failing. */
+async function waitForSteadyWrites(writer: Writer, rate: number): Promise<void> {
+  const wanted = Math.max(1, Math.ceil(rate / 2));
+  await waitFor(
+    `the writer's first ${wanted} acknowledged writes`,
+    async () => {
+      const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
+      const errors = writer.records().filter((r) => r.error !== undefined);
+      return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error})` : ''}` };
+    },
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
+}
+
 async function waitForWritesRecovered(writer: Writer, log: Log): Promise<void> {
   try {
     await waitFor(
@@ -378,15 +393,13 @@ async function waitForRejoin(reach: Reach, address: HostPort, promotedId: string
       async () => {
         const view = await clusterNodesOf(reach, address);
         last = { self: myself(view), view };
-        if (!isRejoined(last.self, promotedId, victim)) return { done: false, seen: last.self.raw };
-        if (promotedId && (await replicationOf(reach, address)).masterLinkStatus !== 'up') return { done: false, seen: `${last.self.raw} (link not up yet)` };
-        return { done: true, value: last };
+        return isRejoined(last.self, promotedId, victim) ? { done: true, value: last } : { done: false, seen: last.self.raw };
       },
       { timeoutMs, intervalMs: 50, onProgress: (ms, seen) => log.progress(`rejoin, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;
-    log.warn(err.message);
+    if (timeoutMs > 0) log.warn(err.message);
     return last;
   }
 }
@@ -405,7 +418,7 @@ async function waitForHealth(reach: Reach, addresses: HostPort[], expected: { no
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;
-    log.warn(err.message);
+    if (timeoutMs > 0) log.warn(err.message);
     return last;
   }
 }

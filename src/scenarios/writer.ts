@@ -18,7 +18,10 @@ export interface WriterOptions {
   waitReplicas: boolean;
   /** Bound on one write (redirects included). Default 1000 ms. */
   commandTimeoutMs?: number;
-  /** Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default 64. */
+  /**
+   * Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default: twice
+   * what the rate puts in flight while every write waits out its timeout, so only a stalled client skips.
+   */
   maxInFlight?: number;
   log: Log;
 }
@@ -42,7 +45,7 @@ export interface Writer {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-const DEFAULT_MAX_IN_FLIGHT = 64;
+const MIN_IN_FLIGHT = 64;
 
 /**
  * Starts writing unique keys into one slot at a steady rate. Writes are scheduled by the clock (so a slow
@@ -52,7 +55,7 @@ const DEFAULT_MAX_IN_FLIGHT = 64;
 export async function startWriter(opts: WriterOptions): Promise<Writer> {
   if (!(opts.ratePerSecond > 0)) throw new Error(`writer rate must be positive, got ${opts.ratePerSecond}`);
   const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const maxInFlight = opts.maxInFlight ?? Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000));
   const mode: WriteStats['mode'] = opts.waitReplicas ? 'wait' : 'plain';
   // WAIT must answer before the command timeout, or every write in a replica-less window would time out.
   const waitTimeoutMs = Math.max(1, Math.floor(commandTimeoutMs / 2));

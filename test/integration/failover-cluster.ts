@@ -1,0 +1,49 @@
+/**
+ * Test support for the failover suites: a Redis Cluster deployed from a manifest directory on the local
+ * platform and bootstrapped, torn down by the caller (processes checked gone).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadManifests } from '../../src/manifests/load.ts';
+import { redisDeployment } from '../../src/manifests/deployment.ts';
+import type { RedisDeployment } from '../../src/manifests/model.ts';
+import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
+import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
+import { planBootstrap, type TopologyRequest } from '../../src/redis/plan.ts';
+import { silentLog, type Log } from '../../src/util/log.ts';
+
+export interface DeployedCluster {
+  platform: LocalPlatform;
+  redis: RedisDeployment;
+  expected: { nodes: number; masters: number };
+  /** Tears the platform down and removes its work dir; returns PIDs still running (should be none). */
+  teardown(): Promise<number[]>;
+}
+
+/** Set RCR_TEST_LOG=1 to see the scenario's progress lines while a suite runs. */
+export const testLog: Log = process.env.RCR_TEST_LOG
+  ? { info: (m) => console.error(m), warn: (m) => console.error(`warning: ${m}`), progress: (m) => console.error(`  … ${m}`) }
+  : silentLog;
+
+export async function deployCluster(manifestDir: string, addressBase: string, topology: TopologyRequest, restartDelayMs = 1000): Promise<DeployedCluster> {
+  const set = await loadManifests(manifestDir);
+  const redis = redisDeployment(set);
+  const workDir = mkdtempSync(join(tmpdir(), 'rcr-failover-'));
+  const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase, restartDelayMs });
+  const teardown = async () => {
+    await platform.teardown();
+    rmSync(workDir, { recursive: true, force: true });
+    return platform.processIds();
+  };
+  try {
+    await platform.provision();
+    await platform.deploy(set, redis);
+    const pods = await platform.listPods();
+    await bootstrapCluster((a) => platform.reach(a), pods, redis.port, planBootstrap(pods, topology), { log: silentLog, timeoutMs: 60_000 });
+    return { platform, redis, expected: { nodes: pods.length, masters: topology.masters }, teardown };
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * master-failover on the default manifests (6 pods, 3 masters + 3 replicas), one cluster shared by three runs
+ * (each run leaves it healthy, with the roles of one shard swapped): the passing run, a run with a dropped key
+ * and an impossible failover budget, and a run without the hold.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Check, ScenarioResult } from '../../src/report/model.ts';
+import { runMasterFailover, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
+import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+
+let cluster: DeployedCluster | undefined;
+
+const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({
+  holdRestart: true,
+  killMode: 'graceful',
+  writeRate: 200,
+  writeWait: false,
+  failoverTimeoutMs: 60_000,
+  rejoinTimeoutMs: 60_000,
+  thresholds: { maxLostWrites: 0 },
+  expected: c.expected,
+  log: testLog,
+  ...extra,
+});
+const check = (r: ScenarioResult, id: Check['id']): Check => {
+  const c = r.checks.find((x) => x.id === id);
+  assert.ok(c, `check ${id} in ${r.checks.map((x) => x.id).join(', ')}`);
+  return c!;
+};
+const at = (r: ScenarioResult, event: string): number => {
+  const e = r.timeline.find((x) => x.event === event);
+  assert.ok(e, `timeline has ${event}: ${r.timeline.map((x) => x.event).join(', ')}`);
+  return e!.atMs;
+};
+
+test.before(async () => {
+  cluster = await deployCluster('manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
+});
+
+test.after(async () => {
+  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+});
+
+test('held restart: a replica takes over, the pod returns with its NodeID as a replica, nothing is lost', async () => {
+  const c = cluster!;
+  const r = await runMasterFailover(c.platform, c.redis, options(c));
+  assert.is(r.error, undefined);
+  assert.is(r.path, 'failover');
+  assert.equal(
+    r.checks.map((x) => [x.id, x.status]),
+    [
+      ['replica-promoted', 'pass'],
+      ['pod-recreated', 'pass'],
+      ['node-id-kept', 'pass'],
+      ['rejoined-as-replica', 'pass'],
+      ['cluster-healthy', 'pass'],
+      ['data-intact', 'pass'],
+      ['max-lost-writes', 'pass'],
+    ],
+  );
+  assert.is(r.status, 'pass');
+  const id = check(r, 'node-id-kept').evidence;
+  assert.is(id.nodeIdAfter, id.nodeIdBefore);
+  assert.is(id.nodeIdBefore, r.victim.nodeId);
+  assert.is.not(id.addressAfter, id.addressBefore);
+  assert.match(String(id.nodesConfMyselfAfter), new RegExp(`^${r.victim.nodeId} ${String(id.addressAfter)}@\\d+ myself,slave `));
+
+  // Writes: acknowledged, and refused from the kill until the promotion (never past the pod's return).
+  const w = r.writes!;
+  assert.ok(w.acknowledged > 0 && w.failed > 0, `acknowledged ${w.acknowledged}, failed ${w.failed}`);
+  assert.is(w.lost, 0);
+  assert.ok(w.unavailableMs > 0);
+  const failedAt = at(r, 'first-write-failed');
+  const recoveredAt = at(r, 'writes-recovered');
+  assert.ok(failedAt >= -1000, `first failure ${failedAt} ms: no earlier than one command timeout before the deletion`);
+  assert.ok(recoveredAt >= at(r, 'fail-seen'), `writes recovered at ${recoveredAt} ms, after FAIL at ${at(r, 'fail-seen')} ms`);
+  assert.ok(recoveredAt <= at(r, 'hold-released'), 'writes recovered before the old master could come back');
+  assert.is(w.unavailableMs, recoveredAt - failedAt);
+
+  // Timeline in causal order; timings match it.
+  for (const [a, b] of [['pod-deleted', 'pfail-seen'], ['pfail-seen', 'fail-seen'], ['fail-seen', 'replica-promoted'], ['replica-promoted', 'cluster-ok'], ['hold-released', 'pod-back'], ['pod-back', 'redis-up'], ['redis-up', 'rejoined'], ['rejoined', 'cluster-healthy']] as const) {
+    assert.ok(at(r, a) <= at(r, b), `${a} (${at(r, a)}) before ${b} (${at(r, b)})`);
+  }
+  assert.is(r.timings.failoverMs, at(r, 'replica-promoted'));
+  assert.is(r.timings.clusterOkMs, at(r, 'cluster-ok'));
+  assert.is(r.timings.rejoinMs, at(r, 'rejoined') - at(r, 'hold-released'));
+  assert.ok(r.topologyAfter!.nodes.some((n) => n.nodeId === r.victim.nodeId && n.role === 'replica'));
+});
+
+test('a key dropped behind the writer and a 1 ms failover budget fail the run, naming the checks', async () => {
+  const c = cluster!;
+  let dropped = '';
+  const r = await runMasterFailover(
+    c.platform,
+    c.redis,
+    options(c, {
+      thresholds: { maxFailoverMs: 1, maxLostWrites: 0 },
+      beforeVerify: async (writer) => {
+        dropped = writer.records().find((x) => x.ackAt !== undefined)!.key;
+        await writer.dropKey(dropped);
+      },
+    }),
+  );
+  assert.is(r.error, undefined);
+  assert.is(r.status, 'fail');
+  assert.is(r.writes!.lost, 1);
+  assert.equal(r.writes!.lostKeys, [dropped]);
+  assert.is(check(r, 'data-intact').status, 'fail');
+  assert.match(check(r, 'data-intact').summary, dropped);
+  assert.is(check(r, 'max-lost-writes').status, 'fail');
+  assert.is(check(r, 'max-failover-ms').status, 'fail');
+  assert.equal(check(r, 'max-failover-ms').evidence, { value: r.timings.failoverMs, limit: 1 });
+  assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['data-intact', 'max-failover-ms', 'max-lost-writes']);
+});
+
+test('without the hold: the path taken is reported and what holds on it is checked', async () => {
+  const c = cluster!;
+  const r = await runMasterFailover(c.platform, c.redis, options(c, { holdRestart: false }));
+  assert.is(r.error, undefined);
+  // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (DESIGN.md, measured).
+  assert.is(r.path, 'restarted-before-failover');
+  assert.is(check(r, 'replica-promoted').status, 'skipped');
+  assert.match(check(r, 'replica-promoted').summary, /came back before any failover/);
+  for (const id of ['pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes'] as const) {
+    assert.is(check(r, id).status, 'pass', `${id}: ${check(r, id).summary}`);
+  }
+  assert.match(check(r, 'rejoined-as-replica').summary, /back as the master of its slots/);
+  assert.is(r.timings.failoverMs, undefined);
+  assert.is(r.status, 'pass');
+});
+
+test.run();

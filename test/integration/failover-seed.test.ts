@@ -1,0 +1,55 @@
+/**
+ * The seed post's topology (one master with every slot, two replicas): no majority of masters is left to vote,
+ * so no replica is ever promoted. The scenario must end within its failover timeout with replica-promoted
+ * failed and the reason, and still let the pod come back so the cluster is whole again.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
+import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+
+let cluster: DeployedCluster | undefined;
+
+test.after(async () => {
+  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+});
+
+test('one master, two replicas: replica-promoted fails with the majority explanation, in bounded time', async () => {
+  cluster = await deployCluster('test/fixtures/manifests/seed-topology', '127.0.74', { masters: 1, replicasPerMaster: 2 });
+  const c = cluster;
+  const failoverTimeoutMs = 20_000;
+  const rejoinTimeoutMs = 30_000;
+  const started = Date.now();
+  const r = await runMasterFailover(c.platform, c.redis, {
+    holdRestart: true,
+    killMode: 'graceful',
+    writeRate: 100,
+    writeWait: false,
+    failoverTimeoutMs,
+    rejoinTimeoutMs,
+    thresholds: { maxLostWrites: 0 },
+    expected: c.expected,
+    log: testLog,
+  });
+  const tookMs = Date.now() - started;
+  assert.is(r.error, undefined);
+  assert.is(r.status, 'fail');
+  assert.is(r.path, 'no-failover');
+  const promoted = r.checks.find((x) => x.id === 'replica-promoted')!;
+  assert.is(promoted.status, 'fail');
+  assert.match(promoted.summary, /within 20 s: the victim is the only master: a replica needs votes from a majority of the masters/);
+  assert.is(Object.keys(promoted.evidence)[0], 'quorum', 'the reason comes first in the evidence');
+  assert.is(promoted.evidence.mastersWithSlots, 1);
+  assert.ok((promoted.evidence.lastSeenOfVictim as string[]).every((l) => / master,fail\? /.test(l)), 'survivors only ever suspect the master');
+  // Bounded: the failover wait, then the pod's return and health, each within its own timeout.
+  assert.ok(tookMs < failoverTimeoutMs + 2 * rejoinTimeoutMs, `took ${tookMs} ms`);
+  assert.ok(r.timeline.some((e) => e.event === 'hold-released'), 'the hold was released');
+  // The master came back with its NodeID and its slots, and the cluster is whole again.
+  for (const id of ['pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes']) {
+    const chk = r.checks.find((x) => x.id === id)!;
+    assert.is(chk.status, 'pass', `${id}: ${chk.summary}`);
+  }
+  assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['replica-promoted']);
+});
+
+test.run();
