@@ -1,7 +1,7 @@
 import type { AnnotationProperties } from '@actions/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatFindings } from '../../../src/manifests/lint/index.ts';
+import { formatFindings } from '../../../src/manifests/lint/format.ts';
 import { annotateFindings, ANNOTATIONS_PER_TYPE } from '../../../src/report/annotations.ts';
 import type { LintFinding, Severity } from '../../../src/report/model.ts';
 

@@ -2,8 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lintManifests, RULES, type LintOptions } from '../../../src/manifests/lint/index.ts';
-import { loadManifests } from '../../../src/manifests/load.ts';
+import type { LintOptions } from '../../../src/manifests/lint/index.ts';
+
+// Loaded through import() in before(): uvu's require() cannot load the ESM-only kubernetes-models schemas.
+let lint: typeof import('../../../src/manifests/lint/index.ts');
+let load: typeof import('../../../src/manifests/load.ts');
 
 // Every rule has test/fixtures/lint/<rule>/fail and /pass. In fail, each line a finding of the rule must point at
 // carries a trailing `# expect: <rule>[, <rule>…]` comment (or the line before it `# expect-next: <rule>`, which
@@ -25,37 +28,49 @@ function expectedLines(dir: string, rule: string): string[] {
   return out.sort();
 }
 
+test.before(async () => {
+  lint = await import('../../../src/manifests/lint/index.ts');
+  load = await import('../../../src/manifests/load.ts');
+});
+
 async function findingsOf(dir: string, rule: string) {
   const optionsFile = path.join(dir, 'options.json');
   const opts = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as LintOptions) : {};
-  return lintManifests(await loadManifests(dir), opts).filter((f) => f.rule === rule);
+  return lint.lintManifests(await load.loadManifests(dir), opts).filter((f) => f.rule === rule);
 }
 
-for (const rule of RULES) {
-  const fail = path.join(FIXTURES, rule.id, 'fail');
-  const pass = path.join(FIXTURES, rule.id, 'pass');
+// One fixture directory per rule id (the rule list itself is only known once before() has imported it).
+const FIXTURE_IDS = readdirSync(FIXTURES).sort();
 
-  test(`${rule.id}: finds exactly the marked lines of its failing fixture`, async () => {
+test('every rule has a fixture directory and every fixture directory a rule', () => {
+  assert.equal(lint.RULES.map((r) => r.id).sort(), FIXTURE_IDS);
+});
+
+for (const id of FIXTURE_IDS) {
+  const fail = path.join(FIXTURES, id, 'fail');
+  const pass = path.join(FIXTURES, id, 'pass');
+
+  test(`${id}: finds exactly the marked lines of its failing fixture`, async () => {
     assert.ok(existsSync(fail), `missing fixture ${fail}`);
-    const expected = expectedLines(fail, rule.id);
-    assert.ok(expected.length > 0, `${fail} marks no line with # expect: ${rule.id}`);
-    const found = await findingsOf(fail, rule.id);
+    const expected = expectedLines(fail, id);
+    assert.ok(expected.length > 0, `${fail} marks no line with # expect: ${id}`);
+    const found = await findingsOf(fail, id);
     assert.equal(found.map((f) => `${f.at?.file}:${f.at?.line}`).sort(), expected);
     for (const f of found) {
-      assert.ok(f.message.length > 0 && f.fix.length > 0, `${rule.id}: message and fix`);
+      assert.ok(f.message.length > 0 && f.fix.length > 0, `${id}: message and fix`);
       assert.ok(['error', 'warning', 'info'].includes(f.severity));
     }
   });
 
-  test(`${rule.id}: finds nothing in its passing fixture`, async () => {
+  test(`${id}: finds nothing in its passing fixture`, async () => {
     assert.ok(existsSync(pass), `missing fixture ${pass}`);
-    const found = await findingsOf(pass, rule.id);
+    const found = await findingsOf(pass, id);
     assert.equal(found.map((f) => `${f.at?.file}:${f.at?.line} ${f.message}`), []);
   });
 }
 
 test('rule ids are unique and kebab-case', () => {
-  const ids = RULES.map((r) => r.id);
+  const ids = lint.RULES.map((r) => r.id);
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.match(id, /^[a-z]+(-[a-z]+)*$/);
 });
