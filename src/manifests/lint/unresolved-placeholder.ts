@@ -4,8 +4,10 @@ import { valueLines } from './value-context.ts';
 
 const ID = 'unresolved-placeholder';
 
-// ${VAR}, ${VAR:-default}, a whole value that is $VAR, and unrendered templates ({{ .Values.x }}).
-const PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|^\s*\$[A-Za-z_][A-Za-z0-9_]*["']?\s*$|\{\{[^}]*\}\}/;
+// ${VAR}, ${VAR:-default} and unrendered templates ({{ .Values.x }}) anywhere; a whole value that is $VAR
+// outside Secrets (a password may well be "$ecret").
+const PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|\{\{[^}]*\}\}/;
+const BARE_VARIABLE = /^\s*\$[A-Za-z_][A-Za-z0-9_]*["']?\s*$/;
 // $(VAR) in command, args and env values is expanded by Kubernetes only when VAR is defined in the container's env.
 const K8S_REFERENCE = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g;
 
@@ -13,6 +15,7 @@ const K8S_REFERENCE = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g;
 function containerEnv(body: Parameters<typeof arrayAt>[0], p: Path): Set<string> | undefined {
   const i = p.findLastIndex((s) => s === 'containers' || s === 'initContainers');
   if (i < 0 || typeof p[i + 1] !== 'number' || !['command', 'args', 'env'].includes(String(p[i + 2]))) return undefined;
+  if (arrayAt(body, [...p.slice(0, i + 2), 'envFrom']).length > 0) return undefined; // names we cannot see
   return new Set(arrayAt(body, [...p.slice(0, i + 2), 'env']).map((e) => stringAt(e, ['name']) ?? ''));
 }
 
@@ -25,7 +28,8 @@ export const unresolvedPlaceholder: LintRule = {
       for (const { path, text, at } of valueLines(obj)) {
         const env = containerEnv(obj.body, path);
         const undefinedRefs = env ? [...text.matchAll(K8S_REFERENCE)].filter((m) => !env.has(m[1]!)).map((m) => m[0]) : [];
-        const placeholder = PLACEHOLDER.exec(text)?.[0].trim() ?? undefinedRefs[0];
+        const bare = obj.kind === 'Secret' ? undefined : BARE_VARIABLE.exec(text)?.[0];
+        const placeholder = (PLACEHOLDER.exec(text)?.[0] ?? bare)?.trim() ?? undefinedRefs[0];
         if (!placeholder) continue;
         findings.push({
           rule: ID,

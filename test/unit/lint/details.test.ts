@@ -105,4 +105,15 @@ test('no Redis StatefulSet: one redis-statefulset error, the other rules still r
   assert.is(found[0]!.at?.file, 'c.yaml');
 });
 
+test('placeholders: a bare $VAR value, but not in a Secret; $(VAR) with envFrom is not judged', () => {
+  const objects = parseManifestFile('o.yaml', [
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: auth\nstringData:\n  password: $ecret',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\ndata:\n  host: $NFS_HOST',
+  ].join('\n---\n'));
+  const found = rules({ dir: 'mem', files: ['o.yaml'], objects }, 'unresolved-placeholder');
+  assert.equal(found.map((f) => `${f.at?.line} ${f.message}`), ['13 ConfigMap env: data.host holds the unresolved placeholder $NFS_HOST']);
+  const withEnvFrom = redisSet('statefulset.yaml', '- $(POD_IP)', '- $(FROM_CONFIGMAP)\n          envFrom:\n            - configMapRef: {name: env}');
+  assert.equal(rules(withEnvFrom, 'unresolved-placeholder'), []);
+});
+
 test.run();
