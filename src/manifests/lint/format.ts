@@ -35,7 +35,9 @@ export function formatFindings(findings: LintFinding[]): string {
   const out = [`${'SEVERITY'.padEnd(SEVERITY_W)}${'RULE'.padEnd(RULE_W)}WHERE`];
   for (const f of findings) {
     const where = f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '(manifests)';
-    out.push(`${f.severity.padEnd(SEVERITY_W)}${f.rule.padEnd(RULE_W - 1)} ${where}`);
+    const row = `${f.severity.padEnd(SEVERITY_W)}${f.rule.padEnd(RULE_W - 1)} ${where}`;
+    // A deep path does not fit beside the rule: it gets a line of its own rather than overflowing.
+    out.push(...(row.length <= WIDTH ? [row] : [`${f.severity.padEnd(SEVERITY_W)}${f.rule}`, INDENT + where]));
     out.push(...wrap(f.message, WIDTH - SEVERITY_W).map((l) => INDENT + l));
     // Continuation lines of the fix hang under its text, past `fix: `.
     out.push(...wrap(`fix: ${f.fix}`, WIDTH - SEVERITY_W - 5).map((l, i) => INDENT + (i === 0 ? l : `     ${l}`)));

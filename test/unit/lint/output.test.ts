@@ -23,6 +23,8 @@ test('table: one row per finding, message and fix beneath, nothing wider than 10
   assert.match(text, /^\s+fix: Recycle runs/m);
   assert.is(lines.at(-1), 'lint: 1 error, 1 warning, 1 info');
   assert.is(formatFindings([]), 'lint: no findings');
+  const deep = { ...finding('error', 7), at: { file: `${'very/deep/'.repeat(8)}pv.yaml`, line: 7, column: 3 } };
+  assert.ok(formatFindings([deep]).split('\n').every((l) => l.length <= 100), 'a long path wraps');
 });
 
 test('annotations: error/warning/notice with file, line, column and the rule as title', () => {
