@@ -32,6 +32,8 @@ export interface WatchOptions {
   holdRestart: boolean;
   timeoutMs: number;
   intervalMs?: number;
+  /** Ends the watch early (the scenario failed elsewhere): nothing keeps polling behind its back. */
+  signal?: AbortSignal;
   log: Log;
 }
 
@@ -85,7 +87,7 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       `PFAIL ${since(events.pfailSeen)}, FAIL ${since(events.failSeen)}, promoted ${since(events.promotedAt)}, ` +
       `cluster ok ${since(events.clusterOkAt)}; survivors see the victim as ${[...new Set(victimLines.map((n) => [...n.flags].join(',')))].join(' / ') || 'nothing'}` +
       (failures.length ? `; unreachable: ${failures.join('; ')}` : '');
-    const done = events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined;
+    const done = events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || opts.signal?.aborted === true;
     return done ? { done: true as const, value: undefined } : { done: false as const, seen };
   };
 

@@ -136,8 +136,15 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     t0 = Date.now();
     mark('pod-deleted', t0, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
     log.info(`Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`);
-    const watching = watchFailover({ reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, log });
-    await platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode });
+    const stopWatch = new AbortController();
+    const watching = watchFailover({ reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, signal: stopWatch.signal, log });
+    try {
+      await platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode });
+    } catch (err) {
+      stopWatch.abort();
+      await watching;
+      throw err;
+    }
     mark('pod-gone', Date.now());
     const watch = await watching;
     facts.watch = watch;

@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check, ScenarioResult } from '../../src/report/model.ts';
 import { runMasterFailover, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
 import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
@@ -128,6 +129,29 @@ test('without the hold: the path taken is reported and what holds on it is check
   assert.match(check(r, 'rejoined-as-replica').summary, /back as the master of its slots/);
   assert.is(r.timings.failoverMs, undefined);
   assert.is(r.status, 'pass');
+});
+
+// Last: it leaves the cluster as it finds it only if the hold is really released.
+test('a platform that fails mid-scenario: error reported, checks skipped with the reason, hold released', async () => {
+  const c = cluster!;
+  const failing: Platform = Object.create(c.platform, {
+    deletePod: {
+      value: async (name: string, o: DeleteOptions) => {
+        await c.platform.deletePod(name, o);
+        throw new Error('simulated platform failure after the delete');
+      },
+    },
+  });
+  const r = await runMasterFailover(failing, c.redis, options(c));
+  assert.is(r.status, 'fail');
+  assert.is(r.error, 'simulated platform failure after the delete');
+  for (const x of r.checks) {
+    assert.is(x.status, 'skipped', `${x.id}: ${x.summary}`);
+    assert.is(x.summary, 'not reached: simulated platform failure after the delete');
+  }
+  // The hold was released: the pod comes back by itself.
+  const back = await c.platform.waitForReplacement(r.victim.pod, r.victim.uid, 30_000);
+  assert.is.not(back.uid, r.victim.uid);
 });
 
 test.run();
