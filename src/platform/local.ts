@@ -27,7 +27,7 @@ export interface LocalPlatformOptions {
 
 /** The local platform, plus what tests and evidence need beyond the seam. */
 export interface LocalPlatform extends Platform {
-  /** PIDs of the redis-server processes currently running. */
+  /** PIDs of the redis-server processes this platform started that have not exited (also after teardown). */
   processIds(): number[];
   /** Host path of a pod's in-container path (its current incarnation's filesystem). */
   hostPath(podName: string, containerPath: string): string;
@@ -94,7 +94,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   };
   const warnOnce = once((m) => ctx.log.warn(m));
   const infoOnce = once((m) => ctx.log.info(m));
-  const livePids = (): number[] => [...pods.values()].flatMap((p) => (p.proc && !p.proc.exit ? [p.proc.pid] : []));
+  /** Every child not yet exited, kept apart from the pods so that nothing is forgotten, even after teardown. */
+  const running = new Set<Supervised>();
+  const livePids = (): number[] => [...running].map((p) => p.pid);
   const requireDeployed = (): RedisDeployment => {
     if (!redis) throw new Error('local platform: nothing deployed yet');
     return redis;
@@ -178,6 +180,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       setpriv,
     });
     pod.proc = proc;
+    running.add(proc);
+    void proc.exited.then(() => running.delete(proc));
     void proc.exited.then((exit) => {
       if (pod.proc !== proc || pod.deleting || tornDown) return;
       // A start that fails reports itself; a running server that exits is news.
@@ -324,10 +328,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         clearTimeout(pod.restartTimer);
         pod.restartTimer = undefined;
       }
-      const stopAll = (): Promise<unknown> =>
-        Promise.allSettled(
-          [...pods.values()].map((p) => (p.proc && !p.proc.exit ? stopProcess(p.proc, 'graceful', TEARDOWN_GRACE_MS) : undefined)),
-        );
+      const stopAll = (): Promise<unknown> => Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
       await stopAll();
       // A start that was under way may have spawned after the first sweep (startPod then kills it itself).
       await Promise.allSettled([...pods.values()].map((p) => p.starting));

@@ -155,6 +155,7 @@ test('teardown stops every process, removes its directories, and can be called t
   assert.ok(everyPid.size >= 5);
   await platform!.teardown();
   assert.equal([...everyPid].filter(processRunning), []);
+  assert.equal(platform!.processIds(), []);
   assert.equal(fs.readdirSync(workDir), []);
   await platform!.teardown();
 });
