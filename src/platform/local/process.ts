@@ -36,23 +36,27 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
   const [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
   const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('spawn', () => resolve(child.pid!));
-    child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
-  });
-  const registered = path.join(opts.registryDir, String(pid));
-  fs.mkdirSync(opts.registryDir, { recursive: true });
-  fs.writeFileSync(registered, `${startTime(pid) ?? ''}\n${binary} ${args.join(' ')}\n`);
+  // Listen for the exit before anything else can yield, so it cannot be missed.
+  let registered: string | undefined;
   const sup: Supervised = {
-    pid,
+    pid: 0,
     exited: new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => {
         sup.exit = { code, signal };
-        fs.rmSync(registered, { force: true });
+        if (registered) fs.rmSync(registered, { force: true });
         resolve(sup.exit);
       });
     }),
   };
+  sup.pid = await new Promise<number>((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
+  });
+  if (!sup.exit) {
+    registered = path.join(opts.registryDir, String(sup.pid));
+    fs.mkdirSync(opts.registryDir, { recursive: true });
+    fs.writeFileSync(registered, `${startTime(sup.pid) ?? ''}\n${binary} ${args.join(' ')}\n`);
+  }
   return sup;
 }
 
