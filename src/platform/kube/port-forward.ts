@@ -56,8 +56,11 @@ export class PodPortForwards {
       // Anything on the error channel (e.g. "connection refused" inside the pod) ends the connection.
       const errors = new Writable({
         write: (chunk: Buffer, _enc, done) => {
-          this.log.warn(`port-forward to ${pod.name}:${port}: ${chunk.toString('utf8').trim()}`);
-          socket.destroy();
+          // The channel opens with an empty write (its port-number frame, stripped by PortForward).
+          if (chunk.length > 0) {
+            this.log.warn(`port-forward to ${pod.name}:${port}: ${chunk.toString('utf8').trim()}`);
+            socket.destroy();
+          }
           done();
         },
       });

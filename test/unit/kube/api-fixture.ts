@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,8 @@ export interface ApiFixture {
   kubeconfig: string;
   requests: Recorded[];
   route: Route;
+  /** WebSocket upgrades (exec, port-forward); refused when unset. */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       res.end(text);
     });
   });
+  server.on('upgrade', (req, socket, head) => (fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   writeFileSync(fixture.kubeconfig, `apiVersion: v1
