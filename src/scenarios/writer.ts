@@ -14,7 +14,11 @@ export interface WriterOptions {
   /** Hash tag (`{…}`) whose slot lies in the victim's ranges: every key is `<tag>:w:<n>`. */
   tag: string;
   ratePerSecond: number;
-  /** Pipeline `WAIT 1` with every write: acknowledged only once a replica has it. */
+  /**
+   * Pipeline `WAIT 1` with every write: acknowledged only once a replica has it. While no replica answers,
+   * each WAIT holds the shared connection for its timeout and the writes queued behind it time out: they
+   * count as failed either way.
+   */
   waitReplicas: boolean;
   /** Bound on one write (redirects included). Default 1000 ms. */
   commandTimeoutMs?: number;

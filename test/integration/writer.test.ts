@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { identityReach, ips, livePids, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
 import { infoFields, withNode } from '../../src/redis/connect.ts';
+import { myself, parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { hashTagIn } from '../../src/scenarios/keyslot.ts';
@@ -17,6 +18,8 @@ import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
 const run = promisify(execFile);
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
+let victim: RedisProcess;
+let tag = '';
 
 test.after(async () => {
   writer?.close();
@@ -24,7 +27,7 @@ test.after(async () => {
   assert.equal(livePids(), []);
 });
 
-test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {
+test.before(async () => {
   nodes = await startRedisNodes(ips('127.0.71', 6), { nodeTimeoutMs: 1000 });
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${n.ip}:6379`), '--cluster-replicas', '1', '--cluster-yes']);
   // Who replicates whom is redis-cli's choice: read it back, and wait for every replica's link and first AOF.
@@ -38,18 +41,33 @@ test('writes through a failover, reads back every acknowledged write, counts a d
     },
     { timeoutMs: 30_000, intervalMs: 200 },
   );
-  const victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
-  const slotsText = await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')));
-  const mine = slotsText.split('\n').find((l) => l.includes('myself'))!;
-  const ranges = mine.split(' ').slice(8).filter((s) => /^\d/.test(s)).map((s) => {
-    const [a, b] = s.split('-').map(Number);
-    return [a!, b ?? a!] as [number, number];
-  });
+  victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
+  const own = myself(parseClusterNodes(await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')))));
+  tag = hashTagIn(own.slots, 'writer-test');
+});
 
+test('WAIT mode: every acknowledged write was confirmed by a replica', async () => {
+  const w = await startWriter({ reach: identityReach, seeds: nodes.map((n) => n.address), tag: `${tag}-wait`, ratePerSecond: 200, waitReplicas: true, log: silentLog });
+  try {
+    await waitFor('20 acknowledged writes', async () => {
+      const acked = w.records().filter((r) => r.ackAt !== undefined).length;
+      return acked >= 20 ? { done: true, value: 0 } : { done: false, seen: `${acked}` };
+    }, { timeoutMs: 10_000 });
+    await w.stop();
+    const stats = await w.verify(nodes.map((n) => n.address));
+    assert.is(stats.mode, 'wait');
+    assert.is(stats.failed, 0, stats.firstErrors.join('; '));
+    assert.is(stats.lost, 0);
+  } finally {
+    w.close();
+  }
+});
+
+test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {
   writer = await startWriter({
     reach: identityReach,
     seeds: nodes.map((n) => n.address),
-    tag: hashTagIn(ranges, 'writer-test'),
+    tag,
     ratePerSecond: 300,
     waitReplicas: false,
     log: silentLog,
@@ -82,6 +100,26 @@ test('writes through a failover, reads back every acknowledged write, counts a d
   assert.is(stats.attempted, records.length);
   assert.is(stats.acknowledged + stats.failed, stats.attempted);
   assert.is(stats.mode, 'plain');
+});
+
+test('WAIT mode with no replica left: nothing is acknowledged, and the error says why', async () => {
+  // The promoted master's only replica was the killed victim.
+  const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
+  const w = await startWriter({ reach: identityReach, seeds: survivors, tag: `${tag}-orphan`, ratePerSecond: 100, waitReplicas: true, log: silentLog });
+  try {
+    await waitFor('10 failed writes', async () => {
+      const failed = w.records().filter((r) => r.error !== undefined).length;
+      return failed >= 10 ? { done: true, value: 0 } : { done: false, seen: `${failed}` };
+    }, { timeoutMs: 10_000 });
+    await w.stop();
+    const stats = await w.verify(survivors);
+    assert.is(stats.acknowledged, 0);
+    // WAIT blocks its connection for its timeout, so writes queued behind it may time out instead.
+    assert.ok(stats.firstErrors.includes('WAIT 1 saw 0 replicas acknowledge'), stats.firstErrors.join('; '));
+    assert.ok(stats.firstErrors.every((e) => e === 'WAIT 1 saw 0 replicas acknowledge' || e === 'Command timed out'), stats.firstErrors.join('; '));
+  } finally {
+    w.close();
+  }
 });
 
 test.run();
