@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { WebSocketServer, type WebSocket } from 'ws';
+// @ts-expect-error -- ws (client-node's WebSocket library) ships no declarations and @types/ws is not installed
+import { WebSocketServer as UntypedServer } from 'ws';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
@@ -9,6 +10,20 @@ let fixture: ApiFixture;
 let PodPortForwards: typeof import('../../../src/platform/kube/port-forward.ts').PodPortForwards;
 let api: typeof import('../../../src/platform/kube/api.ts');
 let currentUid: string | undefined;
+
+// The little of ws this test uses.
+interface WebSocket {
+  protocol: string;
+  send(data: Buffer): void;
+  close(): void;
+  on(event: 'message', f: (data: Buffer) => void): void;
+  once(event: string, f: (...a: unknown[]) => void): void;
+}
+interface WebSocketServer {
+  handleUpgrade(req: unknown, socket: unknown, head: Buffer, done: (ws: WebSocket) => void): void;
+  close(): void;
+}
+const WebSocketServer = UntypedServer as new (opts: { noServer: true; handleProtocols: () => string }) => WebSocketServer;
 let wss: WebSocketServer;
 const serverSockets: WebSocket[] = [];
 const upgrades: string[] = [];
