@@ -16,6 +16,7 @@ import { watchFailover, type WatchResult } from './failover-watch.ts';
 import {
   clusterHealthy,
   dataIntact,
+  electionQuorum,
   nodeIdKept,
   podRecreated,
   rejoinedAsReplica,
@@ -53,7 +54,6 @@ const WRITES_RECOVER_TIMEOUT_MS = 15_000;
 interface Facts {
   path: FailoverPath;
   victim?: Victim;
-  topologyBefore?: Topology;
   mastersWithSlots: number;
   confBefore: ClusterNode | null;
   watch?: WatchResult;
@@ -101,12 +101,14 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   };
   facts.victim = victim;
   facts.mastersWithSlots = mastersOf(view).filter((m) => m.slots.length > 0).length;
-  facts.topologyBefore = topologyOf(viewsBefore);
+  const topologyBefore = topologyOf(viewsBefore);
   facts.confBefore = await nodesConfSelf(platform, victim.pod, redis.clusterConfigFile);
   log.info(
     `Victim: pod ${victim.pod} (${victim.ip}), node ${victim.nodeId}, slots ${formatSlots(victim.slots).join(',')}, ` +
       `${replicas.length} replica(s); ${facts.mastersWithSlots} master(s) own slots`,
   );
+  const quorum = electionQuorum(facts.mastersWithSlots);
+  if (!quorum.possible) log.warn(`${quorum.note}; expect no failover within the ${(opts.failoverTimeoutMs / 1000).toFixed(0)} s failover timeout`);
 
   try {
     // 2. Preconditions: a replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
@@ -273,7 +275,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     timeline,
     timings,
     ...(facts.writes ? { writes: facts.writes } : {}),
-    topologyBefore: facts.topologyBefore,
+    topologyBefore,
     ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),
     ...(error !== undefined ? { error } : {}),
   };
