@@ -8,7 +8,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
 import type { NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
-import { createKindCluster, saveKindState } from './kind.ts';
+import { cleanUpKind, createKindCluster, saveKindState } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
 import { installKind } from './kind-install.ts';
 import { isNotFound, kubeClients, loadKubeConfig, type KubeClients } from './kube/api.ts';
@@ -37,6 +37,8 @@ interface Flavor {
   prepare(set: ManifestSet): { bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] };
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
+  /** Last step of teardown (kind outside GitHub Actions: delete the cluster, as no post step will). */
+  finish?(): Promise<void>;
 }
 
 /**
@@ -213,8 +215,11 @@ class Kube implements KubePlatform {
     };
     await attempt('releasing the hold', () => this.releaseHold());
     await attempt('closing port-forwards', async () => this.forwards?.close());
-    // kind: the post step deletes the whole cluster (or keeps it, uncordoned, when asked to).
-    if (this.kind === 'kind') return;
+    if (this.kind === 'kind') {
+      // In an action the post step deletes the cluster (or keeps it, uncordoned, when asked to).
+      await attempt('deleting the kind cluster', async () => this.flavor.finish?.());
+      return;
+    }
     const { core, objects } = this.clients;
     const namespace = this.target?.namespace;
     if (namespace && this.namespaceCreated) {
@@ -247,16 +252,17 @@ const untouched = (set: ManifestSet) => ({ bodies: set.objects.map((o) => struct
 /**
  * A kind cluster created for this run: the pinned kind (checksum-verified), one control-plane and
  * config.workers workers all mounting ctx.workDir/pv (the NFS stand-in), pod CIDRs routed from the runner.
- * The cluster outlives the process; the action's post step deletes it (state saved before creation, so a
- * half-created cluster is deleted too).
+ * In an action the cluster outlives the main step and the post step deletes it (state saved before creation,
+ * so a half-created cluster is deleted too); from the CLI, teardown deletes it. keep-cluster keeps it.
  */
 export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
   const hostPvDir = path.join(ctx.workDir, 'pv');
+  let kind = '';
   const flavor: Flavor = {
     kind: 'kind',
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
-      const kind = await installKind(config.kindVersion);
+      kind = await installKind(config.kindVersion);
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
@@ -278,6 +284,10 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       );
       await addPodRoutes(nodes, ctx.log);
       return clients;
+    },
+    async finish() {
+      if (!kind || process.env.GITHUB_ACTIONS === 'true') return;
+      await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster }, ctx.log);
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     prepare(set) {
