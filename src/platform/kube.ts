@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
-import { messageOf } from '../errors.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
 import type { NfsRewrite } from '../report/model.ts';
@@ -11,7 +10,7 @@ import { waitFor } from '../util/wait.ts';
 import { cleanUpKind, createKindCluster, saveKindState } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
 import { installKind } from './kind-install.ts';
-import { isNotFound, kubeClients, loadKubeConfig, type KubeClients } from './kube/api.ts';
+import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { isPodReady, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
@@ -106,7 +105,9 @@ class Kube implements KubePlatform {
     const { core } = this.api;
     const exists = await core.readNamespace({ name }).then(() => true, (err: unknown) => {
       if (isNotFound(err)) return false;
-      throw new Error(`cannot read namespace ${name}: ${messageOf(err)}`);
+      // Users confined to one namespace may not read namespaces; assume theirs exists (apply says if not).
+      if (apiStatus(err).code === 403) return true;
+      throw kubeError(`cannot read namespace ${name}`, err);
     });
     if (exists) return;
     await core.createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience' } } } });
@@ -130,7 +131,7 @@ class Kube implements KubePlatform {
   private readPod(name: string): Promise<V1Pod | undefined> {
     return this.api.core.readNamespacedPod({ name, namespace: this.sts.namespace }).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
-      throw err;
+      throw kubeError(`reading pod ${name}`, err);
     });
   }
 
@@ -142,11 +143,14 @@ class Kube implements KubePlatform {
   async deletePod(name: string, opts: DeleteOptions): Promise<void> {
     const { core } = this.api;
     const { namespace } = this.sts;
-    const pod = await core.readNamespacedPod({ name, namespace });
+    const pod = await this.readPod(name);
+    if (!pod) throw new Error(`cannot delete pod ${name}: there is no such pod in namespace ${namespace}`);
     const uid = pod.metadata?.uid ?? '';
     const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     if (opts.hold) await this.hold!.hold();
-    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: 0 } : {}) });
+    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: 0 } : {}) }).catch((err: unknown) => {
+      throw kubeError(`deleting pod ${name}`, err);
+    });
     await waitFor(
       `pod ${name} (uid ${uid}) to be gone`,
       async () => {
@@ -210,7 +214,7 @@ class Kube implements KubePlatform {
       try {
         await fn();
       } catch (err) {
-        log.warn(`teardown: ${what}: ${messageOf(err)}`);
+        log.warn(`teardown: ${what}: ${apiStatus(err).message}`);
       }
     };
     await attempt('releasing the hold', () => this.releaseHold());

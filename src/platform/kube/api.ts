@@ -76,6 +76,12 @@ export function apiStatus(err: unknown): { code?: number; message: string; cause
 
 export const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
 
+/** An Error saying what failed in the API server's words (an ApiException's own message dumps headers). */
+export function kubeError(doing: string, err: unknown): Error {
+  const s = apiStatus(err);
+  return new Error(`${doing}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}`);
+}
+
 /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
 export function loadKubeConfig(file?: string): KubeConfig {
   const kc = new KubeConfig();

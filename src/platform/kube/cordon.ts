@@ -1,6 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Log } from '../../util/log.ts';
-import { apiStatus, mergePatch } from './api.ts';
+import { apiStatus, kubeError, mergePatch } from './api.ts';
 
 /**
  * Holds a deleted pod's restart by cordoning the nodes: the StatefulSet recreates the pod at once, but it
@@ -22,7 +22,9 @@ export class CordonHold {
 
   /** Cordons every schedulable node; returns their names. Calling it again while held adds only new nodes. */
   async hold(): Promise<string[]> {
-    const nodes = (await this.core.listNode()).items;
+    const nodes = (await this.core.listNode().catch((err: unknown) => {
+      throw kubeError('listing nodes to cordon them (hold-restart)', err);
+    })).items;
     const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true).map((n) => n.metadata?.name ?? '');
     for (const name of schedulable) {
       await this.setUnschedulable(name, true);
@@ -41,7 +43,7 @@ export class CordonHold {
         await this.setUnschedulable(name, false);
         this.cordoned.delete(name);
       } catch (err) {
-        failed.push(`${name}: ${apiStatus(err).message}`);
+        failed.push(apiStatus(err).message);
       }
     }
     if (failed.length) throw new Error(`could not uncordon ${failed.length} node(s) after the hold: ${failed.join('; ')}`);
@@ -49,6 +51,8 @@ export class CordonHold {
 
   private async setUnschedulable(name: string, value: boolean): Promise<void> {
     // null removes the field, which is how an uncordoned node looks (false is never stored).
-    await this.core.patchNode({ name, body: { spec: { unschedulable: value ? true : null } } }, mergePatch());
+    await this.core.patchNode({ name, body: { spec: { unschedulable: value ? true : null } } }, mergePatch()).catch((err: unknown) => {
+      throw kubeError(`${value ? 'cordoning' : 'uncordoning'} node ${name}`, err);
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../../src/util/log.ts';
-import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
 let fixture: ApiFixture;
 let CordonHold: typeof import('../../../src/platform/kube/cordon.ts').CordonHold;
@@ -9,6 +9,8 @@ let api: typeof import('../../../src/platform/kube/api.ts');
 
 /** Node name → spec.unschedulable as the fixture API server stores it. */
 let nodes: Record<string, boolean | undefined>;
+/** Nodes whose uncordon the fixture refuses (500). */
+let refuseUncordon = new Set<string>();
 
 test.before(async () => {
   ({ CordonHold } = await import('../../../src/platform/kube/cordon.ts'));
@@ -22,6 +24,7 @@ test.before(async () => {
     if (r.method === 'PATCH' && m) {
       assert.is(r.contentType, 'application/merge-patch+json');
       const v = JSON.parse(r.body).spec.unschedulable as boolean | null;
+      if (v === null && refuseUncordon.has(m[1]!)) return status(500, 'etcdserver: request timed out');
       nodes[m[1]!] = v === null ? undefined : v;
       return { status: 200, body: { kind: 'Node', apiVersion: 'v1', ...node(m[1]!) } };
     }
@@ -31,6 +34,7 @@ test.before(async () => {
 test.after(() => fixture.close());
 test.before.each(() => {
   fixture.requests.length = 0;
+  refuseUncordon = new Set();
   nodes = { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined };
 });
 
@@ -55,6 +59,18 @@ test('holding twice does not mistake our own cordons for earlier ones', async ()
   assert.equal(await h.hold(), []);
   await h.release();
   assert.equal(nodes, before);
+});
+
+test('a node that cannot be uncordoned is named; the others are released; a retry finishes the job', async () => {
+  const h = hold();
+  await h.hold();
+  refuseUncordon = new Set(['kind-worker']);
+  const err = await h.release().then(() => undefined, (e: Error) => e);
+  assert.is(err?.message, 'could not uncordon 1 node(s) after the hold: uncordoning node kind-worker: etcdserver: request timed out (HTTP 500)');
+  assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': true, 'kind-worker2': true, 'kind-worker3': undefined });
+  refuseUncordon = new Set();
+  await h.release();
+  assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined });
 });
 
 test('release with nothing held sends nothing', async () => {
