@@ -110,7 +110,11 @@ class Kube implements KubePlatform {
       throw kubeError(`cannot read namespace ${name}`, err);
     });
     if (exists) return;
-    await core.createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience' } } } });
+    await core
+      .createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience' } } } })
+      .catch((err: unknown) => {
+        throw kubeError(`cannot create namespace ${name}`, err);
+      });
     this.namespaceCreated = true;
     this.ctx.log.info(`created namespace ${name}`);
   }
@@ -227,8 +231,8 @@ class Kube implements KubePlatform {
     const { core, objects } = this.clients;
     const namespace = this.target?.namespace;
     if (namespace && this.namespaceCreated) {
+      log.info(`deleting namespace ${namespace} (the API server removes its contents in the background)`);
       await attempt(`deleting namespace ${namespace}`, () => core.deleteNamespace({ name: namespace }));
-      log.info(`deleting namespace ${namespace}`);
     } else if (namespace) {
       // A namespace we were given: remove only what this run put there, claims included.
       for (const ref of this.applied.filter((r) => r.namespace)) {
