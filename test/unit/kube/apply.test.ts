@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseManifestFile } from '../../../src/manifests/load.ts';
+import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
+import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
@@ -77,6 +78,21 @@ test('server-side apply: apply-patch content type, field manager, force; cluster
   assert.equal(applied.map((a) => [a.kind, a.namespace]), [
     ['StorageClass', undefined], ['PersistentVolume', undefined], ['ConfigMap', 'run-ns'], ['StatefulSet', 'run-ns'],
   ]);
+});
+
+test('the default manifests with the NFS stand-in apply as hostPath volumes, StatefulSet last', async () => {
+  const set = await loadManifests(new URL('../../../manifests', import.meta.url).pathname);
+  const { objects } = nfsStandIn(set, '/var/local/redis-resilience-pv');
+  await applyObjects(objectApi(), objects.map((body, i) => ({ body, at: set.objects[i]!.at })), 'default', { recordCreated: false, log: silentLog });
+  const patches = fixture.requests.filter((r) => r.method === 'PATCH');
+  assert.is(patches.length, set.objects.length);
+  const pvs = patches.filter((r) => r.path.startsWith('/api/v1/persistentvolumes/')).map((r) => JSON.parse(r.body));
+  assert.ok(pvs.length > 0);
+  for (const pv of pvs) {
+    assert.is(pv.spec.nfs, undefined);
+    assert.is(pv.spec.hostPath.path, `/var/local/redis-resilience-pv/${pv.metadata.name}`);
+  }
+  assert.match(patches.at(-1)!.path, '/statefulsets/');
 });
 
 test('recordCreated reads cluster-scoped objects first: 404 means this run created it', async () => {
