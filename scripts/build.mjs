@@ -14,5 +14,8 @@ await build({
   minify: true,
   legalComments: 'linked',
   banner: { js: banner },
+  // uri-js (via kubernetes-models' validators) requires 'punycode', which resolves to Node's deprecated
+  // built-in and prints a warning on every run; the npm package of the same name is the same code.
+  alias: { punycode: 'punycode/' },
   logLevel: 'warning',
 });
