@@ -18,6 +18,8 @@ export interface BootstrapResult {
   changed: boolean;
   durationMs: number;
   plan: BootstrapPlan;
+  /** Time from the start to each stage, for benchmarks and the report's timings. */
+  phasesMs: { converged: number; clusterOk: number; replicasLinked: number };
 }
 
 /** One planned master and its replicas, and the member that actually owns the slots now. */
@@ -42,15 +44,19 @@ interface Member {
 
 interface Actions {
   addSlots: Array<{ member: Member; range: [number, number]; epoch?: number }>;
-  meet: Member[];
+  meet: Array<{ from: Member; to: Member }>;
   replicate: Array<{ member: Member; master: Member }>;
 }
 
 /**
  * Makes the cluster match `plan`, in the fast order measured here (what redis-cli does): ADDSLOTSRANGE and
- * SET-CONFIG-EPOCH on the masters, MEET everyone to the first master, wait until every node lists every other
- * with no handshake/noaddr flag, wait for cluster_state:ok, REPLICATE, then wait until every replica's link is
- * up and its first AOF is written (a replica ignores SIGTERM until then) and the cluster is healthy.
+ * SET-CONFIG-EPOCH on the masters, MEET, wait until every node lists every other with no handshake/noaddr
+ * flag, REPLICATE (while cluster_state:ok is awaited: a replica only needs to know its master), then wait until
+ * every replica's link is up and its first AOF is written (a replica ignores SIGTERM until then) and the
+ * cluster is healthy. Two speed-ups over redis-cli, both measured: every pair of nodes is MEET directly rather
+ * than all through one node (no waiting for gossip to spread: ~0.1 s instead of 1-3.5 s), and a master's
+ * first full sync starts as soon as all its new replicas ask (repl-diskless-sync-max-replicas, set for the
+ * bootstrap and restored after) instead of after repl-diskless-sync-delay (5 s by default).
  *
  * Idempotent: each step is only taken where it is missing, so a partly formed cluster is completed and a
  * formed one gets no command that changes state (changed: false). A group whose roles were swapped by a
@@ -65,6 +71,7 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
   const { log } = opts;
   const planned = plannedPods(pods, plan);
   const members: Member[] = [];
+  const restores: Array<() => Promise<unknown>> = [];
   try {
     const opened = await Promise.allSettled(planned.map((pod) => openMember(reach, pod, port)));
     for (const o of opened) if (o.status === 'fulfilled') members.push(o.value);
@@ -84,8 +91,7 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
         if (epoch !== undefined) await member.conn.call('CLUSTER', 'SET-CONFIG-EPOCH', String(epoch));
       }),
     );
-    const anchor = groups[0]!.master;
-    await Promise.all(actions.meet.map((m) => anchor.conn.call('CLUSTER', 'MEET', m.pod.ip, String(port))));
+    await Promise.all(actions.meet.map(({ from, to }) => from.conn.call('CLUSTER', 'MEET', to.pod.ip, String(port))));
 
     const wait = <T>(what: string, probe: () => Promise<ProbeResult<T>>): Promise<T> =>
       waitFor(what, probe, {
@@ -93,21 +99,69 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
         intervalMs: 25,
         onProgress: (ms, seen) => log.progress(`${what} (${(ms / 1000).toFixed(0)} s): ${seen}`),
       });
+    const done = (what: string): number => {
+      const ms = Date.now() - start;
+      if (changed) log.progress(`${what} after ${(ms / 1000).toFixed(1)} s`);
+      return ms;
+    };
     await wait('every node to know every other (no handshake/noaddr)', () => converged(members));
-    await wait('cluster_state:ok on every node', () => allOk(members));
-
+    const convergedMs = done('every node knows every other');
+    if (actions.meet.length > 0 || actions.addSlots.length > 0) await announce(groups.map((g) => g.master), members, port);
+    restores.push(...(await syncWithoutDelay(actions.replicate, log)));
     await Promise.all(actions.replicate.map(({ member, master }) => member.conn.call('CLUSTER', 'REPLICATE', master.me.id)));
+    await announce(actions.replicate.map((r) => r.member), members, port);
+    await wait('cluster_state:ok on every node', () => allOk(members));
+    const clusterOk = done('cluster_state:ok on every node');
     await wait('every replica linked to its master with its first AOF written', () => replicasSettled(groups));
+    const replicasLinked = done('every replica linked');
     await wait('a healthy cluster seen the same from every node', async () => {
       const health = await probeCluster(reach, members.map((m) => m.address), { nodes: members.length, masters: groups.length });
       return health.healthy ? { done: true, value: health } : { done: false, seen: health.problems.slice(0, 3).join('; ') };
     });
     const durationMs = Date.now() - start;
     if (changed) log.info(`Redis Cluster bootstrapped in ${(durationMs / 1000).toFixed(1)} s`);
-    return { changed, durationMs, plan };
+    return { changed, durationMs, plan, phasesMs: { converged: convergedMs, clusterOk, replicasLinked } };
   } finally {
+    await Promise.allSettled(restores.map((restore) => restore()));
     for (const m of members) m.conn.disconnect();
   }
+}
+
+/**
+ * A node learns another's slots and role only from a packet that node itself sends once it is known; regular
+ * pings reach every pair only after up to cluster-node-timeout/2. A MEET from a node already known is taken
+ * as such a packet (slots and role updated at once; the extra handshake entry is dropped when the PONG comes
+ * back), so one more MEET from each of `from` to every other node spreads what changed in one cron tick. It
+ * is the same effect redis-cli gets when gossip-discovered nodes MEET each other. Measured: slot map known
+ * everywhere ~0.1 s after convergence instead of up to 2.5 s (at cluster-node-timeout 5000).
+ */
+async function announce(from: Member[], members: Member[], port: number): Promise<void> {
+  await Promise.all(from.flatMap((a) => members.filter((m) => m !== a).map((m) => a.conn.call('CLUSTER', 'MEET', m.pod.ip, String(port)))));
+}
+
+/**
+ * With diskless sync a master waits repl-diskless-sync-delay for more replicas before its first full sync;
+ * telling it how many replicas to expect (repl-diskless-sync-max-replicas) starts the sync as soon as they all
+ * ask. Returns what puts the old values back. A node that refuses CONFIG (renamed, ACL) just syncs slower.
+ */
+async function syncWithoutDelay(replicate: Actions['replicate'], log: Log): Promise<Array<() => Promise<unknown>>> {
+  const count = new Map<Member, number>();
+  for (const { master } of replicate) count.set(master, (count.get(master) ?? 0) + 1);
+  const restores = await Promise.all(
+    [...count].map(async ([master, replicas]) => {
+      try {
+        const conf = await master.conn.call('CONFIG', 'GET', 'repl-diskless-sync-max-replicas');
+        const old = Array.isArray(conf) ? String(conf[1]) : undefined;
+        if (old === undefined || old === String(replicas)) return [];
+        await master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', String(replicas));
+        return [() => master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', old)];
+      } catch (err) {
+        log.warn(`${master.pod.name}: cannot shorten the first sync (${err instanceof Error ? err.message : String(err)}); replicas wait for repl-diskless-sync-delay`);
+        return [];
+      }
+    }),
+  );
+  return restores.flat();
 }
 
 function plannedPods(pods: PodInfo[], plan: BootstrapPlan): PodInfo[] {
@@ -192,19 +246,18 @@ function decide(groups: Group[], members: Member[]): Actions {
   }
   if (problems.length > 0) throw new Error(`the Redis Cluster contradicts the bootstrap plan; not changing it:\n- ${problems.join('\n- ')}`);
 
-  const anchor = groups[0]!.master;
-  for (const m of members) {
-    if (m === anchor) continue;
-    const known = anchor.nodes.some((n) => n.id === m.me.id && n.ip === m.pod.ip && !n.flags.has('handshake') && !n.flags.has('noaddr'));
-    if (!known || m.info.cluster_known_nodes === '1') actions.meet.push(m);
-  }
+  const knows = (a: Member, b: Member): boolean =>
+    a.nodes.some((n) => n.id === b.me.id && n.ip === b.pod.ip && !n.flags.has('handshake') && !n.flags.has('noaddr'));
+  members.forEach((a, i) => {
+    for (const b of members.slice(i + 1)) if (!knows(a, b) && !knows(b, a)) actions.meet.push({ from: a, to: b });
+  });
   return actions;
 }
 
 function describeActions(a: Actions): string {
   const parts: string[] = [];
   if (a.addSlots.length) parts.push(`slots to ${a.addSlots.map((x) => x.member.pod.name).join(', ')}`);
-  if (a.meet.length) parts.push(`MEET ${a.meet.map((m) => m.pod.name).join(', ')}`);
+  if (a.meet.length) parts.push(`${a.meet.length} MEETs`);
   if (a.replicate.length) parts.push(`replicas ${a.replicate.map((x) => `${x.member.pod.name}->${x.master.pod.name}`).join(', ')}`);
   return parts.join('; ');
 }
