@@ -47,7 +47,7 @@ export interface MasterFailoverOptions {
 
 const PRECONDITION_TIMEOUT_MS = 60_000;
 const CANARIES = 8;
-/** After the promotion, how long to give the writer's client to find the new master before the hold is released. */
+/** How long to give the writer's client to find a master (and, in WAIT mode, a replica) again. */
 const WRITES_RECOVER_TIMEOUT_MS = 15_000;
 
 /** Everything observed so far; what is still undefined was not reached. */
@@ -201,6 +201,9 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
 
     // 7. Stop writing and read everything back.
     if (writer) {
+      // In WAIT mode writes recover only once the returned node has synced; on every path, give them the
+      // chance so the window closes instead of being cut off by the stop.
+      await waitForWritesRecovered(writer, log);
       await writer.stop();
       await opts.beforeVerify?.(writer);
       facts.writes = await writer.verify(podsAfter.map(addressOf));
@@ -374,7 +377,7 @@ async function waitForSteadyWrites(writer: Writer, rate: number): Promise<void> 
 async function waitForWritesRecovered(writer: Writer, log: Log): Promise<void> {
   try {
     await waitFor(
-      'the writer to get a write acknowledged by the promoted master',
+      'the writer to get a write acknowledged again',
       async () => {
         const w = writer.window();
         return !w || w.end !== undefined ? { done: true, value: undefined } : { done: false, seen: 'writes still refused' };

@@ -89,13 +89,14 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
   assert.ok(r.topologyAfter!.nodes.some((n) => n.nodeId === r.victim.nodeId && n.role === 'replica'));
 });
 
-test('a key dropped behind the writer and a 1 ms failover budget fail the run, naming the checks', async () => {
+test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the run fails naming the checks', async () => {
   const c = cluster!;
   let dropped = '';
   const r = await runMasterFailover(
     c.platform,
     c.redis,
     options(c, {
+      writeWait: true,
       thresholds: { maxFailoverMs: 1, maxLostWrites: 0 },
       beforeVerify: async (writer) => {
         dropped = writer.records().find((x) => x.ackAt !== undefined)!.key;
@@ -113,6 +114,9 @@ test('a key dropped behind the writer and a 1 ms failover budget fail the run, n
   assert.is(check(r, 'max-failover-ms').status, 'fail');
   assert.equal(check(r, 'max-failover-ms').evidence, { value: r.timings.failoverMs, limit: 1 });
   assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['data-intact', 'max-failover-ms', 'max-lost-writes']);
+  // With WAIT 1 a write needs a replica: the promoted master has one again only once the old master is back.
+  assert.is(r.writes!.mode, 'wait');
+  assert.ok(at(r, 'writes-recovered') >= at(r, 'rejoined'), `writes recovered at ${at(r, 'writes-recovered')} ms, rejoined at ${at(r, 'rejoined')} ms`);
 });
 
 test('without the hold: the path taken is reported and what holds on it is checked', async () => {
