@@ -99,6 +99,20 @@ test('a partly formed cluster (one master with slots, one MEET done) is complete
   assert.equal(health.problems, []);
 });
 
+test("the seed's layout: one master with every slot and two replicas, both linked", async () => {
+  const { procs, pods } = await start('127.0.42', 3, 31);
+  const plan = planBootstrap(pods, defaultTopology(3));
+  assert.is((await bootstrapCluster(identityReach, pods, PORT, plan, opts)).changed, true);
+  assert.equal((await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 3, masters: 1 })).problems, []);
+  for (const p of procs.slice(1)) {
+    const rep = await replicationOf(identityReach, p.address);
+    assert.equal([rep.role, rep.masterHost, rep.masterLinkStatus], ['slave', procs[0]!.ip, 'up']);
+  }
+  // The first sync was sped up for the bootstrap only: the master's own setting is back.
+  const conf = await call(procs[0]!, 'CONFIG', 'GET', 'repl-diskless-sync-max-replicas');
+  assert.equal(conf, ['repl-diskless-sync-max-replicas', '0']);
+});
+
 test('a cluster that contradicts the plan is an Error naming the difference, and is left as it was', async () => {
   const { procs, pods } = await start('127.0.42', 3, 21);
   const plan = planBootstrap(pods, defaultTopology(3));
