@@ -36,8 +36,12 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     // Redis 7.0 has no CLIENT SETINFO; skipping it keeps the handshake to what the server knows.
     disableClientInfo: true,
   });
-  // Errors surface through the promises below; an unhandled 'error' event would crash the process.
-  redis.on('error', () => {});
+  // An unhandled 'error' event would crash the process; the last one says why a connect failed (the promise
+  // itself only says "Connection is closed").
+  let lastError: unknown;
+  redis.on('error', (err) => {
+    lastError = err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -49,7 +53,7 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis node ${where}: ${messageOf(err)}`);
+    throw new Error(`cannot connect to Redis node ${where}: ${messageOf(lastError ?? err)}`);
   } finally {
     clearTimeout(timer);
   }

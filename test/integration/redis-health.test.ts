@@ -28,7 +28,7 @@ test('a connection to an address where nothing listens fails at once, naming the
     await openNode(identityReach, { host: '127.0.46.250', port: PORT });
     assert.unreachable();
   } catch (err) {
-    assert.match((err as Error).message, 'cannot connect to Redis node 127.0.46.250:6379');
+    assert.match((err as Error).message, 'cannot connect to Redis node 127.0.46.250:6379: connect ECONNREFUSED');
   }
 });
 
@@ -70,7 +70,7 @@ test('a frozen node (SIGSTOP) is reported by name within the bounded timeouts, n
     assert.ok(Date.now() - t0 < 10_000, 'probe bounded');
     assert.not.ok(health.healthy);
     assert.ok(health.problems.some((p) => p.startsWith(`${procs[2]!.ip}:6379 does not answer`)), health.problems.join('\n'));
-    assert.ok(health.views[2]!.error);
+    assert.match(health.views[2]!.error!, /not ready after 3000 ms|timed out/i);
   } finally {
     await signal(procs[2]!, 'SIGCONT');
   }
