@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check, ScenarioResult } from '../../src/report/model.ts';
+import { InputError } from '../../src/errors.ts';
+import { withNode } from '../../src/redis/connect.ts';
 import { runMasterFailover, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
 import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
 
@@ -133,6 +135,20 @@ test('without the hold: the path taken is reported and what holds on it is check
   assert.match(check(r, 'rejoined-as-replica').summary, /back as the master of its slots/);
   assert.is(r.timings.failoverMs, undefined);
   assert.is(r.status, 'pass');
+});
+
+test('a --victim that is no master owning slots is an input error, before anything is deleted', async () => {
+  const c = cluster!;
+  const pods = await c.platform.listPods();
+  const missing = await runMasterFailover(c.platform, c.redis, options(c, { victim: 'redis-app-99' })).catch((e: unknown) => e);
+  assert.instance(missing, InputError);
+  assert.match((missing as Error).message, /victim redis-app-99: no such pod; masters owning slots: redis-app-\d \(/);
+  const replica = (await Promise.all(pods.map(async (p) => ({ p, role: await withNode(async (a) => a, { host: p.ip, port: 6379 }, (r) => r.call('ROLE')) }))))
+    .find((x) => (x.role as string[])[0] === 'slave')!.p;
+  const err = await runMasterFailover(c.platform, c.redis, options(c, { victim: replica.name })).catch((e: unknown) => e);
+  assert.instance(err, InputError);
+  assert.match((err as Error).message, `victim ${replica.name} is not a master owning slots`);
+  assert.equal((await c.platform.listPods()).map((p) => p.uid), pods.map((p) => p.uid), 'no pod was deleted');
 });
 
 // Last: it leaves the cluster as it finds it only if the hold is really released.
