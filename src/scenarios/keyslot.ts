@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-
-// cluster-key-slot is what ioredis itself routes with (CRC16 with hash tags); it ships no types and no ESM entry.
-const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
+// What ioredis itself routes with (a dependency of ioredis); imported statically so the bundle contains it.
+import calculateSlot from 'cluster-key-slot';
 
 /** The Redis Cluster hash slot of a key (hash tags honoured), as ioredis and Redis compute it. */
 export const slotOf = (key: string): number => calculateSlot(key);
