@@ -19,11 +19,15 @@ const save = (name: string, text: string): void => {
   writeFileSync(join(OUT, name), text.endsWith('\n') ? text : `${text}\n`);
   console.log(`wrote ${name}`);
 };
-/** Polls CLUSTER NODES on `p` (every 5 ms: fail? lasts only a few hundred ms) until `ok` holds. */
-const captureWhen = (what: string, p: RedisProcess, ok: (text: string) => boolean): Promise<string> =>
+/**
+ * Polls CLUSTER NODES on each of `ps` (every 5 ms: a node may show fail? for only a moment before the FAIL
+ * from the others arrives) until one of them shows what `ok` wants.
+ */
+const captureWhen = (what: string, ps: RedisProcess[], ok: (text: string) => boolean): Promise<string> =>
   waitFor(what, async () => {
-    const text = await nodesOf(p);
-    return ok(text) ? { done: true, value: text } : { done: false, seen: text };
+    const texts = await Promise.all(ps.map(nodesOf));
+    const hit = texts.find(ok);
+    return hit ? { done: true, value: hit } : { done: false, seen: texts[0] ?? '' };
   }, { timeoutMs: 30_000, intervalMs: 5 });
 const lineOf = (text: string, ip: string): string => text.split('\n').find((l) => l.includes(` ${ip}:`)) ?? '';
 const create = (procs: RedisProcess[], replicas: number): void => {
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
 
     // A replica that may not fail over (cluster-replica-no-failover yes), seen from the first master.
     await cmd(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
-    save('nofailover.txt', await captureWhen('nofailover flag gossiped', m0, (t) => lineOf(t, replica.ip).includes('nofailover')));
+    save('nofailover.txt', await captureWhen('nofailover flag gossiped', [m0], (t) => lineOf(t, replica.ip).includes('nofailover')));
     await cmd(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
 
     // MEET to an address where nothing listens: the entry stays in handshake until the handshake timeout.
@@ -81,9 +85,10 @@ async function main(): Promise<void> {
 
     // The third master frozen (SIGSTOP): seen as fail? (PFAIL), then fail, then its replica promoted.
     await signal(m2, 'SIGSTOP');
-    save('master-pfail.txt', await captureWhen('fail? on the frozen master', m0, (t) => /\bmaster,fail\?/.test(lineOf(t, m2.ip))));
-    save('master-fail.txt', await captureWhen('fail on the frozen master', m0, (t) => /\bmaster,fail\b(?!\?)/.test(lineOf(t, m2.ip))));
-    save('master-failed-over.txt', await captureWhen('a replica promoted', m0, (t) => !t.includes('cluster_state') && parseClusterNodes(t).filter((n) => n.flags.has('master') && n.slots.length > 0).length === 3 && lineOf(t, m2.ip).split(/\s+/).length === 8));
+    const survivors = procs.filter((p) => p !== m2);
+    save('master-pfail.txt', await captureWhen('fail? on the frozen master', survivors, (t) => /\bmaster,fail\?/.test(lineOf(t, m2.ip))));
+    save('master-fail.txt', await captureWhen('fail on the frozen master', [m0], (t) => /\bmaster,fail\b(?!\?)/.test(lineOf(t, m2.ip))));
+    save('master-failed-over.txt', await captureWhen('a replica promoted', [m0], (t) => !t.includes('cluster_state') && parseClusterNodes(t).filter((n) => n.flags.has('master') && n.slots.length > 0).length === 3 && lineOf(t, m2.ip).split(/\s+/).length === 8));
     save('master-failed-over-info.txt', String(await cmd(m0, 'CLUSTER', 'INFO')));
     await signal(m2, 'SIGKILL');
 
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
     // old id noaddr (:0@0) once the address answers with another id.
     await stopRedis(m2, false);
     procs.splice(procs.indexOf(m2), 1, await startRedis(m2.ip, { nodeTimeoutMs: 1000 }));
-    save('noaddr.txt', await captureWhen('noaddr entry', m0, (t) => t.includes('noaddr')));
+    save('noaddr.txt', await captureWhen('noaddr entry', [m0], (t) => t.includes('noaddr')));
   } finally {
     await stopRedisNodes(procs);
   }
