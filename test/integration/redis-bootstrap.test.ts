@@ -128,4 +128,21 @@ test('a cluster that contradicts the plan is an Error naming the difference, and
   assert.equal(await fingerprint(procs), before);
 });
 
+test('pods that already know a node of another cluster are refused, not merged', async () => {
+  const { procs, pods } = await start('127.0.42', 4, 41);
+  const stranger = procs[3]!;
+  await call(procs[0]!, 'CLUSTER', 'MEET', stranger.ip, String(PORT));
+  await waitFor('the stranger to be known', async () => {
+    const known = parseClusterNodes(String(await call(procs[0]!, 'CLUSTER', 'NODES'))).some((n) => n.ip === stranger.ip && !n.flags.has('handshake'));
+    return known ? { done: true, value: true } : { done: false, seen: 'handshake' };
+  }, { timeoutMs: 10_000 });
+  const three = pods.slice(0, 3);
+  try {
+    await bootstrapCluster(identityReach, three, PORT, planBootstrap(three, defaultTopology(3)), opts);
+    assert.unreachable('bootstrap should refuse');
+  } catch (err) {
+    assert.match((err as Error).message, `(${stranger.ip}:6379), which is none of the pods`);
+  }
+});
+
 test.run();
