@@ -110,16 +110,20 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   const quorum = electionQuorum(facts.mastersWithSlots);
   if (!quorum.possible) log.warn(`${quorum.note}; expect no failover within the ${(opts.failoverTimeoutMs / 1000).toFixed(0)} s failover timeout`);
 
+  // What the scenario was doing, so that an error says where it stopped.
+  let stage = 'checking the preconditions';
   try {
     // 2. Preconditions: a replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
     const replicaPods = podsBefore.filter((p) => replicas.some((r) => r.ip === p.ip));
     await waitForPreconditions(reach, [victimPod, ...replicaPods].map(addressOf), victimPod.ip, log);
 
     // 3. Canaries in the victim's slots, replicated before the kill so that losing one is a finding.
+    stage = 'writing the canaries';
     const run = Date.now().toString(36);
     facts.canaries = await writeCanaries(reach, podsBefore.map(addressOf), victim, run, replicas.length > 0);
 
     // 4. The writer.
+    stage = 'starting the writer';
     if (opts.writeRate > 0) {
       writer = await startWriter({
         reach,
@@ -134,6 +138,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     }
 
     // 5. Delete, watching from the survivors from the moment of deletion.
+    stage = `deleting pod ${victim.pod}`;
     const survivors = podsBefore.filter((p) => p.name !== victim.pod).map(addressOf);
     t0 = Date.now();
     mark('pod-deleted', t0, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
@@ -148,6 +153,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
       throw err;
     }
     mark('pod-gone', Date.now());
+    stage = 'watching the failover';
     const watch = await watching;
     facts.watch = watch;
     const ev = watch.events;
@@ -161,6 +167,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     if (writer && watch.promoted && !opts.writeWait) await waitForWritesRecovered(writer, log);
 
     // 6. Let the pod come back.
+    stage = `waiting for pod ${victim.pod} to come back`;
     if (opts.holdRestart) {
       await platform.releaseHold();
       mark('hold-released', Date.now());
@@ -177,6 +184,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
 
     // A node that lost its nodes.conf comes back as a stranger with a new NodeID: it cannot rejoin, so the
     // rejoin and health are looked at once instead of waited for.
+    stage = `checking pod ${victim.pod}'s NodeID and rejoin`;
     const myIdAfter = String(await withNode(reach, newAddress, (r) => r.call('CLUSTER', 'MYID')));
     const sameNode = myIdAfter === victim.nodeId;
     if (!sameNode) log.warn(`pod ${victim.pod} came back with a new NodeID ${myIdAfter} (was ${victim.nodeId})`);
@@ -195,11 +203,13 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     if (isRejoined(self.self, promotedId, victim)) mark('rejoined', Date.now(), promotedId ? `replica of ${promotedId.slice(0, 8)}` : 'master of its slots');
     facts.rejoin = { path: facts.path, victim, ...(promotedId ? { promotedId } : {}), self: self.self, view: self.view };
 
+    stage = 'checking the cluster health';
     const podsAfter = await platform.listPods();
     facts.health = await waitForHealth(reach, podsAfter.map(addressOf), opts.expected, sameNode ? opts.rejoinTimeoutMs : 0, log);
     if (facts.health.healthy) mark('cluster-healthy', Date.now());
 
     // 7. Stop writing and read everything back.
+    stage = 'reading back the writes and canaries';
     if (writer) {
       // In WAIT mode writes recover only once the returned node has synced; on every path, give them the
       // chance so the window closes instead of being cut off by the stop.
@@ -215,7 +225,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     facts.topologyAfter = topologyOf(await Promise.all(podsAfter.map(async (pod) => ({ pod, nodes: await clusterNodesOf(reach, addressOf(pod)) }))));
     facts.finished = true;
   } catch (err) {
-    error = messageOf(err);
+    error = `${stage}: ${messageOf(err)}`;
     log.warn(`master-failover stopped: ${error}`);
   } finally {
     // Never leave a held pod or a writer behind, whatever happened.

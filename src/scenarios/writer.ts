@@ -15,16 +15,18 @@ export interface WriterOptions {
   tag: string;
   ratePerSecond: number;
   /**
-   * Pipeline `WAIT 1` with every write: acknowledged only once a replica has it. While no replica answers,
-   * each WAIT holds the shared connection for its timeout and the writes queued behind it time out: they
-   * count as failed either way.
+   * Pipeline `WAIT 1` with every write: acknowledged only once a replica has it. Redis serves a client blocked
+   * in WAIT nothing else, so WAIT writes on the one connection run one after another: see maxInFlight.
    */
   waitReplicas: boolean;
   /** Bound on one write (redirects included). Default 1000 ms. */
   commandTimeoutMs?: number;
   /**
-   * Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default: twice
-   * what the rate puts in flight while every write waits out its timeout, so only a stalled client skips.
+   * Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default, plain:
+   * twice what the rate puts in flight while every write waits out its timeout, so only a stalled client
+   * skips. WAIT mode: 2, so that while no replica answers (each WAIT blocking its timeout, a quarter of the
+   * command timeout) no write times out on the client and leaves a WAIT queued on the server behind it; a
+   * backlog there would block every later command on the connection for minutes.
    */
   maxInFlight?: number;
   log: Log;
@@ -50,6 +52,7 @@ export interface Writer {
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const MIN_IN_FLIGHT = 64;
+const WAIT_IN_FLIGHT = 2;
 
 /**
  * Starts writing unique keys into one slot at a steady rate. Writes are scheduled by the clock (so a slow
@@ -59,10 +62,10 @@ const MIN_IN_FLIGHT = 64;
 export async function startWriter(opts: WriterOptions): Promise<Writer> {
   if (!(opts.ratePerSecond > 0)) throw new Error(`writer rate must be positive, got ${opts.ratePerSecond}`);
   const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const maxInFlight = opts.maxInFlight ?? Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000));
   const mode: WriteStats['mode'] = opts.waitReplicas ? 'wait' : 'plain';
-  // WAIT must answer before the command timeout, or every write in a replica-less window would time out.
-  const waitTimeoutMs = Math.max(1, Math.floor(commandTimeoutMs / 2));
+  const waitTimeoutMs = Math.max(1, Math.floor(commandTimeoutMs / 4));
+  const maxInFlight =
+    opts.maxInFlight ?? (opts.waitReplicas ? WAIT_IN_FLIGHT : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
   const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
   const records: WriteRecord[] = [];
   const run = Date.now().toString(36);

@@ -164,10 +164,10 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
   });
   const r = await runMasterFailover(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
-  assert.is(r.error, 'simulated platform failure after the delete');
+  assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
   for (const x of r.checks) {
     assert.is(x.status, 'skipped', `${x.id}: ${x.summary}`);
-    assert.is(x.summary, 'not reached: simulated platform failure after the delete');
+    assert.is(x.summary, `not reached: ${r.error}`);
   }
   // The hold was released: the pod comes back by itself.
   const back = await c.platform.waitForReplacement(r.victim.pod, r.victim.uid, 30_000);
