@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InputError } from '../../../src/errors.ts';
+import { inputErrorOf } from '../../support/input-error.ts';
 import { redisDeployment } from '../../../src/manifests/deployment.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
@@ -44,15 +44,6 @@ ${opts.extra ?? ''}`;
   return { dir: 'mem', files: ['mem.yaml'], objects: parseManifestFile('mem.yaml', text) };
 }
 
-function inputError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 test('default manifests: port, nodes.conf on the PVC, pod IP announced', async () => {
   const redis = redisDeployment(await loadManifests('manifests'));
@@ -174,7 +165,7 @@ test('mounts: items rename keys, subPath mounts one file, the longest mount path
 
 test('no Redis StatefulSet, or two, is refused', () => {
   const none = { dir: 'mem', files: [], objects: parseManifestFile('x.yaml', 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: pg}\nspec:\n  template:\n    spec:\n      containers: [{name: pg, image: postgres:16}]\n') };
-  assert.match(inputError(() => redisDeployment(none)), /^no Redis StatefulSet in mem: expected .*; found only pg \(x\.yaml:1\)/);
+  assert.match(inputErrorOf(() => redisDeployment(none)), /^no Redis StatefulSet in mem: expected .*; found only pg \(x\.yaml:1\)/);
   const two = setOf({ extra: `---
 apiVersion: apps/v1
 kind: StatefulSet
@@ -184,25 +175,25 @@ spec:
     spec:
       containers: [{name: r, image: "redis:7"}]
 ` });
-  assert.match(inputError(() => redisDeployment(two)), /more than one Redis StatefulSet in mem: db \(mem\.yaml:\d+\), other \(mem\.yaml:\d+\)/);
+  assert.match(inputErrorOf(() => redisDeployment(two)), /more than one Redis StatefulSet in mem: db \(mem\.yaml:\d+\), other \(mem\.yaml:\d+\)/);
 });
 
 test('a config file that cannot be read from the manifests is refused with the argument\'s file:line', () => {
   const noConfigMap = setOf({ volumes: '- name: conf\n  configMap: {name: missing}' });
-  assert.match(inputError(() => redisDeployment(noConfigMap)), /^mem\.yaml:\d+: redis-server reads \/etc\/redis\/redis\.conf, but ConfigMap missing is not among the manifests/);
+  assert.match(inputErrorOf(() => redisDeployment(noConfigMap)), /^mem\.yaml:\d+: redis-server reads \/etc\/redis\/redis\.conf, but ConfigMap missing is not among the manifests/);
   const wrongName = setOf({ container: '- name: r\n  image: redis:7\n  args: [/etc/redis/other.conf]\n  volumeMounts:\n  - {name: conf, mountPath: /etc/redis}' });
-  assert.match(inputError(() => redisDeployment(wrongName)), /has no such file \(it has redis\.conf\)/);
+  assert.match(inputErrorOf(() => redisDeployment(wrongName)), /has no such file \(it has redis\.conf\)/);
   const onPvc = setOf({ container: '- name: r\n  image: redis:7\n  args: [/var/lib/redis/redis.conf]\n  volumeMounts:\n  - {name: data, mountPath: /var/lib/redis}' });
-  assert.match(inputError(() => redisDeployment(onPvc)), /not on a ConfigMap mount \(\/var\/lib\/redis is pvc\)/);
+  assert.match(inputErrorOf(() => redisDeployment(onPvc)), /not on a ConfigMap mount \(\/var\/lib\/redis is pvc\)/);
 });
 
 test('a shell wrapper, an unknown volume and a bad port are refused with file:line', () => {
   const shell = setOf({ container: '- name: r\n  image: redis:7\n  command: [sh, -c, "redis-server /etc/redis/redis.conf"]' });
-  assert.match(inputError(() => redisDeployment(shell)), /^mem\.yaml:\d+: the Redis container runs "sh", not redis-server/);
+  assert.match(inputErrorOf(() => redisDeployment(shell)), /^mem\.yaml:\d+: the Redis container runs "sh", not redis-server/);
   const unknown = setOf({ container: '- name: r\n  image: redis:7\n  volumeMounts:\n  - {name: nope, mountPath: /x}' });
-  assert.match(inputError(() => redisDeployment(unknown)), /^mem\.yaml:\d+: volumeMount "nope" names no volume/);
+  assert.match(inputErrorOf(() => redisDeployment(unknown)), /^mem\.yaml:\d+: volumeMount "nope" names no volume/);
   const port = setOf({ conf: 'port 99999\n' });
-  assert.match(inputError(() => redisDeployment(port)), /^mem\.yaml:7: port must be 1-65535, got "99999"/);
+  assert.match(inputErrorOf(() => redisDeployment(port)), /^mem\.yaml:7: port must be 1-65535, got "99999"/);
 });
 
 test.run();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { inputErrorOf } from '../../support/input-error.ts';
 import { InputError } from '../../../src/errors.ts';
 import { loadManifests, locateLineInString, parseManifestFile } from '../../../src/manifests/load.ts';
 
@@ -15,15 +16,6 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-function throwsInput(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 test('default manifests: every file, sorted, multi-document, paths relative to the working directory', async () => {
   const set = await loadManifests('manifests');
@@ -101,15 +93,15 @@ test('malformed YAML names file:line:column and the parser message', async () =>
   const err = await rejection(loadManifests('test/fixtures/manifests/broken-yaml'));
   assert.instance(err, InputError);
   assert.is(err.message, 'test/fixtures/manifests/broken-yaml/statefulset.yaml:11:1: malformed YAML: Tabs are not allowed as indentation');
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'a: [1, 2\n')), /^f\.yaml:2:1: malformed YAML: /);
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'apiVersion: v1\napiVersion: v2\n')), /^f\.yaml:2:1: malformed YAML: Map keys must be unique/);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'a: [1, 2\n')), /^f\.yaml:2:1: malformed YAML: /);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'apiVersion: v1\napiVersion: v2\n')), /^f\.yaml:2:1: malformed YAML: Map keys must be unique/);
 });
 
 test('documents that are not Kubernetes objects are refused with file:line', () => {
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'apiVersion: v1\nkind: X\nmetadata:\n  name: a\n---\n- 1\n')), /^f\.yaml:6:1: expected a Kubernetes object .*found a list/);
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'just text\n')), /^f\.yaml:1:1: .*found a scalar/);
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'kind: X\nmetadata:\n  name: a\n')), /^f\.yaml:1:1: Kubernetes object without apiVersion/);
-  assert.match(throwsInput(() => parseManifestFile('f.yaml', 'apiVersion: v1\nkind: X\nmetadata:\n  labels: {}\n')), /^f\.yaml:4:3: Kubernetes object without metadata\.name/);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'apiVersion: v1\nkind: X\nmetadata:\n  name: a\n---\n- 1\n')), /^f\.yaml:6:1: expected a Kubernetes object .*found a list/);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'just text\n')), /^f\.yaml:1:1: .*found a scalar/);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'kind: X\nmetadata:\n  name: a\n')), /^f\.yaml:1:1: Kubernetes object without apiVersion/);
+  assert.match(inputErrorOf(() => parseManifestFile('f.yaml', 'apiVersion: v1\nkind: X\nmetadata:\n  labels: {}\n')), /^f\.yaml:4:3: Kubernetes object without metadata\.name/);
 });
 
 test('a missing directory, a file, and a directory without YAML are refused saying what was expected', async () => {

@@ -5,21 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InputError } from '../../../src/errors.ts';
+import { inputErrorOf } from '../../support/input-error.ts';
 import { parseRedisArgs, parseRedisConf, splitArgs } from '../../../src/manifests/redis-conf.ts';
 
 const opts = { file: '/etc/redis/redis.conf', cwd: '/data' };
 const where = (i: number) => `arg ${i}`;
 
-function inputError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 test('directives with line numbers; comments, blank lines and indentation ignored; names lower-cased', () => {
   const text = '# comment\n   # indented comment\n\n  maxmemory 1mb\nMAXMEMORY 2mb\r\ncluster-enabled yes\n';
@@ -42,9 +33,9 @@ test('double quotes take C escapes, single quotes only \\\'', () => {
 });
 
 test('unbalanced quotes are refused with file:line, as redis-server refuses to start', () => {
-  assert.match(inputError(() => parseRedisConf('port 1\nmasterauth "ab"c\n', opts)), /^\/etc\/redis\/redis\.conf:2: unbalanced quotes/);
-  assert.match(inputError(() => parseRedisConf("masterauth 'ab'c\n", opts)), /redis\.conf:1: unbalanced quotes/);
-  assert.match(inputError(() => parseRedisConf('masterauth "open\n', opts)), /redis\.conf:1: unbalanced quotes/);
+  assert.match(inputErrorOf(() => parseRedisConf('port 1\nmasterauth "ab"c\n', opts)), /^\/etc\/redis\/redis\.conf:2: unbalanced quotes/);
+  assert.match(inputErrorOf(() => parseRedisConf("masterauth 'ab'c\n", opts)), /redis\.conf:1: unbalanced quotes/);
+  assert.match(inputErrorOf(() => parseRedisConf('masterauth "open\n', opts)), /redis\.conf:1: unbalanced quotes/);
 });
 
 test('include is expanded in place, relative to the directory redis-server is in at that point', () => {
@@ -59,9 +50,9 @@ test('include is expanded in place, relative to the directory redis-server is in
     '/var/lib/inc.conf:1 appendonly',
     '/etc/redis/redis.conf:5 port',
   ]);
-  assert.match(inputError(() => parseRedisConf('include missing.conf\n', { ...opts, readInclude })), /redis\.conf:1: include \/data\/missing\.conf: no such file/);
+  assert.match(inputErrorOf(() => parseRedisConf('include missing.conf\n', { ...opts, readInclude })), /redis\.conf:1: include \/data\/missing\.conf: no such file/);
   const loop = { '/a.conf': 'include /a.conf\n' };
-  assert.match(inputError(() => parseRedisConf('include /a.conf\n', { ...opts, readInclude: (p) => loop[p as '/a.conf'] })), /nested more than/);
+  assert.match(inputErrorOf(() => parseRedisConf('include /a.conf\n', { ...opts, readInclude: (p) => loop[p as '/a.conf'] })), /nested more than/);
 });
 
 test('argv: config file first, then --name values; "--name value" in one argument; names lower-cased', () => {
@@ -80,7 +71,7 @@ test('argv: config file first, then --name values; "--name value" in one argumen
 });
 
 test('argv: a plain argument that is neither the config file nor a value is refused, naming it', () => {
-  assert.match(inputError(() => parseRedisArgs(['/etc/redis.conf', 'x'], where)), /^arg 1: "x" is neither the config file/);
+  assert.match(inputErrorOf(() => parseRedisArgs(['/etc/redis.conf', 'x'], where)), /^arg 1: "x" is neither the config file/);
 });
 
 test.run();
