@@ -14,6 +14,7 @@ import { defaultTopology, planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { Log } from './util/log.ts';
+import { displayPath } from './util/paths.ts';
 
 export interface PipelineOptions {
   log: Log;
@@ -64,7 +65,7 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
     startedAt: startedAt.toISOString(),
     durationMs: 0,
     platform,
-    manifests: config.manifests,
+    manifests: displayPath(config.manifests),
     config: publicConfig(config),
     lint: [],
     nfsRewrites: [],
@@ -87,7 +88,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   };
 
   const { set, redis } = await readManifests(config.manifests);
-  log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${config.manifests}`);
+  log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`);
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
   report.lint = lintManifests(set, {
@@ -145,7 +146,10 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.error = messageOf(err);
   } finally {
     await platform.teardown();
-    await rm(workDir, { recursive: true, force: true });
+    // On kind, Redis leaves root-owned files in the PV directory: a leftover temp dir must not fail the run.
+    await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
+      log.warn(`could not remove ${workDir}: ${messageOf(err)}`),
+    );
   }
   return finish();
 }

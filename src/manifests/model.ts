@@ -15,7 +15,7 @@ export interface ManifestObject {
   kind: string;
   name: string;
   namespace?: string;
-  /** The object as plain data. Treat as read-only; use cloneObject() before changing it. */
+  /** The object as plain data. Treat as read-only; copy it (structuredClone) before changing it. */
   body: JsonObject;
   /** Position of the document (its first key). */
   at: Located;
