@@ -15,7 +15,7 @@ import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { isPodReady, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
-import { readStandInFile } from './kube/pv-files.ts';
+import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { addPodRoutes, podRoutes } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
@@ -25,6 +25,8 @@ export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
 const NODES_TIMEOUT_MS = 120_000;
 /** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
 const DELETE_SLACK_MS = 60_000;
+/** kill-mode: SIGTERM, then SIGKILL about this long after (the kubelet may round it up a little). */
+const KILL_GRACE_SECONDS = 1;
 
 /** What differs between a kind cluster this run creates and a cluster it is given. */
 interface Flavor {
@@ -32,8 +34,8 @@ interface Flavor {
   connect(): Promise<KubeClients>;
   /** The namespace for the run, once the manifests are known. */
   namespace(redis: RedisDeployment): string;
-  /** The objects to apply, in set order (kind: with the NFS stand-in). */
-  prepare(set: ManifestSet): { bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] };
+  /** The objects to apply, in set order (kind: with the NFS stand-in, whose directories it creates). */
+  prepare(set: ManifestSet): Promise<{ bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] }>;
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
   /** Last step of teardown (kind outside GitHub Actions: delete the cluster, as no post step will). */
@@ -87,7 +89,7 @@ class Kube implements KubePlatform {
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
     await this.ensureNamespace(namespace);
 
-    const { bodies, rewrites } = this.flavor.prepare(set);
+    const { bodies, rewrites } = await this.flavor.prepare(set);
     this.nfsRewrites = rewrites;
     for (const r of rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
     const items = bodies.map((body, i) => ({ body, at: set.objects[i]!.at }));
@@ -150,9 +152,12 @@ class Kube implements KubePlatform {
     const pod = await this.readPod(name);
     if (!pod) throw new Error(`cannot delete pod ${name}: there is no such pod in namespace ${namespace}`);
     const uid = pod.metadata?.uid ?? '';
-    const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    // kill: the shortest grace the kubelet honours. A grace period of 0 is a *force* delete: the API object goes
+    // at once while the container still runs (the kubelet stops it afterwards, SIGTERM first all the same), so
+    // "gone" would not mean "dead" and, without a hold, a replacement could start on the same volume.
+    const graceSeconds = opts.mode === 'kill' ? KILL_GRACE_SECONDS : (pod.spec?.terminationGracePeriodSeconds ?? 30);
     if (opts.hold) await this.hold!.hold();
-    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: 0 } : {}) }).catch((err: unknown) => {
+    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: KILL_GRACE_SECONDS } : {}) }).catch((err: unknown) => {
       throw kubeError(`deleting pod ${name}`, err);
     });
     await waitFor(
@@ -162,7 +167,7 @@ class Kube implements KubePlatform {
         if (!now || now.metadata?.uid !== uid) return { done: true, value: undefined };
         return { done: false, seen: `still ${now.status?.phase ?? 'present'}${now.metadata?.deletionTimestamp ? ', terminating' : ''}` };
       },
-      { timeoutMs: (opts.mode === 'kill' ? 0 : graceMs) + DELETE_SLACK_MS, intervalMs: 100 },
+      { timeoutMs: graceSeconds * 1000 + DELETE_SLACK_MS, intervalMs: 100 },
     );
   }
 
@@ -255,7 +260,7 @@ class Kube implements KubePlatform {
   }
 }
 
-const untouched = (set: ManifestSet) => ({ bodies: set.objects.map((o) => structuredClone(o.body)), rewrites: [] });
+const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => structuredClone(o.body)), rewrites: [] });
 
 /**
  * A kind cluster created for this run: the pinned kind (checksum-verified), one control-plane and
@@ -298,9 +303,10 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster }, ctx.log);
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
-    prepare(set) {
+    async prepare(set) {
       if (!config.nfsStandIn) return untouched(set);
       const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
+      await createStandInDirs(hostPvDir, rewrites.map((r) => r.persistentVolume));
       return { bodies: objects, rewrites };
     },
   };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { MountView } from '../../manifests/model.ts';
@@ -19,6 +19,20 @@ export function runnerPathFor(opts: {
   const outside = (rel: string) => rel.startsWith('..') || path.posix.isAbsolute(rel);
   if (outside(inStandIn) || outside(inMount)) return undefined;
   return path.join(opts.hostDir, inStandIn, opts.mount.subPath ?? '', inMount);
+}
+
+/**
+ * Creates the runner directory of each stand-in PV before anything mounts it, open to every user (0777, as an
+ * NFS export usually is). Left to the kubelet (hostPath DirectoryOrCreate), it would be root's with mode 0755,
+ * and a Redis that runs as a non-root user (securityContext.runAsUser; fsGroup does not apply to hostPath)
+ * could not write its nodes.conf there.
+ */
+export async function createStandInDirs(hostDir: string, persistentVolumes: string[]): Promise<void> {
+  for (const name of persistentVolumes) {
+    const dir = path.join(hostDir, name);
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o777); // mkdir's mode is cut by the umask
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -151,7 +151,7 @@ test('existing cluster: own namespace, apply, pods, held delete, release restore
 
   await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
   const del = fixture.requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/pods/${victim.name}`))!;
-  assert.is(del.query.get('gracePeriodSeconds'), '0');
+  assert.is(del.query.get('gracePeriodSeconds'), '1', 'kill is the shortest grace, not a force delete (0)');
   assert.equal(nodes, { n1: true, n2: true }, 'schedulable node cordoned');
 
   const held = await platform.waitForReplacement(victim.name, victim.uid, 300).then(() => undefined, (e: Error) => e);
@@ -201,6 +201,23 @@ test('pod files through the stand-in: claim -> volume -> hostPath -> runner dir'
     assert.is(await read('redis-app-1'), undefined, 'no claim');
     assert.is(await read('redis-app-0', '/var/lib/redis/../../etc/passwd'), undefined, 'outside the mount');
   } finally {
+    rmSync(hostDir, { recursive: true, force: true });
+  }
+});
+
+test('stand-in directories: created on the runner open to every user (a non-root Redis must write nodes.conf)', async () => {
+  const hostDir = mkdtempSync(path.join(os.tmpdir(), 'pv-'));
+  const umask = process.umask(0o022);
+  try {
+    mkdirSync(path.join(hostDir, 'redis-1'), { mode: 0o700 });
+    await pvFiles.createStandInDirs(hostDir, ['redis-0', 'redis-1']);
+    for (const name of ['redis-0', 'redis-1']) {
+      const st = statSync(path.join(hostDir, name));
+      assert.ok(st.isDirectory(), name);
+      assert.is((st.mode & 0o777).toString(8), '777', `${name} mode`);
+    }
+  } finally {
+    process.umask(umask);
     rmSync(hostDir, { recursive: true, force: true });
   }
 });
