@@ -26,10 +26,13 @@ export class CordonHold {
       throw kubeError('listing nodes to cordon them (hold-restart)', err);
     })).items;
     const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true).map((n) => n.metadata?.name ?? '');
-    for (const name of schedulable) {
+    // All at once: the hold runs inside the timed window that starts at the delete request.
+    const results = await Promise.allSettled(schedulable.map(async (name) => {
       await this.setUnschedulable(name, true);
-      this.cordoned.add(name);
-    }
+      this.cordoned.add(name); // recorded as each succeeds, so release() undoes a partial hold
+    }));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const kept = nodes.length - schedulable.length;
     this.log.info(`hold: cordoned ${schedulable.join(', ') || 'no node'}${kept ? ` (${kept} already cordoned, left as they are)` : ''}`);
     return schedulable;

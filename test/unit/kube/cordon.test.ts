@@ -11,6 +11,8 @@ let api: typeof import('../../../src/platform/kube/api.ts');
 let nodes: Record<string, boolean | undefined>;
 /** Nodes whose uncordon the fixture refuses (500). */
 let refuseUncordon = new Set<string>();
+/** Nodes whose cordon the fixture refuses (403). */
+let refuseCordon = new Set<string>();
 
 test.before(async () => {
   ({ CordonHold } = await import('../../../src/platform/kube/cordon.ts'));
@@ -25,6 +27,7 @@ test.before(async () => {
       assert.is(r.contentType, 'application/merge-patch+json');
       const v = JSON.parse(r.body).spec.unschedulable as boolean | null;
       if (v === null && refuseUncordon.has(m[1]!)) return status(500, 'etcdserver: request timed out');
+      if (v === true && refuseCordon.has(m[1]!)) return status(403, `nodes "${m[1]}" is forbidden`);
       nodes[m[1]!] = v === null ? undefined : v;
       return { status: 200, body: { kind: 'Node', apiVersion: 'v1', ...node(m[1]!) } };
     }
@@ -35,6 +38,7 @@ test.after(() => fixture.close());
 test.before.each(() => {
   fixture.requests.length = 0;
   refuseUncordon = new Set();
+  refuseCordon = new Set();
   nodes = { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined };
 });
 
@@ -50,6 +54,17 @@ test('hold cordons the schedulable nodes; release restores each as it was (alrea
   assert.equal(nodes, before);
   assert.not.ok(h.held);
   assert.not.ok(fixture.requests.some((r) => r.path === '/api/v1/nodes/kind-worker2' && r.method === 'PATCH'), 'worker2 never touched');
+});
+
+test('a cordon that fails stops the hold, and release still uncordons the nodes that were cordoned', async () => {
+  const before = { ...nodes };
+  refuseCordon = new Set(['kind-worker']);
+  const h = hold();
+  const err = await h.hold().then(() => undefined, (e: Error) => e);
+  assert.match(err?.message ?? '', 'cordoning node kind-worker: nodes "kind-worker" is forbidden (HTTP 403)');
+  assert.ok(h.held, 'the nodes cordoned before the failure are remembered');
+  await h.release();
+  assert.equal(nodes, before);
 });
 
 test('holding twice does not mistake our own cordons for earlier ones', async () => {
@@ -69,6 +84,7 @@ test('a node that cannot be uncordoned is named; the others are released; a retr
   assert.is(err?.message, 'could not uncordon 1 node(s) after the hold: uncordoning node kind-worker: etcdserver: request timed out (HTTP 500)');
   assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': true, 'kind-worker2': true, 'kind-worker3': undefined });
   refuseUncordon = new Set();
+  refuseCordon = new Set();
   await h.release();
   assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined });
 });
