@@ -54,11 +54,14 @@ export function renderTimelineSvg(scenario: ScenarioResult): string {
       `<text x="${tx}" y="${AXIS_Y - 8}" ${FONT} font-size="11" text-anchor="middle" fill="#333333">${t}</text>`,
     );
   }
-  // A label sits right of its mark when it fits, else left of `leftOf` (a bar's start), so none leaves the picture.
+  // A label sits right of its mark when it fits, else left of `leftOf` (a bar's start), else inside the bar from
+  // its start (a long bar that spans the picture): none leaves the picture.
   const label = (rightOf: number, leftOf: number, y: number, text: string) => {
-    const right = x(rightOf) + 8 + text.length * CHAR_WIDTH <= WIDTH - 4;
-    const lx = right ? x(rightOf) + 8 : x(leftOf) - 8;
-    return `<text x="${lx.toFixed(1)}" y="${y + 4}" ${FONT} font-size="13" text-anchor="${right ? 'start' : 'end'}" fill="#111111">${xmlText(text)}</text>`;
+    const width = text.length * CHAR_WIDTH;
+    const right = x(rightOf) + 8 + width <= WIDTH - 4;
+    const left = !right && x(leftOf) - 8 - width >= 4;
+    const lx = right ? x(rightOf) + 8 : left ? x(leftOf) - 8 : x(leftOf) + 8;
+    return `<text x="${lx.toFixed(1)}" y="${y + 4}" ${FONT} font-size="13" text-anchor="${left ? 'end' : 'start'}" fill="#111111">${xmlText(text)}</text>`;
   };
   const firstEventRow = AXIS_Y + 24 + spans.length * ROW;
   // Guide lines first, so bars and labels are drawn over them.
