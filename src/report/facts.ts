@@ -9,6 +9,7 @@ import type {
   TimelineEvent,
   Topology,
   Verdict,
+  WriteStats,
 } from './model.ts';
 
 // Facts every rendering shows the same way (Markdown, terminal, JUnit, SVG): one place, so they cannot drift.
@@ -32,6 +33,27 @@ export const NOT_MEASURED = 'not measured';
 
 export function msText(ms: number | undefined): string {
   return ms === undefined ? NOT_MEASURED : `${Math.round(ms)} ms`;
+}
+
+export function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The writer's counts in one line (terminal, JUnit output). */
+export function writesText(w: WriteStats): string {
+  return (
+    `writes (${w.mode}, ${w.ratePerSecond}/s): ${w.attempted} attempted, ${w.skipped} skipped, ${w.acknowledged} acknowledged, ` +
+    `${w.failed} failed, ${w.lost} lost; refused for ${Math.round(w.unavailableMs)} ms`
+  );
+}
+
+/** What skipped writes mean, when there were any: the counts cover fewer writes than the rate asked for. */
+export function skippedText(w: WriteStats): string | undefined {
+  if (w.skipped === 0) return undefined;
+  return (
+    `${w.skipped} scheduled write${w.skipped === 1 ? ' was' : 's were'} never sent: earlier writes were still waiting for ` +
+    `their replies (the bound on writes in flight), so fewer than ${w.ratePerSecond}/s went out and the counts cover only the writes sent.`
+  );
 }
 
 /** Drop a trailing period so a summary can sit inside a sentence. */

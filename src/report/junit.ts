@@ -1,4 +1,4 @@
-import { sortedTimeline, STATUS_WORD } from './facts.ts';
+import { skippedText, sortedTimeline, STATUS_WORD, writesText } from './facts.ts';
 import type { Check, LintFinding, Report, ScenarioResult } from './model.ts';
 import { xmlAttr, xmlText } from './xml.ts';
 
@@ -16,6 +16,8 @@ interface Case {
 
 interface Suite {
   name: string;
+  /** Zone-less start, see timestamp(). */
+  timestamp: string;
   seconds: number;
   cases: Case[];
   properties: Record<string, string>;
@@ -41,12 +43,14 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
   // A scenario that stopped early may have no failed check at all; reporters must still show it red.
   if (s.error) cases.push({ name: 'scenario-finished', outcome: { element: 'error', type: 'scenario-error', message: s.error, body: s.error } });
   const events = sortedTimeline(s);
-  // No per-scenario clock in the report: its recorded events span what it took.
-  const seconds = events.length > 1 ? (events.at(-1)!.atMs - events[0]!.atMs) / 1000 : 0;
+  // A report written before scenarios had a clock: the run's start, and its recorded events span what it took.
+  const spanMs = events.length > 1 ? events.at(-1)!.atMs - events[0]!.atMs : 0;
   const w = s.writes;
+  const writeLines = w ? [writesText(w), skippedText(w)].filter((l): l is string => l !== undefined).concat('') : [];
   return {
     name: s.name,
-    seconds,
+    timestamp: timestamp(s.startedAt ?? report.startedAt),
+    seconds: (s.durationMs ?? spanMs) / 1000,
     cases,
     properties: {
       platform: report.platform,
@@ -54,11 +58,20 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
       'hold-restart': String(s.holdRestart),
       victim: s.victim.pod,
       ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(Math.round(v))]]))),
-      ...(w ? { 'writes-acknowledged': String(w.acknowledged), 'writes-lost': String(w.lost), 'unavailable-ms': String(Math.round(w.unavailableMs)) } : {}),
+      ...(w
+        ? {
+            'writes-attempted': String(w.attempted),
+            'writes-skipped': String(w.skipped),
+            'writes-acknowledged': String(w.acknowledged),
+            'writes-lost': String(w.lost),
+            'unavailable-ms': String(Math.round(w.unavailableMs)),
+          }
+        : {}),
     },
     out: [
       ...s.checks.map((c) => `${STATUS_WORD[c.status].padEnd(7)} ${c.id}: ${c.summary}`),
       '',
+      ...writeLines,
       ...events.map((e) => `${String(Math.round(e.atMs)).padStart(7)} ms  ${e.event}${e.detail ? `  ${e.detail}` : ''}`),
     ].join('\n'),
     err: s.error ?? '',
@@ -81,6 +94,7 @@ function lintSuite(report: Report): Suite {
   const others = report.lint.filter((f) => f.severity !== 'error');
   return {
     name: 'lint',
+    timestamp: timestamp(report.startedAt),
     seconds: 0,
     cases,
     properties: { manifests: report.manifests },
@@ -97,6 +111,7 @@ function runSuite(report: Report): Suite | undefined {
   const type = element === 'error' ? 'run-error' : 'run-failed';
   return {
     name: 'run',
+    timestamp: timestamp(report.startedAt),
     seconds: report.durationMs / 1000,
     cases: [{ name: 'run-finished', outcome: { element, type, message: report.error, body: report.error } }],
     properties: { platform: report.platform },
@@ -105,13 +120,13 @@ function runSuite(report: Report): Suite | undefined {
   };
 }
 
-function renderSuite(suite: Suite, id: number, ts: string): string {
+function renderSuite(suite: Suite, id: number): string {
   const count = (el: string) => suite.cases.filter((c) => c.outcome?.element === el).length;
   const attrs = {
     name: suite.name,
     package: CLASS_PREFIX,
     id: String(id),
-    timestamp: ts,
+    timestamp: suite.timestamp,
     hostname: 'localhost',
     tests: String(suite.cases.length),
     failures: String(count('failure')),
@@ -142,8 +157,7 @@ function renderSuite(suite: Suite, id: number, ts: string): string {
 
 /** JUnit XML: one testsuite per scenario (a testcase per check), one for lint errors, one for a broken run. */
 export function renderJUnit(report: Report): string {
-  const ts = timestamp(report.startedAt);
   const run = runSuite(report);
   const suites = [...report.scenarios.map((s) => scenarioSuite(report, s)), lintSuite(report), ...(run ? [run] : [])];
-  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i, ts)), '</testsuites>', ''].join('\n');
+  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i)), '</testsuites>', ''].join('\n');
 }

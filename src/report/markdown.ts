@@ -4,8 +4,10 @@ import {
   msText,
   PATH_TEXT,
   phases,
+  secondsText,
   shortId,
   showControls,
+  skippedText,
   sortedTimeline,
   STATUS_WORD,
   TIMINGS,
@@ -101,11 +103,13 @@ function writesSection(w: WriteStats | undefined): string[] {
   if (!w) return ['The writer was off (write-rate 0): no writes were measured.', ''];
   const out = [
     ...table(
-      ['Mode', 'Rate/s', 'Attempted', 'Acknowledged', 'Failed', 'Lost', 'Unavailable ms'],
-      [[w.mode, w.ratePerSecond, w.attempted, w.acknowledged, w.failed, w.lost, Math.round(w.unavailableMs)]],
+      ['Mode', 'Rate/s', 'Attempted', 'Skipped', 'Acknowledged', 'Failed', 'Lost', 'Unavailable ms'],
+      [[w.mode, w.ratePerSecond, w.attempted, w.skipped, w.acknowledged, w.failed, w.lost, Math.round(w.unavailableMs)]],
     ),
     '',
   ];
+  const skipped = skippedText(w);
+  if (skipped) out.push(html(skipped), '');
   if (w.lostKeys.length > 0) out.push(...details(`Lost keys (first ${w.lostKeys.length})`, fenced('', w.lostKeys.join('\n'))));
   if (w.firstErrors.length > 0) {
     out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
@@ -119,7 +123,8 @@ function scenarioSection(s: ScenarioResult): string[] {
   const out = [
     `### ${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'}`,
     '',
-    `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped.`,
+    `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped` +
+      `${s.startedAt !== undefined && s.durationMs !== undefined ? `; started ${html(s.startedAt)}, took ${secondsText(s.durationMs)}` : ''}.`,
     `Path taken: ${html(PATH_TEXT[s.path])} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`,
     `Victim: pod ${html(v.pod)}, node ${shortId(v.nodeId)}, ${html(v.ip)}, slots ${html(v.slots.join(' ') || 'none')}` +
       `${v.replicas.length > 0 ? `, replicas ${html(v.replicas.join(', '))}` : ''}.`,
@@ -168,7 +173,7 @@ export function renderMarkdown(report: Report): string {
     `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${html(verdictReason(report))}`,
     '',
     `Platform ${html(report.platform)}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
-      `took ${(report.durationMs / 1000).toFixed(1)} s (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
+      `took ${secondsText(report.durationMs)} (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
   ];
   if (report.bootstrap) {
     const b = report.bootstrap;

@@ -69,7 +69,13 @@ export interface Topology {
 export interface WriteStats {
   mode: 'plain' | 'wait';
   ratePerSecond: number;
+  /** Writes sent. */
   attempted: number;
+  /**
+   * Writes the schedule called for but never sent: the bound on writes in flight was reached (writes were
+   * hanging), so fewer than `ratePerSecond` went out. Not part of `attempted`.
+   */
+  skipped: number;
   acknowledged: number;
   failed: number;
   lost: number;
@@ -89,6 +95,10 @@ export interface ScenarioResult {
   path: FailoverPath;
   holdRestart: boolean;
   victim: { pod: string; nodeId: string; uid: string; ip: string; slots: string[]; replicas: string[] };
+  /** When the scenario started (ISO 8601); absent in reports written before it was recorded. */
+  startedAt?: string;
+  /** Start to end of the scenario, error path included. */
+  durationMs?: number;
   checks: Check[];
   timeline: TimelineEntry[];
   timings: {

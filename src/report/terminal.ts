@@ -1,4 +1,17 @@
-import { checkCounts, msText, PATH_TEXT, showControls, sortedTimeline, STATUS_WORD, TIMINGS, VERDICT_WORD, verdictReason } from './facts.ts';
+import {
+  checkCounts,
+  msText,
+  PATH_TEXT,
+  secondsText,
+  showControls,
+  skippedText,
+  sortedTimeline,
+  STATUS_WORD,
+  TIMINGS,
+  VERDICT_WORD,
+  verdictReason,
+  writesText,
+} from './facts.ts';
 import type { Report, ScenarioResult } from './model.ts';
 
 /** Continuation lines of a multi-line text indented under its first line. */
@@ -10,7 +23,8 @@ function scenarioLines(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
   const width = Math.max(...s.checks.map((c) => c.id.length), 0);
   const out = [
-    `${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)`,
+    `${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
+      `${s.durationMs !== undefined ? ` in ${secondsText(s.durationMs)}` : ''}`,
     `  path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held' : 'not held'}); victim ${showControls(s.victim.pod)} ${showControls(s.victim.ip)}`,
   ];
   if (s.error) out.push(`  stopped early: ${indented(s.error, '    ')}`);
@@ -20,12 +34,9 @@ function scenarioLines(s: ScenarioResult): string[] {
   }
   out.push(`  timings: ${TIMINGS.map((t) => `${t.label.split(' (')[0]!.toLowerCase()} ${msText(s.timings[t.key])}`).join(', ')}`);
   const w = s.writes;
-  out.push(
-    w
-      ? `  writes (${w.mode}, ${w.ratePerSecond}/s): ${w.attempted} attempted, ${w.acknowledged} acknowledged, ` +
-          `${w.failed} failed, ${w.lost} lost; refused for ${Math.round(w.unavailableMs)} ms`
-      : '  writes: writer off',
-  );
+  out.push(w ? `  ${writesText(w)}` : '  writes: writer off');
+  const skipped = w && skippedText(w);
+  if (skipped) out.push(`    ${skipped}`);
   const events = sortedTimeline(s);
   if (events.length > 0) out.push(`  timeline (ms after deletion): ${events.map((e) => `${e.event} ${Math.round(e.atMs)}`).join(', ')}`);
   return out;

@@ -73,6 +73,7 @@ interface Facts {
  * after the deletion: a failure becomes status fail with `error` set, and the hold is always released.
  */
 export async function runMasterFailover(platform: Platform, redis: RedisDeployment, opts: MasterFailoverOptions): Promise<ScenarioResult> {
+  const startedAt = Date.now();
   const reach: Reach = (a) => platform.reach(a);
   const addressOf = (pod: PodInfo): HostPort => ({ host: pod.ip, port: redis.port });
   const log = opts.log;
@@ -284,6 +285,8 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     path: facts.path,
     holdRestart: opts.holdRestart,
     victim: { pod: victim.pod, nodeId: victim.nodeId, uid: victim.uid, ip: victim.ip, slots: formatSlots(victim.slots), replicas: victim.replicaIds },
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
     checks,
     timeline,
     timings,

@@ -42,12 +42,13 @@ const SAMPLE = 5;
 
 /**
  * The report's WriteStats. A window that never closed (no success after the first failure) runs to
- * `stoppedAt`: writes were still refused when the writer stopped.
+ * `stoppedAt`: writes were still refused when the writer stopped. `skipped` writes were never sent, so they
+ * have no record.
  */
 export function writeStats(
   records: readonly WriteRecord[],
   readBack: ReadBack,
-  info: { mode: WriteStats['mode']; ratePerSecond: number; stoppedAt: number },
+  info: { mode: WriteStats['mode']; ratePerSecond: number; skipped: number; stoppedAt: number },
 ): WriteStats {
   const lost = lostWrites(records, readBack);
   const window = unavailableWindow(records);
@@ -57,6 +58,7 @@ export function writeStats(
     mode: info.mode,
     ratePerSecond: info.ratePerSecond,
     attempted: records.length,
+    skipped: info.skipped,
     acknowledged: records.filter((r) => r.ackAt !== undefined).length,
     failed: failed.length,
     lost: lost.length,

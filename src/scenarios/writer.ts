@@ -5,6 +5,7 @@ import type { Log } from '../util/log.ts';
 import { messageOf } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import { openClusterClient, readKeys } from './cluster-client.ts';
+import { startPacer } from './pacer.ts';
 import { unavailableWindow, writeStats, type UnavailableWindow, type WriteRecord } from './write-stats.ts';
 
 export interface WriterOptions {
@@ -22,11 +23,11 @@ export interface WriterOptions {
   /** Bound on one write (redirects included). Default 1000 ms. */
   commandTimeoutMs?: number;
   /**
-   * Writes allowed in flight; a write due while the bound is reached is skipped, not queued. Default, plain:
-   * twice what the rate puts in flight while every write waits out its timeout, so only a stalled client
-   * skips. WAIT mode: 2, so that while no replica answers (each WAIT blocking its timeout, a quarter of the
-   * command timeout) no write times out on the client and leaves a WAIT queued on the server behind it; a
-   * backlog there would block every later command on the connection for minutes.
+   * Writes allowed in flight; a write due while the bound is reached is skipped (counted in WriteStats.skipped),
+   * not queued. Default, plain: twice what the rate puts in flight while every write waits out its timeout,
+   * so only a stalled client skips. WAIT mode: 2, so that while no replica answers (each WAIT blocking its
+   * timeout, a quarter of the command timeout) no write times out on the client and leaves a WAIT queued on the
+   * server behind it; a backlog there would block every later command on the connection for minutes.
    */
   maxInFlight?: number;
   log: Log;
@@ -55,9 +56,9 @@ const MIN_IN_FLIGHT = 64;
 const WAIT_IN_FLIGHT = 2;
 
 /**
- * Starts writing unique keys into one slot at a steady rate. Writes are scheduled by the clock (so a slow
- * reply does not slow the rate down) with a bound on writes in flight; each is recorded with its send time
- * and its ack time or error.
+ * Starts writing unique keys into one slot at a steady rate. Writes are scheduled by the clock with a bound on
+ * writes in flight (startPacer); each is recorded with its send time and its ack time or error, and the writes
+ * skipped at the bound are counted.
  */
 export async function startWriter(opts: WriterOptions): Promise<Writer> {
   if (!(opts.ratePerSecond > 0)) throw new Error(`writer rate must be positive, got ${opts.ratePerSecond}`);
@@ -69,8 +70,6 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
   const records: WriteRecord[] = [];
   const run = Date.now().toString(36);
-  let inFlight = 0;
-  let skipped = 0;
   let stoppedAt: number | undefined;
 
   const write = async (record: WriteRecord): Promise<void> => {
@@ -92,28 +91,19 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     } catch (err) {
       record.errorAt = Date.now();
       record.error = messageOf(err);
-    } finally {
-      inFlight--;
     }
   };
 
-  const started = Date.now();
-  let scheduled = 0;
-  const tick = (): void => {
-    const due = Math.floor(((Date.now() - started) * opts.ratePerSecond) / 1000);
-    for (; scheduled < due; scheduled++) {
-      if (inFlight >= maxInFlight) {
-        skipped++;
-        continue;
-      }
+  const pacer = startPacer({
+    ratePerSecond: opts.ratePerSecond,
+    maxInFlight,
+    send: () => {
       const n = records.length;
       const record: WriteRecord = { key: `${opts.tag}:w:${n}`, value: `${run}:${n}`, sentAt: Date.now() };
       records.push(record);
-      inFlight++;
-      void write(record);
-    }
-  };
-  const timer = setInterval(tick, Math.max(1, Math.min(20, Math.floor(1000 / opts.ratePerSecond))));
+      return write(record);
+    },
+  });
 
   return {
     mode,
@@ -121,14 +111,14 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     window: () => unavailableWindow(records),
     async stop() {
       if (stoppedAt !== undefined) return;
-      clearInterval(timer);
+      pacer.stop();
       stoppedAt = Date.now();
       await waitFor(
         'the writer\'s writes in flight to settle',
-        async () => (inFlight === 0 ? { done: true, value: undefined } : { done: false, seen: `${inFlight} in flight` }),
+        async () => (pacer.inFlight() === 0 ? { done: true, value: undefined } : { done: false, seen: `${pacer.inFlight()} in flight` }),
         { timeoutMs: commandTimeoutMs * 3 + 1000, intervalMs: 10 },
       );
-      if (skipped > 0) opts.log.info(`writer: ${skipped} scheduled write(s) skipped while ${maxInFlight} were in flight`);
+      if (pacer.skipped() > 0) opts.log.info(`writer: ${pacer.skipped()} scheduled write(s) skipped while ${maxInFlight} were in flight`);
     },
     async verify(seeds) {
       if (stoppedAt === undefined) throw new Error('writer.verify() called before stop()');
@@ -136,7 +126,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       const reader = await openClusterClient(opts.reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
       try {
         const readBack = await readKeys(reader, acked, true);
-        return writeStats(records, readBack, { mode, ratePerSecond: opts.ratePerSecond, stoppedAt });
+        return writeStats(records, readBack, { mode, ratePerSecond: opts.ratePerSecond, skipped: pacer.skipped(), stoppedAt });
       } finally {
         reader.disconnect();
       }
@@ -145,7 +135,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       await client.del(key);
     },
     close() {
-      clearInterval(timer);
+      pacer.stop();
       client.disconnect();
     },
   };

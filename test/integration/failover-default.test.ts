@@ -31,6 +31,19 @@ const check = (r: ScenarioResult, id: Check['id']): Check => {
   assert.ok(c, `check ${id} in ${r.checks.map((x) => x.id).join(', ')}`);
   return c!;
 };
+/** Runs the scenario and checks its clock: started within the call, lasted no longer than it, spans its timeline. */
+async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<ScenarioResult> {
+  const before = Date.now();
+  const r = await runMasterFailover(...args);
+  const after = Date.now();
+  const started = Date.parse(r.startedAt!);
+  assert.ok(started >= before && started <= after, `started ${r.startedAt}, called at ${new Date(before).toISOString()}`);
+  assert.ok(r.durationMs! >= 0 && started + r.durationMs! <= after, `took ${r.durationMs} ms, the call ${after - before} ms`);
+  const atMs = r.timeline.map((e) => e.atMs);
+  if (atMs.length > 1) assert.ok(r.durationMs! >= Math.max(...atMs) - Math.min(...atMs), `took ${r.durationMs} ms, timeline spans more`);
+  return r;
+}
+
 const at = (r: ScenarioResult, event: string): number => {
   const e = r.timeline.find((x) => x.event === event);
   assert.ok(e, `timeline has ${event}: ${r.timeline.map((x) => x.event).join(', ')}`);
@@ -47,7 +60,7 @@ test.after(async () => {
 
 test('held restart: a replica takes over, the pod returns with its NodeID as a replica, nothing is lost', async () => {
   const c = cluster!;
-  const r = await runMasterFailover(c.platform, c.redis, options(c));
+  const r = await timedRun(c.platform, c.redis, options(c));
   assert.is(r.error, undefined);
   assert.is(r.path, 'failover');
   assert.equal(
@@ -94,7 +107,7 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
 test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the run fails naming the checks', async () => {
   const c = cluster!;
   let dropped = '';
-  const r = await runMasterFailover(
+  const r = await timedRun(
     c.platform,
     c.redis,
     options(c, {
@@ -119,11 +132,13 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   // With WAIT 1 a write needs a replica: the promoted master has one again only once the old master is back.
   assert.is(r.writes!.mode, 'wait');
   assert.ok(at(r, 'writes-recovered') >= at(r, 'rejoined'), `writes recovered at ${at(r, 'writes-recovered')} ms, rejoined at ${at(r, 'rejoined')} ms`);
+  // Until then each WAIT blocks its timeout with two in flight: writes due meanwhile are skipped, and counted.
+  assert.ok(r.writes!.skipped > 0, `skipped ${r.writes!.skipped} of a 200/s schedule; attempted ${r.writes!.attempted}`);
 });
 
 test('without the hold: the path taken is reported and what holds on it is checked', async () => {
   const c = cluster!;
-  const r = await runMasterFailover(c.platform, c.redis, options(c, { holdRestart: false }));
+  const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false }));
   assert.is(r.error, undefined);
   // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (DESIGN.md, measured).
   assert.is(r.path, 'restarted-before-failover');
@@ -162,7 +177,7 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
       },
     },
   });
-  const r = await runMasterFailover(failing, c.redis, options(c));
+  const r = await timedRun(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
   for (const x of r.checks) {

@@ -52,8 +52,20 @@ test('one testsuite per scenario with a testcase per check; counts match the che
   assert.is(xpath(xml, `string(${suite}/testcase[@name="rejoined-as-replica"]/skipped/@message)`), checks[3]!.summary);
   // The failure carries the evidence.
   assert.match(xpath(xml, `string(${suite}/testcase[@name="data-intact"]/failure)`), '"rcr:{a}:000812"');
-  assert.is(xpath(xml, `string(${suite}/@timestamp)`), '2026-11-25T20:43:17');
-  assert.is(xpath(xml, `string(${suite}/@time)`), '11.703');
+  // The scenario's own clock; the lint suite carries the run's start.
+  assert.is(xpath(xml, `string(${suite}/@timestamp)`), '2026-11-25T20:43:44');
+  assert.is(xpath(xml, `string(${suite}/@time)`), '13.418');
+  assert.is(xpath(xml, 'string(//testsuite[@name="lint"]/@timestamp)'), '2026-11-25T20:43:17');
+  assert.is(xpath(xml, `string(${suite}/properties/property[@name="writes-skipped"]/@value)`), '296');
+  assert.match(xpath(xml, `string(${suite}/system-out)`), '1704 attempted, 296 skipped, 1381 acknowledged');
+});
+
+test('a scenario recorded without its own clock: the run start, and the span of its timeline', () => {
+  const { startedAt: _s, durationMs: _d, ...unclocked } = failingRun.scenarios[0]!;
+  const xml = renderJUnit({ ...failingRun, scenarios: [unclocked] });
+  assert.ok(validate(xml).ok);
+  assert.is(xpath(xml, 'string(//testsuite[@name="master-failover"]/@timestamp)'), '2026-11-25T20:43:17');
+  assert.is(xpath(xml, 'string(//testsuite[@name="master-failover"]/@time)'), '11.703');
 });
 
 test('messages survive escaping: | < & " and a line break come back as written', () => {

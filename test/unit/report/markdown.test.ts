@@ -35,11 +35,16 @@ for (const [name, report] of Object.entries(samples)) {
         s.checks.map((c) => [c.id, c.status, c.summary]),
       );
 
+      const took = new RegExp(`^### ${prefix}\\n\\n.*; started (\\S+), took ([\\d.]+) s\\.$`, 'm').exec(md);
+      assert.ok(took, 'scenario start and duration');
+      assert.equal([took[1], took[2]], [s.startedAt, (s.durationMs! / 1000).toFixed(1)]);
+
       const [w] = records(tableOf(tables, `${prefix} / Writes`));
       assert.equal(
-        [w!.Mode, w!.Attempted, w!.Acknowledged, w!.Failed, w!.Lost, w!['Unavailable ms']].map(String),
-        [s.writes!.mode, s.writes!.attempted, s.writes!.acknowledged, s.writes!.failed, s.writes!.lost, s.writes!.unavailableMs].map(String),
+        [w!.Mode, w!.Attempted, w!.Skipped, w!.Acknowledged, w!.Failed, w!.Lost, w!['Unavailable ms']].map(String),
+        [s.writes!.mode, s.writes!.attempted, s.writes!.skipped, s.writes!.acknowledged, s.writes!.failed, s.writes!.lost, s.writes!.unavailableMs].map(String),
       );
+      assert.is(md.includes(`${s.writes!.skipped} scheduled writes were never sent`), s.writes!.skipped > 0, 'skipped writes explained when there are any');
 
       const timings = records(tableOf(tables, `${prefix} / Timings`)).map((r) => shownMs(r.Time!));
       assert.equal(timings, [s.timings.failoverMs, s.timings.clusterOkMs, s.timings.rejoinMs]);

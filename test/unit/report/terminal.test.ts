@@ -7,6 +7,7 @@ test('verdict, every check with status and summary, timings, writes and the path
   const text = renderTerminal(failingRun);
   const lines = text.split('\n');
   assert.is(lines[0], 'redis-cluster-resilience: FAIL');
+  assert.ok(lines.includes('master-failover: FAIL (3 passed, 3 failed, 1 skipped) in 13.4 s'), lines.join('\n'));
   assert.match(lines[1]!, /^3 of 7 checks failed \(node-id-kept, data-intact, max-lost-writes\); first: /);
   for (const c of failingRun.scenarios[0]!.checks) {
     const line = lines.find((l) => l.includes(` ${c.id} `));
@@ -14,10 +15,17 @@ test('verdict, every check with status and summary, timings, writes and the path
     assert.match(line, new RegExp(`^  ${c.status.toUpperCase()} +${c.id} +`));
   }
   assert.match(text, '  timings: failover 7108 ms, cluster ok 7150 ms, rejoin not measured');
-  assert.match(text, '1704 attempted, 1381 acknowledged, 323 failed, 1 lost; refused for 7087 ms');
+  assert.match(text, '  writes (plain, 200/s): 1704 attempted, 296 skipped, 1381 acknowledged, 323 failed, 1 lost; refused for 7087 ms\n');
+  assert.match(text, '\n    296 scheduled writes were never sent: earlier writes were still waiting for their replies');
   assert.match(text, 'path taken: failover: a replica took over the slots');
   // A multi-line summary continues under its column.
   assert.match(text, `(nodes.conf is <not> on a PVC & was wiped)\n${' '.repeat(31)}see evidence`);
+});
+
+test('no skipped writes: the count is shown without the explanation', () => {
+  const text = renderTerminal(passingRun);
+  assert.match(text, '1704 attempted, 0 skipped, 1381 acknowledged');
+  assert.not.match(text, 'never sent');
 });
 
 test('where the report files are', () => {

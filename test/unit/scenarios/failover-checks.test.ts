@@ -136,7 +136,7 @@ test('cluster-healthy carries the problems as evidence', () => {
 
 test('data-intact: canaries and acknowledged writes', () => {
   const canaries = [{ key: 'c1', value: 'v1', readBack: 'v1' }, { key: 'c2', value: 'v2', readBack: 'v2' }];
-  const writes = { mode: 'plain' as const, ratePerSecond: 100, attempted: 10, acknowledged: 8, failed: 2, lost: 0, unavailableMs: 5, lostKeys: [], firstErrors: [] };
+  const writes = { mode: 'plain' as const, ratePerSecond: 100, attempted: 10, skipped: 0, acknowledged: 8, failed: 2, lost: 0, unavailableMs: 5, lostKeys: [], firstErrors: [] };
   assert.is(dataIntact(canaries, writes, true, NOT_REACHED).status, 'pass');
   assert.is(dataIntact(canaries, undefined, false, NOT_REACHED).status, 'pass');
   const lost = dataIntact(canaries, { ...writes, lost: 1, lostKeys: ['k7'] }, true, NOT_REACHED);

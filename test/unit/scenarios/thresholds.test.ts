@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { thresholdChecks } from '../../../src/scenarios/thresholds.ts';
 
-const writes = { mode: 'plain' as const, ratePerSecond: 100, attempted: 10, acknowledged: 8, failed: 2, lost: 0, unavailableMs: 7000, lostKeys: [], firstErrors: [] };
+const writes = { mode: 'plain' as const, ratePerSecond: 100, attempted: 10, skipped: 0, acknowledged: 8, failed: 2, lost: 0, unavailableMs: 7000, lostKeys: [], firstErrors: [] };
 const base = { path: 'failover' as const, failoverMs: 7200, writes, writerOn: true, finished: true };
 const byId = (checks: ReturnType<typeof thresholdChecks>) => Object.fromEntries(checks.map((c) => [c.id, c]));
 

@@ -8,8 +8,8 @@ const bad = (n: number, sentAt: number, errorAt: number, error = 'Command timed 
 test('no failed write: no window, 0 ms unavailable', () => {
   const records = [ok(0, 0, 1), ok(1, 5, 6)];
   assert.is(unavailableWindow(records), undefined);
-  const stats = writeStats(records, new Map([['k0', 'v0'], ['k1', 'v1']]), { mode: 'plain', ratePerSecond: 200, stoppedAt: 10 });
-  assert.equal(stats, { mode: 'plain', ratePerSecond: 200, attempted: 2, acknowledged: 2, failed: 0, lost: 0, unavailableMs: 0, lostKeys: [], firstErrors: [] });
+  const stats = writeStats(records, new Map([['k0', 'v0'], ['k1', 'v1']]), { mode: 'plain', ratePerSecond: 200, skipped: 0, stoppedAt: 10 });
+  assert.equal(stats, { mode: 'plain', ratePerSecond: 200, attempted: 2, skipped: 0, acknowledged: 2, failed: 0, lost: 0, unavailableMs: 0, lostKeys: [], firstErrors: [] });
 });
 
 test('window: first failed send to the first ack of a write sent after it', () => {
@@ -21,14 +21,14 @@ test('window: first failed send to the first ack of a write sent after it', () =
 test('a window that never closed runs to the stop', () => {
   const records = [ok(0, 0, 1), bad(1, 100, 1100)];
   assert.equal(unavailableWindow(records), { start: 100, end: undefined });
-  assert.is(writeStats(records, new Map([['k0', 'v0']]), { mode: 'wait', ratePerSecond: 1, stoppedAt: 5000 }).unavailableMs, 4900);
+  assert.is(writeStats(records, new Map([['k0', 'v0']]), { mode: 'wait', ratePerSecond: 1, skipped: 0, stoppedAt: 5000 }).unavailableMs, 4900);
 });
 
 test('lost: acknowledged and missing or stale; failed writes are never lost', () => {
   const records = [ok(0, 0, 1), ok(1, 1, 2), ok(2, 2, 3), bad(3, 3, 4)];
   const readBack = new Map<string, string | null>([['k0', 'v0'], ['k1', null], ['k2', 'something else']]);
   assert.equal(lostWrites(records, readBack).map((r) => r.key), ['k1', 'k2']);
-  const stats = writeStats(records, readBack, { mode: 'plain', ratePerSecond: 1, stoppedAt: 10 });
+  const stats = writeStats(records, readBack, { mode: 'plain', ratePerSecond: 1, skipped: 0, stoppedAt: 10 });
   assert.is(stats.lost, 2);
   assert.equal(stats.lostKeys, ['k1', 'k2']);
   assert.is(stats.failed, 1);
@@ -37,7 +37,13 @@ test('lost: acknowledged and missing or stale; failed writes are never lost', ()
 
 test('error samples are distinct and few', () => {
   const records = Array.from({ length: 20 }, (_, i) => bad(i, i, i + 1, `e${i % 7}`));
-  assert.equal(writeStats(records, new Map(), { mode: 'plain', ratePerSecond: 1, stoppedAt: 30 }).firstErrors, ['e0', 'e1', 'e2', 'e3', 'e4']);
+  assert.equal(writeStats(records, new Map(), { mode: 'plain', ratePerSecond: 1, skipped: 0, stoppedAt: 30 }).firstErrors, ['e0', 'e1', 'e2', 'e3', 'e4']);
+});
+
+test('skipped writes are reported apart: never sent, so not attempted, failed or in the window', () => {
+  const records = [ok(0, 0, 1), ok(1, 5, 6)];
+  const stats = writeStats(records, new Map([['k0', 'v0'], ['k1', 'v1']]), { mode: 'wait', ratePerSecond: 200, skipped: 1400, stoppedAt: 10 });
+  assert.equal([stats.attempted, stats.skipped, stats.failed, stats.unavailableMs], [2, 1400, 0, 0]);
 });
 
 test.run();
