@@ -2,15 +2,18 @@ import { access, constants } from 'node:fs/promises';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import type { Log } from '../util/log.ts';
+import { removePodRoutes, type PodRoute } from './kube/routes.ts';
 
 /** What the action's post step needs to delete the cluster the main step created. */
 export interface KindState {
   cluster: string;
   kindPath: string;
   keepCluster: boolean;
+  /** Routes to the cluster's pod CIDRs this run added on the runner; removed with the cluster. */
+  routes?: PodRoute[];
 }
 
-const STATE = { cluster: 'kind-cluster', kindPath: 'kind-path', keepCluster: 'keep-cluster' } as const;
+const STATE = { cluster: 'kind-cluster', kindPath: 'kind-path', keepCluster: 'keep-cluster', routes: 'kind-routes' } as const;
 
 /** Records the cluster for the post step. Only inside a GitHub Actions step (the CLI has no post step). */
 export function saveKindState(state: KindState): void {
@@ -20,11 +23,27 @@ export function saveKindState(state: KindState): void {
   core.saveState(STATE.keepCluster, String(state.keepCluster));
 }
 
+/** Records the pod routes for the post step, which removes them with the cluster. */
+export function saveKindRoutes(routes: PodRoute[]): void {
+  if (process.env.GITHUB_ACTIONS !== 'true') return;
+  core.saveState(STATE.routes, JSON.stringify(routes));
+}
+
+function parseRoutes(text: string): PodRoute[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? (value as PodRoute[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The state the main step saved, or undefined when it created no kind cluster. */
 export function loadKindState(): KindState | undefined {
   const cluster = core.getState(STATE.cluster);
   if (!cluster) return undefined;
-  return { cluster, kindPath: core.getState(STATE.kindPath), keepCluster: core.getState(STATE.keepCluster) === 'true' };
+  const routes = parseRoutes(core.getState(STATE.routes) || '[]');
+  return { cluster, kindPath: core.getState(STATE.kindPath), keepCluster: core.getState(STATE.keepCluster) === 'true', ...(routes.length ? { routes } : {}) };
 }
 
 /** Names of the kind clusters on this machine. */
@@ -70,8 +89,8 @@ export async function deleteKindCluster(kind: string, name: string, log: Log): P
 }
 
 /**
- * The post step's work: delete the cluster unless asked to keep it. A kind binary that is gone (another job
- * cleaned the tool cache) means there is nothing this step can do; it says so instead of failing.
+ * The post step's work: delete the cluster and its pod routes unless asked to keep it. A kind binary that is
+ * gone (another job cleaned the tool cache) means there is nothing this step can do; it says so instead of failing.
  */
 export async function cleanUpKind(state: KindState, log: Log): Promise<'kept' | 'deleted' | 'absent' | 'no-kind'> {
   if (state.keepCluster) {
@@ -83,5 +102,7 @@ export async function cleanUpKind(state: KindState, log: Log): Promise<'kept' | 
     log.warn(`kind binary ${state.kindPath} is gone or not executable; cannot delete kind cluster ${state.cluster}`);
     return 'no-kind';
   }
-  return deleteKindCluster(state.kindPath, state.cluster, log);
+  const result = await deleteKindCluster(state.kindPath, state.cluster, log);
+  await removePodRoutes(state.routes ?? [], log);
+  return result;
 }

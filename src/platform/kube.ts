@@ -7,7 +7,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
 import type { NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
-import { cleanUpKind, createKindCluster, saveKindState } from './kind.ts';
+import { cleanUpKind, createKindCluster, saveKindRoutes, saveKindState } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
 import { installKind } from './kind-install.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
@@ -17,7 +17,7 @@ import { isPodReady, statefulSetPods, toPodInfo, type StatefulSetTarget } from '
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
-import { addPodRoutes, podRoutes } from './kube/routes.ts';
+import { addPodRoutes, podRoutes, type PodRoute } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
 
 export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
@@ -271,6 +271,7 @@ const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => 
 export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
   const hostPvDir = path.join(ctx.workDir, 'pv');
   let kind = '';
+  let routes: PodRoute[] = [];
   const flavor: Flavor = {
     kind: 'kind',
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
@@ -284,23 +285,24 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       await createKindCluster({ kind, name: config.clusterName, configFile, kubeconfigFile, log: ctx.log });
       const clients = kubeClients(loadKubeConfig(kubeconfigFile));
       // --wait covers the control plane; workers get their pod CIDR when they register.
-      const nodes = await waitFor(
+      routes = await waitFor(
         `${config.workers + 1} kind nodes with a pod CIDR and an address`,
         async () => {
           const items = (await clients.core.listNode()).items;
-          const routes = podRoutes(items);
-          return routes.length === config.workers + 1
-            ? { done: true, value: routes }
-            : { done: false, seen: `${items.length} nodes, ${routes.length} with pod CIDR and address` };
+          const found = podRoutes(items);
+          return found.length === config.workers + 1
+            ? { done: true, value: found }
+            : { done: false, seen: `${items.length} nodes, ${found.length} with pod CIDR and address` };
         },
         { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000 },
       );
-      await addPodRoutes(nodes, ctx.log);
+      saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
+      await addPodRoutes(routes, ctx.log);
       return clients;
     },
     async finish() {
       if (!kind || process.env.GITHUB_ACTIONS === 'true') return;
-      await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster }, ctx.log);
+      await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster, routes }, ctx.log);
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {

@@ -19,18 +19,34 @@ export function podRoutes(nodes: V1Node[]): PodRoute[] {
 }
 
 /**
- * Makes pod IPs reachable from this process: `ip route replace <podCIDR> via <nodeIP>` for every node, with
- * sudo unless already root (GitHub's runners allow it without a password). Redis announces pod IPs, so the
- * core connects to them as they are, with no proxy in the path to distort timings.
+ * `ip route <args>`, through `sudo -n` unless already root (GitHub's runners allow it without a password).
+ * Undefined when it worked, else what it said.
+ */
+async function ipRoute(args: string[]): Promise<string | undefined> {
+  const [cmd, full] = process.getuid?.() === 0 ? ['ip', ['route', ...args]] : ['sudo', ['-n', 'ip', 'route', ...args]];
+  const out = await exec.getExecOutput(cmd, full, { ignoreReturnCode: true, silent: true });
+  return out.exitCode === 0 ? undefined : out.stderr.trim() || `exit code ${out.exitCode}`;
+}
+
+/**
+ * Makes pod IPs reachable from this process: `ip route replace <podCIDR> via <nodeIP>` for every node. Redis
+ * announces pod IPs, so the core connects to them as they are, with no proxy in the path to distort timings.
  */
 export async function addPodRoutes(routes: PodRoute[], log: Log): Promise<void> {
-  const root = process.getuid?.() === 0;
   for (const r of routes) {
-    const args = ['route', 'replace', r.cidr, 'via', r.via];
-    const code = root
-      ? await exec.exec('ip', args, { ignoreReturnCode: true })
-      : await exec.exec('sudo', ['-n', 'ip', ...args], { ignoreReturnCode: true });
-    if (code !== 0) throw new Error(`could not add a route to pod CIDR ${r.cidr} via node ${r.node} (${r.via})`);
+    const failed = await ipRoute(['replace', r.cidr, 'via', r.via]);
+    if (failed) throw new Error(`could not add a route to pod CIDR ${r.cidr} via node ${r.node} (${r.via}): ${failed}`);
     log.info(`route ${r.cidr} via ${r.via} (${r.node})`);
+  }
+}
+
+/**
+ * Removes the routes addPodRoutes added, once their cluster is gone: left behind they would send that address
+ * range (10.244.0.0/16 by default) into a Docker network that no longer leads anywhere. Failures only warn.
+ */
+export async function removePodRoutes(routes: PodRoute[], log: Log): Promise<void> {
+  for (const r of routes) {
+    const failed = await ipRoute(['del', r.cidr, 'via', r.via]);
+    if (failed) log.warn(`could not remove the route to pod CIDR ${r.cidr} via ${r.via} (${failed}); remove it with "sudo ip route del ${r.cidr}"`);
   }
 }

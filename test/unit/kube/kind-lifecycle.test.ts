@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../../src/util/log.ts';
+import { installFakeIp } from './fake-ip.ts';
 
 let kind: typeof import('../../../src/platform/kind.ts');
 let dir = '';
@@ -58,6 +59,23 @@ test('post: deletes the cluster; an already deleted one is fine', async () => {
   assert.equal(calls().at(-1), 'get clusters');
 });
 
+test('post: the pod routes go with the cluster, and stay with a kept one', async () => {
+  const ip = installFakeIp();
+  const getuid = process.getuid;
+  process.getuid = () => 0;
+  const routes = [{ node: 'rr-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }];
+  try {
+    setClusters(['rr']);
+    assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: true, routes }, silentLog), 'kept');
+    assert.equal(ip.calls(), []);
+    assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: false, routes }, silentLog), 'deleted');
+    assert.equal(ip.calls(), ['ip route del 10.244.1.0/24 via 172.18.0.2']);
+  } finally {
+    process.getuid = getuid;
+    ip.restore();
+  }
+});
+
 test('post: keep-cluster leaves it; a missing kind binary is reported, not thrown', async () => {
   setClusters(['rr']);
   assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: true }, silentLog), 'kept');
@@ -76,8 +94,13 @@ test('state round trip through the runner\'s state file variables', async () => 
     for (const name of ['kind-cluster', 'kind-path', 'keep-cluster']) assert.match(text, `${name}<<`);
     Object.assign(process.env, { 'STATE_kind-cluster': 'rr', 'STATE_kind-path': '/tools/kind', 'STATE_keep-cluster': 'true' });
     assert.equal(kind.loadKindState(), { cluster: 'rr', kindPath: '/tools/kind', keepCluster: true });
+    const routes = [{ node: 'rr-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }];
+    kind.saveKindRoutes(routes);
+    assert.match(readFileSync(stateFile, 'utf8'), 'kind-routes<<');
+    process.env['STATE_kind-routes'] = JSON.stringify(routes);
+    assert.equal(kind.loadKindState()?.routes, routes);
   } finally {
-    for (const k of ['GITHUB_ACTIONS', 'GITHUB_STATE', 'STATE_kind-cluster', 'STATE_kind-path', 'STATE_keep-cluster']) delete process.env[k];
+    for (const k of ['GITHUB_ACTIONS', 'GITHUB_STATE', 'STATE_kind-cluster', 'STATE_kind-path', 'STATE_keep-cluster', 'STATE_kind-routes']) delete process.env[k];
   }
   assert.is(kind.loadKindState(), undefined);
 });

@@ -1,10 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { V1Node } from '@kubernetes/client-node';
+import type { Log } from '../../../src/util/log.ts';
+import { installFakeIp } from './fake-ip.ts';
 
-let podRoutes: typeof import('../../../src/platform/kube/routes.ts').podRoutes;
+let routesModule: typeof import('../../../src/platform/kube/routes.ts');
+let podRoutes: typeof routesModule.podRoutes;
 test.before(async () => {
-  ({ podRoutes } = await import('../../../src/platform/kube/routes.ts'));
+  routesModule = await import('../../../src/platform/kube/routes.ts');
+  ({ podRoutes } = routesModule);
 });
 
 const node = (name: string, spec: V1Node['spec'], addresses: Array<{ type: string; address: string }>): V1Node =>
@@ -22,6 +26,36 @@ test('one route per node pod CIDR via its IPv4 InternalIP; nodes without either 
     { node: 'kind-control-plane', cidr: '10.244.0.0/24', via: '172.18.0.3' },
     { node: 'kind-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' },
   ]);
+});
+
+test('routes are added with ip route replace and removed with ip route del; a failed removal only warns', async () => {
+  const ip = installFakeIp();
+  const warnings: string[] = [];
+  const log: Log = { info: () => {}, progress: () => {}, warn: (m) => warnings.push(m) };
+  const routes = [{ node: 'kind-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }, { node: 'kind-worker2', cidr: '10.244.2.0/24', via: '172.18.0.4' }];
+  const getuid = process.getuid;
+  try {
+    process.getuid = () => 1001; // the runner's user: through sudo -n
+    await routesModule.addPodRoutes(routes.slice(0, 1), log);
+    assert.equal(ip.calls(), ['sudo -n ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.1.0/24 via 172.18.0.2']);
+    ip.clear();
+    process.getuid = () => 0; // root: ip itself
+    await routesModule.addPodRoutes(routes, log);
+    await routesModule.removePodRoutes(routes, log);
+    assert.equal(ip.calls(), [
+      'ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.2.0/24 via 172.18.0.4',
+      'ip route del 10.244.1.0/24 via 172.18.0.2', 'ip route del 10.244.2.0/24 via 172.18.0.4',
+    ]);
+    assert.equal(warnings, []);
+    ip.fail(2);
+    await routesModule.removePodRoutes(routes.slice(0, 1), log);
+    assert.equal(warnings, ['could not remove the route to pod CIDR 10.244.1.0/24 via 172.18.0.2 (RTNETLINK answers: No such process); remove it with "sudo ip route del 10.244.1.0/24"']);
+    const err = await routesModule.addPodRoutes(routes, log).then(() => undefined, (e: Error) => e);
+    assert.match(err?.message ?? '', 'could not add a route to pod CIDR 10.244.1.0/24 via node kind-worker (172.18.0.2): RTNETLINK answers: No such process');
+  } finally {
+    process.getuid = getuid;
+    ip.restore();
+  }
 });
 
 test.run();
