@@ -53,7 +53,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   scenario: { key: 'scenario', kind: 'string', choices: ['master-failover'], description: 'Scenario to run' },
   victim: { key: 'victim', kind: 'string', description: 'Pod name of the master to delete (default: the master holding slot 0)' },
   'hold-restart': { key: 'holdRestart', kind: 'bool', description: 'Hold the deleted pod until the failover is done' },
-  'kill-mode': { key: 'killMode', kind: 'string', choices: ['graceful', 'kill'], description: 'graceful (SIGTERM) or kill (SIGKILL / grace period 0)' },
+  'kill-mode': { key: 'killMode', kind: 'string', choices: ['graceful', 'kill'], description: 'graceful (SIGTERM, the pod\'s grace period) or kill (SIGKILL locally; a 1 s grace period on Kubernetes)' },
   'write-rate': { key: 'writeRate', kind: 'int', min: 0, description: 'Writes per second into the victim\'s slots during the scenario (0: off)' },
   'write-wait': { key: 'writeWait', kind: 'bool', description: 'Follow every write with WAIT 1 (acknowledged by a replica)' },
   'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },

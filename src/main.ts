@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
   try {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
-    const report = await runCheck(config, { log: actionLog });
+    const report = await runCheck(config, { log: actionLog, postStep: true });
     const paths = await writeReports(report, config.reportDir);
     annotateFindings(report.lint, core);
     await core.summary.addRaw(renderMarkdown(report), true).write();

@@ -20,6 +20,8 @@ export interface PipelineOptions {
   log: Log;
   /** Local platform only: the /24 to take pod addresses from (tests pass their own). */
   addressBase?: string;
+  /** The action has a post step that deletes the kind cluster; the CLI does not (see PlatformContext). */
+  postStep?: boolean;
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
@@ -104,7 +106,12 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   }
 
   const workDir = await mkdtemp(join(tmpdir(), 'redis-cluster-resilience-'));
-  const platform = await createPlatform(platformKind, config, { log, workDir }, { addressBase: options.addressBase });
+  const platform = await createPlatform(
+    platformKind,
+    config,
+    { log, workDir, postStep: options.postStep },
+    { addressBase: options.addressBase },
+  );
   try {
     log.info(`Platform ${platformKind}: provisioning`);
     await platform.provision();
@@ -146,10 +153,16 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.error = messageOf(err);
   } finally {
     await platform.teardown();
-    // On kind, Redis leaves root-owned files in the PV directory: a leftover temp dir must not fail the run.
-    await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
-      log.warn(`could not remove ${workDir}: ${messageOf(err)}`),
-    );
+    // On kind the work dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
+    const clusterOutlivesRun = platformKind === 'kind' && (config.keepCluster || options.postStep);
+    if (clusterOutlivesRun) {
+      log.info(`PersistentVolume data of the kind cluster: ${workDir}`);
+    } else {
+      // Redis may leave files the runner cannot remove: a leftover temp dir must not fail the run.
+      await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
+        log.warn(`could not remove ${workDir}: ${messageOf(err)}`),
+      );
+    }
   }
   return finish();
 }

@@ -15,9 +15,8 @@ export interface KindState {
 
 const STATE = { cluster: 'kind-cluster', kindPath: 'kind-path', keepCluster: 'keep-cluster', routes: 'kind-routes' } as const;
 
-/** Records the cluster for the post step. Only inside a GitHub Actions step (the CLI has no post step). */
+/** Records the cluster for the post step (called only when there is one: see PlatformContext.postStep). */
 export function saveKindState(state: KindState): void {
-  if (process.env.GITHUB_ACTIONS !== 'true') return;
   core.saveState(STATE.cluster, state.cluster);
   core.saveState(STATE.kindPath, state.kindPath);
   core.saveState(STATE.keepCluster, String(state.keepCluster));
@@ -25,7 +24,6 @@ export function saveKindState(state: KindState): void {
 
 /** Records the pod routes for the post step, which removes them with the cluster. */
 export function saveKindRoutes(routes: PodRoute[]): void {
-  if (process.env.GITHUB_ACTIONS !== 'true') return;
   core.saveState(STATE.routes, JSON.stringify(routes));
 }
 

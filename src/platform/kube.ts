@@ -281,7 +281,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
       const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
-      saveKindState({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster });
+      if (ctx.postStep) saveKindState({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster });
       await createKindCluster({ kind, name: config.clusterName, configFile, kubeconfigFile, log: ctx.log });
       const clients = kubeClients(loadKubeConfig(kubeconfigFile));
       // --wait covers the control plane; workers get their pod CIDR when they register.
@@ -296,12 +296,12 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
         },
         { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000 },
       );
-      saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
+      if (ctx.postStep) saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
       await addPodRoutes(routes, ctx.log);
       return clients;
     },
     async finish() {
-      if (!kind || process.env.GITHUB_ACTIONS === 'true') return;
+      if (!kind || ctx.postStep) return; // the post step deletes the cluster and its routes
       await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster, routes }, ctx.log);
     },
     namespace: (redis) => config.namespace ?? redis.namespace,

@@ -23,7 +23,8 @@ export interface HostPort {
 export interface DeleteOptions {
   /** Keep the pod from coming back until releaseHold() (Kubernetes: cordon the nodes). */
   hold: boolean;
-  /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL, grace period 0). */
+  /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL locally; Kubernetes: a 1 s grace period,
+   * since 0 force-deletes the pod object while its process still runs). */
   mode: 'graceful' | 'kill';
 }
 
@@ -64,4 +65,7 @@ export interface PlatformContext {
   log: Log;
   /** Directory for the platform's own state (local: pod directories and PVs; kind: the NFS stand-in). */
   workDir: string;
+  /** True in the action, whose post step deletes what provision() created (the kind cluster) even when the main
+   * step fails; the CLI has no post step, so its teardown deletes it. */
+  postStep?: boolean;
 }

@@ -87,7 +87,7 @@ test('state round trip through the runner\'s state file variables', async () => 
   // saveState writes to GITHUB_STATE; the runner hands it back to the post step as STATE_<name>.
   const stateFile = path.join(dir, 'state');
   writeFileSync(stateFile, '');
-  Object.assign(process.env, { GITHUB_ACTIONS: 'true', GITHUB_STATE: stateFile });
+  Object.assign(process.env, { GITHUB_STATE: stateFile });
   try {
     kind.saveKindState({ cluster: 'rr', kindPath: '/tools/kind', keepCluster: true });
     const text = readFileSync(stateFile, 'utf8');
@@ -100,7 +100,7 @@ test('state round trip through the runner\'s state file variables', async () => 
     process.env['STATE_kind-routes'] = JSON.stringify(routes);
     assert.equal(kind.loadKindState()?.routes, routes);
   } finally {
-    for (const k of ['GITHUB_ACTIONS', 'GITHUB_STATE', 'STATE_kind-cluster', 'STATE_kind-path', 'STATE_keep-cluster', 'STATE_kind-routes']) delete process.env[k];
+    for (const k of ['GITHUB_STATE', 'STATE_kind-cluster', 'STATE_kind-path', 'STATE_keep-cluster', 'STATE_kind-routes']) delete process.env[k];
   }
   assert.is(kind.loadKindState(), undefined);
 });
