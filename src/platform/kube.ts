@@ -13,7 +13,7 @@ import { installKind } from './kind-install.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
-import { isPodReady, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
@@ -180,12 +180,12 @@ class Kube implements KubePlatform {
     const { namespace } = this.sts;
     try {
       return await waitFor(
-        `pod ${name} to be recreated (a UID other than ${oldUid}) and ready`,
+        `pod ${name} to be recreated (a UID other than ${oldUid}) and running`,
         async () => {
           const pod = await this.readPod(name);
           if (!pod) return { done: false, seen: 'no such pod yet' };
           if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
-          if (!isPodReady(pod) || !pod.status?.podIP) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not ready` };
+          if (!isPodStarted(pod)) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
           return { done: true, value: toPodInfo(pod, this.sts.name) };
         },
         { timeoutMs, intervalMs: 200 },

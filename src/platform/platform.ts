@@ -50,7 +50,8 @@ export interface Platform {
   deletePod(name: string, opts: DeleteOptions): Promise<void>;
   /** Let held pods come back. Safe to call when nothing is held. */
   releaseHold(): Promise<void>;
-  /** Wait until pod `name` exists with a UID other than `oldUid` and is ready. */
+  /** Wait until pod `name` exists with a UID other than `oldUid`, has its IP and has started (Kubernetes: phase
+   * Running; its readiness probe may not have passed yet: the caller probes Redis itself). */
   waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo>;
   /**
    * Read a file at an in-container path of a pod from its PersistentVolume, where the platform can see it

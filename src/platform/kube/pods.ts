@@ -26,6 +26,14 @@ export function isPodReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/**
+ * Running with an IP and not terminating: its container has started. The failover scenario probes Redis itself
+ * from here on, so waiting for the readiness probe (a period of seconds) would only inflate the rejoin time.
+ */
+export function isPodStarted(pod: V1Pod): boolean {
+  return !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && Boolean(pod.status.podIP);
+}
+
 export function toPodInfo(pod: V1Pod, statefulSet: string): PodInfo {
   const name = pod.metadata?.name ?? '';
   return {

@@ -1,0 +1,24 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { V1Pod } from '@kubernetes/client-node';
+
+let pods: typeof import('../../../src/platform/kube/pods.ts');
+test.before(async () => {
+  pods = await import('../../../src/platform/kube/pods.ts');
+});
+
+const pod = (status: V1Pod['status'], deleting = false): V1Pod => ({
+  metadata: { name: 'redis-app-0', uid: 'u', ...(deleting ? { deletionTimestamp: new Date() } : {}) },
+  status,
+});
+
+test('started: running with an IP, readiness not required; not while pending, without IP or terminating', () => {
+  const notReady = { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'False' }] };
+  assert.ok(pods.isPodStarted(pod(notReady)));
+  assert.not.ok(pods.isPodReady(pod(notReady)));
+  assert.not.ok(pods.isPodStarted(pod({ phase: 'Pending', podIP: '10.244.1.5' })));
+  assert.not.ok(pods.isPodStarted(pod({ phase: 'Running' })));
+  assert.not.ok(pods.isPodStarted(pod(notReady, true)));
+});
+
+test.run();
