@@ -1,5 +1,9 @@
 // Bundles the action entry points and the CLI into dist/ (the action runs from the committed bundle).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: start clean so no stale chunk is committed beside the new ones.
+rmSync('dist', { recursive: true, force: true });
 
 const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 await build({
