@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{e as i,g as a}from"./chunks/chunk-6ICNWHF2.js";import{j as r,l as t,m as o}from"./chunks/chunk-Y4YZAIKI.js";import{g as n}from"./chunks/chunk-KP7SFQE6.js";async function s(){let e=i();if(!e){o("No kind cluster was created; nothing to clean up");return}try{await a(e,{info:o,warn:t,progress:o})}catch(c){r(`could not delete kind cluster ${e.cluster}: ${n(c)}`)}}await s();
