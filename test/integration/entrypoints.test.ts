@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 
 interface Run {
@@ -24,7 +25,7 @@ function runNode(args: string[], env: Record<string, string> = {}, timeoutMs = 1
 }
 
 let dir = '';
-test.before(async () => {
+beforeAll(test, async () => {
   dir = await mkdtemp(join(tmpdir(), 'rcr-entry-'));
 });
 test.after(async () => {

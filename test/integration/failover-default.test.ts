@@ -4,6 +4,7 @@
  * and an impossible failover budget, and a run without the hold.
  */
 import { test } from 'uvu';
+import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check, ScenarioResult } from '../../src/report/model.ts';
@@ -50,7 +51,7 @@ const at = (r: ScenarioResult, event: string): number => {
   return e!.atMs;
 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   cluster = await deployCluster('manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
 });
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
+import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
@@ -36,7 +37,7 @@ const remember = async (): Promise<void> => {
   for (const p of await platform!.listPods()) if (p.ip && !everyIp.includes(p.ip)) everyIp.push(p.ip);
 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   set = await loadManifests('manifests');
   redis = { ...redisDeployment(set), replicas: 3 };
   platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.50', restartDelayMs: 200 });

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { PodInfo } from '../../src/platform/platform.ts';
 import { openNode, withNode } from '../../src/redis/connect.ts';
@@ -12,7 +13,7 @@ import { identityReach, ips, livePids, PORT, signal, startRedisNodes, stopRedisN
 let procs: RedisProcess[] = [];
 const expected = { nodes: 3, masters: 3 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   procs = await startRedisNodes(ips('127.0.46', 3));
   const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `u${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
   await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, { masters: 3, replicasPerMaster: 0 }), { log: silentLog, timeoutMs: 60_000 });

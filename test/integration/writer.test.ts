@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
+import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { identityReach, ips, livePids, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
 import { infoFields, withNode } from '../../src/redis/connect.ts';
@@ -27,7 +28,7 @@ test.after(async () => {
   assert.equal(livePids(), []);
 });
 
-test.before(async () => {
+beforeAll(test, async () => {
   nodes = await startRedisNodes(ips('127.0.71', 6), { nodeTimeoutMs: 1000 });
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${n.ip}:6379`), '--cluster-replicas', '1', '--cluster-yes']);
   // Who replicates whom is redis-cli's choice: read it back, and wait for every replica's link and first AOF.

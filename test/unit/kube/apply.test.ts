@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
@@ -40,7 +41,7 @@ data: { redis.conf: "cluster-enabled yes" }
 `;
 const items = () => parseManifestFile('deploy/redis.yaml', MANIFESTS).map((o) => ({ body: o.body, at: o.at }));
 
-test.before(async () => {
+beforeAll(test, async () => {
   api = await import('../../../src/platform/kube/api.ts');
   ({ InputError } = await import('../../../src/errors.ts'));
   ({ applyObjects } = await import('../../../src/platform/kube/apply.ts'));

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
@@ -14,7 +15,7 @@ let refuseUncordon = new Set<string>();
 /** Nodes whose cordon the fixture refuses (403). */
 let refuseCordon = new Set<string>();
 
-test.before(async () => {
+beforeAll(test, async () => {
   ({ CordonHold } = await import('../../../src/platform/kube/cordon.ts'));
   api = await import('../../../src/platform/kube/api.ts');
   fixture = await startApiFixture((r) => {

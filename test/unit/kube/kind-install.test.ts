@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { installKind as InstallKind } from '../../../src/platform/kind-install.ts';
 
@@ -26,7 +27,7 @@ let server: Server;
 let baseUrl = '';
 let root = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   ({ installKind } = await import('../../../src/platform/kind-install.ts'));
   root = mkdtempSync(path.join(os.tmpdir(), 'kind-install-'));
   process.env.RUNNER_TOOL_CACHE = path.join(root, 'cache');

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../../src/util/log.ts';
 import { installFakeIp } from './fake-ip.ts';
@@ -23,7 +24,7 @@ case "$1 $2" in
 esac
 `;
 
-test.before(async () => {
+beforeAll(test, async () => {
   kind = await import('../../../src/platform/kind.ts');
   dir = mkdtempSync(path.join(os.tmpdir(), 'fake-kind-'));
   fakeKind = path.join(dir, 'kind');

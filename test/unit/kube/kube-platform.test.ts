@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../../src/config.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
@@ -118,7 +119,7 @@ const ctx: PlatformContext = { log: silentLog, workDir: '/nonexistent' };
 const config = (extra: Partial<Config> = {}): Config =>
   ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'existing', kubeconfig: fixture.kubeconfig, rolloutTimeoutMs: 5000, ...extra });
 
-test.before(async () => {
+beforeAll(test, async () => {
   kube = await import('../../../src/platform/kube.ts');
   pvFiles = await import('../../../src/platform/kube/pv-files.ts');
   api = await import('../../../src/platform/kube/api.ts');

@@ -1,9 +1,10 @@
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { V1Pod } from '@kubernetes/client-node';
 
 let pods: typeof import('../../../src/platform/kube/pods.ts');
-test.before(async () => {
+beforeAll(test, async () => {
   pods = await import('../../../src/platform/kube/pods.ts');
 });
 

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 // @ts-expect-error -- ws (client-node's WebSocket library) ships no declarations and @types/ws is not installed
 import { WebSocketServer as UntypedServer } from 'ws';
@@ -48,7 +49,7 @@ function portForwardServer(ws: WebSocket, port: number) {
   });
 }
 
-test.before(async () => {
+beforeAll(test, async () => {
   ({ PodPortForwards } = await import('../../../src/platform/kube/port-forward.ts'));
   api = await import('../../../src/platform/kube/api.ts');
   fixture = await startApiFixture((r) => {

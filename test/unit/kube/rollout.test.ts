@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
@@ -39,7 +40,7 @@ let pods: object[] = [];
 let events: Record<string, object[]> = {};
 const LOG = '1:C 25 Nov 2026 20:00:00.000 # oO0OoO0OoO0Oo Redis is starting\n1:C 25 Nov 2026 20:00:00.001 # Fatal error, can\'t open config file \'/etc/redis/redis.conf\': No such file or directory\n';
 
-test.before(async () => {
+beforeAll(test, async () => {
   rollout = await import('../../../src/platform/kube/rollout.ts');
   api = await import('../../../src/platform/kube/api.ts');
   ({ TimeoutError } = await import('../../../src/errors.ts'));

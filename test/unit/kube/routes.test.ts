@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Log } from '../../../src/util/log.ts';
@@ -6,7 +7,7 @@ import { installFakeIp } from './fake-ip.ts';
 
 let routesModule: typeof import('../../../src/platform/kube/routes.ts');
 let podRoutes: typeof routesModule.podRoutes;
-test.before(async () => {
+beforeAll(test, async () => {
   routesModule = await import('../../../src/platform/kube/routes.ts');
   ({ podRoutes } = routesModule);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { removalOf } from '../../../src/manifests/lint/api-removed.ts';
 import { imageTag } from '../../../src/manifests/lint/image-version.ts';
@@ -11,7 +12,7 @@ import type { ManifestSet } from '../../../src/manifests/model.ts';
 // Loaded through import() in before(): uvu's require() cannot load the ESM-only kubernetes-models schemas.
 let lintManifests: typeof import('../../../src/manifests/lint/index.ts').lintManifests;
 let parseKubernetesVersion: typeof import('../../../src/manifests/lint/index.ts').parseKubernetesVersion;
-test.before(async () => {
+beforeAll(test, async () => {
   ({ lintManifests, parseKubernetesVersion } = await import('../../../src/manifests/lint/index.ts'));
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { LintOptions } from '../../../src/manifests/lint/index.ts';
 
@@ -28,7 +29,7 @@ function expectedLines(dir: string, rule: string): string[] {
   return out.sort();
 }
 
-test.before(async () => {
+beforeAll(test, async () => {
   lint = await import('../../../src/manifests/lint/index.ts');
   load = await import('../../../src/manifests/load.ts');
 });

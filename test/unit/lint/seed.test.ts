@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { LintFinding } from '../../../src/report/model.ts';
 
@@ -33,7 +34,7 @@ let findings: LintFinding[] = [];
 const at = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => `${f.at?.file}:${f.at?.line}`).sort();
 const severities = (rule: string) => [...new Set(findings.filter((f) => f.rule === rule).map((f) => f.severity))];
 
-test.before(async () => {
+beforeAll(test, async () => {
   ({ lintManifests } = await import('../../../src/manifests/lint/index.ts'));
   ({ loadManifests } = await import('../../../src/manifests/load.ts'));
   findings = lintManifests(await loadManifests(SEED), { kubernetesVersion: '1.31', nodes: 1 });

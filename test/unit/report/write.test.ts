@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { reportJson } from '../../../src/report/json.ts';
 import { renderJUnit } from '../../../src/report/junit.ts';
@@ -11,7 +12,7 @@ import { writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 
 let dir = '';
-test.before(async () => {
+beforeAll(test, async () => {
   dir = await mkdtemp(join(tmpdir(), 'rcr-report-'));
 });
 test.after(async () => {
