@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { HostPort } from '../../src/platform/platform.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import { TimeoutError } from '../../src/errors.ts';
 
 export interface RedisProcess {
   ip: string;
@@ -33,7 +34,13 @@ export const identityReach = async (a: HostPort): Promise<HostPort> => a;
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of live) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  for (const child of live) if (child.exitCode === null && child.pid) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // Already gone (ESRCH); the others must still be killed.
+    }
+  }
 });
 
 export function ips(prefix: string, count: number, first = 1): string[] {
@@ -83,12 +90,28 @@ export async function startRedisNodes(addrs: string[], opts: Omit<StartOptions, 
   return ok;
 }
 
-/** Sends a signal and, for a terminating one, waits for the process to exit. */
+/** A SIGTERMed master waits up to shutdown-timeout (10 s) for its replicas; SIGKILL ends a process at once. */
+const EXIT_WAIT_MS: Partial<Record<NodeJS.Signals, number>> = { SIGTERM: 15_000, SIGKILL: 5_000 };
+
+/**
+ * Sends a signal and, for a terminating one, waits for the process to exit, bounded: a redis-server ignores
+ * SIGTERM while it writes its first AOF, and a test must fail then, not hang.
+ */
 export async function signal(proc: RedisProcess, sig: NodeJS.Signals): Promise<void> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null || !proc.child.pid) return;
   const exited = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
   process.kill(proc.child.pid, sig);
-  if (sig === 'SIGKILL' || sig === 'SIGTERM') await exited;
+  const waitMs = EXIT_WAIT_MS[sig];
+  if (waitMs === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`redis-server ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
+  });
+  try {
+    await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** SIGKILL (SIGTERM may be ignored while a replica writes its first AOF), then remove the temp dir. */
