@@ -89,14 +89,6 @@ export function* stringsIn(value: JsonValue, path: Path = []): Generator<[Path, 
   else if (isObject(value)) for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
 }
 
-/** Pod template of a workload, with its path in the object (StatefulSet, Deployment, …, CronJob, Pod). */
-export function podTemplateOf(obj: ManifestObject): { path: Path; labels: Record<string, string> } | undefined {
-  if (obj.kind === 'Pod') return { path: [], labels: labelsAt(obj.body, ['metadata', 'labels']) };
-  const path: Path = obj.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
-  if (!isObject(valueAt(obj.body, [...path, 'spec']))) return undefined;
-  return { path, labels: labelsAt(obj.body, [...path, 'metadata', 'labels']) };
-}
-
 /** True when a Service/label selector (matchLabels only) selects pods with these labels. */
 export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const keys = Object.keys(selector);
