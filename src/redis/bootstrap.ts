@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HostPort, PodInfo } from '../platform/platform.ts';
 import type { Log } from '../util/log.ts';
 import { waitFor, type ProbeResult } from '../util/wait.ts';
+import { messageOf } from '../errors.ts';
 import type { BootstrapPlan, ClusterNode } from './types.ts';
 import { formatAddress, openNode, type Reach } from './connect.ts';
 import { formatSlots, myself } from './cluster-nodes.ts';
@@ -159,7 +160,7 @@ async function syncWithoutDelay(replicate: Actions['replicate'], log: Log): Prom
         await master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', String(replicas));
         return [() => master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', old)];
       } catch (err) {
-        log.warn(`${master.pod.name}: cannot shorten the first sync (${err instanceof Error ? err.message : String(err)}); replicas wait for repl-diskless-sync-delay`);
+        log.warn(`${master.pod.name}: cannot shorten the first sync (${messageOf(err)}); replicas wait for repl-diskless-sync-delay`);
         return [];
       }
     }),
@@ -187,7 +188,7 @@ async function openMember(reach: Reach, pod: PodInfo, port: number): Promise<Mem
     return { pod, address, conn, me: myself(nodes), nodes, info, keys: Number(keys) };
   } catch (err) {
     conn.disconnect();
-    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${messageOf(err)}`);
   }
 }
 

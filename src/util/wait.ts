@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors.ts';
+import { messageOf, TimeoutError } from '../errors.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +29,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
       if (r.done) return r.value;
       seen = r.seen;
     } catch (err) {
-      seen = err instanceof Error ? err.message : String(err);
+      seen = messageOf(err);
     }
     const now = Date.now();
     if (now - start >= opts.timeoutMs) throw new TimeoutError(what, opts.timeoutMs, seen);

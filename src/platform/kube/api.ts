@@ -9,6 +9,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { JsonObject } from '../../manifests/model.ts';
+import { messageOf } from '../../errors.ts';
 
 /** The field manager of every server-side apply: the objects this tool applied show up under this name. */
 export const FIELD_MANAGER = 'redis-cluster-resilience';
@@ -63,7 +64,7 @@ export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.M
 
 /** HTTP status and the API server's own message (its Status object) from an error thrown by client-node. */
 export function apiStatus(err: unknown): { code?: number; message: string; causes: string[] } {
-  if (!(err instanceof ApiException)) return { message: err instanceof Error ? err.message : String(err), causes: [] };
+  if (!(err instanceof ApiException)) return { message: messageOf(err), causes: [] };
   let status: { message?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
   try {
     status = typeof err.body === 'string' ? JSON.parse(err.body) : (err.body as typeof status);

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import type { Log } from '../../util/log.ts';
 import type { HostPort } from '../platform.ts';
+import { messageOf } from '../../errors.ts';
 
 export interface ForwardTarget {
   name: string;
@@ -75,7 +76,7 @@ export class PodPortForwards {
       socket.on('close', () => conn.close());
       if (socket.destroyed) conn.close();
     } catch (err) {
-      this.log.warn(`port-forward to ${pod.name}:${port} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`port-forward to ${pod.name}:${port} failed: ${messageOf(err)}`);
       socket.destroy();
     }
   }

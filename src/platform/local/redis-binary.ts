@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { messageOf } from '../../errors.ts';
 
 const INSTALL_HINT = 'install it with `apt-get install -y redis-server` (Debian/Ubuntu)';
 
@@ -28,7 +29,7 @@ export async function findRedisServer(name: string): Promise<{ path: string; ver
   try {
     ({ stdout } = await promisify(execFile)(found, ['--version'], { timeout: 10_000 }));
   } catch (err) {
-    throw new Error(`${found} --version failed (${err instanceof Error ? err.message : String(err)}): ${INSTALL_HINT}`);
+    throw new Error(`${found} --version failed (${messageOf(err)}): ${INSTALL_HINT}`);
   }
   const version = /v=(\d+)\.(\d+)\.(\d+)/.exec(stdout);
   if (!version) throw new Error(`${found} does not look like redis-server (--version said '${stdout.trim()}')`);
