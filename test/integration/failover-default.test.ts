@@ -181,6 +181,7 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
   const r = await timedRun(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
+  assert.equal(r.checks.map((x) => x.id), ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes']);
   for (const x of r.checks) {
     assert.is(x.status, 'skipped', `${x.id}: ${x.summary}`);
     assert.is(x.summary, `not reached: ${r.error}`);

@@ -196,7 +196,6 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
   let pids: number[] = [];
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, sig) => resolve(sig ?? `code ${code}`)));
   try {
     pids = await waitFor(
       'the child to report its redis-server PIDs',
@@ -210,7 +209,15 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
     pids.forEach((pid) => everyPid.add(pid));
     if (ending === 'sigkill') child.kill('SIGKILL');
     if (ending === 'sigint') child.kill('SIGINT');
-    const exit = await exited;
+    // Bounded: a child that ignored SIGINT would otherwise hang the suite (the finally kills it).
+    const exit = await waitFor(
+      `the child to end (${ending})`,
+      async () => {
+        const ended = child.signalCode ?? (child.exitCode === null ? undefined : `code ${child.exitCode}`);
+        return ended ? { done: true, value: ended } : { done: false, seen: `running; stderr: ${err.slice(-300)}` };
+      },
+      { timeoutMs: 10_000 },
+    );
     await waitFor(
       'the child\'s redis-server processes to be gone',
       async () => {
@@ -223,7 +230,13 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
   } finally {
     child.kill('SIGKILL');
     // If the test failed, do not leave its pods behind for the next test.
-    for (const pid of pids.filter(processRunning)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids.filter(processRunning)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
