@@ -40,7 +40,9 @@ test('one master, two replicas: replica-promoted fails with the majority explana
   assert.match(promoted.summary, /within 20 s: the victim is the only master: a replica needs votes from a majority of the masters/);
   assert.is(Object.keys(promoted.evidence)[0], 'quorum', 'the reason comes first in the evidence');
   assert.is(promoted.evidence.mastersWithSlots, 1);
-  assert.ok((promoted.evidence.lastSeenOfVictim as string[]).every((l) => / master,fail\? /.test(l)), 'survivors only ever suspect the master');
+  const lastSeen = promoted.evidence.lastSeenOfVictim as string[];
+  assert.is(lastSeen.length, 2, 'both replicas report the victim');
+  assert.ok(lastSeen.every((l) => / master,fail\? /.test(l)), `survivors only ever suspect the master: ${lastSeen.join(' | ')}`);
   // Bounded: the failover wait, then the pod's return and health, each within its own timeout.
   assert.ok(tookMs < failoverTimeoutMs + 2 * rejoinTimeoutMs, `took ${tookMs} ms`);
   assert.ok(r.timeline.some((e) => e.event === 'hold-released'), 'the hold was released');
