@@ -5,8 +5,6 @@
  * cluster is healthy, so redis-cli is also timed to that same point ("settled").
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/bootstrap.ts [runs] [idle ms before the clock starts]
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { PodInfo } from '../src/platform/platform.ts';
 import { bootstrapCluster } from '../src/redis/bootstrap.ts';
@@ -14,7 +12,7 @@ import { defaultTopology, planBootstrap } from '../src/redis/plan.ts';
 import { probeCluster, replicationOf, viewOf } from '../src/redis/health.ts';
 import { silentLog } from '../src/util/log.ts';
 import { sleep, waitFor } from '../src/util/wait.ts';
-import { identityReach, ips, PORT, startRedisNodes, stopRedisNodes, type RedisProcess } from '../test/support/redis-processes.ts';
+import { identityReach, ips, PORT, redisCliCreate, startRedisNodes, stopRedisNodes, type RedisProcess } from '../test/support/redis-processes.ts';
 
 export interface BootstrapBench {
   oursMs: number[];
@@ -63,7 +61,7 @@ export async function benchBootstrap(runs = 3, idleMs = 0): Promise<BootstrapBen
     });
     await withNodes('127.0.44', idleMs, async (procs) => {
       const t0 = Date.now();
-      await promisify(execFile)('redis-cli', ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', '1', '--cluster-yes']);
+      await redisCliCreate(procs, 1);
       result.redisCliMs.push(Date.now() - t0);
       await waitFor('cluster_state:ok everywhere after redis-cli', async () => {
         const views = await Promise.all(procs.map((p) => viewOf(identityReach, p.address)));

@@ -6,18 +6,15 @@
  * gossip) dominates single runs: compare means over several runs.
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/failover.ts [runs]
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import { openNode } from '../src/redis/connect.ts';
 import { parseClusterNodes } from '../src/redis/cluster-nodes.ts';
-import { replicationOf } from '../src/redis/health.ts';
 import { runMasterFailover } from '../src/scenarios/master-failover.ts';
 import { silentLog } from '../src/util/log.ts';
 import { waitFor } from '../src/util/wait.ts';
 import { deployCluster } from '../test/integration/failover-cluster.ts';
-import { identityReach, ips, PORT, signal, startRedisNodes, stopRedisNodes } from '../test/support/redis-processes.ts';
+import { identityReach, ips, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced } from '../test/support/redis-processes.ts';
 
 export interface FailoverBench {
   nodeTimeoutMs: number;
@@ -30,12 +27,8 @@ async function bareFailover(nodeTimeoutMs: number): Promise<number> {
   const procs = await startRedisNodes(ips('127.0.77', 6), { nodeTimeoutMs });
   const conns: Redis[] = [];
   try {
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', '1', '--cluster-yes']);
-    await waitFor('every replica linked with its first AOF written', async () => {
-      const reps = await Promise.all(procs.map((p) => replicationOf(identityReach, p.address)));
-      const pending = reps.filter((r) => r.aofRewriteInProgress || (r.role === 'slave' && r.masterLinkStatus !== 'up'));
-      return reps.filter((r) => r.role === 'slave').length === 3 && pending.length === 0 ? { done: true, value: 0 } : { done: false, seen: `${pending.length} pending` };
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await redisCliCreate(procs, 1);
+    await waitForReplicasSynced(procs, 3);
     const first = await openNode(identityReach, procs[0]!.address);
     conns.push(first);
     const owner = parseClusterNodes(String(await first.call('CLUSTER', 'NODES'))).find((n) => n.flags.has('master') && n.slots.some(([a]) => a === 0))!;

@@ -3,20 +3,17 @@
  * master's slot, keeps going through that master's failover, and the read-back counts a key dropped behind
  * its back as lost.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { test } from 'uvu';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { identityReach, ips, livePids, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
-import { infoFields, withNode } from '../../src/redis/connect.ts';
+import { identityReach, ips, livePids, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced, type RedisProcess } from '../support/redis-processes.ts';
+import { withNode } from '../../src/redis/connect.ts';
 import { myself, parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { hashTagIn } from '../../src/scenarios/keyslot.ts';
 import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
 
-const run = promisify(execFile);
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
 let victim: RedisProcess;
@@ -30,18 +27,8 @@ test.after(async () => {
 
 beforeAll(test, async () => {
   nodes = await startRedisNodes(ips('127.0.71', 6), { nodeTimeoutMs: 1000 });
-  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${n.ip}:6379`), '--cluster-replicas', '1', '--cluster-yes']);
-  // Who replicates whom is redis-cli's choice: read it back, and wait for every replica's link and first AOF.
-  const roles = await waitFor(
-    'every replica linked to its master with its first AOF written',
-    async () => {
-      const infos = await Promise.all(nodes.map((n) => withNode(identityReach, n.address, async (r) => infoFields(await r.info()))));
-      const replicas = infos.filter((i) => i.role === 'slave');
-      const ready = replicas.length === 3 && replicas.every((i) => i.master_link_status === 'up' && i.aof_rewrite_in_progress === '0');
-      return ready ? { done: true, value: infos } : { done: false, seen: `${replicas.length} replicas` };
-    },
-    { timeoutMs: 30_000, intervalMs: 200 },
-  );
+  await redisCliCreate(nodes, 1);
+  const roles = await waitForReplicasSynced(nodes, 3);
   victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
   const own = myself(parseClusterNodes(await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')))));
   tag = hashTagIn(own.slots, 'writer-test');

@@ -4,13 +4,12 @@
  *   PATH=$PWD/node_modules/.bin:$PATH tsx test/support/capture-cluster-nodes.ts
  * Uses 127.0.40.1-6 and 127.0.40.11-13; every process is killed by PID at the end.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withNode } from '../../src/redis/connect.ts';
 import { parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from './redis-processes.ts';
+import { identityReach, ips, redisCliCreate, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from './redis-processes.ts';
 
 const OUT = join(import.meta.dirname, '../fixtures/cluster-nodes');
 const cmd = (p: RedisProcess, ...args: string[]): Promise<unknown> => withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));
@@ -30,9 +29,6 @@ const captureWhen = (what: string, ps: RedisProcess[], ok: (text: string) => boo
     return hit ? { done: true, value: hit } : { done: false, seen: texts[0] ?? '' };
   }, { timeoutMs: 30_000, intervalMs: 5 });
 const lineOf = (text: string, ip: string): string => text.split('\n').find((l) => l.includes(` ${ip}:`)) ?? '';
-const create = (procs: RedisProcess[], replicas: number): void => {
-  execFileSync('redis-cli', ['--cluster', 'create', ...procs.map((p) => `${p.ip}:6379`), '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'ignore' });
-};
 const clusterOk = (p: RedisProcess): Promise<string> =>
   waitFor(`cluster_state:ok on ${p.ip}`, async () => {
     const info = String(await cmd(p, 'CLUSTER', 'INFO'));
@@ -47,7 +43,7 @@ async function main(): Promise<void> {
   try {
     // A healthy 3 masters + 3 replicas cluster, made by redis-cli.
     procs.push(...(await startRedisNodes(ips('127.0.40', 6), { nodeTimeoutMs: 1000 })));
-    create(procs, 1);
+    await redisCliCreate(procs, 1);
     for (const p of procs) await clusterOk(p);
     // A replica whose first sync has not finished never fails over: wait for every link before going on.
     for (const p of procs) {
@@ -107,7 +103,7 @@ async function main(): Promise<void> {
     for (const [i, ip] of ips('127.0.40', 3, 11).entries()) {
       named.push(await startRedis(ip, { nodeTimeoutMs: 1000, extraArgs: ['--cluster-announce-hostname', `redis-${i}.redis.default.svc.cluster.local`] }));
     }
-    create(named, 0);
+    await redisCliCreate(named, 0);
     save('hostnames.txt', await clusterOk(named[0]!));
     save('nodes-conf-hostnames.txt', readFileSync(join(named[0]!.dir, 'nodes.conf'), 'utf8'));
   } finally {

@@ -3,14 +3,16 @@
  * temp dir. Killed by PID in stop() and, as a last resort, when the test process exits, so a failing test
  * leaves nothing behind. Not the local platform (that one builds pods from manifests); just bare nodes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { HostPort } from '../../src/platform/platform.ts';
 import { withNode } from '../../src/redis/connect.ts';
+import { replicationOf, type ReplicationState } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { TimeoutError } from '../../src/errors.ts';
+import { messageOf, TimeoutError } from '../../src/errors.ts';
 
 export interface RedisProcess {
   ip: string;
@@ -127,4 +129,37 @@ export async function stopRedisNodes(procs: RedisProcess[]): Promise<void> {
 /** PIDs still running that this module started (a suite asserts this is empty at the end). */
 export function livePids(): number[] {
   return [...live].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid!);
+}
+
+/**
+ * `redis-cli --cluster create` over these nodes, bounded: redis-cli waits for the cluster to join with no limit
+ * of its own.
+ */
+export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: number, timeoutMs = 60_000): Promise<void> {
+  const args = ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'];
+  try {
+    await promisify(execFile)('redis-cli', args, { timeout: timeoutMs });
+  } catch (err) {
+    const { killed, stdout } = err as { killed?: boolean; stdout?: string };
+    const tail = (stdout ?? '').trimEnd().split('\n').slice(-5).join('\n');
+    throw new Error(`redis-cli ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`);
+  }
+}
+
+/**
+ * Waits until `replicas` nodes replicate with their link up and no node writes an AOF. redis-cli pairs replicas
+ * in no fixed order (read the roles back from the result), a replica not yet linked does not fail over, and a
+ * node writing its first AOF ignores SIGTERM.
+ */
+export function waitForReplicasSynced(procs: RedisProcess[], replicas: number, timeoutMs = 60_000): Promise<ReplicationState[]> {
+  return waitFor(
+    `${replicas} replicas linked to their masters with their first AOF written`,
+    async () => {
+      const states = await Promise.all(procs.map((p) => replicationOf(identityReach, p.address)));
+      const linked = states.filter((s) => s.role === 'slave' && s.masterLinkStatus === 'up').length;
+      const writing = states.filter((s) => s.aofRewriteInProgress).length;
+      return linked === replicas && writing === 0 ? { done: true, value: states } : { done: false, seen: `${linked} linked, ${writing} writing an AOF` };
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
