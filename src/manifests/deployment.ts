@@ -70,7 +70,15 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     command.length > 0
       ? i < command.length ? [...containerPath, 'command', i] : [...containerPath, 'args', i - command.length]
       : [...containerPath, 'args', Math.max(0, i - (argv.length - args.length))];
-  const workingDir = typeof c.workingDir === 'string' && c.workingDir ? c.workingDir : REDIS_IMAGE_WORKDIR;
+  // Unset, null and '' all mean the image's default, as in Kubernetes.
+  const setDir = c.workingDir === null || c.workingDir === '' ? undefined : c.workingDir;
+  if (setDir !== undefined && (typeof setDir !== 'string' || !setDir.startsWith('/'))) {
+    throw new InputError(
+      `${where([...containerPath, 'workingDir'])}: workingDir ${JSON.stringify(setDir)} is not an absolute path; ` +
+        'container runtimes refuse a relative one (leave it out for the image\'s /data)',
+    );
+  }
+  const workingDir = setDir ?? REDIS_IMAGE_WORKDIR;
 
   const parsedArgs = parseRedisArgs(argv.slice(1), (i) => where(argvPath(i + 1)));
   const directives: RedisDirective[] = [];
@@ -126,6 +134,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
       image: String(c.image ?? ''),
       command,
       args,
+      workingDir,
       env: arrayAt(c, ['env']).map((e) => {
         const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
         return {

@@ -68,6 +68,8 @@ export interface RedisDeployment {
     /** The container's command and args, as written (with $(VAR) references unexpanded). */
     command: string[];
     args: string[];
+    /** The container's working directory (absolute): its workingDir, else the redis image's /data. */
+    workingDir: string;
     /** Environment: literal values, and fieldRef paths (e.g. status.podIP) for downward-API variables. */
     env: Array<{ name: string; value?: string; fieldRef?: string }>;
   };

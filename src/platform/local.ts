@@ -124,7 +124,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   function logTail(pod: Pod): string {
     const files = [pod.logFile];
     const logfile = redis?.directive('logfile');
-    if (logfile) files.push(toHostPath(logfile, redis!, pod.layout, workingDir(redis!)));
+    if (logfile) files.push(toHostPath(logfile, redis!, pod.layout, redis!.container.workingDir));
     const parts: string[] = [];
     for (const f of files) {
       if (!f) continue;
@@ -161,7 +161,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
       warnOnce,
     );
-    const cwd = workingDir(r);
+    const cwd = r.container.workingDir;
     const conf = localRedisConf(r, {
       ip: pod.ip,
       hostPath: (p) => toHostPath(p, r, pod.layout, cwd),
@@ -363,7 +363,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     processIds: livePids,
     hostPath: (podName, containerPath) => {
       const r = requireDeployed();
-      return toHostPath(containerPath, r, podNamed(podName).layout, workingDir(r));
+      return toHostPath(containerPath, r, podNamed(podName).layout, r.container.workingDir);
     },
   };
 }
@@ -402,14 +402,6 @@ function busPort(r: RedisDeployment): number {
 function graceSeconds(r: RedisDeployment): number {
   const v = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'terminationGracePeriodSeconds');
   return typeof v === 'number' && v >= 0 ? v : DEFAULT_GRACE_SECONDS;
-}
-
-/** The container's working directory: its workingDir, else the official redis image's WORKDIR. */
-function workingDir(r: RedisDeployment): string {
-  const containers = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'containers');
-  const c = Array.isArray(containers) ? containers.find((x) => dig(x, 'name') === r.container.name) : undefined;
-  const wd = c === undefined ? undefined : dig(c, 'workingDir');
-  return typeof wd === 'string' && wd.startsWith('/') ? wd : '/data';
 }
 
 function dig(value: unknown, ...keys: string[]): unknown {

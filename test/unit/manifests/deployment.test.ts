@@ -131,7 +131,9 @@ test('without command: the image entrypoint runs redis-server; defaults are /dat
   const bare = redisDeployment(setOf({ container: '- name: r\n  image: redis:7\n  workingDir: /work' }));
   assert.is(bare.configFile, undefined);
   assert.is(bare.dataDir, '/work');
+  assert.is(bare.container.workingDir, '/work');
   assert.equal(bare.directives, []);
+  assert.is(redis.container.workingDir, '/data', 'the redis image\'s WORKDIR when none is set');
 });
 
 test('mounts: items rename keys, subPath mounts one file, the longest mount path wins', () => {
@@ -187,11 +189,13 @@ test('a config file that cannot be read from the manifests is refused with the a
   assert.match(inputErrorOf(() => redisDeployment(onPvc)), /not on a ConfigMap mount \(\/var\/lib\/redis is pvc\)/);
 });
 
-test('a shell wrapper, an unknown volume and a bad port are refused with file:line', () => {
+test('a shell wrapper, an unknown volume, a relative workingDir and a bad port are refused with file:line', () => {
   const shell = setOf({ container: '- name: r\n  image: redis:7\n  command: [sh, -c, "redis-server /etc/redis/redis.conf"]' });
   assert.match(inputErrorOf(() => redisDeployment(shell)), /^mem\.yaml:\d+: the Redis container runs "sh", not redis-server/);
   const unknown = setOf({ container: '- name: r\n  image: redis:7\n  volumeMounts:\n  - {name: nope, mountPath: /x}' });
   assert.match(inputErrorOf(() => redisDeployment(unknown)), /^mem\.yaml:\d+: volumeMount "nope" names no volume/);
+  const relative = setOf({ container: '- name: r\n  image: redis:7\n  workingDir: data' });
+  assert.match(inputErrorOf(() => redisDeployment(relative)), /^mem\.yaml:\d+: workingDir "data" is not an absolute path/);
   const port = setOf({ conf: 'port 99999\n' });
   assert.match(inputErrorOf(() => redisDeployment(port)), /^mem\.yaml:7: port must be 1-65535, got "99999"/);
 });
