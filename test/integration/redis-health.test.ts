@@ -46,7 +46,8 @@ test('the reach function is used, and the error names both addresses', async () 
 test('withNode disconnects also when the callback throws', async () => {
   const clients = () => withNode(identityReach, procs[0]!.address, async (r) => String(await r.call('CLIENT', 'LIST')).trim().split('\n').length);
   const before = await clients();
-  await withNode(identityReach, procs[0]!.address, async () => { throw new Error('boom'); }).catch(() => {});
+  const thrown = await withNode(identityReach, procs[0]!.address, async () => { throw new Error('boom'); }).catch((err: unknown) => err);
+  assert.is((thrown as Error).message, 'boom', 'the callback\'s error reaches the caller');
   assert.is(await clients(), before);
 });
 
