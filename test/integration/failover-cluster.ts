@@ -11,7 +11,7 @@ import type { RedisDeployment } from '../../src/manifests/model.ts';
 import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
 import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
 import { planBootstrap, type TopologyRequest } from '../../src/redis/plan.ts';
-import { silentLog, type Log } from '../../src/util/log.ts';
+import { silentLog, stderrLog, type Log } from '../../src/util/log.ts';
 
 export interface DeployedCluster {
   platform: LocalPlatform;
@@ -22,9 +22,7 @@ export interface DeployedCluster {
 }
 
 /** Set RCR_TEST_LOG=1 to see the scenario's progress lines while a suite runs. */
-export const testLog: Log = process.env.RCR_TEST_LOG
-  ? { info: (m) => console.error(m), warn: (m) => console.error(`warning: ${m}`), progress: (m) => console.error(`  … ${m}`) }
-  : silentLog;
+export const testLog: Log = process.env.RCR_TEST_LOG ? stderrLog : silentLog;
 
 export async function deployCluster(manifestDir: string, addressBase: string, topology: TopologyRequest, restartDelayMs = 1000): Promise<DeployedCluster> {
   const set = await loadManifests(manifestDir);
