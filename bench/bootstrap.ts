@@ -6,6 +6,7 @@
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/bootstrap.ts [runs] [idle ms before the clock starts]
  */
 import { pathToFileURL } from 'node:url';
+import { median } from './stats.ts';
 import type { PodInfo } from '../src/platform/platform.ts';
 import { bootstrapCluster } from '../src/redis/bootstrap.ts';
 import { defaultTopology, planBootstrap } from '../src/redis/plan.ts';
@@ -87,9 +88,4 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(`  redis-cli --cluster create, until it exits:   ${fmt(r.redisCliMs)}`);
   console.log(`  redis-cli, until cluster_state:ok everywhere: ${fmt(r.redisCliOkMs)}`);
   console.log(`  redis-cli, until replicas linked and healthy: ${fmt(r.redisCliSettledMs)}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }

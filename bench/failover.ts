@@ -7,6 +7,7 @@
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/failover.ts [runs]
  */
 import { pathToFileURL } from 'node:url';
+import { mean } from './stats.ts';
 import type { Redis } from 'ioredis';
 import { openNode } from '../src/redis/connect.ts';
 import { parseClusterNodes } from '../src/redis/cluster-nodes.ts';
@@ -71,7 +72,6 @@ export async function benchFailover(runs = 3): Promise<FailoverBench> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[2] ?? 3);
   const r = await benchFailover(runs);
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const fmt = (xs: number[]): string => `${xs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (mean ${(mean(xs) / 1000).toFixed(2)} s)`;
   console.log(`failover (deletion to a replica owning the slots), cluster-node-timeout ${r.nodeTimeoutMs} ms, ${runs} runs each`);
   console.log(`  scenario (local platform, writer on): ${fmt(r.scenarioMs)}`);

@@ -4,6 +4,7 @@
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/lint.ts [runs]
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './stats.ts';
 
 const MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
 export const TARGET_MS = 1000;
@@ -14,12 +15,6 @@ export interface LintBench {
   /** Load + lint, one entry per run. */
   runsMs: number[];
   findings: number;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export async function benchLint(runs = 20, dir = MANIFESTS): Promise<LintBench> {
