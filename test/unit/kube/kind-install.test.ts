@@ -7,10 +7,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import type { installKind as InstallKind } from '../../../src/platform/kind-install.ts';
-
-// Loaded through import() in before(): uvu's require() cannot load the ESM-only @actions/* packages.
-let installKind: typeof InstallKind;
+import { installKind } from '../../../src/platform/kind-install.ts';
 
 const GOOD = '#!/bin/sh\necho "kind v9.9.9 (fixture)"\n';
 const sum = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -28,7 +25,6 @@ let baseUrl = '';
 let root = '';
 
 beforeAll(test, async () => {
-  ({ installKind } = await import('../../../src/platform/kind-install.ts'));
   root = mkdtempSync(path.join(os.tmpdir(), 'kind-install-'));
   process.env.RUNNER_TOOL_CACHE = path.join(root, 'cache');
   process.env.RUNNER_TEMP = path.join(root, 'temp');

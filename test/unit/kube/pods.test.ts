@@ -1,12 +1,8 @@
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { V1Pod } from '@kubernetes/client-node';
+import * as pods from '../../../src/platform/kube/pods.ts';
 
-let pods: typeof import('../../../src/platform/kube/pods.ts');
-beforeAll(test, async () => {
-  pods = await import('../../../src/platform/kube/pods.ts');
-});
 
 const pod = (status: V1Pod['status'], deleting = false): V1Pod => ({
   metadata: { name: 'redis-app-0', uid: 'u', ...(deleting ? { deletionTimestamp: new Date() } : {}) },

@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { removalOf } from '../../../src/manifests/lint/api-removed.ts';
 import { imageTag } from '../../../src/manifests/lint/image-version.ts';
+import { lintManifests, parseKubernetesVersion } from '../../../src/manifests/lint/index.ts';
 import { parseQuantity } from '../../../src/manifests/lint/quantity.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
 
-// Loaded through import() in before(): uvu's require() cannot load the ESM-only kubernetes-models schemas.
-let lintManifests: typeof import('../../../src/manifests/lint/index.ts').lintManifests;
-let parseKubernetesVersion: typeof import('../../../src/manifests/lint/index.ts').parseKubernetesVersion;
-beforeAll(test, async () => {
-  ({ lintManifests, parseKubernetesVersion } = await import('../../../src/manifests/lint/index.ts'));
-});
 
 // Cases the fixture pairs do not cover: options, boundaries and the other branches of a rule.
 const BASE = path.join(import.meta.dirname, '../../fixtures/lint/probes/pass');

@@ -1,13 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import type { LintOptions } from '../../../src/manifests/lint/index.ts';
-
-// Loaded through import() in before(): uvu's require() cannot load the ESM-only kubernetes-models schemas.
-let lint: typeof import('../../../src/manifests/lint/index.ts');
-let load: typeof import('../../../src/manifests/load.ts');
+import { lintManifests, RULES, type LintOptions } from '../../../src/manifests/lint/index.ts';
+import { loadManifests } from '../../../src/manifests/load.ts';
 
 // Every rule has test/fixtures/lint/<rule>/fail and /pass. In fail, each line a finding of the rule must point at
 // carries a trailing `# expect: <rule>[, <rule>…]` comment (or the line before it `# expect-next: <rule>`, which
@@ -29,22 +25,17 @@ function expectedLines(dir: string, rule: string): string[] {
   return out.sort();
 }
 
-beforeAll(test, async () => {
-  lint = await import('../../../src/manifests/lint/index.ts');
-  load = await import('../../../src/manifests/load.ts');
-});
-
 async function findingsOf(dir: string, rule: string) {
   const optionsFile = path.join(dir, 'options.json');
   const opts = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as LintOptions) : {};
-  return lint.lintManifests(await load.loadManifests(dir), opts).filter((f) => f.rule === rule);
+  return lintManifests(await loadManifests(dir), opts).filter((f) => f.rule === rule);
 }
 
-// One fixture directory per rule id (the rule list itself is only known once before() has imported it).
+// One fixture directory per rule id.
 const FIXTURE_IDS = readdirSync(FIXTURES).sort();
 
 test('every rule has a fixture directory and every fixture directory a rule', () => {
-  assert.equal(lint.RULES.map((r) => r.id).sort(), FIXTURE_IDS);
+  assert.equal(RULES.map((r) => r.id).sort(), FIXTURE_IDS);
 });
 
 for (const id of FIXTURE_IDS) {
@@ -71,7 +62,7 @@ for (const id of FIXTURE_IDS) {
 }
 
 test('rule ids are unique and kebab-case', () => {
-  const ids = lint.RULES.map((r) => r.id);
+  const ids = RULES.map((r) => r.id);
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.match(id, /^[a-z]+(-[a-z]+)*$/);
 });

@@ -3,11 +3,9 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import { lintManifests } from '../../../src/manifests/lint/index.ts';
+import { loadManifests } from '../../../src/manifests/load.ts';
 import type { LintFinding } from '../../../src/report/model.ts';
-
-// Loaded through import() in before(): uvu's require() cannot load the ESM-only kubernetes-models schemas.
-let lintManifests: typeof import('../../../src/manifests/lint/index.ts').lintManifests;
-let loadManifests: typeof import('../../../src/manifests/load.ts').loadManifests;
 
 // The seed post's manifests: every fault DESIGN.md lists must be found by the right rule at the right line.
 // Lines are looked up in the fixture text, so the assertion is against the files themselves.
@@ -35,8 +33,6 @@ const at = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => 
 const severities = (rule: string) => [...new Set(findings.filter((f) => f.rule === rule).map((f) => f.severity))];
 
 beforeAll(test, async () => {
-  ({ lintManifests } = await import('../../../src/manifests/lint/index.ts'));
-  ({ loadManifests } = await import('../../../src/manifests/load.ts'));
   findings = lintManifests(await loadManifests(SEED), { kubernetesVersion: '1.31', nodes: 1 });
 });
 
