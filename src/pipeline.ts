@@ -152,7 +152,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.verdict = 'error';
     report.error = messageOf(err);
   } finally {
-    await platform.teardown();
+    // teardown() never throws by contract; if one did, it must not replace the run's own outcome.
+    await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));
     // On kind the work dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
     const clusterOutlivesRun = platformKind === 'kind' && (config.keepCluster || options.postStep);
     if (clusterOutlivesRun) {

@@ -11,6 +11,19 @@ export interface WaitOptions {
   /** Called about every progressMs while waiting (progress lines for long waits). */
   onProgress?: (elapsedMs: number, seen: string) => void;
   progressMs?: number;
+  /** A single probe gets at least this long (default 10 s), so a wait of timeoutMs 0 (look once) still looks. */
+  minProbeMs?: number;
+}
+
+
+/** One probe, abandoned (counted as "not yet") when it does not settle in time: a call with no timeout of its
+ * own (an API request to a dead server) must not hang the wait. */
+function boundedProbe<T>(probe: () => Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${(ms / 1000).toFixed(1)} s`)), ms);
+  });
+  return Promise.race([probe(), late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -25,7 +38,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   let seen = '';
   for (;;) {
     try {
-      const r = await probe();
+      const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000));
       if (r.done) return r.value;
       seen = r.seen;
     } catch (err) {
