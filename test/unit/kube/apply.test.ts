@@ -1,17 +1,14 @@
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import { InputError } from '../../../src/errors.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
+import * as api from '../../../src/platform/kube/api.ts';
+import { applyObjects } from '../../../src/platform/kube/apply.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
-type ApplyModule = typeof import('../../../src/platform/kube/apply.ts');
-type ApiModule = typeof import('../../../src/platform/kube/api.ts');
-let applyObjects: ApplyModule['applyObjects'];
-let api: ApiModule;
-// Through import() like the modules under test: a require()d copy would be a different class.
-let InputError: typeof import('../../../src/errors.ts').InputError;
 let fixture: ApiFixture;
 
 const MANIFESTS = `apiVersion: apps/v1
@@ -42,9 +39,6 @@ data: { redis.conf: "cluster-enabled yes" }
 const items = () => parseManifestFile('deploy/redis.yaml', MANIFESTS).map((o) => ({ body: o.body, at: o.at }));
 
 beforeAll(test, async () => {
-  api = await import('../../../src/platform/kube/api.ts');
-  ({ InputError } = await import('../../../src/errors.ts'));
-  ({ applyObjects } = await import('../../../src/platform/kube/apply.ts'));
   fixture = await startApiFixture();
 });
 test.after(() => fixture.close());

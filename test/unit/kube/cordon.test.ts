@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import * as api from '../../../src/platform/kube/api.ts';
+import { CordonHold } from '../../../src/platform/kube/cordon.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
 let fixture: ApiFixture;
-let CordonHold: typeof import('../../../src/platform/kube/cordon.ts').CordonHold;
-let api: typeof import('../../../src/platform/kube/api.ts');
 
 /** Node name → spec.unschedulable as the fixture API server stores it. */
 let nodes: Record<string, boolean | undefined>;
@@ -16,8 +16,6 @@ let refuseUncordon = new Set<string>();
 let refuseCordon = new Set<string>();
 
 beforeAll(test, async () => {
-  ({ CordonHold } = await import('../../../src/platform/kube/cordon.ts'));
-  api = await import('../../../src/platform/kube/api.ts');
   fixture = await startApiFixture((r) => {
     const node = (name: string) => ({ metadata: { name }, spec: nodes[name] === undefined ? {} : { unschedulable: nodes[name] } });
     if (r.method === 'GET' && r.path === '/api/v1/nodes') {

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { installFakeIp } from './fake-ip.ts';
 
-let kind: typeof import('../../../src/platform/kind.ts');
 let dir = '';
 let fakeKind = '';
 const calls = () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean);
@@ -24,8 +24,7 @@ case "$1 $2" in
 esac
 `;
 
-beforeAll(test, async () => {
-  kind = await import('../../../src/platform/kind.ts');
+beforeAll(test, () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'fake-kind-'));
   fakeKind = path.join(dir, 'kind');
   writeFileSync(fakeKind, SCRIPT);

@@ -5,16 +5,16 @@ import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../../src/config.ts';
+import { TimeoutError } from '../../../src/errors.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet, MountView, RedisDeployment } from '../../../src/manifests/model.ts';
+import * as kube from '../../../src/platform/kube.ts';
+import * as api from '../../../src/platform/kube/api.ts';
+import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture, type Recorded } from './api-fixture.ts';
 
-let kube: typeof import('../../../src/platform/kube.ts');
-let pvFiles: typeof import('../../../src/platform/kube/pv-files.ts');
-let api: typeof import('../../../src/platform/kube/api.ts');
-let TimeoutError: typeof import('../../../src/errors.ts').TimeoutError;
 let fixture: ApiFixture;
 
 // ---- a small stateful API server: namespaces, nodes, a StatefulSet's pods, claims and volumes ----
@@ -120,10 +120,6 @@ const config = (extra: Partial<Config> = {}): Config =>
   ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'existing', kubeconfig: fixture.kubeconfig, rolloutTimeoutMs: 5000, ...extra });
 
 beforeAll(test, async () => {
-  kube = await import('../../../src/platform/kube.ts');
-  pvFiles = await import('../../../src/platform/kube/pv-files.ts');
-  api = await import('../../../src/platform/kube/api.ts');
-  ({ TimeoutError } = await import('../../../src/errors.ts'));
   fixture = await startApiFixture(route);
 });
 test.after(() => fixture.close());

@@ -4,12 +4,12 @@ import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 // @ts-expect-error -- ws (client-node's WebSocket library) ships no declarations and @types/ws is not installed
 import { WebSocketServer as UntypedServer } from 'ws';
+import * as api from '../../../src/platform/kube/api.ts';
+import { PodPortForwards } from '../../../src/platform/kube/port-forward.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 
 let fixture: ApiFixture;
-let PodPortForwards: typeof import('../../../src/platform/kube/port-forward.ts').PodPortForwards;
-let api: typeof import('../../../src/platform/kube/api.ts');
 let currentUid: string | undefined;
 
 // The little of ws this test uses.
@@ -50,8 +50,6 @@ function portForwardServer(ws: WebSocket, port: number) {
 }
 
 beforeAll(test, async () => {
-  ({ PodPortForwards } = await import('../../../src/platform/kube/port-forward.ts'));
-  api = await import('../../../src/platform/kube/api.ts');
   fixture = await startApiFixture((r) => {
     if (r.method === 'GET' && r.path === '/api/v1/namespaces/run-ns/pods/redis-app-0') {
       return currentUid ? { status: 200, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'redis-app-0', uid: currentUid } } } : status(404, 'gone');

@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import { TimeoutError } from '../../../src/errors.ts';
+import * as api from '../../../src/platform/kube/api.ts';
+import * as rollout from '../../../src/platform/kube/rollout.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 
 let fixture: ApiFixture;
-let rollout: typeof import('../../../src/platform/kube/rollout.ts');
-let api: typeof import('../../../src/platform/kube/api.ts');
-let TimeoutError: typeof import('../../../src/errors.ts').TimeoutError;
 
 const target = { namespace: 'run-ns', name: 'redis-app', podLabels: { app: 'redis' }, replicas: 4 };
 
@@ -41,9 +41,6 @@ let events: Record<string, object[]> = {};
 const LOG = '1:C 25 Nov 2026 20:00:00.000 # oO0OoO0OoO0Oo Redis is starting\n1:C 25 Nov 2026 20:00:00.001 # Fatal error, can\'t open config file \'/etc/redis/redis.conf\': No such file or directory\n';
 
 beforeAll(test, async () => {
-  rollout = await import('../../../src/platform/kube/rollout.ts');
-  api = await import('../../../src/platform/kube/api.ts');
-  ({ TimeoutError } = await import('../../../src/errors.ts'));
   fixture = await startApiFixture((r) => {
     if (r.method !== 'GET') return undefined;
     if (r.path === '/api/v1/namespaces/run-ns/pods') {

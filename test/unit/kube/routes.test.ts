@@ -1,16 +1,9 @@
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { V1Node } from '@kubernetes/client-node';
+import { addPodRoutes, podRoutes, removePodRoutes } from '../../../src/platform/kube/routes.ts';
 import type { Log } from '../../../src/util/log.ts';
 import { installFakeIp } from './fake-ip.ts';
-
-let routesModule: typeof import('../../../src/platform/kube/routes.ts');
-let podRoutes: typeof routesModule.podRoutes;
-beforeAll(test, async () => {
-  routesModule = await import('../../../src/platform/kube/routes.ts');
-  ({ podRoutes } = routesModule);
-});
 
 const node = (name: string, spec: V1Node['spec'], addresses: Array<{ type: string; address: string }>): V1Node =>
   ({ metadata: { name }, spec, status: { addresses } }) as V1Node;
@@ -37,21 +30,21 @@ test('routes are added with ip route replace and removed with ip route del; a fa
   const getuid = process.getuid;
   try {
     process.getuid = () => 1001; // the runner's user: through sudo -n
-    await routesModule.addPodRoutes(routes.slice(0, 1), log);
+    await addPodRoutes(routes.slice(0, 1), log);
     assert.equal(ip.calls(), ['sudo -n ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.1.0/24 via 172.18.0.2']);
     ip.clear();
     process.getuid = () => 0; // root: ip itself
-    await routesModule.addPodRoutes(routes, log);
-    await routesModule.removePodRoutes(routes, log);
+    await addPodRoutes(routes, log);
+    await removePodRoutes(routes, log);
     assert.equal(ip.calls(), [
       'ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.2.0/24 via 172.18.0.4',
       'ip route del 10.244.1.0/24 via 172.18.0.2', 'ip route del 10.244.2.0/24 via 172.18.0.4',
     ]);
     assert.equal(warnings, []);
     ip.fail(2);
-    await routesModule.removePodRoutes(routes.slice(0, 1), log);
+    await removePodRoutes(routes.slice(0, 1), log);
     assert.equal(warnings, ['could not remove the route to pod CIDR 10.244.1.0/24 via 172.18.0.2 (RTNETLINK answers: No such process); remove it with "sudo ip route del 10.244.1.0/24"']);
-    const err = await routesModule.addPodRoutes(routes, log).then(() => undefined, (e: Error) => e);
+    const err = await addPodRoutes(routes, log).then(() => undefined, (e: Error) => e);
     assert.match(err?.message ?? '', 'could not add a route to pod CIDR 10.244.1.0/24 via node kind-worker (172.18.0.2): RTNETLINK answers: No such process');
   } finally {
     process.getuid = getuid;
