@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{f as u}from"./chunk-KP7SFQE6.js";var g=n=>new Promise(i=>setTimeout(i,n));async function M(n,i,e){let s=Date.now(),c=e.intervalMs??50,a=e.progressMs??5e3,m=s+a,o="";for(;;){try{let r=await i();if(r.done)return r.value;o=r.seen}catch(r){o=r instanceof Error?r.message:String(r)}let t=Date.now();if(t-s>=e.timeoutMs)throw new u(n,e.timeoutMs,o);e.onProgress&&t>=m&&(e.onProgress(t-s,o),m=t+a),await g(Math.min(c,Math.max(0,s+e.timeoutMs-t)))}}export{M as a};
