@@ -7,7 +7,8 @@ export interface ParsedArgs {
 }
 
 /**
- * `--name value`, `--name=value`, and a bare boolean flag (`--keep-cluster`) meaning true. Values are left as
+ * `--name value`, `--name=value`, and a bare boolean flag (`--keep-cluster`, last or before another flag)
+ * meaning true. Values are left as
  * text: parseConfig validates them, so flags and action inputs give the same errors.
  */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -26,7 +27,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (value === undefined) {
       const next = argv[i + 1];
       const isBool = OPTIONS[name]?.kind === 'bool';
-      if (next !== undefined && !next.startsWith('--') && (!isBool || next === 'true' || next === 'false')) {
+      // A word after a boolean flag is its value (so `--hold-restart yes` is refused as not true/false).
+      if (next !== undefined && !next.startsWith('--')) {
         value = next;
         i++;
       } else if (isBool) {

@@ -16,7 +16,11 @@ const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url)
 async function lint(config: Config): Promise<number> {
   const { set, redis } = await readManifests(config.manifests);
   const topology = chooseTopology(redis.replicas, config);
-  const findings = lintManifests(set, { masters: topology.masters, replicasPerMaster: topology.replicasPerMaster });
+  const findings = lintManifests(set, {
+    kubernetesVersion: config.kubernetesVersion,
+    masters: topology.masters,
+    replicasPerMaster: topology.replicasPerMaster,
+  });
   process.stdout.write(`${formatFindings(findings)}\n`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

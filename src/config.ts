@@ -22,6 +22,8 @@ export interface Config {
   failoverTimeoutMs: number;
   rejoinTimeoutMs: number;
   failOnLint: 'error' | 'warning' | 'never';
+  /** Kubernetes version the manifests are linted for (removed APIs); default: the linter's own. */
+  kubernetesVersion?: string;
   // Kubernetes
   kindVersion: string;
   nodeImage?: string;
@@ -39,6 +41,8 @@ interface OptionSpec {
   key: keyof Config;
   kind: Kind;
   choices?: readonly string[];
+  /** For strings: the form a value must have, and how to say it. */
+  pattern?: { test: RegExp; expected: string };
   min?: number;
   description: string;
 }
@@ -63,6 +67,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', description: 'How long to wait for the failover (ms)' },
   'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
   'fail-on-lint': { key: 'failOnLint', kind: 'string', choices: ['error', 'warning', 'never'], description: 'Lint severity that stops the run' },
+  'kubernetes-version': {
+    key: 'kubernetesVersion',
+    kind: 'string',
+    pattern: { test: /^v?\d+\.\d+(\.\d+)?$/, expected: 'a version such as 1.31 or v1.31.2' },
+    description: 'Kubernetes version to lint the manifests for (removed APIs); default 1.31',
+  },
   'kind-version': { key: 'kindVersion', kind: 'string', description: 'kind release to install' },
   'node-image': { key: 'nodeImage', kind: 'string', description: 'kind node image (default: the release\'s own)' },
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
@@ -103,6 +113,7 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
     case 'string':
       if (value === '') throw bad('a non-empty value');
       if (spec.choices && !spec.choices.includes(value)) throw bad(`one of ${spec.choices.join(', ')}`);
+      if (spec.pattern && !spec.pattern.test.test(value)) throw bad(spec.pattern.expected);
       return value;
     case 'bool':
       if (value === 'true') return true;

@@ -94,6 +94,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
   report.lint = lintManifests(set, {
+    kubernetesVersion: config.kubernetesVersion,
     nodes: kubernetesNodes(config, platformKind),
     masters: topology.masters,
     replicasPerMaster: topology.replicasPerMaster,

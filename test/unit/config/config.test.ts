@@ -1,0 +1,59 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseArgs } from '../../../src/cli-args.ts';
+import { DEFAULTS, OPTIONS, parseConfig } from '../../../src/config.ts';
+import { inputErrorOf } from '../../support/input-error.ts';
+
+const flags = (argv: string[]) => parseConfig('check', parseArgs(argv).flags, 'flag', 'manifests');
+
+test('defaults when nothing is given; empty action inputs mean "not set"', () => {
+  const c = parseConfig('check', { 'write-rate': '', masters: ' ' }, 'input', 'manifests');
+  assert.is(c.writeRate, DEFAULTS.writeRate);
+  assert.is(c.masters, undefined);
+  assert.is(c.manifests, 'manifests');
+});
+
+test('flags: --name value, --name=value, a bare boolean, durations in ms, s and m', () => {
+  const c = flags(['check', '--write-rate', '50', '--masters=3', '--keep-cluster', '--failover-timeout', '90s', '--rejoin-timeout', '2m', '--max-failover-ms', '1500']);
+  assert.is(c.writeRate, 50);
+  assert.is(c.masters, 3);
+  assert.is(c.keepCluster, true);
+  assert.is(c.failoverTimeoutMs, 90_000);
+  assert.is(c.rejoinTimeoutMs, 120_000);
+  assert.is(c.maxFailoverMs, 1500);
+  assert.is(flags(['--hold-restart', 'false']).holdRestart, false);
+});
+
+test('bad values name the flag or input and what would be valid', () => {
+  assert.match(inputErrorOf(() => flags(['--masters', 'three'])), '--masters: "three" is not valid; expected a whole number');
+  assert.match(inputErrorOf(() => flags(['--masters', '0'])), 'expected a whole number of at least 1');
+  assert.match(inputErrorOf(() => flags(['--hold-restart', 'yes'])), 'expected true or false');
+  assert.match(inputErrorOf(() => flags(['--failover-timeout', '1h'])), 'expected a duration such as 5000, 90s or 2m');
+  assert.match(inputErrorOf(() => flags(['--kubernetes-version', '1.x'])), 'expected a version such as 1.31 or v1.31.2');
+  assert.is(flags(['--kubernetes-version', 'v1.29.3']).kubernetesVersion, 'v1.29.3');
+  assert.match(
+    inputErrorOf(() => parseConfig('check', { 'kill-mode': 'sigterm' }, 'input', 'm')),
+    'input kill-mode: "sigterm" is not valid; expected one of graceful, kill',
+  );
+});
+
+test('unknown names list the valid ones; a flag without its value is refused', () => {
+  const msg = inputErrorOf(() => flags(['--wirte-rate', '5']));
+  assert.match(msg, 'unknown flag --wirte-rate');
+  for (const name of Object.keys(OPTIONS)) assert.match(msg, `--${name}`);
+  assert.match(inputErrorOf(() => flags(['--manifests'])), 'flag --manifests needs a value');
+  assert.match(inputErrorOf(() => flags(['check', 'extra'])), 'unexpected argument "extra"');
+});
+
+test('platform existing needs a kubeconfig', () => {
+  const saved = process.env.KUBECONFIG;
+  delete process.env.KUBECONFIG;
+  try {
+    assert.match(inputErrorOf(() => flags(['--platform', 'existing'])), 'needs flag --kubeconfig');
+    assert.is(flags(['--platform', 'existing', '--kubeconfig', '/tmp/kc']).kubeconfig, '/tmp/kc');
+  } finally {
+    if (saved !== undefined) process.env.KUBECONFIG = saved;
+  }
+});
+
+test.run();
