@@ -4,8 +4,8 @@ import pkg from '../package.json' with { type: 'json' };
 import { parseArgs, usage } from './cli-args.ts';
 import { parseConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
-import { formatFindings, lintManifests } from './manifests/lint/index.ts';
-import { chooseTopology, exitCodeOf, readManifests, runCheck } from './pipeline.ts';
+import { formatFindings } from './manifests/lint/index.ts';
+import { chooseTopology, exitCodeOf, lintWithConfig, readManifests, runCheck } from './pipeline.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { stderrLog } from './util/log.ts';
@@ -15,12 +15,7 @@ const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url)
 
 async function lint(config: Config): Promise<number> {
   const { set, redis } = await readManifests(config.manifests);
-  const topology = chooseTopology(redis.replicas, config);
-  const findings = lintManifests(set, {
-    kubernetesVersion: config.kubernetesVersion,
-    masters: topology.masters,
-    replicasPerMaster: topology.replicasPerMaster,
-  });
+  const findings = lintWithConfig(set, chooseTopology(redis.replicas, config), config);
   process.stdout.write(`${formatFindings(findings)}\n`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

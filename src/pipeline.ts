@@ -48,11 +48,21 @@ export function chooseTopology(podCount: number, config: Pick<Config, 'masters' 
   const r = replicasPerMaster ?? podCount / (masters ?? 1) - 1;
   if (!Number.isInteger(m) || !Number.isInteger(r) || m < 1 || m * (1 + r) !== podCount) {
     throw new InputError(
-      `--masters ${masters ?? '(default)'} and --replicas-per-master ${replicasPerMaster ?? '(default)'} do not fit ` +
+      `masters ${masters ?? '(not set)'} and replicas-per-master ${replicasPerMaster ?? '(not set)'} do not fit ` +
         `${podCount} pods: masters × (1 + replicas per master) must equal the StatefulSet's replicas`,
     );
   }
   return { masters: m, replicasPerMaster: r };
+}
+
+/** Lint as `check` and `lint` both do: the config's Kubernetes version and the topology the run will build. */
+export function lintWithConfig(
+  set: ManifestSet,
+  topology: { masters: number; replicasPerMaster: number },
+  config: Pick<Config, 'kubernetesVersion'>,
+  nodes = 1,
+): LintFinding[] {
+  return lintManifests(set, { kubernetesVersion: config.kubernetesVersion, nodes, ...topology });
 }
 
 function kubernetesNodes(config: Config, platform: string): number {
@@ -93,12 +103,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`);
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
-  report.lint = lintManifests(set, {
-    kubernetesVersion: config.kubernetesVersion,
-    nodes: kubernetesNodes(config, platformKind),
-    masters: topology.masters,
-    replicasPerMaster: topology.replicasPerMaster,
-  });
+  report.lint = lintWithConfig(set, topology, config, kubernetesNodes(config, platformKind));
   const blocking = blockingFindings(report.lint, config.failOnLint);
   if (blocking.length > 0) {
     report.verdict = 'fail';
