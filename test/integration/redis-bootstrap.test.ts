@@ -78,9 +78,20 @@ test('bootstrap 6 fresh nodes: healthy, 3 masters with all slots, replicas linke
     const role = (await replicationOf(identityReach, replica0.address)).role;
     return h.healthy && role === 'master' ? { done: true, value: h } : { done: false, seen: `${role}; ${h.problems.join('; ')}` };
   }, { timeoutMs: 30_000 });
-  await waitFor('the old master to be linked to the new one', async () => {
-    const r = await replicationOf(identityReach, { host: pods.find((p) => p.name === plan.masters[0]!.pod)!.ip, port: PORT });
-    return r.masterLinkStatus === 'up' && !r.aofRewriteInProgress ? { done: true, value: r } : { done: false, seen: JSON.stringify(r) };
+  const oldMasterIp = pods.find((p) => p.name === plan.masters[0]!.pod)!.ip;
+  const newMasterId = String(await call(replica0, 'CLUSTER', 'MYID'));
+  // Health can pass while a node still carries the old master's last self-announced role; the snapshot below
+  // must be of the settled cluster, so wait until every node sees the old master following the new one.
+  await waitFor('the old master to be linked to the new one, and every node to see it as its replica', async () => {
+    const r = await replicationOf(identityReach, { host: oldMasterIp, port: PORT });
+    const views = await Promise.all(procs.map(async (p) => parseClusterNodes(String(await call(p, 'CLUSTER', 'NODES')))));
+    const stale = views.filter((v) => {
+      const old = v.find((n) => n.ip === oldMasterIp);
+      return !old || !old.flags.has('slave') || old.masterId !== newMasterId;
+    }).length;
+    return r.masterLinkStatus === 'up' && !r.aofRewriteInProgress && stale === 0
+      ? { done: true, value: r }
+      : { done: false, seen: `${JSON.stringify(r)}; ${stale} node(s) with a stale view of the old master` };
   }, { timeoutMs: 30_000 });
   const swapped = await fingerprint(procs);
   const third = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
