@@ -19,3 +19,11 @@ export class TimeoutError extends Error {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The run was cancelled (SIGINT/SIGTERM, a cancelled or timed-out job). Raised by waits that see the abort. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+  constructor(readonly what: string) {
+    super(`cancelled while waiting for ${what}`);
+  }
+}

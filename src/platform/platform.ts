@@ -1,5 +1,6 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
+import type { UndoJournal } from './undo.ts';
 
 /** A pod as the core sees it. On the local platform a pod is a redis-server process on its own loopback IP. */
 export interface PodInfo {
@@ -69,4 +70,9 @@ export interface PlatformContext {
   /** True in the action, whose post step deletes what provision() created (the kind cluster) even when the main
    * step fails; the CLI has no post step, so its teardown deletes it. */
   postStep?: boolean;
+  /** Aborted on SIGINT/SIGTERM (a cancelled or timed-out job): every wait and API call of the platform honours it,
+   * except the undo of a hold, which must run even after the abort. */
+  signal?: AbortSignal;
+  /** Where the platform records how to undo each change before making it (see undo.ts). */
+  undo?: UndoJournal;
 }

@@ -1,6 +1,17 @@
-import { messageOf, TimeoutError } from '../errors.ts';
+import { CancelledError, messageOf, TimeoutError } from '../errors.ts';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` is aborted (the caller then sees signal.aborted). */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** What one probe saw: done with a value, or not yet with a description of the state seen. */
 export type ProbeResult<T> = { done: true; value: T } | { done: false; seen: string };
@@ -13,6 +24,8 @@ export interface WaitOptions {
   progressMs?: number;
   /** A single probe gets at least this long (default 10 s), so a wait of timeoutMs 0 (look once) still looks. */
   minProbeMs?: number;
+  /** Ends the wait with CancelledError as soon as it is aborted (the run was cancelled). */
+  signal?: AbortSignal;
 }
 
 
@@ -37,6 +50,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   let nextProgress = start + progressEvery;
   let seen = '';
   for (;;) {
+    if (opts.signal?.aborted) throw new CancelledError(what);
     try {
       const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000));
       if (r.done) return r.value;
@@ -50,6 +64,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
       opts.onProgress(now - start, seen);
       nextProgress = now + progressEvery;
     }
-    await sleep(Math.min(interval, Math.max(0, start + opts.timeoutMs - now)));
+    await sleep(Math.min(interval, Math.max(0, start + opts.timeoutMs - now)), opts.signal);
   }
 }
