@@ -141,7 +141,7 @@ test('without the hold: the path taken is reported and what holds on it is check
   const c = cluster!;
   const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false }));
   assert.is(r.error, undefined);
-  // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (DESIGN.md, measured).
+  // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (docs/design.md, measured).
   assert.is(r.path, 'restarted-before-failover');
   assert.is(check(r, 'replica-promoted').status, 'skipped');
   assert.match(check(r, 'replica-promoted').summary, /came back before any failover/);

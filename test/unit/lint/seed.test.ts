@@ -7,7 +7,7 @@ import { lintManifests } from '../../../src/manifests/lint/index.ts';
 import { loadManifests } from '../../../src/manifests/load.ts';
 import type { LintFinding } from '../../../src/report/model.ts';
 
-// The seed post's manifests: every fault DESIGN.md lists must be found by the right rule at the right line.
+// The seed post's manifests: every fault docs/design.md lists must be found by the right rule at the right line.
 // Lines are looked up in the fixture text, so the assertion is against the files themselves.
 const SEED = path.relative(process.cwd(), path.join(import.meta.dirname, '../../fixtures/seed'));
 const MANIFESTS = path.relative(process.cwd(), path.join(import.meta.dirname, '../../../manifests'));
