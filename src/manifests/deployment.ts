@@ -2,6 +2,7 @@ import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
 import { locateLineInString } from './load.ts';
 import type { JsonObject, JsonValue, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective } from './model.ts';
+import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
 
 /** WORKDIR of the official redis image: redis-server's working directory unless the container sets one. */
@@ -20,6 +21,7 @@ type Path = (string | number)[];
  */
 export function redisDeployment(set: ManifestSet): RedisDeployment {
   const { sts, containerIndex } = findRedisStatefulSet(set);
+  validateStatefulSetPaths(set, sts, containerIndex);
   const podSpecPath: Path = ['spec', 'template', 'spec'];
   const containerPath: Path = [...podSpecPath, 'containers', containerIndex];
   const at = (p: Path) => sts.locate(p);
@@ -120,6 +122,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   // redis-server changes into each `dir` as it reads it, and opens nodes.conf relative to the last one.
   const dataDir = directives.filter((d) => d.name === 'dir' && d.args[0]).reduce((cwd, d) => path.resolve(cwd, d.args[0]!), workingDir);
   const clusterConfigFile = path.resolve(dataDir, directive('cluster-config-file') ?? DEFAULT_CLUSTER_CONFIG_FILE);
+  validateConfPaths(directives, workingDir, dataDir);
 
   const metadata = objectAt(sts.body, ['spec', 'template', 'metadata']);
   return {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { NfsRewrite } from '../report/model.ts';
 import { isObject } from './lint/rule.ts';
 import type { JsonObject, ManifestSet } from './model.ts';
+import { dns1123SubdomainProblem, refuse } from './path-refusals.ts';
 
 /**
  * The NFS stand-in: every PersistentVolume with an `nfs:` source becomes a `hostPath` volume (DirectoryOrCreate)
@@ -19,6 +20,8 @@ export function nfsStandIn(set: ManifestSet, nodeDir: string): { objects: JsonOb
     const body = structuredClone(o.body);
     const spec = body.spec;
     if (o.kind !== 'PersistentVolume' || !isObject(spec) || !isObject(spec.nfs)) return body;
+    // The PV's name becomes a directory name on the runner: refuse what the API server refuses (before any exists).
+    refuse(o.locate(['metadata', 'name']), 'PersistentVolume name', o.name, dns1123SubdomainProblem(o.name));
     const { nfs, mountOptions, ...rest } = spec;
     const hostPath = path.posix.join(nodeDir, o.name);
     body.spec = { ...rest, hostPath: { path: hostPath, type: 'DirectoryOrCreate' } };

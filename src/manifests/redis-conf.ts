@@ -19,6 +19,26 @@ export interface ConfOptions {
   readInclude?: (absolutePath: string) => string | undefined;
 }
 
+/** Directives whose first argument is a file or directory path (redis 7.0). */
+export const PATH_DIRECTIVES = new Set([
+  'dir',
+  'cluster-config-file',
+  'logfile',
+  'pidfile',
+  'unixsocket',
+  'aclfile',
+  'appenddirname',
+  'dbfilename',
+  'appendfilename',
+  'tls-cert-file',
+  'tls-key-file',
+  'tls-client-cert-file',
+  'tls-client-key-file',
+  'tls-ca-cert-file',
+  'tls-ca-cert-dir',
+  'tls-dh-params-file',
+]);
+
 const MAX_INCLUDE_DEPTH = 16;
 
 /**

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
+import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
 import { AddressAllocator } from './local/addresses.ts';
@@ -71,6 +72,8 @@ interface Pod {
  */
 export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOptions = {}): LocalPlatform {
   const workDir = path.resolve(ctx.workDir);
+  /** Every host path the platform touches, checked to lie inside workDir (symlinks resolved) before use. */
+  const inside = (p: string, what?: string, leaf?: 'nofollow'): string => containedPath(workDir, p, { ...(what ? { what } : {}), ...(leaf ? { leaf } : {}) });
   const registryDir = path.join(workDir, 'pids');
   const createdDirs = ['pods', 'pv', 'logs', 'pids'].map((d) => path.join(workDir, d));
   const restartDelayMs = opts.restartDelayMs ?? 1000;
@@ -124,7 +127,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   function logTail(pod: Pod): string {
     const files = [pod.logFile];
     const logfile = redis?.directive('logfile');
-    if (logfile) files.push(toHostPath(logfile, redis!, pod.layout, redis!.container.workingDir));
+    if (logfile) files.push(toHostPath(logfile, redis!, pod.layout, redis!.dataDir)); // relative: from the final `dir`
     const parts: string[] = [];
     for (const f of files) {
       if (!f) continue;
@@ -164,19 +167,19 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const cwd = r.container.workingDir;
     const conf = localRedisConf(r, {
       ip: pod.ip,
-      hostPath: (p) => toHostPath(p, r, pod.layout, cwd),
+      hostPath: (p) => inside(toHostPath(p, r, pod.layout, cwd), `${p} in pod ${pod.name}`),
       env,
       info: infoOnce,
     });
-    const confFile = path.join(pod.layout.podDir, 'redis.conf');
+    const confFile = inside(path.join(pod.layout.podDir, 'redis.conf'), `pod ${pod.name}'s redis.conf`);
     fs.writeFileSync(confFile, conf);
-    fs.mkdirSync(path.join(workDir, 'logs'), { recursive: true });
-    pod.logFile = path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.log`);
+    fs.mkdirSync(inside(path.join(workDir, 'logs')), { recursive: true });
+    pod.logFile = inside(path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.log`), `pod ${pod.name}'s log`);
     if (tornDown) return;
     const proc = await startProcess(binary!, [confFile], {
-      cwd: toHostPath(cwd, r, pod.layout),
+      cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
       logFile: pod.logFile,
-      registryDir,
+      registryDir: inside(registryDir),
       setpriv,
     });
     pod.proc = proc;
@@ -339,7 +342,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         unguard?.();
         unguard = undefined;
       }
-      for (const d of createdDirs) fs.rmSync(d, { recursive: true, force: true });
+      for (const d of createdDirs) fs.rmSync(inside(d, undefined, 'nofollow'), { recursive: true, force: true });
       if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
     } catch (err) {
       ctx.log.warn(`local platform: teardown: ${messageOf(err)}`);

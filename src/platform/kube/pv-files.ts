@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { MountView } from '../../manifests/model.ts';
+import { containedPath } from '../../util/contained-path.ts';
 
 /**
  * Where a file a pod sees at `containerPath` lies on the runner, when its volume is a hostPath PV under the
@@ -29,7 +30,8 @@ export function runnerPathFor(opts: {
  */
 export async function createStandInDirs(hostDir: string, persistentVolumes: string[]): Promise<void> {
   for (const name of persistentVolumes) {
-    const dir = path.join(hostDir, name);
+    // Never mkdir or chmod anything outside the stand-in's own directory, whatever the PV is called.
+    const dir = containedPath(hostDir, name, { what: `PersistentVolume ${name}'s stand-in directory` });
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o777); // mkdir's mode is cut by the umask
   }

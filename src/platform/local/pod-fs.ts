@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { MountView, RedisDeployment } from '../../manifests/model.ts';
+import { containedPath } from '../../util/contained-path.ts';
 
 /**
  * A local pod's filesystem. Ephemeral (wiped on every restart, like a new container): `rootfs` (the container's
@@ -8,6 +9,8 @@ import type { MountView, RedisDeployment } from '../../manifests/model.ts';
  * across restarts, like a PV): `pv/<claimTemplate>-<statefulset>-<ordinal>/`, the PVC name Kubernetes uses.
  */
 export interface PodLayout {
+  /** The run's directory: nothing of the pod's lies outside it (containedPath checks every path built here). */
+  root: string;
   podDir: string;
   rootfs: string;
   volumeDir(mount: MountView): string;
@@ -19,6 +22,7 @@ const IMAGE_DIRS = ['/data', '/tmp', '/etc', '/run', '/var/run', '/var/log', '/v
 export function podLayout(workDir: string, redis: RedisDeployment, pod: string, ordinal: number): PodLayout {
   const podDir = path.join(workDir, 'pods', pod);
   return {
+    root: workDir,
     podDir,
     rootfs: path.join(podDir, 'rootfs'),
     volumeDir: (m) =>
@@ -51,20 +55,22 @@ export async function preparePodFs(
   warn: (message: string) => void,
   fresh: 'pod' | 'container' = 'pod',
 ): Promise<void> {
-  await fs.rm(fresh === 'pod' ? layout.podDir : layout.rootfs, { recursive: true, force: true });
-  for (const d of IMAGE_DIRS) await fs.mkdir(path.join(layout.rootfs, d), { recursive: true });
+  const inside = (p: string, what: string) => containedPath(layout.root, p, { what });
+  await fs.rm(containedPath(layout.root, fresh === 'pod' ? layout.podDir : layout.rootfs, { leaf: 'nofollow' }), { recursive: true, force: true });
+  for (const d of IMAGE_DIRS) await fs.mkdir(inside(path.join(layout.rootfs, d), 'image directory'), { recursive: true });
   const seen = new Set<string>();
   for (const m of redis.mounts) {
     const dir = layout.volumeDir(m);
     // Kubernetes creates a missing subPath directory on PVC and emptyDir volumes.
     const base = path.join(dir, m.subPath ?? '');
-    await fs.mkdir(m.source.type === 'configMap' ? dir : base, { recursive: true });
+    await fs.mkdir(inside(m.source.type === 'configMap' ? dir : base, `volume ${m.name}`), { recursive: true });
     if (m.source.type === 'configMap') {
       // Files are named relative to the mount; '' is the mount itself (a subPath mount of one file).
       for (const [file, content] of Object.entries(m.source.files)) {
         const target = file === '' ? base : path.join(base, file);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(target, content);
+        const what = `file ${file || m.subPath} of ConfigMap ${m.source.configMap}`;
+        await fs.mkdir(inside(path.dirname(target), what), { recursive: true });
+        await fs.writeFile(inside(target, what), content);
       }
     } else if (m.source.type === 'other' && !seen.has(m.name)) {
       warn(`volume ${m.name} (${m.source.description}) is not emulated locally: it is an empty directory`);

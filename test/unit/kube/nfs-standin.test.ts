@@ -1,5 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createStandInDirs } from '../../../src/platform/kube/pv-files.ts';
+import { inputErrorOf } from '../../support/input-error.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
@@ -87,6 +92,26 @@ test('the default manifests: every nfs PV rewritten', async () => {
   assert.ok(nfsPvs.length > 0);
   const { rewrites } = nfsStandIn(manifests, '/pv');
   assert.equal(rewrites.map((r) => r.to), nfsPvs.map((o) => `hostPath /pv/${o.name}`));
+});
+
+test('the stand-in never creates or chmods a directory outside its own, whatever a PV is called', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'standin-test-'));
+  try {
+    const hostDir = join(base, 'pv');
+    const outside = join(base, 'outside');
+    mkdirSync(outside, { mode: 0o700 });
+    const before = statSync(outside).mode;
+    const refused = await createStandInDirs(hostDir, ['../outside']).then(() => undefined, (err: unknown) => err);
+    assert.ok(refused, 'a name leaving the stand-in directory is refused');
+    inputErrorOf(() => {
+      throw refused;
+    });
+    assert.is(statSync(outside).mode, before, 'the outside directory keeps its mode');
+    await createStandInDirs(hostDir, ['redis-pv1']);
+    assert.is(statSync(join(hostDir, 'redis-pv1')).mode & 0o777, 0o777);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test.run();

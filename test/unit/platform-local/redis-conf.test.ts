@@ -30,7 +30,7 @@ test('path directives are translated to host paths, from the config file and fro
   assert.equal(last('cluster-config-file'), [`${W}/pv/data-cache-0/nodes.conf`]);
   assert.equal(last('logfile'), [`${W}/pv/data-cache-0/logs/redis.log`]);
   assert.equal(last('unixsocket'), [`${W}/pods/cache-0/rootfs/tmp/redis.sock`]);
-  assert.equal(last('pidfile'), ['run/redis.pid'], 'relative paths stay relative to the translated dir');
+  assert.equal(last('pidfile'), [`${W}/pv/data-cache-0/run/redis.pid`], 'a relative path is resolved from the final dir in the container, then mapped');
 });
 
 test("the manifest's own settings stay as written, in order, and $(VAR) in arguments is expanded", () => {
