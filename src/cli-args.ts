@@ -1,4 +1,4 @@
-import { OPTIONS } from './config.ts';
+import { OPTIONS, unknownOption } from './config.ts';
 import { InputError } from './errors.ts';
 
 export interface ParsedArgs {
@@ -24,6 +24,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    const meta = name === 'help' || name === 'version';
+    // Named before its value is looked for: `--no-such-flag` is unknown, not a flag missing its value.
+    if (!meta && !OPTIONS[name]) throw unknownOption(name, 'flag');
     if (value === undefined) {
       const next = argv[i + 1];
       const isBool = OPTIONS[name]?.kind === 'bool';
@@ -33,7 +36,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
         i++;
       } else if (isBool) {
         value = 'true';
-      } else if (name !== 'help' && name !== 'version') {
+      } else if (!meta) {
         throw new InputError(`flag --${name} needs a value`);
       } else {
         value = 'true';

@@ -63,9 +63,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },
   'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
   'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
-  'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', description: 'How long to wait for the pods to be ready (ms)' },
-  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', description: 'How long to wait for the failover (ms)' },
-  'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
+  'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the pods to be ready (ms)' },
+  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (ms)' },
+  'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
   'fail-on-lint': { key: 'failOnLint', kind: 'string', choices: ['error', 'warning', 'never'], description: 'Lint severity that stops the run' },
   'kubernetes-version': {
     key: 'kubernetesVersion',
@@ -125,10 +125,18 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       const unit = spec.kind === 'ms' ? /^(\d+)(ms|s|m)?$/.exec(value) : INTEGER.test(value) ? [value, value] : null;
       if (!unit) throw bad(spec.kind === 'ms' ? 'a duration such as 5000, 90s or 2m' : 'a whole number');
       const n = Number(unit[1]) * (unit[2] === 's' ? 1000 : unit[2] === 'm' ? 60_000 : 1);
-      if (!Number.isSafeInteger(n) || n < (spec.min ?? 0)) throw bad(`a whole number of at least ${spec.min ?? 0}`);
+      if (!Number.isSafeInteger(n) || n < (spec.min ?? 0)) {
+        throw bad(spec.kind === 'ms' ? `a duration of at least ${spec.min ?? 0} ms` : `a whole number of at least ${spec.min ?? 0}`);
+      }
       return n;
     }
   }
+}
+
+/** The error for an option name that is not in OPTIONS, listing the valid ones. */
+export function unknownOption(name: string, origin: 'input' | 'flag'): InputError {
+  const prefix = origin === 'flag' ? '--' : '';
+  return new InputError(`unknown ${origin} ${prefix}${name}; valid: ${Object.keys(OPTIONS).map((o) => prefix + o).join(', ')}`);
 }
 
 /**
@@ -145,9 +153,7 @@ export function parseConfig(
   const prefix = origin === 'flag' ? '--' : '';
   for (const [name, value] of Object.entries(raw)) {
     const spec = OPTIONS[name];
-    if (!spec) {
-      throw new InputError(`unknown ${origin} ${prefix}${name}; valid: ${Object.keys(OPTIONS).map((o) => prefix + o).join(', ')}`);
-    }
+    if (!spec) throw unknownOption(name, origin);
     if (value === undefined || (origin === 'input' && value.trim() === '')) continue;
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }

@@ -29,6 +29,11 @@ test('bad values name the flag or input and what would be valid', () => {
   assert.match(inputErrorOf(() => flags(['--masters', '0'])), 'expected a whole number of at least 1');
   assert.match(inputErrorOf(() => flags(['--hold-restart', 'yes'])), 'expected true or false');
   assert.match(inputErrorOf(() => flags(['--failover-timeout', '1h'])), 'expected a duration such as 5000, 90s or 2m');
+  // A zero timeout would fail every wait at once and blame the cluster for it.
+  for (const name of ['failover-timeout', 'rollout-timeout', 'rejoin-timeout']) {
+    assert.match(inputErrorOf(() => flags([`--${name}`, '0'])), `--${name}: "0" is not valid; expected a duration of at least 1 ms`);
+  }
+  assert.is(flags(['--failover-timeout', '1']).failoverTimeoutMs, 1);
   assert.match(inputErrorOf(() => flags(['--kubernetes-version', '1.x'])), 'expected a version such as 1.31 or v1.31.2');
   assert.is(flags(['--kubernetes-version', 'v1.29.3']).kubernetesVersion, 'v1.29.3');
   assert.match(
@@ -42,6 +47,9 @@ test('unknown names list the valid ones; a flag without its value is refused', (
   assert.match(msg, 'unknown flag --wirte-rate');
   for (const name of Object.keys(OPTIONS)) assert.match(msg, `--${name}`);
   assert.match(inputErrorOf(() => flags(['--manifests'])), 'flag --manifests needs a value');
+  // Unknown comes first: a misspelt flag with no value after it is named as unknown, not as missing its value.
+  assert.match(inputErrorOf(() => flags(['check', '--wirte-rate'])), 'unknown flag --wirte-rate; valid:');
+  assert.match(inputErrorOf(() => flags(['--no-such', '--masters', '3'])), 'unknown flag --no-such; valid:');
   assert.match(inputErrorOf(() => flags(['check', 'extra'])), 'unexpected argument "extra"');
 });
 
