@@ -9,6 +9,7 @@ import { chooseTopology, exitCodeOf, lintWithConfig, readManifests, runCheck } f
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { stderrLog } from './util/log.ts';
+import { displayPath } from './util/paths.ts';
 
 // The manifests shipped with the tool; the same relative place from src/ and from dist/.
 const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
@@ -22,8 +23,15 @@ async function lint(config: Config): Promise<number> {
 
 async function check(config: Config): Promise<number> {
   const report = await runCheck(config, { log: stderrLog });
-  const paths = await writeReports(report, config.reportDir);
-  process.stdout.write(`${renderTerminal(report)}\nReport: ${paths.report}\n`);
+  // The verdict first: a report that cannot be written must not hide what the run found.
+  process.stdout.write(`${renderTerminal(report)}\n`);
+  try {
+    const paths = await writeReports(report, config.reportDir);
+    process.stdout.write(`Report: ${paths.report}\n`);
+  } catch (err) {
+    process.stderr.write(`redis-cluster-resilience: could not write the reports into ${displayPath(config.reportDir)}: ${messageOf(err)}\n`);
+    return 1;
+  }
   return exitCodeOf(report);
 }
 

@@ -6,8 +6,10 @@ import { exitCodeOf, runCheck } from './pipeline.ts';
 import { annotateFindings } from './report/annotations.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import { actionOutputs } from './report/outputs.ts';
+import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import type { Log } from './util/log.ts';
+import { displayPath } from './util/paths.ts';
 
 // The action's own manifests, next to dist/ in the checked-out action.
 const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
@@ -24,11 +26,16 @@ export async function run(): Promise<void> {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
     const report = await runCheck(config, { log: actionLog, postStep: true });
-    const paths = await writeReports(report, config.reportDir);
+    // The verdict first, in the log: a report that cannot be written must not hide what the run found.
+    core.info(renderTerminal(report));
     annotateFindings(report.lint, core);
     await core.summary.addRaw(renderMarkdown(report), true).write();
+    const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
+      core.setFailed(`verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`);
+      return undefined;
+    });
     for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);
-    if (exitCodeOf(report) !== 0) {
+    if (paths && exitCodeOf(report) !== 0) {
       core.setFailed(report.error ?? `verdict ${report.verdict}: see the job summary and ${paths.report}`);
     }
   } catch (err) {

@@ -12,6 +12,7 @@ import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
 import { defaultTopology, planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
+import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
@@ -92,6 +93,7 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
 export async function runCheck(config: Config, options: PipelineOptions): Promise<Report> {
   const { log } = options;
   const startedAt = new Date();
+  await checkReportDir(config.reportDir);
   const platformKind = await resolvePlatformKind(config);
   const report = emptyReport(config, platformKind, startedAt);
   const finish = (): Report => {

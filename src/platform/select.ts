@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../config.ts';
+import { InputError } from '../errors.ts';
 import type { NfsRewrite } from '../report/model.ts';
 import type { Platform, PlatformContext } from './platform.ts';
 
@@ -14,10 +15,19 @@ export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
   });
 }
 
-/** auto means kind where Docker runs (GitHub's runners), local elsewhere. */
+/**
+ * auto means kind where Docker runs (GitHub's runners), local elsewhere. platform kind without a Docker engine
+ * is refused here, before lint or any download: kind could not run a node container anyway.
+ */
 export async function resolvePlatformKind(config: Config): Promise<Exclude<Config['platform'], 'auto'>> {
-  if (config.platform !== 'auto') return config.platform;
-  return (await dockerEngineAvailable()) ? 'kind' : 'local';
+  if (config.platform === 'auto') return (await dockerEngineAvailable()) ? 'kind' : 'local';
+  if (config.platform === 'kind' && !(await dockerEngineAvailable())) {
+    throw new InputError(
+      'platform kind needs a running Docker engine and `docker info` got no answer from one; start Docker, ' +
+        'or use platform local (redis-server processes) or platform existing (with a kubeconfig)',
+    );
+  }
+  return config.platform;
 }
 
 /**

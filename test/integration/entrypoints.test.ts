@@ -1,28 +1,13 @@
 // The built entry points, run as the user and the runner run them: `node dist/cli.js` and `node dist/index.js`
 // with INPUT_* variables. Proves that flags, inputs, outputs, the summary and exit codes are wired.
 // dist/ is built by `npm run build` (.ci/run builds it before the tests and fails when it is stale).
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runNode(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let dir = '';
 beforeAll(test, async () => {

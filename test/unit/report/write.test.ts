@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -8,7 +8,7 @@ import { reportJson } from '../../../src/report/json.ts';
 import { renderJUnit } from '../../../src/report/junit.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderTimelineSvg } from '../../../src/report/svg.ts';
-import { writeReports } from '../../../src/report/write.ts';
+import { checkReportDir, writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 
 let dir = '';
@@ -39,6 +39,18 @@ test('a run without scenarios writes no SVG; writing twice overwrites', async ()
   assert.equal(files.svg, []);
   await writeReports(errorRun, dir);
   assert.is(await readFile(files.report, 'utf8'), reportJson(errorRun));
+});
+
+test('checkReportDir: a missing dir under a writable one passes and is not created; a file is refused', async () => {
+  const missing = join(dir, 'not', 'yet');
+  await checkReportDir(missing);
+  assert.is(await stat(join(dir, 'not')).catch(() => undefined), undefined);
+  await checkReportDir(dir);
+  const file = join(dir, 'plain-file');
+  await writeFile(file, '');
+  const refusal = (p: string) => checkReportDir(p).then(() => 'accepted', (err: Error) => `${err.name}: ${err.message}`);
+  assert.match(await refusal(file), /^InputError: report-dir .*plain-file: is a file, not a directory/);
+  assert.match(await refusal(join(file, 'x', 'y')), /^InputError: report-dir .*: .*plain-file is a file, not a directory/);
 });
 
 test.run();
