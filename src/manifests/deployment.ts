@@ -1,7 +1,10 @@
 import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
-import { locateLineInString } from './load.ts';
-import type { JsonObject, JsonValue, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective } from './model.ts';
+import { fileModeAt, locateLineInString } from './load.ts';
+import { findConfigRenderer, findRedisInvocation, isRedisServerProgram, type KnownFile } from './launch.ts';
+import type {
+  ContainerView, EnvVar, JsonObject, JsonValue, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
+} from './model.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
 
@@ -49,65 +52,91 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     };
   });
 
-  const configMapKeys = new Map<MountView, Record<string, string>>();
-  const mounts = resolveMounts(set, sts, podSpec, c, containerPath, claimTemplates.map((t) => t.name), configMapKeys);
-  const mountFor = (containerFile: string): MountView | undefined => {
-    const p = path.resolve('/', containerFile);
-    return mounts
-      .filter((m) => p === m.mountPath || p.startsWith(m.mountPath === '/' ? '/' : `${m.mountPath}/`))
-      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
-  };
+  const claimNames = claimTemplates.map((t) => t.name);
+  const mounts = resolveMounts(set, sts, podSpec, c, containerPath, claimNames);
+  const mountFor = (containerFile: string): MountView | undefined => mountIn(mounts, containerFile);
 
   const command = stringsAt(c, ['command']);
   const args = stringsAt(c, ['args']);
   const argv = effectiveArgv(command, args);
-  if (!isRedisServer(argv[0])) {
-    throw new InputError(
-      `${where([...containerPath, command.length > 0 ? 'command' : 'args'])}: the Redis container runs ${JSON.stringify(argv[0])}, not redis-server; ` +
-        'run redis-server directly (command: [redis-server], args: [config file, --options]) so its configuration can be read',
-    );
-  }
   // Where argv[i] is written in the manifest: command when set, else args (the image's entrypoint may add one).
   const argvPath = (i: number): Path =>
     command.length > 0
       ? i < command.length ? [...containerPath, 'command', i] : [...containerPath, 'args', i - command.length]
       : [...containerPath, 'args', Math.max(0, i - (argv.length - args.length))];
-  // Unset, null and '' all mean the image's default, as in Kubernetes.
-  const setDir = c.workingDir === null || c.workingDir === '' ? undefined : c.workingDir;
-  if (setDir !== undefined && (typeof setDir !== 'string' || !setDir.startsWith('/'))) {
-    throw new InputError(
-      `${where([...containerPath, 'workingDir'])}: workingDir ${JSON.stringify(setDir)} is not an absolute path; ` +
-        'container runtimes refuse a relative one (leave it out for the image\'s /data)',
-    );
-  }
-  const workingDir = setDir ?? REDIS_IMAGE_WORKDIR;
+  const workingDir = workingDirOf(c, containerPath, sts);
+  const env = resolveEnv(set, sts, c, containerPath);
 
-  const parsedArgs = parseRedisArgs(argv.slice(1), (i) => where(argvPath(i + 1)));
+  const gaps: LaunchView['gaps'] = [];
+  const found = findRedisInvocation(argv, (i) => at(argvPath(i)), {
+    envNames: new Set(env.map((e) => e.name)),
+    readFile: (p) => knownFile(set, mountFor(path.resolve(workingDir, p)), path.resolve(workingDir, p)),
+  });
+  const invocation = 'notFound' in found ? undefined : found;
+  if ('notFound' in found) {
+    gaps.push({
+      at: at(argvPath(0)),
+      message: `the Redis container runs ${found.notFound}: where redis-server starts and with which options is only known when the pod runs`,
+    });
+  }
+  const redisArgv = invocation?.argv ?? [];
+  const argAt = (i: number): Located => invocation!.at[i]!;
+  for (const [i, expansions] of invocation?.dynamic ?? []) {
+    gaps.push({ at: argAt(i), message: `redis-server argument ${JSON.stringify(redisArgv[i])} depends on ${expansions.join(', ')}, known only when the script runs` });
+  }
+
+  const parsedArgs = parseRedisArgs(redisArgv.slice(1), (i) => describeAt(argAt(i + 1)));
   const directives: RedisDirective[] = [];
   let configFile: string | undefined;
-  if (parsedArgs.configFile) {
+  let config: LaunchView['config'] = invocation ? 'static' : 'unknown';
+  let renderedBy: string | undefined;
+  if (parsedArgs.configFile && invocation?.dynamic.has(parsedArgs.configFile.index + 1)) {
+    config = 'unknown';
+  } else if (parsedArgs.configFile) {
     configFile = path.resolve(workingDir, parsedArgs.configFile.path);
-    const cfgWhere = where(argvPath(parsedArgs.configFile.index + 1));
-    const read = (file: string) => readMountedFile(mountFor(file), file);
-    const text = read(configFile);
-    if (text === undefined) {
-      const m = mountFor(configFile);
+    const cfgWhere = describeAt(argAt(parsedArgs.configFile.index + 1));
+    const read = (file: string) => knownFile(set, mountFor(file), file);
+    const m = mountFor(configFile);
+    let main = read(configFile);
+    if (main === undefined && m && m.source.type !== 'configMap' && m.source.type !== 'secret') {
+      const rendered = renderedConfig(set, sts, podSpec, claimNames, m, configFile);
+      if (rendered) {
+        renderedBy = rendered.initContainer;
+        main = rendered.template?.file;
+        config = main ? 'template' : 'unknown';
+        gaps.push({
+          at: rendered.at,
+          message: `redis-server reads ${configFile}, which init container ${rendered.initContainer} writes at start` +
+            (rendered.template
+              ? ` from ${rendered.template.path} (${rendered.template.file.description}); its placeholders are filled in only when the pod runs`
+              : ' from nothing among the manifests; its content is known only when the pod runs'),
+        });
+      }
+    }
+    if (main === undefined && config !== 'unknown') {
       throw new InputError(
         `${cfgWhere}: redis-server reads ${configFile}, but ` +
           (m?.source.type === 'configMap'
             ? `ConfigMap ${m.source.configMap} ${Object.keys(m.source.files).length ? `mounted at ${m.mountPath} has no such file (it has ${Object.keys(m.source.files).join(', ')})` : 'is not among the manifests'}`
-            : `it is not on a ConfigMap mount (${m ? `${m.mountPath} is ${m.source.type}` : 'no volume is mounted there'})`) +
+            : `it is not on a ConfigMap mount (${m ? `${m.mountPath} is ${m.source.type}` : 'no volume is mounted there'}) and no init container writes it`) +
           '; mount a ConfigMap holding redis.conf there',
       );
     }
-    for (const d of parseRedisConf(text, { file: configFile, cwd: workingDir, readInclude: read })) {
-      const located = locateConfLine(set, mountFor(d.file), configMapKeys, d.file, d.line);
-      directives.push({ name: d.name, args: d.args, from: { kind: 'file', path: d.file, line: d.line, ...(located ? { at: located } : {}) } });
+    if (main) {
+      const readText = (file: string) => read(file)?.text;
+      const templated = config === 'template';
+      for (const d of parseRedisConf(main.text, { file: configFile, cwd: workingDir, readInclude: readText })) {
+        const located = d.file === configFile ? main.locateLine(d.line) : read(d.file)?.locateLine(d.line);
+        directives.push({ name: d.name, args: d.args, from: { kind: 'file', path: d.file, line: d.line, ...(located ? { at: located } : {}) } });
+        if (templated && d.args.some((a) => /\$\{?[A-Za-z_]|\{\{/.test(a))) {
+          gaps.push({ at: located ?? at(argvPath(0)), message: `${d.name} ${d.args.join(' ')} is a placeholder the init container fills in` });
+        }
+      }
     }
   }
   for (const d of parsedArgs.directives) {
     const index = d.index + 1;
-    directives.push({ name: d.name, args: d.args, from: { kind: 'arg', index, at: at(argvPath(index)) } });
+    directives.push({ name: d.name, args: d.args, from: { kind: 'arg', index, at: argAt(index) } });
   }
 
   const directive = (name: string) => {
@@ -115,7 +144,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     return directives.findLast((d) => d.name === n)?.args[0];
   };
   const portDirective = directives.findLast((d) => d.name === 'port');
-  const port = portDirective ? Number(portDirective.args[0]) : DEFAULT_PORT;
+  const port = portDirective && !/\$|\{\{/.test(portDirective.args[0] ?? '') ? Number(portDirective.args[0]) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InputError(`${describe(portDirective!)}: port must be 1-65535, got ${JSON.stringify(portDirective!.args[0] ?? '')}`);
   }
@@ -132,22 +161,16 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     replicas,
     serviceName: typeof spec.serviceName === 'string' ? spec.serviceName : '',
     podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, String(v)])),
-    container: {
-      name: String(c.name ?? ''),
-      image: String(c.image ?? ''),
-      command,
-      args,
-      workingDir,
-      env: arrayAt(c, ['env']).map((e) => {
-        const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
-        return {
-          name: String(e.name ?? ''),
-          ...(typeof e.value === 'string' ? { value: e.value } : {}),
-          ...(typeof fieldRef === 'string' ? { fieldRef } : {}),
-        };
-      }),
-    },
+    container: { name: String(c.name ?? ''), image: String(c.image ?? ''), command, args, workingDir, env, mounts },
+    initContainers: arrayAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
     mounts,
+    launch: {
+      redisArgv,
+      ...(invocation?.wrapper ? { wrapper: invocation.wrapper } : {}),
+      config,
+      ...(renderedBy ? { renderedBy } : {}),
+      gaps,
+    },
     ...(configFile !== undefined ? { configFile } : {}),
     directives,
     directive,
@@ -162,20 +185,26 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   };
 }
 
+function describeAt(l: Located): string {
+  return `${l.file}:${l.line}`;
+}
+
 function describe(d: RedisDirective): string {
   if (d.from.at) return `${d.from.at.file}:${d.from.at.line}`;
   return d.from.kind === 'file' ? `${d.from.path}:${d.from.line}` : `redis-server argument ${d.from.index}`;
 }
 
-/** The one StatefulSet whose container runs redis-server (or an image named redis). */
+/** The one StatefulSet whose container runs redis-server (directly or behind a wrapper) or an image named redis. */
 function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containerIndex: number } {
   const statefulSets = set.objects.filter((o) => o.kind === 'StatefulSet');
   const found = statefulSets.flatMap((sts) => {
     const containers = arrayAt(sts.body, ['spec', 'template', 'spec', 'containers']);
-    const runsRedis = containers.findIndex((c) => isRedisServer(stringsAt(c, ['command'])[0]) || isRedisImage(c.image));
+    const runsRedis = containers.findIndex(
+      (c) => isRedisImage(c.image) || [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some((w) => isRedisServerProgram(w) || /\bredis-server\b/.test(w)),
+    );
     return runsRedis >= 0 ? [{ sts, containerIndex: runsRedis }] : [];
   });
-  const expected = 'a StatefulSet whose container runs redis-server (command) or an image named redis';
+  const expected = 'a StatefulSet whose container runs redis-server (command, args or its script) or an image named redis';
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     const seen = statefulSets.map((s) => `${s.name} (${s.at.file}:${s.at.line})`).join(', ');
@@ -186,15 +215,11 @@ function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containe
   );
 }
 
-function isRedisServer(program: string | undefined): boolean {
-  return program !== undefined && path.basename(program) === 'redis-server';
-}
-
-/** redis, redis:7.2.5, docker.io/library/redis@sha256:… — the repository's last path segment is "redis". */
+/** redis, redis:7.2.5, docker.io/library/redis@sha256:…, bitnami/redis-cluster — the repository's last path segment. */
 function isRedisImage(image: JsonValue | undefined): boolean {
   if (typeof image !== 'string') return false;
   const repo = image.split('@')[0]!.replace(/:[^/:]*$/, '');
-  return repo.split('/').pop() === 'redis';
+  return ['redis', 'redis-cluster'].includes(repo.split('/').pop() ?? '');
 }
 
 /**
@@ -209,6 +234,60 @@ function effectiveArgv(command: string[], args: string[]): string[] {
   return args;
 }
 
+/** A container's workingDir; unset, null and '' all mean the image's default, as in Kubernetes. */
+function workingDirOf(c: JsonObject, containerPath: Path, sts: ManifestObject): string {
+  const setDir = c.workingDir === null || c.workingDir === '' ? undefined : c.workingDir;
+  if (setDir !== undefined && (typeof setDir !== 'string' || !setDir.startsWith('/'))) {
+    const l = sts.locate([...containerPath, 'workingDir']);
+    throw new InputError(
+      `${l.file}:${l.line}: workingDir ${JSON.stringify(setDir)} is not an absolute path; ` +
+        'container runtimes refuse a relative one (leave it out for the image\'s own)',
+    );
+  }
+  return setDir ?? (isRedisImage(c.image) ? REDIS_IMAGE_WORKDIR : '/');
+}
+
+/** The container's env: literals, downward-API fields, and Secret / ConfigMap keys read from the manifests. */
+function resolveEnv(set: ManifestSet, sts: ManifestObject, c: JsonObject, containerPath: Path): EnvVar[] {
+  return arrayAt(c, ['env']).map((e, i) => {
+    const name = String(e.name ?? '');
+    const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
+    if (typeof fieldRef === 'string') return { name, fieldRef };
+    for (const [refKey, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
+      const ref = objectAt(e, ['valueFrom', refKey]);
+      if (!Object.keys(ref).length) continue;
+      const objName = String(ref.name ?? '');
+      const key = String(ref.key ?? '');
+      const value = dataOf(set, kind, objName)[key];
+      const from = { description: `${kind} ${objName} key ${key}`, secret: kind === 'Secret', at: sts.locate([...containerPath, 'env', i, 'valueFrom']) };
+      return { name, ...(value !== undefined ? { value } : {}), from };
+    }
+    return { name, ...(typeof e.value === 'string' ? { value: e.value } : {}) };
+  });
+}
+
+/** A ConfigMap's data, or a Secret's data (base64-decoded) and stringData, by key; {} when not among the manifests. */
+function dataOf(set: ManifestSet, kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> {
+  const o = set.objects.find((x) => x.kind === kind && x.name === name);
+  if (!o) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(objectAt(o.body, ['data']))) {
+    if (typeof v === 'string') out[k] = kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
+  }
+  if (kind === 'Secret') for (const [k, v] of Object.entries(objectAt(o.body, ['stringData']))) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function mountIn(mounts: MountView[], containerFile: string): MountView | undefined {
+  const p = path.resolve('/', containerFile);
+  return mounts
+    .filter((m) => p === m.mountPath || p.startsWith(m.mountPath === '/' ? '/' : `${m.mountPath}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+}
+
+/** Where each ConfigMap / Secret volume's files come from, to point at their lines in the manifests. */
+const origins = new WeakMap<MountView['source'], { object: ManifestObject | undefined; keys: Record<string, string> }>();
+
 function resolveMounts(
   set: ManifestSet,
   sts: ManifestObject,
@@ -216,7 +295,6 @@ function resolveMounts(
   container: JsonObject,
   containerPath: Path,
   claimTemplateNames: string[],
-  configMapKeys: Map<MountView, Record<string, string>>,
 ): MountView[] {
   const volumes = arrayAt(podSpec, ['volumes']);
   return arrayAt(container, ['volumeMounts']).map((m, i) => {
@@ -230,64 +308,109 @@ function resolveMounts(
       const l = sts.locate([...containerPath, 'volumeMounts', i, 'name']);
       throw new InputError(`${l.file}:${l.line}: volumeMount "${name}" names no volume and no volumeClaimTemplate of StatefulSet ${sts.name}`);
     }
-    if (isObject(volume.configMap)) {
-      const { source, keys } = configMapSource(set, volume.configMap, subPath);
-      const view: MountView = { ...base, source };
-      configMapKeys.set(view, keys);
-      return view;
-    }
+    const volumePath: Path = ['spec', 'template', 'spec', 'volumes', volumes.indexOf(volume)];
+    const modeAt = (kind: string) => (p: Path) => fileModeAt(sts, [...volumePath, kind, ...p]);
+    if (isObject(volume.configMap)) return { ...base, source: projectedSource(set, 'ConfigMap', volume.configMap, subPath, modeAt('configMap')) };
+    if (isObject(volume.secret)) return { ...base, source: projectedSource(set, 'Secret', volume.secret, subPath, modeAt('secret')) };
     if (isObject(volume.emptyDir)) return { ...base, source: { type: 'emptyDir' } };
+    if (isObject(volume.persistentVolumeClaim)) {
+      // A claim every pod shares: one volume, not one per pod.
+      return { ...base, source: { type: 'other', description: `persistentVolumeClaim ${String(volume.persistentVolumeClaim.claimName ?? '')} shared by every pod` } };
+    }
     const kind = Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
     return { ...base, source: { type: 'other', description: `${kind} volume ${name}` } };
   });
 }
 
+/** The kubelet writes ConfigMap and Secret files 0644 unless defaultMode or an item's mode says otherwise. */
+const DEFAULT_FILE_MODE = 0o644;
+
 /**
- * Files a configMap volume shows: its items (key → path) or every key; a subPath mount of one file shows it as
- * ''. `keys` maps each file back to its ConfigMap key, to locate its lines in the manifest.
+ * Files a configMap / secret volume shows: its items (key → path) or every key; a subPath mount of one file
+ * shows it as ''.
  */
-function configMapSource(
+function projectedSource(
   set: ManifestSet,
+  kind: 'ConfigMap' | 'Secret',
   ref: JsonObject,
   subPath: string | undefined,
-): { source: MountView['source'] & { type: 'configMap' }; keys: Record<string, string> } {
-  const name = String(ref.name ?? '');
-  const cm = set.objects.find((o) => o.kind === 'ConfigMap' && o.name === name);
-  const data = cm ? objectAt(cm.body, ['data']) : {};
+  modeAt: (p: Path) => number | undefined,
+): MountView['source'] & { files: Record<string, string> } {
+  const name = String((kind === 'Secret' ? ref.secretName : ref.name) ?? '');
+  const data = dataOf(set, kind, name);
+  const defaultMode = modeAt(['defaultMode']) ?? DEFAULT_FILE_MODE;
   const items = arrayAt(ref, ['items']);
   const sub = subPath === undefined ? undefined : path.normalize(subPath);
   const files: Record<string, string> = {};
+  const modes: Record<string, number> = {};
   const keys: Record<string, string> = {};
-  const entries = items.length > 0 ? items.map((it) => [String(it.key), String(it.path)] as const) : Object.keys(data).map((k) => [k, k] as const);
-  for (const [key, item] of entries) {
+  const entries = items.length > 0
+    ? items.map((it, i) => [String(it.key), String(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const)
+    : Object.keys(data).map((k) => [k, k, defaultMode] as const);
+  for (const [key, item, mode] of entries) {
     const text = data[key];
     const file = path.normalize(item);
     const shown = sub === undefined ? file : file === sub ? '' : file.startsWith(`${sub}/`) ? file.slice(sub.length + 1) : undefined;
-    if (typeof text !== 'string' || shown === undefined) continue;
+    if (text === undefined || shown === undefined) continue;
     files[shown] = text;
+    modes[shown] = mode;
     keys[shown] = key;
   }
-  return { source: { type: 'configMap', configMap: name, files }, keys };
+  const source = kind === 'Secret'
+    ? { type: 'secret' as const, secret: name, files, modes }
+    : { type: 'configMap' as const, configMap: name, files, modes };
+  origins.set(source, { object: set.objects.find((o) => o.kind === kind && o.name === name), keys });
+  return source;
 }
 
-function readMountedFile(mount: MountView | undefined, containerFile: string): string | undefined {
-  if (mount?.source.type !== 'configMap') return undefined;
-  return mount.source.files[path.relative(mount.mountPath, containerFile)];
+/** A file on a ConfigMap or Secret mount, with its lines located in the manifest where the key is a `|` block. */
+function knownFile(set: ManifestSet, mount: MountView | undefined, containerFile: string): KnownFile | undefined {
+  if (mount?.source.type !== 'configMap' && mount?.source.type !== 'secret') return undefined;
+  const rel = path.relative(mount.mountPath, path.resolve('/', containerFile));
+  const text = mount.source.files[rel];
+  if (text === undefined) return undefined;
+  const origin = origins.get(mount.source);
+  const key = origin?.keys[rel];
+  const object = origin?.object;
+  const name = mount.source.type === 'configMap' ? mount.source.configMap : mount.source.secret;
+  const description = `${mount.source.type === 'configMap' ? 'ConfigMap' : 'Secret'} ${name} key ${key ?? rel}`;
+  return {
+    text,
+    description,
+    locateLine: (line) =>
+      (object && key !== undefined ? locateLineInString(object, ['data', key], line) : undefined) ??
+      (object ? object.locate(['data', key ?? rel]) : { file: set.dir, line: 1, column: 1 }),
+  };
 }
 
-/** The manifest position of line `line` of a config file that comes from a ConfigMap key written as a `|` block. */
-function locateConfLine(
-  set: ManifestSet,
-  mount: MountView | undefined,
-  configMapKeys: Map<MountView, Record<string, string>>,
-  containerFile: string,
-  line: number,
-): Located | undefined {
-  if (mount?.source.type !== 'configMap') return undefined;
-  const cmName = mount.source.configMap;
-  const cm = set.objects.find((o) => o.kind === 'ConfigMap' && o.name === cmName);
-  const key = configMapKeys.get(mount)?.[path.relative(mount.mountPath, containerFile)];
-  return cm && key !== undefined ? locateLineInString(cm, ['data', key], line) : undefined;
+function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, ic: JsonObject, icPath: Path, claimNames: string[]): ContainerView {
+  return {
+    name: String(ic.name ?? ''),
+    image: String(ic.image ?? ''),
+    command: stringsAt(ic, ['command']),
+    args: stringsAt(ic, ['args']),
+    workingDir: workingDirOf(ic, icPath, sts),
+    env: resolveEnv(set, sts, ic, icPath),
+    mounts: resolveMounts(set, sts, podSpec, ic, icPath, claimNames),
+  };
+}
+
+/** The init container that writes the Redis container's config file (on a volume both mount), and its template. */
+function renderedConfig(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, claimNames: string[], mount: MountView, configFile: string) {
+  const rel = path.relative(mount.mountPath, configFile);
+  const inits = arrayAt(podSpec, ['initContainers']).map((ic, i) => {
+    const icPath: Path = ['spec', 'template', 'spec', 'initContainers', i];
+    const view = initContainerView(set, sts, podSpec, ic, icPath, claimNames);
+    const shared = view.mounts.find((m) => m.name === mount.name);
+    return {
+      name: view.name,
+      argv: [...view.command, ...view.args],
+      at: sts.locate([...icPath, view.command.length ? 'command' : 'args']),
+      readFile: (p: string) => knownFile(set, mountIn(view.mounts, p), p),
+      target: shared ? path.join(shared.mountPath, rel) : undefined,
+    };
+  });
+  return findConfigRenderer(inits);
 }
 
 function isObject(v: JsonValue | undefined): v is JsonObject {

@@ -136,3 +136,17 @@ function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
 function isEmptyValue(value: unknown): boolean {
   return !value || (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
 }
+
+/**
+ * A file mode at `p` as Kubernetes reads it: its YAML parser (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1) takes
+ * `0755` as octal, where YAML 1.2 (this loader) reads decimal 755. undefined when the value is not an integer.
+ */
+export function fileModeAt(object: ManifestObject, p: readonly (string | number)[]): number | undefined {
+  const source = sources.get(object);
+  const node = source && nodeAt(source.doc, p);
+  if (!source || !node || !isScalar(node) || !node.range) return undefined;
+  const raw = source.text.slice(node.range[0], node.range[1]).trim();
+  if (/^0[0-7]+$/.test(raw)) return parseInt(raw, 8);
+  if (/^0o[0-7]+$/.test(raw)) return parseInt(raw.slice(2), 8);
+  return typeof node.value === 'number' && Number.isInteger(node.value) ? node.value : undefined;
+}

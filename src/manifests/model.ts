@@ -41,10 +41,59 @@ export interface MountView {
   readOnly: boolean;
   source:
     | { type: 'pvc'; claimTemplate: string }
-    /** files: path inside the mount → content (items applied; all keys when no items). */
-    | { type: 'configMap'; configMap: string; files: Record<string, string> }
+    /** files: path inside the mount → content (items applied; all keys when no items); modes: their file mode
+     * (the item's mode, else the volume's defaultMode, else 0644 as the kubelet writes them). */
+    | { type: 'configMap'; configMap: string; files: Record<string, string>; modes: Record<string, number> }
+    /** A Secret volume: the same, from the Secret's data (base64-decoded) and stringData. */
+    | { type: 'secret'; secret: string; files: Record<string, string>; modes: Record<string, number> }
     | { type: 'emptyDir' }
     | { type: 'other'; description: string };
+}
+
+/** One environment variable of a container: a literal (or resolved) value, or a downward-API field. */
+export interface EnvVar {
+  name: string;
+  /** The value: literal, or read from a Secret / ConfigMap in the manifests (see `from`). */
+  value?: string;
+  /** Downward-API field path (e.g. status.podIP). */
+  fieldRef?: string;
+  /** For a secretKeyRef / configMapKeyRef: what it names ("Secret redis-auth key password"), and whether it is
+   * secret; `value` is unset when the object is not among the manifests. */
+  from?: { description: string; secret: boolean; at: Located };
+}
+
+/** A container of the pod as the platform runs it. */
+export interface ContainerView {
+  name: string;
+  image: string;
+  /** The container's command and args, as written (with $(VAR) references unexpanded). */
+  command: string[];
+  args: string[];
+  /** The container's working directory (absolute): its workingDir, else the image's (redis: /data, else /). */
+  workingDir: string;
+  /** Environment in order: later entries may refer to earlier ones with $(VAR). */
+  env: EnvVar[];
+  mounts: MountView[];
+}
+
+/** Something about how Redis starts that the manifests alone cannot tell; lint reports it as info. */
+export interface LaunchGap {
+  at: Located;
+  message: string;
+}
+
+/** How the container starts redis-server, as far as the manifests show it. */
+export interface LaunchView {
+  /** redis-server's argv (program first), $(VAR) unexpanded; empty when it could not be found. */
+  redisArgv: string[];
+  /** What runs before redis-server (a wrapper script, `sh -c`), or undefined when the container runs it itself. */
+  wrapper?: { description: string; at: Located };
+  /** The config file's content: 'static' from a ConfigMap, 'template' from what an init container renders it
+   * from (placeholders filled at start), 'unknown' when only the running pod has it. */
+  config: 'static' | 'template' | 'unknown';
+  /** The init container that writes the config file, when one does. */
+  renderedBy?: string;
+  gaps: LaunchGap[];
 }
 
 /** One redis.conf directive with where it came from (a config file line or a container argument). */
@@ -62,18 +111,12 @@ export interface RedisDeployment {
   replicas: number;
   serviceName: string;
   podLabels: Record<string, string>;
-  container: {
-    name: string;
-    image: string;
-    /** The container's command and args, as written (with $(VAR) references unexpanded). */
-    command: string[];
-    args: string[];
-    /** The container's working directory (absolute): its workingDir, else the redis image's /data. */
-    workingDir: string;
-    /** Environment: literal values, and fieldRef paths (e.g. status.podIP) for downward-API variables. */
-    env: Array<{ name: string; value?: string; fieldRef?: string }>;
-  };
+  /** The Redis container; its mounts are also `mounts`. */
+  container: ContainerView;
+  /** The pod's init containers, in order. */
+  initContainers: ContainerView[];
   mounts: MountView[];
+  launch: LaunchView;
   /** Path of the config file passed to redis-server (inside the container), if any. */
   configFile?: string;
   /** Effective directives: the config file's, then the arguments' (later ones win, as in redis-server). */

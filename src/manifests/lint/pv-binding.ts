@@ -62,7 +62,19 @@ export const pvBinding: LintRule = {
       if (typeof replicas !== 'number') continue; // schema reports it
       arrayAt(sts.body, ['spec', 'volumeClaimTemplates']).forEach((template, t) => {
         const storageClass = claimClass(set, template);
-        if (storageClass === undefined) return; // the cluster's default class: not in the manifests
+        if (storageClass === undefined) {
+          // The DefaultStorageClass admission plugin gives a claim without storageClassName the cluster's default
+          // class, whose provisioner creates one volume per claim: nothing to dry-run, nothing to pre-create.
+          findings.push(
+            findingAt(ID, 'info', sts, ['spec', 'volumeClaimTemplates', t],
+              `StatefulSet ${sts.name}: claim template ${stringAt(template, ['metadata', 'name']) ?? ''} names no storageClassName: ` +
+                `each pod's claim is provisioned dynamically by the cluster's default StorageClass`,
+              'No PersistentVolumes are needed: kind\'s default class (local-path) and the local platform (a directory ' +
+                'per claim, kept across restarts) provision one per claim. A cluster without a default class leaves the ' +
+                'claims, and the Redis pods, Pending: set storageClassName there.'),
+          );
+          return;
+        }
         const sc = storageClassNamed(set, storageClass);
         const candidates = pvs.filter((pv) => pvClass(pv) === storageClass);
         // Only classes served by pre-created volumes can be dry-run: a dynamic class creates what is missing.

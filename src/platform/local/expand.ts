@@ -1,3 +1,5 @@
+import type { EnvVar } from '../../manifests/model.ts';
+
 /**
  * Kubernetes' $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion): `$(NAME)` becomes the
  * variable's value when it is defined and stays as written when not, `$$` is a literal `$`, any other `$` is kept.
@@ -67,7 +69,6 @@ export function fieldValue(path: string, pod: PodFields): string | undefined {
   }
 }
 
-export type EnvVar = { name: string; value?: string; fieldRef?: string };
 
 /**
  * The container's environment as the kubelet builds it: fieldRefs resolved, literal values expanded against the
@@ -85,10 +86,14 @@ export function containerEnv(env: EnvVar[], pod: PodFields, warn: (message: stri
         );
       }
       vars.set(e.name, v);
+    } else if (e.from && e.value !== undefined) {
+      vars.set(e.name, e.value); // a Secret's or ConfigMap's value is taken as it is, never expanded
     } else if (e.value !== undefined) {
       vars.set(e.name, expandVars(e.value, (n) => vars.get(n)));
+    } else if (e.from) {
+      throw new Error(`env ${e.name} reads ${e.from.description} (${e.from.at.file}:${e.from.at.line}), which is not among the manifests`);
     } else {
-      warn(`env ${e.name} has neither a value nor a fieldRef (secret/configMap refs are not emulated locally): set to ''`);
+      warn(`env ${e.name} has neither a value nor a fieldRef: set to ''`);
       vars.set(e.name, '');
     }
   }

@@ -63,14 +63,19 @@ export async function preparePodFs(
     const dir = layout.volumeDir(m);
     // Kubernetes creates a missing subPath directory on PVC and emptyDir volumes.
     const base = path.join(dir, m.subPath ?? '');
-    await fs.mkdir(inside(m.source.type === 'configMap' ? dir : base, `volume ${m.name}`), { recursive: true });
-    if (m.source.type === 'configMap') {
-      // Files are named relative to the mount; '' is the mount itself (a subPath mount of one file).
+    const projected = m.source.type === 'configMap' || m.source.type === 'secret';
+    await fs.mkdir(inside(projected ? dir : base, `volume ${m.name}`), { recursive: true });
+    if (m.source.type === 'configMap' || m.source.type === 'secret') {
+      // Files are named relative to the mount; '' is the mount itself (a subPath mount of one file). Their modes
+      // are the volume's (defaultMode 0755 makes a ConfigMap script executable).
+      const object = m.source.type === 'configMap' ? `ConfigMap ${m.source.configMap}` : `Secret ${m.source.secret}`;
       for (const [file, content] of Object.entries(m.source.files)) {
         const target = file === '' ? base : path.join(base, file);
-        const what = `file ${file || m.subPath} of ConfigMap ${m.source.configMap}`;
+        const what = `file ${file || m.subPath} of ${object}`;
+        const mode = m.source.modes[file] ?? 0o644;
         await fs.mkdir(inside(path.dirname(target), what), { recursive: true });
-        await fs.writeFile(inside(target, what), content);
+        await fs.writeFile(inside(target, what), content, { mode });
+        await fs.chmod(inside(target, what), mode);
       }
     } else if (m.source.type === 'other' && !seen.has(m.name)) {
       warn(`volume ${m.name} (${m.source.description}) is not emulated locally: it is an empty directory`);

@@ -161,7 +161,7 @@ test('mounts: items rename keys, subPath mounts one file, the longest mount path
   assert.is(redis.mountFor('/var/lib/redis/tmpx')?.name, 'data', 'a sibling with a common prefix is not inside');
   assert.not.ok(redis.isPersistent('/var/lib/redis/tmp/x'));
   const certs = redis.mountFor('/tls/ca.crt')!;
-  assert.equal([certs.readOnly, certs.source], [true, { type: 'other', description: 'secret volume certs' }]);
+  assert.equal([certs.readOnly, certs.source], [true, { type: 'secret', secret: 'tls', files: {}, modes: {} }], 'Secret tls is not among the manifests');
   assert.is(redis.mountFor('/etc/passwd'), undefined);
 });
 
@@ -186,18 +186,141 @@ test('a config file that cannot be read from the manifests is refused with the a
   const wrongName = setOf({ container: '- name: r\n  image: redis:7\n  args: [/etc/redis/other.conf]\n  volumeMounts:\n  - {name: conf, mountPath: /etc/redis}' });
   assert.match(inputErrorOf(() => redisDeployment(wrongName)), /has no such file \(it has redis\.conf\)/);
   const onPvc = setOf({ container: '- name: r\n  image: redis:7\n  args: [/var/lib/redis/redis.conf]\n  volumeMounts:\n  - {name: data, mountPath: /var/lib/redis}' });
-  assert.match(inputErrorOf(() => redisDeployment(onPvc)), /not on a ConfigMap mount \(\/var\/lib\/redis is pvc\)/);
+  assert.match(inputErrorOf(() => redisDeployment(onPvc)), /not on a ConfigMap mount \(\/var\/lib\/redis is pvc\) and no init container writes it/);
 });
 
-test('a shell wrapper, an unknown volume, a relative workingDir and a bad port are refused with file:line', () => {
-  const shell = setOf({ container: '- name: r\n  image: redis:7\n  command: [sh, -c, "redis-server /etc/redis/redis.conf"]' });
-  assert.match(inputErrorOf(() => redisDeployment(shell)), /^mem\.yaml:\d+: the Redis container runs "sh", not redis-server/);
+test('an unknown volume, a relative workingDir and a bad port are refused with file:line', () => {
   const unknown = setOf({ container: '- name: r\n  image: redis:7\n  volumeMounts:\n  - {name: nope, mountPath: /x}' });
   assert.match(inputErrorOf(() => redisDeployment(unknown)), /^mem\.yaml:\d+: volumeMount "nope" names no volume/);
   const relative = setOf({ container: '- name: r\n  image: redis:7\n  workingDir: data' });
   assert.match(inputErrorOf(() => redisDeployment(relative)), /^mem\.yaml:\d+: workingDir "data" is not an absolute path/);
   const port = setOf({ conf: 'port 99999\n' });
   assert.match(inputErrorOf(() => redisDeployment(port)), /^mem\.yaml:7: port must be 1-65535, got "99999"/);
+});
+
+test('a wrapper script from the ConfigMap that execs its arguments: redis-server found in them, the script recorded', () => {
+  const redis = redisDeployment(
+    setOf({
+      conf: 'cluster-enabled yes\nport 7000\n',
+      extra: `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: scripts}
+data:
+  fix-ip.sh: |
+    #!/bin/sh
+    sed -i -e "/myself/ s/[0-9.]*:/\${POD_IP}:/" /data/nodes.conf
+    exec "$@"
+`,
+      container: `- name: redis
+  image: redis:7
+  command: [/conf/fix-ip.sh, redis-server, /etc/redis/redis.conf]
+  args: [--cluster-announce-ip, $(POD_IP)]
+  env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+  volumeMounts:
+  - {name: conf, mountPath: /etc/redis}
+  - {name: scripts, mountPath: /conf}
+  - {name: data, mountPath: /data}`,
+      volumes: '- name: conf\n  configMap: {name: conf}\n- name: scripts\n  configMap: {name: scripts, defaultMode: 0755}',
+    }),
+  );
+  assert.equal(redis.launch.redisArgv, ['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)']);
+  assert.match(redis.launch.wrapper!.description, /^\/conf\/fix-ip\.sh \(ConfigMap scripts key fix-ip\.sh\)$/);
+  assert.is(redis.launch.config, 'static');
+  assert.equal(redis.launch.gaps, []);
+  assert.is(redis.port, 7000);
+  assert.is(redis.directive('cluster-announce-ip'), '$(POD_IP)');
+  const scripts = redis.mountFor('/conf/fix-ip.sh')!.source;
+  assert.equal(scripts.type === 'configMap' ? scripts.modes : {}, { 'fix-ip.sh': 0o755 });
+});
+
+test('sh -c: the exec\'d redis-server is read, env variables become $(VAR), computed words are gaps', () => {
+  const redis = redisDeployment(
+    setOf({
+      container: `- name: redis
+  image: redis:7
+  command: [sh, -c]
+  args:
+  - |
+    set -e
+    echo starting; exec redis-server /etc/redis/redis.conf --cluster-announce-ip "$POD_IP" --cluster-announce-hostname "$(hostname -f)"
+  env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+  volumeMounts:
+  - {name: conf, mountPath: /etc/redis}
+  - {name: data, mountPath: /var/lib/redis}`,
+    }),
+  );
+  assert.equal(redis.launch.redisArgv, ['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)', '--cluster-announce-hostname', '$(hostname -f)']);
+  assert.is(redis.directive('cluster-enabled'), 'yes');
+  assert.is(redis.directive('cluster-announce-ip'), '$(POD_IP)');
+  assert.equal(redis.launch.gaps.map((g) => g.message), ['redis-server argument "$(hostname -f)" depends on $(hostname -f), known only when the script runs']);
+  assert.match(redis.launch.wrapper!.description, /sh -c script/);
+});
+
+test('a config an init container renders: template found, or the config unknown (not refused)', () => {
+  const withInit = (script: string, conf = 'cluster-enabled yes\ncluster-announce-ip ${POD_IP}\ndir /data\n') => {
+    const set = setOf({
+      conf,
+      container: `- name: redis
+  image: redis:7
+  command: [redis-server, /etc/redis/redis.conf]
+  volumeMounts:
+  - {name: rendered, mountPath: /etc/redis}
+  - {name: data, mountPath: /data}`,
+      volumes: '- name: conf\n  configMap: {name: conf}\n- {name: rendered, emptyDir: {}}',
+    });
+    const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
+    (sts.body as any).spec.template.spec.initContainers = [
+      { name: 'config', image: 'busybox', command: ['sh', '-c', script], volumeMounts: [{ name: 'conf', mountPath: '/tmpl' }, { name: 'rendered', mountPath: '/out' }] },
+    ];
+    return redisDeployment(set);
+  };
+  const rendered = withInit('sed "s/\\${POD_IP}/$POD_IP/" /tmpl/redis.conf > /out/redis.conf');
+  assert.is(rendered.launch.config, 'template');
+  assert.is(rendered.launch.renderedBy, 'config');
+  assert.is(rendered.directive('cluster-enabled'), 'yes');
+  assert.is(rendered.dataDir, '/data');
+  assert.equal(rendered.launch.gaps.map((g) => g.message), [
+    'redis-server reads /etc/redis/redis.conf, which init container config writes at start from /tmpl/redis.conf (ConfigMap conf key redis.conf); its placeholders are filled in only when the pod runs',
+    'cluster-announce-ip ${POD_IP} is a placeholder the init container fills in',
+  ]);
+  assert.equal(rendered.initContainers.map((c) => [c.name, c.workingDir, c.mounts.map((m) => m.mountPath)]), [['config', '/', ['/tmpl', '/out']]]);
+  const unknown = withInit('curl -s http://config-server/redis.conf > /out/redis.conf');
+  assert.is(unknown.launch.config, 'unknown');
+  assert.match(unknown.launch.gaps[0]!.message, /init container config writes at start from nothing among the manifests/);
+});
+
+test('env from a Secret (data base64, stringData) and a ConfigMap key; Secret volumes with their files', () => {
+  const redis = redisDeployment(
+    setOf({
+      extra: `---
+apiVersion: v1
+kind: Secret
+metadata: {name: auth}
+data: {password: c2VjcmV0LXB3}
+stringData: {user: app}
+`,
+      container: `- name: redis
+  image: redis:7
+  command: [redis-server, /etc/redis/redis.conf, --requirepass, $(PW)]
+  env:
+  - {name: PW, valueFrom: {secretKeyRef: {name: auth, key: password}}}
+  - {name: U, valueFrom: {secretKeyRef: {name: auth, key: user}}}
+  - {name: MISSING, valueFrom: {secretKeyRef: {name: elsewhere, key: x}}}
+  volumeMounts:
+  - {name: conf, mountPath: /etc/redis}
+  - {name: auth, mountPath: /etc/auth}
+  - {name: data, mountPath: /var/lib/redis}`,
+      volumes: '- name: conf\n  configMap: {name: conf}\n- name: auth\n  secret: {secretName: auth, defaultMode: 0400}',
+    }),
+  );
+  assert.equal(redis.container.env.map((e) => [e.name, e.value, e.from?.description, e.from?.secret]), [
+    ['PW', 'secret-pw', 'Secret auth key password', true],
+    ['U', 'app', 'Secret auth key user', true],
+    ['MISSING', undefined, 'Secret elsewhere key x', true],
+  ]);
+  const auth = redis.mountFor('/etc/auth/password')!.source;
+  assert.equal(auth, { type: 'secret', secret: 'auth', files: { password: 'secret-pw', user: 'app' }, modes: { password: 0o400, user: 0o400 } });
 });
 
 test.run();
