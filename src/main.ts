@@ -18,6 +18,7 @@ const actionLog: Log = {
   info: (m) => core.info(m),
   warn: (m) => core.warning(m),
   progress: (m) => core.info(`  … ${m}`),
+  secret: (v) => core.setSecret(v),
 };
 
 /** The action's main step: inputs → pipeline → reports, summary, outputs, annotations. */

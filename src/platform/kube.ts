@@ -11,6 +11,7 @@ import { cleanUpKind, createKindCluster, saveKindRoutes, saveKindState } from '.
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
 import { installKind } from './kind-install.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
+import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
@@ -283,7 +284,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
       if (ctx.postStep) saveKindState({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster });
       await createKindCluster({ kind, name: config.clusterName, configFile, kubeconfigFile, log: ctx.log });
-      const clients = kubeClients(loadKubeConfig(kubeconfigFile));
+      const clients = kubeClients(loadKubeConfig(kubeconfigFile, { secret: ctx.log.secret }));
       // --wait covers the control plane; workers get their pod CIDR when they register.
       routes = await waitFor(
         `${config.workers + 1} kind nodes with a pod CIDR and an address`,
@@ -324,7 +325,10 @@ export function createExistingPlatform(config: Config, ctx: PlatformContext): Ku
   const namespace = config.namespace ?? `redis-resilience-${randomBytes(3).toString('hex')}`;
   const flavor: Flavor = {
     kind: 'existing',
-    connect: async () => kubeClients(loadKubeConfig(config.kubeconfig)),
+    async connect() {
+      const given = config.kubeconfig ? await kubeconfigInput(config.kubeconfig, ctx.workDir) : undefined;
+      return kubeClients(loadKubeConfig(given?.file, { name: given?.name, secret: ctx.log.secret }));
+    },
     namespace: () => namespace,
     prepare: untouched,
   };

@@ -4,6 +4,8 @@ export interface Log {
   warn(message: string): void;
   /** A line during a long wait; the CLI and the action both show it. */
   progress(message: string): void;
+  /** A value that must never be printed (a token from a kubeconfig): the action masks it in its log. */
+  secret?(value: string): void;
 }
 
 export const stderrLog: Log = {

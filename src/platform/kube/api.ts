@@ -2,7 +2,7 @@ import {
   ApiException,
   CoreV1Api,
   HttpMethod,
-  KubeConfig,
+  type KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -10,6 +10,9 @@ import {
 } from '@kubernetes/client-node';
 import type { JsonObject } from '../../manifests/model.ts';
 import { messageOf } from '../../errors.ts';
+import { redactUrl } from './kubeconfig.ts';
+
+export { loadKubeConfig } from './kubeconfig.ts';
 
 /** The field manager of every server-side apply: the objects this tool applied show up under this name. */
 export const FIELD_MANAGER = 'redis-cluster-resilience';
@@ -64,7 +67,8 @@ export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.M
 
 /** HTTP status and the API server's own message (its Status object) from an error thrown by client-node. */
 export function apiStatus(err: unknown): { code?: number; message: string; causes: string[] } {
-  if (!(err instanceof ApiException)) return { message: messageOf(err), causes: [] };
+  // A network error quotes the URL it failed on, credentials and all.
+  if (!(err instanceof ApiException)) return { message: redactUrl(messageOf(err)), causes: [] };
   let status: { message?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
   try {
     status = typeof err.body === 'string' ? JSON.parse(err.body) : (err.body as typeof status);
@@ -83,10 +87,3 @@ export function kubeError(doing: string, err: unknown): Error {
   return new Error(`${doing}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}`);
 }
 
-/** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
-export function loadKubeConfig(file?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return kc;
-}

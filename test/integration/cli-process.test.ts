@@ -1,0 +1,126 @@
+// The CLI run from its source as a user runs it (`node --import tsx src/cli.ts`), for what only shows at the
+// process edge: what is printed on which stream, the exit code, and what was (not) done before refusing.
+// Every case uses the seed's manifests, whose lint errors stop a check before any pod starts, so no case can
+// start redis-server even when the refusal it tests is broken.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runNode } from '../support/run-node.ts';
+import { beforeAll } from '../support/setup.ts';
+
+const action = (env: Record<string, string>) => runNode(['--import', 'tsx', 'src/main.ts'], env, 60_000);
+const cli = (args: string[], env: Record<string, string> = {}) => runNode(['--import', 'tsx', 'src/cli.ts', ...args], env, 60_000);
+
+let dir = '';
+beforeAll(test, async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rcr-cli-'));
+});
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('report-dir that is a file, or under one: exit 2 naming report-dir, before lint or deployment', async () => {
+  const file = join(dir, 'a-file');
+  await writeFile(file, 'keep me');
+  for (const reportDir of [file, join(file, 'sub')]) {
+    const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /report-dir .*a-file.*: .*is a file, not a directory/);
+    assert.not.match(r.stderr, /Manifests:/); // refused before the manifests were even read
+  }
+});
+
+test('the verdict is printed even when the reports cannot be written', async () => {
+  const reportDir = join(dir, 'blocked');
+  await mkdir(join(reportDir, 'report.json'), { recursive: true }); // a directory where the file must go
+  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /redis-cluster-resilience: FAIL/);
+  assert.match(r.stdout, /nothing was deployed/);
+  assert.match(r.stderr, /could not write the reports into .*blocked/);
+});
+
+test('platform kind without a Docker engine: exit 2 with a hint, and kind is not downloaded', async () => {
+  const emptyPath = join(dir, 'no-docker-bin');
+  const toolCache = join(dir, 'tool-cache');
+  await mkdir(emptyPath);
+  await mkdir(toolCache);
+  const r = await cli(['check', '--platform', 'kind', '--manifests', 'test/fixtures/seed', '--report-dir', join(dir, 'kind')], {
+    PATH: emptyPath,
+    RUNNER_TOOL_CACHE: toolCache,
+    RUNNER_TEMP: join(dir, 'runner-temp'),
+  });
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /platform kind needs a running Docker engine/);
+  assert.match(r.stderr, /platform local/);
+  assert.equal(await readdir(toolCache), []);
+});
+
+/** Every file under `root` whose content matches `secret`. */
+async function filesHolding(root: string, secret: RegExp): Promise<string[]> {
+  const names = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const hits: string[] = [];
+  for (const e of names) {
+    if (e.isFile() && secret.test(await readFile(join(e.parentPath, e.name), 'utf8'))) hits.push(e.name);
+  }
+  return hits;
+}
+
+const KUBECONFIG_FIXTURE = 'test/fixtures/kubeconfig/yaml-error-with-token.yaml';
+const FIXTURE_SECRETS = /fixture-token|fixture-key|fixture-pass/;
+
+test('a kubeconfig with a token and a YAML error: exit 2 naming file and line; the token is in no stream or file', async () => {
+  // The default manifests lint clean, so the run gets as far as loading the kubeconfig (nothing is deployed).
+  const reportDir = join(dir, 'kubeconfig-cli');
+  const r = await cli(['check', '--platform', 'existing', '--kubeconfig', KUBECONFIG_FIXTURE, '--report-dir', reportDir]);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /kubeconfig test\/fixtures\/kubeconfig\/yaml-error-with-token\.yaml:12:\d+: not valid YAML/);
+  assert.not.match(r.stdout + r.stderr, FIXTURE_SECRETS);
+  assert.equal(await filesHolding(reportDir, FIXTURE_SECRETS), []);
+});
+
+test('action: kubeconfig given as content with a YAML error: refused naming the input, nothing of it printed', async () => {
+  const outputFile = join(dir, 'kc-output');
+  const summaryFile = join(dir, 'kc-summary.md');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const reportDir = join(dir, 'kubeconfig-action');
+  const r = await action({
+    INPUT_PLATFORM: 'existing',
+    INPUT_KUBECONFIG: await readFile(KUBECONFIG_FIXTURE, 'utf8'),
+    'INPUT_REPORT-DIR': reportDir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+  });
+  assert.is(r.code, 1, r.stdout + r.stderr); // an action step fails with 1; the message says bad input
+  assert.match(r.stdout, /::error::bad input: kubeconfig \(given as content\):12:\d+: not valid YAML/);
+  assert.not.match(r.stdout + r.stderr, FIXTURE_SECRETS);
+  assert.equal(await filesHolding(reportDir, FIXTURE_SECRETS), []);
+  assert.equal(await filesHolding(dir, FIXTURE_SECRETS), []); // the summary, the outputs, and no kubeconfig copy left
+});
+
+test('action: a valid kubeconfig as content: its secrets are masked first and appear nowhere else', async () => {
+  const reportDir = join(dir, 'kubeconfig-masked');
+  const content = (await readFile(KUBECONFIG_FIXTURE, 'utf8'))
+    .replace('   bad: indent: here\n', '')
+    .replace('contexts: []', 'contexts:\n  - name: x\n    context: { cluster: c, user: u }\ncurrent-context: x');
+  const summaryFile = join(dir, 'masked-summary.md');
+  await writeFile(summaryFile, '');
+  const r = await action({ INPUT_PLATFORM: 'existing', INPUT_KUBECONFIG: content, 'INPUT_REPORT-DIR': reportDir, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: join(dir, 'masked-out') });
+  assert.is(r.code, 1, r.stdout + r.stderr); // nothing answers at the server address
+  const lines = (r.stdout + r.stderr).split('\n');
+  const masks = lines.filter((l) => l.startsWith('::add-mask::'));
+  for (const secret of ['fixture-token-must-not-leak-7f3a', 'fixture-key-data-must-not-leak-91c2', 'fixture-pass-must-not-leak']) {
+    assert.ok(masks.includes(`::add-mask::${secret}`), `${secret} masked`);
+  }
+  // Masked before anything about the cluster is printed, and never printed outside the mask commands.
+  assert.ok(lines.findIndex((l) => l.startsWith('::add-mask::')) < lines.findIndex((l) => /Deploying/.test(l)));
+  assert.equal(lines.filter((l) => !l.startsWith('::add-mask::') && FIXTURE_SECRETS.test(l)), []);
+  assert.match(r.stdout, /https:\/\/\*\*\*@127\.0\.9\.1:9/); // the server URL, without its credentials
+  assert.equal(await filesHolding(reportDir, FIXTURE_SECRETS), []);
+  assert.equal(await filesHolding(dir, FIXTURE_SECRETS), []);
+});
+
+test.run();
