@@ -10,6 +10,7 @@ import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { stderrLog } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The manifests shipped with the tool; the same relative place from src/ and from dist/.
 const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
@@ -21,18 +22,32 @@ async function lint(config: Config): Promise<number> {
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
+const say = (line: string): void => {
+  process.stderr.write(`redis-cluster-resilience: ${line}\n`);
+};
+
+/** A check; Ctrl-C / SIGTERM cancel it (cleanup and report first), and it then exits 130 / 143. */
 async function check(config: Config): Promise<number> {
-  const report = await runCheck(config, { log: stderrLog });
-  // The verdict first: a report that cannot be written must not hide what the run found.
-  process.stdout.write(`${renderTerminal(report)}\n`);
+  const termination = trapTermination(say);
   try {
-    const paths = await writeReports(report, config.reportDir);
-    process.stdout.write(`Report: ${paths.report}\n`);
-  } catch (err) {
-    process.stderr.write(`redis-cluster-resilience: could not write the reports into ${displayPath(config.reportDir)}: ${messageOf(err)}\n`);
-    return 1;
+    const report = await runCheck(config, { log: stderrLog, signal: termination.signal });
+    // The verdict first: a report that cannot be written must not hide what the run found.
+    process.stdout.write(`${renderTerminal(report)}\n`);
+    let reportPath: string;
+    try {
+      reportPath = (await writeReports(report, config.reportDir)).report;
+      process.stdout.write(`Report: ${reportPath}\n`);
+    } catch (err) {
+      say(`could not write the reports into ${displayPath(config.reportDir)}: ${messageOf(err)}`);
+      return 1;
+    }
+    const sig = termination.received();
+    if (sig === undefined) return exitCodeOf(report);
+    say(`cancelled by ${sig}; cleanup done, report written to ${reportPath}`);
+    return signalExitCode(sig);
+  } finally {
+    termination.dispose();
   }
-  return exitCodeOf(report);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,5 +72,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit explicitly: a connection some library left open must not keep a finished run hanging.
-process.exit(await main(process.argv.slice(2)));
+// No process.exit(): the process ends once nothing is left open, so a leaked handle shows up as a hang in the
+// tests instead of being hidden.
+process.exitCode = await main(process.argv.slice(2));

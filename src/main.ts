@@ -10,6 +10,7 @@ import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The action's own manifests, next to dist/ in the checked-out action.
 const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
@@ -21,12 +22,17 @@ const actionLog: Log = {
   secret: (v) => core.setSecret(v),
 };
 
-/** The action's main step: inputs → pipeline → reports, summary, outputs, annotations. */
+/**
+ * The action's main step: inputs → pipeline → reports, summary, outputs, annotations. A cancelled or timed-out
+ * job (SIGINT, SIGTERM 7.5 s later) cancels the run: the hold is released and the cluster torn down at once,
+ * the reports are written, and the post step undoes whatever is left.
+ */
 export async function run(): Promise<void> {
+  const termination = trapTermination((line) => core.warning(line));
   try {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
-    const report = await runCheck(config, { log: actionLog, postStep: true });
+    const report = await runCheck(config, { log: actionLog, postStep: true, signal: termination.signal });
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);
@@ -41,9 +47,12 @@ export async function run(): Promise<void> {
     }
   } catch (err) {
     core.setFailed(err instanceof InputError ? `bad input: ${messageOf(err)}` : messageOf(err));
+  } finally {
+    termination.dispose();
+    const sig = termination.received();
+    if (sig) process.exitCode = signalExitCode(sig);
   }
 }
 
+// No process.exit(): as in the CLI, the step ends once nothing is left open.
 await run();
-// As in the CLI: nothing left open may keep the job step running once the check is done.
-process.exit();

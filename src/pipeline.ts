@@ -16,6 +16,7 @@ import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
   log: Log;
@@ -23,6 +24,9 @@ export interface PipelineOptions {
   addressBase?: string;
   /** The action has a post step that deletes the kind cluster; the CLI does not (see PlatformContext). */
   postStep?: boolean;
+  /** Aborted on SIGINT/SIGTERM (see util/termination.ts): the run stops waiting, releases the hold, tears down,
+   * and its report says `cancelled`. */
+  signal?: AbortSignal;
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
@@ -91,12 +95,18 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
  * check or a broken platform (the report says what happened); throws InputError for input it cannot use.
  */
 export async function runCheck(config: Config, options: PipelineOptions): Promise<Report> {
-  const { log } = options;
+  const { log, signal } = options;
   const startedAt = new Date();
   await checkReportDir(config.reportDir);
   const platformKind = await resolvePlatformKind(config);
   const report = emptyReport(config, platformKind, startedAt);
+  let stage = 'starting';
   const finish = (): Report => {
+    // Whatever the run got to, a cancel is what ended it (a check that failed on the way is still in the report).
+    if (signal?.aborted) {
+      report.verdict = 'cancelled';
+      report.error = report.scenarios.find((s) => s.status === 'cancelled')?.error ?? `cancelled by ${cancelCause(signal)} while ${stage}`;
+    }
     report.durationMs = Date.now() - startedAt.getTime();
     return report;
   };
@@ -112,30 +122,36 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.error = `lint found ${blocking.length} finding(s) at or above --fail-on-lint ${config.failOnLint}; nothing was deployed`;
     return finish();
   }
+  if (signal?.aborted) return finish(); // nothing was started yet
 
   const workDir = await mkdtemp(join(tmpdir(), 'redis-cluster-resilience-'));
   const platform = await createPlatform(
     platformKind,
     config,
-    { log, workDir, postStep: options.postStep },
+    { log, workDir, postStep: options.postStep, signal },
     { addressBase: options.addressBase },
   );
   try {
+    stage = `provisioning the ${platformKind} platform`;
     log.info(`Platform ${platformKind}: provisioning`);
     await platform.provision();
+    stage = `deploying StatefulSet ${redis.name}`;
     log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
     await platform.deploy(set, redis);
     report.nfsRewrites = platform.nfsRewrites ?? [];
 
     const pods = await platform.listPods();
     const plan = planBootstrap(pods, topology);
+    stage = 'bootstrapping the Redis Cluster';
     log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);
     const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
       log,
       timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+      signal,
     });
     report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology };
 
+    stage = `running scenario ${config.scenario}`;
     log.info(`Scenario ${config.scenario}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
     const scenario = await runMasterFailover(platform, redis, {
       victim: config.victim,
@@ -152,15 +168,18 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       },
       expected: { nodes: pods.length, masters: topology.masters },
       log,
+      signal,
     });
     report.scenarios.push(scenario);
     report.verdict = report.scenarios.every((s) => s.status === 'pass') ? 'pass' : 'fail';
   } catch (err) {
-    if (err instanceof InputError) throw err;
+    if (err instanceof InputError && !signal?.aborted) throw err;
     report.verdict = 'error';
     report.error = messageOf(err);
   } finally {
-    // teardown() never throws by contract; if one did, it must not replace the run's own outcome.
+    if (signal?.aborted) log.info(`Cancelled by ${cancelCause(signal)} while ${stage}: releasing the hold and tearing down`);
+    // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
+    // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.
     await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));
     // On kind the work dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
     const clusterOutlivesRun = platformKind === 'kind' && (config.keepCluster || options.postStep);
@@ -176,7 +195,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   return finish();
 }
 
-/** Exit code of the command-line contract: 0 all passed, 1 a check failed or the run broke. */
+/** Exit code of the command-line contract: 0 all passed, 1 a check failed or the run broke (a cancelled run
+ * exits by its signal's code instead: see util/termination.ts). */
 export function exitCodeOf(report: Report): 0 | 1 {
   return report.verdict === 'pass' ? 0 : 1;
 }

@@ -101,7 +101,7 @@ class Kube implements KubePlatform {
       onApplied: (ref) => this.applied.push(ref),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
-    await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log });
+    await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
   }
 
   private async ensureNamespace(name: string): Promise<void> {
@@ -168,7 +168,7 @@ class Kube implements KubePlatform {
         if (!now || now.metadata?.uid !== uid) return { done: true, value: undefined };
         return { done: false, seen: `still ${now.status?.phase ?? 'present'}${now.metadata?.deletionTimestamp ? ', terminating' : ''}` };
       },
-      { timeoutMs: graceSeconds * 1000 + DELETE_SLACK_MS, intervalMs: 100 },
+      { timeoutMs: graceSeconds * 1000 + DELETE_SLACK_MS, intervalMs: 100, signal: this.ctx.signal },
     );
   }
 
@@ -189,7 +189,7 @@ class Kube implements KubePlatform {
           if (!isPodStarted(pod)) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
           return { done: true, value: toPodInfo(pod, this.sts.name) };
         },
-        { timeoutMs, intervalMs: 200 },
+        { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
     } catch (err) {
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
@@ -295,7 +295,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
             ? { done: true, value: found }
             : { done: false, seen: `${items.length} nodes, ${found.length} with pod CIDR and address` };
         },
-        { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000 },
+        { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000, signal: ctx.signal },
       );
       if (ctx.postStep) saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
       await addPodRoutes(routes, ctx.log);

@@ -120,7 +120,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (stale.length) ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
     setpriv = findExecutable('setpriv');
     if (!setpriv) ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
-    unguard ??= guardChildren(livePids);
+    // With a run signal the caller owns SIGINT/SIGTERM and tears down in order; the exit guard stays.
+    unguard ??= guardChildren(livePids, !ctx.signal);
     binary = found.path;
   }
 
@@ -214,7 +215,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
           const reply = await ping(pod.ip, port, 1000);
           return pingReady(reply) ? { done: true, value: 'ready' as const } : { done: false, seen: reply };
         },
-        { timeoutMs: readyTimeoutMs, intervalMs: 25, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
+        { timeoutMs: readyTimeoutMs, intervalMs: 25, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
       );
     } catch (err) {
       if (err instanceof TimeoutError) throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`);
@@ -306,7 +307,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         if (pod.uid !== oldUid && pod.ready) return { done: true, value: info(pod) };
         return { done: false, seen: describe(pod) };
       },
-      { timeoutMs, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
+      { timeoutMs, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
     );
     if (result instanceof Error) throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
     return result;

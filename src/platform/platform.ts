@@ -59,7 +59,8 @@ export interface Platform {
    * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
    */
   readPersistentFile(podName: string, containerPath: string): Promise<string | undefined>;
-  /** Remove everything this run created (processes, clusters, namespaces). Never throws; safe to call twice. */
+  /** Remove everything this run created (processes, clusters, namespaces), releasing any hold first. Never throws;
+   * safe to call twice; runs to the end after a cancel (it is the cancel's cleanup). */
   teardown(): Promise<void>;
 }
 

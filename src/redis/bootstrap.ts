@@ -12,6 +12,8 @@ export interface BootstrapOptions {
   log: Log;
   /** Bound on the whole bootstrap, waits included. */
   timeoutMs: number;
+  /** The run's cancel: every wait ends with CancelledError once it is aborted. */
+  signal?: AbortSignal;
 }
 
 export interface BootstrapResult {
@@ -114,6 +116,7 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
       waitFor(what, probe, {
         timeoutMs: Math.max(1, deadline - Date.now()),
         intervalMs: 25,
+        signal: opts.signal,
         onProgress: (ms, seen) => log.progress(`${what} (${(ms / 1000).toFixed(0)} s): ${seen}`),
       });
     const done = (what: string): number => {

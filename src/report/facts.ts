@@ -14,7 +14,7 @@ import type {
 
 // Facts every rendering shows the same way (Markdown, terminal, JUnit, SVG): one place, so they cannot drift.
 
-export const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR' };
+export const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', cancelled: 'CANCELLED' };
 export const STATUS_WORD: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' };
 
 export const PATH_TEXT: Record<FailoverPath, string> = {
@@ -114,6 +114,9 @@ export function verdictReason(report: Report): string {
   const checks = report.scenarios.flatMap((s) => s.checks);
   const failed = checks.filter((c) => c.status === 'fail');
   const stopped = report.scenarios.find((s) => s.error !== undefined);
+  if (report.verdict === 'cancelled') {
+    return `The run was cancelled before its checks could finish: ${clause(report.error ?? stopped?.error ?? 'no reason was recorded')}.`;
+  }
   if (report.verdict === 'error') {
     return `The run stopped before its checks could finish: ${clause(report.error ?? stopped?.error ?? 'no reason was recorded')}.`;
   }

@@ -107,8 +107,8 @@ function lintSuite(report: Report): Suite {
 function runSuite(report: Report): Suite | undefined {
   if (!report.error || report.scenarios.length > 0) return undefined;
   // Stopped by the lint gate: a failure of the input. Anything else broke the run: an error.
-  const element = report.verdict === 'error' ? 'error' : 'failure';
-  const type = element === 'error' ? 'run-error' : 'run-failed';
+  const element = report.verdict === 'error' || report.verdict === 'cancelled' ? 'error' : 'failure';
+  const type = report.verdict === 'cancelled' ? 'run-cancelled' : element === 'error' ? 'run-error' : 'run-failed';
   return {
     name: 'run',
     timestamp: timestamp(report.startedAt),

@@ -121,7 +121,7 @@ function scenarioSection(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
   const v = s.victim;
   const out = [
-    `### ${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'}`,
+    `### ${s.name}: ${VERDICT_WORD[s.status]}`,
     '',
     `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped` +
       `${s.startedAt !== undefined && s.durationMs !== undefined ? `; started ${html(s.startedAt)}, took ${secondsText(s.durationMs)}` : ''}.`,

@@ -3,7 +3,8 @@ import type { Located } from '../manifests/model.ts';
 /** Bump on any change that breaks readers of report.json. */
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type Verdict = 'pass' | 'fail' | 'error';
+/** cancelled: SIGINT/SIGTERM (a cancelled or timed-out job) stopped the run; `error` says by what and where. */
+export type Verdict = 'pass' | 'fail' | 'error' | 'cancelled';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
 
 export type CheckId =
@@ -90,7 +91,7 @@ export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failov
 
 export interface ScenarioResult {
   name: 'master-failover';
-  status: 'pass' | 'fail';
+  status: 'pass' | 'fail' | 'cancelled';
   /** With the hold: 'failover' expected. Without it: whichever happened. */
   path: FailoverPath;
   holdRestart: boolean;

@@ -23,7 +23,7 @@ function scenarioLines(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
   const width = Math.max(...s.checks.map((c) => c.id.length), 0);
   const out = [
-    `${s.name}: ${s.status === 'pass' ? 'PASS' : 'FAIL'} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
+    `${s.name}: ${VERDICT_WORD[s.status]} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
       `${s.durationMs !== undefined ? ` in ${secondsText(s.durationMs)}` : ''}`,
     `  path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held' : 'not held'}); victim ${showControls(s.victim.pod)} ${showControls(s.victim.ip)}`,
   ];

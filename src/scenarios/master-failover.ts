@@ -3,7 +3,8 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { Check, FailoverPath, ScenarioResult, TimelineEntry, TimelineEvent, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
 import type { Log } from '../util/log.ts';
-import { InputError, TimeoutError, messageOf } from '../errors.ts';
+import { CancelledError, InputError, TimeoutError, messageOf } from '../errors.ts';
+import { cancelCause } from '../util/termination.ts';
 import { waitFor } from '../util/wait.ts';
 import { formatAddress, withNode, type Reach } from '../redis/connect.ts';
 import { formatSlots, isMaster, mastersOf, myself, parseClusterNodes, replicasOf } from '../redis/cluster-nodes.ts';
@@ -43,6 +44,8 @@ export interface MasterFailoverOptions {
   log: Log;
   /** Runs between the writer's stop and the read-back; lets a test tamper with the data to prove the read-back sees it. */
   beforeVerify?: (writer: Writer) => Promise<void>;
+  /** The run's cancel (SIGINT/SIGTERM): every wait ends, the hold is released, the result is 'cancelled'. */
+  signal?: AbortSignal;
 }
 
 const PRECONDITION_TIMEOUT_MS = 60_000;
@@ -76,7 +79,11 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   const startedAt = Date.now();
   const reach: Reach = (a) => platform.reach(a);
   const addressOf = (pod: PodInfo): HostPort => ({ host: pod.ip, port: redis.port });
-  const log = opts.log;
+  const { log, signal } = opts;
+  /** Between steps that do not wait (Redis commands): stop as soon as the run is cancelled. */
+  const checkpoint = (what: string): void => {
+    if (signal?.aborted) throw new CancelledError(what);
+  };
   const times = new Map<TimelineEvent, { at: number; detail?: string }>();
   const mark = (event: TimelineEvent, at: number, detail?: string): void => {
     if (!times.has(event)) times.set(event, { at, ...(detail ? { detail } : {}) });
@@ -116,7 +123,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   try {
     // 2. Preconditions: a replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
     const replicaPods = podsBefore.filter((p) => replicas.some((r) => r.ip === p.ip));
-    await waitForPreconditions(reach, [victimPod, ...replicaPods].map(addressOf), victimPod.ip, log);
+    await waitForPreconditions(reach, [victimPod, ...replicaPods].map(addressOf), victimPod.ip, log, signal);
 
     // 3. Canaries in the victim's slots, replicated before the kill so that losing one is a finding.
     stage = 'writing the canaries';
@@ -133,10 +140,12 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
         ratePerSecond: opts.writeRate,
         waitReplicas: opts.writeWait,
         log,
+        signal,
       });
       mark('writer-started', Date.now(), `${opts.writeRate}/s${opts.writeWait ? ' with WAIT 1' : ''}`);
-      await waitForSteadyWrites(writer, opts.writeRate);
+      await waitForSteadyWrites(writer, opts.writeRate, signal);
     }
+    checkpoint('the pod deletion');
 
     // 5. Delete, watching from the survivors from the moment of deletion.
     stage = `deleting pod ${victim.pod}`;
@@ -145,7 +154,8 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     mark('pod-deleted', t0, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
     log.info(`Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`);
     const stopWatch = new AbortController();
-    const watching = watchFailover({ reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, signal: stopWatch.signal, log });
+    const watchSignal = signal ? AbortSignal.any([stopWatch.signal, signal]) : stopWatch.signal;
+    const watching = watchFailover({ reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, signal: watchSignal, log });
     try {
       await platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode });
     } catch (err) {
@@ -156,6 +166,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     mark('pod-gone', Date.now());
     stage = 'watching the failover';
     const watch = await watching;
+    checkpoint('the failover'); // the watch ends early on a cancel: what it saw is not the failover's outcome
     facts.watch = watch;
     const ev = watch.events;
     if (ev.pfailSeen !== undefined) mark('pfail-seen', ev.pfailSeen);
@@ -165,7 +176,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     facts.path = watch.promoted ? 'failover' : ev.backBeforeFailoverAt !== undefined ? 'restarted-before-failover' : 'no-failover';
     log.info(describeWatch(watch, facts.path, t0, facts.mastersWithSlots));
 
-    if (writer && watch.promoted && !opts.writeWait) await waitForWritesRecovered(writer, log);
+    if (writer && watch.promoted && !opts.writeWait) await waitForWritesRecovered(writer, log, signal);
 
     // 6. Let the pod come back.
     stage = `waiting for pod ${victim.pod} to come back`;
@@ -174,12 +185,14 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
       mark('hold-released', Date.now());
     }
     log.progress(`waiting for pod ${victim.pod} to be recreated`);
+    checkpoint(`pod ${victim.pod} to come back`);
     facts.podAfter = await platform.waitForReplacement(victim.pod, victim.uid, opts.rejoinTimeoutMs);
     mark('pod-back', Date.now(), `${facts.podAfter.ip}, uid ${facts.podAfter.uid}`);
     const newAddress = addressOf(facts.podAfter);
     await waitFor('Redis on the recreated pod to answer PING', async () => ({ done: true, value: await withNode(reach, newAddress, (r) => r.ping()) }), {
       timeoutMs: opts.rejoinTimeoutMs,
       intervalMs: 50,
+      signal,
     });
     mark('redis-up', Date.now());
 
@@ -200,13 +213,13 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
       onPersistentVolume: redis.isPersistent(redis.clusterConfigFile),
     };
     const promotedId = watch.promoted?.id;
-    const self = await waitForRejoin(reach, newAddress, promotedId, victim, sameNode ? opts.rejoinTimeoutMs : 0, log);
+    const self = await waitForRejoin(reach, newAddress, promotedId, victim, sameNode ? opts.rejoinTimeoutMs : 0, log, signal);
     if (isRejoined(self.self, promotedId, victim)) mark('rejoined', Date.now(), promotedId ? `replica of ${promotedId.slice(0, 8)}` : 'master of its slots');
     facts.rejoin = { path: facts.path, victim, ...(promotedId ? { promotedId } : {}), self: self.self, view: self.view };
 
     stage = 'checking the cluster health';
     const podsAfter = await platform.listPods();
-    facts.health = await waitForHealth(reach, podsAfter.map(addressOf), opts.expected, sameNode ? opts.rejoinTimeoutMs : 0, log);
+    facts.health = await waitForHealth(reach, podsAfter.map(addressOf), opts.expected, sameNode ? opts.rejoinTimeoutMs : 0, log, signal);
     if (facts.health.healthy) mark('cluster-healthy', Date.now());
 
     // 7. Stop writing and read everything back.
@@ -214,7 +227,8 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     if (writer) {
       // In WAIT mode writes recover only once the returned node has synced; on every path, give them the
       // chance so the window closes instead of being cut off by the stop.
-      await waitForWritesRecovered(writer, log);
+      await waitForWritesRecovered(writer, log, signal);
+      checkpoint('the read-back of the writes');
       await writer.stop();
       await opts.beforeVerify?.(writer);
       facts.writes = await writer.verify(podsAfter.map(addressOf));
@@ -226,10 +240,11 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
     facts.topologyAfter = topologyOf(await Promise.all(podsAfter.map(async (pod) => ({ pod, nodes: await clusterNodesOf(reach, addressOf(pod)) }))));
     facts.finished = true;
   } catch (err) {
-    error = `${stage}: ${messageOf(err)}`;
+    error = signal?.aborted ? `cancelled by ${cancelCause(signal)} while ${stage}` : `${stage}: ${messageOf(err)}`;
     log.warn(`master-failover stopped: ${error}`);
   } finally {
-    // Never leave a held pod or a writer behind, whatever happened.
+    // Never leave a held pod or a writer behind, whatever happened (a cancel included: the release itself does
+    // not honour the cancel, see PlatformContext.signal).
     if (opts.holdRestart && !times.has('hold-released')) {
       await platform.releaseHold().catch((err) => log.warn(`releasing the hold failed: ${messageOf(err)}`));
     }
@@ -281,7 +296,7 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   if (failed.length) log.info(`Failed checks: ${failed.map((c) => `${c.id} (${c.summary})`).join('; ')}`);
   return {
     name: 'master-failover',
-    status: error === undefined && failed.length === 0 ? 'pass' : 'fail',
+    status: signal?.aborted ? 'cancelled' : error === undefined && failed.length === 0 ? 'pass' : 'fail',
     path: facts.path,
     holdRestart: opts.holdRestart,
     victim: { pod: victim.pod, nodeId: victim.nodeId, uid: victim.uid, ip: victim.ip, slots: formatSlots(victim.slots), replicas: victim.replicaIds },
@@ -330,7 +345,7 @@ async function nodesConfSelf(platform: Platform, pod: string, path: string): Pro
   return parseClusterNodes(text).find((n) => n.flags.has('myself')) ?? null;
 }
 
-async function waitForPreconditions(reach: Reach, addresses: HostPort[], victimIp: string, log: Log): Promise<void> {
+async function waitForPreconditions(reach: Reach, addresses: HostPort[], victimIp: string, log: Log, signal: AbortSignal | undefined): Promise<void> {
   await waitFor(
     "every replica of the victim linked (master_link_status:up) and no AOF rewrite in progress",
     async () => {
@@ -339,7 +354,7 @@ async function waitForPreconditions(reach: Reach, addresses: HostPort[], victimI
       if (waiting.length === 0) return { done: true, value: undefined };
       return { done: false, seen: waiting.map(({ a, s }) => `${formatAddress(a)}: link ${s.masterLinkStatus ?? '-'}, aof rewrite ${s.aofRewriteInProgress}`).join('; ') };
     },
-    { timeoutMs: PRECONDITION_TIMEOUT_MS, intervalMs: 200, onProgress: (ms, seen) => log.progress(`preconditions, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+    { timeoutMs: PRECONDITION_TIMEOUT_MS, intervalMs: 200, signal, onProgress: (ms, seen) => log.progress(`preconditions, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
   );
 }
 
@@ -374,7 +389,7 @@ async function readCanaries(reach: Reach, seeds: HostPort[], canaries: Canary[] 
 }
 
 /** Half a second's worth of acknowledged writes before the fault: the writer is known to work when it starts failing. */
-async function waitForSteadyWrites(writer: Writer, rate: number): Promise<void> {
+async function waitForSteadyWrites(writer: Writer, rate: number, signal: AbortSignal | undefined): Promise<void> {
   const wanted = Math.max(1, Math.ceil(rate / 2));
   await waitFor(
     `the writer's first ${wanted} acknowledged writes`,
@@ -383,11 +398,11 @@ async function waitForSteadyWrites(writer: Writer, rate: number): Promise<void> 
       const errors = writer.records().filter((r) => r.error !== undefined);
       return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error})` : ''}` };
     },
-    { timeoutMs: 10_000, intervalMs: 20 },
+    { timeoutMs: 10_000, intervalMs: 20, signal },
   );
 }
 
-async function waitForWritesRecovered(writer: Writer, log: Log): Promise<void> {
+async function waitForWritesRecovered(writer: Writer, log: Log, signal: AbortSignal | undefined): Promise<void> {
   try {
     await waitFor(
       'the writer to get a write acknowledged again',
@@ -395,7 +410,7 @@ async function waitForWritesRecovered(writer: Writer, log: Log): Promise<void> {
         const w = writer.window();
         return !w || w.end !== undefined ? { done: true, value: undefined } : { done: false, seen: 'writes still refused' };
       },
-      { timeoutMs: WRITES_RECOVER_TIMEOUT_MS, intervalMs: 50 },
+      { timeoutMs: WRITES_RECOVER_TIMEOUT_MS, intervalMs: 50, signal },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;
@@ -409,7 +424,7 @@ function isRejoined(self: ClusterNode, promotedId: string | undefined, victim: V
 }
 
 /** Waits for the returned node to take its expected role; on timeout returns what it is, for the check to judge. */
-async function waitForRejoin(reach: Reach, address: HostPort, promotedId: string | undefined, victim: Victim, timeoutMs: number, log: Log) {
+async function waitForRejoin(reach: Reach, address: HostPort, promotedId: string | undefined, victim: Victim, timeoutMs: number, log: Log, signal: AbortSignal | undefined) {
   const expected = promotedId ? `a replica of ${promotedId}` : `the master of ${formatSlots(victim.slots).join(',')}`;
   let last: { self: ClusterNode; view: ClusterNode[] } | undefined;
   try {
@@ -420,7 +435,7 @@ async function waitForRejoin(reach: Reach, address: HostPort, promotedId: string
         last = { self: myself(view), view };
         return isRejoined(last.self, promotedId, victim) ? { done: true, value: last } : { done: false, seen: last.self.raw };
       },
-      { timeoutMs, intervalMs: 50, onProgress: (ms, seen) => log.progress(`rejoin, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+      { timeoutMs, intervalMs: 50, signal, onProgress: (ms, seen) => log.progress(`rejoin, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;
@@ -430,7 +445,14 @@ async function waitForRejoin(reach: Reach, address: HostPort, promotedId: string
 }
 
 /** Waits for a healthy cluster; on timeout returns the last probe, whose problems are the evidence. */
-async function waitForHealth(reach: Reach, addresses: HostPort[], expected: { nodes: number; masters: number }, timeoutMs: number, log: Log): Promise<ClusterHealth> {
+async function waitForHealth(
+  reach: Reach,
+  addresses: HostPort[],
+  expected: { nodes: number; masters: number },
+  timeoutMs: number,
+  log: Log,
+  signal: AbortSignal | undefined,
+): Promise<ClusterHealth> {
   let last: ClusterHealth | undefined;
   try {
     return await waitFor(
@@ -439,7 +461,7 @@ async function waitForHealth(reach: Reach, addresses: HostPort[], expected: { no
         last = await probeCluster(reach, addresses, expected);
         return last.healthy ? { done: true, value: last } : { done: false, seen: last.problems.slice(0, 3).join('; ') };
       },
-      { timeoutMs, intervalMs: 200, onProgress: (ms, seen) => log.progress(`cluster health, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+      { timeoutMs, intervalMs: 200, signal, onProgress: (ms, seen) => log.progress(`cluster health, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;

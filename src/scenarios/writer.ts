@@ -31,6 +31,8 @@ export interface WriterOptions {
    */
   maxInFlight?: number;
   log: Log;
+  /** The run's cancel: stops sending at once (the scenario's cleanup then closes the writer). */
+  signal?: AbortSignal;
 }
 
 export interface Writer {
@@ -105,6 +107,9 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     },
   });
 
+  const stopOnAbort = (): void => pacer.stop();
+  opts.signal?.addEventListener('abort', stopOnAbort, { once: true });
+
   return {
     mode,
     records: () => records,
@@ -135,6 +140,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       await client.del(key);
     },
     close() {
+      opts.signal?.removeEventListener('abort', stopOnAbort);
       pacer.stop();
       client.disconnect();
     },

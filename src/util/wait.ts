@@ -30,13 +30,20 @@ export interface WaitOptions {
 
 
 /** One probe, abandoned (counted as "not yet") when it does not settle in time: a call with no timeout of its
- * own (an API request to a dead server) must not hang the wait. */
-function boundedProbe<T>(probe: () => Promise<T>, ms: number): Promise<T> {
+ * own (an API request to a dead server) must not hang the wait. Also abandoned at once on abort: a cancelled
+ * run must reach its cleanup within GitHub's 7.5 s, not after a slow probe. */
+function boundedProbe<T>(probe: () => Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${(ms / 1000).toFixed(1)} s`)), ms);
+    onAbort = () => reject(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([probe(), late]).finally(() => clearTimeout(timer));
+  return Promise.race([probe(), late]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }
 
 /**
@@ -52,10 +59,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   for (;;) {
     if (opts.signal?.aborted) throw new CancelledError(what);
     try {
-      const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000));
+      const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000), opts.signal);
       if (r.done) return r.value;
       seen = r.seen;
     } catch (err) {
+      if (opts.signal?.aborted) throw new CancelledError(what);
       seen = messageOf(err);
     }
     const now = Date.now();

@@ -10,6 +10,8 @@ import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check, ScenarioResult } from '../../src/report/model.ts';
 import { InputError } from '../../src/errors.ts';
 import { withNode } from '../../src/redis/connect.ts';
+import { probeCluster } from '../../src/redis/health.ts';
+import { waitFor } from '../../src/util/wait.ts';
 import { runMasterFailover, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
 import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
 
@@ -130,6 +132,7 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   assert.is(check(r, 'max-failover-ms').status, 'fail');
   assert.equal(check(r, 'max-failover-ms').evidence, { value: r.timings.failoverMs, limit: 1 });
   assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['data-intact', 'max-failover-ms', 'max-lost-writes']);
+  assert.ok(at(r, 'hold-released') < at(r, 'pod-back'), 'a failed check still released the hold');
   // With WAIT 1 a write needs a replica: the promoted master has one again only once the old master is back.
   assert.is(r.writes!.mode, 'wait');
   assert.ok(at(r, 'writes-recovered') >= at(r, 'rejoined'), `writes recovered at ${at(r, 'writes-recovered')} ms, rejoined at ${at(r, 'rejoined')} ms`);
@@ -165,6 +168,31 @@ test('a --victim that is no master owning slots is an input error, before anythi
   assert.instance(err, InputError);
   assert.match((err as Error).message, `victim ${replica.name} is not a master owning slots`);
   assert.equal((await c.platform.listPods()).map((p) => p.uid), pods.map((p) => p.uid), 'no pod was deleted');
+});
+
+test('a cancel during the failover wait: status cancelled, checks skipped with the reason, hold released', async () => {
+  const c = cluster!;
+  const cancel = new AbortController();
+  const cancelling: Platform = Object.create(c.platform, {
+    deletePod: {
+      value: async (name: string, o: DeleteOptions) => {
+        await c.platform.deletePod(name, o);
+        setTimeout(() => cancel.abort('SIGINT'), 300); // inside the failover wait (PFAIL takes ~5 s)
+      },
+    },
+  });
+  const r = await timedRun(cancelling, c.redis, options(c, { signal: cancel.signal }));
+  assert.is(r.status, 'cancelled');
+  assert.is(r.error, 'cancelled by SIGINT while watching the failover');
+  for (const x of r.checks) assert.is(x.summary, `not reached: ${r.error}`, x.id);
+  assert.ok(!r.timeline.some((e) => e.event === 'hold-released'), 'released by the cleanup, not by the scenario flow');
+  // The hold was released: the pod comes back by itself, and the cluster heals for the next test.
+  const back = await c.platform.waitForReplacement(r.victim.pod, r.victim.uid, 30_000);
+  assert.is.not(back.uid, r.victim.uid);
+  await waitFor('the cluster to heal after the cancelled run', async () => {
+    const health = await probeCluster(async (a) => a, (await c.platform.listPods()).map((p) => ({ host: p.ip, port: c.redis.port })), c.expected);
+    return health.healthy ? { done: true, value: undefined } : { done: false, seen: health.problems.join('; ') };
+  }, { timeoutMs: 60_000, intervalMs: 200 });
 });
 
 // Last: it leaves the cluster as it finds it only if the hold is really released.

@@ -87,7 +87,7 @@ const summary = (pods: V1Pod[], replicas: number) =>
 export async function waitForRollout(
   core: CoreV1Api,
   target: StatefulSetTarget,
-  opts: { timeoutMs: number; intervalMs?: number; log: Log },
+  opts: { timeoutMs: number; intervalMs?: number; log: Log; signal?: AbortSignal },
 ): Promise<V1Pod[]> {
   const what = `StatefulSet ${target.name}: ${target.replicas} pods ready`;
   let last: V1Pod[] = [];
@@ -99,7 +99,7 @@ export async function waitForRollout(
         const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
         return done ? { done: true, value: last } : { done: false, seen: summary(last, target.replicas) };
       },
-      { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 2000, onProgress: (ms, seen) => opts.log.progress(`${Math.round(ms / 1000)} s: ${seen}`) },
+      { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 2000, signal: opts.signal, onProgress: (ms, seen) => opts.log.progress(`${Math.round(ms / 1000)} s: ${seen}`) },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;

@@ -3,9 +3,11 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
  * Kills `pids()` synchronously (SIGKILL by PID) when this process exits or gets SIGINT/SIGTERM/SIGHUP, so an
  * interrupted or failing run leaves no redis-server behind. After a signal it re-raises the signal when no other
- * handler is left, keeping the default "terminate" behaviour. Returns the function that unregisters it.
+ * handler is left, keeping the default "terminate" behaviour. With `onSignals: false` only the exit is guarded:
+ * the caller owns SIGINT/SIGTERM (a cancelled run tears down in order, see util/termination.ts). Returns the
+ * function that unregisters it.
  */
-export function guardChildren(pids: () => number[]): () => void {
+export function guardChildren(pids: () => number[], onSignals = true): () => void {
   const killAll = (): void => {
     for (const pid of pids()) {
       try {
@@ -20,11 +22,12 @@ export function guardChildren(pids: () => number[]): () => void {
     unregister();
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
   };
+  const signals = onSignals ? SIGNALS : [];
   const unregister = (): void => {
     process.off('exit', killAll);
-    for (const s of SIGNALS) process.off(s, onSignal);
+    for (const s of signals) process.off(s, onSignal);
   };
   process.on('exit', killAll);
-  for (const s of SIGNALS) process.on(s, onSignal);
+  for (const s of signals) process.on(s, onSignal);
   return unregister;
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TimeoutError } from '../../../src/errors.ts';
+import { CancelledError, TimeoutError } from '../../../src/errors.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 
 test('returns the value once the probe is done', async () => {
@@ -29,6 +29,21 @@ test('a probe that never settles is abandoned: the wait still ends', async () =>
   const err = await waitFor<never>('a hung call', () => new Promise(() => {}), { timeoutMs: 30, minProbeMs: 30 }).catch((e: unknown) => e);
   assert.instance(err, TimeoutError);
   assert.match((err as Error).message, /last seen: no answer within/);
+});
+
+test('an abort ends the wait with CancelledError, even while a probe hangs', async () => {
+  const cancel = new AbortController();
+  setTimeout(() => cancel.abort('SIGINT'), 20);
+  const err = await waitFor<never>('a probe that never answers', () => new Promise(() => {}), { timeoutMs: 60_000, signal: cancel.signal }).catch((e: unknown) => e);
+  assert.instance(err, CancelledError);
+  assert.is((err as Error).message, 'cancelled while waiting for a probe that never answers');
+});
+
+test('an aborted signal ends the wait before any probe', async () => {
+  let calls = 0;
+  const err = await waitFor('anything', async () => ({ done: true, value: ++calls }), { timeoutMs: 1000, signal: AbortSignal.abort() }).catch((e: unknown) => e);
+  assert.instance(err, CancelledError);
+  assert.is(calls, 0);
 });
 
 test('timeoutMs 0 still looks once', async () => {
