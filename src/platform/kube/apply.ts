@@ -47,6 +47,9 @@ function applyError(err: unknown, item: ApplyItem, what: string): Error {
   const s = apiStatus(err);
   const causes = s.causes.length ? `\n  - ${s.causes.join('\n  - ')}` : '';
   switch (s.code) {
+    case 400:
+      // fieldValidation=Strict: an unknown field is a 400 BadRequest (not 422), the manifest's fault.
+      return new InputError(`${where}: ${what} was rejected by the API server (400): ${s.message}${causes}`);
     case 404:
       return new Error(`${where}: ${what} could not be applied: not found (404): ${s.message}`);
     case 409:

@@ -1,47 +1,41 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiServer, discovery, pageNotFound, type Recorded, type Reply } from './api-server.ts';
 
-/** One request as the fixture API server received it. */
-export interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  contentType: string;
-  body: string;
-}
-
-export type Reply = { status: number; body: unknown } | undefined;
-/** Answers a request, or undefined to fall through to discovery / 404. */
+export type { Recorded, Reply } from './api-server.ts';
+/** Answers a request, or undefined to let the emulated API server answer it. */
 export type Route = (req: Recorded) => Reply | Promise<Reply>;
 
-const discovery = JSON.parse(readFileSync(new URL('../../fixtures/kube/discovery.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-
+/** A failure Status with optional causes (for a per-test route that answers as some server would). */
 export const status = (code: number, message: string, causes?: Array<{ field: string; message: string }>) => ({
   status: code,
-  body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, code, ...(causes ? { details: { causes } } : {}) },
+  body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, code, ...(causes ? { details: { causes } } : {}) },
 });
 
 export interface ApiFixture {
   kubeconfig: string;
   requests: Recorded[];
+  /** Per-test override, asked first; undefined falls through to `server`. */
   route: Route;
+  /** The emulated API server and controllers (see api-server.ts); replace it for a fresh cluster. */
+  server: ApiServer;
   /** WebSocket upgrades (exec, port-forward); refused when unset. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   close(): Promise<void>;
 }
 
 /**
- * A loopback HTTP stand-in for the Kubernetes API server: discovery for core, apps and storage, everything
- * else answered by `fixture.route` (replaceable per test), every request recorded. `kubeconfig` is a file
- * pointing at it, as a user's would.
+ * A loopback HTTP stand-in for the Kubernetes API server: `route` (replaceable per test) first, then the
+ * stateful emulation in `server` (objects, controllers, admission), then discovery for core, apps and storage;
+ * every request recorded. `kubeconfig` is a file pointing at it, as a user's would.
  */
 export async function startApiFixture(route: Route = () => undefined): Promise<ApiFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'api-fixture-'));
-  const fixture: ApiFixture = { kubeconfig: path.join(dir, 'kubeconfig'), requests: [], route, close: async () => {} };
+  const fixture: ApiFixture = { kubeconfig: path.join(dir, 'kubeconfig'), requests: [], route, server: new ApiServer(), close: async () => {} };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -55,8 +49,8 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
         body: Buffer.concat(chunks).toString('utf8'),
       };
       fixture.requests.push(rec);
-      const reply = (await fixture.route(rec)) ??
-        (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : status(404, `fixture: no route for ${rec.method} ${rec.path}`));
+      const reply = (await fixture.route(rec)) ?? fixture.server.handle(rec) ??
+        (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : pageNotFound());
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });
       res.end(text);

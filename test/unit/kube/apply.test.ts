@@ -8,6 +8,7 @@ import * as api from '../../../src/platform/kube/api.ts';
 import { applyObjects } from '../../../src/platform/kube/apply.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
+import { ApiServer } from './api-server.ts';
 
 let fixture: ApiFixture;
 
@@ -16,7 +17,6 @@ kind: StatefulSet
 metadata: { name: redis-app, namespace: somewhere-else }
 spec:
   replicas: 6
-  notAField: kept-so-the-server-can-reject-it
 ---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -44,7 +44,8 @@ beforeAll(test, async () => {
 test.after(() => fixture.close());
 test.before.each(() => {
   fixture.requests.length = 0;
-  fixture.route = (r) => (r.method === 'PATCH' ? { status: 200, body: JSON.parse(r.body) } : undefined);
+  fixture.route = () => undefined;
+  fixture.server = new ApiServer({ namespaces: ['default', 'run-ns'] });
 });
 
 const objectApi = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
@@ -69,7 +70,7 @@ test('server-side apply: apply-patch content type, field manager, force; cluster
   assert.is(bodies[1].metadata.namespace, undefined, 'PV body has no namespace');
   assert.is(bodies[1].spec.claimRef.namespace, 'run-ns', 'claimRef follows the claims into the run namespace');
   assert.is(bodies[3].metadata.namespace, 'run-ns');
-  assert.is(bodies[3].spec.notAField, 'kept-so-the-server-can-reject-it', 'sent as written, unknown fields included');
+  assert.is(fixture.server.get('StatefulSet', 'run-ns', 'redis-app')?.spec.replicas, 6, 'created in the run namespace');
   assert.equal(applied.map((a) => [a.kind, a.namespace]), [
     ['StorageClass', undefined], ['PersistentVolume', undefined], ['ConfigMap', 'run-ns'], ['StatefulSet', 'run-ns'],
   ]);
@@ -91,14 +92,7 @@ test('the default manifests with the NFS stand-in apply as hostPath volumes, Sta
 });
 
 test('recordCreated reads cluster-scoped objects first: 404 means this run created it', async () => {
-  fixture.route = (r) => {
-    if (r.method === 'PATCH') return { status: 200, body: JSON.parse(r.body) };
-    if (r.method === 'GET' && r.path === '/apis/storage.k8s.io/v1/storageclasses/redis-sc') {
-      return { status: 200, body: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' } } };
-    }
-    if (r.method === 'GET' && r.path === '/api/v1/persistentvolumes/redis-0') return status(404, 'persistentvolumes "redis-0" not found');
-    return undefined;
-  };
+  fixture.server.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' }, provisioner: 'kubernetes.io/no-provisioner' });
   const applied = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: true, log: silentLog });
   assert.equal(applied.map((a) => [a.kind, a.created]), [
     ['StorageClass', false], ['PersistentVolume', true], ['ConfigMap', false], ['StatefulSet', false],
@@ -106,10 +100,7 @@ test('recordCreated reads cluster-scoped objects first: 404 means this run creat
 });
 
 async function applyFailure(code: number, message: string, causes?: Array<{ field: string; message: string }>) {
-  fixture.route = (r) => {
-    if (r.method !== 'PATCH') return undefined;
-    return r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : { status: 200, body: JSON.parse(r.body) };
-  };
+  fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : undefined);
   return applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(
     () => assert.unreachable('apply should fail') as never,
     (e: Error) => e,
@@ -117,8 +108,8 @@ async function applyFailure(code: number, message: string, causes?: Array<{ fiel
 }
 
 test('404 names the object, its file:line and the server message', async () => {
-  const err = await applyFailure(404, 'namespaces "run-ns" not found');
-  assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app could not be applied: not found (404): namespaces "run-ns" not found');
+  const err = await applyObjects(objectApi(), items(), 'no-such-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  assert.is(err?.message, 'deploy/redis.yaml:20: ConfigMap redis-conf could not be applied: not found (404): namespaces "no-such-ns" not found');
 });
 
 test('409 is a conflict error naming the object', async () => {
@@ -126,12 +117,21 @@ test('409 is a conflict error naming the object', async () => {
   assert.match(err.message, /^deploy\/redis\.yaml:1: StatefulSet redis-app could not be applied: conflict \(409\): Apply failed/);
 });
 
+test('an unknown field: the server\'s Strict validation answers 400, bad input naming file:line and the field', async () => {
+  const typo = parseManifestFile('deploy/typo.yaml', 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: redis-app }\nspec:\n  replcas: 6\n');
+  const err = await applyObjects(objectApi(), typo.map((o) => ({ body: o.body, at: o.at })), 'run-ns', { recordCreated: false, log: silentLog })
+    .then(() => undefined, (e: Error) => e);
+  assert.instance(err, InputError);
+  assert.is(err!.message, 'deploy/typo.yaml:1: StatefulSet redis-app was rejected by the API server (400): failed to create typed patch object (run-ns/redis-app; apps/v1, Kind=StatefulSet): .spec.replcas: field not declared in schema');
+  assert.is(fixture.server.get('StatefulSet', 'run-ns', 'redis-app'), undefined, 'nothing was created');
+});
+
 test('422 is bad input listing the rejected fields', async () => {
   const err = await applyFailure(422, 'StatefulSet.apps "redis-app" is invalid', [
-    { field: 'spec.notAField', message: 'field not declared in schema' },
+    { field: 'spec.replicas', message: 'Invalid value: -1: must be greater than or equal to 0' },
   ]);
   assert.instance(err, InputError);
-  assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app was rejected as invalid (422): StatefulSet.apps "redis-app" is invalid\n  - spec.notAField: field not declared in schema');
+  assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app was rejected as invalid (422): StatefulSet.apps "redis-app" is invalid\n  - spec.replicas: Invalid value: -1: must be greater than or equal to 0');
 });
 
 test('a kind the cluster does not serve is bad input before anything is sent', async () => {

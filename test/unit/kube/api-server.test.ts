@@ -1,0 +1,78 @@
+import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
+import * as assert from 'uvu/assert';
+import { ApiException } from '@kubernetes/client-node';
+import * as api from '../../../src/platform/kube/api.ts';
+import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+import { ApiServer } from './api-server.ts';
+
+// The fixture's own promises: what the Kubernetes tests rely on it to answer as a real API server does.
+let fixture: ApiFixture;
+beforeAll(test, async () => {
+  fixture = await startApiFixture();
+});
+test.after(() => fixture.close());
+test.before.each(() => {
+  fixture.requests.length = 0;
+  fixture.server = new ApiServer({ namespaces: ['default', 'ns'] });
+});
+
+const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
+const failure = (p: Promise<unknown>) =>
+  p.then(() => assert.unreachable('should fail') as never, (e: unknown) => {
+    assert.instance(e, ApiException);
+    const ex = e as ApiException<string>;
+    return { code: ex.code, body: JSON.parse(ex.body) as { message: string; reason: string; details?: unknown } };
+  });
+const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'redis', image: 'redis:7.2.5' }] } });
+
+test('create answers 201 with the stored object; a second create is 409 AlreadyExists; a missing object 404 NotFound', async () => {
+  const created = await core().createNamespacedPod({ namespace: 'ns', body: pod('p') });
+  assert.ok(created.metadata?.uid);
+  assert.is(fixture.requests.at(-1)!.method, 'POST');
+  const again = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('p') }));
+  assert.equal(again, { code: 409, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "p" already exists', reason: 'AlreadyExists', details: { name: 'p', kind: 'pods' }, code: 409 } });
+  const missing = await failure(core().readNamespacedPod({ namespace: 'ns', name: 'q' }));
+  assert.is(missing.body.message, 'pods "q" not found');
+  assert.is(missing.body.reason, 'NotFound');
+  const noNs = await failure(core().createNamespacedPod({ namespace: 'nope', body: pod('p') }));
+  assert.equal([noNs.code, noNs.body.message], [404, 'namespaces "nope" not found']);
+});
+
+test('ResourceQuota pods: creation over the quota is 403 exceeded quota; terminal pods are not counted', async () => {
+  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } } });
+  await core().createNamespacedPod({ namespace: 'ns', body: pod('a') });
+  const over = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('b') }));
+  assert.equal([over.code, over.body.reason, over.body.message], [403, 'Forbidden', 'pods "b" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=1, limited: pods=1']);
+  const a = fixture.server.get('Pod', 'ns', 'a')!;
+  fixture.server.put({ ...a, status: { phase: 'Succeeded' } });
+  await core().createNamespacedPod({ namespace: 'ns', body: pod('b') });
+});
+
+test('the StatefulSet controller: a refused creation is a FailedCreate event, and the pod comes once the quota allows', async () => {
+  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } } });
+  const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
+  await objects.apply({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns' },
+    spec: { replicas: 1, serviceName: 'r', selector: { matchLabels: { app: 'r' } }, template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec } } });
+  const events = await core().listNamespacedEvent({ namespace: 'ns', fieldSelector: 'involvedObject.name=r' });
+  assert.equal(events.items.map((e) => [e.type, e.reason, e.message]), [
+    ['Warning', 'FailedCreate', 'create Pod r-0 in StatefulSet r failed error: pods "r-0" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=0, limited: pods=0'],
+  ]);
+  await core().deleteNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  const p = await core().readNamespacedPod({ namespace: 'ns', name: 'r-0' });
+  assert.is(p.status?.phase, 'Running');
+});
+
+test('POST with fieldValidation=Strict: an unknown field is 400 BadRequest (strict decoding error)', async () => {
+  const res = await fetch(`${serverUrl()}/api/v1/namespaces/ns/pods?fieldValidation=Strict`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'r', image: 'i', portz: [] }] } }),
+  });
+  assert.is(res.status, 400);
+  const body = (await res.json()) as { reason: string; message: string };
+  assert.equal([body.reason, body.message], ['BadRequest', 'strict decoding error: unknown field "spec.containers[0].portz"']);
+});
+
+const serverUrl = () => api.loadKubeConfig(fixture.kubeconfig).getCurrentCluster()!.server;
+
+test.run();
