@@ -10,6 +10,7 @@ import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
+import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { defaultTopology, planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
 import { checkReportDir } from './report/write.ts';
@@ -131,6 +132,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     { log, workDir, postStep: options.postStep, signal },
     { addressBase: options.addressBase },
   );
+  const stopFlagWarnings = warnUnknownFlags(log);
   try {
     stage = `provisioning the ${platformKind} platform`;
     log.info(`Platform ${platformKind}: provisioning`);
@@ -177,6 +179,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.verdict = 'error';
     report.error = messageOf(err);
   } finally {
+    stopFlagWarnings();
     if (signal?.aborted) log.info(`Cancelled by ${cancelCause(signal)} while ${stage}: releasing the hold and tearing down`);
     // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
     // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.

@@ -1,3 +1,4 @@
+import type { Log } from '../util/log.ts';
 import type { ClusterNode, NodeFlag } from './types.ts';
 
 export const SLOT_COUNT = 16384;
@@ -5,11 +6,34 @@ export const SLOT_COUNT = 16384;
 const FLAGS: ReadonlySet<string> = new Set<NodeFlag>(['myself', 'master', 'slave', 'fail?', 'fail', 'handshake', 'noaddr', 'nofailover', 'noflags']);
 const NODE_ID = /^[0-9a-f]{40}$/;
 
+type UnknownFlagListener = (flag: string, line: string) => void;
+let unknownFlagListener: UnknownFlagListener | undefined;
+
+/**
+ * Until the returned function is called, each flag the parser does not know is warned about on `log` once,
+ * quoting the first line that had it. A newer Redis or Valkey may add flags: the run must go on (the flag is kept
+ * in `otherFlags`, and no check judges it), but the user should know something was not understood.
+ */
+export function warnUnknownFlags(log: Pick<Log, 'warn'>): () => void {
+  const seen = new Set<string>();
+  const previous = unknownFlagListener;
+  unknownFlagListener = (flag, line) => {
+    if (seen.has(flag)) return;
+    seen.add(flag);
+    log.warn(`CLUSTER NODES flag "${flag}" is unknown to this tool: kept, not judged (first seen in "${line}")`);
+  };
+  return () => {
+    unknownFlagListener = previous;
+  };
+}
+
 /**
  * Parses CLUSTER NODES output or a nodes.conf file:
- * `<id> <ip:port@cport[,hostname]> <flags> <master|-> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...`
+ * `<id> <ip:port@cport[,hostname[,aux=value]...]> <flags> <master|-> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...`
+ * (nodes.conf of Redis 7.2+ and Valkey add aux fields such as `,,tls-port=0,shard-id=...` after the hostname).
  * nodes.conf's `vars currentEpoch ...` line and blank lines are skipped. A line that does not fit throws,
- * quoting it: a half-understood topology would make every later check wrong.
+ * quoting it: a half-understood topology would make every later check wrong. An unknown flag is the one
+ * exception: it is kept and reported (warnUnknownFlags), since a newer server may add one.
  */
 export function parseClusterNodes(text: string): ClusterNode[] {
   const nodes: ClusterNode[] = [];
@@ -30,14 +54,20 @@ function parseLine(line: string): ClusterNode {
   const [id, addr, flagText, master, pingSent, pongReceived, configEpoch, linkState, ...slotFields] = f as [string, string, string, string, string, string, string, string, ...string[]];
   if (!NODE_ID.test(id)) bad(`node id "${id}" is not 40 hex digits`);
 
-  // ip:port@cport[,hostname]; the ip may be IPv6 (colons), so split on the last ':' before '@'.
-  const m = /^(.*):(\d+)@(\d+)(?:,(.*))?$/.exec(addr) ?? bad(`address "${addr}" is not ip:port@cport[,hostname]`);
-  const [, ip, port, busPort, hostname] = m;
+  // ip:port@cport[,hostname[,key=value...]]; the ip may be IPv6 (colons), so split on the last ':' before '@'.
+  const m = /^(.*):(\d+)@(\d+)(?:,([^,]*)((?:,[^,=]+=[^,]*)*))?$/.exec(addr) ?? bad(`address "${addr}" is not ip:port@cport[,hostname[,key=value...]]`);
+  const [, ip, port, busPort, hostname, auxText] = m;
+  const aux = auxText ? Object.fromEntries(auxText.slice(1).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined;
 
   const flags = new Set<NodeFlag>();
+  const otherFlags: string[] = [];
   for (const flag of flagText.split(',')) {
-    if (!FLAGS.has(flag)) bad(`unknown flag "${flag}"`);
-    flags.add(flag as NodeFlag);
+    if (flag === '') bad(`empty flag in "${flagText}"`);
+    if (FLAGS.has(flag)) flags.add(flag as NodeFlag);
+    else {
+      otherFlags.push(flag);
+      unknownFlagListener?.(flag, line);
+    }
   }
   if (master !== '-' && !NODE_ID.test(master)) bad(`master "${master}" is neither '-' nor a node id`);
   if (linkState !== 'connected' && linkState !== 'disconnected') return bad(`link state "${linkState}"`);
@@ -48,7 +78,9 @@ function parseLine(line: string): ClusterNode {
     port: Number(port),
     busPort: Number(busPort),
     ...(hostname ? { hostname } : {}),
+    ...(aux ? { aux } : {}),
     flags,
+    otherFlags,
     ...(master !== '-' ? { masterId: master } : {}),
     pingSent: integer(pingSent, 'ping-sent', bad),
     pongReceived: integer(pongReceived, 'pong-recv', bad),

@@ -7,7 +7,11 @@ export interface ClusterNode {
   busPort: number;
   /** Hostname from `ip:port@cport,hostname`, when announced. */
   hostname?: string;
+  /** nodes.conf's aux fields after the hostname (Redis 7.2+, Valkey: `tls-port`, `shard-id`, ...). */
+  aux?: Record<string, string>;
   flags: Set<NodeFlag>;
+  /** Flags this tool does not know (a newer server's), kept as read; no check judges them. */
+  otherFlags: string[];
   /** For a replica, the master's id; undefined for a master ('-'). */
   masterId?: string;
   pingSent: number;

@@ -1,17 +1,23 @@
 /**
  * Captures real CLUSTER NODES output and nodes.conf files from redis-server processes into
- * test/fixtures/cluster-nodes/ (the parser and health tests run on them). Run by hand when Redis changes:
- *   PATH=$PWD/node_modules/.bin:$PATH tsx test/support/capture-cluster-nodes.ts
+ * test/fixtures/cluster-nodes/ (the parser and health tests run on them), or from valkey-server processes into
+ * test/fixtures/cluster-nodes/valkey-<major>/. Run by hand when Redis or Valkey changes (under the integration lock):
+ *   PATH=$PWD/node_modules/.bin:$PATH flock /tmp/rcr-integration.lock tsx test/support/capture-cluster-nodes.ts [redis|valkey]
  * Uses 127.0.40.1-6 and 127.0.40.11-13; every process is killed by PID at the end.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withNode } from '../../src/redis/connect.ts';
 import { parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, redisCliCreate, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from './redis-processes.ts';
+import { identityReach, ips, redisCliCreate, SERVER_PROGRAMS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
 
-const OUT = join(import.meta.dirname, '../fixtures/cluster-nodes');
+const server = (process.argv[2] ?? 'redis') as ServerKind;
+if (!(server in SERVER_PROGRAMS)) throw new Error(`usage: capture-cluster-nodes.ts [redis|valkey], got ${server}`);
+const major = /v=(\d+)\./.exec(execFileSync(SERVER_PROGRAMS[server].server, ['--version'], { encoding: 'utf8' }))?.[1];
+const OUT = join(import.meta.dirname, '../fixtures/cluster-nodes', server === 'redis' ? '' : `${server}-${major}`);
+const opts = { nodeTimeoutMs: 1000, server };
 const cmd = (p: RedisProcess, ...args: string[]): Promise<unknown> => withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));
 const nodesOf = async (p: RedisProcess): Promise<string> => String(await cmd(p, 'CLUSTER', 'NODES'));
 const save = (name: string, text: string): void => {
@@ -42,7 +48,7 @@ async function main(): Promise<void> {
   const procs: RedisProcess[] = [];
   try {
     // A healthy 3 masters + 3 replicas cluster, made by redis-cli.
-    procs.push(...(await startRedisNodes(ips('127.0.40', 6), { nodeTimeoutMs: 1000 })));
+    procs.push(...(await startRedisNodes(ips('127.0.40', 6), opts)));
     await redisCliCreate(procs, 1);
     for (const p of procs) await clusterOk(p);
     // A replica whose first sync has not finished never fails over: wait for every link before going on.
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
     // A node that lost its nodes.conf comes back on the same address with a new id: the others mark the
     // old id noaddr (:0@0) once the address answers with another id.
     await stopRedis(m2, false);
-    procs.splice(procs.indexOf(m2), 1, await startRedis(m2.ip, { nodeTimeoutMs: 1000 }));
+    procs.splice(procs.indexOf(m2), 1, await startRedis(m2.ip, opts));
     save('noaddr.txt', await captureWhen('noaddr entry', [m0], (t) => t.includes('noaddr')));
   } finally {
     await stopRedisNodes(procs);
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
   const named: RedisProcess[] = [];
   try {
     for (const [i, ip] of ips('127.0.40', 3, 11).entries()) {
-      named.push(await startRedis(ip, { nodeTimeoutMs: 1000, extraArgs: ['--cluster-announce-hostname', `redis-${i}.redis.default.svc.cluster.local`] }));
+      named.push(await startRedis(ip, { ...opts, extraArgs: ['--cluster-announce-hostname', `${server}-${i}.${server}.default.svc.cluster.local`] }));
     }
     await redisCliCreate(named, 0);
     save('hostnames.txt', await clusterOk(named[0]!));

@@ -1,5 +1,5 @@
 /**
- * Test support: cluster-enabled redis-server processes on our own loopback IPs (port 6379 each), each with a
+ * Test support: cluster-enabled redis-server (or valkey-server) processes on our own loopback IPs (port 6379 each), each with a
  * temp dir. Killed by PID in stop() and, as a last resort, when the test process exits, so a failing test
  * leaves nothing behind. Not the local platform (that one builds pods from manifests); just bare nodes.
  */
@@ -14,8 +14,16 @@ import { replicationOf, type ReplicationState } from '../../src/redis/health.ts'
 import { waitFor } from '../../src/util/wait.ts';
 import { messageOf, TimeoutError } from '../../src/errors.ts';
 
+/** Which server a test runs: Redis, or Valkey (the fork speaking the same cluster protocol). */
+export type ServerKind = 'redis' | 'valkey';
+export const SERVER_PROGRAMS: Record<ServerKind, { server: string; cli: string }> = {
+  redis: { server: 'redis-server', cli: 'redis-cli' },
+  valkey: { server: 'valkey-server', cli: 'valkey-cli' },
+};
+
 export interface RedisProcess {
   ip: string;
+  server: ServerKind;
   address: HostPort;
   dir: string;
   child: ChildProcess;
@@ -29,6 +37,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Reuse this data dir (a restart keeping nodes.conf); a fresh temp dir otherwise. */
   dir?: string;
+  /** redis-server unless told otherwise. */
+  server?: ServerKind;
 }
 
 export const PORT = 6379;
@@ -49,7 +59,7 @@ export function ips(prefix: string, count: number, first = 1): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}.${first + i}`);
 }
 
-/** Starts one cluster-enabled redis-server bound to `ip`:6379 and waits until it answers PING. */
+/** Starts one cluster-enabled redis-server (or valkey-server) bound to `ip`:6379 and waits until it answers PING. */
 export async function startRedis(ip: string, opts: StartOptions = {}): Promise<RedisProcess> {
   if (ip === '127.0.0.1') throw new Error('tests never use 127.0.0.1');
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `rcr-redis-${ip}-`));
@@ -60,16 +70,18 @@ export async function startRedis(ip: string, opts: StartOptions = {}): Promise<R
     '--logfile', join(dir, 'redis.log'), '--daemonize', 'no', '--protected-mode', 'no',
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn('redis-server', config, { stdio: 'ignore' });
+  const server = opts.server ?? 'redis';
+  const program = SERVER_PROGRAMS[server].server;
+  const child = spawn(program, config, { stdio: 'ignore' });
   live.add(child);
   child.once('exit', () => live.delete(child));
   const address = { host: ip, port: PORT };
-  const proc: RedisProcess = { ip, address, dir, child, config: opts.extraArgs ?? [] };
+  const proc: RedisProcess = { ip, server, address, dir, child, config: opts.extraArgs ?? [] };
   try {
     await waitFor(
-      `redis-server on ${ip}:${PORT} to answer PING`,
+      `${program} on ${ip}:${PORT} to answer PING`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}; see ${dir}/redis.log`);
+        if (child.exitCode !== null) throw new Error(`${program} exited with ${child.exitCode}; see ${dir}/redis.log`);
         return { done: true, value: await withNode(identityReach, address, (r) => r.ping(), { readyTimeoutMs: 500 }) };
       },
       { timeoutMs: 10_000, intervalMs: 20 },
@@ -107,7 +119,7 @@ export async function signal(proc: RedisProcess, sig: NodeJS.Signals): Promise<v
   if (waitMs === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`redis-server ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
+    timer = setTimeout(() => reject(new TimeoutError(`${SERVER_PROGRAMS[proc.server].server} ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
   });
   try {
     await Promise.race([exited, timeout]);
@@ -132,17 +144,18 @@ export function livePids(): number[] {
 }
 
 /**
- * `redis-cli --cluster create` over these nodes, bounded: redis-cli waits for the cluster to join with no limit
+ * `redis-cli --cluster create` (valkey-cli for Valkey nodes) over these nodes, bounded: redis-cli waits for the cluster to join with no limit
  * of its own.
  */
 export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: number, timeoutMs = 60_000): Promise<void> {
+  const cli = SERVER_PROGRAMS[procs[0]?.server ?? 'redis'].cli;
   const args = ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'];
   try {
-    await promisify(execFile)('redis-cli', args, { timeout: timeoutMs });
+    await promisify(execFile)(cli, args, { timeout: timeoutMs });
   } catch (err) {
     const { killed, stdout } = err as { killed?: boolean; stdout?: string };
     const tail = (stdout ?? '').trimEnd().split('\n').slice(-5).join('\n');
-    throw new Error(`redis-cli ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`);
+    throw new Error(`${cli} ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`);
   }
 }
 

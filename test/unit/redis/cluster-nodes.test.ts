@@ -1,12 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatSlots, mastersOf, myself, parseClusterNodes, replicasOf, slotCount } from '../../../src/redis/cluster-nodes.ts';
+import { formatSlots, mastersOf, myself, parseClusterNodes, replicasOf, slotCount, warnUnknownFlags } from '../../../src/redis/cluster-nodes.ts';
 import type { ClusterNode } from '../../../src/redis/types.ts';
 
 // Real output captured by test/support/capture-cluster-nodes.ts (see the fixtures' README).
-const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '../../fixtures/cluster-nodes', name), 'utf8');
+const FIXTURES = join(import.meta.dirname, '../../fixtures/cluster-nodes');
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 const parse = (name: string): ClusterNode[] => parseClusterNodes(fixture(name));
 const at = (nodes: ClusterNode[], ip: string): ClusterNode => {
   const n = nodes.find((x) => x.ip === ip);
@@ -147,7 +148,7 @@ test('malformed lines throw and quote the line', () => {
     ['fac1b4523ef92049341b07687d65c66cf2620761 127.0.40.1:6379@16379 master -', /at least 8 fields/],
     [good.replace('fac1b4523ef9', 'xyz'), /not 40 hex digits/],
     [good.replace('127.0.40.1:6379@16379', '127.0.40.1'), /address/],
-    [good.replace('myself,master', 'myself,boss'), /unknown flag "boss"/],
+    [good.replace('myself,master', 'myself,,master'), /empty flag/],
     [good.replace(' - ', ' 42 '), /master "42"/],
     [good.replace('connected', 'linked'), /link state/],
     [good.replace('0-5460', '0-16384'), /out of range/],
@@ -158,6 +159,75 @@ test('malformed lines throw and quote the line', () => {
     assert.throws(() => parseClusterNodes(`${good}\n${line}\n`), (e: Error) => why.test(e.message) && e.message.includes(`"${line}"`));
   }
   assert.throws(() => myself(parseClusterNodes(good.replace('myself,', ''))), /no "myself" line/);
+});
+
+test('an unknown flag is kept and warned about once per flag, never a parse failure', () => {
+  // A newer server's flag on a real Valkey 8 capture: everything else on the line must still be read.
+  const text = fixture('valkey-8/healthy-3x3-from-master.txt').replace('myself,master', 'myself,master,shiny').replace(/ slave /g, ' slave,shiny,odd? ');
+  const warnings: string[] = [];
+  const stop = warnUnknownFlags({ warn: (m) => warnings.push(m) });
+  let nodes: ClusterNode[];
+  try {
+    nodes = parseClusterNodes(text);
+    parseClusterNodes(text);
+  } finally {
+    stop();
+  }
+  const me = myself(nodes);
+  assert.equal(flags(me), ['master', 'myself']);
+  assert.equal(me.otherFlags, ['shiny']);
+  assert.equal(me.slots, [[0, 5460]]);
+  const replicas = nodes.filter((n) => n.flags.has('slave'));
+  assert.is(replicas.length, 3);
+  for (const r of replicas) assert.equal(r.otherFlags, ['shiny', 'odd?']);
+  assert.is(warnings.length, 2, warnings.join('\n'));
+  // Each warning quotes the first line that had its flag (a replica line comes first in this capture).
+  const firstLine = (flag: string) => text.split('\n').find((l) => l.split(' ')[2]!.split(',').includes(flag))!;
+  for (const flag of ['shiny', 'odd?']) {
+    const w = warnings.filter((x) => x.includes(`flag "${flag}"`));
+    assert.is(w.length, 1, flag);
+    assert.ok(w[0]!.includes(firstLine(flag)), w[0]);
+  }
+  // Once stopped, nothing more is reported (the flag is still kept).
+  parseClusterNodes(text);
+  assert.is(warnings.length, 2);
+});
+
+// Valkey 8.0.1, captured the same way (valkey-8/ in the fixtures' README).
+test('Valkey 8: CLUSTER NODES and nodes.conf (aux fields tls-port and shard-id after an empty hostname)', () => {
+  const live = fixture('valkey-8/healthy-3x3-from-master.txt');
+  const nodes = parseClusterNodes(live);
+  assert.is(nodes.length, 6);
+  assert.is(slotCount(mastersOf(nodes)), 16384);
+  for (const n of nodes) assert.equal(n.otherFlags, []);
+  const conf = parse('valkey-8/nodes-conf-healthy.txt');
+  assert.ok(fixture('valkey-8/nodes-conf-healthy.txt').includes(',,tls-port=0,shard-id='));
+  assert.is(conf.length, 6);
+  for (const n of conf) {
+    assert.is(n.hostname, undefined);
+    assert.is(n.aux?.['tls-port'], '0');
+    assert.match(n.aux?.['shard-id'] ?? '', /^[0-9a-f]{40}$/);
+    const same = nodes.find((x) => x.id === n.id)!;
+    assert.is(n.ip, same.ip);
+    assert.is(n.busPort, same.busPort);
+    assert.equal(n.slots, same.slots);
+  }
+  // A master and its replica are one shard.
+  const master = conf.find((n) => n.flags.has('myself'))!;
+  const replica = conf.find((n) => n.masterId === master.id)!;
+  assert.is(replica.aux?.['shard-id'], master.aux?.['shard-id']);
+  const named = parse('valkey-8/nodes-conf-hostnames.txt');
+  assert.is(myself(named).hostname, 'valkey-0.valkey.default.svc.cluster.local');
+  assert.match(myself(named).aux?.['shard-id'] ?? '', /^[0-9a-f]{40}$/);
+});
+
+test('every Valkey 8 capture parses with no unknown flag', () => {
+  for (const name of readdirSync(join(FIXTURES, 'valkey-8'))) {
+    if (!name.endsWith('.txt') || name.endsWith('-info.txt')) continue;
+    const nodes = parse(`valkey-8/${name}`);
+    assert.ok(nodes.length > 0, name);
+    for (const n of nodes) assert.equal(n.otherFlags, [], `${name}: ${n.raw}`);
+  }
 });
 
 test.run();
