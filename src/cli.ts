@@ -10,6 +10,7 @@ import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { stderrLog } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { redact, redactDeep } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The manifests shipped with the tool; the same relative place from src/ and from dist/.
@@ -18,19 +19,19 @@ const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url)
 async function lint(config: Config): Promise<number> {
   const { set, redis } = await readManifests(config.manifests);
   const findings = lintWithConfig(set, chooseTopology(redis.replicas, config), config);
-  process.stdout.write(`${formatFindings(findings)}\n`);
+  process.stdout.write(`${redact(formatFindings(findings))}\n`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
 const say = (line: string): void => {
-  process.stderr.write(`redis-cluster-resilience: ${line}\n`);
+  process.stderr.write(`redis-cluster-resilience: ${redact(line)}\n`);
 };
 
 /** A check; Ctrl-C / SIGTERM cancel it (cleanup and report first), and it then exits 130 / 143. */
 async function check(config: Config): Promise<number> {
   const termination = trapTermination(say);
   try {
-    const report = await runCheck(config, { log: stderrLog, signal: termination.signal });
+    const report = redactDeep(await runCheck(config, { log: stderrLog, signal: termination.signal }));
     // The verdict first: a report that cannot be written must not hide what the run found.
     process.stdout.write(`${renderTerminal(report)}\n`);
     let reportPath: string;
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = parseConfig(command, flags, 'flag', DEFAULT_MANIFESTS);
     return command === 'lint' ? await lint(config) : await check(config);
   } catch (err) {
-    process.stderr.write(`redis-cluster-resilience: ${messageOf(err)}\n`);
+    process.stderr.write(`redis-cluster-resilience: ${redact(messageOf(err))}\n`);
     return err instanceof InputError ? 2 : 1;
   }
 }

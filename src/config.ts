@@ -31,6 +31,8 @@ export interface Config {
   workers: number;
   kubeconfig?: string;
   namespace?: string;
+  /** Redis password when the manifests do not hold it (a Secret only in the cluster); redacted everywhere. */
+  redisPassword?: string;
   keepCluster: boolean;
   nfsStandIn: boolean;
 }
@@ -78,6 +80,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
   workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
+  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed' },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
   'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
@@ -163,8 +166,8 @@ export function parseConfig(
   return config;
 }
 
-/** Config as recorded in report.json: everything but the kubeconfig path. */
+/** Config as recorded in report.json: everything but the kubeconfig path and the password. */
 export function publicConfig(config: Config): Record<string, unknown> {
-  const { kubeconfig, ...rest } = config;
-  return { ...rest, kubeconfig: kubeconfig ? '(set)' : undefined };
+  const { kubeconfig, redisPassword, ...rest } = config;
+  return { ...rest, kubeconfig: kubeconfig ? '(set)' : undefined, redisPassword: redisPassword ? '(set)' : undefined };
 }

@@ -10,16 +10,20 @@ import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { onSecret, redact, redactDeep, registerSecret } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The action's own manifests, next to dist/ in the checked-out action.
 const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
 
+// Every secret the run finds (Redis passwords, Secret values, kubeconfig tokens) is masked by the runner too.
+onSecret((v) => core.setSecret(v));
+
 const actionLog: Log = {
-  info: (m) => core.info(m),
-  warn: (m) => core.warning(m),
-  progress: (m) => core.info(`  … ${m}`),
-  secret: (v) => core.setSecret(v),
+  info: (m) => core.info(redact(m)),
+  warn: (m) => core.warning(redact(m)),
+  progress: (m) => core.info(`  … ${redact(m)}`),
+  secret: registerSecret,
 };
 
 /**
@@ -32,7 +36,7 @@ export async function run(): Promise<void> {
   try {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
-    const report = await runCheck(config, { log: actionLog, postStep: true, signal: termination.signal });
+    const report = redactDeep(await runCheck(config, { log: actionLog, postStep: true, signal: termination.signal }));
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);

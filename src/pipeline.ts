@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
-import { redisDeployment } from './manifests/deployment.ts';
+import { dataOf, redisDeployment } from './manifests/deployment.ts';
 import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
+import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { defaultTopology, planBootstrap } from './redis/plan.ts';
@@ -17,6 +18,7 @@ import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
+import { registerSecret } from './util/secrets.ts';
 import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
@@ -40,9 +42,15 @@ export function blockingFindings(findings: LintFinding[], failOn: Config['failOn
   return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
 }
 
-/** Load and read the manifests; InputError (exit 2) when they cannot be used at all. */
+/**
+ * Load and read the manifests; InputError (exit 2) when they cannot be used at all. Every Secret value in them
+ * is registered as a secret first, so nothing printed or written afterwards can show one.
+ */
 export async function readManifests(dir: string): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
   const set = await loadManifests(dir);
+  for (const secret of set.objects.filter((o) => o.kind === 'Secret')) {
+    for (const value of Object.values(dataOf(set, 'Secret', secret.name))) registerSecret(value);
+  }
   return { set, redis: redisDeployment(set) };
 }
 
@@ -116,6 +124,9 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`);
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
+  // The password is looked up before anything starts: one the manifests set but do not hold is bad input.
+  const auth = redisAuth(redis, config.redisPassword ? { password: config.redisPassword, source: 'the redis-password input' } : undefined);
+  if (auth) log.info(`Redis password: from ${auth.source}${auth.username ? `, user ${auth.username}` : ''}`);
   report.lint = lintWithConfig(set, topology, config, kubernetesNodes(config, platformKind));
   const blocking = blockingFindings(report.lint, config.failOnLint);
   if (blocking.length > 0) {
@@ -129,7 +140,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const platform = await createPlatform(
     platformKind,
     config,
-    { log, workDir, postStep: options.postStep, signal },
+    { log, workDir, postStep: options.postStep, signal, ...(auth ? { auth } : {}) },
     { addressBase: options.addressBase },
   );
   const stopFlagWarnings = warnUnknownFlags(log);

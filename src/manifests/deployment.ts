@@ -267,7 +267,7 @@ function resolveEnv(set: ManifestSet, sts: ManifestObject, c: JsonObject, contai
 }
 
 /** A ConfigMap's data, or a Secret's data (base64-decoded) and stringData, by key; {} when not among the manifests. */
-function dataOf(set: ManifestSet, kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> {
+export function dataOf(set: ManifestSet, kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> {
   const o = set.objects.find((x) => x.kind === kind && x.name === name);
   if (!o) return {};
   const out: Record<string, string> = {};

@@ -19,7 +19,7 @@ import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { addPodRoutes, podRoutes, type PodRoute } from './kube/routes.ts';
-import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
+import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 
 export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
 
@@ -126,12 +126,13 @@ class Kube implements KubePlatform {
     return (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
   }
 
-  async reach(announced: HostPort): Promise<HostPort> {
-    if (this.kind === 'kind') return announced; // pod CIDRs are routed through the node containers
+  async reach(announced: HostPort): Promise<Target> {
+    const auth = this.ctx.auth ? { auth: this.ctx.auth } : {};
+    if (this.kind === 'kind') return { ...announced, ...auth }; // pod CIDRs are routed through the node containers
     const pod = (await this.listPods()).find((p) => p.ip === announced.host);
     if (!pod) throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
     this.forwards ??= new PodPortForwards(this.api.kc, this.sts.namespace, (name) => this.currentUid(name), this.ctx.log);
-    return this.forwards.forward(pod, announced.port);
+    return { ...(await this.forwards.forward(pod, announced.port)), ...auth };
   }
 
   /** The pod, or undefined when there is none by that name. */

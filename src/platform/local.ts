@@ -5,7 +5,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
-import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo } from './platform.ts';
+import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
 import { containerEnv } from './local/expand.ts';
@@ -358,7 +358,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     provision,
     deploy,
     listPods: async () => [...pods.values()].sort((a, b) => a.ordinal - b.ordinal).map(info),
-    reach: async (announced: HostPort) => announced,
+    reach: async (announced: HostPort): Promise<Target> => (ctx.auth ? { ...announced, auth: ctx.auth } : announced),
     deletePod,
     releaseHold,
     waitForReplacement,

@@ -1,4 +1,5 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import type { RedisAuth } from '../redis/auth.ts';
 import type { Log } from '../util/log.ts';
 import type { UndoJournal } from './undo.ts';
 
@@ -19,6 +20,11 @@ export interface PodInfo {
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/** Where and how this process connects to a node: the address to dial and the credentials to log in with. */
+export interface Target extends HostPort {
+  auth?: RedisAuth;
 }
 
 export interface DeleteOptions {
@@ -46,7 +52,7 @@ export interface Platform {
    * local and kind (routed); a local port-forward on an existing cluster. Used for direct connections and as
    * ioredis' natMap for cluster clients.
    */
-  reach(announced: HostPort): Promise<HostPort>;
+  reach(announced: HostPort): Promise<Target>;
   /** Delete a pod. Resolves once the old pod is gone (its process has exited). */
   deletePod(name: string, opts: DeleteOptions): Promise<void>;
   /** Let held pods come back. Safe to call when nothing is held. */
@@ -74,6 +80,9 @@ export interface PlatformContext {
   /** Aborted on SIGINT/SIGTERM (a cancelled or timed-out job): every wait and API call of the platform honours it,
    * except the undo of a hold, which must run even after the abort. */
   signal?: AbortSignal;
+  /** The password (and ACL user) of the deployment's Redis: every connection the tool opens logs in with it
+   * (reach hands it out with the address). */
+  auth?: RedisAuth;
   /** Where the platform records how to undo each change before making it (see undo.ts). */
   undo?: UndoJournal;
 }

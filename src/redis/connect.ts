@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
-import type { HostPort } from '../platform/platform.ts';
+import type { HostPort, Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
+import { AUTH_LOOKED_IN } from './auth.ts';
 
-export type Reach = (announced: HostPort) => Promise<HostPort>;
+export type Reach = (announced: HostPort) => Promise<Target>;
 
 export interface OpenOptions {
   /** Bound on every command; connectTimeout alone does not catch a frozen (SIGSTOPped) node. */
@@ -35,6 +36,7 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // Redis 7.0 has no CLIENT SETINFO; skipping it keeps the handshake to what the server knows.
     disableClientInfo: true,
+    ...credentials(target),
   });
   // An unhandled 'error' event would crash the process; the last one says why a connect failed (the promise
   // itself only says "Connection is closed").
@@ -53,10 +55,27 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis node ${where}: ${messageOf(lastError ?? err)}`);
+    throw new Error(`cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** ioredis' username/password options for a target (none without auth). */
+export function credentials(target: Target): { username?: string; password?: string } {
+  if (!target.auth) return {};
+  return { password: target.auth.password, ...(target.auth.username ? { username: target.auth.username } : {}) };
+}
+
+/**
+ * A login failure said plainly: which password was used (where it came from, never its value) or where the tool
+ * looked when it had none. undefined when `message` is not about authentication.
+ */
+export function authProblem(message: string, target: Target): string | undefined {
+  if (!/NOAUTH|WRONGPASS|invalid password|invalid username-password|AUTH <password> called without any password/i.test(message)) return undefined;
+  return target.auth
+    ? `Redis refused the password from ${target.auth.source}${target.auth.username ? ` (user ${target.auth.username})` : ''}: ${message}`
+    : `Redis demands a password and none was found; looked in ${AUTH_LOOKED_IN} (${message})`;
 }
 
 /** Runs `fn` on a fresh connection to one node and always disconnects afterwards. */

@@ -3,6 +3,7 @@ import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { displayPath } from '../util/paths.ts';
+import { redactDeep } from '../util/secrets.ts';
 import { REPORT_JSON_FILE, reportJson } from './json.ts';
 import { JUNIT_FILE, renderJUnit } from './junit.ts';
 import { renderMarkdown, SUMMARY_FILE } from './markdown.ts';
@@ -44,7 +45,8 @@ export async function checkReportDir(dir: string): Promise<void> {
 }
 
 /** Write report.json, summary.md, junit.xml and one timeline SVG per scenario into dir (created if missing). */
-export async function writeReports(report: Report, dir: string): Promise<ReportFiles> {
+export async function writeReports(unredacted: Report, dir: string): Promise<ReportFiles> {
+  const report = redactDeep(unredacted);
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = {
     report: join(dir, REPORT_JSON_FILE),

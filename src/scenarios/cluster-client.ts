@@ -1,6 +1,7 @@
 import { Cluster, type NatMap } from 'ioredis';
 import type { HostPort } from '../platform/platform.ts';
-import { formatAddress, type Reach } from '../redis/connect.ts';
+import { authProblem, credentials, formatAddress, type Reach } from '../redis/connect.ts';
+import type { Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 
 export interface ClusterClientOptions {
@@ -16,7 +17,7 @@ export interface ClusterClientOptions {
  */
 export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: ClusterClientOptions): Promise<Cluster> {
   const natMap: Record<string, HostPort> = {};
-  const targets: HostPort[] = [];
+  const targets: Target[] = [];
   for (const seed of seeds) {
     const target = await reach(seed);
     targets.push(target);
@@ -31,10 +32,15 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
       connectTimeout: opts.commandTimeoutMs,
       // Redis 7.0 has no CLIENT SETINFO.
       disableClientInfo: true,
+      // Every node of one deployment shares the password.
+      ...(targets[0] ? credentials(targets[0]) : {}),
     },
   });
   // Errors surface through command promises; an unhandled 'error' event would crash the process.
-  cluster.on('error', () => {});
+  let lastError: unknown;
+  cluster.on('error', (err) => {
+    lastError = err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -46,7 +52,9 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
     return cluster;
   } catch (err) {
     cluster.disconnect();
-    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${messageOf(err)}`);
+    const why = messageOf(err);
+    const auth = targets[0] && authProblem(`${messageOf(lastError ?? '')} ${why}`, targets[0]);
+    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${auth ?? why}`);
   } finally {
     clearTimeout(timer);
   }

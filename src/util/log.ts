@@ -1,3 +1,5 @@
+import { redact, registerSecret } from './secrets.ts';
+
 /** Where progress goes: stderr for the CLI, the job log for the action. */
 export interface Log {
   info(message: string): void;
@@ -8,10 +10,12 @@ export interface Log {
   secret?(value: string): void;
 }
 
+/** Registered secrets never reach stderr. */
 export const stderrLog: Log = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`warning: ${m}\n`),
-  progress: (m) => process.stderr.write(`  … ${m}\n`),
+  info: (m) => process.stderr.write(`${redact(m)}\n`),
+  warn: (m) => process.stderr.write(`warning: ${redact(m)}\n`),
+  progress: (m) => process.stderr.write(`  … ${redact(m)}\n`),
+  secret: registerSecret,
 };
 
 export const silentLog: Log = { info() {}, warn() {}, progress() {} };
