@@ -27,3 +27,55 @@ export class CancelledError extends Error {
     super(`cancelled while waiting for ${what}`);
   }
 }
+
+/** The request a Kubernetes API error answered, as RBAC names it: verb, resource, object, namespace. */
+export interface KubeRequest {
+  verb: string;
+  resource: string;
+  name?: string;
+  namespace?: string;
+}
+
+/**
+ * An error answered by the Kubernetes API server (or no answer at all: `code` undefined), with the server's
+ * own message and causes; `cause` keeps the client's exception. Which errors are worth asking again is decided
+ * here once, so a wait never polls a refusal until it times out.
+ */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  constructor(
+    message: string,
+    readonly code: number | undefined,
+    /** The Status reason (NotFound, Forbidden, BadRequest, ...), when the server sent one. */
+    readonly reason: string | undefined,
+    /** The server's message alone (Status.message). */
+    readonly serverMessage: string,
+    /** Status.details.causes as `field: message`. */
+    readonly causes: string[],
+    readonly request: KubeRequest | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  /** The same error in other words (what the caller was doing, where), this one kept as the cause. */
+  rephrased(message: string): KubeApiError {
+    return new KubeApiError(message, this.code, this.reason, this.serverMessage, this.causes, this.request, { cause: this });
+  }
+
+  /**
+   * Whether asking again may succeed: no answer, conflicts, throttling and server errors may pass; a refused
+   * identity (401), a refused right (403), a request the server calls wrong (400, 405, 415, 422) or a resource
+   * it does not serve never will. A 404 for an object is retryable (it may appear), for a path it is not.
+   */
+  get retryable(): boolean {
+    if (this.code === undefined) return true;
+    if ([400, 401, 403, 405, 415, 422].includes(this.code)) return false;
+    if (this.code === 404) return !isUnservedPath(this);
+    return true;
+  }
+}
+
+/** The API server's 404 for a path it does not serve (a group/version or resource this cluster lacks). */
+export const isUnservedPath = (err: KubeApiError): boolean =>
+  err.code === 404 && err.serverMessage === 'the server could not find the requested resource';

@@ -1,4 +1,4 @@
-import { CancelledError, messageOf, TimeoutError } from '../errors.ts';
+import { CancelledError, KubeApiError, messageOf, TimeoutError } from '../errors.ts';
 
 /** Resolves after `ms`, or at once when `signal` is aborted (the caller then sees signal.aborted). */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -48,7 +48,8 @@ function boundedProbe<T>(probe: () => Promise<T>, ms: number, signal: AbortSigna
 
 /**
  * Polls `probe` until it reports done or the timeout passes. A probe that throws counts as "not yet"
- * with the error as what was seen, so transient connection errors during a failover do not abort a wait.
+ * with the error as what was seen, so transient connection errors during a failover do not abort a wait;
+ * a Kubernetes API error that asking again cannot cure (401, 403, 400, ...) ends the wait at once.
  */
 export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<T>>, opts: WaitOptions): Promise<T> {
   const start = Date.now();
@@ -64,6 +65,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
       seen = r.seen;
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError(what);
+      if (err instanceof KubeApiError && !err.retryable) throw err;
       seen = messageOf(err);
     }
     const now = Date.now();

@@ -9,7 +9,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { JsonObject } from '../../manifests/model.ts';
-import { messageOf } from '../../errors.ts';
+import { KubeApiError, messageOf, type KubeRequest } from '../../errors.ts';
 import { redactUrl } from './kubeconfig.ts';
 
 export { loadKubeConfig } from './kubeconfig.ts';
@@ -59,31 +59,91 @@ export interface KubeClients {
 }
 
 export function kubeClients(kc: KubeConfig): KubeClients {
-  return { kc, core: kc.makeApiClient(CoreV1Api), objects: kc.makeApiClient(ObjectApi) };
+  return {
+    kc,
+    core: classifyingErrors(kc.makeApiClient(CoreV1Api), coreRequest),
+    objects: classifyingErrors(kc.makeApiClient(ObjectApi), objectRequest),
+  };
+}
+
+const VERBS: Record<string, string> = { read: 'get', list: 'list', create: 'create', delete: 'delete', patch: 'patch', replace: 'update', connect: 'create' };
+
+/** `deleteNamespacedPod({ name, namespace })` → delete pods name in namespace; `readNamespacedPodLog` → get pods/log. */
+function coreRequest(method: string, args: unknown[]): KubeRequest {
+  const m = /^(read|list|create|delete|patch|replace|connect\w*?)(Namespaced)?([A-Z]\w*?)(Log|Status)?$/.exec(method);
+  const p = (args[0] ?? {}) as { name?: string; namespace?: string };
+  if (!m) return { verb: method, resource: '', ...p };
+  const resource = `${m[3]!.toLowerCase()}s${m[4] ? `/${m[4].toLowerCase()}` : ''}`;
+  return { verb: VERBS[m[1]!] ?? 'create', resource, name: p.name, namespace: p.namespace };
+}
+
+/** `apply(body)` → patch <kind> name in namespace (server-side apply is a PATCH), `isNamespaced` → discovery. */
+function objectRequest(method: string, args: unknown[]): KubeRequest {
+  const [first, second] = args as [{ kind?: string; metadata?: { name?: string; namespace?: string } } | string, string?];
+  if (typeof first === 'string') return { verb: 'get', resource: `${first} ${second ?? ''} (discovery)` };
+  const verb = method === 'apply' ? 'patch' : method === 'read' ? 'get' : method;
+  return { verb, resource: `${(first?.kind ?? '').toLowerCase()}s`, name: first?.metadata?.name, namespace: first?.metadata?.namespace };
+}
+
+/**
+ * The client with every call's failure turned into a KubeApiError naming the request it answered (verb,
+ * resource, object, namespace), so an error classified once (401/403/400: do not retry) carries that everywhere.
+ */
+function classifyingErrors<T extends object>(client: T, describe: (method: string, args: unknown[]) => KubeRequest): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return result instanceof Promise ? result.catch((err: unknown) => { throw toKubeApiError(err, describe(prop, args)); }) : result;
+      };
+    },
+  });
 }
 
 /** Options for a JSON merge patch through the typed API (whose patch calls default to JSON patch). */
 export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** `cannot delete pods "x" in namespace ns`. */
+const refused = (r: KubeRequest) =>
+  `${r.verb} ${r.resource}${r.name ? ` "${r.name}"` : ''}${r.namespace ? ` in namespace ${r.namespace}` : ''}`;
+
+/** What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. */
+function hint(code: number | undefined, r: KubeRequest | undefined): string {
+  if (code === 401) return '; the API server did not accept the kubeconfig\'s credentials (an expired or revoked token, a wrong client certificate)';
+  if (code === 403 && r) return `; the kubeconfig's user may not ${refused(r)}: grant that right (README, "RBAC") or use a kubeconfig that has it`;
+  return '';
+}
+
+/** The client's exception (or a network error) as a KubeApiError for `request`. */
+export function toKubeApiError(err: unknown, request: KubeRequest | undefined): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  const s = apiStatus(err);
+  const head = request ? `cannot ${refused(request)}` : 'Kubernetes API request failed';
+  return new KubeApiError(`${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request)}`,
+    s.code, s.reason, s.message, s.causes, request, { cause: err });
+}
+
 /** HTTP status and the API server's own message (its Status object) from an error thrown by client-node. */
-export function apiStatus(err: unknown): { code?: number; message: string; causes: string[] } {
+export function apiStatus(err: unknown): { code?: number; reason?: string; message: string; causes: string[] } {
+  if (err instanceof KubeApiError) return { code: err.code, reason: err.reason, message: err.serverMessage, causes: err.causes };
   // A network error quotes the URL it failed on, credentials and all.
   if (!(err instanceof ApiException)) return { message: redactUrl(messageOf(err)), causes: [] };
-  let status: { message?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
+  let status: { message?: string; reason?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
   try {
     status = typeof err.body === 'string' ? JSON.parse(err.body) : (err.body as typeof status);
   } catch {
     status = { message: String(err.body) };
   }
   const causes = (status?.details?.causes ?? []).map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? '')));
-  return { code: err.code, message: status?.message || `HTTP ${err.code}`, causes };
+  return { code: err.code, reason: status?.reason, message: status?.message || `HTTP ${err.code}`, causes };
 }
 
-export const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
+export const isNotFound = (err: unknown): boolean => apiStatus(err).code === 404;
 
-/** An Error saying what failed in the API server's words (an ApiException's own message dumps headers). */
-export function kubeError(doing: string, err: unknown): Error {
-  const s = apiStatus(err);
-  return new Error(`${doing}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}`);
+/** A KubeApiError saying what failed in the API server's words (an ApiException's own message dumps headers). */
+export function kubeError(doing: string, err: unknown): KubeApiError {
+  const e = toKubeApiError(err, undefined);
+  return e.rephrased(`${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`);
 }
-

@@ -1,8 +1,8 @@
-import { InputError } from '../../errors.ts';
+import { InputError, isUnservedPath } from '../../errors.ts';
 import { isObject } from '../../manifests/lint/rule.ts';
 import type { JsonObject, JsonValue, Located } from '../../manifests/model.ts';
 import type { Log } from '../../util/log.ts';
-import { apiStatus, isNotFound, type ObjectApi } from './api.ts';
+import { isNotFound, toKubeApiError, type ObjectApi } from './api.ts';
 
 export interface ApplyItem {
   body: JsonObject;
@@ -44,20 +44,27 @@ export function placeObject(body: JsonObject, namespaced: boolean, namespace: st
 
 function applyError(err: unknown, item: ApplyItem, what: string): Error {
   const where = `${item.at.file}:${item.at.line}`;
-  const s = apiStatus(err);
-  const causes = s.causes.length ? `\n  - ${s.causes.join('\n  - ')}` : '';
-  switch (s.code) {
+  const e = toKubeApiError(err, undefined);
+  const causes = e.causes.length ? `\n  - ${e.causes.join('\n  - ')}` : '';
+  switch (e.code) {
     case 400:
       // fieldValidation=Strict: an unknown field is a 400 BadRequest (not 422), the manifest's fault.
-      return new InputError(`${where}: ${what} was rejected by the API server (400): ${s.message}${causes}`);
+      return new InputError(`${where}: ${what} was rejected by the API server (400): ${e.serverMessage}${causes}`, { cause: e });
+    case 401:
+    case 403:
+      // Refused identity or right: e.message names the verb, resource and namespace refused.
+      return e.rephrased(`${where}: ${what} could not be applied: ${e.message}`);
     case 404:
-      return new Error(`${where}: ${what} could not be applied: not found (404): ${s.message}`);
+      if (isUnservedPath(e)) {
+        return new InputError(`${where}: ${what}: this cluster does not serve ${str(item.body.apiVersion)} ${str(item.body.kind)} (404); use an apiVersion it serves (kubectl api-resources lists them)`, { cause: e });
+      }
+      return e.rephrased(`${where}: ${what} could not be applied: not found (404): ${e.serverMessage}`);
     case 409:
-      return new Error(`${where}: ${what} could not be applied: conflict (409): ${s.message}${causes}`);
+      return e.rephrased(`${where}: ${what} could not be applied: conflict (409): ${e.serverMessage}${causes}`);
     case 422:
-      return new InputError(`${where}: ${what} was rejected as invalid (422): ${s.message}${causes}`);
+      return new InputError(`${where}: ${what} was rejected as invalid (422): ${e.serverMessage}${causes}`, { cause: e });
     default:
-      return new Error(`${where}: ${what} could not be applied (${s.code === undefined ? 'no HTTP response' : `HTTP ${s.code}`}): ${s.message}`);
+      return e.rephrased(`${where}: ${what} could not be applied (${e.code === undefined ? 'no HTTP response' : `HTTP ${e.code}`}): ${e.serverMessage}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Log } from '../../util/log.ts';
-import { apiStatus, kubeError, mergePatch } from './api.ts';
+import { messageOf } from '../../errors.ts';
+import { kubeError, mergePatch } from './api.ts';
 
 /**
  * Holds a deleted pod's restart by cordoning the nodes: the StatefulSet recreates the pod at once, but it
@@ -46,7 +47,7 @@ export class CordonHold {
         await this.setUnschedulable(name, false);
         this.cordoned.delete(name);
       } catch (err) {
-        failed.push(apiStatus(err).message);
+        failed.push(messageOf(err));
       }
     }
     if (failed.length) throw new Error(`could not uncordon ${failed.length} node(s) after the hold: ${failed.join('; ')}`);

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { ApiException } from '@kubernetes/client-node';
+import { KubeApiError } from '../../../src/errors.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
@@ -20,8 +21,9 @@ test.before.each(() => {
 const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
 const failure = (p: Promise<unknown>) =>
   p.then(() => assert.unreachable('should fail') as never, (e: unknown) => {
-    assert.instance(e, ApiException);
-    const ex = e as ApiException<string>;
+    assert.instance(e, KubeApiError);
+    const ex = (e as KubeApiError).cause as ApiException<string>;
+    assert.instance(ex, ApiException, 'the client\'s exception is kept as the cause');
     return { code: ex.code, body: JSON.parse(ex.body) as { message: string; reason: string; details?: unknown } };
   });
 const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'redis', image: 'redis:7.2.5' }] } });

@@ -55,7 +55,8 @@ export const notFound = (r: Resource, name: string) => failure(404, 'NotFound', 
 /** errors.NewAlreadyExists. */
 export const alreadyExists = (r: Resource, name: string) => failure(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, details(r, name));
 /** errors.NewForbidden, as RBAC and admission plugins answer. */
-export const forbidden = (r: Resource, name: string, why: string) => failure(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, details(r, name));
+export const forbidden = (r: Resource, name: string, why: string) =>
+  failure(403, 'Forbidden', `${qualified(r)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, details(r, name));
 /** errors.NewBadRequest: no details. */
 export const badRequest = (message: string) => failure(400, 'BadRequest', message);
 /** What the API server answers for a path it does not serve (an unknown group/version or resource). */

@@ -1,14 +1,15 @@
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { InputError } from '../../../src/errors.ts';
+import { ApiException } from '@kubernetes/client-node';
+import { InputError, KubeApiError } from '../../../src/errors.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import { applyObjects } from '../../../src/platform/kube/apply.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
-import { ApiServer } from './api-server.ts';
+import { ApiServer, pageNotFound, rbacForbidden, unauthorized } from './api-server.ts';
 
 let fixture: ApiFixture;
 
@@ -132,6 +133,36 @@ test('422 is bad input listing the rejected fields', async () => {
   ]);
   assert.instance(err, InputError);
   assert.is(err.message, 'deploy/redis.yaml:1: StatefulSet redis-app was rejected as invalid (422): StatefulSet.apps "redis-app" is invalid\n  - spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+});
+
+test('403: refused at once, naming the verb, resource, object and namespace; the client exception kept as cause', async () => {
+  fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? rbacForbidden('patch', 'StatefulSet', 'run-ns', 'redis-app') : undefined);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  assert.instance(err, KubeApiError);
+  const e = err as KubeApiError;
+  assert.is(e.code, 403);
+  assert.equal(e.request, { verb: 'patch', resource: 'statefulsets', name: 'redis-app', namespace: 'run-ns' });
+  assert.is(e.message, 'deploy/redis.yaml:1: StatefulSet redis-app could not be applied: cannot patch statefulsets "redis-app" in namespace run-ns: ' +
+    'statefulsets.apps "redis-app" is forbidden: User "system:serviceaccount:ci:runner" cannot patch resource "statefulsets" in API group "apps" in the namespace "run-ns" (HTTP 403)' +
+    '; the kubeconfig\'s user may not patch statefulsets "redis-app" in namespace run-ns: grant that right (README, "RBAC") or use a kubeconfig that has it');
+  assert.instance(((e.cause as KubeApiError).cause), ApiException);
+  assert.is(fixture.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app')).length, 1, 'not retried');
+});
+
+test('401: the credentials are named as the problem', async () => {
+  fixture.route = () => unauthorized();
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  assert.instance(err, KubeApiError);
+  assert.is((err as KubeApiError).code, 401);
+  assert.match(err!.message, "Unauthorized (HTTP 401); the API server did not accept the kubeconfig's credentials");
+});
+
+test('404 for a path the server does not serve (kind gone since discovery): bad input naming the apiVersion', async () => {
+  fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? pageNotFound() : undefined);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  assert.instance(err, InputError);
+  assert.match(err!.message, 'deploy/redis.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1 StatefulSet (404)');
+  assert.instance(err!.cause, KubeApiError);
 });
 
 test('a kind the cluster does not serve is bad input before anything is sent', async () => {

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../../src/config.ts';
-import { TimeoutError } from '../../../src/errors.ts';
+import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet, MountView, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
@@ -14,7 +14,7 @@ import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
-import { ApiServer } from './api-server.ts';
+import { ApiServer, rbacForbidden } from './api-server.ts';
 
 let fixture: ApiFixture;
 
@@ -137,6 +137,21 @@ test('delete waits while the pod is Terminating (graceful deletion) and returns 
   const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
   assert.is.not(back.uid, victim.uid, 'the StatefulSet controller recreated it, a new object');
   await platform.teardown();
+});
+
+test('403 while waiting for the rollout ends the wait at once, naming what was refused (no poll until the timeout)', async () => {
+  fixture.route = (r) => (r.method === 'GET' && r.path === '/api/v1/namespaces/default/pods' ? rbacForbidden('list', 'Pod', 'default') : undefined);
+  try {
+    const platform = kube.createExistingPlatform(config({ namespace: 'default', rolloutTimeoutMs: 600_000 }), ctx);
+    await platform.provision();
+    const err = await platform.deploy(set(), redis).then(() => undefined, (e: Error) => e);
+    assert.instance(err, KubeApiError);
+    assert.match(err!.message, 'cannot list pods in namespace default: pods is forbidden: User "system:serviceaccount:ci:runner" cannot list resource "pods" in API group "" in the namespace "default" (HTTP 403)');
+    assert.is(fixture.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods').length, 1, 'asked once');
+    await platform.teardown();
+  } finally {
+    fixture.route = () => undefined;
+  }
 });
 
 test('pod files through the stand-in: claim -> volume -> hostPath -> runner dir', async () => {
