@@ -115,6 +115,19 @@ export function locateLineInString(object: ManifestObject, p: readonly (string |
 }
 
 /** The node at `p`, or its nearest existing ancestor. For a map entry, its value (the key when the value is empty). */
+/** Where the key at the end of `p` is written (not its value, which may start lines later), or undefined. */
+export function locateKey(object: ManifestObject, p: readonly (string | number)[]): Located | undefined {
+  const source = sources.get(object);
+  const last = p.at(-1);
+  if (!source || typeof last !== 'string') return undefined;
+  let parent = nodeAt(source.doc, p.slice(0, -1));
+  if (isAlias(parent)) parent = parent.resolve(source.doc) ?? parent;
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+  const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+  return offset === undefined ? undefined : source.where(offset);
+}
+
 function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
   let node = doc.contents as Node;
   for (const segment of p) {

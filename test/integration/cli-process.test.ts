@@ -123,4 +123,27 @@ test('action: a valid kubeconfig as content: its secrets are masked first and ap
   assert.equal(await filesHolding(dir, FIXTURE_SECRETS), []);
 });
 
+test('lint on a misspelt field: exit 1 naming the field, its file:line and the valid name', async () => {
+  const manifests = join(dir, 'typo');
+  await mkdir(manifests);
+  await writeFile(join(manifests, 'redis.yaml'), [
+    'apiVersion: apps/v1',
+    'kind: StatefulSet',
+    'metadata: { name: redis-app }',
+    'spec:',
+    '  replcas: 3',
+    '  serviceName: redis',
+    '  selector: { matchLabels: { app: redis } }',
+    '  template:',
+    '    metadata: { labels: { app: redis } }',
+    '    spec:',
+    '      containers: [{ name: redis, image: "redis:7.2.5", ports: [{ containrPort: 6379 }] }]',
+    '',
+  ].join('\n'));
+  const r = await cli(['lint', '--manifests', manifests]);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /unknown-field +\S*typo\/redis\.yaml:5:3\s+StatefulSet redis-app: spec\.replcas: unknown field "replcas" \(did you mean "replicas"\?\)/);
+  assert.match(r.stdout, /redis\.yaml:11:\d+\s+StatefulSet redis-app: spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containrPort: unknown\s+field "containrPort" \(did you mean "containerPort"\?\)/);
+});
+
 test.run();

@@ -25,6 +25,7 @@ import { statefulSetVolumeClaims } from './statefulset-volume-claims.ts';
 import { storageProvisioner } from './storage-provisioner.ts';
 import { strayQuoteRule } from './stray-quote.ts';
 import { topology } from './topology.ts';
+import { unknownField } from './unknown-field.ts';
 import { unresolvedPlaceholder } from './unresolved-placeholder.ts';
 import { volumeBindingMode } from './volume-binding-mode.ts';
 
@@ -50,6 +51,7 @@ export const RULES: readonly LintRule[] = [
   apiRemoved,
   apiUnknown,
   schema,
+  unknownField,
   statefulSetSelector,
   statefulSetService,
   statefulSetVolumeClaims,
