@@ -1,14 +1,15 @@
 import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
 import { fileModeAt, locateLineInString } from './load.ts';
-import { findConfigRenderer, findRedisInvocation, isRedisServerProgram, type KnownFile } from './launch.ts';
+import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
 import type {
   ContainerView, EnvVar, JsonObject, JsonValue, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
 } from './model.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
+import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from './server.ts';
 
-/** WORKDIR of the official redis image: redis-server's working directory unless the container sets one. */
+/** WORKDIR of the official redis and valkey images: the server's working directory unless the container sets one. */
 const REDIS_IMAGE_WORKDIR = '/data';
 const DEFAULT_PORT = 6379;
 const DEFAULT_CLUSTER_CONFIG_FILE = 'nodes.conf';
@@ -58,7 +59,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
 
   const command = stringsAt(c, ['command']);
   const args = stringsAt(c, ['args']);
-  const argv = effectiveArgv(command, args);
+  const argv = effectiveArgv(command, args, SERVERS[serverOfImage(c.image) ?? 'redis'].program);
   // Where argv[i] is written in the manifest: command when set, else args (the image's entrypoint may add one).
   const argvPath = (i: number): Path =>
     command.length > 0
@@ -73,16 +74,18 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     readFile: (p) => knownFile(set, mountFor(path.resolve(workingDir, p)), path.resolve(workingDir, p)),
   });
   const invocation = 'notFound' in found ? undefined : found;
+  const server = serverOfContainer(c.image, invocation?.argv[0], [...command, ...args]);
+  const program = server.program;
   if ('notFound' in found) {
     gaps.push({
       at: at(argvPath(0)),
-      message: `the Redis container runs ${found.notFound}: where redis-server starts and with which options is only known when the pod runs`,
+      message: `the ${server.name} container runs ${found.notFound}: where ${program} starts and with which options is only known when the pod runs`,
     });
   }
   const redisArgv = invocation?.argv ?? [];
   const argAt = (i: number): Located => invocation!.at[i]!;
   for (const [i, expansions] of invocation?.dynamic ?? []) {
-    gaps.push({ at: argAt(i), message: `redis-server argument ${JSON.stringify(redisArgv[i])} depends on ${expansions.join(', ')}, known only when the script runs` });
+    gaps.push({ at: argAt(i), message: `${program} argument ${JSON.stringify(redisArgv[i])} depends on ${expansions.join(', ')}, known only when the script runs` });
   }
 
   const parsedArgs = parseRedisArgs(redisArgv.slice(1), (i) => describeAt(argAt(i + 1)));
@@ -106,7 +109,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
         config = main ? 'template' : 'unknown';
         gaps.push({
           at: rendered.at,
-          message: `redis-server reads ${configFile}, which init container ${rendered.initContainer} writes at start` +
+          message: `${program} reads ${configFile}, which init container ${rendered.initContainer} writes at start` +
             (rendered.template
               ? ` from ${rendered.template.path} (${rendered.template.file.description}); its placeholders are filled in only when the pod runs`
               : ' from nothing among the manifests; its content is known only when the pod runs'),
@@ -115,11 +118,11 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     }
     if (main === undefined && config !== 'unknown') {
       throw new InputError(
-        `${cfgWhere}: redis-server reads ${configFile}, but ` +
+        `${cfgWhere}: ${program} reads ${configFile}, but ` +
           (m?.source.type === 'configMap'
             ? `ConfigMap ${m.source.configMap} ${Object.keys(m.source.files).length ? `mounted at ${m.mountPath} has no such file (it has ${Object.keys(m.source.files).join(', ')})` : 'is not among the manifests'}`
             : `it is not on a ConfigMap mount (${m ? `${m.mountPath} is ${m.source.type}` : 'no volume is mounted there'}) and no init container writes it`) +
-          '; mount a ConfigMap holding redis.conf there',
+          `; mount a ConfigMap holding ${server.kind === 'valkey' ? 'valkey.conf' : 'redis.conf'} there`,
       );
     }
     if (main) {
@@ -156,6 +159,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   const metadata = objectAt(sts.body, ['spec', 'template', 'metadata']);
   return {
     statefulSet: sts,
+    server,
     name: sts.name,
     namespace: sts.namespace ?? 'default',
     replicas,
@@ -194,17 +198,17 @@ function describe(d: RedisDirective): string {
   return d.from.kind === 'file' ? `${d.from.path}:${d.from.line}` : `redis-server argument ${d.from.index}`;
 }
 
-/** The one StatefulSet whose container runs redis-server (directly or behind a wrapper) or an image named redis. */
+/** The one StatefulSet whose container runs redis-server or valkey-server (directly or behind a wrapper) or a Redis or Valkey image. */
 function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containerIndex: number } {
   const statefulSets = set.objects.filter((o) => o.kind === 'StatefulSet');
   const found = statefulSets.flatMap((sts) => {
     const containers = arrayAt(sts.body, ['spec', 'template', 'spec', 'containers']);
     const runsRedis = containers.findIndex(
-      (c) => isRedisImage(c.image) || [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some((w) => isRedisServerProgram(w) || /\bredis-server\b/.test(w)),
+      (c) => serverOfImage(c.image) !== undefined || [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some(mentionsServerProgram),
     );
     return runsRedis >= 0 ? [{ sts, containerIndex: runsRedis }] : [];
   });
-  const expected = 'a StatefulSet whose container runs redis-server (command, args or its script) or an image named redis';
+  const expected = 'a StatefulSet whose container runs redis-server or valkey-server (command, args or its script) or a redis or valkey image';
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     const seen = statefulSets.map((s) => `${s.name} (${s.at.file}:${s.at.line})`).join(', ');
@@ -216,21 +220,15 @@ function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containe
 }
 
 /** redis, redis:7.2.5, docker.io/library/redis@sha256:…, bitnami/redis-cluster — the repository's last path segment. */
-function isRedisImage(image: JsonValue | undefined): boolean {
-  if (typeof image !== 'string') return false;
-  const repo = image.split('@')[0]!.replace(/:[^/:]*$/, '');
-  return ['redis', 'redis-cluster'].includes(repo.split('/').pop() ?? '');
-}
-
 /**
  * The process the container starts. Kubernetes: `command` replaces the image's entrypoint, `args` its CMD. The
- * official image's entrypoint runs `redis-server` with the args when they start with `-` or end in `.conf`, and
- * its CMD is `redis-server`.
+ * official redis (valkey) image's entrypoint runs `redis-server` (`valkey-server`) with the args when they start
+ * with `-` or end in `.conf`, and its CMD is that program.
  */
-function effectiveArgv(command: string[], args: string[]): string[] {
+function effectiveArgv(command: string[], args: string[], imageProgram: string): string[] {
   if (command.length > 0) return [...command, ...args];
-  if (args.length === 0) return ['redis-server'];
-  if (args[0]!.startsWith('-') || args[0]!.endsWith('.conf')) return ['redis-server', ...args];
+  if (args.length === 0) return [imageProgram];
+  if (args[0]!.startsWith('-') || args[0]!.endsWith('.conf')) return [imageProgram, ...args];
   return args;
 }
 
@@ -244,7 +242,7 @@ function workingDirOf(c: JsonObject, containerPath: Path, sts: ManifestObject): 
         'container runtimes refuse a relative one (leave it out for the image\'s own)',
     );
   }
-  return setDir ?? (isRedisImage(c.image) ? REDIS_IMAGE_WORKDIR : '/');
+  return setDir ?? (serverOfImage(c.image) ? REDIS_IMAGE_WORKDIR : '/');
 }
 
 /** The container's env: literals, downward-API fields, and Secret / ConfigMap keys read from the manifests. */

@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import type { Located } from './model.ts';
+import { serverOfProgram } from './server.ts';
 import { isShellScript, shellCommands, shellInvocation, type ShellWord } from './shell.ts';
 
 /** A file the container sees from a ConfigMap or Secret in the manifests, with the position of each of its lines. */
@@ -31,7 +32,7 @@ export interface RedisInvocation {
 
 /** The server programs the container may exec (Valkey is Redis' fork and reads the same configuration). */
 export function isRedisServerProgram(program: string | undefined): boolean {
-  return program !== undefined && path.basename(program) === 'redis-server';
+  return serverOfProgram(program) !== undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ServerInfo } from './server.ts';
 /** Where something stands in a manifest file (1-based line and column), for errors and annotations. */
 export interface Located {
   /** Path as the user gave it, relative to the working directory where possible (never a machine path). */
@@ -106,6 +107,8 @@ export interface RedisDirective {
 /** Everything the pipeline needs to know about the Redis StatefulSet, read from the manifests. */
 export interface RedisDeployment {
   statefulSet: ManifestObject;
+  /** The server the container runs: Redis or Valkey (see server.ts), for messages and the local platform. */
+  server: ServerInfo;
   name: string;
   namespace: string;
   replicas: number;

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { withNode } from '../../src/redis/connect.ts';
 import { parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, redisCliCreate, SERVER_PROGRAMS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
+import { identityReach, ips, redisCliCreate, SERVERS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
 
 const server = (process.argv[2] ?? 'redis') as ServerKind;
-if (!(server in SERVER_PROGRAMS)) throw new Error(`usage: capture-cluster-nodes.ts [redis|valkey], got ${server}`);
-const major = /v=(\d+)\./.exec(execFileSync(SERVER_PROGRAMS[server].server, ['--version'], { encoding: 'utf8' }))?.[1];
+if (!(server in SERVERS)) throw new Error(`usage: capture-cluster-nodes.ts [redis|valkey], got ${server}`);
+const major = /v=(\d+)\./.exec(execFileSync(SERVERS[server].program, ['--version'], { encoding: 'utf8' }))?.[1];
 const OUT = join(import.meta.dirname, '../fixtures/cluster-nodes', server === 'redis' ? '' : `${server}-${major}`);
 const opts = { nodeTimeoutMs: 1000, server };
 const cmd = (p: RedisProcess, ...args: string[]): Promise<unknown> => withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));

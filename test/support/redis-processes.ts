@@ -13,13 +13,9 @@ import { withNode } from '../../src/redis/connect.ts';
 import { replicationOf, type ReplicationState } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { messageOf, TimeoutError } from '../../src/errors.ts';
+import { SERVERS, type ServerKind } from '../../src/manifests/server.ts';
 
-/** Which server a test runs: Redis, or Valkey (the fork speaking the same cluster protocol). */
-export type ServerKind = 'redis' | 'valkey';
-export const SERVER_PROGRAMS: Record<ServerKind, { server: string; cli: string }> = {
-  redis: { server: 'redis-server', cli: 'redis-cli' },
-  valkey: { server: 'valkey-server', cli: 'valkey-cli' },
-};
+export { SERVERS, type ServerKind };
 
 export interface RedisProcess {
   ip: string;
@@ -71,7 +67,7 @@ export async function startRedis(ip: string, opts: StartOptions = {}): Promise<R
     ...(opts.extraArgs ?? []),
   ];
   const server = opts.server ?? 'redis';
-  const program = SERVER_PROGRAMS[server].server;
+  const program = SERVERS[server].program;
   const child = spawn(program, config, { stdio: 'ignore' });
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -119,7 +115,7 @@ export async function signal(proc: RedisProcess, sig: NodeJS.Signals): Promise<v
   if (waitMs === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${SERVER_PROGRAMS[proc.server].server} ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
+    timer = setTimeout(() => reject(new TimeoutError(`${SERVERS[proc.server].program} ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
   });
   try {
     await Promise.race([exited, timeout]);
@@ -148,7 +144,7 @@ export function livePids(): number[] {
  * of its own.
  */
 export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: number, timeoutMs = 60_000): Promise<void> {
-  const cli = SERVER_PROGRAMS[procs[0]?.server ?? 'redis'].cli;
+  const cli = SERVERS[procs[0]?.server ?? 'redis'].cli;
   const args = ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'];
   try {
     await promisify(execFile)(cli, args, { timeout: timeoutMs });

@@ -1,9 +1,8 @@
+import { SERVERS, serverOfImage } from '../server.ts';
 import type { LintRule } from './rule.ts';
 import { containerAt } from './redis-view.ts';
 
 const ID = 'image-version';
-/** Oldest Redis still maintained upstream when this was written; older ones get no security fixes. */
-export const MIN_REDIS: [number, number] = [6, 2];
 
 /** The tag of an image reference ('' when untagged); a digest pins it regardless. */
 export function imageTag(image: string): { tag: string; digest: boolean } {
@@ -15,26 +14,31 @@ export function imageTag(image: string): { tag: string; digest: boolean } {
 
 export const imageVersion: LintRule = {
   id: ID,
-  summary: `Redis image pinned to a version >= ${MIN_REDIS.join('.')}`,
+  summary: `Redis (>= ${SERVERS.redis.minVersion.join('.')}) or Valkey (>= ${SERVERS.valkey.minVersion.join('.')}) image pinned to a supported version`,
   check({ redis }) {
     if (!redis) return [];
     const image = redis.container.image;
     const at = containerAt(redis, 'image');
     const { tag, digest } = imageTag(image);
     const version = /^(\d+)(?:\.(\d+))?/.exec(tag);
+    const example = redis.server.kind === 'valkey' ? 'valkey/valkey:8.0.1' : 'redis:7.2.5';
     if (version) {
+      // Only a server's own image says its version in the tag; another image's tag says nothing about it.
+      const imageServer = serverOfImage(image);
+      if (!imageServer) return [];
+      const { name, minVersion: min } = SERVERS[imageServer];
       const [major, minor] = [Number(version[1]), Number(version[2] ?? 0)];
-      if (major < MIN_REDIS[0] || (major === MIN_REDIS[0] && minor < MIN_REDIS[1])) {
-        return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: image ${image} is Redis ${major}.${minor}, older than ${MIN_REDIS.join('.')}`,
+      if (major < min[0] || (major === min[0] && minor < min[1])) {
+        return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: image ${image} is ${name} ${major}.${minor}, older than ${min.join('.')}`,
           fix: 'It is out of support (no security fixes) and lacks what a Kubernetes cluster needs: redis-cli ' +
             '--cluster replaced redis-trib in 5.0, cluster-announce-hostname and CLUSTER ADDSLOTSRANGE came in 7.0. ' +
-            'Pin a supported release, e.g. redis:7.2.5.', at }];
+            `Pin a supported release, e.g. ${example}.`, at }];
       }
       return [];
     }
     if (digest) return [];
     return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: image ${image} is not pinned to a version${tag ? ` (tag ${tag})` : ''}`,
-      fix: 'An unpinned tag moves: pods recreated after a failover can run a different Redis than their peers. ' +
-        'Pin a version tag (redis:7.2.5) or a digest.', at }];
+      fix: `An unpinned tag moves: pods recreated after a failover can run a different ${redis.server.name} than their peers. ` +
+        `Pin a version tag (${example}) or a digest.`, at }];
   },
 };

@@ -110,7 +110,7 @@ export function lintManifests(set: ManifestSet, opts: LintOptions = {}, rules: r
       rule: REDIS_STATEFULSET_RULE,
       severity: 'error',
       message: messageOf(err),
-      fix: 'The Redis-specific checks need one StatefulSet running redis-server with its redis.conf among the ' +
+      fix: 'The Redis-specific checks need one StatefulSet running redis-server (or valkey-server) with its config file among the ' +
         'manifests; fix what the message names.',
       ...(set.objects[0] ? { at: set.objects.find((o) => o.kind === 'StatefulSet')?.at ?? set.objects[0].at } : {}),
     });

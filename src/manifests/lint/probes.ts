@@ -1,13 +1,14 @@
 import type { LintFinding } from '../../report/model.ts';
+import type { ServerInfo } from '../server.ts';
 import { valueAt, type LintRule } from './rule.ts';
 import { containerAt, containerPath } from './redis-view.ts';
 
 const ID = 'probes';
 
-const WHY: Record<string, string> = {
-  readinessProbe: 'Without a readiness probe a pod counts as ready (for rollouts and PodDisruptionBudgets) before ' +
-    'Redis answers, so a rolling update can take the next node down while this one is still loading.',
-  livenessProbe: 'Without a liveness probe a hung redis-server is never restarted: the cluster fails it over, but ' +
+const WHY: Record<string, (server: ServerInfo) => string> = {
+  readinessProbe: (s) => 'Without a readiness probe a pod counts as ready (for rollouts and PodDisruptionBudgets) before ' +
+    `${s.name} answers, so a rolling update can take the next node down while this one is still loading.`,
+  livenessProbe: (s) => `Without a liveness probe a hung ${s.program} is never restarted: the cluster fails it over, but ` +
     'the pod never comes back to serve as a replica.',
 };
 
@@ -20,7 +21,7 @@ export const probes: LintRule = {
     for (const probe of ['readinessProbe', 'livenessProbe']) {
       if (valueAt(redis.statefulSet.body, [...containerPath(redis), probe]) !== undefined) continue;
       findings.push({ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: container ${redis.container.name} has no ${probe}`,
-        fix: `${WHY[probe]} Add e.g. exec \`redis-cli -p ${redis.port} ping\` (readiness) and tcpSocket ${redis.port} (liveness).`,
+        fix: `${WHY[probe]!(redis.server)} Add e.g. exec \`${redis.server.cli} -p ${redis.port} ping\` (readiness) and tcpSocket ${redis.port} (liveness).`,
         at: containerAt(redis, probe) });
     }
     return findings;

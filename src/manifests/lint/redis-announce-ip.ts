@@ -11,7 +11,7 @@ export const redisAnnounceIp: LintRule = {
     if (!redis) return [];
     const d = lastDirective(redis, 'cluster-announce-ip');
     const at = directiveAt(redis, 'cluster-announce-ip');
-    const howTo = 'Add env POD_IP from fieldRef status.podIP and pass `--cluster-announce-ip $(POD_IP)` to redis-server.';
+    const howTo = `Add env POD_IP from fieldRef status.podIP and pass \`--cluster-announce-ip $(POD_IP)\` to ${redis.server.program}.`;
     const value = d?.args[0];
     if (value === undefined) {
       return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: the pod IP is not announced (no cluster-announce-ip)`,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { LintRule } from './rule.ts';
 import { directiveAt } from './redis-view.ts';
 
@@ -5,7 +6,7 @@ const ID = 'redis-cluster-enabled';
 
 export const redisClusterEnabled: LintRule = {
   id: ID,
-  summary: 'redis.conf sets cluster-enabled yes',
+  summary: 'redis.conf (valkey.conf) sets cluster-enabled yes',
   check({ redis }) {
     if (!redis) return [];
     const value = redis.directive('cluster-enabled');
@@ -14,10 +15,10 @@ export const redisClusterEnabled: LintRule = {
       rule: ID,
       severity: 'error',
       message: value === undefined
-        ? `StatefulSet ${redis.name}: redis-server runs without cluster-enabled (standalone mode)`
+        ? `StatefulSet ${redis.name}: ${redis.server.program} runs without cluster-enabled (standalone mode)`
         : `StatefulSet ${redis.name}: cluster-enabled is ${value}, not yes`,
-      fix: 'A standalone Redis refuses every CLUSTER command, so no cluster can be formed and nothing can fail ' +
-        'over; set `cluster-enabled yes` in redis.conf.',
+      fix: `A standalone ${redis.server.name} refuses every CLUSTER command, so no cluster can be formed and nothing can fail ` +
+        `over; set \`cluster-enabled yes\` in ${redis.configFile ? posix.basename(redis.configFile) : 'its config file'}.`,
       at: directiveAt(redis, 'cluster-enabled'),
     }];
   },

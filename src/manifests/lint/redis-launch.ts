@@ -23,7 +23,7 @@ export function configUnknown(redis: RedisDeployment | undefined): boolean {
  */
 export const redisLaunch: LintRule = {
   id: ID,
-  summary: 'how redis-server starts (wrapper scripts, init-container configs): what lint could not read',
+  summary: 'how redis-server (valkey-server) starts (wrapper scripts, init-container configs): what lint could not read',
   check({ redis }) {
     if (!redis) return [];
     const findings: LintFinding[] = [];
@@ -32,7 +32,7 @@ export const redisLaunch: LintRule = {
       findings.push({
         rule: ID,
         severity: 'info',
-        message: `StatefulSet ${redis.name}: redis-server is started by ${redis.launch.wrapper.description}` +
+        message: `StatefulSet ${redis.name}: ${redis.server.program} is started by ${redis.launch.wrapper.description}` +
           (redis.launch.redisArgv.length ? `: ${redis.launch.redisArgv.join(' ')}` : ''),
         fix: 'Lint reads the command the wrapper execs; what the script does before that (e.g. rewriting nodes.conf) ' +
           'only shows when the pod runs. The local platform runs the script itself in a sandbox (bubblewrap); without ' +

@@ -19,13 +19,13 @@ export const redisNodeTimeout: LintRule = {
     const floor = 'a replica is promoted no sooner than node-timeout + gossip to a majority + election delay ' +
       '(measured: ~7–8 s at 5000 ms, ~18–22 s at 15000 ms)';
     if (raw === undefined) {
-      return [{ rule: ID, severity: 'info', message: `StatefulSet ${redis.name}: cluster-node-timeout not set (Redis default ${DEFAULT_MS} ms)`,
+      return [{ rule: ID, severity: 'info', message: `StatefulSet ${redis.name}: cluster-node-timeout not set (${redis.server.name} default ${DEFAULT_MS} ms)`,
         fix: `With the default, ${floor}; set cluster-node-timeout explicitly (5000 is a common choice) so the failover time is a decision.`, at }];
     }
     const ms = Number(raw);
     if (!Number.isInteger(ms) || ms <= 0) {
       return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: cluster-node-timeout ${JSON.stringify(raw)} is not a positive number of milliseconds`,
-        fix: 'redis-server refuses to start with it; set cluster-node-timeout to milliseconds, e.g. 5000.', at }];
+        fix: `${redis.server.program} refuses to start with it; set cluster-node-timeout to milliseconds, e.g. 5000.`, at }];
     }
     if (ms < MIN_NODE_TIMEOUT_MS) {
       return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: cluster-node-timeout ${ms} ms is below ${MIN_NODE_TIMEOUT_MS} ms`,

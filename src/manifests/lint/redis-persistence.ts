@@ -27,7 +27,7 @@ export const redisPersistence: LintRule = {
         message: `StatefulSet ${redis.name}: nodes.conf (${redis.clusterConfigFile}) lies on ${where(redis, redis.clusterConfigFile)}, not on a PersistentVolumeClaim`,
         fix: 'nodes.conf holds the NodeID: a recreated pod without it starts as a new, empty master that knows no ' +
           'other node, and the cluster keeps the old NodeID as a failed entry. Put cluster-config-file under ' +
-          `\`dir\` on the mount of ${claims}.`,
+          `\`dir\` on the mount of ${claims} (${redis.server.name} reads it there at start).`,
         at: directiveAt(redis, redis.directive('cluster-config-file') !== undefined ? 'cluster-config-file' : 'dir'),
       });
     }
