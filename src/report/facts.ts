@@ -47,6 +47,16 @@ export function writesText(w: WriteStats): string {
   );
 }
 
+/**
+ * Why a scenario has no write figures: the writer was off, or it ran (its start is on the timeline) and the
+ * scenario stopped before the writes were read back. Never "off" for a writer that ran.
+ */
+export function noWritesText(s: ScenarioResult): string {
+  return s.timeline.some((e) => e.event === 'writer-started')
+    ? 'the writer ran, but the scenario stopped before its writes were read back: no write figures'
+    : 'writer off (write-rate 0): no writes were measured';
+}
+
 /** What skipped writes mean, when there were any: the counts cover fewer writes than the rate asked for. */
 export function skippedText(w: WriteStats): string | undefined {
   if (w.skipped === 0) return undefined;

@@ -2,6 +2,7 @@ import {
   checkCounts,
   masterOf,
   msText,
+  noWritesText,
   PATH_TEXT,
   phases,
   secondsText,
@@ -14,7 +15,7 @@ import {
   VERDICT_WORD,
   verdictReason,
 } from './facts.ts';
-import type { Report, ScenarioResult, Topology, WriteStats } from './model.ts';
+import type { Report, ScenarioResult, Topology } from './model.ts';
 
 export const SUMMARY_FILE = 'summary.md';
 
@@ -99,8 +100,9 @@ function topologyTable(t: Topology): string[] {
   );
 }
 
-function writesSection(w: WriteStats | undefined): string[] {
-  if (!w) return ['The writer was off (write-rate 0): no writes were measured.', ''];
+function writesSection(s: ScenarioResult): string[] {
+  const w = s.writes;
+  if (!w) return [`Writes: ${html(noWritesText(s))}.`, ''];
   const out = [
     ...table(
       ['Mode', 'Rate/s', 'Attempted', 'Skipped', 'Acknowledged', 'Failed', 'Lost', 'Unavailable ms'],
@@ -145,7 +147,7 @@ function scenarioSection(s: ScenarioResult): string[] {
     out.push(...table(['Event', 'ms after deletion', 'Detail'], events.map((e) => [e.event, Math.round(e.atMs), e.detail ?? ''])), '');
   }
 
-  out.push('#### Writes', '', ...writesSection(s.writes));
+  out.push('#### Writes', '', ...writesSection(s));
   out.push('#### Timings', '', ...table(['Timing', 'Time'], TIMINGS.map((t) => [t.label, msText(s.timings[t.key])])), '');
 
   out.push('#### Topology before', '', ...topologyTable(s.topologyBefore), '');

@@ -80,7 +80,10 @@ export interface WriteStats {
   acknowledged: number;
   failed: number;
   lost: number;
-  /** First failed write to the first success after it; 0 when no write failed. */
+  /**
+   * The longest stretch with no acknowledged write in which writes were refused, timed out or skipped (WAIT
+   * mode: not confirmed by a replica), from the first such write to the next acknowledgement; 0 when none was.
+   */
   unavailableMs: number;
   /** A few of the lost keys, for the report. */
   lostKeys: string[];

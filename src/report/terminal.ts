@@ -1,6 +1,7 @@
 import {
   checkCounts,
   msText,
+  noWritesText,
   PATH_TEXT,
   secondsText,
   showControls,
@@ -34,7 +35,7 @@ function scenarioLines(s: ScenarioResult): string[] {
   }
   out.push(`  timings: ${TIMINGS.map((t) => `${t.label.split(' (')[0]!.toLowerCase()} ${msText(s.timings[t.key])}`).join(', ')}`);
   const w = s.writes;
-  out.push(w ? `  ${writesText(w)}` : '  writes: writer off');
+  out.push(`  ${w ? writesText(w) : `writes: ${noWritesText(s)}`}`);
   const skipped = w && skippedText(w);
   if (skipped) out.push(`    ${skipped}`);
   const events = sortedTimeline(s);

@@ -13,6 +13,8 @@ export interface PacerOptions {
   maxInFlight: number;
   /** One call; it records its own outcome (a rejection is not caught here). */
   send: () => Promise<void>;
+  /** Told the due time (Date.now() scale) of each call skipped at the bound. */
+  onSkip?: (dueAt: number) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export function startPacer(opts: PacerOptions): Pacer {
     for (; scheduled < due; scheduled++) {
       if (inFlight >= opts.maxInFlight) {
         skipped++;
+        opts.onSkip?.(started + Math.ceil(((scheduled + 1) * 1000) / opts.ratePerSecond));
         continue;
       }
       inFlight++;

@@ -71,6 +71,8 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     opts.maxInFlight ?? (opts.waitReplicas ? WAIT_IN_FLIGHT : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
   const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
   const records: WriteRecord[] = [];
+  /** Due times of the writes skipped at the bound: they count as not acknowledged in the window. */
+  const skippedAt: number[] = [];
   const run = Date.now().toString(36);
   let stoppedAt: number | undefined;
 
@@ -105,6 +107,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       records.push(record);
       return write(record);
     },
+    onSkip: (dueAt) => skippedAt.push(dueAt),
   });
 
   const stopOnAbort = (): void => pacer.stop();
@@ -113,7 +116,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   return {
     mode,
     records: () => records,
-    window: () => unavailableWindow(records),
+    window: () => unavailableWindow(records, skippedAt, stoppedAt ?? Date.now()),
     async stop() {
       if (stoppedAt !== undefined) return;
       pacer.stop();
@@ -131,7 +134,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       const reader = await openClusterClient(opts.reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
       try {
         const readBack = await readKeys(reader, acked, true);
-        return writeStats(records, readBack, { mode, ratePerSecond: opts.ratePerSecond, skipped: pacer.skipped(), stoppedAt });
+        return writeStats(records, readBack, { mode, ratePerSecond: opts.ratePerSecond, skippedAt, stoppedAt });
       } finally {
         reader.disconnect();
       }

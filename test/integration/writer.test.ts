@@ -17,6 +17,8 @@ import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
 let victim: RedisProcess;
+/** The victim's only replica: the one WAIT 1 needs. */
+let replica: RedisProcess;
 let tag = '';
 
 test.after(async () => {
@@ -30,6 +32,7 @@ beforeAll(test, async () => {
   await redisCliCreate(nodes, 1);
   const roles = await waitForReplicasSynced(nodes, 3);
   victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
+  replica = nodes[roles.findIndex((i) => i.role === 'slave' && i.masterHost === victim.ip)]!;
   const own = myself(parseClusterNodes(await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')))));
   tag = hashTagIn(own.slots, 'writer-test');
 });
@@ -49,6 +52,47 @@ test('WAIT mode: every acknowledged write was confirmed by a replica', async () 
   } finally {
     w.close();
   }
+});
+
+test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, not the first one', async () => {
+  // A stopped replica acknowledges nothing: every WAIT 1 times out, so every write is refused (or skipped at
+  // the bound) for exactly as long as it stays stopped. A short stop, then a long one: the window must be the
+  // long one. (The old measure, first failure to the first success after it, gave the short one; on a real
+  // run it gave 1 ms against 8.7 s of refusal.)
+  const w = await startWriter({ reach: identityReach, seeds: nodes.map((n) => n.address), tag: `${tag}-refusal`, ratePerSecond: 200, waitReplicas: true, log: silentLog });
+  const acked = () => w.records().filter((r) => r.ackAt !== undefined).length;
+  const ackedPast = async (n: number, what: string) =>
+    waitFor(what, async () => (acked() > n ? { done: true, value: 0 } : { done: false, seen: `${acked()} acknowledged` }), { timeoutMs: 10_000, intervalMs: 5 });
+  const stopReplica = async (ms: number): Promise<number> => {
+    const from = Date.now();
+    await signal(replica, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, ms));
+    await signal(replica, 'SIGCONT');
+    return Date.now() - from;
+  };
+  try {
+    await ackedPast(20, 'the first acknowledged writes');
+    await stopReplica(400);
+    await ackedPast(acked() + 20, 'writes acknowledged again after the short stop');
+    const refusedMs = await stopReplica(3000);
+    await ackedPast(acked() + 20, 'writes acknowledged again after the long stop');
+    await w.stop();
+    const stats = await w.verify(nodes.map((n) => n.address));
+    assert.ok(stats.failed > 0, 'writes were refused');
+    assert.ok(Math.abs(stats.unavailableMs - refusedMs) <= 100, `unavailable ${stats.unavailableMs} ms for a refusal of ${refusedMs} ms`);
+    assert.ok(stats.firstErrors.includes('WAIT 1 saw 0 replicas acknowledge'), stats.firstErrors.join('; '));
+    assert.is(stats.lost, 0);
+  } finally {
+    w.close();
+    await signal(replica, 'SIGCONT');
+  }
+  // The next test fails the victim over to this replica: it must be linked and known healthy again.
+  await waitForReplicasSynced(nodes, 3);
+  await waitFor('every node to see the stopped replica healthy again', async () => {
+    const views = await Promise.all(nodes.map(async (n) => parseClusterNodes(String(await withNode(identityReach, n.address, (r) => r.call('CLUSTER', 'NODES'))))));
+    const flagged = views.flat().filter((v) => v.ip === replica.ip && (v.flags.has('fail') || v.flags.has('fail?')));
+    return flagged.length === 0 ? { done: true, value: 0 } : { done: false, seen: `${flagged.length} views flag it` };
+  }, { timeoutMs: 20_000, intervalMs: 100 });
 });
 
 test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderTerminal } from '../../../src/report/terminal.ts';
 import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
 
@@ -38,6 +39,19 @@ test('an error run: the reason, lint counts, and no raw control characters', () 
   assert.match(text, /^redis-cluster-resilience: ERROR\nThe run stopped before its checks could finish: timed out/);
   assert.match(text, 'lint: 7 errors, 5 warnings');
   assert.not.match(text, /[\u0007\u001b]/);
+});
+
+test('no write figures: "writer off" only when it was; a writer that ran and was not read back says so', () => {
+  const base = passingRun.scenarios[0]!;
+  const { writes: _, ...stoppedEarly } = { ...base, status: 'fail' as const, error: 'checking the cluster health: timed out' };
+  const ran = { ...passingRun, verdict: 'fail' as const, scenarios: [stoppedEarly] };
+  for (const text of [renderTerminal(ran), renderMarkdown(ran)]) {
+    assert.not.match(text, /writer off/i);
+    assert.match(text, 'the writer ran, but the scenario stopped before its writes were read back');
+  }
+  const off = { ...passingRun, scenarios: [{ ...stoppedEarly, timeline: base.timeline.filter((e) => e.event !== 'writer-started') }] };
+  assert.match(renderTerminal(off), 'writes: writer off (write-rate 0)');
+  assert.match(renderMarkdown(off), 'Writes: writer off (write-rate 0)');
 });
 
 test.run();

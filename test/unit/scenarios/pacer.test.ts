@@ -15,7 +15,9 @@ function hangingSend() {
 
 test('calls due while the bound is reached are skipped and counted, not queued', async () => {
   const hang = hangingSend();
-  const pacer = startPacer({ ratePerSecond: 1000, maxInFlight: 3, send: hang.send });
+  const dueTimes: number[] = [];
+  const started = Date.now();
+  const pacer = startPacer({ ratePerSecond: 1000, maxInFlight: 3, send: hang.send, onSkip: (at) => dueTimes.push(at) });
   try {
     await waitFor('20 skipped calls', async () => (pacer.skipped() >= 20 ? { done: true, value: 0 } : { done: false, seen: `${pacer.skipped()} skipped` }), {
       timeoutMs: 5000,
@@ -23,6 +25,9 @@ test('calls due while the bound is reached are skipped and counted, not queued',
     });
     assert.is(hang.calls(), 3);
     assert.is(pacer.inFlight(), 3);
+    // Each skip is told with its due time (the writer counts them as writes not acknowledged, at that time).
+    assert.is(dueTimes.length, pacer.skipped());
+    assert.ok(dueTimes.every((t, i) => t >= started && t <= Date.now() && (i === 0 || t > dueTimes[i - 1]!)), dueTimes.join(' '));
   } finally {
     pacer.stop();
     hang.releaseAll();
