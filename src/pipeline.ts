@@ -152,6 +152,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
     await platform.deploy(set, redis);
     report.nfsRewrites = platform.nfsRewrites ?? [];
+    if (platform.reachMode) report.reach = platform.reachMode;
 
     const pods = await platform.listPods();
     const plan = planBootstrap(pods, topology);

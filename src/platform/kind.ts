@@ -100,7 +100,10 @@ export async function cleanUpKind(state: KindState, log: Log): Promise<'kept' | 
     log.warn(`kind binary ${state.kindPath} is gone or not executable; cannot delete kind cluster ${state.cluster}`);
     return 'no-kind';
   }
-  const result = await deleteKindCluster(state.kindPath, state.cluster, log);
-  await removePodRoutes(state.routes ?? [], log);
-  return result;
+  try {
+    return await deleteKindCluster(state.kindPath, state.cluster, log);
+  } finally {
+    // Even when the deletion failed: a route outliving its cluster would black-hole that address range.
+    await removePodRoutes(state.routes ?? [], log);
+  }
 }

@@ -18,7 +18,8 @@ import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
-import { addPodRoutes, podRoutes, type PodRoute } from './kube/routes.ts';
+import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
+import { addPodRoutes, podRoutes, routesToAdd, type PodRoute } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 
 export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
@@ -50,6 +51,8 @@ interface Flavor {
 class Kube implements KubePlatform {
   readonly kind: 'kind' | 'existing';
   nfsRewrites: NfsRewrite[] = [];
+  /** kind starts routed and falls back to port-forward when the preflight cannot reach a pod IP. */
+  reachMode: ReachMode;
   private clients?: KubeClients;
   private hold?: CordonHold;
   private forwards?: PodPortForwards;
@@ -65,6 +68,7 @@ class Kube implements KubePlatform {
     private readonly ctx: PlatformContext,
   ) {
     this.kind = flavor.kind;
+    this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
   }
 
   private get api(): KubeClients {
@@ -102,6 +106,30 @@ class Kube implements KubePlatform {
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
     await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
+    await this.preflightReach(redis.port);
+  }
+
+  /**
+   * Before anything talks to Redis: can this process open a connection to every pod IP through the routes?
+   * If not (a runner whose Docker network is not routable from the host, a route that already existed and
+   * leads elsewhere), fall back to port-forwards through the API server and say so: otherwise the first sign
+   * would be a bootstrap connect timeout a minute later.
+   */
+  private async preflightReach(port: number): Promise<void> {
+    const { log } = this.ctx;
+    if (this.reachMode === 'port-forward') {
+      log.info('reach: port-forward (each pod through the API server)');
+      return;
+    }
+    const pods = await this.listPods();
+    const unreachable = await unreachablePods(pods, port, { timeoutMs: PREFLIGHT_CONNECT_MS });
+    if (unreachable.length === 0) {
+      log.info(`reach: routed (this process connects to all ${pods.length} pod IPs on port ${port})`);
+      return;
+    }
+    this.reachMode = 'port-forward';
+    log.warn(`reach: port-forward: ${unreachable.length} of ${pods.length} pods cannot be reached through the routes ` +
+      `(${unreachable.join('; ')}); falling back to port-forwards through the API server (timings then include that hop)`);
   }
 
   private async ensureNamespace(name: string): Promise<void> {
@@ -128,7 +156,7 @@ class Kube implements KubePlatform {
 
   async reach(announced: HostPort): Promise<Target> {
     const auth = this.ctx.auth ? { auth: this.ctx.auth } : {};
-    if (this.kind === 'kind') return { ...announced, ...auth }; // pod CIDRs are routed through the node containers
+    if (this.reachMode === 'routed') return { ...announced, ...auth }; // pod CIDRs are routed through the node containers
     const pod = (await this.listPods()).find((p) => p.ip === announced.host);
     if (!pod) throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
     this.forwards ??= new PodPortForwards(this.api.kc, this.sts.namespace, (name) => this.currentUid(name), this.ctx.log);
@@ -274,6 +302,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
   const hostPvDir = path.join(ctx.workDir, 'pv');
   let kind = '';
   let routes: PodRoute[] = [];
+  const routeUndo: string[] = [];
   const flavor: Flavor = {
     kind: 'kind',
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
@@ -298,13 +327,18 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
         },
         { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000, signal: ctx.signal },
       );
+      // Only routes this run adds are recorded, and so ever removed: an existing route is left alone.
+      routes = await routesToAdd(routes, ctx.log);
       if (ctx.postStep) saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
-      await addPodRoutes(routes, ctx.log);
+      await addPodRoutes(routes, ctx.log, async (r) => {
+        routeUndo.push(await ctx.undo?.record({ kind: 'pod-route', cidr: r.cidr, via: r.via }) ?? '');
+      });
       return clients;
     },
     async finish() {
       if (!kind || ctx.postStep) return; // the post step deletes the cluster and its routes
-      await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster, routes }, ctx.log);
+      const outcome = await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster, routes }, ctx.log);
+      if (outcome !== 'kept') for (const id of routeUndo) if (id) await ctx.undo?.settle(id);
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {

@@ -41,6 +41,8 @@ export interface DeleteOptions {
  */
 export interface Platform {
   readonly kind: 'local' | 'kind' | 'existing';
+  /** Kubernetes: how reach() gets to the pods, settled by the preflight at the end of deploy(). */
+  readonly reachMode?: 'routed' | 'port-forward';
   /** Create what the pods run on (kind: the cluster). Idempotent. */
   provision(): Promise<void>;
   /** Apply the manifests and wait until every pod of the Redis StatefulSet is running and ready. */

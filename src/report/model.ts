@@ -144,6 +144,9 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   platform: string;
+  /** Kubernetes: how this process reached the pods (pod IPs through routes, or port-forwards through the API
+   * server, chosen by the reach preflight after deployment). Absent on the local platform and before deployment. */
+  reach?: 'routed' | 'port-forward';
   manifests: string;
   /** The config the run used (no secrets). */
   config: Record<string, unknown>;

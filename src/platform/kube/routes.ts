@@ -28,13 +28,36 @@ async function ipRoute(args: string[]): Promise<string | undefined> {
   return out.exitCode === 0 ? undefined : out.stderr.trim() || `exit code ${out.exitCode}`;
 }
 
+/** The route this machine already has for exactly `cidr` (`ip route show exact`, no privileges), or undefined. */
+async function existingRoute(cidr: string): Promise<string | undefined> {
+  const out = await exec.getExecOutput('ip', ['route', 'show', 'exact', cidr], { ignoreReturnCode: true, silent: true });
+  return out.exitCode === 0 ? out.stdout.trim() || undefined : undefined;
+}
+
 /**
- * Makes pod IPs reachable from this process: `ip route replace <podCIDR> via <nodeIP>` for every node. Redis
- * announces pod IPs, so the core connects to them as they are, with no proxy in the path to distort timings.
+ * The routes this run may add: those whose pod CIDR has no route yet. A route that exists (another cluster's,
+ * the user's own, a VPN's) is never replaced, and so never removed by this run either; pods behind it may then be
+ * unreachable, which the reach preflight finds (and falls back to port-forwards).
  */
-export async function addPodRoutes(routes: PodRoute[], log: Log): Promise<void> {
+export async function routesToAdd(routes: PodRoute[], log: Log): Promise<PodRoute[]> {
+  const add: PodRoute[] = [];
   for (const r of routes) {
-    const failed = await ipRoute(['replace', r.cidr, 'via', r.via]);
+    const existing = await existingRoute(r.cidr);
+    if (existing) log.warn(`a route to pod CIDR ${r.cidr} already exists ("${existing}"); left as it is, not replaced and not removed`);
+    else add.push(r);
+  }
+  return add;
+}
+
+/**
+ * Makes pod IPs reachable from this process: `ip route add <podCIDR> via <nodeIP>` for each route (from
+ * routesToAdd). Redis announces pod IPs, so the core connects to them as they are, with no proxy in the path to
+ * distort timings. `onAdding` runs before each route is added (to record its undo first).
+ */
+export async function addPodRoutes(routes: PodRoute[], log: Log, onAdding: (r: PodRoute) => Promise<void> = async () => {}): Promise<void> {
+  for (const r of routes) {
+    await onAdding(r);
+    const failed = await ipRoute(['add', r.cidr, 'via', r.via]);
     if (failed) throw new Error(`could not add a route to pod CIDR ${r.cidr} via node ${r.node} (${r.via}): ${failed}`);
     log.info(`route ${r.cidr} via ${r.via} (${r.node})`);
   }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { V1Node } from '@kubernetes/client-node';
-import { addPodRoutes, podRoutes, removePodRoutes } from '../../../src/platform/kube/routes.ts';
+import { addPodRoutes, podRoutes, removePodRoutes, routesToAdd } from '../../../src/platform/kube/routes.ts';
 import type { Log } from '../../../src/util/log.ts';
 import { installFakeIp } from './fake-ip.ts';
 
@@ -22,7 +22,7 @@ test('one route per node pod CIDR via its IPv4 InternalIP; nodes without either 
   ]);
 });
 
-test('routes are added with ip route replace and removed with ip route del; a failed removal only warns', async () => {
+test('routes are added with ip route add and removed with ip route del; a failed removal only warns', async () => {
   const ip = installFakeIp();
   const warnings: string[] = [];
   const log: Log = { info: () => {}, progress: () => {}, warn: (m) => warnings.push(m) };
@@ -31,13 +31,15 @@ test('routes are added with ip route replace and removed with ip route del; a fa
   try {
     process.getuid = () => 1001; // the runner's user: through sudo -n
     await addPodRoutes(routes.slice(0, 1), log);
-    assert.equal(ip.calls(), ['sudo -n ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.1.0/24 via 172.18.0.2']);
+    assert.equal(ip.calls(), ['sudo -n ip route add 10.244.1.0/24 via 172.18.0.2', 'ip route add 10.244.1.0/24 via 172.18.0.2']);
     ip.clear();
     process.getuid = () => 0; // root: ip itself
-    await addPodRoutes(routes, log);
+    const recorded: string[] = [];
+    await addPodRoutes(routes, log, async (r) => void recorded.push(`${r.cidr} ${ip.calls().length}`));
+    assert.equal(recorded, ['10.244.1.0/24 0', '10.244.2.0/24 1'], 'each undo recorded before its route is added');
     await removePodRoutes(routes, log);
     assert.equal(ip.calls(), [
-      'ip route replace 10.244.1.0/24 via 172.18.0.2', 'ip route replace 10.244.2.0/24 via 172.18.0.4',
+      'ip route add 10.244.1.0/24 via 172.18.0.2', 'ip route add 10.244.2.0/24 via 172.18.0.4',
       'ip route del 10.244.1.0/24 via 172.18.0.2', 'ip route del 10.244.2.0/24 via 172.18.0.4',
     ]);
     assert.equal(warnings, []);
@@ -48,6 +50,21 @@ test('routes are added with ip route replace and removed with ip route del; a fa
     assert.match(err?.message ?? '', 'could not add a route to pod CIDR 10.244.1.0/24 via node kind-worker (172.18.0.2): RTNETLINK answers: No such process');
   } finally {
     process.getuid = getuid;
+    ip.restore();
+  }
+});
+
+test('a route that already exists for a pod CIDR is left alone: not added, so never removed', async () => {
+  const ip = installFakeIp();
+  const warnings: string[] = [];
+  const log: Log = { info: () => {}, progress: () => {}, warn: (m) => warnings.push(m) };
+  try {
+    ip.setRoutes(['10.244.1.0/24 via 192.168.9.9 dev wg0']);
+    const routes = [{ node: 'kind-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }, { node: 'kind-worker2', cidr: '10.244.2.0/24', via: '172.18.0.4' }];
+    assert.equal(await routesToAdd(routes, log), routes.slice(1));
+    assert.equal(warnings, ['a route to pod CIDR 10.244.1.0/24 already exists ("10.244.1.0/24 via 192.168.9.9 dev wg0"); left as it is, not replaced and not removed']);
+    assert.equal(ip.calls(), ['ip route show exact 10.244.1.0/24', 'ip route show exact 10.244.2.0/24'], 'looked, changed nothing');
+  } finally {
     ip.restore();
   }
 });

@@ -1,0 +1,40 @@
+import net from 'node:net';
+import type { PodInfo } from '../platform.ts';
+
+/** How this process reaches the pods: their IPs through routes, or port-forwards through the API server. */
+export type ReachMode = 'routed' | 'port-forward';
+
+/** How long one pod gets to accept a TCP connection before it counts as unreachable. */
+export const PREFLIGHT_CONNECT_MS = 3000;
+
+/** A TCP connect to host:port bounded by `timeoutMs`: undefined when it connected, else why not. */
+export function tcpReach(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (why: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(() => done(`no connection within ${(timeoutMs / 1000).toFixed(1)} s`), timeoutMs);
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+  });
+}
+
+/**
+ * The pods this process cannot open a TCP connection to, as "name ip:port: why" (all tried at once, each
+ * bounded). Empty when every pod answered: routed reach works.
+ */
+export async function unreachablePods(
+  pods: PodInfo[],
+  port: number,
+  opts: { timeoutMs?: number; probe?: typeof tcpReach } = {},
+): Promise<string[]> {
+  const probe = opts.probe ?? tcpReach;
+  const results = await Promise.all(pods.map(async (p) => {
+    const why = p.ip ? await probe(p.ip, port, opts.timeoutMs ?? PREFLIGHT_CONNECT_MS) : 'no pod IP';
+    return why === undefined ? undefined : `${p.name} ${p.ip}:${port}: ${why}`;
+  }));
+  return results.filter((r): r is string => r !== undefined);
+}

@@ -1,0 +1,133 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
+import * as assert from 'uvu/assert';
+import { DEFAULTS, type Config } from '../../../src/config.ts';
+import { parseManifestFile } from '../../../src/manifests/load.ts';
+import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
+import * as kube from '../../../src/platform/kube.ts';
+import { kindArch } from '../../../src/platform/kind-install.ts';
+import type { Log } from '../../../src/util/log.ts';
+import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+import { ApiServer } from './api-server.ts';
+import { installFakeIp } from './fake-ip.ts';
+
+// The kind platform end to end against the API fixture: a fake kind binary in the tool cache "creates" a cluster
+// by writing the fixture's kubeconfig, `ip` is a recording stand-in, and the pods' IPs come from node pod CIDRs
+// on loopback (127.231.x.0/24), so the reach preflight really connects to them: refused (nothing listens) or
+// accepted (a test listener).
+let fixture: ApiFixture;
+let dir = '';
+let ip: ReturnType<typeof installFakeIp>;
+const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP, getuid: process.getuid };
+
+beforeAll(test, async () => {
+  fixture = await startApiFixture();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'kind-platform-'));
+  const version = DEFAULTS.kindVersion.replace(/^v/, '');
+  const toolDir = path.join(dir, 'tools', 'kind', version, kindArch());
+  mkdirSync(toolDir, { recursive: true });
+  writeFileSync(`${toolDir}.complete`, '');
+  writeFileSync(path.join(toolDir, 'kind'), `#!/bin/sh
+case "$1 $2" in
+  "create cluster") cp "${fixture.kubeconfig}" "\${10}" ;;
+esac
+exit 0
+`);
+  chmodSync(path.join(toolDir, 'kind'), 0o755);
+  process.env.RUNNER_TOOL_CACHE = path.join(dir, 'tools');
+  process.env.RUNNER_TEMP = path.join(dir, 'temp');
+  ip = installFakeIp();
+  process.getuid = () => 0;
+});
+test.after(async () => {
+  ip.restore();
+  process.getuid = saved.getuid;
+  process.env.RUNNER_TOOL_CACHE = saved.cache;
+  process.env.RUNNER_TEMP = saved.temp;
+  await fixture.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+test.before.each(() => {
+  fixture.requests.length = 0;
+  fixture.server = new ApiServer({ nodes: [
+    { name: 'kind-control-plane', podCIDR: '127.231.0.0/24', internalIP: '172.18.0.2' },
+    { name: 'kind-worker', podCIDR: '127.231.1.0/24', internalIP: '172.18.0.3' },
+  ] });
+  ip.clear();
+  ip.setRoutes([]);
+});
+
+const manifests = (replicas: number): ManifestSet => ({ dir: '.', files: ['redis.yaml'], objects: parseManifestFile('redis.yaml', `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: redis-app }
+spec:
+  replicas: ${replicas}
+  serviceName: redis-service
+  podManagementPolicy: Parallel
+  selector: { matchLabels: { app: redis } }
+  template:
+    metadata: { labels: { app: redis } }
+    spec:
+      containers: [{ name: redis, image: "redis:7.2.5" }]
+`) });
+const redis = (replicas: number, port: number) => ({ name: 'redis-app', namespace: 'default', replicas, port, podLabels: { app: 'redis' }, claimTemplates: [],
+  mountFor: () => undefined }) as unknown as RedisDeployment;
+const config = (): Config => ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'kind', workers: 1, rolloutTimeoutMs: 5000 });
+
+function recordingLog() {
+  const lines: string[] = [];
+  const log: Log = { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), progress: () => {}, secret: () => {} } as Log;
+  return { log, lines };
+}
+
+async function run(replicas: number, port: number) {
+  const { log, lines } = recordingLog();
+  const workDir = mkdtempSync(path.join(dir, 'work-'));
+  const platform = kube.createKindPlatform(config(), { log, workDir });
+  await platform.provision();
+  await platform.deploy(manifests(replicas), redis(replicas, port));
+  const mode = platform.reachMode;
+  await platform.teardown();
+  return { mode, lines };
+}
+
+test('pod IPs unreachable through the routes: port-forward chosen, and the log says so and why', async () => {
+  const { mode, lines } = await run(2, 6379);
+  assert.is(mode, 'port-forward');
+  const warning = lines.find((l) => l.startsWith('warn reach: port-forward'));
+  assert.ok(warning, lines.join('\n'));
+  assert.match(warning!, '2 of 2 pods cannot be reached through the routes');
+  assert.match(warning!, /redis-app-0 127\.231\.\d\.\d+:6379: ECONNREFUSED/);
+  assert.equal(ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ')), [
+    'ip route add 127.231.0.0/24 via 172.18.0.2', 'ip route add 127.231.1.0/24 via 172.18.0.3',
+    'ip route del 127.231.0.0/24 via 172.18.0.2', 'ip route del 127.231.1.0/24 via 172.18.0.3',
+  ], 'routes added, and removed at teardown');
+});
+
+test('every pod IP accepts a connection: routed, no fallback', async () => {
+  // One pod, scheduled on the first node: its IP is the first of that node's CIDR the fixture's kubelet hands out.
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.231.0.2', resolve));
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const { mode, lines } = await run(1, port);
+    assert.is(mode, 'routed', lines.join('\n'));
+    assert.ok(lines.includes(`info reach: routed (this process connects to all 1 pod IPs on port ${port})`), lines.join('\n'));
+  } finally {
+    server.close();
+  }
+});
+
+test('an existing route for a pod CIDR is neither replaced nor removed', async () => {
+  ip.setRoutes(['127.231.1.0/24 via 10.9.9.9 dev wg0']);
+  const { lines } = await run(1, 6379);
+  const changes = ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ') || c.includes(' replace '));
+  assert.equal(changes, ['ip route add 127.231.0.0/24 via 172.18.0.2', 'ip route del 127.231.0.0/24 via 172.18.0.2']);
+  assert.ok(lines.some((l) => l.includes('a route to pod CIDR 127.231.1.0/24 already exists')));
+});
+
+test.run();
