@@ -54,6 +54,7 @@ export function usage(): string {
     'Commands:',
     '  check   deploy the manifests, bootstrap Redis Cluster, delete a master and check the failover (default)',
     '  lint    check the manifests only (exit 1 on errors)',
+    '  cleanup finish what killed runs left under --work-dir (undo their changes, remove their dirs)',
     '',
     'Flags (each is also an action input of the same name):',
   ];
@@ -62,6 +63,10 @@ export function usage(): string {
     const choices = spec.choices ? ` (${spec.choices.join('|')})` : '';
     lines.push(`  --${name.padEnd(width)} ${spec.description}${choices}`);
   }
-  lines.push('', 'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input.');
+  lines.push(
+    '',
+    'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input, 130/143 cancelled by',
+    'SIGINT/SIGTERM (the hold released, the run torn down and its report written first).',
+  );
   return lines.join('\n');
 }

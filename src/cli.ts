@@ -8,6 +8,7 @@ import { formatFindings } from './manifests/lint/index.ts';
 import { chooseTopology, exitCodeOf, lintWithConfig, readManifests, runCheck } from './pipeline.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
+import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
 import { stderrLog } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
 import { redact, redactDeep } from './util/secrets.ts';
@@ -31,7 +32,14 @@ const say = (line: string): void => {
 async function check(config: Config): Promise<number> {
   const termination = trapTermination(say);
   try {
-    const report = redactDeep(await runCheck(config, { log: stderrLog, signal: termination.signal }));
+    const report = redactDeep(
+      await runCheck(config, {
+      log: stderrLog,
+      signal: termination.signal,
+      workDirs: { root: config.workDir ?? defaultRunsRoot() },
+      retain: config.keepCluster ? 'keep' : undefined,
+      }),
+    );
     // The verdict first: a report that cannot be written must not hide what the run found.
     process.stdout.write(`${renderTerminal(report)}\n`);
     let reportPath: string;
@@ -51,6 +59,26 @@ async function check(config: Config): Promise<number> {
   }
 }
 
+/**
+ * `cleanup`: finishes what killed runs left (their undo journals: kind clusters, routes, Kubernetes objects,
+ * holds, cordons, redis-server processes) and removes their dirs. `--work-dir` names a root of run dirs or one
+ * run dir (a kept one included). Dirs of runs still running are left alone.
+ */
+async function cleanup(config: Config): Promise<number> {
+  const dir = config.workDir ?? defaultRunsRoot();
+  if (await isRunDir(dir)) {
+    if (await ownerAlive(dir)) throw new InputError(`--work-dir ${dir}: the run that owns it is still running; cancel it instead (Ctrl-C)`);
+    const failed = await cleanRunDir(dir, stderrLog);
+    say(failed.length ? `${failed.length} change(s) could not be undone; ${dir} is kept for another try` : `cleaned up ${dir}`);
+    return failed.length ? 1 : 0;
+  }
+  const { cleaned, failed } = await cleanStaleRuns(dir, stderrLog);
+  say(`${cleaned.length} run dir(s) cleaned up under ${dir}${failed.length ? `; ${failed.length} change(s) could not be undone (kept for another try)` : ''}`);
+  return failed.length ? 1 : 0;
+}
+
+const COMMANDS: Record<Config['command'], (config: Config) => Promise<number>> = { check, lint, cleanup };
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const { command = 'check', flags } = parseArgs(argv);
@@ -62,11 +90,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${pkg.version}\n`);
       return 0;
     }
-    if (command !== 'check' && command !== 'lint') {
-      throw new InputError(`unknown command "${command}"; valid: check, lint (see --help)`);
+    if (!Object.hasOwn(COMMANDS, command)) {
+      throw new InputError(`unknown command "${command}"; valid: ${Object.keys(COMMANDS).join(', ')} (see --help)`);
     }
-    const config = parseConfig(command, flags, 'flag', DEFAULT_MANIFESTS);
-    return command === 'lint' ? await lint(config) : await check(config);
+    const name = command as Config['command'];
+    const config = parseConfig(name, flags, 'flag', DEFAULT_MANIFESTS);
+    return await COMMANDS[name](config);
   } catch (err) {
     process.stderr.write(`redis-cluster-resilience: ${redact(messageOf(err))}\n`);
     return err instanceof InputError ? 2 : 1;

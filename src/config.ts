@@ -2,7 +2,7 @@ import { InputError } from './errors.ts';
 
 /** Validated settings for one run. CLI flags and action inputs both go through parseConfig. */
 export interface Config {
-  command: 'check' | 'lint';
+  command: 'check' | 'lint' | 'cleanup';
   manifests: string;
   platform: 'auto' | 'kind' | 'existing' | 'local';
   reportDir: string;
@@ -35,6 +35,8 @@ export interface Config {
   redisPassword?: string;
   keepCluster: boolean;
   nfsStandIn: boolean;
+  /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
+  workDir?: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'ms';
@@ -84,6 +86,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
   'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
+  'work-dir': {
+    key: 'workDir',
+    kind: 'string',
+    description: "Directory for the runs' own state and undo journals (default: under RUNNER_TEMP, else a private per-user directory in the temp dir); a later run or cleanup with the same work-dir finishes what a killed run left",
+  },
 };
 
 export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {

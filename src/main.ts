@@ -8,6 +8,8 @@ import { renderMarkdown } from './report/markdown.ts';
 import { actionOutputs } from './report/outputs.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
+import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
+import { defaultRunsRoot } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
 import { onSecret, redact, redactDeep, registerSecret } from './util/secrets.ts';
@@ -36,7 +38,16 @@ export async function run(): Promise<void> {
   try {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
-    const report = redactDeep(await runCheck(config, { log: actionLog, postStep: true, signal: termination.signal }));
+    const report = redactDeep(
+      await runCheck(config, {
+      log: actionLog,
+      signal: termination.signal,
+      // The journal in action state, for the post step; so is the run dir.
+      workDirs: { root: config.workDir ?? defaultRunsRoot(), store: actionJournalStore(), created: (dir) => core.saveState(WORK_DIR_STATE, dir) },
+      // A kind cluster outlives the main step (later steps may inspect it); the post step deletes it.
+      retain: config.keepCluster ? 'keep' : 'defer',
+      }),
+    );
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);

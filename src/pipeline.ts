@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
@@ -16,6 +13,8 @@ import { defaultTopology, planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
 import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
+import type { JournalStore } from './undo/journal.ts';
+import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
 import { registerSecret } from './util/secrets.ts';
@@ -25,8 +24,17 @@ export interface PipelineOptions {
   log: Log;
   /** Local platform only: the /24 to take pod addresses from (tests pass their own). */
   addressBase?: string;
-  /** The action has a post step that deletes the kind cluster; the CLI does not (see PlatformContext). */
-  postStep?: boolean;
+  /** Where run dirs live (undo/work-dir.ts; default: defaultRunsRoot()); the dirs of killed runs found there
+   * are cleaned up first. */
+  workDirs?: {
+    root?: string;
+    /** Where the undo journal is kept: default a file in the run dir (CLI); the action passes its state. */
+    store?: JournalStore;
+    /** Told the run dir once it exists (the action records it for its post step). */
+    created?: (dir: string) => void;
+  };
+  /** What becomes of a kind cluster at the end, decided by the caller (PlatformContext.retain). */
+  retain?: 'defer' | 'keep';
   /** Aborted on SIGINT/SIGTERM (see util/termination.ts): the run stops waiting, releases the hold, tears down,
    * and its report says `cancelled`. */
   signal?: AbortSignal;
@@ -136,11 +144,15 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   }
   if (signal?.aborted) return finish(); // nothing was started yet
 
-  const workDir = await mkdtemp(join(tmpdir(), 'redis-cluster-resilience-'));
+  const { root = defaultRunsRoot(), store, created } = options.workDirs ?? {};
+  const stale = await cleanStaleRuns(root, log);
+  if (stale.failed.length) log.warn(`runs that did not finish left changes that could not be undone: ${stale.failed.join('; ')}`);
+  const run = await createRunDir(root, store);
+  created?.(run.dir);
   const platform = await createPlatform(
     platformKind,
     config,
-    { log, workDir, postStep: options.postStep, signal, ...(auth ? { auth } : {}) },
+    { log, workDir: run.dir, retain: options.retain, signal, undo: run.journal, ...(auth ? { auth } : {}) },
     { addressBase: options.addressBase },
   );
   const stopFlagWarnings = warnUnknownFlags(log);
@@ -196,16 +208,10 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
     // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.
     await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));
-    // On kind the work dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
-    const clusterOutlivesRun = platformKind === 'kind' && (config.keepCluster || options.postStep);
-    if (clusterOutlivesRun) {
-      log.info(`PersistentVolume data of the kind cluster: ${workDir}`);
-    } else {
-      // Redis may leave files the runner cannot remove: a leftover temp dir must not fail the run.
-      await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
-        log.warn(`could not remove ${workDir}: ${messageOf(err)}`),
-      );
-    }
+    // On kind the run dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
+    await finishRunDir(run, log, platformKind === 'kind' && options.retain === 'keep').catch((err: unknown) =>
+      log.warn(`finishing ${run.dir}: ${messageOf(err)}`),
+    );
   }
   return finish();
 }

@@ -1,48 +1,6 @@
 import { access, constants } from 'node:fs/promises';
-import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import type { Log } from '../util/log.ts';
-import { removePodRoutes, type PodRoute } from './kube/routes.ts';
-
-/** What the action's post step needs to delete the cluster the main step created. */
-export interface KindState {
-  cluster: string;
-  kindPath: string;
-  keepCluster: boolean;
-  /** Routes to the cluster's pod CIDRs this run added on the runner; removed with the cluster. */
-  routes?: PodRoute[];
-}
-
-const STATE = { cluster: 'kind-cluster', kindPath: 'kind-path', keepCluster: 'keep-cluster', routes: 'kind-routes' } as const;
-
-/** Records the cluster for the post step (called only when there is one: see PlatformContext.postStep). */
-export function saveKindState(state: KindState): void {
-  core.saveState(STATE.cluster, state.cluster);
-  core.saveState(STATE.kindPath, state.kindPath);
-  core.saveState(STATE.keepCluster, String(state.keepCluster));
-}
-
-/** Records the pod routes for the post step, which removes them with the cluster. */
-export function saveKindRoutes(routes: PodRoute[]): void {
-  core.saveState(STATE.routes, JSON.stringify(routes));
-}
-
-function parseRoutes(text: string): PodRoute[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? (value as PodRoute[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The state the main step saved, or undefined when it created no kind cluster. */
-export function loadKindState(): KindState | undefined {
-  const cluster = core.getState(STATE.cluster);
-  if (!cluster) return undefined;
-  const routes = parseRoutes(core.getState(STATE.routes) || '[]');
-  return { cluster, kindPath: core.getState(STATE.kindPath), keepCluster: core.getState(STATE.keepCluster) === 'true', ...(routes.length ? { routes } : {}) };
-}
 
 /** Names of the kind clusters on this machine. */
 export async function kindClusters(kind: string): Promise<string[]> {
@@ -61,10 +19,14 @@ export async function createKindCluster(opts: {
   configFile: string;
   kubeconfigFile: string;
   log: Log;
+  /** Called once the name is known to be free, before creating: where the run records the cluster's undo (a
+   * cluster that was already there is not this run's to delete). */
+  beforeCreate?: () => Promise<unknown>;
 }): Promise<void> {
   if ((await kindClusters(opts.kind)).includes(opts.name)) {
     throw new Error(`a kind cluster named ${opts.name} already exists (kept by an earlier run?); delete it with "kind delete cluster --name ${opts.name}" or set cluster-name to another name`);
   }
+  await opts.beforeCreate?.();
   opts.log.info(`Creating kind cluster ${opts.name}`);
   const code = await exec.exec(
     opts.kind,
@@ -87,23 +49,14 @@ export async function deleteKindCluster(kind: string, name: string, log: Log): P
 }
 
 /**
- * The post step's work: delete the cluster and its pod routes unless asked to keep it. A kind binary that is
- * gone (another job cleaned the tool cache) means there is nothing this step can do; it says so instead of failing.
+ * Undoes a 'kind-cluster' step (platform/undo.ts): deletes the cluster; one already gone is fine. A kind binary
+ * that is gone (another job cleaned the tool cache) means this cannot be done here: that throws, naming the
+ * command that would do it.
  */
-export async function cleanUpKind(state: KindState, log: Log): Promise<'kept' | 'deleted' | 'absent' | 'no-kind'> {
-  if (state.keepCluster) {
-    log.info(`keep-cluster: leaving kind cluster ${state.cluster} running`);
-    return 'kept';
-  }
-  const usable = await access(state.kindPath, constants.X_OK).then(() => true, () => false);
+export async function undoKindCluster(step: { cluster: string; kindPath: string }, log: Log): Promise<'deleted' | 'absent'> {
+  const usable = await access(step.kindPath, constants.X_OK).then(() => true, () => false);
   if (!usable) {
-    log.warn(`kind binary ${state.kindPath} is gone or not executable; cannot delete kind cluster ${state.cluster}`);
-    return 'no-kind';
+    throw new Error(`kind binary ${step.kindPath} is gone or not executable; delete the cluster with "kind delete cluster --name ${step.cluster}"`);
   }
-  try {
-    return await deleteKindCluster(state.kindPath, state.cluster, log);
-  } finally {
-    // Even when the deletion failed: a route outliving its cluster would black-hole that address range.
-    await removePodRoutes(state.routes ?? [], log);
-  }
+  return deleteKindCluster(step.kindPath, step.cluster, log);
 }

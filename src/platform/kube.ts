@@ -7,9 +7,10 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
 import type { NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
-import { cleanUpKind, createKindCluster, saveKindRoutes, saveKindState } from './kind.ts';
+import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
 import { installKind } from './kind-install.ts';
+import { messageOf } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
@@ -19,8 +20,9 @@ import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
-import { addPodRoutes, podRoutes, routesToAdd, type PodRoute } from './kube/routes.ts';
+import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import { noUndoJournal, type UndoStep } from './undo.ts';
 
 export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
 
@@ -295,28 +297,37 @@ const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => 
 /**
  * A kind cluster created for this run: the pinned kind (checksum-verified), one control-plane and
  * config.workers workers all mounting ctx.workDir/pv (the NFS stand-in), pod CIDRs routed from the runner.
- * In an action the cluster outlives the main step and the post step deletes it (state saved before creation,
- * so a half-created cluster is deleted too); from the CLI, teardown deletes it. keep-cluster keeps it.
+ * The cluster and each route are recorded in the undo journal before they are made (so a half-created cluster
+ * is deleted too); teardown deletes them unless the caller retains them (PlatformContext.retain).
  */
 export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
   const hostPvDir = path.join(ctx.workDir, 'pv');
-  let kind = '';
-  let routes: PodRoute[] = [];
-  const routeUndo: string[] = [];
+  const journal = ctx.undo ?? noUndoJournal;
+  /** What this run made, in order, with its journal id and its undo. */
+  const made: Array<{ id: string; undo: () => Promise<unknown> }> = [];
+  const recordThen = async <S extends UndoStep>(step: S, undo: (s: S) => Promise<unknown>): Promise<void> => {
+    made.push({ id: await journal.record(step), undo: () => undo(step) });
+  };
   const flavor: Flavor = {
     kind: 'kind',
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
-      kind = await installKind(config.kindVersion);
+      const kind = await installKind(config.kindVersion);
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
       const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
-      if (ctx.postStep) saveKindState({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster });
-      await createKindCluster({ kind, name: config.clusterName, configFile, kubeconfigFile, log: ctx.log });
+      await createKindCluster({
+        kind,
+        name: config.clusterName,
+        configFile,
+        kubeconfigFile,
+        log: ctx.log,
+        beforeCreate: () => recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) => undoKindCluster(s, ctx.log)),
+      });
       const clients = kubeClients(loadKubeConfig(kubeconfigFile, { secret: ctx.log.secret }));
       // --wait covers the control plane; workers get their pod CIDR when they register.
-      routes = await waitFor(
+      const routes = await waitFor(
         `${config.workers + 1} kind nodes with a pod CIDR and an address`,
         async () => {
           const items = (await clients.core.listNode()).items;
@@ -327,18 +338,26 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
         },
         { timeoutMs: NODES_TIMEOUT_MS, intervalMs: 1000, signal: ctx.signal },
       );
-      // Only routes this run adds are recorded, and so ever removed: an existing route is left alone.
-      routes = await routesToAdd(routes, ctx.log);
-      if (ctx.postStep) saveKindRoutes(routes); // before adding them, so the post step removes a partial set too
-      await addPodRoutes(routes, ctx.log, async (r) => {
-        routeUndo.push(await ctx.undo?.record({ kind: 'pod-route', cidr: r.cidr, via: r.via }) ?? '');
-      });
+      // Only routes this run adds are recorded, and so ever removed: an existing route is left alone. Each is
+      // recorded before it is added.
+      const adding = await routesToAdd(routes, ctx.log);
+      await addPodRoutes(adding, ctx.log, (r) => recordThen({ kind: 'pod-route', cidr: r.cidr, via: r.via }, removePodRoute));
       return clients;
     },
     async finish() {
-      if (!kind || ctx.postStep) return; // the post step deletes the cluster and its routes
-      const outcome = await cleanUpKind({ cluster: config.clusterName, kindPath: kind, keepCluster: config.keepCluster, routes }, ctx.log);
-      if (outcome !== 'kept') for (const id of routeUndo) if (id) await ctx.undo?.settle(id);
+      if (ctx.retain === 'defer') return; // the caller undoes them later (the action's post step)
+      if (ctx.retain === 'keep') ctx.log.info(`keep-cluster: leaving kind cluster ${config.clusterName} running`);
+      // Routes first, then the cluster; an undo that fails stays unsettled for the next cleanup.
+      const failed: string[] = [];
+      for (const m of [...made].reverse()) {
+        try {
+          if (ctx.retain !== 'keep') await m.undo();
+          await journal.settle(m.id);
+        } catch (err) {
+          failed.push(messageOf(err));
+        }
+      }
+      if (failed.length) throw new Error(failed.join('; '));
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {

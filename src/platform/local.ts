@@ -6,6 +6,7 @@ import { TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
 import { containerEnv } from './local/expand.ts';
@@ -86,6 +87,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let setpriv: string | undefined;
   let createdWorkDir = false;
   let unguard: (() => void) | undefined;
+  /** The journal entry of this platform's processes, settled once teardown leaves none running. */
+  let undoId: string | undefined;
   let tornDown = false;
 
   // Every incarnation of every pod would repeat the same notes about the manifests: say each once.
@@ -116,6 +119,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const found = await findRedisServer(opts.redisServer ?? 'redis-server');
     createdWorkDir ||= !fs.existsSync(workDir);
     fs.mkdirSync(workDir, { recursive: true });
+    // Before any process starts: a run killed outright leaves its pid registry for the cleanup (undo/executors.ts).
+    undoId ??= await (ctx.undo ?? noUndoJournal).record({ kind: 'local-processes', workDir });
     const stale = killStaleProcesses(registryDir);
     if (stale.length) ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
     setpriv = findExecutable('setpriv');
@@ -342,6 +347,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       else {
         unguard?.();
         unguard = undefined;
+        if (undoId !== undefined) await (ctx.undo ?? noUndoJournal).settle(undoId);
+        undoId = undefined;
       }
       for (const d of createdDirs) fs.rmSync(inside(d, undefined, 'nofollow'), { recursive: true, force: true });
       if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });

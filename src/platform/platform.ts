@@ -76,9 +76,10 @@ export interface PlatformContext {
   log: Log;
   /** Directory for the platform's own state (local: pod directories and PVs; kind: the NFS stand-in). */
   workDir: string;
-  /** True in the action, whose post step deletes what provision() created (the kind cluster) even when the main
-   * step fails; the CLI has no post step, so its teardown deletes it. */
-  postStep?: boolean;
+  /** What teardown does with what provision() created (the kind cluster, its routes), decided by the caller:
+   * undefined deletes it; 'defer' leaves it, unsettled in the undo journal, for the caller to undo later (the
+   * action's post step); 'keep' leaves it and settles it (keep-cluster: the user owns it now). */
+  retain?: 'defer' | 'keep';
   /** Aborted on SIGINT/SIGTERM (a cancelled or timed-out job): every wait and API call of the platform honours it,
    * except the undo of a hold, which must run even after the abort. */
   signal?: AbortSignal;

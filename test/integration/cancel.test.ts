@@ -1,8 +1,9 @@
 // The CLI cancelled as a user or GitHub cancels it: SIGINT (Ctrl-C, a cancelled job) or SIGTERM (GitHub, 7.5 s
 // after its SIGINT) at each stage of a real run on the local platform. Each must end with the signal's exit
-// code, a report saying `cancelled`, and none of the run's redis-server processes left; a run after them passes.
+// code, a report saying `cancelled`, none of the run's redis-server processes left and no run dir; SIGKILL
+// leaves a run dir that `cleanup` or the next run finishes; a run after them passes.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -21,6 +22,9 @@ interface CliRun {
 }
 
 let dir = '';
+/** The --work-dir of every run here: what is under it after a run is what the run left behind. */
+const runs = () => join(dir, 'runs');
+const leftDirs = () => readdir(runs()).catch(() => [] as string[]);
 beforeAll(test, async () => {
   dir = await mkdtemp(join(tmpdir(), 'rcr-cancel-'));
 });
@@ -32,7 +36,7 @@ test.after(async () => {
 async function cliRun(reportDir: string, extra: string[], send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, ...extra],
+    ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -69,6 +73,7 @@ async function cancelled(name: string, sig: NodeJS.Signals, when: RegExp, extra:
   assert.ok(run.pids.length > 0, 'the run started its pods before the signal');
   // The run ended only after its teardown: its processes are already gone, none waited for.
   assert.equal(run.pids.filter(processRunning), [], 'no redis-server of the cancelled run is left');
+  assert.equal(await leftDirs(), [], 'the cancelled run removed its run dir');
   return { run, report };
 }
 
@@ -104,7 +109,7 @@ test('SIGTERM (GitHub, 7.5 s after its SIGINT): exit 143, verdict cancelled', as
 
 test('a second SIGINT during the cleanup does not cut it short', async () => {
   const reportDir = join(dir, 'twice');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs()], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -130,10 +135,41 @@ test('a second SIGINT during the cleanup does not cut it short', async () => {
   assert.equal(pids.filter(processRunning), []);
 });
 
-test('a run after the cancelled ones passes, and ends by itself (no process.exit)', async () => {
+/** A run SIGKILLed during the failover wait: no handler runs, so its run dir stays with its undo journal. */
+async function killedRun(name: string): Promise<CliRun> {
+  const run = await cliRun(join(dir, name), [], { sig: 'SIGKILL', when: /Deleting pod / });
+  assert.is(run.signal, 'SIGKILL');
+  // Its redis-servers die with it (setpriv's parent-death signal), a moment after it.
+  await waitFor('the killed run\'s redis-servers to die', async () => {
+    const alive = run.pids.filter(processRunning);
+    return alive.length === 0 ? { done: true, value: undefined } : { done: false, seen: `alive: ${alive.join(', ')}` };
+  }, { timeoutMs: 10_000 });
+  const left = await leftDirs();
+  assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
+  const journal = JSON.parse(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')) as Array<{ step: { kind: string }; settled: boolean }>;
+  assert.equal(journal.filter((e) => !e.settled).map((e) => e.step.kind), ['local-processes']);
+  return run;
+}
+
+test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it left', async () => {
+  await killedRun('sigkill-cleanup');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cleanup', '--work-dir', runs()], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await waitFor('cleanup to end', async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: stderr }), { timeoutMs: 30_000 });
+  assert.is(code, 0, stderr);
+  assert.match(stderr, /undone: local redis-server processes of /);
+  assert.match(stderr, /1 run dir\(s\) cleaned up under /);
+  assert.equal(await leftDirs(), []);
+});
+
+test('SIGKILL, then a run with the same work dir: it cleans the dead run\'s dir first, passes, and ends by itself', async () => {
+  await killedRun('sigkill-next');
   const run = await cliRun(join(dir, 'after'), []);
   assert.is(run.code, 0, run.stderr.slice(-1500));
+  assert.match(run.stderr, /cleaning up after a run that did not finish: /);
   assert.equal(run.pids.filter(processRunning), []);
+  assert.equal(await leftDirs(), [], 'nothing left: neither the dead run\'s dir nor its own');
 });
 
 test.run();

@@ -64,12 +64,13 @@ export async function addPodRoutes(routes: PodRoute[], log: Log, onAdding: (r: P
 }
 
 /**
- * Removes the routes addPodRoutes added, once their cluster is gone: left behind they would send that address
- * range (10.244.0.0/16 by default) into a Docker network that no longer leads anywhere. Failures only warn.
+ * Removes a route addPodRoutes added, once its cluster is gone: left behind it would send that address range
+ * (10.244.0.0/16 by default) into a Docker network that no longer leads anywhere. A route already gone is
+ * fine (`ip route del` then says "No such process"); any other failure throws, saying how to do it by hand.
  */
-export async function removePodRoutes(routes: PodRoute[], log: Log): Promise<void> {
-  for (const r of routes) {
-    const failed = await ipRoute(['del', r.cidr, 'via', r.via]);
-    if (failed) log.warn(`could not remove the route to pod CIDR ${r.cidr} via ${r.via} (${failed}); remove it with "sudo ip route del ${r.cidr}"`);
+export async function removePodRoute(r: { cidr: string; via: string }): Promise<void> {
+  const failed = await ipRoute(['del', r.cidr, 'via', r.via]);
+  if (failed && !/No such process/i.test(failed)) {
+    throw new Error(`could not remove the route to pod CIDR ${r.cidr} via ${r.via} (${failed}); remove it with "sudo ip route del ${r.cidr}"`);
   }
 }

@@ -128,7 +128,7 @@ export function killStaleProcesses(registryDir: string): number[] {
 }
 
 /** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
-function startTime(pid: number): string | undefined {
+export function startTime(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];

@@ -6,7 +6,6 @@ import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
-import { installFakeIp } from './fake-ip.ts';
 
 let dir = '';
 let fakeKind = '';
@@ -51,58 +50,32 @@ test('create refuses a name already taken', async () => {
   assert.equal(calls(), ['get clusters']);
 });
 
-test('post: deletes the cluster; an already deleted one is fine', async () => {
+test('undo of a kind-cluster step: deletes the cluster; an already deleted one is fine', async () => {
   setClusters(['rr']);
-  assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: false }, silentLog), 'deleted');
+  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'deleted');
   assert.equal(calls(), ['get clusters', 'delete cluster --name rr']);
-  assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: false }, silentLog), 'absent');
+  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'absent');
   assert.equal(calls().at(-1), 'get clusters');
 });
 
-test('post: the pod routes go with the cluster, and stay with a kept one', async () => {
-  const ip = installFakeIp();
-  const getuid = process.getuid;
-  process.getuid = () => 0;
-  const routes = [{ node: 'rr-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }];
-  try {
-    setClusters(['rr']);
-    assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: true, routes }, silentLog), 'kept');
-    assert.equal(ip.calls(), []);
-    assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: false, routes }, silentLog), 'deleted');
-    assert.equal(ip.calls(), ['ip route del 10.244.1.0/24 via 172.18.0.2']);
-  } finally {
-    process.getuid = getuid;
-    ip.restore();
-  }
-});
-
-test('post: keep-cluster leaves it; a missing kind binary is reported, not thrown', async () => {
+test('undo of a kind-cluster step: a missing kind binary throws naming the command to run by hand', async () => {
   setClusters(['rr']);
-  assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: fakeKind, keepCluster: true }, silentLog), 'kept');
-  assert.is(await kind.cleanUpKind({ cluster: 'rr', kindPath: path.join(dir, 'gone'), keepCluster: false }, silentLog), 'no-kind');
+  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(() => undefined, (e: Error) => e);
+  assert.match(err?.message ?? '', 'kind delete cluster --name rr');
   assert.equal(calls(), []);
 });
 
-test('state round trip through the runner\'s state file variables', async () => {
-  // saveState writes to GITHUB_STATE; the runner hands it back to the post step as STATE_<name>.
-  const stateFile = path.join(dir, 'state');
-  writeFileSync(stateFile, '');
-  Object.assign(process.env, { GITHUB_STATE: stateFile });
-  try {
-    kind.saveKindState({ cluster: 'rr', kindPath: '/tools/kind', keepCluster: true });
-    const text = readFileSync(stateFile, 'utf8');
-    for (const name of ['kind-cluster', 'kind-path', 'keep-cluster']) assert.match(text, `${name}<<`);
-    Object.assign(process.env, { 'STATE_kind-cluster': 'rr', 'STATE_kind-path': '/tools/kind', 'STATE_keep-cluster': 'true' });
-    assert.equal(kind.loadKindState(), { cluster: 'rr', kindPath: '/tools/kind', keepCluster: true });
-    const routes = [{ node: 'rr-worker', cidr: '10.244.1.0/24', via: '172.18.0.2' }];
-    kind.saveKindRoutes(routes);
-    assert.match(readFileSync(stateFile, 'utf8'), 'kind-routes<<');
-    process.env['STATE_kind-routes'] = JSON.stringify(routes);
-    assert.equal(kind.loadKindState()?.routes, routes);
-  } finally {
-    for (const k of ['GITHUB_STATE', 'STATE_kind-cluster', 'STATE_kind-path', 'STATE_keep-cluster', 'STATE_kind-routes']) delete process.env[k];
-  }
-  assert.is(kind.loadKindState(), undefined);
+test('create records the undo only once the name is known to be free', async () => {
+  let recorded = 0;
+  setClusters(['rr']);
+  const taken = await kind
+    .createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, beforeCreate: async () => recorded++ })
+    .then(() => undefined, (e: Error) => e);
+  assert.ok(taken);
+  assert.is(recorded, 0, 'a cluster that was already there is not this run\'s to delete');
+  setClusters([]);
+  await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: path.join(dir, 'kc'), log: silentLog, beforeCreate: async () => recorded++ });
+  assert.is(recorded, 1);
 });
 
 test.run();

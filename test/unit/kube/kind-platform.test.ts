@@ -104,8 +104,8 @@ test('pod IPs unreachable through the routes: port-forward chosen, and the log s
   assert.match(warning!, /redis-app-0 127\.231\.\d\.\d+:6379: ECONNREFUSED/);
   assert.equal(ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ')), [
     'ip route add 127.231.0.0/24 via 172.18.0.2', 'ip route add 127.231.1.0/24 via 172.18.0.3',
-    'ip route del 127.231.0.0/24 via 172.18.0.2', 'ip route del 127.231.1.0/24 via 172.18.0.3',
-  ], 'routes added, and removed at teardown');
+    'ip route del 127.231.1.0/24 via 172.18.0.3', 'ip route del 127.231.0.0/24 via 172.18.0.2',
+  ], 'routes added, and removed at teardown (newest first, as every undo)');
 });
 
 test('every pod IP accepts a connection: routed, no fallback', async () => {
