@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, chmod, constants, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
@@ -14,14 +14,18 @@ export function kindArch(nodeArch: string = os.arch()): string {
   return arch;
 }
 
+/** Where kind is cached (shared by runs) and downloaded to (a run's own dir, removed with it). */
+export interface KindDirs {
+  toolCache: string;
+  tempDir: string;
+}
+
 /**
- * The tool cache lives in RUNNER_TOOL_CACHE / RUNNER_TEMP, which only a runner sets. The CLI on a workstation
- * gets a per-user cache instead, so a second run does not download kind again.
+ * The runner's tool cache (RUNNER_TOOL_CACHE) on GitHub; on a workstation a per-user cache, so a second run does
+ * not download kind again. Passed to installKind: nothing here writes process.env.
  */
-async function ensureRunnerDirs(): Promise<void> {
-  process.env.RUNNER_TOOL_CACHE ||= path.join(os.homedir(), '.cache', 'redis-cluster-resilience', 'tools');
-  process.env.RUNNER_TEMP ||= path.join(os.tmpdir(), 'redis-cluster-resilience');
-  await mkdir(process.env.RUNNER_TEMP, { recursive: true });
+export function kindDirs(tempDir: string, env: NodeJS.ProcessEnv = process.env): KindDirs {
+  return { toolCache: env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'redis-cluster-resilience', 'tools'), tempDir };
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -35,15 +39,19 @@ async function sha256Of(file: string): Promise<string> {
  * from `<baseUrl>/<version>/kind-linux-<arch>` and checked against the published `.sha256sum` before it is made
  * executable or cached. A mismatch throws and leaves nothing behind.
  */
-export async function installKind(version: string, opts: { baseUrl?: string; arch?: string } = {}): Promise<string> {
-  await ensureRunnerDirs();
+export async function installKind(version: string, opts: KindDirs & { baseUrl?: string; arch?: string }): Promise<string> {
   const arch = opts.arch ?? kindArch();
-  const cached = tc.find('kind', version, arch);
-  if (cached) return path.join(cached, 'kind');
+  // The layout of @actions/tool-cache (<cache>/<tool>/<version>/<arch>, then <arch>.complete), so a runner's
+  // cached copy is found either way; written here because tool-cache reads its dirs from process.env only.
+  const dir = path.join(opts.toolCache, 'kind', version.replace(/^v/, ''), arch);
+  const cached = path.join(dir, 'kind');
+  const complete = await access(`${dir}.complete`).then(() => access(cached, constants.X_OK)).then(() => true, () => false);
+  if (complete) return cached;
 
   const url = `${(opts.baseUrl ?? KIND_DOWNLOAD_BASE).replace(/\/+$/, '')}/${version}/kind-linux-${arch}`;
-  const binary = await tc.downloadTool(url);
-  const sumFile = await tc.downloadTool(`${url}.sha256sum`);
+  await mkdir(opts.tempDir, { recursive: true });
+  const binary = await tc.downloadTool(url, path.join(opts.tempDir, `kind-${randomUUID()}`));
+  const sumFile = await tc.downloadTool(`${url}.sha256sum`, path.join(opts.tempDir, `kind-${randomUUID()}.sha256sum`));
   try {
     // The file reads "<hex>  kind-linux-<arch>".
     const published = (await readFile(sumFile, 'utf8')).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
@@ -60,9 +68,10 @@ export async function installKind(version: string, opts: { baseUrl?: string; arc
   } finally {
     await rm(sumFile, { force: true });
   }
-  const dir = await tc.cacheFile(binary, 'kind', 'kind', version, arch);
+  await mkdir(dir, { recursive: true });
+  await copyFile(binary, cached);
   await rm(binary, { force: true });
-  const kind = path.join(dir, 'kind');
-  await chmod(kind, 0o755);
-  return kind;
+  await chmod(cached, 0o755);
+  await writeFile(`${dir}.complete`, '');
+  return cached;
 }

@@ -9,7 +9,7 @@ import type { NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
-import { installKind } from './kind-install.ts';
+import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
@@ -312,7 +312,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
     kind: 'kind',
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
-      const kind = await installKind(config.kindVersion);
+      const kind = await installKind(config.kindVersion, kindDirs(ctx.workDir));
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));

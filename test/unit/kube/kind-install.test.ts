@@ -23,11 +23,11 @@ const requests: string[] = [];
 let server: Server;
 let baseUrl = '';
 let root = '';
+/** Passed in, as the platform does: installKind reads no RUNNER_* variable and writes none. */
+const dirs = () => ({ toolCache: path.join(root, 'cache'), tempDir: path.join(root, 'temp') });
 
 beforeAll(test, async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'kind-install-'));
-  process.env.RUNNER_TOOL_CACHE = path.join(root, 'cache');
-  process.env.RUNNER_TEMP = path.join(root, 'temp');
   server = createServer((req, res) => {
     requests.push(req.url ?? '');
     const body = files[req.url ?? ''];
@@ -44,19 +44,21 @@ test.after(async () => {
 });
 
 test('a binary matching its published sha256 is installed, executable and cached', async () => {
-  const kind = await installKind('v9.9.9', { baseUrl, arch: 'amd64' });
+  const kind = await installKind('v9.9.9', { baseUrl, arch: 'amd64', ...dirs() });
   assert.is(readFileSync(kind, 'utf8'), GOOD);
   assert.ok(statSync(kind).mode & 0o100, 'executable');
   assert.ok(kind.startsWith(path.join(root, 'cache', 'kind', '9.9.9', 'amd64')), kind);
   assert.equal(requests, ['/v9.9.9/kind-linux-amd64', '/v9.9.9/kind-linux-amd64.sha256sum']);
 
   requests.length = 0;
-  assert.is(await installKind('v9.9.9', { baseUrl, arch: 'amd64' }), kind);
+  assert.is(await installKind('v9.9.9', { baseUrl, arch: 'amd64', ...dirs() }), kind);
   assert.equal(requests, [], 'second install comes from the cache');
+  assert.ok(existsSync(path.join(root, 'cache', 'kind', '9.9.9', 'amd64.complete')), 'marked complete as @actions/tool-cache does');
+  for (const v of ['RUNNER_TOOL_CACHE', 'RUNNER_TEMP']) assert.is(process.env[v], undefined, `${v} not written into process.env`);
 });
 
 test('a checksum mismatch is refused, names both sums and caches nothing', async () => {
-  const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64' }).then(() => undefined, (e: Error) => e);
+  const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: Error) => e);
   assert.instance(err, Error);
   assert.match(err!.message, sum(GOOD));
   assert.match(err!.message, sum(`${GOOD}# tampered\n`));
@@ -65,7 +67,7 @@ test('a checksum mismatch is refused, names both sums and caches nothing', async
 });
 
 test('a missing release is an error naming the URL', async () => {
-  const err = await installKind('v0.0.1', { baseUrl, arch: 'amd64' }).then(() => undefined, (e: Error) => e);
+  const err = await installKind('v0.0.1', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: Error) => e);
   assert.instance(err, Error);
   assert.match(err!.message, '404');
 });
