@@ -2,13 +2,16 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// `node scripts/build.mjs [outdir]`: dist/ by default; the whole-process lint bench builds into a temp dir.
+const outdir = process.argv[2] ?? 'dist';
+
 // Chunk names carry content hashes: start clean so no stale chunk is committed beside the new ones.
-rmSync('dist', { recursive: true, force: true });
+rmSync(outdir, { recursive: true, force: true });
 
 const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 await build({
   entryPoints: { index: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node24',

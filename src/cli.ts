@@ -5,7 +5,7 @@ import { parseArgs, usage } from './cli-args.ts';
 import { parseConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
 import { formatFindings } from './manifests/lint/index.ts';
-import { chooseTopology, exitCodeOf, lintWithConfig, readManifests, runCheck } from './pipeline.ts';
+import { chooseTopology, lintWithConfig, readManifests } from './prepare.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
@@ -32,12 +32,14 @@ const say = (line: string): void => {
 async function check(config: Config): Promise<number> {
   const termination = trapTermination(say);
   try {
+    // Imported here: `lint` needs none of it (the Redis client, the platforms, the scenarios).
+    const { exitCodeOf, runCheck } = await import('./pipeline.ts');
     const report = redactDeep(
       await runCheck(config, {
-      log: stderrLog,
-      signal: termination.signal,
-      workDirs: { root: config.workDir ?? defaultRunsRoot() },
-      retain: config.keepCluster ? 'keep' : undefined,
+        log: stderrLog,
+        signal: termination.signal,
+        workDirs: { root: config.workDir ?? defaultRunsRoot() },
+        retain: config.keepCluster ? 'keep' : undefined,
       }),
     );
     // The verdict first: a report that cannot be written must not hide what the run found.

@@ -1,23 +1,19 @@
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
-import { dataOf, redisDeployment } from './manifests/deployment.ts';
-import { lintManifests } from './manifests/lint/index.ts';
-import { loadManifests } from './manifests/load.ts';
-import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
+import { blockingFindings, chooseTopology, lintWithConfig, readManifests } from './prepare.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
-import { defaultTopology, planBootstrap } from './redis/plan.ts';
-import { REPORT_SCHEMA_VERSION, type LintFinding, type Report, type Severity } from './report/model.ts';
+import { planBootstrap } from './redis/plan.ts';
+import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { JournalStore } from './undo/journal.ts';
 import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
-import { registerSecret } from './util/secrets.ts';
 import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
@@ -41,51 +37,6 @@ export interface PipelineOptions {
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
-
-const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
-
-/** Findings at or above the --fail-on-lint level stop the run before anything starts. */
-export function blockingFindings(findings: LintFinding[], failOn: Config['failOnLint']): LintFinding[] {
-  if (failOn === 'never') return [];
-  return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
-}
-
-/**
- * Load and read the manifests; InputError (exit 2) when they cannot be used at all. Every Secret value in them
- * is registered as a secret first, so nothing printed or written afterwards can show one.
- */
-export async function readManifests(dir: string): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
-  const set = await loadManifests(dir);
-  for (const secret of set.objects.filter((o) => o.kind === 'Secret')) {
-    for (const value of Object.values(dataOf(set, 'Secret', secret.name))) registerSecret(value);
-  }
-  return { set, redis: redisDeployment(set) };
-}
-
-/** --masters / --replicas-per-master, either of them derived from the other, or the default for the pod count. */
-export function chooseTopology(podCount: number, config: Pick<Config, 'masters' | 'replicasPerMaster'>) {
-  const { masters, replicasPerMaster } = config;
-  if (masters === undefined && replicasPerMaster === undefined) return defaultTopology(podCount);
-  const m = masters ?? podCount / (1 + (replicasPerMaster ?? 0));
-  const r = replicasPerMaster ?? podCount / (masters ?? 1) - 1;
-  if (!Number.isInteger(m) || !Number.isInteger(r) || m < 1 || m * (1 + r) !== podCount) {
-    throw new InputError(
-      `masters ${masters ?? '(not set)'} and replicas-per-master ${replicasPerMaster ?? '(not set)'} do not fit ` +
-        `${podCount} pods: masters × (1 + replicas per master) must equal the StatefulSet's replicas`,
-    );
-  }
-  return { masters: m, replicasPerMaster: r };
-}
-
-/** Lint as `check` and `lint` both do: the config's Kubernetes version and the topology the run will build. */
-export function lintWithConfig(
-  set: ManifestSet,
-  topology: { masters: number; replicasPerMaster: number },
-  config: Pick<Config, 'kubernetesVersion'>,
-  nodes = 1,
-): LintFinding[] {
-  return lintManifests(set, { kubernetesVersion: config.kubernetesVersion, nodes, ...topology });
-}
 
 function kubernetesNodes(config: Config, platform: string): number {
   return platform === 'kind' ? Math.max(1, config.workers) : 1;

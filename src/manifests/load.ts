@@ -1,11 +1,22 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.ts';
+import { mibText, readInputText } from '../util/input-text.ts';
 import { displayPath } from '../util/paths.ts';
 import type { JsonObject, Located, ManifestObject, ManifestSet } from './model.ts';
 
 const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * Input limits. The API server refuses any object over 1.5 MiB (etcd's request limit) and a ConfigMap's data
+ * over 1 MiB (kubernetes.io/docs/concepts/configuration/configmap): a Redis Cluster's manifests are a few KiB,
+ * and far more is a mistake or an attack on the linter's time and memory.
+ */
+export const MAX_MANIFESTS_BYTES = 4 * 1024 * 1024;
+const LIMIT_WHY = 'Kubernetes refuses any object over 1.5 MiB (a ConfigMap over 1 MiB), so no usable manifest is this large';
+/** Aliases a manifest may expand; more is an expansion attack ("billion laughs"). */
+const MAX_ALIASES = 1000;
 
 /**
  * Loads every *.yaml / *.yml file directly in `dir` (not in subdirectories), in name order, each possibly
@@ -15,10 +26,16 @@ export async function loadManifests(dir: string): Promise<ManifestSet> {
   const names = await yamlFilesIn(dir);
   const files: string[] = [];
   const objects: ManifestObject[] = [];
+  let total = 0;
   for (const name of names) {
     const file = displayPath(path.join(dir, name));
     files.push(file);
-    objects.push(...parseManifestFile(file, await readFile(path.join(dir, name), 'utf8')));
+    const text = await readInputText(path.join(dir, name), `manifest ${file}`, MAX_MANIFESTS_BYTES, LIMIT_WHY);
+    total += Buffer.byteLength(text);
+    if (total > MAX_MANIFESTS_BYTES) {
+      throw new InputError(`manifests in ${displayPath(dir)} total over ${mibText(MAX_MANIFESTS_BYTES)} (at ${file}), the most this tool reads; ${LIMIT_WHY}`);
+    }
+    objects.push(...parseManifestFile(file, text));
   }
   return { dir, files, objects };
 }
@@ -43,7 +60,9 @@ async function yamlFilesIn(dir: string): Promise<string[]> {
 /** Parses one file's text; `file` is the name used in positions and errors. Exported for tests and fixtures. */
 export function parseManifestFile(file: string, text: string): ManifestObject[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  // Duplicate keys are found below in one pass: the parser's own check compares every key with every earlier
+  // one of its map, which took minutes on a ConfigMap of many keys.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const where = (offset: number): Located => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line: Math.max(line, 1), column: col };
@@ -61,13 +80,21 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
   docs.forEach((doc, docIndex) => {
     const err = doc.errors[0];
     if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
+    const duplicate = firstDuplicateKey(doc);
+    if (duplicate) throw fail(duplicate.range?.[0] ?? 0, `malformed YAML: Map keys must be unique (${JSON.stringify(String(duplicate.value))} appears twice)`);
     const root = doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) return; // empty document (e.g. only comments)
     const start = root.range?.[0] ?? 0;
     if (!isMap(root)) {
       throw fail(start, `expected a Kubernetes object (a mapping with apiVersion, kind and metadata.name), found ${isSeq(root) ? 'a list' : 'a scalar'}`);
     }
-    const body = doc.toJS({ maxAliasCount: 1000 }) as JsonObject;
+    let body: JsonObject;
+    try {
+      body = doc.toJS({ maxAliasCount: MAX_ALIASES }) as JsonObject;
+    } catch {
+      // The yaml package throws when aliases expand past maxAliasCount (its defence against "billion laughs").
+      throw fail(start, `more YAML alias expansions than ${MAX_ALIASES}; refused as a resource exhaustion attack (a "billion laughs")`);
+    }
     const metadata = body.metadata;
     const meta = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {};
     const missing = [
@@ -106,12 +133,28 @@ export function locateLineInString(object: ManifestObject, p: readonly (string |
   const source = sources.get(object);
   const node = source && nodeAt(source.doc, p);
   if (!source || !node || !isScalar(node) || node.type !== 'BLOCK_LITERAL' || !node.range) return undefined;
+  const starts = blockLineStarts(node, source.text);
+  const offset = starts[line - 1];
+  if (offset === undefined) return undefined;
   const header = source.where(node.range[0]);
-  let offset = source.text.indexOf('\n', node.range[0]);
-  for (let i = 1; i < line && offset >= 0; i++) offset = source.text.indexOf('\n', offset + 1);
-  if (offset < 0 || offset + 1 >= node.range[1]) return undefined;
-  const indent = /^[ \t]*/.exec(source.text.slice(offset + 1))![0].length;
+  const indent = /^[ \t]*/.exec(source.text.slice(offset, offset + 200))![0].length;
   return { file: header.file, line: header.line + line, column: indent + 1 };
+}
+
+const lineStartsCache = new WeakMap<Scalar, number[]>();
+
+/** Offsets in the file where each line of a `|` block begins (found once per block: lint asks for each line). */
+function blockLineStarts(node: Scalar, text: string): number[] {
+  let starts = lineStartsCache.get(node);
+  if (!starts) {
+    starts = [];
+    const end = node.range![1];
+    for (let offset = text.indexOf('\n', node.range![0]); offset >= 0 && offset + 1 < end; offset = text.indexOf('\n', offset + 1)) {
+      starts.push(offset + 1);
+    }
+    lineStartsCache.set(node, starts);
+  }
+  return starts;
 }
 
 /** The node at `p`, or its nearest existing ancestor. For a map entry, its value (the key when the value is empty). */
@@ -123,7 +166,7 @@ export function locateKey(object: ManifestObject, p: readonly (string | number)[
   let parent = nodeAt(source.doc, p.slice(0, -1));
   if (isAlias(parent)) parent = parent.resolve(source.doc) ?? parent;
   if (!isMap(parent)) return undefined;
-  const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+  const pair = pairOf(parent, last);
   const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
   return offset === undefined ? undefined : source.where(offset);
 }
@@ -134,7 +177,7 @@ function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
     if (isAlias(node)) node = node.resolve(doc) ?? node;
     let next: Node | undefined;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = pairOf(node, segment);
       if (pair) next = (isEmptyValue(pair.value) ? pair.key : pair.value) as Node;
     } else if (isSeq(node) && typeof segment === 'number') {
       next = node.items[segment] as Node | undefined;
@@ -143,6 +186,39 @@ function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
     node = next;
   }
   return node;
+}
+
+const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The entry of `map` under `key`, through an index built on the first lookup (a map may have many keys). */
+function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items) if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+    keyIndex.set(map, index);
+  }
+  return index.get(String(key));
+}
+
+/** The first key that repeats an earlier key of its map (YAML and the API server refuse both), or undefined. */
+function firstDuplicateKey(doc: Document.Parsed): Scalar | undefined {
+  let found: Scalar | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        if (seen.has(key.value)) {
+          found = key;
+          return visit.BREAK;
+        }
+        seen.add(key.value);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** `key:` with nothing after it parses as an empty null scalar; point at the key then. */

@@ -16,7 +16,7 @@ export const strayQuoteRule: LintRule = {
   check({ set }) {
     const findings: LintFinding[] = [];
     for (const obj of set.objects) {
-      for (const { path, text, at, multiline } of valueLines(obj)) {
+      for (const { path, text, locate, multiline } of valueLines(obj)) {
         if (multiline) continue; // config file content: its own parser judges quotes (redis.conf does)
         const q = strayQuote(text);
         if (!q) continue;
@@ -26,7 +26,7 @@ export const strayQuoteRule: LintRule = {
           message: `${obj.kind} ${obj.name}: ${path.join('.')} is ${JSON.stringify(text)}, with an unbalanced ${q}`,
           fix: `YAML keeps the ${q} as part of the value, so Kubernetes uses it literally (a host name ending in ${q} ` +
             'does not resolve and the volume never mounts); remove the stray quote or quote the whole value.',
-          at,
+          at: locate(),
         });
       }
     }

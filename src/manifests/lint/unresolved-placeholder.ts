@@ -25,7 +25,7 @@ export const unresolvedPlaceholder: LintRule = {
   check({ set }) {
     const findings: LintFinding[] = [];
     for (const obj of set.objects) {
-      for (const { path, text, at } of valueLines(obj)) {
+      for (const { path, text, locate } of valueLines(obj)) {
         const env = containerEnv(obj.body, path);
         const undefinedRefs = env ? [...text.matchAll(K8S_REFERENCE)].filter((m) => !env.has(m[1]!)).map((m) => m[0]) : [];
         const bare = obj.kind === 'Secret' ? undefined : BARE_VARIABLE.exec(text)?.[0];
@@ -39,7 +39,7 @@ export const unresolvedPlaceholder: LintRule = {
             'server named "${X}", an announce address that is not an IP), so the Redis pod fails to mount or to ' +
             'join. Substitute it before applying (envsubst, kustomize, Helm), or for container args use $(VAR) with ' +
             'VAR defined in env.',
-          at,
+          at: locate(),
         });
       }
     }

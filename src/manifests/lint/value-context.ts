@@ -18,16 +18,20 @@ export function isShellCode(obj: ManifestObject, p: Path, value: string): boolea
   return obj.kind === 'ConfigMap' && (String(p[p.length - 1]).endsWith('.sh') || value.startsWith('#!'));
 }
 
-/** Each line of every string value that is not shell code, with where it is written. */
-export function* valueLines(obj: ManifestObject): Generator<{ path: Path; text: string; at: Located; multiline: boolean }> {
+/**
+ * Each line of every string value that is not shell code. `locate()` says where it is written: called only for
+ * a finding, since finding a position costs far more than the check (a large ConfigMap has many lines).
+ */
+export function* valueLines(obj: ManifestObject): Generator<{ path: Path; text: string; locate: () => Located; multiline: boolean }> {
   for (const [p, value] of stringsIn(obj.body)) {
     if (p[0] === 'apiVersion' || p[0] === 'kind' || isShellCode(obj, p, value)) continue;
     const lines = value.split('\n');
     const multiline = lines.length > 1;
     for (let i = 0; i < lines.length; i++) {
       if (lines[i]!.trim() === '') continue;
-      const at = (multiline ? locateLineInString(obj, p, i + 1) : undefined) ?? obj.locate(p);
-      yield { path: p, text: lines[i]!, at, multiline };
+      const n = i + 1;
+      const locate = () => (multiline ? locateLineInString(obj, p, n) : undefined) ?? obj.locate(p);
+      yield { path: p, text: lines[i]!, locate, multiline };
     }
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseTopology } from '../../../src/pipeline.ts';
+import { chooseTopology } from '../../../src/prepare.ts';
 import { inputErrorOf } from '../../support/input-error.ts';
 
 test('either count derives the other; neither gives the default for the pod count', () => {

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inputErrorOf } from '../../support/input-error.ts';
 import { InputError } from '../../../src/errors.ts';
-import { loadManifests, locateLineInString, parseManifestFile } from '../../../src/manifests/load.ts';
+import { loadManifests, locateLineInString, MAX_MANIFESTS_BYTES, parseManifestFile } from '../../../src/manifests/load.ts';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -129,6 +129,74 @@ test('the variants load on their own (symlinked defaults included)', async () =>
   assert.is(topo.files.length, 6);
   const off = await loadManifests('test/fixtures/manifests/nodes-conf-off-pvc');
   assert.is(off.objects.filter((o) => o.kind === 'PersistentVolume').length, 6);
+});
+
+/** A directory holding the given files, removed after `fn`. */
+async function withManifests(files: Record<string, string | Buffer>, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'manifests-limits-'));
+  try {
+    for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  redis.conf: "cluster-enabled yes # café"\n';
+
+test('a 50 MB manifest is refused before it is read, naming the file and the limit', async () => {
+  await withManifests({ 'big.yaml': '' }, async (dir) => {
+    await truncate(path.join(dir, 'big.yaml'), 50 * 1024 * 1024); // sparse: nothing to read, only its size
+    const err = await rejection(loadManifests(dir));
+    assert.instance(err, InputError);
+    assert.match(err.message, /^manifest .*big\.yaml is 50 MiB, over the 4\.0 MiB this tool reads; Kubernetes refuses any object over 1\.5 MiB/);
+  });
+  // The limit is on all files together too.
+  const part = `${CONFIG_MAP}  pad: "${'x'.repeat(Math.ceil(MAX_MANIFESTS_BYTES / 2))}"\n`;
+  await withManifests({ 'a.yaml': part, 'b.yaml': part }, async (dir) => {
+    assert.match((await rejection(loadManifests(dir))).message, /^manifests in .* total over 4\.0 MiB \(at .*b\.yaml\)/);
+  });
+});
+
+test('a YAML alias bomb is bad input naming the file', async () => {
+  const layers = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: { name: lol }', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 9; i++) {
+    const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+    layers.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  }
+  await withManifests({ 'bomb.yaml': `${layers.join('\n')}\n` }, async (dir) => {
+    const err = await rejection(loadManifests(dir));
+    assert.instance(err, InputError);
+    assert.match(err.message, /bomb\.yaml:1:1: more YAML alias expansions than 1000; refused as a resource exhaustion attack/);
+  });
+});
+
+test('UTF-16 and Latin-1 files are refused with the encoding named; a UTF-8 byte-order mark is fine', async () => {
+  const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CONFIG_MAP, 'utf16le')]);
+  const utf16be = Buffer.from(CONFIG_MAP, 'utf16le').swap16();
+  const latin1 = Buffer.from(CONFIG_MAP, 'latin1');
+  for (const [name, bytes, expected] of [
+    ['le.yaml', utf16le, /le\.yaml is encoded as UTF-16LE; save it as UTF-8/],
+    ['be.yaml', utf16be, /be\.yaml is encoded as UTF-16BE \(no byte-order mark\)/],
+    ['l1.yaml', latin1, /l1\.yaml:6: not UTF-8 \(the bytes there look like Latin-1 or Windows-1252\)/],
+  ] as const) {
+    await withManifests({ [name]: bytes }, async (dir) => {
+      const err = await rejection(loadManifests(dir));
+      assert.instance(err, InputError);
+      assert.match(err.message, expected);
+    });
+  }
+  await withManifests({ 'bom.yaml': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CONFIG_MAP)]) }, async (dir) => {
+    assert.is((await loadManifests(dir)).objects[0]!.apiVersion, 'v1');
+  });
+});
+
+test('a map of many keys: duplicates are still found (in one pass), and positions are found through an index', () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: v${i}`);
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many\ndata:\n${keys.join('\n')}\n`;
+  const [obj] = parseManifestFile('many.yaml', text);
+  assert.equal(obj!.locate(['data', 'k19999']), { file: 'many.yaml', line: 20_005, column: 11 });
+  assert.match(inputErrorOf(() => parseManifestFile('dup.yaml', `${text}  k7: again\n`)), /^dup\.yaml:20006:3: malformed YAML: Map keys must be unique \("k7" appears twice\)/);
 });
 
 test.run();
