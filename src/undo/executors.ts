@@ -2,9 +2,13 @@ import path from 'node:path';
 import { messageOf } from '../errors.ts';
 import type { KubeTarget, UndoStep } from '../platform/undo.ts';
 import type { Log } from '../util/log.ts';
+import { settleWithin } from '../util/wait.ts';
 import type { RecordingJournal } from './journal.ts';
 
 type StepOf<K extends UndoStep['kind']> = Extract<UndoStep, { kind: K }>;
+
+/** Bound on one undo (an API server that no longer answers, a hung `kind delete`): it then stays unsettled. */
+const UNDO_TIMEOUT_MS = 120_000;
 
 /** How each kind of step is undone. Every one is idempotent: what is already undone (gone, uncordoned) is done. */
 export type UndoExecutors = { [K in UndoStep['kind']]: (step: StepOf<K>, log: Log) => Promise<void> };
@@ -37,7 +41,8 @@ export async function undoUnsettled(journal: RecordingJournal, executors: UndoEx
   for (const entry of journal.unsettled().reverse()) {
     const what = describeStep(entry.step);
     try {
-      await (executors[entry.step.kind] as (s: UndoStep, l: Log) => Promise<void>)(entry.step, log);
+      const undo = (executors[entry.step.kind] as (s: UndoStep, l: Log) => Promise<void>)(entry.step, log);
+      await settleWithin(undo, UNDO_TIMEOUT_MS, `no answer within ${UNDO_TIMEOUT_MS / 1000} s`);
       await journal.settle(entry.id);
       log.info(`undone: ${what}`);
     } catch (err) {

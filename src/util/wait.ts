@@ -33,14 +33,20 @@ export interface WaitOptions {
  * own (an API request to a dead server) must not hang the wait. Also abandoned at once on abort: a cancelled
  * run must reach its cleanup within GitHub's 7.5 s, not after a slow probe. */
 function boundedProbe<T>(probe: () => Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
+  return settleWithin(probe(), ms, `no answer within ${(ms / 1000).toFixed(1)} s`, signal);
+}
+
+/** `work`, or a rejection with `late` once `ms` pass (or 'cancelled' once `signal` aborts) before it settles.
+ * `work` itself is abandoned, not stopped. */
+export function settleWithin<T>(work: Promise<T>, ms: number, late: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${(ms / 1000).toFixed(1)} s`)), ms);
+  const lateness = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(late)), ms);
     onAbort = () => reject(new Error('cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([probe(), late]).finally(() => {
+  return Promise.race([work, lateness]).finally(() => {
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   });
