@@ -7,6 +7,7 @@ import type { BootstrapPlan, ClusterNode } from './types.ts';
 import { formatAddress, openNode, type Reach } from './connect.ts';
 import { formatSlots, myself } from './cluster-nodes.ts';
 import { clusterViewFrom, probeCluster, replicationFrom } from './health.ts';
+import { foreignState, foreignStateError } from './foreign-state.ts';
 
 export interface BootstrapOptions {
   log: Log;
@@ -82,7 +83,8 @@ async function setConfigEpoch(member: Member, epoch: number): Promise<void> {
  * failover (a planned replica now owns the planned slots and the planned master follows it) counts as
  * matching: it is the same cluster after doing its job, and "fixing" it would be a needless failover.
  * Anything that contradicts the plan (other slots, a replica of another master, keys on a node that would
- * have to be emptied, nodes of another cluster) is an Error listing every difference; nothing is wiped.
+ * have to be emptied) is an Error listing every difference; nothing is wiped. State that predates the pods
+ * (nodes of another cluster, or of a previous run on the same volumes) is a ForeignClusterStateError saying so.
  */
 export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: number, plan: BootstrapPlan, opts: BootstrapOptions): Promise<BootstrapResult> {
   const start = Date.now();
@@ -227,14 +229,10 @@ function decide(groups: Group[], members: Member[]): Actions {
   const problems: string[] = [];
   const ids = new Map(members.map((m) => [m.me.id, m]));
 
-  for (const m of members) {
-    for (const n of m.nodes) {
-      // A handshake entry has a temporary id and resolves itself (e.g. an interrupted earlier MEET).
-      if (!ids.has(n.id) && !n.flags.has('handshake')) {
-        problems.push(`${who(m)} knows node ${n.id.slice(0, 8)} (${n.ip ? `${n.ip}:${n.port}` : 'no address'}), which is none of the pods: another cluster, or a stale entry to CLUSTER FORGET`);
-      }
-    }
-  }
+  // State that predates the pods (another cluster's, a previous run's on Retain volumes) is not a plan
+  // contradiction to list: it gets its own explanation, before anything is compared or changed.
+  const foreign = foreignState(members);
+  if (foreign.length > 0) throw foreignStateError(foreign);
   for (const g of groups) {
     const want = formatSlots([g.range]).join();
     const owners = g.members.filter((m) => m.me.slots.length > 0);

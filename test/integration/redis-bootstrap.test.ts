@@ -2,13 +2,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PodInfo } from '../../src/platform/platform.ts';
 import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
+import { ForeignClusterStateError } from '../../src/redis/foreign-state.ts';
 import { defaultTopology, planBootstrap } from '../../src/redis/plan.ts';
 import { probeCluster, replicationOf } from '../../src/redis/health.ts';
 import { infoFields, withNode } from '../../src/redis/connect.ts';
 import { mastersOf, parseClusterNodes, slotCount } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, livePids, PORT, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
+import { identityReach, ips, livePids, PORT, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
 
 // Real redis-server processes on 127.0.42.x (this area's loopback range), killed by PID in `after`.
 const started: RedisProcess[] = [];
@@ -152,8 +153,27 @@ test('pods that already know a node of another cluster are refused, not merged',
     await bootstrapCluster(identityReach, three, PORT, planBootstrap(three, defaultTopology(3)), opts);
     assert.unreachable('bootstrap should refuse');
   } catch (err) {
-    assert.match((err as Error).message, `(${stranger.ip}:6379), which is none of the pods`);
+    assert.instance(err, ForeignClusterStateError);
+    assert.match((err as Error).message, `knows 1 node(s) that are none of the pods (`);
+    assert.match((err as Error).message, ` at ${stranger.ip}:6379)`);
   }
+});
+
+test("a second run on volumes holding a first run's nodes.conf stops with the explanation and changes nothing", async () => {
+  const first = await start('127.0.42', 3, 61);
+  await bootstrapCluster(identityReach, first.pods, PORT, planBootstrap(first.pods, defaultTopology(3)), opts);
+  // The first run's pods go; the second run's pods start on the same data dirs at new addresses.
+  for (const p of first.procs) await stopRedis(p, true);
+  const procs = await Promise.all(ips('127.0.42', 3, 71).map((ip, i) => startRedis(ip, { dir: first.procs[i]!.dir })));
+  started.push(...procs);
+  const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `second-${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
+  const before = await fingerprint(procs);
+  const err = await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, defaultTopology(3)), opts).then(() => undefined, (e: Error) => e);
+  assert.instance(err, ForeignClusterStateError);
+  assert.match(err!.message, `redis-0 (${procs[0]!.ip}) knows pods at addresses no pod has now`);
+  assert.match(err!.message, 'reclaimPolicy Retain');
+  assert.not.match(err!.message, 'contradicts the bootstrap plan');
+  assert.equal(await fingerprint(procs), before);
 });
 
 test.run();
