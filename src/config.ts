@@ -12,6 +12,9 @@ export interface Config {
   /** Pod name of the master to delete; default: the master of the lowest slots. */
   victim?: string;
   holdRestart: boolean;
+  /** Kubernetes: how the restart is held. quota (default): a ResourceQuota in the run's namespace; cordon: the
+   * nodes are cordoned (needs node rights; opt-in). */
+  holdMode: 'quota' | 'cordon';
   killMode: 'graceful' | 'kill';
   writeRate: number;
   writeWait: boolean;
@@ -61,6 +64,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   scenario: { key: 'scenario', kind: 'string', choices: ['master-failover'], description: 'Scenario to run' },
   victim: { key: 'victim', kind: 'string', description: 'Pod name of the master to delete (default: the master holding slot 0)' },
   'hold-restart': { key: 'holdRestart', kind: 'bool', description: 'Hold the deleted pod until the failover is done' },
+  'hold-mode': { key: 'holdMode', kind: 'string', choices: ['quota', 'cordon'], description: 'Kubernetes: hold the restart with a ResourceQuota in the run\'s namespace (quota, touches no node) or by cordoning every node (cordon, opt-in)' },
   'kill-mode': { key: 'killMode', kind: 'string', choices: ['graceful', 'kill'], description: 'graceful (SIGTERM, the pod\'s grace period) or kill (SIGKILL locally; a 1 s grace period on Kubernetes)' },
   'write-rate': { key: 'writeRate', kind: 'int', min: 0, description: 'Writes per second into the victim\'s slots during the scenario (0: off)' },
   'write-wait': { key: 'writeWait', kind: 'bool', description: 'Follow every write with WAIT 1 (acknowledged by a replica)' },
@@ -98,6 +102,7 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   reportDir: 'redis-resilience-report',
   scenario: 'master-failover',
   holdRestart: true,
+  holdMode: 'quota',
   killMode: 'graceful',
   writeRate: 200,
   writeWait: false,

@@ -159,6 +159,9 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
     // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.
     await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));
+    // After teardown, which releases a hold still in place (and so completes its record).
+    if (platform.hold) report.hold = platform.hold;
+    if (platform.notes?.length) report.notes = platform.notes;
     // On kind the run dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
     await finishRunDir(run, log, platformKind === 'kind' && options.retain === 'keep').catch((err: unknown) =>
       log.warn(`finishing ${run.dir}: ${messageOf(err)}`),

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
-import type { NfsRewrite } from '../report/model.ts';
+import type { HoldReport, NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
@@ -13,8 +14,10 @@ import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
-import { applyObjects, type AppliedRef, type ApplyItem } from './kube/apply.ts';
+import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
+import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
+import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
 import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
@@ -22,9 +25,9 @@ import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
-import { noUndoJournal, type UndoStep } from './undo.ts';
+import { noUndoJournal, type KubeTarget, type UndoJournal, type UndoStep } from './undo.ts';
 
-export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[] };
+export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[]; hold?: HoldReport; notes: string[] };
 
 const NODES_TIMEOUT_MS = 120_000;
 /** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
@@ -36,6 +39,10 @@ const KILL_GRACE_SECONDS = 1;
 interface Flavor {
   kind: 'kind' | 'existing';
   connect(): Promise<KubeClients>;
+  /** How the post step / cleanup reaches this cluster again (see undo.ts). */
+  target(): KubeTarget;
+  /** A cluster shared with others: per-run names and claimRefs, no object taken over, everything recorded. */
+  shared: boolean;
   /** The namespace for the run, once the manifests are known. */
   namespace(redis: RedisDeployment): string;
   /** The objects to apply, in set order (kind: with the NFS stand-in, whose directories it creates). */
@@ -55,22 +62,35 @@ class Kube implements KubePlatform {
   nfsRewrites: NfsRewrite[] = [];
   /** kind starts routed and falls back to port-forward when the preflight cannot reach a pod IP. */
   reachMode: ReachMode;
+  notes: string[] = [];
   private clients?: KubeClients;
-  private hold?: CordonHold;
+  private restartHold?: RestartHold;
   private forwards?: PodPortForwards;
   private target?: StatefulSetTarget;
   private redis?: RedisDeployment;
   private namespaceCreated = false;
-  private applied: AppliedRef[] = [];
+  /** Objects applied, with the undo step recorded before each one this run created. */
+  private applied: Array<AppliedRef & { undoId?: string }> = [];
+  /** Claims the StatefulSet will create that did not exist before (deleted in teardown; shared clusters). */
+  private claims: Array<{ name: string; undoId?: string }> = [];
+  private namespaceUndo?: string;
   private tornDown = false;
+  private readonly undo: UndoJournal;
 
   constructor(
     private readonly flavor: Flavor,
     private readonly config: Config,
     private readonly ctx: PlatformContext,
+    /** Labels this run's objects on a shared cluster; also the suffix of its cluster-scoped names. */
+    private readonly runId: string,
   ) {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
+    this.undo = ctx.undo ?? noUndoJournal;
+  }
+
+  get hold(): HoldReport | undefined {
+    return this.restartHold?.report;
   }
 
   private get api(): KubeClients {
@@ -86,7 +106,25 @@ class Kube implements KubePlatform {
   async provision(): Promise<void> {
     if (this.clients) return;
     this.clients = await this.flavor.connect();
-    this.hold = new CordonHold(this.clients.core, this.ctx.log);
+  }
+
+  /** The hold for this run's StatefulSet, made on first use (hold-mode: quota by default, cordon opt-in). */
+  private holdFor(): RestartHold {
+    if (this.restartHold) return this.restartHold;
+    const { core, objects } = this.api;
+    this.restartHold =
+      this.config.holdMode === 'cordon'
+        ? new CordonHold(core, this.ctx.log, this.undo, this.flavor.target())
+        : new QuotaHold({ core, objects }, {
+            namespace: this.sts.namespace,
+            statefulSet: this.sts.name,
+            runId: this.runId,
+            undo: this.undo,
+            target: this.flavor.target(),
+            log: this.ctx.log,
+            signal: this.ctx.signal,
+          });
+    return this.restartHold;
   }
 
   async deploy(set: ManifestSet, redis: RedisDeployment): Promise<void> {
@@ -96,15 +134,34 @@ class Kube implements KubePlatform {
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
     await this.ensureNamespace(namespace);
 
-    const { bodies, rewrites } = await this.flavor.prepare(set);
-    this.nfsRewrites = rewrites;
-    for (const r of rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
+    const prepared = await this.flavor.prepare(set);
+    this.nfsRewrites = prepared.rewrites;
+    for (const r of prepared.rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
+    let bodies = prepared.bodies;
+    let ownership: Ownership | undefined;
+    const pending = new Map<string, string>(); // undo step ids of objects about to be created, by kind/name
+    if (this.flavor.shared) {
+      const isolated = isolateRun(set, bodies, { runId: this.runId, namespace });
+      bodies = isolated.bodies;
+      this.notes.push(...isolated.notes);
+      for (const r of isolated.renamed) this.ctx.log.info(`${r.kind} ${r.from} applied as ${r.to} (run ${this.runId})`);
+      for (const b of isolated.bound) this.ctx.log.info(`PersistentVolume ${b.persistentVolume} pre-bound to claim ${namespace}/${b.claim}`);
+      ownership = {
+        runId: this.runId,
+        guarded: (namespaced) => !namespaced || !this.namespaceCreated,
+        beforeCreate: async (ref) => {
+          const undoId = await this.recordObject(ref.apiVersion, ref.kind, ref.name, ref.namespace);
+          if (undoId !== undefined) pending.set(`${ref.kind}/${ref.name}`, undoId);
+        },
+      };
+      if (!this.namespaceCreated) await this.recordNewClaims(redis, namespace);
+    }
     const items = bodies.map((body, i) => ({ body, at: set.objects[i]!.at }));
     // Applied refs are recorded as they go, so a failure halfway still tears down what was applied.
     const applied = await applyObjects(objects, items, namespace, {
-      recordCreated: this.kind === 'existing',
       log: this.ctx.log,
-      onApplied: (ref) => this.applied.push(ref),
+      ownership,
+      onApplied: (ref) => this.applied.push({ ...ref, undoId: pending.get(`${ref.kind}/${ref.name}`) }),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
     await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
@@ -134,6 +191,37 @@ class Kube implements KubePlatform {
       `(${unreachable.join('; ')}); falling back to port-forwards through the API server (timings then include that hop)`);
   }
 
+  /**
+   * Records the undo of an object about to be created. Only on a shared cluster: a kind cluster is the run's
+   * own, and its undo (deleting the cluster) covers everything in it.
+   */
+  private async recordObject(apiVersion: string, objectKind: string, name: string, namespace?: string): Promise<string | undefined> {
+    if (!this.flavor.shared) return undefined;
+    return this.undo.record({ kind: 'kube-object', target: this.flavor.target(), apiVersion, objectKind, name, ...(namespace ? { namespace } : {}) });
+  }
+
+  /**
+   * In a namespace the run did not create, the claims its StatefulSet will make (`<template>-<sts>-<ordinal>`)
+   * are the run's to delete only if they do not exist yet: recorded now, before the StatefulSet makes them.
+   */
+  private async recordNewClaims(redis: RedisDeployment, namespace: string): Promise<void> {
+    const { core } = this.api;
+    for (const t of redis.claimTemplates) {
+      for (let i = 0; i < redis.replicas; i++) {
+        const name = `${t.name}-${redis.name}-${i}`;
+        const exists = await core.readNamespacedPersistentVolumeClaim({ name, namespace }).then(() => true, (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw kubeError(`reading claim ${name} in namespace ${namespace}`, err);
+        });
+        if (exists) {
+          this.ctx.log.warn(`claim ${name} already exists in namespace ${namespace}: the StatefulSet will use it, and the run will not delete it`);
+          continue;
+        }
+        this.claims.push({ name, undoId: await this.recordObject('v1', 'PersistentVolumeClaim', name, namespace) });
+      }
+    }
+  }
+
   private async ensureNamespace(name: string): Promise<void> {
     const { core } = this.api;
     const exists = await core.readNamespace({ name }).then(() => true, (err: unknown) => {
@@ -143,8 +231,9 @@ class Kube implements KubePlatform {
       throw kubeError(`cannot read namespace ${name}`, err);
     });
     if (exists) return;
+    this.namespaceUndo = await this.recordObject('v1', 'Namespace', name);
     await core
-      .createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience' } } } })
+      .createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience', [RUN_LABEL]: this.runId } } } })
       .catch((err: unknown) => {
         throw kubeError(`cannot create namespace ${name}`, err);
       });
@@ -188,7 +277,7 @@ class Kube implements KubePlatform {
     // at once while the container still runs (the kubelet stops it afterwards, SIGTERM first all the same), so
     // "gone" would not mean "dead" and, without a hold, a replacement could start on the same volume.
     const graceSeconds = opts.mode === 'kill' ? KILL_GRACE_SECONDS : (pod.spec?.terminationGracePeriodSeconds ?? 30);
-    if (opts.hold) await this.hold!.hold();
+    if (opts.hold) await this.holdFor().hold({ name, uid });
     await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: KILL_GRACE_SECONDS } : {}) }).catch((err: unknown) => {
       throw kubeError(`deleting pod ${name}`, err);
     });
@@ -204,7 +293,7 @@ class Kube implements KubePlatform {
   }
 
   async releaseHold(): Promise<void> {
-    await this.hold?.release();
+    await this.restartHold?.release();
   }
 
   async waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo> {
@@ -267,26 +356,28 @@ class Kube implements KubePlatform {
     }
     const { core, objects } = this.clients;
     const namespace = this.target?.namespace;
+    const remove = async (what: string, undoId: string | undefined, fn: () => Promise<unknown>) =>
+      attempt(what, async () => {
+        await fn().catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+        if (undoId !== undefined) await this.undo.settle(undoId);
+      });
     if (namespace && this.namespaceCreated) {
       log.info(`deleting namespace ${namespace} (the API server removes its contents in the background)`);
-      await attempt(`deleting namespace ${namespace}`, () => core.deleteNamespace({ name: namespace }));
+      await remove(`deleting namespace ${namespace}`, this.namespaceUndo, () => core.deleteNamespace({ name: namespace }));
     } else if (namespace) {
-      // A namespace we were given: remove only what this run put there, claims included.
-      for (const ref of this.applied.filter((r) => r.namespace)) {
-        await attempt(`deleting ${ref.kind} ${ref.name}`, () =>
+      // A namespace we were given: remove only what this run created there, claims included.
+      for (const ref of this.applied.filter((r) => r.namespace && r.created)) {
+        await remove(`deleting ${ref.kind} ${ref.name}`, ref.undoId, () =>
           objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } }));
       }
-      for (const t of this.redis?.claimTemplates ?? []) {
-        for (let i = 0; i < (this.target?.replicas ?? 0); i++) {
-          const name = `${t.name}-${this.target!.name}-${i}`;
-          await attempt(`deleting claim ${name}`, () => core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch((err: unknown) => {
-            if (!isNotFound(err)) throw err;
-          }));
-        }
+      for (const claim of this.claims) {
+        await remove(`deleting claim ${claim.name}`, claim.undoId, () => core.deleteNamespacedPersistentVolumeClaim({ name: claim.name, namespace }));
       }
     }
     for (const ref of this.applied.filter((r) => !r.namespace && r.created)) {
-      await attempt(`deleting ${ref.kind} ${ref.name}`, () =>
+      await remove(`deleting ${ref.kind} ${ref.name}`, ref.undoId, () =>
         objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name } }));
     }
   }
@@ -303,6 +394,7 @@ const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => 
 export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
   const hostPvDir = path.join(ctx.workDir, 'pv');
   const journal = ctx.undo ?? noUndoJournal;
+  const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
   /** What this run made, in order, with its journal id and its undo. */
   const made: Array<{ id: string; undo: () => Promise<unknown> }> = [];
   const recordThen = async <S extends UndoStep>(step: S, undo: (s: S) => Promise<unknown>): Promise<void> => {
@@ -310,13 +402,14 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
   };
   const flavor: Flavor = {
     kind: 'kind',
+    shared: false, // the cluster is the run's own (and deleted with everything in it)
+    target: () => ({ kubeconfig: kubeconfigFile }),
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
       const kind = await installKind(config.kindVersion, kindDirs(ctx.workDir));
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
-      const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
       await createKindCluster({
         kind,
         name: config.clusterName,
@@ -367,24 +460,40 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       return { bodies: objects, rewrites };
     },
   };
-  return new Kube(flavor, config, ctx);
+  return new Kube(flavor, config, ctx, randomBytes(3).toString('hex'));
+}
+
+/** The kubeconfig file client-node loads when none is given (the first of KUBECONFIG, else ~/.kube/config). */
+function defaultKubeconfigFile(): string {
+  const first = process.env.KUBECONFIG?.split(path.delimiter).find(Boolean);
+  return first ?? path.join(os.homedir(), '.kube', 'config');
 }
 
 /**
  * A cluster the user already has (kubeconfig input, else KUBECONFIG / ~/.kube/config): everything goes into a
  * namespace of the run's own (generated unless given) and is removed in teardown; pods are reached through
- * port-forwards. Manifests are applied as written (real NFS stays NFS).
+ * port-forwards. Manifests are applied as written (real NFS stays NFS) except that cluster-scoped objects get
+ * per-run names and volumes are pre-bound to the run's claims (see isolateRun); nothing that exists and is not
+ * the run's is taken over, and every object is recorded in the undo journal before it is created.
  */
 export function createExistingPlatform(config: Config, ctx: PlatformContext): KubePlatform {
-  const namespace = config.namespace ?? `redis-resilience-${randomBytes(3).toString('hex')}`;
+  const runId = randomBytes(3).toString('hex');
+  const namespace = config.namespace ?? `redis-resilience-${runId}`;
+  let context: string | undefined;
+  let kubeconfigFile = '';
   const flavor: Flavor = {
     kind: 'existing',
+    shared: true,
     async connect() {
       const given = config.kubeconfig ? await kubeconfigInput(config.kubeconfig, ctx.workDir) : undefined;
-      return kubeClients(loadKubeConfig(given?.file, { name: given?.name, secret: ctx.log.secret }));
+      const kc = loadKubeConfig(given?.file, { name: given?.name, secret: ctx.log.secret });
+      kubeconfigFile = path.resolve(given?.file ?? defaultKubeconfigFile());
+      context = kc.getCurrentContext() || undefined;
+      return kubeClients(kc);
     },
+    target: () => ({ kubeconfig: kubeconfigFile, ...(context ? { context } : {}) }),
     namespace: () => namespace,
     prepare: untouched,
   };
-  return new Kube(flavor, config, ctx);
+  return new Kube(flavor, config, ctx, runId);
 }

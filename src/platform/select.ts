@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../config.ts';
 import { InputError } from '../errors.ts';
-import type { NfsRewrite } from '../report/model.ts';
+import type { HoldReport, NfsRewrite } from '../report/model.ts';
 import type { Platform, PlatformContext } from './platform.ts';
 
-export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[] };
+/** What a platform tells the report besides the pods: the NFS stand-in, the restart hold, notes (Kubernetes). */
+export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[]; hold?: HoldReport; notes?: string[] };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
 export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {

@@ -184,7 +184,13 @@ export function renderMarkdown(report: Report): string {
         `${b.changed ? 'formed' : 'already formed, left alone'} in ${Math.round(b.durationMs)} ms.`,
     );
   }
+  if (report.hold) {
+    const h = report.hold;
+    const held = h.replacementHeld === false ? ' **The hold failed.**' : '';
+    out.push(`Restart hold: ${h.mode}: ${html(h.detail)}.${held}`);
+  }
   out.push('');
+  for (const note of report.notes ?? []) out.push(`> ${html(note)}`, '');
   if (report.error) out.push(`**Error:** ${html(report.error)}`, '');
   for (const s of report.scenarios) out.push(...scenarioSection(s));
   out.push(...lintSection(report));

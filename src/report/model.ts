@@ -137,6 +137,17 @@ export interface NfsRewrite {
   to: string;
 }
 
+/** How the deleted pod's restart was held on Kubernetes, and whether it held. */
+export interface HoldReport {
+  /** quota: a ResourceQuota in the run's namespace (no node touched); cordon: the nodes were cordoned (opt-in). */
+  mode: 'quota' | 'cordon';
+  /** How long the hold was in force. */
+  heldMs: number;
+  /** Whether the replacement pod stayed away while held; undefined when that could not be checked. */
+  replacementHeld?: boolean;
+  detail: string;
+}
+
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'redis-cluster-resilience'; version: string };
@@ -152,6 +163,10 @@ export interface Report {
   config: Record<string, unknown>;
   lint: LintFinding[];
   nfsRewrites: NfsRewrite[];
+  /** Kubernetes platforms: the restart hold as it was taken. */
+  hold?: HoldReport;
+  /** Kubernetes platforms: what the run left where (e.g. Retain volumes' data on the NFS server). */
+  notes?: string[];
   bootstrap?: { changed: boolean; durationMs: number; masters: number; replicasPerMaster: number };
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */

@@ -48,6 +48,9 @@ export function renderTerminal(report: Report, files?: { report: string; summary
   const out = [`redis-cluster-resilience: ${VERDICT_WORD[report.verdict]}`, indented(verdictReason(report), ''), ''];
   if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
   for (const s of report.scenarios) out.push(...scenarioLines(s), '');
+  if (report.hold) out.push(`hold: ${report.hold.mode}: ${indented(report.hold.detail, '  ')}`, '');
+  for (const note of report.notes ?? []) out.push(`note: ${indented(note, '  ')}`);
+  if (report.notes?.length) out.push('');
   const bySeverity = ['error', 'warning', 'info'].map((sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const);
   out.push(
     report.lint.length === 0

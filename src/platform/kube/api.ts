@@ -36,7 +36,10 @@ export class ObjectApi extends KubernetesObjectApi {
     }
   }
 
-  /** Server-side apply (fieldManager, force) of `body`, which must carry its final namespace (or none). */
+  /**
+   * Server-side apply (fieldManager) of `body`, which must carry its final namespace (or none). Never with
+   * force: a field another manager owns is a 409 conflict to report, not something to take over.
+   */
   async apply(body: JsonObject): Promise<KubernetesObject> {
     const spec = structuredClone(body) as unknown as KubernetesObject;
     const path = await this.specUriPath(spec, 'patch');
@@ -44,7 +47,6 @@ export class ObjectApi extends KubernetesObjectApi {
     request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
     request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     request.setQueryParam('fieldManager', FIELD_MANAGER);
-    request.setQueryParam('force', 'true');
     request.setQueryParam('fieldValidation', 'Strict');
     // JSON is valid YAML, so application/apply-patch+yaml accepts it.
     request.setBody(JSON.stringify(body));

@@ -3,6 +3,7 @@ import { isObject } from '../../manifests/lint/rule.ts';
 import type { JsonObject, JsonValue, Located } from '../../manifests/model.ts';
 import type { Log } from '../../util/log.ts';
 import { isNotFound, toKubeApiError, type ObjectApi } from './api.ts';
+import { RUN_LABEL } from './run-names.ts';
 
 export interface ApplyItem {
   body: JsonObject;
@@ -16,7 +17,7 @@ export interface AppliedRef {
   name: string;
   /** Absent for cluster-scoped objects. */
   namespace?: string;
-  /** Did not exist before this run applied it (only known when asked to record it). */
+  /** Did not exist before this run applied it (only known for objects checked under an Ownership). */
   created: boolean;
 }
 
@@ -68,16 +69,29 @@ function applyError(err: unknown, item: ApplyItem, what: string): Error {
   }
 }
 
+/** How a run on a shared cluster keeps its hands off objects it did not create. */
+export interface Ownership {
+  /** The run label's value (see RUN_LABEL): an existing object carrying it is this run's own. */
+  runId: string;
+  /** Whether an object is checked before it is applied (cluster-scoped ones, and all in a namespace the run
+   * did not create). */
+  guarded(namespaced: boolean): boolean;
+  /** Called before a guarded object that does not exist yet is created (record its undo here). */
+  beforeCreate(ref: AppliedRef): Promise<void>;
+}
+
 /**
- * Server-side applies every item (see ObjectApi.apply), dependencies first. With `recordCreated`, each
- * cluster-scoped object is read first so the caller knows which ones this run created (and may delete).
- * Throws on the first failure, naming the object and its file:line.
+ * Server-side applies every item (see ObjectApi.apply), dependencies first. With `ownership`, each guarded
+ * object is read first: one that exists without this run's label is refused (never taken over), one that does
+ * not is announced to beforeCreate and marked `created`. Throws on the first failure, naming the object and
+ * its file:line.
  */
 export async function applyObjects(
   objects: ObjectApi,
   items: ApplyItem[],
   namespace: string,
-  opts: { recordCreated: boolean; log: Log; onApplied?: (ref: AppliedRef) => void },
+  /** onApplied: each object as it is applied (and a new one whose apply failed, which may exist all the same). */
+  opts: { log: Log; ownership?: Ownership; onApplied?: (ref: AppliedRef) => void },
 ): Promise<AppliedRef[]> {
   const applied: AppliedRef[] = [];
   const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => rank(str(a.item.body.kind)) - rank(str(b.item.body.kind)) || a.i - b.i);
@@ -93,20 +107,35 @@ export async function applyObjects(
       throw new InputError(`${item.at.file}:${item.at.line}: ${what}: this cluster does not serve ${apiVersion} ${kind}; use an apiVersion it serves (kubectl api-resources lists them)`);
     }
     const body = placeObject(item.body, namespaced, namespace);
-    let created = false;
-    if (!namespaced && opts.recordCreated) {
-      created = await objects.read({ apiVersion, kind, metadata: { name } }).then(() => false, (err: unknown) => {
-        if (isNotFound(err)) return true;
-        throw applyError(err, item, what);
-      });
+    const ref: AppliedRef = { apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created: false };
+    const { ownership } = opts;
+    if (ownership?.guarded(namespaced)) {
+      const existing = await objects.read({ apiVersion, kind, metadata: { name, ...(namespaced ? { namespace } : {}) } }).then(
+        (o) => o,
+        (err: unknown) => {
+          if (isNotFound(err)) return undefined;
+          throw applyError(err, item, `reading ${what} (is the name free?)`);
+        },
+      );
+      if (existing && existing.metadata?.labels?.[RUN_LABEL] !== ownership.runId) {
+        throw new Error(
+          `${item.at.file}:${item.at.line}: ${what} already exists${namespaced ? ` in namespace ${namespace}` : ' on the cluster'} and is not this run's ` +
+            `(no label ${RUN_LABEL}=${ownership.runId}); the run does not take over objects it did not create. Use another namespace, or remove or rename that object.`,
+        );
+      }
+      if (!existing) {
+        await ownership.beforeCreate(ref);
+        ref.created = true;
+      }
     }
     try {
       await objects.apply(body);
     } catch (err) {
+      // An object announced as new may exist all the same (the answer was lost): teardown deletes it, idempotently.
+      if (ref.created) opts.onApplied?.(ref);
       throw applyError(err, item, what);
     }
     opts.log.info(`applied ${what}${namespaced ? ` in ${namespace}` : ''}`);
-    const ref: AppliedRef = { apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created };
     applied.push(ref);
     opts.onApplied?.(ref);
   }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy } from '@kubernetes/client-node';
 import { KubeApiError } from '../../../src/errors.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
@@ -51,6 +51,13 @@ test('ResourceQuota pods: creation over the quota is 403 exceeded quota; termina
   await core().createNamespacedPod({ namespace: 'ns', body: pod('b') });
 });
 
+test('a new ResourceQuota is created without status; the quota controller fills it in (what admission reads)', async () => {
+  const created = await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } } });
+  assert.is(created.status, undefined, 'created without status');
+  const synced = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  assert.equal(JSON.parse(JSON.stringify(synced.status)), { hard: { pods: '1' }, used: { pods: '0' } });
+});
+
 test('the StatefulSet controller: a refused creation is a FailedCreate event, and the pod comes once the quota allows', async () => {
   await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } } });
   const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
@@ -61,8 +68,27 @@ test('the StatefulSet controller: a refused creation is a FailedCreate event, an
     ['Warning', 'FailedCreate', 'create Pod r-0 in StatefulSet r failed error: pods "r-0" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=0, limited: pods=0'],
   ]);
   await core().deleteNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  // Backed off after the refusal: an update of the StatefulSet re-queues it at once.
+  await objects.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns', annotations: { nudge: '1' } } },
+    undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
   const p = await core().readNamespacedPod({ namespace: 'ns', name: 'r-0' });
   assert.is(p.status?.phase, 'Running');
+});
+
+test('the StatefulSet controller backs off after a refusal: no new attempt before its delay or an update', async () => {
+  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } } });
+  const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns' },
+    spec: { replicas: 1, serviceName: 'r', selector: { matchLabels: { app: 'r' } }, template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec } } };
+  await objects.apply(sts);
+  const refusals = async () => (await core().listNamespacedEvent({ namespace: 'ns', fieldSelector: 'involvedObject.name=r' })).items[0]!.count;
+  const first = await refusals();
+  // Requests keep coming (each one a controller pass here), but the retry waits for the doubling delay.
+  for (let i = 0; i < 20; i++) await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  assert.ok((await refusals())! < first! + 20, 'not retried on every pass');
+  await core().deleteNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  await objects.patch({ ...sts, metadata: { ...sts.metadata, annotations: { nudge: '1' } } }, undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
+  assert.is((await core().readNamespacedPod({ namespace: 'ns', name: 'r-0' })).status?.phase, 'Running');
 });
 
 test('POST with fieldValidation=Strict: an unknown field is 400 BadRequest (strict decoding error)', async () => {

@@ -148,12 +148,15 @@ export function quotaCountsPod(pod: Obj, at = Date.now()): boolean {
  * ResourceQuota admission (enabled by default) for the `pods` count: a pod that would take the namespace over a
  * quota's hard `pods` is refused with 403 "exceeded quota".
  * https://kubernetes.io/docs/concepts/policy/resource-quotas/#object-count-quota
+ * The plugin reads the quota's *status* (k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go:
+ * the limited resources are those of status.hard), so a quota the quota controller has not synced yet (no
+ * status.hard) limits nothing.
  */
 export const resourceQuota: Admission = (server, obj, r) => {
   if (obj.kind !== 'Pod') return undefined;
   const ns = obj.metadata.namespace;
   for (const quota of server.list('ResourceQuota', ns)) {
-    const hard = quota.spec?.hard?.pods;
+    const hard = quota.status?.hard?.pods;
     if (hard === undefined) continue;
     const limited = Number(hard);
     const used = server.list('Pod', ns).filter((p) => quotaCountsPod(p)).length;
@@ -193,6 +196,13 @@ export class ApiServer {
   /** Container logs by pod UID: `current` and, after a restart, `previous`. */
   logs = new Map<string, { current: string; previous?: string }>();
   private exiting = new Set<string>();
+  /**
+   * The StatefulSet controller's work queue per StatefulSet (by UID): a failed sync is requeued with the
+   * default controller rate limiter (pkg/controller/statefulset/stateful_set.go: queue.AddRateLimited; per
+   * item 5 ms doubling up to 1000 s, client-go workqueue.DefaultControllerRateLimiter), while an event about
+   * the StatefulSet or one of its pods enqueues it at once (queue.Add). Forget (reset) on a successful sync.
+   */
+  private queue = new Map<string, { failures: number; retryAt: number }>();
   /** Pods (by UID) whose containers the kubelet has started. */
   private started = new Set<string>();
 
@@ -230,6 +240,7 @@ export class ApiServer {
 
   private remove(obj: Obj): void {
     this.objects.delete(key(String(obj.kind), obj.metadata.namespace, obj.metadata.name));
+    if (obj.kind === 'Pod') this.enqueue((obj.metadata.ownerReferences as Array<{ uid: string }> | undefined)?.[0]?.uid);
   }
 
   /** Records an Event on `obj`, counting repeats as the event correlator does. */
@@ -331,12 +342,13 @@ export class ApiServer {
    * applied configuration into it (200). With fieldValidation=Strict an unknown field is a 400 BadRequest, in
    * the form the structured-merge-diff type converter words it ("failed to create typed patch object (...):
    * .spec.x: field not declared in schema"). https://kubernetes.io/docs/reference/using-api/server-side-apply/
-   * Simplified: fields are merged, not tracked per manager (this tool is the only manager, with force=true).
+   * Simplified: fields are merged, not tracked per manager (this tool is the only manager in these tests).
    * Merge patches (application/merge-patch+json) follow RFC 7386; other patch types are not emulated.
    */
   private patch(req: Recorded, r: Resource, namespace: string | undefined, name: string, existing: Obj | undefined): Reply {
     if (req.contentType.startsWith('application/merge-patch+json') || req.contentType.startsWith('application/strategic-merge-patch+json')) {
       if (!existing) return notFound(r, name);
+      if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
       return { status: 200, body: this.put(mergePatch(existing, JSON.parse(req.body) as JsonValue) as Obj) };
     }
     if (!req.contentType.startsWith('application/apply-patch+yaml')) {
@@ -366,6 +378,7 @@ export class ApiServer {
       return { status: 201, body: this.put(applied) };
     }
     const merged = mergePatch(existing, applied as JsonValue) as Obj;
+    if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
     return { status: 200, body: this.put(merged) };
   }
 
@@ -456,7 +469,27 @@ export class ApiServer {
     }
   }
 
+  /** An event about the StatefulSet (an update) or its pods: it is synced at once, back-off or not. */
+  private enqueue(stsUid: string | undefined): void {
+    const item = stsUid ? this.queue.get(stsUid) : undefined;
+    if (item) item.retryAt = 0;
+  }
+
+  /**
+   * The quota controller: status.hard from spec.hard and status.used.pods recounted (it recalculates usage
+   * when pods change; here on every pass). Until it has run, a new quota has no status.
+   */
+  private quotaStatus(): void {
+    for (const quota of this.list('ResourceQuota')) {
+      const hard = (quota.spec?.hard ?? {}) as JsonObject;
+      const used = this.list('Pod', quota.metadata.namespace).filter((p) => quotaCountsPod(p)).length;
+      const status: JsonObject = { hard, used: 'pods' in hard ? { pods: String(used) } : {} };
+      if (JSON.stringify(quota.status) !== JSON.stringify(status)) this.put({ ...quota, status });
+    }
+  }
+
   private reconcileOnce(): void {
+    this.quotaStatus();
     for (const sts of this.list('StatefulSet')) if (!sts.metadata.deletionTimestamp) this.statefulSet(sts);
     for (const pod of this.list('Pod')) {
       const owner = (pod.metadata.ownerReferences as Array<{ kind: string; uid: string; name: string }> | undefined)?.find((o) => o.kind === 'StatefulSet');
@@ -483,6 +516,8 @@ export class ApiServer {
    * A creation refused (quota) is an event FailedCreate on the StatefulSet, retried on the next pass.
    */
   private statefulSet(sts: Obj): void {
+    const backoff = this.queue.get(sts.metadata.uid);
+    if (backoff && Date.now() < backoff.retryAt) return;
     const ns = sts.metadata.namespace!;
     const name = sts.metadata.name;
     const replicas = (sts.spec?.replicas as number | undefined) ?? 1;
@@ -501,8 +536,11 @@ export class ApiServer {
       if (refused) {
         const message = (refused.body as JsonObject).message;
         this.event(sts, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${name} failed error: ${String(message)}`, 'statefulset-controller');
+        const failures = (backoff?.failures ?? 0) + 1;
+        this.queue.set(sts.metadata.uid, { failures, retryAt: Date.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000) });
         return;
       }
+      this.queue.delete(sts.metadata.uid);
       for (const t of (sts.spec?.volumeClaimTemplates ?? []) as Obj[]) this.claimFor(sts, t, i);
       this.put(created);
       this.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${name} successful`, 'statefulset-controller');

@@ -6,7 +6,8 @@ import { InputError, KubeApiError } from '../../../src/errors.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
 import * as api from '../../../src/platform/kube/api.ts';
-import { applyObjects } from '../../../src/platform/kube/apply.ts';
+import { applyObjects, type AppliedRef } from '../../../src/platform/kube/apply.ts';
+import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, status, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, pageNotFound, rbacForbidden, unauthorized } from './api-server.ts';
@@ -51,8 +52,8 @@ test.before.each(() => {
 
 const objectApi = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
 
-test('server-side apply: apply-patch content type, field manager, force; cluster-scoped without namespace', async () => {
-  const applied = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog });
+test('server-side apply: apply-patch content type, field manager, never force; cluster-scoped without namespace', async () => {
+  const applied = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog });
   const patches = fixture.requests.filter((r) => r.method === 'PATCH');
   assert.equal(patches.map((r) => r.path), [
     '/apis/storage.k8s.io/v1/storageclasses/redis-sc',
@@ -63,7 +64,7 @@ test('server-side apply: apply-patch content type, field manager, force; cluster
   for (const r of patches) {
     assert.is(r.contentType, 'application/apply-patch+yaml');
     assert.is(r.query.get('fieldManager'), 'redis-cluster-resilience');
-    assert.is(r.query.get('force'), 'true');
+    assert.is(r.query.get('force'), null, 'no force: a field another manager owns is a conflict, not taken over');
     assert.is(r.query.get('fieldValidation'), 'Strict');
   }
   const bodies = patches.map((r) => JSON.parse(r.body));
@@ -80,7 +81,7 @@ test('server-side apply: apply-patch content type, field manager, force; cluster
 test('the default manifests with the NFS stand-in apply as hostPath volumes, StatefulSet last', async () => {
   const set = await loadManifests(new URL('../../../manifests', import.meta.url).pathname);
   const { objects } = nfsStandIn(set, '/var/local/redis-resilience-pv');
-  await applyObjects(objectApi(), objects.map((body, i) => ({ body, at: set.objects[i]!.at })), 'default', { recordCreated: false, log: silentLog });
+  await applyObjects(objectApi(), objects.map((body, i) => ({ body, at: set.objects[i]!.at })), 'default', { log: silentLog });
   const patches = fixture.requests.filter((r) => r.method === 'PATCH');
   assert.is(patches.length, set.objects.length);
   const pvs = patches.filter((r) => r.path.startsWith('/api/v1/persistentvolumes/')).map((r) => JSON.parse(r.body));
@@ -92,24 +93,46 @@ test('the default manifests with the NFS stand-in apply as hostPath volumes, Sta
   assert.match(patches.at(-1)!.path, '/statefulsets/');
 });
 
-test('recordCreated reads cluster-scoped objects first: 404 means this run created it', async () => {
-  fixture.server.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' }, provisioner: 'kubernetes.io/no-provisioner' });
-  const applied = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: true, log: silentLog });
+test('ownership: guarded objects are read first; absent ones are announced before creation, ours are re-applied', async () => {
+  fixture.server.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc', labels: { [RUN_LABEL]: 'r1' } }, provisioner: 'kubernetes.io/no-provisioner' });
+  const announced: string[] = [];
+  const ownership = {
+    runId: 'r1',
+    guarded: (namespaced: boolean) => !namespaced,
+    beforeCreate: async (ref: AppliedRef) => {
+      // Announced before the object exists (its undo is recorded there).
+      assert.is(fixture.server.get(ref.kind, ref.namespace, ref.name), undefined, `${ref.name} not created yet`);
+      announced.push(`${ref.kind}/${ref.name}`);
+    },
+  };
+  const applied = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog, ownership });
+  assert.equal(announced, ['PersistentVolume/redis-0']);
   assert.equal(applied.map((a) => [a.kind, a.created]), [
     ['StorageClass', false], ['PersistentVolume', true], ['ConfigMap', false], ['StatefulSet', false],
   ]);
+  assert.not.ok(fixture.requests.some((r) => r.method === 'GET' && r.path.includes('/configmaps/')), 'namespaced objects not guarded here');
+});
+
+test("ownership: an object that exists and is not this run's is refused, never applied over", async () => {
+  fixture.server.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' }, provisioner: 'example.com/theirs' });
+  const ownership = { runId: 'r1', guarded: () => true, beforeCreate: async () => {} };
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog, ownership }).then(() => undefined, (e: Error) => e);
+  assert.is(err?.message, `deploy/redis.yaml:7: StorageClass redis-sc already exists on the cluster and is not this run's (no label ${RUN_LABEL}=r1); ` +
+    'the run does not take over objects it did not create. Use another namespace, or remove or rename that object.');
+  assert.is(fixture.requests.filter((r) => r.method === 'PATCH').length, 0, 'nothing applied');
+  assert.is(fixture.server.get('StorageClass', undefined, 'redis-sc')?.provisioner, 'example.com/theirs', 'theirs, untouched');
 });
 
 async function applyFailure(code: number, message: string, causes?: Array<{ field: string; message: string }>) {
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : undefined);
-  return applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(
+  return applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(
     () => assert.unreachable('apply should fail') as never,
     (e: Error) => e,
   );
 }
 
 test('404 names the object, its file:line and the server message', async () => {
-  const err = await applyObjects(objectApi(), items(), 'no-such-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'no-such-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
   assert.is(err?.message, 'deploy/redis.yaml:20: ConfigMap redis-conf could not be applied: not found (404): namespaces "no-such-ns" not found');
 });
 
@@ -120,7 +143,7 @@ test('409 is a conflict error naming the object', async () => {
 
 test('an unknown field: the server\'s Strict validation answers 400, bad input naming file:line and the field', async () => {
   const typo = parseManifestFile('deploy/typo.yaml', 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: redis-app }\nspec:\n  replcas: 6\n');
-  const err = await applyObjects(objectApi(), typo.map((o) => ({ body: o.body, at: o.at })), 'run-ns', { recordCreated: false, log: silentLog })
+  const err = await applyObjects(objectApi(), typo.map((o) => ({ body: o.body, at: o.at })), 'run-ns', { log: silentLog })
     .then(() => undefined, (e: Error) => e);
   assert.instance(err, InputError);
   assert.is(err!.message, 'deploy/typo.yaml:1: StatefulSet redis-app was rejected by the API server (400): failed to create typed patch object (run-ns/redis-app; apps/v1, Kind=StatefulSet): .spec.replcas: field not declared in schema');
@@ -137,7 +160,7 @@ test('422 is bad input listing the rejected fields', async () => {
 
 test('403: refused at once, naming the verb, resource, object and namespace; the client exception kept as cause', async () => {
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? rbacForbidden('patch', 'StatefulSet', 'run-ns', 'redis-app') : undefined);
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
   assert.instance(err, KubeApiError);
   const e = err as KubeApiError;
   assert.is(e.code, 403);
@@ -151,7 +174,7 @@ test('403: refused at once, naming the verb, resource, object and namespace; the
 
 test('401: the credentials are named as the problem', async () => {
   fixture.route = () => unauthorized();
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
   assert.instance(err, KubeApiError);
   assert.is((err as KubeApiError).code, 401);
   assert.match(err!.message, "Unauthorized (HTTP 401); the API server did not accept the kubeconfig's credentials");
@@ -159,7 +182,7 @@ test('401: the credentials are named as the problem', async () => {
 
 test('404 for a path the server does not serve (kind gone since discovery): bad input naming the apiVersion', async () => {
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? pageNotFound() : undefined);
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { recordCreated: false, log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
   assert.instance(err, InputError);
   assert.match(err!.message, 'deploy/redis.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1 StatefulSet (404)');
   assert.instance(err!.cause, KubeApiError);
@@ -167,7 +190,7 @@ test('404 for a path the server does not serve (kind gone since discovery): bad 
 
 test('a kind the cluster does not serve is bad input before anything is sent', async () => {
   const old = parseManifestFile('old.yaml', 'apiVersion: apps/v1beta1\nkind: StatefulSet\nmetadata: { name: redis-app }\n');
-  const err = await applyObjects(objectApi(), old.map((o) => ({ body: o.body, at: o.at })), 'ns', { recordCreated: false, log: silentLog })
+  const err = await applyObjects(objectApi(), old.map((o) => ({ body: o.body, at: o.at })), 'ns', { log: silentLog })
     .then(() => undefined, (e: Error) => e);
   assert.instance(err, InputError);
   assert.match(err!.message, 'old.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1beta1 StatefulSet');

@@ -12,6 +12,8 @@ import * as kube from '../../../src/platform/kube.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
+import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
+import type { UndoJournal, UndoStep } from '../../../src/platform/undo.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
@@ -53,6 +55,7 @@ beforeAll(test, async () => {
 test.after(() => fixture.close());
 test.before.each(() => {
   fixture.requests.length = 0;
+  fixture.route = () => undefined;
   // n2 was cordoned before the run: the hold must leave it so.
   fixture.server = new ApiServer({ nodes: [{ name: 'n1' }, { name: 'n2', unschedulable: true }] });
 });
@@ -60,56 +63,187 @@ test.before.each(() => {
 const unschedulable = () => Object.fromEntries(fixture.server.list('Node').map((n) => [n.metadata.name, n.spec.unschedulable]));
 const namespaceNamed = (prefix: string) => fixture.server.list('Namespace').find((n) => n.metadata.name.startsWith(prefix));
 
-test('existing cluster: own namespace, apply, pods, held delete, release restores nodes, teardown deletes the namespace', async () => {
-  const platform = kube.createExistingPlatform(config(), ctx);
-  assert.is(platform.kind, 'existing');
+/** The StatefulSet with a StorageClass (the manifests' default class) and two NFS volumes, Retain and Delete. */
+const SHARED = `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: redis-sc, annotations: { storageclass.kubernetes.io/is-default-class: "true" } }
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: redis-pv-a }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: redis-sc
+  persistentVolumeReclaimPolicy: Retain
+  nfs: { server: nfs.example, path: /exports/a }
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: redis-pv-b }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: redis-sc
+  persistentVolumeReclaimPolicy: Delete
+  nfs: { server: nfs.example, path: /exports/b }
+---
+${MANIFESTS.replace('replicas: 3', 'replicas: 2')}`;
+const sharedSet = (): ManifestSet => ({ dir: '.', files: ['redis.yaml'], objects: parseManifestFile('redis.yaml', SHARED) });
+const redis2 = { ...redis, replicas: 2 } as RedisDeployment;
+
+/** An undo journal that keeps its steps in memory, to see what was recorded, when, and what is still open. */
+function memoryJournal() {
+  const steps = new Map<string, UndoStep>();
+  const log: Array<{ op: 'record' | 'settle'; step: UndoStep; at: number }> = [];
+  let next = 0;
+  const journal: UndoJournal = {
+    record: async (step) => {
+      const id = String(++next);
+      steps.set(id, step);
+      log.push({ op: 'record', step, at: fixture.requests.length });
+      return id;
+    },
+    settle: async (id) => {
+      log.push({ op: 'settle', step: steps.get(id)!, at: fixture.requests.length });
+      steps.delete(id);
+    },
+  };
+  return { journal, open: () => [...steps.values()], log };
+}
+
+test('existing cluster: per-run names, claimRefs, quota hold (no node touched), everything recorded and removed', async () => {
+  const journal = memoryJournal();
+  const platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
   await platform.provision();
-  await platform.deploy(set(), redis);
-  const ns = namespaceNamed('redis-resilience-')?.metadata.name;
-  assert.ok(ns, 'a generated namespace was created');
+  await platform.deploy(sharedSet(), redis2);
+  const ns = namespaceNamed('redis-resilience-')!.metadata.name;
+  const run = ns.slice('redis-resilience-'.length);
+
+  // Cluster-scoped objects: per-run names, the run label, PVs pre-bound to the run's claims, no default class.
   const applies = fixture.requests.filter((r) => r.contentType === 'application/apply-patch+yaml');
-  assert.equal(applies.map((r) => r.path), [`/api/v1/namespaces/${ns}/configmaps/redis-conf`, `/apis/apps/v1/namespaces/${ns}/statefulsets/redis-app`]);
+  assert.equal(applies.map((r) => r.path), [
+    `/apis/storage.k8s.io/v1/storageclasses/redis-sc-${run}`,
+    `/api/v1/persistentvolumes/redis-pv-a-${run}`,
+    `/api/v1/persistentvolumes/redis-pv-b-${run}`,
+    `/api/v1/namespaces/${ns}/configmaps/redis-conf`,
+    `/apis/apps/v1/namespaces/${ns}/statefulsets/redis-app`,
+  ]);
+  const sc = fixture.server.get('StorageClass', undefined, `redis-sc-${run}`)!;
+  assert.is(sc.metadata.labels[RUN_LABEL], run);
+  assert.is(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], undefined, 'never a default class of the whole cluster');
+  const pvA = fixture.server.get('PersistentVolume', undefined, `redis-pv-a-${run}`)!;
+  assert.equal(pvA.spec.claimRef, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: 'redis-data-redis-app-0' });
+  assert.is(pvA.spec.storageClassName, `redis-sc-${run}`);
+  assert.is(fixture.server.get('PersistentVolumeClaim', ns, 'redis-data-redis-app-1')!.spec.volumeName, `redis-pv-b-${run}`, 'each claim bound to its volume');
+  assert.is(fixture.server.get('StatefulSet', ns, 'redis-app')!.spec.volumeClaimTemplates[0].spec.storageClassName, `redis-sc-${run}`);
+  assert.equal(platform.notes.length, 1);
+  assert.match(platform.notes[0]!, `PersistentVolume redis-pv-a-${run} (from redis-pv-a) has reclaimPolicy Retain`);
+  assert.match(platform.notes[0]!, 'stays on the NFS server (nfs.example:/exports/a)');
+  // Each change recorded before it was made.
+  const recorded = journal.log.filter((e) => e.op === 'record').map((e) => e.step);
+  assert.equal(recorded.map((st) => (st.kind === 'kube-object' ? `${st.objectKind}/${st.name}` : st.kind)), [
+    `Namespace/${ns}`, `StorageClass/redis-sc-${run}`, `PersistentVolume/redis-pv-a-${run}`, `PersistentVolume/redis-pv-b-${run}`,
+  ]);
+  for (const e of journal.log.filter((x) => x.op === 'record')) {
+    const step = e.step as Extract<UndoStep, { kind: 'kube-object' }>;
+    const made = fixture.requests.findIndex((r) => r.method !== 'GET' && (r.path.endsWith(`/${step.name}`) || r.body.includes(`"name":"${step.name}"`)));
+    assert.ok(made >= e.at, `${step.name}: recorded (at request ${e.at}) before it was created (request ${made})`);
+  }
 
-  const before = await platform.listPods();
-  assert.equal(before.map((p) => [p.name, p.ordinal, p.ready]), [['redis-app-0', 0, true], ['redis-app-1', 1, true], ['redis-app-2', 2, true]]);
-  const victim = before[1]!;
+  const [, victim] = await platform.listPods();
+  const deleting = fixture.requests.length;
+  await platform.deletePod(victim!.name, { hold: true, mode: 'kill' });
+  const sent = fixture.requests.slice(deleting);
+  const quotaAt = sent.findIndex((r) => r.method === 'POST' && r.path === `/api/v1/namespaces/${ns}/resourcequotas`);
+  const deleteAt = sent.findIndex((r) => r.method === 'DELETE' && r.path.endsWith(`/pods/${victim!.name}`));
+  assert.ok(quotaAt >= 0 && quotaAt < deleteAt, 'the quota is created before the pod is deleted');
+  assert.equal(JSON.parse(sent[quotaAt]!.body).spec.hard, { pods: '1' }, 'N-1 pods');
+  assert.ok(sent.slice(quotaAt, deleteAt).some((r) => r.method === 'GET' && r.path.endsWith('/resourcequotas/redis-cluster-resilience-hold')), 'waited for the quota to be in force');
+  assert.equal(journal.open().filter((st) => st.kind === 'restart-hold'), [
+    { kind: 'restart-hold', target: { kubeconfig: fixture.kubeconfig, context: 'fixture' }, namespace: ns, name: 'redis-cluster-resilience-hold' },
+  ]);
 
-  await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
-  const del = fixture.requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/pods/${victim.name}`))!;
-  assert.is(del.query.get('gracePeriodSeconds'), '1', 'kill is the shortest grace, not a force delete (0)');
-  assert.equal(unschedulable(), { n1: true, n2: true }, 'schedulable node cordoned');
-
-  const held = await platform.waitForReplacement(victim.name, victim.uid, 300).then(() => undefined, (e: Error) => e);
+  // Held: the StatefulSet controller's create is refused (403 exceeded quota); no replacement appears.
+  const held = await platform.waitForReplacement(victim!.name, victim!.uid, 300).then(() => undefined, (e: Error) => e);
   assert.instance(held, TimeoutError);
-  assert.match(held!.message, `${victim.name}: Pending, not scheduled: 0/2 nodes are available: 2 node(s) were unschedulable.`);
+  assert.is(fixture.server.get('Pod', ns, victim!.name), undefined, 'no replacement while held');
+  const refused = fixture.server.list('Event', ns).find((e) => e.reason === 'FailedCreate')!;
+  assert.match(refused.message, `pods "${victim!.name}" is forbidden: exceeded quota: redis-cluster-resilience-hold, requested: pods=1, used: pods=1, limited: pods=1`);
 
   await platform.releaseHold();
-  assert.equal(unschedulable(), { n1: undefined, n2: true }, 'n1 uncordoned, n2 (cordoned before) left cordoned');
-  const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
-  assert.is.not(back.uid, victim.uid);
-  assert.ok(back.ready && back.ip !== '' && back.ip !== victim.ip);
+  assert.equal(fixture.server.list('ResourceQuota', ns), [], 'quota removed on release');
+  assert.ok(fixture.requests.some((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${ns}/statefulsets/redis-app` && r.contentType === 'application/merge-patch+json'), 'StatefulSet nudged');
+  // Back at once: the nudge re-queued the controller, which had backed off after its refusals.
+  const pod = fixture.server.get('Pod', ns, victim!.name);
+  assert.ok(pod && pod.metadata.uid !== victim!.uid, 'recreated right after the release');
+  const back = await platform.waitForReplacement(victim!.name, victim!.uid, 2000);
+  assert.ok(back.ready && back.ip !== '' && back.ip !== victim!.ip);
+  assert.is(platform.hold?.mode, 'quota');
+  assert.is(platform.hold?.replacementHeld, true);
+  assert.match(platform.hold!.detail, `pod ${victim!.name} was not recreated while held; the StatefulSet controller was refused `);
+  assert.not.ok(fixture.requests.some((r) => r.path.startsWith('/api/v1/nodes')), 'the quota hold reads and patches no Node');
+  assert.equal(unschedulable(), { n1: undefined, n2: true });
 
   await platform.teardown();
-  assert.ok(fixture.server.get('Namespace', undefined, ns!)?.metadata.deletionTimestamp ?? !fixture.server.get('Namespace', undefined, ns!), 'namespace deleted (Terminating, then gone)');
+  await new Promise((resolve) => setImmediate(resolve)); // the namespace controller empties the namespace
+  assert.is(fixture.server.get('Namespace', undefined, ns), undefined, 'namespace deleted');
+  assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], [], 'StorageClass and PVs deleted');
+  assert.equal(journal.open(), [], 'every recorded change undone and settled');
   const count = fixture.requests.length;
   await platform.teardown();
   assert.is(fixture.requests.length, count, 'second teardown does nothing');
 });
 
-test('graceful delete sends no grace period; teardown releases a hold still in place; a given namespace is kept', async () => {
+test('hold-mode cordon (opt-in): nodes cordoned and recorded, restored; a given namespace is kept, what the run made removed', async () => {
   fixture.server.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'staging-redis' }, status: { phase: 'Active' } });
-  const platform = kube.createExistingPlatform(config({ namespace: 'staging-redis' }), ctx);
+  const journal = memoryJournal();
+  const platform = kube.createExistingPlatform(config({ namespace: 'staging-redis', holdMode: 'cordon' }), { ...ctx, undo: journal.journal });
   await platform.provision();
-  await platform.deploy(set(), redis);
+  await platform.deploy(sharedSet(), redis2);
   await platform.deletePod('redis-app-0', { hold: true, mode: 'graceful' });
   const del = fixture.requests.find((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-0'))!;
   assert.is(del.query.get('gracePeriodSeconds'), null);
+  assert.equal(unschedulable(), { n1: true, n2: true }, 'schedulable node cordoned');
+  assert.equal(journal.open().filter((st) => st.kind === 'node-cordon'), [
+    { kind: 'node-cordon', target: { kubeconfig: fixture.kubeconfig, context: 'fixture' }, node: 'n1', wasUnschedulable: false },
+  ]);
+  const held = await platform.waitForReplacement('redis-app-0', 'old', 300).then(() => undefined, (e: Error) => e);
+  assert.match(held!.message, 'redis-app-0: Pending, not scheduled: 0/2 nodes are available: 2 node(s) were unschedulable.');
   await platform.teardown();
-  assert.equal(unschedulable(), { n1: undefined, n2: true });
+  assert.equal(unschedulable(), { n1: undefined, n2: true }, 'n1 uncordoned, n2 (cordoned before) left cordoned');
+  assert.is(platform.hold?.mode, 'cordon');
   assert.ok(fixture.server.get('Namespace', undefined, 'staging-redis'), 'a namespace the run did not create is not deleted');
   const deleted = fixture.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
   assert.ok(deleted.includes('/apis/apps/v1/namespaces/staging-redis/statefulsets/redis-app'), 'its own objects are');
-  assert.ok(deleted.includes('/api/v1/namespaces/staging-redis/persistentvolumeclaims/redis-data-redis-app-2'), 'and the claims');
+  assert.ok(deleted.includes('/api/v1/namespaces/staging-redis/persistentvolumeclaims/redis-data-redis-app-1'), 'and the claims it made');
+  assert.equal(journal.open(), []);
+});
+
+test('403 on any call fails at once, naming what was refused; what was made before is removed', async () => {
+  const journal = memoryJournal();
+  // The quota hold without the right to create ResourceQuotas: no pod is deleted without the hold.
+  fixture.route = (r) => (r.method === 'POST' && r.path.endsWith('/resourcequotas') ? rbacForbidden('create', 'ResourceQuota', r.path.split('/')[4]) : undefined);
+  let platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
+  await platform.provision();
+  await platform.deploy(sharedSet(), redis2);
+  const err = await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' }).then(() => undefined, (e: Error) => e);
+  assert.match(err!.message, /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user may not create resourcequotas in namespace redis-resilience-\w+: grant that right/);
+  assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
+  await platform.releaseHold();
+  await platform.teardown();
+
+  // Applying a volume: what was created before the refusal (and the refused one, in case) is removed.
+  fixture.route = (r) => (r.method === 'PATCH' && r.path.includes('/persistentvolumes/redis-pv-b-') ? rbacForbidden('patch', 'PersistentVolume', undefined, r.path.split('/').at(-1)) : undefined);
+  platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
+  await platform.provision();
+  const applyErr = await platform.deploy(sharedSet(), redis2).then(() => undefined, (e: Error) => e);
+  assert.match(applyErr!.message, /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user may not patch persistentvolumes/);
+  await platform.teardown();
+  assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], []);
+  assert.equal(journal.open(), [], 'every recorded change undone and settled');
 });
 
 test('delete waits while the pod is Terminating (graceful deletion) and returns once its process has exited', async () => {
