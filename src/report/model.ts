@@ -92,8 +92,10 @@ export interface WriteStats {
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
 
+export type ScenarioName = 'master-failover';
+
 export interface ScenarioResult {
-  name: 'master-failover';
+  name: ScenarioName;
   status: 'pass' | 'fail' | 'cancelled';
   /** With the hold: 'failover' expected. Without it: whichever happened. */
   path: FailoverPath;

@@ -1,0 +1,123 @@
+import type { HostPort } from '../platform/platform.ts';
+import type { WriteStats } from '../report/model.ts';
+import type { Log } from '../util/log.ts';
+import { TimeoutError, messageOf } from '../errors.ts';
+import { waitFor } from '../util/wait.ts';
+import type { Reach } from '../redis/connect.ts';
+import { hashTagIn } from './keyslot.ts';
+import { openClusterClient } from './cluster-client.ts';
+import { startWriter, type Writer } from './writer.ts';
+import type { Canary } from './failover-checks.ts';
+import type { StepContext } from './driver.ts';
+
+// The load every scenario puts on the cluster the same way: canaries written (and replicated) before the fault,
+// a writer into the slots at risk during it, and the read-back of both after it.
+
+const CANARIES = 8;
+/** How long to give the writer's client to find a master (and, in WAIT mode, a replica) again. */
+const WRITES_RECOVER_TIMEOUT_MS = 15_000;
+
+export interface WriterSettings {
+  /** Writes per second; 0 turns the writer off. */
+  writeRate: number;
+  writeWait: boolean;
+}
+
+/** A run-unique word for key names, so that runs on one cluster never read each other's keys. */
+export const runTag = (): string => Date.now().toString(36);
+
+/** Canaries in `slots`, each acknowledged by a replica (WAIT 1) when there is one: losing one is then a finding. */
+export async function writeCanaries(reach: Reach, seeds: HostPort[], slots: Array<[number, number]>, run: string, replicated: boolean): Promise<Canary[]> {
+  const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  try {
+    const canaries: Canary[] = Array.from({ length: CANARIES }, (_, i) => ({ key: `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`, value: `${run}:${i}` }));
+    for (const c of canaries) {
+      // WAIT pipelined with its write so it reaches the node that took the write.
+      const replies = await client.pipeline().set(c.key, c.value).wait(replicated ? 1 : 0, 2000).exec();
+      const failedReply = replies?.find(([err]) => err);
+      if (!replies || failedReply) throw new Error(`writing canary ${c.key} failed: ${messageOf(failedReply?.[0])}`);
+      if (replicated && Number(replies[1]?.[1]) < 1) throw new Error(`canary ${c.key} was not acknowledged by a replica within 2 s (WAIT 1)`);
+      if ((await client.get(c.key)) !== c.value) throw new Error(`canary ${c.key} did not read back right after writing it`);
+    }
+    return canaries;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function readCanaries(reach: Reach, seeds: HostPort[], canaries: Canary[] | undefined): Promise<Canary[] | undefined> {
+  if (!canaries) return undefined;
+  const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  try {
+    const read: Canary[] = [];
+    for (const c of canaries) read.push({ ...c, readBack: await client.get(c.key) });
+    return read;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Starts a writer into `slots` (closed by the driver whatever happens), marks `writer-started` and returns once
+ * it has half a second's worth of acknowledged writes: the writer is known to work when it starts failing.
+ */
+export async function startSlotWriter(ctx: StepContext, seeds: HostPort[], slots: Array<[number, number]>, run: string, s: WriterSettings, name = 'writes'): Promise<Writer> {
+  const writer = await startWriter({
+    reach: ctx.reach,
+    seeds,
+    tag: hashTagIn(slots, `rcr-${name}-${run}`),
+    ratePerSecond: s.writeRate,
+    waitReplicas: s.writeWait,
+    log: ctx.log,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  ctx.onCleanup(() => writer.close());
+  ctx.timeline.mark('writer-started', Date.now(), `${s.writeRate}/s${s.writeWait ? ' with WAIT 1' : ''}`);
+  await waitForSteadyWrites(writer, s.writeRate, ctx.signal);
+  return writer;
+}
+
+async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortSignal): Promise<void> {
+  const wanted = Math.max(1, Math.ceil(rate / 2));
+  await waitFor(
+    `the writer's first ${wanted} acknowledged writes`,
+    async () => {
+      const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
+      const errors = writer.records().filter((r) => r.error !== undefined);
+      return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error})` : ''}` };
+    },
+    { timeoutMs: 10_000, intervalMs: 20, signal },
+  );
+}
+
+/** Waits (bounded) until the writer gets a write through again; a timeout leaves the window open and goes on. */
+export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: AbortSignal): Promise<void> {
+  try {
+    await waitFor(
+      'the writer to get a write acknowledged again',
+      async () => {
+        const w = writer.window();
+        return !w || w.end !== undefined ? { done: true, value: undefined } : { done: false, seen: 'writes still refused' };
+      },
+      { timeoutMs: WRITES_RECOVER_TIMEOUT_MS, intervalMs: 50, signal },
+    );
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    log.warn(`${err.message} (going on; the unavailable window stays open)`);
+  }
+}
+
+/**
+ * Ends the writer: gives its writes the chance to recover (so the window closes instead of being cut off by
+ * the stop), stops it, reads every acknowledged write back and marks the unavailable window on the timeline.
+ */
+export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[], beforeVerify?: (w: Writer) => Promise<void>): Promise<WriteStats> {
+  await waitForWritesRecovered(writer, ctx.log, ctx.signal);
+  await writer.stop();
+  await beforeVerify?.(writer);
+  const stats = await writer.verify(seeds);
+  const window = writer.window();
+  if (window) ctx.timeline.mark('first-write-failed', window.start);
+  if (window?.end !== undefined) ctx.timeline.mark('writes-recovered', window.end);
+  return stats;
+}
