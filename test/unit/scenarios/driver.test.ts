@@ -82,7 +82,7 @@ test('cancellation stops before the next step and is reported as cancelled, the 
   const facts: F = { seen: [] };
   const out = await driveSteps('t', steps, facts, e);
   assert.is(out.cancelled, true);
-  assert.is(out.error, 'watching the failover: cancelled while waiting for watching the failover');
+  assert.is(out.error, 'cancelled by a cancel while watching the failover');
   assert.equal(facts.seen, []);
   assert.is(e.releases, 1);
 });
