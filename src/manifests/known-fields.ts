@@ -83,6 +83,16 @@ function walk(value: JsonValue | undefined, type: string, path: (string | number
 }
 
 /** Whether the kind has a model to check against (other kinds, custom resources included, are not checked). */
+/**
+ * True when client-node has a model named for `kind` at the version of `apiVersion`, in any group: `V1Pod`, or
+ * with the group prefix it uses where two groups share a name (`CoreV1Event`, `EventsV1Event`).
+ */
+export function hasKindModel(apiVersion: string, kind: string): boolean {
+  const name = modelName(apiVersion, kind);
+  if (registry[name]) return true;
+  return Object.keys(registry).some((k) => k.endsWith(name) && /^[A-Z][A-Za-z]*$/.test(k.slice(0, -name.length)));
+}
+
 export const hasFieldModel = (apiVersion: string, kind: string): boolean => attributesOf(modelName(apiVersion, kind)) !== undefined;
 
 /** Every field of `body` its kind's schema does not declare, in document order. */

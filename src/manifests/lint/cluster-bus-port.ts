@@ -1,14 +1,24 @@
 import { arrayAt, valueAt, type LintRule } from './rule.ts';
-import { containerAt, containerPath } from './redis-view.ts';
+import { containerAt, containerPath, directiveAt } from './redis-view.ts';
 
 const ID = 'cluster-bus-port';
+const MAX_PORT = 65535;
 
 export const clusterBusPort: LintRule = {
   id: ID,
-  summary: 'the cluster bus port (port + 10000, or cluster-port) is a declared containerPort',
+  summary: 'the cluster bus port (port + 10000, or cluster-port) exists (at most 65535) and is a declared containerPort',
   check({ redis }) {
     if (!redis) return [];
-    const bus = Number(redis.directive('cluster-port') ?? 0) || redis.port + 10000;
+    const clusterPort = Number(redis.directive('cluster-port') ?? 0);
+    if (!clusterPort && redis.port + 10000 > MAX_PORT) {
+      // Checked on redis-server 7.0 (port 60000, cluster mode): "Redis port number too high. Cluster
+      // communication port is 10,000 port numbers higher than your Redis port." and it exits.
+      return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: port ${redis.port} puts the cluster bus on ${redis.port + 10000}, above ${MAX_PORT}`,
+        fix: `${redis.server.program} refuses to start in cluster mode ("port number too high"): use a port of at most ` +
+          `${MAX_PORT - 10000}, or set cluster-port to a free port of its own.`,
+        at: directiveAt(redis, 'port') }];
+    }
+    const bus = clusterPort || redis.port + 10000;
     const declared = arrayAt(redis.statefulSet.body, [...containerPath(redis), 'ports']).map((p) => valueAt(p, ['containerPort']));
     if (declared.includes(bus)) return [];
     return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: cluster bus port ${bus} is not among the container's ports`,

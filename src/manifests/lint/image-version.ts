@@ -22,10 +22,16 @@ export const imageVersion: LintRule = {
     const { tag, digest } = imageTag(image);
     const version = /^(\d+)(?:\.(\d+))?/.exec(tag);
     const example = redis.server.kind === 'valkey' ? 'valkey/valkey:8.0.1' : 'redis:7.2.5';
+    // Only a server's own image says its version in the tag; another image's tag says nothing about it (nginx:1.27
+    // is not "Redis 1.27"), and the program the container starts must be in that image.
+    const imageServer = serverOfImage(image);
+    if (!imageServer) {
+      return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: image ${image} is not a Redis or Valkey image, yet the container runs ${redis.server.program}`,
+        fix: `Unless the image is built on one of them and ships ${redis.server.program}, the pod fails to start ` +
+          `(executable not found); its tag does not say which ${redis.server.name} it has. Use the server's own image ` +
+          `(${example}), or check that yours ships a supported version.`, at }];
+    }
     if (version) {
-      // Only a server's own image says its version in the tag; another image's tag says nothing about it.
-      const imageServer = serverOfImage(image);
-      if (!imageServer) return [];
       const { name, minVersion: min } = SERVERS[imageServer];
       const [major, minor] = [Number(version[1]), Number(version[2] ?? 0)];
       if (major < min[0] || (major === min[0] && minor < min[1])) {

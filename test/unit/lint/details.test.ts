@@ -58,6 +58,12 @@ test('image tags: version, latest, untagged, digest, registry with port', () => 
   assert.equal(sev('redis:6.2.14-alpine'), []);
   assert.equal(sev('redis:6.0'), ['error']);
   assert.equal(sev('bitnami/redis:5'), ['error']);
+  // Another program's image is named as such, never aged by its tag.
+  const [nginx] = rules(redisSet('statefulset.yaml', 'image: redis:7.2.5', 'image: nginx:1.27'), 'image-version');
+  assert.is(nginx?.severity, 'warning');
+  assert.match(nginx!.message, 'image nginx:1.27 is not a Redis or Valkey image, yet the container runs redis-server');
+  assert.not.match(nginx!.message, /Redis 1\.27/);
+  assert.equal(sev('nginx'), ['warning']);
 });
 
 test('cluster-node-timeout: missing is info, extreme is a warning, boundaries pass', () => {
@@ -68,6 +74,19 @@ test('cluster-node-timeout: missing is info, extreme is a warning, boundaries pa
   assert.equal(sev('cluster-node-timeout 60000'), []);
   assert.equal(sev('cluster-node-timeout 60001'), ['warning']);
   assert.equal(sev('cluster-node-timeout 5s'), ['error']);
+  // What redis-server refuses although Number() reads a number (checked on redis-server 7.0).
+  for (const bad of ['1e3', '+5000', '05000', '5000.0', '0x1388', '-1']) assert.equal(sev(`cluster-node-timeout ${bad}`), ['error'], bad);
+  assert.match(rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', 'cluster-node-timeout 1e3'), 'redis-node-timeout')[0]!.message, '"1e3" is not a whole number of milliseconds as redis-server reads it');
+});
+
+test('cluster bus port: a port above 55535 puts the bus past 65535 (redis-server refuses to start) unless cluster-port is set', () => {
+  const found = (conf: string) => rules(redisSet('configmap.yaml', 'port 6379', conf), 'cluster-bus-port');
+  const [high] = found('port 60000');
+  assert.is(high?.severity, 'error');
+  assert.match(high!.message, 'port 60000 puts the cluster bus on 70000, above 65535');
+  assert.is(high!.at?.line, 7); // the port line of redis.conf
+  assert.equal(found('port 55535').map((f) => f.message).filter((m) => m.includes('above 65535')), []);
+  assert.equal(found('port 60000\n    cluster-port 16379').map((f) => f.message).filter((m) => m.includes('above 65535')), []);
 });
 
 test('topology from options: fewer than 3 masters, uneven split, no replicas', () => {
