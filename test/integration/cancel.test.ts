@@ -3,7 +3,7 @@
 // code, a report saying `cancelled`, none of the run's redis-server processes left and no run dir; SIGKILL
 // leaves a run dir that `cleanup` or the next run finishes; a run after them passes.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -33,24 +33,27 @@ test.after(async () => {
 });
 
 /** `cli.ts check --platform local`, sent `sig` as soon as its stderr matches `when`. Bounded at every step. */
-async function cliRun(reportDir: string, extra: string[], send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+function cliRun(reportDir: string, extra: string[], send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
+  return nodeRun(['src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra], {}, send);
+}
+
+/** `node --import tsx <args>` with `env` added; its stdout and stderr read together. */
+async function nodeRun(args: string[], env: Record<string, string>, send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   let sent = false;
-  child.stderr.on('data', (d) => {
+  const read = (d: Buffer): void => {
     stderr += d;
     if (send && !sent && send.when.test(stderr)) {
       sent = true;
       child.kill(send.sig);
     }
-  });
+  };
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
   try {
     await waitFor(
-      'the CLI run to end',
+      `${args[0]} to end`,
       async () => (child.exitCode !== null || child.signalCode !== null ? { done: true, value: undefined } : { done: false, seen: stderr.slice(-300) }),
       { timeoutMs: 150_000, intervalMs: 50 },
     );
@@ -150,6 +153,58 @@ async function killedRun(name: string): Promise<CliRun> {
   assert.equal(journal.filter((e) => !e.settled).map((e) => e.step.kind), ['local-processes']);
   return run;
 }
+
+/** The runner's handling of GITHUB_STATE: the last value of each name, handed to the post step as STATE_<name>. */
+async function stateForPost(stateFile: string): Promise<Record<string, string>> {
+  const text = await readFile(stateFile, 'utf8');
+  return Object.fromEntries([...text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((m) => [`STATE_${m[1]}`, m[3]!]));
+}
+
+/** The action's main step as the runner starts it (INPUT_*, GITHUB_* files), on the local platform. */
+async function actionEnv(name: string): Promise<Record<string, string>> {
+  const env = {
+    INPUT_PLATFORM: 'local',
+    'INPUT_REPORT-DIR': join(dir, name),
+    'INPUT_WORK-DIR': runs(),
+    GITHUB_STATE: join(dir, `${name}-state`),
+    GITHUB_OUTPUT: join(dir, `${name}-output`),
+    GITHUB_STEP_SUMMARY: join(dir, `${name}-summary.md`),
+  };
+  for (const f of [env.GITHUB_STATE, env.GITHUB_OUTPUT, env.GITHUB_STEP_SUMMARY]) await writeFile(f, '');
+  return env;
+}
+
+test('action: SIGINT (a cancelled job): exit 130, verdict output cancelled, the post step finds nothing left', async () => {
+  const env = await actionEnv('action-sigint');
+  const main = await nodeRun(['src/main.ts'], env, { sig: 'SIGINT', when: /Deleting pod / });
+  assert.is(main.code, 130, main.stderr.slice(-1500));
+  assert.match(main.stderr, /::warning::SIGINT received: cancelling the run/);
+  assert.match(await readFile(env.GITHUB_OUTPUT, 'utf8'), /verdict<<(\S+)\ncancelled\n\1/);
+  assert.equal(main.pids.filter(processRunning), []);
+  const post = await nodeRun(['src/post.ts'], { ...(await stateForPost(env.GITHUB_STATE)), GITHUB_STATE: '' });
+  assert.is(post.code, 0, post.stderr);
+  assert.match(post.stderr, /Nothing left to undo/);
+  assert.equal(await leftDirs(), []);
+});
+
+test('action: SIGKILL of the main step during the hold, then the post step with its state: nothing is left', async () => {
+  const env = await actionEnv('action-sigkill');
+  const stateFile = env.GITHUB_STATE;
+  const main = await nodeRun(['src/main.ts'], env, { sig: 'SIGKILL', when: /Deleting pod / });
+  assert.is(main.signal, 'SIGKILL');
+  const state = await stateForPost(stateFile);
+  const journal = JSON.parse(state['STATE_undo-journal'] ?? '[]') as Array<{ step: { kind: string }; settled: boolean }>;
+  assert.equal(journal.filter((e) => !e.settled).map((e) => e.step.kind), ['local-processes'], 'recorded in action state before the processes started');
+  assert.equal(await leftDirs(), [state['STATE_work-dir']!.split('/').at(-1)]);
+  const post = await nodeRun(['src/post.ts'], { ...state, GITHUB_STATE: '' });
+  assert.is(post.code, 0, post.stderr);
+  assert.match(post.stderr, /undone: local redis-server processes of /);
+  assert.equal(await leftDirs(), [], 'the post step removed the run dir');
+  assert.equal(main.pids.filter(processRunning), []);
+  // Run again (a re-run of the post step): nothing left to do, nothing fails.
+  const again = await nodeRun(['src/post.ts'], { ...state, GITHUB_STATE: '' });
+  assert.is(again.code, 0, again.stderr);
+});
 
 test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it left', async () => {
   await killedRun('sigkill-cleanup');
