@@ -86,7 +86,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
   workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
-  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed' },
+  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace)' },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
   'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
