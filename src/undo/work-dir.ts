@@ -85,13 +85,25 @@ async function removeRunDir(dir: string, log: Log): Promise<void> {
   await rmdir(path.dirname(dir)).catch(() => {}); // the root too, once it is empty
 }
 
-/** Whether the process that owns `dir` is still running (same PID and start time: a reused PID is not it). */
+/** Whether the process that owns `dir` is still running (same PID and start time: a reused PID is not it).
+ * Where no start time can be read (no /proc), a live PID counts as the owner: better a dir left than a live
+ * run's dir taken over. */
 export async function ownerAlive(dir: string): Promise<boolean> {
   try {
     const { pid, start } = JSON.parse(await readFile(path.join(dir, OWNER), 'utf8')) as { pid: number; start: string };
-    return Number.isInteger(pid) && pid > 0 && start !== '' && startTime(pid) === start;
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    return start === '' ? pidExists(pid) : startTime(pid) === start;
   } catch {
     return false;
+  }
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process: alive all the same
   }
 }
 
