@@ -10,7 +10,8 @@ import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { kindArch } from '../../../src/platform/kind-install.ts';
-import type { Log } from '../../../src/util/log.ts';
+import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
+import { silentLog, type Log } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
 import { installFakeIp } from './fake-ip.ts';
@@ -128,6 +129,25 @@ test('an existing route for a pod CIDR is neither replaced nor removed', async (
   const changes = ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ') || c.includes(' replace '));
   assert.equal(changes, ['ip route add 127.231.0.0/24 via 172.18.0.2', 'ip route del 127.231.0.0/24 via 172.18.0.2']);
   assert.ok(lines.some((l) => l.includes('a route to pod CIDR 127.231.1.0/24 already exists')));
+});
+
+test('retain, decided by the caller: none deletes routes and cluster at teardown, keep leaves and settles them, defer leaves them to the post step', async () => {
+  const outcome: Record<string, { left: string[]; removed: number }> = {};
+  for (const retain of [undefined, 'keep', 'defer'] as const) {
+    ip.clear();
+    const workDir = mkdtempSync(path.join(dir, 'work-'));
+    const journal = await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')));
+    const platform = kube.createKindPlatform(config(), { log: silentLog, workDir, undo: journal, retain });
+    await platform.provision();
+    assert.equal((await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')))).unsettled().map((e) => e.step.kind), ['kind-cluster', 'pod-route', 'pod-route'], 'recorded on disk before teardown');
+    await platform.teardown();
+    outcome[String(retain)] = { left: journal.unsettled().map((e) => e.step.kind), removed: ip.calls().filter((c) => c.includes(' del ')).length };
+  }
+  assert.equal(outcome, {
+    undefined: { left: [], removed: 2 },
+    keep: { left: [], removed: 0 },
+    defer: { left: ['kind-cluster', 'pod-route', 'pod-route'], removed: 0 },
+  });
 });
 
 test.run();
