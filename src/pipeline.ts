@@ -8,6 +8,7 @@ import { bootstrapCluster } from './redis/bootstrap.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
+import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir } from './report/write.ts';
 import { runMasterFailover } from './scenarios/master-failover.ts';
 import type { JournalStore } from './undo/journal.ts';
@@ -155,6 +156,15 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.error = messageOf(err);
   } finally {
     stopFlagWarnings();
+    // A failed or broken run leaves what it saw (Redis views, pod logs, events) before teardown removes it. Not
+    // after bad input (nothing ran) nor a cancel (the cleanup must finish within the runner's grace).
+    const broken = report.verdict === 'fail' || (report.verdict === 'error' && report.error !== undefined);
+    if (broken && !signal?.aborted) {
+      report.evidence = await collectEvidence(platform, redis.port, config.reportDir, log).catch((err: unknown) => {
+        log.warn(`evidence: ${messageOf(err)}`);
+        return [];
+      });
+    }
     if (signal?.aborted) log.info(`Cancelled by ${cancelCause(signal)} while ${stage}: releasing the hold and tearing down`);
     // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
     // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.

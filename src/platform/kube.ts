@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
+import type { EvidenceSink } from '../report/evidence.ts';
 import type { HoldReport, NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
@@ -22,6 +23,7 @@ import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
@@ -49,6 +51,8 @@ interface Flavor {
   prepare(set: ManifestSet): Promise<{ bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] }>;
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
+  /** kind: its own logs of every node into the evidence (kind export logs). */
+  exportLogs?(sink: EvidenceSink): Promise<void>;
   /** Last step of teardown (kind outside GitHub Actions: delete the cluster, as no post step will). */
   finish?(): Promise<void>;
 }
@@ -336,6 +340,11 @@ class Kube implements KubePlatform {
     });
   }
 
+  async collectEvidence(sink: EvidenceSink): Promise<void> {
+    if (this.clients && this.target) await collectNamespaceEvidence(this.clients.core, this.target.namespace, sink);
+    await this.flavor.exportLogs?.(sink);
+  }
+
   async teardown(): Promise<void> {
     if (this.tornDown || !this.clients) return;
     this.tornDown = true;
@@ -397,6 +406,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
   const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
   /** What this run made, in order, with its journal id and its undo. */
   const made: Array<{ id: string; undo: () => Promise<unknown> }> = [];
+  let kindPath = '';
   const recordThen = async <S extends UndoStep>(step: S, undo: (s: S) => Promise<unknown>): Promise<void> => {
     made.push({ id: await journal.record(step), undo: () => undo(step) });
   };
@@ -407,6 +417,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
       const kind = await installKind(config.kindVersion, kindDirs(ctx.workDir));
+      kindPath = kind;
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
       await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
@@ -436,6 +447,9 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       const adding = await routesToAdd(routes, ctx.log);
       await addPodRoutes(adding, ctx.log, (r) => recordThen({ kind: 'pod-route', cidr: r.cidr, via: r.via }, removePodRoute));
       return clients;
+    },
+    async exportLogs(sink) {
+      if (kindPath) await exportKindLogs(kindPath, config.clusterName, sink);
     },
     async finish() {
       if (ctx.retain === 'defer') return; // the caller undoes them later (the action's post step)

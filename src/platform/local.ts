@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import type { EvidenceSink } from '../report/evidence.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
@@ -360,9 +361,27 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     binary = undefined;
   }
 
+  /**
+   * Evidence of a failed run, read before teardown removes the work dir: the log of every incarnation of every
+   * pod (each start of its redis-server writes its own), the current incarnation's redis.conf `logfile` when the
+   * manifests set one, and a status line per pod.
+   */
+  async function collectEvidence(sink: EvidenceSink): Promise<void> {
+    const logsDir = path.join(workDir, 'logs');
+    for (const name of (await fs.promises.readdir(logsDir).catch(() => [] as string[])).sort()) {
+      await sink.copy(`logs/${name}`, path.join(logsDir, name));
+    }
+    const logfile = redis?.directive('logfile');
+    for (const pod of pods.values()) {
+      if (logfile && redis) await sink.copy(`logs/${pod.name}.${pod.incarnation}.logfile.log`, toHostPath(logfile, redis, pod.layout, redis.dataDir));
+    }
+    await sink.write('local/status.txt', [...pods.values()].map((p) => `pod ${p.name} incarnation ${p.incarnation}: ${describe(p)}`).join('\n') + '\n');
+  }
+
   return {
     kind: 'local',
     provision,
+    collectEvidence,
     deploy,
     listPods: async () => [...pods.values()].sort((a, b) => a.ordinal - b.ordinal).map(info),
     reach: async (announced: HostPort): Promise<Target> => (ctx.auth ? { ...announced, auth: ctx.auth } : announced),

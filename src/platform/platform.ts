@@ -1,4 +1,5 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import type { EvidenceSink } from '../report/evidence.ts';
 import type { RedisAuth } from '../redis/auth.ts';
 import type { Log } from '../util/log.ts';
 import type { UndoJournal } from './undo.ts';
@@ -67,6 +68,11 @@ export interface Platform {
    * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
    */
   readPersistentFile(podName: string, containerPath: string): Promise<string | undefined>;
+  /**
+   * After a failure, before teardown: what the platform can tell about the pods into `sink` (every container's
+   * or incarnation's log, events, pod and claim status). Best effort: writes what it cannot read as such.
+   */
+  collectEvidence?(sink: EvidenceSink): Promise<void>;
   /** Remove everything this run created (processes, clusters, namespaces), releasing any hold first. Never throws;
    * safe to call twice; runs to the end after a cancel (it is the cancel's cleanup). */
   teardown(): Promise<void>;

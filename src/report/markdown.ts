@@ -202,5 +202,15 @@ export function renderMarkdown(report: Report): string {
       '',
     );
   }
+  if (report.evidence?.length) {
+    out.push(
+      `### Evidence (${report.evidence.length} files in the report directory)`,
+      '',
+      'Each Redis node\'s CLUSTER NODES and CLUSTER INFO after the run, the pods\' logs, and what the platform recorded (the last 256 KiB of each file):',
+      '',
+      ...report.evidence.map((f) => `- \`${html(f)}\``),
+      '',
+    );
+  }
   return `${out.join('\n').trimEnd()}\n`;
 }

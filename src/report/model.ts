@@ -173,4 +173,6 @@ export interface Report {
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
   error?: string;
+  /** After a failure or error: the evidence files written (paths relative to the report dir; a folder ends in /). */
+  evidence?: string[];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -14,6 +14,7 @@ import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
 import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
 import type { UndoJournal, UndoStep } from '../../../src/platform/undo.ts';
+import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/report/evidence.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
@@ -285,6 +286,38 @@ test('403 while waiting for the rollout ends the wait at once, naming what was r
     await platform.teardown();
   } finally {
     fixture.route = () => undefined;
+  }
+});
+
+test('evidence: every container log (current and previous), the events and a status line per pod and claim, each bounded', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evidence-'));
+  try {
+    const platform = kube.createExistingPlatform(config({ namespace: 'default' }), ctx);
+    await platform.provision();
+    await platform.deploy(set(), redis);
+    const [p0, p1] = await platform.listPods();
+    const long = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a long redis log ${'x'.repeat(100)}`).join('\n') + '\n';
+    fixture.server.logs.set(p0!.uid, { current: long });
+    fixture.server.logs.set(p1!.uid, { current: 'Ready to accept connections\n', previous: "Fatal error, can't open config file\n" });
+    const sink = new EvidenceSink(dir);
+    await platform.collectEvidence!(sink);
+    assert.equal(sink.files.filter((f) => f.startsWith('evidence/logs/')).sort(), [
+      'evidence/logs/redis-app-0.redis.log', 'evidence/logs/redis-app-1.redis.log', 'evidence/logs/redis-app-1.redis.previous.log', 'evidence/logs/redis-app-2.redis.log',
+    ], 'a previous log only where a container ran before');
+    const first = readFileSync(path.join(dir, 'evidence/logs/redis-app-0.redis.log'), 'utf8');
+    assert.ok(Buffer.byteLength(first) <= MAX_EVIDENCE_BYTES, 'bounded');
+    assert.match(first, /^\[\.\.\. first \d+ bytes left out/);
+    assert.match(first, /line 19999 of a long redis log x+\n$/, 'the tail is kept');
+    assert.is(readFileSync(path.join(dir, 'evidence/logs/redis-app-1.redis.previous.log'), 'utf8'), "Fatal error, can't open config file\n");
+    const events = readFileSync(path.join(dir, 'evidence/kubernetes/events.txt'), 'utf8');
+    assert.match(events, /Normal StatefulSet\/redis-app SuccessfulCreate: create Pod redis-app-0 in StatefulSet redis-app successful/);
+    const status = readFileSync(path.join(dir, 'evidence/kubernetes/status.txt'), 'utf8').trim().split('\n');
+    assert.is(status.length, 6, '3 pods and 3 claims');
+    assert.match(status[0]!, /^pod redis-app-0 Running uid=\S+ node=n1 ip=10\.244\.0\.\d+ \[redis: ready=true restarts=0\]$/);
+    assert.match(status[3]!, /^pvc redis-data-redis-app-0 Pending volume=- class=-$/);
+    await platform.teardown();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
