@@ -103,6 +103,14 @@ test('a run that broke before any scenario is an error testcase, not a green rep
   assert.ok(validate(gatedXml).ok);
 });
 
+test('a run cancelled before any scenario is an error of type run-cancelled, not a failure', () => {
+  const cancelled: Report = { ...errorRun, verdict: 'cancelled', error: 'cancelled by SIGTERM while bootstrapping the Redis Cluster' };
+  const xml = renderJUnit(cancelled);
+  assert.ok(validate(xml).ok);
+  assert.is(xpath(xml, 'string(//testsuite[@name="run"]/testcase/error/@type)'), 'run-cancelled');
+  assert.is(xpath(xml, 'string(//testsuite[@name="run"]/@failures)'), '0');
+});
+
 test('a scenario that stopped early shows an error even when no check failed', () => {
   const s = passingRun.scenarios[0]!;
   const stopped: Report = {

@@ -23,6 +23,24 @@ test('verdict, every check with status and summary, timings, writes and the path
   assert.match(text, `(nodes.conf is <not> on a PVC & was wiped)\n${' '.repeat(31)}see evidence`);
 });
 
+test('a cancelled run: CANCELLED, the signal and the stage, checks skipped with that reason (terminal and summary)', () => {
+  const error = 'cancelled by SIGINT while watching the failover';
+  const s = failingRun.scenarios[0]!;
+  const run = {
+    ...failingRun,
+    verdict: 'cancelled' as const,
+    error,
+    scenarios: [{ ...s, status: 'cancelled' as const, error, checks: s.checks.map((c) => ({ ...c, status: 'skipped' as const, summary: `not reached: ${error}`, evidence: {} })) }],
+  };
+  const text = renderTerminal(run);
+  assert.match(text, /^redis-cluster-resilience: CANCELLED\nThe run was cancelled before its checks could finish: cancelled by SIGINT while watching the failover\./);
+  assert.match(text, `master-failover: CANCELLED (0 passed, 0 failed, ${s.checks.length} skipped)`);
+  assert.match(text, `SKIPPED replica-promoted     not reached: ${error}`);
+  const md = renderMarkdown(run);
+  assert.match(md, '**Verdict: CANCELLED.**');
+  assert.match(md, '### master-failover: CANCELLED');
+});
+
 test('no skipped writes: the count is shown without the explanation', () => {
   const text = renderTerminal(passingRun);
   assert.match(text, '1704 attempted, 0 skipped, 1381 acknowledged');
