@@ -36,7 +36,7 @@ export async function ensurePrivateRoot(root: string): Promise<void> {
     ? 'it is not a directory (a symlink?)'
     : uid !== undefined && st.uid !== uid
       ? `it belongs to uid ${st.uid}, not to this user (${uid})`
-      : (st.mode & 0o077) !== 0
+      : (st.mode & 0o022) !== 0
         ? `others may write to it (mode ${(st.mode & 0o777).toString(8)}; expected 700)`
         : undefined;
   if (problem) throw new Error(`refusing to keep run state in ${root}: ${problem}; pass --work-dir with a private directory`);
@@ -50,8 +50,15 @@ export interface RunDir {
 
 /** A fresh run dir under `root`, owned by this process; its journal in `store` (default: a file in the dir). */
 export async function createRunDir(root: string, store?: JournalStore): Promise<RunDir> {
-  await ensurePrivateRoot(root);
-  const dir = await mkdtemp(path.join(root, RUN_PREFIX));
+  let dir: string | undefined;
+  for (let attempt = 0; !dir; attempt++) {
+    await ensurePrivateRoot(root);
+    // Another run finishing may remove the emptied root between the two calls: make it again, once.
+    dir = await mkdtemp(path.join(root, RUN_PREFIX)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT' || attempt > 0) throw err;
+      return undefined;
+    });
+  }
   await writeFile(path.join(dir, OWNER), JSON.stringify({ pid: process.pid, start: startTime(process.pid) ?? '' }), { mode: 0o600 });
   return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL))) };
 }

@@ -175,6 +175,10 @@ test('a root others can write to, or a symlink, is refused', async () => {
   chmodSync(shared, 0o777);
   const err = await ensurePrivateRoot(shared).then(() => undefined, (e: Error) => e);
   assert.match(err?.message ?? '', /others may write to it \(mode 777; expected 700\)/);
+  const readable = path.join(dir, 'readable');
+  mkdirSync(readable);
+  chmodSync(readable, 0o755);
+  await ensurePrivateRoot(readable); // a --work-dir made with a plain mkdir: others may read, not write
   const link = path.join(dir, 'link');
   (await import('node:fs')).symlinkSync(shared, link);
   const err2 = await ensurePrivateRoot(link).then(() => undefined, (e: Error) => e);
