@@ -30,6 +30,10 @@ export interface Config {
   // Kubernetes
   kindVersion: string;
   nodeImage?: string;
+  /** Images in the runner's Docker to load into the kind nodes before apply (comma/space/newline separated). */
+  loadImages?: string;
+  /** The user's kind cluster config file, merged with the NFS stand-in's mounts. */
+  kindConfig?: string;
   clusterName: string;
   workers: number;
   kubeconfig?: string;
@@ -79,10 +83,16 @@ export const OPTIONS: Record<string, OptionSpec> = {
     key: 'kubernetesVersion',
     kind: 'string',
     pattern: { test: /^v?\d+\.\d+(\.\d+)?$/, expected: 'a version such as 1.31 or v1.31.2' },
-    description: 'Kubernetes version to lint the manifests for (removed APIs); default 1.31',
+    description: 'Kubernetes version to lint the manifests for (removed APIs); default: the kind node image\'s version (kind), the server\'s (existing), else 1.31',
   },
   'kind-version': { key: 'kindVersion', kind: 'string', description: 'kind release to install' },
   'node-image': { key: 'nodeImage', kind: 'string', description: 'kind node image (default: the release\'s own)' },
+  'load-images': {
+    key: 'loadImages',
+    kind: 'string',
+    description: 'Images built earlier in the job (in the runner\'s Docker) to load into every kind node before apply, separated by commas, spaces or new lines; e.g. a pull request\'s own Redis image',
+  },
+  'kind-config': { key: 'kindConfig', kind: 'string', description: 'Your kind cluster config file; its nodes and settings are kept and every node also mounts the NFS stand-in' },
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
   workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },

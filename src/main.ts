@@ -41,6 +41,7 @@ export async function run(): Promise<void> {
     const report = redactDeep(
       await runCheck(config, {
       log: actionLog,
+      inAction: true,
       signal: termination.signal,
       // The journal in action state, for the post step; so is the run dir.
       workDirs: { root: config.workDir ?? defaultRunsRoot(), store: actionJournalStore(), created: (dir) => core.saveState(WORK_DIR_STATE, dir) },

@@ -32,12 +32,35 @@ export interface PipelineOptions {
   };
   /** What becomes of a kind cluster at the end, decided by the caller (PlatformContext.retain). */
   retain?: 'defer' | 'keep';
+  /** The GitHub Action is the caller (platform auto then requires Docker, see resolvePlatformKind). */
+  inAction?: boolean;
   /** Aborted on SIGINT/SIGTERM (see util/termination.ts): the run stops waiting, releases the hold, tears down,
    * and its report says `cancelled`. */
   signal?: AbortSignal;
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
+
+/**
+ * The Kubernetes version lint judges the manifests for: the kubernetes-version input, else on kind the node
+ * image's (the cluster the run creates), on existing the server's (asked, bounded), else lint's own default.
+ */
+async function lintTarget(config: Config, platform: string, log: Log): Promise<string | undefined> {
+  if (config.kubernetesVersion) return config.kubernetesVersion;
+  if (platform === 'kind') {
+    const { kindNodeKubernetesVersion } = await import('./platform/kind-install.ts');
+    const version = kindNodeKubernetesVersion(config.kindVersion, config.nodeImage);
+    if (version) log.info(`lint: Kubernetes ${version}, the version of the kind node image`);
+    return version;
+  }
+  if (platform === 'existing') {
+    const { serverKubernetesVersion } = await import('./platform/kube/api.ts');
+    const version = await serverKubernetesVersion(config.kubeconfig);
+    log.info(version.version ? `lint: Kubernetes ${version.version}, the server's version` : `lint: the server's version is unknown (${version.why}); linting for the default`);
+    return version.version;
+  }
+  return undefined;
+}
 
 function kubernetesNodes(config: Config, platform: string): number {
   return platform === 'kind' ? Math.max(1, config.workers) : 1;
@@ -67,7 +90,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const { log, signal } = options;
   const startedAt = new Date();
   await checkReportDir(config.reportDir);
-  const platformKind = await resolvePlatformKind(config);
+  const platformKind = await resolvePlatformKind(config, { inAction: options.inAction, log });
   const report = emptyReport(config, platformKind, startedAt);
   let stage = 'starting';
   const finish = (): Report => {
@@ -87,7 +110,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   // The password is looked up before anything starts: one the manifests set but do not hold is bad input.
   const auth = redisAuth(redis, config.redisPassword ? { password: config.redisPassword, source: 'the redis-password input' } : undefined);
   if (auth) log.info(`Redis password: from ${auth.source}${auth.username ? `, user ${auth.username}` : ''}`);
-  report.lint = lintWithConfig(set, topology, config, kubernetesNodes(config, platformKind));
+  const kubernetesVersion = await lintTarget(config, platformKind, log);
+  report.lint = lintWithConfig(set, topology, { kubernetesVersion }, kubernetesNodes(config, platformKind));
   const blocking = blockingFindings(report.lint, config.failOnLint);
   if (blocking.length > 0) {
     report.verdict = 'fail';

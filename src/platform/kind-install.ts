@@ -7,6 +7,57 @@ import * as tc from '@actions/tool-cache';
 
 export const KIND_DOWNLOAD_BASE = 'https://kind.sigs.k8s.io/dl';
 
+/**
+ * The kind releases this action knows: the sha256 of each linux binary, pinned here so that a download is
+ * checked against what the action was written with, not only against a checksum file served beside it by the
+ * same server; and the Kubernetes version of the release's default node image (the lint target on kind).
+ * A release with no pinned checksum (a newer kind-version input) is checked against its published .sha256sum.
+ * v0.32.0's checksums are not pinned yet: this project's machines have no network to read them; add them with
+ * the release's kind-linux-<arch>.sha256sum files.
+ */
+export const KIND_RELEASES: Record<string, { nodeKubernetes: string; sha256: Partial<Record<'amd64' | 'arm64', string>> }> = {
+  'v0.29.0': {
+    nodeKubernetes: '1.33',
+    sha256: {
+      amd64: 'c72eda46430f065fb45c5f70e7c957cc9209402ef309294821978677c8fb3284',
+      arm64: '03d45095dbd9cc1689f179a3e5e5da24b77c2d1b257d7645abf1b4174bebcf2a',
+    },
+  },
+  'v0.30.0': {
+    nodeKubernetes: '1.34',
+    sha256: {
+      amd64: '517ab7fc89ddeed5fa65abf71530d90648d9638ef0c4cde22c2c11f8097b8889',
+      arm64: '7ea2de9d2d190022ed4a8a4e3ac0636c8a455e460b9a13ccf19f15d07f4f00eb',
+    },
+  },
+  'v0.32.0': { nodeKubernetes: '1.36', sha256: {} },
+};
+
+/** The Kubernetes version kind nodes run: the node image's tag when one is given, else the release default. */
+export function kindNodeKubernetesVersion(kindVersion: string, nodeImage?: string): string | undefined {
+  const tag = nodeImage ? /:v(\d+\.\d+)(?:\.\d+)?(?:@|$)/.exec(nodeImage)?.[1] : undefined;
+  return tag ?? KIND_RELEASES[kindVersion]?.nodeKubernetes;
+}
+
+/**
+ * Runs `fn` with @actions/tool-cache's workflow commands kept off stdout outside GitHub Actions: its ::debug::
+ * lines are dropped and its other lines (retries) go to stderr, so the CLI's stdout carries only the verdict.
+ */
+async function quietToolCache<T>(fn: () => Promise<T>): Promise<T> {
+  if (process.env.GITHUB_ACTIONS === 'true') return fn();
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.startsWith('::debug::')) return true;
+    return (process.stderr.write as (c: string, ...r: unknown[]) => boolean)(text, ...rest);
+  }) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 /** kind names its release binaries by Go's architecture names. */
 export function kindArch(nodeArch: string = os.arch()): string {
   const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[nodeArch];
@@ -36,10 +87,14 @@ async function sha256Of(file: string): Promise<string> {
 
 /**
  * Installs kind `version` and returns the path of its binary: from the tool cache when present, else downloaded
- * from `<baseUrl>/<version>/kind-linux-<arch>` and checked against the published `.sha256sum` before it is made
- * executable or cached. A mismatch throws and leaves nothing behind.
+ * from `<baseUrl>/<version>/kind-linux-<arch>` and checked against the sha256 pinned in KIND_RELEASES (else, for
+ * a release the action does not know, the published `.sha256sum`, with a warning) before it is made executable
+ * or cached. A mismatch throws and leaves nothing behind.
  */
-export async function installKind(version: string, opts: KindDirs & { baseUrl?: string; arch?: string }): Promise<string> {
+export async function installKind(
+  version: string,
+  opts: KindDirs & { baseUrl?: string; arch?: string; releases?: typeof KIND_RELEASES; warn?: (line: string) => void },
+): Promise<string> {
   const arch = opts.arch ?? kindArch();
   // The layout of @actions/tool-cache (<cache>/<tool>/<version>/<arch>, then <arch>.complete), so a runner's
   // cached copy is found either way; written here because tool-cache reads its dirs from process.env only.
@@ -49,24 +104,30 @@ export async function installKind(version: string, opts: KindDirs & { baseUrl?: 
   if (complete) return cached;
 
   const url = `${(opts.baseUrl ?? KIND_DOWNLOAD_BASE).replace(/\/+$/, '')}/${version}/kind-linux-${arch}`;
+  const pinned = (opts.releases ?? KIND_RELEASES)[version]?.sha256[arch as 'amd64' | 'arm64'];
   await mkdir(opts.tempDir, { recursive: true });
-  const binary = await tc.downloadTool(url, path.join(opts.tempDir, `kind-${randomUUID()}`));
-  const sumFile = await tc.downloadTool(`${url}.sha256sum`, path.join(opts.tempDir, `kind-${randomUUID()}.sha256sum`));
+  const binary = await quietToolCache(() => tc.downloadTool(url, path.join(opts.tempDir, `kind-${randomUUID()}`)));
   try {
-    // The file reads "<hex>  kind-linux-<arch>".
-    const published = (await readFile(sumFile, 'utf8')).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (!/^[0-9a-f]{64}$/.test(published)) {
-      throw new Error(`${url}.sha256sum holds no sha256 checksum (read "${published.slice(0, 80)}")`);
+    let expected = pinned;
+    let source = 'the sha256 pinned in this action';
+    if (!expected) {
+      opts.warn?.(`kind ${version} (${arch}) has no sha256 pinned in this action; checking it against the published ${url}.sha256sum only`);
+      const sumFile = await quietToolCache(() => tc.downloadTool(`${url}.sha256sum`, path.join(opts.tempDir, `kind-${randomUUID()}.sha256sum`)));
+      // The file reads "<hex>  kind-linux-<arch>".
+      const published = (await readFile(sumFile, 'utf8').finally(() => rm(sumFile, { force: true }))).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      if (!/^[0-9a-f]{64}$/.test(published)) {
+        throw new Error(`${url}.sha256sum holds no sha256 checksum (read "${published.slice(0, 80)}")`);
+      }
+      expected = published;
+      source = 'its published sha256';
     }
     const actual = await sha256Of(binary);
-    if (actual !== published) {
-      throw new Error(`kind ${version} from ${url} failed its checksum: published sha256 ${published}, downloaded file has ${actual}; refusing to run it`);
+    if (actual !== expected) {
+      throw new Error(`kind ${version} from ${url} failed its checksum: ${source} is ${expected}, the downloaded file has ${actual}; refusing to run it`);
     }
   } catch (err) {
     await rm(binary, { force: true });
     throw err;
-  } finally {
-    await rm(sumFile, { force: true });
   }
   await mkdir(dir, { recursive: true });
   await copyFile(binary, cached);

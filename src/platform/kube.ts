@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -10,7 +11,8 @@ import type { EvidenceSink } from '../report/evidence.ts';
 import type { HoldReport, NfsRewrite } from '../report/model.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
-import { KIND_PV_MOUNT, kindConfig } from './kind-config.ts';
+import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
+import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
@@ -416,11 +418,14 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
     target: () => ({ kubeconfig: kubeconfigFile }),
     hostPvDir: config.nfsStandIn ? hostPvDir : undefined,
     async connect() {
-      const kind = await installKind(config.kindVersion, kindDirs(ctx.workDir));
+      const user = config.kindConfig ? await readKindConfigFile(config.kindConfig) : undefined;
+      const clusterConfig = kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage, user });
+      const nodeCount = (parse(clusterConfig) as { nodes: unknown[] }).nodes.length;
+      const kind = await installKind(config.kindVersion, { ...kindDirs(ctx.workDir), warn: (l) => ctx.log.warn(l) });
       kindPath = kind;
       await mkdir(hostPvDir, { recursive: true });
       const configFile = path.join(ctx.workDir, 'kind-config.yaml');
-      await writeFile(configFile, kindConfig({ workers: config.workers, hostPvDir, nodeImage: config.nodeImage }));
+      await writeFile(configFile, clusterConfig);
       await createKindCluster({
         kind,
         name: config.clusterName,
@@ -432,11 +437,11 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
       const clients = kubeClients(loadKubeConfig(kubeconfigFile, { secret: ctx.log.secret }));
       // --wait covers the control plane; workers get their pod CIDR when they register.
       const routes = await waitFor(
-        `${config.workers + 1} kind nodes with a pod CIDR and an address`,
+        `${nodeCount} kind nodes with a pod CIDR and an address`,
         async () => {
           const items = (await clients.core.listNode()).items;
           const found = podRoutes(items);
-          return found.length === config.workers + 1
+          return found.length === nodeCount
             ? { done: true, value: found }
             : { done: false, seen: `${items.length} nodes, ${found.length} with pod CIDR and address` };
         },
@@ -468,6 +473,11 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {
+      // Before apply: the job's own images (load-images) and the manifests' images, pulled once on the runner,
+      // go into every node, so no node pulls from Docker Hub on its own.
+      const given = parseImageList(config.loadImages);
+      const pulled = await pullImages(manifestImages(set).filter((i) => !given.includes(i)), ctx.log);
+      await loadImages(kindPath, config.clusterName, [...given, ...pulled], ctx.log);
       if (!config.nfsStandIn) return untouched(set);
       const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
       await createStandInDirs(hostPvDir, rewrites.map((r) => r.persistentVolume));

@@ -7,12 +7,15 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubernetesObject,
+  VersionApi,
 } from '@kubernetes/client-node';
 import type { JsonObject } from '../../manifests/model.ts';
 import { KubeApiError, messageOf, type KubeRequest } from '../../errors.ts';
 import { redactUrl } from './kubeconfig.ts';
 
-export { loadKubeConfig } from './kubeconfig.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
+
+export { loadKubeConfig };
 
 /** The field manager of every server-side apply: the objects this tool applied show up under this name. */
 export const FIELD_MANAGER = 'redis-cluster-resilience';
@@ -148,4 +151,20 @@ export const isNotFound = (err: unknown): boolean => apiStatus(err).code === 404
 export function kubeError(doing: string, err: unknown): KubeApiError {
   const e = toKubeApiError(err, undefined);
   return e.rephrased(`${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`);
+}
+
+/** The API server's Kubernetes version as MAJOR.MINOR (GET /version), within `timeoutMs`; else why not. */
+export async function serverKubernetesVersion(kubeconfig?: string, timeoutMs = 10_000): Promise<{ version?: string; why?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const api = loadKubeConfig(kubeconfig).makeApiClient(VersionApi);
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)));
+    const info = await Promise.race([api.getCode(), late]);
+    const m = /^v?(\d+)\.(\d+)/.exec(info.gitVersion ?? '');
+    return m ? { version: `${m[1]}.${m[2]}` } : { why: `the server reported version "${info.gitVersion}"` };
+  } catch (err) {
+    return { why: apiStatus(err).message };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -270,7 +270,11 @@ export class ApiServer {
 
   // ---- the REST API ----
 
+  /** What GET /version answers (version.Info). */
+  version = { major: '1', minor: '36', gitVersion: 'v1.36.1', platform: 'linux/amd64' };
+
   handle(req: Recorded): Reply {
+    if (req.method === 'GET' && req.path === '/version') return { status: 200, body: this.version };
     const url = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(req.path);
     if (!url) return undefined;
     const apiVersion = url[1] ?? url[2]!;

@@ -73,4 +73,47 @@ test('a missing release is an error naming the URL', async () => {
   assert.match(err!.message, '404');
 });
 
+test('a pinned release: checked against the pinned sha256 (no .sha256sum fetched); a mismatch is refused even when the published sum agrees', async () => {
+  requests.length = 0;
+  const warnings: string[] = [];
+  const releases = { 'v9.9.9': { nodeKubernetes: '1.99', sha256: { amd64: sum(GOOD) } }, 'v6.6.6': { nodeKubernetes: '1.66', sha256: { amd64: sum(GOOD) } } };
+  const cache = { toolCache: path.join(root, 'cache-pinned'), tempDir: path.join(root, 'temp') };
+  await installKind('v9.9.9', { baseUrl, arch: 'amd64', releases, warn: (l) => warnings.push(l), ...cache });
+  assert.equal(requests, ['/v9.9.9/kind-linux-amd64']);
+  assert.equal(warnings, []);
+  // A server that serves a tampered binary and a checksum file to match it: only the pin catches it.
+  files['/v6.6.6/kind-linux-amd64.sha256sum'] = `${sum(`${GOOD}# tampered\n`)}  kind-linux-amd64\n`;
+  try {
+    const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', releases, ...cache }).then(() => undefined, (e: Error) => e);
+    assert.match(err?.message ?? '', `the sha256 pinned in this action is ${sum(GOOD)}, the downloaded file has ${sum(`${GOOD}# tampered\n`)}; refusing to run it`);
+    assert.not.ok(existsSync(path.join(root, 'cache-pinned', 'kind', '6.6.6')), 'nothing cached');
+  } finally {
+    files['/v6.6.6/kind-linux-amd64.sha256sum'] = `${sum(GOOD)}  kind-linux-amd64\n`;
+  }
+});
+
+test('a release without a pin: the published sum is used, and a warning says so; no ::debug:: line reaches stdout', async () => {
+  const warnings: string[] = [];
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    await installKind('v9.9.9', { baseUrl, arch: 'amd64', releases: {}, warn: (l) => warnings.push(l), toolCache: path.join(root, 'cache-unpinned'), tempDir: path.join(root, 'temp') });
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.match(warnings.join('\n'), 'kind v9.9.9 (amd64) has no sha256 pinned in this action; checking it against the published');
+  assert.equal(written.filter((w) => w.includes('::debug::')), []);
+});
+
+test('every pinned checksum is a sha256 and the default kind version is a known release', async () => {
+  const { KIND_RELEASES } = await import('../../../src/platform/kind-install.ts');
+  const { DEFAULTS } = await import('../../../src/config.ts');
+  assert.ok(DEFAULTS.kindVersion in KIND_RELEASES);
+  for (const [v, r] of Object.entries(KIND_RELEASES)) {
+    assert.match(r.nodeKubernetes, /^1\.\d+$/, v);
+    for (const h of Object.values(r.sha256)) assert.match(h!, /^[0-9a-f]{64}$/, v);
+  }
+});
+
 test.run();

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ import { installFakeIp } from './fake-ip.ts';
 let fixture: ApiFixture;
 let dir = '';
 let ip: ReturnType<typeof installFakeIp>;
-const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP, getuid: process.getuid };
+const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP, path: process.env.PATH, getuid: process.getuid };
 
 beforeAll(test, async () => {
   fixture = await startApiFixture();
@@ -33,12 +33,22 @@ beforeAll(test, async () => {
   mkdirSync(toolDir, { recursive: true });
   writeFileSync(`${toolDir}.complete`, '');
   writeFileSync(path.join(toolDir, 'kind'), `#!/bin/sh
+echo "kind $*" >> "${dir}/image-calls"
 case "$1 $2" in
   "create cluster") cp "${fixture.kubeconfig}" "\${10}" ;;
 esac
 exit 0
 `);
   chmodSync(path.join(toolDir, 'kind'), 0o755);
+  // docker: the runner has the job's own image (pr/redis:test) but not the manifests' (redis:7.2.5); pulls work.
+  mkdirSync(path.join(dir, 'bin'));
+  writeFileSync(path.join(dir, 'bin', 'docker'), `#!/bin/sh
+echo "docker $*" >> "${dir}/image-calls"
+[ "$1 $2" = "image inspect" ] && { [ "$5" = pr/redis:test ] && exit 0; exit 1; }
+exit 0
+`);
+  chmodSync(path.join(dir, 'bin', 'docker'), 0o755);
+  process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH}`;
   process.env.RUNNER_TOOL_CACHE = path.join(dir, 'tools');
   process.env.RUNNER_TEMP = path.join(dir, 'temp');
   ip = installFakeIp();
@@ -46,6 +56,7 @@ exit 0
 });
 test.after(async () => {
   ip.restore();
+  process.env.PATH = saved.path;
   process.getuid = saved.getuid;
   process.env.RUNNER_TOOL_CACHE = saved.cache;
   process.env.RUNNER_TEMP = saved.temp;
@@ -60,6 +71,7 @@ test.before.each(() => {
   ] });
   ip.clear();
   ip.setRoutes([]);
+  writeFileSync(path.join(dir, 'image-calls'), '');
 });
 
 const manifests = (replicas: number): ManifestSet => ({ dir: '.', files: ['redis.yaml'], objects: parseManifestFile('redis.yaml', `apiVersion: apps/v1
@@ -77,7 +89,7 @@ spec:
 `) });
 const redis = (replicas: number, port: number) => ({ name: 'redis-app', namespace: 'default', replicas, port, podLabels: { app: 'redis' }, claimTemplates: [],
   mountFor: () => undefined }) as unknown as RedisDeployment;
-const config = (): Config => ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'kind', workers: 1, rolloutTimeoutMs: 5000 });
+const config = (extra: Partial<Config> = {}): Config => ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'kind', workers: 1, rolloutTimeoutMs: 5000, ...extra });
 
 function recordingLog() {
   const lines: string[] = [];
@@ -85,10 +97,10 @@ function recordingLog() {
   return { log, lines };
 }
 
-async function run(replicas: number, port: number) {
+async function run(replicas: number, port: number, extra: Partial<Config> = {}) {
   const { log, lines } = recordingLog();
   const workDir = mkdtempSync(path.join(dir, 'work-'));
-  const platform = kube.createKindPlatform(config(), { log, workDir });
+  const platform = kube.createKindPlatform(config(extra), { log, workDir });
   await platform.provision();
   await platform.deploy(manifests(replicas), redis(replicas, port));
   const mode = platform.reachMode;
@@ -148,6 +160,16 @@ test('retain, decided by the caller: none deletes routes and cluster at teardown
     keep: { left: [], removed: 0 },
     defer: { left: ['kind-cluster', 'pod-route', 'pod-route'], removed: 0 },
   });
+});
+
+test('load-images and the manifests\' images: pulled once on the runner, loaded into every node before apply', async () => {
+  await run(1, 6379, { loadImages: 'pr/redis:test' });
+  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8').trim().split('\n').filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
+  assert.equal(calls.slice(0, 3), [
+    'docker image inspect --format {{.Id}} redis:7.2.5',
+    'docker pull --quiet redis:7.2.5',
+    'kind load docker-image pr/redis:test redis:7.2.5 --name redis-resilience',
+  ]);
 });
 
 test.run();
