@@ -22,6 +22,7 @@ import { CordonHold } from './kube/cordon.ts';
 import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
 import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
@@ -72,6 +73,8 @@ class Kube implements KubePlatform {
   private clients?: KubeClients;
   private restartHold?: RestartHold;
   private forwards?: PodPortForwards;
+  private cache?: PodCache;
+  private cacheStarted?: Promise<PodCache>;
   private target?: StatefulSetTarget;
   private redis?: RedisDeployment;
   private namespaceCreated = false;
@@ -254,10 +257,43 @@ class Kube implements KubePlatform {
   async reach(announced: HostPort): Promise<Target> {
     const auth = this.ctx.auth ? { auth: this.ctx.auth } : {};
     if (this.reachMode === 'routed') return { ...announced, ...auth }; // pod CIDRs are routed through the node containers
-    const pod = (await this.listPods()).find((p) => p.ip === announced.host);
+    const cache = await this.podCache();
+    // The cache follows the pods by a watch; a miss (a pod the watch has not shown yet) asks the API server once.
+    const pod = cache.byIp(announced.host) ?? (await statefulSetPods(this.api.core, this.sts)).find((p) => p.status?.podIP === announced.host && !p.metadata?.deletionTimestamp);
     if (!pod) throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
+    return { ...(await this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port)), ...auth };
+  }
+
+  /**
+   * reach() without waiting, for ioredis' natMap (which is synchronous): the local end of a forward already
+   * open for that pod IP. Forwards are opened for every pod the watch sees with an IP, so a pod recreated on a
+   * new IP is mapped by the time a cluster client learns the address. undefined where reach() would add nothing.
+   */
+  reachNow(announced: HostPort): Target | undefined {
+    if (this.reachMode === 'routed' || !this.cache || !this.forwards) return undefined;
+    const pod = this.cache.byIp(announced.host);
+    const local = pod && this.forwards.known({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port);
+    return local && { ...local, ...(this.ctx.auth ? { auth: this.ctx.auth } : {}) };
+  }
+
+  private portForwards(): PodPortForwards {
     this.forwards ??= new PodPortForwards(this.api.kc, this.sts.namespace, (name) => this.currentUid(name), this.ctx.log);
-    return { ...(await this.forwards.forward(pod, announced.port)), ...auth };
+    return this.forwards;
+  }
+
+  /** The watched pod cache of the port-forward path, started on first use. */
+  private podCache(): Promise<PodCache> {
+    this.cacheStarted ??= (async () => {
+      const cache = new PodCache(this.api.kc, this.api.core, this.sts, this.ctx.log, (pod) => {
+        // Ready before anyone asks: the natMap of a cluster client cannot wait for a listener.
+        const port = this.redis?.port;
+        if (port !== undefined) void this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, port).catch(() => {});
+      });
+      this.cache = cache;
+      await cache.start();
+      return cache;
+    })();
+    return this.cacheStarted;
   }
 
   /** The pod, or undefined when there is none by that name. */
@@ -268,8 +304,10 @@ class Kube implements KubePlatform {
     });
   }
 
+  /** The UID of the pod by that name, undefined when it is gone or going. From the watched cache while a watch
+   * runs (no API call per connection), else from the API server. */
   private async currentUid(name: string): Promise<string | undefined> {
-    const pod = await this.readPod(name);
+    const pod = this.cache?.fresh ? this.cache.byName(name) : await this.readPod(name);
     return pod?.metadata?.deletionTimestamp ? undefined : pod?.metadata?.uid;
   }
 
@@ -359,6 +397,7 @@ class Kube implements KubePlatform {
       }
     };
     await attempt('releasing the hold', () => this.releaseHold());
+    this.cache?.close();
     await attempt('closing port-forwards', async () => this.forwards?.close());
     if (this.kind === 'kind') {
       // In an action the post step deletes the cluster (or keeps it, uncordoned, when asked to).

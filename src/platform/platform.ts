@@ -56,6 +56,9 @@ export interface Platform {
    * ioredis' natMap for cluster clients.
    */
   reach(announced: HostPort): Promise<Target>;
+  /** reach() without waiting, where the platform already knows the answer (ioredis' natMap is synchronous): an
+   * existing cluster's forward for a pod recreated on a new IP. Absent, or undefined, where reach() is the identity. */
+  reachNow?(announced: HostPort): Target | undefined;
   /** Delete a pod. Resolves once the old pod is gone (its process has exited). */
   deletePod(name: string, opts: DeleteOptions): Promise<void>;
   /** Let held pods come back. Safe to call when nothing is held. */

@@ -1,9 +1,16 @@
 import { Redis } from 'ioredis';
-import type { HostPort, Target } from '../platform/platform.ts';
+import type { HostPort, Platform, Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 import { AUTH_LOOKED_IN } from './auth.ts';
 
-export type Reach = (announced: HostPort) => Promise<Target>;
+/** Where to connect for an announced address (see Platform.reach), with its synchronous form when there is one. */
+export type Reach = ((announced: HostPort) => Promise<Target>) & { now?: (announced: HostPort) => Target | undefined };
+
+/** A platform's reach, and its reachNow as `now` when it has one (for ioredis' synchronous natMap). */
+export function reachOf(platform: Pick<Platform, 'reach' | 'reachNow'>): Reach {
+  const reach = (a: HostPort) => platform.reach(a);
+  return platform.reachNow ? Object.assign(reach, { now: (a: HostPort) => platform.reachNow!(a) }) : reach;
+}
 
 export interface OpenOptions {
   /** Bound on every command; connectTimeout alone does not catch a frozen (SIGSTOPped) node. */

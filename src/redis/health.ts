@@ -3,6 +3,7 @@ import type { HostPort } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 import type { ClusterNode } from './types.ts';
 import { formatAddress, infoFields, withNode, type Reach } from './connect.ts';
+import type { NodePool } from './node-pool.ts';
 import { formatSlots, isMaster, isReplica, myself, nodeAddress, parseClusterNodes, SLOT_COUNT, slotCount, troubleFlags } from './cluster-nodes.ts';
 
 export interface NodeHealthView {
@@ -33,10 +34,11 @@ export async function clusterViewFrom(r: Redis): Promise<{ nodes: ClusterNode[];
   return { nodes: parseClusterNodes(String(nodesText)), info: infoFields(String(infoText)) };
 }
 
-/** CLUSTER NODES and CLUSTER INFO from one node; a failure is kept in the view, not thrown. */
-export async function viewOf(reach: Reach, address: HostPort): Promise<NodeHealthView> {
+/** CLUSTER NODES and CLUSTER INFO from one node (over `pool`'s kept connection when given); a failure is kept in
+ * the view, not thrown. */
+export async function viewOf(reach: Reach, address: HostPort, pool?: NodePool): Promise<NodeHealthView> {
   try {
-    return { address, ...(await withNode(reach, address, clusterViewFrom)) };
+    return { address, ...(await (pool ? pool.use(address, clusterViewFrom) : withNode(reach, address, clusterViewFrom))) };
   } catch (err) {
     return { address, error: messageOf(err) };
   }

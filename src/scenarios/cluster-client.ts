@@ -12,8 +12,9 @@ export interface ClusterClientOptions {
 
 /**
  * A cluster-aware client that fails fast instead of queueing: no offline queue (so it must be ready before
- * use), a command timeout on every node. Announced addresses are mapped through the platform's reach, which
- * is computed up front because ioredis' natMap is synchronous.
+ * use), a command timeout on every node. Announced addresses are mapped through the platform's reach: the
+ * seeds' up front (ioredis' natMap is synchronous), any other address (a pod recreated on a new IP) through
+ * reach.now, the platform's synchronous lookup, when it has one.
  */
 export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: ClusterClientOptions): Promise<Cluster> {
   const natMap: Record<string, HostPort> = {};
@@ -25,7 +26,13 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
   }
   const cluster = new Cluster(targets, {
     enableOfflineQueue: false,
-    natMap: Object.keys(natMap).length > 0 ? (natMap as NatMap) : undefined,
+    natMap: reach.now
+      ? (key: string) => {
+          const colon = key.lastIndexOf(':');
+          const now = reach.now!({ host: key.slice(0, colon), port: Number(key.slice(colon + 1)) });
+          return now ? { host: now.host, port: now.port } : (natMap[key] ?? null);
+        }
+      : Object.keys(natMap).length > 0 ? (natMap as NatMap) : undefined,
     slotsRefreshTimeout: opts.commandTimeoutMs,
     redisOptions: {
       commandTimeout: opts.commandTimeoutMs,

@@ -1,7 +1,7 @@
 import type { HostPort, Platform, PodInfo } from '../platform/platform.ts';
 import type { RedisDeployment } from '../manifests/model.ts';
 import type { TimelineEntry, TimelineEvent } from '../report/model.ts';
-import type { Reach } from '../redis/connect.ts';
+import { reachOf, type Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
 import { CancelledError, messageOf } from '../errors.ts';
 import { cancelCause } from '../util/termination.ts';
@@ -78,7 +78,7 @@ export function stepContext(env: ScenarioEnv, timeline: Timeline): StepContext &
   const cleanups: Array<() => void | Promise<void>> = [];
   return {
     ...env,
-    reach: (a) => env.platform.reach(a),
+    reach: reachOf(env.platform),
     addressOf: (pod) => ({ host: pod.ip, port: env.redis.port }),
     timeline,
     holding: (h) => {

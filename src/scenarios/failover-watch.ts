@@ -3,6 +3,7 @@ import type { ClusterNode } from '../redis/types.ts';
 import type { Log } from '../util/log.ts';
 import { formatAddress, type Reach } from '../redis/connect.ts';
 import { viewOf } from '../redis/health.ts';
+import { NodePool } from '../redis/node-pool.ts';
 import { TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Victim } from './failover-checks.ts';
@@ -54,10 +55,13 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
   let lastSeen: string[] = [];
   const start = Date.now();
   const since = (t: number | undefined): string => (t === undefined ? '-' : `${t - start} ms`);
+  // Survivors are asked every round over connections kept open (on an existing cluster each new connection is
+  // a new port-forward stream through the API server).
+  const pool = new NodePool(opts.reach);
 
   const round = async () => {
     const now = Date.now();
-    const answers = await Promise.all(opts.survivors.map((a) => viewOf(opts.reach, a)));
+    const answers = await Promise.all(opts.survivors.map((a) => viewOf(opts.reach, a, pool)));
     const views = answers.flatMap((a) => (a.nodes && a.info ? [{ nodes: a.nodes, state: a.info.cluster_state }] : []));
     const victimLines = views.map((v) => v.nodes.find((n) => n.id === opts.victim.nodeId)).filter((n) => n !== undefined);
     lastSeen = victimLines.map((n) => n.raw);
@@ -102,5 +106,7 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
     if (!(err instanceof TimeoutError)) throw err;
     opts.log.progress(err.message);
     return { events, promoted, lastSeen, timedOut: true };
+  } finally {
+    pool.close();
   }
 }

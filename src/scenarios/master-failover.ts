@@ -3,7 +3,7 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
 import type { Check, FailoverPath, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
-import { withNode, formatAddress } from '../redis/connect.ts';
+import { reachOf, withNode, formatAddress } from '../redis/connect.ts';
 import { formatSlots, isMaster, mastersOf } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
 import { waitFor } from '../util/wait.ts';
@@ -78,7 +78,7 @@ export interface FailoverFacts {
  * victim with its slots and replicas, its nodes.conf `myself` line, the topology.
  */
 export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOptions): Promise<FailoverFacts> {
-  const reach = (a: HostPort) => env.platform.reach(a);
+  const reach = reachOf(env.platform);
   const addressOf = (p: PodInfo): HostPort => ({ host: p.ip, port: env.redis.port });
   const podsBefore = await env.platform.listPods();
   const views = await podViews(reach, podsBefore, addressOf);

@@ -46,10 +46,15 @@ export function toPodInfo(pod: V1Pod, statefulSet: string): PodInfo {
   };
 }
 
+/** The pods among `items` that are the StatefulSet's (named <statefulset>-<ordinal>), by ordinal. */
+export function statefulSetPodsOf(items: V1Pod[], statefulSet: string): V1Pod[] {
+  return items
+    .filter((p) => ordinalOf(p.metadata?.name ?? '', statefulSet) !== undefined)
+    .sort((a, b) => ordinalOf(a.metadata!.name!, statefulSet)! - ordinalOf(b.metadata!.name!, statefulSet)!);
+}
+
 /** The StatefulSet's pods (by label selector and name), by ordinal. */
 export async function statefulSetPods(core: CoreV1Api, target: StatefulSetTarget): Promise<V1Pod[]> {
   const list = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: labelSelector(target.podLabels) });
-  return list.items
-    .filter((p) => ordinalOf(p.metadata?.name ?? '', target.name) !== undefined)
-    .sort((a, b) => ordinalOf(a.metadata!.name!, target.name)! - ordinalOf(b.metadata!.name!, target.name)!);
+  return statefulSetPodsOf(list.items, target.name);
 }

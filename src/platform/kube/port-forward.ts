@@ -21,6 +21,7 @@ export interface ForwardTarget {
  */
 export class PodPortForwards {
   private readonly listeners = new Map<string, { server: net.Server; port: number }>();
+  private readonly opening = new Map<string, Promise<{ server: net.Server; port: number }>>();
   private readonly sockets = new Set<net.Socket>();
 
   constructor(
@@ -30,19 +31,35 @@ export class PodPortForwards {
     private readonly log: Log,
   ) {}
 
+  /** The local end of a forward already listening for that pod incarnation and port, else undefined. */
+  known(pod: ForwardTarget, port: number): HostPort | undefined {
+    const local = this.listeners.get(`${pod.uid}:${port}`);
+    return local && { host: '127.0.0.1', port: local.port };
+  }
+
   async forward(pod: ForwardTarget, port: number): Promise<HostPort> {
     const key = `${pod.uid}:${port}`;
     const known = this.listeners.get(key);
     if (known) return { host: '127.0.0.1', port: known.port };
+    // One listener per key even when asked twice at once (reach() and the watch's preparation).
+    let opening = this.opening.get(key);
+    if (!opening) {
+      opening = this.listen(pod, port).finally(() => this.opening.delete(key));
+      this.opening.set(key, opening);
+    }
+    return { host: '127.0.0.1', port: (await opening).port };
+  }
+
+  private async listen(pod: ForwardTarget, port: number): Promise<{ server: net.Server; port: number }> {
     const server = net.createServer((socket) => void this.connect(pod, port, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    const local = (server.address() as net.AddressInfo).port;
-    this.listeners.set(key, { server, port: local });
-    this.log.info(`port-forward 127.0.0.1:${local} -> pod ${pod.name}:${port}`);
-    return { host: '127.0.0.1', port: local };
+    const listener = { server, port: (server.address() as net.AddressInfo).port };
+    this.listeners.set(`${pod.uid}:${port}`, listener);
+    this.log.info(`port-forward 127.0.0.1:${listener.port} -> pod ${pod.name}:${port}`);
+    return listener;
   }
 
   private async connect(pod: ForwardTarget, port: number, socket: net.Socket): Promise<void> {
@@ -84,6 +101,7 @@ export class PodPortForwards {
   /** Closes every listener and open connection. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    await Promise.allSettled([...this.opening.values()]); // a listener still opening is closed with the others
     await Promise.all([...this.listeners.values()].map(({ server }) => new Promise((resolve) => server.close(resolve))));
     this.listeners.clear();
   }

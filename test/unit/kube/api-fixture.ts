@@ -49,7 +49,20 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
         body: Buffer.concat(chunks).toString('utf8'),
       };
       fixture.requests.push(rec);
-      const reply = (await fixture.route(rec)) ?? fixture.server.handle(rec) ??
+      const routed = await fixture.route(rec);
+      if (!routed && rec.method === 'GET' && rec.query.get('watch') === 'true') {
+        // A watch stays open and streams events until the client (or close()) ends it.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        const stop = fixture.server.watch(rec, (line) => res.write(line));
+        if (stop) {
+          res.on('close', stop);
+          return;
+        }
+        res.end();
+        return;
+      }
+      const reply = routed ?? fixture.server.handle(rec) ??
         (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : pageNotFound());
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });

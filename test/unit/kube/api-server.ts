@@ -203,6 +203,7 @@ export class ApiServer {
    * the StatefulSet or one of its pods enqueues it at once (queue.Add). Forget (reset) on a successful sync.
    */
   private queue = new Map<string, { failures: number; retryAt: number }>();
+  private watchers = new Set<(type: string, obj: Obj) => void>();
   /** Pods (by UID) whose containers the kubelet has started. */
   private started = new Set<string>();
 
@@ -235,11 +236,32 @@ export class ApiServer {
     obj.metadata.creationTimestamp ??= (old?.metadata.creationTimestamp as string | undefined) ?? now();
     obj.metadata.resourceVersion = String(++this.resourceVersion);
     this.objects.set(key(String(obj.kind), obj.metadata.namespace, obj.metadata.name), obj);
+    for (const w of this.watchers) w(old ? 'MODIFIED' : 'ADDED', obj);
     return obj;
+  }
+
+  /**
+   * A watch (GET <list path>?watch=true): each change of a matching object from now on is sent as a watch event
+   * {type: ADDED | MODIFIED | DELETED, object}, one JSON document per line, on a response that stays open
+   * (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes). Simplified:
+   * no replay from the given resourceVersion, no bookmarks. undefined for a path that is not a list.
+   */
+  watch(req: Recorded, send: (line: string) => void): (() => void) | undefined {
+    const url = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)$/.exec(req.path);
+    const r = url && RESOURCES.find((x) => x.apiVersion === (url[1] ?? url[2]) && x.plural === url[4]);
+    if (!url || !r) return undefined;
+    const watcher = (type: string, obj: Obj) => {
+      if (obj.kind !== r.kind || (url[3] !== undefined && obj.metadata.namespace !== url[3])) return;
+      if (!matchesLabels(obj, req.query.get('labelSelector')) || !matchesFields(obj, req.query.get('fieldSelector'))) return;
+      send(`${JSON.stringify({ type, object: obj })}\n`);
+    };
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   private remove(obj: Obj): void {
     this.objects.delete(key(String(obj.kind), obj.metadata.namespace, obj.metadata.name));
+    for (const w of this.watchers) w('DELETED', obj);
     if (obj.kind === 'Pod') this.enqueue((obj.metadata.ownerReferences as Array<{ uid: string }> | undefined)?.[0]?.uid);
   }
 

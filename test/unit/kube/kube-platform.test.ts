@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -16,6 +17,7 @@ import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
 import type { UndoJournal, UndoStep } from '../../../src/platform/undo.ts';
 import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/report/evidence.ts';
 import { silentLog } from '../../../src/util/log.ts';
+import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
 
@@ -319,6 +321,37 @@ test('evidence: every container log (current and previous), the events and a sta
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('port-forward path: pods listed once and watched, not read per connection; a recreated pod is mapped at once', async () => {
+  const platform = kube.createExistingPlatform(config({ namespace: 'default' }), ctx);
+  await platform.provision();
+  await platform.deploy(set(), { ...redis, port: 6379 } as RedisDeployment);
+  const podCalls = () => fixture.requests.filter((r) => r.method === 'GET' && /\/namespaces\/default\/pods(\/|$)/.test(r.path) && r.query.get('watch') !== 'true').length;
+  const pods = await platform.listPods();
+  const before = podCalls();
+  const targets = [];
+  for (let round = 0; round < 3; round++) for (const p of pods) targets.push(await platform.reach({ host: p.ip, port: 6379 }));
+  assert.is(podCalls() - before, 1, 'one list for the cache, then nothing per reach');
+  assert.ok(fixture.requests.some((r) => r.query.get('watch') === 'true' && r.path === '/api/v1/namespaces/default/pods'), 'watched');
+  assert.equal(platform.reachNow!({ host: pods[0]!.ip, port: 6379 }), targets[0], 'the synchronous form knows the same forward');
+
+  const victim = pods[1]!;
+  const oldLocal = await platform.reach({ host: victim.ip, port: 6379 });
+  await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
+  const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
+  const quiet = podCalls();
+  // The watch shows the new pod, and a forward for its new IP is opened before anyone asks (ioredis' natMap).
+  const mapped = await waitFor('the new IP in the cache', async () => {
+    const t = platform.reachNow!({ host: back.ip, port: 6379 });
+    return t ? { done: true, value: t } : { done: false, seen: 'not yet' };
+  }, { timeoutMs: 2000, intervalMs: 10 });
+  assert.is.not(mapped.port, oldLocal.port, 'a new forward for the new incarnation');
+  assert.is(platform.reachNow!({ host: victim.ip, port: 6379 }), undefined, 'the old IP maps to nothing');
+  // A connection to the old incarnation's forward is closed at once, judged from the cache (no API read).
+  await new Promise<void>((resolve) => net.connect(oldLocal.port, '127.0.0.1').on('close', () => resolve()).on('error', () => {}));
+  assert.is(podCalls(), quiet, 'no pod list or read after the recreation: the watch told');
+  await platform.teardown();
 });
 
 test('pod files through the stand-in: claim -> volume -> hostPath -> runner dir', async () => {
