@@ -16,6 +16,8 @@ import type { PlatformContext } from '../../../src/platform/platform.ts';
 import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
 import type { UndoJournal, UndoStep } from '../../../src/platform/undo.ts';
 import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/report/evidence.ts';
+import { defaultExecutors, undoUnsettled } from '../../../src/undo/executors.ts';
+import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
@@ -198,6 +200,27 @@ test('existing cluster: per-run names, claimRefs, quota hold (no node touched), 
   const count = fixture.requests.length;
   await platform.teardown();
   assert.is(fixture.requests.length, count, 'second teardown does nothing');
+});
+
+test('a main step killed during the hold, then the post step: quota, namespace, volumes and class are gone', async () => {
+  let saved: JournalEntry[] = [];
+  const store = { load: async () => structuredClone(saved), save: async (entries: JournalEntry[]) => void (saved = structuredClone(entries)) };
+  const journal = await RecordingJournal.open(store);
+  const platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal });
+  await platform.provision();
+  await platform.deploy(sharedSet(), redis2);
+  const ns = namespaceNamed('redis-resilience-')!.metadata.name;
+  await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' });
+  assert.is(fixture.server.list('ResourceQuota', ns).length, 1, 'held');
+  // Killed here: no release, no teardown. The post step opens the saved journal and undoes what is unsettled.
+  const post = await RecordingJournal.open(store);
+  assert.equal(await undoUnsettled(post, defaultExecutors, silentLog), []);
+  await new Promise((resolve) => setImmediate(resolve)); // the namespace controller empties the namespace
+  assert.equal(fixture.server.list('ResourceQuota', ns), []);
+  assert.is(fixture.server.get('Namespace', undefined, ns), undefined);
+  assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], []);
+  assert.equal((await RecordingJournal.open(store)).unsettled(), []);
+  assert.not.ok(fixture.requests.some((r) => r.path.startsWith('/api/v1/nodes')), 'no node touched, by the run or its undo');
 });
 
 test('hold-mode cordon (opt-in): nodes cordoned and recorded, restored; a given namespace is kept, what the run made removed', async () => {
