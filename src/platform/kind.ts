@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
+import { CancelledError, messageOf } from '../errors.ts';
 import * as exec from '@actions/exec';
 import type { Log } from '../util/log.ts';
 
@@ -22,17 +24,23 @@ export async function createKindCluster(opts: {
   /** Called once the name is known to be free, before creating: where the run records the cluster's undo (a
    * cluster that was already there is not this run's to delete). */
   beforeCreate?: () => Promise<unknown>;
+  /** The run's cancel: kind is stopped (SIGTERM) and waited for, then CancelledError; the undo deletes the rest. */
+  signal?: AbortSignal;
 }): Promise<void> {
   if ((await kindClusters(opts.kind)).includes(opts.name)) {
     throw new Error(`a kind cluster named ${opts.name} already exists (kept by an earlier run?); delete it with "kind delete cluster --name ${opts.name}" or set cluster-name to another name`);
   }
   await opts.beforeCreate?.();
   opts.log.info(`Creating kind cluster ${opts.name}`);
-  const code = await exec.exec(
-    opts.kind,
-    ['create', 'cluster', '--name', opts.name, '--config', opts.configFile, '--wait', '120s', '--kubeconfig', opts.kubeconfigFile],
-    { ignoreReturnCode: true },
-  );
+  const args = ['create', 'cluster', '--name', opts.name, '--config', opts.configFile, '--wait', '120s', '--kubeconfig', opts.kubeconfigFile];
+  // spawn, not @actions/exec: only spawn stops the child on an abort. Its output goes to the log as it comes.
+  const child = spawn(opts.kind, args, { stdio: ['ignore', 'inherit', 'inherit'], signal: opts.signal });
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const code = await Promise.race([exited, new Promise<never>((_, reject) => child.once('error', reject))]).catch(async (err: unknown) => {
+    if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`);
+    await exited; // a kind still creating containers would outrun the undo that deletes the cluster
+    throw new CancelledError(`kind create cluster --name ${opts.name}`);
+  });
   if (code !== 0) throw new Error(`kind create cluster --name ${opts.name} failed (exit code ${code}); its output is above`);
 }
 

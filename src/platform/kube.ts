@@ -472,6 +472,7 @@ export function createKindPlatform(config: Config, ctx: PlatformContext): KubePl
         kubeconfigFile,
         log: ctx.log,
         beforeCreate: () => recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) => undoKindCluster(s, ctx.log)),
+        signal: ctx.signal,
       });
       const clients = kubeClients(loadKubeConfig(kubeconfigFile, { secret: ctx.log.secret }));
       // --wait covers the control plane; workers get their pod CIDR when they register.

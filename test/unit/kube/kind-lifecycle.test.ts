@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
+import { CancelledError } from '../../../src/errors.ts';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
 
@@ -40,6 +41,20 @@ test('create: name, config, wait and a kubeconfig file of its own', async () => 
   await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/cfg.yaml', kubeconfigFile, log: silentLog });
   assert.equal(calls(), ['get clusters', `create cluster --name rr --config /cfg.yaml --wait 120s --kubeconfig ${kubeconfigFile}`]);
   assert.ok(existsSync(kubeconfigFile));
+});
+
+test('create, cancelled: kind is stopped and waited for, then CancelledError', async () => {
+  const slow = path.join(dir, 'slow-kind');
+  writeFileSync(slow, `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; sleep 30 & wait ;;\nesac\n`);
+  chmodSync(slow, 0o755);
+  const cancel = new AbortController();
+  setTimeout(() => cancel.abort('SIGINT'), 300);
+  const err = await kind
+    .createKindCluster({ kind: slow, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, signal: cancel.signal })
+    .then(() => undefined, (e: Error) => e);
+  assert.instance(err, CancelledError);
+  assert.is(err!.message, 'cancelled while waiting for kind create cluster --name rr');
+  assert.is(readFileSync(path.join(dir, 'slow-stopped'), 'utf8'), 'stopped\n', 'kind got SIGTERM and exited before the call returned');
 });
 
 test('create refuses a name already taken', async () => {
