@@ -72,4 +72,20 @@ test('no write figures: "writer off" only when it was; a writer that ran and was
   assert.match(renderMarkdown(off), 'Writes: writer off (write-rate 0)');
 });
 
+
+test('Kubernetes: the restart hold (mode, and a hold that failed) and the notes, in the terminal and the summary', () => {
+  const run = {
+    ...passingRun,
+    hold: { mode: 'quota' as const, heldMs: 8100, replacementHeld: false, detail: 'the hold FAILED: pod redis-app-1 was recreated (uid u2) while the quota was in force' },
+    notes: ['PersistentVolume redis-pv-a-abc123 (from redis-pv-a) has reclaimPolicy Retain: the Redis data stays on the NFS server'],
+  };
+  const text = renderTerminal(run);
+  assert.ok(text.includes('hold: quota: the hold FAILED: pod redis-app-1 was recreated'), text);
+  assert.ok(text.includes('note: PersistentVolume redis-pv-a-abc123 (from redis-pv-a) has reclaimPolicy Retain'), text);
+  const md = renderMarkdown(run);
+  assert.match(md, 'Restart hold: quota: the hold FAILED: pod redis-app-1 was recreated (uid u2) while the quota was in force. **The hold failed.**');
+  assert.match(md, '> PersistentVolume redis-pv-a-abc123 (from redis-pv-a) has reclaimPolicy Retain');
+  assert.not.match(renderMarkdown(passingRun), 'Restart hold');
+});
+
 test.run();
