@@ -145,6 +145,8 @@ export interface HoldReport {
   mode: 'quota' | 'cordon';
   /** How long the hold was in force. */
   heldMs: number;
+  /** How long taking the hold took, before the delete request (inside the measured failover window). */
+  setupMs?: number;
   /** Whether the replacement pod stayed away while held; undefined when that could not be checked. */
   replacementHeld?: boolean;
   detail: string;

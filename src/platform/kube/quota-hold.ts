@@ -63,7 +63,7 @@ export class QuotaHold implements RestartHold {
   readonly mode = 'quota' as const;
   report?: HoldReport;
   private undoId?: string;
-  private held?: HeldPod & { since: number };
+  private held?: HeldPod & { since: number; setupMs: number };
 
   constructor(
     private readonly api: { core: CoreV1Api; objects: ObjectApi },
@@ -107,7 +107,7 @@ export class QuotaHold implements RestartHold {
       },
       { timeoutMs: IN_FORCE_TIMEOUT_MS, intervalMs: 50, signal: this.opts.signal },
     );
-    this.held = { ...pod, since: Date.now() };
+    this.held = { ...pod, since: Date.now(), setupMs: Date.now() - start };
     log.info(`hold: ResourceQuota ${QUOTA_NAME} pods: ${limit} in namespace ${namespace} (${counted} pods counted; in force after ${Date.now() - start} ms); no node touched`);
   }
 
@@ -128,8 +128,9 @@ export class QuotaHold implements RestartHold {
     if (!held) return; // the hold never came into force: nothing was held, nothing to report
     await this.nudge();
     const heldMs = Date.now() - held.since;
+    // The hold is taken inside the measured window (between "pod deleted" and the delete request): say its cost.
     const detail =
-      `ResourceQuota ${QUOTA_NAME} (pods: N-1) in namespace ${namespace} for ${(heldMs / 1000).toFixed(1)} s; ` +
+      `ResourceQuota ${QUOTA_NAME} (pods: N-1) in namespace ${namespace} for ${(heldMs / 1000).toFixed(1)} s, in force ${held.setupMs} ms after the hold was asked for; ` +
       (replacement === undefined
         ? 'could not check whether the replacement was held (reading the pod failed)'
         : replacement
@@ -138,7 +139,7 @@ export class QuotaHold implements RestartHold {
       (refusals ? `; the StatefulSet controller was refused ${refusals} time(s) (exceeded quota)` : '');
     if (replacement) log.warn(`hold: ${detail}`);
     else log.info(`hold released: ${detail}`);
-    this.report = { mode: 'quota', heldMs, replacementHeld: replacement === undefined ? undefined : !replacement, detail };
+    this.report = { mode: 'quota', heldMs, setupMs: held.setupMs, replacementHeld: replacement === undefined ? undefined : !replacement, detail };
   }
 
   /** The UID of a new pod of that name, '' when there is none (or only the old one), per the API server. */
