@@ -55,7 +55,7 @@ async function lintTarget(config: Config, platform: string, log: Log): Promise<s
   }
   if (platform === 'existing') {
     const { serverKubernetesVersion } = await import('./platform/kube/api.ts');
-    const version = await serverKubernetesVersion(config.kubeconfig);
+    const version = await serverKubernetesVersion(config.kubeconfig, { secret: log.secret });
     log.info(version.version ? `lint: Kubernetes ${version.version}, the server's version` : `lint: the server's version is unknown (${version.why}); linting for the default`);
     return version.version;
   }

@@ -13,7 +13,7 @@ import type { JsonObject } from '../../manifests/model.ts';
 import { KubeApiError, messageOf, type KubeRequest } from '../../errors.ts';
 import { redactUrl } from './kubeconfig.ts';
 
-import { loadKubeConfig } from './kubeconfig.ts';
+import { isKubeconfigContent, kubeconfigPathName, loadKubeConfig } from './kubeconfig.ts';
 
 export { loadKubeConfig };
 
@@ -154,10 +154,17 @@ export function kubeError(doing: string, err: unknown): KubeApiError {
 }
 
 /** The API server's Kubernetes version as MAJOR.MINOR (GET /version), within `timeoutMs`; else why not. */
-export async function serverKubernetesVersion(kubeconfig?: string, timeoutMs = 10_000): Promise<{ version?: string; why?: string }> {
+export async function serverKubernetesVersion(
+  kubeconfig: string | undefined,
+  opts: { secret?: (value: string) => void; timeoutMs?: number } = {},
+): Promise<{ version?: string; why?: string }> {
+  // Content is written to a file only once the run has its own directory; it is never echoed from here.
+  if (kubeconfig && isKubeconfigContent(kubeconfig)) return { why: 'the kubeconfig is given as content, read later' };
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const api = loadKubeConfig(kubeconfig).makeApiClient(VersionApi);
+    const kc = loadKubeConfig(kubeconfig, { name: kubeconfig ? kubeconfigPathName(kubeconfig) : undefined, secret: opts.secret });
+    const api = kc.makeApiClient(VersionApi);
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)));
     const info = await Promise.race([api.getCode(), late]);
     const m = /^v?(\d+)\.(\d+)/.exec(info.gitVersion ?? '');

@@ -157,11 +157,19 @@ function withoutSecrets(text: string, secrets: string[]): string {
  * only when it looks like a path (a base64 kubeconfig or a token pasted there must not be printed).
  */
 export async function kubeconfigInput(value: string, workDir: string): Promise<{ file: string; name: string }> {
-  if (value.includes('\n') || value.trimStart().startsWith('{')) {
+  if (isKubeconfigContent(value)) {
     const file = path.join(workDir, 'kubeconfig-input');
     await writeFile(file, value.endsWith('\n') ? value : `${value}\n`, { mode: 0o600, flag: 'wx' });
     return { file, name: 'kubeconfig (given as content)' };
   }
+  return { file: value, name: kubeconfigPathName(value) };
+}
+
+/** A kubeconfig input holding the kubeconfig itself rather than a path to one. */
+export const isKubeconfigContent = (value: string): boolean => value.includes('\n') || value.trimStart().startsWith('{');
+
+/** How messages call a kubeconfig path input: the path only when it plainly is one (never a pasted secret). */
+export function kubeconfigPathName(value: string): string {
   const shown = value.length <= 200 && /^[\w.~/ -]+$/.test(value) && /[/.]/.test(value);
-  return { file: value, name: shown ? `kubeconfig ${displayPath(value)}` : 'kubeconfig (value not repeated: it is not a path this tool can print safely)' };
+  return shown ? `kubeconfig ${displayPath(value)}` : 'kubeconfig (value not repeated: it is not a path this tool can print safely)';
 }
