@@ -322,6 +322,7 @@ class Kube implements KubePlatform {
     // "gone" would not mean "dead" and, without a hold, a replacement could start on the same volume.
     const graceSeconds = opts.mode === 'kill' ? KILL_GRACE_SECONDS : (pod.spec?.terminationGracePeriodSeconds ?? 30);
     if (opts.hold) await this.holdFor().hold({ name, uid });
+    opts.onDelete?.(Date.now());
     await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: KILL_GRACE_SECONDS } : {}) }).catch((err: unknown) => {
       throw kubeError(`deleting pod ${name}`, err);
     });

@@ -34,6 +34,9 @@ export interface DeleteOptions {
   /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL locally; Kubernetes: a 1 s grace period,
    * since 0 force-deletes the pod object while its process still runs). */
   mode: 'graceful' | 'kill';
+  /** Called with the time the delete request goes out, after any hold is in force: the fault's moment (the
+   * hold's own cost stays out of the measured window). A platform that does not call it deletes at once. */
+  onDelete?: (at: number) => void;
 }
 
 /**

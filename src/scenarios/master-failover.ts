@@ -146,15 +146,20 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
     run: async (f, ctx) => {
       const { opts, victim } = f;
       const survivors = seedsOf(ctx, f.podsBefore.filter((p) => p.name !== victim.pod));
-      const t0 = Date.now();
-      ctx.timeline.setOrigin(t0);
-      ctx.timeline.mark('pod-deleted', t0, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
+      // The origin is the delete request itself: a platform taking a hold first says when it sends it (onDelete),
+      // so the hold's cost is not counted as failover time; one that does not deletes at once.
+      const requested = Date.now();
+      const deleted = (at: number) => {
+        ctx.timeline.setOrigin(at);
+        ctx.timeline.mark('pod-deleted', at, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
+      };
       ctx.log.info(`Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`);
       const stopWatch = new AbortController();
       const watching = watchFailover({ reach: ctx.reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, signal: stopWatch.signal, log: ctx.log });
       ctx.holding(opts.holdRestart);
       try {
-        await ctx.platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode });
+        await ctx.platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode, onDelete: deleted });
+        deleted(requested); // no effect when onDelete came first (the first origin and mark stand)
       } catch (err) {
         stopWatch.abort();
         await watching;

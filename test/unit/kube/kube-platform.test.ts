@@ -160,13 +160,15 @@ test('existing cluster: per-run names, claimRefs, quota hold (no node touched), 
 
   const [, victim] = await platform.listPods();
   const deleting = fixture.requests.length;
-  await platform.deletePod(victim!.name, { hold: true, mode: 'kill' });
+  let origin = -1;
+  await platform.deletePod(victim!.name, { hold: true, mode: 'kill', onDelete: () => (origin = fixture.requests.length - deleting) });
   const sent = fixture.requests.slice(deleting);
   const quotaAt = sent.findIndex((r) => r.method === 'POST' && r.path === `/api/v1/namespaces/${ns}/resourcequotas`);
   const deleteAt = sent.findIndex((r) => r.method === 'DELETE' && r.path.endsWith(`/pods/${victim!.name}`));
   assert.ok(quotaAt >= 0 && quotaAt < deleteAt, 'the quota is created before the pod is deleted');
   assert.equal(JSON.parse(sent[quotaAt]!.body).spec.hard, { pods: '1' }, 'N-1 pods');
   assert.ok(sent.slice(quotaAt, deleteAt).some((r) => r.method === 'GET' && r.path.endsWith('/resourcequotas/redis-cluster-resilience-hold')), 'waited for the quota to be in force');
+  assert.is(origin, deleteAt, 'onDelete (the measured origin) once the hold is in force, right before the delete request');
   assert.equal(journal.open().filter((st) => st.kind === 'restart-hold'), [
     { kind: 'restart-hold', target: { kubeconfig: fixture.kubeconfig, context: 'fixture' }, namespace: ns, name: 'redis-cluster-resilience-hold' },
   ]);
