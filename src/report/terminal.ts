@@ -49,6 +49,8 @@ export function renderTerminal(report: Report, files?: { report: string; summary
   if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
   for (const s of report.scenarios) out.push(...scenarioLines(s), '');
   if (report.hold) out.push(`hold: ${report.hold.mode}: ${indented(report.hold.detail, '  ')}`, '');
+  if (report.reach) out.push(`reach: ${report.reach}`, '');
+  if (report.evidence?.length) out.push(`evidence: ${report.evidence.length} files under evidence/ in the report directory (listed in summary.md)`, '');
   for (const note of report.notes ?? []) out.push(`note: ${indented(note, '  ')}`);
   if (report.notes?.length) out.push('');
   const bySeverity = ['error', 'warning', 'info'].map((sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const);

@@ -133,4 +133,13 @@ test('the timeline is a Mermaid gantt GitHub can render, with every event', () =
   assert.match(writerStarted, /, 0, 0ms$/);
   assert.match(tasks.find((t) => t.startsWith('  pod-deleted'))!, /, 1520, 0ms$/);
 });
+test('a failed run names its evidence files and the reach mode', () => {
+  const report: Report = { ...failingRun, platform: 'kind', reach: 'port-forward', evidence: ['evidence/redis/redis-app-0.cluster-nodes.txt', 'evidence/logs/redis-app-0.1.log', 'evidence/kind-logs/'] };
+  const md = renderMarkdown(report);
+  assert.match(md, 'Platform kind (reach: port-forward)');
+  assert.match(md, '### Evidence (3 files in the report directory)');
+  for (const f of report.evidence!) assert.match(md, `- \`${f}\``);
+  assert.not.match(renderMarkdown(passingRun), '### Evidence');
+});
+
 test.run();
