@@ -44,6 +44,8 @@ export interface Config {
   nfsStandIn: boolean;
   /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
   workDir?: string;
+  /** Platform local: pods as bubblewrap sandboxes, or redis-server run directly; auto: sandbox where bwrap works. */
+  localMode: 'auto' | 'sandbox' | 'direct';
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'ms';
@@ -96,7 +98,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
   workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
-  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace)' },
+  'local-mode': { key: 'localMode', kind: 'string', choices: ['auto', 'sandbox', 'direct'], description: 'Platform local: sandbox (each pod a bubblewrap sandbox running its own command, scripts and init containers), direct (redis-server run directly), auto (sandbox where bwrap works)' },
+  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed' },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
   'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
@@ -126,6 +129,7 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   workers: 3,
   keepCluster: false,
   nfsStandIn: true,
+  localMode: 'auto',
 };
 
 const INTEGER = /^\d+$/;

@@ -141,6 +141,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     await platform.deploy(set, redis);
     report.nfsRewrites = platform.nfsRewrites ?? [];
     if (platform.reachMode) report.reach = platform.reachMode;
+    const localMode = platform.localMode?.();
+    if (localMode) report.localMode = localMode;
 
     const pods = await platform.listPods();
     const plan = planBootstrap(pods, topology);

@@ -165,7 +165,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     replicas,
     serviceName: typeof spec.serviceName === 'string' ? spec.serviceName : '',
     podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, String(v)])),
-    container: { name: String(c.name ?? ''), image: String(c.image ?? ''), command, args, workingDir, env, mounts },
+    container: { name: String(c.name ?? ''), image: String(c.image ?? ''), command, args, workingDir, env, mounts, ...readinessExecOf(c) },
     initContainers: arrayAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
     mounts,
     launch: {
@@ -225,7 +225,7 @@ function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containe
  * official redis (valkey) image's entrypoint runs `redis-server` (`valkey-server`) with the args when they start
  * with `-` or end in `.conf`, and its CMD is that program.
  */
-function effectiveArgv(command: string[], args: string[], imageProgram: string): string[] {
+export function effectiveArgv(command: string[], args: string[], imageProgram: string): string[] {
   if (command.length > 0) return [...command, ...args];
   if (args.length === 0) return [imageProgram];
   if (args[0]!.startsWith('-') || args[0]!.endsWith('.conf')) return [imageProgram, ...args];
@@ -379,6 +379,11 @@ function knownFile(set: ManifestSet, mount: MountView | undefined, containerFile
       (object && key !== undefined ? locateLineInString(object, ['data', key], line) : undefined) ??
       (object ? object.locate(['data', key ?? rel]) : { file: set.dir, line: 1, column: 1 }),
   };
+}
+
+function readinessExecOf(c: JsonObject): { readinessExec?: string[] } {
+  const command = stringsAt(c, ['readinessProbe', 'exec', 'command']);
+  return command.length ? { readinessExec: command } : {};
 }
 
 function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, ic: JsonObject, icPath: Path, claimNames: string[]): ContainerView {

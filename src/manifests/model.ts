@@ -75,6 +75,8 @@ export interface ContainerView {
   /** Environment in order: later entries may refer to earlier ones with $(VAR). */
   env: EnvVar[];
   mounts: MountView[];
+  /** The readiness probe's exec command, when it has one. */
+  readinessExec?: string[];
 }
 
 /** Something about how Redis starts that the manifests alone cannot tell; lint reports it as info. */

@@ -3,19 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from '../report/evidence.ts';
-import { TimeoutError, messageOf } from '../errors.ts';
+import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
 import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
-import { containerEnv } from './local/expand.ts';
+import { containerEnv, expandVars } from './local/expand.ts';
 import { ping, pingReady } from './local/ping.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
 import { describeExit, killStaleProcesses, startProcess, stopProcess, type Supervised } from './local/process.ts';
 import { findExecutable, findRedisServer } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
+import { bwrapArgs, findBwrap, hostsFileText, mainProcessOf, podNames, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
+import { effectiveArgv } from '../manifests/deployment.ts';
+import type { ContainerView } from '../manifests/model.ts';
 
 export interface LocalPlatformOptions {
   /** First loopback /24 to take pod addresses from, e.g. '127.0.50' (never 127.0.0.x). */
@@ -26,12 +29,23 @@ export interface LocalPlatformOptions {
   redisServer?: string;
   /** Bound on a pod starting and answering PING. */
   readyTimeoutMs?: number;
+  /** sandbox: every pod's init containers and container run in a bubblewrap sandbox with the pod's own view
+   * (wrapper scripts, init containers, probes run as written); direct: redis-server runs with a config the
+   * platform writes from the manifests; auto: sandbox where bwrap works. */
+  mode?: 'auto' | 'sandbox' | 'direct';
 }
 
 /** The local platform, plus what tests and evidence need beyond the seam. */
 export interface LocalPlatform extends Platform {
   /** PIDs of the redis-server processes this platform started that have not exited (also after teardown). */
   processIds(): number[];
+  /**
+   * Runs a command in a pod's container view (sandbox mode): its root, volumes, hosts file, hostname and env, in
+   * a sandbox of its own beside the container's (as `kubectl exec`, minus the shared PID namespace).
+   */
+  exec(podName: string, argv: string[], timeoutMs?: number): Promise<{ code: number | null; output: string }>;
+  /** The mode the pods run in (decided by provision()). */
+  localMode(): 'sandbox' | 'direct' | undefined;
   /** Host path of a pod's in-container path (its current incarnation's filesystem). */
   hostPath(podName: string, containerPath: string): string;
 }
@@ -86,6 +100,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let allocator: AddressAllocator | undefined;
   let binary: string | undefined;
   let setpriv: string | undefined;
+  let bwrap: string | undefined;
+  let mode: 'sandbox' | 'direct' | undefined;
   let createdWorkDir = false;
   let unguard: (() => void) | undefined;
   /** The journal entry of this platform's processes, settled once teardown leaves none running. */
@@ -128,7 +144,103 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (!setpriv) ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
     // With a run signal the caller owns SIGINT/SIGTERM and tears down in order; the exit guard stays.
     unguard ??= guardChildren(livePids, !ctx.signal);
+    const wanted = opts.mode ?? 'auto';
+    const sandboxTool = wanted === 'direct' ? undefined : await findBwrap();
+    if (sandboxTool && 'path' in sandboxTool) {
+      bwrap = sandboxTool.path;
+      mode = 'sandbox';
+    } else if (wanted === 'sandbox') {
+      throw new Error(`local platform: local-mode sandbox, but ${sandboxTool && 'missing' in sandboxTool ? sandboxTool.missing : 'no sandbox tool'}`);
+    } else {
+      mode = 'direct';
+      if (sandboxTool && 'missing' in sandboxTool) ctx.log.info(`local platform: direct mode (${sandboxTool.missing})`);
+    }
+    ctx.log.info(`local platform: pods run in ${mode} mode`);
     binary = found.path;
+  }
+
+  /** Every pod's /etc/hosts, rewritten in place: the per-pod names of the headless Service at current addresses. */
+  function updateHosts(): void {
+    if (mode !== 'sandbox' || !redis) return;
+    const r = redis;
+    const text = hostsFileText([...pods.values()].map((p) => ({ ip: p.ip, names: podNames(p.name, r.serviceName, r.namespace) })));
+    for (const p of pods.values()) {
+      const file = path.join(p.layout.podDir, 'hosts');
+      if (fs.existsSync(p.layout.podDir)) rewriteInPlace(inside(file, `pod ${p.name}'s /etc/hosts`), text);
+    }
+  }
+
+  /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims and env. */
+  function sandboxSpec(pod: Pod, c: ContainerView, rootfs: string, env: Map<string, string>, argv: string[]) {
+    fs.mkdirSync(inside(rootfs, `pod ${pod.name}'s root`), { recursive: true });
+    prepareRoot(rootfs);
+    const binds: SandboxBind[] = c.mounts.map((m) => ({
+      host: inside(path.join(pod.layout.volumeDir(m), m.subPath ?? ''), `volume ${m.name} of pod ${pod.name}`),
+      container: m.mountPath,
+      // ConfigMap and Secret volumes are always read-only in Kubernetes.
+      readOnly: m.readOnly || m.source.type === 'configMap' || m.source.type === 'secret',
+    }));
+    binds.push({ host: path.join(pod.layout.podDir, 'hosts'), container: '/etc/hosts', readOnly: true });
+    binds.push(...podShims(inside(path.join(pod.layout.podDir, 'shim'), `pod ${pod.name}'s shims`), pod.ip, { path: binary!, name: requireDeployed().server.program }));
+    return bwrapArgs({ hostname: pod.name, rootfs, binds, env, cwd: c.workingDir, argv: argv.map((a) => expandVars(a, (n) => env.get(n))) });
+  }
+
+  async function execInPod(pod: Pod, argv: string[], timeoutMs = 10_000): Promise<{ code: number | null; output: string }> {
+    const r = requireDeployed();
+    if (mode !== 'sandbox') throw new Error('local platform: exec needs sandbox mode');
+    const env = containerEnv(r.container.env, { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels }, warnOnce);
+    const logFile = inside(path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`), `an exec in pod ${pod.name}`);
+    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), { cwd: workDir, logFile, registryDir: inside(registryDir), setpriv });
+    running.add(proc);
+    void proc.exited.then(() => running.delete(proc));
+    const exit = await Promise.race([proc.exited, new Promise<undefined>((resolve) => setTimeout(resolve, timeoutMs))]);
+    if (!exit) await stopProcess(proc, 'kill', 0);
+    const output = fs.readFileSync(logFile, 'utf8');
+    fs.rmSync(logFile, { force: true });
+    return { code: exit ? exit.code : null, output: exit ? output : `${output}(killed after ${timeoutMs} ms)` };
+  }
+
+  /** The readiness probe's exec command, run in the pod's view until it succeeds (sandbox mode only). */
+  async function waitProbe(pod: Pod, proc: Supervised): Promise<void> {
+    const command = requireDeployed().container.readinessExec;
+    if (mode !== 'sandbox' || !command) return;
+    const what = `pod ${pod.name}'s readiness probe (${command.join(' ')})`;
+    await waitFor(
+      what,
+      async () => {
+        if (proc.exit) return { done: true, value: undefined };
+        const probe = await execInPod(pod, command);
+        return probe.code === 0 ? { done: true, value: undefined } : { done: false, seen: `exit ${probe.code}: ${probe.output.trim().slice(-300)}` };
+      },
+      { timeoutMs: readyTimeoutMs, intervalMs: 500, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
+    );
+  }
+
+  /** Runs a pod's init containers in order, each to completion, as the kubelet does before the containers. */
+  async function runInitContainers(pod: Pod): Promise<void> {
+    const r = requireDeployed();
+    for (const ic of r.initContainers) {
+      const env = containerEnv(ic.env, { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels }, warnOnce);
+      const argv = ic.command.length ? [...ic.command, ...ic.args] : ic.args;
+      if (argv.length === 0) throw new Error(`init container ${ic.name} of pod ${pod.name} has no command: its image's entrypoint only exists in the image; use platform kind`);
+      const logFile = inside(path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.init-${ic.name}.log`), `init container ${ic.name}'s log`);
+      const proc = await startProcess(bwrap!, sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv), {
+        cwd: workDir,
+        logFile,
+        registryDir: inside(registryDir),
+        setpriv,
+      });
+      running.add(proc);
+      void proc.exited.then(() => running.delete(proc));
+      const exit = await Promise.race([proc.exited, new Promise<undefined>((resolve) => setTimeout(resolve, readyTimeoutMs))]);
+      if (!exit) {
+        await stopProcess(proc, 'kill', 0);
+        throw new TimeoutError(`init container ${ic.name} of pod ${pod.name} to finish`, readyTimeoutMs, tail(logFile));
+      }
+      if (exit.code !== 0) {
+        throw new Error(`init container ${ic.name} of pod ${pod.name} ${describeExit(exit)}${missingProgramHint(tail(logFile))}\n${tail(logFile)}`);
+      }
+    }
   }
 
   function logTail(pod: Pod): string {
@@ -171,24 +283,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
       warnOnce,
     );
-    const cwd = r.container.workingDir;
-    const conf = localRedisConf(r, {
-      ip: pod.ip,
-      hostPath: (p) => inside(toHostPath(p, r, pod.layout, cwd), `${p} in pod ${pod.name}`),
-      env,
-      info: infoOnce,
-    });
-    const confFile = inside(path.join(pod.layout.podDir, 'redis.conf'), `pod ${pod.name}'s redis.conf`);
-    fs.writeFileSync(confFile, conf);
     fs.mkdirSync(inside(path.join(workDir, 'logs')), { recursive: true });
     pod.logFile = inside(path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.log`), `pod ${pod.name}'s log`);
-    if (tornDown) return;
-    const proc = await startProcess(binary!, [confFile], {
-      cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
-      logFile: pod.logFile,
-      registryDir: inside(registryDir),
-      setpriv,
-    });
+    const proc = mode === 'sandbox' ? await startSandboxed(pod, what, env) : await startDirect(pod, env);
+    if (!proc) return;
     pod.proc = proc;
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
@@ -207,7 +305,46 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       return;
     }
     await waitReady(pod, proc, r.port);
+    await waitProbe(pod, proc);
     ctx.log.info(`local platform: pod ${pod.name} ready on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+  }
+
+  /** redis-server on the host with a redis.conf written from the manifests' directives (paths mapped). */
+  async function startDirect(pod: Pod, env: Map<string, string>): Promise<Supervised | undefined> {
+    const r = requireDeployed();
+    const cwd = r.container.workingDir;
+    const conf = localRedisConf(r, {
+      ip: pod.ip,
+      hostPath: (p) => inside(toHostPath(p, r, pod.layout, cwd), `${p} in pod ${pod.name}`),
+      env,
+      info: infoOnce,
+    });
+    const confFile = inside(path.join(pod.layout.podDir, 'redis.conf'), `pod ${pod.name}'s redis.conf`);
+    fs.writeFileSync(confFile, conf);
+    if (tornDown) return undefined;
+    return startProcess(binary!, [confFile], {
+      cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
+      logFile: pod.logFile!,
+      registryDir: inside(registryDir),
+      setpriv,
+    });
+  }
+
+  /** The pod's init containers (a new pod only, as the kubelet does), then its container, each sandboxed. */
+  async function startSandboxed(pod: Pod, what: 'pod' | 'container', env: Map<string, string>): Promise<Supervised | undefined> {
+    const r = requireDeployed();
+    updateHosts();
+    if (what === 'pod') await runInitContainers(pod);
+    if (tornDown) return undefined;
+    const argv = effectiveArgv(r.container.command, r.container.args, r.server.program);
+    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
+      cwd: workDir,
+      logFile: pod.logFile!,
+      registryDir: inside(registryDir),
+      setpriv,
+    });
+    proc.mainPid = () => mainProcessOf(proc.pid);
+    return proc;
   }
 
   async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
@@ -228,7 +365,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       throw err;
     }
     if (outcome === 'exited') {
-      throw new Error(`pod ${pod.name}: redis-server ${describeExit(proc.exit!)} before answering PING\n${logTail(pod)}`);
+      const logs = logTail(pod);
+    throw new Error(`pod ${pod.name}: ${mode === 'sandbox' ? 'its container' : 'redis-server'} ${describeExit(proc.exit!)} before answering PING${missingProgramHint(logs)}\n${logs}`);
     }
     pod.ready = true;
   }
@@ -247,6 +385,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function deploy(_manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
+    if (mode === 'direct') refuseWhatNeedsSandbox(deployment, warnOnce);
     redis = deployment;
     allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, busPort(deployment)]);
     for (let i = 0; i < deployment.replicas; i++) {
@@ -291,6 +430,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     pod.ready = false;
     pod.ip = '';
+    updateHosts();
     pod.held = options.hold;
     if (!options.hold && !tornDown) scheduleStart(pod, restartDelayMs);
   }
@@ -315,6 +455,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       },
       { timeoutMs, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
     );
+    // A start cut short by the run's cancellation is the cancellation, not a pod that failed to start.
+    if (result instanceof CancelledError) throw result;
     if (result instanceof Error) throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
     return result;
   }
@@ -391,6 +533,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     readPersistentFile,
     teardown,
     processIds: livePids,
+    localMode: () => mode,
+    exec: (podName, argv, timeoutMs) => execInPod(podNamed(podName), argv, timeoutMs),
     hostPath: (podName, containerPath) => {
       const r = requireDeployed();
       return toHostPath(containerPath, r, podNamed(podName).layout, r.container.workingDir);
@@ -438,4 +582,36 @@ function dig(value: unknown, ...keys: string[]): unknown {
   let v = value;
   for (const k of keys) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
   return v;
+}
+
+/** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
+function missingProgramHint(log: string): string {
+  const m = /bwrap: execvp (\S+): No such file or directory/.exec(log);
+  return m ? `: ${m[1]} exists only in the container image, not on this host; use platform kind to run the image itself` : '';
+}
+
+/** The last lines of a log file, or a note that it was not written. */
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  } catch {
+    return `(${path.basename(file)} not written)`;
+  }
+}
+
+/**
+ * Direct mode runs redis-server itself with a config written from what the manifests show: what only the running
+ * container knows (a config an init container renders, values a script computes) needs the sandbox.
+ */
+function refuseWhatNeedsSandbox(r: RedisDeployment, warn: (m: string) => void): void {
+  const needs = r.launch.config !== 'static' || r.launch.gaps.length > 0 || r.launch.redisArgv.length === 0;
+  if (needs) {
+    const why = r.launch.gaps.map((g) => `${g.at.file}:${g.at.line}: ${g.message}`).join('; ') || 'redis-server\'s invocation is not in the manifests';
+    throw new Error(
+      `local platform (direct mode) cannot run StatefulSet ${r.name}: ${why}. Install bubblewrap (apt-get install -y bubblewrap) ` +
+        'so the local platform runs the pods as sandboxes with their own scripts and init containers, or use platform kind',
+    );
+  }
+  if (r.launch.wrapper) warn(`direct mode: ${r.launch.wrapper.description} is not run; redis-server starts with the arguments it would exec (install bubblewrap to run the script)`);
+  if (r.initContainers.length) warn(`direct mode: init containers ${r.initContainers.map((c) => c.name).join(', ')} are not run (install bubblewrap to run them)`);
 }

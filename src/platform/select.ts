@@ -5,8 +5,9 @@ import type { HoldReport, NfsRewrite } from '../report/model.ts';
 import type { Log } from '../util/log.ts';
 import type { Platform, PlatformContext } from './platform.ts';
 
-/** What a platform tells the report besides the pods: the NFS stand-in, the restart hold, notes (Kubernetes). */
-export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[]; hold?: HoldReport; notes?: string[] };
+/** What a platform tells the report besides the pods: the NFS stand-in, the restart hold, notes (Kubernetes), the
+ * local platform's mode. */
+export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[]; hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
 export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
@@ -61,7 +62,7 @@ export async function createPlatform(
   switch (kind) {
     case 'local': {
       const { createLocalPlatform } = await import('./local.ts');
-      return createLocalPlatform(ctx, localOptions);
+      return createLocalPlatform(ctx, { ...localOptions, mode: config.localMode });
     }
     case 'kind': {
       const { createKindPlatform } = await import('./kube.ts');

@@ -174,7 +174,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${html(verdictReason(report))}`,
     '',
-    `Platform ${html(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
+    `Platform ${html(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}${report.localMode ? ` (local-mode ${report.localMode})` : ''}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
       `took ${secondsText(report.durationMs)} (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
   ];
   if (report.bootstrap) {

@@ -162,6 +162,8 @@ export interface Report {
   /** Kubernetes: how this process reached the pods (pod IPs through routes, or port-forwards through the API
    * server, chosen by the reach preflight after deployment). Absent on the local platform and before deployment. */
   reach?: 'routed' | 'port-forward';
+  /** Platform local: whether the pods ran as sandboxes (their own scripts and init containers) or directly. */
+  localMode?: 'sandbox' | 'direct';
   manifests: string;
   /** The config the run used (no secrets). */
   config: Record<string, unknown>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadManifests } from '../../src/manifests/load.ts';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import type { RedisDeployment } from '../../src/manifests/model.ts';
-import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
+import { createLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../src/platform/local.ts';
 import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
 import { planBootstrap, type TopologyRequest } from '../../src/redis/plan.ts';
 import { silentLog, stderrLog, type Log } from '../../src/util/log.ts';
@@ -24,11 +24,17 @@ export interface DeployedCluster {
 /** Set RCR_TEST_LOG=1 to see the scenario's progress lines while a suite runs. */
 export const testLog: Log = process.env.RCR_TEST_LOG ? stderrLog : silentLog;
 
-export async function deployCluster(manifestDir: string, addressBase: string, topology: TopologyRequest, restartDelayMs = 1000): Promise<DeployedCluster> {
+export async function deployCluster(
+  manifestDir: string,
+  addressBase: string,
+  topology: TopologyRequest,
+  restartDelayMs = 1000,
+  mode?: LocalPlatformOptions['mode'],
+): Promise<DeployedCluster> {
   const set = await loadManifests(manifestDir);
   const redis = redisDeployment(set);
   const workDir = mkdtempSync(join(tmpdir(), 'rcr-failover-'));
-  const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase, restartDelayMs });
+  const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase, restartDelayMs, ...(mode ? { mode } : {}) });
   const teardown = async () => {
     await platform.teardown();
     rmSync(workDir, { recursive: true, force: true });

@@ -40,7 +40,9 @@ const remember = async (): Promise<void> => {
 beforeAll(test, async () => {
   set = await loadManifests('manifests');
   redis = { ...redisDeployment(set), replicas: 3 };
-  platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.50', restartDelayMs: 200 });
+  // Direct mode: these tests read the config the platform writes and the server processes it starts (the sandbox
+  // mode runs the container's own command: test/integration/wild-manifests.test.ts).
+  platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.50', restartDelayMs: 200, mode: 'direct' });
   await platform.provision();
   await platform.deploy(set, redis);
   await remember();
@@ -295,7 +297,7 @@ test('a pod whose redis-server cannot start fails the deploy with its log lines'
       o.kind === 'ConfigMap' ? { ...o, body: { ...o.body, data: { 'redis.conf': 'port 6379\ncluster-node-timeout soon\n' } } } : o,
     ),
   };
-  const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.56' });
+  const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.56', mode: 'direct' });
   try {
     await p.deploy(bad, { ...redisDeployment(bad), replicas: 1 });
     assert.unreachable('deploy should fail');

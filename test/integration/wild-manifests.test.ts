@@ -1,14 +1,22 @@
 /**
  * Manifests in the shapes found in the wild, each through the whole check on the local platform with real
- * redis-server: a password from a Secret (and in no output, report or log line). Each run is the pipeline the
- * CLI runs, with its own loopback /24.
+ * redis-server: a wrapper script that rewrites nodes.conf then execs Redis, a config an init container renders,
+ * a password from a Secret (and in no output, report or log line), claims without a storage class; the default
+ * manifests in both local modes; and the sandbox's walls. Each run has its own loopback /24.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync, statSync } from 'node:fs';
 import { parseConfig } from '../../src/config.ts';
+import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
+import { deployCluster, testLog } from './failover-cluster.ts';
+import { redisDeployment } from '../../src/manifests/deployment.ts';
+import { loadManifests } from '../../src/manifests/load.ts';
+import { createLocalPlatform } from '../../src/platform/local.ts';
+import { silentLog } from '../../src/util/log.ts';
 import { runCheck } from '../../src/pipeline.ts';
 import type { Report } from '../../src/report/model.ts';
 import { writeReports } from '../../src/report/write.ts';
@@ -54,8 +62,9 @@ function assertPassed(r: Run): void {
 }
 
 test('a password from a Secret: every connection logs in with it, and it appears in no log line or report file', async () => {
-  const r = await check('test/fixtures/manifests/password-secret', '127.0.91');
+  const r = await check('test/fixtures/manifests/password-secret', '127.0.91', { 'local-mode': 'sandbox' });
   assertPassed(r);
+  assert.is(r.report.localMode, 'sandbox');
   assert.ok(r.lines.some((l) => /Redis password: from redis-server argument --requirepass .* via env REDIS_PASSWORD from Secret redis-auth key password/.test(l)), r.lines.join('\n'));
   // Not even the raw log lines (before the CLI's and the action's redaction) carry it.
   assert.not.ok(r.lines.join('\n').includes(PASSWORD), 'log lines');
@@ -68,6 +77,89 @@ test('a wrong password is a clear error naming where it came from, without the p
   assert.is(r.report.verdict, 'error');
   assert.match(r.report.error!, /Redis refused the password from the redis-password input/);
   for (const [name, text] of Object.entries(r.files)) assert.not.ok(text.includes('not-the-password'), `${name} shows the password`);
+});
+
+test('a wrapper script (ConfigMap, defaultMode 0755) rewrites nodes.conf and execs redis-server: failover passes in the sandbox; the pods cannot see or write outside their own view', async () => {
+  const c = await deployCluster('test/fixtures/manifests/wrapper-script', '127.0.93', { masters: 3, replicasPerMaster: 1 }, 1000, 'sandbox');
+  try {
+    assert.is(c.platform.localMode(), 'sandbox');
+    const hostsFile = c.platform.hostPath('redis-cluster-1', '/').replace(/\/rootfs\/?$/, '/hosts');
+    const hostsInode = statSync(hostsFile).ino;
+    const r = await runMasterFailover(c.platform, c.redis, {
+      holdRestart: true, killMode: 'graceful', writeRate: 100, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 60_000,
+      thresholds: { maxLostWrites: 0 }, expected: c.expected, log: testLog, victim: 'redis-cluster-0',
+    });
+    assert.is(r.status, 'pass', `${r.error ?? ''} ${r.checks.map((x) => `${x.id}:${x.status} ${x.summary}`).join('\n')}`);
+    const after = (await c.platform.listPods()).find((p) => p.name === r.victim.pod)!;
+    // The script ran on the restart: it found the old address on the myself line and wrote the new one.
+    const log = await c.platform.readPersistentFile(r.victim.pod, '/data/update-node.log');
+    assert.ok(log?.includes(`${r.victim.pod} myself ${r.victim.ip} -> ${after.ip}`), `update-node.log: ${log}`);
+    const myself = String(await c.platform.readPersistentFile(r.victim.pod, '/data/nodes.conf')).split('\n').find((l) => l.includes('myself'));
+    assert.ok(myself?.startsWith(`${r.victim.nodeId} ${after.ip}:6379@16379 myself`), `myself line: ${myself}`);
+
+    // The other pods' /etc/hosts was rewritten in place (a running sandbox's bind mount keeps the inode).
+    assert.is(statSync(hostsFile).ino, hostsInode);
+    const view = await c.platform.exec('redis-cluster-1', ['sh', '-c', [
+      'hostname',
+      'getent hosts redis-cluster-0.redis-cluster.default.svc.cluster.local | cut -d" " -f1',
+      'redis-cli -h "$(hostname)" ping',
+      `test -e ${JSON.stringify(c.platform.hostPath('redis-cluster-0', '/data'))} && echo sees-other-pod-volume`,
+      `test -e ${JSON.stringify(hostsFile)} && echo sees-host-work-dir`,
+      'touch /usr/bin/rcr-probe 2>/dev/null && echo wrote-usr',
+      '(echo x >> /etc/passwd) 2>/dev/null && echo wrote-etc-passwd',
+      'touch /conf/x 2>/dev/null && echo wrote-configmap',
+      'echo mine > /rcr-probe && echo wrote-own-root',
+      'echo mine > /data/rcr-probe && echo wrote-own-volume',
+    ].join('; ')]);
+    assert.is(view.code, 0, view.output);
+    assert.equal(view.output.trim().split('\n'), ['redis-cluster-1', after.ip, 'PONG', 'wrote-own-root', 'wrote-own-volume']);
+    // What it wrote landed in its own directories, nowhere else.
+    assert.ok(existsSync(c.platform.hostPath('redis-cluster-1', '/rcr-probe')));
+    assert.ok(existsSync(c.platform.hostPath('redis-cluster-1', '/data/rcr-probe')));
+    assert.not.ok(existsSync(c.platform.hostPath('redis-cluster-0', '/data/rcr-probe')));
+    assert.not.ok(existsSync('/usr/bin/rcr-probe'));
+  } finally {
+    assert.equal(await c.teardown(), [], 'no process left');
+  }
+});
+
+test('a config an init container renders from a template: passes in sandbox mode; direct mode refuses it naming bubblewrap', async () => {
+  const r = await check('test/fixtures/manifests/init-config', '127.0.94', { 'local-mode': 'sandbox' });
+  assertPassed(r);
+  assert.is(r.report.localMode, 'sandbox');
+  const direct = await check('test/fixtures/manifests/init-config', '127.0.95', { 'local-mode': 'direct' });
+  assert.is(direct.report.verdict, 'error');
+  assert.match(direct.report.error!, /direct mode\) cannot run StatefulSet redis-app: .*init container config writes at start.*Install bubblewrap .*or use platform kind/);
+});
+
+test('claims without storageClassName and no PersistentVolumes: a directory per claim, kept across the restart', async () => {
+  const r = await check('test/fixtures/manifests/dynamic-claims', '127.0.96');
+  assertPassed(r);
+  assert.ok(r.report.lint.some((f) => f.rule === 'pv-binding' && f.severity === 'info'), 'lint reasons about dynamic provisioning');
+});
+
+test('a command only the image has (its own entrypoint script): the sandbox says so and points to platform kind', async () => {
+  const set = await loadManifests('test/fixtures/manifests/wrapper-script');
+  const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
+  const body = structuredClone(sts.body) as any;
+  body.spec.template.spec.containers[0].command = ['/opt/bitnami/scripts/redis-cluster/entrypoint.sh', '/run.sh'];
+  const imageOnly = { ...set, objects: set.objects.map((o) => (o === sts ? { ...o, body } : o)) };
+  const workDir = await mkdtemp(join(tmpdir(), 'rcr-wild-image-'));
+  const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.98', mode: 'sandbox' });
+  try {
+    const err = await platform.deploy(imageOnly, { ...redisDeployment(imageOnly), replicas: 1 }).then(() => undefined, (e: unknown) => e);
+    assert.match(String(err), /\/opt\/bitnami\/scripts\/redis-cluster\/entrypoint\.sh exists only in the container image, not on this host; use platform kind/);
+  } finally {
+    await platform.teardown();
+    assert.equal(platform.processIds(), []);
+    await rm(workDir, { recursive: true, force: true });
+  }
+});
+
+test('the default manifests pass in direct mode too (and the report says which mode ran)', async () => {
+  const r = await check('manifests', '127.0.97', { 'local-mode': 'direct' });
+  assertPassed(r);
+  assert.is(r.report.localMode, 'direct');
 });
 
 test.run();

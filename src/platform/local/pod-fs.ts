@@ -59,7 +59,8 @@ export async function preparePodFs(
   await fs.rm(containedPath(layout.root, fresh === 'pod' ? layout.podDir : layout.rootfs, { leaf: 'nofollow' }), { recursive: true, force: true });
   for (const d of IMAGE_DIRS) await fs.mkdir(inside(path.join(layout.rootfs, d), 'image directory'), { recursive: true });
   const seen = new Set<string>();
-  for (const m of redis.mounts) {
+  // The init containers' volumes too: a template only they mount, an emptyDir they share with the container.
+  for (const m of [...redis.mounts, ...redis.initContainers.flatMap((c) => c.mounts)]) {
     const dir = layout.volumeDir(m);
     // Kubernetes creates a missing subPath directory on PVC and emptyDir volumes.
     const base = path.join(dir, m.subPath ?? '');

@@ -11,6 +11,9 @@ export interface Exit {
 /** A child process this run started, with its exit as a promise. */
 export interface Supervised {
   pid: number;
+  /** The process a graceful stop signals, when not `pid` itself (a sandbox's command; SIGTERM to bwrap would
+   * kill it outright). */
+  mainPid?: () => number | undefined;
   exited: Promise<Exit>;
   /** Set once the process has exited. */
   exit?: Exit;
@@ -71,7 +74,7 @@ export function describeExit(e: Exit): string {
 export async function stopProcess(p: Supervised, mode: 'graceful' | 'kill', graceMs: number, killWaitMs = 10_000): Promise<Exit> {
   if (p.exit) return p.exit;
   if (mode === 'graceful') {
-    signal(p.pid, 'SIGTERM');
+    signal(p.mainPid?.() ?? p.pid, 'SIGTERM');
     const exit = await within(p.exited, graceMs);
     if (exit) return exit;
   }
