@@ -4,7 +4,7 @@
  * a password from a Secret (and in no output, report or log line), claims without a storage class; the default
  * manifests in both local modes; and the sandbox's walls. Each run has its own loopback /24.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -49,7 +49,10 @@ async function check(manifests: string, addressBase: string, flags: Record<strin
   const report = await runCheck(config, { log, addressBase });
   await writeReports(report, reportDir);
   const files: Record<string, string> = {};
-  for (const f of await readdir(reportDir)) files[f] = await readFile(join(reportDir, f), 'utf8');
+  // Every file, evidence included (pod logs, CLUSTER NODES, nodes.conf copies).
+  for (const f of await readdir(reportDir, { recursive: true })) {
+    if ((await stat(join(reportDir, f))).isFile()) files[f] = await readFile(join(reportDir, f), 'utf8');
+  }
   return { report, lines, files };
 }
 
