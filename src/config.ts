@@ -1,4 +1,5 @@
 import { InputError } from './errors.ts';
+import { SCENARIO_NAMES, type ScenarioName } from './report/model.ts';
 
 /** Validated settings for one run. CLI flags and action inputs both go through parseConfig. */
 export interface Config {
@@ -8,7 +9,8 @@ export interface Config {
   reportDir: string;
   masters?: number;
   replicasPerMaster?: number;
-  scenario: 'master-failover';
+  /** Scenarios to run in order on the same cluster. */
+  scenario: ScenarioName[];
   /** Pod name of the master to delete; default: the master of the lowest slots. */
   victim?: string;
   holdRestart: boolean;
@@ -48,7 +50,7 @@ export interface Config {
   localMode: 'auto' | 'sandbox' | 'direct';
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'ms';
+type Kind = 'string' | 'list' | 'int' | 'bool' | 'ms';
 
 interface OptionSpec {
   key: keyof Config;
@@ -67,7 +69,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'report-dir': { key: 'reportDir', kind: 'string', description: 'Directory for report.json, summary.md, junit.xml, timeline.svg' },
   masters: { key: 'masters', kind: 'int', min: 1, description: 'Number of masters (default: from the StatefulSet replicas)' },
   'replicas-per-master': { key: 'replicasPerMaster', kind: 'int', min: 0, description: 'Replicas per master (default: from the StatefulSet replicas)' },
-  scenario: { key: 'scenario', kind: 'string', choices: ['master-failover'], description: 'Scenario to run' },
+  scenario: { key: 'scenario', kind: 'list', choices: SCENARIO_NAMES, description: 'Scenario, or a comma-separated list run in order on the same cluster' },
   victim: { key: 'victim', kind: 'string', description: 'Pod name of the master to delete (default: the master holding slot 0)' },
   'hold-restart': { key: 'holdRestart', kind: 'bool', description: 'Hold the deleted pod until the failover is done' },
   'hold-mode': { key: 'holdMode', kind: 'string', choices: ['quota', 'cordon'], description: 'Kubernetes: hold the restart with a ResourceQuota in the run\'s namespace (quota, touches no node) or by cordoning every node (cordon, opt-in)' },
@@ -113,7 +115,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
 export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   platform: 'auto',
   reportDir: 'redis-resilience-report',
-  scenario: 'master-failover',
+  scenario: ['master-failover'],
   holdRestart: true,
   holdMode: 'quota',
   killMode: 'graceful',
@@ -144,6 +146,15 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       if (spec.choices && !spec.choices.includes(value)) throw bad(`one of ${spec.choices.join(', ')}`);
       if (spec.pattern && !spec.pattern.test.test(value)) throw bad(spec.pattern.expected);
       return value;
+    case 'list': {
+      const items = value.split(',').map((v) => v.trim());
+      if (items.some((v) => v === '')) throw bad(`a comma-separated list of ${spec.choices?.join(', ')}`);
+      const unknown = items.filter((v) => spec.choices && !spec.choices.includes(v));
+      if (unknown.length) throw bad(`a comma-separated list of ${spec.choices?.join(', ')} (unknown: ${unknown.join(', ')})`);
+      const twice = items.filter((v, i) => items.indexOf(v) !== i);
+      if (twice.length) throw bad(`each scenario at most once (${[...new Set(twice)].join(', ')} twice)`);
+      return items as ScenarioName[];
+    }
     case 'bool':
       if (value === 'true') return true;
       if (value === 'false') return false;

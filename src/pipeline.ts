@@ -10,7 +10,7 @@ import { planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir } from './report/write.ts';
-import { runMasterFailover } from './scenarios/master-failover.ts';
+import { runScenario, type ScenarioSettings } from './scenarios/index.ts';
 import type { JournalStore } from './undo/journal.ts';
 import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
@@ -155,9 +155,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     });
     report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology };
 
-    stage = `running scenario ${config.scenario}`;
-    log.info(`Scenario ${config.scenario}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
-    const scenario = await runMasterFailover(platform, redis, {
+    const settings: ScenarioSettings = {
       victim: config.victim,
       holdRestart: config.holdRestart,
       killMode: config.killMode,
@@ -171,11 +169,17 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         maxLostWrites: config.maxLostWrites,
       },
       expected: { nodes: pods.length, masters: topology.masters },
-      log,
-      signal,
-    });
-    report.scenarios.push(scenario);
-    report.verdict = report.scenarios.every((s) => s.status === 'pass') ? 'pass' : 'fail';
+    };
+    // In order on the same cluster: each scenario leaves it healthy (its cluster-healthy check says so), and
+    // the next one starts from whatever roles the last one left.
+    for (const name of config.scenario) {
+      stage = `running scenario ${name}`;
+      log.info(`Scenario ${name}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
+      const scenario = await runScenario(name, { platform, redis, log, ...(signal ? { signal } : {}) }, settings);
+      report.scenarios.push(scenario);
+      if (scenario.status === 'cancelled') break;
+    }
+    report.verdict = report.scenarios.every((s) => s.status === 'pass' || s.status === 'skipped') ? 'pass' : 'fail';
   } catch (err) {
     if (err instanceof InputError && !signal?.aborted) throw err;
     report.verdict = 'error';

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, type V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn } from '../manifests/nfs-standin.ts';
@@ -15,13 +15,13 @@ import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts'
 import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf } from '../errors.ts';
-import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
+import { apiStatus, FIELD_MANAGER, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
-import { isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
@@ -365,6 +365,32 @@ class Kube implements KubePlatform {
       }
       throw err;
     }
+  }
+
+  /**
+   * `kubectl rollout restart`: kubectl merge-patches the pod template's `kubectl.kubernetes.io/restartedAt`
+   * annotation with the time (RFC 3339); the changed template is a new revision, which the StatefulSet
+   * controller rolls out under its updateStrategy (RollingUpdate: highest ordinal first, one at a time, each
+   * Running and Ready before the next). Resolves when every pod is a new one (new UID) and ready.
+   */
+  async rolloutRestart(timeoutMs: number): Promise<void> {
+    const { core, objects } = this.api;
+    const { name, namespace } = this.sts;
+    const before = new Set((await statefulSetPods(core, this.sts)).map((p) => p.metadata?.uid));
+    const body = { metadata: { name, namespace }, spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } } } };
+    await objects.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', ...body }, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch).catch((err: unknown) => {
+      throw kubeError(`patching StatefulSet ${name}'s pod template (rollout restart)`, err);
+    });
+    await waitFor(
+      `StatefulSet ${name}: every pod replaced (new UID) and ready`,
+      async () => {
+        const pods = await statefulSetPods(core, this.sts);
+        const old = pods.filter((p) => before.has(p.metadata?.uid)).map((p) => p.metadata?.name);
+        const done = old.length === 0 && pods.length === this.sts.replicas && pods.every((p) => isPodReady(p) && !p.metadata?.deletionTimestamp);
+        return done ? { done: true, value: undefined } : { done: false, seen: `${old.length} old pod(s) left (${old.join(', ')}), ${pods.filter(isPodReady).length}/${this.sts.replicas} ready` };
+      },
+      { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
+    );
   }
 
   async readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {

@@ -77,6 +77,9 @@ interface Pod {
   starting?: Promise<void>;
   /** Why the latest (re)start failed; cleared when a new one begins. */
   startError?: Error;
+  /** Set while a rollout replaces the pod: Ready waits for the readiness probe's schedule, not only PING. */
+  probeReady?: boolean;
+  startedAt?: number;
 }
 
 /**
@@ -288,6 +291,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const proc = mode === 'sandbox' ? await startSandboxed(pod, what, env) : await startDirect(pod, env);
     if (!proc) return;
     pod.proc = proc;
+    pod.startedAt = Date.now();
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     void proc.exited.then((exit) => {
@@ -461,6 +465,52 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     return result;
   }
 
+  /**
+   * `kubectl rollout restart statefulset` as the StatefulSet controller carries it out with the RollingUpdate
+   * strategy (the default): "The StatefulSet controller will delete and recreate each Pod in the StatefulSet.
+   * It will proceed in the same order as Pod termination (from the largest ordinal to the smallest), updating
+   * each Pod one at a time. The Kubernetes control plane waits until an updated Pod is Running and Ready prior
+   * to updating its predecessor" (kubernetes.io, StatefulSets, Rolling Updates); pods below
+   * rollingUpdate.partition are left alone, podManagementPolicy does not change this order, and OnDelete
+   * replaces nothing. Ready follows the container's readinessProbe schedule as the kubelet runs it: the first
+   * probe at initialDelaySeconds after the start, then every periodSeconds; the probe itself is taken to be
+   * "Redis answers PING" (what the probes of Redis manifests check), so a probe that checks more is not emulated.
+   */
+  async function rolloutRestart(timeoutMs: number): Promise<void> {
+    const r = requireDeployed();
+    const strategy = dig(r.statefulSet.body, 'spec', 'updateStrategy', 'type') ?? 'RollingUpdate';
+    if (strategy === 'OnDelete') {
+      throw new Error(`StatefulSet ${r.name} has updateStrategy OnDelete: a rollout restart changes its template but replaces no pod until each is deleted by hand`);
+    }
+    const partition = Number(dig(r.statefulSet.body, 'spec', 'updateStrategy', 'rollingUpdate', 'partition') ?? 0);
+    const probe = readinessSchedule(r);
+    const deadline = Date.now() + timeoutMs;
+    for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
+      const oldUid = pod.uid;
+      await deletePod(pod.name, { hold: true, mode: 'graceful' });
+      pod.held = false;
+      pod.probeReady = false;
+      scheduleStart(pod, 0);
+      const left = () => Math.max(0, deadline - Date.now());
+      await waitForReplacement(pod.name, oldUid, left());
+      // The kubelet's readiness probe: at start + initialDelaySeconds, then every periodSeconds until it passes.
+      let at = pod.startedAt! + probe.initialDelayMs;
+      await waitFor(
+        `pod ${pod.name}'s readiness probe to pass (first after ${probe.initialDelayMs} ms, every ${probe.periodMs} ms)`,
+        async () => {
+          if (Date.now() < at) return { done: false, seen: 'before the next probe' };
+          const reply = await ping(pod.ip, r.port, 1000);
+          if (pingReady(reply)) return { done: true, value: undefined };
+          at += probe.periodMs;
+          return { done: false, seen: reply };
+        },
+        { timeoutMs: left(), intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      );
+      pod.probeReady = true;
+      ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
+    }
+  }
+
   async function readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
     const r = requireDeployed();
     const pod = podNamed(podName);
@@ -530,6 +580,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     deletePod,
     releaseHold,
     waitForReplacement,
+    rolloutRestart,
     readPersistentFile,
     teardown,
     processIds: livePids,
@@ -542,13 +593,24 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   };
 }
 
+/** The Redis container's readinessProbe timing (Kubernetes defaults: no initial delay, every 10 s). */
+function readinessSchedule(r: RedisDeployment): { initialDelayMs: number; periodMs: number } {
+  const containers = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'containers');
+  const c = Array.isArray(containers) ? containers.find((x) => dig(x, 'name') === r.container.name) : undefined;
+  const seconds = (key: string, fallback: number) => {
+    const v = dig(c, 'readinessProbe', key);
+    return (typeof v === 'number' && v >= 0 ? v : fallback) * 1000;
+  };
+  return { initialDelayMs: seconds('initialDelaySeconds', 0), periodMs: Math.max(1000, seconds('periodSeconds', 10)) };
+}
+
 function info(pod: Pod): PodInfo {
   return {
     name: pod.name,
     uid: pod.uid,
     ip: pod.ip,
     node: 'local',
-    ready: pod.ready && !!pod.proc && !pod.proc.exit,
+    ready: pod.ready && pod.probeReady !== false && !!pod.proc && !pod.proc.exit,
     ordinal: pod.ordinal,
   };
 }

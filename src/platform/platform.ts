@@ -70,6 +70,12 @@ export interface Platform {
    * Running; its readiness probe may not have passed yet: the caller probes Redis itself). */
   waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo>;
   /**
+   * What `kubectl rollout restart statefulset` does: every pod of the Redis StatefulSet replaced as its
+   * controller replaces them (RollingUpdate: highest ordinal first, one at a time, each Running and Ready
+   * before the next). Resolves once the last one is ready. Throws UnsupportedError where the platform cannot.
+   */
+  rolloutRestart(timeoutMs: number): Promise<void>;
+  /**
    * Read a file at an in-container path of a pod from its PersistentVolume, where the platform can see it
    * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
    */

@@ -123,6 +123,8 @@ export interface ReplicationState {
   /** 'up' once the replica's link to its master is established and synced. */
   masterLinkStatus?: string;
   connectedReplicas?: number;
+  /** master_repl_offset: on a master, how far its replication stream has got; on a replica, how far it has read. */
+  replOffset?: number;
   /** A replica writing its first AOF ignores SIGTERM; do not delete it before this is false. */
   aofRewriteInProgress: boolean;
 }
@@ -146,6 +148,7 @@ export async function replicationFrom(r: Redis): Promise<ReplicationState> {
     ...(f.master_port !== undefined ? { masterPort: Number(f.master_port) } : {}),
     ...(f.master_link_status !== undefined ? { masterLinkStatus: f.master_link_status } : {}),
     ...(f.connected_slaves !== undefined ? { connectedReplicas: Number(f.connected_slaves) } : {}),
+    ...(f.master_repl_offset !== undefined ? { replOffset: Number(f.master_repl_offset) } : {}),
     aofRewriteInProgress: f.aof_rewrite_in_progress === '1',
   };
 }

@@ -15,6 +15,45 @@ import type {
 // Facts every rendering shows the same way (Markdown, terminal, JUnit, SVG): one place, so they cannot drift.
 
 export const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', cancelled: 'CANCELLED' };
+export const SCENARIO_WORD: Record<ScenarioResult['status'], string> = { pass: 'PASS', fail: 'FAIL', cancelled: 'CANCELLED', skipped: 'SKIPPED' };
+
+/**
+ * What a scenario did, in sentences every rendering shows: the path taken, the pod hit (or every pod replaced,
+ * with what each went through), writes per shard, the writes a pause lost, and the notes the scenario left.
+ */
+export function scenarioFacts(s: ScenarioResult): string[] {
+  const out: string[] = [];
+  if (s.path !== undefined) out.push(`Path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`);
+  const v = s.victim;
+  if (v) {
+    out.push(
+      `Pod hit: ${v.pod}, node ${shortId(v.nodeId)}, ${v.ip}, slots ${v.slots.join(' ') || 'none'}` + `${v.replicas.length > 0 ? `, replicas ${v.replicas.map(shortId).join(', ')}` : ''}.`,
+    );
+  }
+  for (const p of s.pods ?? []) {
+    out.push(
+      `Pod ${p.pod} (${p.roleBefore}${p.roleAfter && p.roleAfter !== p.roleBefore ? ` -> ${p.roleAfter}` : ''}): ` +
+        `${p.uidAfter ? `replaced in ${msText(p.restartMs)}` : 'not replaced'}` +
+        `${p.failover ? ', a replica took over its slots' : ''}` +
+        `${p.nodeIdKept === false ? ', NodeID changed' : ''}` +
+        `${p.unsyncedReadyMs ? `, ready ${msText(p.unsyncedReadyMs)} before its replica link was in sync` : ''}.`,
+    );
+  }
+  if (s.failovers !== undefined) out.push(`Failovers: ${s.failovers}.`);
+  for (const sh of s.shards ?? []) {
+    out.push(`Shard ${sh.slots.join(' ')}${sh.masterPod ? ` (${sh.masterPod})` : ''}: ${writesText(sh.writes)}.`);
+  }
+  const loss = s.pauseLoss;
+  if (loss) {
+    out.push(
+      `Acknowledged writes lost in the pause window: ${loss.lost} (independent read-back found ${loss.readBackMissing} missing)` +
+        `${loss.lastAckByOldMasterMs !== undefined ? `; the resumed master's last acknowledgement came ${msText(loss.lastAckByOldMasterMs)} after the freeze` : ''}` +
+        `${loss.sample.length ? `; e.g. ${loss.sample.map((x) => `${x.key} acknowledged by ${x.by} at ${msText(x.ackAtMs)}`).join(', ')}` : ''}.`,
+    );
+  }
+  out.push(...(s.notes ?? []));
+  return out;
+}
 export const STATUS_WORD: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' };
 
 export const PATH_TEXT: Record<FailoverPath, string> = {

@@ -54,9 +54,10 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
     cases,
     properties: {
       platform: report.platform,
-      path: s.path,
+      ...(s.path ? { path: s.path } : {}),
       'hold-restart': String(s.holdRestart),
-      victim: s.victim.pod,
+      ...(s.victim ? { victim: s.victim.pod } : {}),
+      ...(s.failovers !== undefined ? { failovers: String(s.failovers) } : {}),
       ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(Math.round(v))]]))),
       ...(w
         ? {

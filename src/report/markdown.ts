@@ -3,7 +3,8 @@ import {
   masterOf,
   msText,
   noWritesText,
-  PATH_TEXT,
+  SCENARIO_WORD,
+  scenarioFacts,
   phases,
   secondsText,
   shortId,
@@ -121,15 +122,12 @@ function writesSection(s: ScenarioResult): string[] {
 
 function scenarioSection(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
-  const v = s.victim;
   const out = [
-    `### ${s.name}: ${VERDICT_WORD[s.status]}`,
+    `### ${s.name}: ${SCENARIO_WORD[s.status]}`,
     '',
     `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped` +
       `${s.startedAt !== undefined && s.durationMs !== undefined ? `; started ${html(s.startedAt)}, took ${secondsText(s.durationMs)}` : ''}.`,
-    `Path taken: ${html(PATH_TEXT[s.path])} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`,
-    `Victim: pod ${html(v.pod)}, node ${shortId(v.nodeId)}, ${html(v.ip)}, slots ${html(v.slots.join(' ') || 'none')}` +
-      `${v.replicas.length > 0 ? `, replicas ${html(v.replicas.join(', '))}` : ''}.`,
+    ...scenarioFacts(s).map(html),
     '',
   ];
   if (s.error) out.push(`**Stopped early:** ${html(s.error)}`, '');

@@ -16,7 +16,17 @@ export type CheckId =
   | 'data-intact'
   | 'max-failover-ms'
   | 'max-unavailable-ms'
-  | 'max-lost-writes';
+  | 'max-lost-writes'
+  // replica-loss
+  | 'writes-never-refused'
+  | 'replica-resynced'
+  // rolling-restart
+  | 'pods-replaced'
+  | 'slot-coverage-kept'
+  | 'failovers-safe'
+  // master-pause
+  | 'stepped-down'
+  | 'writer-kept-writing';
 
 export interface Check {
   id: CheckId;
@@ -38,6 +48,12 @@ export type TimelineEvent =
   | 'cluster-ok'
   | 'writes-recovered'
   | 'hold-released'
+  | 'resynced'
+  | 'pod-frozen'
+  | 'pod-resumed'
+  | 'stepped-down'
+  | 'restart-started'
+  | 'restart-done'
   | 'pod-back'
   | 'redis-up'
   | 'rejoined'
@@ -92,15 +108,65 @@ export interface WriteStats {
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
 
-export type ScenarioName = 'master-failover';
+export const SCENARIO_NAMES = ['master-failover', 'replica-loss', 'rolling-restart'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** rolling-restart: what happened to one pod as the StatefulSet replaced it. */
+export interface PodRestart {
+  pod: string;
+  ordinal: number;
+  nodeId: string;
+  uidBefore: string;
+  uidAfter?: string;
+  roleBefore: 'master' | 'replica';
+  roleAfter?: 'master' | 'replica';
+  /** Its deletion to the replacement ready (as the platform's readiness says). */
+  restartMs?: number;
+  /** A replica was promoted in its place while it was away (it was a master). */
+  failover: boolean;
+  /** Reported ready while its replication link was not up (or behind its master): the readiness probe lies. */
+  unsyncedReadyMs?: number;
+  nodeIdKept?: boolean;
+}
+
+/** Writes into one shard's slots (a writer per shard). */
+export interface ShardWrites {
+  /** The shard's slot ranges, as before the scenario. */
+  slots: string[];
+  masterPod?: string;
+  writes: WriteStats;
+}
+
+/** master-pause: acknowledged writes the frozen master took and the cluster then dropped. */
+export interface PauseLoss {
+  /** How many, and a sample with when (ms after the freeze) and by whom they were acknowledged. */
+  lost: number;
+  sample: Array<{ key: string; ackAtMs: number; by: string }>;
+  /** The resumed master's last acknowledgement, ms after the freeze. */
+  lastAckByOldMasterMs?: number;
+  /** What the reader found independently of the writer's bookkeeping (keys missing on a fresh read-back). */
+  readBackMissing: number;
+}
 
 export interface ScenarioResult {
   name: ScenarioName;
-  status: 'pass' | 'fail' | 'cancelled';
-  /** With the hold: 'failover' expected. Without it: whichever happened. */
-  path: FailoverPath;
+  /** skipped: the platform cannot do this scenario (`error` says why). */
+  status: 'pass' | 'fail' | 'cancelled' | 'skipped';
+  /** master-failover, master-pause: whether a replica took over. Absent where the scenario has no such path. */
+  path?: FailoverPath;
   holdRestart: boolean;
-  victim: { pod: string; nodeId: string; uid: string; ip: string; slots: string[]; replicas: string[] };
+  /** The pod the fault hit; absent for scenarios that hit every pod (rolling-restart). */
+  victim?: { pod: string; nodeId: string; uid: string; ip: string; slots: string[]; replicas: string[] };
+  /** rolling-restart: every pod in the order it was replaced. */
+  pods?: PodRestart[];
+  /** Replicas promoted during the scenario. */
+  failovers?: number;
+  /** Per-shard writes (rolling-restart: a writer per shard). */
+  shards?: ShardWrites[];
+  /** master-pause: the acknowledged writes lost in the pause window. */
+  pauseLoss?: PauseLoss;
+  /** What the reader of the report must know to judge the result (how a budget was applied, a risk seen). */
+  notes?: string[];
   /** When the scenario started (ISO 8601); absent in reports written before it was recorded. */
   startedAt?: string;
   /** Start to end of the scenario, error path included. */

@@ -37,7 +37,7 @@ export function renderTimelineSvg(scenario: ScenarioResult): string {
   const x = (ms: number) => LEFT + ((ms - start) / (end - start)) * (WIDTH - LEFT - RIGHT);
   const rows = spans.length + Math.max(events.length, 1);
   const height = AXIS_Y + 24 + rows * ROW + 16;
-  const title = `${scenario.name} (${scenario.status.toUpperCase()}): ${PATH_TEXT[scenario.path]}`;
+  const title = `${scenario.name} (${scenario.status.toUpperCase()})${scenario.path ? `: ${PATH_TEXT[scenario.path]}` : ''}`;
 
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img">`,

@@ -2,7 +2,8 @@ import {
   checkCounts,
   msText,
   noWritesText,
-  PATH_TEXT,
+  SCENARIO_WORD,
+  scenarioFacts,
   secondsText,
   showControls,
   skippedText,
@@ -24,9 +25,9 @@ function scenarioLines(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
   const width = Math.max(...s.checks.map((c) => c.id.length), 0);
   const out = [
-    `${s.name}: ${VERDICT_WORD[s.status]} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
+    `${s.name}: ${SCENARIO_WORD[s.status]} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
       `${s.durationMs !== undefined ? ` in ${secondsText(s.durationMs)}` : ''}`,
-    `  path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held' : 'not held'}); victim ${showControls(s.victim.pod)} ${showControls(s.victim.ip)}`,
+    ...scenarioFacts(s).map((line) => `  ${indented(line, '    ')}`),
   ];
   if (s.error) out.push(`  stopped early: ${indented(s.error, '    ')}`);
   const pad = ' '.repeat(2 + 8 + width + 2);

@@ -3,10 +3,9 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
 import type { Check, FailoverPath, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
-import { reachOf, withNode, formatAddress } from '../redis/connect.ts';
+import { reachOf } from '../redis/connect.ts';
 import { formatSlots, isMaster, mastersOf } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
-import { waitFor } from '../util/wait.ts';
 import { CancelledError } from '../errors.ts';
 import type { Writer } from './writer.ts';
 import { watchFailover, type WatchResult } from './failover-watch.ts';
@@ -23,21 +22,18 @@ import {
   type RejoinFacts,
   type Victim,
 } from './failover-checks.ts';
-import { thresholdChecks, type Thresholds } from './thresholds.ts';
+import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, podViews, topologyOf, waitForHealth, waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { finishWriter, readCanaries, runTag, startSlotWriter, waitForWritesRecovered, writeCanaries, type WriterSettings } from './workload.ts';
+import { nodesConfSelf, podViews, topologyOf, waitForPreconditions, waitForRole } from './cluster-view.ts';
+import { runTag, startSlotWriter, waitForWritesRecovered, writeCanaries } from './workload.ts';
 import { pickMaster, victimOf } from './victim.ts';
+import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
+import { scenarioResult } from './result.ts';
+import { endSteps } from './final-steps.ts';
+import type { ScenarioSettings } from './settings.ts';
 
-export interface MasterFailoverOptions extends WriterSettings {
-  /** Pod name of the master to delete; default: the master holding slot 0. */
-  victim?: string;
-  holdRestart: boolean;
-  killMode: 'graceful' | 'kill';
-  failoverTimeoutMs: number;
-  rejoinTimeoutMs: number;
-  thresholds: Thresholds;
-  expected: { nodes: number; masters: number };
+/** `victim`: the master to delete (default: the master holding slot 0). */
+export interface MasterFailoverOptions extends ScenarioSettings {
   log: Log;
   /** The run's cancellation (see ScenarioEnv.signal). */
   signal?: AbortSignal;
@@ -191,16 +187,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
         ctx.holding(false);
         ctx.timeline.mark('hold-released', Date.now());
       }
-      ctx.log.progress(`waiting for pod ${f.victim.pod} to be recreated`);
-      f.podAfter = await ctx.platform.waitForReplacement(f.victim.pod, f.victim.uid, f.opts.rejoinTimeoutMs);
-      ctx.timeline.mark('pod-back', Date.now(), `${f.podAfter.ip}, uid ${f.podAfter.uid}`);
-      const address = ctx.addressOf(f.podAfter);
-      await waitFor('Redis on the recreated pod to answer PING', async () => ({ done: true, value: await withNode(ctx.reach, address, (r) => r.ping()) }), {
-        timeoutMs: f.opts.rejoinTimeoutMs,
-        intervalMs: 50,
-        signal: ctx.signal,
-      });
-      ctx.timeline.mark('redis-up', Date.now());
+      f.podAfter = await waitForPodBack(ctx, f.victim, f.opts.rejoinTimeoutMs);
     },
   },
   {
@@ -210,19 +197,8 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
     run: async (f, ctx) => {
       const { victim, opts } = f;
       const address = ctx.addressOf(f.podAfter!);
-      const myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
-      f.sameNode = myIdAfter === victim.nodeId;
-      if (!f.sameNode) ctx.log.warn(`pod ${victim.pod} came back with a new NodeID ${myIdAfter} (was ${victim.nodeId})`);
-      f.nodeId = {
-        victim,
-        confBefore: f.confBefore,
-        confAfter: await nodesConfSelf(ctx.platform, victim.pod, ctx.redis.clusterConfigFile),
-        myIdAfter,
-        addressBefore: formatAddress(ctx.addressOf(f.victimPod)),
-        addressAfter: formatAddress(address),
-        clusterConfigFile: ctx.redis.clusterConfigFile,
-        onPersistentVolume: ctx.redis.isPersistent(ctx.redis.clusterConfigFile),
-      };
+      f.nodeId = await nodeIdFactsOf(ctx, victim, f.victimPod, f.podAfter!, f.confBefore);
+      f.sameNode = f.nodeId.myIdAfter === victim.nodeId;
       const promotedId = f.watch?.promoted?.id;
       const expected = promotedId ? `a replica of ${promotedId}` : `the master of ${formatSlots(victim.slots).join(',')}`;
       const self = await waitForRole(ctx.reach, address, expected, (s) => isRejoined(s, promotedId, victim), f.sameNode ? opts.rejoinTimeoutMs : 0, ctx.log, ctx.signal);
@@ -230,26 +206,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       f.rejoin = { path: f.path, victim, ...(promotedId ? { promotedId } : {}), self: self.self, view: self.view };
     },
   },
-  {
-    stage: 'checking the cluster health',
-    run: async (f, ctx) => {
-      f.podsAfter = await ctx.platform.listPods();
-      f.health = await waitForHealth(ctx.reach, seedsOf(ctx, f.podsAfter), f.opts.expected, f.sameNode ? f.opts.rejoinTimeoutMs : 0, ctx.log, ctx.signal);
-      if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
-    },
-  },
-  {
-    stage: 'reading back the writes and canaries',
-    run: async (f, ctx) => {
-      const seeds = seedsOf(ctx, f.podsAfter!);
-      // In WAIT mode writes recover only once the returned node has synced; on every path, give them the
-      // chance so the window closes instead of being cut off by the stop.
-      if (f.writer) f.writes = await finishWriter(ctx, f.writer, seeds, f.opts.beforeVerify);
-      f.canaries = await readCanaries(ctx.reach, seeds, f.canaries);
-      f.topologyAfter = topologyOf(await podViews(ctx.reach, f.podsAfter!, ctx.addressOf));
-      f.finished = true;
-    },
-  },
+  ...endSteps<FailoverFacts>(),
 ];
 
 function markWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
@@ -314,7 +271,10 @@ export function failoverTimings(outcome: Pick<DriveOutcome, 'timeline'>): Scenar
  * before anything is touched (bad --victim); afterwards a failure becomes status fail with `error` set, and the
  * hold is always released (the driver's `finally`).
  */
-export async function runMasterFailover(platform: Platform, redis: RedisDeployment, opts: MasterFailoverOptions): Promise<ScenarioResult> {
+/** A master-failover result always names its victim and path. */
+export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
+
+export async function runMasterFailover(platform: Platform, redis: RedisDeployment, opts: MasterFailoverOptions): Promise<FailoverResult> {
   const startedAt = Date.now();
   const env: ScenarioEnv = { platform, redis, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) };
   const facts = await snapshotFailover(env, opts);
@@ -323,26 +283,17 @@ export async function runMasterFailover(platform: Platform, redis: RedisDeployme
   if (timings.rejoinMs !== undefined) {
     env.log.info(`Rejoined ${timings.rejoinMs} ms after the ${outcome.timeline.has('hold-released') ? 'hold was released' : 'deletion'}`);
   }
-  const checks = failoverChecks(facts, outcome, timings);
-  const failed = checks.filter((c) => c.status === 'fail');
-  if (failed.length) env.log.info(`Failed checks: ${failed.map((c) => `${c.id} (${c.summary})`).join('; ')}`);
   const v = facts.victim;
-  return {
-    name: 'master-failover',
-    status: outcome.cancelled ? 'cancelled' : outcome.error === undefined && failed.length === 0 ? 'pass' : 'fail',
+  const result = scenarioResult(env, 'master-failover', startedAt, outcome, failoverChecks(facts, outcome, timings), {
     path: facts.path,
     holdRestart: opts.holdRestart,
     victim: { pod: v.pod, nodeId: v.nodeId, uid: v.uid, ip: v.ip, slots: formatSlots(v.slots), replicas: v.replicaIds },
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Date.now() - startedAt,
-    checks,
-    timeline: outcome.timeline.entries(),
     timings,
     ...(facts.writes ? { writes: facts.writes } : {}),
     topologyBefore: facts.topologyBefore,
     ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),
-    ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-  };
+  });
+  return { ...result, path: facts.path, victim: result.victim! };
 }
 
 function describeWatch(w: WatchResult, path: FailoverPath, t0: number, masters: number): string {

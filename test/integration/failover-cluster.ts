@@ -11,7 +11,21 @@ import type { RedisDeployment } from '../../src/manifests/model.ts';
 import { createLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../src/platform/local.ts';
 import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
 import { planBootstrap, type TopologyRequest } from '../../src/redis/plan.ts';
+import type { ScenarioSettings } from '../../src/scenarios/settings.ts';
 import { silentLog, stderrLog, type Log } from '../../src/util/log.ts';
+
+/** What the scenarios take by default in these suites: hold, graceful, a 200/s writer, 60 s bounds, no lost write. */
+export const defaultSettings = (c: DeployedCluster, extra: Partial<ScenarioSettings> = {}): ScenarioSettings => ({
+  holdRestart: true,
+  killMode: 'graceful',
+  writeRate: 200,
+  writeWait: false,
+  failoverTimeoutMs: 60_000,
+  rejoinTimeoutMs: 60_000,
+  thresholds: { maxLostWrites: 0 },
+  expected: c.expected,
+  ...extra,
+});
 
 export interface DeployedCluster {
   platform: LocalPlatform;

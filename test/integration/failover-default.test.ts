@@ -7,35 +7,24 @@ import { test } from 'uvu';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
-import type { Check, ScenarioResult } from '../../src/report/model.ts';
+import type { Check } from '../../src/report/model.ts';
 import { InputError } from '../../src/errors.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { probeCluster } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { runMasterFailover, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
-import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { runMasterFailover, type FailoverResult, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
+import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
 
 let cluster: DeployedCluster | undefined;
 
-const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({
-  holdRestart: true,
-  killMode: 'graceful',
-  writeRate: 200,
-  writeWait: false,
-  failoverTimeoutMs: 60_000,
-  rejoinTimeoutMs: 60_000,
-  thresholds: { maxLostWrites: 0 },
-  expected: c.expected,
-  log: testLog,
-  ...extra,
-});
-const check = (r: ScenarioResult, id: Check['id']): Check => {
+const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({ ...defaultSettings(c), log: testLog, ...extra });
+const check = (r: FailoverResult, id: Check['id']): Check => {
   const c = r.checks.find((x) => x.id === id);
   assert.ok(c, `check ${id} in ${r.checks.map((x) => x.id).join(', ')}`);
   return c!;
 };
 /** Runs the scenario and checks its clock: started within the call, lasted no longer than it, spans its timeline. */
-async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<ScenarioResult> {
+async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<FailoverResult> {
   const before = Date.now();
   const r = await runMasterFailover(...args);
   const after = Date.now();
@@ -47,7 +36,7 @@ async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<
   return r;
 }
 
-const at = (r: ScenarioResult, event: string): number => {
+const at = (r: FailoverResult, event: string): number => {
   const e = r.timeline.find((x) => x.event === event);
   assert.ok(e, `timeline has ${event}: ${r.timeline.map((x) => x.event).join(', ')}`);
   return e!.atMs;

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
+import { runReplicaLoss } from '../../src/scenarios/replica-loss.ts';
 import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
 
 let cluster: DeployedCluster | undefined;
@@ -44,6 +45,21 @@ test('nodes.conf off the PVC: node-id-kept fails with both NodeIDs in evidence',
   assert.is(r.checks.find((x) => x.id === 'rejoined-as-replica')!.status, 'fail');
   assert.is(r.checks.find((x) => x.id === 'cluster-healthy')!.status, 'fail');
   assert.is(r.checks.find((x) => x.id === 'max-lost-writes')!.status, 'skipped');
+});
+
+test('then replica-loss on the same cluster: the replica comes back as a stranger, node-id-kept fails', async () => {
+  const c = cluster!;
+  const r = await runReplicaLoss(
+    { platform: c.platform, redis: c.redis, log: testLog },
+    { holdRestart: false, killMode: 'graceful', writeRate: 0, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 30_000, thresholds: { maxLostWrites: 0 }, expected: c.expected },
+  );
+  assert.is(r.error, undefined);
+  assert.is(r.status, 'fail');
+  const kept = r.checks.find((x) => x.id === 'node-id-kept')!;
+  assert.is(kept.status, 'fail');
+  assert.is((kept.evidence as { nodeIdBefore: string }).nodeIdBefore, r.victim!.nodeId);
+  assert.match(kept.summary, 'is not on a PersistentVolume');
+  assert.is(r.checks.find((x) => x.id === 'rejoined-as-replica')!.status, 'fail');
 });
 
 test.run();

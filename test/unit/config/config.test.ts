@@ -53,6 +53,15 @@ test('unknown names list the valid ones; a flag without its value is refused', (
   assert.match(inputErrorOf(() => flags(['check', 'extra'])), 'unexpected argument "extra"');
 });
 
+test('scenario: one or a comma-separated list, in order; unknown names and repeats refused naming the input', () => {
+  assert.equal(flags([]).scenario, ['master-failover']);
+  assert.equal(flags(['--scenario', 'replica-loss, master-failover']).scenario, ['replica-loss', 'master-failover']);
+  assert.equal(parseConfig('check', { scenario: 'replica-loss' }, 'input', 'manifests').scenario, ['replica-loss']);
+  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,chaos'])), /flag --scenario: "replica-loss,chaos" is not valid; expected a comma-separated list of master-failover, replica-loss.* \(unknown: chaos\)/);
+  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,,'])), /--scenario: .*expected a comma-separated list/);
+  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,replica-loss'])), /each scenario at most once \(replica-loss twice\)/);
+});
+
 test('platform existing needs a kubeconfig', () => {
   const saved = process.env.KUBECONFIG;
   delete process.env.KUBECONFIG;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { fieldPath, unknownFields } from '../../../src/manifests/known-fields.ts';
@@ -549,7 +549,16 @@ export class ApiServer {
     const replicas = (sts.spec?.replicas as number | undefined) ?? 1;
     const parallel = sts.spec?.podManagementPolicy === 'Parallel';
     const owned = this.list('Pod', ns).filter((p) => p.metadata.ownerReferences?.[0]?.uid === sts.metadata.uid);
-    sts.status = { replicas: owned.length, readyReplicas: owned.filter(isReady).length, availableReplicas: owned.filter(isReady).length };
+    const revision = revisionOf(sts);
+    const updated = owned.filter((p) => p.metadata.labels?.['controller-revision-hash'] === revision);
+    sts.status = {
+      replicas: owned.length,
+      readyReplicas: owned.filter(isReady).length,
+      availableReplicas: owned.filter(isReady).length,
+      updatedReplicas: updated.length,
+      updateRevision: revision,
+      ...(updated.length === replicas ? { currentRevision: revision } : {}),
+    };
     for (let i = 0; i < replicas; i++) {
       const podName = `${name}-${i}`;
       const pod = this.get('Pod', ns, podName);
@@ -572,6 +581,28 @@ export class ApiServer {
       this.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${name} successful`, 'statefulset-controller');
       if (!parallel) return;
     }
+    this.rollingUpdate(sts, owned, revision);
+  }
+
+  /**
+   * RollingUpdate (the default updateStrategy): a pod made from an older template is deleted, highest ordinal
+   * first and one at a time, only while every pod is Running and Ready (the controller "waits until an updated
+   * Pod is Running and Ready prior to updating its predecessor"); pods below rollingUpdate.partition are kept;
+   * OnDelete replaces nothing. The deleted pod is recreated from the new template by the loop above.
+   * https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates
+   */
+  private rollingUpdate(sts: Obj, owned: Obj[], revision: string): void {
+    const strategy = (sts.spec?.updateStrategy ?? {}) as JsonObject;
+    if (strategy.type === 'OnDelete') return;
+    if (owned.some((p) => p.metadata.deletionTimestamp || !(p.status?.phase === 'Running' && isReady(p)))) return;
+    const partition = Number((strategy.rollingUpdate as JsonObject | undefined)?.partition ?? 0);
+    const stale = owned
+      .filter((p) => p.metadata.labels?.['controller-revision-hash'] !== revision)
+      .map((p) => ({ p, ordinal: Number(p.metadata.labels?.['apps.kubernetes.io/pod-index']) }))
+      .filter((x) => x.ordinal >= partition)
+      .sort((a, b) => b.ordinal - a.ordinal)[0];
+    if (!stale) return;
+    this.delete({ method: 'DELETE', path: '', query: new URLSearchParams(), contentType: '', body: '' }, resourceOfKind('Pod'), stale.p);
   }
 
   private podFor(sts: Obj, ordinal: number): Obj {
@@ -589,7 +620,13 @@ export class ApiServer {
         name,
         namespace: sts.metadata.namespace,
         uid: randomUUID(),
-        labels: { ...(template.metadata?.labels ?? {}), 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(ordinal) },
+        labels: {
+          ...(template.metadata?.labels ?? {}),
+          'statefulset.kubernetes.io/pod-name': name,
+          'apps.kubernetes.io/pod-index': String(ordinal),
+          'controller-revision-hash': revisionOf(sts),
+        },
+        ...(template.metadata?.annotations ? { annotations: structuredClone(template.metadata.annotations) } : {}),
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true, blockOwnerDeletion: true }],
       },
       // API defaulting: terminationGracePeriodSeconds 30 when the template has none.
@@ -655,6 +692,10 @@ export class ApiServer {
 function isUnschedulable(pod: Obj): boolean {
   return (pod.status?.conditions ?? []).some((c: JsonObject) => c.type === 'PodScheduled' && c.status === 'False');
 }
+/** The StatefulSet's revision: `<name>-<hash of its pod template>`, as the controller labels its pods. */
+const revisionOf = (sts: Obj): string =>
+  `${sts.metadata.name}-${createHash('sha256').update(JSON.stringify(sts.spec?.template ?? {})).digest('hex').slice(0, 10)}`;
+
 const isReady = (pod: Obj) => (pod.status?.conditions ?? []).some((c: JsonObject) => c.type === 'Ready' && c.status === 'True');
 
 /** The last `lines` lines of `text` (tailLines), all of it when not given. */

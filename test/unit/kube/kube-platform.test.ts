@@ -301,6 +301,33 @@ test('delete waits while the pod is Terminating (graceful deletion) and returns 
   await platform.teardown();
 });
 
+test('rollout restart: the restartedAt annotation rolls every pod, highest ordinal first, one at a time', async () => {
+  const stopped: string[] = [];
+  const readyWhenStopped: number[] = [];
+  fixture.server.processExit = (pod) => {
+    stopped.push(pod.metadata.name);
+    // One at a time: when a pod is stopped, every other pod is Running and Ready.
+    readyWhenStopped.push(fixture.server.list('Pod', 'default').filter((p) => p.metadata.name !== pod.metadata.name && !p.metadata.deletionTimestamp).length);
+    return Promise.resolve();
+  };
+  const platform = kube.createExistingPlatform(config({ namespace: 'default' }), ctx);
+  await platform.provision();
+  await platform.deploy(set(), redis);
+  const before = await platform.listPods();
+  await platform.rolloutRestart(10_000);
+  const after = await platform.listPods();
+  assert.equal(stopped, ['redis-app-2', 'redis-app-1', 'redis-app-0']);
+  assert.equal(readyWhenStopped, [2, 2, 2]);
+  for (const [i, p] of after.entries()) {
+    assert.is.not(p.uid, before[i]!.uid, `${p.name} is a new pod`);
+    assert.ok(p.ready);
+  }
+  const sts = fixture.server.get('StatefulSet', 'default', 'redis-app')!;
+  assert.match(String(sts.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.is(sts.status.updatedReplicas, 3);
+  await platform.teardown();
+});
+
 test('403 while waiting for the rollout ends the wait at once, naming what was refused (no poll until the timeout)', async () => {
   fixture.route = (r) => (r.method === 'GET' && r.path === '/api/v1/namespaces/default/pods' ? rbacForbidden('list', 'Pod', 'default') : undefined);
   try {

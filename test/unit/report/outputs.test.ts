@@ -47,4 +47,18 @@ test('writer off: no write numbers; a skipped node-id-kept reads skipped', () =>
   assert.is(out['node-id-kept'], 'skipped');
 });
 
+test('a list: the unprefixed figures are master-failover\'s, each scenario also has its own prefixed', () => {
+  const s = passingRun.scenarios[0]!;
+  const replica = { ...s, name: 'replica-loss' as const, path: undefined, timings: {}, writes: { ...s.writes!, unavailableMs: 0, lost: 0 }, failovers: 0 };
+  const out = actionOutputs({ ...passingRun, scenarios: [replica, s] }, paths);
+  assert.is(out['failover-ms'], '7108');
+  assert.is(out['unavailable-ms'], '7087');
+  assert.is(out['replica-loss-unavailable-ms'], '0');
+  assert.is(out['replica-loss-failovers'], '0');
+  assert.is(out['replica-loss-status'], 'pass');
+  assert.is(out['master-failover-unavailable-ms'], '7087');
+  assert.is(out['master-failover-failovers'], '');
+  assert.is(out['master-failover-node-id-kept'], 'true');
+});
+
 test.run();

@@ -18,7 +18,7 @@ test('verdict, every check with status and summary, timings, writes and the path
   assert.match(text, '  timings: failover 7108 ms, cluster ok 7150 ms, rejoin not measured');
   assert.match(text, '  writes (plain, 200/s): 1704 attempted, 296 skipped, 1381 acknowledged, 323 failed, 1 lost; refused for 7087 ms\n');
   assert.match(text, '\n    296 scheduled writes were never sent: earlier writes were still waiting for their replies');
-  assert.match(text, 'path taken: failover: a replica took over the slots');
+  assert.match(text, 'Path taken: failover: a replica took over the slots');
   // A multi-line summary continues under its column.
   assert.match(text, `(nodes.conf is <not> on a PVC & was wiped)\n${' '.repeat(31)}see evidence`);
 });

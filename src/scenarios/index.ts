@@ -1,0 +1,20 @@
+import type { ScenarioName, ScenarioResult } from '../report/model.ts';
+import type { ScenarioEnv } from './driver.ts';
+import type { ScenarioSettings } from './settings.ts';
+import { runMasterFailover } from './master-failover.ts';
+import { runReplicaLoss } from './replica-loss.ts';
+import { runRollingRestart } from './rolling-restart.ts';
+
+export type { ScenarioSettings };
+
+type Runner = (env: ScenarioEnv, s: ScenarioSettings) => Promise<ScenarioResult>;
+
+const RUNNERS: Record<ScenarioName, Runner> = {
+  'master-failover': (env, s) => runMasterFailover(env.platform, env.redis, { ...s, log: env.log, ...(env.signal ? { signal: env.signal } : {}) }),
+  'replica-loss': runReplicaLoss,
+  'rolling-restart': runRollingRestart,
+};
+
+export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {
+  return RUNNERS[name](env, settings);
+}

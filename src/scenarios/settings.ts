@@ -1,0 +1,16 @@
+import type { Thresholds } from './thresholds.ts';
+
+/** What the run's config says to every scenario; each takes what applies to it. */
+export interface ScenarioSettings {
+  /** A pod to act on (each scenario says what it accepts); default: the one at slot 0. */
+  victim?: string;
+  holdRestart: boolean;
+  killMode: 'graceful' | 'kill';
+  /** Writes per second; 0 turns the writer off. */
+  writeRate: number;
+  writeWait: boolean;
+  failoverTimeoutMs: number;
+  rejoinTimeoutMs: number;
+  thresholds: Thresholds;
+  expected: { nodes: number; masters: number };
+}

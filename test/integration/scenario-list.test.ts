@@ -1,0 +1,54 @@
+/**
+ * A list of scenarios in one `check` on the default manifests: each runs in order on the same cluster and
+ * passes, each with its own checks, timeline and section in every report, and its own prefixed outputs.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseConfig } from '../../src/config.ts';
+import { runCheck } from '../../src/pipeline.ts';
+import { SCENARIO_NAMES } from '../../src/report/model.ts';
+import { actionOutputs } from '../../src/report/outputs.ts';
+import { writeReports } from '../../src/report/write.ts';
+import type { Log } from '../../src/util/log.ts';
+
+let dir = '';
+test.after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('every scenario in one check, in the order given, each passing on the default manifests', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rcr-list-'));
+  const lines: string[] = [];
+  const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
+  const order = [...SCENARIO_NAMES].reverse();
+  const config = parseConfig('check', { platform: 'local', manifests: 'manifests', 'write-rate': '100', 'report-dir': dir, scenario: order.join(',') }, 'flag', 'manifests');
+  const report = await runCheck(config, { log, addressBase: '127.0.81' });
+  const why = `${report.error ?? ''}\n${report.scenarios.map((s) => `${s.name} ${s.status} ${s.error ?? ''}\n  ${s.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('\n  ')}`).join('\n')}\n${lines.join('\n')}`;
+  assert.equal(report.scenarios.map((s) => s.name), order, why);
+  for (const s of report.scenarios) {
+    assert.is(s.status, 'pass', why);
+    assert.ok(s.checks.length > 0 && s.timeline.length > 0, s.name);
+  }
+  assert.is(report.verdict, 'pass', why);
+  const rolling = report.scenarios.find((s) => s.name === 'rolling-restart');
+  if (rolling) {
+    assert.equal(rolling.pods!.map((p) => p.ordinal), [5, 4, 3, 2, 1, 0], 'replaced highest ordinal first');
+    assert.ok(rolling.pods!.every((p) => p.uidAfter && p.uidAfter !== p.uidBefore && p.nodeIdKept === true));
+    assert.is(rolling.shards!.length, 3);
+  }
+  const files = await writeReports(report, dir);
+  const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+  for (const name of order) {
+    assert.match(junit, `<testsuite name="${name}"`);
+    assert.match(await readFile(join(dir, 'summary.md'), 'utf8'), `### ${name}: PASS`);
+  }
+  assert.ok(files);
+  const outputs = actionOutputs(report);
+  for (const name of order) assert.is(outputs[`${name}-status`], 'pass', name);
+  assert.is(outputs['replica-loss-unavailable-ms'], '0');
+});
+
+test.run();
