@@ -79,3 +79,9 @@ export class KubeApiError extends Error {
 /** The API server's 404 for a path it does not serve (a group/version or resource this cluster lacks). */
 export const isUnservedPath = (err: KubeApiError): boolean =>
   err.code === 404 && err.serverMessage === 'the server could not find the requested resource';
+
+/** The platform cannot do what a scenario asks (freeze a process on a cluster without node access): the
+ * scenario is skipped with this reason, not failed. */
+export class UnsupportedError extends Error {
+  override name = 'UnsupportedError';
+}

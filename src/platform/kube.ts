@@ -14,7 +14,7 @@ import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
 import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
-import { messageOf } from '../errors.ts';
+import { messageOf, UnsupportedError } from '../errors.ts';
 import { apiStatus, FIELD_MANAGER, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
@@ -392,6 +392,19 @@ class Kube implements KubePlatform {
       { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
     );
   }
+
+  /**
+   * Not on Kubernetes yet: a container's PID 1 ignores SIGSTOP sent from inside its own PID namespace (kubectl
+   * exec cannot freeze Redis); it must come from the node, through the container runtime's host PID (on kind,
+   * `crictl inspect` in the node container), which an existing cluster does not give.
+   */
+  async freeze(podName: string): Promise<void> {
+    throw new UnsupportedError(
+      `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
+    );
+  }
+
+  async resume(): Promise<void> {}
 
   async readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
     const hostDir = this.flavor.hostPvDir;

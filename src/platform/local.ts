@@ -465,6 +465,12 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     return result;
   }
 
+  function signalPod(name: string, sig: 'SIGSTOP' | 'SIGCONT'): void {
+    const pod = podNamed(name);
+    if (!pod.proc || pod.proc.exit) throw new Error(`local platform: pod ${name} has no running process to ${sig === 'SIGSTOP' ? 'freeze' : 'resume'}`);
+    process.kill(pod.proc.pid, sig);
+  }
+
   /**
    * `kubectl rollout restart statefulset` as the StatefulSet controller carries it out with the RollingUpdate
    * strategy (the default): "The StatefulSet controller will delete and recreate each Pod in the StatefulSet.
@@ -581,6 +587,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     releaseHold,
     waitForReplacement,
     rolloutRestart,
+    // SIGSTOP/SIGCONT: the process keeps its sockets and state, it only stops running, as a paused VM does.
+    freeze: async (name) => signalPod(name, 'SIGSTOP'),
+    resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
     teardown,
     processIds: livePids,

@@ -76,6 +76,14 @@ export interface Platform {
    */
   rolloutRestart(timeoutMs: number): Promise<void>;
   /**
+   * Freeze the Redis process of a pod without killing it (a stalled VM, a long pause, a network blackhole):
+   * SIGSTOP locally. Throws UnsupportedError where the platform cannot reach the process (Kubernetes: it
+   * takes the node's container runtime, since a container's PID 1 ignores SIGSTOP sent from inside it).
+   */
+  freeze(podName: string): Promise<void>;
+  /** Let a frozen pod's process run again (SIGCONT). Safe to call when it is not frozen. */
+  resume(podName: string): Promise<void>;
+  /**
    * Read a file at an in-container path of a pod from its PersistentVolume, where the platform can see it
    * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
    */

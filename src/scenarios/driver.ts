@@ -3,7 +3,7 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { TimelineEntry, TimelineEvent } from '../report/model.ts';
 import { reachOf, type Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
-import { CancelledError, messageOf } from '../errors.ts';
+import { CancelledError, UnsupportedError, messageOf } from '../errors.ts';
 import { cancelCause } from '../util/termination.ts';
 
 /** What every step of every scenario acts on: the platform, the deployment, the log, the run's abort signal. */
@@ -70,6 +70,8 @@ export interface DriveOutcome {
   error?: string;
   /** The run was cancelled while the scenario ran (the error says where). */
   cancelled: boolean;
+  /** The platform cannot do what a step asked (UnsupportedError): the scenario is skipped with the reason. */
+  unsupported?: boolean;
   timeline: Timeline;
 }
 
@@ -103,6 +105,7 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
   let stage = 'starting';
   let error: string | undefined;
   let cancelled = false;
+  let unsupported = false;
   try {
     for (const step of steps) {
       stage = typeof step.stage === 'string' ? step.stage : step.stage(facts);
@@ -111,6 +114,7 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
     }
   } catch (err) {
     cancelled = err instanceof CancelledError || env.signal?.aborted === true;
+    unsupported = err instanceof UnsupportedError;
     error = env.signal?.aborted ? `cancelled by ${cancelCause(env.signal)} while ${stage}` : `${stage}: ${messageOf(err)}`;
     env.log.warn(`${name} stopped: ${error}`);
   } finally {
@@ -127,5 +131,5 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
       }
     }
   }
-  return { ...(error !== undefined ? { error } : {}), cancelled, timeline };
+  return { ...(error !== undefined ? { error } : {}), cancelled, ...(unsupported ? { unsupported } : {}), timeline };
 }

@@ -45,6 +45,26 @@ export interface PromotionFacts {
   lastSeen: string[];
 }
 
+/** replica-promoted from what a failover watch saw (undefined: the watch was not reached). */
+export function promotionCheck(
+  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[] } },
+  t0: number | undefined,
+  notReached: string,
+): Check {
+  const promoted = f.watch?.promoted;
+  return replicaPromoted(
+    {
+      path: f.path,
+      victim: f.victim,
+      mastersWithSlots: f.mastersWithSlots,
+      failoverTimeoutMs: f.opts.failoverTimeoutMs,
+      ...(promoted && t0 !== undefined ? { promoted: { node: promoted, atMs: f.watch!.events.promotedAt! - t0 } } : {}),
+      lastSeen: f.watch?.lastSeen ?? [],
+    },
+    f.watch ? undefined : notReached,
+  );
+}
+
 export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
   const quorum = electionQuorum(f.mastersWithSlots);
   if (f.path === 'restarted-before-failover') {

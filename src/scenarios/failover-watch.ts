@@ -7,6 +7,7 @@ import { NodePool } from '../redis/node-pool.ts';
 import { TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Victim } from './failover-checks.ts';
+import type { Timeline } from './driver.ts';
 
 export interface WatchEvents {
   pfailSeen?: number;
@@ -109,4 +110,13 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
   } finally {
     pool.close();
   }
+}
+
+/** The watch's events on a scenario's timeline. */
+export function markWatch(timeline: Timeline, watch: WatchResult): void {
+  const ev = watch.events;
+  if (ev.pfailSeen !== undefined) timeline.mark('pfail-seen', ev.pfailSeen);
+  if (ev.failSeen !== undefined) timeline.mark('fail-seen', ev.failSeen);
+  if (ev.promotedAt !== undefined) timeline.mark('replica-promoted', ev.promotedAt, watch.promoted && `${watch.promoted.id.slice(0, 8)} at ${watch.promoted.ip}`);
+  if (ev.clusterOkAt !== undefined) timeline.mark('cluster-ok', ev.clusterOkAt);
 }

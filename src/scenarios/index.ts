@@ -4,6 +4,7 @@ import type { ScenarioSettings } from './settings.ts';
 import { runMasterFailover } from './master-failover.ts';
 import { runReplicaLoss } from './replica-loss.ts';
 import { runRollingRestart } from './rolling-restart.ts';
+import { runMasterPause } from './master-pause.ts';
 
 export type { ScenarioSettings };
 
@@ -13,6 +14,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   'master-failover': (env, s) => runMasterFailover(env.platform, env.redis, { ...s, log: env.log, ...(env.signal ? { signal: env.signal } : {}) }),
   'replica-loss': runReplicaLoss,
   'rolling-restart': runRollingRestart,
+  'master-pause': runMasterPause,
 };
 
 export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {

@@ -3,12 +3,11 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
 import type { Check, FailoverPath, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
-import { reachOf } from '../redis/connect.ts';
-import { formatSlots, isMaster, mastersOf } from '../redis/cluster-nodes.ts';
+import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
 import { CancelledError } from '../errors.ts';
 import type { Writer } from './writer.ts';
-import { watchFailover, type WatchResult } from './failover-watch.ts';
+import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
 import {
   clusterHealthy,
   dataIntact,
@@ -16,7 +15,7 @@ import {
   nodeIdKept,
   podRecreated,
   rejoinedAsReplica,
-  replicaPromoted,
+  promotionCheck,
   type Canary,
   type NodeIdFacts,
   type RejoinFacts,
@@ -24,9 +23,9 @@ import {
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, podViews, topologyOf, waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { runTag, startSlotWriter, waitForWritesRecovered, writeCanaries } from './workload.ts';
-import { pickMaster, victimOf } from './victim.ts';
+import { nodesConfSelf, waitForPreconditions, waitForRole } from './cluster-view.ts';
+import { startSlotWriter, waitForWritesRecovered, writeCanaries } from './workload.ts';
+import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import { scenarioResult } from './result.ts';
 import { endSteps } from './final-steps.ts';
@@ -42,16 +41,9 @@ export interface MasterFailoverOptions extends ScenarioSettings {
 }
 
 /** Everything observed so far; what is still undefined was not reached. */
-export interface FailoverFacts {
+export interface FailoverFacts extends MasterTarget {
   opts: MasterFailoverOptions;
-  run: string;
-  podsBefore: PodInfo[];
-  victimPod: PodInfo;
-  victim: Victim;
-  replicaPods: PodInfo[];
-  mastersWithSlots: number;
   confBefore: ClusterNode | null;
-  topologyBefore: Topology;
   path: FailoverPath;
   writer?: Writer;
   /** The watch started at the deletion; awaited by the next step. */
@@ -74,23 +66,12 @@ export interface FailoverFacts {
  * victim with its slots and replicas, its nodes.conf `myself` line, the topology.
  */
 export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOptions): Promise<FailoverFacts> {
-  const reach = reachOf(env.platform);
-  const addressOf = (p: PodInfo): HostPort => ({ host: p.ip, port: env.redis.port });
-  const podsBefore = await env.platform.listPods();
-  const views = await podViews(reach, podsBefore, addressOf);
-  const { victimPod, victimNode, view } = pickMaster(views, opts.victim);
-  const victim = victimOf(victimPod, victimNode, view);
-  const mastersWithSlots = mastersOf(view).filter((m) => m.slots.length > 0).length;
+  const target = await snapshotMaster(env, opts.victim);
+  const { victim, mastersWithSlots } = target;
   const facts: FailoverFacts = {
+    ...target,
     opts,
-    run: runTag(),
-    podsBefore,
-    victimPod,
-    victim,
-    replicaPods: podsBefore.filter((p) => view.some((n) => victim.replicaIds.includes(n.id) && n.ip === p.ip)),
-    mastersWithSlots,
     confBefore: await nodesConfSelf(env.platform, victim.pod, env.redis.clusterConfigFile),
-    topologyBefore: topologyOf(views),
     path: 'no-failover',
     finished: false,
   };
@@ -175,7 +156,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       // The watch ends early on a cancel: what it saw is not the failover's outcome.
       if (ctx.signal?.aborted) throw new CancelledError('the failover');
       f.watch = watch;
-      markWatch(f, ctx, ctx.timeline.originAt!);
+      noteWatch(f, ctx, ctx.timeline.originAt!);
       if (f.writer && f.watch?.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
     },
   },
@@ -209,14 +190,9 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   ...endSteps<FailoverFacts>(),
 ];
 
-function markWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
+function noteWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
   const watch = f.watch!;
-  const ev = watch.events;
-  const tl = ctx.timeline;
-  if (ev.pfailSeen !== undefined) tl.mark('pfail-seen', ev.pfailSeen);
-  if (ev.failSeen !== undefined) tl.mark('fail-seen', ev.failSeen);
-  if (ev.promotedAt !== undefined) tl.mark('replica-promoted', ev.promotedAt, watch.promoted && `${watch.promoted.id.slice(0, 8)} at ${watch.promoted.ip}`);
-  if (ev.clusterOkAt !== undefined) tl.mark('cluster-ok', ev.clusterOkAt);
+  markWatch(ctx.timeline, watch);
   f.path = pathOf(watch);
   ctx.log.info(describeWatch(watch, f.path, t0, f.mastersWithSlots));
 }
@@ -224,20 +200,9 @@ function markWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
 /** The six checks and the budgets, as pure functions of the facts and the driver's outcome. */
 export function failoverChecks(f: FailoverFacts, outcome: Pick<DriveOutcome, 'error' | 'timeline'>, timings: ScenarioResult['timings']): Check[] {
   const notReached = `not reached: ${outcome.error ?? 'the scenario stopped early'}`;
-  const promoted = f.watch?.promoted;
   const t0 = outcome.timeline.originAt;
   return [
-    replicaPromoted(
-      {
-        path: f.path,
-        victim: f.victim,
-        mastersWithSlots: f.mastersWithSlots,
-        failoverTimeoutMs: f.opts.failoverTimeoutMs,
-        ...(promoted && t0 !== undefined ? { promoted: { node: promoted, atMs: f.watch!.events.promotedAt! - t0 } } : {}),
-        lastSeen: f.watch?.lastSeen ?? [],
-      },
-      f.watch ? undefined : notReached,
-    ),
+    promotionCheck(f, t0, notReached),
     podRecreated(f.victim, f.podAfter, notReached),
     nodeIdKept(f.nodeId, notReached),
     rejoinedAsReplica(f.rejoin, notReached),

@@ -1,6 +1,7 @@
 import type { HostPort, PodInfo } from '../platform/platform.ts';
 import type { Check, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
+import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
 import { formatSlots, isMaster, isReplica, myself } from '../redis/cluster-nodes.ts';
 import { replicationOf, type ClusterHealth } from '../redis/health.ts';
@@ -75,7 +76,7 @@ export function pickReplica(views: PodView[], wanted: string | undefined): { rep
 }
 
 export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettings): Promise<ReplicaLossFacts> {
-  const reach = (a: HostPort) => env.platform.reach(a);
+  const reach = reachOf(env.platform);
   const podsBefore = await env.platform.listPods();
   const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
   const { replicaPod, replica, masterPod, master, view } = pickReplica(views, opts.victim);

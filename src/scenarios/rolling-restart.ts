@@ -1,6 +1,7 @@
 import type { HostPort, PodInfo } from '../platform/platform.ts';
 import type { Check, PodRestart, ScenarioResult, ShardWrites, Topology, WriteStats } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
+import { reachOf } from '../redis/connect.ts';
 import { messageOf } from '../errors.ts';
 import { formatSlots, isMaster, myself } from '../redis/cluster-nodes.ts';
 import { replicationOf, type ClusterHealth } from '../redis/health.ts';
@@ -72,7 +73,7 @@ export function coverageOf(nodes: ClusterNode[]): string {
 }
 
 export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings): Promise<RollingFacts> {
-  const reach = (a: HostPort) => env.platform.reach(a);
+  const reach = reachOf(env.platform);
   const podsBefore = await env.platform.listPods();
   const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
   const watches = views.map((v) => ({ pod: v.pod, node: myself(v.nodes) }));

@@ -1,8 +1,12 @@
 import type { PodInfo } from '../platform/platform.ts';
+import type { Topology } from '../report/model.ts';
 import type { ClusterNode } from '../redis/types.ts';
+import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
-import { formatSlots, isMaster, myself, replicasOf } from '../redis/cluster-nodes.ts';
-import type { PodView } from './cluster-view.ts';
+import { formatSlots, isMaster, mastersOf, myself, replicasOf } from '../redis/cluster-nodes.ts';
+import { podViews, topologyOf, type PodView } from './cluster-view.ts';
+import type { ScenarioEnv } from './driver.ts';
+import { runTag } from './workload.ts';
 import type { Victim } from './failover-checks.ts';
 
 /**
@@ -36,5 +40,34 @@ export function victimOf(pod: PodInfo, node: ClusterNode, view: ClusterNode[]): 
     slots: node.slots,
     line: node.raw,
     replicaIds: replicasOf(view, node.id).map((r) => r.id),
+  };
+}
+
+/** A master picked for a scenario, with what was seen before anything was touched. */
+export interface MasterTarget {
+  run: string;
+  podsBefore: PodInfo[];
+  victimPod: PodInfo;
+  victim: Victim;
+  replicaPods: PodInfo[];
+  mastersWithSlots: number;
+  topologyBefore: Topology;
+}
+
+/** Every pod's view and the master to act on (pickMaster: a bad `wanted` throws InputError before anything). */
+export async function snapshotMaster(env: ScenarioEnv, wanted: string | undefined): Promise<MasterTarget> {
+  const reach = reachOf(env.platform);
+  const podsBefore = await env.platform.listPods();
+  const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const { victimPod, victimNode, view } = pickMaster(views, wanted);
+  const victim = victimOf(victimPod, victimNode, view);
+  return {
+    run: runTag(),
+    podsBefore,
+    victimPod,
+    victim,
+    replicaPods: podsBefore.filter((p) => view.some((n) => victim.replicaIds.includes(n.id) && n.ip === p.ip)),
+    mastersWithSlots: mastersOf(view).filter((m) => m.slots.length > 0).length,
+    topologyBefore: topologyOf(views),
   };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
+import { SCENARIO_NAMES } from '../../../src/report/model.ts';
+import { PER_SCENARIO_OUTPUTS } from '../../../src/report/outputs.ts';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { DEFAULTS, OPTIONS } from '../../../src/config.ts';
@@ -30,10 +32,11 @@ test('manifests has no static default (resolved to the action dir at run time)',
 });
 
 test('outputs and runs', () => {
+  const perScenario = SCENARIO_NAMES.flatMap((n) => PER_SCENARIO_OUTPUTS.map((o) => `${n}-${o}`));
   assert.equal(Object.keys(action.outputs).sort(), [
     'failover-ms', 'junit-path', 'lost-writes', 'node-id-kept', 'rejoin-ms', 'report-path', 'summary-path',
-    'unavailable-ms', 'verdict',
-  ]);
+    'unavailable-ms', 'verdict', ...perScenario,
+  ].sort());
   assert.equal(action.runs, { using: 'node24', main: 'dist/index.js', post: 'dist/post.js', 'post-if': 'always()' });
 });
 

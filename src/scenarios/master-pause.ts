@@ -1,0 +1,261 @@
+import type { Redis } from 'ioredis';
+import type { PodInfo } from '../platform/platform.ts';
+import type { Check, FailoverPath, PauseLoss, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
+import type { ClusterNode } from '../redis/types.ts';
+import { CancelledError, messageOf } from '../errors.ts';
+import { openNode, withNode } from '../redis/connect.ts';
+import { formatSlots } from '../redis/cluster-nodes.ts';
+import type { ClusterHealth } from '../redis/health.ts';
+import { sleep } from '../util/wait.ts';
+import type { Writer } from './writer.ts';
+import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
+import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
+import { thresholdChecks } from './thresholds.ts';
+import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
+import { waitForPreconditions, waitForRole } from './cluster-view.ts';
+import { startSlotWriter, writeCanaries } from './workload.ts';
+import { openClusterClient, readKeys } from './cluster-client.ts';
+import { hashTagIn } from './keyslot.ts';
+import { snapshotMaster, type MasterTarget } from './victim.ts';
+import { endSteps } from './final-steps.ts';
+import type { ScenarioSettings } from './settings.ts';
+import { scenarioResult } from './result.ts';
+
+/** One write of the stale client: sent to the frozen master over a connection opened before the freeze. */
+export interface StaleWrite {
+  key: string;
+  value: string;
+  sentAt: number;
+  ackAt?: number;
+  error?: string;
+}
+
+export interface PauseFacts extends MasterTarget {
+  opts: ScenarioSettings;
+  path: FailoverPath;
+  writer?: Writer;
+  canaries?: Canary[];
+  watching?: Promise<WatchResult>;
+  watch?: WatchResult;
+  stale: StaleWrite[];
+  staleStop?: () => Promise<void>;
+  resumedAt?: number;
+  self?: { node: ClusterNode; ok: boolean };
+  myIdAfter?: string;
+  sameNode?: boolean;
+  podsAfter?: PodInfo[];
+  health?: ClusterHealth;
+  writes?: WriteStats;
+  topologyAfter?: Topology;
+  /** The stale writes read back through a fresh cluster client (independent of what the stale client saw). */
+  staleReadBack?: Map<string, string | null>;
+  finished: boolean;
+}
+
+const STALE_INTERVAL_MS = 20;
+
+/**
+ * A client that still believes the frozen node is the master (a connection opened before the freeze): its
+ * writes queue in the socket while the node is frozen, and the resumed node answers them before it learns it
+ * was replaced. Without WAIT those acknowledgements are the writes Redis Cluster can lose.
+ */
+function startStaleClient(conn: Redis, tag: string, run: string, writes: StaleWrite[]): () => Promise<void> {
+  let stopped = false;
+  const pending: Promise<void>[] = [];
+  const loop = (async () => {
+    while (!stopped) {
+      const n = writes.length;
+      const w: StaleWrite = { key: `${tag}:stale:${n}`, value: `${run}:${n}`, sentAt: Date.now() };
+      writes.push(w);
+      pending.push(
+        conn.set(w.key, w.value).then(
+          () => void (w.ackAt = Date.now()),
+          (err: unknown) => void (w.error = messageOf(err)),
+        ),
+      );
+      await sleep(STALE_INTERVAL_MS);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    await Promise.race([Promise.allSettled(pending), sleep(5000)]);
+    conn.disconnect();
+  };
+}
+
+export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): Promise<PauseFacts> {
+  return { ...(await snapshotMaster(env, opts.victim)), opts, path: 'no-failover', stale: [], finished: false };
+}
+
+export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
+  {
+    stage: 'checking the preconditions',
+    run: (f, ctx) => waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
+  },
+  {
+    stage: 'writing the canaries',
+    run: async (f, ctx) => {
+      f.canaries = await writeCanaries(ctx.reach, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, f.victim.replicaIds.length > 0);
+    },
+  },
+  {
+    // The judged writer uses WAIT 1: a write the frozen-then-resumed master takes alone is never acknowledged
+    // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
+    stage: 'starting the writer',
+    run: async (f, ctx) => {
+      if (f.opts.writeRate > 0) f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, { writeRate: f.opts.writeRate, writeWait: true });
+    },
+  },
+  {
+    stage: (f) => `freezing pod ${f.victim.pod}`,
+    run: async (f, ctx) => {
+      const address = ctx.addressOf(f.victimPod);
+      // No command timeout: its writes wait in the socket for the node to run again, as a stuck client's do.
+      const conn = await openNode(ctx.reach, address, { commandTimeoutMs: f.opts.failoverTimeoutMs + 30_000 });
+      ctx.onCleanup(() => ctx.platform.resume(f.victim.pod));
+      const t0 = Date.now();
+      ctx.timeline.setOrigin(t0);
+      await ctx.platform.freeze(f.victim.pod);
+      ctx.timeline.mark('pod-frozen', t0, `${f.victim.pod} (SIGSTOP)`);
+      ctx.log.info(`Froze pod ${f.victim.pod}; resuming it once a replica has taken over`);
+      f.staleStop = startStaleClient(conn, hashTagIn(f.victim.slots, `rcr-stale-${f.run}`), f.run, f.stale);
+      ctx.onCleanup(() => f.staleStop?.());
+      const survivors = f.podsBefore.filter((p) => p.name !== f.victim.pod).map(ctx.addressOf);
+      f.watching = watchFailover({ reach: ctx.reach, survivors, victim: f.victim, holdRestart: true, timeoutMs: f.opts.failoverTimeoutMs, signal: ctx.signal, log: ctx.log });
+    },
+  },
+  {
+    stage: 'watching the failover',
+    run: async (f, ctx) => {
+      const watch = await f.watching!;
+      if (ctx.signal?.aborted) throw new CancelledError('the failover');
+      f.watch = watch;
+      markWatch(ctx.timeline, watch);
+      f.path = watch.promoted ? 'failover' : 'no-failover';
+    },
+  },
+  {
+    stage: (f) => `resuming pod ${f.victim.pod}`,
+    run: async (f, ctx) => {
+      await ctx.platform.resume(f.victim.pod);
+      f.resumedAt = Date.now();
+      ctx.timeline.mark('pod-resumed', f.resumedAt);
+      const address = ctx.addressOf(f.victimPod);
+      const promotedId = f.watch?.promoted?.id;
+      f.myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
+      f.sameNode = f.myIdAfter === f.victim.nodeId;
+      if (promotedId) {
+        const role = await waitForRole(ctx.reach, address, `a replica of ${promotedId}`, (s) => s.flags.has('slave') && s.masterId === promotedId, f.opts.rejoinTimeoutMs, ctx.log, ctx.signal);
+        f.self = { node: role.self, ok: role.ok };
+        if (role.ok) ctx.timeline.mark('stepped-down', Date.now(), `replica of ${promotedId.slice(0, 8)}`);
+      }
+      // The stale client has had its say: its writes after the step-down are redirected (MOVED).
+      await f.staleStop?.();
+      f.staleStop = undefined;
+    },
+  },
+  ...endSteps<PauseFacts>(),
+  {
+    stage: 'reading back the stale client\'s writes',
+    run: async (f, ctx) => {
+      const acked = f.stale.filter((w) => w.ackAt !== undefined).map((w) => w.key);
+      const reader = await openClusterClient(ctx.reach, f.podsAfter!.map(ctx.addressOf), { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+      try {
+        f.staleReadBack = await readKeys(reader, acked, true);
+      } finally {
+        reader.disconnect();
+      }
+    },
+  },
+];
+
+/** The stale client's acknowledged writes that the read-back did not find (pure). */
+export function pauseLoss(f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'resumedAt' | 'victim'>, t0: number): PauseLoss | undefined {
+  if (!f.staleReadBack) return undefined;
+  const acked = f.stale.filter((w) => w.ackAt !== undefined);
+  const lost = acked.filter((w) => f.staleReadBack!.get(w.key) !== w.value);
+  const missing = [...f.staleReadBack.values()].filter((v) => v === null).length;
+  const last = acked.at(-1);
+  return {
+    lost: lost.length,
+    sample: lost.slice(0, 5).map((w) => ({ key: w.key, ackAtMs: w.ackAt! - t0, by: `${f.victim.pod} (resumed, not yet stepped down)` })),
+    ...(last ? { lastAckByOldMasterMs: last.ackAt! - t0 } : {}),
+    readBackMissing: missing,
+  };
+}
+
+const skipped = (id: Check['id'], why: string): Check => ({ id, status: 'skipped', summary: why, evidence: {} });
+
+export function pauseChecks(f: PauseFacts, error: string | undefined, t0: number | undefined): Check[] {
+  const notReached = `not reached: ${error ?? 'the scenario stopped early'}`;
+  const promoted = f.watch?.promoted;
+  const checks: Check[] = [
+    promotionCheck(f, t0, notReached),
+  ];
+  checks.push(
+    !f.self
+      ? skipped('stepped-down', f.watch && !promoted ? 'no replica took over: nothing to step down for' : notReached)
+      : f.self.ok
+        ? { id: 'stepped-down', status: 'pass', summary: `the resumed node stepped down to a replica of the promoted node ${promoted!.id.slice(0, 8)}`, evidence: { selfLine: f.self.node.raw } }
+        : { id: 'stepped-down', status: 'fail', summary: `the resumed node did not step down: ${f.self.node.raw}`, evidence: { selfLine: f.self.node.raw } },
+  );
+  checks.push(
+    f.myIdAfter === undefined
+      ? skipped('node-id-kept', notReached)
+      : f.sameNode
+        ? { id: 'node-id-kept', status: 'pass', summary: `the resumed node kept its NodeID ${f.victim.nodeId}`, evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter } }
+        : { id: 'node-id-kept', status: 'fail', summary: `NodeID changed: was ${f.victim.nodeId}, now ${f.myIdAfter}`, evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter } },
+  );
+  const writerOn = f.opts.writeRate > 0;
+  const w = f.writer;
+  const afterResume = w && f.resumedAt !== undefined ? w.records().filter((r) => r.ackAt !== undefined && r.sentAt >= f.resumedAt!).length : undefined;
+  checks.push(
+    !writerOn
+      ? skipped('writer-kept-writing', 'writer off (write rate 0)')
+      : afterResume === undefined || !f.writes
+        ? skipped('writer-kept-writing', notReached)
+        : afterResume > 0
+          ? { id: 'writer-kept-writing', status: 'pass', summary: `${afterResume} writes acknowledged after the resume (writes refused for ${Math.round(f.writes.unavailableMs)} ms in all)`, evidence: { afterResume } }
+          : { id: 'writer-kept-writing', status: 'fail', summary: 'no write was acknowledged after the resume', evidence: { afterResume } },
+  );
+  checks.push(clusterHealthy(f.health, notReached));
+  checks.push(dataIntact(f.finished ? f.canaries : undefined, f.writes, writerOn, notReached));
+  checks.push(...thresholdChecks({ maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites }, { path: f.path, writes: f.writes, writerOn, finished: f.finished }, notReached));
+  return checks;
+}
+
+/**
+ * Freezes a master (SIGSTOP) past the node timeout and the election, then resumes it: a replica is promoted,
+ * the resumed node steps down keeping its NodeID, the writer keeps writing. The writes Redis Cluster can lose
+ * here (acknowledged by the resumed master before it learns it was replaced) are counted from a stale client;
+ * the judged writer uses WAIT 1, which such a master cannot satisfy, so the verdict is not a race.
+ */
+export async function runMasterPause(env: ScenarioEnv, opts: ScenarioSettings): Promise<ScenarioResult> {
+  const startedAt = Date.now();
+  const facts = await snapshotPause(env, opts);
+  const outcome = await driveSteps('master-pause', pauseSteps, facts, env);
+  const t0 = outcome.timeline.originAt;
+  const loss = t0 === undefined ? undefined : pauseLoss(facts, t0);
+  const notes = [
+    'Judged with WAIT 1: a write counts as acknowledged only once a replica has it, which a resumed master whose replica was promoted cannot get, so the verdict does not depend on the race.',
+    ...(loss
+      ? [
+          `Without WAIT, a client still connected to the frozen master (its writes queued while the process was stopped) had ${loss.lost} acknowledged write(s) lost: the resumed master answered them before it learnt it was replaced, then dropped them when it resynced from the new master. WAIT 1 narrows this window to nothing for the client that uses it.`,
+        ]
+      : []),
+  ];
+  const v = facts.victim;
+  return scenarioResult(env, 'master-pause', startedAt, outcome, pauseChecks(facts, outcome.error, t0), {
+    path: facts.path,
+    holdRestart: false,
+    victim: { pod: v.pod, nodeId: v.nodeId, uid: v.uid, ip: v.ip, slots: formatSlots(v.slots), replicas: v.replicaIds },
+    failovers: facts.watch?.promoted ? 1 : 0,
+    timings: facts.watch?.events.promotedAt !== undefined && t0 !== undefined ? { failoverMs: facts.watch.events.promotedAt - t0 } : {},
+    ...(facts.writes ? { writes: facts.writes } : {}),
+    ...(loss ? { pauseLoss: loss } : {}),
+    notes,
+    topologyBefore: facts.topologyBefore,
+    ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),
+  });
+}
