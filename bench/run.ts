@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure in one run on the same machine, each bench in its own process (so one's
  * processes and timers cannot disturb the next): lint time, bootstrap vs redis-cli, failover vs the Redis floor,
- * the writer's ceiling. Each script can also run alone: `tsx bench/<name>.ts`.
+ * the writer's ceiling,
+ * the detection lag of the failover watch, the peak RSS of the bundled CLI. Each script can also run alone: `tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['bootstrap', ['5']],
   ['failover', ['3']],
   ['writer', []],
+  ['detection', ['5']],
+  ['rss', []],
 ];
 
 let failed = 0;

@@ -31,6 +31,8 @@ export interface DeployedCluster {
   platform: LocalPlatform;
   redis: RedisDeployment;
   expected: { nodes: number; masters: number };
+  /** The platform's work dir (its logs/ holds every pod incarnation's Redis log). */
+  workDir: string;
   /** Tears the platform down and removes its work dir; returns PIDs still running (should be none). */
   teardown(): Promise<number[]>;
 }
@@ -59,7 +61,7 @@ export async function deployCluster(
     await platform.deploy(set, redis);
     const pods = await platform.listPods();
     await bootstrapCluster((a) => platform.reach(a), pods, redis.port, planBootstrap(pods, topology), { log: silentLog, timeoutMs: 60_000 });
-    return { platform, redis, expected: { nodes: pods.length, masters: topology.masters }, teardown };
+    return { platform, redis, expected: { nodes: pods.length, masters: topology.masters }, workDir, teardown };
   } catch (err) {
     await teardown();
     throw err;
