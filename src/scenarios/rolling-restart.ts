@@ -34,6 +34,8 @@ export interface PodWatch {
   /** First time its replication link was seen up after it was ready (replicas only). */
   syncedAt?: number;
   roleAfter?: 'master' | 'replica';
+  /** The master it replicates from once back (its announced IP), from its replication state. */
+  masterHostAfter?: string;
   nodeIdAfter?: string;
 }
 
@@ -49,7 +51,7 @@ export interface RollingFacts {
   coverageAfter?: string;
   /** Promotions seen: the owner of a shard's first slot changed (old and new NodeID, when). */
   promotions: Array<{ slots: string; from: string; to: string; at: number }>;
-  /** A pod deleted while another pod was ready but its replication link not up (the probe lied). */
+  /** A master's pod deleted while its own replica was ready but its replication link not up (the probe lied). */
   unsyncedDeletions: Array<{ deleted: string; unsynced: string; at: number }>;
   rolloutDone: boolean;
   /** When the watch stopped: a replica never seen in sync was out of sync until then at least. */
@@ -110,8 +112,9 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
       const replaced = p.uid !== w.pod.uid;
       if (w.goneAt === undefined && (replaced || !p.ready)) {
         w.goneAt = now;
+        // The hazard: a master going while its own replica is ready (so the rollout moved on) but not in sync.
         for (const other of f.watches) {
-          if (other !== w && other.readyAt !== undefined && other.syncedAt === undefined && other.roleAfter === 'replica') {
+          if (other !== w && other.readyAt !== undefined && other.syncedAt === undefined && other.masterHostAfter === w.pod.ip) {
             f.unsyncedDeletions.push({ deleted: w.pod.name, unsynced: other.pod.name, at: now });
           }
         }
@@ -123,6 +126,7 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
       if (w.readyAt !== undefined && w.syncedAt === undefined && w.after) {
         const r = await replicationOf(ctx.reach, ctx.addressOf(w.after)).catch(() => undefined);
         if (r) w.roleAfter = r.role === 'slave' ? 'replica' : 'master';
+        if (r?.masterHost) w.masterHostAfter = r.masterHost;
         if (r && (r.role !== 'slave' || r.masterLinkStatus === 'up')) w.syncedAt = now;
       }
     }
@@ -268,8 +272,8 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
         ? { id: 'slot-coverage-kept', status: 'pass', summary: `the same ${f.shards.length} slot ranges are owned by masters as before`, evidence: { before: f.coverageBefore, after: f.coverageAfter } }
         : { id: 'slot-coverage-kept', status: 'fail', summary: `slot ownership changed: before ${f.coverageBefore}, after ${f.coverageAfter}`, evidence: { before: f.coverageBefore, after: f.coverageAfter } },
   );
-  // A rolling restart should need no failover; one that happens, or a pod deleted while another was ready but
-  // out of sync (the readiness probe says ready too early), is the risk users must see, not a silent pass.
+  // A rolling restart should need no failover; one that happens, or a master deleted while its replica was
+  // ready but out of sync (the readiness probe says ready too early), is the risk users must see.
   const risky = f.unsyncedDeletions;
   const unsynced = pods.filter((p) => (p.unsyncedReadyMs ?? 0) > 0);
   const evidence = { failovers: f.promotions, unsyncedDeletions: risky, unsyncedReady: unsynced.map((p) => ({ pod: p.pod, ms: p.unsyncedReadyMs })) };
@@ -277,13 +281,13 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
     !f.rolloutDone
       ? skipped('failovers-safe', notReached)
       : f.promotions.length === 0 && risky.length === 0
-        ? { id: 'failovers-safe', status: 'pass', summary: 'no failover during the rollout, and no pod was deleted while another was ready but out of sync', evidence }
+        ? { id: 'failovers-safe', status: 'pass', summary: 'no failover during the rollout, and no master was deleted while its replica was ready but out of sync', evidence }
         : {
             id: 'failovers-safe',
             status: 'fail',
             summary:
               `${f.promotions.length} failover(s) during the rollout` +
-              (risky.length ? `; ${risky.map((r) => `${r.deleted} deleted while ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)` : ''),
+              (risky.length ? `; ${risky.map((r) => `${r.deleted} deleted while its replica ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)` : ''),
             evidence,
           },
   );

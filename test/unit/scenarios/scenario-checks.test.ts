@@ -47,7 +47,7 @@ test('rolling restart: per-shard writes add up, the unavailable window is the wo
   assert.is(coverageOf(nodes), '0-8191 8192-16383');
 });
 
-test('rolling restart: every pod replaced passes; a failover or a pod deleted while another was unsynced fails failovers-safe', () => {
+test('rolling restart: every pod replaced passes; a failover or a master deleted while its replica was unsynced fails failovers-safe', () => {
   const facts = (extra: Partial<RollingFacts> = {}): RollingFacts => ({
     opts: { holdRestart: false, killMode: 'graceful', writeRate: 0, writeWait: false, failoverTimeoutMs: 1, rejoinTimeoutMs: 1, thresholds: { maxLostWrites: 0 }, expected: { nodes: 2, masters: 2 } },
     run: 'r',
@@ -74,7 +74,7 @@ test('rolling restart: every pod replaced passes; a failover or a pod deleted wh
   const risky = rollingChecks(facts({ promotions: [{ slots: '0-8191', from: A, to: B, at: 1500 }], unsyncedDeletions: [{ deleted: 'redis-app-0', unsynced: 'redis-app-1', at: 1200 }] }), undefined);
   const safe = risky.find((c) => c.id === 'failovers-safe')!;
   assert.is(safe.status, 'fail');
-  assert.match(safe.summary, '1 failover(s) during the rollout; redis-app-0 deleted while redis-app-1 was ready but not in sync');
+  assert.match(safe.summary, '1 failover(s) during the rollout; redis-app-0 deleted while its replica redis-app-1 was ready but not in sync');
   assert.ok(podRestarts(facts({ promotions: [{ slots: '0-8191', from: A, to: B, at: 1500 }] })).find((p) => p.pod === 'redis-app-0')!.failover);
   const notBack = rollingChecks(facts({ watches: [{ pod: pod('redis-app-1', 1, 'u1'), node: nodes[1]! }] }), undefined);
   assert.is(notBack.find((c) => c.id === 'pods-replaced')!.status, 'fail');
