@@ -496,7 +496,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       await deletePod(pod.name, { hold: true, mode: 'graceful' });
       pod.held = false;
       pod.probeReady = false;
-      scheduleStart(pod, 0);
+      // Recreated as after any deletion: restartDelayMs stands for the controller, scheduler and kubelet.
+      scheduleStart(pod, restartDelayMs);
       const left = () => Math.max(0, deadline - Date.now());
       await waitForReplacement(pod.name, oldUid, left());
       // The kubelet's readiness probe: at start + initialDelaySeconds, then every periodSeconds until it passes.
