@@ -99,7 +99,7 @@ test('SIGINT during the failover wait: the scenario is cancelled, its checks ski
 
 test('SIGINT during the rejoin: cancelled after the failover', async () => {
   const { report } = await cancelled('rejoin', 'SIGINT', /Path: failover/);
-  assert.match(report.error!, /^cancelled by SIGINT while (waiting for pod \S+ to come back|checking pod \S+'s NodeID and rejoin|checking the cluster health)$/);
+  assert.match(report.error!, /^cancelled by SIGINT while (waiting for pod \S+ to come back|checking pod \S+'s NodeID and rejoin|checking the cluster health)$/, `report.error: ${report.error}`);
   assert.is(report.scenarios[0]?.status, 'cancelled');
   assert.ok(report.scenarios[0]!.timeline.some((e) => e.event === 'replica-promoted'), 'the failover was seen before the cancel');
 });
