@@ -5,6 +5,7 @@ import { blockingFindings, chooseTopology, lintWithConfig, readManifests } from 
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
+import { serverVersionOf } from './redis/health.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
@@ -145,6 +146,11 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     if (localMode) report.localMode = localMode;
 
     const pods = await platform.listPods();
+    report.server = await serverVersionOf((a) => platform.reach(a), pods.map((p) => ({ host: p.ip, port: redis.port })));
+    log.info(`Pods run ${report.server.name} ${report.server.version}`);
+    if (report.server.name !== redis.server.name) {
+      log.warn(`the manifests run ${redis.server.name} (${redis.server.program}), but the pods answer as ${report.server.name}`);
+    }
     const plan = planBootstrap(pods, topology);
     stage = 'bootstrapping the Redis Cluster';
     log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);

@@ -14,7 +14,7 @@ import { containerEnv, expandVars } from './local/expand.ts';
 import { ping, pingReady } from './local/ping.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
 import { describeExit, killStaleProcesses, startProcess, stopProcess, type Supervised } from './local/process.ts';
-import { findExecutable, findRedisServer } from './local/redis-binary.ts';
+import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import { bwrapArgs, findBwrap, hostsFileText, mainProcessOf, podNames, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
@@ -25,8 +25,8 @@ export interface LocalPlatformOptions {
   addressBase?: string;
   /** Delay before a deleted pod (not held) comes back, like a StatefulSet recreating it. */
   restartDelayMs?: number;
-  /** redis-server binary (name on PATH or a path). */
-  redisServer?: string;
+  /** Server binary (name on PATH or a path) instead of the deployment's own program (redis-server, valkey-server). */
+  serverBinary?: string;
   /** Bound on a pod starting and answering PING. */
   readyTimeoutMs?: number;
   /** sandbox: every pod's init containers and container run in a bubblewrap sandbox with the pod's own view
@@ -101,6 +101,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const said = new Set<string>();
   let redis: RedisDeployment | undefined;
   let allocator: AddressAllocator | undefined;
+  let provisioned = false;
+  /** The deployment's server program on this host, found by deploy(). */
   let binary: string | undefined;
   let setpriv: string | undefined;
   let bwrap: string | undefined;
@@ -134,9 +136,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   };
 
   async function provision(): Promise<void> {
-    if (binary) return;
+    if (provisioned) return;
     tornDown = false;
-    const found = await findRedisServer(opts.redisServer ?? 'redis-server');
     createdWorkDir ||= !fs.existsSync(workDir);
     fs.mkdirSync(workDir, { recursive: true });
     // Before any process starts: a run killed outright leaves its pid registry for the cleanup (undo/executors.ts).
@@ -159,7 +160,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       if (sandboxTool && 'missing' in sandboxTool) ctx.log.info(`local platform: direct mode (${sandboxTool.missing})`);
     }
     ctx.log.info(`local platform: pods run in ${mode} mode`);
-    binary = found.path;
+    provisioned = true;
   }
 
   /** Every pod's /etc/hosts, rewritten in place: the per-pod names of the headless Service at current addresses. */
@@ -390,6 +391,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     if (mode === 'direct') refuseWhatNeedsSandbox(deployment, warnOnce);
+    // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
+    binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
     allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, busPort(deployment)]);
     for (let i = 0; i < deployment.replicas; i++) {
@@ -558,6 +561,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     pods.clear();
     redis = undefined;
     binary = undefined;
+    provisioned = false;
   }
 
   /**

@@ -133,6 +133,29 @@ async function infoOf(reach: Reach, address: HostPort, ...sections: string[]): P
   return infoFields(String(await withNode(reach, address, (r) => r.call('INFO', ...sections))));
 }
 
+/** The server a node runs, as it says itself. */
+export interface ServerVersion {
+  name: 'Redis' | 'Valkey';
+  version: string;
+}
+
+/**
+ * INFO server → which server and version. Valkey answers `server_name:valkey` and `valkey_version:8.0.1`, and
+ * keeps `redis_version:7.2.4` (the Redis it forked from, for clients that test it); Redis has only redis_version.
+ */
+export function serverVersionFrom(f: Record<string, string>): ServerVersion {
+  if (f.valkey_version !== undefined || f.server_name === 'valkey') return { name: 'Valkey', version: f.valkey_version ?? f.redis_version ?? 'unknown' };
+  return { name: 'Redis', version: f.redis_version ?? 'unknown' };
+}
+
+/** What every node runs, in one: "Valkey 8.0.1"; differing answers joined ("Redis 7.0.15, 7.2.5"). */
+export async function serverVersionOf(reach: Reach, addresses: HostPort[]): Promise<ServerVersion> {
+  const answers = await Promise.all(addresses.map(async (a) => serverVersionFrom(await infoOf(reach, a, 'server'))));
+  const names = [...new Set(answers.map((a) => a.name))];
+  const versions = [...new Set(answers.map((a) => a.version))];
+  return { name: names.join(', ') as ServerVersion['name'], version: versions.join(', ') };
+}
+
 /** INFO replication (and persistence, for the AOF rewrite) of one node. */
 export function replicationOf(reach: Reach, address: HostPort): Promise<ReplicationState> {
   return withNode(reach, address, replicationFrom);

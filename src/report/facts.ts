@@ -70,6 +70,11 @@ export const TIMINGS: ReadonlyArray<{ key: keyof ScenarioResult['timings']; labe
 
 export const NOT_MEASURED = 'not measured';
 
+/** "Valkey 8.0.1", "Redis 7.0.15": the server the pods ran. */
+export function serverText(server: NonNullable<Report['server']>): string {
+  return `${server.name} ${server.version}`;
+}
+
 export function msText(ms: number | undefined): string {
   return ms === undefined ? NOT_MEASURED : `${Math.round(ms)} ms`;
 }

@@ -1,4 +1,4 @@
-import { skippedText, sortedTimeline, STATUS_WORD, writesText } from './facts.ts';
+import { serverText, skippedText, sortedTimeline, STATUS_WORD, writesText } from './facts.ts';
 import type { Check, LintFinding, Report, ScenarioResult } from './model.ts';
 import { xmlAttr, xmlText } from './xml.ts';
 
@@ -54,6 +54,7 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
     cases,
     properties: {
       platform: report.platform,
+      ...serverProperty(report),
       ...(s.path ? { path: s.path } : {}),
       'hold-restart': String(s.holdRestart),
       ...(s.victim ? { victim: s.victim.pod } : {}),
@@ -115,7 +116,7 @@ function runSuite(report: Report): Suite | undefined {
     timestamp: timestamp(report.startedAt),
     seconds: report.durationMs / 1000,
     cases: [{ name: 'run-finished', outcome: { element, type, message: report.error, body: report.error } }],
-    properties: { platform: report.platform },
+    properties: { platform: report.platform, ...serverProperty(report) },
     out: '',
     err: report.error,
   };
@@ -161,4 +162,9 @@ export function renderJUnit(report: Report): string {
   const run = runSuite(report);
   const suites = [...report.scenarios.map((s) => scenarioSuite(report, s)), lintSuite(report), ...(run ? [run] : [])];
   return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i)), '</testsuites>', ''].join('\n');
+}
+
+/** The server the pods ran (e.g. "Valkey 8.0.1"), when the run got as far as asking them. */
+function serverProperty(report: Report): Record<string, string> {
+  return report.server ? { server: serverText(report.server) } : {};
 }

@@ -7,6 +7,7 @@ import {
   scenarioFacts,
   phases,
   secondsText,
+  serverText,
   shortId,
   showControls,
   skippedText,
@@ -172,7 +173,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${html(verdictReason(report))}`,
     '',
-    `Platform ${html(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}${report.localMode ? ` (local-mode ${report.localMode})` : ''}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
+    `Platform ${html(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}${report.localMode ? ` (local-mode ${report.localMode})` : ''}${report.server ? `, ${html(serverText(report.server))}` : ''}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
       `took ${secondsText(report.durationMs)} (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
   ];
   if (report.bootstrap) {

@@ -231,6 +231,8 @@ export interface Report {
   /** Platform local: whether the pods ran as sandboxes (their own scripts and init containers) or directly. */
   localMode?: 'sandbox' | 'direct';
   manifests: string;
+  /** The server the pods ran, from their INFO server (e.g. Valkey 8.0.1); several versions joined by ", ". */
+  server?: { name: string; version: string };
   /** The config the run used (no secrets). */
   config: Record<string, unknown>;
   lint: LintFinding[];

@@ -5,6 +5,7 @@ import {
   SCENARIO_WORD,
   scenarioFacts,
   secondsText,
+  serverText,
   showControls,
   skippedText,
   sortedTimeline,
@@ -47,6 +48,7 @@ function scenarioLines(s: ScenarioResult): string[] {
 /** The CLI's closing summary. With `files` (from writeReports) it ends with where the reports are. */
 export function renderTerminal(report: Report, files?: { report: string; summary: string; junit: string; svg: string[] }): string {
   const out = [`redis-cluster-resilience: ${VERDICT_WORD[report.verdict]}`, indented(verdictReason(report), ''), ''];
+  if (report.server) out.push(`server: ${serverText(report.server)} (platform ${report.platform})`, '');
   if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
   for (const s of report.scenarios) out.push(...scenarioLines(s), '');
   if (report.hold) out.push(`hold: ${report.hold.mode}: ${indented(report.hold.detail, '  ')}`, '');

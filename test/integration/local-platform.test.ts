@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from '../../src/manifests/model.ts';
+import { SERVERS } from '../../src/manifests/server.ts';
 import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
 import { processRunning } from '../../src/platform/local/process.ts';
 import type { PodInfo } from '../../src/platform/platform.ts';
@@ -163,15 +164,19 @@ test('teardown stops every process, removes its directories, and can be called t
   await platform!.teardown();
 });
 
-test('a missing redis-server says how to install it', async () => {
-  const p = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.51', redisServer: '/nonexistent/redis-server' });
-  try {
-    await p.provision();
-    assert.unreachable('provision should fail');
-  } catch (err) {
-    assert.match(String(err), /apt-get install -y redis-server/);
+test('a missing server program says how to install it: redis-server for Redis, valkey-server for Valkey', async () => {
+  const valkey = { ...redis, server: SERVERS.valkey };
+  for (const [deployment, hint] of [[redis, /redis-server not found .*apt-get install -y redis-server/], [valkey, /valkey-server not found .*apt-get install -y valkey-server/]] as const) {
+    const p = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.51', serverBinary: '/nonexistent/server' });
+    try {
+      await p.deploy(set, deployment);
+      assert.unreachable('deploy should fail');
+    } catch (err) {
+      assert.match(String(err), hint);
+    }
+    assert.equal(await p.listPods(), [], 'nothing started');
+    await p.teardown();
   }
-  await p.teardown();
 });
 
 /**

@@ -132,7 +132,7 @@ export const pvBinding: LintRule = {
               `each pod's claim is provisioned dynamically by the cluster's default StorageClass`,
             'No PersistentVolumes are needed: kind\'s default class (local-path) and the local platform (a directory ' +
               'per claim, kept across restarts) provision one per claim. A cluster without a default class leaves the ' +
-              'claims, and the Redis pods, Pending: set storageClassName there.'),
+              'claims, and the server pods, Pending: set storageClassName there.'),
         );
       });
     }
