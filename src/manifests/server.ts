@@ -12,6 +12,8 @@ export interface ServerInfo {
   name: string;
   /** The server program, as its packages and images name it. */
   program: string;
+  /** Other program names its images answer to (Valkey installs redis-* links to its programs). */
+  aliases: string[];
   /** Its command-line client (images and packages ship it beside the server). */
   cli: string;
   /** The Debian/Ubuntu package that installs it. */
@@ -21,9 +23,9 @@ export interface ServerInfo {
 }
 
 export const SERVERS: Record<ServerKind, ServerInfo> = {
-  redis: { kind: 'redis', name: 'Redis', program: 'redis-server', cli: 'redis-cli', aptPackage: 'redis-server', minVersion: [6, 2] },
+  redis: { kind: 'redis', name: 'Redis', program: 'redis-server', aliases: [], cli: 'redis-cli', aptPackage: 'redis-server', minVersion: [6, 2] },
   // Valkey's first release was 7.2.4 (forked from Redis 7.2.4): every Valkey is at least 7.2.
-  valkey: { kind: 'valkey', name: 'Valkey', program: 'valkey-server', cli: 'valkey-cli', aptPackage: 'valkey-server', minVersion: [7, 2] },
+  valkey: { kind: 'valkey', name: 'Valkey', program: 'valkey-server', aliases: ['redis-server'], cli: 'valkey-cli', aptPackage: 'valkey-server', minVersion: [7, 2] },
 };
 
 /**

@@ -185,7 +185,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       readOnly: m.readOnly || m.source.type === 'configMap' || m.source.type === 'secret',
     }));
     binds.push({ host: path.join(pod.layout.podDir, 'hosts'), container: '/etc/hosts', readOnly: true });
-    binds.push(...podShims(inside(path.join(pod.layout.podDir, 'shim'), `pod ${pod.name}'s shims`), pod.ip, { path: binary!, name: requireDeployed().server.program }));
+    binds.push(...podShims(inside(path.join(pod.layout.podDir, 'shim'), `pod ${pod.name}'s shims`), pod.ip, { path: binary!, name: requireDeployed().server.program, aliases: requireDeployed().server.aliases }));
     return bwrapArgs({ hostname: pod.name, rootfs, binds, env, cwd: c.workingDir, argv: argv.map((a) => expandVars(a, (n) => env.get(n))) });
   }
 

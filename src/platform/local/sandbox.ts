@@ -109,22 +109,25 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
  * (options given last win over the config file), `redis-cli` without -h talks to it (in a pod, 127.0.0.1 is the
  * pod itself; on the shared host network it is not). Returns the binds; `dir` is a host directory of the pod.
  */
-export function podShims(dir: string, ip: string, server: { path: string; name: string }): SandboxBind[] {
+export function podShims(dir: string, ip: string, server: { path: string; name: string; aliases?: string[] }): SandboxBind[] {
   fs.mkdirSync(dir, { recursive: true });
-  const serverShim = path.join(dir, server.name);
   const realServer = `${SERVER_DIR}/${server.name}`;
-  fs.writeFileSync(
-    serverShim,
-    `#!/bin/sh\n# local platform: the host's ${server.name} on this pod's own loopback address, in the foreground\n` +
-      `exec ${realServer} "$@" --bind ${ip} --bind-source-addr ${ip} --daemonize no\n`,
-    { mode: 0o755 },
-  );
+  // Valkey's images answer to redis-server too (links to valkey-server): each name gets the same shim.
+  const names = [server.name, ...(server.aliases ?? [])];
+  for (const name of names) {
+    fs.writeFileSync(
+      path.join(dir, name),
+      `#!/bin/sh\n# local platform: the host's ${server.name} on this pod's own loopback address, in the foreground\n` +
+        `exec ${realServer} "$@" --bind ${ip} --bind-source-addr ${ip} --daemonize no\n`,
+      { mode: 0o755 },
+    );
+  }
   const cliName = server.name.replace(/-server$/, '-cli');
   const binds: SandboxBind[] = [
     { host: fs.realpathSync(server.path), container: realServer, readOnly: true },
     { host: dir, container: SHIM_DIR, readOnly: true },
     // The image's own path to the server: an absolute command finds the shim too.
-    { host: serverShim, container: `/usr/local/bin/${server.name}`, readOnly: true },
+    ...names.map((name) => ({ host: path.join(dir, name), container: `/usr/local/bin/${name}`, readOnly: true })),
   ];
   const cli = findExecutable(cliName);
   if (cli) {
