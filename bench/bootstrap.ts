@@ -13,7 +13,7 @@ import { defaultTopology, planBootstrap } from '../src/redis/plan.ts';
 import { probeCluster, replicationOf, viewOf } from '../src/redis/health.ts';
 import { silentLog } from '../src/util/log.ts';
 import { sleep, waitFor } from '../src/util/wait.ts';
-import { identityReach, ips, PORT, redisCliCreate, startRedisNodes, stopRedisNodes, type RedisProcess } from '../test/support/redis-processes.ts';
+import { claimIps, identityReach, PORT, redisCliCreate, startRedisNodes, stopRedisNodes, type RedisProcess } from '../test/support/redis-processes.ts';
 
 export interface BootstrapBench {
   oursMs: number[];
@@ -24,7 +24,7 @@ export interface BootstrapBench {
 }
 
 async function withNodes<T>(prefix: string, idleMs: number, fn: (procs: RedisProcess[]) => Promise<T>): Promise<T> {
-  const procs = await startRedisNodes(ips(prefix, 6));
+  const procs = await startRedisNodes(await claimIps(6, prefix));
   try {
     await sleep(idleMs);
     return await fn(procs);

@@ -15,7 +15,7 @@ import { runMasterFailover } from '../src/scenarios/master-failover.ts';
 import { silentLog } from '../src/util/log.ts';
 import { waitFor } from '../src/util/wait.ts';
 import { deployCluster } from '../test/integration/failover-cluster.ts';
-import { identityReach, ips, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced } from '../test/support/redis-processes.ts';
+import { claimIps, identityReach, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced } from '../test/support/redis-processes.ts';
 
 export interface FailoverBench {
   nodeTimeoutMs: number;
@@ -25,7 +25,7 @@ export interface FailoverBench {
 
 /** One bare kill-and-watch on fresh processes: ms from SIGTERM to a survivor showing another master on slot 0. */
 async function bareFailover(nodeTimeoutMs: number): Promise<number> {
-  const procs = await startRedisNodes(ips('127.0.77', 6), { nodeTimeoutMs });
+  const procs = await startRedisNodes(await claimIps(6, '127.0.77'), { nodeTimeoutMs });
   const conns: Redis[] = [];
   try {
     await redisCliCreate(procs, 1);

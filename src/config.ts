@@ -48,6 +48,9 @@ export interface Config {
   workDir?: string;
   /** Platform local: pods as bubblewrap sandboxes, or redis-server run directly; auto: sandbox where bwrap works. */
   localMode: 'auto' | 'sandbox' | 'direct';
+  // Local platform
+  /** First loopback /24 to take pod addresses from (each claimed for the run); default: the platform's. */
+  addressBase?: string;
 }
 
 type Kind = 'string' | 'list' | 'int' | 'bool' | 'ms';
@@ -109,6 +112,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     key: 'workDir',
     kind: 'string',
     description: "Directory for the runs' own state and undo journals (default: under RUNNER_TEMP, else a private per-user directory in the temp dir); a later run or cleanup with the same work-dir finishes what a killed run left",
+  },
+  'address-base': {
+    key: 'addressBase',
+    kind: 'string',
+    pattern: { test: /^127\.(?!0\.0$)(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, expected: 'a loopback /24 such as 127.0.50 (not 127.0.0, where 127.0.0.1 is)' },
+    description: 'Local platform: the loopback /24 to take pod addresses from first (127.0.50); each address is claimed for the run, so concurrent runs never share one',
   },
 };
 

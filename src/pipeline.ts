@@ -20,7 +20,7 @@ import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
   log: Log;
-  /** Local platform only: the /24 to take pod addresses from (tests pass their own). */
+  /** Local platform only: the /24 to take pod addresses from when --address-base is not given (tests pass their own). */
   addressBase?: string;
   /** Where run dirs live (undo/work-dir.ts; default: defaultRunsRoot()); the dirs of killed runs found there
    * are cleaned up first. */
@@ -130,7 +130,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     platformKind,
     config,
     { log, workDir: run.dir, retain: options.retain, signal, undo: run.journal, ...(auth ? { auth } : {}) },
-    { addressBase: options.addressBase },
+    { addressBase: config.addressBase ?? options.addressBase },
   );
   const stopFlagWarnings = warnUnknownFlags(log);
   try {

@@ -11,9 +11,9 @@ import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
 import { containerEnv, expandVars } from './local/expand.ts';
-import { ping, pingReady } from './local/ping.ts';
+import { addressAnswers, infoServer, serving } from './local/server-probe.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
-import { describeExit, killStaleProcesses, startProcess, stopProcess, type Supervised } from './local/process.ts';
+import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import { bwrapArgs, findBwrap, hostsFileText, mainProcessOf, podNames, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
@@ -58,6 +58,13 @@ const LOG_TAIL_LINES = 15;
 /** The kubelet's CrashLoopBackOff: 10 s, doubling, at most 5 min. */
 const CRASH_BACKOFF_MS = 10_000;
 const CRASH_BACKOFF_MAX_MS = 300_000;
+/** A new pod whose address turns out to be bound by a process outside any run tries this many addresses. */
+const BIND_ATTEMPTS = 3;
+/** Bound on a deleted pod's address to stop answering once its processes are gone. */
+const GONE_TIMEOUT_MS = 10_000;
+
+/** redis-server could not bind its address: something outside this run (and outside any run's claim) holds it. */
+class AddressTakenError extends Error {}
 
 interface Pod {
   name: string;
@@ -269,7 +276,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
    * delete) gets a fresh filesystem, a new address and a new UID; a restarted container (its redis-server
    * exited by itself) keeps the pod's address, UID and volumes, as a Kubernetes container restart does.
    */
-  async function startPod(pod: Pod, what: 'pod' | 'container' = 'pod'): Promise<void> {
+  async function startPod(pod: Pod, what: 'pod' | 'container' = 'pod', attempt = 1): Promise<void> {
     const r = requireDeployed();
     if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
     if (tornDown) return;
@@ -309,7 +316,16 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       await stopProcess(proc, 'kill', 0);
       return;
     }
-    await waitReady(pod, proc, r.port);
+    try {
+      await waitReady(pod, proc, r.port);
+    } catch (err) {
+      if (!(err instanceof AddressTakenError) || what !== 'pod' || attempt >= BIND_ATTEMPTS || tornDown) throw err;
+      // Not a crash of the pod's own: no container restart, a new pod on the next address.
+      clearTimeout(pod.restartTimer);
+      pod.restartTimer = undefined;
+      ctx.log.warn(`local platform: ${err.message.split('\n')[0]}; trying the next address`);
+      return startPod(pod, 'pod', attempt + 1);
+    }
     await waitProbe(pod, proc);
     ctx.log.info(`local platform: pod ${pod.name} ready on ${pod.ip}:${r.port} (pid ${proc.pid})`);
   }
@@ -353,15 +369,18 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   }
 
   async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
-    const what = `pod ${pod.name} (pid ${proc.pid}) to answer PING on ${pod.ip}:${port}`;
+    const what = `pod ${pod.name} (pid ${proc.pid}) to answer INFO on ${pod.ip}:${port}`;
+    // Ours: the child itself, or a process in its group (a wrapper script's redis-server).
+    const ours = (pid: number) => pid === proc.pid || processGroupOf(pid) === proc.pid;
     let outcome: 'ready' | 'exited';
     try {
       outcome = await waitFor(
         what,
         async () => {
           if (proc.exit) return { done: true, value: 'exited' as const };
-          const reply = await ping(pod.ip, port, 1000);
-          return pingReady(reply) ? { done: true, value: 'ready' as const } : { done: false, seen: reply };
+          const answer = await infoServer(pod.ip, port, 1000);
+          if (answer.pid !== undefined && !ours(answer.pid)) return { done: false, seen: `answered by pid ${answer.pid}, not by this pod's processes` };
+          return serving(answer) ? { done: true, value: 'ready' as const } : { done: false, seen: answer.reply };
         },
         { timeoutMs: readyTimeoutMs, intervalMs: 25, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
       );
@@ -371,7 +390,12 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     if (outcome === 'exited') {
       const logs = logTail(pod);
-    throw new Error(`pod ${pod.name}: ${mode === 'sandbox' ? 'its container' : 'redis-server'} ${describeExit(proc.exit!)} before answering PING${missingProgramHint(logs)}\n${logs}`);
+      if (/Address already in use/.test(logs)) {
+        throw new AddressTakenError(`pod ${pod.name}: ${pod.ip}:${port} is bound by a process outside this run\n${logs}`);
+      }
+      throw new Error(
+        `pod ${pod.name}: ${mode === 'sandbox' ? 'its container' : 'redis-server'} ${describeExit(proc.exit!)} before answering on ${pod.ip}:${port}${missingProgramHint(logs)}\n${logs}`,
+      );
     }
     pod.ready = true;
   }
@@ -432,6 +456,13 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     pod.deleting = true;
     try {
       if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
+      // Gone means the address no longer answers, not only that the process it started has exited.
+      const ip = pod.ip;
+      await waitFor(
+        `${ip}:${r.port} to stop answering once pod ${name}'s processes are gone`,
+        async () => ((await addressAnswers(ip, r.port)) ? { done: false, seen: 'still answering' } : { done: true, value: undefined }),
+        { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
+      );
     } finally {
       pod.deleting = false;
     }
@@ -552,6 +583,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         unguard = undefined;
         if (undoId !== undefined) await (ctx.undo ?? noUndoJournal).settle(undoId);
         undoId = undefined;
+        allocator?.release(); // the addresses are free for other runs once nothing of ours listens on them
       }
       for (const d of createdDirs) fs.rmSync(inside(d, undefined, 'nofollow'), { recursive: true, force: true });
       if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });

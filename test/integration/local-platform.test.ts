@@ -20,6 +20,7 @@ import { processRunning } from '../../src/platform/local/process.ts';
 import type { PodInfo } from '../../src/platform/platform.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import { claimIps } from '../support/redis-processes.ts';
 
 const run = promisify(execFile);
 const cli = async (ip: string, ...args: string[]): Promise<string> =>
@@ -272,8 +273,10 @@ test('a later run kills what an earlier run registered in its workDir, and only 
   fs.mkdirSync(registry);
   // A redis-server from "an earlier run", and a process whose PID was registered by a run long ago (another
   // start time: the PID has been reused).
-  fs.writeFileSync(path.join(dir, 'redis.conf'), 'bind 127.0.55.1\nport 6379\nsave ""\n');
-  const orphan = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore' });
+  const [ip] = await claimIps(1, '127.0.55');
+  fs.writeFileSync(path.join(dir, 'redis.conf'), `bind ${ip}\nport 6379\nsave ""\n`);
+  // Its own process group, as the platform starts its pods.
+  const orphan = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore', detached: true });
   const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
   try {
     everyPid.add(orphan.pid!);
@@ -307,7 +310,7 @@ test('a pod whose redis-server cannot start fails the deploy with its log lines'
     await p.deploy(bad, { ...redisDeployment(bad), replicas: 1 });
     assert.unreachable('deploy should fail');
   } catch (err) {
-    assert.match(String(err), /redis-app-0: redis-server exited with code 1 before answering PING/);
+    assert.match(String(err), /redis-app-0: redis-server exited with code 1 before answering on /);
     assert.match(String(err), /cluster-node-timeout soon/);
   } finally {
     await p.teardown();

@@ -9,12 +9,12 @@ import { infoFields, withNode } from '../../src/redis/connect.ts';
 import { mastersOf, parseClusterNodes, slotCount } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, livePids, PORT, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
+import { claimIps, identityReach, livePids, PORT, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
 
-// Real redis-server processes on 127.0.42.x (this area's loopback range), killed by PID in `after`.
+// Real redis-server processes on addresses claimed from 127.0.42.x on, killed by PID in `after`.
 const started: RedisProcess[] = [];
-const start = async (prefix: string, count: number, first = 1): Promise<{ procs: RedisProcess[]; pods: PodInfo[] }> => {
-  const procs = await startRedisNodes(ips(prefix, count, first));
+const start = async (count: number): Promise<{ procs: RedisProcess[]; pods: PodInfo[] }> => {
+  const procs = await startRedisNodes(await claimIps(count, '127.0.42'));
   started.push(...procs);
   const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `uid-${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
   return { procs, pods };
@@ -46,7 +46,7 @@ test.after(async () => {
 });
 
 test('bootstrap 6 fresh nodes: healthy, 3 masters with all slots, replicas linked; a second run changes nothing', async () => {
-  const { procs, pods } = await start('127.0.42', 6);
+  const { procs, pods } = await start(6);
   const plan = planBootstrap(pods, defaultTopology(6));
   const first = await bootstrapCluster(identityReach, pods, PORT, plan, opts);
   assert.is(first.changed, true);
@@ -101,7 +101,7 @@ test('bootstrap 6 fresh nodes: healthy, 3 masters with all slots, replicas linke
 });
 
 test('a partly formed cluster (one master with slots, one MEET done) is completed', async () => {
-  const { procs, pods } = await start('127.0.42', 6, 11);
+  const { procs, pods } = await start(6);
   const plan = planBootstrap(pods, defaultTopology(6));
   await call(procs[0]!, 'CLUSTER', 'ADDSLOTSRANGE', '0', '5460');
   await call(procs[0]!, 'CLUSTER', 'MEET', procs[1]!.ip, String(PORT));
@@ -112,7 +112,7 @@ test('a partly formed cluster (one master with slots, one MEET done) is complete
 });
 
 test("the seed's layout: one master with every slot and two replicas, both linked", async () => {
-  const { procs, pods } = await start('127.0.42', 3, 31);
+  const { procs, pods } = await start(3);
   const plan = planBootstrap(pods, defaultTopology(3));
   assert.is((await bootstrapCluster(identityReach, pods, PORT, plan, opts)).changed, true);
   assert.equal((await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 3, masters: 1 })).problems, []);
@@ -126,7 +126,7 @@ test("the seed's layout: one master with every slot and two replicas, both linke
 });
 
 test('a cluster that contradicts the plan is an Error naming the difference, and is left as it was', async () => {
-  const { procs, pods } = await start('127.0.42', 3, 21);
+  const { procs, pods } = await start(3);
   const plan = planBootstrap(pods, defaultTopology(3));
   await call(procs[1]!, 'CLUSTER', 'ADDSLOTSRANGE', '0', '100');
   const before = await fingerprint(procs);
@@ -141,7 +141,7 @@ test('a cluster that contradicts the plan is an Error naming the difference, and
 });
 
 test('pods that already know a node of another cluster are refused, not merged', async () => {
-  const { procs, pods } = await start('127.0.42', 4, 41);
+  const { procs, pods } = await start(4);
   const stranger = procs[3]!;
   await call(procs[0]!, 'CLUSTER', 'MEET', stranger.ip, String(PORT));
   await waitFor('the stranger to be known', async () => {
@@ -160,11 +160,11 @@ test('pods that already know a node of another cluster are refused, not merged',
 });
 
 test("a second run on volumes holding a first run's nodes.conf stops with the explanation and changes nothing", async () => {
-  const first = await start('127.0.42', 3, 61);
+  const first = await start(3);
   await bootstrapCluster(identityReach, first.pods, PORT, planBootstrap(first.pods, defaultTopology(3)), opts);
   // The first run's pods go; the second run's pods start on the same data dirs at new addresses.
   for (const p of first.procs) await stopRedis(p, true);
-  const procs = await Promise.all(ips('127.0.42', 3, 71).map((ip, i) => startRedis(ip, { dir: first.procs[i]!.dir })));
+  const procs = await Promise.all((await claimIps(3, '127.0.42')).map((ip, i) => startRedis(ip, { dir: first.procs[i]!.dir })));
   started.push(...procs);
   const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `second-${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
   const before = await fingerprint(procs);

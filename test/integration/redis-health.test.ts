@@ -7,14 +7,14 @@ import { aofRewriteInProgress, probeCluster, replicationOf, selfOf } from '../..
 import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
 import { planBootstrap } from '../../src/redis/plan.ts';
 import { silentLog } from '../../src/util/log.ts';
-import { identityReach, ips, livePids, PORT, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
+import { claimIps, identityReach, livePids, PORT, signal, startRedisNodes, stopRedisNodes, type RedisProcess } from '../support/redis-processes.ts';
 
-// Real redis-server processes on 127.0.46.x (this area's loopback range), killed by PID in `after`.
+// Real redis-server processes on addresses claimed from 127.0.46.x on, killed by PID in `after`.
 let procs: RedisProcess[] = [];
 const expected = { nodes: 3, masters: 3 };
 
 beforeAll(test, async () => {
-  procs = await startRedisNodes(ips('127.0.46', 3));
+  procs = await startRedisNodes(await claimIps(3, '127.0.46'));
   const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `u${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
   await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, { masters: 3, replicasPerMaster: 0 }), { log: silentLog, timeoutMs: 60_000 });
 });
@@ -25,21 +25,23 @@ test.after(async () => {
 });
 
 test('a connection to an address where nothing listens fails at once, naming the address', async () => {
+  const [idle] = await claimIps(1, '127.0.46'); // claimed: no other suite's server can be there
   try {
-    await openNode(identityReach, { host: '127.0.46.250', port: PORT });
+    await openNode(identityReach, { host: idle!, port: PORT });
     assert.unreachable();
   } catch (err) {
-    assert.match((err as Error).message, 'cannot connect to Redis node 127.0.46.250:6379: connect ECONNREFUSED');
+    assert.match((err as Error).message, `cannot connect to Redis node ${idle}:6379: connect ECONNREFUSED`);
   }
 });
 
 test('the reach function is used, and the error names both addresses', async () => {
-  const via = async () => ({ host: '127.0.46.251', port: PORT });
+  const [idle] = await claimIps(1, '127.0.46');
+  const via = async () => ({ host: idle!, port: PORT });
   try {
     await openNode(via, { host: '10.1.2.3', port: PORT });
     assert.unreachable();
   } catch (err) {
-    assert.match((err as Error).message, '10.1.2.3:6379 (via 127.0.46.251:6379)');
+    assert.match((err as Error).message, `10.1.2.3:6379 (via ${idle}:6379)`);
   }
 });
 

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { identityReach, ips, livePids, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced, type RedisProcess } from '../support/redis-processes.ts';
+import { identityReach, claimIps, livePids, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced, type RedisProcess } from '../support/redis-processes.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { myself, parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
@@ -28,7 +28,7 @@ test.after(async () => {
 });
 
 beforeAll(test, async () => {
-  nodes = await startRedisNodes(ips('127.0.71', 6), { nodeTimeoutMs: 1000 });
+  nodes = await startRedisNodes(await claimIps(6, '127.0.71'), { nodeTimeoutMs: 1000 });
   await redisCliCreate(nodes, 1);
   const roles = await waitForReplicasSynced(nodes, 3);
   victim = nodes[roles.findIndex((i) => i.role === 'master')]!;

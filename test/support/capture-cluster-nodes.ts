@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { withNode } from '../../src/redis/connect.ts';
 import { parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { identityReach, ips, redisCliCreate, SERVERS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
+import { claimIps, identityReach, redisCliCreate, SERVERS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
 
 const server = (process.argv[2] ?? 'redis') as ServerKind;
 if (!(server in SERVERS)) throw new Error(`usage: capture-cluster-nodes.ts [redis|valkey], got ${server}`);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const procs: RedisProcess[] = [];
   try {
     // A healthy 3 masters + 3 replicas cluster, made by redis-cli.
-    procs.push(...(await startRedisNodes(ips('127.0.40', 6), opts)));
+    procs.push(...(await startRedisNodes(await claimIps(6, '127.0.40'), opts)));
     await redisCliCreate(procs, 1);
     for (const p of procs) await clusterOk(p);
     // A replica whose first sync has not finished never fails over: wait for every link before going on.
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   // Nodes announcing hostnames (cluster-announce-hostname), 3 masters.
   const named: RedisProcess[] = [];
   try {
-    for (const [i, ip] of ips('127.0.40', 3, 11).entries()) {
+    for (const [i, ip] of (await claimIps(3, '127.0.40')).entries()) {
       named.push(await startRedis(ip, { ...opts, extraArgs: ['--cluster-announce-hostname', `${server}-${i}.${server}.default.svc.cluster.local`] }));
     }
     await redisCliCreate(named, 0);

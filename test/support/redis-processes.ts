@@ -1,5 +1,5 @@
 /**
- * Test support: cluster-enabled redis-server (or valkey-server) processes on our own loopback IPs (port 6379 each), each with a
+ * Test support: cluster-enabled redis-server (or valkey-server) processes on claimed loopback IPs (port 6379 each), each with a
  * temp dir. Killed by PID in stop() and, as a last resort, when the test process exits, so a failing test
  * leaves nothing behind. Not the local platform (that one builds pods from manifests); just bare nodes.
  */
@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AddressAllocator } from '../../src/platform/local/addresses.ts';
+import { infoServer } from '../../src/platform/local/server-probe.ts';
 import type { HostPort } from '../../src/platform/platform.ts';
-import { withNode } from '../../src/redis/connect.ts';
 import { replicationOf, type ReplicationState } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { messageOf, TimeoutError } from '../../src/errors.ts';
@@ -51,8 +52,20 @@ process.on('exit', () => {
   }
 });
 
-export function ips(prefix: string, count: number, first = 1): string[] {
-  return Array.from({ length: count }, (_, i) => `${prefix}.${first + i}`);
+const allocators = new Map<string, AddressAllocator>();
+
+/**
+ * `count` loopback addresses for this test process, claimed the way every local-platform run claims its own
+ * (src/platform/local/addresses.ts: a listener held on each for the process's life), searched from the /24
+ * `base` on: two suites, or a suite and a run, on one machine never get the same address. Never the same twice
+ * in one process, as a restarted pod never gets its old address.
+ */
+export async function claimIps(count: number, base: string): Promise<string[]> {
+  let allocator = allocators.get(base);
+  if (!allocator) allocators.set(base, (allocator = new AddressAllocator(base, () => [PORT, PORT + 10_000])));
+  const ips: string[] = [];
+  for (let i = 0; i < count; i++) ips.push(await allocator.next());
+  return ips;
 }
 
 /** Starts one cluster-enabled redis-server (or valkey-server) bound to `ip`:6379 and waits until it answers PING. */
@@ -75,10 +88,12 @@ export async function startRedis(ip: string, opts: StartOptions = {}): Promise<R
   const proc: RedisProcess = { ip, server, address, dir, child, config: opts.extraArgs ?? [] };
   try {
     await waitFor(
-      `${program} on ${ip}:${PORT} to answer PING`,
+      `${program} (pid ${child.pid}) to answer INFO on ${ip}:${PORT}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`${program} exited with ${child.exitCode}; see ${dir}/redis.log`);
-        return { done: true, value: await withNode(identityReach, address, (r) => r.ping(), { readyTimeoutMs: 500 }) };
+        // Its own process_id: a PONG from whatever else listens there is not this server being ready.
+        const { pid, reply } = await infoServer(ip, PORT, 500);
+        return pid === child.pid ? { done: true, value: pid } : { done: false, seen: pid === undefined ? reply : `answered by pid ${pid}` };
       },
       { timeoutMs: 10_000, intervalMs: 20 },
     );

@@ -34,39 +34,83 @@ export function portFree(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Hands out loopback addresses from a base /24 (then the following ones), each at most once per run (a
- * restarted pod gets a new address, as on Kubernetes), skipping any where one of `ports` is already taken.
+ * The port a run binds on every address it claims, held open for the run's life: the kernel makes the claim
+ * atomic (one listener per address and port) and ends it with the process, however the process ends, so no
+ * stale claim outlives a killed run. Above Linux's default ephemeral range (32768-60999), so no outgoing
+ * connection holds it, and a Redis port here would need a bus port above 65535.
+ */
+export const CLAIM_PORT = 65535;
+
+/** Takes the claim on `host`: a listening socket on CLAIM_PORT, or undefined when someone else holds it. */
+export function claimAddress(host: string): Promise<net.Server | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') resolve(undefined);
+      else reject(new Error(`local platform: cannot claim ${host}: ${err.message}`));
+    });
+    server.listen({ host, port: CLAIM_PORT, exclusive: true }, () => {
+      // A claim must not keep a finished process alive; nothing ever connects to it.
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+/**
+ * Hands out loopback addresses from a base /24 (then the following ones), each claimed for this run until
+ * release() (see CLAIM_PORT), so two runs on one machine never get the same address, even one the other has
+ * stopped using. Each address is given at most once per run (a restarted pod gets a new one, as on Kubernetes),
+ * and one where any of `ports` is bound (by a process no run claimed it for) is skipped.
  */
 export class AddressAllocator {
   private b: number;
   private c: number;
   private host = FIRST_HOST - 1;
   private readonly given = new Set<string>();
+  private readonly claims: Array<{ close(): unknown }> = [];
 
   constructor(
     base: string,
     private readonly ports: () => number[],
     private readonly isFree: (host: string, port: number) => Promise<boolean> = portFree,
+    private readonly claim: (host: string) => Promise<{ close(): unknown } | undefined> = claimAddress,
   ) {
     [this.b, this.c] = parseAddressBase(base);
   }
 
   async next(): Promise<string> {
+    if (this.ports().includes(CLAIM_PORT)) {
+      throw new Error(`local platform: port ${CLAIM_PORT} is where runs claim their addresses; the Redis port and bus port must be other ports`);
+    }
     const taken: string[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const ip = this.advance();
       if (this.given.has(ip)) continue;
       this.given.add(ip);
+      const claim = await this.claim(ip);
+      if (!claim) {
+        taken.push(`${ip} (claimed by another run)`);
+        continue;
+      }
       const busy = await this.busyPorts(ip);
-      if (busy.length === 0) return ip;
+      if (busy.length === 0) {
+        this.claims.push(claim);
+        return ip;
+      }
+      claim.close();
       taken.push(`${ip}:${busy.join(',')}`);
     }
     throw new Error(
       `local platform: no free loopback address after ${MAX_ATTEMPTS} tries (in use: ${taken.slice(0, 5).join(' ')}` +
-        `${taken.length > 5 ? ' …' : ''}); pass another address base`,
+        `${taken.length > 5 ? ' …' : ''}); pass another --address-base`,
     );
   }
 
+  /** Ends every claim of this run (after its processes are gone). */
+  release(): void {
+    for (const c of this.claims.splice(0)) c.close();
+  }
   private advance(): string {
     this.host++;
     if (this.host > LAST_HOST) {

@@ -1,7 +1,7 @@
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Kills `pids()` synchronously (SIGKILL by PID) when this process exits or gets SIGINT/SIGTERM/SIGHUP, so an
+ * Kills the process groups led by `pids()` synchronously (SIGKILL) when this process exits or gets SIGINT/SIGTERM/SIGHUP, so an
  * interrupted or failing run leaves no redis-server behind. After a signal it re-raises the signal when no other
  * handler is left, keeping the default "terminate" behaviour. With `onSignals: false` only the exit is guarded:
  * the caller owns SIGINT/SIGTERM (a cancelled run tears down in order, see util/termination.ts). Returns the
@@ -11,7 +11,7 @@ export function guardChildren(pids: () => number[], onSignals = true): () => voi
   const killAll = (): void => {
     for (const pid of pids()) {
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL'); // the child's whole process group (see startProcess)
       } catch {
         // Already gone.
       }

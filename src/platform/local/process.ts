@@ -8,14 +8,18 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A child process this run started, with its exit as a promise. */
+/**
+ * A child process this run started, leading its own process group (everything it starts, a wrapper script's
+ * redis-server included, is in that group unless it moves itself out). `pid` is also the group's id.
+ */
 export interface Supervised {
   pid: number;
   /** The process a graceful stop signals, when not `pid` itself (a sandbox's command; SIGTERM to bwrap would
    * kill it outright). */
   mainPid?: () => number | undefined;
+  /** Resolves once the child has exited and no process is left in its group (see startProcess). */
   exited: Promise<Exit>;
-  /** Set once the process has exited. */
+  /** Set once `exited` has resolved. */
   exit?: Exit;
 }
 
@@ -30,14 +34,17 @@ export interface StartOptions {
 }
 
 /**
- * Starts a child that dies with this process: through `setpriv --pdeathsig KILL` (prctl(PR_SET_PDEATHSIG) is not
- * reachable from Node, and setpriv execs, so the PID is the program's own) — that covers a SIGKILLed parent,
- * which no exit handler sees. The pid registry covers a machine without setpriv.
+ * Starts a child in its own process group (detached: setsid) that dies with this process: through `setpriv
+ * --pdeathsig KILL` (prctl(PR_SET_PDEATHSIG) is not reachable from Node, and setpriv execs, so the PID is the
+ * program's own) — that covers a SIGKILLed parent, which no exit handler sees. The pid registry covers a machine
+ * without setpriv, and what the parent-death signal does not reach (it is not inherited by a wrapper's children).
+ * As a container runtime does when a container's main process ends, the rest of its group is then killed:
+ * `exited` resolves only once the group is empty.
  */
 export async function startProcess(binary: string, args: string[], opts: StartOptions): Promise<Supervised> {
   const out = fs.openSync(opts.logFile, 'a');
   const [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
-  const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', out, out] });
+  const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   // Listen for the exit before anything else can yield, so it cannot be missed.
   let registered: string | undefined;
@@ -45,9 +52,12 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
     pid: 0,
     exited: new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => {
-        sup.exit = { code, signal };
-        if (registered) fs.rmSync(registered, { force: true });
-        resolve(sup.exit);
+        const exit = { code, signal };
+        void groupGone(child.pid!).then(() => {
+          sup.exit = exit;
+          if (registered) fs.rmSync(registered, { force: true });
+          resolve(exit);
+        });
       });
     }),
   };
@@ -75,15 +85,17 @@ export async function stopProcess(p: Supervised, mode: 'graceful' | 'kill', grac
   if (p.exit) return p.exit;
   if (mode === 'graceful') {
     signal(p.mainPid?.() ?? p.pid, 'SIGTERM');
+    signal(-p.pid, 'SIGTERM');
     const exit = await within(p.exited, graceMs);
     if (exit) return exit;
   }
-  signal(p.pid, 'SIGKILL');
+  signal(-p.pid, 'SIGKILL');
   const exit = await within(p.exited, killWaitMs);
   if (!exit) throw new TimeoutError(`process ${p.pid} to exit after SIGKILL`, killWaitMs, 'still running');
   return exit;
 }
 
+/** Signals a process, or with a negative number the process group it names. */
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -104,10 +116,44 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/** Bound on a group emptying after SIGKILL (the kernel ends SIGKILLed processes at once; only a D-state waits). */
+const GROUP_KILL_WAIT_MS = 10_000;
+
 /**
- * Kills children a previous run left in `registryDir` (its node process died before cleaning up). Each entry
- * records the process's start time: a PID now used by an unrelated process has another one and is left alone.
- * (The command line cannot tell: redis-server rewrites its process title.)
+ * Kills what is left of the process group `pgid` once its leader has exited, and resolves when it is empty (or
+ * after GROUP_KILL_WAIT_MS: a process stuck in the kernel cannot be helped, and the caller must go on).
+ */
+async function groupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + GROUP_KILL_WAIT_MS;
+  signal(-pgid, 'SIGKILL');
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * Whether a live process is in group `pgid`: kill(-pgid, 0) fails with ESRCH when none is, and otherwise a look
+ * in /proc skips zombies (an orphan's zombie lingers where nothing reaps orphans, as in some containers).
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return groupMembers(pgid).length > 0;
+}
+
+/** Process group of a running process (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  const pgrp = statFields(pid)?.[2];
+  return pgrp === undefined ? undefined : Number(pgrp);
+}
+
+/**
+ * Kills what a previous run left in `registryDir` (its node process died before cleaning up): each entry names a
+ * group leader and its start time, and every process of that group is killed — the leader when it still runs,
+ * and what a wrapper script started, which outlives a leader killed by the parent-death signal. A PID now used by
+ * an unrelated process has another start time and is left alone. (The command line cannot tell: redis-server
+ * rewrites its process title.)
  */
 export function killStaleProcesses(registryDir: string): number[] {
   let entries: string[];
@@ -119,33 +165,51 @@ export function killStaleProcesses(registryDir: string): number[] {
   const killed: number[] = [];
   for (const entry of entries) {
     const file = path.join(registryDir, entry);
-    const pid = Number(entry);
+    const pgid = Number(entry);
     const recorded = fs.readFileSync(file, 'utf8').split('\n')[0];
-    if (Number.isInteger(pid) && pid > 0 && recorded && startTime(pid) === recorded) {
-      signal(pid, 'SIGKILL');
-      killed.push(pid);
+    const leader = startTime(pgid);
+    // A live leader with another start time is a reused PID. With the leader gone, whatever is left in the group
+    // is ours: Linux hands out no PID still in use as a group id, so the group cannot be someone else's.
+    if (Number.isInteger(pgid) && pgid > 0 && recorded && (leader === undefined || leader === recorded)) {
+      for (const pid of groupMembers(pgid)) {
+        signal(pid, 'SIGKILL');
+        killed.push(pid);
+      }
     }
     fs.rmSync(file, { force: true });
   }
   return killed;
 }
 
-/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
-export function startTime(pid: number): string | undefined {
+/** PIDs of the live processes (not zombies) in group `pgid`, from /proc. */
+function groupMembers(pgid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const f = statFields(pid);
+      return f !== undefined && Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X';
+    });
+}
+
+/** Fields of /proc/<pid>/stat after the command name: [0] state, [2] process group, [19] start time (ticks). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
+export function startTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
 /** Whether a PID is a running process (not a zombie). */
 export function processRunning(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }

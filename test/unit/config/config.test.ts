@@ -73,4 +73,12 @@ test('platform existing needs a kubeconfig', () => {
   }
 });
 
+test('--address-base takes a loopback /24 other than 127.0.0', () => {
+  assert.is(flags(['--address-base', '127.0.60']).addressBase, '127.0.60');
+  assert.is(flags(['--address-base', '127.255.0']).addressBase, '127.255.0');
+  for (const bad of ['127.0.0', '10.0.50', '127.0.50.1', '127.0.256', '127.0']) {
+    assert.match(inputErrorOf(() => flags(['--address-base', bad])), /--address-base: .* expected a loopback \/24 such as 127\.0\.50/);
+  }
+});
+
 test.run();
