@@ -43,11 +43,13 @@ export interface PromotionFacts {
   promoted?: { node: ClusterNode; atMs: number };
   /** What the survivors last said about the victim (their lines for its NodeID), for a failed wait. */
   lastSeen: string[];
+  /** The watch ended because the victim's address was taken (noaddr): what that means. */
+  addressTaken?: string;
 }
 
 /** replica-promoted from what a failover watch saw (undefined: the watch was not reached). */
 export function promotionCheck(
-  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[] } },
+  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string } },
   t0: number | undefined,
   notReached: string,
 ): Check {
@@ -60,6 +62,7 @@ export function promotionCheck(
       failoverTimeoutMs: f.opts.failoverTimeoutMs,
       ...(promoted && t0 !== undefined ? { promoted: { node: promoted, atMs: f.watch!.events.promotedAt! - t0 } } : {}),
       lastSeen: f.watch?.lastSeen ?? [],
+      ...(f.watch?.addressTaken ? { addressTaken: f.watch.addressTaken } : {}),
     },
     f.watch ? undefined : notReached,
   );
@@ -87,15 +90,19 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
     };
   }
   if (notReached) return { ...skipped('replica-promoted', notReached), evidence };
-  const why = quorum.possible
-    ? f.victim.replicaIds.length === 0
-      ? 'the victim had no replica to promote'
-      : 'Redis did not elect a replica in time'
-    : quorum.note;
+  const why =
+    f.addressTaken ??
+    (quorum.possible
+      ? f.victim.replicaIds.length === 0
+        ? 'the victim had no replica to promote'
+        : 'Redis did not elect a replica in time'
+      : quorum.note);
   return {
     id: 'replica-promoted',
     status: 'fail',
-    summary: `no replica took over slots ${formatSlots(f.victim.slots).join(',')} within ${(f.failoverTimeoutMs / 1000).toFixed(0)} s: ${why}`,
+    summary: f.addressTaken
+      ? `no replica took over slots ${formatSlots(f.victim.slots).join(',')}: ${why}`
+      : `no replica took over slots ${formatSlots(f.victim.slots).join(',')} within ${(f.failoverTimeoutMs / 1000).toFixed(0)} s: ${why}`,
     evidence: { ...evidence, lastSeenOfVictim: f.lastSeen },
   };
 }

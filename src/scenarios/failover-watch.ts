@@ -16,6 +16,8 @@ export interface WatchEvents {
   clusterOkAt?: number;
   /** Without the hold: when the survivors first saw the victim's NodeID back, unflagged, at a new address. */
   backBeforeFailoverAt?: number;
+  /** When a survivor first flagged the victim `noaddr` (its address answered as another node: see addressTaken). */
+  noaddrAt?: number;
 }
 
 export interface WatchResult {
@@ -24,6 +26,8 @@ export interface WatchResult {
   /** What the survivors said about the victim's NodeID on the last round. */
   lastSeen: string[];
   timedOut: boolean;
+  /** Set when the watch ended because the victim's address was taken: what that means, for the report. */
+  addressTaken?: string;
 }
 
 export interface WatchOptions {
@@ -44,11 +48,27 @@ const ownsAll = (n: ClusterNode, ranges: Array<[number, number]>): boolean =>
   ranges.every(([a, b]) => n.slots.some(([c, d]) => c <= a && b <= d));
 
 /**
+ * What `noaddr` on the victim means. A survivor that reaches the victim's address and is answered by a node with
+ * another NodeID forgets that address (Redis cluster.c, cluster_legacy.c from 7.2, clusterProcessPacket: "PONG contains mismatching
+ * sender ID", the node is flagged CLUSTER_NODE_NOADDR and its ip cleared). Without an address nobody pings the
+ * victim, so it is never marked PFAIL/FAIL and its replica is never elected: waiting out the timeout would only
+ * end in a failure blamed on the cluster.
+ */
+export function addressTakenDiagnosis(victim: Victim): string {
+  return (
+    `the survivors flag ${victim.pod} (${victim.nodeId.slice(0, 8)}) noaddr: its address ${victim.ip} was taken by another Redis node, ` +
+    'so they stopped pinging it and will never mark it failed or promote its replica. The check cannot say anything about ' +
+    'failover on this run; the address was reused (locally: another process bound it; on Kubernetes: the pod IP was handed to another pod)'
+  );
+}
+
+/**
  * Watches the failover from the surviving nodes only (asking the dead pod would just time out): polls CLUSTER
  * NODES and CLUSTER INFO on each survivor and notes when the victim is first suspected (fail?), failed (fail),
  * a node owns all its slots (promoted), and every survivor says cluster_state:ok. Ends when all of those have
- * happened, when the victim is back without a failover (no hold), or at the timeout (timedOut, not an error:
- * a cluster that cannot fail over is a finding).
+ * happened, when the victim is back without a failover (no hold), when its address was taken (noaddr: it never
+ * will fail over; see addressTakenDiagnosis), or at the timeout (timedOut, not an error: a cluster that cannot
+ * fail over is a finding).
  */
 export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
   const events: WatchEvents = {};
@@ -92,7 +112,9 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       `PFAIL ${since(events.pfailSeen)}, FAIL ${since(events.failSeen)}, promoted ${since(events.promotedAt)}, ` +
       `cluster ok ${since(events.clusterOkAt)}; survivors see the victim as ${[...new Set(victimLines.map((n) => [...n.flags].join(',')))].join(' / ') || 'nothing'}` +
       (failures.length ? `; unreachable: ${failures.join('; ')}` : '');
-    const done = events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || opts.signal?.aborted === true;
+    if (events.noaddrAt === undefined && !promoted && victimLines.some((n) => n.flags.has('noaddr'))) events.noaddrAt = now;
+    const done =
+      events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || events.noaddrAt !== undefined || opts.signal?.aborted === true;
     return done ? { done: true as const, value: undefined } : { done: false as const, seen };
   };
 
@@ -102,6 +124,11 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       intervalMs: opts.intervalMs ?? 75,
       onProgress: (ms, seen) => opts.log.progress(`failover, ${(ms / 1000).toFixed(0)} s: ${seen}`),
     });
+    if (events.noaddrAt !== undefined) {
+      const addressTaken = addressTakenDiagnosis(opts.victim);
+      opts.log.warn(`failover: ${addressTaken}`);
+      return { events, promoted, lastSeen, timedOut: false, addressTaken };
+    }
     return { events, promoted, lastSeen, timedOut: false };
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;

@@ -266,6 +266,7 @@ function describeWatch(w: WatchResult, path: FailoverPath, t0: number, masters: 
   const e = w.events;
   const base = `PFAIL ${ms(e.pfailSeen)}, FAIL ${ms(e.failSeen)}, promoted ${ms(e.promotedAt)}, cluster ok ${ms(e.clusterOkAt)}`;
   if (path === 'restarted-before-failover') return `Path: the pod came back before any failover (${ms(e.backBeforeFailoverAt)}); ${base}`;
+  if (path === 'no-failover' && w.addressTaken) return `Path: no failover: ${w.addressTaken}; ${base}`;
   if (path === 'no-failover') return `Path: no failover within the timeout (${masters} master(s) owning slots); ${base}`;
   return `Path: failover; ${base}`;
 }

@@ -13,6 +13,7 @@ import {
   replicaPromoted,
   type Victim,
 } from '../../../src/scenarios/failover-checks.ts';
+import { addressTakenDiagnosis } from '../../../src/scenarios/failover-watch.ts';
 
 // Captured from redis-server 7.0.15 (see test/fixtures/cluster-nodes/README.md): master 9aa0ca13 on .3 fails,
 // its replica a0ada010 on .4 takes over 10923-16383.
@@ -54,6 +55,14 @@ test('replica-promoted fails with the majority explanation on a one-master clust
   assert.match(c.summary, /within 20 s: the victim is the only master.*majority/);
   assert.is(Object.keys(c.evidence)[0], 'quorum');
   assert.equal(c.evidence.lastSeenOfVictim, ['x master,fail? -']);
+});
+
+test("replica-promoted: a taken victim address (noaddr) is the diagnosis, not the cluster's quorum or a timeout", () => {
+  const addressTaken = addressTakenDiagnosis(victim);
+  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, lastSeen: ['x master,noaddr :0@0'], addressTaken });
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, `noaddr: its address ${victim.ip} was taken by another Redis node`);
+  assert.not.match(c.summary, /within 60 s/);
 });
 
 test('replica-promoted: skipped on the restarted-before-failover path and when not reached', () => {
