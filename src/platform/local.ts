@@ -13,6 +13,7 @@ import { guardChildren } from './local/exit-guard.ts';
 import { containerEnv, expandVars } from './local/expand.ts';
 import { addressAnswers, infoServer, serving } from './local/server-probe.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
+import { listenerHeldBy } from './local/listener-owner.ts';
 import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
@@ -370,8 +371,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
 
   async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
     const what = `pod ${pod.name} (pid ${proc.pid}) to answer INFO on ${pod.ip}:${port}`;
-    // Ours: the child itself, or a process in its group (a wrapper script's redis-server).
-    const ours = (pid: number) => pid === proc.pid || processGroupOf(pid) === proc.pid;
+    // Ours: the child itself or a process in its group (a wrapper script's redis-server), by INFO's process_id;
+    // else (a PID namespace, an auth demand) by who holds the listening socket.
+    const ours = (pid: number | undefined) =>
+      (pid !== undefined && (pid === proc.pid || processGroupOf(pid) === proc.pid)) || listenerHeldBy(proc.pid, pod.ip, port);
     let outcome: 'ready' | 'exited';
     try {
       outcome = await waitFor(
@@ -379,8 +382,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         async () => {
           if (proc.exit) return { done: true, value: 'exited' as const };
           const answer = await infoServer(pod.ip, port, 1000);
-          if (answer.pid !== undefined && !ours(answer.pid)) return { done: false, seen: `answered by pid ${answer.pid}, not by this pod's processes` };
-          return serving(answer) ? { done: true, value: 'ready' as const } : { done: false, seen: answer.reply };
+          if (!serving(answer)) return { done: false, seen: answer.reply };
+          return ours(answer.pid) ? { done: true, value: 'ready' as const } : { done: false, seen: `answered by ${answer.pid === undefined ? 'a process' : `pid ${answer.pid}`} outside this pod` };
         },
         { timeoutMs: readyTimeoutMs, intervalMs: 25, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
       );

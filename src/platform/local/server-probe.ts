@@ -41,10 +41,7 @@ export function infoServer(host: string, port: number, timeoutMs: number): Promi
   });
 }
 
-/**
- * Whether an answer means the server is up and serving: its INFO (an auth demand counts as answering too: the
- * process cannot be identified then, and the address claim is what keeps other runs off it).
- */
+/** Whether an answer means the server is up and serving: its INFO, or an auth demand (it answers, with a password). */
 export function serving(answer: ServerAnswer): boolean {
   return answer.pid !== undefined || answer.reply.startsWith('-NOAUTH');
 }
