@@ -543,10 +543,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         `pod ${pod.name}'s readiness probe to pass (first after ${probe.initialDelayMs} ms, every ${probe.periodMs} ms)`,
         async () => {
           if (Date.now() < at) return { done: false, seen: 'before the next probe' };
-          const reply = await ping(pod.ip, r.port, 1000);
-          if (pingReady(reply)) return { done: true, value: undefined };
+          const answer = await infoServer(pod.ip, r.port, 1000);
+          if (serving(answer)) return { done: true, value: undefined };
           at += probe.periodMs;
-          return { done: false, seen: reply };
+          return { done: false, seen: answer.reply };
         },
         { timeoutMs: left(), intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
