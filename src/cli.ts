@@ -40,6 +40,7 @@ async function check(config: Config): Promise<number> {
         signal: termination.signal,
         workDirs: { root: config.workDir ?? defaultRunsRoot() },
         retain: config.keepCluster ? 'keep' : undefined,
+        optionName: (name) => `--${name}`,
       }),
     );
     // The verdict first: a report that cannot be written must not hide what the run found.

@@ -24,7 +24,8 @@ export interface Config {
   maxUnavailableMs?: number;
   maxLostWrites: number;
   rolloutTimeoutMs: number;
-  failoverTimeoutMs: number;
+  /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
+  failoverTimeoutMs?: number;
   rejoinTimeoutMs: number;
   failOnLint: 'error' | 'warning' | 'never';
   /** Kubernetes version the manifests are linted for (removed APIs); default: the linter's own. */
@@ -83,7 +84,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
   'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
   'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the pods to be ready (ms)' },
-  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (ms)' },
+  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (default: from cluster-node-timeout, its floor plus 10 s, at least 60 s)' },
   'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
   'fail-on-lint': { key: 'failOnLint', kind: 'string', choices: ['error', 'warning', 'never'], description: 'Lint severity that stops the run' },
   'kubernetes-version': {
@@ -132,7 +133,6 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   writeWait: false,
   maxLostWrites: 0,
   rolloutTimeoutMs: 300_000,
-  failoverTimeoutMs: 60_000,
   rejoinTimeoutMs: 120_000,
   failOnLint: 'error',
   kindVersion: 'v0.32.0',

@@ -47,6 +47,7 @@ export async function run(): Promise<void> {
       workDirs: { root: config.workDir ?? defaultRunsRoot(), store: actionJournalStore(), created: (dir) => core.saveState(WORK_DIR_STATE, dir) },
       // A kind cluster outlives the main step (later steps may inspect it); the post step deletes it.
       retain: config.keepCluster ? 'keep' : 'defer',
+      optionName: (name) => `input ${name}`,
       }),
     );
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.

@@ -5,6 +5,7 @@ import { blockingFindings, chooseTopology, lintWithConfig, readManifests } from 
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
+import { failoverTimeout, nodeTimeoutOf } from './redis/failover-timing.ts';
 import { serverVersionOf } from './redis/health.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { planBootstrap } from './redis/plan.ts';
@@ -38,6 +39,9 @@ export interface PipelineOptions {
   /** Aborted on SIGINT/SIGTERM (see util/termination.ts): the run stops waiting, releases the hold, tears down,
    * and its report says `cancelled`. */
   signal?: AbortSignal;
+  /** How the user names an option in this run (`--failover-timeout` in a CLI run, `input failover-timeout` in
+   * the action), for messages; default: the bare name. */
+  optionName?: (name: string) => string;
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
@@ -89,6 +93,7 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
  */
 export async function runCheck(config: Config, options: PipelineOptions): Promise<Report> {
   const { log, signal } = options;
+  const optionName = options.optionName ?? ((name: string) => name);
   const startedAt = new Date();
   await checkReportDir(config.reportDir);
   const platformKind = await resolvePlatformKind(config, { inAction: options.inAction, log });
@@ -108,6 +113,14 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`);
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
+  // Known before anything is deleted: a wait shorter than Redis needs is said now, not after a failed check.
+  const failover = failoverTimeout(config.failoverTimeoutMs, nodeTimeoutOf(redis), topology.replicasPerMaster, optionName('failover-timeout'));
+  report.config.failoverTimeoutMs = failover.timeoutMs;
+  if (failover.source === 'node-timeout') log.info(`Failover timeout: ${failover.timeoutMs} ms (cluster-node-timeout ${failover.nodeTimeoutMs}: Redis may need up to ${failover.floorMs} ms)`);
+  if (failover.warning) {
+    log.warn(failover.warning);
+    (report.notes ??= []).push(failover.warning);
+  }
   // The password is looked up before anything starts: one the manifests set but do not hold is bad input.
   const auth = redisAuth(redis, config.redisPassword ? { password: config.redisPassword, source: 'the redis-password input' } : undefined);
   if (auth) log.info(`Redis password: from ${auth.source}${auth.username ? `, user ${auth.username}` : ''}`);
@@ -116,7 +129,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const blocking = blockingFindings(report.lint, config.failOnLint);
   if (blocking.length > 0) {
     report.verdict = 'fail';
-    report.error = `lint found ${blocking.length} finding(s) at or above --fail-on-lint ${config.failOnLint}; nothing was deployed`;
+    report.error = `lint found ${blocking.length} finding(s) at or above ${optionName('fail-on-lint')} ${config.failOnLint}; nothing was deployed`;
     return finish();
   }
   if (signal?.aborted) return finish(); // nothing was started yet
@@ -167,7 +180,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       killMode: config.killMode,
       writeRate: config.writeRate,
       writeWait: config.writeWait,
-      failoverTimeoutMs: config.failoverTimeoutMs,
+      failoverTimeoutMs: failover.timeoutMs,
+      failoverFloorMs: failover.floorMs,
       rejoinTimeoutMs: config.rejoinTimeoutMs,
       thresholds: {
         maxFailoverMs: config.maxFailoverMs,
@@ -207,7 +221,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));
     // After teardown, which releases a hold still in place (and so completes its record).
     if (platform.hold) report.hold = platform.hold;
-    if (platform.notes?.length) report.notes = platform.notes;
+    if (platform.notes?.length) report.notes = [...(report.notes ?? []), ...platform.notes];
     // On kind the run dir is the cluster's storage (the NFS stand-in): it stays while the cluster does.
     await finishRunDir(run, log, platformKind === 'kind' && options.retain === 'keep').catch((err: unknown) =>
       log.warn(`finishing ${run.dir}: ${messageOf(err)}`),

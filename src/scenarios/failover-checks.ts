@@ -40,6 +40,8 @@ export interface PromotionFacts {
   victim: Victim;
   mastersWithSlots: number;
   failoverTimeoutMs: number;
+  /** What Redis may need with the manifests' node timeout (redis/failover-timing.ts); unknown when absent. */
+  failoverFloorMs?: number;
   promoted?: { node: ClusterNode; atMs: number };
   /** What the survivors last said about the victim (their lines for its NodeID), for a failed wait. */
   lastSeen: string[];
@@ -49,7 +51,7 @@ export interface PromotionFacts {
 
 /** replica-promoted from what a failover watch saw (undefined: the watch was not reached). */
 export function promotionCheck(
-  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string } },
+  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number; failoverFloorMs?: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string } },
   t0: number | undefined,
   notReached: string,
 ): Check {
@@ -60,6 +62,7 @@ export function promotionCheck(
       victim: f.victim,
       mastersWithSlots: f.mastersWithSlots,
       failoverTimeoutMs: f.opts.failoverTimeoutMs,
+      ...(f.opts.failoverFloorMs !== undefined ? { failoverFloorMs: f.opts.failoverFloorMs } : {}),
       ...(promoted && t0 !== undefined ? { promoted: { node: promoted, atMs: f.watch!.events.promotedAt! - t0 } } : {}),
       lastSeen: f.watch?.lastSeen ?? [],
       ...(f.watch?.addressTaken ? { addressTaken: f.watch.addressTaken } : {}),
@@ -95,7 +98,9 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
     (quorum.possible
       ? f.victim.replicaIds.length === 0
         ? 'the victim had no replica to promote'
-        : 'Redis did not elect a replica in time'
+        : f.failoverFloorMs !== undefined && f.failoverTimeoutMs < f.failoverFloorMs
+          ? `the failover timeout is below the ${f.failoverFloorMs} ms Redis may need with its cluster-node-timeout, so this says nothing about Redis (raise the failover timeout)`
+          : 'Redis did not elect a replica in time'
       : quorum.note);
   return {
     id: 'replica-promoted',
@@ -103,7 +108,7 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
     summary: f.addressTaken
       ? `no replica took over slots ${formatSlots(f.victim.slots).join(',')}: ${why}`
       : `no replica took over slots ${formatSlots(f.victim.slots).join(',')} within ${(f.failoverTimeoutMs / 1000).toFixed(0)} s: ${why}`,
-    evidence: { ...evidence, lastSeenOfVictim: f.lastSeen },
+    evidence: { ...evidence, lastSeenOfVictim: f.lastSeen, ...(f.failoverFloorMs !== undefined ? { failoverFloorMs: f.failoverFloorMs } : {}) },
   };
 }
 

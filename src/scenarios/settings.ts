@@ -10,6 +10,8 @@ export interface ScenarioSettings {
   writeRate: number;
   writeWait: boolean;
   failoverTimeoutMs: number;
+  /** What Redis may need to fail over with the manifests' node timeout (redis/failover-timing.ts). */
+  failoverFloorMs?: number;
   rejoinTimeoutMs: number;
   thresholds: Thresholds;
   expected: { nodes: number; masters: number };

@@ -65,6 +65,14 @@ test("replica-promoted: a taken victim address (noaddr) is the diagnosis, not th
   assert.not.match(c.summary, /within 60 s/);
 });
 
+test('replica-promoted blames a failover timeout below the floor, not Redis', () => {
+  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, failoverFloorMs: 91_000, lastSeen: [] });
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /failover timeout is below the 91000 ms Redis may need/);
+  assert.not.match(c.summary, /did not elect/);
+  assert.is(c.evidence.failoverFloorMs, 91_000);
+});
+
 test('replica-promoted: skipped on the restarted-before-failover path and when not reached', () => {
   assert.is(replicaPromoted({ path: 'restarted-before-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }).status, 'skipped');
   const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }, NOT_REACHED);
