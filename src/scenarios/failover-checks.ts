@@ -47,11 +47,13 @@ export interface PromotionFacts {
   lastSeen: string[];
   /** The watch ended because the victim's address was taken (noaddr): what that means. */
   addressTaken?: string;
+  /** Why Redis will not fail over, as the survivors showed it before the timeout (failover-blocker.ts). */
+  blocked?: string;
 }
 
 /** replica-promoted from what a failover watch saw (undefined: the watch was not reached). */
 export function promotionCheck(
-  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number; failoverFloorMs?: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string } },
+  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number; failoverFloorMs?: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string; blocked?: string } },
   t0: number | undefined,
   notReached: string,
 ): Check {
@@ -66,6 +68,7 @@ export function promotionCheck(
       ...(promoted && t0 !== undefined ? { promoted: { node: promoted, atMs: f.watch!.events.promotedAt! - t0 } } : {}),
       lastSeen: f.watch?.lastSeen ?? [],
       ...(f.watch?.addressTaken ? { addressTaken: f.watch.addressTaken } : {}),
+      ...(f.watch?.blocked !== undefined ? { blocked: f.watch.blocked } : {}),
     },
     f.watch ? undefined : notReached,
   );
@@ -93,15 +96,21 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
     };
   }
   if (notReached) return { ...skipped('replica-promoted', notReached), evidence };
-  const why =
-    f.addressTaken ??
-    (quorum.possible
-      ? f.victim.replicaIds.length === 0
-        ? 'the victim had no replica to promote'
-        : f.failoverFloorMs !== undefined && f.failoverTimeoutMs < f.failoverFloorMs
-          ? `the failover timeout is below the ${f.failoverFloorMs} ms Redis may need with its cluster-node-timeout, so this says nothing about Redis (raise the failover timeout)`
-          : 'Redis did not elect a replica in time'
-      : quorum.note);
+  if (f.blocked !== undefined) {
+    return {
+      id: 'replica-promoted',
+      status: 'fail',
+      summary: `no replica will take over slots ${formatSlots(f.victim.slots).join(',')}, as Redis shows: ${f.blocked}`,
+      evidence: { ...evidence, blocked: f.blocked, lastSeenOfVictim: f.lastSeen },
+    };
+  }
+  const why = quorum.possible
+    ? f.victim.replicaIds.length === 0
+      ? 'the victim had no replica to promote'
+      : f.failoverFloorMs !== undefined && f.failoverTimeoutMs < f.failoverFloorMs
+        ? `the failover timeout is below the ${f.failoverFloorMs} ms Redis may need with its cluster-node-timeout, so this says nothing about Redis (raise the failover timeout)`
+        : 'Redis did not elect a replica in time'
+    : quorum.note;
   return {
     id: 'replica-promoted',
     status: 'fail',

@@ -7,6 +7,7 @@ import { NodePool } from '../redis/node-pool.ts';
 import { TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Victim } from './failover-checks.ts';
+import { failoverBlocker } from './failover-blocker.ts';
 import type { Timeline } from './driver.ts';
 
 export interface WatchEvents {
@@ -28,6 +29,8 @@ export interface WatchResult {
   timedOut: boolean;
   /** Set when the watch ended because the victim's address was taken: what that means, for the report. */
   addressTaken?: string;
+  /** Why Redis will not fail over, as the survivors showed it (failover-blocker.ts); the watch stopped there. */
+  blocked?: string;
 }
 
 export interface WatchOptions {
@@ -37,6 +40,8 @@ export interface WatchOptions {
   /** Without the hold the pod may return before any failover; that also ends the watch. */
   holdRestart: boolean;
   timeoutMs: number;
+  /** Masters owning slots before the fault: whether a majority is left to elect a replica. */
+  mastersWithSlots: number;
   intervalMs?: number;
   /** Ends the watch early (the scenario failed elsewhere): nothing keeps polling behind its back. */
   signal?: AbortSignal;
@@ -74,6 +79,7 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
   const events: WatchEvents = {};
   let promoted: ClusterNode | undefined;
   let lastSeen: string[] = [];
+  let blocked: string | undefined;
   const start = Date.now();
   const since = (t: number | undefined): string => (t === undefined ? '-' : `${t - start} ms`);
   // Survivors are asked every round over connections kept open (on an existing cluster each new connection is
@@ -113,8 +119,10 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       `cluster ok ${since(events.clusterOkAt)}; survivors see the victim as ${[...new Set(victimLines.map((n) => [...n.flags].join(',')))].join(' / ') || 'nothing'}` +
       (failures.length ? `; unreachable: ${failures.join('; ')}` : '');
     if (events.noaddrAt === undefined && !promoted && victimLines.some((n) => n.flags.has('noaddr'))) events.noaddrAt = now;
+    // Where Redis already shows that it will not fail over, waiting out the timeout would only add time.
+    if (!promoted && events.backBeforeFailoverAt === undefined) blocked = failoverBlocker(views.map((v) => v.nodes), opts.victim, opts.mastersWithSlots);
     const done =
-      events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || events.noaddrAt !== undefined || opts.signal?.aborted === true;
+      events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || events.noaddrAt !== undefined || blocked !== undefined || opts.signal?.aborted === true;
     return done ? { done: true as const, value: undefined } : { done: false as const, seen };
   };
 
@@ -129,7 +137,8 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       opts.log.warn(`failover: ${addressTaken}`);
       return { events, promoted, lastSeen, timedOut: false, addressTaken };
     }
-    return { events, promoted, lastSeen, timedOut: false };
+    if (blocked !== undefined) opts.log.warn(`no failover will happen: ${blocked}`);
+    return { events, promoted, lastSeen, timedOut: false, ...(blocked !== undefined ? { blocked } : {}) };
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;
     opts.log.progress(err.message);

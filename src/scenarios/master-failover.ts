@@ -132,7 +132,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       };
       ctx.log.info(`Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`);
       const stopWatch = new AbortController();
-      const watching = watchFailover({ reach: ctx.reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, signal: stopWatch.signal, log: ctx.log });
+      const watching = watchFailover({ reach: ctx.reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, mastersWithSlots: f.mastersWithSlots, signal: stopWatch.signal, log: ctx.log });
       ctx.holding(opts.holdRestart);
       try {
         await ctx.platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode, onDelete: deleted });
@@ -267,6 +267,7 @@ function describeWatch(w: WatchResult, path: FailoverPath, t0: number, masters: 
   const base = `PFAIL ${ms(e.pfailSeen)}, FAIL ${ms(e.failSeen)}, promoted ${ms(e.promotedAt)}, cluster ok ${ms(e.clusterOkAt)}`;
   if (path === 'restarted-before-failover') return `Path: the pod came back before any failover (${ms(e.backBeforeFailoverAt)}); ${base}`;
   if (path === 'no-failover' && w.addressTaken) return `Path: no failover: ${w.addressTaken}; ${base}`;
+  if (path === 'no-failover' && w.blocked) return `Path: no failover (${w.blocked}); ${base}`;
   if (path === 'no-failover') return `Path: no failover within the timeout (${masters} master(s) owning slots); ${base}`;
   return `Path: failover; ${base}`;
 }

@@ -122,7 +122,7 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
       f.staleStop = startStaleClient(conn, hashTagIn(f.victim.slots, `rcr-stale-${f.run}`), f.run, f.stale);
       ctx.onCleanup(() => f.staleStop?.());
       const survivors = f.podsBefore.filter((p) => p.name !== f.victim.pod).map(ctx.addressOf);
-      f.watching = watchFailover({ reach: ctx.reach, survivors, victim: f.victim, holdRestart: true, timeoutMs: f.opts.failoverTimeoutMs, signal: ctx.signal, log: ctx.log });
+      f.watching = watchFailover({ reach: ctx.reach, survivors, victim: f.victim, holdRestart: true, timeoutMs: f.opts.failoverTimeoutMs, mastersWithSlots: f.mastersWithSlots, signal: ctx.signal, log: ctx.log });
     },
   },
   {

@@ -15,6 +15,7 @@ import { pvRecycle } from './pv-recycle.ts';
 import { redisAnnounceIp } from './redis-announce-ip.ts';
 import { redisClusterEnabled } from './redis-cluster-enabled.ts';
 import { redisNodeTimeout } from './redis-node-timeout.ts';
+import { redisNoFailover } from './redis-no-failover.ts';
 import { redisPersistence } from './redis-persistence.ts';
 import { CONFIG_RULES, configUnknown, redisLaunch } from './redis-launch.ts';
 import type { KubernetesVersion, LintContext, LintRule } from './rule.ts';
@@ -59,6 +60,7 @@ export const RULES: readonly LintRule[] = [
   redisClusterEnabled,
   redisPersistence,
   redisNodeTimeout,
+  redisNoFailover,
   redisAnnounceIp,
   topology,
   pvBinding,

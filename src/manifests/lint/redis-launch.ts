@@ -4,13 +4,14 @@ import { clusterBusPort } from './cluster-bus-port.ts';
 import { redisAnnounceIp } from './redis-announce-ip.ts';
 import { redisClusterEnabled } from './redis-cluster-enabled.ts';
 import { redisNodeTimeout } from './redis-node-timeout.ts';
+import { redisNoFailover } from './redis-no-failover.ts';
 import { redisPersistence } from './redis-persistence.ts';
 import type { LintRule } from './rule.ts';
 
 const ID = 'redis-launch';
 
 /** Rules that judge redis.conf: with its content unknown, their silence would be a false pass. */
-export const CONFIG_RULES: readonly LintRule[] = [redisClusterEnabled, redisPersistence, redisNodeTimeout, redisAnnounceIp, clusterBusPort];
+export const CONFIG_RULES: readonly LintRule[] = [redisClusterEnabled, redisPersistence, redisNodeTimeout, redisNoFailover, redisAnnounceIp, clusterBusPort];
 
 /** True when lint cannot see Redis' configuration, so the CONFIG_RULES are not applied. */
 export function configUnknown(redis: RedisDeployment | undefined): boolean {

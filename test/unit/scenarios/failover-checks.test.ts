@@ -73,6 +73,13 @@ test('replica-promoted blames a failover timeout below the floor, not Redis', ()
   assert.is(c.evidence.failoverFloorMs, 91_000);
 });
 
+test('replica-promoted gives the reason Redis showed instead of a timeout', () => {
+  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, lastSeen: [], blocked: 'every replica of the victim (a0ada010) is flagged nofailover' });
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /no replica will take over slots 10923-16383, as Redis shows: every replica .* nofailover/);
+  assert.not.match(c.summary, /in time|within/);
+});
+
 test('replica-promoted: skipped on the restarted-before-failover path and when not reached', () => {
   assert.is(replicaPromoted({ path: 'restarted-before-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }).status, 'skipped');
   const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }, NOT_REACHED);
