@@ -104,13 +104,15 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
       evidence: { ...evidence, blocked: f.blocked, lastSeenOfVictim: f.lastSeen },
     };
   }
-  const why = quorum.possible
-    ? f.victim.replicaIds.length === 0
-      ? 'the victim had no replica to promote'
-      : f.failoverFloorMs !== undefined && f.failoverTimeoutMs < f.failoverFloorMs
-        ? `the failover timeout is below the ${f.failoverFloorMs} ms Redis may need with its cluster-node-timeout, so this says nothing about Redis (raise the failover timeout)`
-        : 'Redis did not elect a replica in time'
-    : quorum.note;
+  const why =
+    f.addressTaken ??
+    (quorum.possible
+      ? f.victim.replicaIds.length === 0
+        ? 'the victim had no replica to promote'
+        : f.failoverFloorMs !== undefined && f.failoverTimeoutMs < f.failoverFloorMs
+          ? `the failover timeout is below the ${f.failoverFloorMs} ms Redis may need with its cluster-node-timeout, so this says nothing about Redis (raise the failover timeout)`
+          : 'Redis did not elect a replica in time'
+      : quorum.note);
   return {
     id: 'replica-promoted',
     status: 'fail',
