@@ -23,6 +23,8 @@ export interface Config {
   maxFailoverMs?: number;
   maxUnavailableMs?: number;
   maxLostWrites: number;
+  /** cluster-restart: every pod back to the cluster re-formed (ms). */
+  maxReformMs?: number;
   rolloutTimeoutMs: number;
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
   failoverTimeoutMs?: number;
@@ -82,6 +84,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'write-wait': { key: 'writeWait', kind: 'bool', description: 'Follow every write with WAIT 1 (acknowledged by a replica)' },
   'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },
   'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
+  'max-reform-ms': { key: 'maxReformMs', kind: 'ms', description: 'cluster-restart: fail when the cluster takes longer to re-form after every pod is back (ms; default 60000)' },
   'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
   'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the pods to be ready (ms)' },
   'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (default: from cluster-node-timeout, its floor plus 10 s, at least 60 s)' },

@@ -187,6 +187,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         maxFailoverMs: config.maxFailoverMs,
         maxUnavailableMs: config.maxUnavailableMs,
         maxLostWrites: config.maxLostWrites,
+        maxReformMs: config.maxReformMs,
       },
       expected: { nodes: pods.length, masters: topology.masters },
     };

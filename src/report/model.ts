@@ -26,7 +26,11 @@ export type CheckId =
   | 'failovers-safe'
   // master-pause
   | 'stepped-down'
-  | 'writer-kept-writing';
+  | 'writer-kept-writing'
+  // cluster-restart
+  | 'all-pods-recreated'
+  | 'node-ids-kept'
+  | 'cluster-reformed';
 
 export interface Check {
   id: CheckId;
@@ -57,7 +61,9 @@ export type TimelineEvent =
   | 'pod-back'
   | 'redis-up'
   | 'rejoined'
-  | 'cluster-healthy';
+  | 'cluster-healthy'
+  | 'all-pods-back'
+  | 'cluster-reformed';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -108,7 +114,7 @@ export interface WriteStats {
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
 
-export const SCENARIO_NAMES = ['master-failover', 'replica-loss', 'rolling-restart', 'master-pause'] as const;
+export const SCENARIO_NAMES = ['master-failover', 'replica-loss', 'rolling-restart', 'master-pause', 'cluster-restart'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** rolling-restart: what happened to one pod as the StatefulSet replaced it. */
@@ -180,6 +186,10 @@ export interface ScenarioResult {
     clusterOkMs?: number;
     /** Hold released to the old pod rejoined as a replica. */
     rejoinMs?: number;
+    /** cluster-restart: every pod deleted to every pod back and answering PING (the floor of a re-form). */
+    allPodsBackMs?: number;
+    /** cluster-restart: every pod deleted to the cluster re-formed as it was. */
+    reformMs?: number;
   };
   writes?: WriteStats;
   topologyBefore: Topology;

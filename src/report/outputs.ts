@@ -6,7 +6,7 @@ function whole(ms: number | undefined): string {
 
 /** The outputs that describe one scenario. */
 function scenarioOutputs(s: ScenarioResult | undefined): Record<string, string> {
-  const nodeIdKept = s?.checks.find((c) => c.id === 'node-id-kept')?.status;
+  const nodeIdKept = s?.checks.find((c) => c.id === 'node-id-kept' || c.id === 'node-ids-kept')?.status;
   return {
     'failover-ms': whole(s?.timings.failoverMs),
     'unavailable-ms': whole(s?.writes?.unavailableMs),

@@ -5,6 +5,7 @@ import { runMasterFailover } from './master-failover.ts';
 import { runReplicaLoss } from './replica-loss.ts';
 import { runRollingRestart } from './rolling-restart.ts';
 import { runMasterPause } from './master-pause.ts';
+import { runClusterRestart } from './cluster-restart.ts';
 
 export type { ScenarioSettings };
 
@@ -15,6 +16,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   'replica-loss': runReplicaLoss,
   'rolling-restart': runRollingRestart,
   'master-pause': runMasterPause,
+  'cluster-restart': runClusterRestart,
 };
 
 export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {

@@ -4,6 +4,8 @@ export interface Thresholds {
   maxFailoverMs?: number;
   maxUnavailableMs?: number;
   maxLostWrites: number;
+  /** cluster-restart: every pod back and answering to the cluster re-formed (ms). */
+  maxReformMs?: number;
 }
 
 /**
