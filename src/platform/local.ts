@@ -505,7 +505,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   function signalPod(name: string, sig: 'SIGSTOP' | 'SIGCONT'): void {
     const pod = podNamed(name);
     if (!pod.proc || pod.proc.exit) throw new Error(`local platform: pod ${name} has no running process to ${sig === 'SIGSTOP' ? 'freeze' : 'resume'}`);
-    process.kill(pod.proc.pid, sig);
+    // The whole process group: in sandbox mode the child is bwrap, and Redis runs below it (stopping bwrap alone
+    // froze nothing: the scenario then saw no failover and blamed Redis).
+    process.kill(-pod.proc.pid, sig);
   }
 
   /**
