@@ -91,7 +91,7 @@ interface Pod {
 }
 
 /**
- * Pods as redis-server processes on their own loopback addresses (DESIGN.md, "local"). Config, args, env and
+ * Pods as redis-server processes on their own loopback addresses (docs/design.md, "local"). Config, args, env and
  * mounts come from the manifests; PVC mounts live in per-claim directories that survive restarts, everything
  * else is wiped; every (re)start gets a new address and UID. Children die with this process: exit and signal
  * handlers kill them by PID, setpriv's parent-death signal covers a hard kill, and a pid registry in workDir
