@@ -65,7 +65,7 @@ export const PATH_TEXT: Record<FailoverPath, string> = {
 export const TIMINGS: ReadonlyArray<{ key: keyof ScenarioResult['timings']; label: string }> = [
   { key: 'failoverMs', label: 'Failover (pod deleted to a replica owning the slots)' },
   { key: 'clusterOkMs', label: 'Cluster ok (pod deleted to cluster_state:ok everywhere)' },
-  { key: 'rejoinMs', label: 'Rejoin (hold released to the old pod rejoined as a replica)' },
+  { key: 'rejoinMs', label: 'Rejoin (hold released, or the pod deleted when not held, to the old pod rejoined)' },
 ];
 
 export const NOT_MEASURED = 'not measured';
@@ -133,18 +133,25 @@ const PHASES: ReadonlyArray<{ label: string; from: TimelineEvent[]; to: Timeline
   { label: 'failure detection', from: ['pod-deleted'], to: 'fail-seen' },
   { label: 'failover', from: ['pod-deleted'], to: 'replica-promoted' },
   { label: 'restart held', from: ['pod-deleted'], to: 'hold-released' },
-  { label: 'rejoin', from: ['hold-released', 'pod-back'], to: 'rejoined' },
 ];
 
-/** Spans between timeline events, for the charts; only those whose both ends were recorded. */
-export function phases(timeline: TimelineEntry[]): Phase[] {
-  const at = (event: TimelineEvent) => timeline.find((e) => e.event === event)?.atMs;
-  return PHASES.flatMap((p) => {
+/**
+ * Spans between timeline events, for the charts; only those whose both ends were recorded. The rejoin bar is
+ * the scenario's own rejoin time (timings.rejoinMs, ending at `rejoined`): one definition for every rendering.
+ */
+export function phases(s: Pick<ScenarioResult, 'timeline' | 'timings'>): Phase[] {
+  const at = (event: TimelineEvent) => s.timeline.find((e) => e.event === event)?.atMs;
+  const spans = PHASES.flatMap((p) => {
     const fromMs = p.from.map(at).find((ms) => ms !== undefined);
     const toMs = at(p.to);
     if (fromMs === undefined || toMs === undefined || toMs < fromMs) return [];
     return [{ label: p.label, fromMs, toMs, critical: p.critical === true }];
   });
+  const rejoined = at('rejoined');
+  if (rejoined !== undefined && s.timings.rejoinMs !== undefined) {
+    spans.push({ label: 'rejoin', fromMs: rejoined - s.timings.rejoinMs, toMs: rejoined, critical: false });
+  }
+  return spans;
 }
 
 export function shortId(nodeId: string): string {
@@ -184,7 +191,13 @@ export function verdictReason(report: Report): string {
   }
   const s = report.scenarios[0];
   if (!s) return 'Nothing failed (no scenario ran).';
-  const facts = [`all ${checks.length} checks passed`];
+  const skipped = checks.filter((c) => c.status === 'skipped');
+  // A skipped check did not pass: never "all N passed" when some were not run.
+  const facts = [
+    skipped.length === 0
+      ? `all ${checks.length} checks passed`
+      : `${checks.length - skipped.length} of ${checks.length} checks passed, ${skipped.length} skipped (${skipped.map((c) => c.id).join(', ')})`,
+  ];
   if (s.timings.failoverMs !== undefined) facts.push(`failover took ${msText(s.timings.failoverMs)}`);
   if (s.writes) facts.push(`${s.writes.lost} of ${s.writes.acknowledged} acknowledged writes lost`);
   const sentence = facts.join(', ');

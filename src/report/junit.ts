@@ -1,5 +1,5 @@
 import { serverText, skippedText, sortedTimeline, STATUS_WORD, writesText } from './facts.ts';
-import type { Check, LintFinding, Report, ScenarioResult } from './model.ts';
+import type { Check, CheckId, LintFinding, Report, ScenarioResult, TimelineEntry, TimelineEvent } from './model.ts';
 import { xmlAttr, xmlText } from './xml.ts';
 
 export const JUNIT_FILE = 'junit.xml';
@@ -8,6 +8,10 @@ const CLASS_PREFIX = 'redis-cluster-resilience';
 
 interface Case {
   name: string;
+  /** Seconds the case took (a check: from the fault to the event that decided it). */
+  seconds?: number;
+  /** Where the finding is (lint): the `file`/`line` attributes annotation actions place a case by. */
+  at?: { file: string; line: number };
   /** `type` says what kind of failure or error (the strict Ant schema requires it on both). */
   outcome?:
     | { element: 'failure' | 'error'; type: string; message: string; body: string }
@@ -31,18 +35,33 @@ function timestamp(iso: string): string {
   return Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
 }
 
-function checkCase(c: Check): Case {
+/** The timeline event that decides a check; checks without one (budgets, read-backs) end with the scenario. */
+const DECIDED_BY: Partial<Record<CheckId, TimelineEvent>> = {
+  'replica-promoted': 'replica-promoted',
+  'pod-recreated': 'pod-back',
+  'rejoined-as-replica': 'rejoined',
+  'cluster-healthy': 'cluster-healthy',
+  'replica-resynced': 'resynced',
+  'stepped-down': 'stepped-down',
+  'pods-replaced': 'restart-done',
+  'all-pods-recreated': 'all-pods-back',
+  'cluster-reformed': 'cluster-reformed',
+};
+
+function checkCase(c: Check, events: TimelineEntry[]): Case {
   const body = `${c.summary}\n\nEvidence:\n${JSON.stringify(c.evidence, null, 2)}`;
-  if (c.status === 'fail') return { name: c.id, outcome: { element: 'failure', type: 'check-failed', message: c.summary, body } };
   if (c.status === 'skipped') return { name: c.id, outcome: { element: 'skipped', message: c.summary, body: '' } };
-  return { name: c.id };
+  const decided = events.find((e) => e.event === DECIDED_BY[c.id]) ?? events.at(-1);
+  const seconds = Math.max(0, decided?.atMs ?? 0) / 1000;
+  if (c.status === 'fail') return { name: c.id, seconds, outcome: { element: 'failure', type: 'check-failed', message: c.summary, body } };
+  return { name: c.id, seconds };
 }
 
 function scenarioSuite(report: Report, s: ScenarioResult): Suite {
-  const cases = s.checks.map(checkCase);
+  const events = sortedTimeline(s);
+  const cases = s.checks.map((c) => checkCase(c, events));
   // A scenario that stopped early may have no failed check at all; reporters must still show it red.
   if (s.error) cases.push({ name: 'scenario-finished', outcome: { element: 'error', type: 'scenario-error', message: s.error, body: s.error } });
-  const events = sortedTimeline(s);
   // A report written before scenarios had a clock: the run's start, and its recorded events span what it took.
   const spanMs = events.length > 1 ? events.at(-1)!.atMs - events[0]!.atMs : 0;
   const w = s.writes;
@@ -59,7 +78,8 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
       'hold-restart': String(s.holdRestart),
       ...(s.victim ? { victim: s.victim.pod } : {}),
       ...(s.failovers !== undefined ? { failovers: String(s.failovers) } : {}),
-      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(Math.round(v))]]))),
+      // Every property name in kebab-case, as the action's outputs (failoverMs -> failover-ms).
+      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[kebab(k), String(Math.round(v))]]))),
       ...(w
         ? {
             'writes-attempted': String(w.attempted),
@@ -91,6 +111,7 @@ function lintSuite(report: Report): Suite {
       ? [{ name: 'no lint errors' }]
       : errors.map((f) => ({
           name: [f.rule, where(f)].filter(Boolean).join(' '),
+          ...(f.at ? { at: { file: f.at.file, line: f.at.line } } : {}),
           outcome: { element: 'failure', type: 'lint-error', message: f.message, body: `${where(f) || 'manifests'}: ${f.message}\nFix: ${f.fix}` },
         }));
   const others = report.lint.filter((f) => f.severity !== 'error');
@@ -143,7 +164,8 @@ function renderSuite(suite: Suite, id: number): string {
   lines.push('    </properties>');
   const classname = xmlAttr(`${CLASS_PREFIX}.${suite.name}`);
   for (const c of suite.cases) {
-    const open = `    <testcase classname="${classname}" name="${xmlAttr(c.name)}" time="0"`;
+    const at = c.at ? ` file="${xmlAttr(c.at.file)}" line="${c.at.line}"` : '';
+    const open = `    <testcase classname="${classname}" name="${xmlAttr(c.name)}" time="${(c.seconds ?? 0).toFixed(3)}"${at}`;
     if (!c.outcome) {
       lines.push(`${open}/>`);
       continue;
@@ -162,6 +184,10 @@ export function renderJUnit(report: Report): string {
   const run = runSuite(report);
   const suites = [...report.scenarios.map((s) => scenarioSuite(report, s)), lintSuite(report), ...(run ? [run] : [])];
   return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i)), '</testsuites>', ''].join('\n');
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
 }
 
 /** The server the pods ran (e.g. "Valkey 8.0.1"), when the run got as far as asking them. */

@@ -58,20 +58,17 @@ function mermaidText(text: string): string {
 const TICKS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
 
 /**
- * The timeline as a Mermaid gantt (GitHub renders ```mermaid blocks). Times are Unix-ms values counted from
- * the earliest event (dateFormat x) so none is negative; the axis prints whole seconds (%s).
+ * The timeline as a Mermaid gantt (GitHub renders ```mermaid blocks). Times are Unix-ms values (dateFormat x)
+ * with the deletion at 0, so the axis' whole seconds (%s) count from the deletion as every label does. Events
+ * before it (the writer's start) stay in the table below: a negative Unix-ms date is not one the gantt takes.
  */
 function mermaidGantt(s: ScenarioResult): string[] {
-  const events = sortedTimeline(s);
+  const events = sortedTimeline(s).filter((e) => e.atMs >= 0);
   if (events.length === 0) return [];
-  const origin = Math.min(0, events[0]!.atMs);
-  const x = (ms: number) => Math.round(ms - origin);
-  const spanS = (events.at(-1)!.atMs - origin) / 1000;
+  const x = (ms: number) => Math.round(ms);
+  const spanS = events.at(-1)!.atMs / 1000;
   const tick = TICKS_S.find((t) => spanS / t <= 12) ?? 600;
-  const axis =
-    origin < 0
-      ? `seconds from ${events[0]!.event} (${-Math.round(origin)} ms before the pod was deleted)`
-      : 'seconds after the pod was deleted';
+  const axis = 'seconds after the pod was deleted';
   const lines = [
     'gantt',
     `  title ${mermaidText(`${s.name} - ${axis}`)}`,
@@ -80,7 +77,7 @@ function mermaidGantt(s: ScenarioResult): string[] {
     tick < 60 ? `  tickInterval ${tick}second` : `  tickInterval ${tick / 60}minute`,
     '  todayMarker off',
   ];
-  const spans = phases(events);
+  const spans = phases({ ...s, timeline: events }).filter((p) => p.fromMs >= 0);
   if (spans.length > 0) {
     lines.push('  section phases');
     spans.forEach((p, i) => {
@@ -133,7 +130,10 @@ function scenarioSection(s: ScenarioResult): string[] {
   ];
   if (s.error) out.push(`**Stopped early:** ${html(s.error)}`, '');
 
-  out.push('#### Checks', '', ...table(['Check', 'Status', 'Summary'], s.checks.map((c) => [c.id, STATUS_WORD[c.status], c.summary])), '');
+  // Failed checks first and in bold: what a reviewer must see at a glance; the rest in the order they ran.
+  const checks = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
+  const status = (c: (typeof checks)[number]) => (c.status === 'fail' ? `**${STATUS_WORD[c.status]}**` : STATUS_WORD[c.status]);
+  out.push('#### Checks', '', ...table(['Check', 'Status', 'Summary'], checks.map((c) => [c.id, status(c), c.summary])), '');
   for (const c of s.checks.filter((c) => Object.keys(c.evidence).length > 0)) {
     out.push(...details(`Evidence: ${c.id} (${STATUS_WORD[c.status]})`, fenced('json', JSON.stringify(c.evidence, null, 2))));
   }

@@ -28,7 +28,7 @@ function tickStep(spanMs: number): number {
  */
 export function renderTimelineSvg(scenario: ScenarioResult): string {
   const events = sortedTimeline(scenario);
-  const spans = phases(events);
+  const spans = phases(scenario);
   const from = Math.min(0, events[0]?.atMs ?? 0);
   const to = Math.max(1000, events.at(-1)?.atMs ?? 0);
   const step = tickStep(to - from);

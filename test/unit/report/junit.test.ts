@@ -123,4 +123,31 @@ test('a scenario that stopped early shows an error even when no check failed', (
   assert.is(xpath(xml, 'string(//testsuite[@name="master-failover"]/@errors)'), '1');
 });
 
+test('each check testcase carries the time its scenario took to decide it (ms after the fault), not 0', () => {
+  const xml = renderJUnit(passingRun);
+  const time = (name: string) => xpath(xml, `string(//testsuite[@name="master-failover"]/testcase[@name="${name}"]/@time)`);
+  assert.is(time('replica-promoted'), '7.108');
+  assert.is(time('pod-recreated'), '9.870');
+  assert.is(time('rejoined-as-replica'), '10.061');
+  assert.is(time('cluster-healthy'), '10.183');
+  // Budgets and read-backs have no event of their own: the scenario's end, its last event.
+  assert.is(time('max-lost-writes'), '10.183');
+});
+
+test('lint testcases carry file and line, so annotation actions can place them', () => {
+  const xml = renderJUnit(errorRun);
+  assert.ok(validate(xml).ok, validate(xml).output);
+  assert.is(xpath(xml, 'string(//testsuite[@name="lint"]/testcase[1]/@file)'), 'test/fixtures/seed/statefulset.yaml');
+  assert.is(xpath(xml, 'string(//testsuite[@name="lint"]/testcase[1]/@line)'), '1');
+  assert.is(xpath(xml, 'string(//testsuite[@name="lint"]/testcase[last()]/@line)'), '7');
+});
+
+test('properties are named in one style (kebab-case)', () => {
+  for (const report of Object.values(samples)) {
+    const names = [...renderJUnit(report).matchAll(/<property name="([^"]+)"/g)].map((m) => m[1]!);
+    for (const name of names) assert.match(name, /^[a-z]+(-[a-z]+)*$/, name);
+  }
+  assert.match(renderJUnit(passingRun), '<property name="failover-ms" value="7108"/>');
+});
+
 test.run();

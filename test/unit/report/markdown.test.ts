@@ -30,9 +30,11 @@ for (const [name, report] of Object.entries(samples)) {
     for (const s of json.scenarios) {
       const prefix = `${s.name}: ${s.status.toUpperCase()}`;
       const checks = records(tableOf(tables, `${prefix} / Checks`));
+      // Failed checks first (marked), the rest in the order the scenario ran them.
+      const failedFirst = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
       assert.equal(
-        checks.map((c) => [c.Check, c.Status.toLowerCase(), c.Summary]),
-        s.checks.map((c) => [c.id, c.status, c.summary]),
+        checks.map((c) => [c.Check, c.Status.replace(/^\*\*(.*)\*\*$/, '$1').toLowerCase(), c.Summary]),
+        failedFirst.map((c) => [c.id, c.status, c.summary]),
       );
 
       const took = new RegExp(`^### ${prefix}\\n\\n.*; started (\\S+), took ([\\d.]+) s\\.$`, 'm').exec(md);
@@ -125,13 +127,30 @@ test('the timeline is a Mermaid gantt GitHub can render, with every event', () =
   assert.match(tick, /^([1-9][0-9]*)(millisecond|second|minute|hour|day|week|month)$/);
   const tasks = lines.filter((l) => l.includes(' : '));
   for (const t of tasks) assert.match(t, /^ {2}[^:#;%]+ : (crit, |milestone, )?[pe]\d+, \d+, (\d+|0ms)$/);
-  for (const e of passingRun.scenarios[0]!.timeline) {
+  for (const e of passingRun.scenarios[0]!.timeline.filter((e) => e.atMs >= 0)) {
     assert.ok(tasks.some((t) => t.startsWith(`  ${e.event} at ${e.atMs} ms : milestone`)), `event ${e.event} missing`);
   }
-  // Dates are Unix ms from the earliest event: none negative.
-  const writerStarted = tasks.find((t) => t.startsWith('  writer-started'))!;
-  assert.match(writerStarted, /, 0, 0ms$/);
-  assert.match(tasks.find((t) => t.startsWith('  pod-deleted'))!, /, 1520, 0ms$/);
+});
+
+test('the gantt axis starts at the deletion, as its labels count (ms after deletion); earlier events stay in the table', () => {
+  const md = renderMarkdown(passingRun);
+  const mermaid = /```mermaid\n([^]*?)\n```/.exec(md)![1]!;
+  const tasks = mermaid.split('\n').filter((l) => l.includes(' : '));
+  // Dates are Unix ms (dateFormat x): the deletion is 0, so the axis' seconds (%s) are seconds after it.
+  assert.match(tasks.find((t) => t.startsWith('  pod-deleted'))!, /, 0, 0ms$/);
+  for (const t of tasks.filter((t) => t.includes(' at '))) {
+    const [, label, x] = /at (-?\d+) ms : milestone, e\d+, (\d+), 0ms$/.exec(t)!;
+    assert.is(x, label, t);
+  }
+  assert.match(mermaid, /title master-failover - seconds after the pod was deleted/);
+  assert.not.match(mermaid, 'writer-started');
+  assert.match(md, '| writer-started | -1520 |');
+});
+
+test('failed checks stand out: first in the checks table, in bold', () => {
+  const table = records(tablesByHeading(renderMarkdown(failingRun)).get('master-failover: FAIL / Checks')!);
+  assert.equal(table.map((r) => r.Status), ['**FAIL**', '**FAIL**', '**FAIL**', 'PASS', 'PASS', 'SKIPPED', 'PASS']);
+  assert.equal(table.slice(0, 3).map((r) => r.Check), ['node-id-kept', 'data-intact', 'max-lost-writes']);
 });
 test('a failed run names its evidence files and the reach mode', () => {
   const report: Report = { ...failingRun, platform: 'kind', reach: 'port-forward', evidence: ['evidence/redis/redis-app-0.cluster-nodes.txt', 'evidence/logs/redis-app-0.1.log', 'evidence/kind-logs/'] };

@@ -38,6 +38,21 @@ test('the phases between events are drawn with their length', () => {
   assert.match(svg, '>rejoin: 2641 ms</text>');
 });
 
+test('one rejoin time: without a hold the rejoin bar and the timings agree (counted from the deletion)', () => {
+  const noHold: ScenarioResult = {
+    ...scenario,
+    holdRestart: false,
+    timeline: scenario.timeline.filter((e) => e.event !== 'hold-released'),
+    timings: { ...scenario.timings, rejoinMs: 10_061 },
+  };
+  const svg = renderTimelineSvg(noHold);
+  assert.match(svg, '>rejoin: 10061 ms</text>');
+  const run = { ...passingRun, scenarios: [noHold] };
+  const md = renderMarkdown(run);
+  assert.match(md, 'rejoin 10061 ms :');
+  assert.match(md, '| Rejoin (hold released, or the pod deleted when not held, to the old pod rejoined) | 10061 ms |');
+});
+
 test('event details with < & | are escaped', () => {
   const nasty: ScenarioResult = {
     ...scenario,

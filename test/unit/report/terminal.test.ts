@@ -72,6 +72,16 @@ test('no write figures: "writer off" only when it was; a writer that ran and was
   assert.match(renderMarkdown(off), 'Writes: writer off (write-rate 0)');
 });
 
+test('a pass with skipped checks counts them truthfully (terminal and summary), never "all N passed"', () => {
+  const s = passingRun.scenarios[0]!;
+  const skipped = new Set(['data-intact', 'max-lost-writes']);
+  const run = { ...passingRun, scenarios: [{ ...s, checks: s.checks.map((c) => (skipped.has(c.id) ? { ...c, status: 'skipped' as const } : c)) }] };
+  for (const text of [renderTerminal(run), renderMarkdown(run)]) {
+    assert.not.match(text, /all 7 checks passed/i);
+    assert.match(text, /5 of 7 checks passed, 2 skipped \(data-intact, max-lost-writes\)/);
+  }
+  assert.match(renderTerminal(passingRun), /All 7 checks passed, failover took 7108 ms/);
+});
 
 test('Kubernetes: the restart hold (mode, and a hold that failed) and the notes, in the terminal and the summary', () => {
   const run = {
