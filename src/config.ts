@@ -1,5 +1,5 @@
 import { InputError } from './errors.ts';
-import { SCENARIO_NAMES, type ScenarioName } from './report/model.ts';
+import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
 
 /** Validated settings for one run. CLI flags and action inputs both go through parseConfig. */
 export interface Config {

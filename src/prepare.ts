@@ -5,7 +5,7 @@ import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import { defaultTopology } from './redis/plan.ts';
-import type { LintFinding, Severity } from './report/model.ts';
+import type { LintFinding, Severity } from './manifests/lint/rule.ts';
 import { registerSecret } from './util/secrets.ts';
 
 /*

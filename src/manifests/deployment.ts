@@ -3,8 +3,9 @@ import { InputError } from '../errors.ts';
 import { fileModeAt, locateLineInString } from './load.ts';
 import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
 import type {
-  ContainerView, EnvVar, JsonObject, JsonValue, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
+  ContainerView, EnvVar, JsonObject, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
 } from './model.ts';
+import { isObject, objectAt, objectsAt, stringsAt, type Path } from './object-path.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
 import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from './server.ts';
@@ -13,8 +14,6 @@ import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from
 const REDIS_IMAGE_WORKDIR = '/data';
 const DEFAULT_PORT = 6379;
 const DEFAULT_CLUSTER_CONFIG_FILE = 'nodes.conf';
-
-type Path = (string | number)[];
 
 /**
  * What the pipeline needs to know about the Redis StatefulSet: its container, mounts, effective redis.conf
@@ -42,7 +41,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     throw new InputError(`${where(['spec', 'replicas'])}: spec.replicas must be a whole number, got ${JSON.stringify(replicas)}`);
   }
 
-  const claimTemplates = arrayAt(spec, ['volumeClaimTemplates']).map((t) => {
+  const claimTemplates = objectsAt(spec, ['volumeClaimTemplates']).map((t) => {
     const tSpec = objectAt(t, ['spec']);
     const storage = objectAt(tSpec, ['resources', 'requests']).storage;
     return {
@@ -166,7 +165,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     serviceName: typeof spec.serviceName === 'string' ? spec.serviceName : '',
     podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, String(v)])),
     container: { name: String(c.name ?? ''), image: String(c.image ?? ''), command, args, workingDir, env, mounts, ...readinessExecOf(c) },
-    initContainers: arrayAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
+    initContainers: objectsAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
     mounts,
     launch: {
       redisArgv,
@@ -202,7 +201,7 @@ function describe(d: RedisDirective): string {
 function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containerIndex: number } {
   const statefulSets = set.objects.filter((o) => o.kind === 'StatefulSet');
   const found = statefulSets.flatMap((sts) => {
-    const containers = arrayAt(sts.body, ['spec', 'template', 'spec', 'containers']);
+    const containers = objectsAt(sts.body, ['spec', 'template', 'spec', 'containers']);
     const runsRedis = containers.findIndex(
       (c) => serverOfImage(c.image) !== undefined || [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some(mentionsServerProgram),
     );
@@ -247,7 +246,7 @@ function workingDirOf(c: JsonObject, containerPath: Path, sts: ManifestObject): 
 
 /** The container's env: literals, downward-API fields, and Secret / ConfigMap keys read from the manifests. */
 function resolveEnv(set: ManifestSet, sts: ManifestObject, c: JsonObject, containerPath: Path): EnvVar[] {
-  return arrayAt(c, ['env']).map((e, i) => {
+  return objectsAt(c, ['env']).map((e, i) => {
     const name = String(e.name ?? '');
     const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
     if (typeof fieldRef === 'string') return { name, fieldRef };
@@ -294,8 +293,8 @@ function resolveMounts(
   containerPath: Path,
   claimTemplateNames: string[],
 ): MountView[] {
-  const volumes = arrayAt(podSpec, ['volumes']);
-  return arrayAt(container, ['volumeMounts']).map((m, i) => {
+  const volumes = objectsAt(podSpec, ['volumes']);
+  return objectsAt(container, ['volumeMounts']).map((m, i) => {
     const name = String(m.name ?? '');
     const mountPath = path.resolve('/', String(m.mountPath ?? '/'));
     const subPath = typeof m.subPath === 'string' && m.subPath ? m.subPath : undefined;
@@ -337,7 +336,7 @@ function projectedSource(
   const name = String((kind === 'Secret' ? ref.secretName : ref.name) ?? '');
   const data = dataOf(set, kind, name);
   const defaultMode = modeAt(['defaultMode']) ?? DEFAULT_FILE_MODE;
-  const items = arrayAt(ref, ['items']);
+  const items = objectsAt(ref, ['items']);
   const sub = subPath === undefined ? undefined : path.normalize(subPath);
   const files: Record<string, string> = {};
   const modes: Record<string, number> = {};
@@ -401,7 +400,7 @@ function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonO
 /** The init container that writes the Redis container's config file (on a volume both mount), and its template. */
 function renderedConfig(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, claimNames: string[], mount: MountView, configFile: string) {
   const rel = path.relative(mount.mountPath, configFile);
-  const inits = arrayAt(podSpec, ['initContainers']).map((ic, i) => {
+  const inits = objectsAt(podSpec, ['initContainers']).map((ic, i) => {
     const icPath: Path = ['spec', 'template', 'spec', 'initContainers', i];
     const view = initContainerView(set, sts, podSpec, ic, icPath, claimNames);
     const shared = view.mounts.find((m) => m.name === mount.name);
@@ -416,25 +415,3 @@ function renderedConfig(set: ManifestSet, sts: ManifestObject, podSpec: JsonObje
   return findConfigRenderer(inits);
 }
 
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The object at `p`, or {} when anything on the way is missing or not an object (lint reports the shape). */
-function objectAt(root: JsonObject, p: Path): JsonObject {
-  let v: JsonValue | undefined = root;
-  for (const k of p) v = Array.isArray(v) && typeof k === 'number' ? v[k] : isObject(v) ? v[String(k)] : undefined;
-  return isObject(v) ? v : {};
-}
-
-function arrayAt(root: JsonObject, p: Path): JsonObject[] {
-  const parent = objectAt(root, p.slice(0, -1));
-  const v = parent[String(p[p.length - 1])];
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
-
-function stringsAt(root: JsonObject, p: Path): string[] {
-  const parent = objectAt(root, p.slice(0, -1));
-  const v = parent[String(p[p.length - 1])];
-  return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [];
-}

@@ -1,8 +1,14 @@
 import path from 'node:path';
-import type { NfsRewrite } from '../report/model.ts';
-import { isObject } from './lint/rule.ts';
+import { isObject } from './object-path.ts';
 import type { JsonObject, ManifestSet } from './model.ts';
 import { dns1123SubdomainProblem, refuse } from './path-refusals.ts';
+
+/** One PersistentVolume's NFS source pointed at the stand-in (from the manifests' server:path to the node's). */
+export interface NfsRewrite {
+  persistentVolume: string;
+  from: string;
+  to: string;
+}
 
 /**
  * The NFS stand-in: every PersistentVolume with an `nfs:` source becomes a `hostPath` volume (DirectoryOrCreate)

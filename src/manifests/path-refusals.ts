@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
-import { arrayAt, isObject, stringAt, valueAt, type Path } from './lint/rule.ts';
+import { arrayAt, isObject, stringAt, valueAt, type Path } from './object-path.ts';
 import type { Located, ManifestObject, ManifestSet, RedisDirective } from './model.ts';
 import { PATH_DIRECTIVES } from './redis-conf.ts';
 

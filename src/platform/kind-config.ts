@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
-import { isObject } from '../manifests/lint/rule.ts';
+import { isObject } from '../manifests/object-path.ts';
 import type { JsonObject, JsonValue } from '../manifests/model.ts';
 import { readInputText } from '../util/input-text.ts';
 import { displayPath } from '../util/paths.ts';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { isObject } from '../manifests/lint/rule.ts';
+import { isObject } from '../manifests/object-path.ts';
 import type { JsonValue, ManifestSet } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
 

@@ -4,11 +4,9 @@ import { parse } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { PatchStrategy, type V1Pod } from '@kubernetes/client-node';
-import type { Config } from '../config.ts';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
-import { nfsStandIn } from '../manifests/nfs-standin.ts';
-import type { EvidenceSink } from '../report/evidence.ts';
-import type { HoldReport, NfsRewrite } from '../report/model.ts';
+import { nfsStandIn, type NfsRewrite } from '../manifests/nfs-standin.ts';
+import type { EvidenceSink } from './evidence-sink.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
@@ -29,8 +27,35 @@ import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
-import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import type { DeleteOptions, HoldReport, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal, type KubeTarget, type UndoJournal, type UndoStep } from './undo.ts';
+
+/** What both Kubernetes platforms take from the run's settings. */
+export interface KubeSettings {
+  /** quota: a ResourceQuota in the run's namespace; cordon: the nodes are cordoned. */
+  holdMode: 'quota' | 'cordon';
+  rolloutTimeoutMs: number;
+  /** Deploy into this namespace; default: the manifests' (kind) or a new one per run (existing). */
+  namespace?: string;
+}
+
+/** What the kind platform takes from the run's settings. */
+export interface KindSettings extends KubeSettings {
+  kindVersion: string;
+  nodeImage?: string;
+  /** Images in the runner's Docker to load into the nodes (comma/space/newline separated). */
+  loadImages?: string;
+  /** The user's kind cluster config file. */
+  kindConfig?: string;
+  clusterName: string;
+  workers: number;
+  nfsStandIn: boolean;
+}
+
+/** What the existing-cluster platform takes from the run's settings. */
+export interface ExistingSettings extends KubeSettings {
+  kubeconfig?: string;
+}
 
 export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[]; hold?: HoldReport; notes: string[] };
 
@@ -88,7 +113,7 @@ class Kube implements KubePlatform {
 
   constructor(
     private readonly flavor: Flavor,
-    private readonly config: Config,
+    private readonly settings: KubeSettings,
     private readonly ctx: PlatformContext,
     /** Labels this run's objects on a shared cluster; also the suffix of its cluster-scoped names. */
     private readonly runId: string,
@@ -122,7 +147,7 @@ class Kube implements KubePlatform {
     if (this.restartHold) return this.restartHold;
     const { core, objects } = this.api;
     this.restartHold =
-      this.config.holdMode === 'cordon'
+      this.settings.holdMode === 'cordon'
         ? new CordonHold(core, this.ctx.log, this.undo, this.flavor.target())
         : new QuotaHold({ core, objects }, {
             namespace: this.sts.namespace,
@@ -173,7 +198,7 @@ class Kube implements KubePlatform {
       onApplied: (ref) => this.applied.push({ ...ref, undoId: pending.get(`${ref.kind}/${ref.name}`) }),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
-    await waitForRollout(core, this.target, { timeoutMs: this.config.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
+    await waitForRollout(core, this.target, { timeoutMs: this.settings.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
     await this.preflightReach(redis.port);
   }
 
@@ -481,7 +506,7 @@ const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => 
  * The cluster and each route are recorded in the undo journal before they are made (so a half-created cluster
  * is deleted too); teardown deletes them unless the caller retains them (PlatformContext.retain).
  */
-export function createKindPlatform(config: Config, ctx: PlatformContext): KubePlatform {
+export function createKindPlatform(config: KindSettings, ctx: PlatformContext): KubePlatform {
   const hostPvDir = path.join(ctx.workDir, 'pv');
   const journal = ctx.undo ?? noUndoJournal;
   const kubeconfigFile = path.join(ctx.workDir, 'kubeconfig');
@@ -580,7 +605,7 @@ function defaultKubeconfigFile(): string {
  * per-run names and volumes are pre-bound to the run's claims (see isolateRun); nothing that exists and is not
  * the run's is taken over, and every object is recorded in the undo journal before it is created.
  */
-export function createExistingPlatform(config: Config, ctx: PlatformContext): KubePlatform {
+export function createExistingPlatform(config: ExistingSettings, ctx: PlatformContext): KubePlatform {
   const runId = randomBytes(3).toString('hex');
   const namespace = config.namespace ?? `redis-resilience-${runId}`;
   let context: string | undefined;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
-import type { EvidenceSink } from '../report/evidence.ts';
+import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
@@ -19,6 +19,7 @@ import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import { bwrapArgs, findBwrap, hostsFileText, mainProcessOf, podNames, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
+import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
 
 export interface LocalPlatformOptions {
@@ -445,7 +446,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         pod.startError = err instanceof Error ? err : new Error(String(err));
         failures.push(`${pod.name}: ${messageOf(err)}`);
       }));
-    if (dig(deployment.statefulSet.body, 'spec', 'podManagementPolicy') === 'Parallel') await Promise.all(all.map(start));
+    if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel') await Promise.all(all.map(start));
     else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
     if (failures.length) throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
   }
@@ -523,11 +524,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
    */
   async function rolloutRestart(timeoutMs: number): Promise<void> {
     const r = requireDeployed();
-    const strategy = dig(r.statefulSet.body, 'spec', 'updateStrategy', 'type') ?? 'RollingUpdate';
+    const strategy = valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'type']) ?? 'RollingUpdate';
     if (strategy === 'OnDelete') {
       throw new Error(`StatefulSet ${r.name} has updateStrategy OnDelete: a rollout restart changes its template but replaces no pod until each is deleted by hand`);
     }
-    const partition = Number(dig(r.statefulSet.body, 'spec', 'updateStrategy', 'rollingUpdate', 'partition') ?? 0);
+    const partition = Number(valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'rollingUpdate', 'partition']) ?? 0);
     const probe = readinessSchedule(r);
     const deadline = Date.now() + timeoutMs;
     for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
@@ -646,10 +647,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
 
 /** The Redis container's readinessProbe timing (Kubernetes defaults: no initial delay, every 10 s). */
 function readinessSchedule(r: RedisDeployment): { initialDelayMs: number; periodMs: number } {
-  const containers = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'containers');
-  const c = Array.isArray(containers) ? containers.find((x) => dig(x, 'name') === r.container.name) : undefined;
+  const containers = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'containers']);
+  const c = Array.isArray(containers) ? containers.find((x) => valueAt(x, ['name']) === r.container.name) : undefined;
   const seconds = (key: string, fallback: number) => {
-    const v = dig(c, 'readinessProbe', key);
+    const v = valueAt(c, ['readinessProbe', key]);
     return (typeof v === 'number' && v >= 0 ? v : fallback) * 1000;
   };
   return { initialDelayMs: seconds('initialDelaySeconds', 0), periodMs: Math.max(1000, seconds('periodSeconds', 10)) };
@@ -687,14 +688,8 @@ function busPort(r: RedisDeployment): number {
 }
 
 function graceSeconds(r: RedisDeployment): number {
-  const v = dig(r.statefulSet.body, 'spec', 'template', 'spec', 'terminationGracePeriodSeconds');
+  const v = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
   return typeof v === 'number' && v >= 0 ? v : DEFAULT_GRACE_SECONDS;
-}
-
-function dig(value: unknown, ...keys: string[]): unknown {
-  let v = value;
-  for (const k of keys) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
-  return v;
 }
 
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */

@@ -1,8 +1,20 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
-import type { EvidenceSink } from '../report/evidence.ts';
-import type { RedisAuth } from '../redis/auth.ts';
+import type { EvidenceSink } from './evidence-sink.ts';
 import type { Log } from '../util/log.ts';
 import type { UndoJournal } from './undo.ts';
+
+/** How the deleted pod's restart was held on Kubernetes, and whether it held. */
+export interface HoldReport {
+  /** quota: a ResourceQuota in the run's namespace (no node touched); cordon: the nodes were cordoned (opt-in). */
+  mode: 'quota' | 'cordon';
+  /** How long the hold was in force. */
+  heldMs: number;
+  /** How long taking the hold took, before the delete request (inside the measured failover window). */
+  setupMs?: number;
+  /** Whether the replacement pod stayed away while held; undefined when that could not be checked. */
+  replacementHeld?: boolean;
+  detail: string;
+}
 
 /** A pod as the core sees it. On the local platform a pod is a redis-server process on its own loopback IP. */
 export interface PodInfo {
@@ -21,6 +33,15 @@ export interface PodInfo {
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/** How the tool logs in to every Redis node it talks to. */
+export interface RedisAuth {
+  /** ACL user (masteruser); undefined: the default user. */
+  username?: string;
+  password: string;
+  /** Where the password was found, for errors: never the password itself. */
+  source: string;
 }
 
 /** Where and how this process connects to a node: the address to dial and the credentials to log in with. */

@@ -1,12 +1,20 @@
 import { execFile } from 'node:child_process';
-import type { Config } from '../config.ts';
 import { InputError } from '../errors.ts';
-import type { HoldReport, NfsRewrite } from '../report/model.ts';
+import type { HoldReport, Platform, PlatformContext } from './platform.ts';
+import type { NfsRewrite } from '../manifests/nfs-standin.ts';
+import type { ExistingSettings, KindSettings } from './kube.ts';
 import type { Log } from '../util/log.ts';
-import type { Platform, PlatformContext } from './platform.ts';
 
 /** What a platform tells the report besides the pods: the NFS stand-in, the restart hold, notes (Kubernetes), the
  * local platform's mode. */
+export type PlatformName = Platform['kind'];
+
+/** What choosing and creating a platform takes from the run's settings (not the whole Config). */
+export interface PlatformSettings extends KindSettings, ExistingSettings {
+  platform: PlatformName | 'auto';
+  localMode: 'auto' | 'sandbox' | 'direct';
+}
+
 export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[]; hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
@@ -23,10 +31,10 @@ export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
  * is refused here, before lint or any download: kind could not run a node container anyway.
  */
 export async function resolvePlatformKind(
-  config: Config,
+  settings: Pick<PlatformSettings, 'platform'>,
   opts: { inAction?: boolean; log?: Log } = {},
-): Promise<Exclude<Config['platform'], 'auto'>> {
-  if (config.platform === 'auto') {
+): Promise<PlatformName> {
+  if (settings.platform === 'auto') {
     if (await dockerEngineAvailable()) return 'kind';
     // In a workflow, auto means "the real thing": a runner without Docker cannot give it, and silently testing
     // loopback processes instead would pass a job that proved nothing about Kubernetes.
@@ -40,13 +48,13 @@ export async function resolvePlatformKind(
     opts.log?.info('platform auto: no Docker engine answered, so platform local (redis-server processes on loopback addresses, no Kubernetes)');
     return 'local';
   }
-  if (config.platform === 'kind' && !(await dockerEngineAvailable())) {
+  if (settings.platform === 'kind' && !(await dockerEngineAvailable())) {
     throw new InputError(
       'platform kind needs a running Docker engine and `docker info` got no answer from one; start Docker, ' +
         'or use platform local (redis-server processes) or platform existing (with a kubeconfig)',
     );
   }
-  return config.platform;
+  return settings.platform;
 }
 
 /**
@@ -54,23 +62,23 @@ export async function resolvePlatformKind(
  * @kubernetes/client-node.
  */
 export async function createPlatform(
-  kind: Exclude<Config['platform'], 'auto'>,
-  config: Config,
+  kind: PlatformName,
+  settings: PlatformSettings,
   ctx: PlatformContext,
   localOptions: { addressBase?: string } = {},
 ): Promise<PlatformWithNotes> {
   switch (kind) {
     case 'local': {
       const { createLocalPlatform } = await import('./local.ts');
-      return createLocalPlatform(ctx, { ...localOptions, mode: config.localMode });
+      return createLocalPlatform(ctx, { ...localOptions, mode: settings.localMode });
     }
     case 'kind': {
       const { createKindPlatform } = await import('./kube.ts');
-      return createKindPlatform(config, ctx);
+      return createKindPlatform(settings, ctx);
     }
     case 'existing': {
       const { createExistingPlatform } = await import('./kube.ts');
-      return createExistingPlatform(config, ctx);
+      return createExistingPlatform(settings, ctx);
     }
   }
 }

@@ -1,16 +1,8 @@
 import { InputError } from '../errors.ts';
 import type { EnvVar, RedisDeployment, RedisDirective } from '../manifests/model.ts';
 import { expandVars } from '../platform/local/expand.ts';
+import type { RedisAuth } from '../platform/platform.ts';
 import { registerSecret } from '../util/secrets.ts';
-
-/** How the tool logs in to every Redis node it talks to. */
-export interface RedisAuth {
-  /** ACL user (masteruser); undefined: the default user. */
-  username?: string;
-  password: string;
-  /** Where the password was found, for errors: never the password itself. */
-  source: string;
-}
 
 /** Where the tool looks for a password, for the error when a node wants one and none was found. */
 export const AUTH_LOOKED_IN =

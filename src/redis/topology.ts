@@ -1,5 +1,4 @@
-import type { NodeView, Topology } from '../report/model.ts';
-import type { ClusterNode } from './types.ts';
+import type { NodeView, Topology, ClusterNode } from './types.ts';
 import { formatSlots, nodeAddress } from './cluster-nodes.ts';
 
 /** The report's view of a cluster: one entry per node, named by pod where its address belongs to one. */

@@ -35,3 +35,21 @@ export interface BootstrapPlan {
   masters: Array<{ pod: string; slots: [number, number] }>;
   replicas: Array<{ pod: string; master: string }>;
 }
+
+/** One node of a topology snapshot, as the report shows it. */
+export interface NodeView {
+  nodeId: string;
+  pod?: string;
+  address: string;
+  role: 'master' | 'replica';
+  masterId?: string;
+  /** Slot ranges, e.g. "0-5460". */
+  slots: string[];
+  flags: string[];
+}
+
+export interface Topology {
+  nodes: NodeView[];
+  /** Raw CLUSTER NODES from one healthy node, for the record. */
+  clusterNodes?: string;
+}

@@ -1,6 +1,6 @@
 import type { PodInfo } from '../platform/platform.ts';
-import type { Check, ScenarioResult, ShardWrites, Topology } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Check, ScenarioResult, ShardWrites } from './model.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import { TimeoutError } from '../errors.ts';
 import { reachOf } from '../redis/connect.ts';
 import { myself } from '../redis/cluster-nodes.ts';

@@ -1,6 +1,5 @@
 import type { HostPort, Platform, PodInfo } from '../platform/platform.ts';
-import type { Topology } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import type { Log } from '../util/log.ts';
 import { TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';

@@ -1,6 +1,6 @@
 import type { HostPort, Platform, PodInfo } from '../platform/platform.ts';
 import type { RedisDeployment } from '../manifests/model.ts';
-import type { TimelineEntry, TimelineEvent } from '../report/model.ts';
+import type { TimelineEntry, TimelineEvent } from './model.ts';
 import { reachOf, type Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
 import { CancelledError, UnsupportedError, messageOf } from '../errors.ts';

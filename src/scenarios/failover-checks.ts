@@ -1,4 +1,4 @@
-import type { Check, FailoverPath, WriteStats } from '../report/model.ts';
+import type { Check, FailoverPath, WriteStats } from './model.ts';
 import type { PodInfo } from '../platform/platform.ts';
 import type { ClusterNode } from '../redis/types.ts';
 import { formatSlots, nodeAddress } from '../redis/cluster-nodes.ts';

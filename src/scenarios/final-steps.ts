@@ -1,5 +1,6 @@
 import type { PodInfo } from '../platform/platform.ts';
-import type { Topology, WriteStats } from '../report/model.ts';
+import type { Topology } from '../redis/types.ts';
+import type { WriteStats } from './model.ts';
 import type { ClusterHealth } from '../redis/health.ts';
 import type { Step } from './driver.ts';
 import type { Canary } from './failover-checks.ts';

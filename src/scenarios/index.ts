@@ -1,4 +1,4 @@
-import type { ScenarioName, ScenarioResult } from '../report/model.ts';
+import type { ScenarioName, ScenarioResult } from './model.ts';
 import type { ScenarioEnv } from './driver.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { runMasterFailover } from './master-failover.ts';

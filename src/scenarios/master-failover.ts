@@ -1,8 +1,8 @@
 import type { Platform, PodInfo, HostPort } from '../platform/platform.ts';
 import type { RedisDeployment } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
-import type { Check, FailoverPath, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
 import { CancelledError } from '../errors.ts';

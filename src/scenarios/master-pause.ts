@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PodInfo } from '../platform/platform.ts';
-import type { Check, FailoverPath, PauseLoss, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Check, FailoverPath, PauseLoss, ScenarioResult, WriteStats } from './model.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import { CancelledError, messageOf } from '../errors.ts';
 import { openNode, withNode } from '../redis/connect.ts';
 import { formatSlots } from '../redis/cluster-nodes.ts';

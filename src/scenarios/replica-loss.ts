@@ -1,6 +1,6 @@
 import type { HostPort, PodInfo } from '../platform/platform.ts';
-import type { Check, ScenarioResult, Topology, WriteStats } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Check, ScenarioResult, WriteStats } from './model.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
 import { formatSlots, isMaster, isReplica, myself } from '../redis/cluster-nodes.ts';

@@ -1,4 +1,4 @@
-import type { Check, ScenarioName, ScenarioResult } from '../report/model.ts';
+import type { Check, ScenarioName, ScenarioResult } from './model.ts';
 import type { DriveOutcome, ScenarioEnv } from './driver.ts';
 
 type Body = Omit<ScenarioResult, 'name' | 'status' | 'startedAt' | 'durationMs' | 'checks' | 'timeline' | 'error'>;

@@ -1,4 +1,4 @@
-import type { Check, FailoverPath, WriteStats } from '../report/model.ts';
+import type { Check, FailoverPath, WriteStats } from './model.ts';
 
 export interface Thresholds {
   maxFailoverMs?: number;

@@ -1,6 +1,5 @@
 import type { PodInfo } from '../platform/platform.ts';
-import type { Topology } from '../report/model.ts';
-import type { ClusterNode } from '../redis/types.ts';
+import type { Topology, ClusterNode } from '../redis/types.ts';
 import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
 import { formatSlots, isMaster, mastersOf, myself, replicasOf } from '../redis/cluster-nodes.ts';

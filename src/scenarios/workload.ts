@@ -1,5 +1,5 @@
 import type { HostPort } from '../platform/platform.ts';
-import type { WriteStats } from '../report/model.ts';
+import type { WriteStats } from './model.ts';
 import type { Log } from '../util/log.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';

@@ -1,4 +1,4 @@
-import type { WriteStats } from '../report/model.ts';
+import type { WriteStats } from './model.ts';
 
 /** One write as the writer saw it. Times are Date.now() values. */
 export interface WriteRecord {

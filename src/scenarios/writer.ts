@@ -1,5 +1,5 @@
 import type { HostPort } from '../platform/platform.ts';
-import type { WriteStats } from '../report/model.ts';
+import type { WriteStats } from './model.ts';
 import type { Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
 import { messageOf } from '../errors.ts';

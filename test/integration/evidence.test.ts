@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../src/config.ts';
 import { runCheck } from '../../src/pipeline.ts';
-import { MAX_EVIDENCE_BYTES } from '../../src/report/evidence.ts';
+import { MAX_EVIDENCE_BYTES } from '../../src/platform/evidence-sink.ts';
 import { writeReports } from '../../src/report/write.ts';
 import { testLog } from './failover-cluster.ts';
 

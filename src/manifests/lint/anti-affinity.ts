@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import { arrayAt, stringAt, type LintRule } from './rule.ts';
+import { type LintFinding, arrayAt, stringAt, type LintRule } from './rule.ts';
 
 const ID = 'anti-affinity';
 const HOSTNAME = 'kubernetes.io/hostname';

@@ -1,4 +1,4 @@
-import type { LintFinding, Severity } from '../../report/model.ts';
+import type { LintFinding, Severity } from './rule.ts';
 
 const WIDTH = 100;
 const SEVERITY_W = 9;

@@ -1,5 +1,5 @@
 import { InputError, messageOf } from '../../errors.ts';
-import type { LintFinding, Severity } from '../../report/model.ts';
+import type { LintFinding, Severity, KubernetesVersion, LintContext, LintRule } from './rule.ts';
 import { redisDeployment } from '../deployment.ts';
 import type { ManifestSet, RedisDeployment } from '../model.ts';
 import { antiAffinity } from './anti-affinity.ts';
@@ -18,7 +18,6 @@ import { redisNodeTimeout } from './redis-node-timeout.ts';
 import { redisNoFailover } from './redis-no-failover.ts';
 import { redisPersistence } from './redis-persistence.ts';
 import { CONFIG_RULES, configUnknown, redisLaunch } from './redis-launch.ts';
-import type { KubernetesVersion, LintContext, LintRule } from './rule.ts';
 import { schema } from './schema.ts';
 import { statefulSetSelector } from './statefulset-selector.ts';
 import { statefulSetService } from './statefulset-service.ts';

@@ -1,6 +1,5 @@
-import type { LintFinding } from '../../report/model.ts';
+import { type LintFinding, valueAt, type LintRule } from './rule.ts';
 import type { ServerInfo } from '../server.ts';
-import { valueAt, type LintRule } from './rule.ts';
 import { containerAt, containerPath } from './redis-view.ts';
 
 const ID = 'probes';

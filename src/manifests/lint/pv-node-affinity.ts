@@ -1,6 +1,5 @@
-import type { LintFinding } from '../../report/model.ts';
-import { findingAt, objectsOfKind, type LintRule } from './rule.ts';
-import { hasNodeAffinity, nodeBoundSource } from './storage-class.ts';
+import { type LintFinding, findingAt, objectsOfKind, type LintRule } from './rule.ts';
+import { hasNodeAffinity, nodeBoundSource } from '../storage-class.ts';
 
 const ID = 'pv-node-affinity';
 

@@ -1,4 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
+import type { LintFinding, LintRule } from './rule.ts';
 import type { RedisDeployment } from '../model.ts';
 import { clusterBusPort } from './cluster-bus-port.ts';
 import { redisAnnounceIp } from './redis-announce-ip.ts';
@@ -6,7 +6,6 @@ import { redisClusterEnabled } from './redis-cluster-enabled.ts';
 import { redisNodeTimeout } from './redis-node-timeout.ts';
 import { redisNoFailover } from './redis-no-failover.ts';
 import { redisPersistence } from './redis-persistence.ts';
-import type { LintRule } from './rule.ts';
 
 const ID = 'redis-launch';
 

@@ -1,6 +1,5 @@
-import type { LintFinding } from '../../report/model.ts';
+import type { LintFinding, LintRule } from './rule.ts';
 import type { RedisDeployment } from '../model.ts';
-import type { LintRule } from './rule.ts';
 import { directiveAt } from './redis-view.ts';
 
 const ID = 'redis-persistence';

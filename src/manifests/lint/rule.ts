@@ -1,7 +1,21 @@
-import type { LintFinding, Severity } from '../../report/model.ts';
-import type { JsonObject, JsonValue, ManifestObject, ManifestSet, RedisDeployment } from '../model.ts';
+import type { JsonObject, JsonValue, Located, ManifestObject, ManifestSet, RedisDeployment } from '../model.ts';
+import { arrayAt, isObject, labelsAt, stringAt, type Path } from '../object-path.ts';
 
-export type Path = readonly (string | number)[];
+// The path helpers and the set queries every rule uses, from the manifests layer.
+export { arrayAt, isObject, labelsAt, stringAt, valueAt, type Path } from '../object-path.ts';
+export { namespaceOf, objectsOfKind } from '../object-path.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface LintFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** Why it matters for a Redis Cluster and how to fix it. */
+  fix: string;
+  at?: Located;
+}
+
 
 /** What every rule sees: the manifests, the target cluster, and the Redis view when the manifests have one. */
 export interface LintContext {
@@ -40,46 +54,6 @@ export function findingAt(
   fix: string,
 ): LintFinding {
   return { rule, severity, message, fix, at: obj.locate(path) };
-}
-
-export function isObject(v: JsonValue | undefined): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The value at `path` in a plain object, or undefined. */
-export function valueAt(root: JsonValue | undefined, path: Path): JsonValue | undefined {
-  let v = root;
-  for (const seg of path) {
-    if (Array.isArray(v) && typeof seg === 'number') v = v[seg];
-    else if (isObject(v) && typeof seg === 'string') v = v[seg];
-    else return undefined;
-  }
-  return v;
-}
-
-export function stringAt(root: JsonValue | undefined, path: Path): string | undefined {
-  const v = valueAt(root, path);
-  return typeof v === 'string' ? v : undefined;
-}
-
-export function arrayAt(root: JsonValue | undefined, path: Path): JsonValue[] {
-  const v = valueAt(root, path);
-  return Array.isArray(v) ? v : [];
-}
-
-/** String-valued labels (matchLabels, metadata.labels). */
-export function labelsAt(root: JsonValue | undefined, path: Path): Record<string, string> {
-  const v = valueAt(root, path);
-  if (!isObject(v)) return {};
-  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-export function objectsOfKind(set: ManifestSet, kind: string): ManifestObject[] {
-  return set.objects.filter((o) => o.kind === kind);
-}
-
-export function namespaceOf(obj: ManifestObject): string {
-  return obj.namespace ?? 'default';
 }
 
 /** Every string in a value, with its path, depth first in document order. */

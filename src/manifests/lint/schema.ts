@@ -1,7 +1,6 @@
-import type { LintFinding } from '../../report/model.ts';
+import { type LintFinding, findingAt, type LintRule, type Path } from './rule.ts';
 import type { ManifestObject } from '../model.ts';
 import { removalOf } from './api-removed.ts';
-import { findingAt, type LintRule, type Path } from './rule.ts';
 import { validatorFor, type SchemaError } from './schemas.ts';
 
 // Errors a more specific rule reports with a Redis-aware fix: `kind instancePath missingProperty`.

@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import { findingAt, isObject, labelSelectorMatches, labelsAt, objectsOfKind, valueAt, type LintRule } from './rule.ts';
+import { type LintFinding, findingAt, isObject, labelSelectorMatches, labelsAt, objectsOfKind, valueAt, type LintRule } from './rule.ts';
 
 const ID = 'statefulset-selector';
 

@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import { findingAt, labelsAt, namespaceOf, objectsOfKind, selects, stringAt, type LintRule } from './rule.ts';
+import { type LintFinding, findingAt, labelsAt, namespaceOf, objectsOfKind, selects, stringAt, type LintRule } from './rule.ts';
 
 const ID = 'statefulset-service';
 

@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import { arrayAt, findingAt, objectsOfKind, stringAt, type LintRule } from './rule.ts';
+import { type LintFinding, arrayAt, findingAt, objectsOfKind, stringAt, type LintRule } from './rule.ts';
 
 const ID = 'statefulset-volume-claims';
 

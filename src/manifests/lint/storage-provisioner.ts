@@ -1,6 +1,5 @@
-import type { LintFinding } from '../../report/model.ts';
-import { findingAt, objectsOfKind, stringAt, type LintRule } from './rule.ts';
-import { isProvisionerName, NO_PROVISIONER, pvClass } from './storage-class.ts';
+import { type LintFinding, findingAt, objectsOfKind, stringAt, type LintRule } from './rule.ts';
+import { isProvisionerName, NO_PROVISIONER, pvClass } from '../storage-class.ts';
 
 const ID = 'storage-provisioner';
 

@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import type { LintRule } from './rule.ts';
+import type { LintFinding, LintRule } from './rule.ts';
 import { valueLines } from './value-context.ts';
 
 const ID = 'stray-quote';

@@ -1,8 +1,7 @@
-import type { LintFinding } from '../../report/model.ts';
+import type { LintFinding, LintRule } from './rule.ts';
 import { fieldPath, unknownFields } from '../known-fields.ts';
 import { locateKey } from '../load.ts';
 import { removalOf } from './api-removed.ts';
-import type { LintRule } from './rule.ts';
 
 const ID = 'unknown-field';
 

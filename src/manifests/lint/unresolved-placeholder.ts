@@ -1,5 +1,4 @@
-import type { LintFinding } from '../../report/model.ts';
-import { arrayAt, stringAt, type LintRule, type Path } from './rule.ts';
+import { type LintFinding, arrayAt, stringAt, type LintRule, type Path } from './rule.ts';
 import { valueLines } from './value-context.ts';
 
 const ID = 'unresolved-placeholder';

@@ -1,5 +1,5 @@
 import { findingAt, objectsOfKind, stringAt, type LintRule } from './rule.ts';
-import { hasNodeAffinity, isStaticOnly, nodeBoundSource, pvClass } from './storage-class.ts';
+import { hasNodeAffinity, isStaticOnly, nodeBoundSource, pvClass } from '../storage-class.ts';
 
 const ID = 'volume-binding-mode';
 

@@ -1,5 +1,5 @@
 import { InputError, isUnservedPath } from '../../errors.ts';
-import { isObject } from '../../manifests/lint/rule.ts';
+import { isObject } from '../../manifests/object-path.ts';
 import type { JsonObject, JsonValue, Located } from '../../manifests/model.ts';
 import type { Log } from '../../util/log.ts';
 import { isNotFound, toKubeApiError, type ObjectApi } from './api.ts';

@@ -1,5 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { HoldReport } from '../../report/model.ts';
+import type { HoldReport } from '../platform.ts';
 import type { Log } from '../../util/log.ts';
 import { messageOf } from '../../errors.ts';
 import { noUndoJournal, type KubeTarget, type UndoJournal } from '../undo.ts';

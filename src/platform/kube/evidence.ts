@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { messageOf } from '../../errors.ts';
-import type { EvidenceSink } from '../../report/evidence.ts';
+import type { EvidenceSink } from '../evidence-sink.ts';
 import { apiStatus } from './api.ts';
 
 /** Lines of each container log asked of the API server (the sink bounds the bytes as well). */

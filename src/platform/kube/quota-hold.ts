@@ -1,5 +1,5 @@
 import { PatchStrategy, type CoreV1Api, type CoreV1Event, type V1Pod, type V1ResourceQuota } from '@kubernetes/client-node';
-import type { HoldReport } from '../../report/model.ts';
+import type { HoldReport } from '../platform.ts';
 import type { Log } from '../../util/log.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { KubeTarget, UndoJournal } from '../undo.ts';

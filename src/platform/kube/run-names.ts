@@ -1,5 +1,5 @@
-import { claimBindings, claimClass, DEFAULT_CLASS_ANNOTATION } from '../../manifests/lint/pv-binding.ts';
-import { arrayAt, isObject, stringAt, valueAt } from '../../manifests/lint/rule.ts';
+import { claimBindings, claimClass, DEFAULT_CLASS_ANNOTATION } from '../../manifests/claims.ts';
+import { arrayAt, isObject, stringAt, valueAt } from '../../manifests/object-path.ts';
 import type { JsonObject, ManifestSet } from '../../manifests/model.ts';
 
 /** Every object a run applies on an existing cluster carries this label, with the run's id as its value. */

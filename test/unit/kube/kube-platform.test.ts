@@ -15,7 +15,7 @@ import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
 import { RUN_LABEL } from '../../../src/platform/kube/run-names.ts';
 import type { UndoJournal, UndoStep } from '../../../src/platform/undo.ts';
-import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/report/evidence.ts';
+import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/platform/evidence-sink.ts';
 import { defaultExecutors, undoUnsettled } from '../../../src/undo/executors.ts';
 import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
 import { silentLog } from '../../../src/util/log.ts';

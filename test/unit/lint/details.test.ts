@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { removalOf } from '../../../src/manifests/lint/api-removed.ts';
 import { imageTag } from '../../../src/manifests/lint/image-version.ts';
 import { lintManifests, parseKubernetesVersion } from '../../../src/manifests/lint/index.ts';
-import { parseQuantity } from '../../../src/manifests/lint/quantity.ts';
+import { parseQuantity } from '../../../src/manifests/quantity.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
 

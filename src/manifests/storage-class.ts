@@ -1,6 +1,5 @@
-import type { JsonObject } from '../model.ts';
-import type { ManifestObject, ManifestSet } from '../model.ts';
-import { isObject, objectsOfKind, stringAt, valueAt } from './rule.ts';
+import type { JsonObject, ManifestObject, ManifestSet } from './model.ts';
+import { isObject, objectsOfKind, stringAt, valueAt } from './object-path.ts';
 
 /** The provisioner of static (pre-created) volumes: it provisions nothing. */
 export const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
