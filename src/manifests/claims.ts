@@ -19,7 +19,10 @@ interface Claim {
 function mismatch(claim: Claim, pv: ManifestObject): string | undefined {
   const ref = valueAt(pv.body, ['spec', 'claimRef']);
   const refName = stringAt(ref, ['name']);
-  if (refName !== undefined && (refName !== claim.name || (stringAt(ref, ['namespace']) ?? 'default') !== claim.namespace)) {
+  if (
+    refName !== undefined &&
+    (refName !== claim.name || (stringAt(ref, ['namespace']) ?? 'default') !== claim.namespace)
+  ) {
     return `reserved by claimRef for ${stringAt(ref, ['namespace']) ?? 'default'}/${refName}`;
   }
   const modes = arrayAt(pv.body, ['spec', 'accessModes']).map(String);
@@ -28,11 +31,13 @@ function mismatch(claim: Claim, pv: ManifestObject): string | undefined {
   const capacityText = valueAt(pv.body, ['spec', 'capacity', 'storage']);
   const capacity = parseQuantity(capacityText);
   if (capacity === undefined) return `capacity ${JSON.stringify(capacityText ?? null)} is not a quantity`;
-  if (claim.request !== undefined && capacity < claim.request) return `capacity ${String(capacityText)} < request ${claim.requestText}`;
+  if (claim.request !== undefined && capacity < claim.request)
+    return `capacity ${String(capacityText)} < request ${claim.requestText}`;
   const mode = stringAt(pv.body, ['spec', 'volumeMode']) ?? 'Filesystem';
   if (mode !== claim.volumeMode) return `volumeMode ${mode}, claim wants ${claim.volumeMode}`;
   const labels = labelsAt(pv.body, ['metadata', 'labels']);
-  if (!Object.entries(claim.selector).every(([k, v]) => labels[k] === v)) return 'labels do not match the claim selector';
+  if (!Object.entries(claim.selector).every(([k, v]) => labels[k] === v))
+    return 'labels do not match the claim selector';
   return undefined;
 }
 
@@ -40,7 +45,9 @@ function mismatch(claim: Claim, pv: ManifestObject): string | undefined {
 export function claimClass(set: ManifestSet, template: JsonValue): string | undefined {
   const own = stringAt(template, ['spec', 'storageClassName']);
   if (own !== undefined) return own;
-  return objectsOfKind(set, 'StorageClass').find((sc) => stringAt(sc.body, ['metadata', 'annotations', DEFAULT_CLASS_ANNOTATION]) === 'true')?.name;
+  return objectsOfKind(set, 'StorageClass').find(
+    (sc) => stringAt(sc.body, ['metadata', 'annotations', DEFAULT_CLASS_ANNOTATION]) === 'true',
+  )?.name;
 }
 
 /** One claim a StatefulSet makes of a class served by pre-created volumes, and the volume it would get. */
@@ -87,13 +94,20 @@ export function claimBindings(set: ManifestSet): ClaimBinding[] {
         selector: labelsAt(template, ['spec', 'selector', 'matchLabels']),
       };
       for (let ordinal = 0; ordinal < replicas; ordinal++) {
-        const claim: Claim = { ...base, name: `${stringAt(template, ['metadata', 'name']) ?? ''}-${sts.name}-${ordinal}` };
+        const claim: Claim = {
+          ...base,
+          name: `${stringAt(template, ['metadata', 'name']) ?? ''}-${sts.name}-${ordinal}`,
+        };
         const free = candidates.filter((pv) => !taken.has(pv));
         const fitting = free.filter((pv) => mismatch(claim, pv) === undefined);
         // A PV reserved for this claim wins; otherwise the smallest that fits, as the PV controller picks.
         const pick =
           fitting.find((pv) => stringAt(pv.body, ['spec', 'claimRef', 'name']) === claim.name) ??
-          fitting.sort((a, b) => (parseQuantity(valueAt(a.body, ['spec', 'capacity', 'storage'])) ?? 0) - (parseQuantity(valueAt(b.body, ['spec', 'capacity', 'storage'])) ?? 0))[0];
+          fitting.sort(
+            (a, b) =>
+              (parseQuantity(valueAt(a.body, ['spec', 'capacity', 'storage'])) ?? 0) -
+              (parseQuantity(valueAt(b.body, ['spec', 'capacity', 'storage'])) ?? 0),
+          )[0];
         const binding = { statefulSet: sts, template: t, claim: claim.name, storageClass, requestText };
         if (pick) {
           taken.add(pick);

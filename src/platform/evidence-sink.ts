@@ -38,7 +38,9 @@ export class EvidenceSink {
 
   /** Copies the tail of a file (a log) to `name`; a file that cannot be read is noted in its place. */
   async copy(name: string, source: string): Promise<void> {
-    const text = await readFile(source, 'utf8').catch((err: unknown) => `(could not read ${source}: ${messageOf(err)})\n`);
+    const text = await readFile(source, 'utf8').catch(
+      (err: unknown) => `(could not read ${source}: ${messageOf(err)})\n`,
+    );
     await this.write(name, text);
   }
 

@@ -94,7 +94,13 @@ export interface WriteStats {
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
 
-export const SCENARIO_NAMES = ['master-failover', 'replica-loss', 'rolling-restart', 'master-pause', 'cluster-restart'] as const;
+export const SCENARIO_NAMES = [
+  'master-failover',
+  'replica-loss',
+  'rolling-restart',
+  'master-pause',
+  'cluster-restart',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** rolling-restart: what happened to one pod as the StatefulSet replaced it. */

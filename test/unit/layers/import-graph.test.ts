@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -63,13 +66,12 @@ test('the checker places a file by its longest prefix (lint sits above manifests
 });
 
 test('the checker reports a file in no layer, so a new folder must be placed', () => {
-  assert.equal(backEdges([{ from: 'src/new/thing.ts', to: 'src/errors.ts' }], LAYERS), ['src/new/thing.ts is in no layer']);
+  assert.equal(backEdges([{ from: 'src/new/thing.ts', to: 'src/errors.ts' }], LAYERS), [
+    'src/new/thing.ts is in no layer',
+  ]);
 });
 
 test('the graph reader sees import type, export-from and dynamic import', async () => {
-  const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(join(tmpdir(), 'import-graph-'));
   try {
     await mkdir(join(dir, 'src/a'), { recursive: true });
@@ -78,7 +80,9 @@ test('the graph reader sees import type, export-from and dynamic import', async 
       "import type { T } from '../b/t.ts';\nexport { U } from '../c/u.ts';\nconst m = await import('../d/m.ts');\nimport 'node:fs';\n",
     );
     assert.equal(
-      importGraph(dir, 'src').map((e) => e.to).sort(),
+      importGraph(dir, 'src')
+        .map((e) => e.to)
+        .sort(),
       ['src/b/t.ts', 'src/c/u.ts', 'src/d/m.ts'],
     );
   } finally {
