@@ -161,7 +161,7 @@ async function stateForPost(stateFile: string): Promise<Record<string, string>> 
 }
 
 /** The action's main step as the runner starts it (INPUT_*, GITHUB_* files), on the local platform. */
-async function actionEnv(name: string): Promise<Record<string, string>> {
+async function actionEnv(name: string) {
   const env = {
     INPUT_PLATFORM: 'local',
     'INPUT_REPORT-DIR': join(dir, name),

@@ -49,7 +49,7 @@ export interface PodFields {
 /** Value of a downward-API fieldRef path, or undefined when the local platform cannot provide it. */
 export function fieldValue(path: string, pod: PodFields): string | undefined {
   const label = /^metadata\.labels\['(.+)'\]$/.exec(path);
-  if (label) return pod.labels[label[1]] ?? '';
+  if (label) return pod.labels[label[1]!] ?? '';
   switch (path) {
     case 'metadata.name':
       return pod.name;

@@ -33,7 +33,7 @@ for (const [name, report] of Object.entries(samples)) {
       // Failed checks first (marked), the rest in the order the scenario ran them.
       const failedFirst = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
       assert.equal(
-        checks.map((c) => [c.Check, c.Status.replace(/^\*\*(.*)\*\*$/, '$1').toLowerCase(), c.Summary]),
+        checks.map((c) => [c.Check, c.Status!.replace(/^\*\*(.*)\*\*$/, '$1').toLowerCase(), c.Summary]),
         failedFirst.map((c) => [c.id, c.status, c.summary]),
       );
 
