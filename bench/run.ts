@@ -13,7 +13,7 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['failover', ['3']],
   ['writer', []],
   ['detection', ['5']],
-  ['rss', []],
+  ['rss', ['3']],
 ];
 
 let failed = 0;
