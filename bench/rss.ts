@@ -28,7 +28,8 @@ function highWater(pid: number): number | undefined {
 export function startFlags(startScript: string): string[] {
   const words = startScript.trim().split(/\s+/);
   const cli = words.indexOf('dist/cli.js');
-  if (words[0] !== 'node' || cli < 0) throw new Error(`package.json start script is not "node [flags] dist/cli.js …": ${startScript}`);
+  if (words[0] !== 'node' || cli < 0)
+    throw new Error(`package.json start script is not "node [flags] dist/cli.js …": ${startScript}`);
   return words.slice(1, cli);
 }
 
@@ -60,17 +61,24 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const work = mkdtempSync(join(tmpdir(), 'rcr-bench-rss-'));
   try {
     const bundle = join(work, 'dist');
-    const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), bundle], { cwd: ROOT, stdio: 'inherit' });
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), bundle], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (build.status !== 0) throw new Error('building the bundle failed');
     const peaks: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await benchRss(bundle, extra);
-      if (r.exit !== 0) console.log(`  run ${i + 1}: the check exited ${r.exit}`);
+      if (r.exit !== 0) console.log(`  run ${i + 1}: the check exited ${String(r.exit)}`);
       peaks.push(r.peakMb);
     }
     const max = Math.max(...peaks);
-    console.log(`peak RSS of the npm start process (node ${startFlags(startScript()).join(' ')} cli.js check, local platform, default manifests), ${runs} runs`);
-    console.log(`  ${peaks.map((p) => `${p} MB`).join(' / ')}; max ${max} MB (target <= ${TARGET_MB} MB: ${max <= TARGET_MB ? 'met' : 'MISSED'})`);
+    console.log(
+      `peak RSS of the npm start process (node ${startFlags(startScript()).join(' ')} cli.js check, local platform, default manifests), ${runs} runs`,
+    );
+    console.log(
+      `  ${peaks.map((p) => `${p} MB`).join(' / ')}; max ${max} MB (target <= ${TARGET_MB} MB: ${max <= TARGET_MB ? 'met' : 'MISSED'})`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
