@@ -55,7 +55,7 @@ export function backEdges(edges: ImportEdge[], layers: Layer[]): string[] {
     const b = layerOf(to, layers);
     if (a === undefined) problems.push(`${from} is in no layer`);
     else if (b === undefined) problems.push(`${to} (imported by ${from}) is in no layer`);
-    else if (b > a) problems.push(`${from} (${layers[a].name}) imports ${to} (${layers[b].name}, a higher layer)`);
+    else if (b > a) problems.push(`${from} (${layers[a]!.name}) imports ${to} (${layers[b]!.name}, a higher layer)`);
   }
   return [...new Set(problems)];
 }
