@@ -1,4 +1,4 @@
-import { OPTIONS, unknownOption } from './config.ts';
+import { DEFAULTS, OPTIONS, unknownOption, type Config } from './config.ts';
 import { InputError } from './errors.ts';
 
 export interface ParsedArgs {
@@ -16,6 +16,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
   let command: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // -h is the one short flag: what people type first when lost.
+    if (arg === '-h') {
+      flags.help = 'true';
+      continue;
+    }
     if (!arg.startsWith('--')) {
       if (command !== undefined) throw new InputError(`unexpected argument "${arg}"; flags start with --`);
       command = arg;
@@ -61,12 +66,29 @@ export function usage(): string {
   const width = Math.max(...Object.keys(OPTIONS).map((n) => n.length)) + 2;
   for (const [name, spec] of Object.entries(OPTIONS)) {
     const choices = spec.choices ? ` (${spec.choices.join('|')})` : '';
-    lines.push(`  --${name.padEnd(width)} ${spec.description}${choices}`);
+    lines.push(`  --${name.padEnd(width)} ${spec.description}${choices}${defaultText(spec.key, spec.kind, spec.description)}`);
   }
   lines.push(
+    '',
+    'Durations take ms or a unit: 30s, 2m (a plain number is milliseconds).',
     '',
     'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input, 130/143 cancelled by',
     'SIGINT/SIGTERM (the hold released, the run torn down and its report written first).',
   );
   return lines.join('\n');
+}
+
+/** " (default X)" from DEFAULTS; a description that already says its default keeps it; else "not set". */
+function defaultText(key: keyof Config, kind: string, description: string): string {
+  const value = (DEFAULTS as Partial<Record<keyof Config, unknown>>)[key];
+  if (value === undefined) return /\bdefault\b/.test(description) ? '' : ' (default: not set)';
+  if (kind === 'ms' && typeof value === 'number') return ` (default ${durationText(value)})`;
+  return ` (default ${Array.isArray(value) ? value.join(',') : String(value)})`;
+}
+
+/** 120000 -> "2m", 90000 -> "90s", 1500 -> "1500": as a user would write it back. */
+function durationText(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return String(ms);
 }

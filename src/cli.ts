@@ -6,7 +6,7 @@ import { parseConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
 import { formatFindings } from './manifests/lint/index.ts';
 import { chooseTopology, lintWithConfig, readManifests } from './prepare.ts';
-import { renderTerminal } from './report/terminal.ts';
+import { renderReportPaths, renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
 import { stderrLog } from './util/log.ts';
@@ -47,8 +47,9 @@ async function check(config: Config): Promise<number> {
     process.stdout.write(`${renderTerminal(report)}\n`);
     let reportPath: string;
     try {
-      reportPath = (await writeReports(report, config.reportDir)).report;
-      process.stdout.write(`Report: ${reportPath}\n`);
+      const files = await writeReports(report, config.reportDir);
+      reportPath = files.report;
+      process.stdout.write(`\n${renderReportPaths(files)}\n`);
     } catch (err) {
       say(`could not write the reports into ${displayPath(config.reportDir)}: ${messageOf(err)}`);
       return 1;

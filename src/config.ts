@@ -70,9 +70,9 @@ interface OptionSpec {
 
 /** One table for every option: the name is the action input and, with `--`, the CLI flag. */
 export const OPTIONS: Record<string, OptionSpec> = {
-  manifests: { key: 'manifests', kind: 'string', description: 'Directory with the Redis Cluster manifests' },
+  manifests: { key: 'manifests', kind: 'string', description: 'Directory with the Redis Cluster manifests (default: the manifests shipped with the tool)' },
   platform: { key: 'platform', kind: 'string', choices: ['auto', 'kind', 'existing', 'local'], description: 'Where the pods run' },
-  'report-dir': { key: 'reportDir', kind: 'string', description: 'Directory for report.json, summary.md, junit.xml, timeline.svg' },
+  'report-dir': { key: 'reportDir', kind: 'string', description: 'Directory for report.json, summary.md, junit.xml and a timeline-<scenario>.svg per scenario; files an earlier run wrote there are removed first (nothing else)' },
   masters: { key: 'masters', kind: 'int', min: 1, description: 'Number of masters (default: from the StatefulSet replicas)' },
   'replicas-per-master': { key: 'replicasPerMaster', kind: 'int', min: 0, description: 'Replicas per master (default: from the StatefulSet replicas)' },
   scenario: { key: 'scenario', kind: 'list', choices: SCENARIO_NAMES, description: 'Scenario, or a comma-separated list run in order on the same cluster' },

@@ -4,7 +4,8 @@ import { OPTIONS, parseConfig } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
 import { exitCodeOf, runCheck } from './pipeline.ts';
 import { annotateFindings } from './report/annotations.ts';
-import { renderMarkdown } from './report/markdown.ts';
+import { renderMarkdown, renderStoppedMarkdown } from './report/markdown.ts';
+import { verdictReason } from './report/facts.ts';
 import { actionOutputs } from './report/outputs.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
@@ -21,12 +22,36 @@ const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url)
 // Every secret the run finds (Redis passwords, Secret values, kubeconfig tokens) is masked by the runner too.
 onSecret((v) => core.setSecret(v));
 
+// A long phase's lines fold under its title in the job log (core.startGroup writes `::group::`); groups do not
+// nest, so a new section ends the one before.
+let groupOpen = false;
+function endGroup(): void {
+  if (groupOpen) core.endGroup();
+  groupOpen = false;
+}
+
 const actionLog: Log = {
   info: (m) => core.info(redact(m)),
   warn: (m) => core.warning(redact(m)),
   progress: (m) => core.info(`  … ${redact(m)}`),
+  section: (title) => {
+    endGroup();
+    core.startGroup(redact(title));
+    groupOpen = true;
+  },
   secret: registerSecret,
 };
+
+/** The job summary; one that cannot be written (no GITHUB_STEP_SUMMARY) is a warning, not the step's verdict. */
+async function writeJobSummary(markdown: string): Promise<void> {
+  await core.summary
+    .addRaw(markdown, true)
+    .write()
+    .then(
+      () => undefined,
+      (err: unknown) => core.warning(`job summary: ${messageOf(err)}`),
+    );
+}
 
 /**
  * The action's main step: inputs → pipeline → reports, summary, outputs, annotations. A cancelled or timed-out
@@ -50,20 +75,31 @@ export async function run(): Promise<void> {
       optionName: (name) => `input ${name}`,
       }),
     );
+    endGroup();
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);
-    await core.summary.addRaw(renderMarkdown(report), true).write();
+    await writeJobSummary(renderMarkdown(report));
     const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
       core.setFailed(`verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`);
       return undefined;
     });
     for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);
-    if (paths && exitCodeOf(report) !== 0) {
-      core.setFailed(report.error ?? `verdict ${report.verdict}: see the job summary and ${paths.report}`);
-    }
+    // The log's last line is the verdict and why.
+    const verdict = `verdict ${report.verdict}: ${verdictReason(report)}`;
+    if (exitCodeOf(report) !== 0) core.setFailed(verdict);
+    else core.info(verdict);
   } catch (err) {
-    core.setFailed(err instanceof InputError ? `bad input: ${messageOf(err)}` : messageOf(err));
+    endGroup();
+    // Bad input (or a break before any report): the workflow still gets a verdict and a summary saying why.
+    const message = err instanceof InputError ? `bad input: ${messageOf(err)}` : messageOf(err);
+    try {
+      core.setOutput('verdict', 'error');
+    } catch (e) {
+      core.warning(`outputs: ${messageOf(e)}`); // no GITHUB_OUTPUT file: outside a runner
+    }
+    await writeJobSummary(renderStoppedMarkdown(message));
+    core.setFailed(message);
   } finally {
     termination.dispose();
     const sig = termination.received();

@@ -11,7 +11,7 @@ import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { collectEvidence } from './report/evidence.ts';
-import { checkReportDir } from './report/write.ts';
+import { checkReportDir, clearReportDir } from './report/write.ts';
 import { runScenario, type ScenarioSettings } from './scenarios/index.ts';
 import type { JournalStore } from './undo/journal.ts';
 import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
@@ -96,6 +96,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const optionName = options.optionName ?? ((name: string) => name);
   const startedAt = new Date();
   await checkReportDir(config.reportDir);
+  // What an earlier run left there must not ship with this run's report (e.g. its timeline SVG).
+  await clearReportDir(config.reportDir);
   const platformKind = await resolvePlatformKind(config, { inAction: options.inAction, log });
   const report = emptyReport(config, platformKind, startedAt);
   let stage = 'starting';
@@ -148,6 +150,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const stopFlagWarnings = warnUnknownFlags(log);
   try {
     stage = `provisioning the ${platformKind} platform`;
+    log.section?.(`Platform ${platformKind}: provision and deploy`);
     log.info(`Platform ${platformKind}: provisioning`);
     await platform.provision();
     stage = `deploying StatefulSet ${redis.name}`;
@@ -166,6 +169,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     }
     const plan = planBootstrap(pods, topology);
     stage = 'bootstrapping the Redis Cluster';
+    log.section?.('Bootstrap');
     log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);
     const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
       log,
@@ -195,6 +199,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     // the next one starts from whatever roles the last one left.
     for (const name of config.scenario) {
       stage = `running scenario ${name}`;
+      log.section?.(`Scenario ${name}`);
       log.info(`Scenario ${name}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
       const scenario = await runScenario(name, { platform, redis, log, ...(signal ? { signal } : {}) }, settings);
       report.scenarios.push(scenario);
@@ -207,6 +212,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     report.error = messageOf(err);
   } finally {
     stopFlagWarnings();
+    log.section?.('Evidence and teardown');
     // A failed or broken run leaves what it saw (Redis views, pod logs, events) before teardown removes it. Not
     // after bad input (nothing ran) nor a cancel (the cleanup must finish within the runner's grace).
     const broken = report.verdict === 'fail' || (report.verdict === 'error' && report.error !== undefined);

@@ -166,6 +166,11 @@ function lintSection(report: Report): string[] {
   return [...out, ...table(['Severity', 'Rule', 'Where', 'Message', 'Fix'], report.lint.map((f) => [f.severity, f.rule, where(f), f.message, f.fix])), ''];
 }
 
+/** The job summary of a run that stopped before it had a report (bad input): the verdict and why. */
+export function renderStoppedMarkdown(message: string): string {
+  return ['## Redis Cluster resilience check', '', `**Verdict: ${VERDICT_WORD.error}.** ${html(message)}`, '', 'The run stopped before any check could be judged.', ''].join('\n');
+}
+
 /** The GitHub job summary: verdict and why, then per scenario checks, timeline, writes, timings, topology. */
 export function renderMarkdown(report: Report): string {
   const out = [

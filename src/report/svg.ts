@@ -2,7 +2,7 @@ import { PATH_TEXT, phases, sortedTimeline } from './facts.ts';
 import type { ScenarioResult } from './model.ts';
 import { xmlText } from './xml.ts';
 
-export function timelineSvgFile(scenario: ScenarioResult): string {
+export function timelineSvgFile(scenario: Pick<ScenarioResult, 'name'>): string {
   return `timeline-${scenario.name}.svg`;
 }
 

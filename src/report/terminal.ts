@@ -16,6 +16,7 @@ import {
   writesText,
 } from './facts.ts';
 import type { Report, ScenarioResult } from './model.ts';
+import type { ReportFiles } from './write.ts';
 
 /** Continuation lines of a multi-line text indented under its first line. */
 function indented(text: string, indent: string): string {
@@ -45,8 +46,8 @@ function scenarioLines(s: ScenarioResult): string[] {
   return out;
 }
 
-/** The CLI's closing summary. With `files` (from writeReports) it ends with where the reports are. */
-export function renderTerminal(report: Report, files?: { report: string; summary: string; junit: string; svg: string[] }): string {
+/** The CLI's closing summary; the action prints it into its log. */
+export function renderTerminal(report: Report): string {
   const out = [`redis-cluster-resilience: ${VERDICT_WORD[report.verdict]}`, indented(verdictReason(report), ''), ''];
   if (report.server) out.push(`server: ${serverText(report.server)} (platform ${report.platform})`, '');
   if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
@@ -62,8 +63,10 @@ export function renderTerminal(report: Report, files?: { report: string; summary
       ? 'lint: no findings'
       : `lint: ${bySeverity.filter(([, n]) => n > 0).map(([sev, n]) => `${n} ${sev}${n === 1 ? '' : 's'}`).join(', ')} (all listed in the reports)`,
   );
-  if (files) {
-    out.push(`reports: ${files.report}`, `         ${files.summary}`, `         ${files.junit}`, ...files.svg.map((f) => `         ${f}`));
-  }
   return out.join('\n');
+}
+
+/** Where the reports were written (from writeReports): the last lines of a CLI run. */
+export function renderReportPaths(files: ReportFiles): string {
+  return [`reports: ${files.report}`, ...[files.summary, files.junit, ...files.svg].map((f) => `         ${f}`)].join('\n');
 }

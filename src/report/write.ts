@@ -1,13 +1,14 @@
 import { constants } from 'node:fs';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { InputError } from '../errors.ts';
 import { displayPath } from '../util/paths.ts';
 import { redactDeep } from '../util/secrets.ts';
 import { REPORT_JSON_FILE, reportJson } from './json.ts';
 import { JUNIT_FILE, renderJUnit } from './junit.ts';
 import { renderMarkdown, SUMMARY_FILE } from './markdown.ts';
-import type { Report } from './model.ts';
+import { EVIDENCE_DIR } from '../platform/evidence-sink.ts';
+import { SCENARIO_NAMES, type Report } from './model.ts';
 import { renderTimelineSvg, timelineSvgFile } from './svg.ts';
 
 export interface ReportFiles {
@@ -42,6 +43,46 @@ export async function checkReportDir(dir: string): Promise<void> {
     if (parent === probe) return;
     probe = parent;
   }
+}
+
+/** The files a run writes into the report dir, whatever its scenarios (one timeline per scenario name). */
+const OWN_FILES = [REPORT_JSON_FILE, SUMMARY_FILE, JUNIT_FILE, ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name }))];
+
+/**
+ * Removes what an earlier run wrote into `dir`, so a report never ships beside another run's files (a stale
+ * SVG next to a later error run's report): the fixed report files, and the evidence files the earlier
+ * report.json lists. Nothing else: a user's own files in the directory, evidence/ included, stay.
+ */
+export async function clearReportDir(dir: string): Promise<void> {
+  const earlier = await readFile(join(dir, REPORT_JSON_FILE), 'utf8').then(listedEvidence, () => []);
+  const evidenceRoot = join(dir, EVIDENCE_DIR) + sep;
+  for (const listed of earlier) {
+    const path = normalize(join(dir, listed));
+    // A listed path outside evidence/ (a hand-edited or hostile report.json) is not this tool's to remove.
+    if (path.startsWith(evidenceRoot)) await rm(path, { recursive: true, force: true });
+  }
+  // A directory where a report file goes is left for writeReports to refuse, naming it.
+  for (const name of OWN_FILES) await rm(join(dir, name), { force: true }).catch(() => undefined);
+  await removeEmptyDirs(join(dir, EVIDENCE_DIR));
+}
+
+/** The evidence paths an earlier report.json of this tool lists; none for anything else. */
+function listedEvidence(text: string): string[] {
+  try {
+    const json = JSON.parse(text) as Partial<Report>;
+    if (json.tool?.name !== 'redis-cluster-resilience' || !Array.isArray(json.evidence)) return [];
+    return json.evidence.filter((p): p is string => typeof p === 'string');
+  } catch {
+    return [];
+  }
+}
+
+/** Removes `dir` and its subfolders when they hold no file (the evidence folders emptied above). */
+async function removeEmptyDirs(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return;
+  for (const e of entries) if (e.isDirectory()) await removeEmptyDirs(join(dir, e.name));
+  await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
 /** Write report.json, summary.md, junit.xml and one timeline SVG per scenario into dir (created if missing). */

@@ -177,7 +177,9 @@ export interface RejoinFacts {
 
 /**
  * After a failover the old master must follow the promoted node. When nothing took over (restarted before the
- * failover, or no replica could be elected), it must be back as the master of its own slots.
+ * failover, or no replica could be elected) there is no replica role to check: skipped with what was seen when
+ * it is back as the master of its own slots (a PASS saying "back as the master" contradicts the check's name),
+ * failed when it is not.
  */
 export function rejoinedAsReplica(f: RejoinFacts | undefined, notReached: string): Check {
   if (!f) return skipped('rejoined-as-replica', notReached);
@@ -191,7 +193,7 @@ export function rejoinedAsReplica(f: RejoinFacts | undefined, notReached: string
   }
   const ownSlots = JSON.stringify(f.self.slots) === JSON.stringify(f.victim.slots);
   return f.self.flags.has('master') && ownSlots
-    ? { id: 'rejoined-as-replica', status: 'pass', summary: `no replica took over, so node ${short(f.self.id)} is back as the master of its slots ${formatSlots(f.victim.slots).join(',')}`, evidence }
+    ? { id: 'rejoined-as-replica', status: 'skipped', summary: `no replica took over, so there is no new master to follow; node ${short(f.self.id)} is back as the master of its slots ${formatSlots(f.victim.slots).join(',')}`, evidence }
     : { id: 'rejoined-as-replica', status: 'fail', summary: `no replica took over, yet node ${short(f.self.id)} is ${describeRole(f.self)} instead of the master of ${formatSlots(f.victim.slots).join(',')}`, evidence };
 }
 

@@ -6,6 +6,8 @@ export interface Log {
   warn(message: string): void;
   /** A line during a long wait; the CLI and the action both show it. */
   progress(message: string): void;
+  /** A long phase begins (bootstrap, a scenario, teardown): the action folds its lines into a group. */
+  section?(title: string): void;
   /** A value that must never be printed (a token from a kubeconfig): the action masks it in its log. */
   secret?(value: string): void;
 }

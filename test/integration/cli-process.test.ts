@@ -146,4 +146,82 @@ test('lint on a misspelt field: exit 1 naming the field, its file:line and the v
   assert.match(r.stdout, /redis\.yaml:11:\d+\s+StatefulSet redis-app: spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containrPort: unknown\s+field "containrPort" \(did you mean "containerPort"\?\)/);
 });
 
+/** The value an action step set for `name` in its GITHUB_OUTPUT file (the runner's heredoc format). */
+function outputOf(outputs: string, name: string): string | undefined {
+  return new RegExp(`^${name}<<(\\S+)\\n([^\\n]*)\\n\\1$`, 'm').exec(outputs)?.[2];
+}
+
+test('a run starts by removing the files an earlier run wrote in report-dir, and nothing else', async () => {
+  const reportDir = join(dir, 'stale');
+  await mkdir(join(reportDir, 'evidence', 'logs'), { recursive: true });
+  // An earlier failed run: its report lists its evidence; it drew a timeline for a scenario this run will not reach.
+  const earlier = { tool: { name: 'redis-cluster-resilience' }, evidence: ['evidence/logs/redis-0.log', 'evidence/kind-logs/'] };
+  await writeFile(join(reportDir, 'report.json'), JSON.stringify(earlier));
+  await writeFile(join(reportDir, 'timeline-master-failover.svg'), '<svg/>');
+  await writeFile(join(reportDir, 'evidence', 'logs', 'redis-0.log'), 'old log');
+  await mkdir(join(reportDir, 'evidence', 'kind-logs', 'node'), { recursive: true });
+  await writeFile(join(reportDir, 'evidence', 'kind-logs', 'node', 'kubelet.log'), 'old');
+  // The user's own files, named like ours or not: kept.
+  await writeFile(join(reportDir, 'notes.md'), 'mine');
+  await writeFile(join(reportDir, 'timeline-mine.svg'), 'mine');
+  await writeFile(join(reportDir, 'evidence', 'README'), 'mine');
+  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const left = (await readdir(reportDir, { recursive: true })).sort();
+  assert.equal(left, ['evidence', 'evidence/README', 'junit.xml', 'notes.md', 'report.json', 'summary.md', 'timeline-mine.svg']);
+});
+
+test('the lint gate names the flag in a CLI run and the input in an action run', async () => {
+  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', join(dir, 'gate-cli')]);
+  assert.match(r.stdout, /at or above --fail-on-lint error; nothing was deployed/);
+  const outputFile = join(dir, 'gate-output');
+  await writeFile(outputFile, '');
+  const a = await action({ INPUT_PLATFORM: 'local', INPUT_MANIFESTS: 'test/fixtures/seed', 'INPUT_REPORT-DIR': join(dir, 'gate-action'), GITHUB_OUTPUT: outputFile });
+  assert.match(a.stdout, /at or above input fail-on-lint error; nothing was deployed/);
+  assert.not.match(a.stdout, /--fail-on-lint/);
+});
+
+test('action: a bad input still sets verdict=error and writes a short job summary naming the input', async () => {
+  const outputFile = join(dir, 'bad-output');
+  const summaryFile = join(dir, 'bad-summary.md');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const r = await action({ 'INPUT_KILL-MODE': 'sigterm', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.is(outputOf(await readFile(outputFile, 'utf8'), 'verdict'), 'error');
+  const summary = await readFile(summaryFile, 'utf8');
+  assert.match(summary, /Verdict: ERROR/);
+  assert.match(summary, /input kill-mode: "sigterm" is not valid; expected one of graceful, kill/);
+  // The verdict line is the last line of the step's log.
+  assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^::error::bad input: input kill-mode/);
+});
+
+test('-h and --help: usage with each flag\'s default and the duration syntax', async () => {
+  const short = await cli(['-h']);
+  assert.is(short.code, 0, short.stderr);
+  const long = await cli(['--help']);
+  assert.is(long.stdout, short.stdout);
+  assert.match(long.stdout, /--write-rate +.*\(default 200\)/);
+  assert.match(long.stdout, /--rejoin-timeout +.*\(default 2m\)/);
+  assert.match(long.stdout, /--failover-timeout +.*default: from cluster-node-timeout/);
+  // Every flag says what it is when not given.
+  for (const line of long.stdout.split('\n').filter((l) => l.startsWith('  --'))) assert.match(line, /default|not set/, line);
+  assert.match(long.stdout, /durations take ms or a unit: 30s, 2m/i);
+});
+
+test('the end of a CLI run lists where each report file is', async () => {
+  const reportDir = join(dir, 'paths');
+  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  const tail = r.stdout.trimEnd().split('\n').slice(-3).map((l) => l.trim());
+  assert.equal(tail, [`reports: ${join(reportDir, 'report.json')}`, join(reportDir, 'summary.md'), join(reportDir, 'junit.xml')]);
+});
+
+test('action: the log ends with the verdict line', async () => {
+  const outputFile = join(dir, 'end-output');
+  await writeFile(outputFile, '');
+  const a = await action({ INPUT_PLATFORM: 'local', INPUT_MANIFESTS: 'test/fixtures/seed', 'INPUT_REPORT-DIR': join(dir, 'end-action'), GITHUB_OUTPUT: outputFile });
+  assert.is(a.code, 1);
+  assert.match(a.stdout.trimEnd().split('\n').at(-1)!, /^::error::verdict fail: lint found \d+ finding\(s\) at or above input fail-on-lint error; nothing was deployed/);
+});
+
 test.run();

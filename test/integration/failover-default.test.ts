@@ -8,6 +8,7 @@ import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check } from '../../src/report/model.ts';
+import { renderTimelineSvg } from '../../src/report/svg.ts';
 import { InputError } from '../../src/errors.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { probeCluster } from '../../src/redis/health.ts';
@@ -137,10 +138,15 @@ test('without the hold: the path taken is reported and what holds on it is check
   assert.is(r.path, 'restarted-before-failover');
   assert.is(check(r, 'replica-promoted').status, 'skipped');
   assert.match(check(r, 'replica-promoted').summary, /came back before any failover/);
-  for (const id of ['pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes'] as const) {
+  for (const id of ['pod-recreated', 'node-id-kept', 'cluster-healthy', 'data-intact', 'max-lost-writes'] as const) {
     assert.is(check(r, id).status, 'pass', `${id}: ${check(r, id).summary}`);
   }
+  // No new master to follow: skipped with what was seen, never a PASS that says "back as the master".
+  assert.is(check(r, 'rejoined-as-replica').status, 'skipped');
   assert.match(check(r, 'rejoined-as-replica').summary, /back as the master of its slots/);
+  // One rejoin time: counted from the deletion (no hold), and the SVG's rejoin bar draws that same time.
+  assert.ok(r.timings.rejoinMs !== undefined && r.timings.rejoinMs > 0);
+  assert.match(renderTimelineSvg(r), `>rejoin: ${Math.round(r.timings.rejoinMs)} ms</text>`);
   assert.is(r.timings.failoverMs, undefined);
   assert.is(r.status, 'pass');
 });

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
-import { renderTerminal } from '../../../src/report/terminal.ts';
+import { renderReportPaths, renderTerminal } from '../../../src/report/terminal.ts';
 import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
 
 test('verdict, every check with status and summary, timings, writes and the path taken', () => {
@@ -48,8 +48,8 @@ test('no skipped writes: the count is shown without the explanation', () => {
 });
 
 test('where the report files are', () => {
-  const text = renderTerminal(passingRun, { report: 'r/report.json', summary: 'r/summary.md', junit: 'r/junit.xml', svg: ['r/timeline-master-failover.svg'] });
-  assert.match(text, 'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/timeline-master-failover.svg');
+  const text = renderReportPaths({ report: 'r/report.json', summary: 'r/summary.md', junit: 'r/junit.xml', svg: ['r/timeline-master-failover.svg'] });
+  assert.is(text, 'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/timeline-master-failover.svg');
 });
 
 test('an error run: the reason, lint counts, and no raw control characters', () => {

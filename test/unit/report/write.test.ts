@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -8,6 +9,8 @@ import { reportJson } from '../../../src/report/json.ts';
 import { renderJUnit } from '../../../src/report/junit.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderTimelineSvg } from '../../../src/report/svg.ts';
+import { OPTIONS } from '../../../src/config.ts';
+import { timelineSvgFile } from '../../../src/report/svg.ts';
 import { checkReportDir, writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 
@@ -51,6 +54,20 @@ test('checkReportDir: a missing dir under a writable one passes and is not creat
   const refusal = (p: string) => checkReportDir(p).then(() => 'accepted', (err: Error) => `${err.name}: ${err.message}`);
   assert.match(await refusal(file), /^InputError: report-dir .*plain-file: is a file, not a directory/);
   assert.match(await refusal(join(file, 'x', 'y')), /^InputError: report-dir .*: .*plain-file is a file, not a directory/);
+});
+
+test('the docs name the timeline files as they are written: timeline-<scenario>.svg, one per scenario', () => {
+  assert.is(timelineSvgFile({ name: 'replica-loss' }), 'timeline-replica-loss.svg');
+  const docs = {
+    'action.yml': readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8'),
+    'README.md': readFileSync(new URL('../../../README.md', import.meta.url), 'utf8'),
+    '--report-dir': OPTIONS['report-dir']!.description,
+  };
+  for (const [where, text] of Object.entries(docs)) {
+    const named = text.match(/timeline[^\s`"',)]*\.svg/g) ?? [];
+    assert.ok(named.length > 0, `${where} names no timeline file`);
+    for (const name of named) assert.is(name, 'timeline-<scenario>.svg', where);
+  }
 });
 
 test.run();
