@@ -1,3 +1,4 @@
+import { checkCounts } from './facts.ts';
 import type { Report, ScenarioResult } from './model.ts';
 
 function whole(ms: number | undefined): string {
@@ -16,6 +17,12 @@ function scenarioOutputs(s: ScenarioResult | undefined): Record<string, string> 
   };
 }
 
+/** Every scenario's checks counted by status: a skipped check is never counted as passed. */
+function checkCountOutputs(report: Report): Record<string, string> {
+  const counts = checkCounts(report.scenarios.flatMap((s) => s.checks));
+  return { 'checks-passed': String(counts.pass), 'checks-failed': String(counts.fail), 'checks-skipped': String(counts.skipped) };
+}
+
 /** Per-scenario output names, for each scenario of a list (`<scenario>-<output>`). */
 export const PER_SCENARIO_OUTPUTS = ['status', 'unavailable-ms', 'lost-writes', 'node-id-kept', 'failovers'] as const;
 
@@ -32,6 +39,7 @@ export function actionOutputs(report: Report, paths?: { report: string; summary:
     'summary-path': paths?.summary ?? '',
     'junit-path': paths?.junit ?? '',
     ...scenarioOutputs(main),
+    ...checkCountOutputs(report),
   };
   if (report.scenarios.length > 1) {
     for (const s of report.scenarios) {

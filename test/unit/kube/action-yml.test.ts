@@ -35,9 +35,18 @@ test('outputs and runs', () => {
   const perScenario = SCENARIO_NAMES.flatMap((n) => PER_SCENARIO_OUTPUTS.map((o) => `${n}-${o}`));
   assert.equal(Object.keys(action.outputs).sort(), [
     'failover-ms', 'junit-path', 'lost-writes', 'node-id-kept', 'rejoin-ms', 'report-path', 'summary-path',
-    'unavailable-ms', 'verdict', ...perScenario,
+    'unavailable-ms', 'verdict', 'checks-passed', 'checks-failed', 'checks-skipped', ...perScenario,
   ].sort());
   assert.equal(action.runs, { using: 'node24', main: 'dist/index.js', post: 'dist/post.js', 'post-if': 'always()' });
+});
+
+test('every value an output can take is documented: node-id-kept true/false/skipped, empty when not measured', () => {
+  for (const [name, { description }] of Object.entries(action.outputs)) {
+    if (name.endsWith('node-id-kept')) assert.match(description, /true.*false.*skipped/, name);
+    if (/-ms$|lost-writes$|failovers$/.test(name)) assert.match(description, /empty when not measured/, name);
+    if (name.endsWith('-path')) assert.match(description, /empty when the reports could not be written/, name);
+  }
+  assert.match(action.outputs['rejoin-ms']!.description, /hold.*or.*delet/);
 });
 
 test.run();

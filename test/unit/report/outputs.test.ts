@@ -17,7 +17,16 @@ test('a passing run: every measured number', () => {
     'lost-writes': '0',
     'node-id-kept': 'true',
     'rejoin-ms': '2641',
+    'checks-passed': '7',
+    'checks-failed': '0',
+    'checks-skipped': '0',
   });
+});
+
+test('check counts are truthful: skipped checks are counted as skipped, not passed', () => {
+  const out = actionOutputs(failingRun, paths);
+  assert.equal([out['checks-passed'], out['checks-failed'], out['checks-skipped']], ['3', '3', '1']);
+  assert.equal([actionOutputs(errorRun, paths)['checks-passed'], actionOutputs(errorRun, paths)['checks-skipped']], ['0', '0']);
 });
 
 test('a failing run: node-id-kept false, rejoin not measured is empty', () => {
