@@ -17,7 +17,8 @@ import { listenerHeldBy } from './local/listener-owner.ts';
 import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
-import { bwrapArgs, findBwrap, hostsFileText, mainProcessOf, podNames, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
+import { bwrapArgs, findBwrap, mainProcessOf, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
+import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
@@ -109,6 +110,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const pods = new Map<string, Pod>();
   const said = new Set<string>();
   let redis: RedisDeployment | undefined;
+  /** The StatefulSet's governing Service, whose DNS records every pod's /etc/hosts holds (sandbox mode). */
+  let service: GoverningService | undefined;
   let allocator: AddressAllocator | undefined;
   let provisioned = false;
   /** The deployment's server program on this host, found by deploy(). */
@@ -172,14 +175,17 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     provisioned = true;
   }
 
-  /** Every pod's /etc/hosts, rewritten in place: the per-pod names of the headless Service at current addresses. */
+  /**
+   * Every pod's /etc/hosts, rewritten in place: the headless Service's DNS records at the current addresses and
+   * readiness (local/pod-dns.ts). Called whenever a pod's address or readiness changes.
+   */
   function updateHosts(): void {
-    if (mode !== 'sandbox' || !redis) return;
-    const r = redis;
-    const text = hostsFileText([...pods.values()].map((p) => ({ ip: p.ip, names: podNames(p.name, r.serviceName, r.namespace) })));
+    if (mode !== 'sandbox' || !service) return;
+    const svc = service;
+    const dns = [...pods.values()].map((p) => ({ name: p.name, ip: p.ip, ready: info(p).ready }));
     for (const p of pods.values()) {
       const file = path.join(p.layout.podDir, 'hosts');
-      if (fs.existsSync(p.layout.podDir)) rewriteInPlace(inside(file, `pod ${p.name}'s /etc/hosts`), text);
+      if (fs.existsSync(p.layout.podDir)) rewriteInPlace(inside(file, `pod ${p.name}'s /etc/hosts`), podHostsText(dns.find((d) => d.name === p.name)!, dns, svc));
     }
   }
 
@@ -309,6 +315,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       // A start that fails reports itself; a running server that exits is news.
       if (pod.ready) ctx.log.warn(`local platform: pod ${pod.name} (pid ${proc.pid}) ${describeExit(exit)} unexpectedly\n${logTail(pod)}`);
       pod.ready = false;
+      updateHosts();
       const backoff = Math.min(CRASH_BACKOFF_MS * 2 ** pod.restarts, CRASH_BACKOFF_MAX_MS);
       pod.restarts++;
       ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${backoff / 1000} s (restart ${pod.restarts})`);
@@ -329,6 +336,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       return startPod(pod, 'pod', attempt + 1);
     }
     await waitProbe(pod, proc);
+    updateHosts(); // ready: listed by the Service's DNS
     ctx.log.info(`local platform: pod ${pod.name} ready on ${pod.ip}:${r.port} (pid ${proc.pid})`);
   }
 
@@ -415,10 +423,14 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }, delayMs);
   }
 
-  async function deploy(_manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
+  async function deploy(manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     if (mode === 'direct') refuseWhatNeedsSandbox(deployment, warnOnce);
+    else {
+      service = governingService(manifests, deployment);
+      if (service.note) warnOnce(service.note);
+    }
     // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
     binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
@@ -554,6 +566,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         { timeoutMs: left(), intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
       pod.probeReady = true;
+      updateHosts();
       ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
     }
   }
@@ -598,6 +611,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     pods.clear();
     redis = undefined;
+    service = undefined;
     binary = undefined;
     provisioned = false;
   }

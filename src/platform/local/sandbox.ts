@@ -136,28 +136,6 @@ export function podShims(dir: string, ip: string, server: { path: string; name: 
   return binds;
 }
 
-export interface HostsEntry {
-  ip: string;
-  names: string[];
-}
-
-/** An /etc/hosts as the kubelet writes it, plus every pod's per-pod Service names (the headless Service's DNS). */
-export function hostsFileText(entries: HostsEntry[]): string {
-  const lines = [
-    '# Kubernetes-managed hosts file (local platform: per-pod names of the headless Service, kept current).',
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-  ];
-  for (const e of entries) if (e.ip) lines.push(`${e.ip}\t${e.names.join(' ')}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** Names a StatefulSet pod has through its headless Service: `<pod>.<svc>`, up to the cluster FQDN. */
-export function podNames(pod: string, service: string, namespace: string): string[] {
-  if (!service) return [pod];
-  return [`${pod}.${service}.${namespace}.svc.cluster.local`, `${pod}.${service}.${namespace}.svc`, `${pod}.${service}.${namespace}`, `${pod}.${service}`, pod];
-}
-
 /**
  * Rewrites a hosts file in place: a bind mount shows the file's inode, so a new file (rename) would never be
  * seen by a running sandbox; truncating and writing the same inode is.
