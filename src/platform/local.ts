@@ -19,6 +19,7 @@ import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import { bwrapArgs, findBwrap, mainProcessOf, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
+import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
@@ -51,6 +52,8 @@ export interface LocalPlatform extends Platform {
   localMode(): 'sandbox' | 'direct' | undefined;
   /** Host path of a pod's in-container path (its current incarnation's filesystem). */
   hostPath(podName: string, containerPath: string): string;
+  /** What the report must say about this run's emulation (e.g. what direct mode did not run). */
+  notes: string[];
 }
 
 const DEFAULT_ADDRESS_BASE = '127.0.50';
@@ -109,6 +112,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const pods = new Map<string, Pod>();
   const said = new Set<string>();
+  const notes: string[] = [];
   let redis: RedisDeployment | undefined;
   /** The StatefulSet's governing Service, whose DNS records every pod's /etc/hosts holds (sandbox mode). */
   let service: GoverningService | undefined;
@@ -426,8 +430,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function deploy(manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
-    if (mode === 'direct') refuseWhatNeedsSandbox(deployment, warnOnce);
-    else {
+    notes.length = 0;
+    if (mode === 'direct') {
+      refuseWhatNeedsSandbox(deployment, warnOnce);
+      const gap = directModeRediscoveryGap(deployment);
+      if (gap) {
+        warnOnce(gap);
+        notes.push(gap);
+      }
+    } else {
       service = governingService(manifests, deployment);
       if (service.note) warnOnce(service.note);
     }
@@ -651,6 +662,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     teardown,
     processIds: livePids,
     localMode: () => mode,
+    notes,
     exec: (podName, argv, timeoutMs) => execInPod(podNamed(podName), argv, timeoutMs),
     hostPath: (podName, containerPath) => {
       const r = requireDeployed();
