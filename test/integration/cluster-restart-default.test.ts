@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { beforeAll } from '../support/setup.ts';
+import { withNode } from '../../src/redis/connect.ts';
 import { runClusterRestart } from '../../src/scenarios/cluster-restart.ts';
+import { waitFor } from '../../src/util/wait.ts';
 import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
 
 let cluster: DeployedCluster | undefined;
@@ -49,7 +51,20 @@ for (const [killMode, incarnation] of [['kill', 2], ['graceful', 3]] as const) {
     assert.is(first.length, 6, first.join('\n'));
     assert.ok(first.every((l) => l.includes('knows no peer')), first.join('\n'));
     const now = rediscoveryLines(c, incarnation);
+    testLog.info(now.join('\n'));
     assert.ok(now.some((l) => /CLUSTER MEET 127\.0\.\d+\.\d+ \(node [0-9a-f]{40}\)/.test(l)), now.join('\n'));
+    // Re-formed includes replication: every replica replicating from its master's new address (a replica that
+    // learned it through gossip kept the old one until the script pointed it again).
+    const pods = await c.platform.listPods();
+    await waitFor(
+      'every replica linked to its master at its current address',
+      async () => {
+        const seen = await Promise.all(pods.map((p) => withNode((a) => c.platform.reach(a), { host: p.ip, port: c.redis.port }, async (r) => String(await r.info('replication')))));
+        const down = seen.filter((s) => /role:slave/.test(s) && !/master_link_status:up/.test(s));
+        return down.length === 0 ? { done: true, value: undefined } : { done: false, seen: down.map((s) => /master_host:(\S+)/.exec(s)?.[1]).join(', ') };
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   });
 }
 

@@ -53,7 +53,7 @@ test('default manifests: port, nodes.conf on the PVC, pod IP announced', async (
   assert.is(redis.serviceName, 'redis-service');
   assert.equal(redis.podLabels, { app: 'redis', appCluster: 'redis-cluster' });
   assert.is(redis.container.image, 'redis:7.2.5');
-  assert.equal(redis.container.env, [{ name: 'POD_IP', fieldRef: 'status.podIP' }]);
+  assert.equal(redis.container.env, [{ name: 'POD_IP', fieldRef: 'status.podIP' }, { name: 'PEER_SERVICE', value: 'redis-service' }]);
   assert.is(redis.port, 6379);
   assert.is(redis.configFile, '/etc/redis/redis.conf');
   assert.is(redis.dataDir, '/var/lib/redis');
@@ -66,14 +66,17 @@ test('default manifests: port, nodes.conf on the PVC, pod IP announced', async (
   assert.is(redis.directive('APPENDONLY'), 'yes');
   assert.is(redis.directive('cluster-announce-ip'), '$(POD_IP)');
   const announce = redis.directives.find((d) => d.name === 'cluster-announce-ip')!;
-  assert.equal(announce.from, { kind: 'arg', index: 2, at: { file: 'manifests/statefulset.yaml', line: 48, column: 15 } });
+  assert.equal(announce.from, { kind: 'arg', index: 2, at: { file: 'manifests/statefulset.yaml', line: 52, column: 15 } });
   const ccf = redis.directives.find((d) => d.name === 'cluster-config-file')!;
-  assert.equal(ccf.from, { kind: 'file', path: '/etc/redis/redis.conf', line: 5, at: { file: 'manifests/configmap.yaml', line: 16, column: 5 } });
+  assert.equal(ccf.from, { kind: 'file', path: '/etc/redis/redis.conf', line: 5, at: { file: 'manifests/configmap.yaml', line: 31, column: 5 } });
   assert.equal(redis.claimTemplates, [{ name: 'redis-data', storageClassName: 'redis-sc', accessModes: ['ReadWriteOnce'], storage: '1Gi' }]);
   assert.equal(redis.mountFor('/var/lib/redis/appendonlydir/x.aof')?.source, { type: 'pvc', claimTemplate: 'redis-data' });
   const conf = redis.mountFor('/etc/redis/redis.conf')!;
   assert.is(conf.source.type, 'configMap');
-  assert.equal(Object.keys(conf.source.type === 'configMap' ? conf.source.files : {}), ['redis.conf']);
+  assert.equal(Object.keys(conf.source.type === 'configMap' ? conf.source.files : {}), ['redis.conf', 'rediscover-peers.sh']);
+  // The re-discovery wrapper execs redis-server with the container's args.
+  assert.match(redis.launch.wrapper?.description ?? '', /^\/etc\/redis\/rediscover-peers\.sh/);
+  assert.equal(redis.launch.redisArgv, ['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)']);
 });
 
 test('the seed manifests load despite their faults (apps/v1beta1, no selector, no ConfigMap manifest of their own)', async () => {
