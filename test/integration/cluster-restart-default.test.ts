@@ -44,7 +44,7 @@ for (const [killMode, incarnation] of [['kill', 2], ['graceful', 3]] as const) {
       ['data-intact', 'pass'],
       ['max-lost-writes', 'pass'],
     ], why);
-    const recreated = r.checks[0]!.evidence.pods as Array<{ ipBefore: string; ipAfter: string }>;
+    const recreated = r.checks[0]!.evidence.pods as { ipBefore: string; ipAfter: string }[];
     assert.ok(recreated.every((p) => p.ipAfter !== p.ipBefore), 'every pod on a new address');
     // The first start met nobody (bootstrapping is not its job); this restart's scripts sent the MEETs.
     const first = rediscoveryLines(c, 1);
@@ -59,8 +59,8 @@ for (const [killMode, incarnation] of [['kill', 2], ['graceful', 3]] as const) {
     await waitFor(
       'every replica linked to its master at its current address',
       async () => {
-        const seen = await Promise.all(pods.map((p) => withNode((a) => c.platform.reach(a), { host: p.ip, port: c.redis.port }, async (r) => String(await r.info('replication')))));
-        const down = seen.filter((s) => /role:slave/.test(s) && !/master_link_status:up/.test(s));
+        const seen = await Promise.all(pods.map((p) => withNode((a) => c.platform.reach(a), { host: p.ip, port: c.redis.port }, (r) => r.info('replication'))));
+        const down = seen.filter((s) => s.includes('role:slave') && !s.includes('master_link_status:up'));
         return down.length === 0 ? { done: true, value: undefined } : { done: false, seen: down.map((s) => /master_host:(\S+)/.exec(s)?.[1]).join(', ') };
       },
       { timeoutMs: 30_000, intervalMs: 500 },
