@@ -1,14 +1,14 @@
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
 import { InputError, messageOf } from './errors.ts';
-import { blockingFindings, chooseTopology, lintWithConfig, readManifests } from './prepare.ts';
+import { blockingFindings, lintWithConfig, readManifests } from './prepare.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
 import { failoverTimeout, nodeTimeoutOf } from './redis/failover-timing.ts';
 import { serverVersionOf } from './redis/health.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
-import { planBootstrap } from './redis/plan.ts';
+import { chooseTopology, planBootstrap } from './redis/plan.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir, clearReportDir } from './report/write.ts';

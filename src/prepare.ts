@@ -1,10 +1,8 @@
 import type { Config } from './config.ts';
-import { InputError } from './errors.ts';
 import { dataOf, redisDeployment } from './manifests/deployment.ts';
 import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
-import { defaultTopology } from './redis/plan.ts';
 import type { LintFinding, Severity } from './manifests/lint/rule.ts';
 import { registerSecret } from './util/secrets.ts';
 
@@ -32,21 +30,6 @@ export async function readManifests(dir: string): Promise<{ set: ManifestSet; re
     for (const value of Object.values(dataOf(set, 'Secret', secret.name))) registerSecret(value);
   }
   return { set, redis: redisDeployment(set) };
-}
-
-/** --masters / --replicas-per-master, either of them derived from the other, or the default for the pod count. */
-export function chooseTopology(podCount: number, config: Pick<Config, 'masters' | 'replicasPerMaster'>) {
-  const { masters, replicasPerMaster } = config;
-  if (masters === undefined && replicasPerMaster === undefined) return defaultTopology(podCount);
-  const m = masters ?? podCount / (1 + (replicasPerMaster ?? 0));
-  const r = replicasPerMaster ?? podCount / (masters ?? 1) - 1;
-  if (!Number.isInteger(m) || !Number.isInteger(r) || m < 1 || m * (1 + r) !== podCount) {
-    throw new InputError(
-      `masters ${masters ?? '(not set)'} and replicas-per-master ${replicasPerMaster ?? '(not set)'} do not fit ` +
-        `${podCount} pods: masters × (1 + replicas per master) must equal the StatefulSet's replicas`,
-    );
-  }
-  return { masters: m, replicasPerMaster: r };
 }
 
 /** Lint as `check` and `lint` both do: the config's Kubernetes version and the topology the run will build. */

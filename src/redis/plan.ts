@@ -21,6 +21,43 @@ export function defaultTopology(podCount: number): TopologyRequest {
   return { masters: 1, replicasPerMaster: Math.max(0, podCount - 1) };
 }
 
+/** How the pods split into masters × (1 + replicas per master), or why they cannot (naming the counts asked for). */
+export type TopologyFit = ({ ok: true } & TopologyRequest) | { ok: false; why: string };
+
+/**
+ * The one place that splits `podCount` pods into masters with replicas: the counts asked for (either one derives
+ * the other), else defaultTopology. They fit when both are whole, there is at least one master, no count is
+ * negative and masters × (1 + replicas per master) is every pod. Lint reports a misfit; a run refuses it.
+ */
+export function fitTopology(podCount: number, asked: Partial<TopologyRequest>): TopologyFit {
+  const { masters, replicasPerMaster } = asked;
+  if (!Number.isInteger(podCount) || podCount < 1) {
+    return { ok: false, why: `the StatefulSet has ${podCount} pods; a Redis Cluster needs at least one` };
+  }
+  const fit =
+    masters === undefined && replicasPerMaster === undefined
+      ? defaultTopology(podCount)
+      : {
+          masters: masters ?? podCount / (1 + (replicasPerMaster ?? 0)),
+          replicasPerMaster: replicasPerMaster ?? podCount / (masters ?? 1) - 1,
+        };
+  const { masters: m, replicasPerMaster: r } = fit;
+  if (Number.isInteger(m) && Number.isInteger(r) && m >= 1 && r >= 0 && m * (1 + r) === podCount) return { ok: true, ...fit };
+  return {
+    ok: false,
+    why:
+      `masters ${masters ?? '(not set)'} and replicas-per-master ${replicasPerMaster ?? '(not set)'} do not fit ` +
+      `${podCount} pods: masters × (1 + replicas per master) must equal the StatefulSet's replicas`,
+  };
+}
+
+/** The topology a run builds: fitTopology, or InputError naming the counts when they do not fit. */
+export function chooseTopology(podCount: number, asked: Partial<TopologyRequest>): TopologyRequest {
+  const fit = fitTopology(podCount, asked);
+  if (!fit.ok) throw new InputError(fit.why);
+  return { masters: fit.masters, replicasPerMaster: fit.replicasPerMaster };
+}
+
 /**
  * Slot ranges exactly as `redis-cli --cluster create` splits them (clusterManagerCommandCreate): a float
  * cursor advancing by 16384/m, each range ending at lround(cursor + per - 1), the last one at 16383.

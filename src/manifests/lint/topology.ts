@@ -1,4 +1,4 @@
-import { defaultTopology } from '../../redis/plan.ts';
+import { fitTopology } from '../../redis/plan.ts';
 import type { LintRule } from './rule.ts';
 
 const ID = 'topology';
@@ -11,14 +11,14 @@ export const topology: LintRule = {
     const pods = redis.replicas;
     const at = redis.statefulSet.locate(['spec', 'replicas']);
     const requested = masters !== undefined || replicasPerMaster !== undefined;
-    const m = masters ?? (replicasPerMaster !== undefined ? pods / (replicasPerMaster + 1) : defaultTopology(pods).masters);
-    const r = replicasPerMaster ?? (masters !== undefined ? pods / masters - 1 : defaultTopology(pods).replicasPerMaster);
+    const fit = fitTopology(pods, { masters, replicasPerMaster });
     const shape = requested ? `${masters ?? 'derived'} master(s) × (1 + ${replicasPerMaster ?? 'derived'} replica(s))` : 'the default split';
-    if (!Number.isInteger(m) || !Number.isInteger(r) || m < 1 || r < 0 || m * (1 + r) !== pods) {
+    if (!fit.ok) {
       return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: ${pods} pods do not split into ${shape}`,
         fix: 'Every master needs the same number of replicas: the StatefulSet replicas must equal masters × (1 + ' +
           'replicas per master), e.g. 6 = 3 × (1 + 1); change spec.replicas or the topology.', at }];
     }
+    const { masters: m, replicasPerMaster: r } = fit;
     if (m < 3) {
       return [{ rule: ID, severity: 'error',
         message: `StatefulSet ${redis.name}: ${pods} pods make ${m} master(s) with ${r} replica(s) each; a Redis Cluster needs at least 3 masters to fail over`,
