@@ -27,6 +27,7 @@ import { diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
+import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
 import type { DeleteOptions, HoldReport, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal, type KubeTarget, type UndoJournal, type UndoStep } from './undo.ts';
 
@@ -102,6 +103,8 @@ class Kube implements KubePlatform {
   private cacheStarted?: Promise<PodCache>;
   private target?: StatefulSetTarget;
   private redis?: RedisDeployment;
+  /** Pods frozen by freeze(), with the node process to resume. */
+  private readonly frozen = new Map<string, NodeProcess>();
   private namespaceCreated = false;
   /** Objects applied, with the undo step recorded before each one this run created. */
   private applied: Array<AppliedRef & { undoId?: string }> = [];
@@ -419,17 +422,33 @@ class Kube implements KubePlatform {
   }
 
   /**
-   * Not on Kubernetes yet: a container's PID 1 ignores SIGSTOP sent from inside its own PID namespace (kubectl
-   * exec cannot freeze Redis); it must come from the node, through the container runtime's host PID (on kind,
-   * `crictl inspect` in the node container), which an existing cluster does not give.
+   * kind: SIGSTOP from the node container to the Redis container's host PID (src/platform/kube/node-freeze.ts; a
+   * container's PID 1 ignores SIGSTOP sent from inside its own PID namespace). existing: no node access, so
+   * UnsupportedError and the scenario is skipped with the reason.
    */
   async freeze(podName: string): Promise<void> {
-    throw new UnsupportedError(
-      `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
-    );
+    if (this.kind !== 'kind') {
+      throw new UnsupportedError(
+        `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
+      );
+    }
+    const pod = await this.readPod(podName);
+    const container = this.redis?.container.name;
+    const status = pod?.status?.containerStatuses?.find((c) => c.name === container);
+    const node = pod?.spec?.nodeName;
+    if (!node || !status?.containerID) throw new UnsupportedError(`freezing pod ${podName}: it has no node or no running container ${container ?? ''} in its status`);
+    const target = await findNodeProcess(runDocker, podName, node, status.containerID);
+    await signalNodeProcess(runDocker, target, 'STOP');
+    this.frozen.set(podName, target);
   }
 
-  async resume(): Promise<void> {}
+  /** SIGCONT to what freeze stopped; nothing when the pod is not frozen. */
+  async resume(podName: string): Promise<void> {
+    const target = this.frozen.get(podName);
+    if (!target) return;
+    await signalNodeProcess(runDocker, target, 'CONT');
+    this.frozen.delete(podName);
+  }
 
   async readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
     const hostDir = this.flavor.hostPvDir;

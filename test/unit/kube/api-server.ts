@@ -681,7 +681,10 @@ export class ApiServer {
       phase: 'Running', podIP: ip, podIPs: [{ ip }], hostIP, startTime: started,
       conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True' })),
       containerStatuses: ((pod.spec?.containers ?? []) as Obj[]).map((c) => ({
-        name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } },
+        // The kubelet reports a running container's ID as '<type>://<container_id>' (ContainerStatus.containerID,
+        // Kubernetes API reference); kind's runtime is containerd, whose IDs are 64 hex digits.
+        name: c.name, image: c.image, imageID: '', containerID: `containerd://${createHash('sha256').update(`${pod.metadata.uid}/${c.name}`).digest('hex')}`,
+        ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } },
       })),
     };
     this.logs.set(pod.metadata.uid, { current: '' });

@@ -12,6 +12,7 @@ import * as kube from '../../../src/platform/kube.ts';
 import { kindArch } from '../../../src/platform/kind-install.ts';
 import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
 import { silentLog, type Log } from '../../../src/util/log.ts';
+import { UnsupportedError } from '../../../src/errors.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
 import { installFakeIp } from './fake-ip.ts';
@@ -42,9 +43,20 @@ exit 0
   chmodSync(path.join(toolDir, 'kind'), 0o755);
   // docker: the runner has the job's own image (pr/redis:test) but not the manifests' (redis:7.2.5); pulls work.
   mkdirSync(path.join(dir, 'bin'));
+  // It also stands in for the node containers in master-pause's freeze (there is no Docker on this machine):
+  // `docker exec <node> crictl inspect …` prints the PID in $dir/pid, `cat /proc/<pid>/comm` the name in
+  // $dir/comm; crictl is missing when $dir/no-crictl exists.
   writeFileSync(path.join(dir, 'bin', 'docker'), `#!/bin/sh
 echo "docker $*" >> "${dir}/image-calls"
 [ "$1 $2" = "image inspect" ] && { [ "$5" = pr/redis:test ] && exit 0; exit 1; }
+[ "$1" = info ] && { echo 27.0.1; exit 0; }
+if [ "$1" = exec ]; then
+  case "$3 $4" in
+    "crictl --version") [ -e "${dir}/no-crictl" ] && { echo 'OCI runtime exec failed: exec: "crictl": executable file not found in $PATH' >&2; exit 127; }; echo "crictl version v1.33.0" ;;
+    "crictl inspect") cat "${dir}/pid" ;;
+    "cat /proc/"*) cat "${dir}/comm" ;;
+  esac
+fi
 exit 0
 `);
   chmodSync(path.join(dir, 'bin', 'docker'), 0o755);
@@ -72,6 +84,9 @@ test.before.each(() => {
   ip.clear();
   ip.setRoutes([]);
   writeFileSync(path.join(dir, 'image-calls'), '');
+  writeFileSync(path.join(dir, 'pid'), '4242\n');
+  writeFileSync(path.join(dir, 'comm'), 'redis-server\n');
+  rmSync(path.join(dir, 'no-crictl'), { force: true });
 });
 
 const manifests = (replicas: number): ManifestSet => ({ dir: '.', files: ['redis.yaml'], objects: parseManifestFile('redis.yaml', `apiVersion: apps/v1
@@ -87,7 +102,7 @@ spec:
     spec:
       containers: [{ name: redis, image: "redis:7.2.5" }]
 `) });
-const redis = (replicas: number, port: number) => ({ name: 'redis-app', namespace: 'default', replicas, port, podLabels: { app: 'redis' }, claimTemplates: [],
+const redis = (replicas: number, port: number) => ({ name: 'redis-app', namespace: 'default', replicas, port, podLabels: { app: 'redis' }, claimTemplates: [], container: { name: 'redis' },
   mountFor: () => undefined }) as unknown as RedisDeployment;
 const config = (extra: Partial<Config> = {}): Config => ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'kind', workers: 1, rolloutTimeoutMs: 5000, ...extra });
 
@@ -170,6 +185,56 @@ test('load-images and the manifests\' images: pulled once on the runner, loaded 
     'docker pull --quiet redis:7.2.5',
     'kind load docker-image pr/redis:test redis:7.2.5 --name redis-resilience',
   ]);
+});
+
+/** Deploys two pods, freezes redis-app-1 then resumes it; returns the docker calls and what freeze threw. */
+async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; containerId: string; node: string }> {
+  const platform = kube.createKindPlatform(config(), { log: silentLog, workDir: mkdtempSync(path.join(dir, 'work-')) });
+  await platform.provision();
+  await platform.deploy(manifests(2), redis(2, 6379));
+  const pod = fixture.server.get('Pod', 'default', 'redis-app-1') as unknown as { spec: { nodeName: string }; status: { containerStatuses: { containerID: string }[] } };
+  writeFileSync(path.join(dir, 'image-calls'), '');
+  let error: unknown;
+  try {
+    await platform.freeze('redis-app-1');
+    await platform.resume('redis-app-1');
+    await platform.resume('redis-app-1'); // not frozen any more: nothing sent
+  } catch (err) {
+    error = err;
+  }
+  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8').split('\n').filter(Boolean);
+  await platform.teardown();
+  return { calls, error, containerId: pod.status.containerStatuses[0]?.containerID ?? '', node: pod.spec.nodeName };
+}
+
+test('master-pause on kind: the Redis container\'s host PID from crictl in its node container, SIGSTOP and SIGCONT from there', async () => {
+  const { calls, error, containerId, node } = await freezeAndResume();
+  assert.is(error, undefined, String(error));
+  const id = containerId.replace('containerd://', '');
+  assert.equal(calls, [
+    'docker info --format {{.ServerVersion}}',
+    `docker exec ${node} crictl --version`,
+    `docker exec ${node} crictl inspect --output go-template --template {{.info.pid}} ${id}`,
+    `docker exec ${node} cat /proc/4242/comm`,
+    `docker exec ${node} kill -STOP 4242`,
+    `docker exec ${node} kill -CONT 4242`,
+  ]);
+});
+
+test('master-pause on kind: a main process that is not redis-server, or no crictl, skips the freeze with the reason and signals nothing', async () => {
+  writeFileSync(path.join(dir, 'comm'), 'sh\n');
+  let r = await freezeAndResume();
+  assert.instance(r.error, UnsupportedError);
+  assert.match(String(r.error), 'the container\'s main process (host PID 4242 on');
+  assert.match(String(r.error), 'is "sh", not redis-server');
+  assert.not.ok(r.calls.some((c) => c.includes('kill')), r.calls.join('\n'));
+
+  writeFileSync(path.join(dir, 'comm'), 'redis-server\n');
+  writeFileSync(path.join(dir, 'no-crictl'), '');
+  r = await freezeAndResume();
+  assert.instance(r.error, UnsupportedError);
+  assert.match(String(r.error), `crictl does not run in the node container ${r.node}`);
+  assert.not.ok(r.calls.some((c) => c.includes('kill')), r.calls.join('\n'));
 });
 
 test.run();
