@@ -23,6 +23,12 @@ export function stringAt(root: JsonValue | undefined, path: Path): string | unde
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A scalar's text as the manifest wrote it (numbers and booleans too), '' when absent, JSON for a map or a list. */
+export function scalarText(v: JsonValue | undefined): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 export function arrayAt(root: JsonValue | undefined, path: Path): JsonValue[] {
   const v = valueAt(root, path);
   return Array.isArray(v) ? v : [];

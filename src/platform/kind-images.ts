@@ -38,7 +38,7 @@ export const runCommand: Runner = (cmd, args) =>
   new Promise((resolve) => {
     execFile(cmd, args, { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stderr: String(stderr || (err ? err.message : '')) });
+      resolve({ code, stderr: stderr || (err ? err.message : '') });
     });
   });
 

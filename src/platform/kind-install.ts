@@ -45,6 +45,7 @@ export function kindNodeKubernetesVersion(kindVersion: string, nodeImage?: strin
  */
 async function quietToolCache<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.GITHUB_ACTIONS === 'true') return fn();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back onto process.stdout below, never called detached
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');

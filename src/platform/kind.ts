@@ -41,7 +41,7 @@ export async function createKindCluster(opts: {
     await exited; // a kind still creating containers would outrun the undo that deletes the cluster
     throw new CancelledError(`kind create cluster --name ${opts.name}`);
   });
-  if (code !== 0) throw new Error(`kind create cluster --name ${opts.name} failed (exit code ${code}); its output is above`);
+  if (code !== 0) throw new Error(`kind create cluster --name ${opts.name} failed (${code === null ? 'ended by a signal' : `exit code ${code}`}); its output is above`);
 }
 
 /** Deletes the cluster; 'absent' when there is none by that name (already deleted is not an error). */

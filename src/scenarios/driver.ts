@@ -51,7 +51,7 @@ export class Timeline {
 /** What a step gets besides the facts: the environment and the driver's services. */
 export interface StepContext extends ScenarioEnv {
   reach: Reach;
-  addressOf(pod: PodInfo): HostPort;
+  addressOf: (pod: PodInfo) => HostPort;
   timeline: Timeline;
   /** A step that held a pod's restart says so: the driver releases the hold if the scenario stops before. */
   holding(held: boolean): void;
@@ -121,7 +121,7 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
     // Never leave a held pod or a writer behind, whatever happened (a cancel included: the release itself does
     // not honour the cancel, see PlatformContext.signal; the hold first: it is what users lose).
     if (ctx.held()) {
-      await env.platform.releaseHold().catch((err) => env.log.warn(`releasing the hold failed: ${messageOf(err)}`));
+      await env.platform.releaseHold().catch((err: unknown) => env.log.warn(`releasing the hold failed: ${messageOf(err)}`));
     }
     for (const fn of ctx.cleanups.reverse()) {
       try {

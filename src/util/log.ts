@@ -9,7 +9,7 @@ export interface Log {
   /** A long phase begins (bootstrap, a scenario, teardown): the action folds its lines into a group. */
   section?(title: string): void;
   /** A value that must never be printed (a token from a kubeconfig): the action masks it in its log. */
-  secret?(value: string): void;
+  secret?: (value: string) => void;
 }
 
 /** Registered secrets never reach stderr. */
@@ -20,4 +20,4 @@ export const stderrLog: Log = {
   secret: registerSecret,
 };
 
-export const silentLog: Log = { info() {}, warn() {}, progress() {} };
+export const silentLog: Log = { info: () => {}, warn: () => {}, progress: () => {} };

@@ -3,7 +3,10 @@ import { CancelledError, KubeApiError, messageOf, TimeoutError } from '../errors
 /** Resolves after `ms`, or at once when `signal` is aborted (the caller then sees signal.aborted). */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
@@ -62,7 +65,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   const interval = opts.intervalMs ?? 50;
   const progressEvery = opts.progressMs ?? 5000;
   let nextProgress = start + progressEvery;
-  let seen = '';
+  let seen: string;
   for (;;) {
     if (opts.signal?.aborted) throw new CancelledError(what);
     try {

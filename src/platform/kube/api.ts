@@ -84,7 +84,7 @@ function coreRequest(method: string, args: unknown[]): KubeRequest {
 
 /** `apply(body)` → patch <kind> name in namespace (server-side apply is a PATCH), `isNamespaced` → discovery. */
 function objectRequest(method: string, args: unknown[]): KubeRequest {
-  const [first, second] = args as [{ kind?: string; metadata?: { name?: string; namespace?: string } } | string, string?];
+  const [first, second] = args as [{ kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined, string?];
   if (typeof first === 'string') return { verb: 'get', resource: `${first} ${second ?? ''} (discovery)` };
   const verb = method === 'apply' ? 'patch' : method === 'read' ? 'get' : method;
   return { verb, resource: `${(first?.kind ?? '').toLowerCase()}s`, name: first?.metadata?.name, namespace: first?.metadata?.namespace };
@@ -137,7 +137,7 @@ export function apiStatus(err: unknown): { code?: number; reason?: string; messa
   if (!(err instanceof ApiException)) return { message: redactUrl(messageOf(err)), causes: [] };
   let status: { message?: string; reason?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
   try {
-    status = typeof err.body === 'string' ? JSON.parse(err.body) : (err.body as typeof status);
+    status = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as typeof status;
   } catch {
     status = { message: String(err.body) };
   }
@@ -167,8 +167,8 @@ export async function serverKubernetesVersion(
     const api = kc.makeApiClient(VersionApi);
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)));
     const info = await Promise.race([api.getCode(), late]);
-    const m = /^v?(\d+)\.(\d+)/.exec(info.gitVersion ?? '');
-    return m ? { version: `${m[1]}.${m[2]}` } : { why: `the server reported version "${info.gitVersion}"` };
+    const m = /^v?(\d+)\.(\d+)/.exec(info.gitVersion);
+    return m ? { version: `${m[1]!}.${m[2]!}` } : { why: `the server reported version "${info.gitVersion}"` };
   } catch (err) {
     return { why: apiStatus(err).message };
   } finally {

@@ -15,18 +15,18 @@ export function podStatusLine(pod: V1Pod): string {
   const containers = (s?.containerStatuses ?? []).map((c) => {
     const waiting = c.state?.waiting?.reason;
     const last = c.lastState?.terminated;
-    return `${c.name}: ready=${c.ready} restarts=${c.restartCount}${waiting ? ` waiting=${waiting}` : ''}` +
+    return `${c.name}: ready=${String(c.ready)} restarts=${c.restartCount}${waiting ? ` waiting=${waiting}` : ''}` +
       (last ? ` last-exit=${last.exitCode}${last.reason ? `(${last.reason})` : ''}` : '');
   });
   const terminating = pod.metadata?.deletionTimestamp ? ' Terminating' : '';
-  return `pod ${pod.metadata?.name} ${s?.phase ?? '?'}${terminating} uid=${pod.metadata?.uid ?? '?'} node=${pod.spec?.nodeName || '-'} ` +
+  return `pod ${pod.metadata?.name ?? '?'} ${s?.phase ?? '?'}${terminating} uid=${pod.metadata?.uid ?? '?'} node=${pod.spec?.nodeName || '-'} ` +
     `ip=${s?.podIP || '-'}${containers.length ? ` [${containers.join('; ')}]` : ''}`;
 }
 
 /** The text of a log request, or why there is none (the API server answers 400 when no such container ran). */
 async function podLog(core: CoreV1Api, namespace: string, name: string, container: string, previous: boolean): Promise<string | undefined> {
   return core.readNamespacedPodLog({ name, namespace, container, previous, tailLines: LOG_LINES }).then(
-    (text) => String(text),
+    (text) => text,
     (err: unknown) => (previous && apiStatus(err).code === 400 ? undefined : `(no log: ${apiStatus(err).message})\n`),
   );
 }
@@ -54,10 +54,10 @@ export async function collectNamespaceEvidence(core: CoreV1Api, namespace: strin
   const events = await core.listNamespacedEvent({ namespace }).then(
     (l) => l.items
       .map((e) => {
-        const at = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+        const at = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
         const when = at ? new Date(at as unknown as string).toISOString() : '-';
-        const count = (e.count ?? 1) > 1 ? ` (x${e.count})` : '';
-        return `${when} ${e.type ?? '-'} ${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.reason ?? ''}: ${e.message ?? ''}${count}`;
+        const count = e.count !== undefined && e.count > 1 ? ` (x${e.count})` : '';
+        return `${when} ${e.type ?? '-'} ${e.involvedObject.kind ?? '?'}/${e.involvedObject.name ?? '?'} ${e.reason ?? ''}: ${e.message ?? ''}${count}`;
       })
       .sort()
       .join('\n'),
@@ -65,7 +65,7 @@ export async function collectNamespaceEvidence(core: CoreV1Api, namespace: strin
   );
   await sink.write('kubernetes/events.txt', `${events}\n`);
   const claims = await core.listNamespacedPersistentVolumeClaim({ namespace }).then(
-    (l) => l.items.map((c) => `pvc ${c.metadata?.name} ${c.status?.phase ?? '?'} volume=${c.spec?.volumeName || '-'} class=${c.spec?.storageClassName ?? '-'}`),
+    (l) => l.items.map((c) => `pvc ${c.metadata?.name ?? '?'} ${c.status?.phase ?? '?'} volume=${c.spec?.volumeName || '-'} class=${c.spec?.storageClassName ?? '-'}`),
     (err: unknown) => [`(cannot list claims: ${messageOf(err)})`],
   );
   await sink.write('kubernetes/status.txt', [...pods.map(podStatusLine), ...claims].join('\n') + '\n');

@@ -86,7 +86,7 @@ export class PodCache {
           expired = true; // e.g. 410 Gone: the resourceVersion is too old to watch from
           return;
         }
-        resourceVersion = pod?.metadata?.resourceVersion ?? resourceVersion;
+        resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
         if (type === 'ADDED' || type === 'MODIFIED') this.seen(pod);
         else if (type === 'DELETED' && this.pods.get(pod.metadata?.name ?? '')?.metadata?.uid === pod.metadata?.uid) this.pods.delete(pod.metadata!.name!);
       },

@@ -5,6 +5,15 @@ import type { Log } from '../../util/log.ts';
 import type { HostPort } from '../platform.ts';
 import { messageOf } from '../../errors.ts';
 
+/**
+ * What this module uses of the WebSocket that PortForward returns. client-node types it with isomorphic-ws, whose
+ * types (the ws package's) are not installed here, so the compiler would see `any`.
+ */
+interface ForwardConnection {
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  close(): void;
+}
+
 export interface ForwardTarget {
   name: string;
   uid: string;
@@ -82,7 +91,9 @@ export class PodPortForwards {
           done();
         },
       });
-      const ws = await new PortForward(this.kc).portForward(this.namespace, pod.name, [port], socket, errors, socket);
+      const ws = (await new PortForward(this.kc).portForward(this.namespace, pod.name, [port], socket, errors, socket)) as
+        | ForwardConnection
+        | (() => ForwardConnection | null);
       const conn = typeof ws === 'function' ? ws() : ws;
       if (!conn) {
         socket.destroy();

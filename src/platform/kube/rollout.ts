@@ -9,7 +9,7 @@ const LOG_LINES = 20;
 
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 const timeOf = (e: CoreV1Event) =>
-  new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? 0).getTime();
+  new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime();
 
 /** The latest Warning event about an object ("reason: message"), or undefined. */
 async function lastWarning(core: CoreV1Api, namespace: string, name: string): Promise<string | undefined> {
@@ -37,7 +37,7 @@ export async function diagnosePod(core: CoreV1Api, namespace: string, pod: V1Pod
   const pull = statuses.find((s) => PULL_ERRORS.has(s.state?.waiting?.reason ?? ''));
   if (pull) {
     const w = pull.state!.waiting!;
-    return `${name}: image "${pull.image}" cannot be pulled (${w.reason}): ${w.message ?? 'no message'}`;
+    return `${name}: image "${pull.image}" cannot be pulled (${w.reason ?? 'no reason'}): ${w.message ?? 'no message'}`;
   }
 
   const crash = statuses.find((s) => s.state?.waiting?.reason === 'CrashLoopBackOff');
@@ -78,7 +78,7 @@ export async function diagnoseRollout(core: CoreV1Api, target: StatefulSetTarget
 
 const summary = (pods: V1Pod[], replicas: number) =>
   `${pods.filter(isPodReady).length}/${replicas} ready` +
-  pods.filter((p) => !isPodReady(p)).map((p) => `; ${p.metadata?.name}: ${p.status?.phase ?? '?'}`).join('');
+  pods.filter((p) => !isPodReady(p)).map((p) => `; ${p.metadata?.name ?? '?'}: ${p.status?.phase ?? '?'}`).join('');
 
 /**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the

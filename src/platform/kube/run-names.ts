@@ -1,5 +1,5 @@
 import { claimBindings, claimClass, DEFAULT_CLASS_ANNOTATION } from '../../manifests/claims.ts';
-import { arrayAt, isObject, stringAt, valueAt } from '../../manifests/object-path.ts';
+import { arrayAt, isObject, scalarText, stringAt, valueAt } from '../../manifests/object-path.ts';
 import type { JsonObject, ManifestSet } from '../../manifests/model.ts';
 
 /** Every object a run applies on an existing cluster carries this label, with the run's id as its value. */
@@ -63,6 +63,7 @@ export function isolateRun(set: ManifestSet, input: JsonObject[], opts: { runId:
     switch (o.kind) {
       case 'StorageClass': {
         const annotations = valueAt(body, ['metadata', 'annotations']);
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a fixed annotation key, named once above
         if (isObject(annotations)) delete annotations[DEFAULT_CLASS_ANNOTATION];
         break;
       }
@@ -101,9 +102,9 @@ export function isolateRun(set: ManifestSet, input: JsonObject[], opts: { runId:
     const policy = stringAt(o.body, ['spec', 'persistentVolumeReclaimPolicy']) ?? 'Retain';
     if (policy !== 'Retain') continue;
     const nfs = valueAt(o.body, ['spec', 'nfs']);
-    const where = isObject(nfs) ? `on the NFS server (${String(nfs.server)}:${String(nfs.path)})` : 'on its storage';
+    const where = isObject(nfs) ? `on the NFS server (${scalarText(nfs.server)}:${scalarText(nfs.path)})` : 'on its storage';
     notes.push(
-      `PersistentVolume ${volumes.get(o.name)} (from ${o.name}) has reclaimPolicy Retain: the run deletes the volume object, but the ` +
+      `PersistentVolume ${volumes.get(o.name) ?? o.name} (from ${o.name}) has reclaimPolicy Retain: the run deletes the volume object, but the ` +
         `Redis data (nodes.conf, AOF) stays ${where}. A later run on the same storage finds it and stops before bootstrap; empty it first.`,
     );
   }

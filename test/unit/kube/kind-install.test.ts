@@ -59,7 +59,7 @@ test('a binary matching its published sha256 is installed, executable and cached
 });
 
 test('a checksum mismatch is refused, names both sums and caches nothing', async () => {
-  const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: Error) => e);
+  const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, Error);
   assert.match(err!.message, sum(GOOD));
   assert.match(err!.message, sum(`${GOOD}# tampered\n`));
@@ -68,7 +68,7 @@ test('a checksum mismatch is refused, names both sums and caches nothing', async
 });
 
 test('a missing release is an error naming the URL', async () => {
-  const err = await installKind('v0.0.1', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: Error) => e);
+  const err = await installKind('v0.0.1', { baseUrl, arch: 'amd64', ...dirs() }).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, Error);
   assert.match(err!.message, '404');
 });
@@ -84,7 +84,7 @@ test('a pinned release: checked against the pinned sha256 (no .sha256sum fetched
   // A server that serves a tampered binary and a checksum file to match it: only the pin catches it.
   files['/v6.6.6/kind-linux-amd64.sha256sum'] = `${sum(`${GOOD}# tampered\n`)}  kind-linux-amd64\n`;
   try {
-    const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', releases, ...cache }).then(() => undefined, (e: Error) => e);
+    const err = await installKind('v6.6.6', { baseUrl, arch: 'amd64', releases, ...cache }).then(() => undefined, (e: unknown) => e as Error);
     assert.match(err?.message ?? '', `the sha256 pinned in this action is ${sum(GOOD)}, the downloaded file has ${sum(`${GOOD}# tampered\n`)}; refusing to run it`);
     assert.not.ok(existsSync(path.join(root, 'cache-pinned', 'kind', '6.6.6')), 'nothing cached');
   } finally {
@@ -95,8 +95,9 @@ test('a pinned release: checked against the pinned sha256 (no .sha256sum fetched
 test('a release without a pin: the published sum is used, and a warning says so; no ::debug:: line reaches stdout', async () => {
   const warnings: string[] = [];
   const written: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back onto process.stdout after the test, never called detached
   const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stdout.write;
   try {
     await installKind('v9.9.9', { baseUrl, arch: 'amd64', releases: {}, warn: (l) => warnings.push(l), toolCache: path.join(root, 'cache-unpinned'), tempDir: path.join(root, 'temp') });
   } finally {
