@@ -1,9 +1,10 @@
-import type { JsonObject, JsonValue, Located, ManifestObject, ManifestSet, RedisDeployment } from '../model.ts';
-import { arrayAt, isObject, labelsAt, stringAt, type Path } from '../object-path.ts';
+import type { JsonValue, Located, ManifestObject, ManifestSet, RedisDeployment } from '../model.ts';
+import { isObject, type Path } from '../object-path.ts';
 
 // The path helpers and the set queries every rule uses, from the manifests layer.
 export { arrayAt, isObject, labelsAt, stringAt, valueAt, type Path } from '../object-path.ts';
 export { namespaceOf, objectsOfKind } from '../object-path.ts';
+export { labelSelectorMatches, selects } from '../selectors.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -15,7 +16,6 @@ export interface LintFinding {
   fix: string;
   at?: Located;
 }
-
 
 /** What every rule sees: the manifests, the target cluster, and the Redis view when the manifests have one. */
 export interface LintContext {
@@ -61,32 +61,4 @@ export function* stringsIn(value: JsonValue, path: Path = []): Generator<[Path, 
   if (typeof value === 'string') yield [path, value];
   else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* stringsIn(value[i]!, [...path, i]);
   else if (isObject(value)) for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
-}
-
-/** True when a Service/label selector (matchLabels only) selects pods with these labels. */
-export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  const keys = Object.keys(selector);
-  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
-}
-
-/** A LabelSelector (matchLabels and matchExpressions) evaluated against labels, as the API server does. */
-export function labelSelectorMatches(selector: JsonObject, labels: Record<string, string>): boolean {
-  const exact = labelsAt(selector, ['matchLabels']);
-  if (!Object.entries(exact).every(([k, v]) => labels[k] === v)) return false;
-  return arrayAt(selector, ['matchExpressions']).every((e) => {
-    const key = stringAt(e, ['key']) ?? '';
-    const values = arrayAt(e, ['values']).map(String);
-    switch (stringAt(e, ['operator'])) {
-      case 'In':
-        return key in labels && values.includes(labels[key]!);
-      case 'NotIn':
-        return !(key in labels) || !values.includes(labels[key]!);
-      case 'Exists':
-        return key in labels;
-      case 'DoesNotExist':
-        return !(key in labels);
-      default:
-        return false;
-    }
-  });
 }

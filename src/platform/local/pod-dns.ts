@@ -1,5 +1,6 @@
 import type { Located, ManifestSet, RedisDeployment } from '../../manifests/model.ts';
-import { labelsAt, namespaceOf, objectsOfKind, selects, stringAt, valueAt } from '../../manifests/lint/rule.ts';
+import { labelsAt, namespaceOf, objectsOfKind, stringAt, valueAt } from '../../manifests/object-path.ts';
+import { selects } from '../../manifests/selectors.ts';
 
 /**
  * What the cluster DNS answers inside a pod about the StatefulSet's governing Service, emulated as the pod's
