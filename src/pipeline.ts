@@ -67,8 +67,10 @@ async function lintTarget(config: Config, platform: string, log: Log): Promise<s
   return undefined;
 }
 
-function kubernetesNodes(config: Config, platform: string): number {
-  return platform === 'kind' ? Math.max(1, config.workers) : 1;
+/** The nodes the pods will spread over: kind's workers, the one local machine; unknown on an existing cluster. */
+function kubernetesNodes(config: Config, platform: string): number | undefined {
+  if (platform === 'kind') return Math.max(1, config.workers);
+  return platform === 'local' ? 1 : undefined;
 }
 
 function emptyReport(config: Config, platform: string, startedAt: Date): Report {

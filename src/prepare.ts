@@ -37,7 +37,7 @@ export function lintWithConfig(
   set: ManifestSet,
   topology: { masters: number; replicasPerMaster: number },
   config: Pick<Config, 'kubernetesVersion'>,
-  nodes = 1,
+  nodes?: number,
 ): LintFinding[] {
-  return lintManifests(set, { kubernetesVersion: config.kubernetesVersion, nodes, ...topology });
+  return lintManifests(set, { kubernetesVersion: config.kubernetesVersion, ...(nodes !== undefined ? { nodes } : {}), ...topology });
 }

@@ -224,4 +224,19 @@ test('action: the log ends with the verdict line', async () => {
   assert.match(a.stdout.trimEnd().split('\n').at(-1)!, /^::error::verdict fail: lint found \d+ finding\(s\) at or above input fail-on-lint error; nothing was deployed/);
 });
 
+test('lint assumes no node count: no anti-affinity note on the defaults; sibling findings with one fix are one entry', async () => {
+  const defaults = await cli(['lint']);
+  assert.is(defaults.code, 0, defaults.stdout + defaults.stderr);
+  assert.not.match(defaults.stdout, /anti-affinity|1-node/);
+  const seed = await cli(['lint', '--manifests', 'test/fixtures/seed']);
+  // pv-recycle on redis-0, redis-1 and redis-2: one entry naming the three, its fix printed once.
+  assert.is(seed.stdout.match(/Recycle runs `rm -rf`/g)?.length, 1, seed.stdout);
+  const text = seed.stdout.replace(/\s+/g, ' '); // the table wraps long lines
+  assert.match(text, /PersistentVolume redis-0: reclaim policy Recycle is deprecated/);
+  assert.match(text, /PersistentVolume redis-1: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:26:36\)/);
+  assert.match(text, /PersistentVolume redis-2: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:41:36\)/);
+  // The count still counts every finding.
+  assert.match(seed.stdout, /lint: 11 errors, 7 warnings/);
+});
+
 test.run();

@@ -8,7 +8,8 @@ export const antiAffinity: LintRule = {
   id: ID,
   summary: 'pod anti-affinity on kubernetes.io/hostname fits the number of Kubernetes nodes',
   check({ redis, nodes }) {
-    if (!redis) return [];
+    // Both judgements need the node count; unknown, nothing is assumed.
+    if (!redis || nodes === undefined) return [];
     const sts = redis.statefulSet;
     const findings: LintFinding[] = [];
     const required = arrayAt(sts.body, [...AFFINITY, 'requiredDuringSchedulingIgnoredDuringExecution']);

@@ -35,7 +35,7 @@ export type { LintRule } from './rule.ts';
 export interface LintOptions {
   /** Target Kubernetes version, e.g. '1.31' or 'v1.31.2'. Default '1.31'. */
   kubernetesVersion?: string;
-  /** Kubernetes nodes the pods are spread over. Default 1. */
+  /** Kubernetes nodes the pods are spread over; unset: unknown (nothing that depends on it is judged). */
   nodes?: number;
   masters?: number;
   replicasPerMaster?: number;
@@ -99,8 +99,8 @@ export function compareFindings(a: LintFinding, b: LintFinding): number {
  * `rules` narrows the run (tests run one rule at a time).
  */
 export function lintManifests(set: ManifestSet, opts: LintOptions = {}, rules: readonly LintRule[] = RULES): LintFinding[] {
-  const nodes = opts.nodes ?? 1;
-  if (!Number.isInteger(nodes) || nodes < 1) throw new InputError(`Kubernetes nodes must be a whole number >= 1, got ${nodes}`);
+  const nodes = opts.nodes;
+  if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1)) throw new InputError(`Kubernetes nodes must be a whole number >= 1, got ${nodes}`);
   const findings: LintFinding[] = [];
   let redis: RedisDeployment | undefined;
   try {
@@ -119,7 +119,7 @@ export function lintManifests(set: ManifestSet, opts: LintOptions = {}, rules: r
   const ctx: LintContext = {
     set,
     kubernetes: parseKubernetesVersion(opts.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION),
-    nodes,
+    ...(nodes !== undefined ? { nodes } : {}),
     ...(opts.masters !== undefined ? { masters: opts.masters } : {}),
     ...(opts.replicasPerMaster !== undefined ? { replicasPerMaster: opts.replicasPerMaster } : {}),
     ...(redis ? { redis } : {}),

@@ -12,7 +12,8 @@ export const pvNodeAffinity: LintRule = {
       const source = nodeBoundSource(pv);
       if (!source || hasNodeAffinity(pv)) continue;
       // The API server rejects a local PV without nodeAffinity; hostPath is accepted and goes wrong later.
-      if (source === 'hostPath' && nodes <= 1) continue;
+      // On one node (or an unknown count: nothing is assumed) a hostPath volume is where the pod is.
+      if (source === 'hostPath' && (nodes === undefined || nodes <= 1)) continue;
       findings.push(findingAt(ID, 'error', pv, ['spec', source],
         source === 'local'
           ? `PersistentVolume ${pv.name}: a local volume needs spec.nodeAffinity`

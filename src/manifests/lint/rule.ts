@@ -21,8 +21,9 @@ export interface LintFinding {
 export interface LintContext {
   set: ManifestSet;
   kubernetes: KubernetesVersion;
-  /** Kubernetes nodes the pods will be spread over. */
-  nodes: number;
+  /** Kubernetes nodes the pods will be spread over; undefined when unknown (the lint command), and then the
+   * rules that depend on it say nothing rather than assume a number. */
+  nodes?: number;
   masters?: number;
   replicasPerMaster?: number;
   /** Undefined when the manifests hold no usable Redis StatefulSet (the `redis-statefulset` rule says why). */

@@ -110,6 +110,8 @@ test('preferred anti-affinity is only pointless on one node', () => {
   const set = { ...redisSet(), objects: [...redisSet().objects.filter((o) => o.kind !== 'StatefulSet'), ...parseManifestFile('s.yaml', readFileSync(pref, 'utf8'))] };
   assert.equal(rules(set, 'anti-affinity', { nodes: 1 }).map((f) => f.severity), ['info']);
   assert.equal(rules(set, 'anti-affinity', { nodes: 2 }), []);
+  // The node count unknown (the lint command): nothing is assumed, so nothing is said.
+  assert.equal(rules(set, 'anti-affinity'), []);
 });
 
 test('no Redis StatefulSet: one redis-statefulset error, the other rules still run', () => {
