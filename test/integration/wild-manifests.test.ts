@@ -159,6 +159,16 @@ test('a command only the image has (its own entrypoint script): the sandbox says
   }
 });
 
+test('a password from a Secret: the peer re-discovery logs in with it, and the cluster re-forms after a whole restart', async () => {
+  const r = await check('test/fixtures/manifests/password-secret', '127.0.99', { 'local-mode': 'sandbox', scenario: 'cluster-restart', 'kill-mode': 'kill' });
+  const s = r.report.scenarios[0]!;
+  const why = `${r.report.error ?? ''}\n${s.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('\n')}`;
+  assert.is(r.report.verdict, 'pass', why);
+  assert.ok(s.checks.some((c) => c.id === 'cluster-reformed' && c.status === 'pass'), why);
+  for (const [name, text] of Object.entries(r.files)) assert.not.ok(text.includes(PASSWORD), `${name} shows the password`);
+  assert.not.ok(r.lines.join('\n').includes(PASSWORD), 'log lines');
+});
+
 test('the default manifests pass in direct mode too (and the report says which mode ran)', async () => {
   const r = await check('manifests', '127.0.97', { 'local-mode': 'direct' });
   assertPassed(r);
