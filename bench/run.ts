@@ -2,7 +2,7 @@
  * `npm run bench`: every figure in one run on the same machine, each bench in its own process (so one's
  * processes and timers cannot disturb the next): lint time, bootstrap vs redis-cli, failover vs the Redis floor,
  * the writer's ceiling,
- * the detection lag of the failover watch, the peak RSS of the bundled CLI. Each script can also run alone: `tsx bench/<name>.ts`.
+ * the detection lag of the failover watch, the peak RSS of the bundled CLI, the master-pause lost-write race. Each script can also run alone: `tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['writer', []],
   ['detection', ['5']],
   ['rss', ['3']],
+  ['pause-race', ['5']],
 ];
 
 let failed = 0;
