@@ -1,5 +1,5 @@
 import type { JsonValue, ManifestObject, ManifestSet } from './model.ts';
-import { arrayAt, labelsAt, namespaceOf, objectsOfKind, stringAt, valueAt } from './object-path.ts';
+import { arrayAt, labelsAt, namespaceOf, objectsOfKind, scalarText, stringAt, valueAt } from './object-path.ts';
 import { parseQuantity } from './quantity.ts';
 import { isStaticOnly, pvClass, storageClassNamed } from './storage-class.ts';
 export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
@@ -32,7 +32,7 @@ function mismatch(claim: Claim, pv: ManifestObject): string | undefined {
   const capacity = parseQuantity(capacityText);
   if (capacity === undefined) return `capacity ${JSON.stringify(capacityText ?? null)} is not a quantity`;
   if (claim.request !== undefined && capacity < claim.request)
-    return `capacity ${String(capacityText)} < request ${claim.requestText}`;
+    return `capacity ${scalarText(capacityText)} < request ${claim.requestText}`;
   const mode = stringAt(pv.body, ['spec', 'volumeMode']) ?? 'Filesystem';
   if (mode !== claim.volumeMode) return `volumeMode ${mode}, claim wants ${claim.volumeMode}`;
   const labels = labelsAt(pv.body, ['metadata', 'labels']);
@@ -83,7 +83,7 @@ export function claimBindings(set: ManifestSet): ClaimBinding[] {
       const candidates = pvs.filter((pv) => pvClass(pv) === storageClass);
       // Only classes served by pre-created volumes can be dry-run: a dynamic class creates what is missing.
       if (sc ? !isStaticOnly(sc) : candidates.length === 0) return;
-      const requestText = String(valueAt(template, ['spec', 'resources', 'requests', 'storage']) ?? '');
+      const requestText = scalarText(valueAt(template, ['spec', 'resources', 'requests', 'storage']));
       const base = {
         namespace: namespaceOf(sts),
         storageClass,
@@ -119,7 +119,7 @@ export function claimBindings(set: ManifestSet): ClaimBinding[] {
             ? `no PersistentVolume has storageClassName ${storageClass}`
             : free.length === 0
               ? `all ${candidates.length} PersistentVolume(s) of class ${storageClass} are bound to earlier claims`
-              : free.map((pv) => `${pv.name}: ${mismatch(claim, pv)}`).join('; ');
+              : free.map((pv) => `${pv.name}: ${mismatch(claim, pv) ?? 'fits'}`).join('; ');
         bindings.push({ ...binding, why });
       }
     });

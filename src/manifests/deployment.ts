@@ -5,7 +5,7 @@ import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launc
 import type {
   ContainerView, EnvVar, JsonObject, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
 } from './model.ts';
-import { isObject, objectAt, objectsAt, stringsAt, type Path } from './object-path.ts';
+import { isObject, objectAt, objectsAt, scalarText, stringsAt, type Path } from './object-path.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
 import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from './server.ts';
@@ -45,10 +45,10 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     const tSpec = objectAt(t, ['spec']);
     const storage = objectAt(tSpec, ['resources', 'requests']).storage;
     return {
-      name: String(objectAt(t, ['metadata']).name ?? ''),
+      name: scalarText(objectAt(t, ['metadata']).name),
       ...(typeof tSpec.storageClassName === 'string' ? { storageClassName: tSpec.storageClassName } : {}),
       accessModes: stringsAt(tSpec, ['accessModes']),
-      ...(storage !== undefined && storage !== null ? { storage: String(storage) } : {}),
+      ...(storage !== undefined && storage !== null ? { storage: scalarText(storage) } : {}),
     };
   });
 
@@ -163,8 +163,8 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     namespace: sts.namespace ?? 'default',
     replicas,
     serviceName: typeof spec.serviceName === 'string' ? spec.serviceName : '',
-    podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, String(v)])),
-    container: { name: String(c.name ?? ''), image: String(c.image ?? ''), command, args, workingDir, env, mounts, ...readinessExecOf(c) },
+    podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, scalarText(v)])),
+    container: { name: scalarText(c.name), image: scalarText(c.image), command, args, workingDir, env, mounts, ...readinessExecOf(c) },
     initContainers: objectsAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
     mounts,
     launch: {
@@ -247,14 +247,14 @@ function workingDirOf(c: JsonObject, containerPath: Path, sts: ManifestObject): 
 /** The container's env: literals, downward-API fields, and Secret / ConfigMap keys read from the manifests. */
 function resolveEnv(set: ManifestSet, sts: ManifestObject, c: JsonObject, containerPath: Path): EnvVar[] {
   return objectsAt(c, ['env']).map((e, i) => {
-    const name = String(e.name ?? '');
+    const name = scalarText(e.name);
     const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
     if (typeof fieldRef === 'string') return { name, fieldRef };
     for (const [refKey, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
       const ref = objectAt(e, ['valueFrom', refKey]);
       if (!Object.keys(ref).length) continue;
-      const objName = String(ref.name ?? '');
-      const key = String(ref.key ?? '');
+      const objName = scalarText(ref.name);
+      const key = scalarText(ref.key);
       const value = dataOf(set, kind, objName)[key];
       const from = { description: `${kind} ${objName} key ${key}`, secret: kind === 'Secret', at: sts.locate([...containerPath, 'env', i, 'valueFrom']) };
       return { name, ...(value !== undefined ? { value } : {}), from };
@@ -295,8 +295,8 @@ function resolveMounts(
 ): MountView[] {
   const volumes = objectsAt(podSpec, ['volumes']);
   return objectsAt(container, ['volumeMounts']).map((m, i) => {
-    const name = String(m.name ?? '');
-    const mountPath = path.resolve('/', String(m.mountPath ?? '/'));
+    const name = scalarText(m.name);
+    const mountPath = path.resolve('/', scalarText(m.mountPath) || '/');
     const subPath = typeof m.subPath === 'string' && m.subPath ? m.subPath : undefined;
     const base = { name, mountPath, ...(subPath ? { subPath } : {}), readOnly: m.readOnly === true };
     const volume = volumes.find((v) => v.name === name);
@@ -312,7 +312,7 @@ function resolveMounts(
     if (isObject(volume.emptyDir)) return { ...base, source: { type: 'emptyDir' } };
     if (isObject(volume.persistentVolumeClaim)) {
       // A claim every pod shares: one volume, not one per pod.
-      return { ...base, source: { type: 'other', description: `persistentVolumeClaim ${String(volume.persistentVolumeClaim.claimName ?? '')} shared by every pod` } };
+      return { ...base, source: { type: 'other', description: `persistentVolumeClaim ${scalarText(volume.persistentVolumeClaim.claimName)} shared by every pod` } };
     }
     const kind = Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
     return { ...base, source: { type: 'other', description: `${kind} volume ${name}` } };
@@ -333,7 +333,7 @@ function projectedSource(
   subPath: string | undefined,
   modeAt: (p: Path) => number | undefined,
 ): MountView['source'] & { files: Record<string, string> } {
-  const name = String((kind === 'Secret' ? ref.secretName : ref.name) ?? '');
+  const name = scalarText(kind === 'Secret' ? ref.secretName : ref.name);
   const data = dataOf(set, kind, name);
   const defaultMode = modeAt(['defaultMode']) ?? DEFAULT_FILE_MODE;
   const items = objectsAt(ref, ['items']);
@@ -342,7 +342,7 @@ function projectedSource(
   const modes: Record<string, number> = {};
   const keys: Record<string, string> = {};
   const entries = items.length > 0
-    ? items.map((it, i) => [String(it.key), String(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const)
+    ? items.map((it, i) => [scalarText(it.key), scalarText(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const)
     : Object.keys(data).map((k) => [k, k, defaultMode] as const);
   for (const [key, item, mode] of entries) {
     const text = data[key];
@@ -387,8 +387,8 @@ function readinessExecOf(c: JsonObject): { readinessExec?: string[] } {
 
 function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, ic: JsonObject, icPath: Path, claimNames: string[]): ContainerView {
   return {
-    name: String(ic.name ?? ''),
-    image: String(ic.image ?? ''),
+    name: scalarText(ic.name),
+    image: scalarText(ic.image),
     command: stringsAt(ic, ['command']),
     args: stringsAt(ic, ['args']),
     workingDir: workingDirOf(ic, icPath, sts),

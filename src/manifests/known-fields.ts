@@ -16,7 +16,9 @@ interface Attribute {
   baseName: string;
   type: string;
 }
-type Model = { attributeTypeMap?: Attribute[] };
+interface Model {
+  attributeTypeMap?: Attribute[];
+}
 
 // client-node's generated models carry every declared field of every built-in kind (attributeTypeMap, from the
 // Kubernetes OpenAPI document the client was generated from): the same set of names a server-side apply with

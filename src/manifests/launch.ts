@@ -61,12 +61,12 @@ export function findRedisInvocation(argv: string[], at: (i: number) => Located, 
   }
   if (file && isShellScript(file.text)) {
     const found = fromScript(file.text, argv.slice(1).map((word, i) => ({ word, at: at(i + 1) })), (line) => file.locateLine(line), ctx);
-    if (found) return { ...found, wrapper: { description: `${argv[0]} (${file.description})`, at: at(0) } };
-    return { notFound: `${argv[0]} (${file.description}) runs no redis-server` };
+    if (found) return { ...found, wrapper: { description: `${argv[0]!} (${file.description})`, at: at(0) } };
+    return { notFound: `${argv[0]!} (${file.description}) runs no redis-server` };
   }
   return {
     notFound: file
-      ? `${argv[0]} (${file.description}) is not a shell script`
+      ? `${argv[0]!} (${file.description}) is not a shell script`
       : `${JSON.stringify(argv[0] ?? '')} is not among the manifests (a script of the image?)`,
   };
 }

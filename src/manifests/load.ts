@@ -84,7 +84,7 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
     if (duplicate) throw fail(duplicate.range?.[0] ?? 0, `malformed YAML: Map keys must be unique (${JSON.stringify(String(duplicate.value))} appears twice)`);
     const root = doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) return; // empty document (e.g. only comments)
-    const start = root.range?.[0] ?? 0;
+    const start = root.range[0];
     if (!isMap(root)) {
       throw fail(start, `expected a Kubernetes object (a mapping with apiVersion, kind and metadata.name), found ${isSeq(root) ? 'a list' : 'a scalar'}`);
     }

@@ -8,7 +8,7 @@ export interface Located {
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type JsonObject = Record<string, JsonValue>;
 
 /** One Kubernetes object from a YAML document, with positions kept for every field. */
 export interface ManifestObject {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isObject } from './object-path.ts';
+import { isObject, scalarText } from './object-path.ts';
 import type { JsonObject, ManifestSet } from './model.ts';
 import { dns1123SubdomainProblem, refuse } from './path-refusals.ts';
 
@@ -32,9 +32,9 @@ export function nfsStandIn(set: ManifestSet, nodeDir: string): { objects: JsonOb
     const hostPath = path.posix.join(nodeDir, o.name);
     body.spec = { ...rest, hostPath: { path: hostPath, type: 'DirectoryOrCreate' } };
     const dropped = Array.isArray(mountOptions) && mountOptions.length > 0
-      ? `; mountOptions ${mountOptions.join(',')} dropped (NFS client options, hostPath takes none)`
+      ? `; mountOptions ${mountOptions.map(scalarText).join(',')} dropped (NFS client options, hostPath takes none)`
       : '';
-    rewrites.push({ persistentVolume: o.name, from: `nfs ${String(nfs.server)}:${String(nfs.path)}`, to: `hostPath ${hostPath}${dropped}` });
+    rewrites.push({ persistentVolume: o.name, from: `nfs ${scalarText(nfs.server)}:${scalarText(nfs.path)}`, to: `hostPath ${hostPath}${dropped}` });
     return body;
   });
   return { objects, rewrites };

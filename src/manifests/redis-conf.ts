@@ -143,7 +143,7 @@ export function splitArgs(line: string, where: string): string[] {
             word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
             i += 4;
           } else if (q === '\\' && line[i + 1] !== undefined) {
-            word += SIMPLE_ESCAPES[line[i + 1]!] ?? line[i + 1];
+            word += SIMPLE_ESCAPES[line[i + 1]!] ?? line[i + 1]!;
             i += 2;
           } else if (q === '"') {
             i++;

@@ -51,7 +51,7 @@ export function shellCommands(script: string, opts: ShellOptions = {}): ShellWor
       return i + 2;
     }
     let name: string | undefined;
-    let end = i + 1;
+    let end: number;
     if (next === '{') {
       const close = script.indexOf('}', i + 2);
       end = close < 0 ? script.length : close + 1;
@@ -92,12 +92,12 @@ export function shellCommands(script: string, opts: ShellOptions = {}): ShellWor
       i++;
       while (i < script.length && script[i] !== '"') {
         if (script[i] === '\\' && /["\\$`\n]/.test(script[i + 1] ?? '')) {
-          if (script[i + 1] !== '\n') w.text += script[i + 1];
+          if (script[i + 1] !== '\n') w.text += script[i + 1]!;
           i += 2;
         } else if (script[i] === '$') {
           i = dollar(i);
         } else {
-          w.text += script[i];
+          w.text += script[i]!;
           i++;
         }
       }

@@ -52,7 +52,7 @@ export const apiUnknown: LintRule = {
           obj,
           ['apiVersion'],
           `${obj.kind} ${obj.name}: Kubernetes serves ${obj.kind} as ${known.join(' or ')}, not ${obj.apiVersion}`,
-          `The API server has no ${obj.apiVersion} ${obj.kind} and rejects the object; set apiVersion: ${known[0]}.`,
+          `The API server has no ${obj.apiVersion} ${obj.kind} and rejects the object; set apiVersion: ${known[0]!}.`,
         ),
       ];
     });

@@ -79,7 +79,7 @@ export const RULES: readonly LintRule[] = [
 export function parseKubernetesVersion(text: string): KubernetesVersion {
   const m = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(text.trim());
   if (!m) throw new InputError(`Kubernetes version "${text}" is not a version; expected MAJOR.MINOR such as 1.31 (or v1.31.2)`);
-  return { major: Number(m[1]), minor: Number(m[2]), text: `${m[1]}.${m[2]}` };
+  return { major: Number(m[1]), minor: Number(m[2]), text: `${m[1]!}.${m[2]!}` };
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -33,7 +33,7 @@ export const pvBinding: LintRule = {
     for (const group of byTemplate.values()) {
       const { statefulSet: sts, template: t, storageClass, requestText } = group[0]!;
       findings.push(findingAt(ID, 'error', sts, ['spec', 'volumeClaimTemplates', t],
-        `StatefulSet ${sts.name}: claim ${group.map((u) => u.claim).join(', ')} cannot bind (${group[0]!.why})`,
+        `StatefulSet ${sts.name}: claim ${group.map((u) => u.claim).join(', ')} cannot bind (${group[0]!.why ?? 'no matching PersistentVolume'})`,
         `Class ${storageClass} only has pre-created volumes, so a claim without a matching PersistentVolume stays ` +
           'Pending and so does its Redis pod (the cluster never forms). Create one PersistentVolume per pod with ' +
           `storageClassName ${storageClass}, the claim's access modes and at least ${requestText || 'the requested size'}.`));
