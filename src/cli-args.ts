@@ -83,7 +83,8 @@ function defaultText(key: keyof Config, kind: string, description: string): stri
   const value = (DEFAULTS as Partial<Record<keyof Config, unknown>>)[key];
   if (value === undefined) return /\bdefault\b/.test(description) ? '' : ' (default: not set)';
   if (kind === 'ms' && typeof value === 'number') return ` (default ${durationText(value)})`;
-  return ` (default ${Array.isArray(value) ? value.join(',') : String(value)})`;
+  if (Array.isArray(value)) return ` (default ${value.join(',')})`;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? ` (default ${String(value)})` : '';
 }
 
 /** 120000 -> "2m", 90000 -> "90s", 1500 -> "1500": as a user would write it back. */

@@ -79,7 +79,7 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
       ...(s.victim ? { victim: s.victim.pod } : {}),
       ...(s.failovers !== undefined ? { failovers: String(s.failovers) } : {}),
       // Every property name in kebab-case, as the action's outputs (failoverMs -> failover-ms).
-      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]) => (v === undefined ? [] : [[kebab(k), String(Math.round(v))]]))),
+      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]: [string, number | undefined]) => (v === undefined ? [] : [[kebab(k), String(Math.round(v))]]))),
       ...(w
         ? {
             'writes-attempted': String(w.attempted),
