@@ -25,6 +25,8 @@ export interface Config {
   maxLostWrites: number;
   /** cluster-restart: every pod back to the cluster re-formed (ms). */
   maxReformMs?: number;
+  /** cluster-restart: a pod left running while every other Redis pod is deleted (the all-but-one case). */
+  restartSpare?: string;
   rolloutTimeoutMs: number;
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
   failoverTimeoutMs?: number;
@@ -85,6 +87,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },
   'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
   'max-reform-ms': { key: 'maxReformMs', kind: 'ms', description: 'cluster-restart: fail when the cluster takes longer to re-form after every pod is back (ms; default 60000)' },
+  'restart-spare': {
+    key: 'restartSpare',
+    kind: 'string',
+    description: 'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+  },
   'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
   'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the pods to be ready (ms)' },
   'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (default: from cluster-node-timeout, its floor plus 10 s, at least 60 s)' },

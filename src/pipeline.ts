@@ -182,6 +182,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
 
     const settings: ScenarioSettings = {
       victim: config.victim,
+      restartSpare: config.restartSpare,
       holdRestart: config.holdRestart,
       killMode: config.killMode,
       writeRate: config.writeRate,

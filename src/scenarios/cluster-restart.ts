@@ -1,7 +1,7 @@
 import type { PodInfo } from '../platform/platform.ts';
 import type { Check, ScenarioResult, ShardWrites } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { TimeoutError } from '../errors.ts';
+import { InputError, TimeoutError } from '../errors.ts';
 import { reachOf } from '../redis/connect.ts';
 import { myself } from '../redis/cluster-nodes.ts';
 import { probeCluster, type NodeHealthView } from '../redis/health.ts';
@@ -54,6 +54,9 @@ export interface ClusterRestartFacts {
 
 export async function snapshotClusterRestart(env: ScenarioEnv, opts: ScenarioSettings): Promise<ClusterRestartFacts> {
   const pods = await env.platform.listPods();
+  if (opts.restartSpare !== undefined && !pods.some((p) => p.name === opts.restartSpare)) {
+    throw new InputError(`restart-spare ${opts.restartSpare}: no such Redis pod; the pods are ${pods.map((p) => p.name).join(', ')}`);
+  }
   const views = await podViews(reachOf(env.platform), pods, (p) => ({ host: p.ip, port: env.redis.port }));
   const before = await Promise.all(views.map(async (v) => ({ pod: v.pod, self: myself(v.nodes), view: v.nodes, confBefore: await nodesConfSelf(env.platform, v.pod.name, env.redis.clusterConfigFile) })));
   const first = views[0]!.nodes;
@@ -65,6 +68,13 @@ export async function snapshotClusterRestart(env: ScenarioEnv, opts: ScenarioSet
 }
 
 const seeds = (ctx: StepContext, pods: PodInfo[]) => pods.map(ctx.addressOf);
+/** The pods the scenario deletes: every one but the spare, when there is one. */
+const restartedOf = (f: ClusterRestartFacts) => f.before.filter((b) => b.pod.name !== f.opts.restartSpare);
+/** "all 6 pods" or "5 of 6 pods (redis-app-0 spared)". */
+function howMany(f: ClusterRestartFacts): string {
+  const n = restartedOf(f).length;
+  return f.opts.restartSpare === undefined ? `all ${n} pods` : `${n} of ${f.before.length} pods (${f.opts.restartSpare} spared)`;
+}
 
 export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
   {
@@ -87,13 +97,13 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
     },
   },
   {
-    stage: 'deleting every Redis pod at once',
+    stage: 'deleting the Redis pods at once',
     run: async (f, ctx) => {
       const t0 = Date.now();
       ctx.timeline.setOrigin(t0);
-      ctx.timeline.mark('pod-deleted', t0, `all ${f.before.length} pods (${f.opts.killMode})`);
-      ctx.log.info(`Deleting all ${f.before.length} Redis pods at once (${f.opts.killMode})`);
-      await Promise.all(f.before.map((b) => ctx.platform.deletePod(b.pod.name, { hold: false, mode: f.opts.killMode })));
+      ctx.timeline.mark('pod-deleted', t0, `${howMany(f)}, ${f.opts.killMode}`);
+      ctx.log.info(`Deleting ${howMany(f)} at once (${f.opts.killMode})`);
+      await Promise.all(restartedOf(f).map((b) => ctx.platform.deletePod(b.pod.name, { hold: false, mode: f.opts.killMode })));
       ctx.timeline.mark('pod-gone', Date.now());
       // A cluster client whose every address changed never finds the cluster again (docs/design.md): the
       // writers stop here; what they had acknowledged is read back once the cluster is back.
@@ -103,8 +113,11 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
   {
     stage: 'waiting for every pod to come back',
     run: async (f, ctx) => {
-      f.podsAfter = await Promise.all(f.before.map((b) => waitForPodBack(ctx, victimOf(b.pod, b.self, b.view), f.opts.rejoinTimeoutMs)));
-      ctx.timeline.mark('all-pods-back', Date.now(), 'every pod recreated and answering PING');
+      const listed = await ctx.platform.listPods();
+      // The spare stays as it is (all-pods-recreated checks it kept its UID).
+      const after = async (b: PodBefore) => (b.pod.name === f.opts.restartSpare ? listed.find((p) => p.name === b.pod.name) ?? b.pod : waitForPodBack(ctx, victimOf(b.pod, b.self, b.view), f.opts.rejoinTimeoutMs));
+      f.podsAfter = await Promise.all(f.before.map(after));
+      ctx.timeline.mark('all-pods-back', Date.now(), 'every deleted pod recreated and answering PING');
       f.nodeIds = await Promise.all(f.before.map((b, i) => nodeIdFactsOf(ctx, victimOf(b.pod, b.self, b.view), b.pod, f.podsAfter![i]!, b.confBefore)));
     },
   },
@@ -158,10 +171,18 @@ const skipped = (id: Check['id'], why: string): Check => ({ id, status: 'skipped
 export function allPodsRecreated(f: ClusterRestartFacts, notReached: string): Check {
   if (!f.podsAfter) return skipped('all-pods-recreated', notReached);
   const pods = f.before.map((b, i) => ({ pod: b.pod.name, uidBefore: b.pod.uid, uidAfter: f.podsAfter![i]!.uid, ipBefore: b.pod.ip, ipAfter: f.podsAfter![i]!.ip }));
-  const sameUid = pods.filter((p) => p.uidAfter === p.uidBefore);
-  const newIp = pods.filter((p) => p.ipAfter !== p.ipBefore).length;
-  if (sameUid.length) return { id: 'all-pods-recreated', status: 'fail', summary: `not recreated (same UID): ${sameUid.map((p) => p.pod).join(', ')}`, evidence: { pods } };
-  return { id: 'all-pods-recreated', status: 'pass', summary: `all ${pods.length} pods recreated with new UIDs, ${newIp} of them on new addresses`, evidence: { pods } };
+  const spare = f.opts.restartSpare;
+  const restarted = pods.filter((p) => p.pod !== spare);
+  const sameUid = restarted.filter((p) => p.uidAfter === p.uidBefore);
+  const newIp = restarted.filter((p) => p.ipAfter !== p.ipBefore).length;
+  const evidence = { pods, restarted: restarted.length, ...(spare !== undefined ? { spare } : {}) };
+  if (sameUid.length) return { id: 'all-pods-recreated', status: 'fail', summary: `not recreated (same UID): ${sameUid.map((p) => p.pod).join(', ')}`, evidence };
+  const spared = pods.find((p) => p.pod === spare);
+  if (spared && spared.uidAfter !== spared.uidBefore) {
+    return { id: 'all-pods-recreated', status: 'fail', summary: `the spare ${spared.pod} was recreated too (new UID): this was not an all-but-one restart`, evidence };
+  }
+  const what = spared ? `${restarted.length} of ${pods.length} pods recreated with new UIDs (${spared.pod} spared, still running at ${spared.ipAfter})` : `all ${pods.length} pods recreated with new UIDs`;
+  return { id: 'all-pods-recreated', status: 'pass', summary: `${what}, ${newIp} of them on new addresses`, evidence };
 }
 
 export function nodeIdsKept(f: ClusterRestartFacts, notReached: string): Check {
@@ -215,7 +236,8 @@ export function clusterRestartChecks(f: ClusterRestartFacts, error: string | und
 
 /**
  * Every Redis pod deleted at once (a node pool upgrade, a power loss): they come back, on new addresses where
- * the platform gives them, with their NodeIDs; the cluster must re-form as it was, with its data.
+ * the platform gives them, with their NodeIDs; the cluster must re-form as it was, with its data. With
+ * `restartSpare` one pod is left running (the all-but-one case, which Redis re-forms on its own: docs/design.md).
  */
 export async function runClusterRestart(env: ScenarioEnv, opts: ScenarioSettings): Promise<ScenarioResult> {
   const startedAt = Date.now();
@@ -224,7 +246,10 @@ export async function runClusterRestart(env: ScenarioEnv, opts: ScenarioSettings
   const t = outcome.timeline;
   const origin = t.originAt;
   const backAt = t.at('all-pods-back');
-  const notes = (facts.reform?.judgement.swapped ?? []).map((s) => `slots ${s.slots}: roles swapped within the shard, ${s.from.slice(0, 8)} was master before, ${s.to.slice(0, 8)} is now`);
+  const notes = [
+    ...(opts.restartSpare !== undefined ? [`${howMany(facts)} deleted at once: the all-but-one case`] : []),
+    ...(facts.reform?.judgement.swapped ?? []).map((s) => `slots ${s.slots}: roles swapped within the shard, ${s.from.slice(0, 8)} was master before, ${s.to.slice(0, 8)} is now`),
+  ];
   return scenarioResult(env, 'cluster-restart', startedAt, outcome, clusterRestartChecks(facts, outcome.error, backAt), {
     holdRestart: false,
     timings: {

@@ -4,6 +4,8 @@ import type { Thresholds } from './thresholds.ts';
 export interface ScenarioSettings {
   /** A pod to act on (each scenario says what it accepts); default: the one at slot 0. */
   victim?: string;
+  /** cluster-restart: a pod left running while every other one is deleted; default: none. */
+  restartSpare?: string;
   holdRestart: boolean;
   killMode: 'graceful' | 'kill';
   /** Writes per second; 0 turns the writer off. */

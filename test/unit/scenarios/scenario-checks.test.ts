@@ -8,6 +8,7 @@ import { UnsupportedError } from '../../../src/errors.ts';
 import { driveSteps } from '../../../src/scenarios/driver.ts';
 import { scenarioResult } from '../../../src/scenarios/result.ts';
 import { pauseLoss, type PauseFacts } from '../../../src/scenarios/master-pause.ts';
+import { allPodsRecreated, type ClusterRestartFacts } from '../../../src/scenarios/cluster-restart.ts';
 import { aggregateWrites, coverageOf, podRestarts, rollingChecks, type RollingFacts } from '../../../src/scenarios/rolling-restart.ts';
 import { silentLog } from '../../../src/util/log.ts';
 
@@ -86,6 +87,26 @@ test('a platform that cannot do a step (UnsupportedError): the scenario is skipp
   const r = scenarioResult(env, 'master-pause', Date.now(), outcome, [{ id: 'stepped-down', status: 'fail', summary: 'x', evidence: {} }], { holdRestart: false, timings: {}, topologyBefore: { nodes: [] } });
   assert.is(r.status, 'skipped');
   assert.equal(r.checks.map((c) => [c.status, c.summary]), [['skipped', 'freezing pod x: cannot freeze here']]);
+});
+
+test('cluster restart with a spare: the others recreated and the spare left alone pass; the spare recreated too fails', () => {
+  const before = [pod('redis-app-0', 0, 'u0'), pod('redis-app-1', 1, 'u1')];
+  const facts = (spareUid: string): ClusterRestartFacts => ({
+    opts: { restartSpare: 'redis-app-1', holdRestart: false, killMode: 'kill', writeRate: 0, writeWait: false, failoverTimeoutMs: 1, rejoinTimeoutMs: 1, thresholds: { maxLostWrites: 0 }, expected: { nodes: 2, masters: 2 } },
+    run: 'r',
+    before: before.map((p, i) => ({ pod: p, self: nodes[i]!, view: nodes, confBefore: null })),
+    shards: [],
+    topologyBefore: { nodes: [] },
+    podsAfter: [{ ...pod('redis-app-0', 0, 'n0'), ip: '127.0.90.11' }, pod('redis-app-1', 1, spareUid)],
+    finished: true,
+  });
+  const kept = allPodsRecreated(facts('u1'), 'not reached');
+  assert.is(kept.status, 'pass');
+  assert.is(kept.summary, '1 of 2 pods recreated with new UIDs (redis-app-1 spared, still running at 127.0.90.2), 1 of them on new addresses');
+  assert.is(kept.evidence.restarted, 1);
+  const recreated = allPodsRecreated(facts('n1'), 'not reached');
+  assert.is(recreated.status, 'fail');
+  assert.match(recreated.summary, 'the spare redis-app-1 was recreated too');
 });
 
 test.run();
