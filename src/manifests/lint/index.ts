@@ -16,6 +16,7 @@ import { redisAnnounceIp } from './redis-announce-ip.ts';
 import { redisClusterEnabled } from './redis-cluster-enabled.ts';
 import { redisNodeTimeout } from './redis-node-timeout.ts';
 import { redisNoFailover } from './redis-no-failover.ts';
+import { redisPeerRediscovery } from './redis-peer-rediscovery.ts';
 import { redisPersistence } from './redis-persistence.ts';
 import { CONFIG_RULES, configUnknown, redisLaunch } from './redis-launch.ts';
 import { schema } from './schema.ts';
@@ -61,6 +62,7 @@ export const RULES: readonly LintRule[] = [
   redisNodeTimeout,
   redisNoFailover,
   redisAnnounceIp,
+  redisPeerRediscovery,
   topology,
   pvBinding,
   storageProvisioner,

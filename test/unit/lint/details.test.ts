@@ -14,16 +14,22 @@ import type { ManifestSet } from '../../../src/manifests/model.ts';
 const BASE = path.join(import.meta.dirname, '../../fixtures/lint/probes/pass');
 const read = (name: string) => readFileSync(path.join(BASE, name), 'utf8');
 
-/** The passing Redis fixture with one text replacement, as a ManifestSet. */
-function redisSet(file = 'statefulset.yaml', from = '', to = ''): ManifestSet {
+/** The passing Redis fixture with text replacements ([file, from, to], in order), as a ManifestSet. */
+type Edit = [file: string, from: string, to: string];
+function redisSetWith(edits: Edit[]): ManifestSet {
   const names = ['configmap.yaml', 'service.yaml', 'statefulset.yaml'];
   const objects = names.flatMap((n) => {
-    const text = read(n);
-    if (n === file && from) assert.ok(text.includes(from), `${n} has no ${from}`);
-    return parseManifestFile(n, n === file ? text.replace(from, to) : text);
+    let text = read(n);
+    for (const [file, from, to] of edits.filter((e) => e[0] === n)) {
+      assert.ok(text.includes(from), `${file} has no ${from}`);
+      text = text.replace(from, to);
+    }
+    return parseManifestFile(n, text);
   });
   return { dir: 'mem', files: names, objects };
 }
+/** The passing Redis fixture with one text replacement. */
+const redisSet = (file = 'statefulset.yaml', from = '', to = ''): ManifestSet => redisSetWith(from ? [[file, from, to]] : []);
 const rules = (set: ManifestSet, rule: string, opts = {}) => lintManifests(set, opts).filter((f) => f.rule === rule);
 
 test('Kubernetes versions: 1.31, v1.29.3; anything else is an InputError', () => {
@@ -130,6 +136,34 @@ test('placeholders: a bare $VAR value, but not in a Secret; $(VAR) with envFrom 
   assert.equal(found.map((f) => `${f.at?.line} ${f.message}`), ['13 ConfigMap env: data.host holds the unresolved placeholder $NFS_HOST']);
   const withEnvFrom = redisSet('statefulset.yaml', '- $(POD_IP)', '- $(FROM_CONFIGMAP)\n          envFrom:\n            - configMapRef: {name: env}');
   assert.equal(rules(withEnvFrom, 'unresolved-placeholder'), []);
+});
+
+test('peer re-discovery: CLUSTER MEET from a hook, a sidecar argv or a mounted script; a myself-only nodes.conf fix is not one', () => {
+  const at = (set: ManifestSet) => rules(set, 'redis-peer-rediscovery').map((f) => `${f.severity} ${f.at?.file}:${f.at?.line}`);
+  const none = ['warning statefulset.yaml:17']; // the Redis container: nothing re-introduces the nodes
+  assert.equal(at(redisSet()), none);
+  const hook: Edit = ['statefulset.yaml', '          livenessProbe:', '          lifecycle:\n            postStart:\n              exec:\n                command: [sh, -c, "redis-cli CLUSTER MEET 10.0.0.1 6379"]\n          livenessProbe:'];
+  // A mechanism, but the Service lacks publishNotReadyAddresses: the finding moves to the Service's spec.
+  assert.equal(at(redisSetWith([hook])), ['warning service.yaml:6']);
+  assert.match(rules(redisSetWith([hook]), 'redis-peer-rediscovery')[0]!.message, /container redis runs CLUSTER MEET/);
+  assert.equal(at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: true']])), []);
+  assert.equal(at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: false']])), ['warning service.yaml:7']);
+  const sidecar: Edit = ['statefulset.yaml', '      volumes:', '        - name: meet\n          image: redis:7.2.5\n          command: [redis-cli, -h, redis-0.redis, cluster, meet, "$(PEER_IP)", "6379"]\n      volumes:'];
+  assert.equal(at(redisSetWith([sidecar])), ['warning service.yaml:6']);
+  // update-node.sh as most copied manifests have it: only the myself line; nobody learns where the peers went.
+  const script = (body: string): Edit[] => [
+    ['configmap.yaml', '    appendonly yes', `    appendonly yes\n  start.sh: |\n${body.split('\n').map((l) => `    ${l}`).join('\n')}`],
+  ];
+  assert.equal(at(redisSetWith(script('sed -i -e "/myself/ s/[0-9.]*/${POD_IP}/" /data/nodes.conf\nexec "$@"'))), none);
+  assert.equal(at(redisSetWith(script('for p in $(getent hosts redis); do :; done # rewrite peers in /data/nodes.conf'))), ['warning service.yaml:6']);
+  // A script in a ConfigMap that is not mounted runs nowhere.
+  const unmounted = redisSetWith([...script('redis-cli cluster meet 10.0.0.1 6379'), ['statefulset.yaml', '            name: redis-conf', '            name: redis-conf\n            items: [{key: redis.conf, path: redis.conf}]']]);
+  assert.equal(at(unmounted), none);
+  // An operator manages the cluster: the StatefulSet is owned by a controller.
+  assert.equal(at(redisSet('statefulset.yaml', '  name: redis\n', '  name: redis\n  ownerReferences: [{apiVersion: redis.example.com/v1, kind: RedisCluster, name: c, uid: u, controller: true}]\n')), []);
+  // Or an operator's custom resource is among the manifests.
+  const cr = parseManifestFile('cr.yaml', 'apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisCluster\nmetadata:\n  name: c\nspec: {}\n');
+  assert.equal(at({ ...redisSet(), objects: [...redisSet().objects, ...cr] }), []);
 });
 
 test.run();

@@ -89,6 +89,13 @@ test('pod IP not announced: warning at the args', () => {
   assert.equal(severities('redis-announce-ip'), ['warning']);
 });
 
+test('nothing re-introduces the nodes after a whole restart: warning at the Redis container', () => {
+  // The container's `- name: redis` (the first such line; a port further down is named redis too).
+  assert.equal(at('redis-peer-rediscovery'), linesOf('redis-statefulset.yml', '- name: redis').slice(0, 1));
+  assert.equal(severities('redis-peer-rediscovery'), ['warning']);
+  assert.match(findings.find((f) => f.rule === 'redis-peer-rediscovery')!.fix, /CLUSTER MEET <peer-ip> 6379/);
+});
+
 test('what the seed got right is not reported', () => {
   for (const rule of ['redis-persistence', 'redis-cluster-enabled', 'redis-node-timeout', 'cluster-bus-port', 'pv-binding', 'schema', 'statefulset-service']) {
     assert.equal(at(rule), [], rule);
