@@ -3,12 +3,15 @@
  * no-rediscovery: 6 pods, 3 masters + 3 replicas, redis-server started directly): every pod but one replica is
  * killed at once, so every master comes back on a new address. The spare keeps its address, the others find it
  * through their nodes.conf, it learns their new addresses when they connect and gossips them on: the cluster
- * re-forms through Redis alone, with its data.
+ * re-forms through Redis alone, with its data. Lint says the manifests have no re-discovery, so nothing else can
+ * be credited for it.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { beforeAll } from '../support/setup.ts';
 import { InputError } from '../../src/errors.ts';
+import { loadManifests } from '../../src/manifests/load.ts';
+import { lintManifests } from '../../src/manifests/lint/index.ts';
 import { reachOf, withNode } from '../../src/redis/connect.ts';
 import { runClusterRestart } from '../../src/scenarios/cluster-restart.ts';
 import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
@@ -22,6 +25,12 @@ beforeAll(test, async () => {
 
 test.after(async () => {
   assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+});
+
+test('the fixture has no peer re-discovery (lint warns), so Redis alone is credited', async () => {
+  const found = lintManifests(await loadManifests(MANIFESTS)).filter((f) => f.rule === 'redis-peer-rediscovery');
+  assert.equal(found.map((f) => f.severity), ['warning']);
+  assert.match(found[0]!.message, /nothing re-introduces the nodes/);
 });
 
 test('a restart-spare that is no Redis pod is an input error naming the option, before anything is deleted', async () => {
