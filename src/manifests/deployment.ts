@@ -13,6 +13,8 @@ import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from
 /** WORKDIR of the official redis and valkey images: the server's working directory unless the container sets one. */
 const REDIS_IMAGE_WORKDIR = '/data';
 const DEFAULT_PORT = 6379;
+/** redis.conf: `cluster-port 0` (the default) puts the cluster bus on the client port + 10000. */
+export const BUS_PORT_OFFSET = 10000;
 const DEFAULT_CLUSTER_CONFIG_FILE = 'nodes.conf';
 
 /**
@@ -150,6 +152,8 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InputError(`${describe(portDirective!)}: port must be 1-65535, got ${JSON.stringify(portDirective!.args[0] ?? '')}`);
   }
+  const clusterPort = Number(directive('cluster-port') ?? 0);
+  const busPort = Number.isInteger(clusterPort) && clusterPort > 0 ? clusterPort : port + BUS_PORT_OFFSET;
   // redis-server changes into each `dir` as it reads it, and opens nodes.conf relative to the last one.
   const dataDir = directives.filter((d) => d.name === 'dir' && d.args[0]).reduce((cwd, d) => path.resolve(cwd, d.args[0]!), workingDir);
   const clusterConfigFile = path.resolve(dataDir, directive('cluster-config-file') ?? DEFAULT_CLUSTER_CONFIG_FILE);
@@ -178,6 +182,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     directives,
     directive,
     port,
+    busPort,
     dataDir,
     clusterConfigFile,
     mountFor,

@@ -129,6 +129,8 @@ export interface RedisDeployment {
   /** Last value of a directive (first argument), or undefined. Names are case-insensitive. */
   directive(name: string): string | undefined;
   port: number;
+  /** The cluster bus port: `cluster-port` when set (non-zero), else port + BUS_PORT_OFFSET; may exceed 65535 (lint says so). */
+  busPort: number;
   /** Absolute in-container paths, resolved against `dir` as redis-server does. */
   dataDir: string;
   clusterConfigFile: string;

@@ -445,7 +445,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
     binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
-    allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, busPort(deployment)]);
+    allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, deployment.busPort]);
     for (let i = 0; i < deployment.replicas; i++) {
       const name = `${deployment.name}-${i}`;
       const pod: Pod = {
@@ -706,11 +706,6 @@ function describe(pod: Pod): string {
           ? 'ready'
           : 'starting';
   return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${state}`;
-}
-
-function busPort(r: RedisDeployment): number {
-  const configured = Number(r.directive('cluster-port'));
-  return configured > 0 ? configured : r.port + 10000;
 }
 
 function graceSeconds(r: RedisDeployment): number {

@@ -1,3 +1,4 @@
+import { BUS_PORT_OFFSET } from '../deployment.ts';
 import { arrayAt, valueAt, type LintRule } from './rule.ts';
 import { containerAt, containerPath, directiveAt } from './redis-view.ts';
 
@@ -9,16 +10,15 @@ export const clusterBusPort: LintRule = {
   summary: 'the cluster bus port (port + 10000, or cluster-port) exists (at most 65535) and is a declared containerPort',
   check({ redis }) {
     if (!redis) return [];
-    const clusterPort = Number(redis.directive('cluster-port') ?? 0);
-    if (!clusterPort && redis.port + 10000 > MAX_PORT) {
+    const bus = redis.busPort;
+    if (bus > MAX_PORT) {
       // Checked on redis-server 7.0 (port 60000, cluster mode): "Redis port number too high. Cluster
       // communication port is 10,000 port numbers higher than your Redis port." and it exits.
-      return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: port ${redis.port} puts the cluster bus on ${redis.port + 10000}, above ${MAX_PORT}`,
+      return [{ rule: ID, severity: 'error', message: `StatefulSet ${redis.name}: port ${redis.port} puts the cluster bus on ${bus}, above ${MAX_PORT}`,
         fix: `${redis.server.program} refuses to start in cluster mode ("port number too high"): use a port of at most ` +
-          `${MAX_PORT - 10000}, or set cluster-port to a free port of its own.`,
+          `${MAX_PORT - BUS_PORT_OFFSET}, or set cluster-port to a free port of its own.`,
         at: directiveAt(redis, 'port') }];
     }
-    const bus = clusterPort || redis.port + 10000;
     const declared = arrayAt(redis.statefulSet.body, [...containerPath(redis), 'ports']).map((p) => valueAt(p, ['containerPort']));
     if (declared.includes(bus)) return [];
     return [{ rule: ID, severity: 'warning', message: `StatefulSet ${redis.name}: cluster bus port ${bus} is not among the container's ports`,

@@ -55,6 +55,7 @@ test('default manifests: port, nodes.conf on the PVC, pod IP announced', async (
   assert.is(redis.container.image, 'redis:7.2.5');
   assert.equal(redis.container.env, [{ name: 'POD_IP', fieldRef: 'status.podIP' }, { name: 'PEER_SERVICE', value: 'redis-service' }]);
   assert.is(redis.port, 6379);
+  assert.is(redis.busPort, 16379);
   assert.is(redis.configFile, '/etc/redis/redis.conf');
   assert.is(redis.dataDir, '/var/lib/redis');
   assert.is(redis.clusterConfigFile, '/var/lib/redis/nodes.conf');
@@ -115,6 +116,7 @@ test('arguments override the config file; relative cluster-config-file is relati
     }),
   );
   assert.is(redis.port, 7001);
+  assert.is(redis.busPort, 17001, 'the bus follows the effective port');
   assert.is(redis.directives.filter((d) => d.name === 'port').length, 2);
   assert.is(redis.dataDir, '/var/lib/redis');
   assert.is(redis.clusterConfigFile, '/var/lib/redis/cluster/nodes-7000.conf');
@@ -324,6 +326,11 @@ stringData: {user: app}
   ]);
   const auth = redis.mountFor('/etc/auth/password')!.source;
   assert.equal(auth, { type: 'secret', secret: 'auth', files: { password: 'secret-pw', user: 'app' }, modes: { password: 0o400, user: 0o400 } });
+});
+
+test('the cluster bus port: cluster-port when set, port + 10000 when it is 0 or absent', () => {
+  assert.is(redisDeployment(setOf({ conf: 'cluster-enabled yes\nport 7000\ncluster-port 7100\n' })).busPort, 7100);
+  assert.is(redisDeployment(setOf({ conf: 'cluster-enabled yes\nport 7000\ncluster-port 0\n' })).busPort, 17000);
 });
 
 test.run();
