@@ -29,7 +29,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const meta = name === 'help' || name === 'version';
+    const meta = name === 'help' || name === 'version' || name === 'debug';
     // Named before its value is looked for: `--no-such-flag` is unknown, not a flag missing its value.
     if (!meta && !OPTIONS[name]) throw unknownOption(name, 'flag');
     if (value === undefined) {
@@ -71,6 +71,8 @@ export function usage(): string {
   lines.push(
     '',
     'Durations take ms or a unit: 30s, 2m (a plain number is milliseconds).',
+    '',
+    '  --debug    print each error with its causes and stack traces (the action: re-run the job with debug logging)',
     '',
     'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input, 130/143 cancelled by',
     'SIGINT/SIGTERM (the hold released, the run torn down and its report written first).',

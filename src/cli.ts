@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import pkg from '../package.json' with { type: 'json' };
 import { parseArgs, usage } from './cli-args.ts';
 import { parseConfig, type Config } from './config.ts';
-import { InputError, messageOf } from './errors.ts';
+import { errorChain, InputError, messageOf } from './errors.ts';
 import { formatFindings } from './manifests/lint/index.ts';
 import { lintWithConfig, readManifests } from './prepare.ts';
 import { chooseTopology } from './redis/plan.ts';
 import { renderReportPaths, renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
-import { stderrLog } from './util/log.ts';
+import { stderrDebugLog, stderrLog, type Log } from './util/log.ts';
 import { displayPath } from './util/paths.ts';
 import { redact, redactDeep } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
@@ -30,14 +30,14 @@ const say = (line: string): void => {
 };
 
 /** A check; Ctrl-C / SIGTERM cancel it (cleanup and report first), and it then exits 130 / 143. */
-async function check(config: Config): Promise<number> {
+async function check(config: Config, log: Log): Promise<number> {
   const termination = trapTermination(say);
   try {
     // Imported here: `lint` needs none of it (the Redis client, the platforms, the scenarios).
     const { exitCodeOf, runCheck } = await import('./pipeline.ts');
     const report = redactDeep(
       await runCheck(config, {
-        log: stderrLog,
+        log,
         signal: termination.signal,
         workDirs: { root: config.workDir ?? defaultRunsRoot() },
         retain: config.keepCluster ? 'keep' : undefined,
@@ -69,24 +69,28 @@ async function check(config: Config): Promise<number> {
  * holds, cordons, redis-server processes) and removes their dirs. `--work-dir` names a root of run dirs or one
  * run dir (a kept one included). Dirs of runs still running are left alone.
  */
-async function cleanup(config: Config): Promise<number> {
+async function cleanup(config: Config, log: Log): Promise<number> {
   const dir = config.workDir ?? defaultRunsRoot();
   if (await isRunDir(dir)) {
     if (await ownerAlive(dir)) throw new InputError(`--work-dir ${dir}: the run that owns it is still running; cancel it instead (Ctrl-C)`);
-    const failed = await cleanRunDir(dir, stderrLog);
+    const failed = await cleanRunDir(dir, log);
     say(failed.length ? `${failed.length} change(s) could not be undone; ${dir} is kept for another try` : `cleaned up ${dir}`);
     return failed.length ? 1 : 0;
   }
-  const { cleaned, failed } = await cleanStaleRuns(dir, stderrLog);
+  const { cleaned, failed } = await cleanStaleRuns(dir, log);
   say(`${cleaned.length} run dir(s) cleaned up under ${dir}${failed.length ? `; ${failed.length} change(s) could not be undone (kept for another try)` : ''}`);
   return failed.length ? 1 : 0;
 }
 
-const COMMANDS: Record<Config['command'], (config: Config) => Promise<number>> = { check, lint, cleanup };
+const COMMANDS: Record<Config['command'], (config: Config, log: Log) => Promise<number>> = { check, lint, cleanup };
 
 export async function main(argv: string[]): Promise<number> {
+  // Known before parsing, so that a parse error is shown with its chain too.
+  const debug = argv.includes('--debug');
+  const log = debug ? stderrDebugLog : stderrLog;
   try {
     const { command = 'check', flags } = parseArgs(argv);
+    delete flags.debug;
     if (flags.help !== undefined || command === 'help') {
       process.stdout.write(`${usage()}\n`);
       return 0;
@@ -100,9 +104,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const name = command as Config['command'];
     const config = parseConfig(name, flags, 'flag', DEFAULT_MANIFESTS);
-    return await COMMANDS[name](config);
+    return await COMMANDS[name](config, log);
   } catch (err) {
     process.stderr.write(`redis-cluster-resilience: ${redact(messageOf(err))}\n`);
+    log.debug?.(errorChain(err));
     return err instanceof InputError ? 2 : 1;
   }
 }

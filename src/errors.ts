@@ -10,14 +10,39 @@ export class TimeoutError extends Error {
     readonly what: string,
     readonly timeoutMs: number,
     readonly lastSeen: string,
+    /** The last error seen, when the wait saw one. */
+    options?: ErrorOptions,
   ) {
-    super(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${what}; last seen: ${lastSeen || 'nothing'}`);
+    super(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${what}; last seen: ${lastSeen || 'nothing'}`, options);
   }
 }
 
 /** The message of anything thrown, without a stack trace (users see messages, not stacks). */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Debug mode's view of an error: its stack (or message), then each cause in turn (an AggregateError's errors
+ * included), indented, so a rephrased error still shows where it started. Cycles and depth are bounded.
+ */
+export function errorChain(err: unknown): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number, label: string): void => {
+    const pad = '  '.repeat(depth);
+    if (seen.has(e) || depth > 10) {
+      lines.push(`${pad}${label}(already shown or too deep)`);
+      return;
+    }
+    seen.add(e);
+    const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+    lines.push(...text.split('\n').map((l, i) => `${pad}${i === 0 ? label : ''}${l}`));
+    if (e instanceof AggregateError) for (const inner of e.errors as unknown[]) visit(inner, depth + 1, '- ');
+    if (e instanceof Error && e.cause !== undefined) visit(e.cause, depth + 1, 'caused by: ');
+  };
+  visit(err, 0, '');
+  return lines.join('\n');
 }
 
 /** The run was cancelled (SIGINT/SIGTERM, a cancelled or timed-out job). Raised by waits that see the abort. */

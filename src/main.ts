@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS, parseConfig } from './config.ts';
-import { InputError, messageOf } from './errors.ts';
+import { errorChain, InputError, messageOf } from './errors.ts';
 import { exitCodeOf, runCheck } from './pipeline.ts';
 import { annotateFindings } from './report/annotations.ts';
 import { renderMarkdown, renderStoppedMarkdown } from './report/markdown.ts';
@@ -39,6 +39,8 @@ const actionLog: Log = {
     core.startGroup(redact(title));
     groupOpen = true;
   },
+  // Shown only when the job runs with debug logging (RUNNER_DEBUG=1).
+  debug: (m) => core.debug(redact(m)),
   secret: registerSecret,
 };
 
@@ -93,6 +95,7 @@ export async function run(): Promise<void> {
     endGroup();
     // Bad input (or a break before any report): the workflow still gets a verdict and a summary saying why.
     const message = err instanceof InputError ? `bad input: ${messageOf(err)}` : messageOf(err);
+    actionLog.debug?.(errorChain(err));
     try {
       core.setOutput('verdict', 'error');
     } catch (e) {

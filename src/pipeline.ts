@@ -1,6 +1,6 @@
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
-import { InputError, messageOf } from './errors.ts';
+import { errorChain, InputError, messageOf } from './errors.ts';
 import { blockingFindings, lintWithConfig, readManifests } from './prepare.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
@@ -213,6 +213,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     if (err instanceof InputError && !signal?.aborted) throw err;
     report.verdict = 'error';
     report.error = messageOf(err);
+    log.debug?.(errorChain(err));
   } finally {
     stopFlagWarnings();
     log.section?.('Evidence and teardown');

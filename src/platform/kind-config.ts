@@ -24,7 +24,9 @@ export async function readKindConfigFile(file: string): Promise<{ file: string; 
   const name = `kind-config ${displayPath(file)}`;
   const text = await readInputText(file, name, 1024 * 1024, 'a kind cluster config is a few kilobytes').catch((err: unknown) => {
     if (err instanceof InputError) throw err;
-    throw new InputError(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}); expected a kind cluster config file`);
+    throw new InputError(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}); expected a kind cluster config file`, {
+      cause: err,
+    });
   });
   return { file: displayPath(file), text };
 }

@@ -37,7 +37,7 @@ export async function createKindCluster(opts: {
   const child = spawn(opts.kind, args, { stdio: ['ignore', 'inherit', 'inherit'], signal: opts.signal });
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const code = await Promise.race([exited, new Promise<never>((_, reject) => child.once('error', reject))]).catch(async (err: unknown) => {
-    if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`);
+    if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`, { cause: err });
     await exited; // a kind still creating containers would outrun the undo that deletes the cluster
     throw new CancelledError(`kind create cluster --name ${opts.name}`);
   });

@@ -584,16 +584,18 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
       if (ctx.retain === 'defer') return; // the caller undoes them later (the action's post step)
       if (ctx.retain === 'keep') ctx.log.info(`keep-cluster: leaving kind cluster ${config.clusterName} running`);
       // Routes first, then the cluster; an undo that fails stays unsettled for the next cleanup.
-      const failed: string[] = [];
+      const failed: unknown[] = [];
       for (const m of [...made].reverse()) {
         try {
           if (ctx.retain !== 'keep') await m.undo();
           await journal.settle(m.id);
         } catch (err) {
-          failed.push(messageOf(err));
+          failed.push(err);
         }
       }
-      if (failed.length) throw new Error(failed.join('; '));
+      if (failed.length) throw new Error(failed.map(messageOf).join('; '), {
+        cause: new AggregateError(failed),
+      });
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {

@@ -401,7 +401,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         { timeoutMs: readyTimeoutMs, intervalMs: 25, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
       );
     } catch (err) {
-      if (err instanceof TimeoutError) throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`);
+      if (err instanceof TimeoutError) throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`, { cause: err });
       throw err;
     }
     if (outcome === 'exited') {

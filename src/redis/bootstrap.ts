@@ -206,7 +206,7 @@ async function openMember(reach: Reach, pod: PodInfo, port: number): Promise<Mem
     return { pod, address, conn, me: myself(nodes), nodes, info, keys: Number(keys) };
   } catch (err) {
     conn.disconnect();
-    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${messageOf(err)}`);
+    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${messageOf(err)}`, { cause: err });
   }
 }
 

@@ -62,7 +62,9 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`);
+    throw new Error(`cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`, {
+      cause: lastError ?? err,
+    });
   } finally {
     clearTimeout(timer);
   }

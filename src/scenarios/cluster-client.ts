@@ -61,7 +61,7 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
     cluster.disconnect();
     const why = messageOf(err);
     const auth = targets[0] && authProblem(`${messageOf(lastError ?? '')} ${why}`, targets[0]);
-    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${auth ?? why}`);
+    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${auth ?? why}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }

@@ -3,7 +3,7 @@ import type { RedisDeployment } from '../manifests/model.ts';
 import type { TimelineEntry, TimelineEvent } from './model.ts';
 import { reachOf, type Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
-import { CancelledError, UnsupportedError, messageOf } from '../errors.ts';
+import { CancelledError, errorChain, UnsupportedError, messageOf } from '../errors.ts';
 import { cancelCause } from '../util/termination.ts';
 
 /** What every step of every scenario acts on: the platform, the deployment, the log, the run's abort signal. */
@@ -117,6 +117,7 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
     unsupported = err instanceof UnsupportedError;
     error = env.signal?.aborted ? `cancelled by ${cancelCause(env.signal)} while ${stage}` : `${stage}: ${messageOf(err)}`;
     env.log.warn(`${name} stopped: ${error}`);
+    env.log.debug?.(errorChain(err));
   } finally {
     // Never leave a held pod or a writer behind, whatever happened (a cancel included: the release itself does
     // not honour the cancel, see PlatformContext.signal; the hold first: it is what users lose).

@@ -8,6 +8,8 @@ export interface Log {
   progress(message: string): void;
   /** A long phase begins (bootstrap, a scenario, teardown): the action folds its lines into a group. */
   section?(title: string): void;
+  /** Debug mode only (the CLI's --debug, the action's RUNNER_DEBUG=1): errors' cause chains and stacks. */
+  debug?(message: string): void;
   /** A value that must never be printed (a token from a kubeconfig): the action masks it in its log. */
   secret?: (value: string) => void;
 }
@@ -19,5 +21,8 @@ export const stderrLog: Log = {
   progress: (m) => process.stderr.write(`  … ${redact(m)}\n`),
   secret: registerSecret,
 };
+
+/** stderrLog that also prints debug lines (the CLI's --debug). */
+export const stderrDebugLog: Log = { ...stderrLog, debug: (m) => process.stderr.write(`debug: ${redact(m).replace(/\n/g, '\ndebug: ')}\n`) };
 
 export const silentLog: Log = { info: () => {}, warn: () => {}, progress: () => {} };

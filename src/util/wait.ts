@@ -66,19 +66,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   const progressEvery = opts.progressMs ?? 5000;
   let nextProgress = start + progressEvery;
   let seen: string;
+  let lastError: unknown;
   for (;;) {
     if (opts.signal?.aborted) throw new CancelledError(what);
     try {
       const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000), opts.signal);
       if (r.done) return r.value;
       seen = r.seen;
+      lastError = undefined;
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError(what);
       if (err instanceof KubeApiError && !err.retryable) throw err;
       seen = messageOf(err);
+      lastError = err;
     }
     const now = Date.now();
-    if (now - start >= opts.timeoutMs) throw new TimeoutError(what, opts.timeoutMs, seen);
+    if (now - start >= opts.timeoutMs) throw new TimeoutError(what, opts.timeoutMs, seen, lastError === undefined ? undefined : { cause: lastError });
     if (opts.onProgress && now >= nextProgress) {
       opts.onProgress(now - start, seen);
       nextProgress = now + progressEvery;

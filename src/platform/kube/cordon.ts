@@ -52,7 +52,7 @@ export class CordonHold implements RestartHold {
 
   /** Uncordons the nodes hold() cordoned. Tries every node; throws one error listing those that failed. */
   async release(): Promise<void> {
-    const failed: string[] = [];
+    const failed: unknown[] = [];
     const names = [...this.cordoned.keys()];
     for (const name of names) {
       try {
@@ -60,10 +60,12 @@ export class CordonHold implements RestartHold {
         await this.undo.settle(this.cordoned.get(name)!);
         this.cordoned.delete(name);
       } catch (err) {
-        failed.push(messageOf(err));
+        failed.push(err);
       }
     }
-    if (failed.length) throw new Error(`could not uncordon ${failed.length} node(s) after the hold: ${failed.join('; ')}`);
+    if (failed.length) throw new Error(`could not uncordon ${failed.length} node(s) after the hold: ${failed.map(messageOf).join('; ')}`, {
+        cause: new AggregateError(failed),
+      });
     if (this.since !== undefined && names.length > 0) {
       const heldMs = Date.now() - this.since;
       this.report = { mode: 'cordon', heldMs, detail: `cordoned ${names.join(', ')} for ${(heldMs / 1000).toFixed(1)} s (hold-mode cordon)` };

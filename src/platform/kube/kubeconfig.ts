@@ -58,7 +58,9 @@ function loadOne(file: string, name: string, secret: KubeconfigOptions['secret']
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`${name}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}; expected a kubeconfig file`);
+    throw new InputError(`${name}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}; expected a kubeconfig file`, {
+      cause: err,
+    });
   }
   const body = parseKubeconfig(text, name);
   const secrets = secretsIn(body);
@@ -75,6 +77,7 @@ function guarded(name: string, secrets: string[], step: () => void): void {
   try {
     step();
   } catch (err) {
+    // No cause: the client's message may quote the kubeconfig's credentials, which only this message scrubs.
     throw new InputError(`${name}: ${withoutSecrets(messageOf(err), secrets)}; expected a kubeconfig with clusters, users and contexts`);
   }
 }

@@ -39,7 +39,7 @@ export async function findServerBinary(server: ServerInfo, name = server.program
   try {
     ({ stdout } = await promisify(execFile)(found, ['--version'], { timeout: 10_000 }));
   } catch (err) {
-    throw new Error(`${found} --version failed (${messageOf(err)}): ${hint}`);
+    throw new Error(`${found} --version failed (${messageOf(err)}): ${hint}`, { cause: err });
   }
   // "Redis server v=7.0.15 sha=..." / "Valkey server v=8.0.1 sha=..."
   const version = /v=(\d+)\.(\d+)\.(\d+)/.exec(stdout);
