@@ -6,7 +6,9 @@ import { waitFor } from '../../../src/util/wait.ts';
 
 test('errorChain shows the error, then each cause with its stack, indented', () => {
   const root = new Error('ECONNREFUSED 10.0.0.1:6379');
-  const err = new Error('cannot connect to Redis node redis-0', { cause: new Error('reading the cluster state', { cause: root }) });
+  const err = new Error('cannot connect to Redis node redis-0', {
+    cause: new Error('reading the cluster state', { cause: root }),
+  });
   const text = errorChain(err);
   assert.match(text, /^Error: cannot connect to Redis node redis-0\n\s+at /);
   assert.match(text, /\n {2}caused by: Error: reading the cluster state\n/);
@@ -24,7 +26,11 @@ test('errorChain lists an AggregateError cause and stops on a cycle', () => {
 
 test('a wait that times out keeps the last error its probe threw as the cause', async () => {
   const probeError = new Error('connection refused');
-  const err = await waitFor('redis-0 to answer', () => Promise.reject(probeError), { timeoutMs: 30, intervalMs: 5, minProbeMs: 10 }).then(
+  const err = await waitFor('redis-0 to answer', () => Promise.reject(probeError), {
+    timeoutMs: 30,
+    intervalMs: 5,
+    minProbeMs: 10,
+  }).then(
     () => undefined,
     (e: unknown) => e,
   );
