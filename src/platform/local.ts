@@ -15,6 +15,7 @@ import { addressAnswers, infoServer, serving } from './local/server-probe.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
 import { listenerHeldBy } from './local/listener-owner.ts';
 import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
+import { describeState, PodLifecycle, type PodEvent, type PodState } from './local/pod-lifecycle.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import { bwrapArgs, findBwrap, mainProcessOf, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
@@ -61,9 +62,6 @@ const DEFAULT_GRACE_SECONDS = 30;
 /** Teardown is not a test of graceful shutdown: SIGTERM, and SIGKILL after this. */
 const TEARDOWN_GRACE_MS = 3000;
 const LOG_TAIL_LINES = 15;
-/** The kubelet's CrashLoopBackOff: 10 s, doubling, at most 5 min. */
-const CRASH_BACKOFF_MS = 10_000;
-const CRASH_BACKOFF_MAX_MS = 300_000;
 /** A new pod whose address turns out to be bound by a process outside any run tries this many addresses. */
 const BIND_ATTEMPTS = 3;
 /** Bound on a deleted pod's address to stop answering once its processes are gone. */
@@ -78,20 +76,13 @@ interface Pod {
   layout: PodLayout;
   uid: string;
   ip: string;
-  ready: boolean;
   incarnation: number;
-  /** Container restarts of this pod (a redis-server that exited by itself), for the crash back-off. */
-  restarts: number;
   proc?: Supervised;
   logFile?: string;
-  held: boolean;
-  deleting: boolean;
-  restartTimer?: NodeJS.Timeout;
+  /** What happens to the pod next (local/pod-lifecycle.ts): every change of state goes through it. */
+  lifecycle: PodLifecycle;
+  /** The start under way (or the last one), awaited before a deletion and by teardown. */
   starting?: Promise<void>;
-  /** Why the latest (re)start failed; cleared when a new one begins. */
-  startError?: Error;
-  /** Set while a rollout replaces the pod: Ready waits for the readiness probe's schedule, not only PING. */
-  probeReady?: boolean;
   startedAt?: number;
 }
 
@@ -127,7 +118,6 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let unguard: (() => void) | undefined;
   /** The journal entry of this platform's processes, settled once teardown leaves none running. */
   let undoId: string | undefined;
-  let tornDown = false;
 
   // Every incarnation of every pod would repeat the same notes about the manifests: say each once.
   const once = (say: (m: string) => void) => (message: string): void => {
@@ -153,7 +143,6 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
 
   async function provision(): Promise<void> {
     if (provisioned) return;
-    tornDown = false;
     createdWorkDir ||= !fs.existsSync(workDir);
     fs.mkdirSync(workDir, { recursive: true });
     // Before any process starts: a run killed outright leaves its pid registry for the cleanup (undo/executors.ts).
@@ -288,16 +277,16 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
    * delete) gets a fresh filesystem, a new address and a new UID; a restarted container (its redis-server
    * exited by itself) keeps the pod's address, UID and volumes, as a Kubernetes container restart does.
    */
-  async function startPod(pod: Pod, what: 'pod' | 'container' = 'pod', attempt = 1): Promise<void> {
+  async function startPod(pod: Pod, attempt = 1): Promise<void> {
     const r = requireDeployed();
+    const state = pod.lifecycle.state;
+    if (state.phase !== 'starting') throw new Error(`local platform: pod ${pod.name} started while ${describeState(state)}`);
+    const what = state.what;
     if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
-    if (tornDown) return;
-    pod.startError = undefined;
+    if (tornDown(pod)) return;
     pod.incarnation++;
-    pod.ready = false;
     if (what === 'pod') {
       pod.uid = randomUUID();
-      pod.restarts = 0;
       pod.ip = await allocator!.next();
     }
     await preparePodFs(pod.layout, r, warnOnce, what);
@@ -314,34 +303,54 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     pod.startedAt = Date.now();
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
+    // The machine decides what the exit means: expected while terminating or torn down, else a crash to back off.
     void proc.exited.then((exit) => {
-      if (pod.proc !== proc || pod.deleting || tornDown) return;
-      // A start that fails reports itself; a running server that exits is news.
-      if (pod.ready) ctx.log.warn(`local platform: pod ${pod.name} (pid ${proc.pid}) ${describeExit(exit)} unexpectedly\n${logTail(pod)}`);
-      pod.ready = false;
-      updateHosts();
-      const backoff = Math.min(CRASH_BACKOFF_MS * 2 ** pod.restarts, CRASH_BACKOFF_MAX_MS);
-      pod.restarts++;
-      ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${backoff / 1000} s (restart ${pod.restarts})`);
-      scheduleStart(pod, backoff, 'container');
+      if (pod.proc === proc) pod.lifecycle.fire({ type: 'process-exited', exit });
     });
-    if (tornDown) {
+    if (tornDown(pod)) {
       await stopProcess(proc, 'kill', 0);
       return;
     }
     try {
       await waitReady(pod, proc, r.port);
     } catch (err) {
-      if (!(err instanceof AddressTakenError) || what !== 'pod' || attempt >= BIND_ATTEMPTS || tornDown) throw err;
-      // Not a crash of the pod's own: no container restart, a new pod on the next address.
-      clearTimeout(pod.restartTimer);
-      pod.restartTimer = undefined;
+      if (!(err instanceof AddressTakenError) || what !== 'pod' || attempt >= BIND_ATTEMPTS || tornDown(pod)) throw err;
+      // Not a crash of the pod's own: no container restart (the back-off its exit began is left), a new pod on
+      // the next address.
       ctx.log.warn(`local platform: ${err.message.split('\n')[0]}; trying the next address`);
-      return startPod(pod, 'pod', attempt + 1);
+      pod.lifecycle.fire({ type: 'start', what: 'pod', gated: state.gated });
+      return startPod(pod, attempt + 1);
     }
+    pod.lifecycle.fire({ type: 'answered' });
     await waitProbe(pod, proc);
-    updateHosts(); // ready: listed by the Service's DNS
-    ctx.log.info(`local platform: pod ${pod.name} ready on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+    const now = pod.lifecycle.state;
+    // A gated start (a rollout's replacement) is made Ready by the rollout's own readiness schedule.
+    if (now.phase === 'running' && !now.gated) pod.lifecycle.fire({ type: 'probe-passed' });
+    ctx.log.info(`local platform: pod ${pod.name} ${now.phase === 'running' && now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+  }
+
+  /** Carries out a start the pod's machine has entered; its failure is the machine's next event. */
+  function runStart(pod: Pod, onError: (err: Error) => void): Promise<void> {
+    pod.starting = startPod(pod).catch((err: unknown) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      pod.lifecycle.fire({ type: 'start-failed', error });
+      onError(error);
+    });
+    return pod.starting;
+  }
+
+  /**
+   * What follows a pod's change of state, in one place: the hook point for anything that tracks pods (the
+   * Service's DNS records, logs). A pod's own address changes with its start and deletion.
+   */
+  function onPodTransition(pod: Pod, from: PodState, to: PodState, event: PodEvent): void {
+    // Readiness changed: the Service's DNS lists ready pods (local/pod-dns.ts). Teardown rewrites nothing.
+    if ((from.phase === 'ready') !== (to.phase === 'ready') && to.phase !== 'exited') updateHosts();
+    if (to.phase === 'back-off' && event.type === 'process-exited') {
+      // A start that fails reports itself; a running server that exits is news.
+      if (from.phase === 'ready') ctx.log.warn(`local platform: pod ${pod.name} (pid ${pod.proc?.pid}) ${describeExit(event.exit)} unexpectedly\n${logTail(pod)}`);
+      ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${to.delayMs / 1000} s (restart ${pod.lifecycle.restarts})`);
+    }
   }
 
   /** redis-server on the host with a redis.conf written from the manifests' directives (paths mapped). */
@@ -356,7 +365,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     });
     const confFile = inside(path.join(pod.layout.podDir, 'redis.conf'), `pod ${pod.name}'s redis.conf`);
     fs.writeFileSync(confFile, conf);
-    if (tornDown) return undefined;
+    if (tornDown(pod)) return undefined;
     return startProcess(binary!, [confFile], {
       cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
       logFile: pod.logFile!,
@@ -370,7 +379,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const r = requireDeployed();
     updateHosts();
     if (what === 'pod') await runInitContainers(pod);
-    if (tornDown) return undefined;
+    if (tornDown(pod)) return undefined;
     const argv = effectiveArgv(r.container.command, r.container.args, r.server.program);
     const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
       cwd: workDir,
@@ -413,18 +422,6 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         `pod ${pod.name}: ${mode === 'sandbox' ? 'its container' : 'redis-server'} ${describeExit(proc.exit!)} before answering on ${pod.ip}:${port}${missingProgramHint(logs)}\n${logs}`,
       );
     }
-    pod.ready = true;
-  }
-
-  function scheduleStart(pod: Pod, delayMs: number, what: 'pod' | 'container' = 'pod'): void {
-    clearTimeout(pod.restartTimer);
-    pod.restartTimer = setTimeout(() => {
-      pod.restartTimer = undefined;
-      pod.starting = startPod(pod, what).catch((err: unknown) => {
-        pod.startError = err instanceof Error ? err : new Error(String(err));
-        ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${messageOf(err)}`);
-      });
-    }, delayMs);
   }
 
   async function deploy(manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
@@ -454,21 +451,21 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         layout: podLayout(workDir, deployment, name, i),
         uid: '',
         ip: '',
-        ready: false,
         incarnation: 0,
-        restarts: 0,
-        held: false,
-        deleting: false,
+        lifecycle: new PodLifecycle(name, {
+          recreateDelayMs: restartDelayMs,
+          onStart: () => void runStart(pod, (err) => ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${err.message}`)),
+          onTransition: (from, to, event) => onPodTransition(pod, from, to, event),
+        }),
       };
       pods.set(name, pod);
     }
     const all = [...pods.values()];
     const failures: string[] = [];
-    const start = (pod: Pod): Promise<void> =>
-      (pod.starting = startPod(pod).catch((err: unknown) => {
-        pod.startError = err instanceof Error ? err : new Error(String(err));
-        failures.push(`${pod.name}: ${messageOf(err)}`);
-      }));
+    const start = (pod: Pod): Promise<void> => {
+      pod.lifecycle.fire({ type: 'start', what: 'pod' });
+      return runStart(pod, (err) => failures.push(`${pod.name}: ${err.message}`));
+    };
     if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel') await Promise.all(all.map(start));
     else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
     if (failures.length) throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
@@ -477,36 +474,24 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function deletePod(name: string, options: DeleteOptions): Promise<void> {
     const r = requireDeployed();
     const pod = podNamed(name);
-    clearTimeout(pod.restartTimer);
-    pod.restartTimer = undefined;
-    await pod.starting;
-    pod.deleting = true;
-    try {
-      if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
-      // Gone means the address no longer answers, not only that the process it started has exited.
-      const ip = pod.ip;
-      await waitFor(
-        `${ip}:${r.port} to stop answering once pod ${name}'s processes are gone`,
-        async () => ((await addressAnswers(ip, r.port)) ? { done: false, seen: 'still answering' } : { done: true, value: undefined }),
-        { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
-      );
-    } finally {
-      pod.deleting = false;
-    }
-    pod.ready = false;
+    // A start under way finishes first (as the kubelet lets a container start before it is killed).
+    while (pod.lifecycle.state.phase === 'starting') await pod.starting;
+    pod.lifecycle.fire({ type: 'delete', hold: options.hold });
+    if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
+    // Gone means the address no longer answers, not only that the process it started has exited.
+    const ip = pod.ip;
+    await waitFor(
+      `${ip}:${r.port} to stop answering once pod ${name}'s processes are gone`,
+      async () => ((await addressAnswers(ip, r.port)) ? { done: false, seen: 'still answering' } : { done: true, value: undefined }),
+      { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
+    );
     pod.ip = '';
     updateHosts();
-    pod.held = options.hold;
-    if (!options.hold && !tornDown) scheduleStart(pod, restartDelayMs);
+    pod.lifecycle.fire({ type: 'gone' });
   }
 
   async function releaseHold(): Promise<void> {
-    for (const pod of pods.values()) {
-      if (pod.held && !tornDown) {
-        pod.held = false;
-        scheduleStart(pod, 0);
-      }
-    }
+    for (const pod of pods.values()) if (pod.lifecycle.state.phase === 'held') pod.lifecycle.fire({ type: 'release', delayMs: 0 });
   }
 
   async function waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo> {
@@ -514,8 +499,12 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const result = await waitFor<PodInfo | Error>(
       `pod ${name} to be recreated (UID other than ${oldUid}) and ready`,
       async () => {
-        if (pod.startError && pod.uid !== oldUid) return { done: true, value: pod.startError };
-        if (pod.uid !== oldUid && pod.ready) return { done: true, value: info(pod) };
+        const s = pod.lifecycle.state;
+        if (pod.uid !== oldUid) {
+          const error = s.phase === 'failed' || s.phase === 'back-off' ? s.error : undefined;
+          if (error) return { done: true, value: error };
+          if (s.phase === 'running' || s.phase === 'ready') return { done: true, value: info(pod) };
+        }
         return { done: false, seen: describe(pod) };
       },
       { timeoutMs, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
@@ -557,10 +546,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
       const oldUid = pod.uid;
       await deletePod(pod.name, { hold: true, mode: 'graceful' });
-      pod.held = false;
-      pod.probeReady = false;
-      // Recreated as after any deletion: restartDelayMs stands for the controller, scheduler and kubelet.
-      scheduleStart(pod, restartDelayMs);
+      // Recreated as after any deletion (restartDelayMs stands for the controller, scheduler and kubelet), gated:
+      // Ready follows the readiness probe's schedule below, not the start.
+      pod.lifecycle.fire({ type: 'release', delayMs: restartDelayMs, gated: true });
       const left = () => Math.max(0, deadline - Date.now());
       await waitForReplacement(pod.name, oldUid, left());
       // The kubelet's readiness probe: at start + initialDelaySeconds, then every periodSeconds until it passes.
@@ -576,8 +564,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         },
         { timeoutMs: left(), intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
-      pod.probeReady = true;
-      updateHosts();
+      pod.lifecycle.fire({ type: 'probe-passed' });
       ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
     }
   }
@@ -595,12 +582,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   }
 
   async function teardown(): Promise<void> {
-    tornDown = true;
     try {
-      for (const pod of pods.values()) {
-        clearTimeout(pod.restartTimer);
-        pod.restartTimer = undefined;
-      }
+      for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
       const stopAll = (): Promise<unknown> => Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
       await stopAll();
       // A start that was under way may have spawned after the first sweep (startPod then kills it itself).
@@ -688,24 +671,18 @@ function info(pod: Pod): PodInfo {
     uid: pod.uid,
     ip: pod.ip,
     node: 'local',
-    ready: pod.ready && pod.probeReady !== false && !!pod.proc && !pod.proc.exit,
+    ready: pod.lifecycle.state.phase === 'ready' && !!pod.proc && !pod.proc.exit,
     ordinal: pod.ordinal,
   };
 }
 
+/** Whether teardown has ended the pod's life (a start under way then stops where it is). */
+function tornDown(pod: Pod): boolean {
+  return pod.lifecycle.state.phase === 'exited';
+}
+
 function describe(pod: Pod): string {
-  const state = pod.held
-    ? 'held (releaseHold() not called)'
-    : pod.restartTimer
-      ? pod.restarts > 0 && pod.proc?.exit
-        ? `container restarting after its redis-server ${describeExit(pod.proc.exit)} (restart ${pod.restarts})`
-        : 'restart scheduled'
-      : pod.proc?.exit
-        ? `process ${describeExit(pod.proc.exit)}`
-        : pod.ready
-          ? 'ready'
-          : 'starting';
-  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${state}`;
+  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${describeState(pod.lifecycle.state)}`;
 }
 
 function graceSeconds(r: RedisDeployment): number {
