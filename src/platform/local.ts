@@ -304,9 +304,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     // The machine decides what the exit means: expected while terminating or torn down, else a crash to back off.
-    void proc.exited.then((exit) => {
-      if (pod.proc === proc) pod.lifecycle.fire({ type: 'process-exited', exit });
-    });
+    void proc.exited
+      .then((exit) => {
+        if (pod.proc === proc) pod.lifecycle.fire({ type: 'process-exited', exit });
+      })
+      .catch((err: unknown) => ctx.log.warn(messageOf(err)));
     if (tornDown(pod)) {
       await stopProcess(proc, 'kill', 0);
       return;
@@ -324,9 +326,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     pod.lifecycle.fire({ type: 'answered' });
     await waitProbe(pod, proc);
     const now = pod.lifecycle.state;
+    if (now.phase !== 'running') return; // exited or torn down meanwhile: the machine has taken that in
     // A gated start (a rollout's replacement) is made Ready by the rollout's own readiness schedule.
-    if (now.phase === 'running' && !now.gated) pod.lifecycle.fire({ type: 'probe-passed' });
-    ctx.log.info(`local platform: pod ${pod.name} ${now.phase === 'running' && now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+    if (!now.gated) pod.lifecycle.fire({ type: 'probe-passed' });
+    ctx.log.info(`local platform: pod ${pod.name} ${now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`);
   }
 
   /** Carries out a start the pod's machine has entered; its failure is the machine's next event. */
@@ -454,7 +457,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         incarnation: 0,
         lifecycle: new PodLifecycle(name, {
           recreateDelayMs: restartDelayMs,
-          onStart: () => void runStart(pod, (err) => ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${err.message}`)),
+          onStart: () =>
+            void runStart(pod, (err) => ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${err.message}`)).catch((err: unknown) => ctx.log.warn(messageOf(err))),
           onTransition: (from, to, event) => onPodTransition(pod, from, to, event),
         }),
       };
@@ -474,8 +478,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function deletePod(name: string, options: DeleteOptions): Promise<void> {
     const r = requireDeployed();
     const pod = podNamed(name);
-    // A start under way finishes first (as the kubelet lets a container start before it is killed).
-    while (pod.lifecycle.state.phase === 'starting') await pod.starting;
+    // A start under way finishes first, its readiness probe included.
+    do await pod.starting;
+    while (pod.lifecycle.state.phase === 'starting');
     pod.lifecycle.fire({ type: 'delete', hold: options.hold });
     if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
     // Gone means the address no longer answers, not only that the process it started has exited.
