@@ -11,7 +11,7 @@ import { finishWriter, readCanaries } from './workload.ts';
 
 /** What the last two steps of a single-pod scenario read and fill in. */
 export interface EndFacts {
-  opts: ScenarioSettings & { beforeVerify?: (writer: Writer) => Promise<void> };
+  opts: ScenarioSettings;
   /** The returned pod kept its NodeID: only then is health worth waiting for (a stranger never heals). */
   sameNode?: boolean;
   writer?: Writer;
@@ -40,7 +40,7 @@ export function endSteps<F extends EndFacts>(): Array<Step<F>> {
         const seeds = f.podsAfter!.map(ctx.addressOf);
         // In WAIT mode writes recover only once the returned node has synced; on every path, give them the
         // chance so the window closes instead of being cut off by the stop.
-        if (f.writer) f.writes = await finishWriter(ctx, f.writer, seeds, f.opts.beforeVerify);
+        if (f.writer) f.writes = await finishWriter(ctx, f.writer, seeds);
         f.canaries = await readCanaries(ctx.reach, seeds, f.canaries);
         f.topologyAfter = topologyOf(await podViews(ctx.reach, f.podsAfter!, ctx.addressOf));
         f.finished = true;

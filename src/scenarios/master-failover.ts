@@ -36,8 +36,6 @@ export interface MasterFailoverOptions extends ScenarioSettings {
   log: Log;
   /** The run's cancellation (see ScenarioEnv.signal). */
   signal?: AbortSignal;
-  /** Runs between the writer's stop and the read-back; lets a test tamper with the data to prove the read-back sees it. */
-  beforeVerify?: (writer: Writer) => Promise<void>;
 }
 
 /** Everything observed so far; what is still undefined was not reached. */

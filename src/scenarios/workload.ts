@@ -111,10 +111,9 @@ export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: 
  * Ends the writer: gives its writes the chance to recover (so the window closes instead of being cut off by
  * the stop), stops it, reads every acknowledged write back and marks the unavailable window on the timeline.
  */
-export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[], beforeVerify?: (w: Writer) => Promise<void>): Promise<WriteStats> {
+export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[]): Promise<WriteStats> {
   await waitForWritesRecovered(writer, ctx.log, ctx.signal);
   await writer.stop();
-  await beforeVerify?.(writer);
   const stats = await writer.verify(seeds);
   const window = writer.window();
   if (window) ctx.timeline.mark('first-write-failed', window.start);

@@ -48,8 +48,6 @@ export interface Writer {
    * and returns the stats. Call after stop().
    */
   verify(seeds: HostPort[]): Promise<WriteStats>;
-  /** Deletes a key behind the writer's back: lets a test prove that the read-back counts losses. */
-  dropKey(key: string): Promise<void>;
   close(): void;
 }
 
@@ -138,9 +136,6 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       } finally {
         reader.disconnect();
       }
-    },
-    async dropKey(key) {
-      await client.del(key);
     },
     close() {
       opts.signal?.removeEventListener('abort', stopOnAbort);

@@ -13,6 +13,7 @@ import { silentLog } from '../../src/util/log.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { hashTagIn } from '../../src/scenarios/keyslot.ts';
 import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
+import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
@@ -119,9 +120,14 @@ test('writes through a failover, reads back every acknowledged write, counts a d
   await writer.stop();
   const records = writer.records();
   const dropped = records.find((r) => r.ackAt !== undefined)!;
-  await writer.dropKey(dropped.key);
-
   const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
+  // Deleted behind the writer's back: the read-back must count it lost.
+  const other = await openClusterClient(identityReach, survivors, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  try {
+    assert.is(await other.del(dropped.key), 1);
+  } finally {
+    other.disconnect();
+  }
   const stats = await writer.verify(survivors);
   assert.ok(stats.acknowledged > 0, 'acknowledged writes');
   assert.ok(stats.failed > 0, 'some writes failed while the master was down');
