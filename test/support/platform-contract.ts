@@ -1,0 +1,182 @@
+/**
+ * The promises of src/platform/platform.ts, written once and run against every platform this machine can reach:
+ * the local platform (real redis-server, test/integration/platform-contract.test.ts) and the Kubernetes
+ * platform on the loopback API fixture (test/unit/kube/platform-contract.test.ts). Where a promise cannot be
+ * checked on a platform (Redis answering, where no Redis runs), the test is registered as skipped with the
+ * reason in its name, so the report says what was not checked.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CancelledError, TimeoutError, UnsupportedError } from '../../src/errors.ts';
+import type { ManifestSet, RedisDeployment } from '../../src/manifests/model.ts';
+import type { Platform, PodInfo, Target } from '../../src/platform/platform.ts';
+import type { UndoJournal, UndoStep } from '../../src/platform/undo.ts';
+import { beforeAll } from './setup.ts';
+
+export interface ContractTarget {
+  /** The platform as the suite names it. */
+  name: string;
+  /** A fresh platform, given the journal and the run's cancel, with a deployment of at least two pods. */
+  create(ctx: { undo: UndoJournal; signal: AbortSignal }): Promise<{ platform: Platform; manifests: ManifestSet; redis: RedisDeployment }>;
+  /** How the suite asks whether Redis answers at a target, or why it cannot on this platform. */
+  redis: { answers(target: Target): Promise<boolean> } | { cannot: string };
+  /** What the run left behind (processes, namespaces, volumes), in words: empty once teardown has run. */
+  leftovers(): Promise<string[]>;
+  /** Bound on a replacement coming back and on a rollout. */
+  timeoutMs: number;
+  /** Stops what create() needed besides the platform (a fixture server). */
+  close?(): Promise<void>;
+}
+
+/** An undo journal in memory: what is recorded and not yet settled. */
+function memoryJournal(): UndoJournal & { open(): UndoStep[] } {
+  const steps = new Map<string, UndoStep>();
+  let next = 0;
+  return {
+    record: async (step) => {
+      const id = String(++next);
+      steps.set(id, step);
+      return id;
+    },
+    settle: async (id) => void steps.delete(id),
+    open: () => [...steps.values()],
+  };
+}
+
+/** Registers the contract suite for one platform and runs it. */
+export function platformContract(target: ContractTarget): void {
+  const test = suite(`Platform contract: ${target.name}`);
+  const journal = memoryJournal();
+  const cancel = new AbortController();
+  let platform: Platform;
+  let redis: RedisDeployment;
+  let manifests: ManifestSet;
+  let tornDown = false;
+  const pods = () => platform.listPods();
+  const address = (p: PodInfo) => ({ host: p.ip, port: redis.port });
+  const checkRedis = (promise: string, fn: (answers: (t: Target) => Promise<boolean>) => Promise<void>) => {
+    const r = target.redis;
+    if ('cannot' in r) test.skip(`${promise} (not checked on ${target.name}: ${r.cannot})`, () => undefined);
+    else test(promise, () => fn((t) => r.answers(t)));
+  };
+
+  beforeAll(test, async () => {
+    ({ platform, redis, manifests } = await target.create({ undo: journal, signal: cancel.signal }));
+  });
+  test.after(async () => {
+    if (!tornDown) await platform?.teardown();
+    await target.close?.();
+  });
+
+  test('provision() is idempotent; deploy() brings every pod of the StatefulSet up, ready, listed by ordinal', async () => {
+    await platform.provision();
+    await platform.provision();
+    await platform.deploy(manifests, redis);
+    const listed = await pods();
+    assert.ok(redis.replicas >= 2, 'the contract needs two pods');
+    assert.equal(listed.map((p) => p.name), Array.from({ length: redis.replicas }, (_, i) => `${redis.name}-${i}`));
+    assert.equal(listed.map((p) => p.ordinal), Array.from({ length: redis.replicas }, (_, i) => i));
+    for (const p of listed) assert.ok(p.ready && p.ip !== '' && p.uid !== '' && p.node !== '', `${p.name}: ${JSON.stringify(p)}`);
+    assert.is(new Set(listed.map((p) => p.uid)).size, listed.length, 'one UID per pod');
+    assert.ok(journal.open().length > 0, 'what deploy() made is recorded in the undo journal before teardown');
+  });
+
+  test('reach() gives a target to dial for every pod address', async () => {
+    for (const p of await pods()) {
+      const t = await platform.reach(address(p));
+      assert.ok(t.host !== '' && t.port > 0, `${p.name}: ${JSON.stringify(t)}`);
+    }
+  });
+
+  checkRedis('Redis answers at reach() of every pod', async (answers) => {
+    for (const p of await pods()) assert.ok(await answers(await platform.reach(address(p))), p.name);
+  });
+
+  test('deletePod() without hold: resolves once the old pod is gone (onDelete told when), a new pod replaces it', async () => {
+    const victim = (await pods())[1]!;
+    const before = Date.now();
+    const told: number[] = [];
+    await platform.deletePod(victim.name, { hold: false, mode: 'graceful', onDelete: (at) => told.push(at) });
+    const after = Date.now();
+    assert.ok(told.length <= 1, 'onDelete at most once');
+    if (told.length) assert.ok(told[0]! >= before && told[0]! <= after, 'onDelete says when the delete went out');
+    assert.not.ok((await pods()).some((p) => p.uid === victim.uid && p.ready), 'the old pod is not listed ready');
+    const back = await platform.waitForReplacement(victim.name, victim.uid, target.timeoutMs);
+    assert.is(back.name, victim.name);
+    assert.is.not(back.uid, victim.uid);
+    assert.ok(back.ip !== '', 'the new pod has its IP');
+    assert.ok((await pods()).some((p) => p.uid === back.uid), 'listed');
+  });
+
+  test('deletePod() with hold: no replacement until releaseHold(), which is safe when nothing is held', async () => {
+    await platform.releaseHold();
+    const victim = (await pods())[0]!;
+    await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
+    const held = await platform.waitForReplacement(victim.name, victim.uid, 300).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.instance(held, TimeoutError, 'no replacement while held');
+    assert.match((held as Error).message, victim.name, 'the timeout names the pod it waited for');
+    await platform.releaseHold();
+    const back = await platform.waitForReplacement(victim.name, victim.uid, target.timeoutMs);
+    assert.is.not(back.uid, victim.uid);
+    await platform.releaseHold();
+  });
+
+  test('rolloutRestart() replaces every pod; each is ready once it resolves', async () => {
+    const before = await pods();
+    await platform.rolloutRestart(target.timeoutMs);
+    const after = await pods();
+    assert.is(after.length, before.length);
+    for (const [i, p] of after.entries()) {
+      assert.is.not(p.uid, before[i]!.uid, `${p.name} is a new pod`);
+      assert.ok(p.ready, `${p.name} ready`);
+    }
+  });
+
+  test('freeze() stops a pod\'s Redis until resume(), or throws UnsupportedError saying why', async () => {
+    const victim = (await pods())[0]!;
+    const frozen = await platform.freeze(victim.name).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (frozen !== undefined) {
+      assert.instance(frozen, UnsupportedError, String(frozen));
+      assert.match((frozen as Error).message, victim.name);
+      await platform.resume(victim.name); // safe when not frozen
+      return;
+    }
+    const r = target.redis;
+    try {
+      if ('cannot' in r) assert.unreachable(`freeze() succeeded on ${target.name}, where Redis cannot be asked (${r.cannot})`);
+      else assert.not.ok(await r.answers(await platform.reach(address(victim))), 'frozen: Redis does not answer');
+    } finally {
+      await platform.resume(victim.name);
+    }
+    if (!('cannot' in r)) assert.ok(await r.answers(await platform.reach(address(victim))), 'resumed: Redis answers');
+    await platform.resume(victim.name); // safe when not frozen
+  });
+
+  test('a wait honours the run\'s cancel: waiting for a held pod rejects with CancelledError, not a timeout', async () => {
+    const victim = (await pods())[1]!;
+    await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
+    const waiting = platform.waitForReplacement(victim.name, victim.uid, 10 * 60_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    cancel.abort('SIGINT');
+    assert.instance(await waiting, CancelledError);
+  });
+
+  test('teardown() after the cancel (a hold still in force) removes everything and settles the journal; twice is safe', async () => {
+    tornDown = true;
+    await platform.teardown();
+    assert.equal(await target.leftovers(), [], 'nothing left');
+    assert.equal(journal.open(), [], 'every recorded change undone and settled');
+    await platform.teardown();
+    assert.equal(await target.leftovers(), []);
+  });
+
+  test.run();
+}
