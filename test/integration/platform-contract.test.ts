@@ -30,8 +30,8 @@ platformContract({
     };
     return { platform, manifests, redis: { ...redisDeployment(manifests), replicas: 3 } };
   },
-  // A frozen server still accepts the connection (the kernel does), but does not answer.
-  redis: { answers: async (t) => serving(await infoServer(t.host, t.port, 1000)) },
+  // A frozen server still accepts the connection (the kernel does), but does not answer: the probe times out.
+  redis: { answers: (t) => infoServer(t.host, t.port, 1000).then(serving, () => false) },
   leftovers: async () => [
     ...[...everyPid].filter(processRunning).map((pid) => `process ${pid}`),
     ...(platform?.processIds() ?? []).map((pid) => `process ${pid} (still tracked)`),
