@@ -3,22 +3,21 @@
  * backed by the loopback API fixture: the API server and its controllers answer as a cluster does, but no
  * Redis runs behind the pods.
  */
-import { DEFAULTS, type Config } from '../../../src/config.ts';
 import { redisDeployment } from '../../../src/manifests/deployment.ts';
 import { loadManifests } from '../../../src/manifests/load.ts';
-import { createExistingPlatform } from '../../../src/platform/kube.ts';
+import { createExistingPlatform, type ExistingSettings } from '../../../src/platform/kube.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { platformContract } from '../../support/platform-contract.ts';
 import { startApiFixture } from './api-fixture.ts';
 
 const fixture = await startApiFixture();
-const config: Config = { ...DEFAULTS, command: 'check', manifests: 'manifests', platform: 'existing', kubeconfig: fixture.kubeconfig, rolloutTimeoutMs: 5000 };
+const settings: ExistingSettings = { kubeconfig: fixture.kubeconfig, holdMode: 'quota', rolloutTimeoutMs: 5000 };
 
 platformContract({
   name: 'Kubernetes (existing cluster) on the API fixture',
   create: async ({ undo, signal }) => {
     const manifests = await loadManifests('manifests');
-    return { platform: createExistingPlatform(config, { log: silentLog, workDir: '/nonexistent', undo, signal }), manifests, redis: redisDeployment(manifests) };
+    return { platform: createExistingPlatform(settings, { log: silentLog, workDir: '/nonexistent', undo, signal }), manifests, redis: redisDeployment(manifests) };
   },
   redis: { cannot: 'the API fixture runs no Redis behind its pods' },
   leftovers: async () => {
