@@ -5,22 +5,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { runClusterRestart } from '../../src/scenarios/cluster-restart.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-beforeAll(test, async () => {
-  cluster = await deployCluster('test/fixtures/manifests/seed-topology', '127.0.113', { masters: 1, replicasPerMaster: 2 });
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, 'test/fixtures/manifests/seed-topology', '127.0.113', { masters: 1, replicasPerMaster: 2 });
 
 test('every pod deleted at once (kill): recreated on new addresses with their NodeIDs; no re-discovery, so cluster-reformed fails with the cause, bounded', async () => {
-  const c = cluster!;
+  const c = cluster();
   const budget = 4000;
   const started = Date.now();
   const r = await runClusterRestart({ platform: c.platform, redis: c.redis, log: testLog }, defaultSettings(c, { killMode: 'kill', thresholds: { maxLostWrites: 0, maxReformMs: budget } }));

@@ -3,6 +3,8 @@
  * platform and bootstrapped, torn down by the caller (processes checked gone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifests } from '../../src/manifests/load.ts';
@@ -13,6 +15,7 @@ import { bootstrapCluster } from '../../src/redis/bootstrap.ts';
 import { planBootstrap, type TopologyRequest } from '../../src/redis/plan.ts';
 import type { ScenarioSettings } from '../../src/scenarios/settings.ts';
 import { silentLog, stderrLog, type Log } from '../../src/util/log.ts';
+import { beforeAll } from '../support/setup.ts';
 
 /** What the scenarios take by default in these suites: hold, graceful, a 200/s writer, 60 s bounds, no lost write. */
 export const defaultSettings = (c: DeployedCluster, extra: Partial<ScenarioSettings> = {}): ScenarioSettings => ({
@@ -66,4 +69,19 @@ export async function deployCluster(
     await teardown();
     throw err;
   }
+}
+
+/**
+ * A scenario suite's preamble: its cluster deployed before the tests (through beforeAll: a failed deploy fails
+ * every test) and torn down after them, failing if any redis-server is left. Returns the cluster for the tests.
+ */
+export function scenarioSuite(test: Test, ...deploy: Parameters<typeof deployCluster>): () => DeployedCluster {
+  let cluster: DeployedCluster | undefined;
+  beforeAll(test, async () => {
+    cluster = await deployCluster(...deploy);
+  });
+  test.after(async () => {
+    assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+  });
+  return () => cluster!;
 }

@@ -4,7 +4,6 @@
  * and an impossible failover budget, and a run without the hold.
  */
 import { test } from 'uvu';
-import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
 import type { Check } from '../../src/report/model.ts';
@@ -15,9 +14,7 @@ import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 import { probeCluster } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { runMasterFailover, type FailoverResult, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
-
-let cluster: DeployedCluster | undefined;
+import { type DeployedCluster, defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
 const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({ ...defaultSettings(c), log: testLog, ...extra });
 const check = (r: FailoverResult, id: Check['id']): Check => {
@@ -76,16 +73,10 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
   });
 }
 
-beforeAll(test, async () => {
-  cluster = await deployCluster('manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, 'manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
 
 test('held restart: a replica takes over, the pod returns with its NodeID as a replica, nothing is lost', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await timedRun(c.platform, c.redis, options(c));
   assert.is(r.error, undefined);
   assert.is(r.path, 'failover');
@@ -131,7 +122,7 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
 });
 
 test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the run fails naming the checks', async () => {
-  const c = cluster!;
+  const c = cluster();
   const drop: { key?: string } = {};
   const r = await timedRun(droppingFirstWrite(c, drop), c.redis, options(c, { writeWait: true, thresholds: { maxFailoverMs: 1, maxLostWrites: 0 } }));
   const dropped = drop.key!;
@@ -154,7 +145,7 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
 });
 
 test('without the hold: the path taken is reported and what holds on it is checked', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false }));
   assert.is(r.error, undefined);
   // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (docs/design.md, measured).
@@ -175,7 +166,7 @@ test('without the hold: the path taken is reported and what holds on it is check
 });
 
 test('a --victim that is no master owning slots is an input error, before anything is deleted', async () => {
-  const c = cluster!;
+  const c = cluster();
   const pods = await c.platform.listPods();
   const missing = await runMasterFailover(c.platform, c.redis, options(c, { victim: 'redis-app-99' })).catch((e: unknown) => e);
   assert.instance(missing, InputError);
@@ -189,7 +180,7 @@ test('a --victim that is no master owning slots is an input error, before anythi
 });
 
 test('a cancel during the failover wait: status cancelled, checks skipped with the reason, hold released', async () => {
-  const c = cluster!;
+  const c = cluster();
   const cancel = new AbortController();
   const cancelling: Platform = Object.create(c.platform, {
     deletePod: {
@@ -215,7 +206,7 @@ test('a cancel during the failover wait: status cancelled, checks skipped with t
 
 // Last: it leaves the cluster as it finds it only if the hold is really released.
 test('a platform that fails mid-scenario: error reported, checks skipped with the reason, hold released', async () => {
-  const c = cluster!;
+  const c = cluster();
   const failing: Platform = Object.create(c.platform, {
     deletePod: {
       value: async (name: string, o: DeleteOptions) => {

@@ -5,23 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 import { runMasterPause } from '../../src/scenarios/master-pause.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-beforeAll(test, async () => {
-  cluster = await deployCluster('manifests', '127.0.82', { masters: 3, replicasPerMaster: 1 });
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left (none left frozen)');
-});
+const cluster = scenarioSuite(test, 'manifests', '127.0.82', { masters: 3, replicasPerMaster: 1 });
 
 test('frozen master: a replica is promoted, the resumed node steps down with its NodeID, the WAIT writer loses nothing, queued writes are counted', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await runMasterPause({ platform: c.platform, redis: c.redis, log: testLog }, defaultSettings(c));
   const why = r.checks.map((x) => `${x.id} ${x.status}: ${x.summary}`).join('\n');
   assert.is(r.error, undefined, why);

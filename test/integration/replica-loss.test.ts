@@ -4,25 +4,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { InputError } from '../../src/errors.ts';
 import { runReplicaLoss } from '../../src/scenarios/replica-loss.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
-
-let cluster: DeployedCluster | undefined;
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
 const settings = defaultSettings;
 
-beforeAll(test, async () => {
-  cluster = await deployCluster('manifests', '127.0.80', { masters: 3, replicasPerMaster: 1 });
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, 'manifests', '127.0.80', { masters: 3, replicasPerMaster: 1 });
 
 test('a replica deleted: its master never refuses a write, the pod returns with its NodeID to the same master and resyncs', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await runReplicaLoss({ platform: c.platform, redis: c.redis, log: testLog }, settings(c));
   assert.is(r.error, undefined);
   assert.equal(
@@ -56,7 +47,7 @@ test('a replica deleted: its master never refuses a write, the pod returns with 
 });
 
 test('a --victim that is neither a replica nor a master with one is an input error', async () => {
-  const c = cluster!;
+  const c = cluster();
   const err = await runReplicaLoss({ platform: c.platform, redis: c.redis, log: testLog }, settings(c, { victim: 'redis-app-99' })).catch((e: unknown) => e);
   assert.instance(err, InputError);
   assert.match((err as Error).message, /victim redis-app-99: no such pod; replicas: redis-app-\d/);

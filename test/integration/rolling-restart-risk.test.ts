@@ -6,22 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { runRollingRestart } from '../../src/scenarios/rolling-restart.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-beforeAll(test, async () => {
-  cluster = await deployCluster('test/fixtures/manifests/probe-ready-before-sync', '127.0.83', { masters: 3, replicasPerMaster: 1 }, 12_000);
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, 'test/fixtures/manifests/probe-ready-before-sync', '127.0.83', { masters: 3, replicasPerMaster: 1 }, 12_000);
 
 test('slow restarts and an early readiness probe: failovers counted, unsynced-ready time shown, failovers-safe fails', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await runRollingRestart({ platform: c.platform, redis: c.redis, log: testLog }, defaultSettings(c, { writeRate: 100 }));
   const why = r.checks.map((x) => `${x.id} ${x.status}: ${x.summary}`).join('\n');
   assert.is(r.error, undefined, why);
