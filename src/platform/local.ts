@@ -351,7 +351,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if ((from.phase === 'ready') !== (to.phase === 'ready') && to.phase !== 'exited') updateHosts();
     if (to.phase === 'back-off' && event.type === 'process-exited') {
       // A start that fails reports itself; a running server that exits is news.
-      if (from.phase === 'ready') ctx.log.warn(`local platform: pod ${pod.name} (pid ${pod.proc?.pid}) ${describeExit(event.exit)} unexpectedly\n${logTail(pod)}`);
+      if (from.phase === 'ready') ctx.log.warn(`local platform: pod ${pod.name} (pid ${pod.proc?.pid ?? 'unknown'}) ${describeExit(event.exit)} unexpectedly\n${logTail(pod)}`);
       ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${to.delayMs / 1000} s (restart ${pod.lifecycle.restarts})`);
     }
   }

@@ -21,7 +21,10 @@ platformContract({
   name: 'local',
   create: async ({ undo, signal }) => {
     const manifests = await loadManifests('manifests');
-    platform = createLocalPlatform({ log: silentLog, workDir, undo, signal }, { addressBase: '127.0.99', restartDelayMs: 200 });
+    platform = createLocalPlatform(
+      { log: silentLog, workDir, undo, signal },
+      { addressBase: '127.0.99', restartDelayMs: 200 },
+    );
     // Every process it ever starts, to prove none is left (processIds() forgets the ones that exited).
     const list = platform.listPods.bind(platform);
     platform.listPods = async () => {
@@ -35,7 +38,9 @@ platformContract({
   leftovers: async () => [
     ...[...everyPid].filter(processRunning).map((pid) => `process ${pid}`),
     ...(platform?.processIds() ?? []).map((pid) => `process ${pid} (still tracked)`),
-    ...['pods', 'pv', 'logs', 'pids'].filter((d) => fs.existsSync(path.join(workDir, d))).map((d) => `${d}/ in the work dir`),
+    ...['pods', 'pv', 'logs', 'pids']
+      .filter((d) => fs.existsSync(path.join(workDir, d)))
+      .map((d) => `${d}/ in the work dir`),
   ],
   timeoutMs: 60_000,
   close: async () => fs.rmSync(workDir, { recursive: true, force: true }),

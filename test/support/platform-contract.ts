@@ -7,7 +7,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CancelledError, TimeoutError, UnsupportedError } from '../../src/errors.ts';
+import { CancelledError, messageOf, TimeoutError, UnsupportedError } from '../../src/errors.ts';
 import type { ManifestSet, RedisDeployment } from '../../src/manifests/model.ts';
 import type { Platform, PodInfo, Target } from '../../src/platform/platform.ts';
 import type { UndoJournal, UndoStep } from '../../src/platform/undo.ts';
@@ -17,7 +17,10 @@ export interface ContractTarget {
   /** The platform as the suite names it. */
   name: string;
   /** A fresh platform, given the journal and the run's cancel, with a deployment of at least two pods. */
-  create(ctx: { undo: UndoJournal; signal: AbortSignal }): Promise<{ platform: Platform; manifests: ManifestSet; redis: RedisDeployment }>;
+  create(ctx: {
+    undo: UndoJournal;
+    signal: AbortSignal;
+  }): Promise<{ platform: Platform; manifests: ManifestSet; redis: RedisDeployment }>;
   /** How the suite asks whether Redis answers at a target, or why it cannot on this platform. */
   redis: { answers(target: Target): Promise<boolean> } | { cannot: string };
   /** What the run left behind (processes, namespaces, volumes), in words: empty once teardown has run. */
@@ -51,6 +54,7 @@ export function platformContract(target: ContractTarget): void {
   let platform: Platform;
   let redis: RedisDeployment;
   let manifests: ManifestSet;
+  let created = false;
   let tornDown = false;
   const pods = () => platform.listPods();
   const address = (p: PodInfo) => ({ host: p.ip, port: redis.port });
@@ -62,9 +66,10 @@ export function platformContract(target: ContractTarget): void {
 
   beforeAll(test, async () => {
     ({ platform, redis, manifests } = await target.create({ undo: journal, signal: cancel.signal }));
+    created = true;
   });
   test.after(async () => {
-    if (!tornDown) await platform?.teardown();
+    if (created && !tornDown) await platform.teardown();
     await target.close?.();
   });
 
@@ -74,9 +79,16 @@ export function platformContract(target: ContractTarget): void {
     await platform.deploy(manifests, redis);
     const listed = await pods();
     assert.ok(redis.replicas >= 2, 'the contract needs two pods');
-    assert.equal(listed.map((p) => p.name), Array.from({ length: redis.replicas }, (_, i) => `${redis.name}-${i}`));
-    assert.equal(listed.map((p) => p.ordinal), Array.from({ length: redis.replicas }, (_, i) => i));
-    for (const p of listed) assert.ok(p.ready && p.ip !== '' && p.uid !== '' && p.node !== '', `${p.name}: ${JSON.stringify(p)}`);
+    assert.equal(
+      listed.map((p) => p.name),
+      Array.from({ length: redis.replicas }, (_, i) => `${redis.name}-${i}`),
+    );
+    assert.equal(
+      listed.map((p) => p.ordinal),
+      Array.from({ length: redis.replicas }, (_, i) => i),
+    );
+    for (const p of listed)
+      assert.ok(p.ready && p.ip !== '' && p.uid !== '' && p.node !== '', `${p.name}: ${JSON.stringify(p)}`);
     assert.is(new Set(listed.map((p) => p.uid)).size, listed.length, 'one UID per pod');
     assert.ok(journal.open().length > 0, 'what deploy() made is recorded in the undo journal before teardown');
   });
@@ -93,24 +105,30 @@ export function platformContract(target: ContractTarget): void {
   });
 
   test('deletePod() without hold: resolves once the old pod is gone (onDelete told when), a new pod replaces it', async () => {
-    const victim = (await pods())[1]!;
+    const victim = (await pods())[1];
     const before = Date.now();
     const told: number[] = [];
     await platform.deletePod(victim.name, { hold: false, mode: 'graceful', onDelete: (at) => told.push(at) });
     const after = Date.now();
     assert.ok(told.length <= 1, 'onDelete at most once');
-    if (told.length) assert.ok(told[0]! >= before && told[0]! <= after, 'onDelete says when the delete went out');
-    assert.not.ok((await pods()).some((p) => p.uid === victim.uid && p.ready), 'the old pod is not listed ready');
+    if (told.length) assert.ok(told[0] >= before && told[0] <= after, 'onDelete says when the delete went out');
+    assert.not.ok(
+      (await pods()).some((p) => p.uid === victim.uid && p.ready),
+      'the old pod is not listed ready',
+    );
     const back = await platform.waitForReplacement(victim.name, victim.uid, target.timeoutMs);
     assert.is(back.name, victim.name);
     assert.is.not(back.uid, victim.uid);
     assert.ok(back.ip !== '', 'the new pod has its IP');
-    assert.ok((await pods()).some((p) => p.uid === back.uid), 'listed');
+    assert.ok(
+      (await pods()).some((p) => p.uid === back.uid),
+      'listed',
+    );
   });
 
   test('deletePod() with hold: no replacement until releaseHold(), which is safe when nothing is held', async () => {
     await platform.releaseHold();
-    const victim = (await pods())[0]!;
+    const victim = (await pods())[0];
     await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
     const held = await platform.waitForReplacement(victim.name, victim.uid, 300).then(
       () => undefined,
@@ -130,26 +148,27 @@ export function platformContract(target: ContractTarget): void {
     const after = await pods();
     assert.is(after.length, before.length);
     for (const [i, p] of after.entries()) {
-      assert.is.not(p.uid, before[i]!.uid, `${p.name} is a new pod`);
+      assert.is.not(p.uid, before[i].uid, `${p.name} is a new pod`);
       assert.ok(p.ready, `${p.name} ready`);
     }
   });
 
-  test('freeze() stops a pod\'s Redis until resume(), or throws UnsupportedError saying why', async () => {
-    const victim = (await pods())[0]!;
+  test("freeze() stops a pod's Redis until resume(), or throws UnsupportedError saying why", async () => {
+    const victim = (await pods())[0];
     const frozen = await platform.freeze(victim.name).then(
       () => undefined,
       (e: unknown) => e,
     );
     if (frozen !== undefined) {
-      assert.instance(frozen, UnsupportedError, String(frozen));
+      assert.instance(frozen, UnsupportedError, messageOf(frozen));
       assert.match((frozen as Error).message, victim.name);
       await platform.resume(victim.name); // safe when not frozen
       return;
     }
     const r = target.redis;
     try {
-      if ('cannot' in r) assert.unreachable(`freeze() succeeded on ${target.name}, where Redis cannot be asked (${r.cannot})`);
+      if ('cannot' in r)
+        assert.unreachable(`freeze() succeeded on ${target.name}, where Redis cannot be asked (${r.cannot})`);
       else assert.not.ok(await r.answers(await platform.reach(address(victim))), 'frozen: Redis does not answer');
     } finally {
       await platform.resume(victim.name);
@@ -158,8 +177,8 @@ export function platformContract(target: ContractTarget): void {
     await platform.resume(victim.name); // safe when not frozen
   });
 
-  test('a wait honours the run\'s cancel: waiting for a held pod rejects with CancelledError, not a timeout', async () => {
-    const victim = (await pods())[1]!;
+  test("a wait honours the run's cancel: waiting for a held pod rejects with CancelledError, not a timeout", async () => {
+    const victim = (await pods())[1];
     await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
     const waiting = platform.waitForReplacement(victim.name, victim.uid, 10 * 60_000).then(
       () => undefined,

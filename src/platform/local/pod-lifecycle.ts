@@ -90,10 +90,21 @@ const toStarting: Rule = (_s, e, pod) => {
 const toBackOff: Rule = (s, e, pod) => {
   const delayMs = Math.min(CRASH_BACKOFF_MS * 2 ** pod.restarts, CRASH_BACKOFF_MAX_MS);
   pod.restarts++;
-  return { phase: 'back-off', exit: (e as Extract<PodEvent, { type: 'process-exited' }>).exit, delayMs, ...(s.phase === 'failed' ? { error: s.error } : {}) };
+  return {
+    phase: 'back-off',
+    exit: (e as Extract<PodEvent, { type: 'process-exited' }>).exit,
+    delayMs,
+    ...(s.phase === 'failed' ? { error: s.error } : {}),
+  };
 };
-const toFailed: Rule = (_s, e) => ({ phase: 'failed', error: (e as Extract<PodEvent, { type: 'start-failed' }>).error });
-const toTerminating: Rule = (_s, e) => ({ phase: 'terminating', hold: (e as Extract<PodEvent, { type: 'delete' }>).hold });
+const toFailed: Rule = (_s, e) => ({
+  phase: 'failed',
+  error: (e as Extract<PodEvent, { type: 'start-failed' }>).error,
+});
+const toTerminating: Rule = (_s, e) => ({
+  phase: 'terminating',
+  hold: (e as Extract<PodEvent, { type: 'delete' }>).hold,
+});
 const toExited: Rule = () => ({ phase: 'exited' });
 
 const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
@@ -115,7 +126,10 @@ const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
   terminating: {
     // Its process exiting is what the deletion waits for.
     'process-exited': () => 'ignore',
-    gone: (s, _e, pod) => (s.phase === 'terminating' && s.hold ? { phase: 'held' } : { phase: 'recreating', delayMs: pod.recreateDelayMs, gated: false }),
+    gone: (s, _e, pod) =>
+      s.phase === 'terminating' && s.hold
+        ? { phase: 'held' }
+        : { phase: 'recreating', delayMs: pod.recreateDelayMs, gated: false },
     teardown: toExited,
   },
   held: {
@@ -130,7 +144,8 @@ const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
   'back-off': {
     start: toStarting,
     // The start that saw the container exit reports its error after the exit: kept for waitForReplacement().
-    'start-failed': (s, e) => (s.phase === 'back-off' ? { ...s, error: (e as Extract<PodEvent, { type: 'start-failed' }>).error } : 'ignore'),
+    'start-failed': (s, e) =>
+      s.phase === 'back-off' ? { ...s, error: (e as Extract<PodEvent, { type: 'start-failed' }>).error } : 'ignore',
     delete: toTerminating,
     teardown: toExited,
   },
@@ -169,7 +184,10 @@ export class PodLifecycle {
   fire(event: PodEvent): PodState {
     const from = this.#state;
     const rule = TABLE[from.phase][event.type];
-    if (!rule) throw new IllegalTransitionError(`local platform: pod ${this.podName} cannot take '${event.type}' while ${describeState(from)}`);
+    if (!rule)
+      throw new IllegalTransitionError(
+        `local platform: pod ${this.podName} cannot take '${event.type}' while ${describeState(from)}`,
+      );
     const to = rule(from, event, this);
     if (to === 'ignore') return from;
     if (this.#timer !== undefined) this.#timers.clear(this.#timer);

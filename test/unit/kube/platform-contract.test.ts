@@ -17,7 +17,11 @@ platformContract({
   name: 'Kubernetes (existing cluster) on the API fixture',
   create: async ({ undo, signal }) => {
     const manifests = await loadManifests('manifests');
-    return { platform: createExistingPlatform(settings, { log: silentLog, workDir: '/nonexistent', undo, signal }), manifests, redis: redisDeployment(manifests) };
+    return {
+      platform: createExistingPlatform(settings, { log: silentLog, workDir: '/nonexistent', undo, signal }),
+      manifests,
+      redis: redisDeployment(manifests),
+    };
   },
   redis: { cannot: 'the API fixture runs no Redis behind its pods' },
   leftovers: async () => {
@@ -25,11 +29,17 @@ platformContract({
     await new Promise((resolve) => setImmediate(resolve));
     const s = fixture.server;
     return [
-      ...s.list('Namespace').filter((n) => n.metadata.name.startsWith('redis-resilience-')).map((n) => `Namespace ${n.metadata.name}`),
+      ...s
+        .list('Namespace')
+        .filter((n) => n.metadata.name.startsWith('redis-resilience-'))
+        .map((n) => `Namespace ${n.metadata.name}`),
       ...s.list('ResourceQuota').map((q) => `ResourceQuota ${q.metadata.name}`),
       ...s.list('StorageClass').map((c) => `StorageClass ${c.metadata.name}`),
       ...s.list('PersistentVolume').map((v) => `PersistentVolume ${v.metadata.name}`),
-      ...s.list('Node').filter((n) => n.spec?.unschedulable).map((n) => `Node ${n.metadata.name} cordoned`),
+      ...s
+        .list('Node')
+        .filter((n) => (n.spec as { unschedulable?: boolean } | undefined)?.unschedulable)
+        .map((n) => `Node ${n.metadata.name} cordoned`),
     ];
   },
   timeoutMs: 5000,

@@ -1,6 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CRASH_BACKOFF_MAX_MS, CRASH_BACKOFF_MS, describeState, IllegalTransitionError, PodLifecycle, type PodEvent, type PodState, type Timers } from '../../../src/platform/local/pod-lifecycle.ts';
+import {
+  CRASH_BACKOFF_MAX_MS,
+  CRASH_BACKOFF_MS,
+  describeState,
+  IllegalTransitionError,
+  PodLifecycle,
+  type PodEvent,
+  type PodState,
+  type Timers,
+} from '../../../src/platform/local/pod-lifecycle.ts';
 
 /** Timers that fire only when the test says so. */
 function manualTimers() {
@@ -41,7 +50,8 @@ function machine(recreateDelayMs = 1000) {
 const exit = { code: 1, signal: null };
 const illegal = (e: unknown) => e instanceof IllegalTransitionError;
 const run = (pod: PodLifecycle, ...events: PodEvent[]) => events.reduce<PodState>((_, e) => pod.fire(e), pod.state);
-const ready = (pod: PodLifecycle) => run(pod, { type: 'start', what: 'pod' }, { type: 'answered' }, { type: 'probe-passed' });
+const ready = (pod: PodLifecycle) =>
+  run(pod, { type: 'start', what: 'pod' }, { type: 'answered' }, { type: 'probe-passed' });
 
 test('a new pod goes pending, starting, running, ready', () => {
   const { pod, seen } = machine();
@@ -50,7 +60,7 @@ test('a new pod goes pending, starting, running, ready', () => {
   assert.equal(seen, ['pending -start-> starting', 'starting -answered-> running', 'running -probe-passed-> ready']);
 });
 
-test('a deleted pod terminates, then is recreated after the delay, by the machine\'s own timer', () => {
+test("a deleted pod terminates, then is recreated after the delay, by the machine's own timer", () => {
   const { pod, clock, starts } = machine(1500);
   ready(pod);
   run(pod, { type: 'delete', hold: false });
@@ -89,7 +99,10 @@ test('a container that exits by itself backs off 10 s, doubling up to 5 min, and
     assert.equal(pod.state, { phase: 'starting', what: 'container', gated: false });
     run(pod, { type: 'answered' }, { type: 'probe-passed' });
   }
-  assert.equal(delays, [1, 2, 4, 8, 16, 30, 30].map((n) => Math.min(n * CRASH_BACKOFF_MS, CRASH_BACKOFF_MAX_MS)));
+  assert.equal(
+    delays,
+    [1, 2, 4, 8, 16, 30, 30].map((n) => Math.min(n * CRASH_BACKOFF_MS, CRASH_BACKOFF_MAX_MS)),
+  );
   assert.is(pod.restarts, 7);
   // A new pod starts its count again.
   run(pod, { type: 'delete', hold: false }, { type: 'gone' });
@@ -99,7 +112,12 @@ test('a container that exits by itself backs off 10 s, doubling up to 5 min, and
 
 test('a start that fails after its container exited keeps the error in back-off; one that times out is failed', () => {
   const a = machine();
-  run(a.pod, { type: 'start', what: 'pod' }, { type: 'process-exited', exit }, { type: 'start-failed', error: new Error('exited before answering') });
+  run(
+    a.pod,
+    { type: 'start', what: 'pod' },
+    { type: 'process-exited', exit },
+    { type: 'start-failed', error: new Error('exited before answering') },
+  );
   const s = a.pod.state;
   assert.is(s.phase, 'back-off');
   assert.is(s.phase === 'back-off' && s.error?.message, 'exited before answering');
@@ -129,7 +147,13 @@ test('teardown is final: it cancels a pending recreation and what was under way 
   run(pod, { type: 'delete', hold: false }, { type: 'gone' });
   run(pod, { type: 'teardown' });
   assert.equal(clock.armed(), [], 'the recreation timer is cleared');
-  for (const e of [{ type: 'answered' }, { type: 'gone' }, { type: 'process-exited', exit }, { type: 'teardown' }] as PodEvent[]) run(pod, e);
+  for (const e of [
+    { type: 'answered' },
+    { type: 'gone' },
+    { type: 'process-exited', exit },
+    { type: 'teardown' },
+  ] as PodEvent[])
+    run(pod, e);
   assert.is(pod.state.phase, 'exited');
   assert.throws(() => pod.fire({ type: 'start', what: 'pod' }), illegal);
   assert.equal(starts, []);
