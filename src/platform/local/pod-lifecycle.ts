@@ -227,10 +227,14 @@ export function describeState(s: PodState): string {
     case 'recreating':
       return `recreated in ${s.delayMs} ms`;
     case 'back-off':
-      return `back-off: its container ${describeExit(s.exit)}, restarting in ${s.delayMs / 1000} s${s.error ? ` (${s.error.message.split('\n')[0]})` : ''}`;
+      return `back-off: its container ${describeExit(s.exit)}, restarting in ${s.delayMs / 1000} s${s.error ? ` (${firstLine(s.error)})` : ''}`;
     case 'failed':
-      return `start failed: ${s.error.message.split('\n')[0]}`;
+      return `start failed: ${firstLine(s.error)}`;
     case 'exited':
       return 'torn down';
   }
+}
+
+function firstLine(err: Error): string {
+  return err.message.split('\n', 1)[0] ?? '';
 }
