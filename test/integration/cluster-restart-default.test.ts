@@ -8,21 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { runClusterRestart } from '../../src/scenarios/cluster-restart.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog, type DeployedCluster } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-beforeAll(test, async () => {
-  cluster = await deployCluster('manifests', '127.0.114', { masters: 3, replicasPerMaster: 1 }, 1000, 'sandbox');
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, 'manifests', '127.0.114', { masters: 3, replicasPerMaster: 1 }, 1000, 'sandbox');
 
 /** The re-discovery's lines in every pod's log of one incarnation (1: the first start). */
 function rediscoveryLines(c: DeployedCluster, incarnation: number): string[] {
@@ -34,7 +25,7 @@ function rediscoveryLines(c: DeployedCluster, incarnation: number): string[] {
 
 for (const [killMode, incarnation] of [['kill', 2], ['graceful', 3]] as const) {
   test(`every pod deleted at once (${killMode}): re-formed through the re-discovery, same shards and NodeIDs, no write lost`, async () => {
-    const c = cluster!;
+    const c = cluster();
     const r = await runClusterRestart({ platform: c.platform, redis: c.redis, log: testLog }, defaultSettings(c, { killMode, writeRate: 100, thresholds: { maxLostWrites: 0, maxReformMs: 30_000 } }));
     const why = `${r.error ?? ''}\n${r.checks.map((x) => `${x.id}: ${x.status}: ${x.summary}`).join('\n')}`;
     assert.equal(r.checks.map((x) => [x.id, x.status]), [
