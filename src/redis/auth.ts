@@ -35,7 +35,7 @@ export function redisAuth(redis: RedisDeployment, explicit?: { password: string;
   registerSecret(value.value);
   if (value.value === undefined) {
     throw new InputError(
-      `${describeDirective(found)} is ${value.why}; the tool cannot log in to Redis. Looked in: ${AUTH_LOOKED_IN}. ` +
+      `${describeDirective(found)} is ${value.why ?? 'not set'}; the tool cannot log in to Redis. Looked in: ${AUTH_LOOKED_IN}. ` +
         'Put the password in a Secret among the manifests, or pass it as the redis-password input',
     );
   }
@@ -62,6 +62,6 @@ function resolve(d: RedisDirective, env: EnvVar[]): { value?: string; via?: stri
     return e.value;
   });
   if (missing) return { why: `env ${missing.name}, ${missing.from ? `from ${missing.from.description}, which is not among the manifests` : 'which has no value'}` };
-  if (/\$\(/.test(value) || /\$\(/.test(raw) && refs.length === 0) return { why: `${raw}, which no env variable of the container defines` };
+  if (value.includes('$(') || raw.includes('$(') && refs.length === 0) return { why: `${raw}, which no env variable of the container defines` };
   return { value, ...(refs.length ? { via: refs.join(', ') } : {}) };
 }

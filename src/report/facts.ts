@@ -33,9 +33,9 @@ export function scenarioFacts(s: ScenarioResult): string[] {
   for (const p of s.pods ?? []) {
     out.push(
       `Pod ${p.pod} (${p.roleBefore}${p.roleAfter && p.roleAfter !== p.roleBefore ? ` -> ${p.roleAfter}` : ''}): ` +
-        `${p.uidAfter ? `replaced in ${msText(p.restartMs)}` : 'not replaced'}` +
-        `${p.failover ? ', a replica took over its slots' : ''}` +
-        `${p.nodeIdKept === false ? ', NodeID changed' : ''}` +
+        (p.uidAfter ? `replaced in ${msText(p.restartMs)}` : 'not replaced') +
+        (p.failover ? ', a replica took over its slots' : '') +
+        (p.nodeIdKept === false ? ', NodeID changed' : '') +
         `${p.unsyncedReadyMs ? `, ready ${msText(p.unsyncedReadyMs)} before its replica link was in sync` : ''}.`,
     );
   }
@@ -47,7 +47,7 @@ export function scenarioFacts(s: ScenarioResult): string[] {
   if (loss) {
     out.push(
       `Acknowledged writes lost in the pause window: ${loss.lost} (independent read-back found ${loss.readBackMissing} missing)` +
-        `${loss.lastAckByOldMasterMs !== undefined ? `; the resumed master's last acknowledgement came ${msText(loss.lastAckByOldMasterMs)} after the freeze` : ''}` +
+        (loss.lastAckByOldMasterMs !== undefined ? `; the resumed master's last acknowledgement came ${msText(loss.lastAckByOldMasterMs)} after the freeze` : '') +
         `${loss.sample.length ? `; e.g. ${loss.sample.map((x) => `${x.key} acknowledged by ${x.by} at ${msText(x.ackAtMs)}`).join(', ')}` : ''}.`,
     );
   }
@@ -62,7 +62,7 @@ export const PATH_TEXT: Record<FailoverPath, string> = {
   'no-failover': 'no failover: no replica took over the slots',
 };
 
-export const TIMINGS: ReadonlyArray<{ key: keyof ScenarioResult['timings']; label: string }> = [
+export const TIMINGS: readonly { key: keyof ScenarioResult['timings']; label: string }[] = [
   { key: 'failoverMs', label: 'Failover (pod deleted to a replica owning the slots)' },
   { key: 'clusterOkMs', label: 'Cluster ok (pod deleted to cluster_state:ok everywhere)' },
   { key: 'rejoinMs', label: 'Rejoin (hold released, or the pod deleted when not held, to the old pod rejoined)' },
@@ -128,7 +128,7 @@ export interface Phase {
   critical: boolean;
 }
 
-const PHASES: ReadonlyArray<{ label: string; from: TimelineEvent[]; to: TimelineEvent; critical?: true }> = [
+const PHASES: readonly { label: string; from: TimelineEvent[]; to: TimelineEvent; critical?: true }[] = [
   { label: 'writes refused', from: ['first-write-failed'], to: 'writes-recovered', critical: true },
   { label: 'failure detection', from: ['pod-deleted'], to: 'fail-seen' },
   { label: 'failover', from: ['pod-deleted'], to: 'replica-promoted' },
@@ -186,7 +186,7 @@ export function verdictReason(report: Report): string {
       const names = failed.map((c) => c.id).join(', ');
       return `${failed.length} of ${checks.length} checks failed (${names}); first: ${clause(failed[0]!.summary)}.`;
     }
-    const why = report.error ?? (stopped ? `${stopped.name} did not finish: ${stopped.error}` : 'a scenario failed');
+    const why = report.error ?? (stopped ? `${stopped.name} did not finish: ${stopped.error ?? 'no error recorded'}` : 'a scenario failed');
     return `${clause(why)}.`;
   }
   const s = report.scenarios[0];
@@ -210,6 +210,7 @@ export function escapedChar(ch: string): string {
 }
 
 // Control characters (an ANSI colour code in a Redis error) are shown, never passed on to a terminal or page.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
 export function showControls(text: string): string {

@@ -28,7 +28,7 @@ function scenarioLines(s: ScenarioResult): string[] {
   const width = Math.max(...s.checks.map((c) => c.id.length), 0);
   const out = [
     `${s.name}: ${SCENARIO_WORD[s.status]} (${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped)` +
-      `${s.durationMs !== undefined ? ` in ${secondsText(s.durationMs)}` : ''}`,
+      (s.durationMs !== undefined ? ` in ${secondsText(s.durationMs)}` : ''),
     ...scenarioFacts(s).map((line) => `  ${indented(line, '    ')}`),
   ];
   if (s.error) out.push(`  stopped early: ${indented(s.error, '    ')}`);

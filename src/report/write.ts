@@ -27,7 +27,8 @@ export async function checkReportDir(dir: string): Promise<void> {
   const bad = (why: string) => new InputError(`report-dir ${displayPath(dir)}: ${why}; expected a directory this run may write to (it is created if missing)`);
   let probe = resolve(dir);
   for (;;) {
-    const info = await stat(probe).catch((err: NodeJS.ErrnoException) => {
+    const info = await stat(probe).catch((caught: unknown) => {
+      const err = caught as NodeJS.ErrnoException;
       // ENOTDIR: an ancestor is a file; walking up finds and names it.
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
       throw bad(`cannot be read (${err.code ?? err.message})`);

@@ -50,7 +50,7 @@ export async function waitForPreconditions(reach: Reach, addresses: HostPort[], 
       const states = await Promise.all(addresses.map(async (a) => ({ a, s: await replicationOf(reach, a) })));
       const waiting = states.filter(({ s }) => s.aofRewriteInProgress || (s.role === 'slave' && s.masterLinkStatus !== 'up'));
       if (waiting.length === 0) return { done: true, value: undefined };
-      return { done: false, seen: waiting.map(({ a, s }) => `${formatAddress(a)}: link ${s.masterLinkStatus ?? '-'}, aof rewrite ${s.aofRewriteInProgress}`).join('; ') };
+      return { done: false, seen: waiting.map(({ a, s }) => `${formatAddress(a)}: link ${s.masterLinkStatus ?? '-'}, aof rewrite ${s.aofRewriteInProgress ? 'in progress' : 'idle'}`).join('; ') };
     },
     { timeoutMs: PRECONDITION_TIMEOUT_MS, intervalMs: 200, signal, onProgress: (ms, seen) => log.progress(`preconditions, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
   );

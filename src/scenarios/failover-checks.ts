@@ -16,7 +16,7 @@ export interface Victim {
   nodeId: string;
   uid: string;
   ip: string;
-  slots: Array<[number, number]>;
+  slots: [number, number][];
   /** The victim's CLUSTER NODES line before the deletion. */
   line: string;
   replicaIds: string[];
@@ -206,7 +206,7 @@ export function clusterHealthy(probe: { healthy: boolean; problems: string[] } |
   if (!probe) return skipped('cluster-healthy', notReached);
   return probe.healthy
     ? { id: 'cluster-healthy', status: 'pass', summary: 'every node: cluster_state:ok, all 16384 slots covered, one view, no failed or extra nodes', evidence: { problems: [] } }
-    : { id: 'cluster-healthy', status: 'fail', summary: `cluster not healthy: ${probe.problems[0]}${probe.problems.length > 1 ? ` (+${probe.problems.length - 1} more)` : ''}`, evidence: { problems: probe.problems } };
+    : { id: 'cluster-healthy', status: 'fail', summary: `cluster not healthy: ${probe.problems[0] ?? 'no problem named'}${probe.problems.length > 1 ? ` (+${probe.problems.length - 1} more)` : ''}`, evidence: { problems: probe.problems } };
 }
 
 export interface Canary {

@@ -63,6 +63,7 @@ function startStaleClient(conn: Redis, tag: string, run: string, writes: StaleWr
   let stopped = false;
   const pending: Promise<void>[] = [];
   const loop = (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the stop function returned below sets it; the compiler cannot see a write from a closure
     while (!stopped) {
       const n = writes.length;
       const w: StaleWrite = { key: `${tag}:stale:${n}`, value: `${run}:${n}`, sentAt: Date.now() };
@@ -88,7 +89,7 @@ export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): P
   return { ...(await snapshotMaster(env, opts.victim)), opts, path: 'no-failover', stale: [], finished: false };
 }
 
-export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
+export const pauseSteps: readonly Step<PauseFacts>[] = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),

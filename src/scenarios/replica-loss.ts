@@ -71,7 +71,7 @@ export function pickReplica(views: PodView[], wanted: string | undefined): { rep
   }
   if (!chosen) throw new Error('the cluster has no replica to delete; is it bootstrapped with replicas?');
   const masterSelf = selves.find((s) => s.self.id === chosen.self.masterId);
-  if (!masterSelf) throw new Error(`the master ${chosen.self.masterId} of replica ${chosen.pod.name} is no pod of the StatefulSet`);
+  if (!masterSelf) throw new Error(`the master ${chosen.self.masterId ?? '(none)'} of replica ${chosen.pod.name} is no pod of the StatefulSet`);
   return { replicaPod: chosen.pod, replica: chosen.self, masterPod: masterSelf.pod, master: masterSelf.self, view: chosen.view };
 }
 
@@ -98,7 +98,7 @@ export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettin
 
 const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
 
-export const replicaLossSteps: ReadonlyArray<Step<ReplicaLossFacts>> = [
+export const replicaLossSteps: readonly Step<ReplicaLossFacts>[] = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, [f.master.pod, f.victimPod]), ctx.log, ctx.signal),

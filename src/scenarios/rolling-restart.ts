@@ -17,7 +17,7 @@ import { scenarioResult } from './result.ts';
 
 /** One shard before the restart: its master's pod and NodeID and the slots it owns. */
 export interface Shard {
-  slots: Array<[number, number]>;
+  slots: [number, number][];
   masterPod: string;
   masterId: string;
   writer?: Writer;
@@ -50,9 +50,9 @@ export interface RollingFacts {
   coverageBefore: string;
   coverageAfter?: string;
   /** Promotions seen: the owner of a shard's first slot changed (old and new NodeID, when). */
-  promotions: Array<{ slots: string; from: string; to: string; at: number }>;
+  promotions: { slots: string; from: string; to: string; at: number }[];
   /** A master's pod deleted while its own replica was ready but its replication link not up (the probe lied). */
-  unsyncedDeletions: Array<{ deleted: string; unsynced: string; at: number }>;
+  unsyncedDeletions: { deleted: string; unsynced: string; at: number }[];
   rolloutDone: boolean;
   /** When the watch stopped: a replica never seen in sync was out of sync until then at least. */
   watchEndedAt?: number;
@@ -149,7 +149,7 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
   }
 }
 
-export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
+export const rollingSteps: readonly Step<RollingFacts>[] = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, f.podsBefore), ctx.log, ctx.signal),
@@ -177,7 +177,7 @@ export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
       ctx.timeline.mark('restart-started', t0, `${f.podsBefore.length} pods`);
       ctx.log.info(`Rollout restart of StatefulSet ${ctx.redis.name} (${f.podsBefore.length} pods)`);
       let over = false;
-      const watching = watchRollout(f, ctx, () => over).catch((err) => ctx.log.warn(`rollout watch: ${messageOf(err)}`));
+      const watching = watchRollout(f, ctx, () => over).catch((err: unknown) => ctx.log.warn(`rollout watch: ${messageOf(err)}`));
       try {
         await ctx.platform.rolloutRestart(f.opts.rejoinTimeoutMs * f.podsBefore.length);
         // One more round: the last pod's ready and link state.
@@ -297,7 +297,7 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
   const worst = total && f.shardWrites!.find((s) => s.writes.unavailableMs === total.unavailableMs);
   checks.push(
     ...thresholdChecks({ maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites }, { path: 'no-failover', writes: total, writerOn, finished: f.finished }, notReached).map((c) =>
-      c.id === 'max-unavailable-ms' && worst ? { ...c, summary: `${c.summary} (worst shard ${worst.slots.join(',')}, ${worst.masterPod})` } : c,
+      c.id === 'max-unavailable-ms' && worst ? { ...c, summary: `${c.summary} (worst shard ${worst.slots.join(',')}, ${worst.masterPod ?? 'master unknown'})` } : c,
     ),
   );
   return checks;
@@ -337,7 +337,7 @@ export async function runRollingRestart(env: ScenarioEnv, opts: ScenarioSettings
   const notes: string[] = [];
   const unsynced = pods.filter((p) => (p.unsyncedReadyMs ?? 0) > 0);
   if (unsynced.length) {
-    notes.push(`Ready before in sync: ${unsynced.map((p) => `${p.pod} ${p.unsyncedReadyMs} ms`).join(', ')} (a readiness probe that checks master_link_status would hold the rollout until the replica has synced).`);
+    notes.push(`Ready before in sync: ${unsynced.map((p) => `${p.pod} ${p.unsyncedReadyMs ?? 0} ms`).join(', ')} (a readiness probe that checks master_link_status would hold the rollout until the replica has synced).`);
   }
   return scenarioResult(env, 'rolling-restart', startedAt, outcome, rollingChecks(facts, outcome.error), {
     holdRestart: false,

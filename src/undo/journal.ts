@@ -61,16 +61,19 @@ export class RecordingJournal implements UndoJournal {
   }
 }
 
+function isJournalEntry(e: unknown): e is JournalEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const r = e as { id?: unknown; settled?: unknown; step?: { kind?: unknown } | null };
+  return typeof r.id === 'string' && typeof r.settled === 'boolean' && typeof r.step?.kind === 'string';
+}
+
 /** Reads a journal as saved by either store; anything else is an empty journal (nothing can be undone from it). */
 export function parseJournal(text: string): JournalEntry[] {
   if (!text) return [];
   try {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
-    return value.filter(
-      (e): e is JournalEntry =>
-        typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.settled === 'boolean' && typeof e.step?.kind === 'string',
-    );
+    return (value as unknown[]).filter(isJournalEntry);
   } catch {
     return [];
   }

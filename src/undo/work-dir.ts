@@ -54,8 +54,8 @@ export async function createRunDir(root: string, store?: JournalStore): Promise<
   for (let attempt = 0; !dir; attempt++) {
     await ensurePrivateRoot(root);
     // Another run finishing may remove the emptied root between the two calls: make it again, once.
-    dir = await mkdtemp(path.join(root, RUN_PREFIX)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT' || attempt > 0) throw err;
+    dir = await mkdtemp(path.join(root, RUN_PREFIX)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
       return undefined;
     });
   }

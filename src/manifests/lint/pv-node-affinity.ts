@@ -17,7 +17,7 @@ export const pvNodeAffinity: LintRule = {
       findings.push(findingAt(ID, 'error', pv, ['spec', source],
         source === 'local'
           ? `PersistentVolume ${pv.name}: a local volume needs spec.nodeAffinity`
-          : `PersistentVolume ${pv.name}: hostPath volume without spec.nodeAffinity on a ${nodes}-node cluster`,
+          : `PersistentVolume ${pv.name}: hostPath volume without spec.nodeAffinity on a ${nodes ?? '?'}-node cluster`,
         'The data lies on one node\'s disk; a Redis pod recreated on another node finds an empty directory, loses ' +
           'its nodes.conf and rejoins with a new NodeID. Add spec.nodeAffinity.required naming the node that holds ' +
           'the directory (kubernetes.io/hostname), or use a network volume.'));

@@ -8,13 +8,13 @@ export function expandVars(input: string, lookup: (name: string) => string | und
   let out = '';
   let i = 0;
   while (i < input.length) {
-    const ch = input[i];
+    const ch = input[i]!;
     if (ch !== '$' || i + 1 >= input.length) {
       out += ch;
       i++;
       continue;
     }
-    const next = input[i + 1];
+    const next = input[i + 1]!;
     if (next === '$') {
       out += '$';
       i += 2;

@@ -74,7 +74,7 @@ export async function preparePodFs(
       const object = m.source.type === 'configMap' ? `ConfigMap ${m.source.configMap}` : `Secret ${m.source.secret}`;
       for (const [file, content] of Object.entries(m.source.files)) {
         const target = file === '' ? base : path.join(base, file);
-        const what = `file ${file || m.subPath} of ${object}`;
+        const what = `file ${file || m.subPath || ''} of ${object}`;
         const mode = m.source.modes[file] ?? 0o644;
         await fs.mkdir(inside(path.dirname(target), what), { recursive: true });
         await fs.writeFile(inside(target, what), content, { mode });

@@ -74,7 +74,7 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
 }
 
 export function describeExit(e: Exit): string {
-  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code ?? 'unknown'}`;
 }
 
 /**

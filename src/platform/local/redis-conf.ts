@@ -64,6 +64,7 @@ export function localRedisConf(redis: RedisDeployment, input: LocalConfigInput):
 
 /** Quotes an argument the way redis' config parser (sdssplitargs) reads it back unchanged. */
 export function quoteConfArg(arg: string): string {
+  // eslint-disable-next-line no-control-regex -- a control character forces quoting: matching them is the point
   if (arg !== '' && !/[\s"'\\\x00-\x1f\x7f]/.test(arg)) return arg;
   let out = '"';
   for (const ch of arg) {

@@ -29,7 +29,10 @@ export function infoServer(host: string, port: number, timeoutMs: number): Promi
       const end = buf.indexOf('\r\n');
       if (end < 0) return;
       const line = buf.subarray(0, end).toString('utf8');
-      if (!line.startsWith('$')) return done(undefined, { reply: line });
+      if (!line.startsWith('$')) {
+        done(undefined, { reply: line });
+        return;
+      }
       // A bulk string: its length in bytes, then the INFO text.
       const len = Number(line.slice(1));
       if (buf.length < end + 2 + len) return;
