@@ -12,6 +12,7 @@ import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
 import { containerEnv, expandVars } from './local/expand.ts';
 import { addressAnswers, infoServer, serving } from './local/server-probe.ts';
+import { readinessProbeSpec, waitProbeReady, type ProbeAttempt } from './local/probes.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
 import { listenerHeldBy } from './local/listener-owner.ts';
 import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
@@ -226,6 +227,27 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       },
       { timeoutMs: readyTimeoutMs, intervalMs: 500, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
     );
+  }
+
+  /**
+   * One readiness probe attempt (src/platform/local/probes.ts runs them on the kubelet's schedule): the probe's
+   * exec command in the pod's sandbox, bounded by timeoutSeconds. Where it cannot run (direct mode, or a probe
+   * that is not exec) the probe is taken to be "Redis answers", and the log says so once.
+   */
+  function readinessAttempt(pod: Pod): ProbeAttempt {
+    const r = requireDeployed();
+    const command = r.container.readinessExec;
+    if (mode === 'sandbox' && command) {
+      return async (timeoutMs) => {
+        const p = await execInPod(pod, command, timeoutMs);
+        return { ok: p.code === 0, said: `exit ${p.code ?? 'none'}: ${p.output.trim().slice(-300)}` };
+      };
+    }
+    infoOnce(`local platform: readiness probes are taken as "Redis answers" (${mode === 'sandbox' ? 'the readiness probe has no exec command' : 'direct mode cannot run the probe\'s command in the pod'})`);
+    return async (timeoutMs) => {
+      const answer = await infoServer(pod.ip, r.port, timeoutMs);
+      return { ok: serving(answer), said: answer.reply };
+    };
   }
 
   /** Runs a pod's init containers in order, each to completion, as the kubelet does before the containers. */
@@ -535,9 +557,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
    * each Pod one at a time. The Kubernetes control plane waits until an updated Pod is Running and Ready prior
    * to updating its predecessor" (kubernetes.io, StatefulSets, Rolling Updates); pods below
    * rollingUpdate.partition are left alone, podManagementPolicy does not change this order, and OnDelete
-   * replaces nothing. Ready follows the container's readinessProbe schedule as the kubelet runs it: the first
-   * probe at initialDelaySeconds after the start, then every periodSeconds; the probe itself is taken to be
-   * "Redis answers PING" (what the probes of Redis manifests check), so a probe that checks more is not emulated.
+   * replaces nothing. Ready follows the container's readinessProbe as the kubelet runs it (local/probes.ts:
+   * schedule, timeout, thresholds), with its exec command run in the pod's sandbox (readinessAttempt).
    */
   async function rolloutRestart(timeoutMs: number): Promise<void> {
     const r = requireDeployed();
@@ -546,7 +567,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       throw new Error(`StatefulSet ${r.name} has updateStrategy OnDelete: a rollout restart changes its template but replaces no pod until each is deleted by hand`);
     }
     const partition = Number(valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'rollingUpdate', 'partition']) ?? 0);
-    const probe = readinessSchedule(r);
+    const probe = readinessProbeSpec(r.statefulSet.body, r.container.name);
     const deadline = Date.now() + timeoutMs;
     for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
       const oldUid = pod.uid;
@@ -556,19 +577,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       pod.lifecycle.fire({ type: 'release', delayMs: restartDelayMs, gated: true });
       const left = () => Math.max(0, deadline - Date.now());
       await waitForReplacement(pod.name, oldUid, left());
-      // The kubelet's readiness probe: at start + initialDelaySeconds, then every periodSeconds until it passes.
-      let at = pod.startedAt! + probe.initialDelayMs;
-      await waitFor(
-        `pod ${pod.name}'s readiness probe to pass (first after ${probe.initialDelayMs} ms, every ${probe.periodMs} ms)`,
-        async () => {
-          if (Date.now() < at) return { done: false, seen: 'before the next probe' };
-          const answer = await infoServer(pod.ip, r.port, 1000);
-          if (serving(answer)) return { done: true, value: undefined };
-          at += probe.periodMs;
-          return { done: false, seen: answer.reply };
-        },
-        { timeoutMs: left(), intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
-      );
+      await waitProbeReady(`pod ${pod.name}'s readiness probe`, probe, readinessAttempt(pod), { startedAt: pod.startedAt!, timeoutMs: left(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
       pod.lifecycle.fire({ type: 'probe-passed' });
       ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
     }
@@ -657,17 +666,6 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       return toHostPath(containerPath, r, podNamed(podName).layout, r.container.workingDir);
     },
   };
-}
-
-/** The Redis container's readinessProbe timing (Kubernetes defaults: no initial delay, every 10 s). */
-function readinessSchedule(r: RedisDeployment): { initialDelayMs: number; periodMs: number } {
-  const containers = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'containers']);
-  const c = Array.isArray(containers) ? containers.find((x) => valueAt(x, ['name']) === r.container.name) : undefined;
-  const seconds = (key: string, fallback: number) => {
-    const v = valueAt(c, ['readinessProbe', key]);
-    return (typeof v === 'number' && v >= 0 ? v : fallback) * 1000;
-  };
-  return { initialDelayMs: seconds('initialDelaySeconds', 0), periodMs: Math.max(1000, seconds('periodSeconds', 10)) };
 }
 
 function info(pod: Pod): PodInfo {
