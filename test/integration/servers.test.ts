@@ -2,7 +2,7 @@
  * The same check on Redis and on Valkey, in one run of the suite: `check --platform local` from source on the
  * default manifests (redis-server) and on examples/valkey (valkey-server), each a real cluster of 6 processes
  * through master-failover. Every check must pass, and each report must name the server and version that ran, as
- * the server binary itself reports it.
+ * the server binary itself reports it. Valkey also runs replica-loss, rolling-restart and master-pause in one check.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -55,5 +55,17 @@ for (const s of SERVERS) {
     assert.match(await readFile(join(reportDir, 'junit.xml'), 'utf8'), `<property name="server" value="${ran}"/>`);
   });
 }
+
+test('check --manifests examples/valkey --scenario replica-loss,rolling-restart,master-pause: every scenario passes on real valkey-server', async () => {
+  const reportDir = join(dir, 'valkey-scenarios');
+  const scenarios = ['replica-loss', 'rolling-restart', 'master-pause'];
+  const r = await runNode(['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--manifests', 'examples/valkey', '--scenario', scenarios.join(','), '--report-dir', reportDir]);
+  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
+  const failed = report.scenarios.flatMap((sc) => sc.checks.filter((c) => c.status !== 'pass').map((c) => `${sc.name} ${c.id}:${c.status}: ${c.summary}`));
+  assert.is(r.code, 0, failed.join('\n') + r.stderr);
+  assert.is(report.server?.name, 'Valkey');
+  assert.equal(report.scenarios.map((sc) => `${sc.name}:${sc.status}`), scenarios.map((n) => `${n}:pass`));
+  assert.equal(failed, []);
+});
 
 test.run();
