@@ -3,8 +3,8 @@ import type { Check, ScenarioResult, ShardWrites } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { InputError, TimeoutError } from '../errors.ts';
 import { reachOf } from '../redis/connect.ts';
-import { myself } from '../redis/cluster-nodes.ts';
-import { probeCluster, type NodeHealthView } from '../redis/health.ts';
+import { isReplica, myself } from '../redis/cluster-nodes.ts';
+import { probeCluster, replicationOf, type NodeHealthView, type ReplicationState } from '../redis/health.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Writer } from './writer.ts';
 import { dataIntact, type Canary, type NodeIdFacts } from './failover-checks.ts';
@@ -17,7 +17,7 @@ import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 import { aggregateWrites } from './rolling-restart.ts';
-import { judgeReform, reformCause, shardsOf, type ReformJudgement, type ShardBefore } from './reform.ts';
+import { judgeReform, linkKey, reformCause, shardsOf, type ReformJudgement, type ShardBefore } from './reform.ts';
 
 /** Budget for the re-form when max-reform-ms is not set: far above the 3–12 s measured (docs/design.md). */
 export const DEFAULT_MAX_REFORM_MS = 60_000;
@@ -69,6 +69,13 @@ export async function snapshotClusterRestart(env: ScenarioEnv, opts: ScenarioSet
 
 const seeds = (ctx: StepContext, pods: PodInfo[]) => pods.map(ctx.addressOf);
 /** The pods the scenario deletes: every one but the spare, when there is one. */
+/** INFO replication of every view whose node is a replica, by view address (unreadable ones left out). */
+async function replicaLinks(reach: StepContext['reach'], views: NodeHealthView[]): Promise<Map<string, ReplicationState>> {
+  const replicas = views.filter((v) => v.nodes?.some((n) => n.flags.has('myself') && isReplica(n)));
+  const states = await Promise.all(replicas.map((v) => replicationOf(reach, v.address).catch(() => undefined)));
+  return new Map(replicas.flatMap((v, i) => (states[i] ? [[linkKey(v), states[i]] as const] : [])));
+}
+
 const restartedOf = (f: ClusterRestartFacts) => f.before.filter((b) => b.pod.name !== f.opts.restartSpare);
 /** "all 6 pods" or "5 of 6 pods (redis-app-0 spared)". */
 function howMany(f: ClusterRestartFacts): string {
@@ -134,7 +141,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
           'the cluster to re-form (every node ok, the same shards, every peer at its new address)',
           async () => {
             const probe = await probeCluster(ctx.reach, addresses, f.opts.expected);
-            const judgement = judgeReform(probe.views, probe.problems, shards, currentIp);
+            const judgement = judgeReform(probe.views, probe.problems, shards, currentIp, await replicaLinks(ctx.reach, probe.views));
             last = { judgement, views: probe.views, budgetMs };
             return judgement.ok ? { done: true, value: undefined } : { done: false, seen: judgement.problems.slice(0, 2).join('; ') };
           },

@@ -1,4 +1,4 @@
-import type { NodeHealthView } from '../redis/health.ts';
+import type { NodeHealthView, ReplicationState } from '../redis/health.ts';
 import type { ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster, isReplica } from '../redis/cluster-nodes.ts';
 
@@ -28,12 +28,17 @@ export interface ReformJudgement {
   nodesKnowingAPeer: number;
 }
 
+/** The key of `links` in judgeReform: a view's address. */
+export const linkKey = (v: NodeHealthView): string => `${v.address.host}:${v.address.port}`;
+
 /**
  * `health` is what the cluster health probe said of these views (state, slots, flags, counts); on top: every
- * node lists exactly the NodeIDs of before, each at the address its pod has now, and each shard's slots are
- * served by a member of that shard. `currentIp` maps a NodeID to its pod's IP now.
+ * node lists exactly the NodeIDs of before, each at the address its pod has now, each shard's slots are
+ * served by a member of that shard, and every replica's replication link is up to its master's new address
+ * (`links`, INFO replication per view address: a replica was once seen still replicating from its master's old
+ * IP after the re-form). `currentIp` maps a NodeID to its pod's IP now.
  */
-export function judgeReform(views: NodeHealthView[], health: string[], shards: ShardBefore[], currentIp: Map<string, string>): ReformJudgement {
+export function judgeReform(views: NodeHealthView[], health: string[], shards: ShardBefore[], currentIp: Map<string, string>, links: Map<string, ReplicationState>): ReformJudgement {
   const problems = [...health];
   const known = new Set(shards.flatMap((s) => s.memberIds));
   let nodesKnowingAPeer = 0;
@@ -50,6 +55,13 @@ export function judgeReform(views: NodeHealthView[], health: string[], shards: S
       else if (ip !== undefined && n !== self) peersCurrent++;
     }
     if (peersCurrent > 0) nodesKnowingAPeer++;
+    if (self && isReplica(self)) {
+      const link = links.get(linkKey(v));
+      const masterIp = self.masterId ? currentIp.get(self.masterId) : undefined;
+      if (!link) problems.push(`${who} is a replica whose replication state could not be read`);
+      else if (link.role !== 'slave' || link.masterLinkStatus !== 'up') problems.push(`${who} is a replica whose replication link is ${link.masterLinkStatus ?? 'absent'} (master_host ${link.masterHost ?? 'none'})`);
+      else if (masterIp !== undefined && link.masterHost !== masterIp) problems.push(`${who} replicates from ${link.masterHost ?? 'none'}, not from its master's address now (${masterIp})`);
+    }
     for (const id of known) if (!v.nodes.some((n) => n.id === id)) problems.push(`${who} does not know node ${id.slice(0, 8)}`);
     for (const s of shards) {
       const slot = Number(s.slots[0]!.split('-')[0]);
