@@ -33,7 +33,7 @@ interface PodBefore {
 
 interface ShardLoad extends ShardBefore {
   masterPod: string;
-  ranges: Array<[number, number]>;
+  ranges: [number, number][];
   writer?: Writer;
   canaries?: Canary[];
 }
@@ -83,7 +83,7 @@ function howMany(f: ClusterRestartFacts): string {
   return f.opts.restartSpare === undefined ? `all ${n} pods` : `${n} of ${f.before.length} pods (${f.opts.restartSpare} spared)`;
 }
 
-export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
+export const clusterRestartSteps: readonly Step<ClusterRestartFacts>[] = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seeds(ctx, f.before.map((b) => b.pod)), ctx.log, ctx.signal),
@@ -215,7 +215,7 @@ export function clusterReformed(f: ClusterRestartFacts, backAt: number | undefin
       id: 'cluster-reformed',
       status: 'fail',
       summary: cause ? `not re-formed ${waited} ms after every pod was back: ${cause.cause}. Fix: ${cause.fix}` : `not re-formed ${waited} ms after every pod was back: ${j.problems.slice(0, 3).join('; ')}`,
-      evidence: { ...evidence, ...(cause ? cause : {}) },
+      evidence: { ...evidence, ...(cause ?? {}) },
     };
   }
   const ms = backAt === undefined ? undefined : r.reformedAt - backAt;

@@ -23,7 +23,7 @@ export interface ReformJudgement {
   ok: boolean;
   problems: string[];
   /** Shards whose slots are now served by another of their members (a replica promoted during the restart). */
-  swapped: Array<{ slots: string; from: string; to: string }>;
+  swapped: { slots: string; from: string; to: string }[];
   /** How many nodes list at least one peer at the peer's current address (0: nobody knows anybody's). */
   nodesKnowingAPeer: number;
 }

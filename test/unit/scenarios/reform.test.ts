@@ -15,7 +15,7 @@ function view(self: string, ips: Record<string, string>, masters: Record<string,
     .map((id) => {
       const isMaster = id in masters;
       const flags = `${id === self ? 'myself,' : ''}${isMaster ? 'master' : 'slave'}`;
-      return `${id} ${ips[id]}:6379@16379 ${flags} ${isMaster ? '-' : replicaOf[id]} 0 0 1 connected${isMaster ? ' ' + masters[id] : ''}`;
+      return `${id} ${ips[id] ?? '?'}:6379@16379 ${flags} ${isMaster ? '-' : (replicaOf[id] ?? '?')} 0 0 1 connected${isMaster ? ` ${masters[id] ?? '?'}` : ''}`;
     })
     .join('\n');
   return { address: { host: ips[self]!, port: 6379 }, nodes: parseClusterNodes(text), info: {} };
@@ -79,13 +79,14 @@ test.run();
 
 test('re-formed except a replica whose link is down, or up to its master\'s old address: not re-formed', () => {
   const views = [A, B, C, D].map((id) => view(id, NEW));
-  const b = `${NEW[B]}:6379`;
+  const [newA, newB, oldA] = [NEW[A] ?? '?', NEW[B] ?? '?', OLD[A] ?? '?'];
+  const b = `${newB}:6379`;
   assert.ok(judgeReform(views, [], shards, current, links(views)).ok);
   const down = judgeReform(views, [], shards, current, links(views, { [b]: { masterLinkStatus: 'down' } }));
   assert.not.ok(down.ok);
-  assert.equal(down.problems, [`${b} is a replica whose replication link is down (master_host ${NEW[A]})`]);
-  const stale = judgeReform(views, [], shards, current, links(views, { [b]: { masterHost: OLD[A] } }));
-  assert.equal(stale.problems, [`${b} replicates from ${OLD[A]}, not from its master's address now (${NEW[A]})`]);
+  assert.equal(down.problems, [`${b} is a replica whose replication link is down (master_host ${newA})`]);
+  const stale = judgeReform(views, [], shards, current, links(views, { [b]: { masterHost: oldA } }));
+  assert.equal(stale.problems, [`${b} replicates from ${oldA}, not from its master's address now (${newA})`]);
   const unread = judgeReform(views, [], shards, current, new Map([...links(views)].filter(([k]) => k !== b)));
   assert.equal(unread.problems, [`${b} is a replica whose replication state could not be read`]);
 });
