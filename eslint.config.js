@@ -53,6 +53,25 @@ export default defineConfig(
     },
   },
   {
+    // Tests and benches: an assertion or bench message that prints "undefined" or a regex says exactly what was
+    // there, which is what such a message is for.
+    files: ['test/**', 'bench/**'],
+    rules: {
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allowNumber: true,
+          allowAny: false,
+          allowBoolean: false,
+          allowNullish: true,
+          allowRegExp: true,
+          allowNever: false,
+          allowArray: false,
+        },
+      ],
+    },
+  },
+  {
     // The build scripts and this file are plain JavaScript outside tsconfig.json: lint them without types.
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

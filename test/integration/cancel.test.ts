@@ -43,7 +43,7 @@ async function nodeRun(args: string[], env: Record<string, string>, send?: { sig
   let stderr = '';
   let sent = false;
   const read = (d: Buffer): void => {
-    stderr += d;
+    stderr += d.toString();
     if (send && !sent && send.when.test(stderr)) {
       sent = true;
       child.kill(send.sig);
@@ -117,8 +117,8 @@ test('a second SIGINT during the cleanup does not cut it short', async () => {
   });
   let stderr = '';
   let sent = 0;
-  child.stderr.on('data', (d) => {
-    stderr += d;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
     // The second as soon as the first is seen: it arrives while the first one's cleanup runs.
     if (sent === 0 && /Deleting pod /.test(stderr)) sent++, child.kill('SIGINT');
     if (sent === 1 && stderr.includes('SIGINT received: cancelling')) sent++, child.kill('SIGINT');
@@ -210,7 +210,7 @@ test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it 
   await killedRun('sigkill-cleanup');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cleanup', '--work-dir', runs()], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d: string | Buffer) => (stderr += d.toString()));
   const code = await waitFor('cleanup to end', async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: stderr }), { timeoutMs: 30_000 });
   assert.is(code, 0, stderr);
   assert.match(stderr, /undone: local redis-server processes of /);

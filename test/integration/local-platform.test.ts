@@ -202,8 +202,8 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
   let out = '';
   let err = '';
   let pids: number[] = [];
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
+  child.stdout.on('data', (d: string | Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: string | Buffer) => (err += d.toString()));
   try {
     pids = await waitFor(
       'the child to report its redis-server PIDs',

@@ -103,7 +103,7 @@ test("a hard-killed run's wrapper children are killed by the next run's cleanup"
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d: string | Buffer) => (out += d.toString()));
     const leader = await waitFor('the run to start its wrapper', async () => (/^\d+\n/.test(out) ? { done: true, value: Number(out.trim()) } : { done: false, seen: JSON.stringify(out) }), { timeoutMs: 20_000 });
     everyPid.add(leader);
     const pid = await redisPid(ip!, { pid: leader, exited: new Promise(() => undefined) });

@@ -168,7 +168,7 @@ test("a second run on volumes holding a first run's nodes.conf stops with the ex
   started.push(...procs);
   const pods = procs.map((p, i): PodInfo => ({ name: `redis-${i}`, uid: `second-${i}`, ip: p.ip, node: 'local', ready: true, ordinal: i }));
   const before = await fingerprint(procs);
-  const err = await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, defaultTopology(3)), opts).then(() => undefined, (e: Error) => e);
+  const err = await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, defaultTopology(3)), opts).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, ForeignClusterStateError);
   assert.match(err!.message, `redis-0 (${procs[0]!.ip}) knows pods at addresses no pod has now`);
   assert.match(err!.message, 'reclaimPolicy Retain');

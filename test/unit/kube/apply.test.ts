@@ -116,7 +116,7 @@ test('ownership: guarded objects are read first; absent ones are announced befor
 test("ownership: an object that exists and is not this run's is refused, never applied over", async () => {
   fixture.server.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'redis-sc' }, provisioner: 'example.com/theirs' });
   const ownership = { runId: 'r1', guarded: () => true, beforeCreate: async () => {} };
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog, ownership }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog, ownership }).then(() => undefined, (e: unknown) => e as Error);
   assert.is(err?.message, `deploy/redis.yaml:7: StorageClass redis-sc already exists on the cluster and is not this run's (no label ${RUN_LABEL}=r1); ` +
     'the run does not take over objects it did not create. Use another namespace, or remove or rename that object.');
   assert.is(fixture.requests.filter((r) => r.method === 'PATCH').length, 0, 'nothing applied');
@@ -127,12 +127,12 @@ async function applyFailure(code: number, message: string, causes?: Array<{ fiel
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? status(code, message, causes) : undefined);
   return applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(
     () => assert.unreachable('apply should fail') as never,
-    (e: Error) => e,
+    (e: unknown) => e as Error,
   );
 }
 
 test('404 names the object, its file:line and the server message', async () => {
-  const err = await applyObjects(objectApi(), items(), 'no-such-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'no-such-ns', { log: silentLog }).then(() => undefined, (e: unknown) => e as Error);
   assert.is(err?.message, 'deploy/redis.yaml:20: ConfigMap redis-conf could not be applied: not found (404): namespaces "no-such-ns" not found');
 });
 
@@ -144,7 +144,7 @@ test('409 is a conflict error naming the object', async () => {
 test('an unknown field: the server\'s Strict validation answers 400, bad input naming file:line and the field', async () => {
   const typo = parseManifestFile('deploy/typo.yaml', 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: redis-app }\nspec:\n  replcas: 6\n');
   const err = await applyObjects(objectApi(), typo.map((o) => ({ body: o.body, at: o.at })), 'run-ns', { log: silentLog })
-    .then(() => undefined, (e: Error) => e);
+    .then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, InputError);
   assert.is(err!.message, 'deploy/typo.yaml:1: StatefulSet redis-app was rejected by the API server (400): failed to create typed patch object (run-ns/redis-app; apps/v1, Kind=StatefulSet): .spec.replcas: field not declared in schema');
   assert.is(fixture.server.get('StatefulSet', 'run-ns', 'redis-app'), undefined, 'nothing was created');
@@ -160,7 +160,7 @@ test('422 is bad input listing the rejected fields', async () => {
 
 test('403: refused at once, naming the verb, resource, object and namespace; the client exception kept as cause', async () => {
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? rbacForbidden('patch', 'StatefulSet', 'run-ns', 'redis-app') : undefined);
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, KubeApiError);
   const e = err as KubeApiError;
   assert.is(e.code, 403);
@@ -174,7 +174,7 @@ test('403: refused at once, naming the verb, resource, object and namespace; the
 
 test('401: the credentials are named as the problem', async () => {
   fixture.route = () => unauthorized();
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, KubeApiError);
   assert.is((err as KubeApiError).code, 401);
   assert.match(err!.message, "Unauthorized (HTTP 401); the API server did not accept the kubeconfig's credentials");
@@ -182,7 +182,7 @@ test('401: the credentials are named as the problem', async () => {
 
 test('404 for a path the server does not serve (kind gone since discovery): bad input naming the apiVersion', async () => {
   fixture.route = (r) => (r.method === 'PATCH' && r.path.endsWith('/statefulsets/redis-app') ? pageNotFound() : undefined);
-  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: Error) => e);
+  const err = await applyObjects(objectApi(), items(), 'run-ns', { log: silentLog }).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, InputError);
   assert.match(err!.message, 'deploy/redis.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1 StatefulSet (404)');
   assert.instance(err!.cause, KubeApiError);
@@ -191,7 +191,7 @@ test('404 for a path the server does not serve (kind gone since discovery): bad 
 test('a kind the cluster does not serve is bad input before anything is sent', async () => {
   const old = parseManifestFile('old.yaml', 'apiVersion: apps/v1beta1\nkind: StatefulSet\nmetadata: { name: redis-app }\n');
   const err = await applyObjects(objectApi(), old.map((o) => ({ body: o.body, at: o.at })), 'ns', { log: silentLog })
-    .then(() => undefined, (e: Error) => e);
+    .then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, InputError);
   assert.match(err!.message, 'old.yaml:1: StatefulSet redis-app: this cluster does not serve apps/v1beta1 StatefulSet');
   assert.is(fixture.requests.filter((r) => r.method === 'PATCH').length, 0);

@@ -59,7 +59,7 @@ test('a cordon that fails stops the hold, and release still uncordons the nodes 
   const before = { ...nodes };
   refuseCordon = new Set(['kind-worker']);
   const h = hold();
-  const err = await h.hold().then(() => undefined, (e: Error) => e);
+  const err = await h.hold().then(() => undefined, (e: unknown) => e as Error);
   assert.match(err?.message ?? '', 'cordoning node kind-worker: nodes "kind-worker" is forbidden (HTTP 403)');
   assert.ok(h.held, 'the nodes cordoned before the failure are remembered');
   await h.release();
@@ -80,7 +80,7 @@ test('a node that cannot be uncordoned is named; the others are released; a retr
   const h = hold();
   await h.hold();
   refuseUncordon = new Set(['kind-worker']);
-  const err = await h.release().then(() => undefined, (e: Error) => e);
+  const err = await h.release().then(() => undefined, (e: unknown) => e as Error);
   assert.is(err?.message, 'could not uncordon 1 node(s) after the hold: uncordoning node kind-worker: etcdserver: request timed out (HTTP 500)');
   assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': true, 'kind-worker2': true, 'kind-worker3': undefined });
   refuseUncordon = new Set();

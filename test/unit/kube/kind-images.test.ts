@@ -65,7 +65,7 @@ test('kind load: one call for all images into the named cluster; a failure names
   await loadImages('/k/kind', 'rr', [], logOf().log, none.run);
   assert.equal(none.calls, [], 'nothing to load: no call');
   const bad = recorder(() => ({ code: 1, stderr: 'ERROR: image: "pr/redis:1" not present locally' }));
-  const err = await loadImages('/k/kind', 'rr', ['pr/redis:1'], logOf().log, bad.run).then(() => undefined, (e: Error) => e);
+  const err = await loadImages('/k/kind', 'rr', ['pr/redis:1'], logOf().log, bad.run).then(() => undefined, (e: unknown) => e as Error);
   assert.match(err?.message ?? '', 'kind load docker-image pr/redis:1 --name rr failed (exit code 1): ERROR: image: "pr/redis:1" not present locally; an image of load-images must exist');
 });
 

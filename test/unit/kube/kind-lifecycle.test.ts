@@ -51,7 +51,7 @@ test('create, cancelled: kind is stopped and waited for, then CancelledError', a
   setTimeout(() => cancel.abort('SIGINT'), 300);
   const err = await kind
     .createKindCluster({ kind: slow, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, signal: cancel.signal })
-    .then(() => undefined, (e: Error) => e);
+    .then(() => undefined, (e: unknown) => e as Error);
   assert.instance(err, CancelledError);
   assert.is(err!.message, 'cancelled while waiting for kind create cluster --name rr');
   assert.is(readFileSync(path.join(dir, 'slow-stopped'), 'utf8'), 'stopped\n', 'kind got SIGTERM and exited before the call returned');
@@ -60,7 +60,7 @@ test('create, cancelled: kind is stopped and waited for, then CancelledError', a
 test('create refuses a name already taken', async () => {
   setClusters(['other', 'rr']);
   const err = await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog })
-    .then(() => undefined, (e: Error) => e);
+    .then(() => undefined, (e: unknown) => e as Error);
   assert.match(err!.message, 'a kind cluster named rr already exists');
   assert.equal(calls(), ['get clusters']);
 });
@@ -75,7 +75,7 @@ test('undo of a kind-cluster step: deletes the cluster; an already deleted one i
 
 test('undo of a kind-cluster step: a missing kind binary throws naming the command to run by hand', async () => {
   setClusters(['rr']);
-  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(() => undefined, (e: Error) => e);
+  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(() => undefined, (e: unknown) => e as Error);
   assert.match(err?.message ?? '', 'kind delete cluster --name rr');
   assert.equal(calls(), []);
 });
@@ -85,7 +85,7 @@ test('create records the undo only once the name is known to be free', async () 
   setClusters(['rr']);
   const taken = await kind
     .createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, beforeCreate: async () => recorded++ })
-    .then(() => undefined, (e: Error) => e);
+    .then(() => undefined, (e: unknown) => e as Error);
   assert.ok(taken);
   assert.is(recorded, 0, 'a cluster that was already there is not this run\'s to delete');
   setClusters([]);

@@ -174,7 +174,7 @@ test('existing cluster: per-run names, claimRefs, quota hold (no node touched), 
   ]);
 
   // Held: the StatefulSet controller's create is refused (403 exceeded quota); no replacement appears.
-  const held = await platform.waitForReplacement(victim!.name, victim!.uid, 300).then(() => undefined, (e: Error) => e);
+  const held = await platform.waitForReplacement(victim!.name, victim!.uid, 300).then(() => undefined, (e: unknown) => e as Error);
   assert.instance(held, TimeoutError);
   assert.is(fixture.server.get('Pod', ns, victim!.name), undefined, 'no replacement while held');
   const refused = fixture.server.list('Event', ns).find((e) => e.reason === 'FailedCreate')!;
@@ -238,7 +238,7 @@ test('hold-mode cordon (opt-in): nodes cordoned and recorded, restored; a given 
   assert.equal(journal.open().filter((st) => st.kind === 'node-cordon'), [
     { kind: 'node-cordon', target: { kubeconfig: fixture.kubeconfig, context: 'fixture' }, node: 'n1', wasUnschedulable: false },
   ]);
-  const held = await platform.waitForReplacement('redis-app-0', 'old', 300).then(() => undefined, (e: Error) => e);
+  const held = await platform.waitForReplacement('redis-app-0', 'old', 300).then(() => undefined, (e: unknown) => e as Error);
   assert.match(held!.message, 'redis-app-0: Pending, not scheduled: 0/2 nodes are available: 2 node(s) were unschedulable.');
   await platform.teardown();
   assert.equal(unschedulable(), { n1: undefined, n2: true }, 'n1 uncordoned, n2 (cordoned before) left cordoned');
@@ -257,7 +257,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   let platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
   await platform.provision();
   await platform.deploy(sharedSet(), redis2);
-  const err = await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' }).then(() => undefined, (e: Error) => e);
+  const err = await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' }).then(() => undefined, (e: unknown) => e as Error);
   assert.match(err!.message, /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user may not create resourcequotas in namespace redis-resilience-\w+: grant that right/);
   assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
   await platform.releaseHold();
@@ -267,7 +267,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   fixture.route = (r) => (r.method === 'PATCH' && r.path.includes('/persistentvolumes/redis-pv-b-') ? rbacForbidden('patch', 'PersistentVolume', undefined, r.path.split('/').at(-1)) : undefined);
   platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
   await platform.provision();
-  const applyErr = await platform.deploy(sharedSet(), redis2).then(() => undefined, (e: Error) => e);
+  const applyErr = await platform.deploy(sharedSet(), redis2).then(() => undefined, (e: unknown) => e as Error);
   assert.match(applyErr!.message, /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user may not patch persistentvolumes/);
   await platform.teardown();
   assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], []);
@@ -333,7 +333,7 @@ test('403 while waiting for the rollout ends the wait at once, naming what was r
   try {
     const platform = kube.createExistingPlatform(config({ namespace: 'default', rolloutTimeoutMs: 600_000 }), ctx);
     await platform.provision();
-    const err = await platform.deploy(set(), redis).then(() => undefined, (e: Error) => e);
+    const err = await platform.deploy(set(), redis).then(() => undefined, (e: unknown) => e as Error);
     assert.instance(err, KubeApiError);
     assert.match(err!.message, 'cannot list pods in namespace default: pods is forbidden: User "system:serviceaccount:ci:runner" cannot list resource "pods" in API group "" in the namespace "default" (HTTP 403)');
     assert.is(fixture.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods').length, 1, 'asked once');

@@ -32,7 +32,7 @@ const config = (platform: Config['platform']): Config => ({ ...DEFAULTS, command
 test('platform auto without Docker: the action fails with a hint; the CLI picks local and says so in one line', async () => {
   process.env.PATH = dir;
   try {
-    const err = await resolvePlatformKind(config('auto'), { inAction: true }).then(() => undefined, (e: Error) => e);
+    const err = await resolvePlatformKind(config('auto'), { inAction: true }).then(() => undefined, (e: unknown) => e as Error);
     assert.instance(err, InputError);
     assert.match(err!.message, 'platform auto: this runner has no Docker engine');
     assert.match(err!.message, 'use a runner with Docker (ubuntu-latest has it), or say which platform you mean');

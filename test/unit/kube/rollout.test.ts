@@ -66,7 +66,7 @@ const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
 const stuck = () =>
   rollout.waitForRollout(core(), target, { timeoutMs: 150, intervalMs: 50, log: silentLog }).then(
     () => assert.unreachable('rollout should time out') as never,
-    (e: Error) => e,
+    (e: unknown) => e as Error,
   );
 
 test('all pods ready: resolves with them by ordinal', async () => {

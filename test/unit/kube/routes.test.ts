@@ -45,7 +45,7 @@ test('routes are added with ip route add and removed with ip route del; removing
     assert.equal(warnings, []);
     ip.fail(2);
     await removePodRoute(routes[0]!); // "No such process": already gone, which is what the undo wants
-    const err = await addPodRoutes(routes, log).then(() => undefined, (e: Error) => e);
+    const err = await addPodRoutes(routes, log).then(() => undefined, (e: unknown) => e as Error);
     assert.match(err?.message ?? '', 'could not add a route to pod CIDR 10.244.1.0/24 via node kind-worker (172.18.0.2): RTNETLINK answers: No such process');
   } finally {
     process.getuid = getuid;

@@ -173,7 +173,7 @@ test('a root others can write to, or a symlink, is refused', async () => {
   const shared = path.join(dir, 'shared');
   mkdirSync(shared, { mode: 0o777 });
   chmodSync(shared, 0o777);
-  const err = await ensurePrivateRoot(shared).then(() => undefined, (e: Error) => e);
+  const err = await ensurePrivateRoot(shared).then(() => undefined, (e: unknown) => e as Error);
   assert.match(err?.message ?? '', /others may write to it \(mode 777; expected 700\)/);
   const readable = path.join(dir, 'readable');
   mkdirSync(readable);
@@ -181,7 +181,7 @@ test('a root others can write to, or a symlink, is refused', async () => {
   await ensurePrivateRoot(readable); // a --work-dir made with a plain mkdir: others may read, not write
   const link = path.join(dir, 'link');
   (await import('node:fs')).symlinkSync(shared, link);
-  const err2 = await ensurePrivateRoot(link).then(() => undefined, (e: Error) => e);
+  const err2 = await ensurePrivateRoot(link).then(() => undefined, (e: unknown) => e as Error);
   assert.match(err2?.message ?? '', /not a directory \(a symlink\?\)/);
 });
 
@@ -218,8 +218,8 @@ test('post step: a main step killed during the hold left its journal in action s
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    child.stdout.on('data', (d: string | Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: string | Buffer) => (out += d.toString()));
     const code = await waitFor('the post step to end', async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: out.slice(-300) }), {
       timeoutMs: 60_000,
     });
