@@ -72,7 +72,7 @@ export function usage(): string {
     '',
     'Durations take ms or a unit: 30s, 2m (a plain number is milliseconds).',
     '',
-    '  --debug    print each error with its causes and stack traces (the action: re-run the job with debug logging)',
+    '  --debug    print each error with its causes and stack traces (default: off; the action: re-run the job with debug logging)',
     '',
     'Exit codes: 0 every check passed, 1 a check failed or the run broke, 2 bad input, 130/143 cancelled by',
     'SIGINT/SIGTERM (the hold released, the run torn down and its report written first).',

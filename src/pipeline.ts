@@ -157,8 +157,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     await platform.provision();
     stage = `deploying StatefulSet ${redis.name}`;
     log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
-    await platform.deploy(set, redis);
-    report.nfsRewrites = platform.nfsRewrites ?? [];
+    report.nfsRewrites = (await platform.deploy(set, redis)).nfsRewrites;
     if (platform.reachMode) report.reach = platform.reachMode;
     const localMode = platform.localMode?.();
     if (localMode) report.localMode = localMode;

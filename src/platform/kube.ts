@@ -28,7 +28,7 @@ import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
-import type { DeleteOptions, HoldReport, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import type { DeleteOptions, Deployed, HoldReport, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal, type KubeTarget, type UndoJournal, type UndoStep } from './undo.ts';
 
 /** What both Kubernetes platforms take from the run's settings. */
@@ -58,7 +58,7 @@ export interface ExistingSettings extends KubeSettings {
   kubeconfig?: string;
 }
 
-export type KubePlatform = Platform & { nfsRewrites: NfsRewrite[]; hold?: HoldReport; notes: string[] };
+export type KubePlatform = Platform & { hold?: HoldReport; notes: string[] };
 
 const NODES_TIMEOUT_MS = 120_000;
 /** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
@@ -92,7 +92,6 @@ interface Flavor {
  */
 class Kube implements KubePlatform {
   readonly kind: 'kind' | 'existing';
-  nfsRewrites: NfsRewrite[] = [];
   /** kind starts routed and falls back to port-forward when the preflight cannot reach a pod IP. */
   reachMode: ReachMode;
   notes: string[] = [];
@@ -164,7 +163,7 @@ class Kube implements KubePlatform {
     return this.restartHold;
   }
 
-  async deploy(set: ManifestSet, redis: RedisDeployment): Promise<void> {
+  async deploy(set: ManifestSet, redis: RedisDeployment): Promise<Deployed> {
     const { core, objects } = this.api;
     const namespace = this.flavor.namespace(redis);
     this.redis = redis;
@@ -172,7 +171,6 @@ class Kube implements KubePlatform {
     await this.ensureNamespace(namespace);
 
     const prepared = await this.flavor.prepare(set);
-    this.nfsRewrites = prepared.rewrites;
     for (const r of prepared.rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
     let bodies = prepared.bodies;
     let ownership: Ownership | undefined;
@@ -203,6 +201,7 @@ class Kube implements KubePlatform {
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
     await waitForRollout(core, this.target, { timeoutMs: this.settings.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
     await this.preflightReach(redis.port);
+    return { nfsRewrites: prepared.rewrites };
   }
 
   /**

@@ -6,7 +6,7 @@ import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
-import type { DeleteOptions, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import type { DeleteOptions, Deployed, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
@@ -449,7 +449,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
   }
 
-  async function deploy(manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
+  async function deploy(manifests: ManifestSet, deployment: RedisDeployment): Promise<Deployed> {
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     notes.length = 0;
@@ -495,6 +495,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel') await Promise.all(all.map(start));
     else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
     if (failures.length) throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
+    return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
   }
 
   async function deletePod(name: string, options: DeleteOptions): Promise<void> {

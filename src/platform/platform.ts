@@ -1,4 +1,5 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import type { Log } from '../util/log.ts';
 import type { UndoJournal } from './undo.ts';
@@ -60,6 +61,12 @@ export interface DeleteOptions {
   onDelete?: (at: number) => void;
 }
 
+/** What deploy() changed in the manifests on their way to the pods, for the report. */
+export interface Deployed {
+  /** kind: the NFS PersistentVolumes pointed at the stand-in; empty elsewhere. */
+  nfsRewrites: NfsRewrite[];
+}
+
 /**
  * The seam between the platform-independent core (bootstrap, scenarios, report) and whatever runs the pods.
  * Every wait inside a platform is bounded and throws TimeoutError naming what it waited for.
@@ -71,7 +78,7 @@ export interface Platform {
   /** Create what the pods run on (kind: the cluster). Idempotent. */
   provision(): Promise<void>;
   /** Apply the manifests and wait until every pod of the Redis StatefulSet is running and ready. */
-  deploy(manifests: ManifestSet, redis: RedisDeployment): Promise<void>;
+  deploy(manifests: ManifestSet, redis: RedisDeployment): Promise<Deployed>;
   /** The Redis StatefulSet's pods, by ordinal. */
   listPods(): Promise<PodInfo[]>;
   /**

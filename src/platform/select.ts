@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { InputError } from '../errors.ts';
 import type { HoldReport, Platform, PlatformContext } from './platform.ts';
-import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { ExistingSettings, KindSettings } from './kube.ts';
 import type { Log } from '../util/log.ts';
 
-/** What a platform tells the report besides the pods: the NFS stand-in, the restart hold, notes (Kubernetes), the
+/** What a platform tells the report besides the pods and deploy()'s answer: the restart hold, notes (Kubernetes), the
  * local platform's mode. */
 export type PlatformName = Platform['kind'];
 
@@ -15,7 +14,7 @@ export interface PlatformSettings extends KindSettings, ExistingSettings {
   localMode: 'auto' | 'sandbox' | 'direct';
 }
 
-export type PlatformWithNotes = Platform & { nfsRewrites?: NfsRewrite[]; hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
+export type PlatformWithNotes = Platform & { hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
 export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
