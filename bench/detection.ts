@@ -30,7 +30,10 @@ export async function benchDetection(runs = 5): Promise<number[]> {
     for (let i = 0; i < runs; i++) {
       let deletedAt = 0;
       // The scenario marks pod-deleted and logs "Deleting pod" in the same tick: atMs 0 on the timeline.
-      const log: Log = { ...silentLog, info: (m) => void (m.startsWith('Deleting pod') && (deletedAt = Date.now())) };
+      const log: Log = { ...silentLog, info: (m) => {
+      if (m.startsWith('Deleting pod')) deletedAt = Date.now();
+    },
+  };
       const r = await runMasterFailover(cluster.platform, cluster.redis, {
         holdRestart: true, killMode: 'graceful', writeRate: 0, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 60_000,
         thresholds: { maxLostWrites: 0 }, expected: cluster.expected, log,

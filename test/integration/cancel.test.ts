@@ -120,8 +120,14 @@ test('a second SIGINT during the cleanup does not cut it short', async () => {
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     // The second as soon as the first is seen: it arrives while the first one's cleanup runs.
-    if (sent === 0 && /Deleting pod /.test(stderr)) sent++, child.kill('SIGINT');
-    if (sent === 1 && stderr.includes('SIGINT received: cancelling')) sent++, child.kill('SIGINT');
+    if (sent === 0 && stderr.includes('Deleting pod ')) {
+      sent++;
+      child.kill('SIGINT');
+    }
+    if (sent === 1 && stderr.includes('SIGINT received: cancelling')) {
+      sent++;
+      child.kill('SIGINT');
+    }
   });
   try {
     await waitFor('the twice-interrupted run to end', async () => (child.exitCode !== null || child.signalCode !== null ? { done: true, value: 0 } : { done: false, seen: stderr.slice(-300) }), {

@@ -166,7 +166,7 @@ export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: n
   } catch (err) {
     const { killed, stdout } = err as { killed?: boolean; stdout?: string };
     const tail = (stdout ?? '').trimEnd().split('\n').slice(-5).join('\n');
-    throw new Error(`${cli} ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`);
+    throw new Error(`${cli} ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`, { cause: err });
   }
 }
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiServer, discovery, pageNotFound, type Recorded, type Reply } from './api-server.ts';
+import { messageOf } from '../../../src/errors.ts';
 
 export type { Recorded, Reply } from './api-server.ts';
 /** Answers a request, or undefined to let the emulated API server answer it. */
@@ -39,13 +40,13 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const serve = async (): Promise<void> => {
       const url = new URL(req.url ?? '/', 'http://fixture');
       const rec: Recorded = {
         method: req.method ?? '',
         path: url.pathname,
         query: url.searchParams,
-        contentType: String(req.headers['content-type'] ?? ''),
+        contentType: req.headers['content-type'] ?? '',
         body: Buffer.concat(chunks).toString('utf8'),
       };
       fixture.requests.push(rec);
@@ -67,6 +68,14 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });
       res.end(text);
+    };
+    req.on('end', () => {
+      // A route that throws answers 500, as the API server answers an internal error, instead of leaving the
+      // client waiting and the rejection unhandled (which ends the test process).
+      serve().catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`fixture error: ${messageOf(err)}`);
+      });
     });
   });
   server.on('upgrade', (req, socket, head) => (fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy()));

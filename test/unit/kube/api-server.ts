@@ -15,6 +15,7 @@ export interface Recorded {
 export type Reply = { status: number; body: unknown } | undefined;
 
 // Objects are free-form JSON here, as on the wire; `any` below keeps the controllers readable.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- free-form objects, as on the wire (the comment above) */
 export type Obj = { metadata: { name: string; namespace?: string; uid: string; [k: string]: any }; [k: string]: any };
 
 interface Resource {

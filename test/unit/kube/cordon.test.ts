@@ -27,7 +27,7 @@ beforeAll(test, async () => {
       const v = JSON.parse(r.body).spec.unschedulable as boolean | null;
       if (v === null && refuseUncordon.has(m[1]!)) return status(500, 'etcdserver: request timed out');
       if (v === true && refuseCordon.has(m[1]!)) return status(403, `nodes "${m[1]}" is forbidden`);
-      nodes[m[1]!] = v === null ? undefined : v;
+      nodes[m[1]!] = v ?? undefined;
       return { status: 200, body: { kind: 'Node', apiVersion: 'v1', ...node(m[1]!) } };
     }
     return undefined;

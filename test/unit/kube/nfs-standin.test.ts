@@ -104,7 +104,7 @@ test('the stand-in never creates or chmods a directory outside its own, whatever
     const refused = await createStandInDirs(hostDir, ['../outside']).then(() => undefined, (err: unknown) => err);
     assert.ok(refused, 'a name leaving the stand-in directory is refused');
     inputErrorOf(() => {
-      throw refused;
+      throw refused as Error;
     });
     assert.is(statSync(outside).mode, before, 'the outside directory keeps its mode');
     await createStandInDirs(hostDir, ['redis-pv1']);

@@ -19,7 +19,7 @@ export function splitRow(line: string): string[] {
   let current = '';
   for (let i = 1; i < line.length; i++) {
     const ch = line[i]!;
-    if (ch === '\\' && i + 1 < line.length) current += line[++i];
+    if (ch === '\\' && i + 1 < line.length) current += line[++i]!;
     else if (ch === '|') {
       cells.push(unescapeCell(current));
       current = '';

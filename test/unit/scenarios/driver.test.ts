@@ -9,7 +9,9 @@ import { silentLog } from '../../../src/util/log.ts';
 function env(signal?: AbortSignal): ScenarioEnv & { releases: number } {
   const e = {
     releases: 0,
-    platform: { releaseHold: async () => void e.releases++, reach: async (a: unknown) => a } as unknown as Platform,
+    platform: { releaseHold: async () => {
+      e.releases++;
+    }, reach: async (a: unknown) => a } as unknown as Platform,
     redis: { port: 6379 } as RedisDeployment,
     log: silentLog,
     ...(signal ? { signal } : {}),
