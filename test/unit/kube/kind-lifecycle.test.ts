@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { CancelledError } from '../../../src/errors.ts';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
+import { waitFor } from '../../../src/util/wait.ts';
 
 let dir = '';
 let fakeKind = '';
@@ -45,13 +46,17 @@ test('create: name, config, wait and a kubeconfig file of its own', async () => 
 
 test('create, cancelled: kind is stopped and waited for, then CancelledError', async () => {
   const slow = path.join(dir, 'slow-kind');
-  writeFileSync(slow, `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; sleep 30 & wait ;;\nesac\n`);
+  writeFileSync(slow, `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; : > "${dir}/slow-trapped"; sleep 30 & wait ;;\nesac\n`);
   chmodSync(slow, 0o755);
   const cancel = new AbortController();
-  setTimeout(() => cancel.abort('SIGINT'), 300);
-  const err = await kind
+  const created = kind
     .createKindCluster({ kind: slow, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, signal: cancel.signal })
     .then(() => undefined, (e: unknown) => e as Error);
+  // Cancel once the stand-in has its TERM trap: a fixed delay raced the shell's start on a loaded machine.
+  const trapped = path.join(dir, 'slow-trapped');
+  await waitFor('the slow kind stand-in to set its trap', async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'no trap yet' }), { timeoutMs: 10_000, intervalMs: 20 });
+  cancel.abort('SIGINT');
+  const err = await created;
   assert.instance(err, CancelledError);
   assert.is(err!.message, 'cancelled while waiting for kind create cluster --name rr');
   assert.is(readFileSync(path.join(dir, 'slow-stopped'), 'utf8'), 'stopped\n', 'kind got SIGTERM and exited before the call returned');
