@@ -34,7 +34,7 @@ test('two default check runs at once on the local platform both pass, on address
   const [a, b] = await Promise.all([check('a'), check('b')]);
   assert.is(a.code, 0, a.stderr.slice(-3000));
   assert.is(b.code, 0, b.stderr.slice(-3000));
-  for (const r of [a, b]) assert.is(JSON.parse(readFileSync(r.report, 'utf8')).verdict, 'pass');
+  for (const r of [a, b]) assert.is((JSON.parse(readFileSync(r.report, 'utf8')) as { verdict: string }).verdict, 'pass');
   const [ipsA, ipsB] = [firstAddresses(a.stderr), firstAddresses(b.stderr)];
   assert.is(ipsA.length, 6);
   assert.is(ipsB.length, 6);

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import type { Report } from '../../src/report/model.ts';
 import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
@@ -50,9 +51,9 @@ test('cli: check on the seed stops at lint before deploying anything (exit 1)', 
   const reportDir = join(dir, 'seed');
   const r = await runNode(['dist/cli.js', 'check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
   assert.is(r.code, 1, r.stderr);
-  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8'));
+  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'fail');
-  assert.match(report.error, /nothing was deployed/);
+  assert.match(report.error ?? '', /nothing was deployed/);
   assert.is(report.scenarios.length, 0);
 });
 
@@ -61,9 +62,9 @@ test('cli: check on the default manifests passes (exit 0) and writes every repor
   const r = await runNode(['dist/cli.js', 'check', '--platform', 'local', '--write-rate', '100', '--report-dir', reportDir]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /PASS/);
-  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8'));
+  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'pass');
-  const checks = report.scenarios[0].checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`);
+  const checks = report.scenarios[0]!.checks.map((c) => `${c.id}:${c.status}`);
   for (const id of ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact']) {
     assert.ok(checks.includes(`${id}:pass`), `${id} in ${checks.join(', ')}`);
   }

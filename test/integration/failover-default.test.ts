@@ -70,7 +70,7 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
         }
       },
     },
-  });
+  }) as Platform;
 }
 
 const cluster = scenarioSuite(test, 'manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
@@ -182,14 +182,14 @@ test('a --victim that is no master owning slots is an input error, before anythi
 test('a cancel during the failover wait: status cancelled, checks skipped with the reason, hold released', async () => {
   const c = cluster();
   const cancel = new AbortController();
-  const cancelling: Platform = Object.create(c.platform, {
+  const cancelling = Object.create(c.platform, {
     deletePod: {
       value: async (name: string, o: DeleteOptions) => {
         await c.platform.deletePod(name, o);
         setTimeout(() => cancel.abort('SIGINT'), 300); // inside the failover wait (PFAIL takes ~5 s)
       },
     },
-  });
+  }) as Platform;
   const r = await timedRun(cancelling, c.redis, options(c, { signal: cancel.signal }));
   assert.is(r.status, 'cancelled');
   assert.is(r.error, 'cancelled by SIGINT while watching the failover');
@@ -207,14 +207,14 @@ test('a cancel during the failover wait: status cancelled, checks skipped with t
 // Last: it leaves the cluster as it finds it only if the hold is really released.
 test('a platform that fails mid-scenario: error reported, checks skipped with the reason, hold released', async () => {
   const c = cluster();
-  const failing: Platform = Object.create(c.platform, {
+  const failing = Object.create(c.platform, {
     deletePod: {
       value: async (name: string, o: DeleteOptions) => {
         await c.platform.deletePod(name, o);
         throw new Error('simulated platform failure after the delete');
       },
     },
-  });
+  }) as Platform;
   const r = await timedRun(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);

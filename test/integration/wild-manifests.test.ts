@@ -15,6 +15,7 @@ import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
 import { deployCluster, testLog } from './failover-cluster.ts';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
+import { objectAt } from '../../src/manifests/object-path.ts';
 import { createLocalPlatform } from '../../src/platform/local.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { runCheck } from '../../src/pipeline.ts';
@@ -144,8 +145,8 @@ test('claims without storageClassName and no PersistentVolumes: a directory per 
 test('a command only the image has (its own entrypoint script): the sandbox says so and points to platform kind', async () => {
   const set = await loadManifests('test/fixtures/manifests/wrapper-script');
   const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
-  const body = structuredClone(sts.body) as any;
-  body.spec.template.spec.containers[0].command = ['/opt/bitnami/scripts/redis-cluster/entrypoint.sh', '/run.sh'];
+  const body = structuredClone(sts.body);
+  objectAt(body, ['spec', 'template', 'spec', 'containers', 0]).command = ['/opt/bitnami/scripts/redis-cluster/entrypoint.sh', '/run.sh'];
   const imageOnly = { ...set, objects: set.objects.map((o) => (o === sts ? { ...o, body } : o)) };
   const workDir = await mkdtemp(join(tmpdir(), 'rcr-wild-image-'));
   const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.98', mode: 'sandbox' });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { fieldPath, unknownFields } from '../../../src/manifests/known-fields.ts';
 import type { JsonObject, JsonValue } from '../../../src/manifests/model.ts';
+import { scalarText } from '../../../src/manifests/object-path.ts';
 
 /** One request as the fixture API server received it. */
 export interface Recorded {
@@ -16,7 +17,10 @@ export type Reply = { status: number; body: unknown } | undefined;
 
 // Objects are free-form JSON here, as on the wire; `any` below keeps the controllers readable.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- free-form objects, as on the wire (the comment above) */
-export type Obj = { metadata: { name: string; namespace?: string; uid: string; [k: string]: any }; [k: string]: any };
+export interface Obj {
+  metadata: { name: string; namespace?: string; uid: string; [k: string]: any };
+  [k: string]: any;
+}
 
 interface Resource {
   apiVersion: string;
@@ -82,6 +86,7 @@ function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue 
   if (!isObj(patch)) return patch;
   const out: JsonObject = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a merge patch's null removes that key (RFC 7386)
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
   }
@@ -108,7 +113,7 @@ function matchesFields(obj: Obj, selector: string | null): boolean {
     if (!m) return false;
     let v: unknown = obj;
     for (const p of m[1]!.split('.')) v = isObj(v) ? v[p] : undefined;
-    return m[2] === '!=' ? String(v ?? '') !== m[3] : String(v ?? '') === m[3];
+    return m[2] === '!=' ? scalarText(v as JsonValue | undefined) !== m[3] : scalarText(v as JsonValue | undefined) === m[3];
   });
 }
 
@@ -233,6 +238,7 @@ export class ApiServer {
   put(body: JsonObject): Obj {
     const obj = structuredClone(body) as Obj;
     const old = this.get(String(obj.kind), obj.metadata.namespace, obj.metadata.name);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a body as sent has no uid yet; Obj describes stored objects
     obj.metadata.uid ??= old?.metadata.uid ?? randomUUID();
     obj.metadata.creationTimestamp ??= (old?.metadata.creationTimestamp as string | undefined) ?? now();
     obj.metadata.resourceVersion = String(++this.resourceVersion);
@@ -384,12 +390,12 @@ export class ApiServer {
     if (!req.query.get('fieldManager')) {
       return failure(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
     }
-    const body = parseYaml(req.body) as Obj;
+    const body = parseYaml(req.body) as Partial<Obj>;
     const meta = (body.metadata ?? {}) as JsonObject;
     if (r.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
       return badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    if (meta.name !== name) return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+    if (meta.name !== name) return badRequest(`the name of the object (${scalarText(meta.name)}) does not match the name on the URL (${name})`);
     if (req.query.get('fieldValidation') === 'Strict') {
       const unknown = unknownFields(r.apiVersion, r.kind, body);
       if (unknown.length) {
@@ -419,7 +425,7 @@ export class ApiServer {
    */
   private delete(req: Recorded, r: Resource, obj: Obj): Reply {
     const options = req.body ? (JSON.parse(req.body) as JsonObject) : {};
-    const asked = req.query.get('gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | undefined);
+    const asked = req.query.get('gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | null | undefined);
     if (r.kind === 'Pod') {
       const grace = asked !== undefined && asked !== null ? Number(asked) : ((obj.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30);
       if (grace === 0 || !obj.spec?.nodeName || ['Succeeded', 'Failed'].includes(obj.status?.phase)) {
@@ -571,7 +577,7 @@ export class ApiServer {
       const refused = this.admit(created, resourceOfKind('Pod'));
       if (refused) {
         const message = (refused.body as JsonObject).message;
-        this.event(sts, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${name} failed error: ${String(message)}`, 'statefulset-controller');
+        this.event(sts, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${name} failed error: ${scalarText(message)}`, 'statefulset-controller');
         const failures = (backoff?.failures ?? 0) + 1;
         this.queue.set(sts.metadata.uid, { failures, retryAt: Date.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000) });
         return;
@@ -607,7 +613,7 @@ export class ApiServer {
   }
 
   private podFor(sts: Obj, ordinal: number): Obj {
-    const template = (sts.spec?.template ?? {}) as Obj;
+    const template = (sts.spec?.template ?? {}) as Partial<Obj>;
     const name = `${sts.metadata.name}-${ordinal}`;
     const claims = ((sts.spec?.volumeClaimTemplates ?? []) as Obj[]).map((t) => ({
       name: t.metadata.name,
@@ -684,7 +690,7 @@ export class ApiServer {
       containerStatuses: ((pod.spec?.containers ?? []) as Obj[]).map((c) => ({
         // The kubelet reports a running container's ID as '<type>://<container_id>' (ContainerStatus.containerID,
         // Kubernetes API reference); kind's runtime is containerd, whose IDs are 64 hex digits.
-        name: c.name, image: c.image, imageID: '', containerID: `containerd://${createHash('sha256').update(`${pod.metadata.uid}/${c.name}`).digest('hex')}`,
+        name: c.name, image: c.image, imageID: '', containerID: `containerd://${createHash('sha256').update(`${pod.metadata.uid}/${scalarText(c.name as JsonValue)}`).digest('hex')}`,
         ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } },
       })),
     };

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- the assertions read Kubernetes objects as the API fixture keeps them: free-form JSON (Obj in test/unit/kube/api-server.ts) */
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';

@@ -4,6 +4,7 @@ import { inputErrorOf } from '../../support/input-error.ts';
 import { redisDeployment } from '../../../src/manifests/deployment.ts';
 import { loadManifests, parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
+import { objectAt } from '../../../src/manifests/object-path.ts';
 
 /** A StatefulSet + ConfigMap in one file; `container`, `volumes` and `conf` are YAML/text spliced in. */
 function setOf(opts: { container?: string; volumes?: string; conf?: string; extra?: string; templates?: string }): ManifestSet {
@@ -275,7 +276,7 @@ test('a config an init container renders: template found, or the config unknown 
       volumes: '- name: conf\n  configMap: {name: conf}\n- {name: rendered, emptyDir: {}}',
     });
     const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
-    (sts.body as any).spec.template.spec.initContainers = [
+    objectAt(sts.body, ['spec', 'template', 'spec']).initContainers = [
       { name: 'config', image: 'busybox', command: ['sh', '-c', script], volumeMounts: [{ name: 'conf', mountPath: '/tmpl' }, { name: 'rendered', mountPath: '/out' }] },
     ];
     return redisDeployment(set);

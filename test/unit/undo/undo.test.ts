@@ -25,6 +25,7 @@ beforeAll(test, async () => {
   fixture = await startApiFixture();
 });
 test.after(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed, and this hook still runs
   await fixture?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -43,7 +44,7 @@ test('file journal: every record and settle is on disk before it resolves; a reo
   const file = path.join(dir, 'undo.json');
   const journal = await RecordingJournal.open(fileStore(file));
   const cluster = await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindPath: '/k' });
-  assert.equal(JSON.parse(readFileSync(file, 'utf8')).map((e: JournalEntry) => e.step.kind), ['kind-cluster']);
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as JournalEntry[]).map((e) => e.step.kind), ['kind-cluster']);
   await journal.record({ kind: 'pod-route', cidr: '10.244.1.0/24', via: '172.18.0.2' });
   await journal.settle(cluster);
   const again = await RecordingJournal.open(fileStore(file));
@@ -115,8 +116,9 @@ function assertUndone(): void {
   assert.is(s.get('PersistentVolume', undefined, 'rcr-pv-abc-0'), undefined);
   const ns = s.get('Namespace', undefined, 'rcr-run');
   assert.ok(!ns || ns.metadata.deletionTimestamp, 'the namespace is gone or going');
-  assert.is(s.get('Node', undefined, 'worker-a')?.spec?.unschedulable, undefined, 'the run\'s cordon is undone');
-  assert.is(s.get('Node', undefined, 'worker-b')?.spec?.unschedulable, true, 'a node cordoned before the run stays cordoned');
+  const unschedulable = (node: string) => (s.get('Node', undefined, node)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable;
+  assert.is(unschedulable('worker-a'), undefined, 'the run\'s cordon is undone');
+  assert.is(unschedulable('worker-b'), true, 'a node cordoned before the run stays cordoned');
 }
 
 test('Kubernetes undos against the API fixture: hold lifted, objects deleted, own cordon undone; twice is fine', async () => {
