@@ -46,6 +46,9 @@ export default defineConfig(
       // examples build request bodies as object literals (examples/kubectl/equivalents/namespace-create.js in
       // kubernetes-client/javascript), which is what this rule reports.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+      // `T[]` for a simple element type, `Array<{ ... }>` where the element is an object or a function type, as the
+      // code was written: a long element type reads better with its container named first.
+      '@typescript-eslint/array-type': ['error', { default: 'array-simple' }],
       // `const { a: _a, ...rest } = o` is how an object without some keys is written.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // tsconfig.json sets noUncheckedIndexedAccess, so every index and lookup the types cannot prove present must

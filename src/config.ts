@@ -167,9 +167,9 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       return value;
     case 'list': {
       const items = value.split(',').map((v) => v.trim());
-      if (items.some((v) => v === '')) throw bad(`a comma-separated list of ${spec.choices?.join(', ')}`);
+      if (items.some((v) => v === '')) throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'}`);
       const unknown = items.filter((v) => spec.choices && !spec.choices.includes(v));
-      if (unknown.length) throw bad(`a comma-separated list of ${spec.choices?.join(', ')} (unknown: ${unknown.join(', ')})`);
+      if (unknown.length) throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'} (unknown: ${unknown.join(', ')})`);
       const twice = items.filter((v, i) => items.indexOf(v) !== i);
       if (twice.length) throw bad(`each scenario at most once (${[...new Set(twice)].join(', ')} twice)`);
       return items as ScenarioName[];

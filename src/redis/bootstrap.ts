@@ -61,7 +61,7 @@ async function setConfigEpoch(member: Member, epoch: number): Promise<void> {
   try {
     await member.conn.call('CLUSTER', 'SET-CONFIG-EPOCH', String(epoch));
   } catch (err) {
-    if (!/only when the node does not know any other node/.test(messageOf(err))) throw err;
+    if (!messageOf(err).includes('only when the node does not know any other node')) throw err;
   }
 }
 
@@ -103,7 +103,7 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
     const actions = decide(groups, members);
     const changed = actions.addSlots.length + actions.meet.length + actions.replicate.length > 0;
     const swapped = groups.filter((g) => g.master.pod.name !== plan.masters[g.index]!.pod);
-    for (const g of swapped) log.info(`${g.master.pod.name} owns slots ${formatSlots([g.range])} in place of ${plan.masters[g.index]!.pod} (roles swapped by a failover): left as is`);
+    for (const g of swapped) log.info(`${g.master.pod.name} owns slots ${formatSlots([g.range]).join(',')} in place of ${plan.masters[g.index]!.pod} (roles swapped by a failover): left as is`);
     log.info(changed ? `bootstrapping the Redis Cluster: ${describeActions(actions)}` : 'the Redis Cluster already matches the plan: no change');
 
     await Promise.all(
@@ -242,7 +242,7 @@ function decide(groups: Group[], members: Member[]): Actions {
       if (owners.length > 1 || has !== want) problems.push(`${who(o)} owns slots ${has}, the plan gives ${want} to ${o === planned ? 'it' : planned.pod.name}`);
     }
     const master = g.master;
-    if (master.me.flags.has('slave')) problems.push(`${who(master)} replicates ${master.me.masterId}, the plan makes it the master of ${want}`);
+    if (master.me.flags.has('slave')) problems.push(`${who(master)} replicates ${master.me.masterId ?? '(none)'}, the plan makes it the master of ${want}`);
     else if (owners.length === 0) {
       if (master.keys > 0) problems.push(`${who(master)} holds ${master.keys} keys but no slots; the plan gives it ${want} (keys may belong to other slots; empty it first)`);
       // SET-CONFIG-EPOCH is only accepted by a node that knows no other node (a fresh one).
@@ -254,7 +254,7 @@ function decide(groups: Group[], members: Member[]): Actions {
       if (m.me.flags.has('slave')) {
         if (m.me.masterId !== master.me.id) {
           const other = ids.get(m.me.masterId ?? '');
-          problems.push(`${who(m)} replicates ${other ? other.pod.name : m.me.masterId}, the plan has it follow ${master.pod.name}`);
+          problems.push(`${who(m)} replicates ${other ? other.pod.name : (m.me.masterId ?? '(none)')}, the plan has it follow ${master.pod.name}`);
         }
       } else if (m.me.slots.length === 0) {
         if (m.keys > 0) problems.push(`${who(m)} holds ${m.keys} keys; making it a replica of ${master.pod.name} would discard them`);
@@ -291,7 +291,7 @@ async function converged(members: Member[]): Promise<ProbeResult<true>> {
   for (const m of members) {
     for (const other of members) {
       const entry = m.nodes.find((n) => n.id === other.me.id);
-      if (!entry || entry.ip !== other.pod.ip || entry.flags.has('handshake') || entry.flags.has('noaddr')) {
+      if (entry?.ip !== other.pod.ip || entry.flags.has('handshake') || entry.flags.has('noaddr')) {
         missing.push(`${m.pod.name} ${entry ? `lists ${other.pod.name} as ${[...entry.flags].join(',')}` : `does not know ${other.pod.name}`}`);
       }
     }
@@ -302,7 +302,7 @@ async function converged(members: Member[]): Promise<ProbeResult<true>> {
 async function allOk(members: Member[]): Promise<ProbeResult<true>> {
   await Promise.all(members.map(refresh));
   const notOk = members.filter((m) => m.info.cluster_state !== 'ok');
-  return notOk.length === 0 ? { done: true, value: true } : { done: false, seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state}`).join(', ') };
+  return notOk.length === 0 ? { done: true, value: true } : { done: false, seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state ?? '(missing)'}`).join(', ') };
 }
 
 async function replicasSettled(groups: Group[]): Promise<ProbeResult<true>> {

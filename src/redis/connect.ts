@@ -63,6 +63,7 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
   } catch (err) {
     redis.disconnect();
     throw new Error(`cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`, {
+      // eslint-disable-next-line preserve-caught-error -- the client's last connection error is the real cause; the one caught here only says the connect gave up
       cause: lastError ?? err,
     });
   } finally {

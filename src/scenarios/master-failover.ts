@@ -155,7 +155,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       if (ctx.signal?.aborted) throw new CancelledError('the failover');
       f.watch = watch;
       noteWatch(f, ctx, ctx.timeline.originAt!);
-      if (f.writer && f.watch?.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
+      if (f.writer && f.watch.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
     },
   },
   {

@@ -84,7 +84,7 @@ async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortS
     async () => {
       const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
       const errors = writer.records().filter((r) => r.error !== undefined);
-      return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error})` : ''}` };
+      return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}` };
     },
     { timeoutMs: 10_000, intervalMs: 20, signal },
   );

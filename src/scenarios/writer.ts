@@ -82,7 +82,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
         const failed = replies?.find(([err]) => err);
         // ioredis follows a pipeline's MOVED only when every command in it got one, and WAIT (keyless) never
         // does: without a refresh, the client would keep sending to the old master after a failover.
-        if (failed && /^MOVED /.test(messageOf(failed[0]))) client.refreshSlotsCache();
+        if (failed && messageOf(failed[0]).startsWith('MOVED ')) client.refreshSlotsCache();
         if (!replies || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
         const replicas = Number(replies[1]?.[1]);
         if (!(replicas >= 1)) throw new Error(`WAIT 1 saw ${replicas} replicas acknowledge`);
