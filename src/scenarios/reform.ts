@@ -26,6 +26,9 @@ export interface ReformJudgement {
   swapped: { slots: string; from: string; to: string }[];
   /** How many nodes list at least one peer at the peer's current address (0: nobody knows anybody's). */
   nodesKnowingAPeer: number;
+  /** Not ok only because of replicas' replication links: the masters serve every slot at their new addresses,
+   * so the data can still be read back. */
+  onlyReplicationLinks: boolean;
 }
 
 /** The key of `links` in judgeReform: a view's address. */
@@ -40,6 +43,7 @@ export const linkKey = (v: NodeHealthView): string => `${v.address.host}:${v.add
  */
 export function judgeReform(views: NodeHealthView[], health: string[], shards: ShardBefore[], currentIp: Map<string, string>, links: Map<string, ReplicationState>): ReformJudgement {
   const problems = [...health];
+  const linkProblems = new Set<string>();
   const known = new Set(shards.flatMap((s) => s.memberIds));
   let nodesKnowingAPeer = 0;
   const swapped = new Map<string, { slots: string; from: string; to: string }>();
@@ -58,9 +62,14 @@ export function judgeReform(views: NodeHealthView[], health: string[], shards: S
     if (self && isReplica(self)) {
       const link = links.get(linkKey(v));
       const masterIp = self.masterId ? currentIp.get(self.masterId) : undefined;
-      if (!link) problems.push(`${who} is a replica whose replication state could not be read`);
-      else if (link.role !== 'slave' || link.masterLinkStatus !== 'up') problems.push(`${who} is a replica whose replication link is ${link.masterLinkStatus ?? 'absent'} (master_host ${link.masterHost ?? 'none'})`);
-      else if (masterIp !== undefined && link.masterHost !== masterIp) problems.push(`${who} replicates from ${link.masterHost ?? 'none'}, not from its master's address now (${masterIp})`);
+      let linkProblem: string | undefined;
+      if (!link) linkProblem = `${who} is a replica whose replication state could not be read`;
+      else if (link.role !== 'slave' || link.masterLinkStatus !== 'up') linkProblem = `${who} is a replica whose replication link is ${link.masterLinkStatus ?? 'absent'} (master_host ${link.masterHost ?? 'none'})`;
+      else if (masterIp !== undefined && link.masterHost !== masterIp) linkProblem = `${who} replicates from ${link.masterHost ?? 'none'}, not from its master's address now (${masterIp})`;
+      if (linkProblem !== undefined) {
+        problems.push(linkProblem);
+        linkProblems.add(linkProblem);
+      }
     }
     for (const id of known) if (!v.nodes.some((n) => n.id === id)) problems.push(`${who} does not know node ${id.slice(0, 8)}`);
     for (const s of shards) {
@@ -73,7 +82,8 @@ export function judgeReform(views: NodeHealthView[], health: string[], shards: S
       } else if (owner.id !== s.masterId) swapped.set(s.slots.join(','), { slots: s.slots.join(','), from: s.masterId, to: owner.id });
     }
   }
-  return { ok: problems.length === 0, problems: [...new Set(problems)], swapped: [...swapped.values()], nodesKnowingAPeer };
+  const unique = [...new Set(problems)];
+  return { ok: unique.length === 0, problems: unique, swapped: [...swapped.values()], nodesKnowingAPeer, onlyReplicationLinks: unique.length > 0 && unique.every((p) => linkProblems.has(p)) };
 }
 
 /** Why a cluster did not re-form, and the fix, from the last judgement (undefined when the cause is not this one). */
@@ -93,6 +103,12 @@ export function reformCause(j: ReformJudgement, views: NodeHealthView[]): { caus
     return {
       cause: `${answering.length - stale.length} of ${answering.length} nodes learned every peer's new address; the others still list peers at old addresses: the re-discovery reaches only part of the cluster`,
       fix: 'make every pod MEET every peer (or one common peer that all others also MEET) after each start, not only some pods',
+    };
+  }
+  if (j.onlyReplicationLinks) {
+    return {
+      cause: 'the masters re-formed and serve every slot at their new addresses, but replicas still replicate from their master\'s old address or not at all: Redis re-points a replica only when its moved master itself contacts it, not on gossip',
+      fix: 'have the re-discovery also send CLUSTER REPLICATE <master-id> on a replica whose master_host is not its master\'s address now (the default manifests\' rediscover-peers.sh does)',
     };
   }
   return undefined;

@@ -75,7 +75,6 @@ test('slots served by a node of another shard, or an unknown node, fail', () => 
   assert.ok(stranger.problems.some((p) => p.includes('a new or ghost node')));
 });
 
-test.run();
 
 test('re-formed except a replica whose link is down, or up to its master\'s old address: not re-formed', () => {
   const views = [A, B, C, D].map((id) => view(id, NEW));
@@ -89,4 +88,14 @@ test('re-formed except a replica whose link is down, or up to its master\'s old 
   assert.equal(stale.problems, [`${b} replicates from ${oldA}, not from its master's address now (${newA})`]);
   const unread = judgeReform(views, [], shards, current, new Map([...links(views)].filter(([k]) => k !== b)));
   assert.equal(unread.problems, [`${b} is a replica whose replication state could not be read`]);
+  // Only links wrong: the masters serve every slot, so the data can be read back; the cause names the fix.
+  for (const j of [down, stale, unread]) assert.ok(j.onlyReplicationLinks, j.problems.join('\n'));
+  assert.match(reformCause(down, views)!.cause, /replicas still replicate from their master's old address or not at all/);
+  assert.match(reformCause(down, views)!.fix, /CLUSTER REPLICATE/);
+  // A link problem beside an old address is not only links.
+  const mixed = [view(A, NEW), view(B, NEW), view(C, NEW), view(D, { ...NEW, [A]: OLD[A] ?? '?' })];
+  assert.not.ok(judgeReform(mixed, [], shards, current, links(mixed, { [b]: { masterLinkStatus: 'down' } })).onlyReplicationLinks);
+  assert.not.ok(judgeReform(views, [], shards, current, links(views)).onlyReplicationLinks, 'ok is not "only links"');
 });
+
+test.run();
