@@ -12,7 +12,7 @@ import { reachOf, withNode } from '../src/redis/connect.ts';
 import { runClusterRestart } from '../src/scenarios/cluster-restart.ts';
 import type { ScenarioSettings } from '../src/scenarios/settings.ts';
 import { silentLog } from '../src/util/log.ts';
-import { deployCluster, type DeployedCluster } from '../test/integration/failover-cluster.ts';
+import { defaultSettings, deployCluster, type DeployedCluster } from '../test/integration/failover-cluster.ts';
 import { median } from './stats.ts';
 
 interface ReformRun {
@@ -20,17 +20,8 @@ interface ReformRun {
   reformMs: number;
 }
 
-const settings = (c: DeployedCluster, extra: Partial<ScenarioSettings>): ScenarioSettings => ({
-  holdRestart: false,
-  killMode: 'graceful',
-  writeRate: 100,
-  writeWait: false,
-  failoverTimeoutMs: 60_000,
-  rejoinTimeoutMs: 60_000,
-  thresholds: { maxLostWrites: 0 },
-  expected: c.expected,
-  ...extra,
-});
+/** The suites' defaults without the hold (every pod is deleted, none is held) and a 100/s writer. */
+const settings = (c: DeployedCluster, extra: Partial<ScenarioSettings>): ScenarioSettings => defaultSettings(c, { holdRestart: false, writeRate: 100, ...extra });
 
 async function restarts(c: DeployedCluster, runs: number, extra: Partial<ScenarioSettings>): Promise<ReformRun[]> {
   const out: ReformRun[] = [];

@@ -1,11 +1,12 @@
 import { InputError } from './errors.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
+import type { PlatformSettings } from './platform/select.ts';
 
-/** Validated settings for one run. CLI flags and action inputs both go through parseConfig. */
-export interface Config {
+/** Validated settings for one run. CLI flags and action inputs both go through parseConfig. The platform's
+ * settings (where the pods run, the restart hold, kind, the existing cluster) are the seam's own type. */
+export interface Config extends PlatformSettings {
   command: 'check' | 'lint' | 'cleanup';
   manifests: string;
-  platform: 'auto' | 'kind' | 'existing' | 'local';
   reportDir: string;
   masters?: number;
   replicasPerMaster?: number;
@@ -14,9 +15,6 @@ export interface Config {
   /** Pod name of the master to delete; default: the master of the lowest slots. */
   victim?: string;
   holdRestart: boolean;
-  /** Kubernetes: how the restart is held. quota (default): a ResourceQuota in the run's namespace; cordon: the
-   * nodes are cordoned (needs node rights; opt-in). */
-  holdMode: 'quota' | 'cordon';
   killMode: 'graceful' | 'kill';
   writeRate: number;
   writeWait: boolean;
@@ -27,32 +25,17 @@ export interface Config {
   maxReformMs?: number;
   /** cluster-restart: a pod left running while every other Redis pod is deleted (the all-but-one case). */
   restartSpare?: string;
-  rolloutTimeoutMs: number;
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
   failoverTimeoutMs?: number;
   rejoinTimeoutMs: number;
   failOnLint: 'error' | 'warning' | 'never';
   /** Kubernetes version the manifests are linted for (removed APIs); default: the linter's own. */
   kubernetesVersion?: string;
-  // Kubernetes
-  kindVersion: string;
-  nodeImage?: string;
-  /** Images in the runner's Docker to load into the kind nodes before apply (comma/space/newline separated). */
-  loadImages?: string;
-  /** The user's kind cluster config file, merged with the NFS stand-in's mounts. */
-  kindConfig?: string;
-  clusterName: string;
-  workers: number;
-  kubeconfig?: string;
-  namespace?: string;
   /** Redis password when the manifests do not hold it (a Secret only in the cluster); redacted everywhere. */
   redisPassword?: string;
   keepCluster: boolean;
-  nfsStandIn: boolean;
   /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
   workDir?: string;
-  /** Platform local: pods as bubblewrap sandboxes, or redis-server run directly; auto: sandbox where bwrap works. */
-  localMode: 'auto' | 'sandbox' | 'direct';
   // Local platform
   /** First loopback /24 to take pod addresses from (each claimed for the run); default: the platform's. */
   addressBase?: string;

@@ -4,16 +4,17 @@ import type { HoldReport, Platform, PlatformContext } from './platform.ts';
 import type { ExistingSettings, KindSettings } from './kube.ts';
 import type { Log } from '../util/log.ts';
 
-/** What a platform tells the report besides the pods and deploy()'s answer: the restart hold, notes (Kubernetes), the
- * local platform's mode. */
 export type PlatformName = Platform['kind'];
 
 /** What choosing and creating a platform takes from the run's settings (not the whole Config). */
 export interface PlatformSettings extends KindSettings, ExistingSettings {
   platform: PlatformName | 'auto';
+  /** Platform local: pods as bubblewrap sandboxes, or redis-server run directly; auto: sandbox where bwrap works. */
   localMode: 'auto' | 'sandbox' | 'direct';
 }
 
+/** What a platform tells the report besides the pods and deploy()'s answer: the restart hold, notes (Kubernetes), the
+ * local platform's mode. */
 export type PlatformWithNotes = Platform & { hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
