@@ -13,7 +13,15 @@ import { defaultTopology, planBootstrap } from '../src/redis/plan.ts';
 import { probeCluster, replicationOf, viewOf } from '../src/redis/health.ts';
 import { silentLog } from '../src/util/log.ts';
 import { sleep, waitFor } from '../src/util/wait.ts';
-import { claimIps, identityReach, PORT, redisCliCreate, startRedisNodes, stopRedisNodes, type RedisProcess } from '../test/support/redis-processes.ts';
+import {
+  claimIps,
+  identityReach,
+  PORT,
+  redisCliCreate,
+  startRedisNodes,
+  stopRedisNodes,
+  type RedisProcess,
+} from '../test/support/redis-processes.ts';
 
 export interface BootstrapBench {
   oursMs: number[];
@@ -35,13 +43,23 @@ async function withNodes<T>(prefix: string, idleMs: number, fn: (procs: RedisPro
 
 /** Healthy from every node and every replica linked with its first AOF written: where ours returns. */
 function settled(procs: RedisProcess[]): Promise<unknown> {
-  return waitFor('the redis-cli cluster to settle', async () => {
-    const health = await probeCluster(identityReach, procs.map((p) => p.address), { nodes: 6, masters: 3 });
-    if (!health.healthy) return { done: false, seen: health.problems.join('; ') };
-    const reps = await Promise.all(procs.map((p) => replicationOf(identityReach, p.address)));
-    const pending = reps.filter((r) => r.role === 'slave' && (r.masterLinkStatus !== 'up' || r.aofRewriteInProgress));
-    return pending.length === 0 ? { done: true, value: true } : { done: false, seen: `${pending.length} replicas not linked` };
-  }, { timeoutMs: 60_000, intervalMs: 25 });
+  return waitFor(
+    'the redis-cli cluster to settle',
+    async () => {
+      const health = await probeCluster(
+        identityReach,
+        procs.map((p) => p.address),
+        { nodes: 6, masters: 3 },
+      );
+      if (!health.healthy) return { done: false, seen: health.problems.join('; ') };
+      const reps = await Promise.all(procs.map((p) => replicationOf(identityReach, p.address)));
+      const pending = reps.filter((r) => r.role === 'slave' && (r.masterLinkStatus !== 'up' || r.aofRewriteInProgress));
+      return pending.length === 0
+        ? { done: true, value: true }
+        : { done: false, seen: `${pending.length} replicas not linked` };
+    },
+    { timeoutMs: 60_000, intervalMs: 25 },
+  );
 }
 
 /**
@@ -55,8 +73,21 @@ export async function benchBootstrap(runs = 3, idleMs = 0): Promise<BootstrapBen
   const result: BootstrapBench = { oursMs: [], oursOkMs: [], redisCliMs: [], redisCliOkMs: [], redisCliSettledMs: [] };
   for (let i = 0; i < runs; i++) {
     await withNodes('127.0.43', idleMs, async (procs) => {
-      const pods = procs.map((p, n): PodInfo => ({ name: `redis-${n}`, uid: `u${n}`, ip: p.ip, node: 'local', ready: true, ordinal: n }));
-      const { durationMs, phasesMs } = await bootstrapCluster(identityReach, pods, PORT, planBootstrap(pods, defaultTopology(6)), { log: silentLog, timeoutMs: 60_000 });
+      const pods = procs.map((p, n): PodInfo => ({
+        name: `redis-${n}`,
+        uid: `u${n}`,
+        ip: p.ip,
+        node: 'local',
+        ready: true,
+        ordinal: n,
+      }));
+      const { durationMs, phasesMs } = await bootstrapCluster(
+        identityReach,
+        pods,
+        PORT,
+        planBootstrap(pods, defaultTopology(6)),
+        { log: silentLog, timeoutMs: 60_000 },
+      );
       result.oursMs.push(durationMs);
       result.oursOkMs.push(phasesMs.clusterOk);
     });
@@ -64,11 +95,15 @@ export async function benchBootstrap(runs = 3, idleMs = 0): Promise<BootstrapBen
       const t0 = Date.now();
       await redisCliCreate(procs, 1);
       result.redisCliMs.push(Date.now() - t0);
-      await waitFor('cluster_state:ok everywhere after redis-cli', async () => {
-        const views = await Promise.all(procs.map((p) => viewOf(identityReach, p.address)));
-        const ok = views.every((v) => v.info?.cluster_state === 'ok');
-        return ok ? { done: true, value: true } : { done: false, seen: 'not ok yet' };
-      }, { timeoutMs: 60_000, intervalMs: 25 });
+      await waitFor(
+        'cluster_state:ok everywhere after redis-cli',
+        async () => {
+          const views = await Promise.all(procs.map((p) => viewOf(identityReach, p.address)));
+          const ok = views.every((v) => v.info?.cluster_state === 'ok');
+          return ok ? { done: true, value: true } : { done: false, seen: 'not ok yet' };
+        },
+        { timeoutMs: 60_000, intervalMs: 25 },
+      );
       result.redisCliOkMs.push(Date.now() - t0);
       await settled(procs);
       result.redisCliSettledMs.push(Date.now() - t0);
@@ -81,8 +116,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[2] ?? 3);
   const idleMs = Number(process.argv[3] ?? 0);
   const r = await benchBootstrap(runs, idleMs);
-  const fmt = (xs: number[]): string => `${xs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (median ${(median(xs) / 1000).toFixed(2)} s)`;
-  console.log(`bootstrap, 6 nodes (3 masters + 3 replicas, cluster-node-timeout 5000), ${runs} runs each, processes idle ${idleMs} ms first`);
+  const fmt = (xs: number[]): string =>
+    `${xs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (median ${(median(xs) / 1000).toFixed(2)} s)`;
+  console.log(
+    `bootstrap, 6 nodes (3 masters + 3 replicas, cluster-node-timeout 5000), ${runs} runs each, processes idle ${idleMs} ms first`,
+  );
   console.log(`  ours, until cluster_state:ok everywhere:      ${fmt(r.oursOkMs)}`);
   console.log(`  ours, until replicas linked and healthy:      ${fmt(r.oursMs)}`);
   console.log(`  redis-cli --cluster create, until it exits:   ${fmt(r.redisCliMs)}`);

@@ -17,8 +17,20 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /** Times (ms since the epoch) of every `Failover election won` line in a Redis log (local time, as Redis writes it). */
 export function electionsWon(log: string): number[] {
   const out: number[] = [];
-  for (const m of log.matchAll(/^\d+:\w (\d\d) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3}) [*#.-] Failover election won/gm)) {
-    out.push(new Date(Number(m[3]), MONTHS.indexOf(m[2]!), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])).getTime());
+  for (const m of log.matchAll(
+    /^\d+:\w (\d\d) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3}) [*#.-] Failover election won/gm,
+  )) {
+    out.push(
+      new Date(
+        Number(m[3]),
+        MONTHS.indexOf(m[2]!),
+        Number(m[1]),
+        Number(m[4]),
+        Number(m[5]),
+        Number(m[6]),
+        Number(m[7]),
+      ).getTime(),
+    );
   }
   return out;
 }
@@ -30,19 +42,30 @@ export async function benchDetection(runs = 5): Promise<number[]> {
     for (let i = 0; i < runs; i++) {
       let deletedAt = 0;
       // The scenario marks pod-deleted and logs "Deleting pod" in the same tick: atMs 0 on the timeline.
-      const log: Log = { ...silentLog, info: (m) => {
-      if (m.startsWith('Deleting pod')) deletedAt = Date.now();
-    },
-  };
+      const log: Log = {
+        ...silentLog,
+        info: (m) => {
+          if (m.startsWith('Deleting pod')) deletedAt = Date.now();
+        },
+      };
       const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        holdRestart: true, killMode: 'graceful', writeRate: 0, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 60_000,
-        thresholds: { maxLostWrites: 0 }, expected: cluster.expected, log,
+        holdRestart: true,
+        killMode: 'graceful',
+        writeRate: 0,
+        writeWait: false,
+        failoverTimeoutMs: 60_000,
+        rejoinTimeoutMs: 60_000,
+        thresholds: { maxLostWrites: 0 },
+        expected: cluster.expected,
+        log,
       });
       const seen = r.timeline.find((e) => e.event === 'replica-promoted');
       if (!seen) throw new Error(`run ${i + 1}: no promotion seen (${r.error ?? r.status})`);
       const seenAt = deletedAt + seen.atMs;
       const logs = join(cluster.workDir, 'logs');
-      const won = readdirSync(logs).flatMap((f) => electionsWon(readFileSync(join(logs, f), 'utf8'))).filter((t) => t >= deletedAt && t <= seenAt + 5000);
+      const won = readdirSync(logs)
+        .flatMap((f) => electionsWon(readFileSync(join(logs, f), 'utf8')))
+        .filter((t) => t >= deletedAt && t <= seenAt + 5000);
       const wonAt = Math.max(...won.filter((t) => t <= seenAt + 1000));
       if (!Number.isFinite(wonAt)) throw new Error(`run ${i + 1}: no "Failover election won" line in ${logs}`);
       lags.push(seenAt - wonAt);

@@ -15,7 +15,15 @@ import { runMasterFailover } from '../src/scenarios/master-failover.ts';
 import { silentLog } from '../src/util/log.ts';
 import { waitFor } from '../src/util/wait.ts';
 import { deployCluster } from '../test/integration/failover-cluster.ts';
-import { claimIps, identityReach, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced } from '../test/support/redis-processes.ts';
+import {
+  claimIps,
+  identityReach,
+  redisCliCreate,
+  signal,
+  startRedisNodes,
+  stopRedisNodes,
+  waitForReplicasSynced,
+} from '../test/support/redis-processes.ts';
 
 export interface FailoverBench {
   nodeTimeoutMs: number;
@@ -32,17 +40,29 @@ async function bareFailover(nodeTimeoutMs: number): Promise<number> {
     await waitForReplicasSynced(procs, 3);
     const first = await openNode(identityReach, procs[0]!.address);
     conns.push(first);
-    const owner = parseClusterNodes(String(await first.call('CLUSTER', 'NODES'))).find((n) => n.flags.has('master') && n.slots.some(([a]) => a === 0))!;
+    const owner = parseClusterNodes(String(await first.call('CLUSTER', 'NODES'))).find(
+      (n) => n.flags.has('master') && n.slots.some(([a]) => a === 0),
+    )!;
     const victim = procs.find((p) => p.ip === owner.ip)!;
-    const survivors = await Promise.all(procs.filter((p) => p !== victim).map((p) => openNode(identityReach, p.address)));
+    const survivors = await Promise.all(
+      procs.filter((p) => p !== victim).map((p) => openNode(identityReach, p.address)),
+    );
     conns.push(...survivors);
     const t0 = Date.now();
     await signal(victim, 'SIGTERM');
-    return await waitFor('another master on slot 0', async () => {
-      const views = await Promise.all(survivors.map(async (s) => parseClusterNodes(String(await s.call('CLUSTER', 'NODES')))));
-      const promoted = views.some((v) => v.some((n) => n.id !== owner.id && n.flags.has('master') && n.slots.some(([a]) => a === 0)));
-      return promoted ? { done: true, value: Date.now() - t0 } : { done: false, seen: 'not yet' };
-    }, { timeoutMs: 60_000, intervalMs: 10 });
+    return await waitFor(
+      'another master on slot 0',
+      async () => {
+        const views = await Promise.all(
+          survivors.map(async (s) => parseClusterNodes(String(await s.call('CLUSTER', 'NODES')))),
+        );
+        const promoted = views.some((v) =>
+          v.some((n) => n.id !== owner.id && n.flags.has('master') && n.slots.some(([a]) => a === 0)),
+        );
+        return promoted ? { done: true, value: Date.now() - t0 } : { done: false, seen: 'not yet' };
+      },
+      { timeoutMs: 60_000, intervalMs: 10 },
+    );
   } finally {
     for (const c of conns) c.disconnect();
     await stopRedisNodes(procs);
@@ -56,10 +76,20 @@ export async function benchFailover(runs = 3): Promise<FailoverBench> {
   try {
     for (let i = 0; i < runs; i++) {
       const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        holdRestart: true, killMode: 'graceful', writeRate: 200, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 60_000,
-        thresholds: { maxLostWrites: 0 }, expected: cluster.expected, log: silentLog,
+        holdRestart: true,
+        killMode: 'graceful',
+        writeRate: 200,
+        writeWait: false,
+        failoverTimeoutMs: 60_000,
+        rejoinTimeoutMs: 60_000,
+        thresholds: { maxLostWrites: 0 },
+        expected: cluster.expected,
+        log: silentLog,
       });
-      if (r.timings.failoverMs === undefined) throw new Error(`scenario run ${i + 1} saw no failover: ${r.error ?? r.checks.map((c) => c.summary).join('; ')}`);
+      if (r.timings.failoverMs === undefined)
+        throw new Error(
+          `scenario run ${i + 1} saw no failover: ${r.error ?? r.checks.map((c) => c.summary).join('; ')}`,
+        );
       result.scenarioMs.push(r.timings.failoverMs);
     }
   } finally {
@@ -72,8 +102,11 @@ export async function benchFailover(runs = 3): Promise<FailoverBench> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[2] ?? 3);
   const r = await benchFailover(runs);
-  const fmt = (xs: number[]): string => `${xs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (mean ${(mean(xs) / 1000).toFixed(2)} s)`;
-  console.log(`failover (deletion to a replica owning the slots), cluster-node-timeout ${r.nodeTimeoutMs} ms, ${runs} runs each`);
+  const fmt = (xs: number[]): string =>
+    `${xs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (mean ${(mean(xs) / 1000).toFixed(2)} s)`;
+  console.log(
+    `failover (deletion to a replica owning the slots), cluster-node-timeout ${r.nodeTimeoutMs} ms, ${runs} runs each`,
+  );
   console.log(`  scenario (local platform, writer on): ${fmt(r.scenarioMs)}`);
   console.log(`  bare kill-and-watch (Redis floor):    ${fmt(r.bareMs)}`);
   console.log(`  ratio scenario / floor: ${(mean(r.scenarioMs) / mean(r.bareMs)).toFixed(2)} (target <= 1.10)`);

@@ -21,7 +21,8 @@ interface ReformRun {
 }
 
 /** The suites' defaults without the hold (every pod is deleted, none is held) and a 100/s writer. */
-const settings = (c: DeployedCluster, extra: Partial<ScenarioSettings>): ScenarioSettings => defaultSettings(c, { holdRestart: false, writeRate: 100, ...extra });
+const settings = (c: DeployedCluster, extra: Partial<ScenarioSettings>): ScenarioSettings =>
+  defaultSettings(c, { holdRestart: false, writeRate: 100, ...extra });
 
 async function restarts(c: DeployedCluster, runs: number, extra: Partial<ScenarioSettings>): Promise<ReformRun[]> {
   const out: ReformRun[] = [];
@@ -29,7 +30,15 @@ async function restarts(c: DeployedCluster, runs: number, extra: Partial<Scenari
     const r = await runClusterRestart({ platform: c.platform, redis: c.redis, log: silentLog }, settings(c, extra));
     const { allPodsBackMs, reformMs } = r.timings;
     if (r.status !== 'pass' || allPodsBackMs === undefined || reformMs === undefined) {
-      throw new Error(`run ${i + 1} (${JSON.stringify(extra)}) did not pass: ${r.error ?? r.checks.filter((x) => x.status === 'fail').map((x) => x.summary).join('; ')}`);
+      throw new Error(
+        `run ${i + 1} (${JSON.stringify(extra)}) did not pass: ${
+          r.error ??
+          r.checks
+            .filter((x) => x.status === 'fail')
+            .map((x) => x.summary)
+            .join('; ')
+        }`,
+      );
     }
     out.push({ backMs: allPodsBackMs, reformMs });
   }
@@ -51,10 +60,19 @@ export async function benchReform(runs = 3): Promise<Record<string, ReformRun[]>
   // not when gossip does, and the next run's preconditions would wait for that link forever.
   const spared: ReformRun[] = [];
   for (let i = 0; i < runs; i++) {
-    const bare = await deployCluster('test/fixtures/manifests/no-rediscovery', '127.0.115', { masters: 3, replicasPerMaster: 1 });
+    const bare = await deployCluster('test/fixtures/manifests/no-rediscovery', '127.0.115', {
+      masters: 3,
+      replicasPerMaster: 1,
+    });
     try {
       const pods = await bare.platform.listPods();
-      const roles = await Promise.all(pods.map((p) => withNode(reachOf(bare.platform), { host: p.ip, port: bare.redis.port }, async (r) => String(((await r.call('ROLE')) as unknown[])[0]))));
+      const roles = await Promise.all(
+        pods.map((p) =>
+          withNode(reachOf(bare.platform), { host: p.ip, port: bare.redis.port }, async (r) =>
+            String(((await r.call('ROLE')) as unknown[])[0]),
+          ),
+        ),
+      );
       const spare = pods[roles.indexOf('slave')];
       if (!spare) throw new Error('no replica to spare');
       spared.push(...(await restarts(bare, 1, { killMode: 'kill', restartSpare: spare.name })));
@@ -70,12 +88,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[2] ?? 3);
   const result = await benchReform(runs);
   const s = (ms: number): string => (ms / 1000).toFixed(1);
-  console.log(`cluster-restart, 6 pods (3 + 3), node timeout 5000, writer 100/s; ms from the deletion, ${runs} runs each (median)`);
+  console.log(
+    `cluster-restart, 6 pods (3 + 3), node timeout 5000, writer 100/s; ms from the deletion, ${runs} runs each (median)`,
+  );
   for (const [what, rs] of Object.entries(result)) {
     const back = median(rs.map((r) => r.backMs));
     const reform = median(rs.map((r) => r.reformMs));
     const after = median(rs.map((r) => r.reformMs - r.backMs));
-    console.log(`  ${what}: floor (every pod back, answering PING) ${s(back)} s; re-formed ${s(reform)} s, ${s(after)} s after the floor` +
-      ` (runs: ${rs.map((r) => `${s(r.backMs)}/${s(r.reformMs)}`).join(', ')})`);
+    console.log(
+      `  ${what}: floor (every pod back, answering PING) ${s(back)} s; re-formed ${s(reform)} s, ${s(after)} s after the floor` +
+        ` (runs: ${rs.map((r) => `${s(r.backMs)}/${s(r.reformMs)}`).join(', ')})`,
+    );
   }
 }

@@ -23,7 +23,10 @@ let failed = 0;
 for (const [name, args] of BENCHES) {
   console.log(`\n## ${name}`);
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit', timeout: 15 * 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: 'inherit',
+    timeout: 15 * 60_000,
+  });
   if (r.status !== 0) {
     failed++;
     console.log(`bench ${name} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);

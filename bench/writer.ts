@@ -27,12 +27,25 @@ export async function benchWriter(rates = [1000, 10_000, 50_000, 100_000, 200_00
   const rows: WriterBenchRow[] = [];
   try {
     await withNode(identityReach, node.address, (r) => r.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383'));
-    await waitFor('cluster_state:ok', async () => {
-      const state = infoFields(String(await withNode(identityReach, node.address, (r) => r.call('CLUSTER', 'INFO')))).cluster_state;
-      return state === 'ok' ? { done: true, value: 0 } : { done: false, seen: state ?? '?' };
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      'cluster_state:ok',
+      async () => {
+        const state = infoFields(
+          String(await withNode(identityReach, node.address, (r) => r.call('CLUSTER', 'INFO'))),
+        ).cluster_state;
+        return state === 'ok' ? { done: true, value: 0 } : { done: false, seen: state ?? '?' };
+      },
+      { timeoutMs: 10_000 },
+    );
     for (const rate of rates) {
-      const writer = await startWriter({ reach: identityReach, seeds: [node.address], tag: `{bench-${rate}}`, ratePerSecond: rate, waitReplicas: false, log: silentLog });
+      const writer = await startWriter({
+        reach: identityReach,
+        seeds: [node.address],
+        tag: `{bench-${rate}}`,
+        ratePerSecond: rate,
+        waitReplicas: false,
+        log: silentLog,
+      });
       try {
         const started = Date.now();
         await sleep(SECONDS * 1000);
@@ -40,7 +53,10 @@ export async function benchWriter(rates = [1000, 10_000, 50_000, 100_000, 200_00
         const seconds = (Date.now() - started) / 1000;
         await writer.stop();
         const records = writer.records().filter((r) => r.sentAt <= started + seconds * 1000);
-        const acks = records.filter((r) => r.ackAt !== undefined).map((r) => r.ackAt! - r.sentAt).sort((a, b) => a - b);
+        const acks = records
+          .filter((r) => r.ackAt !== undefined)
+          .map((r) => r.ackAt! - r.sentAt)
+          .sort((a, b) => a - b);
         rows.push({
           targetPerSecond: rate,
           attemptedPerSecond: Math.round(records.length / seconds),
@@ -61,6 +77,8 @@ export async function benchWriter(rates = [1000, 10_000, 50_000, 100_000, 200_00
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(`writer against one local master, ${SECONDS} s per rate`);
   for (const r of await benchWriter()) {
-    console.log(`  target ${String(r.targetPerSecond).padStart(6)}/s: sent ${String(r.attemptedPerSecond).padStart(6)}/s, acknowledged ${String(r.acknowledgedPerSecond).padStart(6)}/s, failed ${r.failed}, median ack ${r.medianAckMs} ms`);
+    console.log(
+      `  target ${String(r.targetPerSecond).padStart(6)}/s: sent ${String(r.attemptedPerSecond).padStart(6)}/s, acknowledged ${String(r.acknowledgedPerSecond).padStart(6)}/s, failed ${r.failed}, median ack ${r.medianAckMs} ms`,
+    );
   }
 }

@@ -2,6 +2,8 @@
 // so a run that picked up the machine's Node instead of node_modules/.bin/node is caught at once.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`Node ${process.versions.node} found; the tests need Node 24 (npm ci installs it into node_modules/.bin).`);
+  console.error(
+    `Node ${process.versions.node} found; the tests need Node 24 (npm ci installs it into node_modules/.bin).`,
+  );
   process.exit(2);
 }

@@ -66,7 +66,9 @@ export function usage(): string {
   const width = Math.max(...Object.keys(OPTIONS).map((n) => n.length)) + 2;
   for (const [name, spec] of Object.entries(OPTIONS)) {
     const choices = spec.choices ? ` (${spec.choices.join('|')})` : '';
-    lines.push(`  --${name.padEnd(width)} ${spec.description}${choices}${defaultText(spec.key, spec.kind, spec.description)}`);
+    lines.push(
+      `  --${name.padEnd(width)} ${spec.description}${choices}${defaultText(spec.key, spec.kind, spec.description)}`,
+    );
   }
   lines.push(
     '',
@@ -86,7 +88,9 @@ function defaultText(key: keyof Config, kind: string, description: string): stri
   if (value === undefined) return /\bdefault\b/.test(description) ? '' : ' (default: not set)';
   if (kind === 'ms' && typeof value === 'number') return ` (default ${durationText(value)})`;
   if (Array.isArray(value)) return ` (default ${value.join(',')})`;
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? ` (default ${String(value)})` : '';
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? ` (default ${String(value)})`
+    : '';
 }
 
 /** 120000 -> "2m", 90000 -> "90s", 1500 -> "1500": as a user would write it back. */

@@ -72,13 +72,20 @@ async function check(config: Config, log: Log): Promise<number> {
 async function cleanup(config: Config, log: Log): Promise<number> {
   const dir = config.workDir ?? defaultRunsRoot();
   if (await isRunDir(dir)) {
-    if (await ownerAlive(dir)) throw new InputError(`--work-dir ${dir}: the run that owns it is still running; cancel it instead (Ctrl-C)`);
+    if (await ownerAlive(dir))
+      throw new InputError(`--work-dir ${dir}: the run that owns it is still running; cancel it instead (Ctrl-C)`);
     const failed = await cleanRunDir(dir, log);
-    say(failed.length ? `${failed.length} change(s) could not be undone; ${dir} is kept for another try` : `cleaned up ${dir}`);
+    say(
+      failed.length
+        ? `${failed.length} change(s) could not be undone; ${dir} is kept for another try`
+        : `cleaned up ${dir}`,
+    );
     return failed.length ? 1 : 0;
   }
   const { cleaned, failed } = await cleanStaleRuns(dir, log);
-  say(`${cleaned.length} run dir(s) cleaned up under ${dir}${failed.length ? `; ${failed.length} change(s) could not be undone (kept for another try)` : ''}`);
+  say(
+    `${cleaned.length} run dir(s) cleaned up under ${dir}${failed.length ? `; ${failed.length} change(s) could not be undone (kept for another try)` : ''}`,
+  );
   return failed.length ? 1 : 0;
 }
 

@@ -55,63 +55,180 @@ interface OptionSpec {
 
 /** One table for every option: the name is the action input and, with `--`, the CLI flag. */
 export const OPTIONS: Record<string, OptionSpec> = {
-  manifests: { key: 'manifests', kind: 'string', description: 'Directory with the Redis Cluster manifests (default: the manifests shipped with the tool)' },
-  platform: { key: 'platform', kind: 'string', choices: ['auto', 'kind', 'existing', 'local'], description: 'Where the pods run' },
-  'report-dir': { key: 'reportDir', kind: 'string', description: 'Directory for report.json, summary.md, junit.xml and a timeline-<scenario>.svg per scenario; files an earlier run wrote there are removed first (nothing else)' },
-  masters: { key: 'masters', kind: 'int', min: 1, description: 'Number of masters (default: from the StatefulSet replicas)' },
-  'replicas-per-master': { key: 'replicasPerMaster', kind: 'int', min: 0, description: 'Replicas per master (default: from the StatefulSet replicas)' },
-  scenario: { key: 'scenario', kind: 'list', choices: SCENARIO_NAMES, description: 'Scenario, or a comma-separated list run in order on the same cluster' },
-  victim: { key: 'victim', kind: 'string', description: 'Pod name of the master to delete (default: the master holding slot 0)' },
+  manifests: {
+    key: 'manifests',
+    kind: 'string',
+    description: 'Directory with the Redis Cluster manifests (default: the manifests shipped with the tool)',
+  },
+  platform: {
+    key: 'platform',
+    kind: 'string',
+    choices: ['auto', 'kind', 'existing', 'local'],
+    description: 'Where the pods run',
+  },
+  'report-dir': {
+    key: 'reportDir',
+    kind: 'string',
+    description:
+      'Directory for report.json, summary.md, junit.xml and a timeline-<scenario>.svg per scenario; files an earlier run wrote there are removed first (nothing else)',
+  },
+  masters: {
+    key: 'masters',
+    kind: 'int',
+    min: 1,
+    description: 'Number of masters (default: from the StatefulSet replicas)',
+  },
+  'replicas-per-master': {
+    key: 'replicasPerMaster',
+    kind: 'int',
+    min: 0,
+    description: 'Replicas per master (default: from the StatefulSet replicas)',
+  },
+  scenario: {
+    key: 'scenario',
+    kind: 'list',
+    choices: SCENARIO_NAMES,
+    description: 'Scenario, or a comma-separated list run in order on the same cluster',
+  },
+  victim: {
+    key: 'victim',
+    kind: 'string',
+    description: 'Pod name of the master to delete (default: the master holding slot 0)',
+  },
   'hold-restart': { key: 'holdRestart', kind: 'bool', description: 'Hold the deleted pod until the failover is done' },
-  'hold-mode': { key: 'holdMode', kind: 'string', choices: ['quota', 'cordon'], description: 'Kubernetes: hold the restart with a ResourceQuota in the run\'s namespace (quota, touches no node) or by cordoning every node (cordon, opt-in)' },
-  'kill-mode': { key: 'killMode', kind: 'string', choices: ['graceful', 'kill'], description: 'graceful (SIGTERM, the pod\'s grace period) or kill (SIGKILL locally; a 1 s grace period on Kubernetes)' },
-  'write-rate': { key: 'writeRate', kind: 'int', min: 0, description: 'Writes per second into the victim\'s slots during the scenario (0: off)' },
-  'write-wait': { key: 'writeWait', kind: 'bool', description: 'Follow every write with WAIT 1 (acknowledged by a replica)' },
+  'hold-mode': {
+    key: 'holdMode',
+    kind: 'string',
+    choices: ['quota', 'cordon'],
+    description:
+      "Kubernetes: hold the restart with a ResourceQuota in the run's namespace (quota, touches no node) or by cordoning every node (cordon, opt-in)",
+  },
+  'kill-mode': {
+    key: 'killMode',
+    kind: 'string',
+    choices: ['graceful', 'kill'],
+    description:
+      "graceful (SIGTERM, the pod's grace period) or kill (SIGKILL locally; a 1 s grace period on Kubernetes)",
+  },
+  'write-rate': {
+    key: 'writeRate',
+    kind: 'int',
+    min: 0,
+    description: "Writes per second into the victim's slots during the scenario (0: off)",
+  },
+  'write-wait': {
+    key: 'writeWait',
+    kind: 'bool',
+    description: 'Follow every write with WAIT 1 (acknowledged by a replica)',
+  },
   'max-failover-ms': { key: 'maxFailoverMs', kind: 'ms', description: 'Fail when the failover takes longer (ms)' },
-  'max-unavailable-ms': { key: 'maxUnavailableMs', kind: 'ms', description: 'Fail when writes are refused for longer (ms)' },
-  'max-reform-ms': { key: 'maxReformMs', kind: 'ms', description: 'cluster-restart: fail when the cluster takes longer to re-form after every pod is back (ms; default 60000)' },
+  'max-unavailable-ms': {
+    key: 'maxUnavailableMs',
+    kind: 'ms',
+    description: 'Fail when writes are refused for longer (ms)',
+  },
+  'max-reform-ms': {
+    key: 'maxReformMs',
+    kind: 'ms',
+    description:
+      'cluster-restart: fail when the cluster takes longer to re-form after every pod is back (ms; default 60000)',
+  },
   'restart-spare': {
     key: 'restartSpare',
     kind: 'string',
-    description: 'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+    description:
+      'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
   },
-  'max-lost-writes': { key: 'maxLostWrites', kind: 'int', min: 0, description: 'Fail when more acknowledged writes are lost' },
-  'rollout-timeout': { key: 'rolloutTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the pods to be ready (ms)' },
-  'failover-timeout': { key: 'failoverTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the failover (default: from cluster-node-timeout, its floor plus 10 s, at least 60 s)' },
-  'rejoin-timeout': { key: 'rejoinTimeoutMs', kind: 'ms', min: 1, description: 'How long to wait for the deleted pod to come back and rejoin (ms)' },
-  'fail-on-lint': { key: 'failOnLint', kind: 'string', choices: ['error', 'warning', 'never'], description: 'Lint severity that stops the run' },
+  'max-lost-writes': {
+    key: 'maxLostWrites',
+    kind: 'int',
+    min: 0,
+    description: 'Fail when more acknowledged writes are lost',
+  },
+  'rollout-timeout': {
+    key: 'rolloutTimeoutMs',
+    kind: 'ms',
+    min: 1,
+    description: 'How long to wait for the pods to be ready (ms)',
+  },
+  'failover-timeout': {
+    key: 'failoverTimeoutMs',
+    kind: 'ms',
+    min: 1,
+    description:
+      'How long to wait for the failover (default: from cluster-node-timeout, its floor plus 10 s, at least 60 s)',
+  },
+  'rejoin-timeout': {
+    key: 'rejoinTimeoutMs',
+    kind: 'ms',
+    min: 1,
+    description: 'How long to wait for the deleted pod to come back and rejoin (ms)',
+  },
+  'fail-on-lint': {
+    key: 'failOnLint',
+    kind: 'string',
+    choices: ['error', 'warning', 'never'],
+    description: 'Lint severity that stops the run',
+  },
   'kubernetes-version': {
     key: 'kubernetesVersion',
     kind: 'string',
     pattern: { test: /^v?\d+\.\d+(\.\d+)?$/, expected: 'a version such as 1.31 or v1.31.2' },
-    description: 'Kubernetes version to lint the manifests for (removed APIs); default: the kind node image\'s version (kind), the server\'s (existing), else 1.31',
+    description:
+      "Kubernetes version to lint the manifests for (removed APIs); default: the kind node image's version (kind), the server's (existing), else 1.31",
   },
   'kind-version': { key: 'kindVersion', kind: 'string', description: 'kind release to install' },
-  'node-image': { key: 'nodeImage', kind: 'string', description: 'kind node image (default: the release\'s own)' },
+  'node-image': { key: 'nodeImage', kind: 'string', description: "kind node image (default: the release's own)" },
   'load-images': {
     key: 'loadImages',
     kind: 'string',
-    description: 'Images built earlier in the job (in the runner\'s Docker) to load into every kind node before apply, separated by commas, spaces or new lines; e.g. a pull request\'s own Redis image',
+    description:
+      "Images built earlier in the job (in the runner's Docker) to load into every kind node before apply, separated by commas, spaces or new lines; e.g. a pull request's own Redis image",
   },
-  'kind-config': { key: 'kindConfig', kind: 'string', description: 'Your kind cluster config file; its nodes and settings are kept and every node also mounts the NFS stand-in' },
+  'kind-config': {
+    key: 'kindConfig',
+    kind: 'string',
+    description:
+      'Your kind cluster config file; its nodes and settings are kept and every node also mounts the NFS stand-in',
+  },
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
   workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
-  'local-mode': { key: 'localMode', kind: 'string', choices: ['auto', 'sandbox', 'direct'], description: 'Platform local: sandbox (each pod a bubblewrap sandbox running its own command, scripts and init containers), direct (redis-server run directly), auto (sandbox where bwrap works)' },
-  'redis-password': { key: 'redisPassword', kind: 'string', description: 'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed' },
+  'local-mode': {
+    key: 'localMode',
+    kind: 'string',
+    choices: ['auto', 'sandbox', 'direct'],
+    description:
+      'Platform local: sandbox (each pod a bubblewrap sandbox running its own command, scripts and init containers), direct (redis-server run directly), auto (sandbox where bwrap works)',
+  },
+  'redis-password': {
+    key: 'redisPassword',
+    kind: 'string',
+    description:
+      'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed',
+  },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
-  'nfs-stand-in': { key: 'nfsStandIn', kind: 'bool', description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node' },
+  'nfs-stand-in': {
+    key: 'nfsStandIn',
+    kind: 'bool',
+    description: 'Rewrite nfs PersistentVolumes to hostPath under a directory mounted into every kind node',
+  },
   'work-dir': {
     key: 'workDir',
     kind: 'string',
-    description: "Directory for the runs' own state and undo journals (default: under RUNNER_TEMP, else a private per-user directory in the temp dir); a later run or cleanup with the same work-dir finishes what a killed run left",
+    description:
+      "Directory for the runs' own state and undo journals (default: under RUNNER_TEMP, else a private per-user directory in the temp dir); a later run or cleanup with the same work-dir finishes what a killed run left",
   },
   'address-base': {
     key: 'addressBase',
     kind: 'string',
-    pattern: { test: /^127\.(?!0\.0$)(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, expected: 'a loopback /24 such as 127.0.50 (not 127.0.0, where 127.0.0.1 is)' },
-    description: 'Local platform: the loopback /24 to take pod addresses from first (127.0.50); each address is claimed for the run, so concurrent runs never share one',
+    pattern: {
+      test: /^127\.(?!0\.0$)(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/,
+      expected: 'a loopback /24 such as 127.0.50 (not 127.0.0, where 127.0.0.1 is)',
+    },
+    description:
+      'Local platform: the loopback /24 to take pod addresses from first (127.0.50); each address is claimed for the run, so concurrent runs never share one',
   },
 };
 
@@ -140,8 +257,7 @@ const INTEGER = /^\d+$/;
 
 function parseValue(name: string, spec: OptionSpec, raw: string, origin: string): Config[keyof Config] {
   const value = raw.trim();
-  const bad = (valid: string) =>
-    new InputError(`${origin} ${name}: "${raw}" is not valid; expected ${valid}`);
+  const bad = (valid: string) => new InputError(`${origin} ${name}: "${raw}" is not valid; expected ${valid}`);
   switch (spec.kind) {
     case 'string':
       if (value === '') throw bad('a non-empty value');
@@ -152,7 +268,8 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       const items = value.split(',').map((v) => v.trim());
       if (items.some((v) => v === '')) throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'}`);
       const unknown = items.filter((v) => spec.choices && !spec.choices.includes(v));
-      if (unknown.length) throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'} (unknown: ${unknown.join(', ')})`);
+      if (unknown.length)
+        throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'} (unknown: ${unknown.join(', ')})`);
       const twice = items.filter((v, i) => items.indexOf(v) !== i);
       if (twice.length) throw bad(`each scenario at most once (${[...new Set(twice)].join(', ')} twice)`);
       return items as ScenarioName[];
@@ -168,7 +285,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       if (!unit) throw bad(spec.kind === 'ms' ? 'a duration such as 5000, 90s or 2m' : 'a whole number');
       const n = Number(unit[1]) * (unit[2] === 's' ? 1000 : unit[2] === 'm' ? 60_000 : 1);
       if (!Number.isSafeInteger(n) || n < (spec.min ?? 0)) {
-        throw bad(spec.kind === 'ms' ? `a duration of at least ${spec.min ?? 0} ms` : `a whole number of at least ${spec.min ?? 0}`);
+        throw bad(
+          spec.kind === 'ms'
+            ? `a duration of at least ${spec.min ?? 0} ms`
+            : `a whole number of at least ${spec.min ?? 0}`,
+        );
       }
       return n;
     }
@@ -178,7 +299,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
 /** The error for an option name that is not in OPTIONS, listing the valid ones. */
 export function unknownOption(name: string, origin: 'input' | 'flag'): InputError {
   const prefix = origin === 'flag' ? '--' : '';
-  return new InputError(`unknown ${origin} ${prefix}${name}; valid: ${Object.keys(OPTIONS).map((o) => prefix + o).join(', ')}`);
+  return new InputError(
+    `unknown ${origin} ${prefix}${name}; valid: ${Object.keys(OPTIONS)
+      .map((o) => prefix + o)
+      .join(', ')}`,
+  );
 }
 
 /**
@@ -200,7 +325,9 @@ export function parseConfig(
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }
   if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
-    throw new InputError(`${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`);
+    throw new InputError(
+      `${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`,
+    );
   }
   return config;
 }

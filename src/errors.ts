@@ -13,7 +13,10 @@ export class TimeoutError extends Error {
     /** The last error seen, when the wait saw one. */
     options?: ErrorOptions,
   ) {
-    super(`timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${what}; last seen: ${lastSeen || 'nothing'}`, options);
+    super(
+      `timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${what}; last seen: ${lastSeen || 'nothing'}`,
+      options,
+    );
   }
 }
 
@@ -85,7 +88,9 @@ export class KubeApiError extends Error {
 
   /** The same error in other words (what the caller was doing, where), this one kept as the cause. */
   rephrased(message: string): KubeApiError {
-    return new KubeApiError(message, this.code, this.reason, this.serverMessage, this.causes, this.request, { cause: this });
+    return new KubeApiError(message, this.code, this.reason, this.serverMessage, this.causes, this.request, {
+      cause: this,
+    });
   }
 
   /**

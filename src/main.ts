@@ -67,14 +67,18 @@ export async function run(): Promise<void> {
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
     const report = redactDeep(
       await runCheck(config, {
-      log: actionLog,
-      inAction: true,
-      signal: termination.signal,
-      // The journal in action state, for the post step; so is the run dir.
-      workDirs: { root: config.workDir ?? defaultRunsRoot(), store: actionJournalStore(), created: (dir) => core.saveState(WORK_DIR_STATE, dir) },
-      // A kind cluster outlives the main step (later steps may inspect it); the post step deletes it.
-      retain: config.keepCluster ? 'keep' : 'defer',
-      optionName: (name) => `input ${name}`,
+        log: actionLog,
+        inAction: true,
+        signal: termination.signal,
+        // The journal in action state, for the post step; so is the run dir.
+        workDirs: {
+          root: config.workDir ?? defaultRunsRoot(),
+          store: actionJournalStore(),
+          created: (dir) => core.saveState(WORK_DIR_STATE, dir),
+        },
+        // A kind cluster outlives the main step (later steps may inspect it); the post step deletes it.
+        retain: config.keepCluster ? 'keep' : 'defer',
+        optionName: (name) => `input ${name}`,
       }),
     );
     endGroup();
@@ -83,7 +87,9 @@ export async function run(): Promise<void> {
     annotateFindings(report.lint, core);
     await writeJobSummary(renderMarkdown(report));
     const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
-      core.setFailed(`verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`);
+      core.setFailed(
+        `verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`,
+      );
       return undefined;
     });
     for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);

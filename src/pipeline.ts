@@ -61,7 +61,11 @@ async function lintTarget(config: Config, platform: string, log: Log): Promise<s
   if (platform === 'existing') {
     const { serverKubernetesVersion } = await import('./platform/kube/api.ts');
     const version = await serverKubernetesVersion(config.kubeconfig, { secret: log.secret });
-    log.info(version.version ? `lint: Kubernetes ${version.version}, the server's version` : `lint: the server's version is unknown (${version.why}); linting for the default`);
+    log.info(
+      version.version
+        ? `lint: Kubernetes ${version.version}, the server's version`
+        : `lint: the server's version is unknown (${version.why ?? 'no reason given'}); linting for the default`,
+    );
     return version.version;
   }
   return undefined;
@@ -107,26 +111,41 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     // Whatever the run got to, a cancel is what ended it (a check that failed on the way is still in the report).
     if (signal?.aborted) {
       report.verdict = 'cancelled';
-      report.error = report.scenarios.find((s) => s.status === 'cancelled')?.error ?? `cancelled by ${cancelCause(signal)} while ${stage}`;
+      report.error =
+        report.scenarios.find((s) => s.status === 'cancelled')?.error ??
+        `cancelled by ${cancelCause(signal)} while ${stage}`;
     }
     report.durationMs = Date.now() - startedAt.getTime();
     return report;
   };
 
   const { set, redis } = await readManifests(config.manifests);
-  log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`);
+  log.info(
+    `Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`,
+  );
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
   // Known before anything is deleted: a wait shorter than Redis needs is said now, not after a failed check.
-  const failover = failoverTimeout(config.failoverTimeoutMs, nodeTimeoutOf(redis), topology.replicasPerMaster, optionName('failover-timeout'));
+  const failover = failoverTimeout(
+    config.failoverTimeoutMs,
+    nodeTimeoutOf(redis),
+    topology.replicasPerMaster,
+    optionName('failover-timeout'),
+  );
   report.config.failoverTimeoutMs = failover.timeoutMs;
-  if (failover.source === 'node-timeout') log.info(`Failover timeout: ${failover.timeoutMs} ms (cluster-node-timeout ${failover.nodeTimeoutMs}: Redis may need up to ${failover.floorMs} ms)`);
+  if (failover.source === 'node-timeout')
+    log.info(
+      `Failover timeout: ${failover.timeoutMs} ms (cluster-node-timeout ${failover.nodeTimeoutMs}: Redis may need up to ${failover.floorMs} ms)`,
+    );
   if (failover.warning) {
     log.warn(failover.warning);
     (report.notes ??= []).push(failover.warning);
   }
   // The password is looked up before anything starts: one the manifests set but do not hold is bad input.
-  const auth = redisAuth(redis, config.redisPassword ? { password: config.redisPassword, source: 'the redis-password input' } : undefined);
+  const auth = redisAuth(
+    redis,
+    config.redisPassword ? { password: config.redisPassword, source: 'the redis-password input' } : undefined,
+  );
   if (auth) log.info(`Redis password: from ${auth.source}${auth.username ? `, user ${auth.username}` : ''}`);
   const kubernetesVersion = await lintTarget(config, platformKind, log);
   report.lint = lintWithConfig(set, topology, { kubernetesVersion }, kubernetesNodes(config, platformKind));
@@ -140,7 +159,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
 
   const { root = defaultRunsRoot(), store, created } = options.workDirs ?? {};
   const stale = await cleanStaleRuns(root, log);
-  if (stale.failed.length) log.warn(`runs that did not finish left changes that could not be undone: ${stale.failed.join('; ')}`);
+  if (stale.failed.length)
+    log.warn(`runs that did not finish left changes that could not be undone: ${stale.failed.join('; ')}`);
   const run = await createRunDir(root, store);
   created?.(run.dir);
   const platform = await createPlatform(
@@ -163,10 +183,15 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     if (localMode) report.localMode = localMode;
 
     const pods = await platform.listPods();
-    report.server = await serverVersionOf((a) => platform.reach(a), pods.map((p) => ({ host: p.ip, port: redis.port })));
+    report.server = await serverVersionOf(
+      (a) => platform.reach(a),
+      pods.map((p) => ({ host: p.ip, port: redis.port })),
+    );
     log.info(`Pods run ${report.server.name} ${report.server.version}`);
     if (report.server.name !== redis.server.name) {
-      log.warn(`the manifests run ${redis.server.name} (${redis.server.program}), but the pods answer as ${report.server.name}`);
+      log.warn(
+        `the manifests run ${redis.server.name} (${redis.server.program}), but the pods answer as ${report.server.name}`,
+      );
     }
     const plan = planBootstrap(pods, topology);
     stage = 'bootstrapping the Redis Cluster';
@@ -202,7 +227,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     for (const name of config.scenario) {
       stage = `running scenario ${name}`;
       log.section?.(`Scenario ${name}`);
-      log.info(`Scenario ${name}: hold-restart ${config.holdRestart}, kill-mode ${config.killMode}`);
+      log.info(`Scenario ${name}: hold-restart ${String(config.holdRestart)}, kill-mode ${config.killMode}`);
       const scenario = await runScenario(name, { platform, redis, log, ...(signal ? { signal } : {}) }, settings);
       report.scenarios.push(scenario);
       if (scenario.status === 'cancelled') break;
@@ -225,7 +250,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         return [];
       });
     }
-    if (signal?.aborted) log.info(`Cancelled by ${cancelCause(signal)} while ${stage}: releasing the hold and tearing down`);
+    if (signal?.aborted)
+      log.info(`Cancelled by ${cancelCause(signal)} while ${stage}: releasing the hold and tearing down`);
     // teardown() releases any hold first and never throws by contract; if one did, it must not replace the
     // run's own outcome. It does not honour the cancel (PlatformContext.signal): it is the cancel's cleanup.
     await platform.teardown().catch((err: unknown) => log.warn(`teardown: ${messageOf(err)}`));

@@ -39,5 +39,9 @@ export function lintWithConfig(
   config: Pick<Config, 'kubernetesVersion'>,
   nodes?: number,
 ): LintFinding[] {
-  return lintManifests(set, { kubernetesVersion: config.kubernetesVersion, ...(nodes !== undefined ? { nodes } : {}), ...topology });
+  return lintManifests(set, {
+    kubernetesVersion: config.kubernetesVersion,
+    ...(nodes !== undefined ? { nodes } : {}),
+    ...topology,
+  });
 }

@@ -3,7 +3,16 @@ import { InputError } from '../errors.ts';
 import { fileModeAt, locateLineInString } from './load.ts';
 import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
 import type {
-  ContainerView, EnvVar, JsonObject, LaunchView, Located, ManifestObject, ManifestSet, MountView, RedisDeployment, RedisDirective,
+  ContainerView,
+  EnvVar,
+  JsonObject,
+  LaunchView,
+  Located,
+  ManifestObject,
+  ManifestSet,
+  MountView,
+  RedisDeployment,
+  RedisDirective,
 } from './model.ts';
 import { isObject, objectAt, objectsAt, scalarText, stringsAt, type Path } from './object-path.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
@@ -40,7 +49,9 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
 
   const replicas = spec.replicas ?? 1; // Kubernetes' default
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw new InputError(`${where(['spec', 'replicas'])}: spec.replicas must be a whole number, got ${JSON.stringify(replicas)}`);
+    throw new InputError(
+      `${where(['spec', 'replicas'])}: spec.replicas must be a whole number, got ${JSON.stringify(replicas)}`,
+    );
   }
 
   const claimTemplates = objectsAt(spec, ['volumeClaimTemplates']).map((t) => {
@@ -64,7 +75,9 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   // Where argv[i] is written in the manifest: command when set, else args (the image's entrypoint may add one).
   const argvPath = (i: number): Path =>
     command.length > 0
-      ? i < command.length ? [...containerPath, 'command', i] : [...containerPath, 'args', i - command.length]
+      ? i < command.length
+        ? [...containerPath, 'command', i]
+        : [...containerPath, 'args', i - command.length]
       : [...containerPath, 'args', Math.max(0, i - (argv.length - args.length))];
   const workingDir = workingDirOf(c, containerPath, sts);
   const env = resolveEnv(set, sts, c, containerPath);
@@ -86,7 +99,10 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
   const redisArgv = invocation?.argv ?? [];
   const argAt = (i: number): Located => invocation!.at[i]!;
   for (const [i, expansions] of invocation?.dynamic ?? []) {
-    gaps.push({ at: argAt(i), message: `${program} argument ${JSON.stringify(redisArgv[i])} depends on ${expansions.join(', ')}, known only when the script runs` });
+    gaps.push({
+      at: argAt(i),
+      message: `${program} argument ${JSON.stringify(redisArgv[i])} depends on ${expansions.join(', ')}, known only when the script runs`,
+    });
   }
 
   const parsedArgs = parseRedisArgs(redisArgv.slice(1), (i) => describeAt(argAt(i + 1)));
@@ -110,7 +126,8 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
         config = main ? 'template' : 'unknown';
         gaps.push({
           at: rendered.at,
-          message: `${program} reads ${configFile}, which init container ${rendered.initContainer} writes at start` +
+          message:
+            `${program} reads ${configFile}, which init container ${rendered.initContainer} writes at start` +
             (rendered.template
               ? ` from ${rendered.template.path} (${rendered.template.file.description}); its placeholders are filled in only when the pod runs`
               : ' from nothing among the manifests; its content is known only when the pod runs'),
@@ -131,9 +148,16 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
       const templated = config === 'template';
       for (const d of parseRedisConf(main.text, { file: configFile, cwd: workingDir, readInclude: readText })) {
         const located = d.file === configFile ? main.locateLine(d.line) : read(d.file)?.locateLine(d.line);
-        directives.push({ name: d.name, args: d.args, from: { kind: 'file', path: d.file, line: d.line, ...(located ? { at: located } : {}) } });
+        directives.push({
+          name: d.name,
+          args: d.args,
+          from: { kind: 'file', path: d.file, line: d.line, ...(located ? { at: located } : {}) },
+        });
         if (templated && d.args.some((a) => /\$\{?[A-Za-z_]|\{\{/.test(a))) {
-          gaps.push({ at: located ?? at(argvPath(0)), message: `${d.name} ${d.args.join(' ')} is a placeholder the init container fills in` });
+          gaps.push({
+            at: located ?? at(argvPath(0)),
+            message: `${d.name} ${d.args.join(' ')} is a placeholder the init container fills in`,
+          });
         }
       }
     }
@@ -148,14 +172,19 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     return directives.findLast((d) => d.name === n)?.args[0];
   };
   const portDirective = directives.findLast((d) => d.name === 'port');
-  const port = portDirective && !/\$|\{\{/.test(portDirective.args[0] ?? '') ? Number(portDirective.args[0]) : DEFAULT_PORT;
+  const port =
+    portDirective && !/\$|\{\{/.test(portDirective.args[0] ?? '') ? Number(portDirective.args[0]) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InputError(`${describe(portDirective!)}: port must be 1-65535, got ${JSON.stringify(portDirective!.args[0] ?? '')}`);
+    throw new InputError(
+      `${describe(portDirective!)}: port must be 1-65535, got ${JSON.stringify(portDirective!.args[0] ?? '')}`,
+    );
   }
   const clusterPort = Number(directive('cluster-port') ?? 0);
   const busPort = Number.isInteger(clusterPort) && clusterPort > 0 ? clusterPort : port + BUS_PORT_OFFSET;
   // redis-server changes into each `dir` as it reads it, and opens nodes.conf relative to the last one.
-  const dataDir = directives.filter((d) => d.name === 'dir' && d.args[0]).reduce((cwd, d) => path.resolve(cwd, d.args[0]!), workingDir);
+  const dataDir = directives
+    .filter((d) => d.name === 'dir' && d.args[0])
+    .reduce((cwd, d) => path.resolve(cwd, d.args[0]!), workingDir);
   const clusterConfigFile = path.resolve(dataDir, directive('cluster-config-file') ?? DEFAULT_CLUSTER_CONFIG_FILE);
   validateConfPaths(directives, workingDir, dataDir);
 
@@ -168,8 +197,19 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
     replicas,
     serviceName: typeof spec.serviceName === 'string' ? spec.serviceName : '',
     podLabels: Object.fromEntries(Object.entries(objectAt(metadata, ['labels'])).map(([k, v]) => [k, scalarText(v)])),
-    container: { name: scalarText(c.name), image: scalarText(c.image), command, args, workingDir, env, mounts, ...readinessExecOf(c) },
-    initContainers: objectsAt(podSpec, ['initContainers']).map((ic, i) => initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames)),
+    container: {
+      name: scalarText(c.name),
+      image: scalarText(c.image),
+      command,
+      args,
+      workingDir,
+      env,
+      mounts,
+      ...readinessExecOf(c),
+    },
+    initContainers: objectsAt(podSpec, ['initContainers']).map((ic, i) =>
+      initContainerView(set, sts, podSpec, ic, [...podSpecPath, 'initContainers', i], claimNames),
+    ),
     mounts,
     launch: {
       redisArgv,
@@ -208,15 +248,20 @@ function findRedisStatefulSet(set: ManifestSet): { sts: ManifestObject; containe
   const found = statefulSets.flatMap((sts) => {
     const containers = objectsAt(sts.body, ['spec', 'template', 'spec', 'containers']);
     const runsRedis = containers.findIndex(
-      (c) => serverOfImage(c.image) !== undefined || [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some(mentionsServerProgram),
+      (c) =>
+        serverOfImage(c.image) !== undefined ||
+        [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].some(mentionsServerProgram),
     );
     return runsRedis >= 0 ? [{ sts, containerIndex: runsRedis }] : [];
   });
-  const expected = 'a StatefulSet whose container runs redis-server or valkey-server (command, args or its script) or a redis or valkey image';
+  const expected =
+    'a StatefulSet whose container runs redis-server or valkey-server (command, args or its script) or a redis or valkey image';
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
     const seen = statefulSets.map((s) => `${s.name} (${s.at.file}:${s.at.line})`).join(', ');
-    throw new InputError(`no Redis StatefulSet in ${set.dir}: expected ${expected}; found ${seen ? `only ${seen}` : 'no StatefulSet'}`);
+    throw new InputError(
+      `no Redis StatefulSet in ${set.dir}: expected ${expected}; found ${seen ? `only ${seen}` : 'no StatefulSet'}`,
+    );
   }
   throw new InputError(
     `more than one Redis StatefulSet in ${set.dir}: ${found.map((f) => `${f.sts.name} (${f.sts.at.file}:${f.sts.at.line})`).join(', ')}; expected exactly one`,
@@ -243,7 +288,7 @@ function workingDirOf(c: JsonObject, containerPath: Path, sts: ManifestObject): 
     const l = sts.locate([...containerPath, 'workingDir']);
     throw new InputError(
       `${l.file}:${l.line}: workingDir ${JSON.stringify(setDir)} is not an absolute path; ` +
-        'container runtimes refuse a relative one (leave it out for the image\'s own)',
+        "container runtimes refuse a relative one (leave it out for the image's own)",
     );
   }
   return setDir ?? (serverOfImage(c.image) ? REDIS_IMAGE_WORKDIR : '/');
@@ -255,13 +300,20 @@ function resolveEnv(set: ManifestSet, sts: ManifestObject, c: JsonObject, contai
     const name = scalarText(e.name);
     const fieldRef = objectAt(e, ['valueFrom', 'fieldRef']).fieldPath;
     if (typeof fieldRef === 'string') return { name, fieldRef };
-    for (const [refKey, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
+    for (const [refKey, kind] of [
+      ['secretKeyRef', 'Secret'],
+      ['configMapKeyRef', 'ConfigMap'],
+    ] as const) {
       const ref = objectAt(e, ['valueFrom', refKey]);
       if (!Object.keys(ref).length) continue;
       const objName = scalarText(ref.name);
       const key = scalarText(ref.key);
       const value = dataOf(set, kind, objName)[key];
-      const from = { description: `${kind} ${objName} key ${key}`, secret: kind === 'Secret', at: sts.locate([...containerPath, 'env', i, 'valueFrom']) };
+      const from = {
+        description: `${kind} ${objName} key ${key}`,
+        secret: kind === 'Secret',
+        at: sts.locate([...containerPath, 'env', i, 'valueFrom']),
+      };
       return { name, ...(value !== undefined ? { value } : {}), from };
     }
     return { name, ...(typeof e.value === 'string' ? { value: e.value } : {}) };
@@ -276,7 +328,8 @@ export function dataOf(set: ManifestSet, kind: 'ConfigMap' | 'Secret', name: str
   for (const [k, v] of Object.entries(objectAt(o.body, ['data']))) {
     if (typeof v === 'string') out[k] = kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
   }
-  if (kind === 'Secret') for (const [k, v] of Object.entries(objectAt(o.body, ['stringData']))) if (typeof v === 'string') out[k] = v;
+  if (kind === 'Secret')
+    for (const [k, v] of Object.entries(objectAt(o.body, ['stringData']))) if (typeof v === 'string') out[k] = v;
   return out;
 }
 
@@ -288,7 +341,10 @@ function mountIn(mounts: MountView[], containerFile: string): MountView | undefi
 }
 
 /** Where each ConfigMap / Secret volume's files come from, to point at their lines in the manifests. */
-const origins = new WeakMap<MountView['source'], { object: ManifestObject | undefined; keys: Record<string, string> }>();
+const origins = new WeakMap<
+  MountView['source'],
+  { object: ManifestObject | undefined; keys: Record<string, string> }
+>();
 
 function resolveMounts(
   set: ManifestSet,
@@ -308,16 +364,26 @@ function resolveMounts(
     if (!volume) {
       if (claimTemplateNames.includes(name)) return { ...base, source: { type: 'pvc', claimTemplate: name } };
       const l = sts.locate([...containerPath, 'volumeMounts', i, 'name']);
-      throw new InputError(`${l.file}:${l.line}: volumeMount "${name}" names no volume and no volumeClaimTemplate of StatefulSet ${sts.name}`);
+      throw new InputError(
+        `${l.file}:${l.line}: volumeMount "${name}" names no volume and no volumeClaimTemplate of StatefulSet ${sts.name}`,
+      );
     }
     const volumePath: Path = ['spec', 'template', 'spec', 'volumes', volumes.indexOf(volume)];
     const modeAt = (kind: string) => (p: Path) => fileModeAt(sts, [...volumePath, kind, ...p]);
-    if (isObject(volume.configMap)) return { ...base, source: projectedSource(set, 'ConfigMap', volume.configMap, subPath, modeAt('configMap')) };
-    if (isObject(volume.secret)) return { ...base, source: projectedSource(set, 'Secret', volume.secret, subPath, modeAt('secret')) };
+    if (isObject(volume.configMap))
+      return { ...base, source: projectedSource(set, 'ConfigMap', volume.configMap, subPath, modeAt('configMap')) };
+    if (isObject(volume.secret))
+      return { ...base, source: projectedSource(set, 'Secret', volume.secret, subPath, modeAt('secret')) };
     if (isObject(volume.emptyDir)) return { ...base, source: { type: 'emptyDir' } };
     if (isObject(volume.persistentVolumeClaim)) {
       // A claim every pod shares: one volume, not one per pod.
-      return { ...base, source: { type: 'other', description: `persistentVolumeClaim ${scalarText(volume.persistentVolumeClaim.claimName)} shared by every pod` } };
+      return {
+        ...base,
+        source: {
+          type: 'other',
+          description: `persistentVolumeClaim ${scalarText(volume.persistentVolumeClaim.claimName)} shared by every pod`,
+        },
+      };
     }
     const kind = Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
     return { ...base, source: { type: 'other', description: `${kind} volume ${name}` } };
@@ -346,21 +412,32 @@ function projectedSource(
   const files: Record<string, string> = {};
   const modes: Record<string, number> = {};
   const keys: Record<string, string> = {};
-  const entries = items.length > 0
-    ? items.map((it, i) => [scalarText(it.key), scalarText(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const)
-    : Object.keys(data).map((k) => [k, k, defaultMode] as const);
+  const entries =
+    items.length > 0
+      ? items.map(
+          (it, i) => [scalarText(it.key), scalarText(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const,
+        )
+      : Object.keys(data).map((k) => [k, k, defaultMode] as const);
   for (const [key, item, mode] of entries) {
     const text = data[key];
     const file = path.normalize(item);
-    const shown = sub === undefined ? file : file === sub ? '' : file.startsWith(`${sub}/`) ? file.slice(sub.length + 1) : undefined;
+    const shown =
+      sub === undefined
+        ? file
+        : file === sub
+          ? ''
+          : file.startsWith(`${sub}/`)
+            ? file.slice(sub.length + 1)
+            : undefined;
     if (text === undefined || shown === undefined) continue;
     files[shown] = text;
     modes[shown] = mode;
     keys[shown] = key;
   }
-  const source = kind === 'Secret'
-    ? { type: 'secret' as const, secret: name, files, modes }
-    : { type: 'configMap' as const, configMap: name, files, modes };
+  const source =
+    kind === 'Secret'
+      ? { type: 'secret' as const, secret: name, files, modes }
+      : { type: 'configMap' as const, configMap: name, files, modes };
   origins.set(source, { object: set.objects.find((o) => o.kind === kind && o.name === name), keys });
   return source;
 }
@@ -390,7 +467,14 @@ function readinessExecOf(c: JsonObject): { readinessExec?: string[] } {
   return command.length ? { readinessExec: command } : {};
 }
 
-function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, ic: JsonObject, icPath: Path, claimNames: string[]): ContainerView {
+function initContainerView(
+  set: ManifestSet,
+  sts: ManifestObject,
+  podSpec: JsonObject,
+  ic: JsonObject,
+  icPath: Path,
+  claimNames: string[],
+): ContainerView {
   return {
     name: scalarText(ic.name),
     image: scalarText(ic.image),
@@ -403,7 +487,14 @@ function initContainerView(set: ManifestSet, sts: ManifestObject, podSpec: JsonO
 }
 
 /** The init container that writes the Redis container's config file (on a volume both mount), and its template. */
-function renderedConfig(set: ManifestSet, sts: ManifestObject, podSpec: JsonObject, claimNames: string[], mount: MountView, configFile: string) {
+function renderedConfig(
+  set: ManifestSet,
+  sts: ManifestObject,
+  podSpec: JsonObject,
+  claimNames: string[],
+  mount: MountView,
+  configFile: string,
+) {
   const rel = path.relative(mount.mountPath, configFile);
   const inits = objectsAt(podSpec, ['initContainers']).map((ic, i) => {
     const icPath: Path = ['spec', 'template', 'spec', 'initContainers', i];
@@ -419,4 +510,3 @@ function renderedConfig(set: ManifestSet, sts: ManifestObject, podSpec: JsonObje
   });
   return findConfigRenderer(inits);
 }
-

@@ -6,7 +6,7 @@ import type { JsonValue } from './model.ts';
 /** A field the API server's schema does not declare, where it was written, and the closest declared name. */
 export interface UnknownField {
   /** Path from the object's root, ending with the unknown field. */
-  path: (string | number)[];
+  path: Array<string | number>;
   field: string;
   /** The declared field nearest in spelling, when one is near enough to be a likely typo. */
   suggestion?: string;
@@ -62,7 +62,7 @@ export function nearestName(field: string, names: string[]): string | undefined 
   return best && best.d <= Math.max(1, Math.floor(field.length / 3)) ? best.name : undefined;
 }
 
-function walk(value: JsonValue | undefined, type: string, path: (string | number)[], out: UnknownField[]): void {
+function walk(value: JsonValue | undefined, type: string, path: Array<string | number>, out: UnknownField[]): void {
   if (value === null || value === undefined) return;
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
@@ -71,7 +71,8 @@ function walk(value: JsonValue | undefined, type: string, path: (string | number
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
-    if (typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(v, map[1]!, [...path, k], out);
+    if (typeof value === 'object' && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) walk(v, map[1]!, [...path, k], out);
     return;
   }
   const attributes = attributesOf(type);
@@ -95,7 +96,8 @@ export function hasKindModel(apiVersion: string, kind: string): boolean {
   return Object.keys(registry).some((k) => k.endsWith(name) && /^[A-Z][A-Za-z]*$/.test(k.slice(0, -name.length)));
 }
 
-export const hasFieldModel = (apiVersion: string, kind: string): boolean => attributesOf(modelName(apiVersion, kind)) !== undefined;
+export const hasFieldModel = (apiVersion: string, kind: string): boolean =>
+  attributesOf(modelName(apiVersion, kind)) !== undefined;
 
 /** Every field of `body` its kind's schema does not declare, in document order. */
 export function unknownFields(apiVersion: string, kind: string, body: JsonValue): UnknownField[] {
@@ -105,5 +107,5 @@ export function unknownFields(apiVersion: string, kind: string, body: JsonValue)
 }
 
 /** `.spec.template.spec.containers[0].portz`: a path as the API server prints it in field errors. */
-export const fieldPath = (path: readonly (string | number)[]): string =>
+export const fieldPath = (path: ReadonlyArray<string | number>): string =>
   path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');

@@ -40,12 +40,21 @@ export function isRedisServerProgram(program: string | undefined): boolean {
  * (`/conf/update-node.sh redis-server /conf/redis.conf`, the script ending in `exec "$@"`), in a `sh -c` script,
  * or in a script file from a ConfigMap. `at(i)` is where argv[i] is written. Returns why not when it cannot.
  */
-export function findRedisInvocation(argv: string[], at: (i: number) => Located, ctx: LaunchContext): RedisInvocation | { notFound: string } {
+export function findRedisInvocation(
+  argv: string[],
+  at: (i: number) => Located,
+  ctx: LaunchContext,
+): RedisInvocation | { notFound: string } {
   if (isRedisServerProgram(argv[0])) return { argv, at: argv.map((_, i) => at(i)), dynamic: new Map() };
   const shell = shellInvocation(argv);
   if (shell) {
     const scriptAt = at(shell.scriptIndex);
-    const found = fromScript(shell.script, shell.positional.map((_, i) => ({ word: shell.positional[i]!, at: at(shell.scriptIndex + 2 + i) })), () => scriptAt, ctx);
+    const found = fromScript(
+      shell.script,
+      shell.positional.map((_, i) => ({ word: shell.positional[i]!, at: at(shell.scriptIndex + 2 + i) })),
+      () => scriptAt,
+      ctx,
+    );
     if (found) return { ...found, wrapper: { description: `${path.basename(argv[0]!)} -c script`, at: scriptAt } };
     return { notFound: `its ${path.basename(argv[0]!)} -c script runs no redis-server` };
   }
@@ -60,7 +69,12 @@ export function findRedisInvocation(argv: string[], at: (i: number) => Located, 
     };
   }
   if (file && isShellScript(file.text)) {
-    const found = fromScript(file.text, argv.slice(1).map((word, i) => ({ word, at: at(i + 1) })), (line) => file.locateLine(line), ctx);
+    const found = fromScript(
+      file.text,
+      argv.slice(1).map((word, i) => ({ word, at: at(i + 1) })),
+      (line) => file.locateLine(line),
+      ctx,
+    );
     if (found) return { ...found, wrapper: { description: `${argv[0]!} (${file.description})`, at: at(0) } };
     return { notFound: `${argv[0]!} (${file.description}) runs no redis-server` };
   }
@@ -83,7 +97,11 @@ function fromScript(
   for (let c = commands.length - 1; c >= 0; c--) {
     let words = commands[c]!;
     let start = 0;
-    while (start < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start]!.text) || words[start]!.text === 'exec')) start++;
+    while (
+      start < words.length &&
+      (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start]!.text) || words[start]!.text === 'exec')
+    )
+      start++;
     words = words.slice(start);
     const expanded = expandPositional(words, positional);
     if (!isRedisServerProgram(expanded[0]?.word)) continue;
@@ -131,20 +149,35 @@ export interface RenderedConfig {
  * renders from when one of the files it mentions is in the manifests (`cp`, `sed … tmpl > target`, `envsubst`).
  */
 export function findConfigRenderer(
-  inits: Array<{ name: string; argv: string[]; at: Located; readFile(p: string): KnownFile | undefined; target: string | undefined }>,
+  inits: Array<{
+    name: string;
+    argv: string[];
+    at: Located;
+    readFile(p: string): KnownFile | undefined;
+    target: string | undefined;
+  }>,
 ): RenderedConfig | undefined {
   for (const init of inits) {
     if (init.target === undefined) continue;
     const shell = shellInvocation(init.argv);
-    const words = (shell ? shellCommands(shell.script).flat().map((w) => w.text) : init.argv).filter((w) => w.startsWith('/'));
+    const words = (
+      shell
+        ? shellCommands(shell.script)
+            .flat()
+            .map((w) => w.text)
+        : init.argv
+    ).filter((w) => w.startsWith('/'));
     const targetDir = path.dirname(init.target);
     if (!words.some((w) => w === init.target || w === targetDir || w.startsWith(`${targetDir}/`))) continue;
-    const candidates = words.filter((w) => w !== init.target).flatMap((w) => {
-      const file = init.readFile(w);
-      return file ? [{ path: w, file }] : [];
-    });
+    const candidates = words
+      .filter((w) => w !== init.target)
+      .flatMap((w) => {
+        const file = init.readFile(w);
+        return file ? [{ path: w, file }] : [];
+      });
     const base = path.basename(init.target);
-    const template = candidates.find((c) => path.basename(c.path).startsWith(base.replace(/\.conf$/, ''))) ?? candidates[0];
+    const template =
+      candidates.find((c) => path.basename(c.path).startsWith(base.replace(/\.conf$/, ''))) ?? candidates[0];
     return { initContainer: init.name, ...(template ? { template } : {}), at: init.at };
   }
   return undefined;

@@ -1,6 +1,19 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { InputError } from '../errors.ts';
 import { mibText, readInputText } from '../util/input-text.ts';
 import { displayPath } from '../util/paths.ts';
@@ -14,7 +27,8 @@ const YAML_FILE = /\.ya?ml$/i;
  * and far more is a mistake or an attack on the linter's time and memory.
  */
 export const MAX_MANIFESTS_BYTES = 4 * 1024 * 1024;
-const LIMIT_WHY = 'Kubernetes refuses any object over 1.5 MiB (a ConfigMap over 1 MiB), so no usable manifest is this large';
+const LIMIT_WHY =
+  'Kubernetes refuses any object over 1.5 MiB (a ConfigMap over 1 MiB), so no usable manifest is this large';
 /** Aliases a manifest may expand; more is an expansion attack ("billion laughs"). */
 const MAX_ALIASES = 1000;
 
@@ -33,7 +47,9 @@ export async function loadManifests(dir: string): Promise<ManifestSet> {
     const text = await readInputText(path.join(dir, name), `manifest ${file}`, MAX_MANIFESTS_BYTES, LIMIT_WHY);
     total += Buffer.byteLength(text);
     if (total > MAX_MANIFESTS_BYTES) {
-      throw new InputError(`manifests in ${displayPath(dir)} total over ${mibText(MAX_MANIFESTS_BYTES)} (at ${file}), the most this tool reads; ${LIMIT_WHY}`);
+      throw new InputError(
+        `manifests in ${displayPath(dir)} total over ${mibText(MAX_MANIFESTS_BYTES)} (at ${file}), the most this tool reads; ${LIMIT_WHY}`,
+      );
     }
     objects.push(...parseManifestFile(file, text));
   }
@@ -44,16 +60,19 @@ async function yamlFilesIn(dir: string): Promise<string[]> {
   const expected = 'a directory with Kubernetes manifests (*.yaml or *.yml files)';
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new InputError(`manifests directory ${displayPath(dir)} does not exist; expected ${expected}`);
-  if (!info.isDirectory()) throw new InputError(`manifests ${displayPath(dir)} is not a directory; expected ${expected}`);
+  if (!info.isDirectory())
+    throw new InputError(`manifests ${displayPath(dir)} is not a directory; expected ${expected}`);
   const candidates = (await readdir(dir)).filter((n) => YAML_FILE.test(n)).sort();
   const names: string[] = [];
   for (const name of candidates) {
     // stat follows symlinks: a link to a file counts, a dangling one is named rather than crashing the read.
     const entry = await stat(path.join(dir, name)).catch(() => undefined);
-    if (!entry) throw new InputError(`manifest ${displayPath(path.join(dir, name))} cannot be read (a dangling symlink?)`);
+    if (!entry)
+      throw new InputError(`manifest ${displayPath(path.join(dir, name))} cannot be read (a dangling symlink?)`);
     if (entry.isFile()) names.push(name);
   }
-  if (names.length === 0) throw new InputError(`manifests directory ${displayPath(dir)} has no *.yaml or *.yml files; expected ${expected}`);
+  if (names.length === 0)
+    throw new InputError(`manifests directory ${displayPath(dir)} has no *.yaml or *.yml files; expected ${expected}`);
   return names;
 }
 
@@ -72,7 +91,7 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
     return new InputError(`${at.file}:${at.line}:${at.column}: ${message}`);
   };
   if (!Array.isArray(docs) || 'empty' in docs) {
-    const err = (docs as unknown as { errors?: { pos: [number, number]; message: string }[] }).errors?.[0];
+    const err = (docs as unknown as { errors?: Array<{ pos: [number, number]; message: string }> }).errors?.[0];
     if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
     return [];
   }
@@ -81,19 +100,29 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
     const err = doc.errors[0];
     if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
     const duplicate = firstDuplicateKey(doc);
-    if (duplicate) throw fail(duplicate.range?.[0] ?? 0, `malformed YAML: Map keys must be unique (${JSON.stringify(String(duplicate.value))} appears twice)`);
+    if (duplicate)
+      throw fail(
+        duplicate.range?.[0] ?? 0,
+        `malformed YAML: Map keys must be unique (${JSON.stringify(String(duplicate.value))} appears twice)`,
+      );
     const root = doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) return; // empty document (e.g. only comments)
     const start = root.range[0];
     if (!isMap(root)) {
-      throw fail(start, `expected a Kubernetes object (a mapping with apiVersion, kind and metadata.name), found ${isSeq(root) ? 'a list' : 'a scalar'}`);
+      throw fail(
+        start,
+        `expected a Kubernetes object (a mapping with apiVersion, kind and metadata.name), found ${isSeq(root) ? 'a list' : 'a scalar'}`,
+      );
     }
     let body: JsonObject;
     try {
       body = doc.toJS({ maxAliasCount: MAX_ALIASES }) as JsonObject;
     } catch {
       // The yaml package throws when aliases expand past maxAliasCount (its defence against "billion laughs").
-      throw fail(start, `more YAML alias expansions than ${MAX_ALIASES}; refused as a resource exhaustion attack (a "billion laughs")`);
+      throw fail(
+        start,
+        `more YAML alias expansions than ${MAX_ALIASES}; refused as a resource exhaustion attack (a "billion laughs")`,
+      );
     }
     const metadata = body.metadata;
     const meta = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {};
@@ -104,7 +133,10 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
     ].filter((m) => m !== undefined);
     if (missing.length > 0) {
       const at = missing[0] === 'metadata.name' ? nodeAt(doc, ['metadata', 'name']).range?.[0] : undefined;
-      throw fail(at ?? start, `Kubernetes object without ${missing.join(', ')} (every object needs apiVersion, kind and metadata.name)`);
+      throw fail(
+        at ?? start,
+        `Kubernetes object without ${missing.join(', ')} (every object needs apiVersion, kind and metadata.name)`,
+      );
     }
     const object: ManifestObject = {
       apiVersion: body.apiVersion as string,
@@ -122,14 +154,21 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
   return objects;
 }
 
-const sources = new WeakMap<ManifestObject, { doc: Document.Parsed; text: string; where: (offset: number) => Located }>();
+const sources = new WeakMap<
+  ManifestObject,
+  { doc: Document.Parsed; text: string; where: (offset: number) => Located }
+>();
 
 /**
  * Where line `line` (1-based) of the string at `p` stands in the file, for a string written as a `|` block (as
  * redis.conf in a ConfigMap usually is): points at the line's first non-blank character. undefined for other
  * string styles, whose lines do not map one-to-one onto file lines.
  */
-export function locateLineInString(object: ManifestObject, p: readonly (string | number)[], line: number): Located | undefined {
+export function locateLineInString(
+  object: ManifestObject,
+  p: ReadonlyArray<string | number>,
+  line: number,
+): Located | undefined {
   const source = sources.get(object);
   const node = source && nodeAt(source.doc, p);
   if (!source || !node || !isScalar(node) || node.type !== 'BLOCK_LITERAL' || !node.range) return undefined;
@@ -149,7 +188,11 @@ function blockLineStarts(node: Scalar, text: string): number[] {
   if (!starts) {
     starts = [];
     const end = node.range![1];
-    for (let offset = text.indexOf('\n', node.range![0]); offset >= 0 && offset + 1 < end; offset = text.indexOf('\n', offset + 1)) {
+    for (
+      let offset = text.indexOf('\n', node.range![0]);
+      offset >= 0 && offset + 1 < end;
+      offset = text.indexOf('\n', offset + 1)
+    ) {
       starts.push(offset + 1);
     }
     lineStartsCache.set(node, starts);
@@ -159,7 +202,7 @@ function blockLineStarts(node: Scalar, text: string): number[] {
 
 /** The node at `p`, or its nearest existing ancestor. For a map entry, its value (the key when the value is empty). */
 /** Where the key at the end of `p` is written (not its value, which may start lines later), or undefined. */
-export function locateKey(object: ManifestObject, p: readonly (string | number)[]): Located | undefined {
+export function locateKey(object: ManifestObject, p: ReadonlyArray<string | number>): Located | undefined {
   const source = sources.get(object);
   const last = p.at(-1);
   if (!source || typeof last !== 'string') return undefined;
@@ -171,7 +214,7 @@ export function locateKey(object: ManifestObject, p: readonly (string | number)[
   return offset === undefined ? undefined : source.where(offset);
 }
 
-function nodeAt(doc: Document.Parsed, p: readonly (string | number)[]): Node {
+function nodeAt(doc: Document.Parsed, p: ReadonlyArray<string | number>): Node {
   let node = doc.contents as Node;
   for (const segment of p) {
     if (isAlias(node)) node = node.resolve(doc) ?? node;
@@ -195,7 +238,8 @@ function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
   let index = keyIndex.get(map);
   if (!index) {
     index = new Map();
-    for (const item of map.items) if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
+    for (const item of map.items)
+      if (isScalar(item.key) && !index.has(String(item.key.value))) index.set(String(item.key.value), item);
     keyIndex.set(map, index);
   }
   return index.get(String(key));
@@ -223,14 +267,17 @@ function firstDuplicateKey(doc: Document.Parsed): Scalar | undefined {
 
 /** `key:` with nothing after it parses as an empty null scalar; point at the key then. */
 function isEmptyValue(value: unknown): boolean {
-  return !value || (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
+  return (
+    !value ||
+    (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1])
+  );
 }
 
 /**
  * A file mode at `p` as Kubernetes reads it: its YAML parser (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1) takes
  * `0755` as octal, where YAML 1.2 (this loader) reads decimal 755. undefined when the value is not an integer.
  */
-export function fileModeAt(object: ManifestObject, p: readonly (string | number)[]): number | undefined {
+export function fileModeAt(object: ManifestObject, p: ReadonlyArray<string | number>): number | undefined {
   const source = sources.get(object);
   const node = source && nodeAt(source.doc, p);
   if (!source || !node || !isScalar(node) || !node.range) return undefined;

@@ -24,7 +24,7 @@ export interface ManifestObject {
   docIndex: number;
   /** Position of the node at `path` (e.g. ['spec', 'template', 'spec', 'containers', 0, 'image']), or of its
    * nearest existing ancestor when the path does not exist. Pointing at the value, not the key. */
-  locate(path: readonly (string | number)[]): Located;
+  locate(path: ReadonlyArray<string | number>): Located;
 }
 
 export interface ManifestSet {

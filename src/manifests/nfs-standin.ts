@@ -31,10 +31,15 @@ export function nfsStandIn(set: ManifestSet, nodeDir: string): { objects: JsonOb
     const { nfs, mountOptions, ...rest } = spec;
     const hostPath = path.posix.join(nodeDir, o.name);
     body.spec = { ...rest, hostPath: { path: hostPath, type: 'DirectoryOrCreate' } };
-    const dropped = Array.isArray(mountOptions) && mountOptions.length > 0
-      ? `; mountOptions ${mountOptions.map(scalarText).join(',')} dropped (NFS client options, hostPath takes none)`
-      : '';
-    rewrites.push({ persistentVolume: o.name, from: `nfs ${scalarText(nfs.server)}:${scalarText(nfs.path)}`, to: `hostPath ${hostPath}${dropped}` });
+    const dropped =
+      Array.isArray(mountOptions) && mountOptions.length > 0
+        ? `; mountOptions ${mountOptions.map(scalarText).join(',')} dropped (NFS client options, hostPath takes none)`
+        : '';
+    rewrites.push({
+      persistentVolume: o.name,
+      from: `nfs ${scalarText(nfs.server)}:${scalarText(nfs.path)}`,
+      to: `hostPath ${hostPath}${dropped}`,
+    });
     return body;
   });
   return { objects, rewrites };

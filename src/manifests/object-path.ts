@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue, ManifestObject, ManifestSet } from './model.ts';
 
 /** A path into a parsed YAML/JSON value: object keys and array indexes. */
-export type Path = readonly (string | number)[];
+export type Path = ReadonlyArray<string | number>;
 
 export function isObject(v: JsonValue | undefined): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

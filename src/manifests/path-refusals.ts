@@ -20,7 +20,8 @@ const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** Why `name` is not a DNS-1123 label, or undefined when it is one. */
 export function dns1123LabelProblem(name: string): string | undefined {
   if (name.length > 63) return 'must be no more than 63 characters';
-  if (!DNS1123_LABEL.test(name)) return "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit";
+  if (!DNS1123_LABEL.test(name))
+    return "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit";
   return undefined;
 }
 
@@ -52,7 +53,9 @@ export function configMapKeyProblem(key: string): string | undefined {
 /** Throws the refusal for `problem` (when there is one) at `at`, naming the field and the value. */
 export function refuse(at: Located, field: string, value: string, problem: string | undefined): void {
   if (problem === undefined) return;
-  throw new InputError(`${at.file}:${at.line}: ${field} ${JSON.stringify(value)} ${problem} (the Kubernetes API server refuses it)`);
+  throw new InputError(
+    `${at.file}:${at.line}: ${field} ${JSON.stringify(value)} ${problem} (the Kubernetes API server refuses it)`,
+  );
 }
 
 /**
@@ -65,7 +68,13 @@ export function validateStatefulSetPaths(set: ManifestSet, sts: ManifestObject, 
   refuse(sts.locate(['metadata', 'name']), 'StatefulSet name', sts.name, dns1123LabelProblem(sts.name));
   arrayAt(sts.body, ['spec', 'volumeClaimTemplates']).forEach((t, i) => {
     const name = stringAt(t, ['metadata', 'name']);
-    if (name !== undefined) refuse(sts.locate(['spec', 'volumeClaimTemplates', i, 'metadata', 'name']), 'volumeClaimTemplate name', name, dns1123LabelProblem(name));
+    if (name !== undefined)
+      refuse(
+        sts.locate(['spec', 'volumeClaimTemplates', i, 'metadata', 'name']),
+        'volumeClaimTemplate name',
+        name,
+        dns1123LabelProblem(name),
+      );
   });
   arrayAt(sts.body, [...podSpec, 'volumes']).forEach((v, i) => {
     const at = (p: Path) => sts.locate([...podSpec, 'volumes', i, ...p]);
@@ -74,20 +83,31 @@ export function validateStatefulSetPaths(set: ManifestSet, sts: ManifestObject, 
     const items = arrayAt(v, ['configMap', 'items']);
     items.forEach((item, j) => {
       const p = stringAt(item, ['path']);
-      if (p !== undefined) refuse(at(['configMap', 'items', j, 'path']), 'configMap items path', p, descendingPathProblem(p));
+      if (p !== undefined)
+        refuse(at(['configMap', 'items', j, 'path']), 'configMap items path', p, descendingPathProblem(p));
     });
     // Without items every key becomes a file name.
     const cmName = stringAt(v, ['configMap', 'name']);
-    const source = items.length === 0 && cmName !== undefined && set.objects.find((o) => o.kind === 'ConfigMap' && o.name === cmName);
+    const source =
+      items.length === 0 &&
+      cmName !== undefined &&
+      set.objects.find((o) => o.kind === 'ConfigMap' && o.name === cmName);
     const data = source ? valueAt(source.body, ['data']) : undefined;
     if (source && isObject(data)) {
-      for (const key of Object.keys(data)) refuse(source.locate(['data', key]), 'ConfigMap key', key, configMapKeyProblem(key));
+      for (const key of Object.keys(data))
+        refuse(source.locate(['data', key]), 'ConfigMap key', key, configMapKeyProblem(key));
     }
   });
   const container: Path = [...podSpec, 'containers', containerIndex];
   arrayAt(sts.body, [...container, 'volumeMounts']).forEach((m, i) => {
     const subPath = stringAt(m, ['subPath']);
-    if (subPath !== undefined) refuse(sts.locate([...container, 'volumeMounts', i, 'subPath']), 'volumeMount subPath', subPath, descendingPathProblem(subPath));
+    if (subPath !== undefined)
+      refuse(
+        sts.locate([...container, 'volumeMounts', i, 'subPath']),
+        'volumeMount subPath',
+        subPath,
+        descendingPathProblem(subPath),
+      );
   });
 }
 
@@ -104,7 +124,11 @@ export function validateConfPaths(directives: readonly RedisDirective[], working
     if (!PATH_DIRECTIVES.has(d.name) || arg === undefined) continue;
     const from = d.name === 'dir' ? cwd : dataDir;
     if (climbsAboveRoot(from, arg)) {
-      const at = d.from.at ? `${d.from.at.file}:${d.from.at.line}` : d.from.kind === 'file' ? `${d.from.path}:${d.from.line}` : `redis-server argument ${d.from.index}`;
+      const at = d.from.at
+        ? `${d.from.at.file}:${d.from.at.line}`
+        : d.from.kind === 'file'
+          ? `${d.from.path}:${d.from.line}`
+          : `redis-server argument ${d.from.index}`;
       throw new InputError(
         `${at}: ${d.name} ${JSON.stringify(arg)} climbs above the container's root from ${from}; ` +
           'refused as a path escape (write a path inside the container, e.g. an absolute one)',

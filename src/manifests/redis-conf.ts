@@ -60,10 +60,13 @@ export function parseRedisConf(text: string, opts: ConfOptions): ConfDirective[]
       if (name === 'include') {
         if (args.length !== 1) throw new InputError(`${where}: include takes one file name, got ${args.length}`);
         const target = path.resolve(cwd, args[0]!);
-        if (depth >= MAX_INCLUDE_DEPTH) throw new InputError(`${where}: include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
+        if (depth >= MAX_INCLUDE_DEPTH)
+          throw new InputError(`${where}: include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
         const included = opts.readInclude?.(target);
         if (included === undefined) {
-          throw new InputError(`${where}: include ${target}: no such file in the container's mounted ConfigMaps (redis-server would not start)`);
+          throw new InputError(
+            `${where}: include ${target}: no such file in the container's mounted ConfigMaps (redis-server would not start)`,
+          );
         }
         visit(included, target, depth + 1);
         return;
@@ -112,7 +115,9 @@ export function parseRedisArgs(argv: readonly string[], where: (index: number) =
     } else if (current) {
       current.args.push(arg);
     } else {
-      throw new InputError(`${where(i)}: "${arg}" is neither the config file (the first argument) nor an option (--name value)`);
+      throw new InputError(
+        `${where(i)}: "${arg}" is neither the config file (the first argument) nor an option (--name value)`,
+      );
     }
   }
   return result;
@@ -124,7 +129,8 @@ const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '
 export function splitArgs(line: string, where: string): string[] {
   const words: string[] = [];
   let i = 0;
-  const unbalanced = () => new InputError(`${where}: unbalanced quotes in "${line}" (redis-server would refuse to start)`);
+  const unbalanced = () =>
+    new InputError(`${where}: unbalanced quotes in "${line}" (redis-server would refuse to start)`);
   while (i < line.length) {
     while (i < line.length && /\s/.test(line[i]!)) i++;
     if (i >= line.length) break;

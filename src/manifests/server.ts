@@ -23,9 +23,25 @@ export interface ServerInfo {
 }
 
 export const SERVERS: Record<ServerKind, ServerInfo> = {
-  redis: { kind: 'redis', name: 'Redis', program: 'redis-server', aliases: [], cli: 'redis-cli', aptPackage: 'redis-server', minVersion: [6, 2] },
+  redis: {
+    kind: 'redis',
+    name: 'Redis',
+    program: 'redis-server',
+    aliases: [],
+    cli: 'redis-cli',
+    aptPackage: 'redis-server',
+    minVersion: [6, 2],
+  },
   // Valkey's first release was 7.2.4 (forked from Redis 7.2.4): every Valkey is at least 7.2.
-  valkey: { kind: 'valkey', name: 'Valkey', program: 'valkey-server', aliases: ['redis-server'], cli: 'valkey-cli', aptPackage: 'valkey-server', minVersion: [7, 2] },
+  valkey: {
+    kind: 'valkey',
+    name: 'Valkey',
+    program: 'valkey-server',
+    aliases: ['redis-server'],
+    cli: 'valkey-cli',
+    aptPackage: 'valkey-server',
+    minVersion: [7, 2],
+  },
 };
 
 /**
@@ -40,7 +56,12 @@ const IMAGE_REPOSITORIES: Record<ServerKind, readonly string[]> = {
 /** The server an image is built for, from its repository name; undefined for any other image. */
 export function serverOfImage(image: unknown): ServerKind | undefined {
   if (typeof image !== 'string') return undefined;
-  const repo = image.split('@')[0]!.replace(/:[^/:]*$/, '').split('/').pop() ?? '';
+  const repo =
+    image
+      .split('@')[0]!
+      .replace(/:[^/:]*$/, '')
+      .split('/')
+      .pop() ?? '';
   return (Object.keys(IMAGE_REPOSITORIES) as ServerKind[]).find((k) => IMAGE_REPOSITORIES[k].includes(repo));
 }
 
@@ -62,7 +83,11 @@ export function mentionsServerProgram(word: string): boolean {
  * valkey image is Valkey. For any other image, the program the container starts decides; with neither, the
  * first server program its command or script names, else Redis (the container was picked for naming one).
  */
-export function serverOfContainer(image: unknown, program: string | undefined, words: readonly string[] = []): ServerInfo {
+export function serverOfContainer(
+  image: unknown,
+  program: string | undefined,
+  words: readonly string[] = [],
+): ServerInfo {
   const fromWords = words.map((w) => /\b(redis|valkey)-server\b/.exec(w)?.[1] as ServerKind | undefined).find(Boolean);
   return SERVERS[serverOfImage(image) ?? serverOfProgram(program) ?? fromWords ?? 'redis'];
 }

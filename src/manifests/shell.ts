@@ -146,7 +146,9 @@ function matching(s: string, open: number, o: string, c: string): number {
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox']);
 
 /** `sh -c SCRIPT [$0 [$1…]]` (also `-ec`, `-xc`, `/bin/bash -c`): the script and its positional parameters. */
-export function shellInvocation(argv: readonly string[]): { script: string; scriptIndex: number; positional: string[] } | undefined {
+export function shellInvocation(
+  argv: readonly string[],
+): { script: string; scriptIndex: number; positional: string[] } | undefined {
   const program = argv[0]?.split('/').pop();
   if (!program || !SHELLS.has(program)) return undefined;
   let i = program === 'busybox' ? 2 : 1;

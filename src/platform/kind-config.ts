@@ -22,18 +22,26 @@ export interface KindConfigOptions {
 /** The kind-config input's file, read as user input (bounded, decoded; a missing file is InputError). */
 export async function readKindConfigFile(file: string): Promise<{ file: string; text: string }> {
   const name = `kind-config ${displayPath(file)}`;
-  const text = await readInputText(file, name, 1024 * 1024, 'a kind cluster config is a few kilobytes').catch((err: unknown) => {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}); expected a kind cluster config file`, {
-      cause: err,
-    });
-  });
+  const text = await readInputText(file, name, 1024 * 1024, 'a kind cluster config is a few kilobytes').catch(
+    (err: unknown) => {
+      if (err instanceof InputError) throw err;
+      throw new InputError(
+        `${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}); expected a kind cluster config file`,
+        {
+          cause: err,
+        },
+      );
+    },
+  );
   return { file: displayPath(file), text };
 }
 
 /** The user's kind config as an object, or InputError naming the file and what a kind config is. */
 function parseUserConfig(user: { file: string; text: string }): JsonObject {
-  const bad = (why: string) => new InputError(`kind-config ${user.file}: ${why}; expected a kind cluster config (kind: Cluster, apiVersion: kind.x-k8s.io/v1alpha4)`);
+  const bad = (why: string) =>
+    new InputError(
+      `kind-config ${user.file}: ${why}; expected a kind cluster config (kind: Cluster, apiVersion: kind.x-k8s.io/v1alpha4)`,
+    );
   let value: unknown;
   try {
     value = parse(user.text, { maxAliasCount: 100 });
@@ -45,7 +53,8 @@ function parseUserConfig(user: { file: string; text: string }): JsonObject {
   if (config.kind !== 'Cluster' || config.apiVersion !== 'kind.x-k8s.io/v1alpha4') {
     throw bad(`kind ${JSON.stringify(config.kind ?? null)}, apiVersion ${JSON.stringify(config.apiVersion ?? null)}`);
   }
-  if (config.nodes !== undefined && !(Array.isArray(config.nodes) && config.nodes.every((n) => isObject(n)))) throw bad('nodes is not a list of nodes');
+  if (config.nodes !== undefined && !(Array.isArray(config.nodes) && config.nodes.every((n) => isObject(n))))
+    throw bad('nodes is not a list of nodes');
   return config;
 }
 
@@ -69,7 +78,9 @@ export function kindConfig(opts: KindConfigOptions): string {
   for (const node of nodes) {
     const mounts = Array.isArray(node.extraMounts) ? node.extraMounts : [];
     if (mounts.some((m) => isObject(m) && m.containerPath === KIND_PV_MOUNT)) {
-      throw new InputError(`kind-config ${opts.user!.file}: a node already mounts something at ${KIND_PV_MOUNT}, where the NFS stand-in goes; remove that mount`);
+      throw new InputError(
+        `kind-config ${opts.user!.file}: a node already mounts something at ${KIND_PV_MOUNT}, where the NFS stand-in goes; remove that mount`,
+      );
     }
     node.extraMounts = [...mounts, { ...mount }];
     if (opts.nodeImage && node.image === undefined) node.image = opts.nodeImage;

@@ -8,7 +8,14 @@ const COMMAND_TIMEOUT_MS = 600_000;
 
 /** The load-images input: image references separated by commas, spaces or new lines. */
 export function parseImageList(text: string | undefined): string[] {
-  return [...new Set((text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (text ?? '')
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Every container and init container image the manifests name (pod templates and bare pods), once each. */
@@ -17,7 +24,8 @@ export function manifestImages(set: ManifestSet): string[] {
   const fromPodSpec = (spec: JsonValue | undefined) => {
     if (!isObject(spec)) return;
     for (const list of [spec.initContainers, spec.containers]) {
-      for (const c of Array.isArray(list) ? list : []) if (isObject(c) && typeof c.image === 'string' && c.image) images.add(c.image);
+      for (const c of Array.isArray(list) ? list : [])
+        if (isObject(c) && typeof c.image === 'string' && c.image) images.add(c.image);
     }
   };
   for (const obj of set.objects) {
@@ -37,7 +45,11 @@ export type Runner = (cmd: string, args: string[]) => Promise<Run>;
 export const runCommand: Runner = (cmd, args) =>
   new Promise((resolve) => {
     execFile(cmd, args, { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stderr: stderr || (err ? err.message : '') });
     });
   });
@@ -46,8 +58,10 @@ export const runCommand: Runner = (cmd, args) =>
 export function pullFailure(image: string, stderr: string): string {
   const said = stderr.trim().split('\n').slice(-3).join(' | ');
   if (/toomanyrequests|rate limit/i.test(stderr)) {
-    return `docker pull ${image} hit the registry's rate limit (Docker Hub limits anonymous pulls per IP; shared runners share ` +
-      `IPs): log in first (docker/login-action) or build/mirror the image and pass it in load-images. The registry said: ${said}`;
+    return (
+      `docker pull ${image} hit the registry's rate limit (Docker Hub limits anonymous pulls per IP; shared runners share ` +
+      `IPs): log in first (docker/login-action) or build/mirror the image and pass it in load-images. The registry said: ${said}`
+    );
   }
   if (/not found|manifest unknown|pull access denied|repository does not exist/i.test(stderr)) {
     return `docker pull ${image}: no such image or no access (check the name and tag; a private image needs a docker login first). The registry said: ${said}`;
@@ -80,12 +94,20 @@ export async function pullImages(images: string[], log: Log, run: Runner = runCo
  * earlier in the job, e.g. a pull request's own Redis image, and the pulled manifest images). A load that fails
  * is an error naming the images: the pods would otherwise run something else than the job built.
  */
-export async function loadImages(kind: string, cluster: string, images: string[], log: Log, run: Runner = runCommand): Promise<void> {
+export async function loadImages(
+  kind: string,
+  cluster: string,
+  images: string[],
+  log: Log,
+  run: Runner = runCommand,
+): Promise<void> {
   if (images.length === 0) return;
   const r = await run(kind, ['load', 'docker-image', ...images, '--name', cluster]);
   if (r.code !== 0) {
-    throw new Error(`kind load docker-image ${images.join(' ')} --name ${cluster} failed (exit code ${r.code}): ` +
-      `${r.stderr.trim().split('\n').slice(-3).join(' | ')}; an image of load-images must exist in the runner's Docker (docker images lists them)`);
+    throw new Error(
+      `kind load docker-image ${images.join(' ')} --name ${cluster} failed (exit code ${r.code}): ` +
+        `${r.stderr.trim().split('\n').slice(-3).join(' | ')}; an image of load-images must exist in the runner's Docker (docker images lists them)`,
+    );
   }
   log.info(`loaded into every kind node: ${images.join(', ')}`);
 }

@@ -15,7 +15,10 @@ export const KIND_DOWNLOAD_BASE = 'https://kind.sigs.k8s.io/dl';
  * v0.32.0's checksums are not pinned yet: this project's machines have no network to read them; add them with
  * the release's kind-linux-<arch>.sha256sum files.
  */
-export const KIND_RELEASES: Record<string, { nodeKubernetes: string; sha256: Partial<Record<'amd64' | 'arm64', string>> }> = {
+export const KIND_RELEASES: Record<
+  string,
+  { nodeKubernetes: string; sha256: Partial<Record<'amd64' | 'arm64', string>> }
+> = {
   'v0.29.0': {
     nodeKubernetes: '1.33',
     sha256: {
@@ -47,11 +50,11 @@ async function quietToolCache<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.GITHUB_ACTIONS === 'true') return fn();
   // eslint-disable-next-line @typescript-eslint/unbound-method -- put back onto process.stdout below, never called detached
   const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     if (text.startsWith('::debug::')) return true;
     return (process.stderr.write as (c: string, ...r: unknown[]) => boolean)(text, ...rest);
-  }) as typeof process.stdout.write;
+  };
   try {
     return await fn();
   } finally {
@@ -77,7 +80,10 @@ export interface KindDirs {
  * not download kind again. Passed to installKind: nothing here writes process.env.
  */
 export function kindDirs(tempDir: string, env: NodeJS.ProcessEnv = process.env): KindDirs {
-  return { toolCache: env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'redis-cluster-resilience', 'tools'), tempDir };
+  return {
+    toolCache: env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'redis-cluster-resilience', 'tools'),
+    tempDir,
+  };
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -101,7 +107,12 @@ export async function installKind(
   // cached copy is found either way; written here because tool-cache reads its dirs from process.env only.
   const dir = path.join(opts.toolCache, 'kind', version.replace(/^v/, ''), arch);
   const cached = path.join(dir, 'kind');
-  const complete = await access(`${dir}.complete`).then(() => access(cached, constants.X_OK)).then(() => true, () => false);
+  const complete = await access(`${dir}.complete`)
+    .then(() => access(cached, constants.X_OK))
+    .then(
+      () => true,
+      () => false,
+    );
   if (complete) return cached;
 
   const url = `${(opts.baseUrl ?? KIND_DOWNLOAD_BASE).replace(/\/+$/, '')}/${version}/kind-linux-${arch}`;
@@ -112,10 +123,18 @@ export async function installKind(
     let expected = pinned;
     let source = 'the sha256 pinned in this action';
     if (!expected) {
-      opts.warn?.(`kind ${version} (${arch}) has no sha256 pinned in this action; checking it against the published ${url}.sha256sum only`);
-      const sumFile = await quietToolCache(() => tc.downloadTool(`${url}.sha256sum`, path.join(opts.tempDir, `kind-${randomUUID()}.sha256sum`)));
+      opts.warn?.(
+        `kind ${version} (${arch}) has no sha256 pinned in this action; checking it against the published ${url}.sha256sum only`,
+      );
+      const sumFile = await quietToolCache(() =>
+        tc.downloadTool(`${url}.sha256sum`, path.join(opts.tempDir, `kind-${randomUUID()}.sha256sum`)),
+      );
       // The file reads "<hex>  kind-linux-<arch>".
-      const published = (await readFile(sumFile, 'utf8').finally(() => rm(sumFile, { force: true }))).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      const published =
+        (await readFile(sumFile, 'utf8').finally(() => rm(sumFile, { force: true })))
+          .trim()
+          .split(/\s+/)[0]
+          ?.toLowerCase() ?? '';
       if (!/^[0-9a-f]{64}$/.test(published)) {
         throw new Error(`${url}.sha256sum holds no sha256 checksum (read "${published.slice(0, 80)}")`);
       }
@@ -124,7 +143,9 @@ export async function installKind(
     }
     const actual = await sha256Of(binary);
     if (actual !== expected) {
-      throw new Error(`kind ${version} from ${url} failed its checksum: ${source} is ${expected}, the downloaded file has ${actual}; refusing to run it`);
+      throw new Error(
+        `kind ${version} from ${url} failed its checksum: ${source} is ${expected}, the downloaded file has ${actual}; refusing to run it`,
+      );
     }
   } catch (err) {
     await rm(binary, { force: true });

@@ -7,7 +7,10 @@ import type { Log } from '../util/log.ts';
 /** Names of the kind clusters on this machine. */
 export async function kindClusters(kind: string): Promise<string[]> {
   const out = await exec.getExecOutput(kind, ['get', 'clusters'], { silent: true });
-  return out.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return out.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -28,20 +31,38 @@ export async function createKindCluster(opts: {
   signal?: AbortSignal;
 }): Promise<void> {
   if ((await kindClusters(opts.kind)).includes(opts.name)) {
-    throw new Error(`a kind cluster named ${opts.name} already exists (kept by an earlier run?); delete it with "kind delete cluster --name ${opts.name}" or set cluster-name to another name`);
+    throw new Error(
+      `a kind cluster named ${opts.name} already exists (kept by an earlier run?); delete it with "kind delete cluster --name ${opts.name}" or set cluster-name to another name`,
+    );
   }
   await opts.beforeCreate?.();
   opts.log.info(`Creating kind cluster ${opts.name}`);
-  const args = ['create', 'cluster', '--name', opts.name, '--config', opts.configFile, '--wait', '120s', '--kubeconfig', opts.kubeconfigFile];
+  const args = [
+    'create',
+    'cluster',
+    '--name',
+    opts.name,
+    '--config',
+    opts.configFile,
+    '--wait',
+    '120s',
+    '--kubeconfig',
+    opts.kubeconfigFile,
+  ];
   // spawn, not @actions/exec: only spawn stops the child on an abort. Its output goes to the log as it comes.
   const child = spawn(opts.kind, args, { stdio: ['ignore', 'inherit', 'inherit'], signal: opts.signal });
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  const code = await Promise.race([exited, new Promise<never>((_, reject) => child.once('error', reject))]).catch(async (err: unknown) => {
-    if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`, { cause: err });
-    await exited; // a kind still creating containers would outrun the undo that deletes the cluster
-    throw new CancelledError(`kind create cluster --name ${opts.name}`);
-  });
-  if (code !== 0) throw new Error(`kind create cluster --name ${opts.name} failed (${code === null ? 'ended by a signal' : `exit code ${code}`}); its output is above`);
+  const code = await Promise.race([exited, new Promise<never>((_, reject) => child.once('error', reject))]).catch(
+    async (err: unknown) => {
+      if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`, { cause: err });
+      await exited; // a kind still creating containers would outrun the undo that deletes the cluster
+      throw new CancelledError(`kind create cluster --name ${opts.name}`);
+    },
+  );
+  if (code !== 0)
+    throw new Error(
+      `kind create cluster --name ${opts.name} failed (${code === null ? 'ended by a signal' : `exit code ${code}`}); its output is above`,
+    );
 }
 
 /** Deletes the cluster; 'absent' when there is none by that name (already deleted is not an error). */
@@ -61,10 +82,18 @@ export async function deleteKindCluster(kind: string, name: string, log: Log): P
  * that is gone (another job cleaned the tool cache) means this cannot be done here: that throws, naming the
  * command that would do it.
  */
-export async function undoKindCluster(step: { cluster: string; kindPath: string }, log: Log): Promise<'deleted' | 'absent'> {
-  const usable = await access(step.kindPath, constants.X_OK).then(() => true, () => false);
+export async function undoKindCluster(
+  step: { cluster: string; kindPath: string },
+  log: Log,
+): Promise<'deleted' | 'absent'> {
+  const usable = await access(step.kindPath, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   if (!usable) {
-    throw new Error(`kind binary ${step.kindPath} is gone or not executable; delete the cluster with "kind delete cluster --name ${step.cluster}"`);
+    throw new Error(
+      `kind binary ${step.kindPath} is gone or not executable; delete the cluster with "kind delete cluster --name ${step.cluster}"`,
+    );
   }
   return deleteKindCluster(step.kindPath, step.cluster, log);
 }

@@ -13,7 +13,15 @@ import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts'
 import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf, UnsupportedError } from '../errors.ts';
-import { apiStatus, FIELD_MANAGER, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
+import {
+  apiStatus,
+  FIELD_MANAGER,
+  isNotFound,
+  kubeClients,
+  kubeError,
+  loadKubeConfig,
+  type KubeClients,
+} from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
@@ -28,7 +36,16 @@ import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
-import type { DeleteOptions, Deployed, HoldReport, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import type {
+  DeleteOptions,
+  Deployed,
+  HoldReport,
+  HostPort,
+  Platform,
+  PlatformContext,
+  PodInfo,
+  Target,
+} from './platform.ts';
 import { noUndoJournal, type KubeTarget, type UndoJournal, type UndoStep } from './undo.ts';
 
 /** What both Kubernetes platforms take from the run's settings. */
@@ -77,7 +94,7 @@ interface Flavor {
   /** The namespace for the run, once the manifests are known. */
   namespace(redis: RedisDeployment): string;
   /** The objects to apply, in set order (kind: with the NFS stand-in, whose directories it creates). */
-  prepare(set: ManifestSet): Promise<{ bodies: ApplyItem['body'][]; rewrites: NfsRewrite[] }>;
+  prepare(set: ManifestSet): Promise<{ bodies: Array<ApplyItem['body']>; rewrites: NfsRewrite[] }>;
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
   /** kind: its own logs of every node into the evidence (kind export logs). */
@@ -151,15 +168,18 @@ class Kube implements KubePlatform {
     this.restartHold =
       this.settings.holdMode === 'cordon'
         ? new CordonHold(core, this.ctx.log, this.undo, this.flavor.target())
-        : new QuotaHold({ core, objects }, {
-            namespace: this.sts.namespace,
-            statefulSet: this.sts.name,
-            runId: this.runId,
-            undo: this.undo,
-            target: this.flavor.target(),
-            log: this.ctx.log,
-            signal: this.ctx.signal,
-          });
+        : new QuotaHold(
+            { core, objects },
+            {
+              namespace: this.sts.namespace,
+              statefulSet: this.sts.name,
+              runId: this.runId,
+              undo: this.undo,
+              target: this.flavor.target(),
+              log: this.ctx.log,
+              signal: this.ctx.signal,
+            },
+          );
     return this.restartHold;
   }
 
@@ -171,7 +191,8 @@ class Kube implements KubePlatform {
     await this.ensureNamespace(namespace);
 
     const prepared = await this.flavor.prepare(set);
-    for (const r of prepared.rewrites) this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
+    for (const r of prepared.rewrites)
+      this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
     let bodies = prepared.bodies;
     let ownership: Ownership | undefined;
     const pending = new Map<string, string>(); // undo step ids of objects about to be created, by kind/name
@@ -180,7 +201,8 @@ class Kube implements KubePlatform {
       bodies = isolated.bodies;
       this.notes.push(...isolated.notes);
       for (const r of isolated.renamed) this.ctx.log.info(`${r.kind} ${r.from} applied as ${r.to} (run ${this.runId})`);
-      for (const b of isolated.bound) this.ctx.log.info(`PersistentVolume ${b.persistentVolume} pre-bound to claim ${namespace}/${b.claim}`);
+      for (const b of isolated.bound)
+        this.ctx.log.info(`PersistentVolume ${b.persistentVolume} pre-bound to claim ${namespace}/${b.claim}`);
       ownership = {
         runId: this.runId,
         guarded: (namespaced) => !namespaced || !this.namespaceCreated,
@@ -199,7 +221,11 @@ class Kube implements KubePlatform {
       onApplied: (ref) => this.applied.push({ ...ref, undoId: pending.get(`${ref.kind}/${ref.name}`) }),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
-    await waitForRollout(core, this.target, { timeoutMs: this.settings.rolloutTimeoutMs, log: this.ctx.log, signal: this.ctx.signal });
+    await waitForRollout(core, this.target, {
+      timeoutMs: this.settings.rolloutTimeoutMs,
+      log: this.ctx.log,
+      signal: this.ctx.signal,
+    });
     await this.preflightReach(redis.port);
     return { nfsRewrites: prepared.rewrites };
   }
@@ -223,17 +249,31 @@ class Kube implements KubePlatform {
       return;
     }
     this.reachMode = 'port-forward';
-    log.warn(`reach: port-forward: ${unreachable.length} of ${pods.length} pods cannot be reached through the routes ` +
-      `(${unreachable.join('; ')}); falling back to port-forwards through the API server (timings then include that hop)`);
+    log.warn(
+      `reach: port-forward: ${unreachable.length} of ${pods.length} pods cannot be reached through the routes ` +
+        `(${unreachable.join('; ')}); falling back to port-forwards through the API server (timings then include that hop)`,
+    );
   }
 
   /**
    * Records the undo of an object about to be created. Only on a shared cluster: a kind cluster is the run's
    * own, and its undo (deleting the cluster) covers everything in it.
    */
-  private async recordObject(apiVersion: string, objectKind: string, name: string, namespace?: string): Promise<string | undefined> {
+  private async recordObject(
+    apiVersion: string,
+    objectKind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<string | undefined> {
     if (!this.flavor.shared) return undefined;
-    return this.undo.record({ kind: 'kube-object', target: this.flavor.target(), apiVersion, objectKind, name, ...(namespace ? { namespace } : {}) });
+    return this.undo.record({
+      kind: 'kube-object',
+      target: this.flavor.target(),
+      apiVersion,
+      objectKind,
+      name,
+      ...(namespace ? { namespace } : {}),
+    });
   }
 
   /**
@@ -245,12 +285,17 @@ class Kube implements KubePlatform {
     for (const t of redis.claimTemplates) {
       for (let i = 0; i < redis.replicas; i++) {
         const name = `${t.name}-${redis.name}-${i}`;
-        const exists = await core.readNamespacedPersistentVolumeClaim({ name, namespace }).then(() => true, (err: unknown) => {
-          if (isNotFound(err)) return false;
-          throw kubeError(`reading claim ${name} in namespace ${namespace}`, err);
-        });
+        const exists = await core.readNamespacedPersistentVolumeClaim({ name, namespace }).then(
+          () => true,
+          (err: unknown) => {
+            if (isNotFound(err)) return false;
+            throw kubeError(`reading claim ${name} in namespace ${namespace}`, err);
+          },
+        );
         if (exists) {
-          this.ctx.log.warn(`claim ${name} already exists in namespace ${namespace}: the StatefulSet will use it, and the run will not delete it`);
+          this.ctx.log.warn(
+            `claim ${name} already exists in namespace ${namespace}: the StatefulSet will use it, and the run will not delete it`,
+          );
           continue;
         }
         this.claims.push({ name, undoId: await this.recordObject('v1', 'PersistentVolumeClaim', name, namespace) });
@@ -260,16 +305,26 @@ class Kube implements KubePlatform {
 
   private async ensureNamespace(name: string): Promise<void> {
     const { core } = this.api;
-    const exists = await core.readNamespace({ name }).then(() => true, (err: unknown) => {
-      if (isNotFound(err)) return false;
-      // Users confined to one namespace may not read namespaces; assume theirs exists (apply says if not).
-      if (apiStatus(err).code === 403) return true;
-      throw kubeError(`cannot read namespace ${name}`, err);
-    });
+    const exists = await core.readNamespace({ name }).then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        // Users confined to one namespace may not read namespaces; assume theirs exists (apply says if not).
+        if (apiStatus(err).code === 403) return true;
+        throw kubeError(`cannot read namespace ${name}`, err);
+      },
+    );
     if (exists) return;
     this.namespaceUndo = await this.recordObject('v1', 'Namespace', name);
     await core
-      .createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience', [RUN_LABEL]: this.runId } } } })
+      .createNamespace({
+        body: {
+          metadata: {
+            name,
+            labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience', [RUN_LABEL]: this.runId },
+          },
+        },
+      })
       .catch((err: unknown) => {
         throw kubeError(`cannot create namespace ${name}`, err);
       });
@@ -286,9 +341,17 @@ class Kube implements KubePlatform {
     if (this.reachMode === 'routed') return { ...announced, ...auth }; // pod CIDRs are routed through the node containers
     const cache = await this.podCache();
     // The cache follows the pods by a watch; a miss (a pod the watch has not shown yet) asks the API server once.
-    const pod = cache.byIp(announced.host) ?? (await statefulSetPods(this.api.core, this.sts)).find((p) => p.status?.podIP === announced.host && !p.metadata?.deletionTimestamp);
-    if (!pod) throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
-    return { ...(await this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port)), ...auth };
+    const pod =
+      cache.byIp(announced.host) ??
+      (await statefulSetPods(this.api.core, this.sts)).find(
+        (p) => p.status?.podIP === announced.host && !p.metadata?.deletionTimestamp,
+      );
+    if (!pod)
+      throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
+    return {
+      ...(await this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port)),
+      ...auth,
+    };
   }
 
   /**
@@ -304,7 +367,12 @@ class Kube implements KubePlatform {
   }
 
   private portForwards(): PodPortForwards {
-    this.forwards ??= new PodPortForwards(this.api.kc, this.sts.namespace, (name) => this.currentUid(name), this.ctx.log);
+    this.forwards ??= new PodPortForwards(
+      this.api.kc,
+      this.sts.namespace,
+      (name) => this.currentUid(name),
+      this.ctx.log,
+    );
     return this.forwards;
   }
 
@@ -314,7 +382,10 @@ class Kube implements KubePlatform {
       const cache = new PodCache(this.api.kc, this.api.core, this.sts, this.ctx.log, (pod) => {
         // Ready before anyone asks: the natMap of a cluster client cannot wait for a listener.
         const port = this.redis?.port;
-        if (port !== undefined) void this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, port).catch(() => {});
+        if (port !== undefined)
+          void this.portForwards()
+            .forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, port)
+            .catch(() => {});
       });
       this.cache = cache;
       await cache.start();
@@ -350,15 +421,24 @@ class Kube implements KubePlatform {
     const graceSeconds = opts.mode === 'kill' ? KILL_GRACE_SECONDS : (pod.spec?.terminationGracePeriodSeconds ?? 30);
     if (opts.hold) await this.holdFor().hold({ name, uid });
     opts.onDelete?.(Date.now());
-    await core.deleteNamespacedPod({ name, namespace, ...(opts.mode === 'kill' ? { gracePeriodSeconds: KILL_GRACE_SECONDS } : {}) }).catch((err: unknown) => {
-      throw kubeError(`deleting pod ${name}`, err);
-    });
+    await core
+      .deleteNamespacedPod({
+        name,
+        namespace,
+        ...(opts.mode === 'kill' ? { gracePeriodSeconds: KILL_GRACE_SECONDS } : {}),
+      })
+      .catch((err: unknown) => {
+        throw kubeError(`deleting pod ${name}`, err);
+      });
     await waitFor(
       `pod ${name} (uid ${uid}) to be gone`,
       async () => {
         const now = await this.readPod(name);
         if (!now || now.metadata?.uid !== uid) return { done: true, value: undefined };
-        return { done: false, seen: `still ${now.status?.phase ?? 'present'}${now.metadata?.deletionTimestamp ? ', terminating' : ''}` };
+        return {
+          done: false,
+          seen: `still ${now.status?.phase ?? 'present'}${now.metadata.deletionTimestamp ? ', terminating' : ''}`,
+        };
       },
       { timeoutMs: graceSeconds * 1000 + DELETE_SLACK_MS, intervalMs: 100, signal: this.ctx.signal },
     );
@@ -404,17 +484,43 @@ class Kube implements KubePlatform {
     const { core, objects } = this.api;
     const { name, namespace } = this.sts;
     const before = new Set((await statefulSetPods(core, this.sts)).map((p) => p.metadata?.uid));
-    const body = { metadata: { name, namespace }, spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } } } };
-    await objects.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', ...body }, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch).catch((err: unknown) => {
-      throw kubeError(`patching StatefulSet ${name}'s pod template (rollout restart)`, err);
-    });
+    const body = {
+      metadata: { name, namespace },
+      spec: {
+        template: {
+          metadata: {
+            annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+          },
+        },
+      },
+    };
+    await objects
+      .patch(
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', ...body },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      )
+      .catch((err: unknown) => {
+        throw kubeError(`patching StatefulSet ${name}'s pod template (rollout restart)`, err);
+      });
     await waitFor(
       `StatefulSet ${name}: every pod replaced (new UID) and ready`,
       async () => {
         const pods = await statefulSetPods(core, this.sts);
         const old = pods.filter((p) => before.has(p.metadata?.uid)).map((p) => p.metadata?.name);
-        const done = old.length === 0 && pods.length === this.sts.replicas && pods.every((p) => isPodReady(p) && !p.metadata?.deletionTimestamp);
-        return done ? { done: true, value: undefined } : { done: false, seen: `${old.length} old pod(s) left (${old.join(', ')}), ${pods.filter(isPodReady).length}/${this.sts.replicas} ready` };
+        const done =
+          old.length === 0 &&
+          pods.length === this.sts.replicas &&
+          pods.every((p) => isPodReady(p) && !p.metadata?.deletionTimestamp);
+        return done
+          ? { done: true, value: undefined }
+          : {
+              done: false,
+              seen: `${old.length} old pod(s) left (${old.join(', ')}), ${pods.filter(isPodReady).length}/${this.sts.replicas} ready`,
+            };
       },
       { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
     );
@@ -435,7 +541,10 @@ class Kube implements KubePlatform {
     const container = this.redis?.container.name;
     const status = pod?.status?.containerStatuses?.find((c) => c.name === container);
     const node = pod?.spec?.nodeName;
-    if (!node || !status?.containerID) throw new UnsupportedError(`freezing pod ${podName}: it has no node or no running container ${container ?? ''} in its status`);
+    if (!node || !status?.containerID)
+      throw new UnsupportedError(
+        `freezing pod ${podName}: it has no node or no running container ${container ?? ''} in its status`,
+      );
     const target = await findNodeProcess(runDocker, podName, node, status.containerID);
     await signalNodeProcess(runDocker, target, 'STOP');
     this.frozen.set(podName, target);
@@ -498,25 +607,34 @@ class Kube implements KubePlatform {
       });
     if (namespace && this.namespaceCreated) {
       log.info(`deleting namespace ${namespace} (the API server removes its contents in the background)`);
-      await remove(`deleting namespace ${namespace}`, this.namespaceUndo, () => core.deleteNamespace({ name: namespace }));
+      await remove(`deleting namespace ${namespace}`, this.namespaceUndo, () =>
+        core.deleteNamespace({ name: namespace }),
+      );
     } else if (namespace) {
       // A namespace we were given: remove only what this run created there, claims included.
       for (const ref of this.applied.filter((r) => r.namespace && r.created)) {
         await remove(`deleting ${ref.kind} ${ref.name}`, ref.undoId, () =>
-          objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } }));
+          objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } }),
+        );
       }
       for (const claim of this.claims) {
-        await remove(`deleting claim ${claim.name}`, claim.undoId, () => core.deleteNamespacedPersistentVolumeClaim({ name: claim.name, namespace }));
+        await remove(`deleting claim ${claim.name}`, claim.undoId, () =>
+          core.deleteNamespacedPersistentVolumeClaim({ name: claim.name, namespace }),
+        );
       }
     }
     for (const ref of this.applied.filter((r) => !r.namespace && r.created)) {
       await remove(`deleting ${ref.kind} ${ref.name}`, ref.undoId, () =>
-        objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name } }));
+        objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name } }),
+      );
     }
   }
 }
 
-const untouched = async (set: ManifestSet) => ({ bodies: set.objects.map((o) => structuredClone(o.body)), rewrites: [] });
+const untouched = async (set: ManifestSet) => ({
+  bodies: set.objects.map((o) => structuredClone(o.body)),
+  rewrites: [],
+});
 
 /**
  * A kind cluster created for this run: the pinned kind (checksum-verified), one control-plane and
@@ -554,7 +672,10 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
         configFile,
         kubeconfigFile,
         log: ctx.log,
-        beforeCreate: () => recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) => undoKindCluster(s, ctx.log)),
+        beforeCreate: () =>
+          recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) =>
+            undoKindCluster(s, ctx.log),
+          ),
         signal: ctx.signal,
       });
       const clients = kubeClients(loadKubeConfig(kubeconfigFile, { secret: ctx.log.secret }));
@@ -573,7 +694,9 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
       // Only routes this run adds are recorded, and so ever removed: an existing route is left alone. Each is
       // recorded before it is added.
       const adding = await routesToAdd(routes, ctx.log);
-      await addPodRoutes(adding, ctx.log, (r) => recordThen({ kind: 'pod-route', cidr: r.cidr, via: r.via }, removePodRoute));
+      await addPodRoutes(adding, ctx.log, (r) =>
+        recordThen({ kind: 'pod-route', cidr: r.cidr, via: r.via }, removePodRoute),
+      );
       return clients;
     },
     async exportLogs(sink) {
@@ -592,20 +715,27 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
           failed.push(err);
         }
       }
-      if (failed.length) throw new Error(failed.map(messageOf).join('; '), {
-        cause: new AggregateError(failed),
-      });
+      if (failed.length)
+        throw new Error(failed.map(messageOf).join('; '), {
+          cause: new AggregateError(failed),
+        });
     },
     namespace: (redis) => config.namespace ?? redis.namespace,
     async prepare(set) {
       // Before apply: the job's own images (load-images) and the manifests' images, pulled once on the runner,
       // go into every node, so no node pulls from Docker Hub on its own.
       const given = parseImageList(config.loadImages);
-      const pulled = await pullImages(manifestImages(set).filter((i) => !given.includes(i)), ctx.log);
+      const pulled = await pullImages(
+        manifestImages(set).filter((i) => !given.includes(i)),
+        ctx.log,
+      );
       await loadImages(kindPath, config.clusterName, [...given, ...pulled], ctx.log);
       if (!config.nfsStandIn) return untouched(set);
       const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
-      await createStandInDirs(hostPvDir, rewrites.map((r) => r.persistentVolume));
+      await createStandInDirs(
+        hostPvDir,
+        rewrites.map((r) => r.persistentVolume),
+      );
       return { bodies: objects, rewrites };
     },
   };

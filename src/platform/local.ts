@@ -15,11 +15,26 @@ import { addressAnswers, infoServer, serving } from './local/server-probe.ts';
 import { readinessProbeSpec, waitProbeReady, type ProbeAttempt } from './local/probes.ts';
 import { type PodLayout, podLayout, preparePodFs, toHostPath } from './local/pod-fs.ts';
 import { listenerHeldBy } from './local/listener-owner.ts';
-import { describeExit, killStaleProcesses, processGroupOf, startProcess, stopProcess, type Supervised } from './local/process.ts';
+import {
+  describeExit,
+  killStaleProcesses,
+  processGroupOf,
+  startProcess,
+  stopProcess,
+  type Supervised,
+} from './local/process.ts';
 import { describeState, PodLifecycle, type PodEvent, type PodState } from './local/pod-lifecycle.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
-import { bwrapArgs, findBwrap, mainProcessOf, podShims, prepareRoot, rewriteInPlace, type SandboxBind } from './local/sandbox.ts';
+import {
+  bwrapArgs,
+  findBwrap,
+  mainProcessOf,
+  podShims,
+  prepareRoot,
+  rewriteInPlace,
+  type SandboxBind,
+} from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
@@ -97,7 +112,8 @@ interface Pod {
 export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOptions = {}): LocalPlatform {
   const workDir = path.resolve(ctx.workDir);
   /** Every host path the platform touches, checked to lie inside workDir (symlinks resolved) before use. */
-  const inside = (p: string, what?: string, leaf?: 'nofollow'): string => containedPath(workDir, p, { ...(what ? { what } : {}), ...(leaf ? { leaf } : {}) });
+  const inside = (p: string, what?: string, leaf?: 'nofollow'): string =>
+    containedPath(workDir, p, { ...(what ? { what } : {}), ...(leaf ? { leaf } : {}) });
   const registryDir = path.join(workDir, 'pids');
   const createdDirs = ['pods', 'pv', 'logs', 'pids'].map((d) => path.join(workDir, d));
   const restartDelayMs = opts.restartDelayMs ?? 1000;
@@ -121,12 +137,14 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let undoId: string | undefined;
 
   // Every incarnation of every pod would repeat the same notes about the manifests: say each once.
-  const once = (say: (m: string) => void) => (message: string): void => {
-    if (!said.has(message)) {
-      said.add(message);
-      say(`local platform: ${message}`);
-    }
-  };
+  const once =
+    (say: (m: string) => void) =>
+    (message: string): void => {
+      if (!said.has(message)) {
+        said.add(message);
+        say(`local platform: ${message}`);
+      }
+    };
   const warnOnce = once((m) => ctx.log.warn(m));
   const infoOnce = once((m) => ctx.log.info(m));
   /** Every child not yet exited, kept apart from the pods so that nothing is forgotten, even after teardown. */
@@ -149,9 +167,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     // Before any process starts: a run killed outright leaves its pid registry for the cleanup (undo/executors.ts).
     undoId ??= await (ctx.undo ?? noUndoJournal).record({ kind: 'local-processes', workDir });
     const stale = killStaleProcesses(registryDir);
-    if (stale.length) ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
+    if (stale.length)
+      ctx.log.warn(`local platform: killed redis-server left by an earlier run (pids ${stale.join(', ')})`);
     setpriv = findExecutable('setpriv');
-    if (!setpriv) ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
+    if (!setpriv)
+      ctx.log.info('local platform: setpriv not found; children of a hard-killed run are cleaned by the next run');
     // With a run signal the caller owns SIGINT/SIGTERM and tears down in order; the exit guard stays.
     unguard ??= guardChildren(livePids, !ctx.signal);
     const wanted = opts.mode ?? 'auto';
@@ -160,7 +180,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       bwrap = sandboxTool.path;
       mode = 'sandbox';
     } else if (wanted === 'sandbox') {
-      throw new Error(`local platform: local-mode sandbox, but ${sandboxTool && 'missing' in sandboxTool ? sandboxTool.missing : 'no sandbox tool'}`);
+      throw new Error(
+        `local platform: local-mode sandbox, but ${sandboxTool && 'missing' in sandboxTool ? sandboxTool.missing : 'no sandbox tool'}`,
+      );
     } else {
       mode = 'direct';
       if (sandboxTool && 'missing' in sandboxTool) ctx.log.info(`local platform: direct mode (${sandboxTool.missing})`);
@@ -179,7 +201,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const dns = [...pods.values()].map((p) => ({ name: p.name, ip: p.ip, ready: info(p).ready }));
     for (const p of pods.values()) {
       const file = path.join(p.layout.podDir, 'hosts');
-      if (fs.existsSync(p.layout.podDir)) rewriteInPlace(inside(file, `pod ${p.name}'s /etc/hosts`), podHostsText(dns.find((d) => d.name === p.name)!, dns, svc));
+      if (fs.existsSync(p.layout.podDir))
+        rewriteInPlace(
+          inside(file, `pod ${p.name}'s /etc/hosts`),
+          podHostsText(
+            dns.find((d) => d.name === p.name)!,
+            dns,
+            svc,
+          ),
+        );
     }
   }
 
@@ -194,16 +224,45 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       readOnly: m.readOnly || m.source.type === 'configMap' || m.source.type === 'secret',
     }));
     binds.push({ host: path.join(pod.layout.podDir, 'hosts'), container: '/etc/hosts', readOnly: true });
-    binds.push(...podShims(inside(path.join(pod.layout.podDir, 'shim'), `pod ${pod.name}'s shims`), pod.ip, { path: binary!, name: requireDeployed().server.program, aliases: requireDeployed().server.aliases }));
-    return bwrapArgs({ hostname: pod.name, rootfs, binds, env, cwd: c.workingDir, argv: argv.map((a) => expandVars(a, (n) => env.get(n))) });
+    binds.push(
+      ...podShims(inside(path.join(pod.layout.podDir, 'shim'), `pod ${pod.name}'s shims`), pod.ip, {
+        path: binary!,
+        name: requireDeployed().server.program,
+        aliases: requireDeployed().server.aliases,
+      }),
+    );
+    return bwrapArgs({
+      hostname: pod.name,
+      rootfs,
+      binds,
+      env,
+      cwd: c.workingDir,
+      argv: argv.map((a) => expandVars(a, (n) => env.get(n))),
+    });
   }
 
-  async function execInPod(pod: Pod, argv: string[], timeoutMs = 10_000): Promise<{ code: number | null; output: string }> {
+  async function execInPod(
+    pod: Pod,
+    argv: string[],
+    timeoutMs = 10_000,
+  ): Promise<{ code: number | null; output: string }> {
     const r = requireDeployed();
     if (mode !== 'sandbox') throw new Error('local platform: exec needs sandbox mode');
-    const env = containerEnv(r.container.env, { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels }, warnOnce);
-    const logFile = inside(path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`), `an exec in pod ${pod.name}`);
-    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), { cwd: workDir, logFile, registryDir: inside(registryDir), setpriv });
+    const env = containerEnv(
+      r.container.env,
+      { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
+      warnOnce,
+    );
+    const logFile = inside(
+      path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`),
+      `an exec in pod ${pod.name}`,
+    );
+    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
+      cwd: workDir,
+      logFile,
+      registryDir: inside(registryDir),
+      setpriv,
+    });
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     const exit = await Promise.race([proc.exited, new Promise<undefined>((resolve) => setTimeout(resolve, timeoutMs))]);
@@ -223,9 +282,19 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       async () => {
         if (proc.exit) return { done: true, value: undefined };
         const probe = await execInPod(pod, command);
-        return probe.code === 0 ? { done: true, value: undefined } : { done: false, seen: `exit ${probe.code}: ${probe.output.trim().slice(-300)}` };
+        return probe.code === 0
+          ? { done: true, value: undefined }
+          : {
+              done: false,
+              seen: `exit ${probe.code ?? 'none (ended by a signal)'}: ${probe.output.trim().slice(-300)}`,
+            };
       },
-      { timeoutMs: readyTimeoutMs, intervalMs: 500, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
+      {
+        timeoutMs: readyTimeoutMs,
+        intervalMs: 500,
+        signal: ctx.signal,
+        onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`),
+      },
     );
   }
 
@@ -243,7 +312,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         return { ok: p.code === 0, said: `exit ${p.code ?? 'none'}: ${p.output.trim().slice(-300)}` };
       };
     }
-    infoOnce(`local platform: readiness probes are taken as "Redis answers" (${mode === 'sandbox' ? 'the readiness probe has no exec command' : 'direct mode cannot run the probe\'s command in the pod'})`);
+    infoOnce(
+      `local platform: readiness probes are taken as "Redis answers" (${mode === 'sandbox' ? 'the readiness probe has no exec command' : "direct mode cannot run the probe's command in the pod"})`,
+    );
     return async (timeoutMs) => {
       const answer = await infoServer(pod.ip, r.port, timeoutMs);
       return { ok: serving(answer), said: answer.reply };
@@ -254,25 +325,44 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function runInitContainers(pod: Pod): Promise<void> {
     const r = requireDeployed();
     for (const ic of r.initContainers) {
-      const env = containerEnv(ic.env, { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels }, warnOnce);
+      const env = containerEnv(
+        ic.env,
+        { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
+        warnOnce,
+      );
       const argv = ic.command.length ? [...ic.command, ...ic.args] : ic.args;
-      if (argv.length === 0) throw new Error(`init container ${ic.name} of pod ${pod.name} has no command: its image's entrypoint only exists in the image; use platform kind`);
-      const logFile = inside(path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.init-${ic.name}.log`), `init container ${ic.name}'s log`);
-      const proc = await startProcess(bwrap!, sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv), {
-        cwd: workDir,
-        logFile,
-        registryDir: inside(registryDir),
-        setpriv,
-      });
+      if (argv.length === 0)
+        throw new Error(
+          `init container ${ic.name} of pod ${pod.name} has no command: its image's entrypoint only exists in the image; use platform kind`,
+        );
+      const logFile = inside(
+        path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.init-${ic.name}.log`),
+        `init container ${ic.name}'s log`,
+      );
+      const proc = await startProcess(
+        bwrap!,
+        sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv),
+        {
+          cwd: workDir,
+          logFile,
+          registryDir: inside(registryDir),
+          setpriv,
+        },
+      );
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
-      const exit = await Promise.race([proc.exited, new Promise<undefined>((resolve) => setTimeout(resolve, readyTimeoutMs))]);
+      const exit = await Promise.race([
+        proc.exited,
+        new Promise<undefined>((resolve) => setTimeout(resolve, readyTimeoutMs)),
+      ]);
       if (!exit) {
         await stopProcess(proc, 'kill', 0);
         throw new TimeoutError(`init container ${ic.name} of pod ${pod.name} to finish`, readyTimeoutMs, tail(logFile));
       }
       if (exit.code !== 0) {
-        throw new Error(`init container ${ic.name} of pod ${pod.name} ${describeExit(exit)}${missingProgramHint(tail(logFile))}\n${tail(logFile)}`);
+        throw new Error(
+          `init container ${ic.name} of pod ${pod.name} ${describeExit(exit)}${missingProgramHint(tail(logFile))}\n${tail(logFile)}`,
+        );
       }
     }
   }
@@ -302,7 +392,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function startPod(pod: Pod, attempt = 1): Promise<void> {
     const r = requireDeployed();
     const state = pod.lifecycle.state;
-    if (state.phase !== 'starting') throw new Error(`local platform: pod ${pod.name} started while ${describeState(state)}`);
+    if (state.phase !== 'starting')
+      throw new Error(`local platform: pod ${pod.name} started while ${describeState(state)}`);
     const what = state.what;
     if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
     if (tornDown(pod)) return;
@@ -341,7 +432,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       if (!(err instanceof AddressTakenError) || what !== 'pod' || attempt >= BIND_ATTEMPTS || tornDown(pod)) throw err;
       // Not a crash of the pod's own: no container restart (the back-off its exit began is left), a new pod on
       // the next address.
-      ctx.log.warn(`local platform: ${err.message.split('\n')[0]}; trying the next address`);
+      ctx.log.warn(`local platform: ${err.message.split('\n')[0]!}; trying the next address`);
       pod.lifecycle.fire({ type: 'start', what: 'pod', gated: state.gated });
       return startPod(pod, attempt + 1);
     }
@@ -351,7 +442,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (now.phase !== 'running') return; // exited or torn down meanwhile: the machine has taken that in
     // A gated start (a rollout's replacement) is made Ready by the rollout's own readiness schedule.
     if (!now.gated) pod.lifecycle.fire({ type: 'probe-passed' });
-    ctx.log.info(`local platform: pod ${pod.name} ${now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`);
+    ctx.log.info(
+      `local platform: pod ${pod.name} ${now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`,
+    );
   }
 
   /** Carries out a start the pod's machine has entered; its failure is the machine's next event. */
@@ -373,8 +466,13 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if ((from.phase === 'ready') !== (to.phase === 'ready') && to.phase !== 'exited') updateHosts();
     if (to.phase === 'back-off' && event.type === 'process-exited') {
       // A start that fails reports itself; a running server that exits is news.
-      if (from.phase === 'ready') ctx.log.warn(`local platform: pod ${pod.name} (pid ${pod.proc?.pid ?? 'unknown'}) ${describeExit(event.exit)} unexpectedly\n${logTail(pod)}`);
-      ctx.log.info(`local platform: restarting pod ${pod.name}'s container in ${to.delayMs / 1000} s (restart ${pod.lifecycle.restarts})`);
+      if (from.phase === 'ready')
+        ctx.log.warn(
+          `local platform: pod ${pod.name} (pid ${pod.proc?.pid ?? 'unknown'}) ${describeExit(event.exit)} unexpectedly\n${logTail(pod)}`,
+        );
+      ctx.log.info(
+        `local platform: restarting pod ${pod.name}'s container in ${to.delayMs / 1000} s (restart ${pod.lifecycle.restarts})`,
+      );
     }
   }
 
@@ -400,7 +498,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   }
 
   /** The pod's init containers (a new pod only, as the kubelet does), then its container, each sandboxed. */
-  async function startSandboxed(pod: Pod, what: 'pod' | 'container', env: Map<string, string>): Promise<Supervised | undefined> {
+  async function startSandboxed(
+    pod: Pod,
+    what: 'pod' | 'container',
+    env: Map<string, string>,
+  ): Promise<Supervised | undefined> {
     const r = requireDeployed();
     updateHosts();
     if (what === 'pod') await runInitContainers(pod);
@@ -421,7 +523,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     // Ours: the child itself or a process in its group (a wrapper script's redis-server), by INFO's process_id;
     // else (a PID namespace, an auth demand) by who holds the listening socket.
     const ours = (pid: number | undefined) =>
-      (pid !== undefined && (pid === proc.pid || processGroupOf(pid) === proc.pid)) || listenerHeldBy(proc.pid, pod.ip, port);
+      (pid !== undefined && (pid === proc.pid || processGroupOf(pid) === proc.pid)) ||
+      listenerHeldBy(proc.pid, pod.ip, port);
     let outcome: 'ready' | 'exited';
     try {
       outcome = await waitFor(
@@ -430,18 +533,31 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
           if (proc.exit) return { done: true, value: 'exited' as const };
           const answer = await infoServer(pod.ip, port, 1000);
           if (!serving(answer)) return { done: false, seen: answer.reply };
-          return ours(answer.pid) ? { done: true, value: 'ready' as const } : { done: false, seen: `answered by ${answer.pid === undefined ? 'a process' : `pid ${answer.pid}`} outside this pod` };
+          return ours(answer.pid)
+            ? { done: true, value: 'ready' as const }
+            : {
+                done: false,
+                seen: `answered by ${answer.pid === undefined ? 'a process' : `pid ${answer.pid}`} outside this pod`,
+              };
         },
-        { timeoutMs: readyTimeoutMs, intervalMs: 25, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`) },
+        {
+          timeoutMs: readyTimeoutMs,
+          intervalMs: 25,
+          signal: ctx.signal,
+          onProgress: (ms, seen) => ctx.log.progress(`${what}: ${seen} (${ms} ms)`),
+        },
       );
     } catch (err) {
-      if (err instanceof TimeoutError) throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`, { cause: err });
+      if (err instanceof TimeoutError)
+        throw new TimeoutError(err.what, err.timeoutMs, `${err.lastSeen}\n${logTail(pod)}`, { cause: err });
       throw err;
     }
     if (outcome === 'exited') {
       const logs = logTail(pod);
-      if (/Address already in use/.test(logs)) {
-        throw new AddressTakenError(`pod ${pod.name}: ${pod.ip}:${port} is bound by a process outside this run\n${logs}`);
+      if (logs.includes('Address already in use')) {
+        throw new AddressTakenError(
+          `pod ${pod.name}: ${pod.ip}:${port} is bound by a process outside this run\n${logs}`,
+        );
       }
       throw new Error(
         `pod ${pod.name}: ${mode === 'sandbox' ? 'its container' : 'redis-server'} ${describeExit(proc.exit!)} before answering on ${pod.ip}:${port}${missingProgramHint(logs)}\n${logs}`,
@@ -467,7 +583,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
     binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
-    allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [deployment.port, deployment.busPort]);
+    allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [
+      deployment.port,
+      deployment.busPort,
+    ]);
     for (let i = 0; i < deployment.replicas; i++) {
       const name = `${deployment.name}-${i}`;
       const pod: Pod = {
@@ -480,7 +599,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         lifecycle: new PodLifecycle(name, {
           recreateDelayMs: restartDelayMs,
           onStart: () =>
-            void runStart(pod, (err) => ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${err.message}`)).catch((err: unknown) => ctx.log.warn(messageOf(err))),
+            void runStart(pod, (err) =>
+              ctx.log.warn(`local platform: pod ${pod.name} did not come back: ${err.message}`),
+            ).catch((err: unknown) => ctx.log.warn(messageOf(err))),
           onTransition: (from, to, event) => onPodTransition(pod, from, to, event),
         }),
       };
@@ -492,9 +613,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       pod.lifecycle.fire({ type: 'start', what: 'pod' });
       return runStart(pod, (err) => failures.push(`${pod.name}: ${err.message}`));
     };
-    if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel') await Promise.all(all.map(start));
+    if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel')
+      await Promise.all(all.map(start));
     else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
-    if (failures.length) throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
+    if (failures.length)
+      throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
     return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
   }
 
@@ -510,7 +633,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const ip = pod.ip;
     await waitFor(
       `${ip}:${r.port} to stop answering once pod ${name}'s processes are gone`,
-      async () => ((await addressAnswers(ip, r.port)) ? { done: false, seen: 'still answering' } : { done: true, value: undefined }),
+      async () =>
+        (await addressAnswers(ip, r.port))
+          ? { done: false, seen: 'still answering' }
+          : { done: true, value: undefined },
       { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
     );
     pod.ip = '';
@@ -519,7 +645,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   }
 
   async function releaseHold(): Promise<void> {
-    for (const pod of pods.values()) if (pod.lifecycle.state.phase === 'held') pod.lifecycle.fire({ type: 'release', delayMs: 0 });
+    for (const pod of pods.values())
+      if (pod.lifecycle.state.phase === 'held') pod.lifecycle.fire({ type: 'release', delayMs: 0 });
   }
 
   async function waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo> {
@@ -535,17 +662,26 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         }
         return { done: false, seen: describe(pod) };
       },
-      { timeoutMs, signal: ctx.signal, onProgress: (ms, seen) => ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`) },
+      {
+        timeoutMs,
+        signal: ctx.signal,
+        onProgress: (ms, seen) =>
+          ctx.log.progress(`waiting for ${name} to come back (${Math.round(ms / 1000)} s): ${seen}`),
+      },
     );
     // A start cut short by the run's cancellation is the cancellation, not a pod that failed to start.
     if (result instanceof CancelledError) throw result;
-    if (result instanceof Error) throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
+    if (result instanceof Error)
+      throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
     return result;
   }
 
   function signalPod(name: string, sig: 'SIGSTOP' | 'SIGCONT'): void {
     const pod = podNamed(name);
-    if (!pod.proc || pod.proc.exit) throw new Error(`local platform: pod ${name} has no running process to ${sig === 'SIGSTOP' ? 'freeze' : 'resume'}`);
+    if (!pod.proc || pod.proc.exit)
+      throw new Error(
+        `local platform: pod ${name} has no running process to ${sig === 'SIGSTOP' ? 'freeze' : 'resume'}`,
+      );
     // The whole process group: in sandbox mode the child is bwrap, and Redis runs below it (stopping bwrap alone
     // froze nothing: the scenario then saw no failover and blamed Redis).
     process.kill(-pod.proc.pid, sig);
@@ -565,9 +701,13 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const r = requireDeployed();
     const strategy = valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'type']) ?? 'RollingUpdate';
     if (strategy === 'OnDelete') {
-      throw new Error(`StatefulSet ${r.name} has updateStrategy OnDelete: a rollout restart changes its template but replaces no pod until each is deleted by hand`);
+      throw new Error(
+        `StatefulSet ${r.name} has updateStrategy OnDelete: a rollout restart changes its template but replaces no pod until each is deleted by hand`,
+      );
     }
-    const partition = Number(valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'rollingUpdate', 'partition']) ?? 0);
+    const partition = Number(
+      valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'rollingUpdate', 'partition']) ?? 0,
+    );
     const probe = readinessProbeSpec(r.statefulSet.body, r.container.name);
     const deadline = Date.now() + timeoutMs;
     for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
@@ -578,7 +718,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       pod.lifecycle.fire({ type: 'release', delayMs: restartDelayMs, gated: true });
       const left = () => Math.max(0, deadline - Date.now());
       await waitForReplacement(pod.name, oldUid, left());
-      await waitProbeReady(`pod ${pod.name}'s readiness probe`, probe, readinessAttempt(pod), { startedAt: pod.startedAt!, timeoutMs: left(), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      await waitProbeReady(`pod ${pod.name}'s readiness probe`, probe, readinessAttempt(pod), {
+        startedAt: pod.startedAt!,
+        timeoutMs: left(),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       pod.lifecycle.fire({ type: 'probe-passed' });
       ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
     }
@@ -599,10 +743,11 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function teardown(): Promise<void> {
     try {
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
-      const stopAll = (): Promise<unknown> => Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
+      const stopAll = (): Promise<unknown> =>
+        Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
       await stopAll();
       // A start that was under way may have spawned after the first sweep (startPod then kills it itself).
-      await Promise.allSettled([...pods.values()].map((p) => p.starting));
+      await Promise.allSettled([...pods.values()].flatMap((p) => (p.starting ? [p.starting] : [])));
       await stopAll();
       const left = livePids();
       if (left.length) ctx.log.warn(`local platform: processes still running after teardown: ${left.join(', ')}`);
@@ -637,9 +782,16 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     const logfile = redis?.directive('logfile');
     for (const pod of pods.values()) {
-      if (logfile && redis) await sink.copy(`logs/${pod.name}.${pod.incarnation}.logfile.log`, toHostPath(logfile, redis, pod.layout, redis.dataDir));
+      if (logfile && redis)
+        await sink.copy(
+          `logs/${pod.name}.${pod.incarnation}.logfile.log`,
+          toHostPath(logfile, redis, pod.layout, redis.dataDir),
+        );
     }
-    await sink.write('local/status.txt', [...pods.values()].map((p) => `pod ${p.name} incarnation ${p.incarnation}: ${describe(p)}`).join('\n') + '\n');
+    await sink.write(
+      'local/status.txt',
+      [...pods.values()].map((p) => `pod ${p.name} incarnation ${p.incarnation}: ${describe(p)}`).join('\n') + '\n',
+    );
   }
 
   return {
@@ -697,7 +849,9 @@ function graceSeconds(r: RedisDeployment): number {
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
 function missingProgramHint(log: string): string {
   const m = /bwrap: execvp (\S+): No such file or directory/.exec(log);
-  return m ? `: ${m[1]} exists only in the container image, not on this host; use platform kind to run the image itself` : '';
+  return m
+    ? `: ${m[1]!} exists only in the container image, not on this host; use platform kind to run the image itself`
+    : '';
 }
 
 /** The last lines of a log file, or a note that it was not written. */
@@ -716,12 +870,20 @@ function tail(file: string): string {
 function refuseWhatNeedsSandbox(r: RedisDeployment, warn: (m: string) => void): void {
   const needs = r.launch.config !== 'static' || r.launch.gaps.length > 0 || r.launch.redisArgv.length === 0;
   if (needs) {
-    const why = r.launch.gaps.map((g) => `${g.at.file}:${g.at.line}: ${g.message}`).join('; ') || 'redis-server\'s invocation is not in the manifests';
+    const why =
+      r.launch.gaps.map((g) => `${g.at.file}:${g.at.line}: ${g.message}`).join('; ') ||
+      "redis-server's invocation is not in the manifests";
     throw new Error(
       `local platform (direct mode) cannot run StatefulSet ${r.name}: ${why}. Install bubblewrap (apt-get install -y bubblewrap) ` +
         'so the local platform runs the pods as sandboxes with their own scripts and init containers, or use platform kind',
     );
   }
-  if (r.launch.wrapper) warn(`direct mode: ${r.launch.wrapper.description} is not run; redis-server starts with the arguments it would exec (install bubblewrap to run the script)`);
-  if (r.initContainers.length) warn(`direct mode: init containers ${r.initContainers.map((c) => c.name).join(', ')} are not run (install bubblewrap to run them)`);
+  if (r.launch.wrapper)
+    warn(
+      `direct mode: ${r.launch.wrapper.description} is not run; redis-server starts with the arguments it would exec (install bubblewrap to run the script)`,
+    );
+  if (r.initContainers.length)
+    warn(
+      `direct mode: init containers ${r.initContainers.map((c) => c.name).join(', ')} are not run (install bubblewrap to run them)`,
+    );
 }

@@ -15,7 +15,11 @@ export interface PlatformSettings extends KindSettings, ExistingSettings {
 
 /** What a platform tells the report besides the pods and deploy()'s answer: the restart hold, notes (Kubernetes), the
  * local platform's mode. */
-export type PlatformWithNotes = Platform & { hold?: HoldReport; notes?: string[]; localMode?(): 'sandbox' | 'direct' | undefined };
+export type PlatformWithNotes = Platform & {
+  hold?: HoldReport;
+  notes?: string[];
+  localMode?(): 'sandbox' | 'direct' | undefined;
+};
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
 export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
@@ -45,7 +49,9 @@ export async function resolvePlatformKind(
           '(redis-server processes, no Kubernetes) or platform existing (with a kubeconfig)',
       );
     }
-    opts.log?.info('platform auto: no Docker engine answered, so platform local (redis-server processes on loopback addresses, no Kubernetes)');
+    opts.log?.info(
+      'platform auto: no Docker engine answered, so platform local (redis-server processes on loopback addresses, no Kubernetes)',
+    );
     return 'local';
   }
   if (settings.platform === 'kind' && !(await dockerEngineAvailable())) {

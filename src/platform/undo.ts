@@ -16,7 +16,14 @@ export type UndoStep =
   | { kind: 'kind-cluster'; cluster: string; kindPath: string }
   | { kind: 'pod-route'; cidr: string; via: string }
   /** An object the run created; deleted (namespaces with their content) on undo. */
-  | { kind: 'kube-object'; target: KubeTarget; apiVersion: string; objectKind: string; name: string; namespace?: string }
+  | {
+      kind: 'kube-object';
+      target: KubeTarget;
+      apiVersion: string;
+      objectKind: string;
+      name: string;
+      namespace?: string;
+    }
   /** A node the run cordoned (only with the explicit cordon hold); undo restores `wasUnschedulable`. */
   | { kind: 'node-cordon'; target: KubeTarget; node: string; wasUnschedulable: boolean }
   /** A restart hold inside the run's namespace (e.g. a pods ResourceQuota); undo lifts it. */

@@ -21,12 +21,19 @@ function describeDirective(d: RedisDirective): string {
  * (the redis-password input) wins. Every password found is registered as a secret (redacted everywhere).
  * InputError when the manifests set a password whose value cannot be known.
  */
-export function redisAuth(redis: RedisDeployment, explicit?: { password: string; source: string }): RedisAuth | undefined {
+export function redisAuth(
+  redis: RedisDeployment,
+  explicit?: { password: string; source: string },
+): RedisAuth | undefined {
   const last = (name: string) => redis.directives.findLast((d) => d.name === name);
   const user = last('masteruser');
   if (explicit) {
     registerSecret(explicit.password);
-    return { password: explicit.password, source: explicit.source, ...(user?.args[0] ? { username: user.args[0] } : {}) };
+    return {
+      password: explicit.password,
+      source: explicit.source,
+      ...(user?.args[0] ? { username: user.args[0] } : {}),
+    };
   }
   const found = last('requirepass') ?? last('masterauth');
   if (!found) return undefined;
@@ -61,7 +68,11 @@ function resolve(d: RedisDirective, env: EnvVar[]): { value?: string; via?: stri
     if (e.value === undefined) missing = e;
     return e.value;
   });
-  if (missing) return { why: `env ${missing.name}, ${missing.from ? `from ${missing.from.description}, which is not among the manifests` : 'which has no value'}` };
-  if (value.includes('$(') || raw.includes('$(') && refs.length === 0) return { why: `${raw}, which no env variable of the container defines` };
+  if (missing)
+    return {
+      why: `env ${missing.name}, ${missing.from ? `from ${missing.from.description}, which is not among the manifests` : 'which has no value'}`,
+    };
+  if (value.includes('$(') || (raw.includes('$(') && refs.length === 0))
+    return { why: `${raw}, which no env variable of the container defines` };
   return { value, ...(refs.length ? { via: refs.join(', ') } : {}) };
 }

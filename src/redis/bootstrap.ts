@@ -86,7 +86,13 @@ async function setConfigEpoch(member: Member, epoch: number): Promise<void> {
  * have to be emptied) is an Error listing every difference; nothing is wiped. State that predates the pods
  * (nodes of another cluster, or of a previous run on the same volumes) is a ForeignClusterStateError saying so.
  */
-export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: number, plan: BootstrapPlan, opts: BootstrapOptions): Promise<BootstrapResult> {
+export async function bootstrapCluster(
+  reach: Reach,
+  pods: PodInfo[],
+  port: number,
+  plan: BootstrapPlan,
+  opts: BootstrapOptions,
+): Promise<BootstrapResult> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
   const { log } = opts;
@@ -103,8 +109,15 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
     const actions = decide(groups, members);
     const changed = actions.addSlots.length + actions.meet.length + actions.replicate.length > 0;
     const swapped = groups.filter((g) => g.master.pod.name !== plan.masters[g.index]!.pod);
-    for (const g of swapped) log.info(`${g.master.pod.name} owns slots ${formatSlots([g.range]).join(',')} in place of ${plan.masters[g.index]!.pod} (roles swapped by a failover): left as is`);
-    log.info(changed ? `bootstrapping the Redis Cluster: ${describeActions(actions)}` : 'the Redis Cluster already matches the plan: no change');
+    for (const g of swapped)
+      log.info(
+        `${g.master.pod.name} owns slots ${formatSlots([g.range]).join(',')} in place of ${plan.masters[g.index]!.pod} (roles swapped by a failover): left as is`,
+      );
+    log.info(
+      changed
+        ? `bootstrapping the Redis Cluster: ${describeActions(actions)}`
+        : 'the Redis Cluster already matches the plan: no change',
+    );
 
     await Promise.all(
       actions.addSlots.map(async ({ member, range, epoch }) => {
@@ -128,17 +141,34 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
     };
     await wait('every node to know every other (no handshake/noaddr)', () => converged(members));
     const convergedMs = done('every node knows every other');
-    if (actions.meet.length > 0 || actions.addSlots.length > 0) await announce(groups.map((g) => g.master), members, port);
+    if (actions.meet.length > 0 || actions.addSlots.length > 0)
+      await announce(
+        groups.map((g) => g.master),
+        members,
+        port,
+      );
     restores.push(...(await syncWithoutDelay(actions.replicate, log)));
-    await Promise.all(actions.replicate.map(({ member, master }) => member.conn.call('CLUSTER', 'REPLICATE', master.me.id)));
-    await announce(actions.replicate.map((r) => r.member), members, port);
+    await Promise.all(
+      actions.replicate.map(({ member, master }) => member.conn.call('CLUSTER', 'REPLICATE', master.me.id)),
+    );
+    await announce(
+      actions.replicate.map((r) => r.member),
+      members,
+      port,
+    );
     await wait('cluster_state:ok on every node', () => allOk(members));
     const clusterOk = done('cluster_state:ok on every node');
     await wait('every replica linked to its master with its first AOF written', () => replicasSettled(groups));
     const replicasLinked = done('every replica linked');
     await wait('a healthy cluster seen the same from every node', async () => {
-      const health = await probeCluster(reach, members.map((m) => m.address), { nodes: members.length, masters: groups.length });
-      return health.healthy ? { done: true, value: health } : { done: false, seen: health.problems.slice(0, 3).join('; ') };
+      const health = await probeCluster(
+        reach,
+        members.map((m) => m.address),
+        { nodes: members.length, masters: groups.length },
+      );
+      return health.healthy
+        ? { done: true, value: health }
+        : { done: false, seen: health.problems.slice(0, 3).join('; ') };
     });
     const durationMs = Date.now() - start;
     if (changed) log.info(`Redis Cluster bootstrapped in ${(durationMs / 1000).toFixed(1)} s`);
@@ -158,7 +188,11 @@ export async function bootstrapCluster(reach: Reach, pods: PodInfo[], port: numb
  * everywhere ~0.1 s after convergence instead of up to 2.5 s (at cluster-node-timeout 5000).
  */
 async function announce(from: Member[], members: Member[], port: number): Promise<void> {
-  await Promise.all(from.flatMap((a) => members.filter((m) => m !== a).map((m) => a.conn.call('CLUSTER', 'MEET', m.pod.ip, String(port)))));
+  await Promise.all(
+    from.flatMap((a) =>
+      members.filter((m) => m !== a).map((m) => a.conn.call('CLUSTER', 'MEET', m.pod.ip, String(port))),
+    ),
+  );
 }
 
 /**
@@ -178,7 +212,9 @@ async function syncWithoutDelay(replicate: Actions['replicate'], log: Log): Prom
         await master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', String(replicas));
         return [() => master.conn.call('CONFIG', 'SET', 'repl-diskless-sync-max-replicas', old)];
       } catch (err) {
-        log.warn(`${master.pod.name}: cannot shorten the first sync (${messageOf(err)}); replicas wait for repl-diskless-sync-delay`);
+        log.warn(
+          `${master.pod.name}: cannot shorten the first sync (${messageOf(err)}); replicas wait for repl-diskless-sync-delay`,
+        );
         return [];
       }
     }),
@@ -192,7 +228,10 @@ function plannedPods(pods: PodInfo[], plan: BootstrapPlan): PodInfo[] {
   if (extra.length > 0) throw new Error(`pods ${extra.join(', ')} are not in the bootstrap plan`);
   return names.map((name) => {
     const pod = pods.find((p) => p.name === name);
-    if (!pod) throw new Error(`the bootstrap plan names pod ${name}, which does not exist (pods: ${pods.map((p) => p.name).join(', ')})`);
+    if (!pod)
+      throw new Error(
+        `the bootstrap plan names pod ${name}, which does not exist (pods: ${pods.map((p) => p.name).join(', ')})`,
+      );
     if (!pod.ip) throw new Error(`pod ${name} has no IP yet`);
     return pod;
   });
@@ -206,7 +245,9 @@ async function openMember(reach: Reach, pod: PodInfo, port: number): Promise<Mem
     return { pod, address, conn, me: myself(nodes), nodes, info, keys: Number(keys) };
   } catch (err) {
     conn.disconnect();
-    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${messageOf(err)}`, { cause: err });
+    throw new Error(`reading the cluster state of pod ${pod.name} (${formatAddress(address)}): ${messageOf(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -239,12 +280,21 @@ function decide(groups: Group[], members: Member[]): Actions {
     for (const o of owners) {
       const has = formatSlots(o.me.slots).join(',');
       const planned = g.members[0]!;
-      if (owners.length > 1 || has !== want) problems.push(`${who(o)} owns slots ${has}, the plan gives ${want} to ${o === planned ? 'it' : planned.pod.name}`);
+      if (owners.length > 1 || has !== want)
+        problems.push(
+          `${who(o)} owns slots ${has}, the plan gives ${want} to ${o === planned ? 'it' : planned.pod.name}`,
+        );
     }
     const master = g.master;
-    if (master.me.flags.has('slave')) problems.push(`${who(master)} replicates ${master.me.masterId ?? '(none)'}, the plan makes it the master of ${want}`);
+    if (master.me.flags.has('slave'))
+      problems.push(
+        `${who(master)} replicates ${master.me.masterId ?? '(none)'}, the plan makes it the master of ${want}`,
+      );
     else if (owners.length === 0) {
-      if (master.keys > 0) problems.push(`${who(master)} holds ${master.keys} keys but no slots; the plan gives it ${want} (keys may belong to other slots; empty it first)`);
+      if (master.keys > 0)
+        problems.push(
+          `${who(master)} holds ${master.keys} keys but no slots; the plan gives it ${want} (keys may belong to other slots; empty it first)`,
+        );
       // SET-CONFIG-EPOCH is only accepted by a node that knows no other node (a fresh one).
       const fresh = master.info.cluster_known_nodes === '1' && master.me.configEpoch === 0;
       actions.addSlots.push({ member: master, range: g.range, ...(fresh ? { epoch: g.index + 1 } : {}) });
@@ -254,15 +304,19 @@ function decide(groups: Group[], members: Member[]): Actions {
       if (m.me.flags.has('slave')) {
         if (m.me.masterId !== master.me.id) {
           const other = ids.get(m.me.masterId ?? '');
-          problems.push(`${who(m)} replicates ${other ? other.pod.name : (m.me.masterId ?? '(none)')}, the plan has it follow ${master.pod.name}`);
+          problems.push(
+            `${who(m)} replicates ${other ? other.pod.name : (m.me.masterId ?? '(none)')}, the plan has it follow ${master.pod.name}`,
+          );
         }
       } else if (m.me.slots.length === 0) {
-        if (m.keys > 0) problems.push(`${who(m)} holds ${m.keys} keys; making it a replica of ${master.pod.name} would discard them`);
+        if (m.keys > 0)
+          problems.push(`${who(m)} holds ${m.keys} keys; making it a replica of ${master.pod.name} would discard them`);
         actions.replicate.push({ member: m, master });
       }
     }
   }
-  if (problems.length > 0) throw new Error(`the Redis Cluster contradicts the bootstrap plan; not changing it:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0)
+    throw new Error(`the Redis Cluster contradicts the bootstrap plan; not changing it:\n- ${problems.join('\n- ')}`);
 
   const knows = (a: Member, b: Member): boolean =>
     a.nodes.some((n) => n.id === b.me.id && n.ip === b.pod.ip && !n.flags.has('handshake') && !n.flags.has('noaddr'));
@@ -276,7 +330,8 @@ function describeActions(a: Actions): string {
   const parts: string[] = [];
   if (a.addSlots.length) parts.push(`slots to ${a.addSlots.map((x) => x.member.pod.name).join(', ')}`);
   if (a.meet.length) parts.push(`${a.meet.length} MEETs`);
-  if (a.replicate.length) parts.push(`replicas ${a.replicate.map((x) => `${x.member.pod.name}->${x.master.pod.name}`).join(', ')}`);
+  if (a.replicate.length)
+    parts.push(`replicas ${a.replicate.map((x) => `${x.member.pod.name}->${x.master.pod.name}`).join(', ')}`);
   return parts.join('; ');
 }
 
@@ -292,29 +347,42 @@ async function converged(members: Member[]): Promise<ProbeResult<true>> {
     for (const other of members) {
       const entry = m.nodes.find((n) => n.id === other.me.id);
       if (entry?.ip !== other.pod.ip || entry.flags.has('handshake') || entry.flags.has('noaddr')) {
-        missing.push(`${m.pod.name} ${entry ? `lists ${other.pod.name} as ${[...entry.flags].join(',')}` : `does not know ${other.pod.name}`}`);
+        missing.push(
+          `${m.pod.name} ${entry ? `lists ${other.pod.name} as ${[...entry.flags].join(',')}` : `does not know ${other.pod.name}`}`,
+        );
       }
     }
   }
-  return missing.length === 0 ? { done: true, value: true } : { done: false, seen: `${missing.length} missing links, e.g. ${missing.slice(0, 3).join('; ')}` };
+  return missing.length === 0
+    ? { done: true, value: true }
+    : { done: false, seen: `${missing.length} missing links, e.g. ${missing.slice(0, 3).join('; ')}` };
 }
 
 async function allOk(members: Member[]): Promise<ProbeResult<true>> {
   await Promise.all(members.map(refresh));
   const notOk = members.filter((m) => m.info.cluster_state !== 'ok');
-  return notOk.length === 0 ? { done: true, value: true } : { done: false, seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state ?? '(missing)'}`).join(', ') };
+  return notOk.length === 0
+    ? { done: true, value: true }
+    : {
+        done: false,
+        seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state ?? '(missing)'}`).join(', '),
+      };
 }
 
 async function replicasSettled(groups: Group[]): Promise<ProbeResult<true>> {
   const pending: string[] = [];
   await Promise.all(
     groups.flatMap((g) =>
-      g.members.filter((m) => m !== g.master).map(async (m) => {
-        const r = await replicationFrom(m.conn);
-        if (r.role !== 'slave' || r.masterHost !== g.master.pod.ip) pending.push(`${m.pod.name} role:${r.role} master_host:${r.masterHost ?? '-'}`);
-        else if (r.masterLinkStatus !== 'up') pending.push(`${m.pod.name} master_link_status:${r.masterLinkStatus ?? '-'}`);
-        else if (r.aofRewriteInProgress) pending.push(`${m.pod.name} aof_rewrite_in_progress:1`);
-      }),
+      g.members
+        .filter((m) => m !== g.master)
+        .map(async (m) => {
+          const r = await replicationFrom(m.conn);
+          if (r.role !== 'slave' || r.masterHost !== g.master.pod.ip)
+            pending.push(`${m.pod.name} role:${r.role} master_host:${r.masterHost ?? '-'}`);
+          else if (r.masterLinkStatus !== 'up')
+            pending.push(`${m.pod.name} master_link_status:${r.masterLinkStatus ?? '-'}`);
+          else if (r.aofRewriteInProgress) pending.push(`${m.pod.name} aof_rewrite_in_progress:1`);
+        }),
     ),
   );
   return pending.length === 0 ? { done: true, value: true } : { done: false, seen: pending.join(', ') };

@@ -3,7 +3,17 @@ import type { ClusterNode, NodeFlag } from './types.ts';
 
 export const SLOT_COUNT = 16384;
 
-const FLAGS: ReadonlySet<string> = new Set<NodeFlag>(['myself', 'master', 'slave', 'fail?', 'fail', 'handshake', 'noaddr', 'nofailover', 'noflags']);
+const FLAGS: ReadonlySet<string> = new Set<NodeFlag>([
+  'myself',
+  'master',
+  'slave',
+  'fail?',
+  'fail',
+  'handshake',
+  'noaddr',
+  'nofailover',
+  'noflags',
+]);
 const NODE_ID = /^[0-9a-f]{40}$/;
 
 type UnknownFlagListener = (flag: string, line: string) => void;
@@ -51,13 +61,32 @@ function parseLine(line: string): ClusterNode {
   };
   const f = line.split(/\s+/);
   if (f.length < 8) bad(`expected at least 8 fields, got ${f.length}`);
-  const [id, addr, flagText, master, pingSent, pongReceived, configEpoch, linkState, ...slotFields] = f as [string, string, string, string, string, string, string, string, ...string[]];
+  const [id, addr, flagText, master, pingSent, pongReceived, configEpoch, linkState, ...slotFields] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    ...string[],
+  ];
   if (!NODE_ID.test(id)) bad(`node id "${id}" is not 40 hex digits`);
 
   // ip:port@cport[,hostname[,key=value...]]; the ip may be IPv6 (colons), so split on the last ':' before '@'.
-  const m = /^(.*):(\d+)@(\d+)(?:,([^,]*)((?:,[^,=]+=[^,]*)*))?$/.exec(addr) ?? bad(`address "${addr}" is not ip:port@cport[,hostname[,key=value...]]`);
+  const m =
+    /^(.*):(\d+)@(\d+)(?:,([^,]*)((?:,[^,=]+=[^,]*)*))?$/.exec(addr) ??
+    bad(`address "${addr}" is not ip:port@cport[,hostname[,key=value...]]`);
   const [, ip, port, busPort, hostname, auxText] = m;
-  const aux = auxText ? Object.fromEntries(auxText.slice(1).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined;
+  const aux = auxText
+    ? Object.fromEntries(
+        auxText
+          .slice(1)
+          .split(',')
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      )
+    : undefined;
 
   const flags = new Set<NodeFlag>();
   const otherFlags: string[] = [];

@@ -31,7 +31,9 @@ export const formatAddress = (a: HostPort): string => `${a.host}:${a.port}`;
 export async function openNode(reach: Reach, address: HostPort, opts: OpenOptions = {}): Promise<Redis> {
   const target = await reach(address);
   const readyTimeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const where = formatAddress(address) + (target.host !== address.host || target.port !== address.port ? ` (via ${formatAddress(target)})` : '');
+  const where =
+    formatAddress(address) +
+    (target.host !== address.host || target.port !== address.port ? ` (via ${formatAddress(target)})` : '');
   const redis = new Redis({
     host: target.host,
     port: target.port,
@@ -62,10 +64,13 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`, {
-      // eslint-disable-next-line preserve-caught-error -- the client's last connection error is the real cause; the one caught here only says the connect gave up
-      cause: lastError ?? err,
-    });
+    throw new Error(
+      `cannot connect to Redis node ${where}: ${authProblem(messageOf(lastError ?? err), target) ?? messageOf(lastError ?? err)}`,
+      {
+        // eslint-disable-next-line preserve-caught-error -- the client's last connection error is the real cause; the one caught here only says the connect gave up
+        cause: lastError ?? err,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -82,14 +87,24 @@ export function credentials(target: Target): { username?: string; password?: str
  * looked when it had none. undefined when `message` is not about authentication.
  */
 export function authProblem(message: string, target: Target): string | undefined {
-  if (!/NOAUTH|WRONGPASS|invalid password|invalid username-password|AUTH <password> called without any password/i.test(message)) return undefined;
+  if (
+    !/NOAUTH|WRONGPASS|invalid password|invalid username-password|AUTH <password> called without any password/i.test(
+      message,
+    )
+  )
+    return undefined;
   return target.auth
     ? `Redis refused the password from ${target.auth.source}${target.auth.username ? ` (user ${target.auth.username})` : ''}: ${message}`
     : `Redis demands a password and none was found; looked in ${AUTH_LOOKED_IN} (${message})`;
 }
 
 /** Runs `fn` on a fresh connection to one node and always disconnects afterwards. */
-export async function withNode<T>(reach: Reach, address: HostPort, fn: (r: Redis) => Promise<T>, opts?: OpenOptions): Promise<T> {
+export async function withNode<T>(
+  reach: Reach,
+  address: HostPort,
+  fn: (r: Redis) => Promise<T>,
+  opts?: OpenOptions,
+): Promise<T> {
   const redis = await openNode(reach, address, opts);
   try {
     return await fn(redis);

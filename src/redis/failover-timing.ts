@@ -42,10 +42,20 @@ export interface FailoverTimeout {
  * The failover timeout a run uses: the user's, else the floor plus a margin (at least 60 s). `name` is how the
  * user sets it (`--failover-timeout`, `input failover-timeout`), for the warning.
  */
-export function failoverTimeout(set: number | undefined, nodeTimeoutMs: number, replicasPerMaster: number, name: string): FailoverTimeout {
+export function failoverTimeout(
+  set: number | undefined,
+  nodeTimeoutMs: number,
+  replicasPerMaster: number,
+  name: string,
+): FailoverTimeout {
   const floorMs = failoverFloorMs(nodeTimeoutMs, replicasPerMaster);
   if (set === undefined) {
-    return { timeoutMs: Math.max(MIN_DEFAULT_FAILOVER_TIMEOUT_MS, floorMs + MARGIN_MS), floorMs, nodeTimeoutMs, source: 'node-timeout' };
+    return {
+      timeoutMs: Math.max(MIN_DEFAULT_FAILOVER_TIMEOUT_MS, floorMs + MARGIN_MS),
+      floorMs,
+      nodeTimeoutMs,
+      source: 'node-timeout',
+    };
   }
   const result: FailoverTimeout = { timeoutMs: set, floorMs, nodeTimeoutMs, source: 'set' };
   if (set < floorMs) {

@@ -30,8 +30,22 @@ export function foreignState(views: PodView[]): string[] {
     if (strangers.length === 0 && stale.length === 0) continue;
     const addr = (n: ClusterNode) => (n.ip ? `${n.ip}:${n.port}` : 'no address');
     const parts = [
-      ...(strangers.length ? [`${strangers.length} node(s) that are none of the pods (${strangers.slice(0, 3).map((n) => `${n.id.slice(0, 8)} at ${addr(n)}`).join(', ')})`] : []),
-      ...(stale.length ? [`pods at addresses no pod has now (${stale.slice(0, 3).map((n) => `${n.id.slice(0, 8)} at ${addr(n)}`).join(', ')})`] : []),
+      ...(strangers.length
+        ? [
+            `${strangers.length} node(s) that are none of the pods (${strangers
+              .slice(0, 3)
+              .map((n) => `${n.id.slice(0, 8)} at ${addr(n)}`)
+              .join(', ')})`,
+          ]
+        : []),
+      ...(stale.length
+        ? [
+            `pods at addresses no pod has now (${stale
+              .slice(0, 3)
+              .map((n) => `${n.id.slice(0, 8)} at ${addr(n)}`)
+              .join(', ')})`,
+          ]
+        : []),
     ];
     findings.push(`${pod.name} (${pod.ip}) knows ${parts.join(' and ')}`);
   }
@@ -41,7 +55,7 @@ export function foreignState(views: PodView[]): string[] {
 /** The error that stops the run before bootstrap changes anything, saying where the state comes from. */
 export function foreignStateError(findings: string[]): ForeignClusterStateError {
   return new ForeignClusterStateError(
-    'the pods\' volumes already hold the state of another Redis Cluster, so this run stops before bootstrap and changes nothing:\n' +
+    "the pods' volumes already hold the state of another Redis Cluster, so this run stops before bootstrap and changes nothing:\n" +
       findings.map((f) => `- ${f}`).join('\n') +
       '\nA node on a fresh volume knows only itself. This nodes.conf (and its AOF) was on the volume before the pods started: most ' +
       'likely a previous run on the same storage, whose PersistentVolumes had reclaimPolicy Retain (the data stays on the NFS ' +

@@ -4,7 +4,17 @@ import { messageOf } from '../errors.ts';
 import type { ClusterNode } from './types.ts';
 import { formatAddress, infoFields, withNode, type Reach } from './connect.ts';
 import type { NodePool } from './node-pool.ts';
-import { formatSlots, isMaster, isReplica, myself, nodeAddress, parseClusterNodes, SLOT_COUNT, slotCount, troubleFlags } from './cluster-nodes.ts';
+import {
+  formatSlots,
+  isMaster,
+  isReplica,
+  myself,
+  nodeAddress,
+  parseClusterNodes,
+  SLOT_COUNT,
+  slotCount,
+  troubleFlags,
+} from './cluster-nodes.ts';
 
 export interface NodeHealthView {
   address: HostPort;
@@ -38,7 +48,10 @@ export async function clusterViewFrom(r: Redis): Promise<{ nodes: ClusterNode[];
  * the view, not thrown. */
 export async function viewOf(reach: Reach, address: HostPort, pool?: NodePool): Promise<NodeHealthView> {
   try {
-    return { address, ...(await (pool ? pool.use(address, clusterViewFrom) : withNode(reach, address, clusterViewFrom))) };
+    return {
+      address,
+      ...(await (pool ? pool.use(address, clusterViewFrom) : withNode(reach, address, clusterViewFrom))),
+    };
   } catch (err) {
     return { address, error: messageOf(err) };
   }
@@ -49,7 +62,11 @@ export async function viewOf(reach: Reach, address: HostPort, pool?: NodePool): 
  * restart, so health also needs the expected node count, no fail/fail?/handshake/noaddr entries and one view
  * of who owns which slots from every node.
  */
-export async function probeCluster(reach: Reach, addresses: HostPort[], expected: ExpectedShape): Promise<ClusterHealth> {
+export async function probeCluster(
+  reach: Reach,
+  addresses: HostPort[],
+  expected: ExpectedShape,
+): Promise<ClusterHealth> {
   const views = await Promise.all(addresses.map((a) => viewOf(reach, a)));
   const problems = assessViews(views, expected);
   return { healthy: problems.length === 0, problems, views };
@@ -68,7 +85,8 @@ export function assessViews(views: NodeHealthView[], expected: ExpectedShape): s
     const info = view.info;
     if (info.cluster_state !== 'ok') problems.push(`${who} reports cluster_state:${info.cluster_state ?? '(missing)'}`);
     for (const field of ['cluster_slots_assigned', 'cluster_slots_ok'] as const) {
-      if (info[field] !== String(SLOT_COUNT)) problems.push(`${who} reports ${field}:${info[field] ?? '(missing)'} (expected ${SLOT_COUNT})`);
+      if (info[field] !== String(SLOT_COUNT))
+        problems.push(`${who} reports ${field}:${info[field] ?? '(missing)'} (expected ${SLOT_COUNT})`);
     }
     if (info.cluster_known_nodes !== String(expected.nodes)) {
       problems.push(`${who} knows ${info.cluster_known_nodes ?? '?'} nodes (expected ${expected.nodes})`);
@@ -77,7 +95,9 @@ export function assessViews(views: NodeHealthView[], expected: ExpectedShape): s
     const ownership = ownershipOf(view.nodes);
     if (!reference) reference = { who, ownership };
     else if (ownership !== reference.ownership) {
-      problems.push(`${who} sees a different slot ownership than ${reference.who}: ${ownership} vs ${reference.ownership}`);
+      problems.push(
+        `${who} sees a different slot ownership than ${reference.who}: ${ownership} vs ${reference.ownership}`,
+      );
     }
   }
   return problems;
@@ -96,12 +116,14 @@ function nodeProblems(who: string, nodes: ClusterNode[], expected: ExpectedShape
   for (const ghost of masters.filter((n) => n.slots.length === 0)) {
     problems.push(`${who} sees master ${describe(ghost)} with no slots (a ghost or extra master)`);
   }
-  if (owning.length !== expected.masters) problems.push(`${who} sees ${owning.length} masters owning slots (expected ${expected.masters})`);
+  if (owning.length !== expected.masters)
+    problems.push(`${who} sees ${owning.length} masters owning slots (expected ${expected.masters})`);
   const covered = slotCount(owning);
   if (covered !== SLOT_COUNT) problems.push(`${who} sees ${covered} of ${SLOT_COUNT} slots owned`);
   const masterIds = new Set(masters.map((m) => m.id));
   for (const r of nodes.filter(isReplica)) {
-    if (!r.masterId || !masterIds.has(r.masterId)) problems.push(`${who} sees replica ${describe(r)} following unknown master ${r.masterId ?? '-'}`);
+    if (!r.masterId || !masterIds.has(r.masterId))
+      problems.push(`${who} sees replica ${describe(r)} following unknown master ${r.masterId ?? '-'}`);
   }
   if (!nodes.some((n) => n.flags.has('myself'))) problems.push(`${who} lists no "myself" entry`);
   return problems;
@@ -144,7 +166,8 @@ export interface ServerVersion {
  * keeps `redis_version:7.2.4` (the Redis it forked from, for clients that test it); Redis has only redis_version.
  */
 export function serverVersionFrom(f: Record<string, string>): ServerVersion {
-  if (f.valkey_version !== undefined || f.server_name === 'valkey') return { name: 'Valkey', version: f.valkey_version ?? f.redis_version ?? 'unknown' };
+  if (f.valkey_version !== undefined || f.server_name === 'valkey')
+    return { name: 'Valkey', version: f.valkey_version ?? f.redis_version ?? 'unknown' };
   return { name: 'Redis', version: f.redis_version ?? 'unknown' };
 }
 

@@ -28,14 +28,21 @@ export class NodePool {
       return await fn(await conn);
     } catch (err) {
       if (this.conns.get(key) === conn) this.conns.delete(key);
-      conn.then((r) => r.disconnect(), () => {});
+      conn.then(
+        (r) => r.disconnect(),
+        () => {},
+      );
       throw err;
     }
   }
 
   /** Disconnects every kept connection. */
   close(): void {
-    for (const conn of this.conns.values()) conn.then((r) => r.disconnect(), () => {});
+    for (const conn of this.conns.values())
+      conn.then(
+        (r) => r.disconnect(),
+        () => {},
+      );
     this.conns.clear();
   }
 }

@@ -42,7 +42,8 @@ export function fitTopology(podCount: number, asked: Partial<TopologyRequest>): 
           replicasPerMaster: replicasPerMaster ?? podCount / (masters ?? 1) - 1,
         };
   const { masters: m, replicasPerMaster: r } = fit;
-  if (Number.isInteger(m) && Number.isInteger(r) && m >= 1 && r >= 0 && m * (1 + r) === podCount) return { ok: true, ...fit };
+  if (Number.isInteger(m) && Number.isInteger(r) && m >= 1 && r >= 0 && m * (1 + r) === podCount)
+    return { ok: true, ...fit };
   return {
     ok: false,
     why:
@@ -106,7 +107,9 @@ export function planBootstrap(pods: PodInfo[], topo: TopologyRequest): Bootstrap
   const ranges = splitSlots(m);
   return {
     masters: masters.map((p, i) => ({ pod: p.name, slots: ranges[i]! })),
-    replicas: masters.flatMap((master) => replicasOf.get(master.name)!.map((p) => ({ pod: p.name, master: master.name }))),
+    replicas: masters.flatMap((master) =>
+      replicasOf.get(master.name)!.map((p) => ({ pod: p.name, master: master.name })),
+    ),
   };
 }
 

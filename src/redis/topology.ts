@@ -17,6 +17,11 @@ export function toTopology(nodes: ClusterNode[], podByIp: Map<string, string>, r
   });
   // Masters first by their first slot, then replicas by address: a stable order for reports and diffs.
   const firstSlot = (v: NodeView): number => (v.slots[0] ? Number(v.slots[0].split('-')[0]) : Infinity);
-  views.sort((a, b) => Number(a.role === 'replica') - Number(b.role === 'replica') || firstSlot(a) - firstSlot(b) || a.address.localeCompare(b.address));
+  views.sort(
+    (a, b) =>
+      Number(a.role === 'replica') - Number(b.role === 'replica') ||
+      firstSlot(a) - firstSlot(b) ||
+      a.address.localeCompare(b.address),
+  );
   return { nodes: views, ...(raw !== undefined ? { clusterNodes: raw } : {}) };
 }

@@ -28,7 +28,8 @@ export interface ClusterNode {
   raw: string;
 }
 
-export type NodeFlag = 'myself' | 'master' | 'slave' | 'fail?' | 'fail' | 'handshake' | 'noaddr' | 'nofailover' | 'noflags';
+export type NodeFlag =
+  'myself' | 'master' | 'slave' | 'fail?' | 'fail' | 'handshake' | 'noaddr' | 'nofailover' | 'noflags';
 
 /** Desired shape of the cluster: which pod is a master of which slots, which pods replicate which master. */
 export interface BootstrapPlan {

@@ -30,9 +30,10 @@ export function annotateFindings(findings: LintFinding[], core: AnnotationSink):
     const more = all.length - first.length;
     first.forEach((group, i) => {
       const f = group.findings[0];
-      const tail = more > 0 && i === first.length - 1
-        ? `\n(+${more} more ${severity} finding${more === 1 ? '' : 's'} not annotated: see the lint table in the job summary)`
-        : '';
+      const tail =
+        more > 0 && i === first.length - 1
+          ? `\n(+${more} more ${severity} finding${more === 1 ? '' : 's'} not annotated: see the lint table in the job summary)`
+          : '';
       const n = group.findings.length;
       const properties: AnnotationProperties = { title: n > 1 ? `${f.rule} (${n} objects)` : f.rule };
       if (f.at) Object.assign(properties, { file: f.at.file, startLine: f.at.line, startColumn: f.at.column });

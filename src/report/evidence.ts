@@ -13,7 +13,12 @@ const NODE_TIMEOUT_MS = 3000;
  * or incarnation, events, pod and claim status, kind's own logs). Never throws: what cannot be collected is
  * written down as such. Returns the files written, relative to the report dir.
  */
-export async function collectEvidence(platform: Platform, port: number, reportDir: string, log: Log): Promise<string[]> {
+export async function collectEvidence(
+  platform: Platform,
+  port: number,
+  reportDir: string,
+  log: Log,
+): Promise<string[]> {
   const sink = new EvidenceSink(reportDir);
   try {
     const pods = await platform.listPods().catch((err: unknown) => {
@@ -21,18 +26,28 @@ export async function collectEvidence(platform: Platform, port: number, reportDi
       return [];
     });
     // All pods at once: an unreachable node costs its timeout once, not once per pod.
-    await Promise.all(pods.map(async (pod) => {
-      const address = { host: pod.ip, port };
-      for (const [command, file] of [['NODES', 'cluster-nodes'], ['INFO', 'cluster-info']] as const) {
-        const text = pod.ip
-          ? await withNode((a) => platform.reach(a), address, (r) => r.call('CLUSTER', command) as Promise<string>, {
-              readyTimeoutMs: NODE_TIMEOUT_MS,
-              commandTimeoutMs: NODE_TIMEOUT_MS,
-            }).catch((err: unknown) => `(no answer: ${messageOf(err)})\n`)
-          : '(the pod has no IP: not running)\n';
-        await sink.write(`redis/${pod.name}.${file}.txt`, text);
-      }
-    }));
+    await Promise.all(
+      pods.map(async (pod) => {
+        const address = { host: pod.ip, port };
+        for (const [command, file] of [
+          ['NODES', 'cluster-nodes'],
+          ['INFO', 'cluster-info'],
+        ] as const) {
+          const text = pod.ip
+            ? await withNode(
+                (a) => platform.reach(a),
+                address,
+                (r) => r.call('CLUSTER', command) as Promise<string>,
+                {
+                  readyTimeoutMs: NODE_TIMEOUT_MS,
+                  commandTimeoutMs: NODE_TIMEOUT_MS,
+                },
+              ).catch((err: unknown) => `(no answer: ${messageOf(err)})\n`)
+            : '(the pod has no IP: not running)\n';
+          await sink.write(`redis/${pod.name}.${file}.txt`, text);
+        }
+      }),
+    );
     await platform.collectEvidence?.(sink);
   } catch (err) {
     log.warn(`evidence: ${messageOf(err)}`);

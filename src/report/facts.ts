@@ -14,8 +14,18 @@ import type {
 
 // Facts every rendering shows the same way (Markdown, terminal, JUnit, SVG): one place, so they cannot drift.
 
-export const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', cancelled: 'CANCELLED' };
-export const SCENARIO_WORD: Record<ScenarioResult['status'], string> = { pass: 'PASS', fail: 'FAIL', cancelled: 'CANCELLED', skipped: 'SKIPPED' };
+export const VERDICT_WORD: Record<Verdict, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  error: 'ERROR',
+  cancelled: 'CANCELLED',
+};
+export const SCENARIO_WORD: Record<ScenarioResult['status'], string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  cancelled: 'CANCELLED',
+  skipped: 'SKIPPED',
+};
 
 /**
  * What a scenario did, in sentences every rendering shows: the path taken, the pod hit (or every pod replaced,
@@ -23,11 +33,15 @@ export const SCENARIO_WORD: Record<ScenarioResult['status'], string> = { pass: '
  */
 export function scenarioFacts(s: ScenarioResult): string[] {
   const out: string[] = [];
-  if (s.path !== undefined) out.push(`Path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`);
+  if (s.path !== undefined)
+    out.push(
+      `Path taken: ${PATH_TEXT[s.path]} (restart ${s.holdRestart ? 'held until the failover was over' : 'not held'}).`,
+    );
   const v = s.victim;
   if (v) {
     out.push(
-      `Pod hit: ${v.pod}, node ${shortId(v.nodeId)}, ${v.ip}, slots ${v.slots.join(' ') || 'none'}` + `${v.replicas.length > 0 ? `, replicas ${v.replicas.map(shortId).join(', ')}` : ''}.`,
+      `Pod hit: ${v.pod}, node ${shortId(v.nodeId)}, ${v.ip}, slots ${v.slots.join(' ') || 'none'}` +
+        `${v.replicas.length > 0 ? `, replicas ${v.replicas.map(shortId).join(', ')}` : ''}.`,
     );
   }
   for (const p of s.pods ?? []) {
@@ -47,7 +61,9 @@ export function scenarioFacts(s: ScenarioResult): string[] {
   if (loss) {
     out.push(
       `Acknowledged writes lost in the pause window: ${loss.lost} (independent read-back found ${loss.readBackMissing} missing)` +
-        (loss.lastAckByOldMasterMs !== undefined ? `; the resumed master's last acknowledgement came ${msText(loss.lastAckByOldMasterMs)} after the freeze` : '') +
+        (loss.lastAckByOldMasterMs !== undefined
+          ? `; the resumed master's last acknowledgement came ${msText(loss.lastAckByOldMasterMs)} after the freeze`
+          : '') +
         `${loss.sample.length ? `; e.g. ${loss.sample.map((x) => `${x.key} acknowledged by ${x.by} at ${msText(x.ackAtMs)}`).join(', ')}` : ''}.`,
     );
   }
@@ -62,7 +78,7 @@ export const PATH_TEXT: Record<FailoverPath, string> = {
   'no-failover': 'no failover: no replica took over the slots',
 };
 
-export const TIMINGS: readonly { key: keyof ScenarioResult['timings']; label: string }[] = [
+export const TIMINGS: ReadonlyArray<{ key: keyof ScenarioResult['timings']; label: string }> = [
   { key: 'failoverMs', label: 'Failover (pod deleted to a replica owning the slots)' },
   { key: 'clusterOkMs', label: 'Cluster ok (pod deleted to cluster_state:ok everywhere)' },
   { key: 'rejoinMs', label: 'Rejoin (hold released, or the pod deleted when not held, to the old pod rejoined)' },
@@ -128,7 +144,7 @@ export interface Phase {
   critical: boolean;
 }
 
-const PHASES: readonly { label: string; from: TimelineEvent[]; to: TimelineEvent; critical?: true }[] = [
+const PHASES: ReadonlyArray<{ label: string; from: TimelineEvent[]; to: TimelineEvent; critical?: true }> = [
   { label: 'writes refused', from: ['first-write-failed'], to: 'writes-recovered', critical: true },
   { label: 'failure detection', from: ['pod-deleted'], to: 'fail-seen' },
   { label: 'failover', from: ['pod-deleted'], to: 'replica-promoted' },
@@ -186,7 +202,9 @@ export function verdictReason(report: Report): string {
       const names = failed.map((c) => c.id).join(', ');
       return `${failed.length} of ${checks.length} checks failed (${names}); first: ${clause(failed[0]!.summary)}.`;
     }
-    const why = report.error ?? (stopped ? `${stopped.name} did not finish: ${stopped.error ?? 'no error recorded'}` : 'a scenario failed');
+    const why =
+      report.error ??
+      (stopped ? `${stopped.name} did not finish: ${stopped.error ?? 'no error recorded'}` : 'a scenario failed');
     return `${clause(why)}.`;
   }
   const s = report.scenarios[0];

@@ -5,8 +5,23 @@ export const REPORT_JSON_FILE = 'report.json';
 // What a reader looks for first in any object; every other key follows alphabetically, so the file does not
 // depend on the order in which the pipeline happened to fill the report (diffs between runs stay small).
 const LEADING_KEYS = [
-  'schemaVersion', 'tool', 'verdict', 'error', 'name', 'id', 'event', 'atMs', 'status', 'severity', 'rule',
-  'summary', 'message', 'path', 'holdRestart', 'startedAt', 'durationMs',
+  'schemaVersion',
+  'tool',
+  'verdict',
+  'error',
+  'name',
+  'id',
+  'event',
+  'atMs',
+  'status',
+  'severity',
+  'rule',
+  'summary',
+  'message',
+  'path',
+  'holdRestart',
+  'startedAt',
+  'durationMs',
 ];
 
 function keyOrder(a: string, b: string): number {

@@ -53,7 +53,8 @@ function checkCase(c: Check, events: TimelineEntry[]): Case {
   if (c.status === 'skipped') return { name: c.id, outcome: { element: 'skipped', message: c.summary, body: '' } };
   const decided = events.find((e) => e.event === DECIDED_BY[c.id]) ?? events.at(-1);
   const seconds = Math.max(0, decided?.atMs ?? 0) / 1000;
-  if (c.status === 'fail') return { name: c.id, seconds, outcome: { element: 'failure', type: 'check-failed', message: c.summary, body } };
+  if (c.status === 'fail')
+    return { name: c.id, seconds, outcome: { element: 'failure', type: 'check-failed', message: c.summary, body } };
   return { name: c.id, seconds };
 }
 
@@ -61,7 +62,11 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
   const events = sortedTimeline(s);
   const cases = s.checks.map((c) => checkCase(c, events));
   // A scenario that stopped early may have no failed check at all; reporters must still show it red.
-  if (s.error) cases.push({ name: 'scenario-finished', outcome: { element: 'error', type: 'scenario-error', message: s.error, body: s.error } });
+  if (s.error)
+    cases.push({
+      name: 'scenario-finished',
+      outcome: { element: 'error', type: 'scenario-error', message: s.error, body: s.error },
+    });
   // A report written before scenarios had a clock: the run's start, and its recorded events span what it took.
   const spanMs = events.length > 1 ? events.at(-1)!.atMs - events[0]!.atMs : 0;
   const w = s.writes;
@@ -79,7 +84,11 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
       ...(s.victim ? { victim: s.victim.pod } : {}),
       ...(s.failovers !== undefined ? { failovers: String(s.failovers) } : {}),
       // Every property name in kebab-case, as the action's outputs (failoverMs -> failover-ms).
-      ...Object.fromEntries(Object.entries(s.timings).flatMap(([k, v]: [string, number | undefined]) => (v === undefined ? [] : [[kebab(k), String(Math.round(v))]]))),
+      ...Object.fromEntries(
+        Object.entries(s.timings).flatMap(([k, v]: [string, number | undefined]) =>
+          v === undefined ? [] : [[kebab(k), String(Math.round(v))]],
+        ),
+      ),
       ...(w
         ? {
             'writes-attempted': String(w.attempted),
@@ -94,7 +103,9 @@ function scenarioSuite(report: Report, s: ScenarioResult): Suite {
       ...s.checks.map((c) => `${STATUS_WORD[c.status].padEnd(7)} ${c.id}: ${c.summary}`),
       '',
       ...writeLines,
-      ...events.map((e) => `${String(Math.round(e.atMs)).padStart(7)} ms  ${e.event}${e.detail ? `  ${e.detail}` : ''}`),
+      ...events.map(
+        (e) => `${String(Math.round(e.atMs)).padStart(7)} ms  ${e.event}${e.detail ? `  ${e.detail}` : ''}`,
+      ),
     ].join('\n'),
     err: s.error ?? '',
   };
@@ -112,7 +123,12 @@ function lintSuite(report: Report): Suite {
       : errors.map((f) => ({
           name: [f.rule, where(f)].filter(Boolean).join(' '),
           ...(f.at ? { at: { file: f.at.file, line: f.at.line } } : {}),
-          outcome: { element: 'failure', type: 'lint-error', message: f.message, body: `${where(f) || 'manifests'}: ${f.message}\nFix: ${f.fix}` },
+          outcome: {
+            element: 'failure',
+            type: 'lint-error',
+            message: f.message,
+            body: `${where(f) || 'manifests'}: ${f.message}\nFix: ${f.fix}`,
+          },
         }));
   const others = report.lint.filter((f) => f.severity !== 'error');
   return {
@@ -157,7 +173,12 @@ function renderSuite(suite: Suite, id: number): string {
     skipped: String(count('skipped')),
     time: suite.seconds.toFixed(3),
   };
-  const lines = [`  <testsuite ${Object.entries(attrs).map(([k, v]) => `${k}="${xmlAttr(v)}"`).join(' ')}>`, '    <properties>'];
+  const lines = [
+    `  <testsuite ${Object.entries(attrs)
+      .map(([k, v]) => `${k}="${xmlAttr(v)}"`)
+      .join(' ')}>`,
+    '    <properties>',
+  ];
   for (const [name, value] of Object.entries(suite.properties)) {
     lines.push(`      <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
   }
@@ -175,7 +196,11 @@ function renderSuite(suite: Suite, id: number): string {
     const content = body ? `>${xmlText(body)}</${element}>` : '/>';
     lines.push(`${open}>`, `      <${element}${type} message="${xmlAttr(message)}"${content}`, '    </testcase>');
   }
-  lines.push(`    <system-out>${xmlText(suite.out)}</system-out>`, `    <system-err>${xmlText(suite.err)}</system-err>`, '  </testsuite>');
+  lines.push(
+    `    <system-out>${xmlText(suite.out)}</system-out>`,
+    `    <system-err>${xmlText(suite.err)}</system-err>`,
+    '  </testsuite>',
+  );
   return lines.join('\n');
 }
 
@@ -183,7 +208,13 @@ function renderSuite(suite: Suite, id: number): string {
 export function renderJUnit(report: Report): string {
   const run = runSuite(report);
   const suites = [...report.scenarios.map((s) => scenarioSuite(report, s)), lintSuite(report), ...(run ? [run] : [])];
-  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites.map((s, i) => renderSuite(s, i)), '</testsuites>', ''].join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites>',
+    ...suites.map((s, i) => renderSuite(s, i)),
+    '</testsuites>',
+    '',
+  ].join('\n');
 }
 
 function kebab(name: string): string {

@@ -82,7 +82,9 @@ function mermaidGantt(s: ScenarioResult): string[] {
     lines.push('  section phases');
     spans.forEach((p, i) => {
       const tags = p.critical ? 'crit, ' : '';
-      lines.push(`  ${mermaidText(`${p.label} ${Math.round(p.toMs - p.fromMs)} ms`)} : ${tags}p${i}, ${x(p.fromMs)}, ${x(p.toMs)}`);
+      lines.push(
+        `  ${mermaidText(`${p.label} ${Math.round(p.toMs - p.fromMs)} ms`)} : ${tags}p${i}, ${x(p.fromMs)}, ${x(p.toMs)}`,
+      );
     });
   }
   lines.push('  section events');
@@ -105,13 +107,25 @@ function writesSection(s: ScenarioResult): string[] {
   const out = [
     ...table(
       ['Mode', 'Rate/s', 'Attempted', 'Skipped', 'Acknowledged', 'Failed', 'Lost', 'Unavailable ms'],
-      [[w.mode, w.ratePerSecond, w.attempted, w.skipped, w.acknowledged, w.failed, w.lost, Math.round(w.unavailableMs)]],
+      [
+        [
+          w.mode,
+          w.ratePerSecond,
+          w.attempted,
+          w.skipped,
+          w.acknowledged,
+          w.failed,
+          w.lost,
+          Math.round(w.unavailableMs),
+        ],
+      ],
     ),
     '',
   ];
   const skipped = skippedText(w);
   if (skipped) out.push(html(skipped), '');
-  if (w.lostKeys.length > 0) out.push(...details(`Lost keys (first ${w.lostKeys.length})`, fenced('', w.lostKeys.join('\n'))));
+  if (w.lostKeys.length > 0)
+    out.push(...details(`Lost keys (first ${w.lostKeys.length})`, fenced('', w.lostKeys.join('\n'))));
   if (w.firstErrors.length > 0) {
     out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
   }
@@ -132,10 +146,21 @@ function scenarioSection(s: ScenarioResult): string[] {
 
   // Failed checks first and in bold: what a reviewer must see at a glance; the rest in the order they ran.
   const checks = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
-  const status = (c: (typeof checks)[number]) => (c.status === 'fail' ? `**${STATUS_WORD[c.status]}**` : STATUS_WORD[c.status]);
-  out.push('#### Checks', '', ...table(['Check', 'Status', 'Summary'], checks.map((c) => [c.id, status(c), c.summary])), '');
+  const status = (c: (typeof checks)[number]) =>
+    c.status === 'fail' ? `**${STATUS_WORD[c.status]}**` : STATUS_WORD[c.status];
+  out.push(
+    '#### Checks',
+    '',
+    ...table(
+      ['Check', 'Status', 'Summary'],
+      checks.map((c) => [c.id, status(c), c.summary]),
+    ),
+    '',
+  );
   for (const c of s.checks.filter((c) => Object.keys(c.evidence).length > 0)) {
-    out.push(...details(`Evidence: ${c.id} (${STATUS_WORD[c.status]})`, fenced('json', JSON.stringify(c.evidence, null, 2))));
+    out.push(
+      ...details(`Evidence: ${c.id} (${STATUS_WORD[c.status]})`, fenced('json', JSON.stringify(c.evidence, null, 2))),
+    );
   }
 
   const events = sortedTimeline(s);
@@ -143,17 +168,34 @@ function scenarioSection(s: ScenarioResult): string[] {
   if (events.length === 0) out.push('No timeline events were recorded.', '');
   else {
     out.push(...mermaidGantt(s), '');
-    out.push(...table(['Event', 'ms after deletion', 'Detail'], events.map((e) => [e.event, Math.round(e.atMs), e.detail ?? ''])), '');
+    out.push(
+      ...table(
+        ['Event', 'ms after deletion', 'Detail'],
+        events.map((e) => [e.event, Math.round(e.atMs), e.detail ?? '']),
+      ),
+      '',
+    );
   }
 
   out.push('#### Writes', '', ...writesSection(s));
-  out.push('#### Timings', '', ...table(['Timing', 'Time'], TIMINGS.map((t) => [t.label, msText(s.timings[t.key])])), '');
+  out.push(
+    '#### Timings',
+    '',
+    ...table(
+      ['Timing', 'Time'],
+      TIMINGS.map((t) => [t.label, msText(s.timings[t.key])]),
+    ),
+    '',
+  );
 
   out.push('#### Topology before', '', ...topologyTable(s.topologyBefore), '');
   out.push('#### Topology after', '');
   if (s.topologyAfter) out.push(...topologyTable(s.topologyAfter), '');
   else out.push('Not captured: the scenario stopped before it could read the topology again.', '');
-  for (const [when, t] of [['before', s.topologyBefore], ['after', s.topologyAfter]] as const) {
+  for (const [when, t] of [
+    ['before', s.topologyBefore],
+    ['after', s.topologyAfter],
+  ] as const) {
     if (t?.clusterNodes) out.push(...details(`CLUSTER NODES ${when}`, fenced('', t.clusterNodes.trimEnd())));
   }
   return out;
@@ -163,12 +205,26 @@ function lintSection(report: Report): string[] {
   const out = [`### Lint findings (${report.lint.length})`, ''];
   if (report.lint.length === 0) return [...out, 'No lint findings.', ''];
   const where = (f: Report['lint'][number]) => (f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '');
-  return [...out, ...table(['Severity', 'Rule', 'Where', 'Message', 'Fix'], report.lint.map((f) => [f.severity, f.rule, where(f), f.message, f.fix])), ''];
+  return [
+    ...out,
+    ...table(
+      ['Severity', 'Rule', 'Where', 'Message', 'Fix'],
+      report.lint.map((f) => [f.severity, f.rule, where(f), f.message, f.fix]),
+    ),
+    '',
+  ];
 }
 
 /** The job summary of a run that stopped before it had a report (bad input): the verdict and why. */
 export function renderStoppedMarkdown(message: string): string {
-  return ['## Redis Cluster resilience check', '', `**Verdict: ${VERDICT_WORD.error}.** ${html(message)}`, '', 'The run stopped before any check could be judged.', ''].join('\n');
+  return [
+    '## Redis Cluster resilience check',
+    '',
+    `**Verdict: ${VERDICT_WORD.error}.** ${html(message)}`,
+    '',
+    'The run stopped before any check could be judged.',
+    '',
+  ].join('\n');
 }
 
 /** The GitHub job summary: verdict and why, then per scenario checks, timeline, writes, timings, topology. */
@@ -202,7 +258,10 @@ export function renderMarkdown(report: Report): string {
     out.push(
       `### NFS stand-in (${report.nfsRewrites.length} PersistentVolumes rewritten)`,
       '',
-      ...table(['PersistentVolume', 'From', 'To'], report.nfsRewrites.map((r) => [r.persistentVolume, r.from, r.to])),
+      ...table(
+        ['PersistentVolume', 'From', 'To'],
+        report.nfsRewrites.map((r) => [r.persistentVolume, r.from, r.to]),
+      ),
       '',
     );
   }
@@ -210,7 +269,7 @@ export function renderMarkdown(report: Report): string {
     out.push(
       `### Evidence (${report.evidence.length} files in the report directory)`,
       '',
-      'Each Redis node\'s CLUSTER NODES and CLUSTER INFO after the run, the pods\' logs, and what the platform recorded (the last 256 KiB of each file):',
+      "Each Redis node's CLUSTER NODES and CLUSTER INFO after the run, the pods' logs, and what the platform recorded (the last 256 KiB of each file):",
       '',
       ...report.evidence.map((f) => `- \`${html(f)}\``),
       '',

@@ -20,7 +20,11 @@ function scenarioOutputs(s: ScenarioResult | undefined): Record<string, string> 
 /** Every scenario's checks counted by status: a skipped check is never counted as passed. */
 function checkCountOutputs(report: Report): Record<string, string> {
   const counts = checkCounts(report.scenarios.flatMap((s) => s.checks));
-  return { 'checks-passed': String(counts.pass), 'checks-failed': String(counts.fail), 'checks-skipped': String(counts.skipped) };
+  return {
+    'checks-passed': String(counts.pass),
+    'checks-failed': String(counts.fail),
+    'checks-skipped': String(counts.skipped),
+  };
 }
 
 /** Per-scenario output names, for each scenario of a list (`<scenario>-<output>`). */
@@ -31,8 +35,13 @@ export const PER_SCENARIO_OUTPUTS = ['status', 'unavailable-ms', 'lost-writes', 
  * when the reports could not be written. The unprefixed figures describe master-failover (or the only
  * scenario run); with a list, each scenario's own figures are also given as `<scenario>-<output>`.
  */
-export function actionOutputs(report: Report, paths?: { report: string; summary: string; junit: string }): Record<string, string> {
-  const main = report.scenarios.find((r) => r.name === 'master-failover') ?? (report.scenarios.length === 1 ? report.scenarios[0] : undefined);
+export function actionOutputs(
+  report: Report,
+  paths?: { report: string; summary: string; junit: string },
+): Record<string, string> {
+  const main =
+    report.scenarios.find((r) => r.name === 'master-failover') ??
+    (report.scenarios.length === 1 ? report.scenarios[0] : undefined);
   const out: Record<string, string> = {
     verdict: report.verdict,
     'report-path': paths?.report ?? '',

@@ -67,7 +67,9 @@ export function renderTimelineSvg(scenario: ScenarioResult): string {
   // Guide lines first, so bars and labels are drawn over them.
   events.forEach((e, i) => {
     const ex = x(e.atMs).toFixed(1);
-    out.push(`<line x1="${ex}" y1="${AXIS_Y}" x2="${ex}" y2="${firstEventRow + i * ROW}" stroke="#bbbbbb" stroke-dasharray="2,3"/>`);
+    out.push(
+      `<line x1="${ex}" y1="${AXIS_Y}" x2="${ex}" y2="${firstEventRow + i * ROW}" stroke="#bbbbbb" stroke-dasharray="2,3"/>`,
+    );
   });
   spans.forEach((p, i) => {
     const y = AXIS_Y + 24 + i * ROW;
@@ -78,7 +80,9 @@ export function renderTimelineSvg(scenario: ScenarioResult): string {
     out.push(label(p.toMs, p.fromMs, y, `${p.label}: ${Math.round(p.toMs - p.fromMs)} ms`));
   });
   if (events.length === 0) {
-    out.push(`<text x="${LEFT}" y="${firstEventRow + 4}" ${FONT} font-size="13" fill="#555555">No timeline events were recorded.</text>`);
+    out.push(
+      `<text x="${LEFT}" y="${firstEventRow + 4}" ${FONT} font-size="13" fill="#555555">No timeline events were recorded.</text>`,
+    );
   }
   events.forEach((e, i) => {
     const y = firstEventRow + i * ROW;

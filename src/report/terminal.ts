@@ -36,13 +36,16 @@ function scenarioLines(s: ScenarioResult): string[] {
   for (const c of s.checks) {
     out.push(`  ${STATUS_WORD[c.status].padEnd(8)}${c.id.padEnd(width)}  ${indented(c.summary, pad)}`);
   }
-  out.push(`  timings: ${TIMINGS.map((t) => `${t.label.split(' (')[0]!.toLowerCase()} ${msText(s.timings[t.key])}`).join(', ')}`);
+  out.push(
+    `  timings: ${TIMINGS.map((t) => `${t.label.split(' (')[0]!.toLowerCase()} ${msText(s.timings[t.key])}`).join(', ')}`,
+  );
   const w = s.writes;
   out.push(`  ${w ? writesText(w) : `writes: ${noWritesText(s)}`}`);
   const skipped = w && skippedText(w);
   if (skipped) out.push(`    ${skipped}`);
   const events = sortedTimeline(s);
-  if (events.length > 0) out.push(`  timeline (ms after deletion): ${events.map((e) => `${e.event} ${Math.round(e.atMs)}`).join(', ')}`);
+  if (events.length > 0)
+    out.push(`  timeline (ms after deletion): ${events.map((e) => `${e.event} ${Math.round(e.atMs)}`).join(', ')}`);
   return out;
 }
 
@@ -54,19 +57,30 @@ export function renderTerminal(report: Report): string {
   for (const s of report.scenarios) out.push(...scenarioLines(s), '');
   if (report.hold) out.push(`hold: ${report.hold.mode}: ${indented(report.hold.detail, '  ')}`, '');
   if (report.reach) out.push(`reach: ${report.reach}`, '');
-  if (report.evidence?.length) out.push(`evidence: ${report.evidence.length} files under evidence/ in the report directory (listed in summary.md)`, '');
+  if (report.evidence?.length)
+    out.push(
+      `evidence: ${report.evidence.length} files under evidence/ in the report directory (listed in summary.md)`,
+      '',
+    );
   for (const note of report.notes ?? []) out.push(`note: ${indented(note, '  ')}`);
   if (report.notes?.length) out.push('');
-  const bySeverity = ['error', 'warning', 'info'].map((sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const);
+  const bySeverity = ['error', 'warning', 'info'].map(
+    (sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const,
+  );
   out.push(
     report.lint.length === 0
       ? 'lint: no findings'
-      : `lint: ${bySeverity.filter(([, n]) => n > 0).map(([sev, n]) => `${n} ${sev}${n === 1 ? '' : 's'}`).join(', ')} (all listed in the reports)`,
+      : `lint: ${bySeverity
+          .filter(([, n]) => n > 0)
+          .map(([sev, n]) => `${n} ${sev}${n === 1 ? '' : 's'}`)
+          .join(', ')} (all listed in the reports)`,
   );
   return out.join('\n');
 }
 
 /** Where the reports were written (from writeReports): the last lines of a CLI run. */
 export function renderReportPaths(files: ReportFiles): string {
-  return [`reports: ${files.report}`, ...[files.summary, files.junit, ...files.svg].map((f) => `         ${f}`)].join('\n');
+  return [`reports: ${files.report}`, ...[files.summary, files.junit, ...files.svg].map((f) => `         ${f}`)].join(
+    '\n',
+  );
 }

@@ -24,7 +24,10 @@ export interface ReportFiles {
  * report-dir, so a run never deploys, fails over and then loses its reports.
  */
 export async function checkReportDir(dir: string): Promise<void> {
-  const bad = (why: string) => new InputError(`report-dir ${displayPath(dir)}: ${why}; expected a directory this run may write to (it is created if missing)`);
+  const bad = (why: string) =>
+    new InputError(
+      `report-dir ${displayPath(dir)}: ${why}; expected a directory this run may write to (it is created if missing)`,
+    );
   let probe = resolve(dir);
   for (;;) {
     const info = await stat(probe).catch((caught: unknown) => {
@@ -34,9 +37,14 @@ export async function checkReportDir(dir: string): Promise<void> {
       throw bad(`cannot be read (${err.code ?? err.message})`);
     });
     if (info) {
-      if (!info.isDirectory()) throw bad(probe === resolve(dir) ? 'is a file, not a directory' : `${displayPath(probe)} is a file, not a directory`);
+      if (!info.isDirectory())
+        throw bad(
+          probe === resolve(dir) ? 'is a file, not a directory' : `${displayPath(probe)} is a file, not a directory`,
+        );
       await access(probe, constants.W_OK).catch(() => {
-        throw bad(probe === resolve(dir) ? 'is not writable' : `cannot be created: ${displayPath(probe)} is not writable`);
+        throw bad(
+          probe === resolve(dir) ? 'is not writable' : `cannot be created: ${displayPath(probe)} is not writable`,
+        );
       });
       return;
     }
@@ -47,7 +55,12 @@ export async function checkReportDir(dir: string): Promise<void> {
 }
 
 /** The files a run writes into the report dir, whatever its scenarios (one timeline per scenario name). */
-const OWN_FILES = [REPORT_JSON_FILE, SUMMARY_FILE, JUNIT_FILE, ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name }))];
+const OWN_FILES = [
+  REPORT_JSON_FILE,
+  SUMMARY_FILE,
+  JUNIT_FILE,
+  ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name })),
+];
 
 /**
  * Removes what an earlier run wrote into `dir`, so a report never ships beside another run's files (a stale

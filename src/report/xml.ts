@@ -2,8 +2,10 @@ import { escapedChar } from './facts.ts';
 
 // XML 1.0 cannot carry these code points at all, not even as character references: a raw control character
 // from a Redis error or a log line would make the whole document unreadable to a test reporter.
-// eslint-disable-next-line no-control-regex -- matching the control characters XML forbids is the point
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- matching the control characters XML forbids is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Text content: markup characters escaped, characters XML cannot carry shown as `\uXXXX`. */
 export function xmlText(value: string): string {

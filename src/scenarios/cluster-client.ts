@@ -1,4 +1,4 @@
-import { Cluster, type NatMap } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { HostPort } from '../platform/platform.ts';
 import { authProblem, credentials, formatAddress, type Reach } from '../redis/connect.ts';
 import type { Target } from '../platform/platform.ts';
@@ -32,7 +32,9 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
           const now = reach.now!({ host: key.slice(0, colon), port: Number(key.slice(colon + 1)) });
           return now ? { host: now.host, port: now.port } : (natMap[key] ?? null);
         }
-      : Object.keys(natMap).length > 0 ? (natMap as NatMap) : undefined,
+      : Object.keys(natMap).length > 0
+        ? natMap
+        : undefined,
     slotsRefreshTimeout: opts.commandTimeoutMs,
     redisOptions: {
       commandTimeout: opts.commandTimeoutMs,
@@ -61,7 +63,9 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
     cluster.disconnect();
     const why = messageOf(err);
     const auth = targets[0] && authProblem(`${messageOf(lastError ?? '')} ${why}`, targets[0]);
-    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${auth ?? why}`, { cause: err });
+    throw new Error(`cannot open a cluster client via ${seeds.map(formatAddress).join(', ')}: ${auth ?? why}`, {
+      cause: err,
+    });
   } finally {
     clearTimeout(timer);
   }
@@ -70,7 +74,11 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
 const BATCH = 500;
 
 /** Reads keys through a cluster client: value, or null when missing. Keys of one batch must share a slot. */
-export async function readKeys(cluster: Cluster, keys: readonly string[], sameSlot: boolean): Promise<Map<string, string | null>> {
+export async function readKeys(
+  cluster: Cluster,
+  keys: readonly string[],
+  sameSlot: boolean,
+): Promise<Map<string, string | null>> {
   const values = new Map<string, string | null>();
   if (sameSlot) {
     for (let i = 0; i < keys.length; i += BATCH) {

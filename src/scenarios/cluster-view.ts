@@ -43,16 +43,36 @@ export async function nodesConfSelf(platform: Platform, pod: string, path: strin
  * Before a fault: every replica among `addresses` linked (a replica whose link is not up refuses to fail over)
  * and no AOF rewrite in progress anywhere (SIGTERM is ignored while a replica writes its first AOF).
  */
-export async function waitForPreconditions(reach: Reach, addresses: HostPort[], log: Log, signal?: AbortSignal): Promise<void> {
+export async function waitForPreconditions(
+  reach: Reach,
+  addresses: HostPort[],
+  log: Log,
+  signal?: AbortSignal,
+): Promise<void> {
   await waitFor(
     'every replica linked (master_link_status:up) and no AOF rewrite in progress',
     async () => {
       const states = await Promise.all(addresses.map(async (a) => ({ a, s: await replicationOf(reach, a) })));
-      const waiting = states.filter(({ s }) => s.aofRewriteInProgress || (s.role === 'slave' && s.masterLinkStatus !== 'up'));
+      const waiting = states.filter(
+        ({ s }) => s.aofRewriteInProgress || (s.role === 'slave' && s.masterLinkStatus !== 'up'),
+      );
       if (waiting.length === 0) return { done: true, value: undefined };
-      return { done: false, seen: waiting.map(({ a, s }) => `${formatAddress(a)}: link ${s.masterLinkStatus ?? '-'}, aof rewrite ${s.aofRewriteInProgress ? 'in progress' : 'idle'}`).join('; ') };
+      return {
+        done: false,
+        seen: waiting
+          .map(
+            ({ a, s }) =>
+              `${formatAddress(a)}: link ${s.masterLinkStatus ?? '-'}, aof rewrite ${s.aofRewriteInProgress ? 'in progress' : 'idle'}`,
+          )
+          .join('; '),
+      };
     },
-    { timeoutMs: PRECONDITION_TIMEOUT_MS, intervalMs: 200, signal, onProgress: (ms, seen) => log.progress(`preconditions, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+    {
+      timeoutMs: PRECONDITION_TIMEOUT_MS,
+      intervalMs: 200,
+      signal,
+      onProgress: (ms, seen) => log.progress(`preconditions, ${(ms / 1000).toFixed(0)} s: ${seen}`),
+    },
   );
 }
 
@@ -79,7 +99,12 @@ export async function waitForRole(
         last.ok = ok(last.self);
         return last.ok ? { done: true, value: last } : { done: false, seen: last.self.raw };
       },
-      { timeoutMs, intervalMs: 50, signal, onProgress: (ms, seen) => log.progress(`rejoin, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+      {
+        timeoutMs,
+        intervalMs: 50,
+        signal,
+        onProgress: (ms, seen) => log.progress(`rejoin, ${(ms / 1000).toFixed(0)} s: ${seen}`),
+      },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;
@@ -105,7 +130,12 @@ export async function waitForHealth(
         last = await probeCluster(reach, addresses, expected);
         return last.healthy ? { done: true, value: last } : { done: false, seen: last.problems.slice(0, 3).join('; ') };
       },
-      { timeoutMs, intervalMs: 200, signal, onProgress: (ms, seen) => log.progress(`cluster health, ${(ms / 1000).toFixed(0)} s: ${seen}`) },
+      {
+        timeoutMs,
+        intervalMs: 200,
+        signal,
+        onProgress: (ms, seen) => log.progress(`cluster health, ${(ms / 1000).toFixed(0)} s: ${seen}`),
+      },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError) || !last) throw err;

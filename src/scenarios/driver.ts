@@ -75,7 +75,10 @@ export interface DriveOutcome {
   timeline: Timeline;
 }
 
-export function stepContext(env: ScenarioEnv, timeline: Timeline): StepContext & { held(): boolean; cleanups: Array<() => void | Promise<void>> } {
+export function stepContext(
+  env: ScenarioEnv,
+  timeline: Timeline,
+): StepContext & { held(): boolean; cleanups: Array<() => void | Promise<void>> } {
   let held = false;
   const cleanups: Array<() => void | Promise<void>> = [];
   return {
@@ -100,7 +103,13 @@ export function stepContext(env: ScenarioEnv, timeline: Timeline): StepContext &
  * `finally` that releases a hold still in place and runs the cleanups. It never throws: a failure becomes
  * `error`, and the scenario's checks (pure functions of the facts) say what was and was not reached.
  */
-export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>, facts: F, env: ScenarioEnv, timeline = new Timeline()): Promise<DriveOutcome> {
+export async function driveSteps<F>(
+  name: string,
+  steps: ReadonlyArray<Step<F>>,
+  facts: F,
+  env: ScenarioEnv,
+  timeline = new Timeline(),
+): Promise<DriveOutcome> {
   const ctx = stepContext(env, timeline);
   let stage = 'starting';
   let error: string | undefined;
@@ -115,14 +124,18 @@ export async function driveSteps<F>(name: string, steps: ReadonlyArray<Step<F>>,
   } catch (err) {
     cancelled = err instanceof CancelledError || env.signal?.aborted === true;
     unsupported = err instanceof UnsupportedError;
-    error = env.signal?.aborted ? `cancelled by ${cancelCause(env.signal)} while ${stage}` : `${stage}: ${messageOf(err)}`;
+    error = env.signal?.aborted
+      ? `cancelled by ${cancelCause(env.signal)} while ${stage}`
+      : `${stage}: ${messageOf(err)}`;
     env.log.warn(`${name} stopped: ${error}`);
     env.log.debug?.(errorChain(err));
   } finally {
     // Never leave a held pod or a writer behind, whatever happened (a cancel included: the release itself does
     // not honour the cancel, see PlatformContext.signal; the hold first: it is what users lose).
     if (ctx.held()) {
-      await env.platform.releaseHold().catch((err: unknown) => env.log.warn(`releasing the hold failed: ${messageOf(err)}`));
+      await env.platform
+        .releaseHold()
+        .catch((err: unknown) => env.log.warn(`releasing the hold failed: ${messageOf(err)}`));
     }
     for (const fn of ctx.cleanups.reverse()) {
       try {

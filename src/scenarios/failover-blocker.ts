@@ -25,13 +25,17 @@ export function failoverBlocker(views: ClusterNode[][], victim: Victim, mastersW
   const linesOf = (id: string) => views.map((v) => v.find((n) => n.id === id)).filter((n) => n !== undefined);
   const replicas = victim.replicaIds.map((id) => ({ id, lines: linesOf(id) }));
   if (replicas.every((r) => r.lines.some((n) => n.flags.has('nofailover')))) {
-    return `every replica of the victim (${replicas.map((r) => short(r.id)).join(', ')}) is flagged nofailover ` +
-      '(cluster-replica-no-failover yes): Redis never starts an election for them';
+    return (
+      `every replica of the victim (${replicas.map((r) => short(r.id)).join(', ')}) is flagged nofailover ` +
+      '(cluster-replica-no-failover yes): Redis never starts an election for them'
+    );
   }
   const failAgreed = victimLines.some((n) => n.flags.has('fail'));
   if (failAgreed && replicas.every((r) => r.lines.length > 0 && r.lines.every(down))) {
-    return `every replica of the victim (${replicas.map((r) => short(r.id)).join(', ')}) is down or unreachable from the survivors ` +
-      `(${replicas.map((r) => r.lines[0]!.raw).join(' | ')}): none can be elected`;
+    return (
+      `every replica of the victim (${replicas.map((r) => short(r.id)).join(', ')}) is down or unreachable from the survivors ` +
+      `(${replicas.map((r) => r.lines[0]!.raw).join(' | ')}): none can be elected`
+    );
   }
   return undefined;
 }

@@ -16,14 +16,19 @@ export interface Victim {
   nodeId: string;
   uid: string;
   ip: string;
-  slots: [number, number][];
+  slots: Array<[number, number]>;
   /** The victim's CLUSTER NODES line before the deletion. */
   line: string;
   replicaIds: string[];
 }
 
 /** Why a replica can or cannot be elected: it needs votes from a majority of the masters that own slots. */
-export function electionQuorum(mastersWithSlots: number): { votesNeeded: number; votersLeft: number; possible: boolean; note: string } {
+export function electionQuorum(mastersWithSlots: number): {
+  votesNeeded: number;
+  votersLeft: number;
+  possible: boolean;
+  note: string;
+} {
   const votesNeeded = Math.floor(mastersWithSlots / 2) + 1;
   const votersLeft = mastersWithSlots - 1;
   const possible = votersLeft >= votesNeeded;
@@ -53,7 +58,19 @@ export interface PromotionFacts {
 
 /** replica-promoted from what a failover watch saw (undefined: the watch was not reached). */
 export function promotionCheck(
-  f: { path: FailoverPath; victim: Victim; mastersWithSlots: number; opts: { failoverTimeoutMs: number; failoverFloorMs?: number }; watch?: { promoted?: ClusterNode; events: { promotedAt?: number }; lastSeen: string[]; addressTaken?: string; blocked?: string } },
+  f: {
+    path: FailoverPath;
+    victim: Victim;
+    mastersWithSlots: number;
+    opts: { failoverTimeoutMs: number; failoverFloorMs?: number };
+    watch?: {
+      promoted?: ClusterNode;
+      events: { promotedAt?: number };
+      lastSeen: string[];
+      addressTaken?: string;
+      blocked?: string;
+    };
+  },
   t0: number | undefined,
   notReached: string,
 ): Check {
@@ -77,7 +94,10 @@ export function promotionCheck(
 export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
   const quorum = electionQuorum(f.mastersWithSlots);
   if (f.path === 'restarted-before-failover') {
-    return skipped('replica-promoted', 'the pod came back before any failover (restart not held): nothing is promoted on this path');
+    return skipped(
+      'replica-promoted',
+      'the pod came back before any failover (restart not held): nothing is promoted on this path',
+    );
   }
   const evidence: Record<string, unknown> = {
     quorum: quorum.note,
@@ -92,7 +112,12 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
       id: 'replica-promoted',
       status: 'pass',
       summary: `replica ${short(f.promoted.node.id)} (${nodeAddress(f.promoted.node)}) took over slots ${formatSlots(f.victim.slots).join(',')} ${f.promoted.atMs} ms after the deletion`,
-      evidence: { ...evidence, promotedNodeId: f.promoted.node.id, promotedLine: f.promoted.node.raw, atMs: f.promoted.atMs },
+      evidence: {
+        ...evidence,
+        promotedNodeId: f.promoted.node.id,
+        promotedLine: f.promoted.node.raw,
+        atMs: f.promoted.atMs,
+      },
     };
   }
   if (notReached) return { ...skipped('replica-promoted', notReached), evidence };
@@ -119,16 +144,36 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
     summary: f.addressTaken
       ? `no replica took over slots ${formatSlots(f.victim.slots).join(',')}: ${why}`
       : `no replica took over slots ${formatSlots(f.victim.slots).join(',')} within ${(f.failoverTimeoutMs / 1000).toFixed(0)} s: ${why}`,
-    evidence: { ...evidence, lastSeenOfVictim: f.lastSeen, ...(f.failoverFloorMs !== undefined ? { failoverFloorMs: f.failoverFloorMs } : {}) },
+    evidence: {
+      ...evidence,
+      lastSeenOfVictim: f.lastSeen,
+      ...(f.failoverFloorMs !== undefined ? { failoverFloorMs: f.failoverFloorMs } : {}),
+    },
   };
 }
 
 export function podRecreated(victim: Victim, after: PodInfo | undefined, notReached: string): Check {
   if (!after) return skipped('pod-recreated', notReached);
-  const evidence = { pod: victim.pod, uidBefore: victim.uid, uidAfter: after.uid, ipBefore: victim.ip, ipAfter: after.ip };
+  const evidence = {
+    pod: victim.pod,
+    uidBefore: victim.uid,
+    uidAfter: after.uid,
+    ipBefore: victim.ip,
+    ipAfter: after.ip,
+  };
   return after.uid !== victim.uid
-    ? { id: 'pod-recreated', status: 'pass', summary: `pod ${victim.pod} was recreated (new UID ${after.uid}, address ${victim.ip} -> ${after.ip})`, evidence }
-    : { id: 'pod-recreated', status: 'fail', summary: `pod ${victim.pod} still has its old UID ${victim.uid}: the fault did not happen`, evidence };
+    ? {
+        id: 'pod-recreated',
+        status: 'pass',
+        summary: `pod ${victim.pod} was recreated (new UID ${after.uid}, address ${victim.ip} -> ${after.ip})`,
+        evidence,
+      }
+    : {
+        id: 'pod-recreated',
+        status: 'fail',
+        summary: `pod ${victim.pod} still has its old UID ${victim.uid}: the fault did not happen`,
+        evidence,
+      };
 }
 
 export interface NodeIdFacts {
@@ -159,11 +204,23 @@ export function nodeIdKept(f: NodeIdFacts | undefined, notReached: string): Chec
   };
   const confMismatch = [f.confBefore, f.confAfter].find((c) => c && c.id !== recorded);
   if (f.myIdAfter === recorded && !confMismatch) {
-    return { id: 'node-id-kept', status: 'pass', summary: `pod came back at ${f.addressAfter} with its NodeID ${recorded} (was at ${f.addressBefore})`, evidence };
+    return {
+      id: 'node-id-kept',
+      status: 'pass',
+      summary: `pod came back at ${f.addressAfter} with its NodeID ${recorded} (was at ${f.addressBefore})`,
+      evidence,
+    };
   }
-  const hint = f.onPersistentVolume ? '' : `; ${f.clusterConfigFile} is not on a PersistentVolume, so it is lost with the pod`;
+  const hint = f.onPersistentVolume
+    ? ''
+    : `; ${f.clusterConfigFile} is not on a PersistentVolume, so it is lost with the pod`;
   const now = f.myIdAfter !== recorded ? f.myIdAfter : confMismatch!.id;
-  return { id: 'node-id-kept', status: 'fail', summary: `NodeID changed: was ${recorded}, now ${now}${hint}`, evidence };
+  return {
+    id: 'node-id-kept',
+    status: 'fail',
+    summary: `NodeID changed: was ${recorded}, now ${now}${hint}`,
+    evidence,
+  };
 }
 
 export interface RejoinFacts {
@@ -183,18 +240,42 @@ export interface RejoinFacts {
  */
 export function rejoinedAsReplica(f: RejoinFacts | undefined, notReached: string): Check {
   if (!f) return skipped('rejoined-as-replica', notReached);
-  const evidence: Record<string, unknown> = { path: f.path, selfLine: f.self.raw, expectedMaster: f.promotedId ?? null };
+  const evidence: Record<string, unknown> = {
+    path: f.path,
+    selfLine: f.self.raw,
+    expectedMaster: f.promotedId ?? null,
+  };
   if (f.promotedId) {
     const master = f.view.find((n) => n.id === f.self.masterId);
     const ok = f.self.flags.has('slave') && f.self.masterId === f.promotedId;
     return ok
-      ? { id: 'rejoined-as-replica', status: 'pass', summary: `node ${short(f.self.id)} rejoined as a replica of the promoted node ${short(f.promotedId)}`, evidence: { ...evidence, masterLine: master?.raw } }
-      : { id: 'rejoined-as-replica', status: 'fail', summary: `node ${short(f.self.id)} is ${describeRole(f.self)}, not a replica of the promoted node ${short(f.promotedId)}`, evidence };
+      ? {
+          id: 'rejoined-as-replica',
+          status: 'pass',
+          summary: `node ${short(f.self.id)} rejoined as a replica of the promoted node ${short(f.promotedId)}`,
+          evidence: { ...evidence, masterLine: master?.raw },
+        }
+      : {
+          id: 'rejoined-as-replica',
+          status: 'fail',
+          summary: `node ${short(f.self.id)} is ${describeRole(f.self)}, not a replica of the promoted node ${short(f.promotedId)}`,
+          evidence,
+        };
   }
   const ownSlots = JSON.stringify(f.self.slots) === JSON.stringify(f.victim.slots);
   return f.self.flags.has('master') && ownSlots
-    ? { id: 'rejoined-as-replica', status: 'skipped', summary: `no replica took over, so there is no new master to follow; node ${short(f.self.id)} is back as the master of its slots ${formatSlots(f.victim.slots).join(',')}`, evidence }
-    : { id: 'rejoined-as-replica', status: 'fail', summary: `no replica took over, yet node ${short(f.self.id)} is ${describeRole(f.self)} instead of the master of ${formatSlots(f.victim.slots).join(',')}`, evidence };
+    ? {
+        id: 'rejoined-as-replica',
+        status: 'skipped',
+        summary: `no replica took over, so there is no new master to follow; node ${short(f.self.id)} is back as the master of its slots ${formatSlots(f.victim.slots).join(',')}`,
+        evidence,
+      }
+    : {
+        id: 'rejoined-as-replica',
+        status: 'fail',
+        summary: `no replica took over, yet node ${short(f.self.id)} is ${describeRole(f.self)} instead of the master of ${formatSlots(f.victim.slots).join(',')}`,
+        evidence,
+      };
 }
 
 function describeRole(n: ClusterNode): string {
@@ -205,8 +286,18 @@ function describeRole(n: ClusterNode): string {
 export function clusterHealthy(probe: { healthy: boolean; problems: string[] } | undefined, notReached: string): Check {
   if (!probe) return skipped('cluster-healthy', notReached);
   return probe.healthy
-    ? { id: 'cluster-healthy', status: 'pass', summary: 'every node: cluster_state:ok, all 16384 slots covered, one view, no failed or extra nodes', evidence: { problems: [] } }
-    : { id: 'cluster-healthy', status: 'fail', summary: `cluster not healthy: ${probe.problems[0] ?? 'no problem named'}${probe.problems.length > 1 ? ` (+${probe.problems.length - 1} more)` : ''}`, evidence: { problems: probe.problems } };
+    ? {
+        id: 'cluster-healthy',
+        status: 'pass',
+        summary: 'every node: cluster_state:ok, all 16384 slots covered, one view, no failed or extra nodes',
+        evidence: { problems: [] },
+      }
+    : {
+        id: 'cluster-healthy',
+        status: 'fail',
+        summary: `cluster not healthy: ${probe.problems[0] ?? 'no problem named'}${probe.problems.length > 1 ? ` (+${probe.problems.length - 1} more)` : ''}`,
+        evidence: { problems: probe.problems },
+      };
 }
 
 export interface Canary {
@@ -216,9 +307,17 @@ export interface Canary {
   readBack?: string | null;
 }
 
-export function dataIntact(canaries: Canary[] | undefined, writes: WriteStats | undefined, writerOn: boolean, notReached: string): Check {
-  if (!canaries || canaries.some((c) => c.readBack === undefined) || (writerOn && !writes)) return skipped('data-intact', notReached);
-  const badCanaries = canaries.filter((c) => c.readBack !== c.value).map((c) => `${c.key}: expected ${c.value}, read ${c.readBack ?? '(missing)'}`);
+export function dataIntact(
+  canaries: Canary[] | undefined,
+  writes: WriteStats | undefined,
+  writerOn: boolean,
+  notReached: string,
+): Check {
+  if (!canaries || canaries.some((c) => c.readBack === undefined) || (writerOn && !writes))
+    return skipped('data-intact', notReached);
+  const badCanaries = canaries
+    .filter((c) => c.readBack !== c.value)
+    .map((c) => `${c.key}: expected ${c.value}, read ${c.readBack ?? '(missing)'}`);
   const lost = writes?.lost ?? 0;
   const evidence = {
     canaries: canaries.length,
@@ -229,7 +328,12 @@ export function dataIntact(canaries: Canary[] | undefined, writes: WriteStats | 
   };
   const writesText = writes ? ` and ${writes.acknowledged} acknowledged writes` : '';
   if (badCanaries.length === 0 && lost === 0) {
-    return { id: 'data-intact', status: 'pass', summary: `all ${canaries.length} canaries${writesText} read back intact`, evidence };
+    return {
+      id: 'data-intact',
+      status: 'pass',
+      summary: `all ${canaries.length} canaries${writesText} read back intact`,
+      evidence,
+    };
   }
   const parts = [
     ...(badCanaries.length ? [`${badCanaries.length} of ${canaries.length} canaries missing or changed`] : []),

@@ -90,7 +90,9 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
     const now = Date.now();
     const answers = await Promise.all(opts.survivors.map((a) => viewOf(opts.reach, a, pool)));
     const views = answers.flatMap((a) => (a.nodes && a.info ? [{ nodes: a.nodes, state: a.info.cluster_state }] : []));
-    const victimLines = views.map((v) => v.nodes.find((n) => n.id === opts.victim.nodeId)).filter((n) => n !== undefined);
+    const victimLines = views
+      .map((v) => v.nodes.find((n) => n.id === opts.victim.nodeId))
+      .filter((n) => n !== undefined);
     lastSeen = victimLines.map((n) => n.raw);
     if (events.pfailSeen === undefined && victimLines.some((n) => n.flags.has('fail?'))) events.pfailSeen = now;
     if (events.failSeen === undefined && victimLines.some((n) => n.flags.has('fail'))) {
@@ -100,7 +102,9 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
     }
     if (!promoted) {
       for (const v of views) {
-        promoted = v.nodes.find((n) => n.id !== opts.victim.nodeId && n.flags.has('master') && ownsAll(n, opts.victim.slots));
+        promoted = v.nodes.find(
+          (n) => n.id !== opts.victim.nodeId && n.flags.has('master') && ownsAll(n, opts.victim.slots),
+        );
         if (promoted) {
           events.promotedAt = now;
           break;
@@ -110,7 +114,15 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
     const allOk = views.length === opts.survivors.length && views.every((v) => v.state === 'ok');
     if (promoted && events.clusterOkAt === undefined && allOk) events.clusterOkAt = now;
     if (!opts.holdRestart && !promoted && events.backBeforeFailoverAt === undefined) {
-      const back = victimLines.find((n) => n.ip !== opts.victim.ip && n.ip !== '' && !n.flags.has('fail') && !n.flags.has('fail?') && n.flags.has('master') && ownsAll(n, opts.victim.slots));
+      const back = victimLines.find(
+        (n) =>
+          n.ip !== opts.victim.ip &&
+          n.ip !== '' &&
+          !n.flags.has('fail') &&
+          !n.flags.has('fail?') &&
+          n.flags.has('master') &&
+          ownsAll(n, opts.victim.slots),
+      );
       if (back) events.backBeforeFailoverAt = now;
     }
     const failures = answers.flatMap((a) => (a.error !== undefined ? [`${formatAddress(a.address)}: ${a.error}`] : []));
@@ -118,20 +130,34 @@ export async function watchFailover(opts: WatchOptions): Promise<WatchResult> {
       `PFAIL ${since(events.pfailSeen)}, FAIL ${since(events.failSeen)}, promoted ${since(events.promotedAt)}, ` +
       `cluster ok ${since(events.clusterOkAt)}; survivors see the victim as ${[...new Set(victimLines.map((n) => [...n.flags].join(',')))].join(' / ') || 'nothing'}` +
       (failures.length ? `; unreachable: ${failures.join('; ')}` : '');
-    if (events.noaddrAt === undefined && !promoted && victimLines.some((n) => n.flags.has('noaddr'))) events.noaddrAt = now;
+    if (events.noaddrAt === undefined && !promoted && victimLines.some((n) => n.flags.has('noaddr')))
+      events.noaddrAt = now;
     // Where Redis already shows that it will not fail over, waiting out the timeout would only add time.
-    if (!promoted && events.backBeforeFailoverAt === undefined) blocked = failoverBlocker(views.map((v) => v.nodes), opts.victim, opts.mastersWithSlots);
+    if (!promoted && events.backBeforeFailoverAt === undefined)
+      blocked = failoverBlocker(
+        views.map((v) => v.nodes),
+        opts.victim,
+        opts.mastersWithSlots,
+      );
     const done =
-      events.clusterOkAt !== undefined || events.backBeforeFailoverAt !== undefined || events.noaddrAt !== undefined || blocked !== undefined || opts.signal?.aborted === true;
+      events.clusterOkAt !== undefined ||
+      events.backBeforeFailoverAt !== undefined ||
+      events.noaddrAt !== undefined ||
+      blocked !== undefined ||
+      opts.signal?.aborted === true;
     return done ? { done: true as const, value: undefined } : { done: false as const, seen };
   };
 
   try {
-    await waitFor(`a replica of ${opts.victim.pod} to take over its slots and cluster_state:ok on every survivor`, round, {
-      timeoutMs: opts.timeoutMs,
-      intervalMs: opts.intervalMs ?? 75,
-      onProgress: (ms, seen) => opts.log.progress(`failover, ${(ms / 1000).toFixed(0)} s: ${seen}`),
-    });
+    await waitFor(
+      `a replica of ${opts.victim.pod} to take over its slots and cluster_state:ok on every survivor`,
+      round,
+      {
+        timeoutMs: opts.timeoutMs,
+        intervalMs: opts.intervalMs ?? 75,
+        onProgress: (ms, seen) => opts.log.progress(`failover, ${(ms / 1000).toFixed(0)} s: ${seen}`),
+      },
+    );
     if (events.noaddrAt !== undefined) {
       const addressTaken = addressTakenDiagnosis(opts.victim);
       opts.log.warn(`failover: ${addressTaken}`);
@@ -153,6 +179,11 @@ export function markWatch(timeline: Timeline, watch: WatchResult): void {
   const ev = watch.events;
   if (ev.pfailSeen !== undefined) timeline.mark('pfail-seen', ev.pfailSeen);
   if (ev.failSeen !== undefined) timeline.mark('fail-seen', ev.failSeen);
-  if (ev.promotedAt !== undefined) timeline.mark('replica-promoted', ev.promotedAt, watch.promoted && `${watch.promoted.id.slice(0, 8)} at ${watch.promoted.ip}`);
+  if (ev.promotedAt !== undefined)
+    timeline.mark(
+      'replica-promoted',
+      ev.promotedAt,
+      watch.promoted && `${watch.promoted.id.slice(0, 8)} at ${watch.promoted.ip}`,
+    );
   if (ev.clusterOkAt !== undefined) timeline.mark('cluster-ok', ev.clusterOkAt);
 }

@@ -30,7 +30,14 @@ export function endSteps<F extends EndFacts>(): Array<Step<F>> {
       stage: 'checking the cluster health',
       run: async (f, ctx) => {
         f.podsAfter = await ctx.platform.listPods();
-        f.health = await waitForHealth(ctx.reach, f.podsAfter.map(ctx.addressOf), f.opts.expected, f.sameNode ? f.opts.rejoinTimeoutMs : 0, ctx.log, ctx.signal);
+        f.health = await waitForHealth(
+          ctx.reach,
+          f.podsAfter.map(ctx.addressOf),
+          f.opts.expected,
+          f.sameNode ? f.opts.rejoinTimeoutMs : 0,
+          ctx.log,
+          ctx.signal,
+        );
         if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
       },
     },

@@ -78,13 +78,20 @@ export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOpt
       `${victim.replicaIds.length} replica(s); ${mastersWithSlots} master(s) own slots`,
   );
   const quorum = electionQuorum(mastersWithSlots);
-  if (!quorum.possible) env.log.warn(`${quorum.note}; expect no failover within the ${(opts.failoverTimeoutMs / 1000).toFixed(0)} s failover timeout`);
+  if (!quorum.possible)
+    env.log.warn(
+      `${quorum.note}; expect no failover within the ${(opts.failoverTimeoutMs / 1000).toFixed(0)} s failover timeout`,
+    );
   return facts;
 }
 
 /** The path a watch shows: a replica promoted, the pod back before that (no hold), or neither. */
 export function pathOf(watch: WatchResult): FailoverPath {
-  return watch.promoted ? 'failover' : watch.events.backBeforeFailoverAt !== undefined ? 'restarted-before-failover' : 'no-failover';
+  return watch.promoted
+    ? 'failover'
+    : watch.events.backBeforeFailoverAt !== undefined
+      ? 'restarted-before-failover'
+      : 'no-failover';
 }
 
 /** What the returned node must be: a replica of the promoted node, or (nothing took over) the master of its slots. */
@@ -100,19 +107,27 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   {
     // A replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
     stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, [f.victimPod, ...f.replicaPods]), ctx.log, ctx.signal),
+    run: (f, ctx) =>
+      waitForPreconditions(ctx.reach, seedsOf(ctx, [f.victimPod, ...f.replicaPods]), ctx.log, ctx.signal),
   },
   {
     // Canaries in the victim's slots, replicated before the kill so that losing one is a finding.
     stage: 'writing the canaries',
     run: async (f, ctx) => {
-      f.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.victim.replicaIds.length > 0);
+      f.canaries = await writeCanaries(
+        ctx.reach,
+        seedsOf(ctx, f.podsBefore),
+        f.victim.slots,
+        f.run,
+        f.victim.replicaIds.length > 0,
+      );
     },
   },
   {
     stage: 'starting the writer',
     run: async (f, ctx) => {
-      if (f.opts.writeRate > 0) f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
+      if (f.opts.writeRate > 0)
+        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
     },
   },
   {
@@ -120,17 +135,35 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
     stage: (f) => `deleting pod ${f.victim.pod}`,
     run: async (f, ctx) => {
       const { opts, victim } = f;
-      const survivors = seedsOf(ctx, f.podsBefore.filter((p) => p.name !== victim.pod));
+      const survivors = seedsOf(
+        ctx,
+        f.podsBefore.filter((p) => p.name !== victim.pod),
+      );
       // The origin is the delete request itself: a platform taking a hold first says when it sends it (onDelete),
       // so the hold's cost is not counted as failover time; one that does not deletes at once.
       const requested = Date.now();
       const deleted = (at: number) => {
         ctx.timeline.setOrigin(at);
-        ctx.timeline.mark('pod-deleted', at, `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`);
+        ctx.timeline.mark(
+          'pod-deleted',
+          at,
+          `${victim.pod} (${opts.killMode}${opts.holdRestart ? ', restart held' : ''})`,
+        );
       };
-      ctx.log.info(`Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`);
+      ctx.log.info(
+        `Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`,
+      );
       const stopWatch = new AbortController();
-      const watching = watchFailover({ reach: ctx.reach, survivors, victim, holdRestart: opts.holdRestart, timeoutMs: opts.failoverTimeoutMs, mastersWithSlots: f.mastersWithSlots, signal: stopWatch.signal, log: ctx.log });
+      const watching = watchFailover({
+        reach: ctx.reach,
+        survivors,
+        victim,
+        holdRestart: opts.holdRestart,
+        timeoutMs: opts.failoverTimeoutMs,
+        mastersWithSlots: f.mastersWithSlots,
+        signal: stopWatch.signal,
+        log: ctx.log,
+      });
       ctx.holding(opts.holdRestart);
       try {
         await ctx.platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode, onDelete: deleted });
@@ -155,7 +188,8 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       if (ctx.signal?.aborted) throw new CancelledError('the failover');
       f.watch = watch;
       noteWatch(f, ctx, ctx.timeline.originAt!);
-      if (f.writer && f.watch.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
+      if (f.writer && f.watch.promoted && !f.opts.writeWait)
+        await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
     },
   },
   {
@@ -179,9 +213,24 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       f.nodeId = await nodeIdFactsOf(ctx, victim, f.victimPod, f.podAfter!, f.confBefore);
       f.sameNode = f.nodeId.myIdAfter === victim.nodeId;
       const promotedId = f.watch?.promoted?.id;
-      const expected = promotedId ? `a replica of ${promotedId}` : `the master of ${formatSlots(victim.slots).join(',')}`;
-      const self = await waitForRole(ctx.reach, address, expected, (s) => isRejoined(s, promotedId, victim), f.sameNode ? opts.rejoinTimeoutMs : 0, ctx.log, ctx.signal);
-      if (self.ok) ctx.timeline.mark('rejoined', Date.now(), promotedId ? `replica of ${promotedId.slice(0, 8)}` : 'master of its slots');
+      const expected = promotedId
+        ? `a replica of ${promotedId}`
+        : `the master of ${formatSlots(victim.slots).join(',')}`;
+      const self = await waitForRole(
+        ctx.reach,
+        address,
+        expected,
+        (s) => isRejoined(s, promotedId, victim),
+        f.sameNode ? opts.rejoinTimeoutMs : 0,
+        ctx.log,
+        ctx.signal,
+      );
+      if (self.ok)
+        ctx.timeline.mark(
+          'rejoined',
+          Date.now(),
+          promotedId ? `replica of ${promotedId.slice(0, 8)}` : 'master of its slots',
+        );
       f.rejoin = { path: f.path, victim, ...(promotedId ? { promotedId } : {}), self: self.self, view: self.view };
     },
   },
@@ -196,7 +245,11 @@ function noteWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
 }
 
 /** The six checks and the budgets, as pure functions of the facts and the driver's outcome. */
-export function failoverChecks(f: FailoverFacts, outcome: Pick<DriveOutcome, 'error' | 'timeline'>, timings: ScenarioResult['timings']): Check[] {
+export function failoverChecks(
+  f: FailoverFacts,
+  outcome: Pick<DriveOutcome, 'error' | 'timeline'>,
+  timings: ScenarioResult['timings'],
+): Check[] {
   const notReached = `not reached: ${outcome.error ?? 'the scenario stopped early'}`;
   const t0 = outcome.timeline.originAt;
   return [
@@ -208,7 +261,13 @@ export function failoverChecks(f: FailoverFacts, outcome: Pick<DriveOutcome, 'er
     dataIntact(f.finished ? f.canaries : undefined, f.writes, f.opts.writeRate > 0, notReached),
     ...thresholdChecks(
       f.opts.thresholds,
-      { path: f.path, failoverMs: timings.failoverMs, writes: f.writes, writerOn: f.opts.writeRate > 0, finished: f.finished },
+      {
+        path: f.path,
+        failoverMs: timings.failoverMs,
+        writes: f.writes,
+        writerOn: f.opts.writeRate > 0,
+        finished: f.finished,
+      },
       notReached,
     ),
   ];
@@ -237,14 +296,20 @@ export function failoverTimings(outcome: Pick<DriveOutcome, 'timeline'>): Scenar
 /** A master-failover result always names its victim and path. */
 export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
 
-export async function runMasterFailover(platform: Platform, redis: RedisDeployment, opts: MasterFailoverOptions): Promise<FailoverResult> {
+export async function runMasterFailover(
+  platform: Platform,
+  redis: RedisDeployment,
+  opts: MasterFailoverOptions,
+): Promise<FailoverResult> {
   const startedAt = Date.now();
   const env: ScenarioEnv = { platform, redis, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) };
   const facts = await snapshotFailover(env, opts);
   const outcome = await driveSteps('master-failover', failoverSteps, facts, env);
   const timings = failoverTimings(outcome);
   if (timings.rejoinMs !== undefined) {
-    env.log.info(`Rejoined ${timings.rejoinMs} ms after the ${outcome.timeline.has('hold-released') ? 'hold was released' : 'deletion'}`);
+    env.log.info(
+      `Rejoined ${timings.rejoinMs} ms after the ${outcome.timeline.has('hold-released') ? 'hold was released' : 'deletion'}`,
+    );
   }
   const v = facts.victim;
   const result = scenarioResult(env, 'master-failover', startedAt, outcome, failoverChecks(facts, outcome, timings), {
@@ -263,9 +328,11 @@ function describeWatch(w: WatchResult, path: FailoverPath, t0: number, masters: 
   const ms = (t?: number) => (t === undefined ? 'not seen' : `${t - t0} ms`);
   const e = w.events;
   const base = `PFAIL ${ms(e.pfailSeen)}, FAIL ${ms(e.failSeen)}, promoted ${ms(e.promotedAt)}, cluster ok ${ms(e.clusterOkAt)}`;
-  if (path === 'restarted-before-failover') return `Path: the pod came back before any failover (${ms(e.backBeforeFailoverAt)}); ${base}`;
+  if (path === 'restarted-before-failover')
+    return `Path: the pod came back before any failover (${ms(e.backBeforeFailoverAt)}); ${base}`;
   if (path === 'no-failover' && w.addressTaken) return `Path: no failover: ${w.addressTaken}; ${base}`;
   if (path === 'no-failover' && w.blocked) return `Path: no failover (${w.blocked}); ${base}`;
-  if (path === 'no-failover') return `Path: no failover within the timeout (${masters} master(s) owning slots); ${base}`;
+  if (path === 'no-failover')
+    return `Path: no failover within the timeout (${masters} master(s) owning slots); ${base}`;
   return `Path: failover; ${base}`;
 }

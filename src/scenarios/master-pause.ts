@@ -61,7 +61,7 @@ const STALE_INTERVAL_MS = 20;
  */
 function startStaleClient(conn: Redis, tag: string, run: string, writes: StaleWrite[]): () => Promise<void> {
   let stopped = false;
-  const pending: Promise<void>[] = [];
+  const pending: Array<Promise<void>> = [];
   const loop = (async () => {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the stop function returned below sets it; the compiler cannot see a write from a closure
     while (!stopped) {
@@ -89,15 +89,22 @@ export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): P
   return { ...(await snapshotMaster(env, opts.victim)), opts, path: 'no-failover', stale: [], finished: false };
 }
 
-export const pauseSteps: readonly Step<PauseFacts>[] = [
+export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
   {
     stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
+    run: (f, ctx) =>
+      waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
   },
   {
     stage: 'writing the canaries',
     run: async (f, ctx) => {
-      f.canaries = await writeCanaries(ctx.reach, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, f.victim.replicaIds.length > 0);
+      f.canaries = await writeCanaries(
+        ctx.reach,
+        f.podsBefore.map(ctx.addressOf),
+        f.victim.slots,
+        f.run,
+        f.victim.replicaIds.length > 0,
+      );
     },
   },
   {
@@ -105,7 +112,11 @@ export const pauseSteps: readonly Step<PauseFacts>[] = [
     // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
     stage: 'starting the writer',
     run: async (f, ctx) => {
-      if (f.opts.writeRate > 0) f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, { writeRate: f.opts.writeRate, writeWait: true });
+      if (f.opts.writeRate > 0)
+        f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, {
+          writeRate: f.opts.writeRate,
+          writeWait: true,
+        });
     },
   },
   {
@@ -123,7 +134,16 @@ export const pauseSteps: readonly Step<PauseFacts>[] = [
       f.staleStop = startStaleClient(conn, hashTagIn(f.victim.slots, `rcr-stale-${f.run}`), f.run, f.stale);
       ctx.onCleanup(() => f.staleStop?.());
       const survivors = f.podsBefore.filter((p) => p.name !== f.victim.pod).map(ctx.addressOf);
-      f.watching = watchFailover({ reach: ctx.reach, survivors, victim: f.victim, holdRestart: true, timeoutMs: f.opts.failoverTimeoutMs, mastersWithSlots: f.mastersWithSlots, signal: ctx.signal, log: ctx.log });
+      f.watching = watchFailover({
+        reach: ctx.reach,
+        survivors,
+        victim: f.victim,
+        holdRestart: true,
+        timeoutMs: f.opts.failoverTimeoutMs,
+        mastersWithSlots: f.mastersWithSlots,
+        signal: ctx.signal,
+        log: ctx.log,
+      });
     },
   },
   {
@@ -147,7 +167,15 @@ export const pauseSteps: readonly Step<PauseFacts>[] = [
       f.myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
       f.sameNode = f.myIdAfter === f.victim.nodeId;
       if (promotedId) {
-        const role = await waitForRole(ctx.reach, address, `a replica of ${promotedId}`, (s) => s.flags.has('slave') && s.masterId === promotedId, f.opts.rejoinTimeoutMs, ctx.log, ctx.signal);
+        const role = await waitForRole(
+          ctx.reach,
+          address,
+          `a replica of ${promotedId}`,
+          (s) => s.flags.has('slave') && s.masterId === promotedId,
+          f.opts.rejoinTimeoutMs,
+          ctx.log,
+          ctx.signal,
+        );
         f.self = { node: role.self, ok: role.ok };
         if (role.ok) ctx.timeline.mark('stepped-down', Date.now(), `replica of ${promotedId.slice(0, 8)}`);
       }
@@ -158,10 +186,13 @@ export const pauseSteps: readonly Step<PauseFacts>[] = [
   },
   ...endSteps<PauseFacts>(),
   {
-    stage: 'reading back the stale client\'s writes',
+    stage: "reading back the stale client's writes",
     run: async (f, ctx) => {
       const acked = f.stale.filter((w) => w.ackAt !== undefined).map((w) => w.key);
-      const reader = await openClusterClient(ctx.reach, f.podsAfter!.map(ctx.addressOf), { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+      const reader = await openClusterClient(ctx.reach, f.podsAfter!.map(ctx.addressOf), {
+        commandTimeoutMs: 5000,
+        readyTimeoutMs: 10_000,
+      });
       try {
         f.staleReadBack = await readKeys(reader, acked, true);
       } finally {
@@ -172,7 +203,10 @@ export const pauseSteps: readonly Step<PauseFacts>[] = [
 ];
 
 /** The stale client's acknowledged writes that the read-back did not find (pure). */
-export function pauseLoss(f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'resumedAt' | 'victim'>, t0: number): PauseLoss | undefined {
+export function pauseLoss(
+  f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'resumedAt' | 'victim'>,
+  t0: number,
+): PauseLoss | undefined {
   if (!f.staleReadBack) return undefined;
   const acked = f.stale.filter((w) => w.ackAt !== undefined);
   const lost = acked.filter((w) => f.staleReadBack!.get(w.key) !== w.value);
@@ -180,7 +214,9 @@ export function pauseLoss(f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'resum
   const last = acked.at(-1);
   return {
     lost: lost.length,
-    sample: lost.slice(0, 5).map((w) => ({ key: w.key, ackAtMs: w.ackAt! - t0, by: `${f.victim.pod} (resumed, not yet stepped down)` })),
+    sample: lost
+      .slice(0, 5)
+      .map((w) => ({ key: w.key, ackAtMs: w.ackAt! - t0, by: `${f.victim.pod} (resumed, not yet stepped down)` })),
     ...(last ? { lastAckByOldMasterMs: last.ackAt! - t0 } : {}),
     readBackMissing: missing,
   };
@@ -191,38 +227,75 @@ const skipped = (id: Check['id'], why: string): Check => ({ id, status: 'skipped
 export function pauseChecks(f: PauseFacts, error: string | undefined, t0: number | undefined): Check[] {
   const notReached = `not reached: ${error ?? 'the scenario stopped early'}`;
   const promoted = f.watch?.promoted;
-  const checks: Check[] = [
-    promotionCheck(f, t0, notReached),
-  ];
+  const checks: Check[] = [promotionCheck(f, t0, notReached)];
   checks.push(
     !f.self
       ? skipped('stepped-down', f.watch && !promoted ? 'no replica took over: nothing to step down for' : notReached)
       : f.self.ok
-        ? { id: 'stepped-down', status: 'pass', summary: `the resumed node stepped down to a replica of the promoted node ${promoted!.id.slice(0, 8)}`, evidence: { selfLine: f.self.node.raw } }
-        : { id: 'stepped-down', status: 'fail', summary: `the resumed node did not step down: ${f.self.node.raw}`, evidence: { selfLine: f.self.node.raw } },
+        ? {
+            id: 'stepped-down',
+            status: 'pass',
+            summary: `the resumed node stepped down to a replica of the promoted node ${promoted!.id.slice(0, 8)}`,
+            evidence: { selfLine: f.self.node.raw },
+          }
+        : {
+            id: 'stepped-down',
+            status: 'fail',
+            summary: `the resumed node did not step down: ${f.self.node.raw}`,
+            evidence: { selfLine: f.self.node.raw },
+          },
   );
   checks.push(
     f.myIdAfter === undefined
       ? skipped('node-id-kept', notReached)
       : f.sameNode
-        ? { id: 'node-id-kept', status: 'pass', summary: `the resumed node kept its NodeID ${f.victim.nodeId}`, evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter } }
-        : { id: 'node-id-kept', status: 'fail', summary: `NodeID changed: was ${f.victim.nodeId}, now ${f.myIdAfter}`, evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter } },
+        ? {
+            id: 'node-id-kept',
+            status: 'pass',
+            summary: `the resumed node kept its NodeID ${f.victim.nodeId}`,
+            evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter },
+          }
+        : {
+            id: 'node-id-kept',
+            status: 'fail',
+            summary: `NodeID changed: was ${f.victim.nodeId}, now ${f.myIdAfter}`,
+            evidence: { nodeIdBefore: f.victim.nodeId, nodeIdAfter: f.myIdAfter },
+          },
   );
   const writerOn = f.opts.writeRate > 0;
   const w = f.writer;
-  const afterResume = w && f.resumedAt !== undefined ? w.records().filter((r) => r.ackAt !== undefined && r.sentAt >= f.resumedAt!).length : undefined;
+  const afterResume =
+    w && f.resumedAt !== undefined
+      ? w.records().filter((r) => r.ackAt !== undefined && r.sentAt >= f.resumedAt!).length
+      : undefined;
   checks.push(
     !writerOn
       ? skipped('writer-kept-writing', 'writer off (write rate 0)')
       : afterResume === undefined || !f.writes
         ? skipped('writer-kept-writing', notReached)
         : afterResume > 0
-          ? { id: 'writer-kept-writing', status: 'pass', summary: `${afterResume} writes acknowledged after the resume (writes refused for ${Math.round(f.writes.unavailableMs)} ms in all)`, evidence: { afterResume } }
-          : { id: 'writer-kept-writing', status: 'fail', summary: 'no write was acknowledged after the resume', evidence: { afterResume } },
+          ? {
+              id: 'writer-kept-writing',
+              status: 'pass',
+              summary: `${afterResume} writes acknowledged after the resume (writes refused for ${Math.round(f.writes.unavailableMs)} ms in all)`,
+              evidence: { afterResume },
+            }
+          : {
+              id: 'writer-kept-writing',
+              status: 'fail',
+              summary: 'no write was acknowledged after the resume',
+              evidence: { afterResume },
+            },
   );
   checks.push(clusterHealthy(f.health, notReached));
   checks.push(dataIntact(f.finished ? f.canaries : undefined, f.writes, writerOn, notReached));
-  checks.push(...thresholdChecks({ maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites }, { path: f.path, writes: f.writes, writerOn, finished: f.finished }, notReached));
+  checks.push(
+    ...thresholdChecks(
+      { maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites },
+      { path: f.path, writes: f.writes, writerOn, finished: f.finished },
+      notReached,
+    ),
+  );
   return checks;
 }
 
@@ -252,7 +325,10 @@ export async function runMasterPause(env: ScenarioEnv, opts: ScenarioSettings): 
     holdRestart: false,
     victim: { pod: v.pod, nodeId: v.nodeId, uid: v.uid, ip: v.ip, slots: formatSlots(v.slots), replicas: v.replicaIds },
     failovers: facts.watch?.promoted ? 1 : 0,
-    timings: facts.watch?.events.promotedAt !== undefined && t0 !== undefined ? { failoverMs: facts.watch.events.promotedAt - t0 } : {},
+    timings:
+      facts.watch?.events.promotedAt !== undefined && t0 !== undefined
+        ? { failoverMs: facts.watch.events.promotedAt - t0 }
+        : {},
     ...(facts.writes ? { writes: facts.writes } : {}),
     ...(loss ? { pauseLoss: loss } : {}),
     notes,

@@ -14,20 +14,31 @@ export async function waitForPodBack(ctx: StepContext, victim: Victim, timeoutMs
   const back = await ctx.platform.waitForReplacement(victim.pod, victim.uid, timeoutMs);
   ctx.timeline.mark('pod-back', Date.now(), `${back.ip}, uid ${back.uid}`);
   const address = ctx.addressOf(back);
-  await waitFor('Redis on the recreated pod to answer PING', async () => ({ done: true, value: await withNode(ctx.reach, address, (r) => r.ping()) }), {
-    timeoutMs,
-    intervalMs: 50,
-    signal: ctx.signal,
-  });
+  await waitFor(
+    'Redis on the recreated pod to answer PING',
+    async () => ({ done: true, value: await withNode(ctx.reach, address, (r) => r.ping()) }),
+    {
+      timeoutMs,
+      intervalMs: 50,
+      signal: ctx.signal,
+    },
+  );
   ctx.timeline.mark('redis-up', Date.now());
   return back;
 }
 
 /** CLUSTER MYID of the returned pod and its nodes.conf `myself` line, against what was recorded before. */
-export async function nodeIdFactsOf(ctx: StepContext, victim: Victim, before: PodInfo, after: PodInfo, confBefore: ClusterNode | null): Promise<NodeIdFacts> {
+export async function nodeIdFactsOf(
+  ctx: StepContext,
+  victim: Victim,
+  before: PodInfo,
+  after: PodInfo,
+  confBefore: ClusterNode | null,
+): Promise<NodeIdFacts> {
   const address = ctx.addressOf(after);
   const myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
-  if (myIdAfter !== victim.nodeId) ctx.log.warn(`pod ${victim.pod} came back with a new NodeID ${myIdAfter} (was ${victim.nodeId})`);
+  if (myIdAfter !== victim.nodeId)
+    ctx.log.warn(`pod ${victim.pod} came back with a new NodeID ${myIdAfter} (was ${victim.nodeId})`);
   return {
     victim,
     confBefore,

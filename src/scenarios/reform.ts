@@ -16,14 +16,18 @@ export interface ShardBefore {
 export function shardsOf(nodes: ClusterNode[]): ShardBefore[] {
   return nodes
     .filter((n) => isMaster(n) && n.slots.length > 0)
-    .map((m) => ({ slots: formatSlots(m.slots), masterId: m.id, memberIds: [m.id, ...nodes.filter((r) => isReplica(r) && r.masterId === m.id).map((r) => r.id)] }));
+    .map((m) => ({
+      slots: formatSlots(m.slots),
+      masterId: m.id,
+      memberIds: [m.id, ...nodes.filter((r) => isReplica(r) && r.masterId === m.id).map((r) => r.id)],
+    }));
 }
 
 export interface ReformJudgement {
   ok: boolean;
   problems: string[];
   /** Shards whose slots are now served by another of their members (a replica promoted during the restart). */
-  swapped: { slots: string; from: string; to: string }[];
+  swapped: Array<{ slots: string; from: string; to: string }>;
   /** How many nodes list at least one peer at the peer's current address (0: nobody knows anybody's). */
   nodesKnowingAPeer: number;
   /** Not ok only because of replicas' replication links: the masters serve every slot at their new addresses,
@@ -41,7 +45,13 @@ export const linkKey = (v: NodeHealthView): string => `${v.address.host}:${v.add
  * (`links`, INFO replication per view address: a replica was once seen still replicating from its master's old
  * IP after the re-form). `currentIp` maps a NodeID to its pod's IP now.
  */
-export function judgeReform(views: NodeHealthView[], health: string[], shards: ShardBefore[], currentIp: Map<string, string>, links: Map<string, ReplicationState>): ReformJudgement {
+export function judgeReform(
+  views: NodeHealthView[],
+  health: string[],
+  shards: ShardBefore[],
+  currentIp: Map<string, string>,
+  links: Map<string, ReplicationState>,
+): ReformJudgement {
   const problems = [...health];
   const linkProblems = new Set<string>();
   const known = new Set(shards.flatMap((s) => s.memberIds));
@@ -53,9 +63,13 @@ export function judgeReform(views: NodeHealthView[], health: string[], shards: S
     const self = v.nodes.find((n) => n.flags.has('myself'));
     let peersCurrent = 0;
     for (const n of v.nodes) {
-      if (!known.has(n.id)) problems.push(`${who} lists node ${n.id.slice(0, 8)} (${n.ip}), which was not in the cluster before: a new or ghost node`);
+      if (!known.has(n.id))
+        problems.push(
+          `${who} lists node ${n.id.slice(0, 8)} (${n.ip}), which was not in the cluster before: a new or ghost node`,
+        );
       const ip = currentIp.get(n.id);
-      if (ip !== undefined && n.ip !== ip) problems.push(`${who} lists ${n.id.slice(0, 8)} at ${n.ip}, its old address (its pod is at ${ip} now)`);
+      if (ip !== undefined && n.ip !== ip)
+        problems.push(`${who} lists ${n.id.slice(0, 8)} at ${n.ip}, its old address (its pod is at ${ip} now)`);
       else if (ip !== undefined && n !== self) peersCurrent++;
     }
     if (peersCurrent > 0) nodesKnowingAPeer++;
@@ -64,26 +78,38 @@ export function judgeReform(views: NodeHealthView[], health: string[], shards: S
       const masterIp = self.masterId ? currentIp.get(self.masterId) : undefined;
       let linkProblem: string | undefined;
       if (!link) linkProblem = `${who} is a replica whose replication state could not be read`;
-      else if (link.role !== 'slave' || link.masterLinkStatus !== 'up') linkProblem = `${who} is a replica whose replication link is ${link.masterLinkStatus ?? 'absent'} (master_host ${link.masterHost ?? 'none'})`;
-      else if (masterIp !== undefined && link.masterHost !== masterIp) linkProblem = `${who} replicates from ${link.masterHost ?? 'none'}, not from its master's address now (${masterIp})`;
+      else if (link.role !== 'slave' || link.masterLinkStatus !== 'up')
+        linkProblem = `${who} is a replica whose replication link is ${link.masterLinkStatus ?? 'absent'} (master_host ${link.masterHost ?? 'none'})`;
+      else if (masterIp !== undefined && link.masterHost !== masterIp)
+        linkProblem = `${who} replicates from ${link.masterHost ?? 'none'}, not from its master's address now (${masterIp})`;
       if (linkProblem !== undefined) {
         problems.push(linkProblem);
         linkProblems.add(linkProblem);
       }
     }
-    for (const id of known) if (!v.nodes.some((n) => n.id === id)) problems.push(`${who} does not know node ${id.slice(0, 8)}`);
+    for (const id of known)
+      if (!v.nodes.some((n) => n.id === id)) problems.push(`${who} does not know node ${id.slice(0, 8)}`);
     for (const s of shards) {
       const slot = Number(s.slots[0]!.split('-')[0]);
       const owner = v.nodes.find((n) => isMaster(n) && n.slots.some(([a, b]) => a <= slot && slot <= b));
       if (!owner) continue; // uncovered slots are among the health problems already
       const ownerSlots = formatSlots(owner.slots).join(',');
       if (!s.memberIds.includes(owner.id) || ownerSlots !== s.slots.join(',')) {
-        problems.push(`${who} sees slots ${s.slots.join(',')} served by ${owner.id.slice(0, 8)} (${ownerSlots}), not by a node of that shard before`);
-      } else if (owner.id !== s.masterId) swapped.set(s.slots.join(','), { slots: s.slots.join(','), from: s.masterId, to: owner.id });
+        problems.push(
+          `${who} sees slots ${s.slots.join(',')} served by ${owner.id.slice(0, 8)} (${ownerSlots}), not by a node of that shard before`,
+        );
+      } else if (owner.id !== s.masterId)
+        swapped.set(s.slots.join(','), { slots: s.slots.join(','), from: s.masterId, to: owner.id });
     }
   }
   const unique = [...new Set(problems)];
-  return { ok: unique.length === 0, problems: unique, swapped: [...swapped.values()], nodesKnowingAPeer, onlyReplicationLinks: unique.length > 0 && unique.every((p) => linkProblems.has(p)) };
+  return {
+    ok: unique.length === 0,
+    problems: unique,
+    swapped: [...swapped.values()],
+    nodesKnowingAPeer,
+    onlyReplicationLinks: unique.length > 0 && unique.every((p) => linkProblems.has(p)),
+  };
 }
 
 /** Why a cluster did not re-form, and the fix, from the last judgement (undefined when the cause is not this one). */
@@ -92,13 +118,19 @@ export function reformCause(j: ReformJudgement, views: NodeHealthView[]): { caus
   if (answering.length === 0) return undefined;
   if (j.nodesKnowingAPeer === 0) {
     return {
-      cause: 'nodes came back on new addresses and none knows another\'s: the manifests have no peer re-discovery',
+      cause: "nodes came back on new addresses and none knows another's: the manifests have no peer re-discovery",
       fix:
         'have each pod, once Redis answers, resolve its peers through the headless Service (publishNotReadyAddresses: true) and CLUSTER MEET each of them by IP; ' +
         'one MEET between two nodes re-links only those two, every node meeting every other (or each meeting one common node) re-forms the cluster',
     };
   }
-  const stale = answering.filter((v) => v.nodes!.some((n) => !n.flags.has('myself') && j.problems.some((p) => p.includes(`lists ${n.id.slice(0, 8)} at ${n.ip}, its old address`))));
+  const stale = answering.filter((v) =>
+    v.nodes!.some(
+      (n) =>
+        !n.flags.has('myself') &&
+        j.problems.some((p) => p.includes(`lists ${n.id.slice(0, 8)} at ${n.ip}, its old address`)),
+    ),
+  );
   if (stale.length > 0) {
     return {
       cause: `${answering.length - stale.length} of ${answering.length} nodes learned every peer's new address; the others still list peers at old addresses: the re-discovery reaches only part of the cluster`,
@@ -107,8 +139,9 @@ export function reformCause(j: ReformJudgement, views: NodeHealthView[]): { caus
   }
   if (j.onlyReplicationLinks) {
     return {
-      cause: 'the masters re-formed and serve every slot at their new addresses, but replicas still replicate from their master\'s old address or not at all: Redis re-points a replica only when its moved master itself contacts it, not on gossip',
-      fix: 'have the re-discovery also send CLUSTER REPLICATE <master-id> on a replica whose master_host is not its master\'s address now (the default manifests\' rediscover-peers.sh does)',
+      cause:
+        "the masters re-formed and serve every slot at their new addresses, but replicas still replicate from their master's old address or not at all: Redis re-points a replica only when its moved master itself contacts it, not on gossip",
+      fix: "have the re-discovery also send CLUSTER REPLICATE <master-id> on a replica whose master_host is not its master's address now (the default manifests' rediscover-peers.sh does)",
     };
   }
   return undefined;

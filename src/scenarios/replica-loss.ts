@@ -7,10 +7,25 @@ import { formatSlots, isMaster, isReplica, myself } from '../redis/cluster-nodes
 import { replicationOf, type ClusterHealth } from '../redis/health.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Writer } from './writer.ts';
-import { clusterHealthy, dataIntact, nodeIdKept, podRecreated, type Canary, type NodeIdFacts, type Victim } from './failover-checks.ts';
+import {
+  clusterHealthy,
+  dataIntact,
+  nodeIdKept,
+  podRecreated,
+  type Canary,
+  type NodeIdFacts,
+  type Victim,
+} from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, podViews, topologyOf, waitForPreconditions, waitForRole, type PodView } from './cluster-view.ts';
+import {
+  nodesConfSelf,
+  podViews,
+  topologyOf,
+  waitForPreconditions,
+  waitForRole,
+  type PodView,
+} from './cluster-view.ts';
 import { runTag, startSlotWriter, writeCanaries } from './workload.ts';
 import { victimOf } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
@@ -54,7 +69,10 @@ export interface ResyncFacts {
  * The replica to delete: `wanted` when it names a replica, a master's first replica when it names a master
  * (InputError for anything else, before anything is touched), else the replica of the master holding slot 0.
  */
-export function pickReplica(views: PodView[], wanted: string | undefined): { replicaPod: PodInfo; replica: ClusterNode; masterPod: PodInfo; master: ClusterNode; view: ClusterNode[] } {
+export function pickReplica(
+  views: PodView[],
+  wanted: string | undefined,
+): { replicaPod: PodInfo; replica: ClusterNode; masterPod: PodInfo; master: ClusterNode; view: ClusterNode[] } {
   const selves = views.map((v) => ({ pod: v.pod, self: myself(v.nodes), view: v.nodes }));
   const replicas = selves.filter((s) => isReplica(s.self) && s.self.masterId);
   const describe = replicas.map((r) => r.pod.name).join(', ') || 'none';
@@ -63,7 +81,8 @@ export function pickReplica(views: PodView[], wanted: string | undefined): { rep
     const named = selves.find((s) => s.pod.name === wanted);
     if (!named) throw new InputError(`victim ${wanted}: no such pod; replicas: ${describe}`);
     chosen = isMaster(named.self) ? replicas.find((r) => r.self.masterId === named.self.id) : undefined;
-    if (!chosen) throw new InputError(`victim ${wanted} is neither a replica nor a master with a replica; replicas: ${describe}`);
+    if (!chosen)
+      throw new InputError(`victim ${wanted} is neither a replica nor a master with a replica; replicas: ${describe}`);
   }
   if (!chosen) {
     const slot0 = selves.find((s) => isMaster(s.self) && s.self.slots.some(([a]) => a === 0));
@@ -71,8 +90,17 @@ export function pickReplica(views: PodView[], wanted: string | undefined): { rep
   }
   if (!chosen) throw new Error('the cluster has no replica to delete; is it bootstrapped with replicas?');
   const masterSelf = selves.find((s) => s.self.id === chosen.self.masterId);
-  if (!masterSelf) throw new Error(`the master ${chosen.self.masterId ?? '(none)'} of replica ${chosen.pod.name} is no pod of the StatefulSet`);
-  return { replicaPod: chosen.pod, replica: chosen.self, masterPod: masterSelf.pod, master: masterSelf.self, view: chosen.view };
+  if (!masterSelf)
+    throw new Error(
+      `the master ${chosen.self.masterId ?? '(none)'} of replica ${chosen.pod.name} is no pod of the StatefulSet`,
+    );
+  return {
+    replicaPod: chosen.pod,
+    replica: chosen.self,
+    masterPod: masterSelf.pod,
+    master: masterSelf.self,
+    view: chosen.view,
+  };
 }
 
 export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettings): Promise<ReplicaLossFacts> {
@@ -82,7 +110,9 @@ export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettin
   const { replicaPod, replica, masterPod, master, view } = pickReplica(views, opts.victim);
   // The replica's Victim carries its master's slots: the ones the writer and canaries use.
   const victim = { ...victimOf(replicaPod, replica, view), slots: master.slots };
-  env.log.info(`Replica: pod ${replicaPod.name} (${replicaPod.ip}), node ${replica.id}, of master ${masterPod.name} (slots ${formatSlots(master.slots).join(',')})`);
+  env.log.info(
+    `Replica: pod ${replicaPod.name} (${replicaPod.ip}), node ${replica.id}, of master ${masterPod.name} (slots ${formatSlots(master.slots).join(',')})`,
+  );
   return {
     opts,
     run: runTag(),
@@ -98,7 +128,7 @@ export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettin
 
 const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
 
-export const replicaLossSteps: readonly Step<ReplicaLossFacts>[] = [
+export const replicaLossSteps: ReadonlyArray<Step<ReplicaLossFacts>> = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, [f.master.pod, f.victimPod]), ctx.log, ctx.signal),
@@ -112,7 +142,8 @@ export const replicaLossSteps: readonly Step<ReplicaLossFacts>[] = [
   {
     stage: 'starting the writer',
     run: async (f, ctx) => {
-      if (f.opts.writeRate > 0) f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
+      if (f.opts.writeRate > 0)
+        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
     },
   },
   {
@@ -140,7 +171,15 @@ export const replicaLossSteps: readonly Step<ReplicaLossFacts>[] = [
       f.nodeId = await nodeIdFactsOf(ctx, f.victim, f.victimPod, f.podAfter!, f.confBefore);
       f.sameNode = f.nodeId.myIdAfter === f.victim.nodeId;
       const masterId = f.master.node.id;
-      const role = await waitForRole(ctx.reach, address, `a replica of ${masterId}`, (s) => isReplica(s) && s.masterId === masterId, f.sameNode ? f.opts.rejoinTimeoutMs : 0, ctx.log, ctx.signal);
+      const role = await waitForRole(
+        ctx.reach,
+        address,
+        `a replica of ${masterId}`,
+        (s) => isReplica(s) && s.masterId === masterId,
+        f.sameNode ? f.opts.rejoinTimeoutMs : 0,
+        ctx.log,
+        ctx.signal,
+      );
       f.rejoin = { self: role.self, ok: role.ok };
       if (role.ok) ctx.timeline.mark('rejoined', Date.now(), `replica of ${masterId.slice(0, 8)}`);
     },
@@ -158,9 +197,16 @@ export const replicaLossSteps: readonly Step<ReplicaLossFacts>[] = [
           `pod ${f.victim.pod} to sync (master_link_status:up, offset ${masterOffset} reached)`,
           async () => {
             const r = await replicationOf(ctx.reach, replica);
-            last = { linkStatus: r.masterLinkStatus ?? 'none', masterOffset, replicaOffset: r.replOffset ?? 0, caughtUp: false };
+            last = {
+              linkStatus: r.masterLinkStatus ?? 'none',
+              masterOffset,
+              replicaOffset: r.replOffset ?? 0,
+              caughtUp: false,
+            };
             last.caughtUp = last.linkStatus === 'up' && last.replicaOffset >= masterOffset;
-            return last.caughtUp ? { done: true, value: undefined } : { done: false, seen: `link ${last.linkStatus}, offset ${last.replicaOffset}` };
+            return last.caughtUp
+              ? { done: true, value: undefined }
+              : { done: false, seen: `link ${last.linkStatus}, offset ${last.replicaOffset}` };
           },
           { timeoutMs: f.opts.rejoinTimeoutMs, intervalMs: 100, signal: ctx.signal },
         );
@@ -180,31 +226,83 @@ export function rejoinedSameMaster(f: ReplicaLossFacts, notReached: string): Che
   const masterId = f.master.node.id;
   const evidence = { selfLine: f.rejoin.self.raw, expectedMaster: masterId, masterPod: f.master.pod.name };
   return f.rejoin.ok
-    ? { id: 'rejoined-as-replica', status: 'pass', summary: `pod ${f.victim.pod} rejoined as a replica of the same master ${f.master.pod.name} (${masterId.slice(0, 8)})`, evidence }
-    : { id: 'rejoined-as-replica', status: 'fail', summary: `pod ${f.victim.pod} is not a replica of its master ${f.master.pod.name} (${masterId.slice(0, 8)}): ${f.rejoin.self.raw}`, evidence };
+    ? {
+        id: 'rejoined-as-replica',
+        status: 'pass',
+        summary: `pod ${f.victim.pod} rejoined as a replica of the same master ${f.master.pod.name} (${masterId.slice(0, 8)})`,
+        evidence,
+      }
+    : {
+        id: 'rejoined-as-replica',
+        status: 'fail',
+        summary: `pod ${f.victim.pod} is not a replica of its master ${f.master.pod.name} (${masterId.slice(0, 8)}): ${f.rejoin.self.raw}`,
+        evidence,
+      };
 }
 
 export function replicaResynced(f: ReplicaLossFacts, notReached: string): Check {
-  if (!f.resync) return skipped('replica-resynced', f.rejoin && !f.rejoin.ok ? 'the pod did not rejoin its master: nothing to sync from' : notReached);
+  if (!f.resync)
+    return skipped(
+      'replica-resynced',
+      f.rejoin && !f.rejoin.ok ? 'the pod did not rejoin its master: nothing to sync from' : notReached,
+    );
   const r = f.resync;
   const evidence = { ...r };
   return r.caughtUp
-    ? { id: 'replica-resynced', status: 'pass', summary: `master_link_status:up, replica offset ${r.replicaOffset} reached the master's ${r.masterOffset}`, evidence }
-    : { id: 'replica-resynced', status: 'fail', summary: `not synced: master_link_status:${r.linkStatus}, replica offset ${r.replicaOffset} of the master's ${r.masterOffset}`, evidence };
+    ? {
+        id: 'replica-resynced',
+        status: 'pass',
+        summary: `master_link_status:up, replica offset ${r.replicaOffset} reached the master's ${r.masterOffset}`,
+        evidence,
+      }
+    : {
+        id: 'replica-resynced',
+        status: 'fail',
+        summary: `not synced: master_link_status:${r.linkStatus}, replica offset ${r.replicaOffset} of the master's ${r.masterOffset}`,
+        evidence,
+      };
 }
 
 /** Losing a replica must not cost its master a single write: window 0, or within max-unavailable-ms when set. */
-export function writesNeverRefused(writes: WriteStats | undefined, writerOn: boolean, budgetMs: number | undefined, notReached: string): Check {
+export function writesNeverRefused(
+  writes: WriteStats | undefined,
+  writerOn: boolean,
+  budgetMs: number | undefined,
+  notReached: string,
+): Check {
   if (!writerOn) return skipped('writes-never-refused', 'writer off (write rate 0): availability was not measured');
   if (!writes) return skipped('writes-never-refused', notReached);
   const ms = Math.round(writes.unavailableMs);
-  const evidence = { unavailableMs: ms, failed: writes.failed, budgetMs: budgetMs ?? 0, mode: writes.mode, firstErrors: writes.firstErrors };
-  if (ms === 0) return { id: 'writes-never-refused', status: 'pass', summary: `the master's slots took every write (${writes.acknowledged} acknowledged, none refused)`, evidence };
-  const waitNote = writes.mode === 'wait' ? ' (WAIT 1 needs a replica: with the only one gone, writes are refused by design)' : '';
+  const evidence = {
+    unavailableMs: ms,
+    failed: writes.failed,
+    budgetMs: budgetMs ?? 0,
+    mode: writes.mode,
+    firstErrors: writes.firstErrors,
+  };
+  if (ms === 0)
+    return {
+      id: 'writes-never-refused',
+      status: 'pass',
+      summary: `the master's slots took every write (${writes.acknowledged} acknowledged, none refused)`,
+      evidence,
+    };
+  const waitNote =
+    writes.mode === 'wait' ? ' (WAIT 1 needs a replica: with the only one gone, writes are refused by design)' : '';
   if (budgetMs !== undefined && ms <= budgetMs) {
-    return { id: 'writes-never-refused', status: 'pass', summary: `writes refused for ${ms} ms <= budget ${budgetMs} ms${waitNote}`, evidence };
+    return {
+      id: 'writes-never-refused',
+      status: 'pass',
+      summary: `writes refused for ${ms} ms <= budget ${budgetMs} ms${waitNote}`,
+      evidence,
+    };
   }
-  return { id: 'writes-never-refused', status: 'fail', summary: `the master's slots refused writes for ${ms} ms (${writes.failed} failed)${waitNote}`, evidence };
+  return {
+    id: 'writes-never-refused',
+    status: 'fail',
+    summary: `the master's slots refused writes for ${ms} ms (${writes.failed} failed)${waitNote}`,
+    evidence,
+  };
 }
 
 export function replicaLossChecks(f: ReplicaLossFacts, error: string | undefined): Check[] {
@@ -219,7 +317,11 @@ export function replicaLossChecks(f: ReplicaLossFacts, error: string | undefined
     writesNeverRefused(f.writes, writerOn, f.opts.thresholds.maxUnavailableMs, notReached),
     dataIntact(f.finished ? f.canaries : undefined, f.writes, writerOn, notReached),
     // max-unavailable-ms is judged by writes-never-refused; no failover is expected, so no failover budget.
-    ...thresholdChecks({ maxLostWrites: f.opts.thresholds.maxLostWrites }, { path: 'no-failover', writes: f.writes, writerOn, finished: f.finished }, notReached),
+    ...thresholdChecks(
+      { maxLostWrites: f.opts.thresholds.maxLostWrites },
+      { path: 'no-failover', writes: f.writes, writerOn, finished: f.finished },
+      notReached,
+    ),
   ];
 }
 
@@ -234,8 +336,18 @@ export async function runReplicaLoss(env: ScenarioEnv, opts: ScenarioSettings): 
   const rejoined = outcome.timeline.at('rejoined');
   return scenarioResult(env, 'replica-loss', startedAt, outcome, replicaLossChecks(facts, outcome.error), {
     holdRestart: false,
-    victim: { pod: facts.victim.pod, nodeId: facts.victim.nodeId, uid: facts.victim.uid, ip: facts.victim.ip, slots: formatSlots(facts.victim.slots), replicas: [] },
-    timings: rejoined !== undefined && outcome.timeline.originAt !== undefined ? { rejoinMs: rejoined - outcome.timeline.originAt } : {},
+    victim: {
+      pod: facts.victim.pod,
+      nodeId: facts.victim.nodeId,
+      uid: facts.victim.uid,
+      ip: facts.victim.ip,
+      slots: formatSlots(facts.victim.slots),
+      replicas: [],
+    },
+    timings:
+      rejoined !== undefined && outcome.timeline.originAt !== undefined
+        ? { rejoinMs: rejoined - outcome.timeline.originAt }
+        : {},
     ...(facts.writes ? { writes: facts.writes } : {}),
     topologyBefore: facts.topologyBefore,
     ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),

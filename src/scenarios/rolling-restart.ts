@@ -17,7 +17,7 @@ import { scenarioResult } from './result.ts';
 
 /** One shard before the restart: its master's pod and NodeID and the slots it owns. */
 export interface Shard {
-  slots: [number, number][];
+  slots: Array<[number, number]>;
   masterPod: string;
   masterId: string;
   writer?: Writer;
@@ -50,9 +50,9 @@ export interface RollingFacts {
   coverageBefore: string;
   coverageAfter?: string;
   /** Promotions seen: the owner of a shard's first slot changed (old and new NodeID, when). */
-  promotions: { slots: string; from: string; to: string; at: number }[];
+  promotions: Array<{ slots: string; from: string; to: string; at: number }>;
   /** A master's pod deleted while its own replica was ready but its replication link not up (the probe lied). */
-  unsyncedDeletions: { deleted: string; unsynced: string; at: number }[];
+  unsyncedDeletions: Array<{ deleted: string; unsynced: string; at: number }>;
   rolloutDone: boolean;
   /** When the watch stopped: a replica never seen in sync was out of sync until then at least. */
   watchEndedAt?: number;
@@ -79,7 +79,9 @@ export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings):
   const podsBefore = await env.platform.listPods();
   const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
   const watches = views.map((v) => ({ pod: v.pod, node: myself(v.nodes) }));
-  const shards = watches.filter((w) => isMaster(w.node) && w.node.slots.length > 0).map((w) => ({ slots: w.node.slots, masterPod: w.pod.name, masterId: w.node.id }));
+  const shards = watches
+    .filter((w) => isMaster(w.node) && w.node.slots.length > 0)
+    .map((w) => ({ slots: w.node.slots, masterPod: w.pod.name, masterId: w.node.id }));
   return {
     opts,
     run: runTag(),
@@ -114,7 +116,12 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
         w.goneAt = now;
         // The hazard: a master going while its own replica is ready (so the rollout moved on) but not in sync.
         for (const other of f.watches) {
-          if (other !== w && other.readyAt !== undefined && other.syncedAt === undefined && other.masterHostAfter === w.pod.ip) {
+          if (
+            other !== w &&
+            other.readyAt !== undefined &&
+            other.syncedAt === undefined &&
+            other.masterHostAfter === w.pod.ip
+          ) {
             f.unsyncedDeletions.push({ deleted: w.pod.name, unsynced: other.pod.name, at: now });
           }
         }
@@ -136,9 +143,16 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
       const view = await podViews(ctx.reach, [p], ctx.addressOf).catch(() => undefined);
       if (!view) continue;
       for (const [slot, owner] of owners) {
-        const now2 = view[0]!.nodes.find((n) => isMaster(n) && !n.flags.has('fail') && n.slots.some(([a, b]) => a <= slot && slot <= b));
+        const now2 = view[0]!.nodes.find(
+          (n) => isMaster(n) && !n.flags.has('fail') && n.slots.some(([a, b]) => a <= slot && slot <= b),
+        );
         if (now2 && now2.id !== owner) {
-          f.promotions.push({ slots: formatSlots(f.shards.find((s) => s.slots[0]![0] === slot)!.slots).join(','), from: owner, to: now2.id, at: Date.now() });
+          f.promotions.push({
+            slots: formatSlots(f.shards.find((s) => s.slots[0]![0] === slot)!.slots).join(','),
+            from: owner,
+            to: now2.id,
+            at: Date.now(),
+          });
           ctx.timeline.mark('replica-promoted', Date.now(), `${now2.id.slice(0, 8)} took slot ${slot}`);
           owners.set(slot, now2.id);
         }
@@ -149,7 +163,7 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
   }
 }
 
-export const rollingSteps: readonly Step<RollingFacts>[] = [
+export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, f.podsBefore), ctx.log, ctx.signal),
@@ -157,7 +171,8 @@ export const rollingSteps: readonly Step<RollingFacts>[] = [
   {
     stage: 'writing the canaries',
     run: async (f, ctx) => {
-      for (const s of f.shards) s.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), s.slots, f.run, true);
+      for (const s of f.shards)
+        s.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), s.slots, f.run, true);
     },
   },
   {
@@ -166,7 +181,15 @@ export const rollingSteps: readonly Step<RollingFacts>[] = [
     run: async (f, ctx) => {
       if (f.opts.writeRate <= 0) return;
       const rate = Math.max(1, Math.ceil(f.opts.writeRate / f.shards.length));
-      for (const [i, s] of f.shards.entries()) s.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), s.slots, f.run, { ...f.opts, writeRate: rate }, `writes-${i}`);
+      for (const [i, s] of f.shards.entries())
+        s.writer = await startSlotWriter(
+          ctx,
+          seedsOf(ctx, f.podsBefore),
+          s.slots,
+          f.run,
+          { ...f.opts, writeRate: rate },
+          `writes-${i}`,
+        );
     },
   },
   {
@@ -177,7 +200,9 @@ export const rollingSteps: readonly Step<RollingFacts>[] = [
       ctx.timeline.mark('restart-started', t0, `${f.podsBefore.length} pods`);
       ctx.log.info(`Rollout restart of StatefulSet ${ctx.redis.name} (${f.podsBefore.length} pods)`);
       let over = false;
-      const watching = watchRollout(f, ctx, () => over).catch((err: unknown) => ctx.log.warn(`rollout watch: ${messageOf(err)}`));
+      const watching = watchRollout(f, ctx, () => over).catch((err: unknown) =>
+        ctx.log.warn(`rollout watch: ${messageOf(err)}`),
+      );
       try {
         await ctx.platform.rolloutRestart(f.opts.rejoinTimeoutMs * f.podsBefore.length);
         // One more round: the last pod's ready and link state.
@@ -195,7 +220,14 @@ export const rollingSteps: readonly Step<RollingFacts>[] = [
     stage: 'checking the cluster health',
     run: async (f, ctx) => {
       f.podsAfter = await ctx.platform.listPods();
-      f.health = await waitForHealth(ctx.reach, seedsOf(ctx, f.podsAfter), f.opts.expected, f.opts.rejoinTimeoutMs, ctx.log, ctx.signal);
+      f.health = await waitForHealth(
+        ctx.reach,
+        seedsOf(ctx, f.podsAfter),
+        f.opts.expected,
+        f.opts.rejoinTimeoutMs,
+        ctx.log,
+        ctx.signal,
+      );
       if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
       const views = await podViews(ctx.reach, f.podsAfter, ctx.addressOf);
       f.topologyAfter = topologyOf(views);
@@ -214,7 +246,12 @@ export const rollingSteps: readonly Step<RollingFacts>[] = [
       const seeds = seedsOf(ctx, f.podsAfter!);
       f.shardWrites = [];
       for (const s of f.shards) {
-        if (s.writer) f.shardWrites.push({ slots: formatSlots(s.slots), masterPod: s.masterPod, writes: await finishWriter(ctx, s.writer, seeds) });
+        if (s.writer)
+          f.shardWrites.push({
+            slots: formatSlots(s.slots),
+            masterPod: s.masterPod,
+            writes: await finishWriter(ctx, s.writer, seeds),
+          });
         s.canaries = await readCanaries(ctx.reach, seeds, s.canaries);
       }
       f.finished = true;
@@ -236,7 +273,9 @@ export function podRestarts(f: RollingFacts): PodRestart[] {
       ...(w.roleAfter ? { roleAfter: w.roleAfter } : {}),
       ...(w.goneAt !== undefined && w.readyAt !== undefined ? { restartMs: w.readyAt - w.goneAt } : {}),
       failover: f.promotions.some((p) => p.from === w.node.id),
-      ...(w.readyAt !== undefined && w.roleAfter === 'replica' ? { unsyncedReadyMs: (w.syncedAt ?? f.watchEndedAt ?? w.readyAt) - w.readyAt } : {}),
+      ...(w.readyAt !== undefined && w.roleAfter === 'replica'
+        ? { unsyncedReadyMs: (w.syncedAt ?? f.watchEndedAt ?? w.readyAt) - w.readyAt }
+        : {}),
       ...(w.nodeIdAfter ? { nodeIdKept: w.nodeIdAfter === w.node.id } : {}),
     }));
 }
@@ -253,41 +292,86 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
     !f.rolloutDone
       ? skipped('pods-replaced', notReached)
       : replaced.length === pods.length
-        ? { id: 'pods-replaced', status: 'pass', summary: `all ${pods.length} pods replaced once (new UIDs), in the order ${pods.map((p) => p.pod).join(', ')}`, evidence: { pods } }
-        : { id: 'pods-replaced', status: 'fail', summary: `${pods.length - replaced.length} of ${pods.length} pods kept their UID: ${pods.filter((p) => !replaced.includes(p)).map((p) => p.pod).join(', ')}`, evidence: { pods } },
+        ? {
+            id: 'pods-replaced',
+            status: 'pass',
+            summary: `all ${pods.length} pods replaced once (new UIDs), in the order ${pods.map((p) => p.pod).join(', ')}`,
+            evidence: { pods },
+          }
+        : {
+            id: 'pods-replaced',
+            status: 'fail',
+            summary: `${pods.length - replaced.length} of ${pods.length} pods kept their UID: ${pods
+              .filter((p) => !replaced.includes(p))
+              .map((p) => p.pod)
+              .join(', ')}`,
+            evidence: { pods },
+          },
   );
   const changed = pods.filter((p) => p.nodeIdKept === false);
   checks.push(
     !f.health
       ? skipped('node-id-kept', notReached)
       : changed.length === 0
-        ? { id: 'node-id-kept', status: 'pass', summary: `every pod came back with its NodeID`, evidence: { pods: pods.map((p) => ({ pod: p.pod, nodeId: p.nodeId })) } }
-        : { id: 'node-id-kept', status: 'fail', summary: `NodeID changed on ${changed.map((p) => p.pod).join(', ')}`, evidence: { changed } },
+        ? {
+            id: 'node-id-kept',
+            status: 'pass',
+            summary: `every pod came back with its NodeID`,
+            evidence: { pods: pods.map((p) => ({ pod: p.pod, nodeId: p.nodeId })) },
+          }
+        : {
+            id: 'node-id-kept',
+            status: 'fail',
+            summary: `NodeID changed on ${changed.map((p) => p.pod).join(', ')}`,
+            evidence: { changed },
+          },
   );
   checks.push(clusterHealthy(f.health, notReached));
   checks.push(
     f.coverageAfter === undefined
       ? skipped('slot-coverage-kept', notReached)
       : f.coverageAfter === f.coverageBefore
-        ? { id: 'slot-coverage-kept', status: 'pass', summary: `the same ${f.shards.length} slot ranges are owned by masters as before`, evidence: { before: f.coverageBefore, after: f.coverageAfter } }
-        : { id: 'slot-coverage-kept', status: 'fail', summary: `slot ownership changed: before ${f.coverageBefore}, after ${f.coverageAfter}`, evidence: { before: f.coverageBefore, after: f.coverageAfter } },
+        ? {
+            id: 'slot-coverage-kept',
+            status: 'pass',
+            summary: `the same ${f.shards.length} slot ranges are owned by masters as before`,
+            evidence: { before: f.coverageBefore, after: f.coverageAfter },
+          }
+        : {
+            id: 'slot-coverage-kept',
+            status: 'fail',
+            summary: `slot ownership changed: before ${f.coverageBefore}, after ${f.coverageAfter}`,
+            evidence: { before: f.coverageBefore, after: f.coverageAfter },
+          },
   );
   // A rolling restart should need no failover; one that happens, or a master deleted while its replica was
   // ready but out of sync (the readiness probe says ready too early), is the risk users must see.
   const risky = f.unsyncedDeletions;
   const unsynced = pods.filter((p) => (p.unsyncedReadyMs ?? 0) > 0);
-  const evidence = { failovers: f.promotions, unsyncedDeletions: risky, unsyncedReady: unsynced.map((p) => ({ pod: p.pod, ms: p.unsyncedReadyMs })) };
+  const evidence = {
+    failovers: f.promotions,
+    unsyncedDeletions: risky,
+    unsyncedReady: unsynced.map((p) => ({ pod: p.pod, ms: p.unsyncedReadyMs })),
+  };
   checks.push(
     !f.rolloutDone
       ? skipped('failovers-safe', notReached)
       : f.promotions.length === 0 && risky.length === 0
-        ? { id: 'failovers-safe', status: 'pass', summary: 'no failover during the rollout, and no master was deleted while its replica was ready but out of sync', evidence }
+        ? {
+            id: 'failovers-safe',
+            status: 'pass',
+            summary:
+              'no failover during the rollout, and no master was deleted while its replica was ready but out of sync',
+            evidence,
+          }
         : {
             id: 'failovers-safe',
             status: 'fail',
             summary:
               `${f.promotions.length} failover(s) during the rollout` +
-              (risky.length ? `; ${risky.map((r) => `${r.deleted} deleted while its replica ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)` : ''),
+              (risky.length
+                ? `; ${risky.map((r) => `${r.deleted} deleted while its replica ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)`
+                : ''),
             evidence,
           },
   );
@@ -296,8 +380,17 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
   checks.push(dataIntact(canaries, total, writerOn, notReached));
   const worst = total && f.shardWrites!.find((s) => s.writes.unavailableMs === total.unavailableMs);
   checks.push(
-    ...thresholdChecks({ maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites }, { path: 'no-failover', writes: total, writerOn, finished: f.finished }, notReached).map((c) =>
-      c.id === 'max-unavailable-ms' && worst ? { ...c, summary: `${c.summary} (worst shard ${worst.slots.join(',')}, ${worst.masterPod ?? 'master unknown'})` } : c,
+    ...thresholdChecks(
+      { maxUnavailableMs: f.opts.thresholds.maxUnavailableMs, maxLostWrites: f.opts.thresholds.maxLostWrites },
+      { path: 'no-failover', writes: total, writerOn, finished: f.finished },
+      notReached,
+    ).map((c) =>
+      c.id === 'max-unavailable-ms' && worst
+        ? {
+            ...c,
+            summary: `${c.summary} (worst shard ${worst.slots.join(',')}, ${worst.masterPod ?? 'master unknown'})`,
+          }
+        : c,
     ),
   );
   return checks;
@@ -310,7 +403,8 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
 export function aggregateWrites(shards: ShardWrites[] | undefined): WriteStats | undefined {
   if (!shards?.length) return undefined;
   const ws = shards.map((s) => s.writes);
-  const total = (k: 'attempted' | 'skipped' | 'acknowledged' | 'failed' | 'lost' | 'ratePerSecond') => ws.reduce((n, w) => n + w[k], 0);
+  const total = (k: 'attempted' | 'skipped' | 'acknowledged' | 'failed' | 'lost' | 'ratePerSecond') =>
+    ws.reduce((n, w) => n + w[k], 0);
   return {
     mode: ws[0]!.mode,
     ratePerSecond: total('ratePerSecond'),
@@ -337,7 +431,9 @@ export async function runRollingRestart(env: ScenarioEnv, opts: ScenarioSettings
   const notes: string[] = [];
   const unsynced = pods.filter((p) => (p.unsyncedReadyMs ?? 0) > 0);
   if (unsynced.length) {
-    notes.push(`Ready before in sync: ${unsynced.map((p) => `${p.pod} ${p.unsyncedReadyMs ?? 0} ms`).join(', ')} (a readiness probe that checks master_link_status would hold the rollout until the replica has synced).`);
+    notes.push(
+      `Ready before in sync: ${unsynced.map((p) => `${p.pod} ${p.unsyncedReadyMs ?? 0} ms`).join(', ')} (a readiness probe that checks master_link_status would hold the rollout until the replica has synced).`,
+    );
   }
   return scenarioResult(env, 'rolling-restart', startedAt, outcome, rollingChecks(facts, outcome.error), {
     holdRestart: false,

@@ -22,15 +22,26 @@ export function thresholdChecks(
   if (t.maxFailoverMs !== undefined) {
     const limit = t.maxFailoverMs;
     if (m.failoverMs !== undefined) checks.push(budget('max-failover-ms', 'failover', m.failoverMs, limit, 'ms'));
-    else if (m.path === 'restarted-before-failover') checks.push(skip('max-failover-ms', 'the pod came back before any failover: there is no failover time on this path'));
+    else if (m.path === 'restarted-before-failover')
+      checks.push(
+        skip('max-failover-ms', 'the pod came back before any failover: there is no failover time on this path'),
+      );
     else if (!m.finished && m.path !== 'no-failover') checks.push(skip('max-failover-ms', notReached));
-    else checks.push({ id: 'max-failover-ms', status: 'fail', summary: `no failover happened (budget ${limit} ms)`, evidence: { limitMs: limit, failoverMs: null } });
+    else
+      checks.push({
+        id: 'max-failover-ms',
+        status: 'fail',
+        summary: `no failover happened (budget ${limit} ms)`,
+        evidence: { limitMs: limit, failoverMs: null },
+      });
   }
   const writes = m.writes;
   if (t.maxUnavailableMs !== undefined) {
-    if (!m.writerOn) checks.push(skip('max-unavailable-ms', 'writer off (write rate 0): unavailability was not measured'));
+    if (!m.writerOn)
+      checks.push(skip('max-unavailable-ms', 'writer off (write rate 0): unavailability was not measured'));
     else if (!writes) checks.push(skip('max-unavailable-ms', notReached));
-    else checks.push(budget('max-unavailable-ms', 'writes refused for', writes.unavailableMs, t.maxUnavailableMs, 'ms'));
+    else
+      checks.push(budget('max-unavailable-ms', 'writes refused for', writes.unavailableMs, t.maxUnavailableMs, 'ms'));
   }
   if (!m.writerOn) checks.push(skip('max-lost-writes', 'writer off (write rate 0): no acknowledged writes to lose'));
   else if (!writes) checks.push(skip('max-lost-writes', notReached));

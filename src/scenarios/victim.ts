@@ -12,7 +12,10 @@ import type { Victim } from './failover-checks.ts';
  * The master a scenario acts on: `wanted` (a pod name; an InputError when it is no master owning slots, before
  * anything is touched) or the master holding slot 0.
  */
-export function pickMaster(views: PodView[], wanted: string | undefined): { victimPod: PodInfo; victimNode: ClusterNode; view: ClusterNode[] } {
+export function pickMaster(
+  views: PodView[],
+  wanted: string | undefined,
+): { victimPod: PodInfo; victimNode: ClusterNode; view: ClusterNode[] } {
   const selfOfPod = views.map((v) => ({ pod: v.pod, self: myself(v.nodes) }));
   const masters = selfOfPod.filter((s) => isMaster(s.self) && s.self.slots.length > 0);
   const describe = masters.map((m) => `${m.pod.name} (${formatSlots(m.self.slots).join(',')})`).join(', ');
@@ -20,10 +23,16 @@ export function pickMaster(views: PodView[], wanted: string | undefined): { vict
   if (wanted !== undefined) {
     chosen = selfOfPod.find((s) => s.pod.name === wanted);
     if (!chosen) throw new InputError(`victim ${wanted}: no such pod; masters owning slots: ${describe || 'none'}`);
-    if (!masters.includes(chosen)) throw new InputError(`victim ${wanted} is not a master owning slots; masters owning slots: ${describe || 'none'}`);
+    if (!masters.includes(chosen))
+      throw new InputError(
+        `victim ${wanted} is not a master owning slots; masters owning slots: ${describe || 'none'}`,
+      );
   } else {
     chosen = masters.find((m) => m.self.slots.some(([a]) => a === 0));
-    if (!chosen) throw new Error(`no master owns slot 0 (masters owning slots: ${describe || 'none'}); is the cluster bootstrapped?`);
+    if (!chosen)
+      throw new Error(
+        `no master owns slot 0 (masters owning slots: ${describe || 'none'}); is the cluster bootstrapped?`,
+      );
   }
   const view = views.find((v) => v.pod === chosen.pod)!.nodes;
   return { victimPod: chosen.pod, victimNode: chosen.self, view };

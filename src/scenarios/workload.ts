@@ -27,17 +27,32 @@ export interface WriterSettings {
 export const runTag = (): string => Date.now().toString(36);
 
 /** Canaries in `slots`, each acknowledged by a replica (WAIT 1) when there is one: losing one is then a finding. */
-export async function writeCanaries(reach: Reach, seeds: HostPort[], slots: Array<[number, number]>, run: string, replicated: boolean): Promise<Canary[]> {
+export async function writeCanaries(
+  reach: Reach,
+  seeds: HostPort[],
+  slots: Array<[number, number]>,
+  run: string,
+  replicated: boolean,
+): Promise<Canary[]> {
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
   try {
-    const canaries: Canary[] = Array.from({ length: CANARIES }, (_, i) => ({ key: `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`, value: `${run}:${i}` }));
+    const canaries: Canary[] = Array.from({ length: CANARIES }, (_, i) => ({
+      key: `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`,
+      value: `${run}:${i}`,
+    }));
     for (const c of canaries) {
       // WAIT pipelined with its write so it reaches the node that took the write.
-      const replies = await client.pipeline().set(c.key, c.value).wait(replicated ? 1 : 0, 2000).exec();
+      const replies = await client
+        .pipeline()
+        .set(c.key, c.value)
+        .wait(replicated ? 1 : 0, 2000)
+        .exec();
       const failedReply = replies?.find(([err]) => err);
       if (!replies || failedReply) throw new Error(`writing canary ${c.key} failed: ${messageOf(failedReply?.[0])}`);
-      if (replicated && Number(replies[1]?.[1]) < 1) throw new Error(`canary ${c.key} was not acknowledged by a replica within 2 s (WAIT 1)`);
-      if ((await client.get(c.key)) !== c.value) throw new Error(`canary ${c.key} did not read back right after writing it`);
+      if (replicated && Number(replies[1]?.[1]) < 1)
+        throw new Error(`canary ${c.key} was not acknowledged by a replica within 2 s (WAIT 1)`);
+      if ((await client.get(c.key)) !== c.value)
+        throw new Error(`canary ${c.key} did not read back right after writing it`);
     }
     return canaries;
   } finally {
@@ -45,7 +60,11 @@ export async function writeCanaries(reach: Reach, seeds: HostPort[], slots: Arra
   }
 }
 
-export async function readCanaries(reach: Reach, seeds: HostPort[], canaries: Canary[] | undefined): Promise<Canary[] | undefined> {
+export async function readCanaries(
+  reach: Reach,
+  seeds: HostPort[],
+  canaries: Canary[] | undefined,
+): Promise<Canary[] | undefined> {
   if (!canaries) return undefined;
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
   try {
@@ -61,7 +80,14 @@ export async function readCanaries(reach: Reach, seeds: HostPort[], canaries: Ca
  * Starts a writer into `slots` (closed by the driver whatever happens), marks `writer-started` and returns once
  * it has half a second's worth of acknowledged writes: the writer is known to work when it starts failing.
  */
-export async function startSlotWriter(ctx: StepContext, seeds: HostPort[], slots: Array<[number, number]>, run: string, s: WriterSettings, name = 'writes'): Promise<Writer> {
+export async function startSlotWriter(
+  ctx: StepContext,
+  seeds: HostPort[],
+  slots: Array<[number, number]>,
+  run: string,
+  s: WriterSettings,
+  name = 'writes',
+): Promise<Writer> {
   const writer = await startWriter({
     reach: ctx.reach,
     seeds,
@@ -84,7 +110,12 @@ async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortS
     async () => {
       const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
       const errors = writer.records().filter((r) => r.error !== undefined);
-      return acked >= wanted ? { done: true, value: undefined } : { done: false, seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}` };
+      return acked >= wanted
+        ? { done: true, value: undefined }
+        : {
+            done: false,
+            seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}`,
+          };
     },
     { timeoutMs: 10_000, intervalMs: 20, signal },
   );
@@ -97,7 +128,9 @@ export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: 
       'the writer to get a write acknowledged again',
       async () => {
         const w = writer.window();
-        return !w || w.end !== undefined ? { done: true, value: undefined } : { done: false, seen: 'writes still refused' };
+        return !w || w.end !== undefined
+          ? { done: true, value: undefined }
+          : { done: false, seen: 'writes still refused' };
       },
       { timeoutMs: WRITES_RECOVER_TIMEOUT_MS, intervalMs: 50, signal },
     );

@@ -29,13 +29,19 @@ export interface UnavailableWindow {
  * failures would otherwise stand for the whole stretch. A stall shorter than the command timeout in which
  * every write is acknowledged late is latency, not an outage (no write was refused).
  */
-export function unavailableWindow(records: readonly WriteRecord[], skippedAt: readonly number[] = [], now = Date.now()): UnavailableWindow | undefined {
+export function unavailableWindow(
+  records: readonly WriteRecord[],
+  skippedAt: readonly number[] = [],
+  now = Date.now(),
+): UnavailableWindow | undefined {
   const acks = records.flatMap((r) => (r.ackAt !== undefined ? [r.ackAt] : [])).sort((a, b) => a - b);
-  const misses = [...records.flatMap((r) => (r.error !== undefined ? [r.sentAt] : [])), ...skippedAt].sort((a, b) => a - b);
+  const misses = [...records.flatMap((r) => (r.error !== undefined ? [r.sentAt] : [])), ...skippedAt].sort(
+    (a, b) => a - b,
+  );
   let best: UnavailableWindow | undefined;
   let bestMs = -1;
   let i = 0; // acks[i] is the first acknowledgement after the current miss
-  for (let m = 0; m < misses.length; ) {
+  for (let m = 0; m < misses.length;) {
     const start = misses[m]!;
     while (i < acks.length && acks[i]! <= start) i++;
     const end = acks[i];

@@ -66,7 +66,10 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   const mode: WriteStats['mode'] = opts.waitReplicas ? 'wait' : 'plain';
   const waitTimeoutMs = Math.max(1, Math.floor(commandTimeoutMs / 4));
   const maxInFlight =
-    opts.maxInFlight ?? (opts.waitReplicas ? WAIT_IN_FLIGHT : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
+    opts.maxInFlight ??
+    (opts.waitReplicas
+      ? WAIT_IN_FLIGHT
+      : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
   const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
   const records: WriteRecord[] = [];
   /** Due times of the writes skipped at the bound: they count as not acknowledged in the window. */
@@ -120,11 +123,15 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       pacer.stop();
       stoppedAt = Date.now();
       await waitFor(
-        'the writer\'s writes in flight to settle',
-        async () => (pacer.inFlight() === 0 ? { done: true, value: undefined } : { done: false, seen: `${pacer.inFlight()} in flight` }),
+        "the writer's writes in flight to settle",
+        async () =>
+          pacer.inFlight() === 0
+            ? { done: true, value: undefined }
+            : { done: false, seen: `${pacer.inFlight()} in flight` },
         { timeoutMs: commandTimeoutMs * 3 + 1000, intervalMs: 10 },
       );
-      if (pacer.skipped() > 0) opts.log.info(`writer: ${pacer.skipped()} scheduled write(s) skipped while ${maxInFlight} were in flight`);
+      if (pacer.skipped() > 0)
+        opts.log.info(`writer: ${pacer.skipped()} scheduled write(s) skipped while ${maxInFlight} were in flight`);
     },
     async verify(seeds) {
       if (stoppedAt === undefined) throw new Error('writer.verify() called before stop()');

@@ -82,9 +82,11 @@ export const defaultExecutors: UndoExecutors = {
     });
     if (node?.spec?.unschedulable !== true) return;
     // null removes the field, which is how an uncordoned node looks.
-    await core.patchNode({ name: step.node, body: { spec: { unschedulable: null } } }, mergePatch()).catch((err: unknown) => {
-      throw kubeError(`uncordoning node ${step.node}`, err);
-    });
+    await core
+      .patchNode({ name: step.node, body: { spec: { unschedulable: null } } }, mergePatch())
+      .catch((err: unknown) => {
+        throw kubeError(`uncordoning node ${step.node}`, err);
+      });
   },
   async 'restart-hold'(step) {
     const { core } = await kubeFor(step.target);

@@ -94,7 +94,10 @@ export function fileStore(file: string): JournalStore {
 }
 
 /** The action's store, passed in by the action entry points (core.saveState / core.getState under one name). */
-export function actionStateStore(state: { save(name: string, value: string): void; get(name: string): string }, name = 'undo-journal'): JournalStore {
+export function actionStateStore(
+  state: { save(name: string, value: string): void; get(name: string): string },
+  name = 'undo-journal',
+): JournalStore {
   return {
     async load() {
       return parseJournal(state.get(name));

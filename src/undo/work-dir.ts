@@ -39,7 +39,8 @@ export async function ensurePrivateRoot(root: string): Promise<void> {
       : (st.mode & 0o022) !== 0
         ? `others may write to it (mode ${(st.mode & 0o777).toString(8)}; expected 700)`
         : undefined;
-  if (problem) throw new Error(`refusing to keep run state in ${root}: ${problem}; pass --work-dir with a private directory`);
+  if (problem)
+    throw new Error(`refusing to keep run state in ${root}: ${problem}; pass --work-dir with a private directory`);
 }
 
 /** A run's own work dir, with its journal (a file next to it). */
@@ -59,7 +60,9 @@ export async function createRunDir(root: string, store?: JournalStore): Promise<
       return undefined;
     });
   }
-  await writeFile(path.join(dir, OWNER), JSON.stringify({ pid: process.pid, start: startTime(process.pid) ?? '' }), { mode: 0o600 });
+  await writeFile(path.join(dir, OWNER), JSON.stringify({ pid: process.pid, start: startTime(process.pid) ?? '' }), {
+    mode: 0o600,
+  });
   return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL))) };
 }
 
@@ -71,7 +74,9 @@ export async function createRunDir(root: string, store?: JournalStore): Promise<
 export async function finishRunDir(run: RunDir, log: Log, keep = false): Promise<void> {
   if (keep) {
     await writeFile(path.join(run.dir, KEPT), '');
-    log.info(`kept: ${run.dir} (the kind cluster's volumes); remove it with "redis-cluster-resilience cleanup --work-dir ${run.dir}" after the cluster`);
+    log.info(
+      `kept: ${run.dir} (the kind cluster's volumes); remove it with "redis-cluster-resilience cleanup --work-dir ${run.dir}" after the cluster`,
+    );
     return;
   }
   const left = run.journal.unsettled();
@@ -88,7 +93,9 @@ export async function finishRunDir(run: RunDir, log: Log, keep = false): Promise
 
 async function removeRunDir(dir: string, log: Log): Promise<void> {
   // Redis may leave files the user cannot remove: a leftover dir must not fail the run.
-  await rm(dir, { recursive: true, force: true }).catch((err: unknown) => log.warn(`could not remove ${dir}: ${String(err)}`));
+  await rm(dir, { recursive: true, force: true }).catch((err: unknown) =>
+    log.warn(`could not remove ${dir}: ${String(err)}`),
+  );
   await rmdir(path.dirname(dir)).catch(() => {}); // the root too, once it is empty
 }
 
@@ -114,7 +121,11 @@ function pidExists(pid: number): boolean {
   }
 }
 
-const exists = (file: string): Promise<boolean> => lstat(file).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  lstat(file).then(
+    () => true,
+    () => false,
+  );
 
 export const isRunDir = (dir: string): Promise<boolean> => exists(path.join(dir, OWNER));
 
@@ -125,7 +136,11 @@ export const isKept = (dir: string): Promise<boolean> => exists(path.join(dir, K
  * Finishes a run dir: undoes its unsettled steps, then removes it. A dir whose undo failed in part stays, with
  * its journal, for the next try; its failures are returned.
  */
-export async function cleanRunDir(dir: string, log: Log, executors: UndoExecutors = defaultExecutors): Promise<string[]> {
+export async function cleanRunDir(
+  dir: string,
+  log: Log,
+  executors: UndoExecutors = defaultExecutors,
+): Promise<string[]> {
   const journal = await RecordingJournal.open(fileStore(path.join(dir, JOURNAL)));
   const failed = await undoUnsettled(journal, executors, log);
   if (failed.length === 0) await removeRunDir(dir, log);
@@ -136,7 +151,11 @@ export async function cleanRunDir(dir: string, log: Log, executors: UndoExecutor
  * The run dirs under `root` whose owner is gone (killed, crashed), cleaned one by one. Dirs of runs still
  * running are left alone. Returns the dirs cleaned and what could not be undone.
  */
-export async function cleanStaleRuns(root: string, log: Log, executors: UndoExecutors = defaultExecutors): Promise<{ cleaned: string[]; failed: string[] }> {
+export async function cleanStaleRuns(
+  root: string,
+  log: Log,
+  executors: UndoExecutors = defaultExecutors,
+): Promise<{ cleaned: string[]; failed: string[] }> {
   const entries = await readdir(root).catch(() => [] as string[]);
   const cleaned: string[] = [];
   const failed: string[] = [];
@@ -144,7 +163,14 @@ export async function cleanStaleRuns(root: string, log: Log, executors: UndoExec
     const dir = path.join(root, name);
     if (await ownerAlive(dir)) continue;
     if (await isKept(dir)) continue;
-    const newborn = !(await isRunDir(dir)) && Date.now() - (await stat(dir).then((s) => s.mtimeMs, () => 0)) < NEWBORN_MS;
+    const newborn =
+      !(await isRunDir(dir)) &&
+      Date.now() -
+        (await stat(dir).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        )) <
+        NEWBORN_MS;
     if (newborn) continue;
     log.info(`cleaning up after a run that did not finish: ${dir}`);
     const left = await cleanRunDir(dir, log, executors);

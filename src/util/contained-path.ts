@@ -23,7 +23,8 @@ export function containedPath(root: string, p: string, opts: ContainOptions = {}
   const absRoot = path.resolve(root);
   const abs = path.resolve(absRoot, p);
   const realRoot = resolveExisting(absRoot);
-  const real = opts.leaf === 'nofollow' ? path.join(resolveExisting(path.dirname(abs)), path.basename(abs)) : resolveExisting(abs);
+  const real =
+    opts.leaf === 'nofollow' ? path.join(resolveExisting(path.dirname(abs)), path.basename(abs)) : resolveExisting(abs);
   const rel = path.relative(realRoot, real);
   if (rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel))) return abs;
   const shown = path.relative(absRoot, abs);

@@ -22,7 +22,9 @@ export function decodeInputText(bytes: Uint8Array, name: string, maxBytes: numbe
   checkSize(bytes.length, name, maxBytes, limitWhy);
   const utf16 = utf16Kind(bytes);
   if (utf16) {
-    throw new InputError(`${name} is encoded as ${utf16}; save it as UTF-8 (e.g. iconv -f ${utf16.split(' ')[0]!} -t UTF-8)`);
+    throw new InputError(
+      `${name} is encoded as ${utf16}; save it as UTF-8 (e.g. iconv -f ${utf16.split(' ')[0]!} -t UTF-8)`,
+    );
   }
   try {
     return UTF8.decode(bytes); // drops a UTF-8 byte-order mark
@@ -47,7 +49,8 @@ function utf16Kind(b: Uint8Array): string | undefined {
 }
 
 function checkSize(size: number, name: string, maxBytes: number, limitWhy: string): void {
-  if (size > maxBytes) throw new InputError(`${name} is ${mibText(size)}, over the ${mibText(maxBytes)} this tool reads; ${limitWhy}`);
+  if (size > maxBytes)
+    throw new InputError(`${name} is ${mibText(size)}, over the ${mibText(maxBytes)} this tool reads; ${limitWhy}`);
 }
 
 /** decodeInputText of a file's content; the size is checked before the file is read. */

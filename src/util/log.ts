@@ -23,6 +23,9 @@ export const stderrLog: Log = {
 };
 
 /** stderrLog that also prints debug lines (the CLI's --debug). */
-export const stderrDebugLog: Log = { ...stderrLog, debug: (m) => process.stderr.write(`debug: ${redact(m).replace(/\n/g, '\ndebug: ')}\n`) };
+export const stderrDebugLog: Log = {
+  ...stderrLog,
+  debug: (m) => process.stderr.write(`debug: ${redact(m).replace(/\n/g, '\ndebug: ')}\n`),
+};
 
 export const silentLog: Log = { info: () => {}, warn: () => {}, progress: () => {} };

@@ -31,7 +31,6 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-
 /** One probe, abandoned (counted as "not yet") when it does not settle in time: a call with no timeout of its
  * own (an API request to a dead server) must not hang the wait. Also abandoned at once on abort: a cancelled
  * run must reach its cleanup within GitHub's 7.5 s, not after a slow probe. */
@@ -70,7 +69,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
   for (;;) {
     if (opts.signal?.aborted) throw new CancelledError(what);
     try {
-      const r = await boundedProbe(probe, Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000), opts.signal);
+      const r = await boundedProbe(
+        probe,
+        Math.max(start + opts.timeoutMs - Date.now(), opts.minProbeMs ?? 10_000),
+        opts.signal,
+      );
       if (r.done) return r.value;
       seen = r.seen;
       lastError = undefined;
@@ -81,7 +84,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<ProbeResult<
       lastError = err;
     }
     const now = Date.now();
-    if (now - start >= opts.timeoutMs) throw new TimeoutError(what, opts.timeoutMs, seen, lastError === undefined ? undefined : { cause: lastError });
+    if (now - start >= opts.timeoutMs)
+      throw new TimeoutError(what, opts.timeoutMs, seen, lastError === undefined ? undefined : { cause: lastError });
     if (opts.onProgress && now >= nextProgress) {
       opts.onProgress(now - start, seen);
       nextProgress = now + progressEvery;

@@ -29,11 +29,22 @@ test('action: each long phase is a ::group::, the verdict is the last line, the 
   assert.is(r.code, 0, r.stdout + r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   const groups = lines.filter((l) => l.startsWith('::group::')).map((l) => l.slice('::group::'.length));
-  assert.equal(groups, ['Platform local: provision and deploy', 'Bootstrap', 'Scenario master-failover', 'Evidence and teardown']);
+  assert.equal(groups, [
+    'Platform local: provision and deploy',
+    'Bootstrap',
+    'Scenario master-failover',
+    'Evidence and teardown',
+  ]);
   // Closed before the next opens (groups do not nest), the last one before the verdict.
   const marks = lines.filter((l) => l.startsWith('::group::') || l === '::endgroup::');
-  assert.equal(marks, groups.flatMap((g) => [`::group::${g}`, '::endgroup::']));
-  assert.ok(lines.indexOf('::endgroup::', lines.indexOf('::group::Evidence and teardown')) < lines.indexOf('redis-cluster-resilience: PASS'));
+  assert.equal(
+    marks,
+    groups.flatMap((g) => [`::group::${g}`, '::endgroup::']),
+  );
+  assert.ok(
+    lines.indexOf('::endgroup::', lines.indexOf('::group::Evidence and teardown')) <
+      lines.indexOf('redis-cluster-resilience: PASS'),
+  );
   assert.match(lines.at(-1)!, /^verdict pass: All \d+ checks passed, failover took \d+ ms/);
   assert.match(await readFile(outputFile, 'utf8'), /^verdict<<(\S+)\npass\n\1$/m);
 });

@@ -34,12 +34,23 @@ test.after(async () => {
 
 /** `cli.ts check --platform local`, sent `sig` as soon as its stderr matches `when`. Bounded at every step. */
 function cliRun(reportDir: string, extra: string[], send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
-  return nodeRun(['src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra], {}, send);
+  return nodeRun(
+    ['src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra],
+    {},
+    send,
+  );
 }
 
 /** `node --import tsx <args>` with `env` added; its stdout and stderr read together. */
-async function nodeRun(args: string[], env: Record<string, string>, send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+async function nodeRun(
+  args: string[],
+  env: Record<string, string>,
+  send?: { sig: NodeJS.Signals; when: RegExp },
+): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   let sent = false;
   const read = (d: Buffer): void => {
@@ -54,7 +65,10 @@ async function nodeRun(args: string[], env: Record<string, string>, send?: { sig
   try {
     await waitFor(
       `${args[0]} to end`,
-      async () => (child.exitCode !== null || child.signalCode !== null ? { done: true, value: undefined } : { done: false, seen: stderr.slice(-300) }),
+      async () =>
+        child.exitCode !== null || child.signalCode !== null
+          ? { done: true, value: undefined }
+          : { done: false, seen: stderr.slice(-300) },
       { timeoutMs: 150_000, intervalMs: 50 },
     );
   } finally {
@@ -65,12 +79,20 @@ async function nodeRun(args: string[], env: Record<string, string>, send?: { sig
   return { code: child.exitCode, signal: child.signalCode, stderr, pids };
 }
 
-async function cancelled(name: string, sig: NodeJS.Signals, when: RegExp, extra: string[] = []): Promise<{ run: CliRun; report: Report }> {
+async function cancelled(
+  name: string,
+  sig: NodeJS.Signals,
+  when: RegExp,
+  extra: string[] = [],
+): Promise<{ run: CliRun; report: Report }> {
   const reportDir = join(dir, name);
   const run = await cliRun(reportDir, extra, { sig, when });
   assert.is(run.code, sig === 'SIGINT' ? 130 : 143, run.stderr.slice(-1500));
   assert.match(run.stderr, `redis-cluster-resilience: ${sig} received: cancelling the run`);
-  assert.match(run.stderr, `redis-cluster-resilience: cancelled by ${sig}; cleanup done, report written to ${join(reportDir, 'report.json')}`);
+  assert.match(
+    run.stderr,
+    `redis-cluster-resilience: cancelled by ${sig}; cleanup done, report written to ${join(reportDir, 'report.json')}`,
+  );
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'cancelled');
   assert.ok(run.pids.length > 0, 'the run started its pods before the signal');
@@ -99,9 +121,16 @@ test('SIGINT during the failover wait: the scenario is cancelled, its checks ski
 
 test('SIGINT during the rejoin: cancelled after the failover', async () => {
   const { report } = await cancelled('rejoin', 'SIGINT', /Path: failover/);
-  assert.match(report.error!, /^cancelled by SIGINT while (waiting for pod \S+ to come back|checking pod \S+'s NodeID and rejoin|checking the cluster health)$/, `report.error: ${report.error}`);
+  assert.match(
+    report.error!,
+    /^cancelled by SIGINT while (waiting for pod \S+ to come back|checking pod \S+'s NodeID and rejoin|checking the cluster health)$/,
+    `report.error: ${report.error}`,
+  );
   assert.is(report.scenarios[0]?.status, 'cancelled');
-  assert.ok(report.scenarios[0]!.timeline.some((e) => e.event === 'replica-promoted'), 'the failover was seen before the cancel');
+  assert.ok(
+    report.scenarios[0]!.timeline.some((e) => e.event === 'replica-promoted'),
+    'the failover was seen before the cancel',
+  );
 });
 
 test('SIGTERM (GitHub, 7.5 s after its SIGINT): exit 143, verdict cancelled', async () => {
@@ -112,9 +141,13 @@ test('SIGTERM (GitHub, 7.5 s after its SIGINT): exit 143, verdict cancelled', as
 
 test('a second SIGINT during the cleanup does not cut it short', async () => {
   const reportDir = join(dir, 'twice');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs()], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs()],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   let sent = 0;
   child.stderr.on('data', (d: Buffer) => {
@@ -130,9 +163,16 @@ test('a second SIGINT during the cleanup does not cut it short', async () => {
     }
   });
   try {
-    await waitFor('the twice-interrupted run to end', async () => (child.exitCode !== null || child.signalCode !== null ? { done: true, value: 0 } : { done: false, seen: stderr.slice(-300) }), {
-      timeoutMs: 150_000,
-    });
+    await waitFor(
+      'the twice-interrupted run to end',
+      async () =>
+        child.exitCode !== null || child.signalCode !== null
+          ? { done: true, value: 0 }
+          : { done: false, seen: stderr.slice(-300) },
+      {
+        timeoutMs: 150_000,
+      },
+    );
   } finally {
     child.kill('SIGKILL');
   }
@@ -149,21 +189,35 @@ async function killedRun(name: string): Promise<CliRun> {
   const run = await cliRun(join(dir, name), [], { sig: 'SIGKILL', when: /Deleting pod / });
   assert.is(run.signal, 'SIGKILL');
   // Its redis-servers die with it (setpriv's parent-death signal), a moment after it.
-  await waitFor('the killed run\'s redis-servers to die', async () => {
-    const alive = run.pids.filter(processRunning);
-    return alive.length === 0 ? { done: true, value: undefined } : { done: false, seen: `alive: ${alive.join(', ')}` };
-  }, { timeoutMs: 10_000 });
+  await waitFor(
+    "the killed run's redis-servers to die",
+    async () => {
+      const alive = run.pids.filter(processRunning);
+      return alive.length === 0
+        ? { done: true, value: undefined }
+        : { done: false, seen: `alive: ${alive.join(', ')}` };
+    },
+    { timeoutMs: 10_000 },
+  );
   const left = await leftDirs();
   assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
-  const journal = JSON.parse(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')) as Array<{ step: { kind: string }; settled: boolean }>;
-  assert.equal(journal.filter((e) => !e.settled).map((e) => e.step.kind), ['local-processes']);
+  const journal = JSON.parse(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')) as Array<{
+    step: { kind: string };
+    settled: boolean;
+  }>;
+  assert.equal(
+    journal.filter((e) => !e.settled).map((e) => e.step.kind),
+    ['local-processes'],
+  );
   return run;
 }
 
 /** The runner's handling of GITHUB_STATE: the last value of each name, handed to the post step as STATE_<name>. */
 async function stateForPost(stateFile: string): Promise<Record<string, string>> {
   const text = await readFile(stateFile, 'utf8');
-  return Object.fromEntries([...text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((m) => [`STATE_${m[1]}`, m[3]!]));
+  return Object.fromEntries(
+    [...text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((m) => [`STATE_${m[1]}`, m[3]!]),
+  );
 }
 
 /** The action's main step as the runner starts it (INPUT_*, GITHUB_* files), on the local platform. */
@@ -199,8 +253,15 @@ test('action: SIGKILL of the main step during the hold, then the post step with 
   const main = await nodeRun(['src/main.ts'], env, { sig: 'SIGKILL', when: /Deleting pod / });
   assert.is(main.signal, 'SIGKILL');
   const state = await stateForPost(stateFile);
-  const journal = JSON.parse(state['STATE_undo-journal'] ?? '[]') as Array<{ step: { kind: string }; settled: boolean }>;
-  assert.equal(journal.filter((e) => !e.settled).map((e) => e.step.kind), ['local-processes'], 'recorded in action state before the processes started');
+  const journal = JSON.parse(state['STATE_undo-journal'] ?? '[]') as Array<{
+    step: { kind: string };
+    settled: boolean;
+  }>;
+  assert.equal(
+    journal.filter((e) => !e.settled).map((e) => e.step.kind),
+    ['local-processes'],
+    'recorded in action state before the processes started',
+  );
   assert.equal(await leftDirs(), [state['STATE_work-dir']!.split('/').at(-1)]);
   const post = await nodeRun(['src/post.ts'], { ...state, GITHUB_STATE: '' });
   assert.is(post.code, 0, post.stderr);
@@ -214,23 +275,29 @@ test('action: SIGKILL of the main step during the hold, then the post step with 
 
 test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it left', async () => {
   await killedRun('sigkill-cleanup');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cleanup', '--work-dir', runs()], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cleanup', '--work-dir', runs()], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: string | Buffer) => (stderr += d.toString()));
-  const code = await waitFor('cleanup to end', async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: stderr }), { timeoutMs: 30_000 });
+  const code = await waitFor(
+    'cleanup to end',
+    async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: stderr }),
+    { timeoutMs: 30_000 },
+  );
   assert.is(code, 0, stderr);
   assert.match(stderr, /undone: local redis-server processes of /);
   assert.match(stderr, /1 run dir\(s\) cleaned up under /);
   assert.equal(await leftDirs(), []);
 });
 
-test('SIGKILL, then a run with the same work dir: it cleans the dead run\'s dir first, passes, and ends by itself', async () => {
+test("SIGKILL, then a run with the same work dir: it cleans the dead run's dir first, passes, and ends by itself", async () => {
   await killedRun('sigkill-next');
   const run = await cliRun(join(dir, 'after'), []);
   assert.is(run.code, 0, run.stderr.slice(-1500));
   assert.match(run.stderr, /cleaning up after a run that did not finish: /);
   assert.equal(run.pids.filter(processRunning), []);
-  assert.equal(await leftDirs(), [], 'nothing left: neither the dead run\'s dir nor its own');
+  assert.equal(await leftDirs(), [], "nothing left: neither the dead run's dir nor its own");
 });
 
 test.run();

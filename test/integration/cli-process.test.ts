@@ -11,7 +11,8 @@ import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 const action = (env: Record<string, string>) => runNode(['--import', 'tsx', 'src/main.ts'], env, 60_000);
-const cli = (args: string[], env: Record<string, string> = {}) => runNode(['--import', 'tsx', 'src/cli.ts', ...args], env, 60_000);
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runNode(['--import', 'tsx', 'src/cli.ts', ...args], env, 60_000);
 
 let dir = '';
 beforeAll(test, async () => {
@@ -25,7 +26,15 @@ test('report-dir that is a file, or under one: exit 2 naming report-dir, before 
   const file = join(dir, 'a-file');
   await writeFile(file, 'keep me');
   for (const reportDir of [file, join(file, 'sub')]) {
-    const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+    const r = await cli([
+      'check',
+      '--platform',
+      'local',
+      '--manifests',
+      'test/fixtures/seed',
+      '--report-dir',
+      reportDir,
+    ]);
     assert.is(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /report-dir .*a-file.*: .*is a file, not a directory/);
     assert.not.match(r.stderr, /Manifests:/); // refused before the manifests were even read
@@ -47,11 +56,14 @@ test('platform kind without a Docker engine: exit 2 with a hint, and kind is not
   const toolCache = join(dir, 'tool-cache');
   await mkdir(emptyPath);
   await mkdir(toolCache);
-  const r = await cli(['check', '--platform', 'kind', '--manifests', 'test/fixtures/seed', '--report-dir', join(dir, 'kind')], {
-    PATH: emptyPath,
-    RUNNER_TOOL_CACHE: toolCache,
-    RUNNER_TEMP: join(dir, 'runner-temp'),
-  });
+  const r = await cli(
+    ['check', '--platform', 'kind', '--manifests', 'test/fixtures/seed', '--report-dir', join(dir, 'kind')],
+    {
+      PATH: emptyPath,
+      RUNNER_TOOL_CACHE: toolCache,
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+    },
+  );
   assert.is(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /platform kind needs a running Docker engine/);
   assert.match(r.stderr, /platform local/);
@@ -74,7 +86,15 @@ const FIXTURE_SECRETS = /fixture-token|fixture-key|fixture-pass/;
 test('a kubeconfig with a token and a YAML error: exit 2 naming file and line; the token is in no stream or file', async () => {
   // The default manifests lint clean, so the run gets as far as loading the kubeconfig (nothing is deployed).
   const reportDir = join(dir, 'kubeconfig-cli');
-  const r = await cli(['check', '--platform', 'existing', '--kubeconfig', KUBECONFIG_FIXTURE, '--report-dir', reportDir]);
+  const r = await cli([
+    'check',
+    '--platform',
+    'existing',
+    '--kubeconfig',
+    KUBECONFIG_FIXTURE,
+    '--report-dir',
+    reportDir,
+  ]);
   assert.is(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /kubeconfig test\/fixtures\/kubeconfig\/yaml-error-with-token\.yaml:12:\d+: not valid YAML/);
   assert.not.match(r.stdout + r.stderr, FIXTURE_SECRETS);
@@ -108,16 +128,29 @@ test('action: a valid kubeconfig as content: its secrets are masked first and ap
     .replace('contexts: []', 'contexts:\n  - name: x\n    context: { cluster: c, user: u }\ncurrent-context: x');
   const summaryFile = join(dir, 'masked-summary.md');
   await writeFile(summaryFile, '');
-  const r = await action({ INPUT_PLATFORM: 'existing', INPUT_KUBECONFIG: content, 'INPUT_REPORT-DIR': reportDir, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: join(dir, 'masked-out') });
+  const r = await action({
+    INPUT_PLATFORM: 'existing',
+    INPUT_KUBECONFIG: content,
+    'INPUT_REPORT-DIR': reportDir,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_OUTPUT: join(dir, 'masked-out'),
+  });
   assert.is(r.code, 1, r.stdout + r.stderr); // nothing answers at the server address
   const lines = (r.stdout + r.stderr).split('\n');
   const masks = lines.filter((l) => l.startsWith('::add-mask::'));
-  for (const secret of ['fixture-token-must-not-leak-7f3a', 'fixture-key-data-must-not-leak-91c2', 'fixture-pass-must-not-leak']) {
+  for (const secret of [
+    'fixture-token-must-not-leak-7f3a',
+    'fixture-key-data-must-not-leak-91c2',
+    'fixture-pass-must-not-leak',
+  ]) {
     assert.ok(masks.includes(`::add-mask::${secret}`), `${secret} masked`);
   }
   // Masked before anything about the cluster is printed, and never printed outside the mask commands.
   assert.ok(lines.findIndex((l) => l.startsWith('::add-mask::')) < lines.findIndex((l) => l.includes('Deploying')));
-  assert.equal(lines.filter((l) => !l.startsWith('::add-mask::') && FIXTURE_SECRETS.test(l)), []);
+  assert.equal(
+    lines.filter((l) => !l.startsWith('::add-mask::') && FIXTURE_SECRETS.test(l)),
+    [],
+  );
   assert.match(r.stdout, /https:\/\/\*\*\*@127\.0\.9\.1:9/); // the server URL, without its credentials
   assert.equal(await filesHolding(reportDir, FIXTURE_SECRETS), []);
   assert.equal(await filesHolding(dir, FIXTURE_SECRETS), []);
@@ -126,24 +159,33 @@ test('action: a valid kubeconfig as content: its secrets are masked first and ap
 test('lint on a misspelt field: exit 1 naming the field, its file:line and the valid name', async () => {
   const manifests = join(dir, 'typo');
   await mkdir(manifests);
-  await writeFile(join(manifests, 'redis.yaml'), [
-    'apiVersion: apps/v1',
-    'kind: StatefulSet',
-    'metadata: { name: redis-app }',
-    'spec:',
-    '  replcas: 3',
-    '  serviceName: redis',
-    '  selector: { matchLabels: { app: redis } }',
-    '  template:',
-    '    metadata: { labels: { app: redis } }',
-    '    spec:',
-    '      containers: [{ name: redis, image: "redis:7.2.5", ports: [{ containrPort: 6379 }] }]',
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(manifests, 'redis.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: StatefulSet',
+      'metadata: { name: redis-app }',
+      'spec:',
+      '  replcas: 3',
+      '  serviceName: redis',
+      '  selector: { matchLabels: { app: redis } }',
+      '  template:',
+      '    metadata: { labels: { app: redis } }',
+      '    spec:',
+      '      containers: [{ name: redis, image: "redis:7.2.5", ports: [{ containrPort: 6379 }] }]',
+      '',
+    ].join('\n'),
+  );
   const r = await cli(['lint', '--manifests', manifests]);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /unknown-field +\S*typo\/redis\.yaml:5:3\s+StatefulSet redis-app: spec\.replcas: unknown field "replcas" \(did you mean "replicas"\?\)/);
-  assert.match(r.stdout, /redis\.yaml:11:\d+\s+StatefulSet redis-app: spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containrPort: unknown\s+field "containrPort" \(did you mean "containerPort"\?\)/);
+  assert.match(
+    r.stdout,
+    /unknown-field +\S*typo\/redis\.yaml:5:3\s+StatefulSet redis-app: spec\.replcas: unknown field "replcas" \(did you mean "replicas"\?\)/,
+  );
+  assert.match(
+    r.stdout,
+    /redis\.yaml:11:\d+\s+StatefulSet redis-app: spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containrPort: unknown\s+field "containrPort" \(did you mean "containerPort"\?\)/,
+  );
 });
 
 /** The value an action step set for `name` in its GITHUB_OUTPUT file (the runner's heredoc format). */
@@ -155,7 +197,10 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
   const reportDir = join(dir, 'stale');
   await mkdir(join(reportDir, 'evidence', 'logs'), { recursive: true });
   // An earlier failed run: its report lists its evidence; it drew a timeline for a scenario this run will not reach.
-  const earlier = { tool: { name: 'redis-cluster-resilience' }, evidence: ['evidence/logs/redis-0.log', 'evidence/kind-logs/'] };
+  const earlier = {
+    tool: { name: 'redis-cluster-resilience' },
+    evidence: ['evidence/logs/redis-0.log', 'evidence/kind-logs/'],
+  };
   await writeFile(join(reportDir, 'report.json'), JSON.stringify(earlier));
   await writeFile(join(reportDir, 'timeline-master-failover.svg'), '<svg/>');
   await writeFile(join(reportDir, 'evidence', 'logs', 'redis-0.log'), 'old log');
@@ -168,15 +213,36 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
   const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
   assert.is(r.code, 1, r.stdout + r.stderr);
   const left = (await readdir(reportDir, { recursive: true })).sort();
-  assert.equal(left, ['evidence', 'evidence/README', 'junit.xml', 'notes.md', 'report.json', 'summary.md', 'timeline-mine.svg']);
+  assert.equal(left, [
+    'evidence',
+    'evidence/README',
+    'junit.xml',
+    'notes.md',
+    'report.json',
+    'summary.md',
+    'timeline-mine.svg',
+  ]);
 });
 
 test('the lint gate names the flag in a CLI run and the input in an action run', async () => {
-  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', join(dir, 'gate-cli')]);
+  const r = await cli([
+    'check',
+    '--platform',
+    'local',
+    '--manifests',
+    'test/fixtures/seed',
+    '--report-dir',
+    join(dir, 'gate-cli'),
+  ]);
   assert.match(r.stdout, /at or above --fail-on-lint error; nothing was deployed/);
   const outputFile = join(dir, 'gate-output');
   await writeFile(outputFile, '');
-  const a = await action({ INPUT_PLATFORM: 'local', INPUT_MANIFESTS: 'test/fixtures/seed', 'INPUT_REPORT-DIR': join(dir, 'gate-action'), GITHUB_OUTPUT: outputFile });
+  const a = await action({
+    INPUT_PLATFORM: 'local',
+    INPUT_MANIFESTS: 'test/fixtures/seed',
+    'INPUT_REPORT-DIR': join(dir, 'gate-action'),
+    GITHUB_OUTPUT: outputFile,
+  });
   assert.match(a.stdout, /at or above input fail-on-lint error; nothing was deployed/);
   assert.not.match(a.stdout, /--fail-on-lint/);
 });
@@ -196,7 +262,7 @@ test('action: a bad input still sets verdict=error and writes a short job summar
   assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^::error::bad input: input kill-mode/);
 });
 
-test('-h and --help: usage with each flag\'s default and the duration syntax', async () => {
+test("-h and --help: usage with each flag's default and the duration syntax", async () => {
   const short = await cli(['-h']);
   assert.is(short.code, 0, short.stderr);
   const long = await cli(['--help']);
@@ -205,23 +271,40 @@ test('-h and --help: usage with each flag\'s default and the duration syntax', a
   assert.match(long.stdout, /--rejoin-timeout +.*\(default 2m\)/);
   assert.match(long.stdout, /--failover-timeout +.*default: from cluster-node-timeout/);
   // Every flag says what it is when not given.
-  for (const line of long.stdout.split('\n').filter((l) => l.startsWith('  --'))) assert.match(line, /default|not set/, line);
+  for (const line of long.stdout.split('\n').filter((l) => l.startsWith('  --')))
+    assert.match(line, /default|not set/, line);
   assert.match(long.stdout, /durations take ms or a unit: 30s, 2m/i);
 });
 
 test('the end of a CLI run lists where each report file is', async () => {
   const reportDir = join(dir, 'paths');
   const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
-  const tail = r.stdout.trimEnd().split('\n').slice(-3).map((l) => l.trim());
-  assert.equal(tail, [`reports: ${join(reportDir, 'report.json')}`, join(reportDir, 'summary.md'), join(reportDir, 'junit.xml')]);
+  const tail = r.stdout
+    .trimEnd()
+    .split('\n')
+    .slice(-3)
+    .map((l) => l.trim());
+  assert.equal(tail, [
+    `reports: ${join(reportDir, 'report.json')}`,
+    join(reportDir, 'summary.md'),
+    join(reportDir, 'junit.xml'),
+  ]);
 });
 
 test('action: the log ends with the verdict line', async () => {
   const outputFile = join(dir, 'end-output');
   await writeFile(outputFile, '');
-  const a = await action({ INPUT_PLATFORM: 'local', INPUT_MANIFESTS: 'test/fixtures/seed', 'INPUT_REPORT-DIR': join(dir, 'end-action'), GITHUB_OUTPUT: outputFile });
+  const a = await action({
+    INPUT_PLATFORM: 'local',
+    INPUT_MANIFESTS: 'test/fixtures/seed',
+    'INPUT_REPORT-DIR': join(dir, 'end-action'),
+    GITHUB_OUTPUT: outputFile,
+  });
   assert.is(a.code, 1);
-  assert.match(a.stdout.trimEnd().split('\n').at(-1)!, /^::error::verdict fail: lint found \d+ finding\(s\) at or above input fail-on-lint error; nothing was deployed/);
+  assert.match(
+    a.stdout.trimEnd().split('\n').at(-1)!,
+    /^::error::verdict fail: lint found \d+ finding\(s\) at or above input fail-on-lint error; nothing was deployed/,
+  );
 });
 
 test('lint assumes no node count: no anti-affinity note on the defaults; sibling findings with one fix are one entry', async () => {
@@ -233,8 +316,14 @@ test('lint assumes no node count: no anti-affinity note on the defaults; sibling
   assert.is(seed.stdout.match(/Recycle runs `rm -rf`/g)?.length, 1, seed.stdout);
   const text = seed.stdout.replace(/\s+/g, ' '); // the table wraps long lines
   assert.match(text, /PersistentVolume redis-0: reclaim policy Recycle is deprecated/);
-  assert.match(text, /PersistentVolume redis-1: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:26:36\)/);
-  assert.match(text, /PersistentVolume redis-2: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:41:36\)/);
+  assert.match(
+    text,
+    /PersistentVolume redis-1: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:26:36\)/,
+  );
+  assert.match(
+    text,
+    /PersistentVolume redis-2: reclaim policy Recycle is deprecated \(test\/fixtures\/seed\/redis-pv\.yml:41:36\)/,
+  );
   // The count still counts every finding.
   assert.match(seed.stdout, /lint: 11 errors, 8 warnings/);
 });

@@ -33,7 +33,14 @@ test('cli: a bad value names the flag and what is valid', async () => {
 });
 
 test('cli: malformed YAML is bad input naming file and line', async () => {
-  const r = await runNode(['dist/cli.js', 'check', '--platform', 'local', '--manifests', 'test/fixtures/manifests/broken-yaml']);
+  const r = await runNode([
+    'dist/cli.js',
+    'check',
+    '--platform',
+    'local',
+    '--manifests',
+    'test/fixtures/manifests/broken-yaml',
+  ]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /broken-yaml\/statefulset\.yaml:11/);
 });
@@ -49,7 +56,16 @@ test('cli: lint of the seed finds errors (exit 1); of the defaults none (exit 0)
 
 test('cli: check on the seed stops at lint before deploying anything (exit 1)', async () => {
   const reportDir = join(dir, 'seed');
-  const r = await runNode(['dist/cli.js', 'check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  const r = await runNode([
+    'dist/cli.js',
+    'check',
+    '--platform',
+    'local',
+    '--manifests',
+    'test/fixtures/seed',
+    '--report-dir',
+    reportDir,
+  ]);
   assert.is(r.code, 1, r.stderr);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'fail');
@@ -59,13 +75,29 @@ test('cli: check on the seed stops at lint before deploying anything (exit 1)', 
 
 test('cli: check on the default manifests passes (exit 0) and writes every report file', async () => {
   const reportDir = join(dir, 'cli');
-  const r = await runNode(['dist/cli.js', 'check', '--platform', 'local', '--write-rate', '100', '--report-dir', reportDir]);
+  const r = await runNode([
+    'dist/cli.js',
+    'check',
+    '--platform',
+    'local',
+    '--write-rate',
+    '100',
+    '--report-dir',
+    reportDir,
+  ]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /PASS/);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'pass');
   const checks = report.scenarios[0]!.checks.map((c) => `${c.id}:${c.status}`);
-  for (const id of ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact']) {
+  for (const id of [
+    'replica-promoted',
+    'pod-recreated',
+    'node-id-kept',
+    'rejoined-as-replica',
+    'cluster-healthy',
+    'data-intact',
+  ]) {
     assert.ok(checks.includes(`${id}:pass`), `${id} in ${checks.join(', ')}`);
   }
   for (const f of ['summary.md', 'junit.xml', 'timeline-master-failover.svg']) await readFile(join(reportDir, f));

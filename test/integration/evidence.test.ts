@@ -20,7 +20,7 @@ test.after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('seed topology, failing: every pod log and each node\'s CLUSTER NODES in the report dir, named by the summary', async () => {
+test("seed topology, failing: every pod log and each node's CLUSTER NODES in the report dir, named by the summary", async () => {
   dir = await mkdtemp(join(tmpdir(), 'rcr-evidence-'));
   const config: Config = {
     ...DEFAULTS,
@@ -38,10 +38,16 @@ test('seed topology, failing: every pod log and each node\'s CLUSTER NODES in th
   assert.is(report.verdict, 'fail', report.error);
   const evidence = report.evidence ?? [];
   for (const pod of ['redis-app-0', 'redis-app-1', 'redis-app-2']) {
-    assert.ok(evidence.includes(`evidence/redis/${pod}.cluster-nodes.txt`), `${pod} CLUSTER NODES listed: ${evidence.join(', ')}`);
+    assert.ok(
+      evidence.includes(`evidence/redis/${pod}.cluster-nodes.txt`),
+      `${pod} CLUSTER NODES listed: ${evidence.join(', ')}`,
+    );
     assert.ok(evidence.includes(`evidence/redis/${pod}.cluster-info.txt`), `${pod} CLUSTER INFO listed`);
     assert.match(await readFile(join(dir, 'evidence/redis', `${pod}.cluster-nodes.txt`), 'utf8'), /myself/);
-    assert.ok(evidence.some((f) => new RegExp(`^evidence/logs/${pod}\\.\\d+\\.log$`).test(f)), `${pod} log listed`);
+    assert.ok(
+      evidence.some((f) => new RegExp(`^evidence/logs/${pod}\\.\\d+\\.log$`).test(f)),
+      `${pod} log listed`,
+    );
   }
   // The victim ran twice (deleted, then back after the hold): both incarnations' logs are kept.
   const logs = (await readdir(join(dir, 'evidence/logs'))).sort();

@@ -53,7 +53,10 @@ export async function deployCluster(
   const set = await loadManifests(manifestDir);
   const redis = redisDeployment(set);
   const workDir = mkdtempSync(join(tmpdir(), 'rcr-failover-'));
-  const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase, restartDelayMs, ...(mode ? { mode } : {}) });
+  const platform = createLocalPlatform(
+    { log: silentLog, workDir },
+    { addressBase, restartDelayMs, ...(mode ? { mode } : {}) },
+  );
   const teardown = async () => {
     await platform.teardown();
     rmSync(workDir, { recursive: true, force: true });
@@ -63,7 +66,10 @@ export async function deployCluster(
     await platform.provision();
     await platform.deploy(set, redis);
     const pods = await platform.listPods();
-    await bootstrapCluster((a) => platform.reach(a), pods, redis.port, planBootstrap(pods, topology), { log: silentLog, timeoutMs: 60_000 });
+    await bootstrapCluster((a) => platform.reach(a), pods, redis.port, planBootstrap(pods, topology), {
+      log: silentLog,
+      timeoutMs: 60_000,
+    });
     return { platform, redis, expected: { nodes: pods.length, masters: topology.masters }, workDir, teardown };
   } catch (err) {
     await teardown();

@@ -13,14 +13,22 @@ import { withNode } from '../../src/redis/connect.ts';
 import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 import { probeCluster } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { runMasterFailover, type FailoverResult, type MasterFailoverOptions } from '../../src/scenarios/master-failover.ts';
+import {
+  runMasterFailover,
+  type FailoverResult,
+  type MasterFailoverOptions,
+} from '../../src/scenarios/master-failover.ts';
 import { type DeployedCluster, defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({ ...defaultSettings(c), log: testLog, ...extra });
+const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({
+  ...defaultSettings(c),
+  log: testLog,
+  ...extra,
+});
 const check = (r: FailoverResult, id: Check['id']): Check => {
   const c = r.checks.find((x) => x.id === id);
   assert.ok(c, `check ${id} in ${r.checks.map((x) => x.id).join(', ')}`);
-  return c!;
+  return c;
 };
 /** Runs the scenario and checks its clock: started within the call, lasted no longer than it, spans its timeline. */
 async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<FailoverResult> {
@@ -28,17 +36,24 @@ async function timedRun(...args: Parameters<typeof runMasterFailover>): Promise<
   const r = await runMasterFailover(...args);
   const after = Date.now();
   const started = Date.parse(r.startedAt!);
-  assert.ok(started >= before && started <= after, `started ${r.startedAt}, called at ${new Date(before).toISOString()}`);
-  assert.ok(r.durationMs! >= 0 && started + r.durationMs! <= after, `took ${r.durationMs} ms, the call ${after - before} ms`);
+  assert.ok(
+    started >= before && started <= after,
+    `started ${r.startedAt}, called at ${new Date(before).toISOString()}`,
+  );
+  assert.ok(
+    r.durationMs! >= 0 && started + r.durationMs! <= after,
+    `took ${r.durationMs} ms, the call ${after - before} ms`,
+  );
   const atMs = r.timeline.map((e) => e.atMs);
-  if (atMs.length > 1) assert.ok(r.durationMs! >= Math.max(...atMs) - Math.min(...atMs), `took ${r.durationMs} ms, timeline spans more`);
+  if (atMs.length > 1)
+    assert.ok(r.durationMs! >= Math.max(...atMs) - Math.min(...atMs), `took ${r.durationMs} ms, timeline spans more`);
   return r;
 }
 
 const at = (r: FailoverResult, event: string): number => {
   const e = r.timeline.find((x) => x.event === event);
   assert.ok(e, `timeline has ${event}: ${r.timeline.map((x) => x.event).join(', ')}`);
-  return e!.atMs;
+  return e.atMs;
 };
 
 /**
@@ -64,8 +79,13 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
       value: async () => {
         await c.platform.releaseHold();
         if (drop.key !== undefined) return;
-        const seeds = (await c.platform.listPods()).filter((p) => p.ready).map((p) => ({ host: p.ip, port: c.redis.port }));
-        const client = await openClusterClient(async (a) => a, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+        const seeds = (await c.platform.listPods())
+          .filter((p) => p.ready)
+          .map((p) => ({ host: p.ip, port: c.redis.port }));
+        const client = await openClusterClient(async (a) => a, seeds, {
+          commandTimeoutMs: 5000,
+          readyTimeoutMs: 10_000,
+        });
         try {
           for (const master of client.nodes('master')) {
             let cursor = '0';
@@ -75,8 +95,8 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
               cursor = next;
             } while (cursor !== '0');
           }
-          assert.ok(drop.key, 'the writer\'s first key is in the cluster');
-          assert.is(await client.del(drop.key!), 1);
+          assert.ok(drop.key, "the writer's first key is in the cluster");
+          assert.is(await client.del(drop.key), 1);
         } finally {
           client.disconnect();
         }
@@ -109,7 +129,10 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
   assert.is(id.nodeIdAfter, id.nodeIdBefore);
   assert.is(id.nodeIdBefore, r.victim.nodeId);
   assert.is.not(id.addressAfter, id.addressBefore);
-  assert.match(String(id.nodesConfMyselfAfter), new RegExp(`^${r.victim.nodeId} ${String(id.addressAfter)}@\\d+ myself,slave `));
+  assert.match(
+    String(id.nodesConfMyselfAfter),
+    new RegExp(`^${r.victim.nodeId} ${String(id.addressAfter)}@\\d+ myself,slave `),
+  );
 
   // Writes: acknowledged, and refused from the kill until the promotion (never past the pod's return).
   const w = r.writes!;
@@ -119,12 +142,24 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
   const failedAt = at(r, 'first-write-failed');
   const recoveredAt = at(r, 'writes-recovered');
   assert.ok(failedAt >= -1000, `first failure ${failedAt} ms: no earlier than one command timeout before the deletion`);
-  assert.ok(recoveredAt >= at(r, 'fail-seen'), `writes recovered at ${recoveredAt} ms, after FAIL at ${at(r, 'fail-seen')} ms`);
+  assert.ok(
+    recoveredAt >= at(r, 'fail-seen'),
+    `writes recovered at ${recoveredAt} ms, after FAIL at ${at(r, 'fail-seen')} ms`,
+  );
   assert.ok(recoveredAt <= at(r, 'hold-released'), 'writes recovered before the old master could come back');
   assert.is(w.unavailableMs, recoveredAt - failedAt);
 
   // Timeline in causal order; timings match it.
-  for (const [a, b] of [['pod-deleted', 'pfail-seen'], ['pfail-seen', 'fail-seen'], ['fail-seen', 'replica-promoted'], ['replica-promoted', 'cluster-ok'], ['hold-released', 'pod-back'], ['pod-back', 'redis-up'], ['redis-up', 'rejoined'], ['rejoined', 'cluster-healthy']] as const) {
+  for (const [a, b] of [
+    ['pod-deleted', 'pfail-seen'],
+    ['pfail-seen', 'fail-seen'],
+    ['fail-seen', 'replica-promoted'],
+    ['replica-promoted', 'cluster-ok'],
+    ['hold-released', 'pod-back'],
+    ['pod-back', 'redis-up'],
+    ['redis-up', 'rejoined'],
+    ['rejoined', 'cluster-healthy'],
+  ] as const) {
     assert.ok(at(r, a) <= at(r, b), `${a} (${at(r, a)}) before ${b} (${at(r, b)})`);
   }
   assert.is(r.timings.failoverMs, at(r, 'replica-promoted'));
@@ -137,7 +172,11 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   const c = cluster();
   const drop: { key?: string } = {};
   await forgetEarlierRuns(c);
-  const r = await timedRun(droppingFirstWrite(c, drop), c.redis, options(c, { writeWait: true, thresholds: { maxFailoverMs: 1, maxLostWrites: 0 } }));
+  const r = await timedRun(
+    droppingFirstWrite(c, drop),
+    c.redis,
+    options(c, { writeWait: true, thresholds: { maxFailoverMs: 1, maxLostWrites: 0 } }),
+  );
   const dropped = drop.key!;
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');
@@ -148,13 +187,22 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   assert.is(check(r, 'max-lost-writes').status, 'fail');
   assert.is(check(r, 'max-failover-ms').status, 'fail');
   assert.equal(check(r, 'max-failover-ms').evidence, { value: r.timings.failoverMs, limit: 1 });
-  assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['data-intact', 'max-failover-ms', 'max-lost-writes']);
+  assert.equal(
+    r.checks.filter((x) => x.status === 'fail').map((x) => x.id),
+    ['data-intact', 'max-failover-ms', 'max-lost-writes'],
+  );
   assert.ok(at(r, 'hold-released') < at(r, 'pod-back'), 'a failed check still released the hold');
   // With WAIT 1 a write needs a replica: the promoted master has one again only once the old master is back.
   assert.is(r.writes!.mode, 'wait');
-  assert.ok(at(r, 'writes-recovered') >= at(r, 'rejoined'), `writes recovered at ${at(r, 'writes-recovered')} ms, rejoined at ${at(r, 'rejoined')} ms`);
+  assert.ok(
+    at(r, 'writes-recovered') >= at(r, 'rejoined'),
+    `writes recovered at ${at(r, 'writes-recovered')} ms, rejoined at ${at(r, 'rejoined')} ms`,
+  );
   // Until then each WAIT blocks its timeout with two in flight: writes due meanwhile are skipped, and counted.
-  assert.ok(r.writes!.skipped > 0, `skipped ${r.writes!.skipped} of a 200/s schedule; attempted ${r.writes!.attempted}`);
+  assert.ok(
+    r.writes!.skipped > 0,
+    `skipped ${r.writes!.skipped} of a 200/s schedule; attempted ${r.writes!.attempted}`,
+  );
 });
 
 test('without the hold: the path taken is reported and what holds on it is checked', async () => {
@@ -181,15 +229,33 @@ test('without the hold: the path taken is reported and what holds on it is check
 test('a --victim that is no master owning slots is an input error, before anything is deleted', async () => {
   const c = cluster();
   const pods = await c.platform.listPods();
-  const missing = await runMasterFailover(c.platform, c.redis, options(c, { victim: 'redis-app-99' })).catch((e: unknown) => e);
+  const missing = await runMasterFailover(c.platform, c.redis, options(c, { victim: 'redis-app-99' })).catch(
+    (e: unknown) => e,
+  );
   assert.instance(missing, InputError);
   assert.match((missing as Error).message, /victim redis-app-99: no such pod; masters owning slots: redis-app-\d \(/);
-  const replica = (await Promise.all(pods.map(async (p) => ({ p, role: await withNode(async (a) => a, { host: p.ip, port: 6379 }, (r) => r.call('ROLE')) }))))
-    .find((x) => (x.role as string[])[0] === 'slave')!.p;
-  const err = await runMasterFailover(c.platform, c.redis, options(c, { victim: replica.name })).catch((e: unknown) => e);
+  const replica = (
+    await Promise.all(
+      pods.map(async (p) => ({
+        p,
+        role: await withNode(
+          async (a) => a,
+          { host: p.ip, port: 6379 },
+          (r) => r.call('ROLE'),
+        ),
+      })),
+    )
+  ).find((x) => (x.role as string[])[0] === 'slave')!.p;
+  const err = await runMasterFailover(c.platform, c.redis, options(c, { victim: replica.name })).catch(
+    (e: unknown) => e,
+  );
   assert.instance(err, InputError);
   assert.match((err as Error).message, `victim ${replica.name} is not a master owning slots`);
-  assert.equal((await c.platform.listPods()).map((p) => p.uid), pods.map((p) => p.uid), 'no pod was deleted');
+  assert.equal(
+    (await c.platform.listPods()).map((p) => p.uid),
+    pods.map((p) => p.uid),
+    'no pod was deleted',
+  );
 });
 
 test('a cancel during the failover wait: status cancelled, checks skipped with the reason, hold released', async () => {
@@ -211,10 +277,18 @@ test('a cancel during the failover wait: status cancelled, checks skipped with t
   // The hold was released: the pod comes back by itself, and the cluster heals for the next test.
   const back = await c.platform.waitForReplacement(r.victim.pod, r.victim.uid, 30_000);
   assert.is.not(back.uid, r.victim.uid);
-  await waitFor('the cluster to heal after the cancelled run', async () => {
-    const health = await probeCluster(async (a) => a, (await c.platform.listPods()).map((p) => ({ host: p.ip, port: c.redis.port })), c.expected);
-    return health.healthy ? { done: true, value: undefined } : { done: false, seen: health.problems.join('; ') };
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+  await waitFor(
+    'the cluster to heal after the cancelled run',
+    async () => {
+      const health = await probeCluster(
+        async (a) => a,
+        (await c.platform.listPods()).map((p) => ({ host: p.ip, port: c.redis.port })),
+        c.expected,
+      );
+      return health.healthy ? { done: true, value: undefined } : { done: false, seen: health.problems.join('; ') };
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 });
 
 // Last: it leaves the cluster as it finds it only if the hold is really released.
@@ -231,7 +305,18 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
   const r = await timedRun(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
-  assert.equal(r.checks.map((x) => x.id), ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes']);
+  assert.equal(
+    r.checks.map((x) => x.id),
+    [
+      'replica-promoted',
+      'pod-recreated',
+      'node-id-kept',
+      'rejoined-as-replica',
+      'cluster-healthy',
+      'data-intact',
+      'max-lost-writes',
+    ],
+  );
   for (const x of r.checks) {
     assert.is(x.status, 'skipped', `${x.id}: ${x.summary}`);
     assert.is(x.summary, `not reached: ${r.error}`);

@@ -15,7 +15,10 @@ test.after(async () => {
 });
 
 test('nodes.conf off the PVC: node-id-kept fails with both NodeIDs in evidence', async () => {
-  cluster = await deployCluster('test/fixtures/manifests/nodes-conf-off-pvc', '127.0.75', { masters: 3, replicasPerMaster: 1 });
+  cluster = await deployCluster('test/fixtures/manifests/nodes-conf-off-pvc', '127.0.75', {
+    masters: 3,
+    replicasPerMaster: 1,
+  });
   const c = cluster;
   const r = await runMasterFailover(c.platform, c.redis, {
     holdRestart: true,
@@ -51,7 +54,16 @@ test('then replica-loss on the same cluster: the replica comes back as a strange
   const c = cluster!;
   const r = await runReplicaLoss(
     { platform: c.platform, redis: c.redis, log: testLog },
-    { holdRestart: false, killMode: 'graceful', writeRate: 0, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 30_000, thresholds: { maxLostWrites: 0 }, expected: c.expected },
+    {
+      holdRestart: false,
+      killMode: 'graceful',
+      writeRate: 0,
+      writeWait: false,
+      failoverTimeoutMs: 60_000,
+      rejoinTimeoutMs: 30_000,
+      thresholds: { maxLostWrites: 0 },
+      expected: c.expected,
+    },
   );
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');

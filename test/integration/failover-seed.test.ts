@@ -15,7 +15,10 @@ test.after(async () => {
 });
 
 test('one master, two replicas: replica-promoted fails with the majority explanation, in bounded time', async () => {
-  cluster = await deployCluster('test/fixtures/manifests/seed-topology', '127.0.74', { masters: 1, replicasPerMaster: 2 });
+  cluster = await deployCluster('test/fixtures/manifests/seed-topology', '127.0.74', {
+    masters: 1,
+    replicasPerMaster: 2,
+  });
   const c = cluster;
   const failoverTimeoutMs = 20_000;
   const rejoinTimeoutMs = 30_000;
@@ -37,7 +40,10 @@ test('one master, two replicas: replica-promoted fails with the majority explana
   assert.is(r.path, 'no-failover');
   const promoted = r.checks.find((x) => x.id === 'replica-promoted')!;
   assert.is(promoted.status, 'fail');
-  assert.match(promoted.summary, /as Redis shows: the victim is the only master: a replica needs votes from a majority of the masters/);
+  assert.match(
+    promoted.summary,
+    /as Redis shows: the victim is the only master: a replica needs votes from a majority of the masters/,
+  );
   // Said as soon as the survivors suspect the master (~node timeout), not after the 20 s failover timeout.
   const released = r.timeline.find((e) => e.event === 'hold-released')!;
   assert.ok(released.atMs < failoverTimeoutMs / 2, `hold released ${released.atMs} ms after the deletion`);
@@ -45,10 +51,16 @@ test('one master, two replicas: replica-promoted fails with the majority explana
   assert.is(promoted.evidence.mastersWithSlots, 1);
   const lastSeen = promoted.evidence.lastSeenOfVictim as string[];
   assert.is(lastSeen.length, 2, 'both replicas report the victim');
-  assert.ok(lastSeen.some((l) => l.includes(' master,fail? ')), `survivors suspect the master: ${lastSeen.join(' | ')}`);
+  assert.ok(
+    lastSeen.some((l) => l.includes(' master,fail? ')),
+    `survivors suspect the master: ${lastSeen.join(' | ')}`,
+  );
   // Bounded: the failover wait, then the pod's return and health, each within its own timeout.
   assert.ok(tookMs < failoverTimeoutMs + 2 * rejoinTimeoutMs, `took ${tookMs} ms`);
-  assert.ok(r.timeline.some((e) => e.event === 'hold-released'), 'the hold was released');
+  assert.ok(
+    r.timeline.some((e) => e.event === 'hold-released'),
+    'the hold was released',
+  );
   // The master came back with its NodeID and its slots, and the cluster is whole again.
   for (const id of ['pod-recreated', 'node-id-kept', 'cluster-healthy', 'data-intact', 'max-lost-writes']) {
     const chk = r.checks.find((x) => x.id === id)!;
@@ -57,7 +69,10 @@ test('one master, two replicas: replica-promoted fails with the majority explana
   // No replica took over: no new master to follow, so not a PASS (its summary says where the node is).
   assert.match(r.checks.find((x) => x.id === 'rejoined-as-replica')!.summary, /back as the master of its slots/);
   assert.is(r.checks.find((x) => x.id === 'rejoined-as-replica')!.status, 'skipped');
-  assert.equal(r.checks.filter((x) => x.status === 'fail').map((x) => x.id), ['replica-promoted']);
+  assert.equal(
+    r.checks.filter((x) => x.status === 'fail').map((x) => x.id),
+    ['replica-promoted'],
+  );
 });
 
 test.run();

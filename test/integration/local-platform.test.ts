@@ -44,7 +44,10 @@ beforeAll(test, async () => {
   redis = { ...redisDeployment(set), replicas: 3 };
   // Direct mode: these tests read the config the platform writes and the server processes it starts (the sandbox
   // mode runs the container's own command: test/integration/wild-manifests.test.ts).
-  platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.50', restartDelayMs: 200, mode: 'direct' });
+  platform = createLocalPlatform(
+    { log: silentLog, workDir },
+    { addressBase: '127.0.50', restartDelayMs: 200, mode: 'direct' },
+  );
   await platform.provision();
   await platform.deploy(set, redis);
   await remember();
@@ -58,8 +61,14 @@ test.after(async () => {
 
 test('deploys one redis-server per pod, each answering on its own address with the manifest settings', async () => {
   const pods = await platform!.listPods();
-  assert.equal(pods.map((p) => p.name), ['redis-app-0', 'redis-app-1', 'redis-app-2']);
-  assert.equal(pods.map((p) => p.ordinal), [0, 1, 2]);
+  assert.equal(
+    pods.map((p) => p.name),
+    ['redis-app-0', 'redis-app-1', 'redis-app-2'],
+  );
+  assert.equal(
+    pods.map((p) => p.ordinal),
+    [0, 1, 2],
+  );
   assert.ok(pods.every((p) => p.ready && p.node === 'local' && p.uid !== ''));
   assert.equal(new Set(pods.map((p) => p.ip)).size, 3);
   for (const p of pods) {
@@ -70,7 +79,11 @@ test('deploys one redis-server per pod, each answering on its own address with t
     assert.is(await cli(p.ip, 'CONFIG', 'GET', 'cluster-node-timeout'), 'cluster-node-timeout\n5000');
     // dir is the pod's PV directory on the host.
     assert.is(await cli(p.ip, 'CONFIG', 'GET', 'dir'), `dir\n${platform!.hostPath(p.name, '/var/lib/redis')}`);
-    assert.ok(platform!.hostPath(p.name, '/var/lib/redis').startsWith(path.join(workDir, 'pv', `redis-data-redis-app-${p.ordinal}`)));
+    assert.ok(
+      platform!
+        .hostPath(p.name, '/var/lib/redis')
+        .startsWith(path.join(workDir, 'pv', `redis-data-redis-app-${p.ordinal}`)),
+    );
   }
 });
 
@@ -99,8 +112,15 @@ test('a held pod stays down until released, then returns with a new address and 
   assert.is(fs.readFileSync(platform!.hostPath(after.name, '/var/lib/redis/on-pv'), 'utf8'), 'kept');
   assert.not.ok(fs.existsSync(platform!.hostPath(after.name, '/tmp/ephemeral')), 'ephemeral file wiped');
   const nodesConf = await platform!.readPersistentFile(after.name, '/var/lib/redis/nodes.conf');
-  assert.ok(nodesConf?.split('\n').some((l) => l.startsWith(myid) && l.includes('myself')), 'nodes.conf myself line');
-  assert.is(await platform!.readPersistentFile(after.name, '/etc/redis/redis.conf'), undefined, 'ConfigMap is not a PV');
+  assert.ok(
+    nodesConf?.split('\n').some((l) => l.startsWith(myid) && l.includes('myself')),
+    'nodes.conf myself line',
+  );
+  assert.is(
+    await platform!.readPersistentFile(after.name, '/etc/redis/redis.conf'),
+    undefined,
+    'ConfigMap is not a PV',
+  );
 });
 
 test('a deleted pod that is not held comes back by itself; graceful delete resolves once the process exited', async () => {
@@ -122,7 +142,11 @@ test('a redis-server that dies by itself is restarted in place: same pod, addres
   const serverPid = Number(/process_id:(\d+)/.exec(own)![1]);
   assert.ok(platform!.processIds().includes(serverPid), 'the server answering on the pod address is one of ours');
   process.kill(serverPid, 'SIGKILL');
-  await waitFor('the pod to go unready', async () => ((await podNamed(before.name)).ready ? { done: false, seen: 'ready' } : { done: true, value: 0 }), { timeoutMs: 5000 });
+  await waitFor(
+    'the pod to go unready',
+    async () => ((await podNamed(before.name)).ready ? { done: false, seen: 'ready' } : { done: true, value: 0 }),
+    { timeoutMs: 5000 },
+  );
   const after = await waitFor(
     'the container to be restarted (CrashLoopBackOff waits 10 s first)',
     async () => {
@@ -167,8 +191,14 @@ test('teardown stops every process, removes its directories, and can be called t
 
 test('a missing server program says how to install it: redis-server for Redis, valkey-server for Valkey', async () => {
   const valkey = { ...redis, server: SERVERS.valkey };
-  for (const [deployment, hint] of [[redis, /redis-server not found .*apt-get install -y redis-server/], [valkey, /valkey-server not found .*apt-get install -y valkey-server/]] as const) {
-    const p = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.51', serverBinary: '/nonexistent/server' });
+  for (const [deployment, hint] of [
+    [redis, /redis-server not found .*apt-get install -y redis-server/],
+    [valkey, /valkey-server not found .*apt-get install -y valkey-server/],
+  ] as const) {
+    const p = createLocalPlatform(
+      { log: silentLog, workDir },
+      { addressBase: '127.0.51', serverBinary: '/nonexistent/server' },
+    );
     try {
       await p.deploy(set, deployment);
       assert.unreachable('deploy should fail');
@@ -184,7 +214,10 @@ test('a missing server program says how to install it: redis-server for Redis, v
  * A separate Node process deploys two pods and then ends the way the test asks; its pods must die with it. The
  * base is 127.0.52-54, one /24 per ending, so runs never meet.
  */
-async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Promise<{ pids: number[]; exit: string }> {
+async function childRun(
+  ending: 'sigkill' | 'sigint' | 'exit',
+  base: string,
+): Promise<{ pids: number[]; exit: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-platform-child-'));
   const src = (f: string) => JSON.stringify(path.resolve('src', f));
   const script = `
@@ -198,7 +231,9 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
     console.log(JSON.stringify(p.processIds()));
     ${ending === 'exit' ? 'process.exit(3);' : 'setInterval(() => {}, 1000);'}
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let pids: number[] = [];
@@ -227,7 +262,7 @@ async function childRun(ending: 'sigkill' | 'sigint' | 'exit', base: string): Pr
       { timeoutMs: 10_000 },
     );
     await waitFor(
-      'the child\'s redis-server processes to be gone',
+      "the child's redis-server processes to be gone",
       async () => {
         const alive = pids.filter(processRunning);
         return alive.length === 0 ? { done: true, value: 0 } : { done: false, seen: `running: ${alive.join(', ')}` };
@@ -285,7 +320,14 @@ test('a later run kills what an earlier run registered in its workDir, and only 
     fs.writeFileSync(path.join(registry, String(bystander.pid)), '1\nredis-server\n');
     const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.55' });
     await p.provision();
-    await waitFor('the orphan to die', async () => (orphan.exitCode !== null || orphan.signalCode !== null ? { done: true, value: 0 } : { done: false, seen: 'running' }), { timeoutMs: 5000 });
+    await waitFor(
+      'the orphan to die',
+      async () =>
+        orphan.exitCode !== null || orphan.signalCode !== null
+          ? { done: true, value: 0 }
+          : { done: false, seen: 'running' },
+      { timeoutMs: 5000 },
+    );
     assert.is(orphan.signalCode, 'SIGKILL');
     assert.ok(processRunning(bystander.pid!), 'an unrelated process with a registered PID is left alone');
     assert.equal(fs.readdirSync(registry), []);
@@ -302,7 +344,9 @@ test('a pod whose redis-server cannot start fails the deploy with its log lines'
   const bad = {
     ...set,
     objects: set.objects.map((o) =>
-      o.kind === 'ConfigMap' ? { ...o, body: { ...o.body, data: { 'redis.conf': 'port 6379\ncluster-node-timeout soon\n' } } } : o,
+      o.kind === 'ConfigMap'
+        ? { ...o, body: { ...o.body, data: { 'redis.conf': 'port 6379\ncluster-node-timeout soon\n' } } }
+        : o,
     ),
   };
   const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.56', mode: 'direct' });

@@ -17,14 +17,25 @@ test('frozen master: a replica is promoted, the resumed node steps down with its
   const why = r.checks.map((x) => `${x.id} ${x.status}: ${x.summary}`).join('\n');
   assert.is(r.error, undefined, why);
   assert.is(r.path, 'failover');
-  for (const id of ['replica-promoted', 'stepped-down', 'node-id-kept', 'writer-kept-writing', 'cluster-healthy', 'data-intact', 'max-lost-writes']) {
+  for (const id of [
+    'replica-promoted',
+    'stepped-down',
+    'node-id-kept',
+    'writer-kept-writing',
+    'cluster-healthy',
+    'data-intact',
+    'max-lost-writes',
+  ]) {
     assert.is(r.checks.find((x) => x.id === id)?.status, 'pass', `${id}\n${why}`);
   }
   assert.is(r.status, 'pass');
   assert.is(r.writes!.mode, 'wait');
   const order = ['pod-frozen', 'replica-promoted', 'pod-resumed', 'stepped-down', 'cluster-healthy'];
   const at = order.map((e) => r.timeline.find((x) => x.event === e)?.atMs);
-  assert.ok(at.every((t, i) => t !== undefined && (i === 0 || t >= at[i - 1]!)), JSON.stringify(r.timeline));
+  assert.ok(
+    at.every((t, i) => t !== undefined && (i === 0 || t >= at[i - 1]!)),
+    JSON.stringify(r.timeline),
+  );
 
   // The race: the lost count is what an independent read of the stale client's acknowledged keys misses.
   const loss = r.pauseLoss!;
@@ -32,13 +43,21 @@ test('frozen master: a replica is promoted, the resumed node steps down with its
   // Measured here: 306 of the stale client's queued writes acknowledged by the resumed master, then dropped.
   assert.ok(loss.lost > 0, 'the queued writes the resumed master acknowledged are counted');
   assert.is(loss.lost, loss.readBackMissing);
-  const reader = await openClusterClient(async (a) => a, (await c.platform.listPods()).map((p) => ({ host: p.ip, port: 6379 })), { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  const reader = await openClusterClient(
+    async (a) => a,
+    (await c.platform.listPods()).map((p) => ({ host: p.ip, port: 6379 })),
+    { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 },
+  );
   try {
     for (const s of loss.sample) assert.is(await reader.get(s.key), null, `${s.key} counted lost and missing`);
   } finally {
     reader.disconnect();
   }
-  for (const s of loss.sample) assert.ok(s.ackAtMs >= at[2]! - 1, `lost write acknowledged after the resume (${s.ackAtMs} ms, resumed ${at[2]} ms)`);
+  for (const s of loss.sample)
+    assert.ok(
+      s.ackAtMs >= at[2]! - 1,
+      `lost write acknowledged after the resume (${s.ackAtMs} ms, resumed ${at[2]} ms)`,
+    );
   testLog.info(`master-pause: ${loss.lost} acknowledged write(s) of the stale client lost`);
 });
 

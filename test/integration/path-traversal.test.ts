@@ -17,8 +17,20 @@ beforeAll(test, () => {
 test.after(() => rmSync(base, { recursive: true, force: true }));
 
 const CASES: Array<{ name: string; file: string; from: string; to: string; says: RegExp }> = [
-  { name: 'StatefulSet name', file: 'statefulset.yaml', from: '  name: redis-app', to: '  name: ../../../planted', says: /statefulset\.yaml:\d+: StatefulSet name/ },
-  { name: 'items path', file: 'statefulset.yaml', from: '                path: redis.conf', to: '                path: ../../../../planted/redis.conf', says: /statefulset\.yaml:\d+: configMap items path/ },
+  {
+    name: 'StatefulSet name',
+    file: 'statefulset.yaml',
+    from: '  name: redis-app',
+    to: '  name: ../../../planted',
+    says: /statefulset\.yaml:\d+: StatefulSet name/,
+  },
+  {
+    name: 'items path',
+    file: 'statefulset.yaml',
+    from: '                path: redis.conf',
+    to: '                path: ../../../../planted/redis.conf',
+    says: /statefulset\.yaml:\d+: configMap items path/,
+  },
   {
     name: 'subPath',
     file: 'statefulset.yaml',
@@ -26,7 +38,13 @@ const CASES: Array<{ name: string; file: string; from: string; to: string; says:
     to: '              mountPath: /var/lib/redis\n              subPath: ../../../../planted',
     says: /statefulset\.yaml:\d+: volumeMount subPath/,
   },
-  { name: 'relative logfile', file: 'configmap.yaml', from: '    appendonly yes', to: '    appendonly yes\n    logfile ../../../../../planted/evil.log', says: /configmap\.yaml:\d+: logfile .* climbs above/ },
+  {
+    name: 'relative logfile',
+    file: 'configmap.yaml',
+    from: '    appendonly yes',
+    to: '    appendonly yes\n    logfile ../../../../../planted/evil.log',
+    says: /configmap\.yaml:\d+: logfile .* climbs above/,
+  },
 ];
 
 for (const c of CASES) {
@@ -48,7 +66,18 @@ for (const c of CASES) {
     const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--manifests', manifests, '--report-dir', join(runTmp, 'report')],
+        [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          'check',
+          '--platform',
+          'local',
+          '--manifests',
+          manifests,
+          '--report-dir',
+          join(runTmp, 'report'),
+        ],
         { env: { ...process.env, TMPDIR: runTmp }, timeout: 60_000 },
         (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }),
       );
@@ -59,7 +88,10 @@ for (const c of CASES) {
     assert.equal(readdirSync(dir).sort(), before, 'nothing created next to the run directory');
     assert.equal(readdirSync(planted), ['keep.txt'], 'nothing created in the planted directory');
     assert.is(readFileSync(join(planted, 'keep.txt'), 'utf8'), 'planted');
-    assert.not.ok(existsSync(join(runTmp, 'report', 'report.json')), 'bad input: no report of a run that never started');
+    assert.not.ok(
+      existsSync(join(runTmp, 'report', 'report.json')),
+      'bad input: no report of a run that never started',
+    );
   });
 }
 

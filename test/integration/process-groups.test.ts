@@ -8,7 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { groupAlive, killStaleProcesses, processRunning, startProcess, stopProcess, type Supervised } from '../../src/platform/local/process.ts';
+import {
+  groupAlive,
+  killStaleProcesses,
+  processRunning,
+  startProcess,
+  stopProcess,
+  type Supervised,
+} from '../../src/platform/local/process.ts';
 import { findExecutable } from '../../src/platform/local/redis-binary.ts';
 import { addressAnswers, infoServer } from '../../src/platform/local/server-probe.ts';
 import { waitFor } from '../../src/util/wait.ts';
@@ -52,10 +59,15 @@ async function redisPid(ip: string, proc: Supervised): Promise<number> {
  * before its last thread has exited and its sockets are closed, so "gone" is the address, not /proc.
  */
 const addressGone = (ip: string): Promise<void> =>
-  waitFor(`${ip}:${PORT} to stop answering`, async () => ((await addressAnswers(ip, PORT)) ? { done: false, seen: 'answering' } : { done: true, value: undefined }), {
-    timeoutMs: 5000,
-    intervalMs: 20,
-  });
+  waitFor(
+    `${ip}:${PORT} to stop answering`,
+    async () =>
+      (await addressAnswers(ip, PORT)) ? { done: false, seen: 'answering' } : { done: true, value: undefined },
+    {
+      timeoutMs: 5000,
+      intervalMs: 20,
+    },
+  );
 
 const start = (ip: string, then: string, name: string) =>
   startProcess('/bin/sh', wrapper(ip, then), {
@@ -100,19 +112,34 @@ test("a hard-killed run's wrapper children are killed by the next run's cleanup"
     process.stdout.write(p.pid + '\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     let out = '';
     child.stdout.on('data', (d: string | Buffer) => (out += d.toString()));
-    const leader = await waitFor('the run to start its wrapper', async () => (/^\d+\n/.test(out) ? { done: true, value: Number(out.trim()) } : { done: false, seen: JSON.stringify(out) }), { timeoutMs: 20_000 });
+    const leader = await waitFor(
+      'the run to start its wrapper',
+      async () =>
+        /^\d+\n/.test(out) ? { done: true, value: Number(out.trim()) } : { done: false, seen: JSON.stringify(out) },
+      { timeoutMs: 20_000 },
+    );
     everyPid.add(leader);
     const pid = await redisPid(ip!, { pid: leader, exited: new Promise(() => undefined) });
     child.kill('SIGKILL');
     // The parent-death signal reaches the wrapper only; its redis-server is an orphan now.
-    await waitFor('the wrapper to die with the run', async () => (processRunning(leader) ? { done: false, seen: 'running' } : { done: true, value: 0 }), { timeoutMs: 5000 });
+    await waitFor(
+      'the wrapper to die with the run',
+      async () => (processRunning(leader) ? { done: false, seen: 'running' } : { done: true, value: 0 }),
+      { timeoutMs: 5000 },
+    );
     assert.ok(processRunning(pid), 'the orphan outlived the run (what the next run must clean up)');
     assert.equal(killStaleProcesses(registry), [pid]);
-    await waitFor('the orphan to die', async () => (processRunning(pid) ? { done: false, seen: 'running' } : { done: true, value: 0 }), { timeoutMs: 5000 });
+    await waitFor(
+      'the orphan to die',
+      async () => (processRunning(pid) ? { done: false, seen: 'running' } : { done: true, value: 0 }),
+      { timeoutMs: 5000 },
+    );
     await addressGone(ip!);
   } finally {
     child.kill('SIGKILL');

@@ -39,16 +39,25 @@ test('a replica deleted: its master never refuses a write, the pod returns with 
   assert.is(before.role, 'replica');
   assert.is(after.role, 'replica');
   assert.is(after.masterId, before.masterId);
-  const resync = r.checks.find((x) => x.id === 'replica-resynced')!.evidence as { replicaOffset: number; masterOffset: number };
+  const resync = r.checks.find((x) => x.id === 'replica-resynced')!.evidence as {
+    replicaOffset: number;
+    masterOffset: number;
+  };
   assert.ok(resync.replicaOffset >= resync.masterOffset);
   const order = ['pod-deleted', 'pod-back', 'redis-up', 'rejoined', 'resynced', 'cluster-healthy'];
   const at = order.map((e) => r.timeline.find((x) => x.event === e)?.atMs);
-  assert.ok(at.every((t, i) => t !== undefined && (i === 0 || t >= at[i - 1]!)), `timeline ${JSON.stringify(r.timeline)}`);
+  assert.ok(
+    at.every((t, i) => t !== undefined && (i === 0 || t >= at[i - 1]!)),
+    `timeline ${JSON.stringify(r.timeline)}`,
+  );
 });
 
 test('a --victim that is neither a replica nor a master with one is an input error', async () => {
   const c = cluster();
-  const err = await runReplicaLoss({ platform: c.platform, redis: c.redis, log: testLog }, settings(c, { victim: 'redis-app-99' })).catch((e: unknown) => e);
+  const err = await runReplicaLoss(
+    { platform: c.platform, redis: c.redis, log: testLog },
+    settings(c, { victim: 'redis-app-99' }),
+  ).catch((e: unknown) => e);
   assert.instance(err, InputError);
   assert.match((err as Error).message, /victim redis-app-99: no such pod; replicas: redis-app-\d/);
 });

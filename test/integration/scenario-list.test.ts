@@ -25,10 +25,19 @@ test('every scenario in one check, in the order given, each passing on the defau
   const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
   // Every scenario, cluster-restart included: the default manifests re-discover their peers after it.
   const order = [...SCENARIO_NAMES].reverse();
-  const config = parseConfig('check', { platform: 'local', manifests: 'manifests', 'write-rate': '100', 'report-dir': dir, scenario: order.join(',') }, 'flag', 'manifests');
+  const config = parseConfig(
+    'check',
+    { platform: 'local', manifests: 'manifests', 'write-rate': '100', 'report-dir': dir, scenario: order.join(',') },
+    'flag',
+    'manifests',
+  );
   const report = await runCheck(config, { log, addressBase: '127.0.81' });
   const why = `${report.error ?? ''}\n${report.scenarios.map((s) => `${s.name} ${s.status} ${s.error ?? ''}\n  ${s.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('\n  ')}`).join('\n')}\n${lines.join('\n')}`;
-  assert.equal(report.scenarios.map((s) => s.name), order, why);
+  assert.equal(
+    report.scenarios.map((s) => s.name),
+    order,
+    why,
+  );
   for (const s of report.scenarios) {
     assert.is(s.status, 'pass', why);
     assert.ok(s.checks.length > 0 && s.timeline.length > 0, s.name);
@@ -36,7 +45,11 @@ test('every scenario in one check, in the order given, each passing on the defau
   assert.is(report.verdict, 'pass', why);
   const rolling = report.scenarios.find((s) => s.name === 'rolling-restart');
   if (rolling) {
-    assert.equal(rolling.pods!.map((p) => p.ordinal), [5, 4, 3, 2, 1, 0], 'replaced highest ordinal first');
+    assert.equal(
+      rolling.pods!.map((p) => p.ordinal),
+      [5, 4, 3, 2, 1, 0],
+      'replaced highest ordinal first',
+    );
     assert.ok(rolling.pods!.every((p) => p.uidAfter && p.uidAfter !== p.uidBefore && p.nodeIdKept === true));
     assert.is(rolling.shards!.length, 3);
   }

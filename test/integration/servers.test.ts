@@ -19,7 +19,15 @@ const SERVERS = [
   { manifests: 'manifests', name: 'Redis', program: 'redis-server' },
   { manifests: 'examples/valkey', name: 'Valkey', program: 'valkey-server' },
 ] as const;
-const CHECKS = ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact', 'max-lost-writes'];
+const CHECKS = [
+  'replica-promoted',
+  'pod-recreated',
+  'node-id-kept',
+  'rejoined-as-replica',
+  'cluster-healthy',
+  'data-intact',
+  'max-lost-writes',
+];
 
 let dir = '';
 beforeAll(test, async () => {
@@ -34,7 +42,7 @@ async function versionOf(program: string): Promise<string> {
   const { stdout } = await promisify(execFile)(program, ['--version'], { timeout: 10_000 });
   const v = /v=(\d+\.\d+\.\d+)/.exec(stdout)?.[1];
   assert.ok(v, stdout);
-  return v!;
+  return v;
 }
 
 for (const s of SERVERS) {
@@ -42,16 +50,37 @@ for (const s of SERVERS) {
     const version = await versionOf(s.program);
     const ran = `${s.name} ${version}`;
     const reportDir = join(dir, s.name);
-    const r = await runNode(['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--manifests', s.manifests, '--write-rate', '100', '--max-lost-writes', '0', '--report-dir', reportDir]);
+    const r = await runNode([
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'check',
+      '--platform',
+      'local',
+      '--manifests',
+      s.manifests,
+      '--write-rate',
+      '100',
+      '--max-lost-writes',
+      '0',
+      '--report-dir',
+      reportDir,
+    ]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
     assert.is(report.verdict, 'pass');
     assert.equal(report.server, { name: s.name, version });
-    assert.equal(report.scenarios[0]!.checks.map((c) => `${c.id}:${c.status}`), CHECKS.map((id) => `${id}:pass`));
+    assert.equal(
+      report.scenarios[0]!.checks.map((c) => `${c.id}:${c.status}`),
+      CHECKS.map((id) => `${id}:pass`),
+    );
     assert.ok(r.stdout.split('\n').includes(`server: ${ran} (platform local)`), r.stdout);
     // "Platform local (local-mode sandbox), Valkey 8.0.1, manifests examples/valkey": the mode depends on bwrap.
     const summary = await readFile(join(reportDir, 'summary.md'), 'utf8');
-    assert.ok(summary.includes(`, ${ran}, manifests ${s.manifests}`) && /Platform local[ ,]/.test(summary), summary.slice(0, 600));
+    assert.ok(
+      summary.includes(`, ${ran}, manifests ${s.manifests}`) && /Platform local[ ,]/.test(summary),
+      summary.slice(0, 600),
+    );
     assert.match(await readFile(join(reportDir, 'junit.xml'), 'utf8'), `<property name="server" value="${ran}"/>`);
   });
 }
@@ -59,12 +88,30 @@ for (const s of SERVERS) {
 test('check --manifests examples/valkey --scenario replica-loss,rolling-restart,master-pause: every scenario passes on real valkey-server', async () => {
   const reportDir = join(dir, 'valkey-scenarios');
   const scenarios = ['replica-loss', 'rolling-restart', 'master-pause'];
-  const r = await runNode(['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--manifests', 'examples/valkey', '--scenario', scenarios.join(','), '--report-dir', reportDir]);
+  const r = await runNode([
+    '--import',
+    'tsx',
+    'src/cli.ts',
+    'check',
+    '--platform',
+    'local',
+    '--manifests',
+    'examples/valkey',
+    '--scenario',
+    scenarios.join(','),
+    '--report-dir',
+    reportDir,
+  ]);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
-  const failed = report.scenarios.flatMap((sc) => sc.checks.filter((c) => c.status !== 'pass').map((c) => `${sc.name} ${c.id}:${c.status}: ${c.summary}`));
+  const failed = report.scenarios.flatMap((sc) =>
+    sc.checks.filter((c) => c.status !== 'pass').map((c) => `${sc.name} ${c.id}:${c.status}: ${c.summary}`),
+  );
   assert.is(r.code, 0, failed.join('\n') + r.stderr);
   assert.is(report.server?.name, 'Valkey');
-  assert.equal(report.scenarios.map((sc) => `${sc.name}:${sc.status}`), scenarios.map((n) => `${n}:pass`));
+  assert.equal(
+    report.scenarios.map((sc) => `${sc.name}:${sc.status}`),
+    scenarios.map((n) => `${n}:pass`),
+  );
   assert.equal(failed, []);
 });
 

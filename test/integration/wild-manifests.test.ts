@@ -46,7 +46,12 @@ async function check(manifests: string, addressBase: string, flags: Record<strin
   const lines: string[] = [];
   const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(m), progress: (m) => lines.push(m) };
   const reportDir = join(dir, addressBase);
-  const config = parseConfig('check', { platform: 'local', manifests, 'write-rate': '100', 'report-dir': reportDir, ...flags }, 'flag', 'manifests');
+  const config = parseConfig(
+    'check',
+    { platform: 'local', manifests, 'write-rate': '100', 'report-dir': reportDir, ...flags },
+    'flag',
+    'manifests',
+  );
   const report = await runCheck(config, { log, addressBase });
   await writeReports(report, reportDir);
   const files: Record<string, string> = {};
@@ -60,7 +65,14 @@ async function check(manifests: string, addressBase: string, flags: Record<strin
 function assertPassed(r: Run): void {
   assert.is(r.report.verdict, 'pass', `${r.report.error ?? ''}\n${r.lines.join('\n')}`);
   const checks = r.report.scenarios[0]!.checks.map((c) => `${c.id}:${c.status}`);
-  for (const id of ['replica-promoted', 'pod-recreated', 'node-id-kept', 'rejoined-as-replica', 'cluster-healthy', 'data-intact']) {
+  for (const id of [
+    'replica-promoted',
+    'pod-recreated',
+    'node-id-kept',
+    'rejoined-as-replica',
+    'cluster-healthy',
+    'data-intact',
+  ]) {
     assert.ok(checks.includes(`${id}:pass`), `${id} in ${checks.join(', ')}`);
   }
 }
@@ -69,54 +81,95 @@ test('a password from a Secret: every connection logs in with it, and it appears
   const r = await check('test/fixtures/manifests/password-secret', '127.0.91', { 'local-mode': 'sandbox' });
   assertPassed(r);
   assert.is(r.report.localMode, 'sandbox');
-  assert.ok(r.lines.some((l) => /Redis password: from redis-server argument --requirepass .* via env REDIS_PASSWORD from Secret redis-auth key password/.test(l)), r.lines.join('\n'));
+  assert.ok(
+    r.lines.some((l) =>
+      /Redis password: from redis-server argument --requirepass .* via env REDIS_PASSWORD from Secret redis-auth key password/.test(
+        l,
+      ),
+    ),
+    r.lines.join('\n'),
+  );
   // Not even the raw log lines (before the CLI's and the action's redaction) carry it.
   assert.not.ok(r.lines.join('\n').includes(PASSWORD), 'log lines');
   assert.ok(Object.keys(r.files).length >= 4, Object.keys(r.files).join(', '));
-  for (const [name, text] of Object.entries(r.files)) assert.not.ok(text.includes(PASSWORD), `${name} shows the password`);
+  for (const [name, text] of Object.entries(r.files))
+    assert.not.ok(text.includes(PASSWORD), `${name} shows the password`);
 });
 
 test('a wrong password is a clear error naming where it came from, without the password', async () => {
-  const r = await check('test/fixtures/manifests/password-secret', '127.0.92', { 'redis-password': 'not-the-password' });
+  const r = await check('test/fixtures/manifests/password-secret', '127.0.92', {
+    'redis-password': 'not-the-password',
+  });
   assert.is(r.report.verdict, 'error');
   assert.match(r.report.error!, /Redis refused the password from the redis-password input/);
-  for (const [name, text] of Object.entries(r.files)) assert.not.ok(text.includes('not-the-password'), `${name} shows the password`);
+  for (const [name, text] of Object.entries(r.files))
+    assert.not.ok(text.includes('not-the-password'), `${name} shows the password`);
 });
 
 test('a wrapper script (ConfigMap, defaultMode 0755) rewrites nodes.conf and execs redis-server: failover passes in the sandbox; the pods cannot see or write outside their own view', async () => {
-  const c = await deployCluster('test/fixtures/manifests/wrapper-script', '127.0.93', { masters: 3, replicasPerMaster: 1 }, 1000, 'sandbox');
+  const c = await deployCluster(
+    'test/fixtures/manifests/wrapper-script',
+    '127.0.93',
+    { masters: 3, replicasPerMaster: 1 },
+    1000,
+    'sandbox',
+  );
   try {
     assert.is(c.platform.localMode(), 'sandbox');
     const hostsFile = c.platform.hostPath('redis-cluster-1', '/').replace(/\/rootfs\/?$/, '/hosts');
     const hostsInode = statSync(hostsFile).ino;
     const r = await runMasterFailover(c.platform, c.redis, {
-      holdRestart: true, killMode: 'graceful', writeRate: 100, writeWait: false, failoverTimeoutMs: 60_000, rejoinTimeoutMs: 60_000,
-      thresholds: { maxLostWrites: 0 }, expected: c.expected, log: testLog, victim: 'redis-cluster-0',
+      holdRestart: true,
+      killMode: 'graceful',
+      writeRate: 100,
+      writeWait: false,
+      failoverTimeoutMs: 60_000,
+      rejoinTimeoutMs: 60_000,
+      thresholds: { maxLostWrites: 0 },
+      expected: c.expected,
+      log: testLog,
+      victim: 'redis-cluster-0',
     });
-    assert.is(r.status, 'pass', `${r.error ?? ''} ${r.checks.map((x) => `${x.id}:${x.status} ${x.summary}`).join('\n')}`);
+    assert.is(
+      r.status,
+      'pass',
+      `${r.error ?? ''} ${r.checks.map((x) => `${x.id}:${x.status} ${x.summary}`).join('\n')}`,
+    );
     const after = (await c.platform.listPods()).find((p) => p.name === r.victim.pod)!;
     // The script ran on the restart: it found the old address on the myself line and wrote the new one.
     const log = await c.platform.readPersistentFile(r.victim.pod, '/data/update-node.log');
     assert.ok(log?.includes(`${r.victim.pod} myself ${r.victim.ip} -> ${after.ip}`), `update-node.log: ${log}`);
-    const myself = String(await c.platform.readPersistentFile(r.victim.pod, '/data/nodes.conf')).split('\n').find((l) => l.includes('myself'));
+    const myself = String(await c.platform.readPersistentFile(r.victim.pod, '/data/nodes.conf'))
+      .split('\n')
+      .find((l) => l.includes('myself'));
     assert.ok(myself?.startsWith(`${r.victim.nodeId} ${after.ip}:6379@16379 myself`), `myself line: ${myself}`);
 
     // The other pods' /etc/hosts was rewritten in place (a running sandbox's bind mount keeps the inode).
     assert.is(statSync(hostsFile).ino, hostsInode);
-    const view = await c.platform.exec('redis-cluster-1', ['sh', '-c', [
-      'hostname',
-      'getent hosts redis-cluster-0.redis-cluster.default.svc.cluster.local | cut -d" " -f1',
-      'redis-cli -h "$(hostname)" ping',
-      `test -e ${JSON.stringify(c.platform.hostPath('redis-cluster-0', '/data'))} && echo sees-other-pod-volume`,
-      `test -e ${JSON.stringify(hostsFile)} && echo sees-host-work-dir`,
-      'touch /usr/bin/rcr-probe 2>/dev/null && echo wrote-usr',
-      '(echo x >> /etc/passwd) 2>/dev/null && echo wrote-etc-passwd',
-      'touch /conf/x 2>/dev/null && echo wrote-configmap',
-      'echo mine > /rcr-probe && echo wrote-own-root',
-      'echo mine > /data/rcr-probe && echo wrote-own-volume',
-    ].join('; ')]);
+    const view = await c.platform.exec('redis-cluster-1', [
+      'sh',
+      '-c',
+      [
+        'hostname',
+        'getent hosts redis-cluster-0.redis-cluster.default.svc.cluster.local | cut -d" " -f1',
+        'redis-cli -h "$(hostname)" ping',
+        `test -e ${JSON.stringify(c.platform.hostPath('redis-cluster-0', '/data'))} && echo sees-other-pod-volume`,
+        `test -e ${JSON.stringify(hostsFile)} && echo sees-host-work-dir`,
+        'touch /usr/bin/rcr-probe 2>/dev/null && echo wrote-usr',
+        '(echo x >> /etc/passwd) 2>/dev/null && echo wrote-etc-passwd',
+        'touch /conf/x 2>/dev/null && echo wrote-configmap',
+        'echo mine > /rcr-probe && echo wrote-own-root',
+        'echo mine > /data/rcr-probe && echo wrote-own-volume',
+      ].join('; '),
+    ]);
     assert.is(view.code, 0, view.output);
-    assert.equal(view.output.trim().split('\n'), ['redis-cluster-1', after.ip, 'PONG', 'wrote-own-root', 'wrote-own-volume']);
+    assert.equal(view.output.trim().split('\n'), [
+      'redis-cluster-1',
+      after.ip,
+      'PONG',
+      'wrote-own-root',
+      'wrote-own-volume',
+    ]);
     // What it wrote landed in its own directories, nowhere else.
     assert.ok(existsSync(c.platform.hostPath('redis-cluster-1', '/rcr-probe')));
     assert.ok(existsSync(c.platform.hostPath('redis-cluster-1', '/data/rcr-probe')));
@@ -133,26 +186,41 @@ test('a config an init container renders from a template: passes in sandbox mode
   assert.is(r.report.localMode, 'sandbox');
   const direct = await check('test/fixtures/manifests/init-config', '127.0.95', { 'local-mode': 'direct' });
   assert.is(direct.report.verdict, 'error');
-  assert.match(direct.report.error!, /direct mode\) cannot run StatefulSet redis-app: .*init container config writes at start.*Install bubblewrap .*or use platform kind/);
+  assert.match(
+    direct.report.error!,
+    /direct mode\) cannot run StatefulSet redis-app: .*init container config writes at start.*Install bubblewrap .*or use platform kind/,
+  );
 });
 
 test('claims without storageClassName and no PersistentVolumes: a directory per claim, kept across the restart', async () => {
   const r = await check('test/fixtures/manifests/dynamic-claims', '127.0.96');
   assertPassed(r);
-  assert.ok(r.report.lint.some((f) => f.rule === 'pv-binding' && f.severity === 'info'), 'lint reasons about dynamic provisioning');
+  assert.ok(
+    r.report.lint.some((f) => f.rule === 'pv-binding' && f.severity === 'info'),
+    'lint reasons about dynamic provisioning',
+  );
 });
 
 test('a command only the image has (its own entrypoint script): the sandbox says so and points to platform kind', async () => {
   const set = await loadManifests('test/fixtures/manifests/wrapper-script');
   const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
   const body = structuredClone(sts.body);
-  objectAt(body, ['spec', 'template', 'spec', 'containers', 0]).command = ['/opt/bitnami/scripts/redis-cluster/entrypoint.sh', '/run.sh'];
+  objectAt(body, ['spec', 'template', 'spec', 'containers', 0]).command = [
+    '/opt/bitnami/scripts/redis-cluster/entrypoint.sh',
+    '/run.sh',
+  ];
   const imageOnly = { ...set, objects: set.objects.map((o) => (o === sts ? { ...o, body } : o)) };
   const workDir = await mkdtemp(join(tmpdir(), 'rcr-wild-image-'));
   const platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase: '127.0.98', mode: 'sandbox' });
   try {
-    const err = await platform.deploy(imageOnly, { ...redisDeployment(imageOnly), replicas: 1 }).then(() => undefined, (e: unknown) => e);
-    assert.match(String(err), /\/opt\/bitnami\/scripts\/redis-cluster\/entrypoint\.sh exists only in the container image, not on this host; use platform kind/);
+    const err = await platform.deploy(imageOnly, { ...redisDeployment(imageOnly), replicas: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.match(
+      String(err),
+      /\/opt\/bitnami\/scripts\/redis-cluster\/entrypoint\.sh exists only in the container image, not on this host; use platform kind/,
+    );
   } finally {
     await platform.teardown();
     assert.equal(platform.processIds(), []);
@@ -161,12 +229,20 @@ test('a command only the image has (its own entrypoint script): the sandbox says
 });
 
 test('a password from a Secret: the peer re-discovery logs in with it, and the cluster re-forms after a whole restart', async () => {
-  const r = await check('test/fixtures/manifests/password-secret', '127.0.99', { 'local-mode': 'sandbox', scenario: 'cluster-restart', 'kill-mode': 'kill' });
+  const r = await check('test/fixtures/manifests/password-secret', '127.0.99', {
+    'local-mode': 'sandbox',
+    scenario: 'cluster-restart',
+    'kill-mode': 'kill',
+  });
   const s = r.report.scenarios[0]!;
   const why = `${r.report.error ?? ''}\n${s.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('\n')}`;
   assert.is(r.report.verdict, 'pass', why);
-  assert.ok(s.checks.some((c) => c.id === 'cluster-reformed' && c.status === 'pass'), why);
-  for (const [name, text] of Object.entries(r.files)) assert.not.ok(text.includes(PASSWORD), `${name} shows the password`);
+  assert.ok(
+    s.checks.some((c) => c.id === 'cluster-reformed' && c.status === 'pass'),
+    why,
+  );
+  for (const [name, text] of Object.entries(r.files))
+    assert.not.ok(text.includes(PASSWORD), `${name} shows the password`);
   assert.not.ok(r.lines.join('\n').includes(PASSWORD), 'log lines');
 });
 

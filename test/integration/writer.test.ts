@@ -6,7 +6,17 @@
 import { test } from 'uvu';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { identityReach, claimIps, livePids, redisCliCreate, signal, startRedisNodes, stopRedisNodes, waitForReplicasSynced, type RedisProcess } from '../support/redis-processes.ts';
+import {
+  identityReach,
+  claimIps,
+  livePids,
+  redisCliCreate,
+  signal,
+  startRedisNodes,
+  stopRedisNodes,
+  waitForReplicasSynced,
+  type RedisProcess,
+} from '../support/redis-processes.ts';
 import { withNode } from '../../src/redis/connect.ts';
 import { myself, parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { silentLog } from '../../src/util/log.ts';
@@ -34,17 +44,32 @@ beforeAll(test, async () => {
   const roles = await waitForReplicasSynced(nodes, 3);
   victim = nodes[roles.findIndex((i) => i.role === 'master')]!;
   replica = nodes[roles.findIndex((i) => i.role === 'slave' && i.masterHost === victim.ip)]!;
-  const own = myself(parseClusterNodes(await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES')))));
+  const own = myself(
+    parseClusterNodes(
+      await withNode(identityReach, victim.address, async (r) => String(await r.call('CLUSTER', 'NODES'))),
+    ),
+  );
   tag = hashTagIn(own.slots, 'writer-test');
 });
 
 test('WAIT mode: every acknowledged write was confirmed by a replica', async () => {
-  const w = await startWriter({ reach: identityReach, seeds: nodes.map((n) => n.address), tag: `${tag}-wait`, ratePerSecond: 200, waitReplicas: true, log: silentLog });
+  const w = await startWriter({
+    reach: identityReach,
+    seeds: nodes.map((n) => n.address),
+    tag: `${tag}-wait`,
+    ratePerSecond: 200,
+    waitReplicas: true,
+    log: silentLog,
+  });
   try {
-    await waitFor('20 acknowledged writes', async () => {
-      const acked = w.records().filter((r) => r.ackAt !== undefined).length;
-      return acked >= 20 ? { done: true, value: 0 } : { done: false, seen: `${acked}` };
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      '20 acknowledged writes',
+      async () => {
+        const acked = w.records().filter((r) => r.ackAt !== undefined).length;
+        return acked >= 20 ? { done: true, value: 0 } : { done: false, seen: `${acked}` };
+      },
+      { timeoutMs: 10_000 },
+    );
     await w.stop();
     const stats = await w.verify(nodes.map((n) => n.address));
     assert.is(stats.mode, 'wait');
@@ -60,10 +85,21 @@ test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, n
   // the bound) for exactly as long as it stays stopped. A short stop, then a long one: the window must be the
   // long one. (The old measure, first failure to the first success after it, gave the short one; on a real
   // run it gave 1 ms against 8.7 s of refusal.)
-  const w = await startWriter({ reach: identityReach, seeds: nodes.map((n) => n.address), tag: `${tag}-refusal`, ratePerSecond: 200, waitReplicas: true, log: silentLog });
+  const w = await startWriter({
+    reach: identityReach,
+    seeds: nodes.map((n) => n.address),
+    tag: `${tag}-refusal`,
+    ratePerSecond: 200,
+    waitReplicas: true,
+    log: silentLog,
+  });
   const acked = () => w.records().filter((r) => r.ackAt !== undefined).length;
   const ackedPast = async (n: number, what: string) =>
-    waitFor(what, async () => (acked() > n ? { done: true, value: 0 } : { done: false, seen: `${acked()} acknowledged` }), { timeoutMs: 10_000, intervalMs: 5 });
+    waitFor(
+      what,
+      async () => (acked() > n ? { done: true, value: 0 } : { done: false, seen: `${acked()} acknowledged` }),
+      { timeoutMs: 10_000, intervalMs: 5 },
+    );
   const stopReplica = async (ms: number): Promise<number> => {
     const from = Date.now();
     await signal(replica, 'SIGSTOP');
@@ -80,7 +116,10 @@ test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, n
     await w.stop();
     const stats = await w.verify(nodes.map((n) => n.address));
     assert.ok(stats.failed > 0, 'writes were refused');
-    assert.ok(Math.abs(stats.unavailableMs - refusedMs) <= 100, `unavailable ${stats.unavailableMs} ms for a refusal of ${refusedMs} ms`);
+    assert.ok(
+      Math.abs(stats.unavailableMs - refusedMs) <= 100,
+      `unavailable ${stats.unavailableMs} ms for a refusal of ${refusedMs} ms`,
+    );
     assert.ok(stats.firstErrors.includes('WAIT 1 saw 0 replicas acknowledge'), stats.firstErrors.join('; '));
     assert.is(stats.lost, 0);
   } finally {
@@ -89,11 +128,19 @@ test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, n
   }
   // The next test fails the victim over to this replica: it must be linked and known healthy again.
   await waitForReplicasSynced(nodes, 3);
-  await waitFor('every node to see the stopped replica healthy again', async () => {
-    const views = await Promise.all(nodes.map(async (n) => parseClusterNodes(String(await withNode(identityReach, n.address, (r) => r.call('CLUSTER', 'NODES'))))));
-    const flagged = views.flat().filter((v) => v.ip === replica.ip && (v.flags.has('fail') || v.flags.has('fail?')));
-    return flagged.length === 0 ? { done: true, value: 0 } : { done: false, seen: `${flagged.length} views flag it` };
-  }, { timeoutMs: 20_000, intervalMs: 100 });
+  await waitFor(
+    'every node to see the stopped replica healthy again',
+    async () => {
+      const views = await Promise.all(
+        nodes.map(async (n) =>
+          parseClusterNodes(String(await withNode(identityReach, n.address, (r) => r.call('CLUSTER', 'NODES')))),
+        ),
+      );
+      const flagged = views.flat().filter((v) => v.ip === replica.ip && (v.flags.has('fail') || v.flags.has('fail?')));
+      return flagged.length === 0 ? { done: true, value: 0 } : { done: false, seen: `${flagged.length} views flag it` };
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
 });
 
 test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {
@@ -106,7 +153,11 @@ test('writes through a failover, reads back every acknowledged write, counts a d
     log: silentLog,
   });
   const acked = () => writer!.records().filter((r) => r.ackAt !== undefined).length;
-  await waitFor('first acknowledged writes', async () => (acked() > 50 ? { done: true, value: 0 } : { done: false, seen: `${acked()}` }), { timeoutMs: 10_000 });
+  await waitFor(
+    'first acknowledged writes',
+    async () => (acked() > 50 ? { done: true, value: 0 } : { done: false, seen: `${acked()}` }),
+    { timeoutMs: 10_000 },
+  );
   const killedAt = Date.now();
   await signal(victim, 'SIGTERM');
   const window = await waitFor(
@@ -143,18 +194,32 @@ test('writes through a failover, reads back every acknowledged write, counts a d
 test('WAIT mode with no replica left: nothing is acknowledged, and the error says why', async () => {
   // The promoted master's only replica was the killed victim.
   const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
-  const w = await startWriter({ reach: identityReach, seeds: survivors, tag: `${tag}-orphan`, ratePerSecond: 100, waitReplicas: true, log: silentLog });
+  const w = await startWriter({
+    reach: identityReach,
+    seeds: survivors,
+    tag: `${tag}-orphan`,
+    ratePerSecond: 100,
+    waitReplicas: true,
+    log: silentLog,
+  });
   try {
-    await waitFor('10 failed writes', async () => {
-      const failed = w.records().filter((r) => r.error !== undefined).length;
-      return failed >= 10 ? { done: true, value: 0 } : { done: false, seen: `${failed}` };
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      '10 failed writes',
+      async () => {
+        const failed = w.records().filter((r) => r.error !== undefined).length;
+        return failed >= 10 ? { done: true, value: 0 } : { done: false, seen: `${failed}` };
+      },
+      { timeoutMs: 10_000 },
+    );
     await w.stop();
     const stats = await w.verify(survivors);
     assert.is(stats.acknowledged, 0);
     // WAIT blocks its connection for its timeout, so writes queued behind it may time out instead.
     assert.ok(stats.firstErrors.includes('WAIT 1 saw 0 replicas acknowledge'), stats.firstErrors.join('; '));
-    assert.ok(stats.firstErrors.every((e) => e === 'WAIT 1 saw 0 replicas acknowledge' || e === 'Command timed out'), stats.firstErrors.join('; '));
+    assert.ok(
+      stats.firstErrors.every((e) => e === 'WAIT 1 saw 0 replicas acknowledge' || e === 'Command timed out'),
+      stats.firstErrors.join('; '),
+    );
   } finally {
     w.close();
   }

@@ -11,14 +11,27 @@ import { join } from 'node:path';
 import { withNode } from '../../src/redis/connect.ts';
 import { parseClusterNodes } from '../../src/redis/cluster-nodes.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { claimIps, identityReach, redisCliCreate, SERVERS, signal, startRedis, startRedisNodes, stopRedis, stopRedisNodes, type RedisProcess, type ServerKind } from './redis-processes.ts';
+import {
+  claimIps,
+  identityReach,
+  redisCliCreate,
+  SERVERS,
+  signal,
+  startRedis,
+  startRedisNodes,
+  stopRedis,
+  stopRedisNodes,
+  type RedisProcess,
+  type ServerKind,
+} from './redis-processes.ts';
 
 const server = (process.argv[2] ?? 'redis') as ServerKind;
 if (!(server in SERVERS)) throw new Error(`usage: capture-cluster-nodes.ts [redis|valkey], got ${server}`);
 const major = /v=(\d+)\./.exec(execFileSync(SERVERS[server].program, ['--version'], { encoding: 'utf8' }))?.[1];
 const OUT = join(import.meta.dirname, '../fixtures/cluster-nodes', server === 'redis' ? '' : `${server}-${major}`);
 const opts = { nodeTimeoutMs: 1000, server };
-const cmd = (p: RedisProcess, ...args: string[]): Promise<unknown> => withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));
+const cmd = (p: RedisProcess, ...args: string[]): Promise<unknown> =>
+  withNode(identityReach, p.address, (r) => r.call(args[0]!, ...args.slice(1)));
 const nodesOf = async (p: RedisProcess): Promise<string> => String(await cmd(p, 'CLUSTER', 'NODES'));
 const save = (name: string, text: string): void => {
   writeFileSync(join(OUT, name), text.endsWith('\n') ? text : `${text}\n`);
@@ -29,19 +42,27 @@ const save = (name: string, text: string): void => {
  * from the others arrives) until one of them shows what `ok` wants.
  */
 const captureWhen = (what: string, ps: RedisProcess[], ok: (text: string) => boolean): Promise<string> =>
-  waitFor(what, async () => {
-    const texts = await Promise.all(ps.map(nodesOf));
-    const hit = texts.find(ok);
-    return hit ? { done: true, value: hit } : { done: false, seen: texts[0] ?? '' };
-  }, { timeoutMs: 30_000, intervalMs: 5 });
+  waitFor(
+    what,
+    async () => {
+      const texts = await Promise.all(ps.map(nodesOf));
+      const hit = texts.find(ok);
+      return hit ? { done: true, value: hit } : { done: false, seen: texts[0] ?? '' };
+    },
+    { timeoutMs: 30_000, intervalMs: 5 },
+  );
 const lineOf = (text: string, ip: string): string => text.split('\n').find((l) => l.includes(` ${ip}:`)) ?? '';
 const clusterOk = (p: RedisProcess): Promise<string> =>
-  waitFor(`cluster_state:ok on ${p.ip}`, async () => {
-    const info = String(await cmd(p, 'CLUSTER', 'INFO'));
-    const nodes = await nodesOf(p);
-    const settled = info.includes('cluster_state:ok') && !/handshake|noaddr|fail/.test(nodes);
-    return settled ? { done: true, value: nodes } : { done: false, seen: info.split('\n')[0] ?? '' };
-  }, { timeoutMs: 30_000 });
+  waitFor(
+    `cluster_state:ok on ${p.ip}`,
+    async () => {
+      const info = String(await cmd(p, 'CLUSTER', 'INFO'));
+      const nodes = await nodesOf(p);
+      const settled = info.includes('cluster_state:ok') && !/handshake|noaddr|fail/.test(nodes);
+      return settled ? { done: true, value: nodes } : { done: false, seen: info.split('\n')[0] ?? '' };
+    },
+    { timeoutMs: 30_000 },
+  );
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
@@ -53,10 +74,16 @@ async function main(): Promise<void> {
     for (const p of procs) await clusterOk(p);
     // A replica whose first sync has not finished never fails over: wait for every link before going on.
     for (const p of procs) {
-      await waitFor(`replication settled on ${p.ip}`, async () => {
-        const info = String(await cmd(p, 'INFO', 'replication'));
-        return info.includes('role:master') || info.includes('master_link_status:up') ? { done: true, value: info } : { done: false, seen: info };
-      }, { timeoutMs: 30_000 });
+      await waitFor(
+        `replication settled on ${p.ip}`,
+        async () => {
+          const info = String(await cmd(p, 'INFO', 'replication'));
+          return info.includes('role:master') || info.includes('master_link_status:up')
+            ? { done: true, value: info }
+            : { done: false, seen: info };
+        },
+        { timeoutMs: 30_000 },
+      );
     }
     const healthy = await nodesOf(procs[0]!);
     save('healthy-3x3-from-master.txt', healthy);
@@ -78,7 +105,10 @@ async function main(): Promise<void> {
 
     // A replica that may not fail over (cluster-replica-no-failover yes), seen from the first master.
     await cmd(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
-    save('nofailover.txt', await captureWhen('nofailover flag gossiped', [m0], (t) => lineOf(t, replica.ip).includes('nofailover')));
+    save(
+      'nofailover.txt',
+      await captureWhen('nofailover flag gossiped', [m0], (t) => lineOf(t, replica.ip).includes('nofailover')),
+    );
     await cmd(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
 
     // MEET to an address where nothing listens: the entry stays in handshake until the handshake timeout.
@@ -88,9 +118,25 @@ async function main(): Promise<void> {
     // The third master frozen (SIGSTOP): seen as fail? (PFAIL), then fail, then its replica promoted.
     await signal(m2, 'SIGSTOP');
     const survivors = procs.filter((p) => p !== m2);
-    save('master-pfail.txt', await captureWhen('fail? on the frozen master', survivors, (t) => /\bmaster,fail\?/.test(lineOf(t, m2.ip))));
-    save('master-fail.txt', await captureWhen('fail on the frozen master', [m0], (t) => /\bmaster,fail\b(?!\?)/.test(lineOf(t, m2.ip))));
-    save('master-failed-over.txt', await captureWhen('a replica promoted', [m0], (t) => !t.includes('cluster_state') && parseClusterNodes(t).filter((n) => n.flags.has('master') && n.slots.length > 0).length === 3 && lineOf(t, m2.ip).split(/\s+/).length === 8));
+    save(
+      'master-pfail.txt',
+      await captureWhen('fail? on the frozen master', survivors, (t) => /\bmaster,fail\?/.test(lineOf(t, m2.ip))),
+    );
+    save(
+      'master-fail.txt',
+      await captureWhen('fail on the frozen master', [m0], (t) => /\bmaster,fail\b(?!\?)/.test(lineOf(t, m2.ip))),
+    );
+    save(
+      'master-failed-over.txt',
+      await captureWhen(
+        'a replica promoted',
+        [m0],
+        (t) =>
+          !t.includes('cluster_state') &&
+          parseClusterNodes(t).filter((n) => n.flags.has('master') && n.slots.length > 0).length === 3 &&
+          lineOf(t, m2.ip).split(/\s+/).length === 8,
+      ),
+    );
     save('master-failed-over-info.txt', String(await cmd(m0, 'CLUSTER', 'INFO')));
     await signal(m2, 'SIGKILL');
 
@@ -107,7 +153,12 @@ async function main(): Promise<void> {
   const named: RedisProcess[] = [];
   try {
     for (const [i, ip] of (await claimIps(3, '127.0.40')).entries()) {
-      named.push(await startRedis(ip, { ...opts, extraArgs: ['--cluster-announce-hostname', `${server}-${i}.${server}.default.svc.cluster.local`] }));
+      named.push(
+        await startRedis(ip, {
+          ...opts,
+          extraArgs: ['--cluster-announce-hostname', `${server}-${i}.${server}.default.svc.cluster.local`],
+        }),
+      );
     }
     await redisCliCreate(named, 0);
     save('hostnames.txt', await clusterOk(named[0]!));

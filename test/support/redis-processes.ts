@@ -43,13 +43,14 @@ export const identityReach = async (a: HostPort): Promise<HostPort> => a;
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of live) if (child.exitCode === null && child.pid) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // Already gone (ESRCH); the others must still be killed.
+  for (const child of live)
+    if (child.exitCode === null && child.pid) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // Already gone (ESRCH); the others must still be killed.
+      }
     }
-  }
 });
 
 const allocators = new Map<string, AddressAllocator>();
@@ -73,10 +74,32 @@ export async function startRedis(ip: string, opts: StartOptions = {}): Promise<R
   if (ip === '127.0.0.1') throw new Error('tests never use 127.0.0.1');
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `rcr-redis-${ip}-`));
   const config = [
-    '--bind', ip, '--port', String(PORT), '--bind-source-addr', ip, '--cluster-announce-ip', ip,
-    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--dir', dir,
-    '--appendonly', 'yes', '--save', '', '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 5000),
-    '--logfile', join(dir, 'redis.log'), '--daemonize', 'no', '--protected-mode', 'no',
+    '--bind',
+    ip,
+    '--port',
+    String(PORT),
+    '--bind-source-addr',
+    ip,
+    '--cluster-announce-ip',
+    ip,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--cluster-node-timeout',
+    String(opts.nodeTimeoutMs ?? 5000),
+    '--logfile',
+    join(dir, 'redis.log'),
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
     ...(opts.extraArgs ?? []),
   ];
   const server = opts.server ?? 'redis';
@@ -93,7 +116,9 @@ export async function startRedis(ip: string, opts: StartOptions = {}): Promise<R
         if (child.exitCode !== null) throw new Error(`${program} exited with ${child.exitCode}; see ${dir}/redis.log`);
         // Its own process_id: a PONG from whatever else listens there is not this server being ready.
         const { pid, reply } = await infoServer(ip, PORT, 500);
-        return pid === child.pid ? { done: true, value: pid } : { done: false, seen: pid === undefined ? reply : `answered by pid ${pid}` };
+        return pid === child.pid
+          ? { done: true, value: pid }
+          : { done: false, seen: pid === undefined ? reply : `answered by pid ${pid}` };
       },
       { timeoutMs: 10_000, intervalMs: 20 },
     );
@@ -130,7 +155,17 @@ export async function signal(proc: RedisProcess, sig: NodeJS.Signals): Promise<v
   if (waitMs === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${SERVERS[proc.server].program} ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`, waitMs, 'still running')), waitMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new TimeoutError(
+            `${SERVERS[proc.server].program} ${proc.ip} (pid ${proc.child.pid}) to exit after ${sig}`,
+            waitMs,
+            'still running',
+          ),
+        ),
+      waitMs,
+    );
   });
   try {
     await Promise.race([exited, timeout]);
@@ -158,15 +193,29 @@ export function livePids(): number[] {
  * `redis-cli --cluster create` (valkey-cli for Valkey nodes) over these nodes, bounded: redis-cli waits for the cluster to join with no limit
  * of its own.
  */
-export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: number, timeoutMs = 60_000): Promise<void> {
+export async function redisCliCreate(
+  procs: RedisProcess[],
+  replicasPerMaster: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const cli = SERVERS[procs[0]?.server ?? 'redis'].cli;
-  const args = ['--cluster', 'create', ...procs.map((p) => `${p.ip}:${PORT}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'];
+  const args = [
+    '--cluster',
+    'create',
+    ...procs.map((p) => `${p.ip}:${PORT}`),
+    '--cluster-replicas',
+    String(replicasPerMaster),
+    '--cluster-yes',
+  ];
   try {
     await promisify(execFile)(cli, args, { timeout: timeoutMs });
   } catch (err) {
     const { killed, stdout } = err as { killed?: boolean; stdout?: string };
     const tail = (stdout ?? '').trimEnd().split('\n').slice(-5).join('\n');
-    throw new Error(`${cli} ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`, { cause: err });
+    throw new Error(
+      `${cli} ${args.join(' ')}: ${killed ? `no result within ${timeoutMs} ms` : messageOf(err)}${tail ? `\n${tail}` : ''}`,
+      { cause: err },
+    );
   }
 }
 
@@ -175,14 +224,20 @@ export async function redisCliCreate(procs: RedisProcess[], replicasPerMaster: n
  * in no fixed order (read the roles back from the result), a replica not yet linked does not fail over, and a
  * node writing its first AOF ignores SIGTERM.
  */
-export function waitForReplicasSynced(procs: RedisProcess[], replicas: number, timeoutMs = 60_000): Promise<ReplicationState[]> {
+export function waitForReplicasSynced(
+  procs: RedisProcess[],
+  replicas: number,
+  timeoutMs = 60_000,
+): Promise<ReplicationState[]> {
   return waitFor(
     `${replicas} replicas linked to their masters with their first AOF written`,
     async () => {
       const states = await Promise.all(procs.map((p) => replicationOf(identityReach, p.address)));
       const linked = states.filter((s) => s.role === 'slave' && s.masterLinkStatus === 'up').length;
       const writing = states.filter((s) => s.aofRewriteInProgress).length;
-      return linked === replicas && writing === 0 ? { done: true, value: states } : { done: false, seen: `${linked} linked, ${writing} writing an AOF` };
+      return linked === replicas && writing === 0
+        ? { done: true, value: states }
+        : { done: false, seen: `${linked} linked, ${writing} writing an AOF` };
     },
     { timeoutMs, intervalMs: 100 },
   );

@@ -72,7 +72,9 @@ export const apiRemoved: LintRule = {
     return set.objects.flatMap((obj) => {
       const r = removalOf(obj.apiVersion, obj.kind, kubernetes);
       if (!r) return [];
-      const instead = r.use ? `use apiVersion ${r.use}${r.note ? ` (${r.note})` : ''}` : `${obj.kind} is gone (${r.note ?? 'no replacement'})`;
+      const instead = r.use
+        ? `use apiVersion ${r.use}${r.note ? ` (${r.note})` : ''}`
+        : `${obj.kind} is gone (${r.note ?? 'no replacement'})`;
       return [
         findingAt(
           'api-removed',

@@ -8,11 +8,28 @@ import { knownApiVersionsOf, validatorFor } from './schemas.ts';
  * and its own *.k8s.io groups. Other *.k8s.io groups are custom resources (gateway.networking.k8s.io,
  * snapshot.storage.k8s.io) or aggregated APIs (metrics.k8s.io), served only where they are installed.
  */
-const BUILT_IN_K8S_IO_GROUPS = new Set([
-  'admissionregistration', 'apiextensions', 'apiregistration', 'authentication', 'authorization', 'certificates',
-  'coordination', 'discovery', 'events', 'flowcontrol.apiserver', 'internal.apiserver', 'networking', 'node',
-  'rbac.authorization', 'resource', 'scheduling', 'storage', 'storagemigration',
-].map((g) => `${g}.k8s.io`));
+const BUILT_IN_K8S_IO_GROUPS = new Set(
+  [
+    'admissionregistration',
+    'apiextensions',
+    'apiregistration',
+    'authentication',
+    'authorization',
+    'certificates',
+    'coordination',
+    'discovery',
+    'events',
+    'flowcontrol.apiserver',
+    'internal.apiserver',
+    'networking',
+    'node',
+    'rbac.authorization',
+    'resource',
+    'scheduling',
+    'storage',
+    'storagemigration',
+  ].map((g) => `${g}.k8s.io`),
+);
 
 function isBuiltInGroup(apiVersion: string): boolean {
   const slash = apiVersion.indexOf('/');

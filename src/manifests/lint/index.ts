@@ -80,7 +80,10 @@ export const RULES: readonly LintRule[] = [
 
 export function parseKubernetesVersion(text: string): KubernetesVersion {
   const m = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(text.trim());
-  if (!m) throw new InputError(`Kubernetes version "${text}" is not a version; expected MAJOR.MINOR such as 1.31 (or v1.31.2)`);
+  if (!m)
+    throw new InputError(
+      `Kubernetes version "${text}" is not a version; expected MAJOR.MINOR such as 1.31 (or v1.31.2)`,
+    );
   return { major: Number(m[1]), minor: Number(m[2]), text: `${m[1]!}.${m[2]!}` };
 }
 
@@ -91,8 +94,11 @@ export function compareFindings(a: LintFinding, b: LintFinding): number {
   const fa = a.at?.file ?? '\uffff';
   const fb = b.at?.file ?? '\uffff';
   if (fa !== fb) return fa < fb ? -1 : 1;
-  return (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0) ||
-    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
+  return (
+    (a.at?.line ?? 0) - (b.at?.line ?? 0) ||
+    (a.at?.column ?? 0) - (b.at?.column ?? 0) ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
+  );
 }
 
 /**
@@ -100,9 +106,14 @@ export function compareFindings(a: LintFinding, b: LintFinding): number {
  * stop it from deploying, forming, failing over or keeping its NodeIDs, with the file and line at fault.
  * `rules` narrows the run (tests run one rule at a time).
  */
-export function lintManifests(set: ManifestSet, opts: LintOptions = {}, rules: readonly LintRule[] = RULES): LintFinding[] {
+export function lintManifests(
+  set: ManifestSet,
+  opts: LintOptions = {},
+  rules: readonly LintRule[] = RULES,
+): LintFinding[] {
   const nodes = opts.nodes;
-  if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1)) throw new InputError(`Kubernetes nodes must be a whole number >= 1, got ${nodes}`);
+  if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1))
+    throw new InputError(`Kubernetes nodes must be a whole number >= 1, got ${nodes}`);
   const findings: LintFinding[] = [];
   let redis: RedisDeployment | undefined;
   try {
@@ -113,7 +124,8 @@ export function lintManifests(set: ManifestSet, opts: LintOptions = {}, rules: r
       rule: REDIS_STATEFULSET_RULE,
       severity: 'error',
       message: messageOf(err),
-      fix: 'The Redis-specific checks need one StatefulSet running redis-server (or valkey-server) with its config file among the ' +
+      fix:
+        'The Redis-specific checks need one StatefulSet running redis-server (or valkey-server) with its config file among the ' +
         'manifests; fix what the message names.',
       ...(set.objects[0] ? { at: set.objects.find((o) => o.kind === 'StatefulSet')?.at ?? set.objects[0].at } : {}),
     });

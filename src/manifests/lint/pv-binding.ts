@@ -14,12 +14,17 @@ export const pvBinding: LintRule = {
         // The DefaultStorageClass admission plugin gives a claim without storageClassName the cluster's default
         // class, whose provisioner creates one volume per claim: nothing to dry-run, nothing to pre-create.
         findings.push(
-          findingAt(ID, 'info', sts, ['spec', 'volumeClaimTemplates', t],
+          findingAt(
+            ID,
+            'info',
+            sts,
+            ['spec', 'volumeClaimTemplates', t],
             `StatefulSet ${sts.name}: claim template ${stringAt(template, ['metadata', 'name']) ?? ''} names no storageClassName: ` +
               `each pod's claim is provisioned dynamically by the cluster's default StorageClass`,
-            'No PersistentVolumes are needed: kind\'s default class (local-path) and the local platform (a directory ' +
+            "No PersistentVolumes are needed: kind's default class (local-path) and the local platform (a directory " +
               'per claim, kept across restarts) provision one per claim. A cluster without a default class leaves the ' +
-              'claims, and the server pods, Pending: set storageClassName there.'),
+              'claims, and the server pods, Pending: set storageClassName there.',
+          ),
         );
       });
     }
@@ -32,11 +37,18 @@ export const pvBinding: LintRule = {
     }
     for (const group of byTemplate.values()) {
       const { statefulSet: sts, template: t, storageClass, requestText } = group[0]!;
-      findings.push(findingAt(ID, 'error', sts, ['spec', 'volumeClaimTemplates', t],
-        `StatefulSet ${sts.name}: claim ${group.map((u) => u.claim).join(', ')} cannot bind (${group[0]!.why ?? 'no matching PersistentVolume'})`,
-        `Class ${storageClass} only has pre-created volumes, so a claim without a matching PersistentVolume stays ` +
-          'Pending and so does its Redis pod (the cluster never forms). Create one PersistentVolume per pod with ' +
-          `storageClassName ${storageClass}, the claim's access modes and at least ${requestText || 'the requested size'}.`));
+      findings.push(
+        findingAt(
+          ID,
+          'error',
+          sts,
+          ['spec', 'volumeClaimTemplates', t],
+          `StatefulSet ${sts.name}: claim ${group.map((u) => u.claim).join(', ')} cannot bind (${group[0]!.why ?? 'no matching PersistentVolume'})`,
+          `Class ${storageClass} only has pre-created volumes, so a claim without a matching PersistentVolume stays ` +
+            'Pending and so does its Redis pod (the cluster never forms). Create one PersistentVolume per pod with ' +
+            `storageClassName ${storageClass}, the claim's access modes and at least ${requestText || 'the requested size'}.`,
+        ),
+      );
     }
     return findings;
   },

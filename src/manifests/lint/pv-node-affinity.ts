@@ -14,13 +14,20 @@ export const pvNodeAffinity: LintRule = {
       // The API server rejects a local PV without nodeAffinity; hostPath is accepted and goes wrong later.
       // On one node (or an unknown count: nothing is assumed) a hostPath volume is where the pod is.
       if (source === 'hostPath' && (nodes === undefined || nodes <= 1)) continue;
-      findings.push(findingAt(ID, 'error', pv, ['spec', source],
-        source === 'local'
-          ? `PersistentVolume ${pv.name}: a local volume needs spec.nodeAffinity`
-          : `PersistentVolume ${pv.name}: hostPath volume without spec.nodeAffinity on a ${nodes ?? '?'}-node cluster`,
-        'The data lies on one node\'s disk; a Redis pod recreated on another node finds an empty directory, loses ' +
-          'its nodes.conf and rejoins with a new NodeID. Add spec.nodeAffinity.required naming the node that holds ' +
-          'the directory (kubernetes.io/hostname), or use a network volume.'));
+      findings.push(
+        findingAt(
+          ID,
+          'error',
+          pv,
+          ['spec', source],
+          source === 'local'
+            ? `PersistentVolume ${pv.name}: a local volume needs spec.nodeAffinity`
+            : `PersistentVolume ${pv.name}: hostPath volume without spec.nodeAffinity on a ${nodes ?? '?'}-node cluster`,
+          "The data lies on one node's disk; a Redis pod recreated on another node finds an empty directory, loses " +
+            'its nodes.conf and rejoins with a new NodeID. Add spec.nodeAffinity.required naming the node that holds ' +
+            'the directory (kubernetes.io/hostname), or use a network volume.',
+        ),
+      );
     }
     return findings;
   },

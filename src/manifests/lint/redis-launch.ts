@@ -10,7 +10,14 @@ import { redisPersistence } from './redis-persistence.ts';
 const ID = 'redis-launch';
 
 /** Rules that judge redis.conf: with its content unknown, their silence would be a false pass. */
-export const CONFIG_RULES: readonly LintRule[] = [redisClusterEnabled, redisPersistence, redisNodeTimeout, redisNoFailover, redisAnnounceIp, clusterBusPort];
+export const CONFIG_RULES: readonly LintRule[] = [
+  redisClusterEnabled,
+  redisPersistence,
+  redisNodeTimeout,
+  redisNoFailover,
+  redisAnnounceIp,
+  clusterBusPort,
+];
 
 /** True when lint cannot see Redis' configuration, so the CONFIG_RULES are not applied. */
 export function configUnknown(redis: RedisDeployment | undefined): boolean {
@@ -23,7 +30,8 @@ export function configUnknown(redis: RedisDeployment | undefined): boolean {
  */
 export const redisLaunch: LintRule = {
   id: ID,
-  summary: 'how redis-server (valkey-server) starts (wrapper scripts, init-container configs): what lint could not read',
+  summary:
+    'how redis-server (valkey-server) starts (wrapper scripts, init-container configs): what lint could not read',
   check({ redis }) {
     if (!redis) return [];
     const findings: LintFinding[] = [];
@@ -32,9 +40,11 @@ export const redisLaunch: LintRule = {
       findings.push({
         rule: ID,
         severity: 'info',
-        message: `StatefulSet ${redis.name}: ${redis.server.program} is started by ${redis.launch.wrapper.description}` +
+        message:
+          `StatefulSet ${redis.name}: ${redis.server.program} is started by ${redis.launch.wrapper.description}` +
           (redis.launch.redisArgv.length ? `: ${redis.launch.redisArgv.join(' ')}` : ''),
-        fix: 'Lint reads the command the wrapper execs; what the script does before that (e.g. rewriting nodes.conf) ' +
+        fix:
+          'Lint reads the command the wrapper execs; what the script does before that (e.g. rewriting nodes.conf) ' +
           'only shows when the pod runs. The local platform runs the script itself in a sandbox (bubblewrap); without ' +
           'one, or for scripts only the image has, use platform kind.',
         at: redis.launch.wrapper.at,

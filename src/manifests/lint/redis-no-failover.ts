@@ -13,13 +13,16 @@ export const redisNoFailover: LintRule = {
     const name = NAMES.find((n) => redis.directive(n)?.toLowerCase() === 'yes');
     if (!name) return [];
     const d = lastDirective(redis, name);
-    return [{
-      rule: ID,
-      severity: 'error',
-      message: `StatefulSet ${redis.name}: ${d ? shown(d) : `${name} yes`}: no replica ever starts a failover election`,
-      fix: `Every pod of this StatefulSet runs with it, so when a master dies no replica takes over and its slots stay ` +
-        `down until it returns (or someone runs CLUSTER FAILOVER by hand); remove the line or set \`${name} no\`.`,
-      at: directiveAt(redis, name),
-    }];
+    return [
+      {
+        rule: ID,
+        severity: 'error',
+        message: `StatefulSet ${redis.name}: ${d ? shown(d) : `${name} yes`}: no replica ever starts a failover election`,
+        fix:
+          `Every pod of this StatefulSet runs with it, so when a master dies no replica takes over and its slots stay ` +
+          `down until it returns (or someone runs CLUSTER FAILOVER by hand); remove the line or set \`${name} no\`.`,
+        at: directiveAt(redis, name),
+      },
+    ];
   },
 };

@@ -4,7 +4,10 @@ import { arrayAt, stringAt, type Path } from './rule.ts';
 /** Path of the Redis container in the StatefulSet. */
 export function containerPath(redis: RedisDeployment): Path {
   const containers = arrayAt(redis.statefulSet.body, ['spec', 'template', 'spec', 'containers']);
-  const i = Math.max(0, containers.findIndex((c) => stringAt(c, ['name']) === redis.container.name));
+  const i = Math.max(
+    0,
+    containers.findIndex((c) => stringAt(c, ['name']) === redis.container.name),
+  );
   return ['spec', 'template', 'spec', 'containers', i];
 }
 
@@ -24,7 +27,9 @@ export function lastDirective(redis: RedisDeployment, name: string): RedisDirect
  * (the container's args, else its command), which is where a fix would add it.
  */
 export function directiveAt(redis: RedisDeployment, name: string): Located {
-  return lastDirective(redis, name)?.from.at ?? containerAt(redis, redis.container.args.length > 0 ? 'args' : 'command');
+  return (
+    lastDirective(redis, name)?.from.at ?? containerAt(redis, redis.container.args.length > 0 ? 'args' : 'command')
+  );
 }
 
 /** How a directive is written, for messages: `cluster-node-timeout 5000 (redis.conf line 4)`. */

@@ -40,7 +40,9 @@ function messagesByPath(errors: SchemaError[]): Map<string, { errors: SchemaErro
   for (const [path, list] of byPath) {
     const alternatives = list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
     const parts = [...new Set(list.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf').map(describe))];
-    const text = alternatives ? `must be ${parts.map((t) => t.replace(/^must be /, '')).join(' or ')}` : parts.join('; ');
+    const text = alternatives
+      ? `must be ${parts.map((t) => t.replace(/^must be /, '')).join(' or ')}`
+      : parts.join('; ');
     out.set(path, { errors: list, text });
   }
   return out;
@@ -75,6 +77,8 @@ export const schema: LintRule = {
   check({ set, kubernetes }) {
     // A removed apiVersion is checked against the version that replaces it: the fields it needs are the
     // next thing the user will trip over after changing the apiVersion line.
-    return set.objects.flatMap((obj) => validate(obj, removalOf(obj.apiVersion, obj.kind, kubernetes)?.use ?? obj.apiVersion));
+    return set.objects.flatMap((obj) =>
+      validate(obj, removalOf(obj.apiVersion, obj.kind, kubernetes)?.use ?? obj.apiVersion),
+    );
   },
 };

@@ -23,7 +23,8 @@ export const strayQuoteRule: LintRule = {
           rule: ID,
           severity: 'error',
           message: `${obj.kind} ${obj.name}: ${path.join('.')} is ${JSON.stringify(text)}, with an unbalanced ${q}`,
-          fix: `YAML keeps the ${q} as part of the value, so Kubernetes uses it literally (a host name ending in ${q} ` +
+          fix:
+            `YAML keeps the ${q} as part of the value, so Kubernetes uses it literally (a host name ending in ${q} ` +
             'does not resolve and the volume never mounts); remove the stray quote or quote the whole value.',
           at: locate(),
         });

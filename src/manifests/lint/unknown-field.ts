@@ -22,9 +22,11 @@ export const unknownField: LintRule = {
         findings.push({
           rule: ID,
           severity: 'error',
-          message: `${obj.kind} ${obj.name}: ${fieldPath(u.path).slice(1)}: unknown field "${u.field}"` +
+          message:
+            `${obj.kind} ${obj.name}: ${fieldPath(u.path).slice(1)}: unknown field "${u.field}"` +
             (u.suggestion ? ` (did you mean "${u.suggestion}"?)` : ''),
-          fix: `${apiVersion} ${obj.kind} declares no field "${u.field}" there` +
+          fix:
+            `${apiVersion} ${obj.kind} declares no field "${u.field}" there` +
             (u.suggestion ? `; the nearest valid name is "${u.suggestion}"` : '') +
             '. The API server refuses an unknown field under strict validation (as this action applies) and drops it ' +
             'silently otherwise, so the object would not be what is written.',

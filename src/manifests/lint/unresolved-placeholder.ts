@@ -26,7 +26,9 @@ export const unresolvedPlaceholder: LintRule = {
     for (const obj of set.objects) {
       for (const { path, text, locate } of valueLines(obj)) {
         const env = containerEnv(obj.body, path);
-        const undefinedRefs = env ? [...text.matchAll(K8S_REFERENCE)].filter((m) => !env.has(m[1]!)).map((m) => m[0]) : [];
+        const undefinedRefs = env
+          ? [...text.matchAll(K8S_REFERENCE)].filter((m) => !env.has(m[1]!)).map((m) => m[0])
+          : [];
         const bare = obj.kind === 'Secret' ? undefined : BARE_VARIABLE.exec(text)?.[0];
         const placeholder = (PLACEHOLDER.exec(text)?.[0] ?? bare)?.trim() ?? undefinedRefs[0];
         if (!placeholder) continue;
@@ -34,7 +36,8 @@ export const unresolvedPlaceholder: LintRule = {
           rule: ID,
           severity: 'error',
           message: `${obj.kind} ${obj.name}: ${path.join('.')} holds the unresolved placeholder ${placeholder}`,
-          fix: 'Nothing substitutes variables in manifests or redis.conf: the value is used literally (an NFS ' +
+          fix:
+            'Nothing substitutes variables in manifests or redis.conf: the value is used literally (an NFS ' +
             'server named "${X}", an announce address that is not an IP), so the Redis pod fails to mount or to ' +
             'join. Substitute it before applying (envsubst, kustomize, Helm), or for container args use $(VAR) with ' +
             'VAR defined in env.',

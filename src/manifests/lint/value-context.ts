@@ -22,7 +22,9 @@ export function isShellCode(obj: ManifestObject, p: Path, value: string): boolea
  * Each line of every string value that is not shell code. `locate()` says where it is written: called only for
  * a finding, since finding a position costs far more than the check (a large ConfigMap has many lines).
  */
-export function* valueLines(obj: ManifestObject): Generator<{ path: Path; text: string; locate: () => Located; multiline: boolean }> {
+export function* valueLines(
+  obj: ManifestObject,
+): Generator<{ path: Path; text: string; locate: () => Located; multiline: boolean }> {
   for (const [p, value] of stringsIn(obj.body)) {
     if (p[0] === 'apiVersion' || p[0] === 'kind' || isShellCode(obj, p, value)) continue;
     const lines = value.split('\n');

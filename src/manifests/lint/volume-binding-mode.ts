@@ -14,11 +14,16 @@ export const volumeBindingMode: LintRule = {
       // Volumes tied to a node make Immediate binding a scheduling trap; network volumes only lose the benefit.
       const nodeBound = pvs.some((pv) => nodeBoundSource(pv) !== undefined || hasNodeAffinity(pv));
       return [
-        findingAt(ID, nodeBound ? 'warning' : 'info', sc, ['volumeBindingMode'],
+        findingAt(
+          ID,
+          nodeBound ? 'warning' : 'info',
+          sc,
+          ['volumeBindingMode'],
           `StorageClass ${sc.name} serves pre-created volumes with volumeBindingMode Immediate`,
           'Immediate binds each claim before its pod is scheduled, possibly to a volume on a node the pod cannot ' +
             'run on (the Redis pod then stays Pending); static volumes belong in a class with ' +
-            'volumeBindingMode: WaitForFirstConsumer.'),
+            'volumeBindingMode: WaitForFirstConsumer.',
+        ),
       ];
     });
   },

@@ -71,7 +71,15 @@ export function kubeClients(kc: KubeConfig): KubeClients {
   };
 }
 
-const VERBS: Record<string, string> = { read: 'get', list: 'list', create: 'create', delete: 'delete', patch: 'patch', replace: 'update', connect: 'create' };
+const VERBS: Record<string, string> = {
+  read: 'get',
+  list: 'list',
+  create: 'create',
+  delete: 'delete',
+  patch: 'patch',
+  replace: 'update',
+  connect: 'create',
+};
 
 /** `deleteNamespacedPod({ name, namespace })` → delete pods name in namespace; `readNamespacedPodLog` → get pods/log. */
 function coreRequest(method: string, args: unknown[]): KubeRequest {
@@ -84,10 +92,18 @@ function coreRequest(method: string, args: unknown[]): KubeRequest {
 
 /** `apply(body)` → patch <kind> name in namespace (server-side apply is a PATCH), `isNamespaced` → discovery. */
 function objectRequest(method: string, args: unknown[]): KubeRequest {
-  const [first, second] = args as [{ kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined, string?];
+  const [first, second] = args as [
+    { kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined,
+    string?,
+  ];
   if (typeof first === 'string') return { verb: 'get', resource: `${first} ${second ?? ''} (discovery)` };
   const verb = method === 'apply' ? 'patch' : method === 'read' ? 'get' : method;
-  return { verb, resource: `${(first?.kind ?? '').toLowerCase()}s`, name: first?.metadata?.name, namespace: first?.metadata?.namespace };
+  return {
+    verb,
+    resource: `${(first?.kind ?? '').toLowerCase()}s`,
+    name: first?.metadata?.name,
+    namespace: first?.metadata?.namespace,
+  };
 }
 
 /**
@@ -101,7 +117,11 @@ function classifyingErrors<T extends object>(client: T, describe: (method: strin
       if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor') return value;
       return (...args: unknown[]) => {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return result instanceof Promise ? result.catch((err: unknown) => { throw toKubeApiError(err, describe(prop, args)); }) : result;
+        return result instanceof Promise
+          ? result.catch((err: unknown) => {
+              throw toKubeApiError(err, describe(prop, args));
+            })
+          : result;
       };
     },
   });
@@ -116,8 +136,10 @@ const refused = (r: KubeRequest) =>
 
 /** What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. */
 function hint(code: number | undefined, r: KubeRequest | undefined): string {
-  if (code === 401) return '; the API server did not accept the kubeconfig\'s credentials (an expired or revoked token, a wrong client certificate)';
-  if (code === 403 && r) return `; the kubeconfig's user may not ${refused(r)}: grant that right (README, "RBAC") or use a kubeconfig that has it`;
+  if (code === 401)
+    return "; the API server did not accept the kubeconfig's credentials (an expired or revoked token, a wrong client certificate)";
+  if (code === 403 && r)
+    return `; the kubeconfig's user may not ${refused(r)}: grant that right (README, "RBAC") or use a kubeconfig that has it`;
   return '';
 }
 
@@ -126,22 +148,34 @@ export function toKubeApiError(err: unknown, request: KubeRequest | undefined): 
   if (err instanceof KubeApiError) return err;
   const s = apiStatus(err);
   const head = request ? `cannot ${refused(request)}` : 'Kubernetes API request failed';
-  return new KubeApiError(`${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request)}`,
-    s.code, s.reason, s.message, s.causes, request, { cause: err });
+  return new KubeApiError(
+    `${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request)}`,
+    s.code,
+    s.reason,
+    s.message,
+    s.causes,
+    request,
+    { cause: err },
+  );
 }
 
 /** HTTP status and the API server's own message (its Status object) from an error thrown by client-node. */
 export function apiStatus(err: unknown): { code?: number; reason?: string; message: string; causes: string[] } {
-  if (err instanceof KubeApiError) return { code: err.code, reason: err.reason, message: err.serverMessage, causes: err.causes };
+  if (err instanceof KubeApiError)
+    return { code: err.code, reason: err.reason, message: err.serverMessage, causes: err.causes };
   // A network error quotes the URL it failed on, credentials and all.
   if (!(err instanceof ApiException)) return { message: redactUrl(messageOf(err)), causes: [] };
-  let status: { message?: string; reason?: string; details?: { causes?: Array<{ field?: string; message?: string }> } } | undefined;
+  let status:
+    | { message?: string; reason?: string; details?: { causes?: Array<{ field?: string; message?: string }> } }
+    | undefined;
   try {
     status = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as typeof status;
   } catch {
     status = { message: String(err.body) };
   }
-  const causes = (status?.details?.causes ?? []).map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? '')));
+  const causes = (status?.details?.causes ?? []).map((c) =>
+    c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? ''),
+  );
   return { code: err.code, reason: status?.reason, message: status?.message || `HTTP ${err.code}`, causes };
 }
 
@@ -150,7 +184,9 @@ export const isNotFound = (err: unknown): boolean => apiStatus(err).code === 404
 /** A KubeApiError saying what failed in the API server's words (an ApiException's own message dumps headers). */
 export function kubeError(doing: string, err: unknown): KubeApiError {
   const e = toKubeApiError(err, undefined);
-  return e.rephrased(`${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`);
+  return e.rephrased(
+    `${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`,
+  );
 }
 
 /** The API server's Kubernetes version as MAJOR.MINOR (GET /version), within `timeoutMs`; else why not. */
@@ -163,9 +199,14 @@ export async function serverKubernetesVersion(
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const kc = loadKubeConfig(kubeconfig, { name: kubeconfig ? kubeconfigPathName(kubeconfig) : undefined, secret: opts.secret });
+    const kc = loadKubeConfig(kubeconfig, {
+      name: kubeconfig ? kubeconfigPathName(kubeconfig) : undefined,
+      secret: opts.secret,
+    });
     const api = kc.makeApiClient(VersionApi);
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)));
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
+    );
     const info = await Promise.race([api.getCode(), late]);
     const m = /^v?(\d+)\.(\d+)/.exec(info.gitVersion);
     return m ? { version: `${m[1]!}.${m[2]!}` } : { why: `the server reported version "${info.gitVersion}"` };

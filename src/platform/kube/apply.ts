@@ -50,22 +50,31 @@ function applyError(err: unknown, item: ApplyItem, what: string): Error {
   switch (e.code) {
     case 400:
       // fieldValidation=Strict: an unknown field is a 400 BadRequest (not 422), the manifest's fault.
-      return new InputError(`${where}: ${what} was rejected by the API server (400): ${e.serverMessage}${causes}`, { cause: e });
+      return new InputError(`${where}: ${what} was rejected by the API server (400): ${e.serverMessage}${causes}`, {
+        cause: e,
+      });
     case 401:
     case 403:
       // Refused identity or right: e.message names the verb, resource and namespace refused.
       return e.rephrased(`${where}: ${what} could not be applied: ${e.message}`);
     case 404:
       if (isUnservedPath(e)) {
-        return new InputError(`${where}: ${what}: this cluster does not serve ${str(item.body.apiVersion)} ${str(item.body.kind)} (404); use an apiVersion it serves (kubectl api-resources lists them)`, { cause: e });
+        return new InputError(
+          `${where}: ${what}: this cluster does not serve ${str(item.body.apiVersion)} ${str(item.body.kind)} (404); use an apiVersion it serves (kubectl api-resources lists them)`,
+          { cause: e },
+        );
       }
       return e.rephrased(`${where}: ${what} could not be applied: not found (404): ${e.serverMessage}`);
     case 409:
       return e.rephrased(`${where}: ${what} could not be applied: conflict (409): ${e.serverMessage}${causes}`);
     case 422:
-      return new InputError(`${where}: ${what} was rejected as invalid (422): ${e.serverMessage}${causes}`, { cause: e });
+      return new InputError(`${where}: ${what} was rejected as invalid (422): ${e.serverMessage}${causes}`, {
+        cause: e,
+      });
     default:
-      return e.rephrased(`${where}: ${what} could not be applied (${e.code === undefined ? 'no HTTP response' : `HTTP ${e.code}`}): ${e.serverMessage}`);
+      return e.rephrased(
+        `${where}: ${what} could not be applied (${e.code === undefined ? 'no HTTP response' : `HTTP ${e.code}`}): ${e.serverMessage}`,
+      );
   }
 }
 
@@ -94,7 +103,9 @@ export async function applyObjects(
   opts: { log: Log; ownership?: Ownership; onApplied?: (ref: AppliedRef) => void },
 ): Promise<AppliedRef[]> {
   const applied: AppliedRef[] = [];
-  const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => rank(str(a.item.body.kind)) - rank(str(b.item.body.kind)) || a.i - b.i);
+  const sorted = items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => rank(str(a.item.body.kind)) - rank(str(b.item.body.kind)) || a.i - b.i);
   for (const { item } of sorted) {
     const apiVersion = str(item.body.apiVersion);
     const kind = str(item.body.kind);
@@ -104,19 +115,23 @@ export async function applyObjects(
       throw applyError(err, item, what);
     });
     if (namespaced === undefined) {
-      throw new InputError(`${item.at.file}:${item.at.line}: ${what}: this cluster does not serve ${apiVersion} ${kind}; use an apiVersion it serves (kubectl api-resources lists them)`);
+      throw new InputError(
+        `${item.at.file}:${item.at.line}: ${what}: this cluster does not serve ${apiVersion} ${kind}; use an apiVersion it serves (kubectl api-resources lists them)`,
+      );
     }
     const body = placeObject(item.body, namespaced, namespace);
     const ref: AppliedRef = { apiVersion, kind, name, ...(namespaced ? { namespace } : {}), created: false };
     const { ownership } = opts;
     if (ownership?.guarded(namespaced)) {
-      const existing = await objects.read({ apiVersion, kind, metadata: { name, ...(namespaced ? { namespace } : {}) } }).then(
-        (o) => o,
-        (err: unknown) => {
-          if (isNotFound(err)) return undefined;
-          throw applyError(err, item, `reading ${what} (is the name free?)`);
-        },
-      );
+      const existing = await objects
+        .read({ apiVersion, kind, metadata: { name, ...(namespaced ? { namespace } : {}) } })
+        .then(
+          (o) => o,
+          (err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw applyError(err, item, `reading ${what} (is the name free?)`);
+          },
+        );
       if (existing && existing.metadata?.labels?.[RUN_LABEL] !== ownership.runId) {
         throw new Error(
           `${item.at.file}:${item.at.line}: ${what} already exists${namespaced ? ` in namespace ${namespace}` : ' on the cluster'} and is not this run's ` +

@@ -33,21 +33,32 @@ export class CordonHold implements RestartHold {
 
   /** Cordons every schedulable node. Calling it again while held adds only new nodes. */
   async hold(): Promise<void> {
-    const nodes = (await this.core.listNode().catch((err: unknown) => {
-      throw kubeError('listing nodes to cordon them (hold-mode cordon)', err);
-    })).items;
+    const nodes = (
+      await this.core.listNode().catch((err: unknown) => {
+        throw kubeError('listing nodes to cordon them (hold-mode cordon)', err);
+      })
+    ).items;
     const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true).map((n) => n.metadata?.name ?? '');
     this.since ??= Date.now();
     // All at once: the hold runs inside the timed window that starts at the delete request.
-    const results = await Promise.allSettled(schedulable.map(async (name) => {
-      const id = await this.undo.record({ kind: 'node-cordon', target: this.target, node: name, wasUnschedulable: false });
-      this.cordoned.set(name, id); // before the patch, so release() also tries a cordon whose answer was lost
-      await this.setUnschedulable(name, true);
-    }));
+    const results = await Promise.allSettled(
+      schedulable.map(async (name) => {
+        const id = await this.undo.record({
+          kind: 'node-cordon',
+          target: this.target,
+          node: name,
+          wasUnschedulable: false,
+        });
+        this.cordoned.set(name, id); // before the patch, so release() also tries a cordon whose answer was lost
+        await this.setUnschedulable(name, true);
+      }),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const kept = nodes.length - schedulable.length;
-    this.log.info(`hold: cordoned ${schedulable.join(', ') || 'no node'}${kept ? ` (${kept} already cordoned, left as they are)` : ''}`);
+    this.log.info(
+      `hold: cordoned ${schedulable.join(', ') || 'no node'}${kept ? ` (${kept} already cordoned, left as they are)` : ''}`,
+    );
   }
 
   /** Uncordons the nodes hold() cordoned. Tries every node; throws one error listing those that failed. */
@@ -63,20 +74,30 @@ export class CordonHold implements RestartHold {
         failed.push(err);
       }
     }
-    if (failed.length) throw new Error(`could not uncordon ${failed.length} node(s) after the hold: ${failed.map(messageOf).join('; ')}`, {
-        cause: new AggregateError(failed),
-      });
+    if (failed.length)
+      throw new Error(
+        `could not uncordon ${failed.length} node(s) after the hold: ${failed.map(messageOf).join('; ')}`,
+        {
+          cause: new AggregateError(failed),
+        },
+      );
     if (this.since !== undefined && names.length > 0) {
       const heldMs = Date.now() - this.since;
-      this.report = { mode: 'cordon', heldMs, detail: `cordoned ${names.join(', ')} for ${(heldMs / 1000).toFixed(1)} s (hold-mode cordon)` };
+      this.report = {
+        mode: 'cordon',
+        heldMs,
+        detail: `cordoned ${names.join(', ')} for ${(heldMs / 1000).toFixed(1)} s (hold-mode cordon)`,
+      };
       this.since = undefined;
     }
   }
 
   private async setUnschedulable(name: string, value: boolean): Promise<void> {
     // null removes the field, which is how an uncordoned node looks (false is never stored).
-    await this.core.patchNode({ name, body: { spec: { unschedulable: value ? true : null } } }, mergePatch()).catch((err: unknown) => {
-      throw kubeError(`${value ? 'cordoning' : 'uncordoning'} node ${name}`, err);
-    });
+    await this.core
+      .patchNode({ name, body: { spec: { unschedulable: value ? true : null } } }, mergePatch())
+      .catch((err: unknown) => {
+        throw kubeError(`${value ? 'cordoning' : 'uncordoning'} node ${name}`, err);
+      });
   }
 }

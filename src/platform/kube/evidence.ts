@@ -15,16 +15,26 @@ export function podStatusLine(pod: V1Pod): string {
   const containers = (s?.containerStatuses ?? []).map((c) => {
     const waiting = c.state?.waiting?.reason;
     const last = c.lastState?.terminated;
-    return `${c.name}: ready=${String(c.ready)} restarts=${c.restartCount}${waiting ? ` waiting=${waiting}` : ''}` +
-      (last ? ` last-exit=${last.exitCode}${last.reason ? `(${last.reason})` : ''}` : '');
+    return (
+      `${c.name}: ready=${String(c.ready)} restarts=${c.restartCount}${waiting ? ` waiting=${waiting}` : ''}` +
+      (last ? ` last-exit=${last.exitCode}${last.reason ? `(${last.reason})` : ''}` : '')
+    );
   });
   const terminating = pod.metadata?.deletionTimestamp ? ' Terminating' : '';
-  return `pod ${pod.metadata?.name ?? '?'} ${s?.phase ?? '?'}${terminating} uid=${pod.metadata?.uid ?? '?'} node=${pod.spec?.nodeName || '-'} ` +
-    `ip=${s?.podIP || '-'}${containers.length ? ` [${containers.join('; ')}]` : ''}`;
+  return (
+    `pod ${pod.metadata?.name ?? '?'} ${s?.phase ?? '?'}${terminating} uid=${pod.metadata?.uid ?? '?'} node=${pod.spec?.nodeName || '-'} ` +
+    `ip=${s?.podIP || '-'}${containers.length ? ` [${containers.join('; ')}]` : ''}`
+  );
 }
 
 /** The text of a log request, or why there is none (the API server answers 400 when no such container ran). */
-async function podLog(core: CoreV1Api, namespace: string, name: string, container: string, previous: boolean): Promise<string | undefined> {
+async function podLog(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  container: string,
+  previous: boolean,
+): Promise<string | undefined> {
   return core.readNamespacedPodLog({ name, namespace, container, previous, tailLines: LOG_LINES }).then(
     (text) => text,
     (err: unknown) => (previous && apiStatus(err).code === 400 ? undefined : `(no log: ${apiStatus(err).message})\n`),
@@ -52,20 +62,25 @@ export async function collectNamespaceEvidence(core: CoreV1Api, namespace: strin
     }
   }
   const events = await core.listNamespacedEvent({ namespace }).then(
-    (l) => l.items
-      .map((e) => {
-        const at = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
-        const when = at ? new Date(at as unknown as string).toISOString() : '-';
-        const count = e.count !== undefined && e.count > 1 ? ` (x${e.count})` : '';
-        return `${when} ${e.type ?? '-'} ${e.involvedObject.kind ?? '?'}/${e.involvedObject.name ?? '?'} ${e.reason ?? ''}: ${e.message ?? ''}${count}`;
-      })
-      .sort()
-      .join('\n'),
+    (l) =>
+      l.items
+        .map((e) => {
+          const at = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
+          const when = at ? new Date(at).toISOString() : '-';
+          const count = e.count !== undefined && e.count > 1 ? ` (x${e.count})` : '';
+          return `${when} ${e.type ?? '-'} ${e.involvedObject.kind ?? '?'}/${e.involvedObject.name ?? '?'} ${e.reason ?? ''}: ${e.message ?? ''}${count}`;
+        })
+        .sort()
+        .join('\n'),
     (err: unknown) => `(cannot list events: ${messageOf(err)})`,
   );
   await sink.write('kubernetes/events.txt', `${events}\n`);
   const claims = await core.listNamespacedPersistentVolumeClaim({ namespace }).then(
-    (l) => l.items.map((c) => `pvc ${c.metadata?.name ?? '?'} ${c.status?.phase ?? '?'} volume=${c.spec?.volumeName || '-'} class=${c.spec?.storageClassName ?? '-'}`),
+    (l) =>
+      l.items.map(
+        (c) =>
+          `pvc ${c.metadata?.name ?? '?'} ${c.status?.phase ?? '?'} volume=${c.spec?.volumeName || '-'} class=${c.spec?.storageClassName ?? '-'}`,
+      ),
     (err: unknown) => [`(cannot list claims: ${messageOf(err)})`],
   );
   await sink.write('kubernetes/status.txt', [...pods.map(podStatusLine), ...claims].join('\n') + '\n');
@@ -75,8 +90,15 @@ export async function collectNamespaceEvidence(core: CoreV1Api, namespace: strin
 export async function exportKindLogs(kindPath: string, cluster: string, sink: EvidenceSink): Promise<void> {
   const dir = await sink.folder('kind-logs');
   const why = await new Promise<string | undefined>((resolve) => {
-    execFile(kindPath, ['export', 'logs', dir, '--name', cluster], { timeout: KIND_EXPORT_TIMEOUT_MS }, (err, _out, stderr) =>
-      resolve(err ? `${messageOf(err)}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}` : undefined));
+    execFile(
+      kindPath,
+      ['export', 'logs', dir, '--name', cluster],
+      { timeout: KIND_EXPORT_TIMEOUT_MS },
+      (err, _out, stderr) =>
+        resolve(
+          err ? `${messageOf(err)}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}` : undefined,
+        ),
+    );
   });
   if (why) await sink.write('kind-logs.error.txt', `kind export logs failed: ${why}\n`);
   await sink.bound(dir);

@@ -46,7 +46,11 @@ export function loadKubeConfig(file?: string, opts: KubeconfigOptions = {}): Kub
 /** client-node's default chain of files: every file in KUBECONFIG, else ~/.kube/config when it exists. */
 function defaultFiles(): Array<{ file: string; name: string }> {
   const env = process.env.KUBECONFIG;
-  if (env) return env.split(path.delimiter).filter(Boolean).map((f) => ({ file: f, name: `KUBECONFIG file ${displayPath(f)}` }));
+  if (env)
+    return env
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((f) => ({ file: f, name: `KUBECONFIG file ${displayPath(f)}` }));
   const home = path.join(os.homedir(), '.kube', 'config');
   return existsSync(home) ? [{ file: home, name: `kubeconfig ${displayPath(home)}` }] : [];
 }
@@ -58,9 +62,12 @@ function loadOne(file: string, name: string, secret: KubeconfigOptions['secret']
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`${name}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}; expected a kubeconfig file`, {
-      cause: err,
-    });
+    throw new InputError(
+      `${name}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}; expected a kubeconfig file`,
+      {
+        cause: err,
+      },
+    );
   }
   const body = parseKubeconfig(text, name);
   const secrets = secretsIn(body);
@@ -78,7 +85,9 @@ function guarded(name: string, secrets: string[], step: () => void): void {
     step();
   } catch (err) {
     // No cause: the client's message may quote the kubeconfig's credentials, which only this message scrubs.
-    throw new InputError(`${name}: ${withoutSecrets(messageOf(err), secrets)}; expected a kubeconfig with clusters, users and contexts`);
+    throw new InputError(
+      `${name}: ${withoutSecrets(messageOf(err), secrets)}; expected a kubeconfig with clusters, users and contexts`,
+    );
   }
 }
 
@@ -92,13 +101,18 @@ export function parseKubeconfig(text: string, name: string): Record<string, unkn
   const err = doc.errors[0];
   if (err) {
     const { line, col } = lineCounter.linePos(err.pos[0]);
-    throw new InputError(`${name}:${line}:${col}: not valid YAML (${err.code.toLowerCase().replace(/_/g, ' ')}); fix the kubeconfig at that line`);
+    throw new InputError(
+      `${name}:${line}:${col}: not valid YAML (${err.code.toLowerCase().replace(/_/g, ' ')}); fix the kubeconfig at that line`,
+    );
   }
-  if (!isMap(doc.contents)) throw new InputError(`${name}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
+  if (!isMap(doc.contents))
+    throw new InputError(`${name}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIASES }) as Record<string, unknown>;
   } catch {
-    throw new InputError(`${name}: more YAML alias expansions than a kubeconfig needs (over ${MAX_ALIASES}); refused as a resource exhaustion attack`);
+    throw new InputError(
+      `${name}: more YAML alias expansions than a kubeconfig needs (over ${MAX_ALIASES}); refused as a resource exhaustion attack`,
+    );
   }
 }
 
@@ -169,10 +183,13 @@ export async function kubeconfigInput(value: string, workDir: string): Promise<{
 }
 
 /** A kubeconfig input holding the kubeconfig itself rather than a path to one. */
-export const isKubeconfigContent = (value: string): boolean => value.includes('\n') || value.trimStart().startsWith('{');
+export const isKubeconfigContent = (value: string): boolean =>
+  value.includes('\n') || value.trimStart().startsWith('{');
 
 /** How messages call a kubeconfig path input: the path only when it plainly is one (never a pasted secret). */
 export function kubeconfigPathName(value: string): string {
   const shown = value.length <= 200 && /^[\w.~/ -]+$/.test(value) && /[/.]/.test(value);
-  return shown ? `kubeconfig ${displayPath(value)}` : 'kubeconfig (value not repeated: it is not a path this tool can print safely)';
+  return shown
+    ? `kubeconfig ${displayPath(value)}`
+    : 'kubeconfig (value not repeated: it is not a path this tool can print safely)';
 }

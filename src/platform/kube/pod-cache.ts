@@ -88,11 +88,13 @@ export class PodCache {
         }
         resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
         if (type === 'ADDED' || type === 'MODIFIED') this.seen(pod);
-        else if (type === 'DELETED' && this.pods.get(pod.metadata?.name ?? '')?.metadata?.uid === pod.metadata?.uid) this.pods.delete(pod.metadata!.name!);
+        else if (type === 'DELETED' && this.pods.get(pod.metadata?.name ?? '')?.metadata?.uid === pod.metadata?.uid)
+          this.pods.delete(pod.metadata!.name!);
       },
       (err: unknown) => {
         this.watching = false;
-        const relist = expired || (err !== null && err !== undefined && !(err instanceof Error && err.name === 'TimeoutError'));
+        const relist =
+          expired || (err !== null && err !== undefined && !(err instanceof Error && err.name === 'TimeoutError'));
         this.rearm(relist, resourceVersion, relist || Date.now() - started < REARM_PAUSE_MS ? REARM_PAUSE_MS : 0);
       },
     );
@@ -105,7 +107,10 @@ export class PodCache {
       (relist ? this.start() : this.arm(resourceVersion)).then(
         () => (this.failing = false),
         (err: unknown) => {
-          if (!this.failing) this.log.warn(`watching the pods of ${this.target.name} failed (${messageOf(err)}); asking the API server per connection until it works again`);
+          if (!this.failing)
+            this.log.warn(
+              `watching the pods of ${this.target.name} failed (${messageOf(err)}); asking the API server per connection until it works again`,
+            );
           this.failing = true;
           this.rearm(true, undefined, REARM_PAUSE_MS);
         },

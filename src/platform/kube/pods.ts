@@ -11,7 +11,9 @@ export interface StatefulSetTarget {
 }
 
 export const labelSelector = (labels: Record<string, string>): string =>
-  Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 /** StatefulSet pods are named <statefulset>-<ordinal>; undefined for any other name. */
 export function ordinalOf(podName: string, statefulSet: string): number | undefined {
@@ -55,6 +57,9 @@ export function statefulSetPodsOf(items: V1Pod[], statefulSet: string): V1Pod[] 
 
 /** The StatefulSet's pods (by label selector and name), by ordinal. */
 export async function statefulSetPods(core: CoreV1Api, target: StatefulSetTarget): Promise<V1Pod[]> {
-  const list = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: labelSelector(target.podLabels) });
+  const list = await core.listNamespacedPod({
+    namespace: target.namespace,
+    labelSelector: labelSelector(target.podLabels),
+  });
   return statefulSetPodsOf(list.items, target.name);
 }

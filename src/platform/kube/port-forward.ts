@@ -91,9 +91,14 @@ export class PodPortForwards {
           done();
         },
       });
-      const ws = (await new PortForward(this.kc).portForward(this.namespace, pod.name, [port], socket, errors, socket)) as
-        | ForwardConnection
-        | (() => ForwardConnection | null);
+      const ws = (await new PortForward(this.kc).portForward(
+        this.namespace,
+        pod.name,
+        [port],
+        socket,
+        errors,
+        socket,
+      )) as ForwardConnection | (() => ForwardConnection | null);
       const conn = typeof ws === 'function' ? ws() : ws;
       if (!conn) {
         socket.destroy();
@@ -113,7 +118,9 @@ export class PodPortForwards {
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await Promise.allSettled([...this.opening.values()]); // a listener still opening is closed with the others
-    await Promise.all([...this.listeners.values()].map(({ server }) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(
+      [...this.listeners.values()].map(({ server }) => new Promise((resolve) => server.close(resolve))),
+    );
     this.listeners.clear();
   }
 }

@@ -32,9 +32,11 @@ export async function unreachablePods(
   opts: { timeoutMs?: number; probe?: typeof tcpReach } = {},
 ): Promise<string[]> {
   const probe = opts.probe ?? tcpReach;
-  const results = await Promise.all(pods.map(async (p) => {
-    const why = p.ip ? await probe(p.ip, port, opts.timeoutMs ?? PREFLIGHT_CONNECT_MS) : 'no pod IP';
-    return why === undefined ? undefined : `${p.name} ${p.ip}:${port}: ${why}`;
-  }));
+  const results = await Promise.all(
+    pods.map(async (p) => {
+      const why = p.ip ? await probe(p.ip, port, opts.timeoutMs ?? PREFLIGHT_CONNECT_MS) : 'no pod IP';
+      return why === undefined ? undefined : `${p.name} ${p.ip}:${port}: ${why}`;
+    }),
+  );
   return results.filter((r): r is string => r !== undefined);
 }

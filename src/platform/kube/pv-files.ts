@@ -43,7 +43,14 @@ export async function createStandInDirs(hostDir: string, persistentVolumes: stri
  */
 export async function readStandInFile(
   core: CoreV1Api,
-  opts: { namespace: string; podName: string; mount: MountView; containerPath: string; hostDir: string; nodeDir: string },
+  opts: {
+    namespace: string;
+    podName: string;
+    mount: MountView;
+    containerPath: string;
+    hostDir: string;
+    nodeDir: string;
+  },
 ): Promise<string | undefined> {
   if (opts.mount.source.type !== 'pvc') return undefined;
   try {

@@ -1,4 +1,10 @@
-import { PatchStrategy, type CoreV1Api, type CoreV1Event, type V1Pod, type V1ResourceQuota } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  type CoreV1Api,
+  type CoreV1Event,
+  type V1Pod,
+  type V1ResourceQuota,
+} from '@kubernetes/client-node';
 import type { HoldReport } from '../platform.ts';
 import type { Log } from '../../util/log.ts';
 import { waitFor } from '../../util/wait.ts';
@@ -87,13 +93,24 @@ export class QuotaHold implements RestartHold {
     });
     const counted = pods.items.filter((p) => countsForQuota(p)).length;
     const limit = Math.max(0, counted - 1);
-    this.undoId ??= await this.opts.undo.record({ kind: 'restart-hold', target: this.opts.target, namespace, name: QUOTA_NAME });
+    this.undoId ??= await this.opts.undo.record({
+      kind: 'restart-hold',
+      target: this.opts.target,
+      namespace,
+      name: QUOTA_NAME,
+    });
     const body: V1ResourceQuota = {
-      metadata: { name: QUOTA_NAME, labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience', [RUN_LABEL]: this.opts.runId } },
+      metadata: {
+        name: QUOTA_NAME,
+        labels: { 'app.kubernetes.io/managed-by': 'redis-cluster-resilience', [RUN_LABEL]: this.opts.runId },
+      },
       spec: { hard: { pods: String(limit) } },
     };
     await core.createNamespacedResourceQuota({ namespace, body }).catch((err: unknown) => {
-      throw kubeError(`creating ResourceQuota ${QUOTA_NAME} (pods: ${limit}) in namespace ${namespace} for the restart hold`, err);
+      throw kubeError(
+        `creating ResourceQuota ${QUOTA_NAME} (pods: ${limit}) in namespace ${namespace} for the restart hold`,
+        err,
+      );
     });
     await waitFor(
       `ResourceQuota ${QUOTA_NAME} in namespace ${namespace} to be in force (status.hard and status.used filled in by the quota controller)`,
@@ -108,7 +125,9 @@ export class QuotaHold implements RestartHold {
       { timeoutMs: IN_FORCE_TIMEOUT_MS, intervalMs: 50, signal: this.opts.signal },
     );
     this.held = { ...pod, since: Date.now(), setupMs: Date.now() - start };
-    log.info(`hold: ResourceQuota ${QUOTA_NAME} pods: ${limit} in namespace ${namespace} (${counted} pods counted; in force after ${Date.now() - start} ms); no node touched`);
+    log.info(
+      `hold: ResourceQuota ${QUOTA_NAME} pods: ${limit} in namespace ${namespace} (${counted} pods counted; in force after ${Date.now() - start} ms); no node touched`,
+    );
   }
 
   async release(): Promise<void> {
@@ -120,7 +139,11 @@ export class QuotaHold implements RestartHold {
     const replacement = held ? await this.replacementOf(held).catch(() => undefined) : undefined;
     const refusals = held ? await this.refusals().catch(() => undefined) : undefined;
     await core.deleteNamespacedResourceQuota({ name: QUOTA_NAME, namespace }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw kubeError(`deleting ResourceQuota ${QUOTA_NAME} in namespace ${namespace} (releasing the restart hold)`, err);
+      if (!isNotFound(err))
+        throw kubeError(
+          `deleting ResourceQuota ${QUOTA_NAME} in namespace ${namespace} (releasing the restart hold)`,
+          err,
+        );
     });
     await this.opts.undo.settle(this.undoId);
     this.undoId = undefined;
@@ -139,15 +162,23 @@ export class QuotaHold implements RestartHold {
       (refusals ? `; the StatefulSet controller was refused ${refusals} time(s) (exceeded quota)` : '');
     if (replacement) log.warn(`hold: ${detail}`);
     else log.info(`hold released: ${detail}`);
-    this.report = { mode: 'quota', heldMs, setupMs: held.setupMs, replacementHeld: replacement === undefined ? undefined : !replacement, detail };
+    this.report = {
+      mode: 'quota',
+      heldMs,
+      setupMs: held.setupMs,
+      replacementHeld: replacement === undefined ? undefined : !replacement,
+      detail,
+    };
   }
 
   /** The UID of a new pod of that name, '' when there is none (or only the old one), per the API server. */
   private async replacementOf(pod: HeldPod): Promise<string> {
-    const now = await this.api.core.readNamespacedPod({ name: pod.name, namespace: this.opts.namespace }).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    const now = await this.api.core
+      .readNamespacedPod({ name: pod.name, namespace: this.opts.namespace })
+      .catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
     const uid = now?.metadata?.uid;
     return uid && uid !== pod.uid ? uid : '';
   }
@@ -155,18 +186,40 @@ export class QuotaHold implements RestartHold {
   /** How often the controller's create was refused by this quota (its FailedCreate events), as evidence. */
   private async refusals(): Promise<number> {
     const { namespace, statefulSet } = this.opts;
-    const events = await this.api.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${statefulSet}` });
+    const events = await this.api.core.listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.name=${statefulSet}`,
+    });
     return events.items
-      .filter((e: CoreV1Event) => e.reason === 'FailedCreate' && (e.message ?? '').includes(`exceeded quota: ${QUOTA_NAME}`))
+      .filter(
+        (e: CoreV1Event) => e.reason === 'FailedCreate' && (e.message ?? '').includes(`exceeded quota: ${QUOTA_NAME}`),
+      )
       .reduce((n, e) => n + (e.count ?? 1), 0);
   }
 
   /** An annotation update on the StatefulSet: re-queues it in the controller at once (see the class comment). */
   private async nudge(): Promise<void> {
     const { namespace, statefulSet, log } = this.opts;
-    const body = { metadata: { name: statefulSet, namespace, annotations: { 'redis-cluster-resilience/hold-released': new Date().toISOString() } } };
+    const body = {
+      metadata: {
+        name: statefulSet,
+        namespace,
+        annotations: { 'redis-cluster-resilience/hold-released': new Date().toISOString() },
+      },
+    };
     await this.api.objects
-      .patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', ...body }, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)
-      .catch((err: unknown) => log.warn(`hold released, but StatefulSet ${statefulSet} could not be nudged (${apiStatus(err).message}): the pod comes back after the controller's back-off`));
+      .patch(
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', ...body },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      )
+      .catch((err: unknown) =>
+        log.warn(
+          `hold released, but StatefulSet ${statefulSet} could not be nudged (${apiStatus(err).message}): the pod comes back after the controller's back-off`,
+        ),
+      );
   }
 }

@@ -7,16 +7,25 @@ import { isPodReady, statefulSetPods, type StatefulSetTarget } from './pods.ts';
 const PULL_ERRORS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 const LOG_LINES = 20;
 
-const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 const timeOf = (e: CoreV1Event) =>
   new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime();
 
 /** The latest Warning event about an object ("reason: message"), or undefined. */
 async function lastWarning(core: CoreV1Api, namespace: string, name: string): Promise<string | undefined> {
-  const events = await core
-    .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })
-    .then((l) => l.items, () => [] as CoreV1Event[]);
-  const last = events.filter((e) => e.type === 'Warning').sort((a, b) => timeOf(a) - timeOf(b)).at(-1);
+  const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` }).then(
+    (l) => l.items,
+    () => [] as CoreV1Event[],
+  );
+  const last = events
+    .filter((e) => e.type === 'Warning')
+    .sort((a, b) => timeOf(a) - timeOf(b))
+    .at(-1);
   return last ? `${last.reason ?? 'Warning'}: ${last.message ?? ''}`.trim() : undefined;
 }
 
@@ -24,7 +33,9 @@ async function lastWarning(core: CoreV1Api, namespace: string, name: string): Pr
 async function lastLogLines(core: CoreV1Api, namespace: string, pod: string, container: string): Promise<string> {
   const read = (previous: boolean) =>
     core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines: LOG_LINES });
-  const text = await read(true).catch(() => read(false)).catch(() => '');
+  const text = await read(true)
+    .catch(() => read(false))
+    .catch(() => '');
   return text.trim() === '' ? '(no log output)' : text;
 }
 
@@ -32,7 +43,10 @@ async function lastLogLines(core: CoreV1Api, namespace: string, pod: string, con
 export async function diagnosePod(core: CoreV1Api, namespace: string, pod: V1Pod): Promise<string> {
   const name = pod.metadata?.name ?? '(unnamed pod)';
   const phase = pod.status?.phase ?? 'Unknown';
-  const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const statuses: V1ContainerStatus[] = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ];
 
   const pull = statuses.find((s) => PULL_ERRORS.has(s.state?.waiting?.reason ?? ''));
   if (pull) {
@@ -50,7 +64,11 @@ export async function diagnosePod(core: CoreV1Api, namespace: string, pod: V1Pod
 
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (phase === 'Pending' && scheduled?.status === 'False') {
-    const why = scheduled.message || (await lastWarning(core, namespace, name)) || scheduled.reason || 'the scheduler gave no reason';
+    const why =
+      scheduled.message ||
+      (await lastWarning(core, namespace, name)) ||
+      scheduled.reason ||
+      'the scheduler gave no reason';
     return `${name}: Pending, not scheduled: ${why}`;
   }
 
@@ -70,7 +88,9 @@ export async function diagnoseRollout(core: CoreV1Api, target: StatefulSetTarget
   const lines: string[] = [];
   if (pods.length < target.replicas) {
     const warning = await lastWarning(core, target.namespace, target.name);
-    lines.push(`only ${pods.length} of ${target.replicas} pods exist${warning ? ` (StatefulSet ${target.name}: ${warning})` : ''}`);
+    lines.push(
+      `only ${pods.length} of ${target.replicas} pods exist${warning ? ` (StatefulSet ${target.name}: ${warning})` : ''}`,
+    );
   }
   for (const pod of pods.filter((p) => !isPodReady(p))) lines.push(await diagnosePod(core, target.namespace, pod));
   return lines.join('\n') || 'every pod ready';
@@ -78,7 +98,10 @@ export async function diagnoseRollout(core: CoreV1Api, target: StatefulSetTarget
 
 const summary = (pods: V1Pod[], replicas: number) =>
   `${pods.filter(isPodReady).length}/${replicas} ready` +
-  pods.filter((p) => !isPodReady(p)).map((p) => `; ${p.metadata?.name ?? '?'}: ${p.status?.phase ?? '?'}`).join('');
+  pods
+    .filter((p) => !isPodReady(p))
+    .map((p) => `; ${p.metadata?.name ?? '?'}: ${p.status?.phase ?? '?'}`)
+    .join('');
 
 /**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
@@ -99,7 +122,12 @@ export async function waitForRollout(
         const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
         return done ? { done: true, value: last } : { done: false, seen: summary(last, target.replicas) };
       },
-      { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 2000, signal: opts.signal, onProgress: (ms, seen) => opts.log.progress(`${Math.round(ms / 1000)} s: ${seen}`) },
+      {
+        timeoutMs: opts.timeoutMs,
+        intervalMs: opts.intervalMs ?? 2000,
+        signal: opts.signal,
+        onProgress: (ms, seen) => opts.log.progress(`${Math.round(ms / 1000)} s: ${seen}`),
+      },
     );
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;

@@ -30,7 +30,10 @@ async function ipRoute(args: string[]): Promise<string | undefined> {
 
 /** The route this machine already has for exactly `cidr` (`ip route show exact`, no privileges), or undefined. */
 async function existingRoute(cidr: string): Promise<string | undefined> {
-  const out = await exec.getExecOutput('ip', ['route', 'show', 'exact', cidr], { ignoreReturnCode: true, silent: true });
+  const out = await exec.getExecOutput('ip', ['route', 'show', 'exact', cidr], {
+    ignoreReturnCode: true,
+    silent: true,
+  });
   return out.exitCode === 0 ? out.stdout.trim() || undefined : undefined;
 }
 
@@ -43,7 +46,10 @@ export async function routesToAdd(routes: PodRoute[], log: Log): Promise<PodRout
   const add: PodRoute[] = [];
   for (const r of routes) {
     const existing = await existingRoute(r.cidr);
-    if (existing) log.warn(`a route to pod CIDR ${r.cidr} already exists ("${existing}"); left as it is, not replaced and not removed`);
+    if (existing)
+      log.warn(
+        `a route to pod CIDR ${r.cidr} already exists ("${existing}"); left as it is, not replaced and not removed`,
+      );
     else add.push(r);
   }
   return add;
@@ -54,7 +60,11 @@ export async function routesToAdd(routes: PodRoute[], log: Log): Promise<PodRout
  * routesToAdd). Redis announces pod IPs, so the core connects to them as they are, with no proxy in the path to
  * distort timings. `onAdding` runs before each route is added (to record its undo first).
  */
-export async function addPodRoutes(routes: PodRoute[], log: Log, onAdding: (r: PodRoute) => Promise<void> = async () => {}): Promise<void> {
+export async function addPodRoutes(
+  routes: PodRoute[],
+  log: Log,
+  onAdding: (r: PodRoute) => Promise<void> = async () => {},
+): Promise<void> {
   for (const r of routes) {
     await onAdding(r);
     const failed = await ipRoute(['add', r.cidr, 'via', r.via]);
@@ -71,6 +81,8 @@ export async function addPodRoutes(routes: PodRoute[], log: Log, onAdding: (r: P
 export async function removePodRoute(r: { cidr: string; via: string }): Promise<void> {
   const failed = await ipRoute(['del', r.cidr, 'via', r.via]);
   if (failed && !/No such process/i.test(failed)) {
-    throw new Error(`could not remove the route to pod CIDR ${r.cidr} via ${r.via} (${failed}); remove it with "sudo ip route del ${r.cidr}"`);
+    throw new Error(
+      `could not remove the route to pod CIDR ${r.cidr} via ${r.via} (${failed}); remove it with "sudo ip route del ${r.cidr}"`,
+    );
   }
 }

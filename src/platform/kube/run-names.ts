@@ -37,7 +37,11 @@ const labelled = (body: JsonObject, runId: string): void => {
  *
  * `bodies[i]` is the object of `set.objects[i]` as it will be applied.
  */
-export function isolateRun(set: ManifestSet, input: JsonObject[], opts: { runId: string; namespace: string }): RunIsolation {
+export function isolateRun(
+  set: ManifestSet,
+  input: JsonObject[],
+  opts: { runId: string; namespace: string },
+): RunIsolation {
   const bodies = input.map((b) => structuredClone(b));
   const renamed: RunIsolation['renamed'] = [];
   const bound: RunIsolation['bound'] = [];
@@ -72,7 +76,8 @@ export function isolateRun(set: ManifestSet, input: JsonObject[], opts: { runId:
         break;
       case 'PersistentVolumeClaim':
         renameClass(spec, 'storageClassName');
-        if (spec && typeof spec.volumeName === 'string' && volumes.has(spec.volumeName)) spec.volumeName = volumes.get(spec.volumeName)!;
+        if (spec && typeof spec.volumeName === 'string' && volumes.has(spec.volumeName))
+          spec.volumeName = volumes.get(spec.volumeName)!;
         break;
       case 'StatefulSet':
         arrayAt(body, ['spec', 'volumeClaimTemplates']).forEach((template, t) => {
@@ -102,7 +107,9 @@ export function isolateRun(set: ManifestSet, input: JsonObject[], opts: { runId:
     const policy = stringAt(o.body, ['spec', 'persistentVolumeReclaimPolicy']) ?? 'Retain';
     if (policy !== 'Retain') continue;
     const nfs = valueAt(o.body, ['spec', 'nfs']);
-    const where = isObject(nfs) ? `on the NFS server (${scalarText(nfs.server)}:${scalarText(nfs.path)})` : 'on its storage';
+    const where = isObject(nfs)
+      ? `on the NFS server (${scalarText(nfs.server)}:${scalarText(nfs.path)})`
+      : 'on its storage';
     notes.push(
       `PersistentVolume ${volumes.get(o.name) ?? o.name} (from ${o.name}) has reclaimPolicy Retain: the run deletes the volume object, but the ` +
         `Redis data (nodes.conf, AOF) stays ${where}. A later run on the same storage finds it and stops before bootstrap; empty it first.`,

@@ -81,7 +81,9 @@ export class AddressAllocator {
 
   async next(): Promise<string> {
     if (this.ports().includes(CLAIM_PORT)) {
-      throw new Error(`local platform: port ${CLAIM_PORT} is where runs claim their addresses; the Redis port and bus port must be other ports`);
+      throw new Error(
+        `local platform: port ${CLAIM_PORT} is where runs claim their addresses; the Redis port and bus port must be other ports`,
+      );
     }
     const taken: string[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -19,7 +19,7 @@ export function directModeRediscoveryGap(r: RedisDeployment): string | undefined
   return (
     `local-mode direct: ${wrapper.description} (${wrapper.at.file}:${wrapper.at.line}) was not run, and with it the peer re-discovery ` +
     '(CLUSTER MEET) it starts: after a whole-cluster restart (cluster-restart) nothing re-introduces the nodes here, so that scenario ' +
-    'tests Redis without the manifests\' re-discovery. Install bubblewrap (local-mode sandbox) or use platform kind to run it'
+    "tests Redis without the manifests' re-discovery. Install bubblewrap (local-mode sandbox) or use platform kind to run it"
   );
 }
 

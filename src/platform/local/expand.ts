@@ -69,7 +69,6 @@ export function fieldValue(path: string, pod: PodFields): string | undefined {
   }
 }
 
-
 /**
  * The container's environment as the kubelet builds it: fieldRefs resolved, literal values expanded against the
  * variables defined before them. Throws for what cannot be emulated; `warn` hears about entries with no value.
@@ -89,9 +88,14 @@ export function containerEnv(env: EnvVar[], pod: PodFields, warn: (message: stri
     } else if (e.from && e.value !== undefined) {
       vars.set(e.name, e.value); // a Secret's or ConfigMap's value is taken as it is, never expanded
     } else if (e.value !== undefined) {
-      vars.set(e.name, expandVars(e.value, (n) => vars.get(n)));
+      vars.set(
+        e.name,
+        expandVars(e.value, (n) => vars.get(n)),
+      );
     } else if (e.from) {
-      throw new Error(`env ${e.name} reads ${e.from.description} (${e.from.at.file}:${e.from.at.line}), which is not among the manifests`);
+      throw new Error(
+        `env ${e.name} reads ${e.from.description} (${e.from.at.file}:${e.from.at.line}), which is not among the manifests`,
+      );
     } else {
       warn(`env ${e.name} has neither a value nor a fieldRef: set to ''`);
       vars.set(e.name, '');

@@ -24,7 +24,11 @@ export function listenerHeldBy(root: number, ip: string, port: number): boolean 
 /** Inodes of the TCP sockets in LISTEN state (st 0A) bound to ip:port. */
 function listeningInodes(ip: string, port: number): Set<string> {
   // The address as the kernel prints it: the IPv4 bytes in host (little-endian) order, then the port, in hex.
-  const local = `${ip.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('')}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+  const local = `${ip
+    .split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).padStart(2, '0'))
+    .join('')}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
   const found = new Set<string>();
   let text: string;
   try {

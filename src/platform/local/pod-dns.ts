@@ -39,9 +39,17 @@ export interface DnsPod {
 /** The Service named by the StatefulSet's serviceName, from the manifests. */
 export function governingService(set: ManifestSet, r: RedisDeployment): GoverningService {
   const base = { name: r.serviceName, namespace: r.namespace, publishesPods: false, publishNotReady: false };
-  if (!r.serviceName) return { ...base, note: `StatefulSet ${r.name} has no serviceName: its pods have no DNS names but their own hostname` };
+  if (!r.serviceName)
+    return {
+      ...base,
+      note: `StatefulSet ${r.name} has no serviceName: its pods have no DNS names but their own hostname`,
+    };
   const service = objectsOfKind(set, 'Service').find((s) => s.name === r.serviceName && namespaceOf(s) === r.namespace);
-  if (!service) return { ...base, note: `Service ${r.serviceName} (StatefulSet ${r.name}'s serviceName) is not among the manifests: the pods get no DNS names through it` };
+  if (!service)
+    return {
+      ...base,
+      note: `Service ${r.serviceName} (StatefulSet ${r.name}'s serviceName) is not among the manifests: the pods get no DNS names through it`,
+    };
   const where = (at: Located) => `${at.file}:${at.line}`;
   if (stringAt(service.body, ['spec', 'clusterIP']) !== 'None') {
     return {
@@ -50,14 +58,26 @@ export function governingService(set: ManifestSet, r: RedisDeployment): Governin
     };
   }
   if (!selects(labelsAt(service.body, ['spec', 'selector']), r.podLabels)) {
-    return { ...base, note: `Service ${r.serviceName}'s selector (${where(service.locate(['spec', 'selector']))}) does not select StatefulSet ${r.name}'s pods: no DNS names through it` };
+    return {
+      ...base,
+      note: `Service ${r.serviceName}'s selector (${where(service.locate(['spec', 'selector']))}) does not select StatefulSet ${r.name}'s pods: no DNS names through it`,
+    };
   }
-  return { ...base, publishesPods: true, publishNotReady: valueAt(service.body, ['spec', 'publishNotReadyAddresses']) === true };
+  return {
+    ...base,
+    publishesPods: true,
+    publishNotReady: valueAt(service.body, ['spec', 'publishNotReadyAddresses']) === true,
+  };
 }
 
 /** Names of the Service itself, from the fully qualified one to the shortest the search path completes. */
 function serviceNames(svc: GoverningService): string[] {
-  return [`${svc.name}.${svc.namespace}.svc.${ZONE}`, `${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}`, svc.name];
+  return [
+    `${svc.name}.${svc.namespace}.svc.${ZONE}`,
+    `${svc.name}.${svc.namespace}.svc`,
+    `${svc.name}.${svc.namespace}`,
+    svc.name,
+  ];
 }
 
 /** Names of one pod through the Service: `<pod>.<svc>` up to the fully qualified name. */
@@ -73,7 +93,7 @@ export function published(pod: DnsPod, svc: GoverningService): boolean {
 /** One pod's /etc/hosts: the kubelet's lines, its own name, and the Service's records as the DNS has them now. */
 export function podHostsText(self: DnsPod, pods: readonly DnsPod[], svc: GoverningService): string {
   const lines = [
-    '# Kubernetes-managed hosts file (local platform: the headless Service\'s DNS records, kept current).',
+    "# Kubernetes-managed hosts file (local platform: the headless Service's DNS records, kept current).",
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
   ];
@@ -83,7 +103,8 @@ export function podHostsText(self: DnsPod, pods: readonly DnsPod[], svc: Governi
     if (!published(p, svc) && !(isSelf && p.ip)) continue;
     const names = published(p, svc) ? [...podServiceNames(p.name, svc), ...serviceNames(svc)] : [];
     // The kubelet's line for the pod itself: its FQDN through its subdomain and its bare hostname.
-    if (isSelf) names.push(...(svc.name && !selfListed ? [`${p.name}.${svc.name}.${svc.namespace}.svc.${ZONE}`] : []), p.name);
+    if (isSelf)
+      names.push(...(svc.name && !selfListed ? [`${p.name}.${svc.name}.${svc.namespace}.svc.${ZONE}`] : []), p.name);
     lines.push(`${p.ip}\t${names.join(' ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -58,8 +58,14 @@ export async function preparePodFs(
   const inside = (p: string, what: string) => containedPath(layout.root, p, { what });
   // Retried: after a mass delete the old incarnation's last writes can still land while the tree is removed
   // (seen as ENOTEMPTY recreating every pod at once).
-  await fs.rm(containedPath(layout.root, fresh === 'pod' ? layout.podDir : layout.rootfs, { leaf: 'nofollow' }), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-  for (const d of IMAGE_DIRS) await fs.mkdir(inside(path.join(layout.rootfs, d), 'image directory'), { recursive: true });
+  await fs.rm(containedPath(layout.root, fresh === 'pod' ? layout.podDir : layout.rootfs, { leaf: 'nofollow' }), {
+    recursive: true,
+    force: true,
+    maxRetries: 5,
+    retryDelay: 100,
+  });
+  for (const d of IMAGE_DIRS)
+    await fs.mkdir(inside(path.join(layout.rootfs, d), 'image directory'), { recursive: true });
   const seen = new Set<string>();
   // The init containers' volumes too: a template only they mount, an emptyDir they share with the container.
   for (const m of [...redis.mounts, ...redis.initContainers.flatMap((c) => c.mounts)]) {

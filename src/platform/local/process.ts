@@ -81,7 +81,12 @@ export function describeExit(e: Exit): string {
  * Stops a child: SIGTERM, then SIGKILL once `graceMs` has passed (mode 'kill': SIGKILL at once). Resolves when
  * it has exited; throws TimeoutError if even SIGKILL does not end it within `killWaitMs`.
  */
-export async function stopProcess(p: Supervised, mode: 'graceful' | 'kill', graceMs: number, killWaitMs = 10_000): Promise<Exit> {
+export async function stopProcess(
+  p: Supervised,
+  mode: 'graceful' | 'kill',
+  graceMs: number,
+  killWaitMs = 10_000,
+): Promise<Exit> {
   if (p.exit) return p.exit;
   if (mode === 'graceful') {
     signal(p.mainPid?.() ?? p.pid, 'SIGTERM');

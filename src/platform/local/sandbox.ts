@@ -21,7 +21,17 @@ const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 /** The top-level directories of a merged-/usr system: symlinks into /usr, or directories on older layouts. */
 const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 /** /etc files programs need to run (users, the dynamic loader, time zone, Debian's alternatives). */
-const HOST_ETC = ['passwd', 'group', 'nsswitch.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'alternatives', 'host.conf'];
+const HOST_ETC = [
+  'passwd',
+  'group',
+  'nsswitch.conf',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'alternatives',
+  'host.conf',
+];
 
 export interface SandboxBind {
   host: string;
@@ -45,8 +55,11 @@ export async function findBwrap(): Promise<{ path: string } | { missing: string 
   const bwrap = findExecutable('bwrap');
   if (!bwrap) return { missing: 'bwrap is not installed (Debian/Ubuntu: apt-get install -y bubblewrap)' };
   const probe = await new Promise<string | undefined>((resolve) => {
-    execFile(bwrap, ['--ro-bind', '/', '/', '--unshare-pid', '--unshare-uts', '--', 'true'], { timeout: 10_000 }, (err, _out, stderr) =>
-      resolve(err ? (stderr.trim() || err.message) : undefined),
+    execFile(
+      bwrap,
+      ['--ro-bind', '/', '/', '--unshare-pid', '--unshare-uts', '--', 'true'],
+      { timeout: 10_000 },
+      (err, _out, stderr) => resolve(err ? stderr.trim() || err.message : undefined),
     );
   });
   return probe === undefined ? { path: bwrap } : { missing: `${bwrap} cannot create a sandbox here: ${probe}` };
@@ -80,10 +93,21 @@ function linkTarget(p: string): string | undefined {
 
 /** The bwrap command line for one container. */
 export function bwrapArgs(spec: SandboxSpec): string[] {
-  const args = ['--die-with-parent', '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--hostname', spec.hostname, '--bind', spec.rootfs, '/'];
+  const args = [
+    '--die-with-parent',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--unshare-ipc',
+    '--hostname',
+    spec.hostname,
+    '--bind',
+    spec.rootfs,
+    '/',
+  ];
   // The host's programs and libraries stand in for the image; /usr/local stays the pod's own (images put their
   // binaries and configs there).
-  for (const entry of fs.readdirSync('/usr')) if (entry !== 'local') args.push('--ro-bind', `/usr/${entry}`, `/usr/${entry}`);
+  for (const entry of fs.readdirSync('/usr'))
+    if (entry !== 'local') args.push('--ro-bind', `/usr/${entry}`, `/usr/${entry}`);
   for (const d of ROOT_LINKS) {
     const p = `/${d}`;
     if (linkTarget(p) === undefined && fs.existsSync(p)) args.push('--ro-bind', p, p);
@@ -109,7 +133,11 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
  * (options given last win over the config file), `redis-cli` without -h talks to it (in a pod, 127.0.0.1 is the
  * pod itself; on the shared host network it is not). Returns the binds; `dir` is a host directory of the pod.
  */
-export function podShims(dir: string, ip: string, server: { path: string; name: string; aliases?: string[] }): SandboxBind[] {
+export function podShims(
+  dir: string,
+  ip: string,
+  server: { path: string; name: string; aliases?: string[] },
+): SandboxBind[] {
   fs.mkdirSync(dir, { recursive: true });
   const realServer = `${SERVER_DIR}/${server.name}`;
   // Valkey's images answer to redis-server too (links to valkey-server): each name gets the same shim.

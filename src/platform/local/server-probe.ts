@@ -21,7 +21,9 @@ export function infoServer(host: string, port: number, timeoutMs: number): Promi
       if (err) reject(err);
       else resolve(answer!);
     };
-    socket.setTimeout(timeoutMs, () => done(new Error(`no answer to INFO from ${host}:${port} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      done(new Error(`no answer to INFO from ${host}:${port} within ${timeoutMs} ms`)),
+    );
     socket.once('error', (err) => done(err));
     socket.once('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (chunk) => {

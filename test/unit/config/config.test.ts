@@ -14,7 +14,19 @@ test('defaults when nothing is given; empty action inputs mean "not set"', () =>
 });
 
 test('flags: --name value, --name=value, a bare boolean, durations in ms, s and m', () => {
-  const c = flags(['check', '--write-rate', '50', '--masters=3', '--keep-cluster', '--failover-timeout', '90s', '--rejoin-timeout', '2m', '--max-failover-ms', '1500']);
+  const c = flags([
+    'check',
+    '--write-rate',
+    '50',
+    '--masters=3',
+    '--keep-cluster',
+    '--failover-timeout',
+    '90s',
+    '--rejoin-timeout',
+    '2m',
+    '--max-failover-ms',
+    '1500',
+  ]);
   assert.is(c.writeRate, 50);
   assert.is(c.masters, 3);
   assert.is(c.keepCluster, true);
@@ -25,16 +37,34 @@ test('flags: --name value, --name=value, a bare boolean, durations in ms, s and 
 });
 
 test('bad values name the flag or input and what would be valid', () => {
-  assert.match(inputErrorOf(() => flags(['--masters', 'three'])), '--masters: "three" is not valid; expected a whole number');
-  assert.match(inputErrorOf(() => flags(['--masters', '0'])), 'expected a whole number of at least 1');
-  assert.match(inputErrorOf(() => flags(['--hold-restart', 'yes'])), 'expected true or false');
-  assert.match(inputErrorOf(() => flags(['--failover-timeout', '1h'])), 'expected a duration such as 5000, 90s or 2m');
+  assert.match(
+    inputErrorOf(() => flags(['--masters', 'three'])),
+    '--masters: "three" is not valid; expected a whole number',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--masters', '0'])),
+    'expected a whole number of at least 1',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--hold-restart', 'yes'])),
+    'expected true or false',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--failover-timeout', '1h'])),
+    'expected a duration such as 5000, 90s or 2m',
+  );
   // A zero timeout would fail every wait at once and blame the cluster for it.
   for (const name of ['failover-timeout', 'rollout-timeout', 'rejoin-timeout']) {
-    assert.match(inputErrorOf(() => flags([`--${name}`, '0'])), `--${name}: "0" is not valid; expected a duration of at least 1 ms`);
+    assert.match(
+      inputErrorOf(() => flags([`--${name}`, '0'])),
+      `--${name}: "0" is not valid; expected a duration of at least 1 ms`,
+    );
   }
   assert.is(flags(['--failover-timeout', '1']).failoverTimeoutMs, 1);
-  assert.match(inputErrorOf(() => flags(['--kubernetes-version', '1.x'])), 'expected a version such as 1.31 or v1.31.2');
+  assert.match(
+    inputErrorOf(() => flags(['--kubernetes-version', '1.x'])),
+    'expected a version such as 1.31 or v1.31.2',
+  );
   assert.is(flags(['--kubernetes-version', 'v1.29.3']).kubernetesVersion, 'v1.29.3');
   assert.match(
     inputErrorOf(() => parseConfig('check', { 'kill-mode': 'sigterm' }, 'input', 'm')),
@@ -46,27 +76,51 @@ test('unknown names list the valid ones; a flag without its value is refused', (
   const msg = inputErrorOf(() => flags(['--wirte-rate', '5']));
   assert.match(msg, 'unknown flag --wirte-rate');
   for (const name of Object.keys(OPTIONS)) assert.match(msg, `--${name}`);
-  assert.match(inputErrorOf(() => flags(['--manifests'])), 'flag --manifests needs a value');
+  assert.match(
+    inputErrorOf(() => flags(['--manifests'])),
+    'flag --manifests needs a value',
+  );
   // Unknown comes first: a misspelt flag with no value after it is named as unknown, not as missing its value.
-  assert.match(inputErrorOf(() => flags(['check', '--wirte-rate'])), 'unknown flag --wirte-rate; valid:');
-  assert.match(inputErrorOf(() => flags(['--no-such', '--masters', '3'])), 'unknown flag --no-such; valid:');
-  assert.match(inputErrorOf(() => flags(['check', 'extra'])), 'unexpected argument "extra"');
+  assert.match(
+    inputErrorOf(() => flags(['check', '--wirte-rate'])),
+    'unknown flag --wirte-rate; valid:',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--no-such', '--masters', '3'])),
+    'unknown flag --no-such; valid:',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['check', 'extra'])),
+    'unexpected argument "extra"',
+  );
 });
 
 test('scenario: one or a comma-separated list, in order; unknown names and repeats refused naming the input', () => {
   assert.equal(flags([]).scenario, ['master-failover']);
   assert.equal(flags(['--scenario', 'replica-loss, master-failover']).scenario, ['replica-loss', 'master-failover']);
   assert.equal(parseConfig('check', { scenario: 'replica-loss' }, 'input', 'manifests').scenario, ['replica-loss']);
-  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,chaos'])), /flag --scenario: "replica-loss,chaos" is not valid; expected a comma-separated list of master-failover, replica-loss.* \(unknown: chaos\)/);
-  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,,'])), /--scenario: .*expected a comma-separated list/);
-  assert.match(inputErrorOf(() => flags(['--scenario', 'replica-loss,replica-loss'])), /each scenario at most once \(replica-loss twice\)/);
+  assert.match(
+    inputErrorOf(() => flags(['--scenario', 'replica-loss,chaos'])),
+    /flag --scenario: "replica-loss,chaos" is not valid; expected a comma-separated list of master-failover, replica-loss.* \(unknown: chaos\)/,
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--scenario', 'replica-loss,,'])),
+    /--scenario: .*expected a comma-separated list/,
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--scenario', 'replica-loss,replica-loss'])),
+    /each scenario at most once \(replica-loss twice\)/,
+  );
 });
 
 test('platform existing needs a kubeconfig', () => {
   const saved = process.env.KUBECONFIG;
   delete process.env.KUBECONFIG;
   try {
-    assert.match(inputErrorOf(() => flags(['--platform', 'existing'])), 'needs flag --kubeconfig');
+    assert.match(
+      inputErrorOf(() => flags(['--platform', 'existing'])),
+      'needs flag --kubeconfig',
+    );
     assert.is(flags(['--platform', 'existing', '--kubeconfig', '/tmp/kc']).kubeconfig, '/tmp/kc');
   } finally {
     if (saved !== undefined) process.env.KUBECONFIG = saved;
@@ -77,7 +131,10 @@ test('--address-base takes a loopback /24 other than 127.0.0', () => {
   assert.is(flags(['--address-base', '127.0.60']).addressBase, '127.0.60');
   assert.is(flags(['--address-base', '127.255.0']).addressBase, '127.255.0');
   for (const bad of ['127.0.0', '10.0.50', '127.0.50.1', '127.0.256', '127.0']) {
-    assert.match(inputErrorOf(() => flags(['--address-base', bad])), /--address-base: .* expected a loopback \/24 such as 127\.0\.50/);
+    assert.match(
+      inputErrorOf(() => flags(['--address-base', bad])),
+      /--address-base: .* expected a loopback \/24 such as 127\.0\.50/,
+    );
   }
 });
 

@@ -6,7 +6,11 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { DEFAULTS, OPTIONS } from '../../../src/config.ts';
 
-interface ActionInput { description: string; required?: boolean; default?: string }
+interface ActionInput {
+  description: string;
+  required?: boolean;
+  default?: string;
+}
 const action = parse(readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8')) as {
   inputs: Record<string, ActionInput>;
   outputs: Record<string, { description: string }>;
@@ -24,7 +28,11 @@ test('each input carries its option description and the DEFAULTS value', () => {
     assert.is(input.required ?? false, false, `${name}: never required`);
     // A list default is written as the action input takes it: comma-separated.
     const d = (DEFAULTS as Record<string, string | number | boolean | string[] | undefined>)[spec.key];
-    assert.is(input.default, d === undefined ? undefined : Array.isArray(d) ? d.join(',') : String(d), `${name}: default`);
+    assert.is(
+      input.default,
+      d === undefined ? undefined : Array.isArray(d) ? d.join(',') : String(d),
+      `${name}: default`,
+    );
   }
 });
 
@@ -34,10 +42,24 @@ test('manifests has no static default (resolved to the action dir at run time)',
 
 test('outputs and runs', () => {
   const perScenario = SCENARIO_NAMES.flatMap((n) => PER_SCENARIO_OUTPUTS.map((o) => `${n}-${o}`));
-  assert.equal(Object.keys(action.outputs).sort(), [
-    'failover-ms', 'junit-path', 'lost-writes', 'node-id-kept', 'rejoin-ms', 'report-path', 'summary-path',
-    'unavailable-ms', 'verdict', 'checks-passed', 'checks-failed', 'checks-skipped', ...perScenario,
-  ].sort());
+  assert.equal(
+    Object.keys(action.outputs).sort(),
+    [
+      'failover-ms',
+      'junit-path',
+      'lost-writes',
+      'node-id-kept',
+      'rejoin-ms',
+      'report-path',
+      'summary-path',
+      'unavailable-ms',
+      'verdict',
+      'checks-passed',
+      'checks-failed',
+      'checks-skipped',
+      ...perScenario,
+    ].sort(),
+  );
   assert.equal(action.runs, { using: 'node24', main: 'dist/index.js', post: 'dist/post.js', 'post-if': 'always()' });
 });
 

@@ -14,7 +14,15 @@ export type Route = (req: Recorded) => Reply | Promise<Reply>;
 /** A failure Status with optional causes (for a per-test route that answers as some server would). */
 export const status = (code: number, message: string, causes?: Array<{ field: string; message: string }>) => ({
   status: code,
-  body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, code, ...(causes ? { details: { causes } } : {}) },
+  body: {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    code,
+    ...(causes ? { details: { causes } } : {}),
+  },
 });
 
 export interface ApiFixture {
@@ -36,7 +44,13 @@ export interface ApiFixture {
  */
 export async function startApiFixture(route: Route = () => undefined): Promise<ApiFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'api-fixture-'));
-  const fixture: ApiFixture = { kubeconfig: path.join(dir, 'kubeconfig'), requests: [], route, server: new ApiServer(), close: async () => {} };
+  const fixture: ApiFixture = {
+    kubeconfig: path.join(dir, 'kubeconfig'),
+    requests: [],
+    route,
+    server: new ApiServer(),
+    close: async () => {},
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -63,10 +77,14 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
         res.end();
         return;
       }
-      const reply = routed ?? fixture.server.handle(rec) ??
+      const reply =
+        routed ??
+        fixture.server.handle(rec) ??
         (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : pageNotFound());
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json' });
+      res.writeHead(reply.status, {
+        'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+      });
       res.end(text);
     };
     req.on('end', () => {
@@ -78,10 +96,14 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       });
     });
   });
-  server.on('upgrade', (req, socket, head) => (fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy()));
+  server.on('upgrade', (req, socket, head) =>
+    fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  writeFileSync(fixture.kubeconfig, `apiVersion: v1
+  writeFileSync(
+    fixture.kubeconfig,
+    `apiVersion: v1
 kind: Config
 clusters:
   - name: fixture
@@ -94,7 +116,8 @@ contexts:
   - name: fixture
     context: { cluster: fixture, user: fixture, namespace: default }
 current-context: fixture
-`);
+`,
+  );
   fixture.close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

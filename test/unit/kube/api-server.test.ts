@@ -20,14 +20,17 @@ test.before.each(() => {
 
 const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
 const failure = (p: Promise<unknown>) =>
-  p.then(() => {
+  p.then(
+    () => {
       throw new Error('should fail');
-    }, (e: unknown) => {
-    assert.instance(e, KubeApiError);
-    const ex = (e as KubeApiError).cause as ApiException<string>;
-    assert.instance(ex, ApiException, 'the client\'s exception is kept as the cause');
-    return { code: ex.code, body: JSON.parse(ex.body) as { message: string; reason: string; details?: unknown } };
-  });
+    },
+    (e: unknown) => {
+      assert.instance(e, KubeApiError);
+      const ex = (e as KubeApiError).cause as ApiException<string>;
+      assert.instance(ex, ApiException, "the client's exception is kept as the cause");
+      return { code: ex.code, body: JSON.parse(ex.body) as { message: string; reason: string; details?: unknown } };
+    },
+  );
 const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'redis', image: 'redis:7.2.5' }] } });
 
 test('create answers 201 with the stored object; a second create is 409 AlreadyExists; a missing object 404 NotFound', async () => {
@@ -35,7 +38,19 @@ test('create answers 201 with the stored object; a second create is 409 AlreadyE
   assert.ok(created.metadata?.uid);
   assert.is(fixture.requests.at(-1)!.method, 'POST');
   const again = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('p') }));
-  assert.equal(again, { code: 409, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "p" already exists', reason: 'AlreadyExists', details: { name: 'p', kind: 'pods' }, code: 409 } });
+  assert.equal(again, {
+    code: 409,
+    body: {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "p" already exists',
+      reason: 'AlreadyExists',
+      details: { name: 'p', kind: 'pods' },
+      code: 409,
+    },
+  });
   const missing = await failure(core().readNamespacedPod({ namespace: 'ns', name: 'q' }));
   assert.is(missing.body.message, 'pods "q" not found');
   assert.is(missing.body.reason, 'NotFound');
@@ -44,63 +59,130 @@ test('create answers 201 with the stored object; a second create is 409 AlreadyE
 });
 
 test('ResourceQuota pods: creation over the quota is 403 exceeded quota; terminal pods are not counted', async () => {
-  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } } });
+  await core().createNamespacedResourceQuota({
+    namespace: 'ns',
+    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } },
+  });
   await core().createNamespacedPod({ namespace: 'ns', body: pod('a') });
   const over = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('b') }));
-  assert.equal([over.code, over.body.reason, over.body.message], [403, 'Forbidden', 'pods "b" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=1, limited: pods=1']);
+  assert.equal(
+    [over.code, over.body.reason, over.body.message],
+    [403, 'Forbidden', 'pods "b" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=1, limited: pods=1'],
+  );
   const a = fixture.server.get('Pod', 'ns', 'a')!;
   fixture.server.put({ ...a, status: { phase: 'Succeeded' } });
   await core().createNamespacedPod({ namespace: 'ns', body: pod('b') });
 });
 
 test('a new ResourceQuota is created without status; the quota controller fills it in (what admission reads)', async () => {
-  const created = await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } } });
+  const created = await core().createNamespacedResourceQuota({
+    namespace: 'ns',
+    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } },
+  });
   assert.is(created.status, undefined, 'created without status');
   const synced = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
   assert.equal(JSON.parse(JSON.stringify(synced.status)), { hard: { pods: '1' }, used: { pods: '0' } });
 });
 
 test('the StatefulSet controller: a refused creation is a FailedCreate event, and the pod comes once the quota allows', async () => {
-  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } } });
+  await core().createNamespacedResourceQuota({
+    namespace: 'ns',
+    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
+  });
   const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
-  await objects.apply({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns' },
-    spec: { replicas: 1, serviceName: 'r', selector: { matchLabels: { app: 'r' } }, template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec } } });
+  await objects.apply({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'r', namespace: 'ns' },
+    spec: {
+      replicas: 1,
+      serviceName: 'r',
+      selector: { matchLabels: { app: 'r' } },
+      template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec },
+    },
+  });
   const events = await core().listNamespacedEvent({ namespace: 'ns', fieldSelector: 'involvedObject.name=r' });
-  assert.equal(events.items.map((e) => [e.type, e.reason, e.message]), [
-    ['Warning', 'FailedCreate', 'create Pod r-0 in StatefulSet r failed error: pods "r-0" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=0, limited: pods=0'],
-  ]);
+  assert.equal(
+    events.items.map((e) => [e.type, e.reason, e.message]),
+    [
+      [
+        'Warning',
+        'FailedCreate',
+        'create Pod r-0 in StatefulSet r failed error: pods "r-0" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=0, limited: pods=0',
+      ],
+    ],
+  );
   await core().deleteNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
   // Backed off after the refusal: an update of the StatefulSet re-queues it at once.
-  await objects.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns', annotations: { nudge: '1' } } },
-    undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
+  await objects.patch(
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'r', namespace: 'ns', annotations: { nudge: '1' } },
+    },
+    undefined,
+    undefined,
+    'test',
+    undefined,
+    PatchStrategy.MergePatch,
+  );
   const p = await core().readNamespacedPod({ namespace: 'ns', name: 'r-0' });
   assert.is(p.status?.phase, 'Running');
 });
 
 test('the StatefulSet controller backs off after a refusal: no new attempt before its delay or an update', async () => {
-  await core().createNamespacedResourceQuota({ namespace: 'ns', body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } } });
+  await core().createNamespacedResourceQuota({
+    namespace: 'ns',
+    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
+  });
   const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
-  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r', namespace: 'ns' },
-    spec: { replicas: 1, serviceName: 'r', selector: { matchLabels: { app: 'r' } }, template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec } } };
+  const sts = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'r', namespace: 'ns' },
+    spec: {
+      replicas: 1,
+      serviceName: 'r',
+      selector: { matchLabels: { app: 'r' } },
+      template: { metadata: { labels: { app: 'r' } }, spec: pod('x').spec },
+    },
+  };
   await objects.apply(sts);
-  const refusals = async () => (await core().listNamespacedEvent({ namespace: 'ns', fieldSelector: 'involvedObject.name=r' })).items[0]!.count;
+  const refusals = async () =>
+    (await core().listNamespacedEvent({ namespace: 'ns', fieldSelector: 'involvedObject.name=r' })).items[0]!.count;
   const first = await refusals();
   // Requests keep coming (each one a controller pass here), but the retry waits for the doubling delay.
   for (let i = 0; i < 20; i++) await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
   assert.ok((await refusals())! < first! + 20, 'not retried on every pass');
   await core().deleteNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
-  await objects.patch({ ...sts, metadata: { ...sts.metadata, annotations: { nudge: '1' } } }, undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
+  await objects.patch(
+    { ...sts, metadata: { ...sts.metadata, annotations: { nudge: '1' } } },
+    undefined,
+    undefined,
+    'test',
+    undefined,
+    PatchStrategy.MergePatch,
+  );
   assert.is((await core().readNamespacedPod({ namespace: 'ns', name: 'r-0' })).status?.phase, 'Running');
 });
 
 test('POST with fieldValidation=Strict: an unknown field is 400 BadRequest (strict decoding error)', async () => {
   const res = await fetch(`${serverUrl()}/api/v1/namespaces/ns/pods?fieldValidation=Strict`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'r', image: 'i', portz: [] }] } }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'r', image: 'i', portz: [] }] },
+    }),
   });
   assert.is(res.status, 400);
   const body = (await res.json()) as { reason: string; message: string };
-  assert.equal([body.reason, body.message], ['BadRequest', 'strict decoding error: unknown field "spec.containers[0].portz"']);
+  assert.equal(
+    [body.reason, body.message],
+    ['BadRequest', 'strict decoding error: unknown field "spec.containers[0].portz"'],
+  );
 });
 
 const serverUrl = () => api.loadKubeConfig(fixture.kubeconfig).getCurrentCluster()!.server;

@@ -30,15 +30,20 @@ interface Resource {
   namespaced: boolean;
 }
 
-export const discovery = JSON.parse(readFileSync(new URL('../../fixtures/kube/discovery.json', import.meta.url), 'utf8')) as Record<
-  string,
-  { groupVersion?: string; resources?: Array<{ name: string; kind: string; namespaced: boolean }> }
->;
+export const discovery = JSON.parse(
+  readFileSync(new URL('../../fixtures/kube/discovery.json', import.meta.url), 'utf8'),
+) as Record<string, { groupVersion?: string; resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>;
 
 const RESOURCES: Resource[] = Object.values(discovery).flatMap((list) =>
   (list.resources ?? []).map((r) => {
     const apiVersion = list.groupVersion!;
-    return { apiVersion, group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '', plural: r.name, kind: r.kind, namespaced: r.namespaced };
+    return {
+      apiVersion,
+      group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '',
+      plural: r.name,
+      kind: r.kind,
+      namespaced: r.namespaced,
+    };
   }),
 );
 const resourceOfKind = (kind: string) => RESOURCES.find((r) => r.kind === kind)!;
@@ -48,17 +53,37 @@ const qualified = (r: Resource) => (r.group ? `${r.plural}.${r.group}` : r.plura
 // ---- Status bodies, as the API server formats them (metav1.Status; k8s.io/apimachinery/pkg/api/errors) ----
 
 /** A failure Status (https://kubernetes.io/docs/reference/using-api/api-concepts/#response-status-kind). */
-export function failure(code: number, reason: string, message: string, details?: JsonObject): { status: number; body: JsonObject } {
+export function failure(
+  code: number,
+  reason: string,
+  message: string,
+  details?: JsonObject,
+): { status: number; body: JsonObject } {
   return {
     status: code,
-    body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code },
+    body: {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    },
   };
 }
-const details = (r: Resource, name: string): JsonObject => ({ name, ...(r.group ? { group: r.group } : {}), kind: r.plural });
+const details = (r: Resource, name: string): JsonObject => ({
+  name,
+  ...(r.group ? { group: r.group } : {}),
+  kind: r.plural,
+});
 /** errors.NewNotFound: `pods "x" not found`, `statefulsets.apps "x" not found`. */
-export const notFound = (r: Resource, name: string) => failure(404, 'NotFound', `${qualified(r)} "${name}" not found`, details(r, name));
+export const notFound = (r: Resource, name: string) =>
+  failure(404, 'NotFound', `${qualified(r)} "${name}" not found`, details(r, name));
 /** errors.NewAlreadyExists. */
-export const alreadyExists = (r: Resource, name: string) => failure(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, details(r, name));
+export const alreadyExists = (r: Resource, name: string) =>
+  failure(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, details(r, name));
 /** errors.NewForbidden, as RBAC and admission plugins answer. */
 export const forbidden = (r: Resource, name: string, why: string) =>
   failure(403, 'Forbidden', `${qualified(r)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, details(r, name));
@@ -67,7 +92,13 @@ export const badRequest = (message: string) => failure(400, 'BadRequest', messag
 /** What the API server answers for a path it does not serve (an unknown group/version or resource). */
 export const pageNotFound = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 /** RBAC's refusal: `User "u" cannot delete resource "pods" in API group "" in the namespace "ns"`. */
-export function rbacForbidden(verb: string, kind: string, namespace: string | undefined, name = '', user = 'system:serviceaccount:ci:runner') {
+export function rbacForbidden(
+  verb: string,
+  kind: string,
+  namespace: string | undefined,
+  name = '',
+  user = 'system:serviceaccount:ci:runner',
+) {
   const r = resourceOfKind(kind);
   const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
   return forbidden(r, name, `User "${user}" cannot ${verb} resource "${r.plural}" in API group "${r.group}"${scope}`);
@@ -113,7 +144,9 @@ function matchesFields(obj: Obj, selector: string | null): boolean {
     if (!m) return false;
     let v: unknown = obj;
     for (const p of m[1]!.split('.')) v = isObj(v) ? v[p] : undefined;
-    return m[2] === '!=' ? scalarText(v as JsonValue | undefined) !== m[3] : scalarText(v as JsonValue | undefined) === m[3];
+    return m[2] === '!='
+      ? scalarText(v as JsonValue | undefined) !== m[3]
+      : scalarText(v as JsonValue | undefined) === m[3];
   });
 }
 
@@ -131,7 +164,11 @@ export const namespaceLifecycle: Admission = (server, obj, r) => {
   const namespace = server.get('Namespace', undefined, ns);
   if (!namespace) return notFound(resourceOfKind('Namespace'), ns);
   if (namespace.metadata.deletionTimestamp) {
-    return forbidden(r, obj.metadata.name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    return forbidden(
+      r,
+      obj.metadata.name,
+      `unable to create new content in namespace ${ns} because it is being terminated`,
+    );
   }
   return undefined;
 };
@@ -167,7 +204,11 @@ export const resourceQuota: Admission = (server, obj, r) => {
     const limited = Number(hard);
     const used = server.list('Pod', ns).filter((p) => quotaCountsPod(p)).length;
     if (used + 1 > limited) {
-      return forbidden(r, obj.metadata.name, `exceeded quota: ${quota.metadata.name}, requested: pods=1, used: pods=${used}, limited: pods=${limited}`);
+      return forbidden(
+        r,
+        obj.metadata.name,
+        `exceeded quota: ${quota.metadata.name}, requested: pods=1, used: pods=${used}, limited: pods=${limited}`,
+      );
     }
   }
   return undefined;
@@ -214,14 +255,20 @@ export class ApiServer {
   private started = new Set<string>();
 
   constructor(opts: { nodes?: NodeSpec[]; namespaces?: string[] } = {}) {
-    for (const ns of opts.namespaces ?? ['default']) this.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, status: { phase: 'Active' } });
+    for (const ns of opts.namespaces ?? ['default'])
+      this.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, status: { phase: 'Active' } });
     for (const [i, n] of (opts.nodes ?? [{ name: 'fixture-control-plane' }]).entries()) {
       this.put({
         apiVersion: 'v1',
         kind: 'Node',
         metadata: { name: n.name },
         spec: { podCIDR: n.podCIDR ?? `10.244.${i}.0/24`, ...(n.unschedulable ? { unschedulable: true } : {}) },
-        status: { addresses: [{ type: 'InternalIP', address: n.internalIP ?? `172.18.0.${i + 2}` }, { type: 'Hostname', address: n.name }] },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: n.internalIP ?? `172.18.0.${i + 2}` },
+            { type: 'Hostname', address: n.name },
+          ],
+        },
       });
     }
   }
@@ -231,7 +278,9 @@ export class ApiServer {
   }
 
   list(kind: string, namespace?: string): Obj[] {
-    return [...this.objects.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
+    return [...this.objects.values()].filter(
+      (o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace),
+    );
   }
 
   /** Stores an object as a controller or a test would find it (uid, resourceVersion, timestamps filled in). */
@@ -259,7 +308,8 @@ export class ApiServer {
     if (!url || !r) return undefined;
     const watcher = (type: string, obj: Obj) => {
       if (obj.kind !== r.kind || (url[3] !== undefined && obj.metadata.namespace !== url[3])) return;
-      if (!matchesLabels(obj, req.query.get('labelSelector')) || !matchesFields(obj, req.query.get('fieldSelector'))) return;
+      if (!matchesLabels(obj, req.query.get('labelSelector')) || !matchesFields(obj, req.query.get('fieldSelector')))
+        return;
       send(`${JSON.stringify({ type, object: obj })}\n`);
     };
     this.watchers.add(watcher);
@@ -269,22 +319,38 @@ export class ApiServer {
   private remove(obj: Obj): void {
     this.objects.delete(key(String(obj.kind), obj.metadata.namespace, obj.metadata.name));
     for (const w of this.watchers) w('DELETED', obj);
-    if (obj.kind === 'Pod') this.enqueue((obj.metadata.ownerReferences as Array<{ uid: string }> | undefined)?.[0]?.uid);
+    if (obj.kind === 'Pod')
+      this.enqueue((obj.metadata.ownerReferences as Array<{ uid: string }> | undefined)?.[0]?.uid);
   }
 
   /** Records an Event on `obj`, counting repeats as the event correlator does. */
   event(obj: Obj, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
     const ns = obj.metadata.namespace ?? 'default';
-    const same = this.list('Event', ns).find((e) => e.involvedObject.uid === obj.metadata.uid && e.reason === reason && e.message === message);
+    const same = this.list('Event', ns).find(
+      (e) => e.involvedObject.uid === obj.metadata.uid && e.reason === reason && e.message === message,
+    );
     if (same) {
       this.put({ ...same, count: (same.count as number) + 1, lastTimestamp: now() });
       return;
     }
     this.put({
-      apiVersion: 'v1', kind: 'Event',
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name: `${obj.metadata.name}.${randomUUID().slice(0, 8)}`, namespace: ns },
-      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: ns, uid: obj.metadata.uid },
-      type, reason, message, count: 1, firstTimestamp: now(), lastTimestamp: now(), source: { component },
+      involvedObject: {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace: ns,
+        uid: obj.metadata.uid,
+      },
+      type,
+      reason,
+      message,
+      count: 1,
+      firstTimestamp: now(),
+      lastTimestamp: now(),
+      source: { component },
     });
   }
 
@@ -304,7 +370,10 @@ export class ApiServer {
 
   handle(req: Recorded): Reply {
     if (req.method === 'GET' && req.path === '/version') return { status: 200, body: this.version };
-    const url = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(req.path);
+    const url =
+      /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(
+        req.path,
+      );
     if (!url) return undefined;
     const apiVersion = url[1] ?? url[2]!;
     const [namespace, plural, name, sub] = [url[3], url[4]!, url[5], url[6]];
@@ -320,15 +389,34 @@ export class ApiServer {
     return result;
   }
 
-  private serve(req: Recorded, r: Resource, namespace: string | undefined, name: string | undefined, sub: string | undefined): Reply {
+  private serve(
+    req: Recorded,
+    r: Resource,
+    namespace: string | undefined,
+    name: string | undefined,
+    sub: string | undefined,
+  ): Reply {
     if (sub === 'log' && r.kind === 'Pod' && req.method === 'GET') return this.podLog(req, namespace!, name!);
     if (sub) return pageNotFound();
     if (name === undefined) {
       if (req.method === 'GET') {
         const items = this.list(r.kind, namespace)
-          .filter((o) => matchesLabels(o, req.query.get('labelSelector')) && matchesFields(o, req.query.get('fieldSelector')))
-          .map((o) => { const { apiVersion: _a, kind: _k, ...rest } = o; return rest; });
-        return { status: 200, body: { apiVersion: r.apiVersion, kind: `${r.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items } };
+          .filter(
+            (o) => matchesLabels(o, req.query.get('labelSelector')) && matchesFields(o, req.query.get('fieldSelector')),
+          )
+          .map((o) => {
+            const { apiVersion: _a, kind: _k, ...rest } = o;
+            return rest;
+          });
+        return {
+          status: 200,
+          body: {
+            apiVersion: r.apiVersion,
+            kind: `${r.kind}List`,
+            metadata: { resourceVersion: String(this.resourceVersion) },
+            items,
+          },
+        };
       }
       if (req.method === 'POST') return this.create(req, r, namespace);
       return failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {});
@@ -360,9 +448,17 @@ export class ApiServer {
     const body = JSON.parse(req.body) as Obj;
     if (req.query.get('fieldValidation') === 'Strict') {
       const unknown = unknownFields(r.apiVersion, r.kind, { ...body, apiVersion: r.apiVersion, kind: r.kind });
-      if (unknown.length) return badRequest(`strict decoding error: ${unknown.map((u) => `unknown field "${fieldPath(u.path).slice(1)}"`).join(', ')}`);
+      if (unknown.length)
+        return badRequest(
+          `strict decoding error: ${unknown.map((u) => `unknown field "${fieldPath(u.path).slice(1)}"`).join(', ')}`,
+        );
     }
-    const obj = { ...body, apiVersion: r.apiVersion, kind: r.kind, metadata: { ...body.metadata, ...(namespace ? { namespace } : {}) } } as Obj;
+    const obj = {
+      ...body,
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      metadata: { ...body.metadata, ...(namespace ? { namespace } : {}) },
+    } as Obj;
     if (this.get(r.kind, namespace, obj.metadata.name)) return alreadyExists(r, obj.metadata.name);
     const refused = this.admit(obj, r);
     if (refused) return refused;
@@ -378,30 +474,52 @@ export class ApiServer {
    * Simplified: fields are merged, not tracked per manager (this tool is the only manager in these tests).
    * Merge patches (application/merge-patch+json) follow RFC 7386; other patch types are not emulated.
    */
-  private patch(req: Recorded, r: Resource, namespace: string | undefined, name: string, existing: Obj | undefined): Reply {
-    if (req.contentType.startsWith('application/merge-patch+json') || req.contentType.startsWith('application/strategic-merge-patch+json')) {
+  private patch(
+    req: Recorded,
+    r: Resource,
+    namespace: string | undefined,
+    name: string,
+    existing: Obj | undefined,
+  ): Reply {
+    if (
+      req.contentType.startsWith('application/merge-patch+json') ||
+      req.contentType.startsWith('application/strategic-merge-patch+json')
+    ) {
       if (!existing) return notFound(r, name);
       if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
       return { status: 200, body: this.put(mergePatch(existing, JSON.parse(req.body) as JsonValue) as Obj) };
     }
     if (!req.contentType.startsWith('application/apply-patch+yaml')) {
-      return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      return failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
     }
     if (!req.query.get('fieldManager')) {
-      return failure(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
+      return failure(
+        422,
+        'Invalid',
+        `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`,
+      );
     }
     const body = parseYaml(req.body) as Partial<Obj>;
     const meta = (body.metadata ?? {}) as JsonObject;
     if (r.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
       return badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    if (meta.name !== name) return badRequest(`the name of the object (${scalarText(meta.name)}) does not match the name on the URL (${name})`);
+    if (meta.name !== name)
+      return badRequest(
+        `the name of the object (${scalarText(meta.name)}) does not match the name on the URL (${name})`,
+      );
     if (req.query.get('fieldValidation') === 'Strict') {
       const unknown = unknownFields(r.apiVersion, r.kind, body);
       if (unknown.length) {
         const where = `(${namespace ?? ''}/${name}; ${r.apiVersion}, Kind=${r.kind})`;
         const lines = unknown.map((u) => `${fieldPath(u.path)}: field not declared in schema`);
-        return badRequest(`failed to create typed patch object ${where}: ${lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`}`);
+        return badRequest(
+          `failed to create typed patch object ${where}: ${lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`}`,
+        );
       }
     }
     const applied = { ...body, metadata: { ...meta, name, ...(namespace ? { namespace } : {}) } } as Obj;
@@ -410,7 +528,7 @@ export class ApiServer {
       if (refused) return refused;
       return { status: 201, body: this.put(applied) };
     }
-    const merged = mergePatch(existing, applied as JsonValue) as Obj;
+    const merged = mergePatch(existing, applied) as Obj;
     if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
     return { status: 200, body: this.put(merged) };
   }
@@ -427,7 +545,10 @@ export class ApiServer {
     const options = req.body ? (JSON.parse(req.body) as JsonObject) : {};
     const asked = req.query.get('gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | null | undefined);
     if (r.kind === 'Pod') {
-      const grace = asked !== undefined && asked !== null ? Number(asked) : ((obj.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30);
+      const grace =
+        asked !== undefined && asked !== null
+          ? Number(asked)
+          : ((obj.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30);
       if (grace === 0 || !obj.spec?.nodeName || ['Succeeded', 'Failed'].includes(obj.status?.phase)) {
         this.remove(obj);
         return { status: 200, body: obj };
@@ -451,7 +572,16 @@ export class ApiServer {
       return { status: 200, body: obj };
     }
     this.remove(obj);
-    return { status: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...details(r, obj.metadata.name), uid: obj.metadata.uid } } };
+    return {
+      status: 200,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { ...details(r, obj.metadata.name), uid: obj.metadata.uid },
+      },
+    };
   }
 
   /** The kubelet stopping a pod: signal the process, remove the pod once it exited or the grace ran out. */
@@ -479,7 +609,8 @@ export class ApiServer {
     const container = req.query.get('container') ?? (pod.spec?.containers?.[0]?.name as string);
     const log = this.logs.get(pod.metadata.uid);
     if (req.query.get('previous') === 'true') {
-      if (log?.previous === undefined) return badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+      if (log?.previous === undefined)
+        return badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
       return { status: 200, body: tail(log.previous, req.query.get('tailLines')) };
     }
     if (pod.status?.phase !== 'Running' && log === undefined) {
@@ -525,9 +656,19 @@ export class ApiServer {
     this.quotaStatus();
     for (const sts of this.list('StatefulSet')) if (!sts.metadata.deletionTimestamp) this.statefulSet(sts);
     for (const pod of this.list('Pod')) {
-      const owner = (pod.metadata.ownerReferences as Array<{ kind: string; uid: string; name: string }> | undefined)?.find((o) => o.kind === 'StatefulSet');
-      if (owner && this.get('StatefulSet', pod.metadata.namespace, owner.name)?.metadata.uid !== owner.uid && !pod.metadata.deletionTimestamp) {
-        this.delete({ method: 'DELETE', path: '', query: new URLSearchParams(), contentType: '', body: '' }, resourceOfKind('Pod'), pod);
+      const owner = (
+        pod.metadata.ownerReferences as Array<{ kind: string; uid: string; name: string }> | undefined
+      )?.find((o) => o.kind === 'StatefulSet');
+      if (
+        owner &&
+        this.get('StatefulSet', pod.metadata.namespace, owner.name)?.metadata.uid !== owner.uid &&
+        !pod.metadata.deletionTimestamp
+      ) {
+        this.delete(
+          { method: 'DELETE', path: '', query: new URLSearchParams(), contentType: '', body: '' },
+          resourceOfKind('Pod'),
+          pod,
+        );
       }
     }
     for (const pod of this.list('Pod')) if (!pod.spec?.nodeName && !pod.metadata.deletionTimestamp) this.schedule(pod);
@@ -577,15 +718,30 @@ export class ApiServer {
       const refused = this.admit(created, resourceOfKind('Pod'));
       if (refused) {
         const message = (refused.body as JsonObject).message;
-        this.event(sts, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${name} failed error: ${scalarText(message)}`, 'statefulset-controller');
+        this.event(
+          sts,
+          'Warning',
+          'FailedCreate',
+          `create Pod ${podName} in StatefulSet ${name} failed error: ${scalarText(message)}`,
+          'statefulset-controller',
+        );
         const failures = (backoff?.failures ?? 0) + 1;
-        this.queue.set(sts.metadata.uid, { failures, retryAt: Date.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000) });
+        this.queue.set(sts.metadata.uid, {
+          failures,
+          retryAt: Date.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000),
+        });
         return;
       }
       this.queue.delete(sts.metadata.uid);
       for (const t of (sts.spec?.volumeClaimTemplates ?? []) as Obj[]) this.claimFor(sts, t, i);
       this.put(created);
-      this.event(sts, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${name} successful`, 'statefulset-controller');
+      this.event(
+        sts,
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${podName} in StatefulSet ${name} successful`,
+        'statefulset-controller',
+      );
       if (!parallel) return;
     }
     this.rollingUpdate(sts, owned, revision);
@@ -609,7 +765,11 @@ export class ApiServer {
       .filter((x) => x.ordinal >= partition)
       .sort((a, b) => b.ordinal - a.ordinal)[0];
     if (!stale) return;
-    this.delete({ method: 'DELETE', path: '', query: new URLSearchParams(), contentType: '', body: '' }, resourceOfKind('Pod'), stale.p);
+    this.delete(
+      { method: 'DELETE', path: '', query: new URLSearchParams(), contentType: '', body: '' },
+      resourceOfKind('Pod'),
+      stale.p,
+    );
   }
 
   private podFor(sts: Obj, ordinal: number): Obj {
@@ -634,13 +794,27 @@ export class ApiServer {
           'controller-revision-hash': revisionOf(sts),
         },
         ...(template.metadata?.annotations ? { annotations: structuredClone(template.metadata.annotations) } : {}),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            name: sts.metadata.name,
+            uid: sts.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       // API defaulting: terminationGracePeriodSeconds 30 when the template has none.
-      spec: { ...spec, terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, hostname: name, subdomain: sts.spec?.serviceName,
-        volumes: [...((spec.volumes ?? []) as JsonValue[]), ...claims] },
+      spec: {
+        ...spec,
+        terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
+        hostname: name,
+        subdomain: sts.spec?.serviceName,
+        volumes: [...((spec.volumes ?? []) as JsonValue[]), ...claims],
+      },
       status: { phase: 'Pending' },
-    } as unknown as Obj;
+    };
   }
 
   /** A claim from a volumeClaimTemplate, Bound when a PersistentVolume's claimRef names it, else Pending. */
@@ -648,9 +822,12 @@ export class ApiServer {
     const ns = sts.metadata.namespace!;
     const name = `${template.metadata.name}-${sts.metadata.name}-${ordinal}`;
     if (this.get('PersistentVolumeClaim', ns, name)) return;
-    const pv = this.list('PersistentVolume').find((v) => v.spec?.claimRef?.name === name && (v.spec.claimRef.namespace ?? ns) === ns);
+    const pv = this.list('PersistentVolume').find(
+      (v) => v.spec?.claimRef?.name === name && (v.spec.claimRef.namespace ?? ns) === ns,
+    );
     this.put({
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
       metadata: { name, namespace: ns, labels: template.metadata.labels ?? {} },
       spec: { ...(template.spec ?? {}), ...(pv ? { volumeName: pv.metadata.name } : {}) },
       status: { phase: pv ? 'Bound' : 'Pending' },
@@ -664,16 +841,25 @@ export class ApiServer {
     if (open.length === 0) {
       if (isUnschedulable(pod)) return;
       const message = `0/${nodes.length} nodes are available: ${nodes.length} node(s) were unschedulable.`;
-      pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] };
+      pod.status = {
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }],
+      };
       this.put(pod);
       this.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
       return;
     }
-    const node = open[(Number(pod.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? 0)) % open.length]!;
+    const node = open[Number(pod.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? 0) % open.length]!;
     pod.spec.nodeName = node.metadata.name;
     pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] };
     this.put(pod);
-    this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`, 'default-scheduler');
+    this.event(
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`,
+      'default-scheduler',
+    );
   }
 
   /** The default kubelet: containers running and ready, an IP from the node's pod CIDR. */
@@ -682,16 +868,30 @@ export class ApiServer {
     const next = (this.ipCounters.get(cidr) ?? 1) + 1;
     this.ipCounters.set(cidr, next);
     const ip = cidr.replace(/\.0\/\d+$/, `.${next}`);
-    const hostIP = (node.status?.addresses as Array<{ type: string; address: string }> | undefined)?.find((a) => a.type === 'InternalIP')?.address;
+    const hostIP = (node.status?.addresses as Array<{ type: string; address: string }> | undefined)?.find(
+      (a) => a.type === 'InternalIP',
+    )?.address;
     const started = now();
     pod.status = {
-      phase: 'Running', podIP: ip, podIPs: [{ ip }], hostIP, startTime: started,
+      phase: 'Running',
+      podIP: ip,
+      podIPs: [{ ip }],
+      hostIP,
+      startTime: started,
       conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True' })),
       containerStatuses: ((pod.spec?.containers ?? []) as Obj[]).map((c) => ({
         // The kubelet reports a running container's ID as '<type>://<container_id>' (ContainerStatus.containerID,
         // Kubernetes API reference); kind's runtime is containerd, whose IDs are 64 hex digits.
-        name: c.name, image: c.image, imageID: '', containerID: `containerd://${createHash('sha256').update(`${pod.metadata.uid}/${scalarText(c.name as JsonValue)}`).digest('hex')}`,
-        ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } },
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        containerID: `containerd://${createHash('sha256')
+          .update(`${pod.metadata.uid}/${scalarText(c.name as JsonValue)}`)
+          .digest('hex')}`,
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: started } },
       })),
     };
     this.logs.set(pod.metadata.uid, { current: '' });
@@ -704,9 +904,13 @@ function isUnschedulable(pod: Obj): boolean {
 }
 /** The StatefulSet's revision: `<name>-<hash of its pod template>`, as the controller labels its pods. */
 const revisionOf = (sts: Obj): string =>
-  `${sts.metadata.name}-${createHash('sha256').update(JSON.stringify(sts.spec?.template ?? {})).digest('hex').slice(0, 10)}`;
+  `${sts.metadata.name}-${createHash('sha256')
+    .update(JSON.stringify(sts.spec?.template ?? {}))
+    .digest('hex')
+    .slice(0, 10)}`;
 
-const isReady = (pod: Obj) => (pod.status?.conditions ?? []).some((c: JsonObject) => c.type === 'Ready' && c.status === 'True');
+const isReady = (pod: Obj) =>
+  (pod.status?.conditions ?? []).some((c: JsonObject) => c.type === 'Ready' && c.status === 'True');
 
 /** The last `lines` lines of `text` (tailLines), all of it when not given. */
 function tail(text: string, lines: string | null): string {

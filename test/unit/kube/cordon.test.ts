@@ -18,7 +18,10 @@ let refuseCordon = new Set<string>();
 
 beforeAll(test, async () => {
   fixture = await startApiFixture((r) => {
-    const node = (name: string) => ({ metadata: { name }, spec: nodes[name] === undefined ? {} : { unschedulable: nodes[name] } });
+    const node = (name: string) => ({
+      metadata: { name },
+      spec: nodes[name] === undefined ? {} : { unschedulable: nodes[name] },
+    });
     if (r.method === 'GET' && r.path === '/api/v1/nodes') {
       return { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', items: Object.keys(nodes).map(node) } };
     }
@@ -39,7 +42,12 @@ test.before.each(() => {
   fixture.requests.length = 0;
   refuseUncordon = new Set();
   refuseCordon = new Set();
-  nodes = { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined };
+  nodes = {
+    'kind-control-plane': undefined,
+    'kind-worker': undefined,
+    'kind-worker2': true,
+    'kind-worker3': undefined,
+  };
 });
 
 const hold = () => new CordonHold(api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core, silentLog);
@@ -53,14 +61,20 @@ test('hold cordons the schedulable nodes; release restores each as it was (alrea
   await h.release();
   assert.equal(nodes, before);
   assert.not.ok(h.held);
-  assert.not.ok(fixture.requests.some((r) => r.path === '/api/v1/nodes/kind-worker2' && r.method === 'PATCH'), 'worker2 never touched');
+  assert.not.ok(
+    fixture.requests.some((r) => r.path === '/api/v1/nodes/kind-worker2' && r.method === 'PATCH'),
+    'worker2 never touched',
+  );
 });
 
 test('a cordon that fails stops the hold, and release still uncordons the nodes that were cordoned', async () => {
   const before = { ...nodes };
   refuseCordon = new Set(['kind-worker']);
   const h = hold();
-  const err = await h.hold().then(() => undefined, (e: unknown) => e as Error);
+  const err = await h.hold().then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   assert.match(err?.message ?? '', 'cordoning node kind-worker: nodes "kind-worker" is forbidden (HTTP 403)');
   assert.ok(h.held, 'the nodes cordoned before the failure are remembered');
   await h.release();
@@ -81,13 +95,29 @@ test('a node that cannot be uncordoned is named; the others are released; a retr
   const h = hold();
   await h.hold();
   refuseUncordon = new Set(['kind-worker']);
-  const err = await h.release().then(() => undefined, (e: unknown) => e as Error);
-  assert.is(err?.message, 'could not uncordon 1 node(s) after the hold: uncordoning node kind-worker: etcdserver: request timed out (HTTP 500)');
-  assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': true, 'kind-worker2': true, 'kind-worker3': undefined });
+  const err = await h.release().then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  assert.is(
+    err?.message,
+    'could not uncordon 1 node(s) after the hold: uncordoning node kind-worker: etcdserver: request timed out (HTTP 500)',
+  );
+  assert.equal(nodes, {
+    'kind-control-plane': undefined,
+    'kind-worker': true,
+    'kind-worker2': true,
+    'kind-worker3': undefined,
+  });
   refuseUncordon = new Set();
   refuseCordon = new Set();
   await h.release();
-  assert.equal(nodes, { 'kind-control-plane': undefined, 'kind-worker': undefined, 'kind-worker2': true, 'kind-worker3': undefined });
+  assert.equal(nodes, {
+    'kind-control-plane': undefined,
+    'kind-worker': undefined,
+    'kind-worker2': true,
+    'kind-worker3': undefined,
+  });
 });
 
 test('release with nothing held sends nothing', async () => {

@@ -19,8 +19,11 @@ export function installFakeIp(): {
     writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> "${dir}/calls"\n${run}\n`);
     chmodSync(path.join(dir, name), 0o755);
   };
-  record('ip', `[ "$1 $2 $3" = "route show exact" ] && { grep -F -- "$4 " "${dir}/routes"; exit 0; }
-code=$(cat "${dir}/exit" 2>/dev/null || echo 0); [ "$code" = 0 ] || echo "RTNETLINK answers: No such process" >&2; exit $code`);
+  record(
+    'ip',
+    `[ "$1 $2 $3" = "route show exact" ] && { grep -F -- "$4 " "${dir}/routes"; exit 0; }
+code=$(cat "${dir}/exit" 2>/dev/null || echo 0); [ "$code" = 0 ] || echo "RTNETLINK answers: No such process" >&2; exit $code`,
+  );
   record('sudo', `shift 2; exec "${dir}/ip" "$@"`); // sudo -n ip <args>
   writeFileSync(path.join(dir, 'calls'), '');
   writeFileSync(path.join(dir, 'routes'), '');

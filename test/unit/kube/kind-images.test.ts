@@ -1,7 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
-import { loadImages, manifestImages, parseImageList, pullFailure, pullImages, type Runner } from '../../../src/platform/kind-images.ts';
+import {
+  loadImages,
+  manifestImages,
+  parseImageList,
+  pullFailure,
+  pullImages,
+  type Runner,
+} from '../../../src/platform/kind-images.ts';
 import type { Log } from '../../../src/util/log.ts';
 
 const recorder = (answer: (cmd: string, args: string[]) => { code: number; stderr: string }) => {
@@ -11,16 +18,32 @@ const recorder = (answer: (cmd: string, args: string[]) => { code: number; stder
 };
 const logOf = () => {
   const lines: string[] = [];
-  return { lines, log: { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`), progress: () => {} } as Log };
+  return {
+    lines,
+    log: {
+      info: (m: string) => lines.push(`info ${m}`),
+      warn: (m: string) => lines.push(`warn ${m}`),
+      progress: () => {},
+    } as Log,
+  };
 };
 
 test('load-images: commas, spaces and new lines separate; duplicates dropped', () => {
-  assert.equal(parseImageList(' pr/redis:1, pr/init:2\nredis:7.2.5  pr/redis:1 \n'), ['pr/redis:1', 'pr/init:2', 'redis:7.2.5']);
+  assert.equal(parseImageList(' pr/redis:1, pr/init:2\nredis:7.2.5  pr/redis:1 \n'), [
+    'pr/redis:1',
+    'pr/init:2',
+    'redis:7.2.5',
+  ]);
   assert.equal(parseImageList(undefined), []);
 });
 
-test('the manifests\' images: containers and init containers of pod templates, once each', () => {
-  const set = { dir: '.', files: ['a.yaml'], objects: parseManifestFile('a.yaml', `apiVersion: apps/v1
+test("the manifests' images: containers and init containers of pod templates, once each", () => {
+  const set = {
+    dir: '.',
+    files: ['a.yaml'],
+    objects: parseManifestFile(
+      'a.yaml',
+      `apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: r }
 spec:
@@ -33,22 +56,30 @@ apiVersion: v1
 kind: ConfigMap
 metadata: { name: c }
 data: { image: "not-an-image:1" }
-`) };
+`,
+    ),
+  };
   assert.equal(manifestImages(set), ['busybox:1.36', 'redis:7.2.5']);
 });
 
 test('pull: only what the runner lacks; a rate limit is named with what to do, and the run goes on', async () => {
   const { calls, run } = recorder((_cmd, args) => {
     if (args[0] === 'image') return { code: args.at(-1) === 'have:1' ? 0 : 1, stderr: '' };
-    if (args.includes('limited:1')) return { code: 1, stderr: 'Error response from daemon: toomanyrequests: You have reached your unauthenticated pull rate limit.' };
+    if (args.includes('limited:1'))
+      return {
+        code: 1,
+        stderr: 'Error response from daemon: toomanyrequests: You have reached your unauthenticated pull rate limit.',
+      };
     return { code: 0, stderr: '' };
   });
   const { log, lines } = logOf();
   assert.equal(await pullImages(['have:1', 'get:1', 'limited:1'], log, run), ['have:1', 'get:1']);
   assert.equal(calls, [
     'docker image inspect --format {{.Id}} have:1',
-    'docker image inspect --format {{.Id}} get:1', 'docker pull --quiet get:1',
-    'docker image inspect --format {{.Id}} limited:1', 'docker pull --quiet limited:1',
+    'docker image inspect --format {{.Id}} get:1',
+    'docker pull --quiet get:1',
+    'docker image inspect --format {{.Id}} limited:1',
+    'docker pull --quiet limited:1',
   ]);
   const warning = lines.find((l) => l.startsWith('warn'))!;
   assert.match(warning, "docker pull limited:1 hit the registry's rate limit");
@@ -65,8 +96,14 @@ test('kind load: one call for all images into the named cluster; a failure names
   await loadImages('/k/kind', 'rr', [], logOf().log, none.run);
   assert.equal(none.calls, [], 'nothing to load: no call');
   const bad = recorder(() => ({ code: 1, stderr: 'ERROR: image: "pr/redis:1" not present locally' }));
-  const err = await loadImages('/k/kind', 'rr', ['pr/redis:1'], logOf().log, bad.run).then(() => undefined, (e: unknown) => e as Error);
-  assert.match(err?.message ?? '', 'kind load docker-image pr/redis:1 --name rr failed (exit code 1): ERROR: image: "pr/redis:1" not present locally; an image of load-images must exist');
+  const err = await loadImages('/k/kind', 'rr', ['pr/redis:1'], logOf().log, bad.run).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  assert.match(
+    err?.message ?? '',
+    'kind load docker-image pr/redis:1 --name rr failed (exit code 1): ERROR: image: "pr/redis:1" not present locally; an image of load-images must exist',
+  );
 });
 
 test.run();

@@ -40,32 +40,60 @@ test.before.each(() => {
 test('create: name, config, wait and a kubeconfig file of its own', async () => {
   const kubeconfigFile = path.join(dir, 'kubeconfig');
   await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/cfg.yaml', kubeconfigFile, log: silentLog });
-  assert.equal(calls(), ['get clusters', `create cluster --name rr --config /cfg.yaml --wait 120s --kubeconfig ${kubeconfigFile}`]);
+  assert.equal(calls(), [
+    'get clusters',
+    `create cluster --name rr --config /cfg.yaml --wait 120s --kubeconfig ${kubeconfigFile}`,
+  ]);
   assert.ok(existsSync(kubeconfigFile));
 });
 
 test('create, cancelled: kind is stopped and waited for, then CancelledError', async () => {
   const slow = path.join(dir, 'slow-kind');
-  writeFileSync(slow, `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; : > "${dir}/slow-trapped"; sleep 30 & wait ;;\nesac\n`);
+  writeFileSync(
+    slow,
+    `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; : > "${dir}/slow-trapped"; sleep 30 & wait ;;\nesac\n`,
+  );
   chmodSync(slow, 0o755);
   const cancel = new AbortController();
   const created = kind
-    .createKindCluster({ kind: slow, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, signal: cancel.signal })
-    .then(() => undefined, (e: unknown) => e as Error);
+    .createKindCluster({
+      kind: slow,
+      name: 'rr',
+      configFile: '/c',
+      kubeconfigFile: '/k',
+      log: silentLog,
+      signal: cancel.signal,
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   // Cancel once the stand-in has its TERM trap: a fixed delay raced the shell's start on a loaded machine.
   const trapped = path.join(dir, 'slow-trapped');
-  await waitFor('the slow kind stand-in to set its trap', async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'no trap yet' }), { timeoutMs: 10_000, intervalMs: 20 });
+  await waitFor(
+    'the slow kind stand-in to set its trap',
+    async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'no trap yet' }),
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
   cancel.abort('SIGINT');
   const err = await created;
   assert.instance(err, CancelledError);
   assert.is(err!.message, 'cancelled while waiting for kind create cluster --name rr');
-  assert.is(readFileSync(path.join(dir, 'slow-stopped'), 'utf8'), 'stopped\n', 'kind got SIGTERM and exited before the call returned');
+  assert.is(
+    readFileSync(path.join(dir, 'slow-stopped'), 'utf8'),
+    'stopped\n',
+    'kind got SIGTERM and exited before the call returned',
+  );
 });
 
 test('create refuses a name already taken', async () => {
   setClusters(['other', 'rr']);
-  const err = await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog })
-    .then(() => undefined, (e: unknown) => e as Error);
+  const err = await kind
+    .createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog })
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   assert.match(err!.message, 'a kind cluster named rr already exists');
   assert.equal(calls(), ['get clusters']);
 });
@@ -80,7 +108,10 @@ test('undo of a kind-cluster step: deletes the cluster; an already deleted one i
 
 test('undo of a kind-cluster step: a missing kind binary throws naming the command to run by hand', async () => {
   setClusters(['rr']);
-  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(() => undefined, (e: unknown) => e as Error);
+  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   assert.match(err?.message ?? '', 'kind delete cluster --name rr');
   assert.equal(calls(), []);
 });
@@ -89,12 +120,29 @@ test('create records the undo only once the name is known to be free', async () 
   let recorded = 0;
   setClusters(['rr']);
   const taken = await kind
-    .createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog, beforeCreate: async () => recorded++ })
-    .then(() => undefined, (e: unknown) => e as Error);
+    .createKindCluster({
+      kind: fakeKind,
+      name: 'rr',
+      configFile: '/c',
+      kubeconfigFile: '/k',
+      log: silentLog,
+      beforeCreate: async () => recorded++,
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   assert.ok(taken);
-  assert.is(recorded, 0, 'a cluster that was already there is not this run\'s to delete');
+  assert.is(recorded, 0, "a cluster that was already there is not this run's to delete");
   setClusters([]);
-  await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: path.join(dir, 'kc'), log: silentLog, beforeCreate: async () => recorded++ });
+  await kind.createKindCluster({
+    kind: fakeKind,
+    name: 'rr',
+    configFile: '/c',
+    kubeconfigFile: path.join(dir, 'kc'),
+    log: silentLog,
+    beforeCreate: async () => recorded++,
+  });
   assert.is(recorded, 1);
 });
 

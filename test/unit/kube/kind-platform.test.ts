@@ -24,7 +24,12 @@ import { installFakeIp } from './fake-ip.ts';
 let fixture: ApiFixture;
 let dir = '';
 let ip: ReturnType<typeof installFakeIp>;
-const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP, path: process.env.PATH, getuid: process.getuid };
+const saved = {
+  cache: process.env.RUNNER_TOOL_CACHE,
+  temp: process.env.RUNNER_TEMP,
+  path: process.env.PATH,
+  getuid: process.getuid,
+};
 
 beforeAll(test, async () => {
   fixture = await startApiFixture();
@@ -33,20 +38,25 @@ beforeAll(test, async () => {
   const toolDir = path.join(dir, 'tools', 'kind', version, kindArch());
   mkdirSync(toolDir, { recursive: true });
   writeFileSync(`${toolDir}.complete`, '');
-  writeFileSync(path.join(toolDir, 'kind'), `#!/bin/sh
+  writeFileSync(
+    path.join(toolDir, 'kind'),
+    `#!/bin/sh
 echo "kind $*" >> "${dir}/image-calls"
 case "$1 $2" in
   "create cluster") cp "${fixture.kubeconfig}" "\${10}" ;;
 esac
 exit 0
-`);
+`,
+  );
   chmodSync(path.join(toolDir, 'kind'), 0o755);
   // docker: the runner has the job's own image (pr/redis:test) but not the manifests' (redis:7.2.5); pulls work.
   mkdirSync(path.join(dir, 'bin'));
   // It also stands in for the node containers in master-pause's freeze (there is no Docker on this machine):
   // `docker exec <node> crictl inspect …` prints the PID in $dir/pid, `cat /proc/<pid>/comm` the name in
   // $dir/comm; crictl is missing when $dir/no-crictl exists.
-  writeFileSync(path.join(dir, 'bin', 'docker'), `#!/bin/sh
+  writeFileSync(
+    path.join(dir, 'bin', 'docker'),
+    `#!/bin/sh
 echo "docker $*" >> "${dir}/image-calls"
 [ "$1 $2" = "image inspect" ] && { [ "$5" = pr/redis:test ] && exit 0; exit 1; }
 [ "$1" = info ] && { echo 27.0.1; exit 0; }
@@ -58,7 +68,8 @@ if [ "$1" = exec ]; then
   esac
 fi
 exit 0
-`);
+`,
+  );
   chmodSync(path.join(dir, 'bin', 'docker'), 0o755);
   process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH}`;
   process.env.RUNNER_TOOL_CACHE = path.join(dir, 'tools');
@@ -77,10 +88,12 @@ test.after(async () => {
 });
 test.before.each(() => {
   fixture.requests.length = 0;
-  fixture.server = new ApiServer({ nodes: [
-    { name: 'kind-control-plane', podCIDR: '127.231.0.0/24', internalIP: '172.18.0.2' },
-    { name: 'kind-worker', podCIDR: '127.231.1.0/24', internalIP: '172.18.0.3' },
-  ] });
+  fixture.server = new ApiServer({
+    nodes: [
+      { name: 'kind-control-plane', podCIDR: '127.231.0.0/24', internalIP: '172.18.0.2' },
+      { name: 'kind-worker', podCIDR: '127.231.1.0/24', internalIP: '172.18.0.3' },
+    ],
+  });
   ip.clear();
   ip.setRoutes([]);
   writeFileSync(path.join(dir, 'image-calls'), '');
@@ -89,7 +102,12 @@ test.before.each(() => {
   rmSync(path.join(dir, 'no-crictl'), { force: true });
 });
 
-const manifests = (replicas: number): ManifestSet => ({ dir: '.', files: ['redis.yaml'], objects: parseManifestFile('redis.yaml', `apiVersion: apps/v1
+const manifests = (replicas: number): ManifestSet => ({
+  dir: '.',
+  files: ['redis.yaml'],
+  objects: parseManifestFile(
+    'redis.yaml',
+    `apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: redis-app }
 spec:
@@ -101,14 +119,38 @@ spec:
     metadata: { labels: { app: redis } }
     spec:
       containers: [{ name: redis, image: "redis:7.2.5" }]
-`) });
-const redis = (replicas: number, port: number) => ({ name: 'redis-app', namespace: 'default', replicas, port, podLabels: { app: 'redis' }, claimTemplates: [], container: { name: 'redis' },
-  mountFor: () => undefined }) as unknown as RedisDeployment;
-const config = (extra: Partial<Config> = {}): Config => ({ ...DEFAULTS, command: 'check', manifests: '.', platform: 'kind', workers: 1, rolloutTimeoutMs: 5000, ...extra });
+`,
+  ),
+});
+const redis = (replicas: number, port: number) =>
+  ({
+    name: 'redis-app',
+    namespace: 'default',
+    replicas,
+    port,
+    podLabels: { app: 'redis' },
+    claimTemplates: [],
+    container: { name: 'redis' },
+    mountFor: () => undefined,
+  }) as unknown as RedisDeployment;
+const config = (extra: Partial<Config> = {}): Config => ({
+  ...DEFAULTS,
+  command: 'check',
+  manifests: '.',
+  platform: 'kind',
+  workers: 1,
+  rolloutTimeoutMs: 5000,
+  ...extra,
+});
 
 function recordingLog() {
   const lines: string[] = [];
-  const log: Log = { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), progress: () => {}, secret: () => {} } as Log;
+  const log: Log = {
+    info: (m) => lines.push(`info ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    progress: () => {},
+    secret: () => {},
+  };
   return { log, lines };
 }
 
@@ -128,12 +170,18 @@ test('pod IPs unreachable through the routes: port-forward chosen, and the log s
   assert.is(mode, 'port-forward');
   const warning = lines.find((l) => l.startsWith('warn reach: port-forward'));
   assert.ok(warning, lines.join('\n'));
-  assert.match(warning!, '2 of 2 pods cannot be reached through the routes');
-  assert.match(warning!, /redis-app-0 127\.231\.\d\.\d+:6379: ECONNREFUSED/);
-  assert.equal(ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ')), [
-    'ip route add 127.231.0.0/24 via 172.18.0.2', 'ip route add 127.231.1.0/24 via 172.18.0.3',
-    'ip route del 127.231.1.0/24 via 172.18.0.3', 'ip route del 127.231.0.0/24 via 172.18.0.2',
-  ], 'routes added, and removed at teardown (newest first, as every undo)');
+  assert.match(warning, '2 of 2 pods cannot be reached through the routes');
+  assert.match(warning, /redis-app-0 127\.231\.\d\.\d+:6379: ECONNREFUSED/);
+  assert.equal(
+    ip.calls().filter((c) => c.includes(' add ') || c.includes(' del ')),
+    [
+      'ip route add 127.231.0.0/24 via 172.18.0.2',
+      'ip route add 127.231.1.0/24 via 172.18.0.3',
+      'ip route del 127.231.1.0/24 via 172.18.0.3',
+      'ip route del 127.231.0.0/24 via 172.18.0.2',
+    ],
+    'routes added, and removed at teardown (newest first, as every undo)',
+  );
 });
 
 test('every pod IP accepts a connection: routed, no fallback', async () => {
@@ -144,7 +192,10 @@ test('every pod IP accepts a connection: routed, no fallback', async () => {
     const { port } = server.address() as net.AddressInfo;
     const { mode, lines } = await run(1, port);
     assert.is(mode, 'routed', lines.join('\n'));
-    assert.ok(lines.includes(`info reach: routed (this process connects to all 1 pod IPs on port ${port})`), lines.join('\n'));
+    assert.ok(
+      lines.includes(`info reach: routed (this process connects to all 1 pod IPs on port ${port})`),
+      lines.join('\n'),
+    );
   } finally {
     server.close();
   }
@@ -166,9 +217,16 @@ test('retain, decided by the caller: none deletes routes and cluster at teardown
     const journal = await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')));
     const platform = kube.createKindPlatform(config(), { log: silentLog, workDir, undo: journal, retain });
     await platform.provision();
-    assert.equal((await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')))).unsettled().map((e) => e.step.kind), ['kind-cluster', 'pod-route', 'pod-route'], 'recorded on disk before teardown');
+    assert.equal(
+      (await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')))).unsettled().map((e) => e.step.kind),
+      ['kind-cluster', 'pod-route', 'pod-route'],
+      'recorded on disk before teardown',
+    );
     await platform.teardown();
-    outcome[String(retain)] = { left: journal.unsettled().map((e) => e.step.kind), removed: ip.calls().filter((c) => c.includes(' del ')).length };
+    outcome[String(retain)] = {
+      left: journal.unsettled().map((e) => e.step.kind),
+      removed: ip.calls().filter((c) => c.includes(' del ')).length,
+    };
   }
   assert.equal(outcome, {
     undefined: { left: [], removed: 2 },
@@ -177,9 +235,12 @@ test('retain, decided by the caller: none deletes routes and cluster at teardown
   });
 });
 
-test('load-images and the manifests\' images: pulled once on the runner, loaded into every node before apply', async () => {
+test("load-images and the manifests' images: pulled once on the runner, loaded into every node before apply", async () => {
   await run(1, 6379, { loadImages: 'pr/redis:test' });
-  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8').trim().split('\n').filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
+  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
   assert.equal(calls.slice(0, 3), [
     'docker image inspect --format {{.Id}} redis:7.2.5',
     'docker pull --quiet redis:7.2.5',
@@ -192,7 +253,10 @@ async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; co
   const platform = kube.createKindPlatform(config(), { log: silentLog, workDir: mkdtempSync(path.join(dir, 'work-')) });
   await platform.provision();
   await platform.deploy(manifests(2), redis(2, 6379));
-  const pod = fixture.server.get('Pod', 'default', 'redis-app-1') as unknown as { spec: { nodeName: string }; status: { containerStatuses: { containerID: string }[] } };
+  const pod = fixture.server.get('Pod', 'default', 'redis-app-1') as unknown as {
+    spec: { nodeName: string };
+    status: { containerStatuses: Array<{ containerID: string }> };
+  };
   writeFileSync(path.join(dir, 'image-calls'), '');
   let error: unknown;
   try {
@@ -207,7 +271,7 @@ async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; co
   return { calls, error, containerId: pod.status.containerStatuses[0]?.containerID ?? '', node: pod.spec.nodeName };
 }
 
-test('master-pause on kind: the Redis container\'s host PID from crictl in its node container, SIGSTOP and SIGCONT from there', async () => {
+test("master-pause on kind: the Redis container's host PID from crictl in its node container, SIGSTOP and SIGCONT from there", async () => {
   const { calls, error, containerId, node } = await freezeAndResume();
   assert.is(error, undefined, String(error));
   const id = containerId.replace('containerd://', '');
@@ -225,16 +289,22 @@ test('master-pause on kind: a main process that is not redis-server, or no crict
   writeFileSync(path.join(dir, 'comm'), 'sh\n');
   let r = await freezeAndResume();
   assert.instance(r.error, UnsupportedError);
-  assert.match(String(r.error), 'the container\'s main process (host PID 4242 on');
+  assert.match(String(r.error), "the container's main process (host PID 4242 on");
   assert.match(String(r.error), 'is "sh", not redis-server');
-  assert.not.ok(r.calls.some((c) => c.includes('kill')), r.calls.join('\n'));
+  assert.not.ok(
+    r.calls.some((c) => c.includes('kill')),
+    r.calls.join('\n'),
+  );
 
   writeFileSync(path.join(dir, 'comm'), 'redis-server\n');
   writeFileSync(path.join(dir, 'no-crictl'), '');
   r = await freezeAndResume();
   assert.instance(r.error, UnsupportedError);
   assert.match(String(r.error), `crictl does not run in the node container ${r.node}`);
-  assert.not.ok(r.calls.some((c) => c.includes('kill')), r.calls.join('\n'));
+  assert.not.ok(
+    r.calls.some((c) => c.includes('kill')),
+    r.calls.join('\n'),
+  );
 });
 
 test.run();

@@ -67,12 +67,18 @@ test('an nfs PV becomes hostPath under the node dir with every other field kept'
     ...before[0],
     spec: { ...keptSpec, hostPath: { path: '/var/local/pv/redis-pv1', type: 'DirectoryOrCreate' } },
   });
-  assert.equal(rewrites, [{
-    persistentVolume: 'redis-pv1',
-    from: 'nfs nfs.internal:/exports/redis/pv1',
-    to: 'hostPath /var/local/pv/redis-pv1; mountOptions nfsvers=4.1,hard dropped (NFS client options, hostPath takes none)',
-  }]);
-  assert.equal(input.objects.map((o) => o.body), before, 'input not modified');
+  assert.equal(rewrites, [
+    {
+      persistentVolume: 'redis-pv1',
+      from: 'nfs nfs.internal:/exports/redis/pv1',
+      to: 'hostPath /var/local/pv/redis-pv1; mountOptions nfsvers=4.1,hard dropped (NFS client options, hostPath takes none)',
+    },
+  ]);
+  assert.equal(
+    input.objects.map((o) => o.body),
+    before,
+    'input not modified',
+  );
 });
 
 test('other objects are untouched copies, in the same order', () => {
@@ -88,10 +94,15 @@ test('other objects are untouched copies, in the same order', () => {
 
 test('the default manifests: every nfs PV rewritten', async () => {
   const manifests = await loadManifests(new URL('../../../manifests', import.meta.url).pathname);
-  const nfsPvs = manifests.objects.filter((o) => o.kind === 'PersistentVolume' && JSON.stringify(o.body).includes('"nfs"'));
+  const nfsPvs = manifests.objects.filter(
+    (o) => o.kind === 'PersistentVolume' && JSON.stringify(o.body).includes('"nfs"'),
+  );
   assert.ok(nfsPvs.length > 0);
   const { rewrites } = nfsStandIn(manifests, '/pv');
-  assert.equal(rewrites.map((r) => r.to), nfsPvs.map((o) => `hostPath /pv/${o.name}`));
+  assert.equal(
+    rewrites.map((r) => r.to),
+    nfsPvs.map((o) => `hostPath /pv/${o.name}`),
+  );
 });
 
 test('the stand-in never creates or chmods a directory outside its own, whatever a PV is called', async () => {
@@ -101,7 +112,10 @@ test('the stand-in never creates or chmods a directory outside its own, whatever
     const outside = join(base, 'outside');
     mkdirSync(outside, { mode: 0o700 });
     const before = statSync(outside).mode;
-    const refused = await createStandInDirs(hostDir, ['../outside']).then(() => undefined, (err: unknown) => err);
+    const refused = await createStandInDirs(hostDir, ['../outside']).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     assert.ok(refused, 'a name leaving the stand-in directory is refused');
     inputErrorOf(() => {
       throw refused as Error;

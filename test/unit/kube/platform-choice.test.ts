@@ -32,27 +32,32 @@ const config = (platform: Config['platform']): Config => ({ ...DEFAULTS, command
 test('platform auto without Docker: the action fails with a hint; the CLI picks local and says so in one line', async () => {
   process.env.PATH = dir;
   try {
-    const err = await resolvePlatformKind(config('auto'), { inAction: true }).then(() => undefined, (e: unknown) => e as Error);
+    const err = await resolvePlatformKind(config('auto'), { inAction: true }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     assert.instance(err, InputError);
     assert.match(err!.message, 'platform auto: this runner has no Docker engine');
     assert.match(err!.message, 'use a runner with Docker (ubuntu-latest has it), or say which platform you mean');
     const lines: string[] = [];
     const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), progress: () => {} } as Log;
     assert.is(await resolvePlatformKind(config('auto'), { log }), 'local');
-    assert.equal(lines, ['platform auto: no Docker engine answered, so platform local (redis-server processes on loopback addresses, no Kubernetes)']);
+    assert.equal(lines, [
+      'platform auto: no Docker engine answered, so platform local (redis-server processes on loopback addresses, no Kubernetes)',
+    ]);
   } finally {
     process.env.PATH = savedPath;
   }
 });
 
-test('kubernetes-version default on kind: the node image tag, else the kind release\'s default node', () => {
+test("kubernetes-version default on kind: the node image tag, else the kind release's default node", () => {
   assert.is(kindNodeKubernetesVersion('v0.32.0'), '1.36');
   assert.is(kindNodeKubernetesVersion('v0.32.0', 'kindest/node:v1.33.1@sha256:0123'), '1.33');
   assert.is(kindNodeKubernetesVersion('v0.30.0', 'kindest/node:v1.31.0'), '1.31');
-  assert.is(kindNodeKubernetesVersion('v9.9.9'), undefined, 'an unknown release: lint\'s own default');
+  assert.is(kindNodeKubernetesVersion('v9.9.9'), undefined, "an unknown release: lint's own default");
 });
 
-test('kubernetes-version default on existing: the server\'s version (GET /version); unreachable says why', async () => {
+test("kubernetes-version default on existing: the server's version (GET /version); unreachable says why", async () => {
   fixture.server.version = { ...fixture.server.version, minor: '34', gitVersion: 'v1.34.2+k3s1' };
   assert.equal(await serverKubernetesVersion(fixture.kubeconfig), { version: '1.34' });
   const none = await serverKubernetesVersion(path.join(dir, 'missing-kubeconfig'));

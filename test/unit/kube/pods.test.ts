@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import * as pods from '../../../src/platform/kube/pods.ts';
 
-
 const pod = (status: V1Pod['status'], deleting = false): V1Pod => ({
   metadata: { name: 'redis-app-0', uid: 'u', ...(deleting ? { deletionTimestamp: new Date() } : {}) },
   status,

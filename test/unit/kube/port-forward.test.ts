@@ -24,14 +24,20 @@ interface WebSocketServer {
   handleUpgrade(req: unknown, socket: unknown, head: Buffer, done: (ws: WebSocket) => void): void;
   close(): void;
 }
-const WebSocketServer = UntypedServer as new (opts: { noServer: true; handleProtocols: () => string }) => WebSocketServer;
+const WebSocketServer = UntypedServer as new (opts: {
+  noServer: true;
+  handleProtocols: () => string;
+}) => WebSocketServer;
 let wss: WebSocketServer;
 const serverSockets: WebSocket[] = [];
 const upgrades: string[] = [];
 
 /** Bounds a wait in a test (a broken close wiring would otherwise hang the run); generous, not a timing check. */
 const within = <T>(p: Promise<T>, what: string, ms = 5000) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms).unref()),
+  ]);
 const once = (emitter: { once(e: string, f: (...a: unknown[]) => void): unknown }, event: string) =>
   new Promise<unknown[]>((resolve) => emitter.once(event, (...a) => resolve(a)));
 
@@ -52,14 +58,18 @@ function portForwardServer(ws: WebSocket, port: number) {
 beforeAll(test, async () => {
   fixture = await startApiFixture((r) => {
     if (r.method === 'GET' && r.path === '/api/v1/namespaces/run-ns/pods/redis-app-0') {
-      return currentUid ? { status: 200, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'redis-app-0', uid: currentUid } } } : status(404, 'gone');
+      return currentUid
+        ? { status: 200, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'redis-app-0', uid: currentUid } } }
+        : status(404, 'gone');
     }
     return undefined;
   });
   wss = new WebSocketServer({ noServer: true, handleProtocols: () => 'v4.channel.k8s.io' });
   fixture.upgrade = (req, socket, head) => {
     upgrades.push(req.url ?? '');
-    wss.handleUpgrade(req, socket, head, (ws) => portForwardServer(ws, Number(new URL(req.url!, 'http://x').searchParams.get('ports'))));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      portForwardServer(ws, Number(new URL(req.url!, 'http://x').searchParams.get('ports'))),
+    );
   };
 });
 test.after(async () => {
@@ -74,7 +84,8 @@ test.before.each(() => {
 
 function forwards() {
   const clients = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig));
-  const uidOf = async (name: string) => (await clients.core.readNamespacedPod({ name, namespace: 'run-ns' }).catch(() => undefined))?.metadata?.uid;
+  const uidOf = async (name: string) =>
+    (await clients.core.readNamespacedPod({ name, namespace: 'run-ns' }).catch(() => undefined))?.metadata?.uid;
   return new PodPortForwards(clients.kc, 'run-ns', uidOf, silentLog);
 }
 async function connect(port: number) {
@@ -87,7 +98,11 @@ test('bytes go through both ways; closing the local socket closes the WebSocket'
   const pf = forwards();
   const local = await pf.forward({ name: 'redis-app-0', uid: 'uid-1' }, 6379);
   assert.is(local.host, '127.0.0.1');
-  assert.equal(await pf.forward({ name: 'redis-app-0', uid: 'uid-1' }, 6379), local, 'one listener per pod incarnation and port');
+  assert.equal(
+    await pf.forward({ name: 'redis-app-0', uid: 'uid-1' }, 6379),
+    local,
+    'one listener per pod incarnation and port',
+  );
   const socket = await connect(local.port);
   socket.write('PING\r\n');
   const [reply] = await within(once(socket, 'data'), 'echo');

@@ -53,11 +53,24 @@ test('per-run names, references followed, the claim pre-bound to the volume the 
   for (const b of out.bodies as any[]) assert.is(b.metadata.labels[RUN_LABEL], 'r1', `${b.kind} labelled`);
   assert.is(sc.metadata.name, 'fast-r1');
   assert.is(big.spec.storageClassName, 'fast-r1');
-  assert.equal([pvc.spec.storageClassName, pvc.spec.volumeName], ['fast-r1', 'big-r1'], 'a claim follows the renamed class and volume');
+  assert.equal(
+    [pvc.spec.storageClassName, pvc.spec.volumeName],
+    ['fast-r1', 'big-r1'],
+    'a claim follows the renamed class and volume',
+  );
   assert.is(sts.spec.volumeClaimTemplates[0].spec.storageClassName, 'fast-r1');
-  assert.is(sts.spec.volumeClaimTemplates[1].spec.storageClassName, undefined, 'no class and no default class in the manifests: the cluster default, left alone');
+  assert.is(
+    sts.spec.volumeClaimTemplates[1].spec.storageClassName,
+    undefined,
+    'no class and no default class in the manifests: the cluster default, left alone',
+  );
   // The smallest volume that fits, as the PV controller picks; the other stays unbound.
-  assert.equal(small.spec.claimRef, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'ns-r1', name: 'data-db-0' });
+  assert.equal(small.spec.claimRef, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: 'ns-r1',
+    name: 'data-db-0',
+  });
   assert.is(big.spec.claimRef, undefined);
   assert.equal(out.bound, [{ persistentVolume: 'small-r1', claim: 'data-db-0' }]);
   assert.equal(out.notes.length, 1, 'Retain (the default of a volume made by hand) is noted; Delete is not');

@@ -4,15 +4,26 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { OPTIONS } from '../../../src/config.ts';
 
-interface Step { uses?: string; with?: Record<string, unknown>; id?: string }
-interface Workflow { permissions?: unknown; jobs: Record<string, { permissions?: unknown; steps: Step[] }> }
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+  id?: string;
+}
+interface Workflow {
+  permissions?: unknown;
+  jobs: Record<string, { permissions?: unknown; steps: Step[] }>;
+}
 
 const dir = new URL('../../../.github/workflows/', import.meta.url);
-const workflows = readdirSync(dir).filter((f) => f.endsWith('.yml')).map((f) => {
-  const text = readFileSync(new URL(f, dir), 'utf8');
-  return { file: f, text, wf: parse(text) as Workflow };
-});
-const action = parse(readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> };
+const workflows = readdirSync(dir)
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => {
+    const text = readFileSync(new URL(f, dir), 'utf8');
+    return { file: f, text, wf: parse(text) as Workflow };
+  });
+const action = parse(readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8')) as {
+  outputs: Record<string, unknown>;
+};
 
 test('ci, e2e and the nightly example exist', () => {
   assert.equal(workflows.map((w) => w.file).sort(), ['ci.yml', 'e2e.yml', 'nightly-example.yml']);
@@ -41,7 +52,8 @@ test('uses: ./ passes only real inputs and reads only real outputs', () => {
       if (step.uses !== './') continue;
       for (const input of Object.keys(step.with ?? {})) assert.ok(input in OPTIONS, `${file}: unknown input ${input}`);
     }
-    for (const m of text.matchAll(/steps\.check\.outputs\.([\w-]+)/g)) assert.ok((m[1] ?? '') in action.outputs, `${file}: unknown output ${m[1]}`);
+    for (const m of text.matchAll(/steps\.check\.outputs\.([\w-]+)/g))
+      assert.ok((m[1] ?? '') in action.outputs, `${file}: unknown output ${m[1]}`);
   }
 });
 

@@ -9,7 +9,6 @@ import { parseQuantity } from '../../../src/manifests/quantity.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet } from '../../../src/manifests/model.ts';
 
-
 // Cases the fixture pairs do not cover: options, boundaries and the other branches of a rule.
 const BASE = path.join(import.meta.dirname, '../../fixtures/lint/probes/pass');
 const read = (name: string) => readFileSync(path.join(BASE, name), 'utf8');
@@ -29,7 +28,8 @@ function redisSetWith(edits: Edit[]): ManifestSet {
   return { dir: 'mem', files: names, objects };
 }
 /** The passing Redis fixture with one text replacement. */
-const redisSet = (file = 'statefulset.yaml', from = '', to = ''): ManifestSet => redisSetWith(from ? [[file, from, to]] : []);
+const redisSet = (file = 'statefulset.yaml', from = '', to = ''): ManifestSet =>
+  redisSetWith(from ? [[file, from, to]] : []);
 const rules = (set: ManifestSet, rule: string, opts = {}) => lintManifests(set, opts).filter((f) => f.rule === rule);
 
 test('Kubernetes versions: 1.31, v1.29.3; anything else is an InputError', () => {
@@ -58,7 +58,10 @@ test('image tags: version, latest, untagged, digest, registry with port', () => 
   assert.equal(imageTag('redis:7.2.5'), { tag: '7.2.5', digest: false });
   assert.equal(imageTag('registry:5000/redis'), { tag: '', digest: false });
   assert.equal(imageTag('redis@sha256:abc'), { tag: '', digest: true });
-  const sev = (image: string) => rules(redisSet('statefulset.yaml', 'image: redis:7.2.5', `image: ${image}`), 'image-version').map((f) => f.severity);
+  const sev = (image: string) =>
+    rules(redisSet('statefulset.yaml', 'image: redis:7.2.5', `image: ${image}`), 'image-version').map(
+      (f) => f.severity,
+    );
   assert.equal(sev('redis:latest'), ['warning']);
   assert.equal(sev('redis'), ['warning']);
   assert.equal(sev('redis:6.2.14-alpine'), []);
@@ -73,7 +76,8 @@ test('image tags: version, latest, untagged, digest, registry with port', () => 
 });
 
 test('cluster-node-timeout: missing is info, extreme is a warning, boundaries pass', () => {
-  const sev = (line: string) => rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', line), 'redis-node-timeout').map((f) => f.severity);
+  const sev = (line: string) =>
+    rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', line), 'redis-node-timeout').map((f) => f.severity);
   assert.equal(sev(''), ['info']);
   assert.equal(sev('cluster-node-timeout 999'), ['warning']);
   assert.equal(sev('cluster-node-timeout 1000'), []);
@@ -81,8 +85,13 @@ test('cluster-node-timeout: missing is info, extreme is a warning, boundaries pa
   assert.equal(sev('cluster-node-timeout 60001'), ['warning']);
   assert.equal(sev('cluster-node-timeout 5s'), ['error']);
   // What redis-server refuses although Number() reads a number (checked on redis-server 7.0).
-  for (const bad of ['1e3', '+5000', '05000', '5000.0', '0x1388', '-1']) assert.equal(sev(`cluster-node-timeout ${bad}`), ['error'], bad);
-  assert.match(rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', 'cluster-node-timeout 1e3'), 'redis-node-timeout')[0]!.message, '"1e3" is not a whole number of milliseconds as redis-server reads it');
+  for (const bad of ['1e3', '+5000', '05000', '5000.0', '0x1388', '-1'])
+    assert.equal(sev(`cluster-node-timeout ${bad}`), ['error'], bad);
+  assert.match(
+    rules(redisSet('configmap.yaml', 'cluster-node-timeout 5000', 'cluster-node-timeout 1e3'), 'redis-node-timeout')[0]!
+      .message,
+    '"1e3" is not a whole number of milliseconds as redis-server reads it',
+  );
 });
 
 test('cluster bus port: a port above 55535 puts the bus past 65535 (redis-server refuses to start) unless cluster-port is set', () => {
@@ -91,8 +100,18 @@ test('cluster bus port: a port above 55535 puts the bus past 65535 (redis-server
   assert.is(high?.severity, 'error');
   assert.match(high!.message, 'port 60000 puts the cluster bus on 70000, above 65535');
   assert.is(high!.at?.line, 7); // the port line of redis.conf
-  assert.equal(found('port 55535').map((f) => f.message).filter((m) => m.includes('above 65535')), []);
-  assert.equal(found('port 60000\n    cluster-port 16379').map((f) => f.message).filter((m) => m.includes('above 65535')), []);
+  assert.equal(
+    found('port 55535')
+      .map((f) => f.message)
+      .filter((m) => m.includes('above 65535')),
+    [],
+  );
+  assert.equal(
+    found('port 60000\n    cluster-port 16379')
+      .map((f) => f.message)
+      .filter((m) => m.includes('above 65535')),
+    [],
+  );
 });
 
 test('topology from options: fewer than 3 masters, uneven split, no replicas', () => {
@@ -106,63 +125,139 @@ test('topology from options: fewer than 3 masters, uneven split, no replicas', (
 
 test('announce-ip: a fixed address for every pod is an error; $(VAR) not from status.podIP a warning', () => {
   const fixed = redisSet('statefulset.yaml', '- $(POD_IP)', '- 10.0.0.5');
-  assert.equal(rules(fixed, 'redis-announce-ip').map((f) => f.severity), ['error']);
+  assert.equal(
+    rules(fixed, 'redis-announce-ip').map((f) => f.severity),
+    ['error'],
+  );
   const other = redisSet('statefulset.yaml', 'fieldPath: status.podIP', 'fieldPath: status.hostIP');
-  assert.equal(rules(other, 'redis-announce-ip').map((f) => f.severity), ['warning']);
+  assert.equal(
+    rules(other, 'redis-announce-ip').map((f) => f.severity),
+    ['warning'],
+  );
 });
 
 test('preferred anti-affinity is only pointless on one node', () => {
   const pref = path.join(import.meta.dirname, '../../fixtures/lint/anti-affinity/pass/statefulset.yaml');
-  const set = { ...redisSet(), objects: [...redisSet().objects.filter((o) => o.kind !== 'StatefulSet'), ...parseManifestFile('s.yaml', readFileSync(pref, 'utf8'))] };
-  assert.equal(rules(set, 'anti-affinity', { nodes: 1 }).map((f) => f.severity), ['info']);
+  const set = {
+    ...redisSet(),
+    objects: [
+      ...redisSet().objects.filter((o) => o.kind !== 'StatefulSet'),
+      ...parseManifestFile('s.yaml', readFileSync(pref, 'utf8')),
+    ],
+  };
+  assert.equal(
+    rules(set, 'anti-affinity', { nodes: 1 }).map((f) => f.severity),
+    ['info'],
+  );
   assert.equal(rules(set, 'anti-affinity', { nodes: 2 }), []);
   // The node count unknown (the lint command): nothing is assumed, so nothing is said.
   assert.equal(rules(set, 'anti-affinity'), []);
 });
 
 test('no Redis StatefulSet: one redis-statefulset error, the other rules still run', () => {
-  const set: ManifestSet = { dir: 'mem', files: ['c.yaml'], objects: parseManifestFile('c.yaml', read('configmap.yaml')) };
+  const set: ManifestSet = {
+    dir: 'mem',
+    files: ['c.yaml'],
+    objects: parseManifestFile('c.yaml', read('configmap.yaml')),
+  };
   const found = lintManifests(set);
-  assert.equal(found.map((f) => f.rule), ['redis-statefulset']);
+  assert.equal(
+    found.map((f) => f.rule),
+    ['redis-statefulset'],
+  );
   assert.is(found[0]!.at?.file, 'c.yaml');
 });
 
 test('placeholders: a bare $VAR value, but not in a Secret; $(VAR) with envFrom is not judged', () => {
-  const objects = parseManifestFile('o.yaml', [
-    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: auth\nstringData:\n  password: $ecret',
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\ndata:\n  host: $NFS_HOST',
-  ].join('\n---\n'));
+  const objects = parseManifestFile(
+    'o.yaml',
+    [
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: auth\nstringData:\n  password: $ecret',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\ndata:\n  host: $NFS_HOST',
+    ].join('\n---\n'),
+  );
   const found = rules({ dir: 'mem', files: ['o.yaml'], objects }, 'unresolved-placeholder');
-  assert.equal(found.map((f) => `${f.at?.line} ${f.message}`), ['13 ConfigMap env: data.host holds the unresolved placeholder $NFS_HOST']);
-  const withEnvFrom = redisSet('statefulset.yaml', '- $(POD_IP)', '- $(FROM_CONFIGMAP)\n          envFrom:\n            - configMapRef: {name: env}');
+  assert.equal(
+    found.map((f) => `${f.at?.line} ${f.message}`),
+    ['13 ConfigMap env: data.host holds the unresolved placeholder $NFS_HOST'],
+  );
+  const withEnvFrom = redisSet(
+    'statefulset.yaml',
+    '- $(POD_IP)',
+    '- $(FROM_CONFIGMAP)\n          envFrom:\n            - configMapRef: {name: env}',
+  );
   assert.equal(rules(withEnvFrom, 'unresolved-placeholder'), []);
 });
 
 test('peer re-discovery: CLUSTER MEET from a hook, a sidecar argv or a mounted script; a myself-only nodes.conf fix is not one', () => {
-  const at = (set: ManifestSet) => rules(set, 'redis-peer-rediscovery').map((f) => `${f.severity} ${f.at?.file}:${f.at?.line}`);
+  const at = (set: ManifestSet) =>
+    rules(set, 'redis-peer-rediscovery').map((f) => `${f.severity} ${f.at?.file}:${f.at?.line}`);
   const none = ['warning statefulset.yaml:17']; // the Redis container: nothing re-introduces the nodes
   assert.equal(at(redisSet()), none);
-  const hook: Edit = ['statefulset.yaml', '          livenessProbe:', '          lifecycle:\n            postStart:\n              exec:\n                command: [sh, -c, "redis-cli CLUSTER MEET 10.0.0.1 6379"]\n          livenessProbe:'];
+  const hook: Edit = [
+    'statefulset.yaml',
+    '          livenessProbe:',
+    '          lifecycle:\n            postStart:\n              exec:\n                command: [sh, -c, "redis-cli CLUSTER MEET 10.0.0.1 6379"]\n          livenessProbe:',
+  ];
   // A mechanism, but the Service lacks publishNotReadyAddresses: the finding moves to the Service's spec.
   assert.equal(at(redisSetWith([hook])), ['warning service.yaml:6']);
   assert.match(rules(redisSetWith([hook]), 'redis-peer-rediscovery')[0]!.message, /container redis runs CLUSTER MEET/);
-  assert.equal(at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: true']])), []);
-  assert.equal(at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: false']])), ['warning service.yaml:7']);
-  const sidecar: Edit = ['statefulset.yaml', '      volumes:', '        - name: meet\n          image: redis:7.2.5\n          command: [redis-cli, -h, redis-0.redis, cluster, meet, "$(PEER_IP)", "6379"]\n      volumes:'];
+  assert.equal(
+    at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: true']])),
+    [],
+  );
+  assert.equal(
+    at(redisSetWith([hook, ['service.yaml', 'clusterIP: None', 'clusterIP: None\n  publishNotReadyAddresses: false']])),
+    ['warning service.yaml:7'],
+  );
+  const sidecar: Edit = [
+    'statefulset.yaml',
+    '      volumes:',
+    '        - name: meet\n          image: redis:7.2.5\n          command: [redis-cli, -h, redis-0.redis, cluster, meet, "$(PEER_IP)", "6379"]\n      volumes:',
+  ];
   assert.equal(at(redisSetWith([sidecar])), ['warning service.yaml:6']);
   // update-node.sh as most copied manifests have it: only the myself line; nobody learns where the peers went.
   const script = (body: string): Edit[] => [
-    ['configmap.yaml', '    appendonly yes', `    appendonly yes\n  start.sh: |\n${body.split('\n').map((l) => `    ${l}`).join('\n')}`],
+    [
+      'configmap.yaml',
+      '    appendonly yes',
+      `    appendonly yes\n  start.sh: |\n${body
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}`,
+    ],
   ];
   assert.equal(at(redisSetWith(script('sed -i -e "/myself/ s/[0-9.]*/${POD_IP}/" /data/nodes.conf\nexec "$@"'))), none);
-  assert.equal(at(redisSetWith(script('for p in $(getent hosts redis); do :; done # rewrite peers in /data/nodes.conf'))), ['warning service.yaml:6']);
+  assert.equal(
+    at(redisSetWith(script('for p in $(getent hosts redis); do :; done # rewrite peers in /data/nodes.conf'))),
+    ['warning service.yaml:6'],
+  );
   // A script in a ConfigMap that is not mounted runs nowhere.
-  const unmounted = redisSetWith([...script('redis-cli cluster meet 10.0.0.1 6379'), ['statefulset.yaml', '            name: redis-conf', '            name: redis-conf\n            items: [{key: redis.conf, path: redis.conf}]']]);
+  const unmounted = redisSetWith([
+    ...script('redis-cli cluster meet 10.0.0.1 6379'),
+    [
+      'statefulset.yaml',
+      '            name: redis-conf',
+      '            name: redis-conf\n            items: [{key: redis.conf, path: redis.conf}]',
+    ],
+  ]);
   assert.equal(at(unmounted), none);
   // An operator manages the cluster: the StatefulSet is owned by a controller.
-  assert.equal(at(redisSet('statefulset.yaml', '  name: redis\n', '  name: redis\n  ownerReferences: [{apiVersion: redis.example.com/v1, kind: RedisCluster, name: c, uid: u, controller: true}]\n')), []);
+  assert.equal(
+    at(
+      redisSet(
+        'statefulset.yaml',
+        '  name: redis\n',
+        '  name: redis\n  ownerReferences: [{apiVersion: redis.example.com/v1, kind: RedisCluster, name: c, uid: u, controller: true}]\n',
+      ),
+    ),
+    [],
+  );
   // Or an operator's custom resource is among the manifests.
-  const cr = parseManifestFile('cr.yaml', 'apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisCluster\nmetadata:\n  name: c\nspec: {}\n');
+  const cr = parseManifestFile(
+    'cr.yaml',
+    'apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisCluster\nmetadata:\n  name: c\nspec: {}\n',
+  );
   assert.equal(at({ ...redisSet(), objects: [...redisSet().objects, ...cr] }), []);
 });
 

@@ -9,32 +9,53 @@ const finding = (severity: Severity, line: number, rule = 'pv-recycle'): LintFin
   rule,
   severity,
   message: `PersistentVolume redis-${line}: reclaim policy Recycle is deprecated`,
-  fix: 'Recycle runs rm -rf on the volume once its claim is released, so a re-created claim finds no nodes.conf and ' +
+  fix:
+    'Recycle runs rm -rf on the volume once its claim is released, so a re-created claim finds no nodes.conf and ' +
     'the Redis node comes back with a new NodeID and no data; use Retain (and delete data deliberately).',
   at: { file: 'manifests/pv.yaml', line, column: 36 },
 });
 
 test('table: one row per finding, message and fix beneath, nothing wider than 100 columns, totals', () => {
-  const text = formatFindings([finding('error', 3, 'unresolved-placeholder'), finding('warning', 11), finding('info', 12)]);
+  const text = formatFindings([
+    finding('error', 3, 'unresolved-placeholder'),
+    finding('warning', 11),
+    finding('info', 12),
+  ]);
   const lines = text.split('\n');
-  assert.ok(lines.every((l) => l.length <= 100), lines.find((l) => l.length > 100));
+  assert.ok(
+    lines.every((l) => l.length <= 100),
+    lines.find((l) => l.length > 100),
+  );
   assert.match(lines[0]!, /^SEVERITY\s+RULE\s+WHERE$/);
   assert.match(text, /^error\s+unresolved-placeholder\s+manifests\/pv\.yaml:3:36$/m);
   assert.match(text, /^\s+fix: Recycle runs/m);
   assert.is(lines.at(-1), 'lint: 1 error, 1 warning, 1 info');
   assert.is(formatFindings([]), 'lint: no findings');
   const deep = { ...finding('error', 7), at: { file: `${'very/deep/'.repeat(8)}pv.yaml`, line: 7, column: 3 } };
-  assert.ok(formatFindings([deep]).split('\n').every((l) => l.length <= 100), 'a long path wraps');
+  assert.ok(
+    formatFindings([deep])
+      .split('\n')
+      .every((l) => l.length <= 100),
+    'a long path wraps',
+  );
 });
 
 test('annotations: error/warning/notice with file, line, column and the rule as title', () => {
   const calls: Array<[string, string, AnnotationProperties | undefined]> = [];
   const rec = (kind: string) => (m: string, p?: AnnotationProperties) => void calls.push([kind, m, p]);
-  const result = annotateFindings([finding('error', 1), finding('warning', 2), finding('info', 3), { ...finding('info', 4, 'other'), at: undefined }], {
-    error: rec('error'), warning: rec('warning'), notice: rec('notice'),
-  });
+  const result = annotateFindings(
+    [finding('error', 1), finding('warning', 2), finding('info', 3), { ...finding('info', 4, 'other'), at: undefined }],
+    {
+      error: rec('error'),
+      warning: rec('warning'),
+      notice: rec('notice'),
+    },
+  );
   assert.equal(result, { shown: 4, hidden: 0 });
-  assert.equal(calls.map((c) => c[0]), ['error', 'warning', 'notice', 'notice']);
+  assert.equal(
+    calls.map((c) => c[0]),
+    ['error', 'warning', 'notice', 'notice'],
+  );
   assert.equal(calls[0]![2], { title: 'pv-recycle', file: 'manifests/pv.yaml', startLine: 1, startColumn: 36 });
   assert.equal(calls[3]![2], { title: 'other' });
   assert.ok(calls[0]![1].includes('Recycle runs'), 'the fix is in the message');
@@ -44,18 +65,29 @@ test('annotations: at most 10 of each type; the last one says how many more are 
   const calls: Array<[string, string]> = [];
   const rec = (kind: string) => (m: string) => void calls.push([kind, m]);
   // Distinct rules: findings that share a rule and a fix would be one annotation.
-  const many = [...Array.from({ length: 13 }, (_, i) => finding('warning', i + 1, `w${i}`)), ...Array.from({ length: 10 }, (_, i) => finding('error', i + 1, `e${i}`))];
+  const many = [
+    ...Array.from({ length: 13 }, (_, i) => finding('warning', i + 1, `w${i}`)),
+    ...Array.from({ length: 10 }, (_, i) => finding('error', i + 1, `e${i}`)),
+  ];
   const result = annotateFindings(many, { error: rec('error'), warning: rec('warning'), notice: rec('notice') });
   assert.equal(result, { shown: 20, hidden: 3 });
   const warnings = calls.filter((c) => c[0] === 'warning');
   assert.is(warnings.length, ANNOTATIONS_PER_TYPE);
   assert.match(warnings.at(-1)![1], /\+3 more warning findings not annotated: see the lint table in the job summary/);
   assert.ok(warnings.slice(0, -1).every((c) => !c[1].includes('more warning')));
-  assert.ok(calls.filter((c) => c[0] === 'error').every((c) => !c[1].includes('not annotated')), 'exactly 10 errors: no note');
+  assert.ok(
+    calls.filter((c) => c[0] === 'error').every((c) => !c[1].includes('not annotated')),
+    'exactly 10 errors: no note',
+  );
 });
 
 test('sibling objects with the same fix: one annotation (and one table entry) listing each, the fix once', () => {
-  const siblings = [finding('warning', 11), finding('warning', 26), finding('warning', 41), finding('error', 5, 'unresolved-placeholder')];
+  const siblings = [
+    finding('warning', 11),
+    finding('warning', 26),
+    finding('warning', 41),
+    finding('error', 5, 'unresolved-placeholder'),
+  ];
   const calls: Array<[string, string, AnnotationProperties | undefined]> = [];
   const rec = (kind: string) => (m: string, p?: AnnotationProperties) => void calls.push([kind, m, p]);
   const result = annotateFindings(siblings, { error: rec('error'), warning: rec('warning'), notice: rec('notice') });
@@ -63,7 +95,8 @@ test('sibling objects with the same fix: one annotation (and one table entry) li
   const [, message, props] = calls.find((c) => c[0] === 'warning')!;
   assert.equal(props, { title: 'pv-recycle (3 objects)', file: 'manifests/pv.yaml', startLine: 11, startColumn: 36 });
   assert.is(message.match(/Recycle runs/g)?.length, 1);
-  for (const line of [11, 26, 41]) assert.match(message, `PersistentVolume redis-${line}: reclaim policy Recycle is deprecated`);
+  for (const line of [11, 26, 41])
+    assert.match(message, `PersistentVolume redis-${line}: reclaim policy Recycle is deprecated`);
   assert.match(message, 'PersistentVolume redis-26: reclaim policy Recycle is deprecated (manifests/pv.yaml:26:36)');
   const text = formatFindings(siblings);
   assert.is(text.match(/fix: Recycle runs/g)?.length, 2, text); // the placeholder error has the same fix text but another rule

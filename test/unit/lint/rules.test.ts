@@ -13,14 +13,18 @@ const FIXTURES = path.relative(process.cwd(), path.join(import.meta.dirname, '..
 
 function expectedLines(dir: string, rule: string): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()) {
     const file = path.join(dir, name).split(path.sep).join('/');
-    readFileSync(path.join(dir, name), 'utf8').split('\n').forEach((line, i) => {
-      const next = /^\s*#\s*expect-next:\s*(.+)$/.exec(line);
-      const same = next ? undefined : /#\s*expect:\s*(.+)$/.exec(line);
-      const ids = (next ?? same)?.[1]!.split(',').map((s) => s.trim()) ?? [];
-      for (const id of ids) if (id === rule) out.push(`${file}:${i + 1 + (next ? 1 : 0)}`);
-    });
+    readFileSync(path.join(dir, name), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const next = /^\s*#\s*expect-next:\s*(.+)$/.exec(line);
+        const same = next ? undefined : /#\s*expect:\s*(.+)$/.exec(line);
+        const ids = (next ?? same)?.[1]!.split(',').map((s) => s.trim()) ?? [];
+        for (const id of ids) if (id === rule) out.push(`${file}:${i + 1 + (next ? 1 : 0)}`);
+      });
   }
   return out.sort();
 }
@@ -57,7 +61,10 @@ for (const id of FIXTURE_IDS) {
   test(`${id}: finds nothing in its passing fixture`, async () => {
     assert.ok(existsSync(pass), `missing fixture ${pass}`);
     const found = await findingsOf(pass, id);
-    assert.equal(found.map((f) => `${f.at?.file}:${f.at?.line} ${f.message}`), []);
+    assert.equal(
+      found.map((f) => `${f.at?.file}:${f.at?.line} ${f.message}`),
+      [],
+    );
   });
 }
 

@@ -24,12 +24,16 @@ function linesOf(name: string, text: string): string[] {
 function nextLineAfter(name: string, text: string): string {
   const [first] = linesOf(name, text);
   assert.ok(first, `${name} has no line with ${text}`);
-  const [file, line] = [first!.slice(0, first!.lastIndexOf(':')), Number(first!.slice(first!.lastIndexOf(':') + 1))];
+  const [file, line] = [first.slice(0, first.lastIndexOf(':')), Number(first.slice(first.lastIndexOf(':') + 1))];
   return `${file}:${line + 1}`;
 }
 
 let findings: LintFinding[] = [];
-const at = (rule: string) => findings.filter((f) => f.rule === rule).map((f) => `${f.at?.file}:${f.at?.line}`).sort();
+const at = (rule: string) =>
+  findings
+    .filter((f) => f.rule === rule)
+    .map((f) => `${f.at?.file}:${f.at?.line}`)
+    .sort();
 const severities = (rule: string) => [...new Set(findings.filter((f) => f.rule === rule).map((f) => f.severity))];
 
 beforeAll(test, async () => {
@@ -97,7 +101,15 @@ test('nothing re-introduces the nodes after a whole restart: warning at the Redi
 });
 
 test('what the seed got right is not reported', () => {
-  for (const rule of ['redis-persistence', 'redis-cluster-enabled', 'redis-node-timeout', 'cluster-bus-port', 'pv-binding', 'schema', 'statefulset-service']) {
+  for (const rule of [
+    'redis-persistence',
+    'redis-cluster-enabled',
+    'redis-node-timeout',
+    'cluster-bus-port',
+    'pv-binding',
+    'schema',
+    'statefulset-service',
+  ]) {
     assert.equal(at(rule), [], rule);
   }
 });
@@ -106,7 +118,11 @@ test("the project's default manifests: no error, no warning", async () => {
   for (const nodes of [1, 3]) {
     const found = lintManifests(await loadManifests(MANIFESTS), { nodes });
     const serious = found.filter((f) => f.severity !== 'info');
-    assert.equal(serious.map((f) => `${f.rule} ${f.at?.file}:${f.at?.line} ${f.message}`), [], `nodes ${nodes}`);
+    assert.equal(
+      serious.map((f) => `${f.rule} ${f.at?.file}:${f.at?.line} ${f.message}`),
+      [],
+      `nodes ${nodes}`,
+    );
   }
 });
 

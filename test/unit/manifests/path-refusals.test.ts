@@ -6,7 +6,12 @@ import * as assert from 'uvu/assert';
 import { redisDeployment } from '../../../src/manifests/deployment.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import { nfsStandIn } from '../../../src/manifests/nfs-standin.ts';
-import { climbsAboveRoot, configMapKeyProblem, descendingPathProblem, dns1123LabelProblem } from '../../../src/manifests/path-refusals.ts';
+import {
+  climbsAboveRoot,
+  configMapKeyProblem,
+  descendingPathProblem,
+  dns1123LabelProblem,
+} from '../../../src/manifests/path-refusals.ts';
 import { inputErrorOf } from '../../support/input-error.ts';
 
 const BASE = `apiVersion: v1
@@ -71,23 +76,59 @@ function variant(from: string, to: string): { text: string; line: number } {
   return { text: lines.join('\n'), line: i + 1 };
 }
 
-const deploy = (text: string) => redisDeployment({ dir: 'mem', files: ['mem.yaml'], objects: parseManifestFile('mem.yaml', text) });
+const deploy = (text: string) =>
+  redisDeployment({ dir: 'mem', files: ['mem.yaml'], objects: parseManifestFile('mem.yaml', text) });
 
 test('the base manifest is accepted', () => {
   assert.is(deploy(BASE).name, 'redis');
 });
 
 const CASES: Array<[string, string, string, RegExp]> = [
-  ['StatefulSet name with ..', '  name: redis', '  name: ../../escape', /StatefulSet name "..\/..\/escape" must be a DNS-1123 label/],
+  [
+    'StatefulSet name with ..',
+    '  name: redis',
+    '  name: ../../escape',
+    /StatefulSet name "..\/..\/escape" must be a DNS-1123 label/,
+  ],
   ['StatefulSet name in capitals', '  name: redis', '  name: Redis', /DNS-1123 label/],
-  ['volume name with a slash', '      - name: conf', '      - name: ../conf', /volume name "..\/conf" must be a DNS-1123 label/],
+  [
+    'volume name with a slash',
+    '      - name: conf',
+    '      - name: ../conf',
+    /volume name "..\/conf" must be a DNS-1123 label/,
+  ],
   ['claim template name', '  - metadata: {name: data}', '  - metadata: {name: ../../data}', /volumeClaimTemplate name/],
-  ['items path with ..', '            path: redis.conf', '            path: ../../../redis.conf', /configMap items path "..\/..\/..\/redis.conf" must not contain '..'/],
-  ['absolute items path', '            path: redis.conf', '            path: /etc/redis.conf', /must be a relative path/],
-  ['subPath with ..', '          subPath: node', '          subPath: ../../../outside', /volumeMount subPath "..\/..\/..\/outside" must not contain '..'/],
+  [
+    'items path with ..',
+    '            path: redis.conf',
+    '            path: ../../../redis.conf',
+    /configMap items path "..\/..\/..\/redis.conf" must not contain '..'/,
+  ],
+  [
+    'absolute items path',
+    '            path: redis.conf',
+    '            path: /etc/redis.conf',
+    /must be a relative path/,
+  ],
+  [
+    'subPath with ..',
+    '          subPath: node',
+    '          subPath: ../../../outside',
+    /volumeMount subPath "..\/..\/..\/outside" must not contain '..'/,
+  ],
   ['absolute subPath', '          subPath: node', '          subPath: /tmp', /must be a relative path/],
-  ['relative logfile climbing out', '    logfile redis.log', '    logfile ../../../../tmp/planted.log', /logfile "..\/..\/..\/..\/tmp\/planted.log" climbs above the container's root from \/data/],
-  ['relative dir climbing out', '    dir /data', '    dir ../../..', /dir "..\/..\/.." climbs above the container's root from \/data/],
+  [
+    'relative logfile climbing out',
+    '    logfile redis.log',
+    '    logfile ../../../../tmp/planted.log',
+    /logfile "..\/..\/..\/..\/tmp\/planted.log" climbs above the container's root from \/data/,
+  ],
+  [
+    'relative dir climbing out',
+    '    dir /data',
+    '    dir ../../..',
+    /dir "..\/..\/.." climbs above the container's root from \/data/,
+  ],
 ];
 
 for (const [name, from, to, message] of CASES) {
@@ -100,7 +141,10 @@ for (const [name, from, to, message] of CASES) {
 }
 
 test('ConfigMap keys become file names without items: a key starting with .. is refused at its line', () => {
-  const noItems = BASE.replace('          items:\n          - key: redis.conf\n            path: redis.conf\n', '').replace('\ndata:\n', '\ndata:\n  ..data: x\n');
+  const noItems = BASE.replace(
+    '          items:\n          - key: redis.conf\n            path: redis.conf\n',
+    '',
+  ).replace('\ndata:\n', '\ndata:\n  ..data: x\n');
   const error = inputErrorOf(() => deploy(noItems));
   assert.match(error, /^mem\.yaml:6: ConfigMap key "..data" must not start with '..'/);
 });
@@ -108,7 +152,10 @@ test('ConfigMap keys become file names without items: a key starting with .. is 
 test('the NFS stand-in refuses a PersistentVolume name that would leave its directory', () => {
   const { text, line } = variant('  name: pv-one', '  name: ../../etc');
   const set = { dir: 'mem', files: ['mem.yaml'], objects: parseManifestFile('mem.yaml', text) };
-  assert.match(inputErrorOf(() => nfsStandIn(set, '/var/local-pv')), new RegExp(`^mem\\.yaml:${line}: PersistentVolume name "../../etc" must be a DNS-1123 subdomain`));
+  assert.match(
+    inputErrorOf(() => nfsStandIn(set, '/var/local-pv')),
+    new RegExp(`^mem\\.yaml:${line}: PersistentVolume name "../../etc" must be a DNS-1123 subdomain`),
+  );
   assert.is(nfsStandIn({ ...set, objects: parseManifestFile('mem.yaml', BASE) }, '/var/local-pv').rewrites.length, 1);
 });
 

@@ -11,7 +11,6 @@ import { parseRedisArgs, parseRedisConf, splitArgs } from '../../../src/manifest
 const opts = { file: '/etc/redis/redis.conf', cwd: '/data' };
 const where = (i: number) => `arg ${i}`;
 
-
 test('directives with line numbers; comments, blank lines and indentation ignored; names lower-cased', () => {
   const text = '# comment\n   # indented comment\n\n  maxmemory 1mb\nMAXMEMORY 2mb\r\ncluster-enabled yes\n';
   assert.equal(parseRedisConf(text, opts), [
@@ -21,7 +20,7 @@ test('directives with line numbers; comments, blank lines and indentation ignore
   ]);
 });
 
-test('double quotes take C escapes, single quotes only \\\'', () => {
+test("double quotes take C escapes, single quotes only \\'", () => {
   assert.equal(splitArgs('masterauth "a b\\x41\\n\\"q\\""', 'l'), ['masterauth', 'a bA\n"q"']);
   assert.equal(splitArgs("masteruser 'it\\'s \"x\"'", 'l'), ['masteruser', 'it\'s "x"']);
   assert.equal(splitArgs("a 'back\\slash\\n'", 'l'), ['a', 'back\\slash\\n']);
@@ -33,30 +32,66 @@ test('double quotes take C escapes, single quotes only \\\'', () => {
 });
 
 test('unbalanced quotes are refused with file:line, as redis-server refuses to start', () => {
-  assert.match(inputErrorOf(() => parseRedisConf('port 1\nmasterauth "ab"c\n', opts)), /^\/etc\/redis\/redis\.conf:2: unbalanced quotes/);
-  assert.match(inputErrorOf(() => parseRedisConf("masterauth 'ab'c\n", opts)), /redis\.conf:1: unbalanced quotes/);
-  assert.match(inputErrorOf(() => parseRedisConf('masterauth "open\n', opts)), /redis\.conf:1: unbalanced quotes/);
+  assert.match(
+    inputErrorOf(() => parseRedisConf('port 1\nmasterauth "ab"c\n', opts)),
+    /^\/etc\/redis\/redis\.conf:2: unbalanced quotes/,
+  );
+  assert.match(
+    inputErrorOf(() => parseRedisConf("masterauth 'ab'c\n", opts)),
+    /redis\.conf:1: unbalanced quotes/,
+  );
+  assert.match(
+    inputErrorOf(() => parseRedisConf('masterauth "open\n', opts)),
+    /redis\.conf:1: unbalanced quotes/,
+  );
 });
 
 test('include is expanded in place, relative to the directory redis-server is in at that point', () => {
-  const files: Record<string, string> = { '/etc/redis/extra.conf': 'maxmemory-policy allkeys-lru\n', '/var/lib/inc.conf': 'appendonly yes\n' };
+  const files: Record<string, string> = {
+    '/etc/redis/extra.conf': 'maxmemory-policy allkeys-lru\n',
+    '/var/lib/inc.conf': 'appendonly yes\n',
+  };
   const readInclude = (p: string) => files[p];
   const text = 'port 1\ninclude /etc/redis/extra.conf\ndir /var/lib/redis\ninclude ../inc.conf\nport 2\n';
   const out = parseRedisConf(text, { ...opts, readInclude });
-  assert.equal(out.map((d) => `${d.file}:${d.line} ${d.name}`), [
-    '/etc/redis/redis.conf:1 port',
-    '/etc/redis/extra.conf:1 maxmemory-policy',
-    '/etc/redis/redis.conf:3 dir',
-    '/var/lib/inc.conf:1 appendonly',
-    '/etc/redis/redis.conf:5 port',
-  ]);
-  assert.match(inputErrorOf(() => parseRedisConf('include missing.conf\n', { ...opts, readInclude })), /redis\.conf:1: include \/data\/missing\.conf: no such file/);
+  assert.equal(
+    out.map((d) => `${d.file}:${d.line} ${d.name}`),
+    [
+      '/etc/redis/redis.conf:1 port',
+      '/etc/redis/extra.conf:1 maxmemory-policy',
+      '/etc/redis/redis.conf:3 dir',
+      '/var/lib/inc.conf:1 appendonly',
+      '/etc/redis/redis.conf:5 port',
+    ],
+  );
+  assert.match(
+    inputErrorOf(() => parseRedisConf('include missing.conf\n', { ...opts, readInclude })),
+    /redis\.conf:1: include \/data\/missing\.conf: no such file/,
+  );
   const loop = { '/a.conf': 'include /a.conf\n' };
-  assert.match(inputErrorOf(() => parseRedisConf('include /a.conf\n', { ...opts, readInclude: (p) => loop[p as '/a.conf'] })), /nested more than/);
+  assert.match(
+    inputErrorOf(() => parseRedisConf('include /a.conf\n', { ...opts, readInclude: (p) => loop[p as '/a.conf'] })),
+    /nested more than/,
+  );
 });
 
 test('argv: config file first, then --name values; "--name value" in one argument; names lower-cased', () => {
-  const parsed = parseRedisArgs(['/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)', '--loglevel warning', '--client-output-buffer-limit', 'normal', '0', '0', '0', '--Port', '7000'], where);
+  const parsed = parseRedisArgs(
+    [
+      '/etc/redis/redis.conf',
+      '--cluster-announce-ip',
+      '$(POD_IP)',
+      '--loglevel warning',
+      '--client-output-buffer-limit',
+      'normal',
+      '0',
+      '0',
+      '0',
+      '--Port',
+      '7000',
+    ],
+    where,
+  );
   assert.equal(parsed.configFile, { path: '/etc/redis/redis.conf', index: 0 });
   assert.equal(parsed.directives, [
     { name: 'cluster-announce-ip', args: ['$(POD_IP)'], index: 1 },
@@ -71,7 +106,10 @@ test('argv: config file first, then --name values; "--name value" in one argumen
 });
 
 test('argv: a plain argument that is neither the config file nor a value is refused, naming it', () => {
-  assert.match(inputErrorOf(() => parseRedisArgs(['/etc/redis.conf', 'x'], where)), /^arg 1: "x" is neither the config file/);
+  assert.match(
+    inputErrorOf(() => parseRedisArgs(['/etc/redis.conf', 'x'], where)),
+    /^arg 1: "x" is neither the config file/,
+  );
 });
 
 test.run();

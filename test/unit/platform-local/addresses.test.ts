@@ -1,7 +1,13 @@
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AddressAllocator, CLAIM_PORT, claimAddress, parseAddressBase, portFree } from '../../../src/platform/local/addresses.ts';
+import {
+  AddressAllocator,
+  CLAIM_PORT,
+  claimAddress,
+  parseAddressBase,
+  portFree,
+} from '../../../src/platform/local/addresses.ts';
 
 const allFree = async () => true;
 const claimAll = async () => ({ close: () => undefined });
@@ -18,13 +24,23 @@ test('addresses start at .1 of the base, never repeat, and roll over into the ne
 
 test('addresses where any of the ports is taken are skipped', async () => {
   const busy = new Set(['127.0.52.1:16379', '127.0.52.2:6379']);
-  const a = new AddressAllocator('127.0.52', () => [6379, 16379], async (h, p) => !busy.has(`${h}:${p}`), claimAll);
+  const a = new AddressAllocator(
+    '127.0.52',
+    () => [6379, 16379],
+    async (h, p) => !busy.has(`${h}:${p}`),
+    claimAll,
+  );
   assert.is(await a.next(), '127.0.52.3');
   assert.is(await a.next(), '127.0.52.4');
 });
 
 test('a range where everything is taken ends in an error naming what it saw, not an endless scan', async () => {
-  const a = new AddressAllocator('127.0.52', () => [6379], async () => false, claimAll);
+  const a = new AddressAllocator(
+    '127.0.52',
+    () => [6379],
+    async () => false,
+    claimAll,
+  );
   try {
     await a.next();
     assert.unreachable();
@@ -40,7 +56,11 @@ test('two allocators (two runs) never hand out the same address, until one relea
   try {
     const a = [await first.next(), await first.next()];
     const b = [await second.next(), await second.next()];
-    assert.equal(b.filter((ip) => a.includes(ip)), [], `first ${a.join(' ')}, second ${b.join(' ')}`);
+    assert.equal(
+      b.filter((ip) => a.includes(ip)),
+      [],
+      `first ${a.join(' ')}, second ${b.join(' ')}`,
+    );
     assert.is(await portFree(a[0]!, CLAIM_PORT), false, 'the claim is a listener');
     first.release();
     const third = new AddressAllocator('127.0.58', () => [6379], allFree);
@@ -54,22 +74,33 @@ test('two allocators (two runs) never hand out the same address, until one relea
 
 test('an address whose Redis port is bound gives its claim back', async () => {
   const busy = new Set<string>();
-  const a = new AddressAllocator('127.0.59', () => [6379], async (h) => !busy.has(h));
+  const a = new AddressAllocator(
+    '127.0.59',
+    () => [6379],
+    async (h) => !busy.has(h),
+  );
   const ip = await a.next();
   a.release();
   busy.add(ip);
-  const again = new AddressAllocator('127.0.59', () => [6379], async (h) => !busy.has(h));
+  const again = new AddressAllocator(
+    '127.0.59',
+    () => [6379],
+    async (h) => !busy.has(h),
+  );
   const other = await again.next();
   assert.is.not(other, ip);
   const held = await claimAddress(ip);
   assert.ok(held, 'the skipped address is not left claimed');
-  held!.close();
+  held.close();
   again.release();
 });
 
 test('a Redis port equal to the claim port is refused', async () => {
   const a = new AddressAllocator('127.0.52', () => [CLAIM_PORT], allFree, claimAll);
-  await a.next().then(() => assert.unreachable(), (err: unknown) => assert.match(String(err), /claim/));
+  await a.next().then(
+    () => assert.unreachable(),
+    (err: unknown) => assert.match(String(err), /claim/),
+  );
 });
 
 test('the base must be a loopback /24 other than 127.0.0', () => {

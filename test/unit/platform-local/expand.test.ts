@@ -53,7 +53,10 @@ test('the environment resolves fieldRefs and expands values against the variable
 });
 
 test('a fieldRef the local platform cannot provide is an error naming it', () => {
-  assert.throws(() => containerEnv([{ name: 'HOST', fieldRef: 'status.hostIP' }], pod, () => {}), /HOST.*status\.hostIP/);
+  assert.throws(
+    () => containerEnv([{ name: 'HOST', fieldRef: 'status.hostIP' }], pod, () => {}),
+    /HOST.*status\.hostIP/,
+  );
 });
 
 test.run();

@@ -14,7 +14,10 @@ const host = (p: string, cwd?: string) => toHostPath(p, redis, layout, cwd);
 test('a PVC mount maps to the claim directory Kubernetes would name <template>-<statefulset>-<ordinal>', () => {
   assert.is(host('/data/nodes.conf'), `${W}/pv/data-cache-0/nodes.conf`);
   assert.is(host('/data'), `${W}/pv/data-cache-0`);
-  assert.is(toHostPath('/data/nodes.conf', redis, podLayout(W, redis, 'cache-2', 2)), `${W}/pv/data-cache-2/nodes.conf`);
+  assert.is(
+    toHostPath('/data/nodes.conf', redis, podLayout(W, redis, 'cache-2', 2)),
+    `${W}/pv/data-cache-2/nodes.conf`,
+  );
 });
 
 test('the longest mount prefix wins, and subPath selects inside the volume', () => {

@@ -32,7 +32,11 @@ metadata: { name: cache-svc, namespace: shop }
 spec:
 ${spec}
 `;
-const setOf = (...docs: string[]): ManifestSet => ({ dir: 'inline', files: ['inline.yaml'], objects: parseManifestFile('inline.yaml', docs.join('\n---\n')) });
+const setOf = (...docs: string[]): ManifestSet => ({
+  dir: 'inline',
+  files: ['inline.yaml'],
+  objects: parseManifestFile('inline.yaml', docs.join('\n---\n')),
+});
 const serviceOf = (set: ManifestSet) => governingService(set, redisDeployment(set));
 
 const pods: DnsPod[] = [
@@ -40,7 +44,11 @@ const pods: DnsPod[] = [
   { name: 'cache-1', ip: '127.0.60.2', ready: false },
   { name: 'cache-2', ip: '', ready: false },
 ];
-const linesOf = (text: string) => text.trim().split('\n').filter((l) => !l.startsWith('#'));
+const linesOf = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('#'));
 
 test('the default manifests: a headless Service that publishes not-ready pods', async () => {
   const set = await loadManifests('manifests');
@@ -49,7 +57,9 @@ test('the default manifests: a headless Service that publishes not-ready pods', 
 });
 
 test('publishNotReadyAddresses: every pod with an address is listed under its own names and the Service name', () => {
-  const svc = serviceOf(setOf(STS('cache-svc'), SVC('  clusterIP: None\n  publishNotReadyAddresses: true\n  selector: { app: cache }')));
+  const svc = serviceOf(
+    setOf(STS('cache-svc'), SVC('  clusterIP: None\n  publishNotReadyAddresses: true\n  selector: { app: cache }')),
+  );
   const text = podHostsText(pods[0]!, pods, svc);
   assert.equal(linesOf(text), [
     '127.0.0.1\tlocalhost',
@@ -67,7 +77,10 @@ test('without publishNotReadyAddresses a not-ready pod is not listed, except its
   assert.ok(!seenBy0.some((l) => l.includes('127.0.60.2')), 'the not-ready pod is not in the DNS');
   const seenBy1 = linesOf(podHostsText(pods[1]!, pods, svc));
   assert.ok(seenBy1.includes('127.0.60.2\tcache-1.cache-svc.shop.svc.cluster.local cache-1'), seenBy1.join('\n'));
-  assert.ok(seenBy1.some((l) => l.startsWith('127.0.60.1\t') && l.split(/\s+/).includes('cache-svc')), 'the ready pod is');
+  assert.ok(
+    seenBy1.some((l) => l.startsWith('127.0.60.1\t') && l.split(/\s+/).includes('cache-svc')),
+    'the ready pod is',
+  );
 });
 
 test('a Service that is not headless, selects other pods or is missing publishes no pod, and says why with its line', () => {
@@ -79,7 +92,9 @@ test('a Service that is not headless, selects other pods or is missing publishes
   const missing = serviceOf(setOf(STS('nowhere')));
   assert.match(missing.note!, /Service nowhere .* is not among the manifests/);
   // The pod still resolves its own names (the kubelet's line), and nothing else.
-  assert.equal(linesOf(podHostsText(pods[0]!, pods, missing)).slice(2), ['127.0.60.1\tcache-0.nowhere.shop.svc.cluster.local cache-0']);
+  assert.equal(linesOf(podHostsText(pods[0]!, pods, missing)).slice(2), [
+    '127.0.60.1\tcache-0.nowhere.shop.svc.cluster.local cache-0',
+  ]);
 });
 
 test('the sandbox resolver returns every listed pod for the Service name (getent ahostsv4, as the re-discovery script asks)', () => {
@@ -89,13 +104,21 @@ test('the sandbox resolver returns every listed pod for the Service name (getent
     console.log('  (skipped: getent or bwrap missing)');
     return;
   }
-  const svc = serviceOf(setOf(STS('cache-svc'), SVC('  clusterIP: None\n  publishNotReadyAddresses: true\n  selector: { app: cache }')));
+  const svc = serviceOf(
+    setOf(STS('cache-svc'), SVC('  clusterIP: None\n  publishNotReadyAddresses: true\n  selector: { app: cache }')),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'rcr-dns-'));
   try {
     writeFileSync(join(dir, 'hosts'), podHostsText(pods[0]!, pods, svc));
     const ask = (name: string) =>
-      execFileSync(bwrap, ['--ro-bind', '/', '/', '--ro-bind', join(dir, 'hosts'), '/etc/hosts', '--', getent, 'ahostsv4', name], { encoding: 'utf8' })
-        .split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]);
+      execFileSync(
+        bwrap,
+        ['--ro-bind', '/', '/', '--ro-bind', join(dir, 'hosts'), '/etc/hosts', '--', getent, 'ahostsv4', name],
+        { encoding: 'utf8' },
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[0]);
     assert.equal([...new Set(ask('cache-svc'))].sort(), ['127.0.60.1', '127.0.60.2']);
     assert.equal([...new Set(ask('cache-1.cache-svc.shop.svc.cluster.local'))], ['127.0.60.2']);
   } finally {

@@ -160,7 +160,7 @@ test('teardown is final: it cancels a pending recreation and what was under way 
 });
 
 test('a timer cleared too late to stop its callback does not start a pod that moved on', () => {
-  const fired: (() => void)[] = [];
+  const fired: Array<() => void> = [];
   // Timers whose clear() comes too late: the callback runs anyway.
   const late: Timers = { set: (fn) => fired.push(fn), clear: () => undefined };
   const starts: PodState[] = [];

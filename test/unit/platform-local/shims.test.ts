@@ -11,16 +11,34 @@ test('a Valkey pod: valkey-server and its redis-server alias are both shims of t
   try {
     const fake = path.join(dir, 'valkey-server-binary');
     fs.writeFileSync(fake, '', { mode: 0o755 });
-    const binds = podShims(path.join(dir, 'shim'), '127.0.60.7', { path: fake, name: 'valkey-server', aliases: SERVERS.valkey.aliases });
+    const binds = podShims(path.join(dir, 'shim'), '127.0.60.7', {
+      path: fake,
+      name: 'valkey-server',
+      aliases: SERVERS.valkey.aliases,
+    });
     for (const name of ['valkey-server', 'redis-server']) {
       const text = fs.readFileSync(path.join(dir, 'shim', name), 'utf8');
-      assert.match(text, /exec \S+\/valkey-server "\$@" --bind 127\.0\.60\.7 --bind-source-addr 127\.0\.60\.7 --daemonize no/, name);
-      assert.ok(binds.some((b) => b.container === `/usr/local/bin/${name}` && b.host === path.join(dir, 'shim', name)), name);
+      assert.match(
+        text,
+        /exec \S+\/valkey-server "\$@" --bind 127\.0\.60\.7 --bind-source-addr 127\.0\.60\.7 --daemonize no/,
+        name,
+      );
+      assert.ok(
+        binds.some((b) => b.container === `/usr/local/bin/${name}` && b.host === path.join(dir, 'shim', name)),
+        name,
+      );
     }
     assert.equal(binds.filter((b) => b.host === fs.realpathSync(fake)).length, 1, 'one real server');
     // Redis has no alias.
-    const redis = podShims(path.join(dir, 'shim-redis'), '127.0.60.8', { path: fake, name: 'redis-server', aliases: SERVERS.redis.aliases });
-    assert.equal(fs.readdirSync(path.join(dir, 'shim-redis')).filter((f) => f.endsWith('-server')), ['redis-server']);
+    const redis = podShims(path.join(dir, 'shim-redis'), '127.0.60.8', {
+      path: fake,
+      name: 'redis-server',
+      aliases: SERVERS.redis.aliases,
+    });
+    assert.equal(
+      fs.readdirSync(path.join(dir, 'shim-redis')).filter((f) => f.endsWith('-server')),
+      ['redis-server'],
+    );
     assert.is(redis.filter((b) => b.container.startsWith('/usr/local/bin/')).length, 1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

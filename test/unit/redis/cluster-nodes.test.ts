@@ -2,7 +2,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatSlots, mastersOf, myself, parseClusterNodes, replicasOf, slotCount, warnUnknownFlags } from '../../../src/redis/cluster-nodes.ts';
+import {
+  formatSlots,
+  mastersOf,
+  myself,
+  parseClusterNodes,
+  replicasOf,
+  slotCount,
+  warnUnknownFlags,
+} from '../../../src/redis/cluster-nodes.ts';
 import type { ClusterNode } from '../../../src/redis/types.ts';
 
 // Real output captured by test/support/capture-cluster-nodes.ts (see the fixtures' README).
@@ -12,7 +20,7 @@ const parse = (name: string): ClusterNode[] => parseClusterNodes(fixture(name));
 const at = (nodes: ClusterNode[], ip: string): ClusterNode => {
   const n = nodes.find((x) => x.ip === ip);
   assert.ok(n, `no node at ${ip}`);
-  return n!;
+  return n;
 };
 const flags = (n: ClusterNode): string[] => [...n.flags].sort();
 
@@ -43,8 +51,16 @@ test('healthy 3x3 from a master: every field of a master and a replica line', ()
   assert.is(replica.configEpoch, 2);
   assert.equal(replica.slots, []);
 
-  assert.equal(mastersOf(nodes).map((n) => n.ip).sort(), ['127.0.40.1', '127.0.40.2', '127.0.40.3']);
-  assert.equal(replicasOf(nodes, me.id).map((n) => n.ip), ['127.0.40.5']);
+  assert.equal(
+    mastersOf(nodes)
+      .map((n) => n.ip)
+      .sort(),
+    ['127.0.40.1', '127.0.40.2', '127.0.40.3'],
+  );
+  assert.equal(
+    replicasOf(nodes, me.id).map((n) => n.ip),
+    ['127.0.40.5'],
+  );
   assert.is(slotCount(nodes), 16384);
   assert.equal(formatSlots(at(nodes, '127.0.40.3').slots), ['10923-16383']);
 });
@@ -132,13 +148,21 @@ test('announced hostnames, in CLUSTER NODES and nodes.conf', () => {
 
 // Shapes the captures do not contain (noflags, single slots, IPv6): written from the documented format.
 test('noflags, single slots and an IPv6 address', () => {
-  const [n] = parseClusterNodes('67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 [::1]:30002@31002 noflags - 0 1426238316232 2 connected 5 7-9 16383\n');
+  const [n] = parseClusterNodes(
+    '67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 [::1]:30002@31002 noflags - 0 1426238316232 2 connected 5 7-9 16383\n',
+  );
   assert.equal(flags(n!), ['noflags']);
   assert.is(n!.ip, '[::1]');
   assert.is(n!.port, 30002);
-  assert.equal(n!.slots, [[5, 5], [7, 9], [16383, 16383]]);
+  assert.equal(n!.slots, [
+    [5, 5],
+    [7, 9],
+    [16383, 16383],
+  ]);
   assert.equal(formatSlots(n!.slots), ['5', '7-9', '16383']);
-  const [v6] = parseClusterNodes('67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 fe80::1:6379@16379 master - 0 0 1 connected');
+  const [v6] = parseClusterNodes(
+    '67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 fe80::1:6379@16379 master - 0 0 1 connected',
+  );
   assert.is(v6!.ip, 'fe80::1');
 });
 
@@ -156,14 +180,19 @@ test('malformed lines throw and quote the line', () => {
     [good.replace('0-5460', '[100->-abc]'), /slot field/],
   ];
   for (const [line, why] of cases) {
-    assert.throws(() => parseClusterNodes(`${good}\n${line}\n`), (e: Error) => why.test(e.message) && e.message.includes(`"${line}"`));
+    assert.throws(
+      () => parseClusterNodes(`${good}\n${line}\n`),
+      (e: Error) => why.test(e.message) && e.message.includes(`"${line}"`),
+    );
   }
   assert.throws(() => myself(parseClusterNodes(good.replace('myself,', ''))), /no "myself" line/);
 });
 
 test('an unknown flag is kept and warned about once per flag, never a parse failure', () => {
   // A newer server's flag on a real Valkey 8 capture: everything else on the line must still be read.
-  const text = fixture('valkey-8/healthy-3x3-from-master.txt').replace('myself,master', 'myself,master,shiny').replace(/ slave /g, ' slave,shiny,odd? ');
+  const text = fixture('valkey-8/healthy-3x3-from-master.txt')
+    .replace('myself,master', 'myself,master,shiny')
+    .replace(/ slave /g, ' slave,shiny,odd? ');
   const warnings: string[] = [];
   const stop = warnUnknownFlags({ warn: (m) => warnings.push(m) });
   let nodes: ClusterNode[];

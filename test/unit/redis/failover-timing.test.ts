@@ -1,8 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_NODE_TIMEOUT_MS, failoverFloorMs, failoverTimeout, nodeTimeoutOf } from '../../../src/redis/failover-timing.ts';
+import {
+  DEFAULT_NODE_TIMEOUT_MS,
+  failoverFloorMs,
+  failoverTimeout,
+  nodeTimeoutOf,
+} from '../../../src/redis/failover-timing.ts';
 
-const redisWith = (value?: string) => ({ directive: (name: string) => (name === 'cluster-node-timeout' ? value : undefined) });
+const redisWith = (value?: string) => ({
+  directive: (name: string) => (name === 'cluster-node-timeout' ? value : undefined),
+});
 
 test('node timeout: from the manifests as redis-server reads it, else the server default', () => {
   assert.is(nodeTimeoutOf(redisWith('60000')), 60_000);
@@ -30,9 +37,15 @@ test('default timeout follows cluster-node-timeout 60000 past the fixed 60 s (a 
 test('a user-set timeout below the floor is warned about, naming how it was set', () => {
   const t = failoverTimeout(60_000, 60_000, 1, '--failover-timeout');
   assert.is(t.timeoutMs, 60_000);
-  assert.match(t.warning ?? '', /^--failover-timeout 60000 ms is below the \d+ ms Redis may need .*cluster-node-timeout 60000/);
+  assert.match(
+    t.warning ?? '',
+    /^--failover-timeout 60000 ms is below the \d+ ms Redis may need .*cluster-node-timeout 60000/,
+  );
   assert.is(failoverTimeout(60_000, 5000, 1, 'input failover-timeout').warning, undefined);
-  assert.match(failoverTimeout(5000, 5000, 1, 'input failover-timeout').warning ?? '', /^input failover-timeout 5000 ms/);
+  assert.match(
+    failoverTimeout(5000, 5000, 1, 'input failover-timeout').warning ?? '',
+    /^input failover-timeout 5000 ms/,
+  );
 });
 
 test.run();

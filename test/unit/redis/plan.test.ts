@@ -6,8 +6,18 @@ import type { PodInfo } from '../../../src/platform/platform.ts';
 import type { BootstrapPlan } from '../../../src/redis/types.ts';
 
 const pods = (count: number, nodeOf: (ordinal: number) => string): PodInfo[] =>
-  Array.from({ length: count }, (_, i) => ({ name: `redis-${i}`, uid: `uid-${i}`, ip: `10.0.0.${i + 1}`, node: nodeOf(i), ready: true, ordinal: i }));
-const nodeOfPod = (list: PodInfo[]) => (name: string): string => list.find((p) => p.name === name)!.node;
+  Array.from({ length: count }, (_, i) => ({
+    name: `redis-${i}`,
+    uid: `uid-${i}`,
+    ip: `10.0.0.${i + 1}`,
+    node: nodeOf(i),
+    ready: true,
+    ordinal: i,
+  }));
+const nodeOfPod =
+  (list: PodInfo[]) =>
+  (name: string): string =>
+    list.find((p) => p.name === name)!.node;
 
 function assertComplete(plan: BootstrapPlan, list: PodInfo[]): void {
   const used = [...plan.masters.map((m) => m.pod), ...plan.replicas.map((r) => r.pod)].sort();
@@ -31,12 +41,42 @@ test('defaultTopology: most masters >= 3 with at least one replica each, else th
 
 test('slots split as redis-cli --cluster create does', () => {
   // What redis-cli 7.0.15 printed here ("Master[i] -> Slots a - b") for 3, 4, 5, 6 and 7 masters.
-  assert.equal(splitSlots(3), [[0, 5460], [5461, 10922], [10923, 16383]]);
+  assert.equal(splitSlots(3), [
+    [0, 5460],
+    [5461, 10922],
+    [10923, 16383],
+  ]);
   assert.equal(splitSlots(1), [[0, 16383]]);
-  assert.equal(splitSlots(4), [[0, 4095], [4096, 8191], [8192, 12287], [12288, 16383]]);
-  assert.equal(splitSlots(5), [[0, 3276], [3277, 6553], [6554, 9829], [9830, 13106], [13107, 16383]]);
-  assert.equal(splitSlots(7), [[0, 2340], [2341, 4680], [4681, 7021], [7022, 9361], [9362, 11702], [11703, 14042], [14043, 16383]]);
-  assert.equal(splitSlots(6), [[0, 2730], [2731, 5460], [5461, 8191], [8192, 10922], [10923, 13652], [13653, 16383]]);
+  assert.equal(splitSlots(4), [
+    [0, 4095],
+    [4096, 8191],
+    [8192, 12287],
+    [12288, 16383],
+  ]);
+  assert.equal(splitSlots(5), [
+    [0, 3276],
+    [3277, 6553],
+    [6554, 9829],
+    [9830, 13106],
+    [13107, 16383],
+  ]);
+  assert.equal(splitSlots(7), [
+    [0, 2340],
+    [2341, 4680],
+    [4681, 7021],
+    [7022, 9361],
+    [9362, 11702],
+    [11703, 14042],
+    [14043, 16383],
+  ]);
+  assert.equal(splitSlots(6), [
+    [0, 2730],
+    [2731, 5460],
+    [5461, 8191],
+    [8192, 10922],
+    [10923, 13652],
+    [13653, 16383],
+  ]);
 });
 
 test('6 pods on one node: 3 masters (first ordinals), one replica each', () => {
@@ -56,14 +96,19 @@ test('6 pods on one node: 3 masters (first ordinals), one replica each', () => {
 });
 
 test('6 pods on 3 nodes, in any placement: masters on distinct nodes, no replica beside its master', () => {
-  const placements: ((i: number) => string)[] = [(i) => `node-${i % 3}`, (i) => `node-${Math.floor(i / 2)}`, (i) => ['a', 'a', 'b', 'c', 'b', 'c'][i]!];
+  const placements: Array<(i: number) => string> = [
+    (i) => `node-${i % 3}`,
+    (i) => `node-${Math.floor(i / 2)}`,
+    (i) => ['a', 'a', 'b', 'c', 'b', 'c'][i]!,
+  ];
   for (const place of placements) {
     const list = pods(6, place);
     const plan = planBootstrap(list, { masters: 3, replicasPerMaster: 1 });
     assertComplete(plan, list);
     const node = nodeOfPod(list);
     assert.is(new Set(plan.masters.map((m) => node(m.pod))).size, 3, 'masters spread over the nodes');
-    for (const r of plan.replicas) assert.is.not(node(r.pod), node(r.master), `${r.pod} shares a node with its master ${r.master}`);
+    for (const r of plan.replicas)
+      assert.is.not(node(r.pod), node(r.master), `${r.pod} shares a node with its master ${r.master}`);
     assert.equal(planBootstrap(list, { masters: 3, replicasPerMaster: 1 }), plan, 'deterministic');
   }
 });
@@ -84,19 +129,35 @@ test('3 pods: one master with all slots and two replicas (the seed layout)', () 
   const list = pods(3, () => 'local');
   const plan = planBootstrap(list, defaultTopology(3));
   assert.equal(plan.masters, [{ pod: 'redis-0', slots: [0, 16383] }]);
-  assert.equal(plan.replicas, [{ pod: 'redis-1', master: 'redis-0' }, { pod: 'redis-2', master: 'redis-0' }]);
+  assert.equal(plan.replicas, [
+    { pod: 'redis-1', master: 'redis-0' },
+    { pod: 'redis-2', master: 'redis-0' },
+  ]);
 });
 
 test('pod order in the input does not change the plan', () => {
   const list = pods(6, (i) => `node-${i % 2}`);
-  assert.equal(planBootstrap([...list].reverse(), { masters: 3, replicasPerMaster: 1 }), planBootstrap(list, { masters: 3, replicasPerMaster: 1 }));
+  assert.equal(
+    planBootstrap([...list].reverse(), { masters: 3, replicasPerMaster: 1 }),
+    planBootstrap(list, { masters: 3, replicasPerMaster: 1 }),
+  );
 });
 
 test('counts that do not fit the pods are an InputError naming the numbers', () => {
   const list = pods(6, () => 'local');
-  assert.throws(() => planBootstrap(list, { masters: 4, replicasPerMaster: 1 }), (e: Error) => e instanceof InputError && e.message.includes('4 masters with 1 replicas each need 8 pods, but there are 6'));
-  assert.throws(() => planBootstrap(list, { masters: 0, replicasPerMaster: 5 }), (e: Error) => e instanceof InputError && e.message.includes('masters must be'));
-  assert.throws(() => planBootstrap(list, { masters: 3, replicasPerMaster: -1 }), (e: Error) => e instanceof InputError && e.message.includes('replicas per master'));
+  assert.throws(
+    () => planBootstrap(list, { masters: 4, replicasPerMaster: 1 }),
+    (e: Error) =>
+      e instanceof InputError && e.message.includes('4 masters with 1 replicas each need 8 pods, but there are 6'),
+  );
+  assert.throws(
+    () => planBootstrap(list, { masters: 0, replicasPerMaster: 5 }),
+    (e: Error) => e instanceof InputError && e.message.includes('masters must be'),
+  );
+  assert.throws(
+    () => planBootstrap(list, { masters: 3, replicasPerMaster: -1 }),
+    (e: Error) => e instanceof InputError && e.message.includes('replicas per master'),
+  );
 });
 
 test.run();

@@ -8,7 +8,11 @@ import { failingRun, samples } from '../../fixtures/report/samples.ts';
 function reversed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversed);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reversed(v)]),
+  );
 }
 
 test('report.json does not depend on the order the report was filled in', () => {
@@ -24,13 +28,20 @@ test('it reads back to the same report, 2-space indented, verdict near the top',
     assert.ok(text.endsWith('}\n'));
   }
   const lines = reportJson(failingRun).split('\n');
-  assert.equal(lines.slice(0, 4), ['{', '  "schemaVersion": 1,', '  "tool": {', '    "name": "redis-cluster-resilience",']);
+  assert.equal(lines.slice(0, 4), [
+    '{',
+    '  "schemaVersion": 1,',
+    '  "tool": {',
+    '    "name": "redis-cluster-resilience",',
+  ]);
   assert.is(lines[6], '  "verdict": "fail",');
   assert.is(REPORT_JSON_FILE, 'report.json');
 });
 
 test('checks list id and status before their evidence', () => {
-  const check = reportJson(failingRun).split('\n').findIndex((l) => l.includes('"id": "node-id-kept"'));
+  const check = reportJson(failingRun)
+    .split('\n')
+    .findIndex((l) => l.includes('"id": "node-id-kept"'));
   const lines = reportJson(failingRun).split('\n');
   assert.match(lines[check + 1]!, '"status": "fail"');
   assert.match(lines[check + 2]!, '"summary": ');

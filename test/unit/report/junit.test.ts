@@ -48,7 +48,10 @@ test('one testsuite per scenario with a testcase per check; counts match the che
   assert.is(xpath(xml, `string(${suite}/@tests)`), String(checks.length));
   assert.is(xpath(xml, `string(${suite}/@failures)`), String(checks.filter((c) => c.status === 'fail').length));
   assert.is(xpath(xml, `string(${suite}/@skipped)`), '1');
-  assert.is(xpath(xml, `count(${suite}/testcase[@classname="redis-cluster-resilience.master-failover"])`), String(checks.length));
+  assert.is(
+    xpath(xml, `count(${suite}/testcase[@classname="redis-cluster-resilience.master-failover"])`),
+    String(checks.length),
+  );
   assert.is(xpath(xml, `string(${suite}/testcase[@name="rejoined-as-replica"]/skipped/@message)`), checks[3]!.summary);
   // The failure carries the evidence.
   assert.match(xpath(xml, `string(${suite}/testcase[@name="data-intact"]/failure)`), '"rcr:{a}:000812"');
@@ -74,7 +77,10 @@ test('messages survive escaping: | < & " and a line break come back as written',
   assert.match(summary, /[|<&\n]/);
   const message = xpath(xml, 'string(//testcase[@name="node-id-kept"]/failure/@message)');
   assert.is(message, summary);
-  assert.match(xpath(xml, 'string(//testcase[@name="node-id-kept"]/failure)'), 'a ``` fence and a </failure> tag & a \\"quote\\"');
+  assert.match(
+    xpath(xml, 'string(//testcase[@name="node-id-kept"]/failure)'),
+    'a ``` fence and a </failure> tag & a \\"quote\\"',
+  );
 });
 
 test('control characters become visible text, so the document stays XML', () => {
@@ -89,7 +95,10 @@ test('lint: one failing testcase per error finding; one passing testcase when th
   const errors = errorRun.lint.filter((f) => f.severity === 'error');
   const xml = renderJUnit(errorRun);
   assert.is(xpath(xml, 'count(//testsuite[@name="lint"]/testcase/failure[@type="lint-error"])'), String(errors.length));
-  assert.is(xpath(xml, 'string(//testsuite[@name="lint"]/testcase[1]/@name)'), 'apiversion-removed test/fixtures/seed/statefulset.yaml:1:1');
+  assert.is(
+    xpath(xml, 'string(//testsuite[@name="lint"]/testcase[1]/@name)'),
+    'apiversion-removed test/fixtures/seed/statefulset.yaml:1:1',
+  );
   const clean = renderJUnit(passingRun);
   assert.is(xpath(clean, 'count(//testsuite[@name="lint"]/testcase)'), '1');
   assert.is(xpath(clean, 'count(//testsuite[@name="lint"]/testcase/*)'), '0');
@@ -98,14 +107,22 @@ test('lint: one failing testcase per error finding; one passing testcase when th
 test('a run that broke before any scenario is an error testcase, not a green report', () => {
   const xml = renderJUnit(errorRun);
   assert.is(xpath(xml, 'string(//testsuite[@name="run"]/@errors)'), '1');
-  const gated: Report = { ...errorRun, verdict: 'fail', error: 'lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed' };
+  const gated: Report = {
+    ...errorRun,
+    verdict: 'fail',
+    error: 'lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed',
+  };
   const gatedXml = renderJUnit(gated);
   assert.is(xpath(gatedXml, 'string(//testsuite[@name="run"]/@failures)'), '1');
   assert.ok(validate(gatedXml).ok);
 });
 
 test('a run cancelled before any scenario is an error of type run-cancelled, not a failure', () => {
-  const cancelled: Report = { ...errorRun, verdict: 'cancelled', error: 'cancelled by SIGTERM while bootstrapping the Redis Cluster' };
+  const cancelled: Report = {
+    ...errorRun,
+    verdict: 'cancelled',
+    error: 'cancelled by SIGTERM while bootstrapping the Redis Cluster',
+  };
   const xml = renderJUnit(cancelled);
   assert.ok(validate(xml).ok);
   assert.is(xpath(xml, 'string(//testsuite[@name="run"]/testcase/error/@type)'), 'run-cancelled');
@@ -117,7 +134,14 @@ test('a scenario that stopped early shows an error even when no check failed', (
   const stopped: Report = {
     ...passingRun,
     verdict: 'fail',
-    scenarios: [{ ...s, status: 'fail', error: 'timed out after 30.0 s waiting for a replica to own 0-5460', checks: [s.checks[0]!] }],
+    scenarios: [
+      {
+        ...s,
+        status: 'fail',
+        error: 'timed out after 30.0 s waiting for a replica to own 0-5460',
+        checks: [s.checks[0]!],
+      },
+    ],
   };
   const xml = renderJUnit(stopped);
   assert.ok(validate(xml).ok);
@@ -126,7 +150,8 @@ test('a scenario that stopped early shows an error even when no check failed', (
 
 test('each check testcase carries the time its scenario took to decide it (ms after the fault), not 0', () => {
   const xml = renderJUnit(passingRun);
-  const time = (name: string) => xpath(xml, `string(//testsuite[@name="master-failover"]/testcase[@name="${name}"]/@time)`);
+  const time = (name: string) =>
+    xpath(xml, `string(//testsuite[@name="master-failover"]/testcase[@name="${name}"]/@time)`);
   assert.is(time('replica-promoted'), '7.108');
   assert.is(time('pod-recreated'), '9.870');
   assert.is(time('rejoined-as-replica'), '10.061');

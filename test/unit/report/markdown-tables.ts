@@ -5,12 +5,7 @@ export interface Table {
 }
 
 function unescapeCell(raw: string): string {
-  return raw
-    .trim()
-    .replace(/<br>/g, '\n')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  return raw.trim().replace(/<br>/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** Split a table row on its delimiter pipes; a backslash escapes the next character (GFM). */

@@ -31,7 +31,10 @@ for (const [name, report] of Object.entries(samples)) {
       const prefix = `${s.name}: ${s.status.toUpperCase()}`;
       const checks = records(tableOf(tables, `${prefix} / Checks`));
       // Failed checks first (marked), the rest in the order the scenario ran them.
-      const failedFirst = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
+      const failedFirst = [
+        ...s.checks.filter((c) => c.status === 'fail'),
+        ...s.checks.filter((c) => c.status !== 'fail'),
+      ];
       assert.equal(
         checks.map((c) => [c.Check, c.Status!.replace(/^\*\*(.*)\*\*$/, '$1').toLowerCase(), c.Summary]),
         failedFirst.map((c) => [c.id, c.status, c.summary]),
@@ -44,9 +47,21 @@ for (const [name, report] of Object.entries(samples)) {
       const [w] = records(tableOf(tables, `${prefix} / Writes`));
       assert.equal(
         [w!.Mode, w!.Attempted, w!.Skipped, w!.Acknowledged, w!.Failed, w!.Lost, w!['Unavailable ms']].map(String),
-        [s.writes!.mode, s.writes!.attempted, s.writes!.skipped, s.writes!.acknowledged, s.writes!.failed, s.writes!.lost, s.writes!.unavailableMs].map(String),
+        [
+          s.writes!.mode,
+          s.writes!.attempted,
+          s.writes!.skipped,
+          s.writes!.acknowledged,
+          s.writes!.failed,
+          s.writes!.lost,
+          s.writes!.unavailableMs,
+        ].map(String),
       );
-      assert.is(md.includes(`${s.writes!.skipped} scheduled writes were never sent`), s.writes!.skipped > 0, 'skipped writes explained when there are any');
+      assert.is(
+        md.includes(`${s.writes!.skipped} scheduled writes were never sent`),
+        s.writes!.skipped > 0,
+        'skipped writes explained when there are any',
+      );
 
       const timings = records(tableOf(tables, `${prefix} / Timings`)).map((r) => shownMs(r.Time!));
       assert.equal(timings, [s.timings.failoverMs, s.timings.clusterOkMs, s.timings.rejoinMs]);
@@ -57,15 +72,24 @@ for (const [name, report] of Object.entries(samples)) {
         [...s.timeline].sort((a, b) => a.atMs - b.atMs).map((e) => [e.event, e.atMs]),
       );
 
-      for (const [when, topology] of [['before', s.topologyBefore], ['after', s.topologyAfter!]] as const) {
+      for (const [when, topology] of [
+        ['before', s.topologyBefore],
+        ['after', s.topologyAfter!],
+      ] as const) {
         const rows = records(tableOf(tables, `${prefix} / Topology ${when}`));
-        assert.equal(rows.map((r) => [r.Pod, r.Address, r.Role, r.Slots]), topology.nodes.map((n) => [n.pod, n.address, n.role, n.slots.join(' ')]));
+        assert.equal(
+          rows.map((r) => [r.Pod, r.Address, r.Role, r.Slots]),
+          topology.nodes.map((n) => [n.pod, n.address, n.role, n.slots.join(' ')]),
+        );
       }
     }
 
     if (json.lint.length > 0) {
       const lint = records(tableOf(tables, `Lint findings (${json.lint.length})`));
-      assert.equal(lint.map((f) => [f.Severity, f.Rule, f.Message, f.Fix]), json.lint.map((f) => [f.severity, f.rule, f.message, f.fix]));
+      assert.equal(
+        lint.map((f) => [f.Severity, f.Rule, f.Message, f.Fix]),
+        json.lint.map((f) => [f.severity, f.rule, f.message, f.fix]),
+      );
     } else {
       assert.match(md, 'No lint findings.');
     }
@@ -89,8 +113,15 @@ test('an error run says why in the verdict line', () => {
 });
 
 test('a run stopped by the lint gate says so in the verdict line', () => {
-  const gated: Report = { ...errorRun, verdict: 'fail', error: 'lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed' };
-  assert.match(renderMarkdown(gated), '**Verdict: FAIL.** lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed.\n');
+  const gated: Report = {
+    ...errorRun,
+    verdict: 'fail',
+    error: 'lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed',
+  };
+  assert.match(
+    renderMarkdown(gated),
+    '**Verdict: FAIL.** lint found 7 finding(s) at or above --fail-on-lint error; nothing was deployed.\n',
+  );
 });
 
 test('a skipped check says why', () => {
@@ -129,7 +160,10 @@ test('the timeline is a Mermaid gantt GitHub can render, with every event', () =
   const tasks = lines.filter((l) => l.includes(' : '));
   for (const t of tasks) assert.match(t, /^ {2}[^:#;%]+ : (crit, |milestone, )?[pe]\d+, \d+, (\d+|0ms)$/);
   for (const e of passingRun.scenarios[0]!.timeline.filter((e) => e.atMs >= 0)) {
-    assert.ok(tasks.some((t) => t.startsWith(`  ${e.event} at ${e.atMs} ms : milestone`)), `event ${e.event} missing`);
+    assert.ok(
+      tasks.some((t) => t.startsWith(`  ${e.event} at ${e.atMs} ms : milestone`)),
+      `event ${e.event} missing`,
+    );
   }
 });
 
@@ -138,7 +172,10 @@ test('the gantt axis starts at the deletion, as its labels count (ms after delet
   const mermaid = /```mermaid\n([^]*?)\n```/.exec(md)![1]!;
   const tasks = mermaid.split('\n').filter((l) => l.includes(' : '));
   // Dates are Unix ms (dateFormat x): the deletion is 0, so the axis' seconds (%s) are seconds after it.
-  assert.match(tasks.find((t) => t.startsWith('  pod-deleted'))!, /, 0, 0ms$/);
+  assert.match(
+    tasks.find((t) => t.startsWith('  pod-deleted'))!,
+    /, 0, 0ms$/,
+  );
   for (const t of tasks.filter((t) => t.includes(' at '))) {
     const [, label, x] = /at (-?\d+) ms : milestone, e\d+, (\d+), 0ms$/.exec(t)!;
     assert.is(x, label, t);
@@ -150,11 +187,26 @@ test('the gantt axis starts at the deletion, as its labels count (ms after delet
 
 test('failed checks stand out: first in the checks table, in bold', () => {
   const table = records(tablesByHeading(renderMarkdown(failingRun)).get('master-failover: FAIL / Checks')!);
-  assert.equal(table.map((r) => r.Status), ['**FAIL**', '**FAIL**', '**FAIL**', 'PASS', 'PASS', 'SKIPPED', 'PASS']);
-  assert.equal(table.slice(0, 3).map((r) => r.Check), ['node-id-kept', 'data-intact', 'max-lost-writes']);
+  assert.equal(
+    table.map((r) => r.Status),
+    ['**FAIL**', '**FAIL**', '**FAIL**', 'PASS', 'PASS', 'SKIPPED', 'PASS'],
+  );
+  assert.equal(
+    table.slice(0, 3).map((r) => r.Check),
+    ['node-id-kept', 'data-intact', 'max-lost-writes'],
+  );
 });
 test('a failed run names its evidence files and the reach mode', () => {
-  const report: Report = { ...failingRun, platform: 'kind', reach: 'port-forward', evidence: ['evidence/redis/redis-app-0.cluster-nodes.txt', 'evidence/logs/redis-app-0.1.log', 'evidence/kind-logs/'] };
+  const report: Report = {
+    ...failingRun,
+    platform: 'kind',
+    reach: 'port-forward',
+    evidence: [
+      'evidence/redis/redis-app-0.cluster-nodes.txt',
+      'evidence/logs/redis-app-0.1.log',
+      'evidence/kind-logs/',
+    ],
+  };
   const md = renderMarkdown(report);
   assert.match(md, 'Platform kind (reach: port-forward)');
   assert.match(md, '### Evidence (3 files in the report directory)');

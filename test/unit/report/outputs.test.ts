@@ -26,7 +26,10 @@ test('a passing run: every measured number', () => {
 test('check counts are truthful: skipped checks are counted as skipped, not passed', () => {
   const out = actionOutputs(failingRun, paths);
   assert.equal([out['checks-passed'], out['checks-failed'], out['checks-skipped']], ['3', '3', '1']);
-  assert.equal([actionOutputs(errorRun, paths)['checks-passed'], actionOutputs(errorRun, paths)['checks-skipped']], ['0', '0']);
+  assert.equal(
+    [actionOutputs(errorRun, paths)['checks-passed'], actionOutputs(errorRun, paths)['checks-skipped']],
+    ['0', '0'],
+  );
 });
 
 test('a failing run: node-id-kept false, rejoin not measured is empty', () => {
@@ -48,7 +51,13 @@ test('writer off: no write numbers; a skipped node-id-kept reads skipped', () =>
   const s = passingRun.scenarios[0]!;
   const report: Report = {
     ...passingRun,
-    scenarios: [{ ...s, writes: undefined, checks: s.checks.map((c) => (c.id === 'node-id-kept' ? { ...c, status: 'skipped' as const } : c)) }],
+    scenarios: [
+      {
+        ...s,
+        writes: undefined,
+        checks: s.checks.map((c) => (c.id === 'node-id-kept' ? { ...c, status: 'skipped' as const } : c)),
+      },
+    ],
   };
   const out = actionOutputs(report, paths);
   assert.is(out['unavailable-ms'], '');
@@ -56,9 +65,16 @@ test('writer off: no write numbers; a skipped node-id-kept reads skipped', () =>
   assert.is(out['node-id-kept'], 'skipped');
 });
 
-test('a list: the unprefixed figures are master-failover\'s, each scenario also has its own prefixed', () => {
+test("a list: the unprefixed figures are master-failover's, each scenario also has its own prefixed", () => {
   const s = passingRun.scenarios[0]!;
-  const replica = { ...s, name: 'replica-loss' as const, path: undefined, timings: {}, writes: { ...s.writes!, unavailableMs: 0, lost: 0 }, failovers: 0 };
+  const replica = {
+    ...s,
+    name: 'replica-loss' as const,
+    path: undefined,
+    timings: {},
+    writes: { ...s.writes!, unavailableMs: 0, lost: 0 },
+    failovers: 0,
+  };
   const out = actionOutputs({ ...passingRun, scenarios: [replica, s] }, paths);
   assert.is(out['failover-ms'], '7108');
   assert.is(out['unavailable-ms'], '7087');

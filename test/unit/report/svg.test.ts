@@ -21,7 +21,9 @@ test('the timeline SVG is well-formed XML and shows every event with its time', 
 test('the SVG shows the same events as the Markdown timeline table', () => {
   const table = tablesByHeading(renderMarkdown(passingRun)).get('master-failover: PASS / Timeline')!;
   const fromMarkdown = records(table).map((r) => `${r.Event} ${r['ms after deletion']} ms`);
-  const fromSvg = [...renderTimelineSvg(scenario).matchAll(/<circle [^>]*\/>\n<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  const fromSvg = [...renderTimelineSvg(scenario).matchAll(/<circle [^>]*\/>\n<text [^>]*>([^<]*)<\/text>/g)].map(
+    (m) => m[1],
+  );
   assert.equal(fromSvg, fromMarkdown);
 });
 
@@ -56,7 +58,10 @@ test('one rejoin time: without a hold the rejoin bar and the timings agree (coun
 test('event details with < & | are escaped', () => {
   const nasty: ScenarioResult = {
     ...scenario,
-    timeline: [...scenario.timeline, { event: 'redis-up', atMs: 12_000, detail: 'ERR <loading> & "quoted" | \u0001 raw' }],
+    timeline: [
+      ...scenario.timeline,
+      { event: 'redis-up', atMs: 12_000, detail: 'ERR <loading> & "quoted" | \u0001 raw' },
+    ],
   };
   const svg = renderTimelineSvg(nasty);
   assert.ok(xmllint(['--noout'], svg).ok);

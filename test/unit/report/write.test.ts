@@ -51,9 +51,16 @@ test('checkReportDir: a missing dir under a writable one passes and is not creat
   await checkReportDir(dir);
   const file = join(dir, 'plain-file');
   await writeFile(file, '');
-  const refusal = (p: string) => checkReportDir(p).then(() => 'accepted', (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`);
+  const refusal = (p: string) =>
+    checkReportDir(p).then(
+      () => 'accepted',
+      (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`,
+    );
   assert.match(await refusal(file), /^InputError: report-dir .*plain-file: is a file, not a directory/);
-  assert.match(await refusal(join(file, 'x', 'y')), /^InputError: report-dir .*: .*plain-file is a file, not a directory/);
+  assert.match(
+    await refusal(join(file, 'x', 'y')),
+    /^InputError: report-dir .*: .*plain-file is a file, not a directory/,
+  );
 });
 
 test('the docs name the timeline files as they are written: timeline-<scenario>.svg, one per scenario', () => {

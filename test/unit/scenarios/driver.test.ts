@@ -9,9 +9,12 @@ import { silentLog } from '../../../src/util/log.ts';
 function env(signal?: AbortSignal): ScenarioEnv & { releases: number } {
   const e = {
     releases: 0,
-    platform: { releaseHold: async () => {
-      e.releases++;
-    }, reach: async (a: unknown) => a } as unknown as Platform,
+    platform: {
+      releaseHold: async () => {
+        e.releases++;
+      },
+      reach: async (a: unknown) => a,
+    } as unknown as Platform,
     redis: { port: 6379 } as RedisDeployment,
     log: silentLog,
     ...(signal ? { signal } : {}),
@@ -25,7 +28,7 @@ interface F {
 
 test('steps run in order over one facts object; no error, no hold release', async () => {
   const e = env();
-  const steps: Step<F>[] = [
+  const steps: Array<Step<F>> = [
     { stage: 'one', run: async (f) => void f.seen.push('one') },
     { stage: (f) => `two after ${f.seen.join()}`, run: async (f) => void f.seen.push('two') },
   ];
@@ -40,7 +43,7 @@ test('steps run in order over one facts object; no error, no hold release', asyn
 test('a throwing step: error labelled with its stage, later steps skipped, hold released, cleanups run last-in first-out', async () => {
   const e = env();
   const order: string[] = [];
-  const steps: Step<F>[] = [
+  const steps: Array<Step<F>> = [
     {
       stage: 'holding',
       run: async (_f, ctx) => {
@@ -52,7 +55,12 @@ test('a throwing step: error labelled with its stage, later steps skipped, hold 
         });
       },
     },
-    { stage: (f) => `deleting pod ${f.seen.length}`, run: async () => { throw new Error('boom'); } },
+    {
+      stage: (f) => `deleting pod ${f.seen.length}`,
+      run: async () => {
+        throw new Error('boom');
+      },
+    },
     { stage: 'never', run: async (f) => void f.seen.push('never') },
   ];
   const facts: F = { seen: [] };
@@ -65,10 +73,15 @@ test('a throwing step: error labelled with its stage, later steps skipped, hold 
 
 test('a hold released by a step is not released again', async () => {
   const e = env();
-  const steps: Step<F>[] = [
+  const steps: Array<Step<F>> = [
     { stage: 'hold', run: async (_f, ctx) => ctx.holding(true) },
     { stage: 'release', run: async (_f, ctx) => ctx.holding(false) },
-    { stage: 'fail', run: async () => { throw new Error('x'); } },
+    {
+      stage: 'fail',
+      run: async () => {
+        throw new Error('x');
+      },
+    },
   ];
   await driveSteps('t', steps, { seen: [] }, e);
   assert.is(e.releases, 0);
@@ -77,8 +90,14 @@ test('a hold released by a step is not released again', async () => {
 test('cancellation stops before the next step and is reported as cancelled, the hold released', async () => {
   const abort = new AbortController();
   const e = env(abort.signal);
-  const steps: Step<F>[] = [
-    { stage: 'hold', run: async (_f, ctx) => { ctx.holding(true); abort.abort(); } },
+  const steps: Array<Step<F>> = [
+    {
+      stage: 'hold',
+      run: async (_f, ctx) => {
+        ctx.holding(true);
+        abort.abort();
+      },
+    },
     { stage: 'watching the failover', run: async (f) => void f.seen.push('watched') },
   ];
   const facts: F = { seen: [] };

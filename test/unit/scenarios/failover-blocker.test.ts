@@ -11,22 +11,41 @@ const text = (name: string) => readFileSync(new URL(`../../fixtures/cluster-node
 const REPLICA = 'a0ada010544e8b7b4d9796f98f3189361e78f243';
 const healthy = parseClusterNodes(text('healthy-3x3-from-master.txt'));
 const v = healthy.find((n) => n.id.startsWith('9aa0ca13'))!;
-const victim: Victim = { pod: 'redis-app-2', nodeId: v.id, uid: 'u', ip: v.ip, slots: v.slots, line: v.raw, replicaIds: [REPLICA] };
+const victim: Victim = {
+  pod: 'redis-app-2',
+  nodeId: v.id,
+  uid: 'u',
+  ip: v.ip,
+  slots: v.slots,
+  line: v.raw,
+  replicaIds: [REPLICA],
+};
 const withReplica = (file: string, flags: string) =>
-  parseClusterNodes(text(file).split('\n').map((l) => (l.startsWith(REPLICA) ? l.replace(' slave ', ` ${flags} `) : l)).join('\n'));
+  parseClusterNodes(
+    text(file)
+      .split('\n')
+      .map((l) => (l.startsWith(REPLICA) ? l.replace(' slave ', ` ${flags} `) : l))
+      .join('\n'),
+  );
 
 test('nothing to say while a failover can happen, or before the victim is even suspected', () => {
   assert.is(failoverBlocker([parseClusterNodes(text('master-fail.txt'))], victim, 3), undefined);
   assert.is(failoverBlocker([withReplica('healthy-3x3-from-master.txt', 'slave,nofailover')], victim, 3), undefined);
 });
 
-test('the victim\'s only replica flagged nofailover: said as soon as the victim is suspected', () => {
+test("the victim's only replica flagged nofailover: said as soon as the victim is suspected", () => {
   const why = failoverBlocker([withReplica('master-pfail.txt', 'slave,nofailover')], victim, 3);
-  assert.match(why ?? '', /every replica of the victim \(a0ada010\) is flagged nofailover \(cluster-replica-no-failover yes\)/);
+  assert.match(
+    why ?? '',
+    /every replica of the victim \(a0ada010\) is flagged nofailover \(cluster-replica-no-failover yes\)/,
+  );
 });
 
 test('too few masters to vote: the quorum reason', () => {
-  assert.match(failoverBlocker([parseClusterNodes(text('master-pfail.txt'))], victim, 2) ?? '', /only 1 of 2 masters remain to vote/);
+  assert.match(
+    failoverBlocker([parseClusterNodes(text('master-pfail.txt'))], victim, 2) ?? '',
+    /only 1 of 2 masters remain to vote/,
+  );
 });
 
 test('the replica itself down once FAIL is agreed: none can be elected', () => {

@@ -17,7 +17,8 @@ import { addressTakenDiagnosis } from '../../../src/scenarios/failover-watch.ts'
 
 // Captured from redis-server 7.0.15 (see test/fixtures/cluster-nodes/README.md): master 9aa0ca13 on .3 fails,
 // its replica a0ada010 on .4 takes over 10923-16383.
-const fixture = (name: string) => parseClusterNodes(readFileSync(new URL(`../../fixtures/cluster-nodes/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string) =>
+  parseClusterNodes(readFileSync(new URL(`../../fixtures/cluster-nodes/${name}`, import.meta.url), 'utf8'));
 const before = fixture('healthy-3x3-from-master.txt');
 const after = fixture('master-failed-over.txt');
 const byId = (nodes: ClusterNode[], prefix: string) => nodes.find((n) => n.id.startsWith(prefix))!;
@@ -43,14 +44,27 @@ test('quorum: one or two masters cannot elect a replica, three can', () => {
 
 test('replica-promoted passes with the promoted line as evidence', () => {
   const promoted = byId(after, 'a0ada010');
-  const c = replicaPromoted({ path: 'failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, promoted: { node: promoted, atMs: 7100 }, lastSeen: [] });
+  const c = replicaPromoted({
+    path: 'failover',
+    victim,
+    mastersWithSlots: 3,
+    failoverTimeoutMs: 60_000,
+    promoted: { node: promoted, atMs: 7100 },
+    lastSeen: [],
+  });
   assert.is(c.status, 'pass');
   assert.is(c.evidence.promotedLine, promoted.raw);
   assert.match(c.summary, /a0ada010 .*10923-16383 7100 ms/);
 });
 
 test('replica-promoted fails with the majority explanation on a one-master cluster, up front in the evidence', () => {
-  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 1, failoverTimeoutMs: 20_000, lastSeen: ['x master,fail? -'] });
+  const c = replicaPromoted({
+    path: 'no-failover',
+    victim,
+    mastersWithSlots: 1,
+    failoverTimeoutMs: 20_000,
+    lastSeen: ['x master,fail? -'],
+  });
   assert.is(c.status, 'fail');
   assert.match(c.summary, /within 20 s: the victim is the only master.*majority/);
   assert.is(Object.keys(c.evidence)[0], 'quorum');
@@ -59,14 +73,28 @@ test('replica-promoted fails with the majority explanation on a one-master clust
 
 test("replica-promoted: a taken victim address (noaddr) is the diagnosis, not the cluster's quorum or a timeout", () => {
   const addressTaken = addressTakenDiagnosis(victim);
-  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, lastSeen: ['x master,noaddr :0@0'], addressTaken });
+  const c = replicaPromoted({
+    path: 'no-failover',
+    victim,
+    mastersWithSlots: 3,
+    failoverTimeoutMs: 60_000,
+    lastSeen: ['x master,noaddr :0@0'],
+    addressTaken,
+  });
   assert.is(c.status, 'fail');
   assert.match(c.summary, `noaddr: its address ${victim.ip} was taken by another Redis node`);
   assert.not.match(c.summary, /within 60 s/);
 });
 
 test('replica-promoted blames a failover timeout below the floor, not Redis', () => {
-  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, failoverFloorMs: 91_000, lastSeen: [] });
+  const c = replicaPromoted({
+    path: 'no-failover',
+    victim,
+    mastersWithSlots: 3,
+    failoverTimeoutMs: 60_000,
+    failoverFloorMs: 91_000,
+    lastSeen: [],
+  });
   assert.is(c.status, 'fail');
   assert.match(c.summary, /failover timeout is below the 91000 ms Redis may need/);
   assert.not.match(c.summary, /did not elect/);
@@ -74,15 +102,34 @@ test('replica-promoted blames a failover timeout below the floor, not Redis', ()
 });
 
 test('replica-promoted gives the reason Redis showed instead of a timeout', () => {
-  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 60_000, lastSeen: [], blocked: 'every replica of the victim (a0ada010) is flagged nofailover' });
+  const c = replicaPromoted({
+    path: 'no-failover',
+    victim,
+    mastersWithSlots: 3,
+    failoverTimeoutMs: 60_000,
+    lastSeen: [],
+    blocked: 'every replica of the victim (a0ada010) is flagged nofailover',
+  });
   assert.is(c.status, 'fail');
   assert.match(c.summary, /no replica will take over slots 10923-16383, as Redis shows: every replica .* nofailover/);
   assert.not.match(c.summary, /in time|within/);
 });
 
 test('replica-promoted: skipped on the restarted-before-failover path and when not reached', () => {
-  assert.is(replicaPromoted({ path: 'restarted-before-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }).status, 'skipped');
-  const c = replicaPromoted({ path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] }, NOT_REACHED);
+  assert.is(
+    replicaPromoted({
+      path: 'restarted-before-failover',
+      victim,
+      mastersWithSlots: 3,
+      failoverTimeoutMs: 1,
+      lastSeen: [],
+    }).status,
+    'skipped',
+  );
+  const c = replicaPromoted(
+    { path: 'no-failover', victim, mastersWithSlots: 3, failoverTimeoutMs: 1, lastSeen: [] },
+    NOT_REACHED,
+  );
   assert.is(c.status, 'skipped');
   assert.is(c.summary, NOT_REACHED);
 });
@@ -91,7 +138,13 @@ test('pod-recreated compares UIDs and shows both addresses', () => {
   const pod = { name: 'redis-app-2', uid: 'uid-2', ip: '127.0.70.9', node: 'local', ready: true, ordinal: 2 };
   const c = podRecreated(victim, pod, NOT_REACHED);
   assert.is(c.status, 'pass');
-  assert.equal(c.evidence, { pod: 'redis-app-2', uidBefore: 'uid-1', uidAfter: 'uid-2', ipBefore: '127.0.40.3', ipAfter: '127.0.70.9' });
+  assert.equal(c.evidence, {
+    pod: 'redis-app-2',
+    uidBefore: 'uid-1',
+    uidAfter: 'uid-2',
+    ipBefore: '127.0.40.3',
+    ipAfter: '127.0.70.9',
+  });
   assert.is(podRecreated(victim, { ...pod, uid: 'uid-1' }, NOT_REACHED).status, 'fail');
   assert.is(podRecreated(victim, undefined, NOT_REACHED).status, 'skipped');
 });
@@ -116,7 +169,10 @@ test('node-id-kept: same id everywhere passes; a new id fails with both ids and 
   assert.is(ok.evidence.nodesConfMyselfAfter, conf.raw);
 
   const fresh = 'f'.repeat(40);
-  const lost = nodeIdKept({ ...facts, myIdAfter: fresh, confAfter: null, clusterConfigFile: '/data/nodes.conf', onPersistentVolume: false }, NOT_REACHED);
+  const lost = nodeIdKept(
+    { ...facts, myIdAfter: fresh, confAfter: null, clusterConfigFile: '/data/nodes.conf', onPersistentVolume: false },
+    NOT_REACHED,
+  );
   assert.is(lost.status, 'fail');
   assert.is(lost.evidence.nodeIdBefore, conf.id);
   assert.is(lost.evidence.nodeIdAfter, fresh);
@@ -127,7 +183,16 @@ test('node-id-kept: same id everywhere passes; a new id fails with both ids and 
 test('node-id-kept fails when nodes.conf names another node even if MYID matches', () => {
   const other = { ...conf, id: 'e'.repeat(40), raw: conf.raw.replace(conf.id, 'e'.repeat(40)) };
   const c = nodeIdKept(
-    { victim: { ...victim, nodeId: conf.id }, confBefore: conf, confAfter: other, myIdAfter: conf.id, addressBefore: 'a', addressAfter: 'b', clusterConfigFile: 'x', onPersistentVolume: true },
+    {
+      victim: { ...victim, nodeId: conf.id },
+      confBefore: conf,
+      confAfter: other,
+      myIdAfter: conf.id,
+      addressBefore: 'a',
+      addressAfter: 'b',
+      clusterConfigFile: 'x',
+      onPersistentVolume: true,
+    },
     NOT_REACHED,
   );
   assert.is(c.status, 'fail');
@@ -137,32 +202,60 @@ test('node-id-kept fails when nodes.conf names another node even if MYID matches
 test('rejoined-as-replica: replica of the promoted node, or master of its own slots when nothing took over', () => {
   const promotedId = byId(after, 'a0ada010').id;
   // The victim's own view after its return: the captured line, as a replica of the promoted node.
-  const self = parseClusterNodes(`${victim.nodeId} 127.0.40.9:6379@16379 myself,slave ${promotedId} 0 1795639584368 7 connected`)[0]!;
-  assert.is(rejoinedAsReplica({ path: 'failover', victim, promotedId, self, view: [self, ...after] }, NOT_REACHED).status, 'pass');
+  const self = parseClusterNodes(
+    `${victim.nodeId} 127.0.40.9:6379@16379 myself,slave ${promotedId} 0 1795639584368 7 connected`,
+  )[0]!;
+  assert.is(
+    rejoinedAsReplica({ path: 'failover', victim, promotedId, self, view: [self, ...after] }, NOT_REACHED).status,
+    'pass',
+  );
   const asMaster = byId(before, '9aa0ca13');
   const wrong = rejoinedAsReplica({ path: 'failover', victim, promotedId, self: asMaster, view: before }, NOT_REACHED);
   assert.is(wrong.status, 'fail');
   assert.match(wrong.summary, /a master of 10923-16383, not a replica of the promoted node a0ada010/);
   // Nothing took over: there is no replica role to check, so the check is skipped with what was seen (a PASS
   // of "rejoined as replica" whose evidence says "back as the master" reads as a contradiction).
-  const back = rejoinedAsReplica({ path: 'restarted-before-failover', victim, self: asMaster, view: before }, NOT_REACHED);
+  const back = rejoinedAsReplica(
+    { path: 'restarted-before-failover', victim, self: asMaster, view: before },
+    NOT_REACHED,
+  );
   assert.is(back.status, 'skipped');
-  assert.match(back.summary, /^no replica took over, so there is no new master to follow; node 9aa0ca13 is back as the master of its slots 10923-16383$/);
+  assert.match(
+    back.summary,
+    /^no replica took over, so there is no new master to follow; node 9aa0ca13 is back as the master of its slots 10923-16383$/,
+  );
   assert.is(rejoinedAsReplica({ path: 'no-failover', victim, self, view: after }, NOT_REACHED).status, 'fail');
   assert.is(rejoinedAsReplica(undefined, NOT_REACHED).status, 'skipped');
 });
 
 test('cluster-healthy carries the problems as evidence', () => {
   assert.is(clusterHealthy({ healthy: true, problems: [] }, NOT_REACHED).status, 'pass');
-  const c = clusterHealthy({ healthy: false, problems: ['a reports cluster_state:fail', 'b knows 5 nodes'] }, NOT_REACHED);
+  const c = clusterHealthy(
+    { healthy: false, problems: ['a reports cluster_state:fail', 'b knows 5 nodes'] },
+    NOT_REACHED,
+  );
   assert.is(c.status, 'fail');
   assert.equal(c.evidence.problems, ['a reports cluster_state:fail', 'b knows 5 nodes']);
   assert.match(c.summary, /cluster_state:fail \(\+1 more\)/);
 });
 
 test('data-intact: canaries and acknowledged writes', () => {
-  const canaries = [{ key: 'c1', value: 'v1', readBack: 'v1' }, { key: 'c2', value: 'v2', readBack: 'v2' }];
-  const writes = { mode: 'plain' as const, ratePerSecond: 100, attempted: 10, skipped: 0, acknowledged: 8, failed: 2, lost: 0, unavailableMs: 5, lostKeys: [], firstErrors: [] };
+  const canaries = [
+    { key: 'c1', value: 'v1', readBack: 'v1' },
+    { key: 'c2', value: 'v2', readBack: 'v2' },
+  ];
+  const writes = {
+    mode: 'plain' as const,
+    ratePerSecond: 100,
+    attempted: 10,
+    skipped: 0,
+    acknowledged: 8,
+    failed: 2,
+    lost: 0,
+    unavailableMs: 5,
+    lostKeys: [],
+    firstErrors: [],
+  };
   assert.is(dataIntact(canaries, writes, true, NOT_REACHED).status, 'pass');
   assert.is(dataIntact(canaries, undefined, false, NOT_REACHED).status, 'pass');
   const lost = dataIntact(canaries, { ...writes, lost: 1, lostKeys: ['k7'] }, true, NOT_REACHED);

@@ -10,7 +10,15 @@ test('slots match what redis-server answers to CLUSTER KEYSLOT', () => {
 });
 
 test('a hash tag lands in the requested ranges, also a single slot', () => {
-  for (const ranges of [[[0, 5460]], [[10923, 16383]], [[100, 100]], [[0, 0], [16383, 16383]]] as Array<Array<[number, number]>>) {
+  for (const ranges of [
+    [[0, 5460]],
+    [[10923, 16383]],
+    [[100, 100]],
+    [
+      [0, 0],
+      [16383, 16383],
+    ],
+  ] as Array<Array<[number, number]>>) {
     const tag = hashTagIn(ranges, 'rcr');
     assert.ok(inRanges(slotOf(tag), ranges), `${tag} -> ${slotOf(tag)}`);
     assert.ok(inRanges(slotOf(`${tag}:w:17`), ranges), 'keys built on the tag share its slot');

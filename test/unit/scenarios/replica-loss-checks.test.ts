@@ -4,7 +4,16 @@ import type { WriteStats } from '../../../src/report/model.ts';
 import { replicaResynced, writesNeverRefused, type ReplicaLossFacts } from '../../../src/scenarios/replica-loss.ts';
 
 const writes = (unavailableMs: number, mode: WriteStats['mode'] = 'plain'): WriteStats => ({
-  mode, ratePerSecond: 200, attempted: 100, skipped: 0, acknowledged: 90, failed: unavailableMs ? 10 : 0, lost: 0, unavailableMs, lostKeys: [], firstErrors: [],
+  mode,
+  ratePerSecond: 200,
+  attempted: 100,
+  skipped: 0,
+  acknowledged: 90,
+  failed: unavailableMs ? 10 : 0,
+  lost: 0,
+  unavailableMs,
+  lostKeys: [],
+  firstErrors: [],
 });
 
 test('writes-never-refused: 0 passes, a window fails unless within max-unavailable-ms, writer off skipped', () => {
@@ -21,11 +30,23 @@ test('writes-never-refused: 0 passes, a window fails unless within max-unavailab
 
 test('replica-resynced: link up and offset reached pass; behind fails with both offsets; no rejoin skips', () => {
   const base = { victim: { pod: 'redis-app-3' } } as unknown as ReplicaLossFacts;
-  assert.is(replicaResynced({ ...base, resync: { linkStatus: 'up', masterOffset: 100, replicaOffset: 120, caughtUp: true } }, 'x').status, 'pass');
-  const behind = replicaResynced({ ...base, resync: { linkStatus: 'down', masterOffset: 100, replicaOffset: 0, caughtUp: false } }, 'x');
+  assert.is(
+    replicaResynced(
+      { ...base, resync: { linkStatus: 'up', masterOffset: 100, replicaOffset: 120, caughtUp: true } },
+      'x',
+    ).status,
+    'pass',
+  );
+  const behind = replicaResynced(
+    { ...base, resync: { linkStatus: 'down', masterOffset: 100, replicaOffset: 0, caughtUp: false } },
+    'x',
+  );
   assert.is(behind.status, 'fail');
-  assert.match(behind.summary, 'master_link_status:down, replica offset 0 of the master\'s 100');
-  assert.match(replicaResynced({ ...base, rejoin: { ok: false } as ReplicaLossFacts['rejoin'] }, 'x').summary, 'did not rejoin');
+  assert.match(behind.summary, "master_link_status:down, replica offset 0 of the master's 100");
+  assert.match(
+    replicaResynced({ ...base, rejoin: { ok: false } as ReplicaLossFacts['rejoin'] }, 'x').summary,
+    'did not rejoin',
+  );
 });
 
 test.run();

@@ -3,18 +3,49 @@ import * as assert from 'uvu/assert';
 import { lostWrites, unavailableWindow, writeStats, type WriteRecord } from '../../../src/scenarios/write-stats.ts';
 
 const ok = (n: number, sentAt: number, ackAt: number): WriteRecord => ({ key: `k${n}`, value: `v${n}`, sentAt, ackAt });
-const bad = (n: number, sentAt: number, errorAt: number, error = 'Command timed out'): WriteRecord => ({ key: `k${n}`, value: `v${n}`, sentAt, error, errorAt });
+const bad = (n: number, sentAt: number, errorAt: number, error = 'Command timed out'): WriteRecord => ({
+  key: `k${n}`,
+  value: `v${n}`,
+  sentAt,
+  error,
+  errorAt,
+});
 
 test('no failed write: no window, 0 ms unavailable', () => {
   const records = [ok(0, 0, 1), ok(1, 5, 6)];
   assert.is(unavailableWindow(records), undefined);
-  const stats = writeStats(records, new Map([['k0', 'v0'], ['k1', 'v1']]), { mode: 'plain', ratePerSecond: 200, skippedAt: [], stoppedAt: 10 });
-  assert.equal(stats, { mode: 'plain', ratePerSecond: 200, attempted: 2, skipped: 0, acknowledged: 2, failed: 0, lost: 0, unavailableMs: 0, lostKeys: [], firstErrors: [] });
+  const stats = writeStats(
+    records,
+    new Map([
+      ['k0', 'v0'],
+      ['k1', 'v1'],
+    ]),
+    { mode: 'plain', ratePerSecond: 200, skippedAt: [], stoppedAt: 10 },
+  );
+  assert.equal(stats, {
+    mode: 'plain',
+    ratePerSecond: 200,
+    attempted: 2,
+    skipped: 0,
+    acknowledged: 2,
+    failed: 0,
+    lost: 0,
+    unavailableMs: 0,
+    lostKeys: [],
+    firstErrors: [],
+  });
 });
 
 test('window: the longest stretch without an acknowledgement that holds a failed write', () => {
   // k1 was sent before the failure and acknowledged at 2000: from then on writes were acknowledged again.
-  const records = [ok(0, 0, 1), ok(1, 90, 2000), bad(2, 100, 1100), bad(3, 200, 1200), bad(4, 2500, 3500), ok(5, 4600, 4601)];
+  const records = [
+    ok(0, 0, 1),
+    ok(1, 90, 2000),
+    bad(2, 100, 1100),
+    bad(3, 200, 1200),
+    bad(4, 2500, 3500),
+    ok(5, 4600, 4601),
+  ];
   // Two stretches: 100 → 2000 (1900 ms) and 2500 → 4601 (2101 ms); the longer one is the outage.
   assert.equal(unavailableWindow(records), { start: 2500, end: 4601 });
 });
@@ -23,11 +54,18 @@ test('WAIT mode: an acknowledgement just after the first failure does not end th
   // Seen on a real run: a write in flight before the fault was confirmed 1 ms after the first failure; every
   // write after it was refused or skipped for 8.7 s. The old definition (first failure → first success after
   // it) reported 1 ms.
-  const refused = Array.from({ length: 30 }, (_, i) => bad(10 + i, 1100 + i * 250, 1350 + i * 250, 'WAIT 1 saw 0 replicas acknowledge'));
+  const refused = Array.from({ length: 30 }, (_, i) =>
+    bad(10 + i, 1100 + i * 250, 1350 + i * 250, 'WAIT 1 saw 0 replicas acknowledge'),
+  );
   const records = [ok(0, 0, 5), ok(1, 990, 1001), bad(2, 1000, 1000), ...refused, ok(99, 9700, 9701)];
   const skipped = Array.from({ length: 100 }, (_, i) => 1010 + i * 80);
   assert.equal(unavailableWindow(records, skipped), { start: 1010, end: 9701 });
-  const stats = writeStats(records, new Map(), { mode: 'wait', ratePerSecond: 100, skippedAt: skipped, stoppedAt: 10_000 });
+  const stats = writeStats(records, new Map(), {
+    mode: 'wait',
+    ratePerSecond: 100,
+    skippedAt: skipped,
+    stoppedAt: 10_000,
+  });
   assert.is(stats.unavailableMs, 8691);
   assert.is(stats.skipped, 100);
 });
@@ -41,13 +79,24 @@ test('skipped writes alone make an outage: a writer whose writes hang sends almo
 test('a window that never closed runs to the stop', () => {
   const records = [ok(0, 0, 1), bad(1, 100, 1100)];
   assert.equal(unavailableWindow(records, [], 5000), { start: 100 });
-  assert.is(writeStats(records, new Map([['k0', 'v0']]), { mode: 'wait', ratePerSecond: 1, skippedAt: [], stoppedAt: 5000 }).unavailableMs, 4900);
+  assert.is(
+    writeStats(records, new Map([['k0', 'v0']]), { mode: 'wait', ratePerSecond: 1, skippedAt: [], stoppedAt: 5000 })
+      .unavailableMs,
+    4900,
+  );
 });
 
 test('lost: acknowledged and missing or stale; failed writes are never lost', () => {
   const records = [ok(0, 0, 1), ok(1, 1, 2), ok(2, 2, 3), bad(3, 3, 4)];
-  const readBack = new Map<string, string | null>([['k0', 'v0'], ['k1', null], ['k2', 'something else']]);
-  assert.equal(lostWrites(records, readBack).map((r) => r.key), ['k1', 'k2']);
+  const readBack = new Map<string, string | null>([
+    ['k0', 'v0'],
+    ['k1', null],
+    ['k2', 'something else'],
+  ]);
+  assert.equal(
+    lostWrites(records, readBack).map((r) => r.key),
+    ['k1', 'k2'],
+  );
   const stats = writeStats(records, readBack, { mode: 'plain', ratePerSecond: 1, skippedAt: [], stoppedAt: 10 });
   assert.is(stats.lost, 2);
   assert.equal(stats.lostKeys, ['k1', 'k2']);
@@ -57,12 +106,22 @@ test('lost: acknowledged and missing or stale; failed writes are never lost', ()
 
 test('error samples are distinct and few', () => {
   const records = Array.from({ length: 20 }, (_, i) => bad(i, i, i + 1, `e${i % 7}`));
-  assert.equal(writeStats(records, new Map(), { mode: 'plain', ratePerSecond: 1, skippedAt: [], stoppedAt: 30 }).firstErrors, ['e0', 'e1', 'e2', 'e3', 'e4']);
+  assert.equal(
+    writeStats(records, new Map(), { mode: 'plain', ratePerSecond: 1, skippedAt: [], stoppedAt: 30 }).firstErrors,
+    ['e0', 'e1', 'e2', 'e3', 'e4'],
+  );
 });
 
 test('skipped writes are reported apart: never sent, so not attempted or failed', () => {
   const records = [ok(0, 0, 1), ok(1, 5, 6)];
-  const stats = writeStats(records, new Map([['k0', 'v0'], ['k1', 'v1']]), { mode: 'wait', ratePerSecond: 200, skippedAt: [7, 8], stoppedAt: 10 });
+  const stats = writeStats(
+    records,
+    new Map([
+      ['k0', 'v0'],
+      ['k1', 'v1'],
+    ]),
+    { mode: 'wait', ratePerSecond: 200, skippedAt: [7, 8], stoppedAt: 10 },
+  );
   assert.equal([stats.attempted, stats.skipped, stats.failed, stats.unavailableMs], [2, 2, 0, 3]);
 });
 

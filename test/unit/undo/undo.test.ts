@@ -11,7 +11,13 @@ import * as core from '@actions/core';
 import type { KubeTarget, UndoStep } from '../../../src/platform/undo.ts';
 import { defaultExecutors, undoUnsettled, type UndoExecutors } from '../../../src/undo/executors.ts';
 import { actionStateStore, fileStore, RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
-import { cleanStaleRuns, createRunDir, ensurePrivateRoot, finishRunDir, ownerAlive } from '../../../src/undo/work-dir.ts';
+import {
+  cleanStaleRuns,
+  createRunDir,
+  ensurePrivateRoot,
+  finishRunDir,
+  ownerAlive,
+} from '../../../src/undo/work-dir.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from '../kube/api-fixture.ts';
@@ -37,18 +43,27 @@ function recordingExecutors(failKind?: UndoStep['kind']): { executors: UndoExecu
     if (step.kind === failKind) throw new Error(`${step.kind} refused`);
     done.push(step.kind);
   };
-  return { executors: Object.fromEntries(Object.keys(defaultExecutors).map((k) => [k, run])) as unknown as UndoExecutors, done };
+  return {
+    executors: Object.fromEntries(Object.keys(defaultExecutors).map((k) => [k, run])) as unknown as UndoExecutors,
+    done,
+  };
 }
 
 test('file journal: every record and settle is on disk before it resolves; a reopened journal sees what is left', async () => {
   const file = path.join(dir, 'undo.json');
   const journal = await RecordingJournal.open(fileStore(file));
   const cluster = await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindPath: '/k' });
-  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as JournalEntry[]).map((e) => e.step.kind), ['kind-cluster']);
+  assert.equal(
+    (JSON.parse(readFileSync(file, 'utf8')) as JournalEntry[]).map((e) => e.step.kind),
+    ['kind-cluster'],
+  );
   await journal.record({ kind: 'pod-route', cidr: '10.244.1.0/24', via: '172.18.0.2' });
   await journal.settle(cluster);
   const again = await RecordingJournal.open(fileStore(file));
-  assert.equal(again.unsettled().map((e) => e.step.kind), ['pod-route']);
+  assert.equal(
+    again.unsettled().map((e) => e.step.kind),
+    ['pod-route'],
+  );
 });
 
 test('action state journal: core.saveState each time; the runner hands the last value to the post step', async () => {
@@ -58,7 +73,13 @@ test('action state journal: core.saveState each time; the runner hands the last 
   try {
     const store = actionStateStore({ save: (n, v) => core.saveState(n, v), get: (n) => core.getState(n) });
     const journal = await RecordingJournal.open(store);
-    const ns = await journal.record({ kind: 'kube-object', target: { kubeconfig: '/kc' }, apiVersion: 'v1', objectKind: 'Namespace', name: 'ns' });
+    const ns = await journal.record({
+      kind: 'kube-object',
+      target: { kubeconfig: '/kc' },
+      apiVersion: 'v1',
+      objectKind: 'Namespace',
+      name: 'ns',
+    });
     await journal.record({ kind: 'restart-hold', target: { kubeconfig: '/kc' }, namespace: 'ns', name: 'hold' });
     await journal.settle(ns);
     // The runner reads `name<<delimiter` blocks and keeps the last value of each name as STATE_<name>.
@@ -66,7 +87,10 @@ test('action state journal: core.saveState each time; the runner hands the last 
     assert.is(blocks.length, 3);
     process.env['STATE_undo-journal'] = blocks.at(-1)![3];
     const post = await RecordingJournal.open(store);
-    assert.equal(post.unsettled().map((e) => e.step.kind), ['restart-hold']);
+    assert.equal(
+      post.unsettled().map((e) => e.step.kind),
+      ['restart-hold'],
+    );
   } finally {
     delete process.env.GITHUB_STATE;
     delete process.env['STATE_undo-journal'];
@@ -102,9 +126,24 @@ function killedDuringHold(target: KubeTarget): UndoStep[] {
 function seedCluster(): void {
   const s = fixture.server;
   s.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rcr-run' }, status: { phase: 'Active' } });
-  s.put({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'redis-cluster-resilience-hold', namespace: 'rcr-run' }, spec: { hard: { pods: '5' } } });
-  s.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'rcr-sc-abc' }, provisioner: 'kubernetes.io/no-provisioner' });
-  s.put({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'rcr-pv-abc-0' }, spec: { capacity: { storage: '1Gi' }, hostPath: { path: '/x' } } });
+  s.put({
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: 'redis-cluster-resilience-hold', namespace: 'rcr-run' },
+    spec: { hard: { pods: '5' } },
+  });
+  s.put({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'rcr-sc-abc' },
+    provisioner: 'kubernetes.io/no-provisioner',
+  });
+  s.put({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: 'rcr-pv-abc-0' },
+    spec: { capacity: { storage: '1Gi' }, hostPath: { path: '/x' } },
+  });
   s.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-a' }, spec: { unschedulable: true } });
   s.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-b' }, spec: { unschedulable: true } });
 }
@@ -116,8 +155,9 @@ function assertUndone(): void {
   assert.is(s.get('PersistentVolume', undefined, 'rcr-pv-abc-0'), undefined);
   const ns = s.get('Namespace', undefined, 'rcr-run');
   assert.ok(!ns || ns.metadata.deletionTimestamp, 'the namespace is gone or going');
-  const unschedulable = (node: string) => (s.get('Node', undefined, node)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable;
-  assert.is(unschedulable('worker-a'), undefined, 'the run\'s cordon is undone');
+  const unschedulable = (node: string) =>
+    (s.get('Node', undefined, node)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable;
+  assert.is(unschedulable('worker-a'), undefined, "the run's cordon is undone");
   assert.is(unschedulable('worker-b'), true, 'a node cordoned before the run stays cordoned');
 }
 
@@ -137,13 +177,34 @@ test('Kubernetes undos against the API fixture: hold lifted, objects deleted, ow
 test('a refused undo (403) fails naming what was refused, and stays unsettled', async () => {
   fixture.server.put({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'rcr-pv-x' }, spec: {} });
   fixture.route = (req) =>
-    req.method === 'DELETE' ? { status: 403, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'persistentvolumes "rcr-pv-x" is forbidden: User "ci" cannot delete resource "persistentvolumes"' } } : undefined;
+    req.method === 'DELETE'
+      ? {
+          status: 403,
+          body: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: 403,
+            reason: 'Forbidden',
+            message: 'persistentvolumes "rcr-pv-x" is forbidden: User "ci" cannot delete resource "persistentvolumes"',
+          },
+        }
+      : undefined;
   try {
     const journal = await RecordingJournal.open(fileStore(path.join(dir, 'refused.json')));
-    await journal.record({ kind: 'kube-object', target: { kubeconfig: fixture.kubeconfig }, apiVersion: 'v1', objectKind: 'PersistentVolume', name: 'rcr-pv-x' });
+    await journal.record({
+      kind: 'kube-object',
+      target: { kubeconfig: fixture.kubeconfig },
+      apiVersion: 'v1',
+      objectKind: 'PersistentVolume',
+      name: 'rcr-pv-x',
+    });
     const failed = await undoUnsettled(journal, defaultExecutors, silentLog);
     assert.is(failed.length, 1);
-    assert.match(failed[0]!, /PersistentVolume rcr-pv-x: deleting PersistentVolume rcr-pv-x: .*forbidden.*\(HTTP 403\)/);
+    assert.match(
+      failed[0]!,
+      /PersistentVolume rcr-pv-x: deleting PersistentVolume rcr-pv-x: .*forbidden.*\(HTTP 403\)/,
+    );
     assert.is(journal.unsettled().length, 1);
   } finally {
     fixture.route = () => undefined;
@@ -175,7 +236,10 @@ test('a root others can write to, or a symlink, is refused', async () => {
   const shared = path.join(dir, 'shared');
   mkdirSync(shared, { mode: 0o777 });
   chmodSync(shared, 0o777);
-  const err = await ensurePrivateRoot(shared).then(() => undefined, (e: unknown) => e as Error);
+  const err = await ensurePrivateRoot(shared).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   assert.match(err?.message ?? '', /others may write to it \(mode 777; expected 700\)/);
   const readable = path.join(dir, 'readable');
   mkdirSync(readable);
@@ -183,7 +247,10 @@ test('a root others can write to, or a symlink, is refused', async () => {
   await ensurePrivateRoot(readable); // a --work-dir made with a plain mkdir: others may read, not write
   const link = path.join(dir, 'link');
   (await import('node:fs')).symlinkSync(shared, link);
-  const err2 = await ensurePrivateRoot(link).then(() => undefined, (e: unknown) => e as Error);
+  const err2 = await ensurePrivateRoot(link).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   assert.match(err2?.message ?? '', /not a directory \(a symlink\?\)/);
 });
 
@@ -216,20 +283,33 @@ test('post step: a main step killed during the hold left its journal in action s
   const ip = installFakeIp(); // sets PATH for the child too
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/post.ts'], {
-      env: { ...process.env, 'STATE_undo-journal': JSON.stringify(entries), 'STATE_work-dir': workDir, GITHUB_STATE: '' },
+      env: {
+        ...process.env,
+        'STATE_undo-journal': JSON.stringify(entries),
+        'STATE_work-dir': workDir,
+        GITHUB_STATE: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d: string | Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: string | Buffer) => (out += d.toString()));
-    const code = await waitFor('the post step to end', async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: out.slice(-300) }), {
-      timeoutMs: 60_000,
-    });
+    const code = await waitFor(
+      'the post step to end',
+      async () =>
+        child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: out.slice(-300) },
+      {
+        timeoutMs: 60_000,
+      },
+    );
     assert.is(code, 0, out);
     assert.not.match(out, /::error::/);
     assertUndone();
     assert.is(readFileSync(path.join(kindDir, 'clusters'), 'utf8'), '', 'the kind cluster is deleted');
-    assert.ok(ip.calls().some((c) => c.endsWith('ip route del 10.244.1.0/24 via 172.18.0.2')), ip.calls().join('\n'));
+    assert.ok(
+      ip.calls().some((c) => c.endsWith('ip route del 10.244.1.0/24 via 172.18.0.2')),
+      ip.calls().join('\n'),
+    );
     // Newest first: the route before the cluster it leads into.
     assert.ok(out.indexOf('undone: route 10.244.1.0/24') < out.indexOf('undone: kind cluster rcr'), out);
     assert.ok(!existsSync(workDir), 'the run dir is removed');

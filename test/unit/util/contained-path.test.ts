@@ -25,7 +25,11 @@ test('paths inside the root, existing or not, come back absolute', () => {
   assert.is(containedPath(root, 'pods/redis-0/redis.conf'), path.join(root, 'pods/redis-0/redis.conf'));
   assert.is(containedPath(root, path.join(root, 'pv/a/b/c')), path.join(root, 'pv/a/b/c'));
   assert.is(containedPath(root, root), root);
-  assert.is(containedPath(path.join(base, 'not-yet'), 'x'), path.join(base, 'not-yet', 'x'), 'a root that does not exist yet');
+  assert.is(
+    containedPath(path.join(base, 'not-yet'), 'x'),
+    path.join(base, 'not-yet', 'x'),
+    'a root that does not exist yet',
+  );
 });
 
 test('a .. that leaves the root is refused, naming what it was for', () => {
