@@ -1,2 +1,3 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a as d,b as u}from"./chunks/chunk-MRBTDMKB.js";import{a as f,b as l,c as m,g as p,j as g}from"./chunks/chunk-CTFFTOWB.js";import"./chunks/chunk-3LTZUA3Y.js";import"./chunks/chunk-PIARKYJ5.js";import{f as r,h as a,i,k as s}from"./chunks/chunk-JAA4WLVB.js";import"./chunks/chunk-H2DQU35I.js";import{c}from"./chunks/chunk-K2WKPDZX.js";import"./chunks/chunk-TZN7URKK.js";var n={info:o=>i(o),warn:o=>a(o),progress:o=>i(o)};async function h(){try{let o=await m.open(u());o.unsettled().length===0&&n.info("Nothing left to undo");let t=await f(o,l,n),e=s(d);e&&!await g(e)&&await p({dir:e,journal:o},n),t.length&&r(`the post step could not undo ${t.length} change(s): ${t.join("; ")}`)}catch(o){r(`post step: ${c(o)}`)}}await h();
+process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/post-A4QY7NB5.js");
+//# sourceMappingURL=post.js.map

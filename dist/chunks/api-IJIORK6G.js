@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{d as a,f as b,g as c,h as d,i as e,j as f,k as g,l as h,m as i,n as j}from"./chunk-UAR3X46J.js";import"./chunk-IP6TSTRA.js";import"./chunk-AUY73MZF.js";import"./chunk-VFQ3YIT6.js";import"./chunk-K2WKPDZX.js";import"./chunk-TZN7URKK.js";export{b as FIELD_MANAGER,c as ObjectApi,g as apiStatus,h as isNotFound,d as kubeClients,i as kubeError,a as loadKubeConfig,e as mergePatch,j as serverKubernetesVersion,f as toKubeApiError};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b}from"./chunk-NRVEPWOS.js";import"./chunk-5X5CIQNF.js";import"./chunk-ZQP4EDKR.js";import"./chunk-CTFFTOWB.js";import"./chunk-AOWWCU4H.js";import"./chunk-P4IQZXVX.js";import"./chunk-JHU54AU3.js";import"./chunk-3LTZUA3Y.js";import"./chunk-PIARKYJ5.js";import"./chunk-IP6TSTRA.js";import"./chunk-AUY73MZF.js";import"./chunk-VFQ3YIT6.js";import"./chunk-K2WKPDZX.js";import"./chunk-TZN7URKK.js";export{b as exitCodeOf,a as runCheck};
