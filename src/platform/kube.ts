@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
-import { PatchStrategy, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn, type NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
@@ -13,15 +13,7 @@ import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts'
 import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf, UnsupportedError } from '../errors.ts';
-import {
-  apiStatus,
-  FIELD_MANAGER,
-  isNotFound,
-  kubeClients,
-  kubeError,
-  loadKubeConfig,
-  type KubeClients,
-} from './kube/api.ts';
+import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
@@ -494,18 +486,9 @@ class Kube implements KubePlatform {
         },
       },
     };
-    await objects
-      .patch(
-        { apiVersion: 'apps/v1', kind: 'StatefulSet', ...body },
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        undefined,
-        PatchStrategy.MergePatch,
-      )
-      .catch((err: unknown) => {
-        throw kubeError(`patching StatefulSet ${name}'s pod template (rollout restart)`, err);
-      });
+    await objects.mergePatch({ apiVersion: 'apps/v1', kind: 'StatefulSet', ...body }).catch((err: unknown) => {
+      throw kubeError(`patching StatefulSet ${name}'s pod template (rollout restart)`, err);
+    });
     await waitFor(
       `StatefulSet ${name}: every pod replaced (new UID) and ready`,
       async () => {

@@ -55,6 +55,12 @@ export class ObjectApi extends KubernetesObjectApi {
     request.setBody(JSON.stringify(body));
     return this.requestPromise(request);
   }
+
+  /** A JSON merge patch (RFC 7386) of `body`, as `kubectl patch --type merge` and `kubectl rollout restart` send
+   * it: only the fields given change. */
+  mergePatch(body: KubernetesObject): Promise<KubernetesObject> {
+    return this.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+  }
 }
 
 export interface KubeClients {

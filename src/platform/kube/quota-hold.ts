@@ -1,15 +1,9 @@
-import {
-  PatchStrategy,
-  type CoreV1Api,
-  type CoreV1Event,
-  type V1Pod,
-  type V1ResourceQuota,
-} from '@kubernetes/client-node';
+import { type CoreV1Api, type CoreV1Event, type V1Pod, type V1ResourceQuota } from '@kubernetes/client-node';
 import type { HoldReport } from '../platform.ts';
 import type { Log } from '../../util/log.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { KubeTarget, UndoJournal } from '../undo.ts';
-import { apiStatus, FIELD_MANAGER, isNotFound, kubeError, type ObjectApi } from './api.ts';
+import { apiStatus, isNotFound, kubeError, type ObjectApi } from './api.ts';
 import { RUN_LABEL } from './run-names.ts';
 
 /** The pod whose restart is held (the one about to be deleted). */
@@ -208,14 +202,7 @@ export class QuotaHold implements RestartHold {
       },
     };
     await this.api.objects
-      .patch(
-        { apiVersion: 'apps/v1', kind: 'StatefulSet', ...body },
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        undefined,
-        PatchStrategy.MergePatch,
-      )
+      .mergePatch({ apiVersion: 'apps/v1', kind: 'StatefulSet', ...body })
       .catch((err: unknown) =>
         log.warn(
           `hold released, but StatefulSet ${statefulSet} could not be nudged (${apiStatus(err).message}): the pod comes back after the controller's back-off`,
