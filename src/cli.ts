@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
-import { fileURLToPath } from 'node:url';
 import pkg from '../package.json' with { type: 'json' };
 import { parseArgs, usage } from './cli-args.ts';
 import { parseConfig, type Config } from './config.ts';
@@ -11,12 +10,13 @@ import { renderReportPaths, renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
 import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
 import { stderrDebugLog, stderrLog, type Log } from './util/log.ts';
+import { packagePath } from './util/package-path.ts';
 import { displayPath } from './util/paths.ts';
 import { redact, redactDeep } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The manifests shipped with the tool; the same relative place from src/ and from dist/.
-const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
+const DEFAULT_MANIFESTS = packagePath('manifests');
 
 async function lint(config: Config): Promise<number> {
   const { set, redis } = await readManifests(config.manifests);

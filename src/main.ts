@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { fileURLToPath } from 'node:url';
 import { OPTIONS, parseConfig } from './config.ts';
 import { errorChain, InputError, messageOf } from './errors.ts';
 import { exitCodeOf, runCheck } from './pipeline.ts';
@@ -12,12 +11,13 @@ import { writeReports } from './report/write.ts';
 import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
 import { defaultRunsRoot } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
+import { packagePath } from './util/package-path.ts';
 import { displayPath } from './util/paths.ts';
 import { onSecret, redact, redactDeep, registerSecret } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
 
 // The action's own manifests, next to dist/ in the checked-out action.
-const DEFAULT_MANIFESTS = fileURLToPath(new URL('../manifests', import.meta.url));
+const DEFAULT_MANIFESTS = packagePath('manifests');
 
 // Every secret the run finds (Redis passwords, Secret values, kubeconfig tokens) is masked by the runner too.
 onSecret((v) => core.setSecret(v));
