@@ -170,6 +170,9 @@ export async function bootstrapCluster(
         ? { done: true, value: health }
         : { done: false, seen: health.problems.slice(0, 3).join('; ') };
     });
+    await wait("every node to see each replica in its master's shard (CLUSTER SHARDS)", () =>
+      shardsSettled(members, groups.length),
+    );
     const durationMs = Date.now() - start;
     if (changed) log.info(`Redis Cluster bootstrapped in ${(durationMs / 1000).toFixed(1)} s`);
     return { changed, durationMs, plan, phasesMs: { converged: convergedMs, clusterOk, replicasLinked } };
@@ -367,6 +370,24 @@ async function allOk(members: Member[]): Promise<ProbeResult<true>> {
         done: false,
         seen: notOk.map((m) => `${m.pod.name} cluster_state:${m.info.cluster_state ?? '(missing)'}`).join(', '),
       };
+}
+
+/**
+ * Servers with shard ids (Redis 7.2+, Valkey) agree on a replica's shard id only some gossip rounds after it
+ * attached; a node restarted before then can persist a replica and its master under different shard ids and
+ * refuse to start ("Unrecoverable error: corrupted cluster config file": valkey-io/valkey#774 and #2171, seen
+ * here on valkey-server 8.0.1 in a replica-loss right after the bootstrap). CLUSTER SHARDS groups nodes by shard
+ * id, so every node listing exactly one shard per master means they agree. Redis 7.0 groups by master: at once.
+ */
+async function shardsSettled(members: Member[], masters: number): Promise<ProbeResult<true>> {
+  const pending: string[] = [];
+  await Promise.all(
+    members.map(async (m) => {
+      const shards = (await m.conn.call('CLUSTER', 'SHARDS')) as unknown[];
+      if (shards.length !== masters) pending.push(`${m.pod.name} lists ${shards.length} shards`);
+    }),
+  );
+  return pending.length === 0 ? { done: true, value: true } : { done: false, seen: pending.join(', ') };
 }
 
 async function replicasSettled(groups: Group[]): Promise<ProbeResult<true>> {
