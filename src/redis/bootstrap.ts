@@ -36,7 +36,7 @@ interface Group {
   master: Member;
 }
 
-interface Member {
+export interface Member {
   pod: PodInfo;
   address: HostPort;
   conn: Redis;
@@ -379,11 +379,21 @@ async function allOk(members: Member[]): Promise<ProbeResult<true>> {
  * here on valkey-server 8.0.1 in a replica-loss right after the bootstrap). CLUSTER SHARDS groups nodes by shard
  * id, so every node listing exactly one shard per master means they agree. Redis 7.0 groups by master: at once.
  */
-async function shardsSettled(members: Member[], masters: number): Promise<ProbeResult<true>> {
+export async function shardsSettled(
+  members: Array<Pick<Member, 'pod' | 'conn'>>,
+  masters: number,
+): Promise<ProbeResult<true>> {
   const pending: string[] = [];
   await Promise.all(
     members.map(async (m) => {
-      const shards = (await m.conn.call('CLUSTER', 'SHARDS')) as unknown[];
+      let shards: unknown[];
+      try {
+        shards = (await m.conn.call('CLUSTER', 'SHARDS')) as unknown[];
+      } catch (err) {
+        // Before 7.0 there is no CLUSTER SHARDS, and no shard ids to disagree on.
+        if (/unknown subcommand/i.test(messageOf(err))) return;
+        throw err;
+      }
       if (shards.length !== masters) pending.push(`${m.pod.name} lists ${shards.length} shards`);
     }),
   );
