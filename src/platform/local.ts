@@ -22,6 +22,7 @@ import {
   startProcess,
   stopProcess,
   type Supervised,
+  within,
 } from './local/process.ts';
 import { describeState, PodLifecycle, type PodEvent, type PodState } from './local/pod-lifecycle.ts';
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
@@ -265,7 +266,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     });
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
-    const exit = await Promise.race([proc.exited, new Promise<undefined>((resolve) => setTimeout(resolve, timeoutMs))]);
+    const exit = await within(proc.exited, timeoutMs);
     if (!exit) await stopProcess(proc, 'kill', 0);
     const output = fs.readFileSync(logFile, 'utf8');
     fs.rmSync(logFile, { force: true });
@@ -351,10 +352,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       );
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
-      const exit = await Promise.race([
-        proc.exited,
-        new Promise<undefined>((resolve) => setTimeout(resolve, readyTimeoutMs)),
-      ]);
+      const exit = await within(proc.exited, readyTimeoutMs);
       if (!exit) {
         await stopProcess(proc, 'kill', 0);
         throw new TimeoutError(`init container ${ic.name} of pod ${pod.name} to finish`, readyTimeoutMs, tail(logFile));

@@ -109,7 +109,8 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+/** `p`'s value, or undefined once `ms` pass first; the timer is cleared either way (none outlives the wait). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);
