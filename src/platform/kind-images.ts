@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
 import { isObject } from '../manifests/object-path.ts';
 import type { JsonValue, ManifestSet } from '../manifests/model.ts';
 import type { Log } from '../util/log.ts';
+import { commandRunner, type Runner } from './run-command.ts';
 
 /** One docker/kind command gets this long (a pull of a large image on a slow runner included). */
 const COMMAND_TIMEOUT_MS = 600_000;
+const runCommand = commandRunner(COMMAND_TIMEOUT_MS);
 
 /** The load-images input: image references separated by commas, spaces or new lines. */
 export function parseImageList(text: string | undefined): string[] {
@@ -35,24 +36,6 @@ export function manifestImages(set: ManifestSet): string[] {
   }
   return [...images];
 }
-
-interface Run {
-  code: number;
-  stderr: string;
-}
-/** Runs a command bounded in time; its output is kept, never inherited (no progress bars in the job log). */
-export type Runner = (cmd: string, args: string[]) => Promise<Run>;
-export const runCommand: Runner = (cmd, args) =>
-  new Promise((resolve) => {
-    execFile(cmd, args, { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ code, stderr: stderr || (err ? err.message : '') });
-    });
-  });
 
 /** Why a pull failed, in words that say what to do: Docker Hub's anonymous rate limit above all. */
 export function pullFailure(image: string, stderr: string): string {

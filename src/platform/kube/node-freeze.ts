@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { UnsupportedError } from '../../errors.ts';
+import { commandRunner, type Runner } from '../run-command.ts';
 
 /**
  * Freezing a pod's Redis on kind, from the node (docs/design.md: a container's PID 1 ignores SIGSTOP sent from
@@ -15,22 +15,8 @@ import { UnsupportedError } from '../../errors.ts';
  * skipped with that reason.
  */
 
-/** One command: exit code and output. */
-export type NodeRunner = (cmd: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
-
-const COMMAND_TIMEOUT_MS = 15_000;
-
-export const runDocker: NodeRunner = (cmd, args) =>
-  new Promise((resolve) => {
-    execFile(cmd, args, { timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 127
-        : 0;
-      resolve({ code, stdout, stderr: stderr || (err ? err.message : '') });
-    });
-  });
+/** A docker exec into a node container gets this long. */
+export const runDocker: Runner = commandRunner(15_000);
 
 /** Where a pod's Redis runs as the node sees it. */
 export interface NodeProcess {
@@ -49,7 +35,7 @@ const said = (r: { stdout: string; stderr: string; code: number }): string =>
  * redis-server (or valkey-server). `containerId` is the pod status' `<runtime>://<id>`.
  */
 export async function findNodeProcess(
-  run: NodeRunner,
+  run: Runner,
   pod: string,
   node: string,
   containerId: string,
@@ -92,7 +78,7 @@ export async function findNodeProcess(
 }
 
 /** SIGSTOP or SIGCONT to the process from its node container. */
-export async function signalNodeProcess(run: NodeRunner, p: NodeProcess, signal: 'STOP' | 'CONT'): Promise<void> {
+export async function signalNodeProcess(run: Runner, p: NodeProcess, signal: 'STOP' | 'CONT'): Promise<void> {
   const r = await run('docker', ['exec', p.node, 'kill', `-${signal}`, String(p.pid)]);
   if (r.code !== 0) throw new Error(`kill -${signal} ${p.pid} in node container ${p.node} failed: ${said(r)}`);
 }

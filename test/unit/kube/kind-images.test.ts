@@ -7,13 +7,16 @@ import {
   parseImageList,
   pullFailure,
   pullImages,
-  type Runner,
 } from '../../../src/platform/kind-images.ts';
+import type { Runner } from '../../../src/platform/run-command.ts';
 import type { Log } from '../../../src/util/log.ts';
 
 const recorder = (answer: (cmd: string, args: string[]) => { code: number; stderr: string }) => {
   const calls: string[] = [];
-  const run: Runner = async (cmd, args) => (calls.push(`${cmd} ${args.join(' ')}`), answer(cmd, args));
+  const run: Runner = async (cmd, args) => (
+    calls.push(`${cmd} ${args.join(' ')}`),
+    { stdout: '', ...answer(cmd, args) }
+  );
   return { calls, run };
 };
 const logOf = () => {
