@@ -21,6 +21,9 @@ test('rediscover-peers.sh: executable, valid POSIX sh (dash, as in the redis ima
   assert.equal(lines.slice(-2), ['rediscover &', 'exec "$@"']);
   assert.match(script, /getent ahostsv4 "\$PEER_SERVICE"/);
   assert.match(script, /cluster meet "\$ip"/);
+  // Every question to a peer is bounded: redis-cli has no reply timeout of its own.
+  assert.match(script, /timeout \d+ redis-cli -h "\$ip"/);
+  assert.not.match(script, /\$\(redis-cli -h/);
   assert.match(script, /REDISCLI_AUTH="\$REDIS_PASSWORD"/);
   assert.equal(redis.container.env.find((e) => e.name === 'PEER_SERVICE')?.value, redis.serviceName);
 });
