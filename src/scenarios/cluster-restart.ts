@@ -11,7 +11,7 @@ import { dataIntact, type Canary, type NodeIdFacts } from './failover-checks.ts'
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
 import { nodesConfSelf, podViews, topologyOf, waitForPreconditions } from './cluster-view.ts';
-import { readCanaries, runTag, startSlotWriter, writeCanaries } from './workload.ts';
+import { readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
 import { victimOf } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
@@ -131,20 +131,17 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
     // A writer per shard, the rate shared among them.
     stage: 'starting the writers',
     run: async (f, ctx) => {
-      if (f.opts.writeRate <= 0) return;
-      const rate = Math.max(1, Math.ceil(f.opts.writeRate / f.shards.length));
-      for (const [i, s] of f.shards.entries())
-        s.writer = await startSlotWriter(
+      const writers = await startShardWriters(
+        ctx,
+        seeds(
           ctx,
-          seeds(
-            ctx,
-            f.before.map((b) => b.pod),
-          ),
-          s.ranges,
-          f.run,
-          { ...f.opts, writeRate: rate },
-          `writes-${i}`,
-        );
+          f.before.map((b) => b.pod),
+        ),
+        f.shards.map((s) => s.ranges),
+        f.run,
+        f.opts,
+      );
+      for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
     },
   },
   {

@@ -11,7 +11,7 @@ import { clusterHealthy, dataIntact, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
 import { podViews, topologyOf, waitForHealth, waitForPreconditions } from './cluster-view.ts';
-import { finishWriter, readCanaries, runTag, startSlotWriter, writeCanaries } from './workload.ts';
+import { finishWriter, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 
@@ -179,17 +179,14 @@ export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
     // A writer per shard, the rate shared among them: max-unavailable-ms is judged per shard.
     stage: 'starting the writers',
     run: async (f, ctx) => {
-      if (f.opts.writeRate <= 0) return;
-      const rate = Math.max(1, Math.ceil(f.opts.writeRate / f.shards.length));
-      for (const [i, s] of f.shards.entries())
-        s.writer = await startSlotWriter(
-          ctx,
-          seedsOf(ctx, f.podsBefore),
-          s.slots,
-          f.run,
-          { ...f.opts, writeRate: rate },
-          `writes-${i}`,
-        );
+      const writers = await startShardWriters(
+        ctx,
+        seedsOf(ctx, f.podsBefore),
+        f.shards.map((s) => s.slots),
+        f.run,
+        f.opts,
+      );
+      for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
     },
   },
   {

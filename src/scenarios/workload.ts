@@ -103,6 +103,25 @@ export async function startSlotWriter(
   return writer;
 }
 
+/**
+ * A writer per shard, `s.writeRate` shared among them (at least 1/s each), so that each shard's unavailable
+ * window is judged on its own; none when the rate is 0. Returns them in the order of `shardSlots`.
+ */
+export async function startShardWriters(
+  ctx: StepContext,
+  seeds: HostPort[],
+  shardSlots: Array<Array<[number, number]>>,
+  run: string,
+  s: WriterSettings,
+): Promise<Writer[]> {
+  if (s.writeRate <= 0) return [];
+  const settings = { writeRate: Math.max(1, Math.ceil(s.writeRate / shardSlots.length)), writeWait: s.writeWait };
+  const writers: Writer[] = [];
+  for (const [i, slots] of shardSlots.entries())
+    writers.push(await startSlotWriter(ctx, seeds, slots, run, settings, `writes-${i}`));
+  return writers;
+}
+
 async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortSignal): Promise<void> {
   const wanted = Math.max(1, Math.ceil(rate / 2));
   await waitFor(
