@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { median } from './stats.ts';
 import { runMasterFailover } from '../src/scenarios/master-failover.ts';
 import { silentLog, type Log } from '../src/util/log.ts';
-import { deployCluster } from '../test/integration/failover-cluster.ts';
+import { defaultSettings, deployCluster } from '../test/integration/failover-cluster.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -49,14 +49,7 @@ export async function benchDetection(runs = 5): Promise<number[]> {
         },
       };
       const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        holdRestart: true,
-        killMode: 'graceful',
-        writeRate: 0,
-        writeWait: false,
-        failoverTimeoutMs: 60_000,
-        rejoinTimeoutMs: 60_000,
-        thresholds: { maxLostWrites: 0 },
-        expected: cluster.expected,
+        ...defaultSettings(cluster, { writeRate: 0 }),
         log,
       });
       const seen = r.timeline.find((e) => e.event === 'replica-promoted');

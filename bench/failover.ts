@@ -14,7 +14,7 @@ import { parseClusterNodes } from '../src/redis/cluster-nodes.ts';
 import { runMasterFailover } from '../src/scenarios/master-failover.ts';
 import { silentLog } from '../src/util/log.ts';
 import { waitFor } from '../src/util/wait.ts';
-import { deployCluster } from '../test/integration/failover-cluster.ts';
+import { defaultSettings, deployCluster } from '../test/integration/failover-cluster.ts';
 import {
   claimIps,
   identityReach,
@@ -76,14 +76,7 @@ export async function benchFailover(runs = 3): Promise<FailoverBench> {
   try {
     for (let i = 0; i < runs; i++) {
       const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        holdRestart: true,
-        killMode: 'graceful',
-        writeRate: 200,
-        writeWait: false,
-        failoverTimeoutMs: 60_000,
-        rejoinTimeoutMs: 60_000,
-        thresholds: { maxLostWrites: 0 },
-        expected: cluster.expected,
+        ...defaultSettings(cluster),
         log: silentLog,
       });
       if (r.timings.failoverMs === undefined)
