@@ -76,8 +76,6 @@ export async function snapshotClusterRestart(env: ScenarioEnv, opts: ScenarioSet
   return { opts, run: runTag(), before, shards, topologyBefore: topologyOf(views), finished: false };
 }
 
-const seeds = (ctx: StepContext, pods: PodInfo[]) => pods.map(ctx.addressOf);
-/** The pods the scenario deletes: every one but the spare, when there is one. */
 /** INFO replication of every view whose node is a replica, by view address (unreadable ones left out). */
 async function replicaLinks(
   reach: StepContext['reach'],
@@ -88,6 +86,7 @@ async function replicaLinks(
   return new Map(replicas.flatMap((v, i) => (states[i] ? [[linkKey(v), states[i]] as const] : [])));
 }
 
+/** The pods the scenario deletes: every one but the spare, when there is one. */
 const restartedOf = (f: ClusterRestartFacts) => f.before.filter((b) => b.pod.name !== f.opts.restartSpare);
 /** "all 6 pods" or "5 of 6 pods (redis-app-0 spared)". */
 function howMany(f: ClusterRestartFacts): string {
@@ -103,10 +102,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
     run: (f, ctx) =>
       waitForPreconditions(
         ctx.reach,
-        seeds(
-          ctx,
-          f.before.map((b) => b.pod),
-        ),
+        f.before.map((b) => ctx.addressOf(b.pod)),
         ctx.log,
         ctx.signal,
       ),
@@ -117,10 +113,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
       for (const s of f.shards)
         s.canaries = await writeCanaries(
           ctx.reach,
-          seeds(
-            ctx,
-            f.before.map((b) => b.pod),
-          ),
+          f.before.map((b) => ctx.addressOf(b.pod)),
           s.ranges,
           f.run,
           s.memberIds.length > 1,
@@ -133,10 +126,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
     run: async (f, ctx) => {
       const writers = await startShardWriters(
         ctx,
-        seeds(
-          ctx,
-          f.before.map((b) => b.pod),
-        ),
+        f.before.map((b) => ctx.addressOf(b.pod)),
         f.shards.map((s) => s.ranges),
         f.run,
         f.opts,
@@ -183,7 +173,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
     run: async (f, ctx) => {
       const budgetMs = f.opts.thresholds.maxReformMs ?? DEFAULT_MAX_REFORM_MS;
       const currentIp = new Map(f.nodeIds!.map((n, i) => [n.myIdAfter, f.podsAfter![i]!.ip]));
-      const addresses = seeds(ctx, f.podsAfter!);
+      const addresses = f.podsAfter!.map(ctx.addressOf);
       const shards = f.shards.map(({ slots, masterId, memberIds }) => ({ slots, masterId, memberIds }));
       let last: ClusterRestartFacts['reform'];
       try {
@@ -226,7 +216,7 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
       // Nothing serves the keys unless the cluster re-formed, or only replicas' links are still wrong (the
       // masters serve every slot): data-intact says why it was not read.
       if (f.reform?.reformedAt === undefined && !f.reform?.judgement.onlyReplicationLinks) return;
-      const after = seeds(ctx, f.podsAfter!);
+      const after = f.podsAfter!.map(ctx.addressOf);
       f.shardWrites = [];
       for (const s of f.shards) {
         if (s.writer)
