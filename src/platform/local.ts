@@ -273,22 +273,23 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     return { code: exit ? exit.code : null, output: exit ? output : `${output}(killed after ${timeoutMs} ms)` };
   }
 
-  /** The readiness probe's exec command, run in the pod's view until it succeeds (sandbox mode only). */
+  /**
+   * The readiness probe's exec command, run in the pod's view until it succeeds (sandbox mode only), each attempt
+   * bounded by its timeoutSeconds (readinessAttempt); polled, not on the kubelet's schedule (rolloutRestart is).
+   */
   async function waitProbe(pod: Pod, proc: Supervised): Promise<void> {
-    const command = requireDeployed().container.readinessExec;
+    const r = requireDeployed();
+    const command = r.container.readinessExec;
     if (mode !== 'sandbox' || !command) return;
     const what = `pod ${pod.name}'s readiness probe (${command.join(' ')})`;
+    const attempt = readinessAttempt(pod);
+    const { timeoutMs } = readinessProbeSpec(r.statefulSet.body, r.container.name);
     await waitFor(
       what,
       async () => {
         if (proc.exit) return { done: true, value: undefined };
-        const probe = await execInPod(pod, command);
-        return probe.code === 0
-          ? { done: true, value: undefined }
-          : {
-              done: false,
-              seen: `exit ${probe.code ?? 'none (ended by a signal)'}: ${probe.output.trim().slice(-300)}`,
-            };
+        const probe = await attempt(timeoutMs);
+        return probe.ok ? { done: true, value: undefined } : { done: false, seen: probe.said };
       },
       {
         timeoutMs: readyTimeoutMs,
