@@ -394,7 +394,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (state.phase !== 'starting')
       throw new Error(`local platform: pod ${pod.name} started while ${describeState(state)}`);
     const what = state.what;
-    if (pod.proc && !pod.proc.exit) await pod.proc.exited; // nodes.conf is locked while the old process lives
+    // nodes.conf is locked while the old process lives (it has exited already after a back-off or a deletion).
+    const old = pod.proc;
+    if (old && !old.exit && !(await within(old.exited, GONE_TIMEOUT_MS)))
+      throw new TimeoutError(`pod ${pod.name}'s previous process (pid ${old.pid}) to exit`, GONE_TIMEOUT_MS, 'running');
     if (tornDown(pod)) return;
     pod.incarnation++;
     if (what === 'pod') {
