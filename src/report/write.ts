@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { InputError } from '../errors.ts';
+import { containedPath } from '../util/contained-path.ts';
 import { displayPath } from '../util/paths.ts';
 import { redactDeep } from '../util/secrets.ts';
 import { REPORT_JSON_FILE, reportJson } from './json.ts';
@@ -68,16 +69,30 @@ const OWN_FILES = [
  * report.json lists. Nothing else: a user's own files in the directory, evidence/ included, stay.
  */
 export async function clearReportDir(dir: string): Promise<void> {
-  const earlier = await readFile(join(dir, REPORT_JSON_FILE), 'utf8').then(listedEvidence, () => []);
-  const evidenceRoot = join(dir, EVIDENCE_DIR) + sep;
-  for (const listed of earlier) {
-    const path = normalize(join(dir, listed));
-    // A listed path outside evidence/ (a hand-edited or hostile report.json) is not this tool's to remove.
-    if (path.startsWith(evidenceRoot)) await rm(path, { recursive: true, force: true });
+  // A symlinked evidence/ (a checked-out repository can hold one) leads elsewhere: nothing there is this run's.
+  const evidence = join(dir, EVIDENCE_DIR);
+  if ((await lstat(evidence).catch(() => undefined))?.isDirectory()) {
+    const earlier = await readFile(join(dir, REPORT_JSON_FILE), 'utf8').then(listedEvidence, () => []);
+    for (const listed of earlier) {
+      const path = normalize(join(dir, listed));
+      // A listed path outside evidence/ (a hand-edited or hostile report.json), or one that a symlink inside it
+      // leads out of report-dir, is not this tool's to remove.
+      if (path.startsWith(evidence + sep) && isContained(dir, path)) await rm(path, { recursive: true, force: true });
+    }
+    await removeEmptyDirs(evidence);
   }
   // A directory where a report file goes is left for writeReports to refuse, naming it.
   for (const name of OWN_FILES) await rm(join(dir, name), { force: true }).catch(() => undefined);
-  await removeEmptyDirs(join(dir, EVIDENCE_DIR));
+}
+
+/** `path` stays inside `dir` once its parents' symlinks are followed (rm removes a symlink, not its target). */
+function isContained(dir: string, path: string): boolean {
+  try {
+    containedPath(dir, path, { leaf: 'nofollow' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The evidence paths an earlier report.json of this tool lists; none for anything else. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderTimelineSvg } from '../../../src/report/svg.ts';
 import { OPTIONS } from '../../../src/config.ts';
 import { timelineSvgFile } from '../../../src/report/svg.ts';
-import { checkReportDir, writeReports } from '../../../src/report/write.ts';
+import { checkReportDir, clearReportDir, writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 
 let dir = '';
@@ -61,6 +61,34 @@ test('checkReportDir: a missing dir under a writable one passes and is not creat
     await refusal(join(file, 'x', 'y')),
     /^InputError: report-dir .*: .*plain-file is a file, not a directory/,
   );
+});
+
+test('clearReportDir: a symlink in report-dir (a checked-out repository can hold one) never leads it outside', async () => {
+  const outside = join(dir, 'outside');
+  await mkdir(join(outside, 'empty'), { recursive: true });
+  await writeFile(join(outside, 'precious'), 'not ours');
+  const listing = (evidence: string[]) => JSON.stringify({ tool: { name: 'redis-cluster-resilience' }, evidence });
+  // evidence/link -> outside, and a report.json listing a path through it.
+  const inner = join(dir, 'inner-link');
+  await mkdir(join(inner, 'evidence'), { recursive: true });
+  await symlink(outside, join(inner, 'evidence', 'link'));
+  await writeFile(join(inner, 'report.json'), listing(['evidence/link/precious', 'evidence/link/empty']));
+  await clearReportDir(inner);
+  // evidence/ itself -> outside.
+  const whole = join(dir, 'whole-link');
+  await mkdir(whole);
+  await symlink(outside, join(whole, 'evidence'));
+  await writeFile(join(whole, 'report.json'), listing(['evidence/precious']));
+  await clearReportDir(whole);
+  assert.equal((await readdir(outside)).sort(), ['empty', 'precious']);
+  assert.is(await readFile(join(outside, 'precious'), 'utf8'), 'not ours');
+  // What the report lists inside report-dir still goes.
+  const plain = join(dir, 'plain');
+  await mkdir(join(plain, 'evidence', 'logs'), { recursive: true });
+  await writeFile(join(plain, 'evidence', 'logs', 'redis-0.log'), 'old');
+  await writeFile(join(plain, 'report.json'), listing(['evidence/logs/redis-0.log']));
+  await clearReportDir(plain);
+  assert.equal(await readdir(plain), []);
 });
 
 test('the docs name the timeline files as they are written: timeline-<scenario>.svg, one per scenario', () => {
