@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { InputError } from '../errors.ts';
 import type { HoldReport, Platform, PlatformContext } from './platform.ts';
 import type { ExistingSettings, KindSettings } from './kube.ts';
 import type { Log } from '../util/log.ts';
+import { commandRunner } from './run-command.ts';
 
 export type PlatformName = Platform['kind'];
 
@@ -22,12 +22,9 @@ export type PlatformWithNotes = Platform & {
 };
 
 /** True when a Docker engine answers (the client alone, as on machines without an engine, is not enough). */
-export function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs }, (err, stdout) =>
-      resolve(!err && stdout.trim() !== ''),
-    );
-  });
+export async function dockerEngineAvailable(timeoutMs = 10_000): Promise<boolean> {
+  const r = await commandRunner(timeoutMs)('docker', ['info', '--format', '{{.ServerVersion}}']);
+  return r.code === 0 && r.stdout.trim() !== '';
 }
 
 /**
