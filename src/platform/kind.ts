@@ -3,6 +3,12 @@ import { access, constants } from 'node:fs/promises';
 import { CancelledError, messageOf } from '../errors.ts';
 import * as exec from '@actions/exec';
 import type { Log } from '../util/log.ts';
+import { settleWithin } from '../util/wait.ts';
+
+/** A whole `kind create cluster`, node image pull included: a generous bound (kind never ran on our machines). */
+const CREATE_TIMEOUT_MS = 10 * 60_000;
+/** After a cancel: how long kind gets to stop on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
 
 /** Names of the kind clusters on this machine. */
 export async function kindClusters(kind: string): Promise<string[]> {
@@ -49,20 +55,36 @@ export async function createKindCluster(opts: {
     '--kubeconfig',
     opts.kubeconfigFile,
   ];
-  // spawn, not @actions/exec: only spawn stops the child on an abort. Its output goes to the log as it comes.
-  const child = spawn(opts.kind, args, { stdio: ['ignore', 'inherit', 'inherit'], signal: opts.signal });
+  // spawn, not @actions/exec: only spawn stops the child on an abort (SIGTERM) or at the timeout (the node
+  // image pull has no bound of its own; --wait bounds only the control plane). Its output goes to the log.
+  const started = Date.now();
+  const child = spawn(opts.kind, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    signal: opts.signal,
+    timeout: CREATE_TIMEOUT_MS,
+  });
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const code = await Promise.race([exited, new Promise<never>((_, reject) => child.once('error', reject))]).catch(
     async (err: unknown) => {
       if (!opts.signal?.aborted) throw new Error(`cannot run ${opts.kind}: ${messageOf(err)}`, { cause: err });
-      await exited; // a kind still creating containers would outrun the undo that deletes the cluster
+      // A kind still creating containers would outrun the undo that deletes the cluster: wait for it, within
+      // GitHub's 7.5 s between cancel and kill; a kind that ignores SIGTERM is killed.
+      await settleWithin(exited, STOP_GRACE_MS, 'kind ignored SIGTERM').catch(() => {
+        child.kill('SIGKILL');
+        return exited;
+      });
       throw new CancelledError(`kind create cluster --name ${opts.name}`);
     },
   );
-  if (code !== 0)
-    throw new Error(
-      `kind create cluster --name ${opts.name} failed (${code === null ? 'ended by a signal' : `exit code ${code}`}); its output is above`,
-    );
+  if (code !== 0) {
+    const how =
+      code !== null
+        ? `exit code ${code}`
+        : Date.now() - started >= CREATE_TIMEOUT_MS
+          ? `stopped after ${CREATE_TIMEOUT_MS / 60_000} min`
+          : 'ended by a signal';
+    throw new Error(`kind create cluster --name ${opts.name} failed (${how}); its output is above`);
+  }
 }
 
 /** Deletes the cluster; 'absent' when there is none by that name (already deleted is not an error). */

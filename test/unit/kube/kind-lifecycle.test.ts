@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { CancelledError } from '../../../src/errors.ts';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
-import { waitFor } from '../../../src/util/wait.ts';
+import { settleWithin, waitFor } from '../../../src/util/wait.ts';
 
 let dir = '';
 let fakeKind = '';
@@ -84,6 +84,39 @@ test('create, cancelled: kind is stopped and waited for, then CancelledError', a
     'stopped\n',
     'kind got SIGTERM and exited before the call returned',
   );
+});
+
+test('create, cancelled while kind ignores SIGTERM: kind is killed after the grace, then CancelledError', async () => {
+  const stubborn = path.join(dir, 'stubborn-kind');
+  writeFileSync(
+    stubborn,
+    `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap '' TERM; : > "${dir}/stubborn-trapped"; while :; do sleep 1; done ;;\nesac\n`,
+  );
+  chmodSync(stubborn, 0o755);
+  const cancel = new AbortController();
+  const created = kind
+    .createKindCluster({
+      kind: stubborn,
+      name: 'rr',
+      configFile: '/c',
+      kubeconfigFile: '/k',
+      log: silentLog,
+      signal: cancel.signal,
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+  const trapped = path.join(dir, 'stubborn-trapped');
+  await waitFor(
+    'the stubborn kind stand-in to ignore TERM',
+    async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'not yet' }),
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
+  cancel.abort('SIGINT');
+  // Bounded: before the grace existed, the call waited for kind forever.
+  const err = await settleWithin(created, 20_000, 'createKindCluster did not return after the cancel');
+  assert.instance(err, CancelledError);
 });
 
 test('create refuses a name already taken', async () => {
