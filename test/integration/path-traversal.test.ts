@@ -2,12 +2,12 @@
 // ConfigMap items path, a subPath and a relative logfile that would reach outside the run's directory are bad
 // input (exit 2, file:line), nothing is created outside the run's own temp dir, and a planted file next to it
 // survives. TMPDIR points into a test directory so that everything the run creates can be seen.
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 let base = '';
@@ -63,25 +63,22 @@ for (const c of CASES) {
     writeFileSync(file, text.replace(`${c.from}\n`, `${c.to}\n`));
     const before = readdirSync(dir).sort();
 
-    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli.ts',
-          'check',
-          '--platform',
-          'local',
-          '--manifests',
-          manifests,
-          '--report-dir',
-          join(runTmp, 'report'),
-        ],
-        { env: { ...process.env, TMPDIR: runTmp }, timeout: 60_000 },
-        (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }),
-      );
-    });
+    const run = await runNode(
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'check',
+        '--platform',
+        'local',
+        '--manifests',
+        manifests,
+        '--report-dir',
+        join(runTmp, 'report'),
+      ],
+      { TMPDIR: runTmp },
+      60_000,
+    );
     assert.is(run.code, 2, run.stderr);
     assert.match(run.stderr, c.says);
     assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
