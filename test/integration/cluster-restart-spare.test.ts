@@ -8,24 +8,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beforeAll } from '../support/setup.ts';
 import { InputError } from '../../src/errors.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
 import { lintManifests } from '../../src/manifests/lint/index.ts';
 import { reachOf, withNode } from '../../src/redis/connect.ts';
 import { runClusterRestart } from '../../src/scenarios/cluster-restart.ts';
-import { defaultSettings, deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
 const MANIFESTS = 'test/fixtures/manifests/no-rediscovery';
-let cluster: DeployedCluster | undefined;
-
-beforeAll(test, async () => {
-  cluster = await deployCluster(MANIFESTS, '127.0.114', { masters: 3, replicasPerMaster: 1 });
-});
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
-});
+const cluster = scenarioSuite(test, MANIFESTS, '127.0.114', { masters: 3, replicasPerMaster: 1 });
 
 test('the fixture has no peer re-discovery (lint warns), so Redis alone is credited', async () => {
   const found = lintManifests(await loadManifests(MANIFESTS)).filter((f) => f.rule === 'redis-peer-rediscovery');
@@ -37,7 +28,7 @@ test('the fixture has no peer re-discovery (lint warns), so Redis alone is credi
 });
 
 test('a restart-spare that is no Redis pod is an input error naming the option, before anything is deleted', async () => {
-  const c = cluster!;
+  const c = cluster();
   const uids = (await c.platform.listPods()).map((p) => p.uid);
   const err = await runClusterRestart(
     { platform: c.platform, redis: c.redis, log: testLog },
@@ -53,7 +44,7 @@ test('a restart-spare that is no Redis pod is an input error naming the option, 
 });
 
 test('every pod but one replica killed at once: 5 of 6 recreated on new addresses, the cluster re-forms through Redis alone, data intact', async () => {
-  const c = cluster!;
+  const c = cluster();
   const pods = await c.platform.listPods();
   const roles = await Promise.all(
     pods.map((p) =>

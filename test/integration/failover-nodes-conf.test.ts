@@ -6,29 +6,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
 import { runReplicaLoss } from '../../src/scenarios/replica-loss.ts';
-import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+const cluster = scenarioSuite(test, 'test/fixtures/manifests/nodes-conf-off-pvc', '127.0.75', {
+  masters: 3,
+  replicasPerMaster: 1,
 });
 
 test('nodes.conf off the PVC: node-id-kept fails with both NodeIDs in evidence', async () => {
-  cluster = await deployCluster('test/fixtures/manifests/nodes-conf-off-pvc', '127.0.75', {
-    masters: 3,
-    replicasPerMaster: 1,
-  });
-  const c = cluster;
+  const c = cluster();
   const r = await runMasterFailover(c.platform, c.redis, {
-    holdRestart: true,
-    killMode: 'graceful',
-    writeRate: 0,
-    writeWait: false,
-    failoverTimeoutMs: 60_000,
-    rejoinTimeoutMs: 30_000,
-    thresholds: { maxLostWrites: 0 },
-    expected: c.expected,
+    ...defaultSettings(c, { writeRate: 0, rejoinTimeoutMs: 30_000 }),
     log: testLog,
   });
   assert.is(r.error, undefined);
@@ -51,19 +39,10 @@ test('nodes.conf off the PVC: node-id-kept fails with both NodeIDs in evidence',
 });
 
 test('then replica-loss on the same cluster: the replica comes back as a stranger, node-id-kept fails', async () => {
-  const c = cluster!;
+  const c = cluster();
   const r = await runReplicaLoss(
     { platform: c.platform, redis: c.redis, log: testLog },
-    {
-      holdRestart: false,
-      killMode: 'graceful',
-      writeRate: 0,
-      writeWait: false,
-      failoverTimeoutMs: 60_000,
-      rejoinTimeoutMs: 30_000,
-      thresholds: { maxLostWrites: 0 },
-      expected: c.expected,
-    },
+    defaultSettings(c, { holdRestart: false, writeRate: 0, rejoinTimeoutMs: 30_000 }),
   );
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');

@@ -6,32 +6,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
-import { deployCluster, testLog, type DeployedCluster } from './failover-cluster.ts';
+import { defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-let cluster: DeployedCluster | undefined;
-
-test.after(async () => {
-  assert.equal(await cluster?.teardown(), [], 'no redis-server left');
+const cluster = scenarioSuite(test, 'test/fixtures/manifests/seed-topology', '127.0.74', {
+  masters: 1,
+  replicasPerMaster: 2,
 });
 
 test('one master, two replicas: replica-promoted fails with the majority explanation, in bounded time', async () => {
-  cluster = await deployCluster('test/fixtures/manifests/seed-topology', '127.0.74', {
-    masters: 1,
-    replicasPerMaster: 2,
-  });
-  const c = cluster;
+  const c = cluster();
   const failoverTimeoutMs = 20_000;
   const rejoinTimeoutMs = 30_000;
   const started = Date.now();
   const r = await runMasterFailover(c.platform, c.redis, {
-    holdRestart: true,
-    killMode: 'graceful',
-    writeRate: 100,
-    writeWait: false,
-    failoverTimeoutMs,
-    rejoinTimeoutMs,
-    thresholds: { maxLostWrites: 0 },
-    expected: c.expected,
+    ...defaultSettings(c, { writeRate: 100, failoverTimeoutMs, rejoinTimeoutMs }),
     log: testLog,
   });
   const tookMs = Date.now() - started;
