@@ -13,6 +13,9 @@ import { beforeAll } from '../support/setup.ts';
 const action = (env: Record<string, string>) => runNode(['--import', 'tsx', 'src/main.ts'], env, 60_000);
 const cli = (args: string[], env: Record<string, string> = {}) =>
   runNode(['--import', 'tsx', 'src/cli.ts', ...args], env, 60_000);
+/** `check --platform local` on the seed: its lint errors stop the run before anything is deployed. */
+const checkSeed = (reportDir: string) =>
+  cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
 
 let dir = '';
 beforeAll(test, async () => {
@@ -26,15 +29,7 @@ test('report-dir that is a file, or under one: exit 2 naming report-dir, before 
   const file = join(dir, 'a-file');
   await writeFile(file, 'keep me');
   for (const reportDir of [file, join(file, 'sub')]) {
-    const r = await cli([
-      'check',
-      '--platform',
-      'local',
-      '--manifests',
-      'test/fixtures/seed',
-      '--report-dir',
-      reportDir,
-    ]);
+    const r = await checkSeed(reportDir);
     assert.is(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /report-dir .*a-file.*: .*is a file, not a directory/);
     assert.not.match(r.stderr, /Manifests:/); // refused before the manifests were even read
@@ -44,7 +39,7 @@ test('report-dir that is a file, or under one: exit 2 naming report-dir, before 
 test('the verdict is printed even when the reports cannot be written', async () => {
   const reportDir = join(dir, 'blocked');
   await mkdir(join(reportDir, 'report.json'), { recursive: true }); // a directory where the file must go
-  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  const r = await checkSeed(reportDir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /redis-cluster-resilience: FAIL/);
   assert.match(r.stdout, /nothing was deployed/);
@@ -210,7 +205,7 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
   await writeFile(join(reportDir, 'notes.md'), 'mine');
   await writeFile(join(reportDir, 'timeline-mine.svg'), 'mine');
   await writeFile(join(reportDir, 'evidence', 'README'), 'mine');
-  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  const r = await checkSeed(reportDir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   const left = (await readdir(reportDir, { recursive: true })).sort();
   assert.equal(left, [
@@ -225,15 +220,7 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
 });
 
 test('the lint gate names the flag in a CLI run and the input in an action run', async () => {
-  const r = await cli([
-    'check',
-    '--platform',
-    'local',
-    '--manifests',
-    'test/fixtures/seed',
-    '--report-dir',
-    join(dir, 'gate-cli'),
-  ]);
+  const r = await checkSeed(join(dir, 'gate-cli'));
   assert.match(r.stdout, /at or above --fail-on-lint error; nothing was deployed/);
   const outputFile = join(dir, 'gate-output');
   await writeFile(outputFile, '');
@@ -278,7 +265,7 @@ test("-h and --help: usage with each flag's default and the duration syntax", as
 
 test('the end of a CLI run lists where each report file is', async () => {
   const reportDir = join(dir, 'paths');
-  const r = await cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+  const r = await checkSeed(reportDir);
   const tail = r.stdout
     .trimEnd()
     .split('\n')
