@@ -18,7 +18,7 @@ import {
 } from '../../src/platform/local/process.ts';
 import { findExecutable } from '../../src/platform/local/redis-binary.ts';
 import { addressAnswers, infoServer } from '../../src/platform/local/server-probe.ts';
-import { waitFor } from '../../src/util/wait.ts';
+import { settleWithin, waitFor } from '../../src/util/wait.ts';
 import { beforeAll } from '../support/setup.ts';
 import { claimIps, PORT } from '../support/redis-processes.ts';
 
@@ -90,10 +90,14 @@ test('stopping a wrapper that did not exec redis-server stops the whole group; i
 
 test('a wrapper that ends on its own takes the rest of its group with it', async () => {
   const [ip] = await claimIps(1, '127.0.57');
-  const proc = await start(ip!, '& sleep 1', 'leader-exits');
+  // The wrapper ends once told to (a file appears), not after a fixed time its redis-server might outlast
+  // starting up on a loaded machine.
+  const go = 'leader-exits.go';
+  const proc = await start(ip!, `& until [ -e ${go} ]; do sleep 0.05; done`, 'leader-exits');
   everyPid.add(proc.pid);
   const pid = await redisPid(ip!, proc);
-  const exit = await proc.exited;
+  fs.writeFileSync(path.join(dir, go), '');
+  const exit = await settleWithin(proc.exited, 10_000, `wrapper pid ${proc.pid} did not end within 10 s of ${go}`);
   assert.is(exit.code, 0, 'the wrapper ended by itself');
   assert.not.ok(processRunning(pid), 'its redis-server was killed with the group before exited resolved');
   await addressGone(ip!);
