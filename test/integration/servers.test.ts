@@ -45,27 +45,28 @@ async function versionOf(program: string): Promise<string> {
   return v;
 }
 
+/** `check --platform local` from source on `manifests`, its reports into `reportDir`. */
+const check = (manifests: string, reportDir: string, extra: string[]) =>
+  runNode([
+    '--import',
+    'tsx',
+    'src/cli.ts',
+    'check',
+    '--platform',
+    'local',
+    '--manifests',
+    manifests,
+    '--report-dir',
+    reportDir,
+    ...extra,
+  ]);
+
 for (const s of SERVERS) {
   test(`check --manifests ${s.manifests}: master-failover passes on real ${s.program}, and every report names ${s.name} and its version`, async () => {
     const version = await versionOf(s.program);
     const ran = `${s.name} ${version}`;
     const reportDir = join(dir, s.name);
-    const r = await runNode([
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'check',
-      '--platform',
-      'local',
-      '--manifests',
-      s.manifests,
-      '--write-rate',
-      '100',
-      '--max-lost-writes',
-      '0',
-      '--report-dir',
-      reportDir,
-    ]);
+    const r = await check(s.manifests, reportDir, ['--write-rate', '100', '--max-lost-writes', '0']);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
     assert.is(report.verdict, 'pass');
@@ -88,20 +89,7 @@ for (const s of SERVERS) {
 test('check --manifests examples/valkey --scenario replica-loss,rolling-restart,master-pause: every scenario passes on real valkey-server', async () => {
   const reportDir = join(dir, 'valkey-scenarios');
   const scenarios = ['replica-loss', 'rolling-restart', 'master-pause'];
-  const r = await runNode([
-    '--import',
-    'tsx',
-    'src/cli.ts',
-    'check',
-    '--platform',
-    'local',
-    '--manifests',
-    'examples/valkey',
-    '--scenario',
-    scenarios.join(','),
-    '--report-dir',
-    reportDir,
-  ]);
+  const r = await check('examples/valkey', reportDir, ['--scenario', scenarios.join(',')]);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   const failed = report.scenarios.flatMap((sc) =>
     sc.checks.filter((c) => c.status !== 'pass').map((c) => `${sc.name} ${c.id}:${c.status}: ${c.summary}`),
