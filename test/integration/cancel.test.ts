@@ -32,33 +32,35 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `cli.ts check --platform local`, sent `sig` as soon as its stderr matches `when`. Bounded at every step. */
-function cliRun(reportDir: string, extra: string[], send?: { sig: NodeJS.Signals; when: RegExp }): Promise<CliRun> {
+/** A signal sent to a run as soon as its output matches `when`. */
+interface Send {
+  sig: NodeJS.Signals;
+  when: RegExp;
+}
+
+/** `cli.ts check --platform local`, sent each signal in turn as soon as its output matches. Bounded at every step. */
+function cliRun(reportDir: string, extra: string[], ...sends: Send[]): Promise<CliRun> {
   return nodeRun(
     ['src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs(), ...extra],
     {},
-    send,
+    ...sends,
   );
 }
 
-/** `node --import tsx <args>` with `env` added; its stdout and stderr read together. */
-async function nodeRun(
-  args: string[],
-  env: Record<string, string>,
-  send?: { sig: NodeJS.Signals; when: RegExp },
-): Promise<CliRun> {
+/**
+ * `node --import tsx <args>` with `env` added; its stdout and stderr read together. Each of `sends` is sent once
+ * the output matches its `when`, in order (one only after the one before it), and every one must have been sent.
+ */
+async function nodeRun(args: string[], env: Record<string, string>, ...sends: Send[]): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   let stderr = '';
-  let sent = false;
+  let sent = 0;
   const read = (d: Buffer): void => {
     stderr += d.toString();
-    if (send && !sent && send.when.test(stderr)) {
-      sent = true;
-      child.kill(send.sig);
-    }
+    while (sent < sends.length && sends[sent]!.when.test(stderr)) child.kill(sends[sent++]!.sig);
   };
   child.stdout.on('data', read);
   child.stderr.on('data', read);
@@ -74,7 +76,7 @@ async function nodeRun(
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  if (send) assert.ok(sent, `the run never printed ${send.when}: ${stderr.slice(-500)}`);
+  assert.is(sent, sends.length, `the run never printed ${sends[sent]?.when}: ${stderr.slice(-500)}`);
   const pids = [...stderr.matchAll(/ready on \S+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
   return { code: child.exitCode, signal: child.signalCode, stderr, pids };
 }
@@ -141,47 +143,18 @@ test('SIGTERM (GitHub, 7.5 s after its SIGINT): exit 143, verdict cancelled', as
 
 test('a second SIGINT during the cleanup does not cut it short', async () => {
   const reportDir = join(dir, 'twice');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'check', '--platform', 'local', '--report-dir', reportDir, '--work-dir', runs()],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+  // The second as soon as the first is seen: it arrives while the first one's cleanup runs.
+  const run = await cliRun(
+    reportDir,
+    [],
+    { sig: 'SIGINT', when: /Deleting pod / },
+    { sig: 'SIGINT', when: /SIGINT received: cancelling/ },
   );
-  let stderr = '';
-  let sent = 0;
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    // The second as soon as the first is seen: it arrives while the first one's cleanup runs.
-    if (sent === 0 && stderr.includes('Deleting pod ')) {
-      sent++;
-      child.kill('SIGINT');
-    }
-    if (sent === 1 && stderr.includes('SIGINT received: cancelling')) {
-      sent++;
-      child.kill('SIGINT');
-    }
-  });
-  try {
-    await waitFor(
-      'the twice-interrupted run to end',
-      async () =>
-        child.exitCode !== null || child.signalCode !== null
-          ? { done: true, value: 0 }
-          : { done: false, seen: stderr.slice(-300) },
-      {
-        timeoutMs: 150_000,
-      },
-    );
-  } finally {
-    child.kill('SIGKILL');
-  }
-  assert.is(child.exitCode, 130, stderr.slice(-1000));
-  assert.match(stderr, /SIGINT received: still cleaning up after SIGINT/);
+  assert.is(run.code, 130, run.stderr.slice(-1000));
+  assert.match(run.stderr, /SIGINT received: still cleaning up after SIGINT/);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'cancelled');
-  const pids = [...stderr.matchAll(/ready on \S+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-  assert.equal(pids.filter(processRunning), []);
+  assert.equal(run.pids.filter(processRunning), []);
 });
 
 /** A run SIGKILLed during the failover wait: no handler runs, so its run dir stays with its undo journal. */
@@ -201,15 +174,15 @@ async function killedRun(name: string): Promise<CliRun> {
   );
   const left = await leftDirs();
   assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
-  const journal = JSON.parse(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')) as Array<{
-    step: { kind: string };
-    settled: boolean;
-  }>;
-  assert.equal(
-    journal.filter((e) => !e.settled).map((e) => e.step.kind),
-    ['local-processes'],
-  );
+  assert.equal(unsettledSteps(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')), ['local-processes']);
   return run;
+}
+
+/** The kinds of the steps an undo journal (its JSON) has not settled yet. */
+function unsettledSteps(journal: string): string[] {
+  return (JSON.parse(journal) as Array<{ step: { kind: string }; settled: boolean }>)
+    .filter((e) => !e.settled)
+    .map((e) => e.step.kind);
 }
 
 /** The runner's handling of GITHUB_STATE: the last value of each name, handed to the post step as STATE_<name>. */
@@ -253,12 +226,8 @@ test('action: SIGKILL of the main step during the hold, then the post step with 
   const main = await nodeRun(['src/main.ts'], env, { sig: 'SIGKILL', when: /Deleting pod / });
   assert.is(main.signal, 'SIGKILL');
   const state = await stateForPost(stateFile);
-  const journal = JSON.parse(state['STATE_undo-journal'] ?? '[]') as Array<{
-    step: { kind: string };
-    settled: boolean;
-  }>;
   assert.equal(
-    journal.filter((e) => !e.settled).map((e) => e.step.kind),
+    unsettledSteps(state['STATE_undo-journal'] ?? '[]'),
     ['local-processes'],
     'recorded in action state before the processes started',
   );
@@ -275,19 +244,10 @@ test('action: SIGKILL of the main step during the hold, then the post step with 
 
 test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it left', async () => {
   await killedRun('sigkill-cleanup');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cleanup', '--work-dir', runs()], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: string | Buffer) => (stderr += d.toString()));
-  const code = await waitFor(
-    'cleanup to end',
-    async () => (child.exitCode !== null ? { done: true, value: child.exitCode } : { done: false, seen: stderr }),
-    { timeoutMs: 30_000 },
-  );
-  assert.is(code, 0, stderr);
-  assert.match(stderr, /undone: local redis-server processes of /);
-  assert.match(stderr, /1 run dir\(s\) cleaned up under /);
+  const cleanup = await nodeRun(['src/cli.ts', 'cleanup', '--work-dir', runs()], {});
+  assert.is(cleanup.code, 0, cleanup.stderr);
+  assert.match(cleanup.stderr, /undone: local redis-server processes of /);
+  assert.match(cleanup.stderr, /1 run dir\(s\) cleaned up under /);
   assert.equal(await leftDirs(), []);
 });
 
