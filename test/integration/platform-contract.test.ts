@@ -42,6 +42,7 @@ platformContract({
       .filter((d) => fs.existsSync(path.join(workDir, d)))
       .map((d) => `${d}/ in the work dir`),
   ],
+  freezes: true, // SIGSTOP to the pod's process
   timeoutMs: 60_000,
   close: async () => fs.rmSync(workDir, { recursive: true, force: true }),
 });

@@ -42,6 +42,7 @@ platformContract({
         .map((n) => `Node ${n.metadata.name} cordoned`),
     ];
   },
+  freezes: false, // an existing cluster: no node access
   timeoutMs: 5000,
   close: () => fixture.close(),
 });
