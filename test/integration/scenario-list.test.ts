@@ -44,15 +44,14 @@ test('every scenario in one check, in the order given, each passing on the defau
   }
   assert.is(report.verdict, 'pass', why);
   const rolling = report.scenarios.find((s) => s.name === 'rolling-restart');
-  if (rolling) {
-    assert.equal(
-      rolling.pods!.map((p) => p.ordinal),
-      [5, 4, 3, 2, 1, 0],
-      'replaced highest ordinal first',
-    );
-    assert.ok(rolling.pods!.every((p) => p.uidAfter && p.uidAfter !== p.uidBefore && p.nodeIdKept === true));
-    assert.is(rolling.shards!.length, 3);
-  }
+  assert.ok(rolling, 'rolling-restart is among the scenarios run');
+  assert.equal(
+    rolling.pods!.map((p) => p.ordinal),
+    [5, 4, 3, 2, 1, 0],
+    'replaced highest ordinal first',
+  );
+  assert.ok(rolling.pods!.every((p) => p.uidAfter && p.uidAfter !== p.uidBefore && p.nodeIdKept === true));
+  assert.is(rolling.shards!.length, 3);
   const files = await writeReports(report, dir);
   const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
   for (const name of order) {
