@@ -38,6 +38,7 @@ import {
 } from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
+import { serverLogHint } from './server-log-hints.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
@@ -380,7 +381,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         parts.push(`--- ${path.basename(f)}: not written`);
       }
     }
-    return parts.join('\n');
+    const hint = serverLogHint(parts.join('\n'));
+    return hint ? `${hint}\n${parts.join('\n')}` : parts.join('\n');
   }
 
   /**

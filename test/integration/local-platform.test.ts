@@ -362,4 +362,26 @@ test('a pod whose redis-server cannot start fails the deploy with its log lines'
   }
 });
 
+test("a pod that will not start on its volume's nodes.conf: the server's own last words, with the known cause first", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-platform-nodes-conf-'));
+  // The PersistentVolume of pod 0 (claim template redis-data) already holds a nodes.conf that is not one.
+  const volume = path.join(dir, 'pv', 'redis-data-redis-app-0');
+  fs.mkdirSync(volume, { recursive: true });
+  fs.writeFileSync(path.join(volume, 'nodes.conf'), 'not a nodes.conf line\n');
+  const p = createLocalPlatform({ log: silentLog, workDir: dir }, { addressBase: '127.0.56', mode: 'direct' });
+  try {
+    await p.deploy(set, { ...redisDeployment(set), replicas: 1 });
+    assert.unreachable('deploy should fail');
+  } catch (err) {
+    assert.match(String(err), /redis-app-0: redis-server exited with code 1 before answering on /);
+    assert.match(
+      String(err),
+      /\ncause: the node's nodes\.conf on its volume cannot be read back[^\n]*\n[^]*corrupted cluster config file/,
+    );
+  } finally {
+    await p.teardown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -3,6 +3,7 @@ import { TimeoutError } from '../../errors.ts';
 import type { Log } from '../../util/log.ts';
 import { waitFor } from '../../util/wait.ts';
 import { isPodReady, statefulSetPods, type StatefulSetTarget } from './pods.ts';
+import { serverLogHint } from '../server-log-hints.ts';
 
 const PULL_ERRORS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 const LOG_LINES = 20;
@@ -36,7 +37,9 @@ async function lastLogLines(core: CoreV1Api, namespace: string, pod: string, con
   const text = await read(true)
     .catch(() => read(false))
     .catch(() => '');
-  return text.trim() === '' ? '(no log output)' : text;
+  if (text.trim() === '') return '(no log output)';
+  const hint = serverLogHint(text);
+  return hint ? `${hint}\n${text}` : text;
 }
 
 /** Why one pod is not ready, in the words a user acts on. */

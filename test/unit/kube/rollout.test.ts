@@ -67,6 +67,8 @@ let events: Record<string, object[]> = {};
 const LOG =
   "1:C 25 Nov 2026 20:00:00.000 # oO0OoO0OoO0Oo Redis is starting\n1:C 25 Nov 2026 20:00:00.001 # Fatal error, can't open config file '/etc/redis/redis.conf': No such file or directory\n";
 
+let podLog = LOG;
+
 beforeAll(test, async () => {
   fixture = await startApiFixture((r) => {
     if (r.method !== 'GET') return undefined;
@@ -79,7 +81,7 @@ beforeAll(test, async () => {
       return { status: 200, body: { kind: 'EventList', apiVersion: 'v1', metadata: {}, items: events[name] ?? [] } };
     }
     const log = /^\/api\/v1\/namespaces\/run-ns\/pods\/([^/]+)\/log$/.exec(r.path);
-    if (log) return { status: 200, body: LOG };
+    if (log) return { status: 200, body: podLog };
     return undefined;
   });
 });
@@ -87,6 +89,7 @@ test.after(() => fixture.close());
 test.before.each(() => {
   fixture.requests.length = 0;
   events = {};
+  podLog = LOG;
 });
 
 const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
@@ -179,6 +182,20 @@ test('CrashLoopBackOff: restarts, exit code and the last log lines of the crashe
   assert.is(logReq.query.get('previous'), 'true');
   assert.is(logReq.query.get('tailLines'), '20');
   assert.is(logReq.query.get('container'), 'redis');
+});
+
+test('CrashLoopBackOff on a known server failure: the hint before the log lines', async () => {
+  // valkey-server 8.0.1's own last line on a replica whose nodes.conf disagrees with its master's shard-id.
+  podLog =
+    '1:M 01 Dec 2026 14:21:47.604 # Unrecoverable error: corrupted cluster config file "' +
+    `${'b'.repeat(40)} 10.244.1.13:6379@16379,,tls-port=0,shard-id=${'2'.repeat(40)} myself,slave ${'a'.repeat(40)} 0 0 1 connected\n".\n`;
+  pods = [ready(0), ready(1), ready(2), crashLoop(3)];
+  const err = await stuck();
+  assert.match(
+    err.message,
+    'last log lines:\n    likely cause: nodes.conf gives this replica another shard-id than its master',
+  );
+  assert.match(err.message, '# Unrecoverable error: corrupted cluster config file');
 });
 
 test("missing pods are counted, with the StatefulSet's warning", async () => {
