@@ -1,5 +1,6 @@
 import type { AnnotationProperties } from '@actions/core';
 import { groupFindings, groupMessages } from '../manifests/lint/group.ts';
+import { SEVERITIES } from '../manifests/lint/rule.ts';
 import type { LintFinding, Severity } from './model.ts';
 
 type Annotate = (message: string, properties?: AnnotationProperties) => void;
@@ -24,7 +25,7 @@ const SINK: Record<Severity, keyof AnnotationSink> = { error: 'error', warning: 
 export function annotateFindings(findings: LintFinding[], core: AnnotationSink): { shown: number; hidden: number } {
   let shown = 0;
   let hidden = 0;
-  for (const severity of ['error', 'warning', 'info'] as const) {
+  for (const severity of SEVERITIES) {
     const all = groupFindings(findings.filter((f) => f.severity === severity));
     const first = all.slice(0, ANNOTATIONS_PER_TYPE);
     const more = all.length - first.length;

@@ -17,7 +17,9 @@ import {
   VERDICT_WORD,
   verdictReason,
 } from './facts.ts';
-import type { Report, ScenarioResult, Topology } from './model.ts';
+import { byMessage, groupFindings, severityTotals, whereText, type FindingGroup } from '../manifests/lint/group.ts';
+import { SEVERITIES } from '../manifests/lint/rule.ts';
+import type { LintFinding, Report, ScenarioResult, Severity, Topology } from './model.ts';
 
 export const SUMMARY_FILE = 'summary.md';
 
@@ -31,11 +33,17 @@ export function cell(value: string | number): string {
   return html(String(value)).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-function table(header: string[], rows: Array<Array<string | number>>): string[] {
+/** Cell content made safe by its builder (its text through cell()), with HTML tags of the builder's own. */
+interface HtmlCell {
+  html: string;
+}
+
+function table(header: string[], rows: Array<Array<string | number | HtmlCell>>): string[] {
+  const shown = (value: string | number | HtmlCell) => (typeof value === 'object' ? value.html : cell(value));
   return [
     `| ${header.map(cell).join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    ...rows.map((r) => `| ${r.map(shown).join(' | ')} |`),
   ];
 }
 
@@ -201,15 +209,44 @@ function scenarioSection(s: ScenarioResult): string[] {
   return out;
 }
 
+/** A group's findings shown in full up to this many; more fold into a <details> block, so a rule that fires on
+ * every PersistentVolume stays one line of the table until opened. */
+const FINDINGS_SHOWN = 3;
+
+/**
+ * Where a group's findings are and what they say: one line per distinct message ("file:line:column: message",
+ * several places before one message), every place kept. A larger group folds into <details>, so a rule that
+ * fires everywhere does not push the errors off the page. Writing a group's fix and repeated message once also
+ * keeps the summary small: the runner refuses a step summary over 1 MiB ("$GITHUB_STEP_SUMMARY upload aborted,
+ * supports content up to a size of 1024k"; docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-markdown-summary).
+ */
+function findingsCell(group: FindingGroup): HtmlCell {
+  const messages = byMessage(group);
+  const places = (findings: LintFinding[]) => findings.map(whereText).join(', ');
+  const n = group.findings.length;
+  if (n <= FINDINGS_SHOWN) return { html: cell(messages.map((m) => `${places(m.findings)}: ${m.message}`).join('\n')) };
+  const [summary, body] =
+    messages.length === 1
+      ? [`${messages[0]!.message} (${n} places)`, group.findings.map(whereText)]
+      : [`${n} findings`, messages.map((m) => `${places(m.findings)}: ${m.message}`)];
+  return { html: `<details><summary>${cell(summary)}</summary>${cell(body.join('\n'))}</details>` };
+}
+
+/** Errors first, then warnings and infos, each by rule; findings of one rule with one fix in one row. */
 function lintSection(report: Report): string[] {
-  const out = [`### Lint findings (${report.lint.length})`, ''];
-  if (report.lint.length === 0) return [...out, 'No lint findings.', ''];
-  const where = (f: Report['lint'][number]) => (f.at ? `${f.at.file}:${f.at.line}:${f.at.column}` : '');
+  if (report.lint.length === 0) return ['### Lint findings: none', ''];
+  const rank = (g: FindingGroup) => SEVERITIES.indexOf(g.findings[0].severity);
+  const rule = (g: FindingGroup) => g.findings[0].rule;
+  const groups = groupFindings(report.lint).sort(
+    (a, b) => rank(a) - rank(b) || (rule(a) < rule(b) ? -1 : rule(a) > rule(b) ? 1 : 0),
+  );
+  const severity = (s: Severity) => (s === 'error' ? `**${s}**` : s);
   return [
-    ...out,
+    `### Lint findings: ${severityTotals(report.lint)}`,
+    '',
     ...table(
-      ['Severity', 'Rule', 'Where', 'Message', 'Fix'],
-      report.lint.map((f) => [f.severity, f.rule, where(f), f.message, f.fix]),
+      ['Severity', 'Rule', 'Where: message', 'Fix'],
+      groups.map((g) => [severity(g.findings[0].severity), rule(g), findingsCell(g), g.findings[0].fix]),
     ),
     '',
   ];

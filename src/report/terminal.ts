@@ -15,6 +15,7 @@ import {
   verdictReason,
   writesText,
 } from './facts.ts';
+import { severityTotals } from '../manifests/lint/group.ts';
 import type { Report, ScenarioResult } from './model.ts';
 import type { ReportFiles } from './write.ts';
 
@@ -64,17 +65,7 @@ export function renderTerminal(report: Report): string {
     );
   for (const note of report.notes ?? []) out.push(`note: ${indented(note, '  ')}`);
   if (report.notes?.length) out.push('');
-  const bySeverity = ['error', 'warning', 'info'].map(
-    (sev) => [sev, report.lint.filter((f) => f.severity === sev).length] as const,
-  );
-  out.push(
-    report.lint.length === 0
-      ? 'lint: no findings'
-      : `lint: ${bySeverity
-          .filter(([, n]) => n > 0)
-          .map(([sev, n]) => `${n} ${sev}${n === 1 ? '' : 's'}`)
-          .join(', ')} (all listed in the reports)`,
-  );
+  out.push(`lint: ${severityTotals(report.lint)}${report.lint.length > 0 ? ' (all listed in the reports)' : ''}`);
   return out.join('\n');
 }
 

@@ -1,5 +1,5 @@
-import { groupFindings, groupMessages, whereText } from './group.ts';
-import type { LintFinding, Severity } from './rule.ts';
+import { groupFindings, groupMessages, severityTotals, whereText } from './group.ts';
+import type { LintFinding } from './rule.ts';
 
 const WIDTH = 100;
 const SEVERITY_W = 9;
@@ -22,15 +22,10 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-function count(findings: LintFinding[], severity: Severity): string | undefined {
-  const n = findings.filter((f) => f.severity === severity).length;
-  return n === 0 ? undefined : `${n} ${severity === 'info' ? 'info' : `${severity}${n === 1 ? '' : 's'}`}`;
-}
-
 /**
  * Findings as a terminal table that reads at 100 columns: severity, rule and file:line:column on one row, the
  * message and the fix wrapped beneath it, a totals line at the end. Siblings with the same fix share one entry
- * (groupFindings): each message listed, the fix once.
+ * (groupFindings): each message listed once (with every place it was found at), the fix once.
  */
 export function formatFindings(findings: LintFinding[]): string {
   if (findings.length === 0) return 'lint: no findings';
@@ -47,7 +42,6 @@ export function formatFindings(findings: LintFinding[]): string {
     out.push(...wrap(`fix: ${f.fix}`, WIDTH - SEVERITY_W - 5).map((l, i) => INDENT + (i === 0 ? l : `     ${l}`)));
     out.push('');
   }
-  const totals = (['error', 'warning', 'info'] as const).map((s) => count(findings, s)).filter(Boolean);
-  out.push(`lint: ${totals.join(', ')}`);
+  out.push(`lint: ${severityTotals(findings)}`);
   return out.join('\n');
 }

@@ -1,5 +1,5 @@
 import { InputError, messageOf } from '../../errors.ts';
-import type { LintFinding, Severity, KubernetesVersion, LintContext, LintRule } from './rule.ts';
+import { SEVERITIES, type KubernetesVersion, type LintContext, type LintFinding, type LintRule } from './rule.ts';
 import { redisDeployment } from '../deployment.ts';
 import type { ManifestSet, RedisDeployment } from '../model.ts';
 import { antiAffinity } from './anti-affinity.ts';
@@ -87,8 +87,6 @@ export function parseKubernetesVersion(text: string): KubernetesVersion {
   return { major: Number(m[1]), minor: Number(m[2]), text: `${m[1]!}.${m[2]!}` };
 }
 
-const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-
 /** By file, line, column; then the most severe first. Findings without a position come last. */
 export function compareFindings(a: LintFinding, b: LintFinding): number {
   const fa = a.at?.file ?? '\uffff';
@@ -97,7 +95,7 @@ export function compareFindings(a: LintFinding, b: LintFinding): number {
   return (
     (a.at?.line ?? 0) - (b.at?.line ?? 0) ||
     (a.at?.column ?? 0) - (b.at?.column ?? 0) ||
-    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)
   );
 }
 

@@ -8,6 +8,9 @@ export { labelSelectorMatches, selects } from '../selectors.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/** Every severity, the most severe first (the order reports list them in). */
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
 export interface LintFinding {
   rule: string;
   severity: Severity;

@@ -104,4 +104,16 @@ test('sibling objects with the same fix: one annotation (and one table entry) li
   assert.is(text.split('\n').at(-1), 'lint: 1 error, 3 warnings');
 });
 
+test('one message at several places: written once with every place (table and annotation)', () => {
+  const same = [5, 20, 35].map((line) => ({ ...finding('warning', line), message: 'a PersistentVolume is Recycle' }));
+  const text = formatFindings([...same, finding('warning', 50)]);
+  assert.is(text.match(/a PersistentVolume is Recycle/g)?.length, 1, text);
+  assert.match(text, 'a PersistentVolume is Recycle (also manifests/pv.yaml:20:36, manifests/pv.yaml:35:36)');
+  assert.match(text, 'PersistentVolume redis-50: reclaim policy Recycle is deprecated (manifests/pv.yaml:50:36)');
+  const calls: string[] = [];
+  annotateFindings(same, { error: assert.unreachable, warning: (m) => void calls.push(m), notice: assert.unreachable });
+  assert.is(calls.length, 1);
+  assert.is(calls[0]!.match(/a PersistentVolume is Recycle/g)?.length, 1, calls[0]);
+});
+
 test.run();

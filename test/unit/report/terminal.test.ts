@@ -82,6 +82,9 @@ test('an error run: the reason, lint counts, and no raw control characters', () 
   const text = renderTerminal(errorRun);
   assert.match(text, /^redis-cluster-resilience: ERROR\nThe run stopped before its checks could finish: timed out/);
   assert.match(text, 'lint: 7 errors, 5 warnings');
+  const infos = errorRun.lint.slice(0, 2).map((f) => ({ ...f, severity: 'info' as const }));
+  // The lint command's count, and the summary's heading: "info" has no plural.
+  assert.match(renderTerminal({ ...errorRun, lint: infos }), '\nlint: 2 info (all listed in the reports)');
   // eslint-disable-next-line no-control-regex -- no control character may reach the output: matching them is the point
   assert.not.match(text, /[\u0007\u001b]/);
 });
