@@ -8,6 +8,7 @@ import path from 'node:path';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
 import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
+import type { Target } from '../../src/platform/platform.ts';
 import { infoServer, serving } from '../../src/platform/local/server-probe.ts';
 import { processRunning } from '../../src/platform/local/process.ts';
 import { silentLog } from '../../src/util/log.ts';
@@ -16,6 +17,8 @@ import { platformContract } from '../support/platform-contract.ts';
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-contract-'));
 let platform: LocalPlatform | undefined;
 const everyPid = new Set<number>();
+// A frozen server still accepts the connection (the kernel does), but does not answer: the probe times out.
+const answers = (t: Target) => infoServer(t.host, t.port, 1000).then(serving, () => false);
 
 platformContract({
   name: 'local',
@@ -33,8 +36,7 @@ platformContract({
     };
     return { platform, manifests, redis: { ...redisDeployment(manifests), replicas: 3 } };
   },
-  // A frozen server still accepts the connection (the kernel does), but does not answer: the probe times out.
-  redis: { answers: (t) => infoServer(t.host, t.port, 1000).then(serving, () => false) },
+  redis: { answers },
   leftovers: async () => [
     ...[...everyPid].filter(processRunning).map((pid) => `process ${pid}`),
     ...(platform?.processIds() ?? []).map((pid) => `process ${pid} (still tracked)`),
@@ -42,7 +44,8 @@ platformContract({
       .filter((d) => fs.existsSync(path.join(workDir, d)))
       .map((d) => `${d}/ in the work dir`),
   ],
-  freezes: true, // SIGSTOP to the pod's process
+  // SIGSTOP to the pod's process.
+  freezes: { seenBy: 'Redis not answering', stopped: async (_pod, reach) => !(await answers(await reach())) },
   timeoutMs: 60_000,
   close: async () => fs.rmSync(workDir, { recursive: true, force: true }),
 });

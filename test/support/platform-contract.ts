@@ -1,7 +1,8 @@
 /**
  * The promises of src/platform/platform.ts, written once and run against every platform this machine can reach:
- * the local platform (real redis-server, test/integration/platform-contract.test.ts) and the Kubernetes
- * platform on the loopback API fixture (test/unit/kube/platform-contract.test.ts). Where a promise cannot be
+ * the local platform (real redis-server, test/integration/platform-contract.test.ts), the Kubernetes platform on
+ * the loopback API fixture (test/unit/kube/platform-contract.test.ts) and the kind platform with stand-in kind and
+ * docker, the fixture as its cluster (test/unit/kube/kind-platform-contract.test.ts). Where a promise cannot be
  * checked on a platform (Redis answering, where no Redis runs), the test is registered as skipped with the
  * reason in its name, so the report says what was not checked.
  */
@@ -25,13 +26,21 @@ export interface ContractTarget {
   redis: { answers(target: Target): Promise<boolean> } | { cannot: string };
   /** What the run left behind (processes, namespaces, volumes), in words: empty once teardown has run. */
   leftovers(): Promise<string[]>;
-  /** Whether freeze() works here, or must throw UnsupportedError saying why: a target says which, so the test
-   * cannot pass on the other outcome. */
-  freezes: boolean;
+  /** Whether freeze() works here, and how the suite sees a pod's server stopped; or false: freeze() must throw
+   * UnsupportedError saying why. A target says which, so the test cannot pass on the other outcome. */
+  freezes: false | FreezeProbe;
   /** Bound on a replacement coming back and on a rollout. */
   timeoutMs: number;
   /** Stops what create() needed besides the platform (a fixture server). */
   close?(): Promise<void>;
+}
+
+/** How the suite sees whether a pod's server is stopped (frozen). */
+export interface FreezeProbe {
+  /** What it looks at, for the failure messages. */
+  seenBy: string;
+  /** `reach` gives the pod's target to dial, for a probe that asks the server itself. */
+  stopped(pod: PodInfo, reach: () => Promise<Target>): Promise<boolean>;
 }
 
 /** An undo journal in memory: what is recorded and not yet settled. */
@@ -167,22 +176,23 @@ export function platformContract(target: ContractTarget): void {
       () => undefined,
       (e: unknown) => e,
     );
-    if (!target.freezes) {
+    const probe = target.freezes;
+    if (!probe) {
       assert.instance(frozen, UnsupportedError, messageOf(frozen));
       assert.match((frozen as Error).message, victim.name);
       await platform.resume(victim.name); // safe when not frozen
       return;
     }
     assert.is(frozen, undefined, `freeze() threw on ${target.name}: ${messageOf(frozen)}`);
-    const r = target.redis;
+    const stopped = (p: PodInfo) => probe.stopped(p, () => platform.reach(address(p)));
     try {
-      if ('cannot' in r)
-        assert.unreachable(`freeze() succeeded on ${target.name}, where Redis cannot be asked (${r.cannot})`);
-      else assert.not.ok(await r.answers(await platform.reach(address(victim))), 'frozen: Redis does not answer');
+      assert.ok(await stopped(victim), `frozen: ${victim.name} is stopped (seen by ${probe.seenBy})`);
+      for (const other of (await pods()).filter((p) => p.name !== victim.name))
+        assert.not.ok(await stopped(other), `only the frozen pod is stopped, not ${other.name}`);
     } finally {
       await platform.resume(victim.name);
     }
-    if (!('cannot' in r)) assert.ok(await r.answers(await platform.reach(address(victim))), 'resumed: Redis answers');
+    assert.not.ok(await stopped(victim), `resumed: ${victim.name} runs again (seen by ${probe.seenBy})`);
     await platform.resume(victim.name); // safe when not frozen
   });
 

@@ -251,6 +251,10 @@ export class ApiServer {
    */
   private queue = new Map<string, { failures: number; retryAt: number }>();
   private watchers = new Set<(type: string, obj: Obj) => void>();
+  /** Watches open now (for a test that checks none is left behind). */
+  get watches(): number {
+    return this.watchers.size;
+  }
   /** Pods (by UID) whose containers the kubelet has started. */
   private started = new Set<string>();
 

@@ -9,6 +9,8 @@ import path from 'node:path';
  */
 export function installFakeIp(): {
   calls: () => string[];
+  /** "<cidr> via <gateway>" of each route `ip route add` added and no `ip route del` removed since. */
+  added: () => string[];
   clear: () => void;
   fail: (code: number) => void;
   setRoutes: (lines: string[]) => void;
@@ -29,8 +31,18 @@ code=$(cat "${dir}/exit" 2>/dev/null || echo 0); [ "$code" = 0 ] || echo "RTNETL
   writeFileSync(path.join(dir, 'routes'), '');
   const oldPath = process.env.PATH;
   process.env.PATH = `${dir}:${oldPath}`;
+  const calls = () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean);
   return {
-    calls: () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean),
+    calls,
+    added: () => {
+      const routes = new Set<string>();
+      for (const c of calls()) {
+        const m = /^ip route (add|del) (.+)$/.exec(c);
+        if (m?.[1] === 'add') routes.add(m[2]!);
+        else if (m) routes.delete(m[2]!);
+      }
+      return [...routes];
+    },
     clear: () => writeFileSync(path.join(dir, 'calls'), ''),
     fail: (code) => writeFileSync(path.join(dir, 'exit'), String(code)),
     setRoutes: (lines) => writeFileSync(path.join(dir, 'routes'), lines.map((l) => `${l}\n`).join('')),

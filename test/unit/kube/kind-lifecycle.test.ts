@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
@@ -8,41 +7,25 @@ import { CancelledError } from '../../../src/errors.ts';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { settleWithin, waitFor } from '../../../src/util/wait.ts';
+import { installKindStandIns, type KindStandIns } from './kind-standins.ts';
 
+let standIns: KindStandIns;
 let dir = '';
 let fakeKind = '';
-const calls = () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean);
-const setClusters = (names: string[]) => writeFileSync(path.join(dir, 'clusters'), names.map((n) => `${n}\n`).join(''));
-
-// A stand-in for the kind binary: records its arguments, keeps a list of clusters in a file.
-const SCRIPT = `#!/bin/sh
-dir=$(dirname "$0")
-echo "$*" >> "$dir/calls"
-case "$1 $2" in
-  "get clusters") cat "$dir/clusters" ;;
-  "create cluster") echo "$4" >> "$dir/clusters"; echo "apiVersion: v1" > "\${10}" ;;
-  "delete cluster") grep -vx "$4" "$dir/clusters" > "$dir/c2"; mv "$dir/c2" "$dir/clusters" ;;
-esac
-`;
 
 beforeAll(test, () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'fake-kind-'));
-  fakeKind = path.join(dir, 'kind');
-  writeFileSync(fakeKind, SCRIPT);
-  chmodSync(fakeKind, 0o755);
+  standIns = installKindStandIns();
+  ({ dir, kind: fakeKind } = standIns);
 });
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-test.before.each(() => {
-  writeFileSync(path.join(dir, 'calls'), '');
-  setClusters([]);
-});
+test.after(() => standIns.restore());
+test.before.each(() => standIns.reset());
 
 test('create: name, config, wait and a kubeconfig file of its own', async () => {
   const kubeconfigFile = path.join(dir, 'kubeconfig');
   await kind.createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/cfg.yaml', kubeconfigFile, log: silentLog });
-  assert.equal(calls(), [
-    'get clusters',
-    `create cluster --name rr --config /cfg.yaml --wait 120s --kubeconfig ${kubeconfigFile}`,
+  assert.equal(standIns.calls(), [
+    'kind get clusters',
+    `kind create cluster --name rr --config /cfg.yaml --wait 120s --kubeconfig ${kubeconfigFile}`,
   ]);
   assert.ok(existsSync(kubeconfigFile));
 });
@@ -120,7 +103,7 @@ test('create, cancelled while kind ignores SIGTERM: kind is killed after the gra
 });
 
 test('create refuses a name already taken', async () => {
-  setClusters(['other', 'rr']);
+  standIns.setClusters(['other', 'rr']);
   const err = await kind
     .createKindCluster({ kind: fakeKind, name: 'rr', configFile: '/c', kubeconfigFile: '/k', log: silentLog })
     .then(
@@ -128,30 +111,30 @@ test('create refuses a name already taken', async () => {
       (e: unknown) => e as Error,
     );
   assert.match(err!.message, 'a kind cluster named rr already exists');
-  assert.equal(calls(), ['get clusters']);
+  assert.equal(standIns.calls(), ['kind get clusters']);
 });
 
 test('undo of a kind-cluster step: deletes the cluster; an already deleted one is fine', async () => {
-  setClusters(['rr']);
+  standIns.setClusters(['rr']);
   assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'deleted');
-  assert.equal(calls(), ['get clusters', 'delete cluster --name rr']);
+  assert.equal(standIns.calls(), ['kind get clusters', 'kind delete cluster --name rr']);
   assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'absent');
-  assert.equal(calls().at(-1), 'get clusters');
+  assert.equal(standIns.calls().at(-1), 'kind get clusters');
 });
 
 test('undo of a kind-cluster step: a missing kind binary throws naming the command to run by hand', async () => {
-  setClusters(['rr']);
+  standIns.setClusters(['rr']);
   const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(
     () => undefined,
     (e: unknown) => e as Error,
   );
   assert.match(err?.message ?? '', 'kind delete cluster --name rr');
-  assert.equal(calls(), []);
+  assert.equal(standIns.calls(), []);
 });
 
 test('create records the undo only once the name is known to be free', async () => {
   let recorded = 0;
-  setClusters(['rr']);
+  standIns.setClusters(['rr']);
   const taken = await kind
     .createKindCluster({
       kind: fakeKind,
@@ -167,7 +150,7 @@ test('create records the undo only once the name is known to be free', async () 
     );
   assert.ok(taken);
   assert.is(recorded, 0, "a cluster that was already there is not this run's to delete");
-  setClusters([]);
+  standIns.setClusters([]);
   await kind.createKindCluster({
     kind: fakeKind,
     name: 'rr',

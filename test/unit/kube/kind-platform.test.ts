@@ -1,6 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
@@ -9,97 +8,48 @@ import { DEFAULTS, type Config } from '../../../src/config.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
-import { kindArch } from '../../../src/platform/kind-install.ts';
 import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
 import { silentLog, type Log } from '../../../src/util/log.ts';
 import { UnsupportedError } from '../../../src/errors.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
 import { installFakeIp } from './fake-ip.ts';
+import { installKindStandIns, type KindStandIns } from './kind-standins.ts';
 
-// The kind platform end to end against the API fixture: a fake kind binary in the tool cache "creates" a cluster
+// The kind platform end to end against the API fixture: the stand-in kind (kind-standins.ts) "creates" a cluster
 // by writing the fixture's kubeconfig, `ip` is a recording stand-in, and the pods' IPs come from node pod CIDRs
 // on loopback (127.231.x.0/24), so the reach preflight really connects to them: refused (nothing listens) or
-// accepted (a test listener).
+// accepted (a test listener). The runner's Docker has the job's own image (pr/redis:test) but not the manifests'
+// (redis:7.2.5); pulls work. The stand-in docker also stands in for the node containers in master-pause's freeze.
 let fixture: ApiFixture;
-let dir = '';
+let standIns: KindStandIns;
 let ip: ReturnType<typeof installFakeIp>;
-const saved = {
-  cache: process.env.RUNNER_TOOL_CACHE,
-  temp: process.env.RUNNER_TEMP,
-  path: process.env.PATH,
-  getuid: process.getuid,
-};
+const saved = { getuid: process.getuid };
 
 beforeAll(test, async () => {
   fixture = await startApiFixture();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'kind-platform-'));
-  const version = DEFAULTS.kindVersion.replace(/^v/, '');
-  const toolDir = path.join(dir, 'tools', 'kind', version, kindArch());
-  mkdirSync(toolDir, { recursive: true });
-  writeFileSync(`${toolDir}.complete`, '');
-  writeFileSync(
-    path.join(toolDir, 'kind'),
-    `#!/bin/sh
-echo "kind $*" >> "${dir}/image-calls"
-case "$1 $2" in
-  "create cluster") cp "${fixture.kubeconfig}" "\${10}" ;;
-esac
-exit 0
-`,
-  );
-  chmodSync(path.join(toolDir, 'kind'), 0o755);
-  // docker: the runner has the job's own image (pr/redis:test) but not the manifests' (redis:7.2.5); pulls work.
-  mkdirSync(path.join(dir, 'bin'));
-  // It also stands in for the node containers in master-pause's freeze (there is no Docker on this machine):
-  // `docker exec <node> crictl inspect …` prints the PID in $dir/pid, `cat /proc/<pid>/comm` the name in
-  // $dir/comm; crictl is missing when $dir/no-crictl exists.
-  writeFileSync(
-    path.join(dir, 'bin', 'docker'),
-    `#!/bin/sh
-echo "docker $*" >> "${dir}/image-calls"
-[ "$1 $2" = "image inspect" ] && { [ "$5" = pr/redis:test ] && exit 0; exit 1; }
-[ "$1" = info ] && { echo 27.0.1; exit 0; }
-if [ "$1" = exec ]; then
-  case "$3 $4" in
-    "crictl --version") [ -e "${dir}/no-crictl" ] && { echo 'OCI runtime exec failed: exec: "crictl": executable file not found in $PATH' >&2; exit 127; }; echo "crictl version v1.33.0" ;;
-    "crictl inspect") cat "${dir}/pid" ;;
-    "cat /proc/"*) cat "${dir}/comm" ;;
-  esac
-fi
-exit 0
-`,
-  );
-  chmodSync(path.join(dir, 'bin', 'docker'), 0o755);
-  process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH}`;
-  process.env.RUNNER_TOOL_CACHE = path.join(dir, 'tools');
-  process.env.RUNNER_TEMP = path.join(dir, 'temp');
+  standIns = installKindStandIns({ kubeconfig: fixture.kubeconfig, images: ['pr/redis:test'] });
   ip = installFakeIp();
   process.getuid = () => 0;
 });
 test.after(async () => {
   ip.restore();
-  process.env.PATH = saved.path;
   process.getuid = saved.getuid;
-  process.env.RUNNER_TOOL_CACHE = saved.cache;
-  process.env.RUNNER_TEMP = saved.temp;
+  standIns.restore();
   await fixture.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 test.before.each(() => {
   fixture.requests.length = 0;
+  // Named as kind names the node containers of cluster-name redis-resilience with one worker.
   fixture.server = new ApiServer({
     nodes: [
-      { name: 'kind-control-plane', podCIDR: '127.231.0.0/24', internalIP: '172.18.0.2' },
-      { name: 'kind-worker', podCIDR: '127.231.1.0/24', internalIP: '172.18.0.3' },
+      { name: 'redis-resilience-control-plane', podCIDR: '127.231.0.0/24', internalIP: '172.18.0.2' },
+      { name: 'redis-resilience-worker', podCIDR: '127.231.1.0/24', internalIP: '172.18.0.3' },
     ],
   });
   ip.clear();
   ip.setRoutes([]);
-  writeFileSync(path.join(dir, 'image-calls'), '');
-  writeFileSync(path.join(dir, 'pid'), '4242\n');
-  writeFileSync(path.join(dir, 'comm'), 'redis-server\n');
-  rmSync(path.join(dir, 'no-crictl'), { force: true });
+  standIns.reset();
 });
 
 const manifests = (replicas: number): ManifestSet => ({
@@ -156,7 +106,7 @@ function recordingLog() {
 
 async function run(replicas: number, port: number, extra: Partial<Config> = {}) {
   const { log, lines } = recordingLog();
-  const workDir = mkdtempSync(path.join(dir, 'work-'));
+  const workDir = mkdtempSync(path.join(standIns.dir, 'work-'));
   const platform = kube.createKindPlatform(config(extra), { log, workDir });
   await platform.provision();
   await platform.deploy(manifests(replicas), redis(replicas, port));
@@ -210,10 +160,11 @@ test('an existing route for a pod CIDR is neither replaced nor removed', async (
 });
 
 test('retain, decided by the caller: none deletes routes and cluster at teardown, keep leaves and settles them, defer leaves them to the post step', async () => {
-  const outcome: Record<string, { left: string[]; removed: number }> = {};
+  const outcome: Record<string, { left: string[]; removed: number; clusters: string[] }> = {};
   for (const retain of [undefined, 'keep', 'defer'] as const) {
     ip.clear();
-    const workDir = mkdtempSync(path.join(dir, 'work-'));
+    standIns.reset(); // a kept cluster would refuse the next create (its name is taken)
+    const workDir = mkdtempSync(path.join(standIns.dir, 'work-'));
     const journal = await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')));
     const platform = kube.createKindPlatform(config(), { log: silentLog, workDir, undo: journal, retain });
     await platform.provision();
@@ -226,21 +177,19 @@ test('retain, decided by the caller: none deletes routes and cluster at teardown
     outcome[String(retain)] = {
       left: journal.unsettled().map((e) => e.step.kind),
       removed: ip.calls().filter((c) => c.includes(' del ')).length,
+      clusters: standIns.clusters(),
     };
   }
   assert.equal(outcome, {
-    undefined: { left: [], removed: 2 },
-    keep: { left: [], removed: 0 },
-    defer: { left: ['kind-cluster', 'pod-route', 'pod-route'], removed: 0 },
+    undefined: { left: [], removed: 2, clusters: [] },
+    keep: { left: [], removed: 0, clusters: ['redis-resilience'] },
+    defer: { left: ['kind-cluster', 'pod-route', 'pod-route'], removed: 0, clusters: ['redis-resilience'] },
   });
 });
 
 test("load-images and the manifests' images: pulled once on the runner, loaded into every node before apply", async () => {
   await run(1, 6379, { loadImages: 'pr/redis:test' });
-  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8')
-    .trim()
-    .split('\n')
-    .filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
+  const calls = standIns.calls().filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
   assert.equal(calls.slice(0, 3), [
     'docker image inspect --format {{.Id}} redis:7.2.5',
     'docker pull --quiet redis:7.2.5',
@@ -250,14 +199,17 @@ test("load-images and the manifests' images: pulled once on the runner, loaded i
 
 /** Deploys two pods, freezes redis-app-1 then resumes it; returns the docker calls and what freeze threw. */
 async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; containerId: string; node: string }> {
-  const platform = kube.createKindPlatform(config(), { log: silentLog, workDir: mkdtempSync(path.join(dir, 'work-')) });
+  const platform = kube.createKindPlatform(config(), {
+    log: silentLog,
+    workDir: mkdtempSync(path.join(standIns.dir, 'work-')),
+  });
   await platform.provision();
   await platform.deploy(manifests(2), redis(2, 6379));
   const pod = fixture.server.get('Pod', 'default', 'redis-app-1') as unknown as {
     spec: { nodeName: string };
     status: { containerStatuses: Array<{ containerID: string }> };
   };
-  writeFileSync(path.join(dir, 'image-calls'), '');
+  standIns.clearCalls();
   let error: unknown;
   try {
     await platform.freeze('redis-app-1');
@@ -266,7 +218,7 @@ async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; co
   } catch (err) {
     error = err;
   }
-  const calls = readFileSync(path.join(dir, 'image-calls'), 'utf8').split('\n').filter(Boolean);
+  const calls = standIns.calls();
   await platform.teardown();
   return { calls, error, containerId: pod.status.containerStatuses[0]?.containerID ?? '', node: pod.spec.nodeName };
 }
@@ -286,7 +238,7 @@ test("master-pause on kind: the Redis container's host PID from crictl in its no
 });
 
 test('master-pause on kind: a main process that is not redis-server, or no crictl, skips the freeze with the reason and signals nothing', async () => {
-  writeFileSync(path.join(dir, 'comm'), 'sh\n');
+  standIns.setComm('sh');
   let r = await freezeAndResume();
   assert.instance(r.error, UnsupportedError);
   assert.match(String(r.error), "the container's main process (host PID 4242 on");
@@ -296,8 +248,8 @@ test('master-pause on kind: a main process that is not redis-server, or no crict
     r.calls.join('\n'),
   );
 
-  writeFileSync(path.join(dir, 'comm'), 'redis-server\n');
-  writeFileSync(path.join(dir, 'no-crictl'), '');
+  standIns.setComm('redis-server');
+  standIns.setCrictl(false);
   r = await freezeAndResume();
   assert.instance(r.error, UnsupportedError);
   assert.match(String(r.error), `crictl does not run in the node container ${r.node}`);
