@@ -205,11 +205,37 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   );
 });
 
+/**
+ * Sets cluster-node-timeout on every pod's Redis; returns what puts the old value back. Runtime only: a pod
+ * restarted meanwhile reads the manifests' value again.
+ */
+async function nodeTimeout(c: DeployedCluster, ms: number): Promise<() => Promise<void>> {
+  const set = async (value: string) => {
+    for (const p of await c.platform.listPods())
+      await withNode(
+        async (a) => a,
+        { host: p.ip, port: c.redis.port },
+        (r) => r.call('CONFIG', 'SET', 'cluster-node-timeout', value),
+      );
+  };
+  const [, before] = (await withNode(
+    async (a) => a,
+    { host: (await c.platform.listPods())[0]!.ip, port: c.redis.port },
+    (r) => r.call('CONFIG', 'GET', 'cluster-node-timeout'),
+  )) as [string, string];
+  await set(String(ms));
+  return () => set(before);
+}
+
 test('without the hold: the path taken is reported and what holds on it is checked', async () => {
   const c = cluster();
-  const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false }));
+  // The path is a race between the pod's return and the survivors' node timeout (5 s in the manifests): the
+  // pod is back ~1.5 s after the deletion on an idle machine, but 3.3 s was measured with the CPUs busy, and a
+  // slower return lets a replica take over. The survivors get a node timeout no return can outlast, so this
+  // test always sees the path it is about; it still fails if the report or its checks get that path wrong.
+  const restoreNodeTimeout = await nodeTimeout(c, 60_000);
+  const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false })).finally(restoreNodeTimeout);
   assert.is(r.error, undefined);
-  // The pod is back after ~1 s, long before the 5 s node timeout: no failover happens (docs/design.md, measured).
   assert.is(r.path, 'restarted-before-failover');
   assert.is(check(r, 'replica-promoted').status, 'skipped');
   assert.match(check(r, 'replica-promoted').summary, /came back before any failover/);
