@@ -14,8 +14,8 @@ export interface Exit {
  */
 export interface Supervised {
   pid: number;
-  /** The process a graceful stop signals, when not `pid` itself (a sandbox's command; SIGTERM to bwrap would
-   * kill it outright). */
+  /** The process a graceful stop signals, when not `pid` itself (a sandbox's command: SIGTERM to bwrap kills it
+   * at once, and its PID namespace with it, --die-with-parent). */
   mainPid?: () => number | undefined;
   /** Resolves once the child has exited and no process is left in its group (see startProcess). */
   exited: Promise<Exit>;
@@ -78,8 +78,12 @@ export function describeExit(e: Exit): string {
 }
 
 /**
- * Stops a child: SIGTERM, then SIGKILL once `graceMs` has passed (mode 'kill': SIGKILL at once). Resolves when
- * it has exited; throws TimeoutError if even SIGKILL does not end it within `killWaitMs`.
+ * Stops a child as the kubelet stops a container ("a TERM signal ... to the main process in each container",
+ * KILL to any remaining processes once the grace period has expired: kubernetes.io, Termination of Pods): SIGTERM
+ * to its main process only, then SIGKILL to the whole group once `graceMs` has passed (mode 'kill': at once). Resolves when it has exited; throws
+ * TimeoutError if even SIGKILL does not end it within `killWaitMs`. SIGTERM never goes to the group: that
+ * reaches a sandbox's bwrap, whose death kills the server in the middle of its shutdown (no final AOF write,
+ * acknowledged writes lost), and processes the container runtime would not signal.
  */
 export async function stopProcess(
   p: Supervised,
@@ -90,7 +94,6 @@ export async function stopProcess(
   if (p.exit) return p.exit;
   if (mode === 'graceful') {
     signal(p.mainPid?.() ?? p.pid, 'SIGTERM');
-    signal(-p.pid, 'SIGTERM');
     const exit = await within(p.exited, graceMs);
     if (exit) return exit;
   }
