@@ -3,6 +3,8 @@
  * (each run leaves it healthy, with the roles of one shard swapped): the passing run, a run with a dropped key
  * and an impossible failover budget, and a run without the hold.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
@@ -106,6 +108,26 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
   }) as Platform;
 }
 
+const timelineOf = (r: FailoverResult): string =>
+  `timeline: ${r.timeline.map((e) => `${e.event} ${e.atMs} ms`).join(', ')}`;
+
+/** Each Redis log of a pod (`<pod>.<incarnation>.log`, one per start), oldest first: [file, text]. */
+function podLogs(c: DeployedCluster, pod: string): Array<[string, string]> {
+  const dir = join(c.workDir, 'logs');
+  const incarnation = (f: string) => Number(f.slice(pod.length + 1, -'.log'.length));
+  return readdirSync(dir)
+    .filter((f) => /^\d+\.log$/.test(f.slice(pod.length + 1)) && f.startsWith(`${pod}.`))
+    .sort((a, b) => incarnation(a) - incarnation(b))
+    .map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
+}
+
+/** The last lines of each Redis log of these pods. */
+const logTails = (c: DeployedCluster, pods: string[], lines = 40): string =>
+  pods
+    .flatMap((p) => podLogs(c, p))
+    .map(([f, text]) => `--- ${f}\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`)
+    .join('\n');
+
 const cluster = scenarioSuite(test, 'manifests', '127.0.70', { masters: 3, replicasPerMaster: 1 });
 
 test('held restart: a replica takes over, the pod returns with its NodeID as a replica, nothing is lost', async () => {
@@ -126,6 +148,10 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
     ],
   );
   assert.is(r.status, 'pass');
+  // kill-mode graceful: the victim's Redis ran its own shutdown (AOF flushed, replica caught up) before it went. In
+  // the sandbox a SIGTERM to bwrap once killed it outright, right after "Received SIGTERM".
+  const [deleted] = podLogs(c, r.victim.pod).slice(-2);
+  assert.match(deleted?.[1] ?? '', 'Redis is now ready to exit', logTails(c, [r.victim.pod]));
   const id = check(r, 'node-id-kept').evidence;
   assert.is(id.nodeIdAfter, id.nodeIdBefore);
   assert.is(id.nodeIdBefore, r.victim.nodeId);
@@ -245,9 +271,15 @@ test('without the hold: the path taken is reported and what holds on it is check
   assert.is(r.path, 'restarted-before-failover');
   assert.is(check(r, 'replica-promoted').status, 'skipped');
   assert.match(check(r, 'replica-promoted').summary, /came back before any failover/);
-  for (const id of ['pod-recreated', 'node-id-kept', 'cluster-healthy', 'data-intact', 'max-lost-writes'] as const) {
-    assert.is(check(r, id).status, 'pass', `${id}: ${check(r, id).summary}`);
-  }
+  const failed = (['pod-recreated', 'node-id-kept', 'cluster-healthy', 'data-intact', 'max-lost-writes'] as const)
+    .filter((id) => check(r, id).status !== 'pass')
+    .map((id) => `${id}: ${check(r, id).summary}`);
+  // What Redis did is in the pods' own logs, which go with the cluster's teardown: part of the message.
+  const shard = [
+    r.victim.pod,
+    ...r.topologyBefore.nodes.flatMap((n) => (n.masterId === r.victim.nodeId && n.pod ? [n.pod] : [])),
+  ];
+  assert.equal(failed, [], failed.length ? `${failed.join('\n')}\n${timelineOf(r)}\n${logTails(c, shard)}` : undefined);
   // No new master to follow: skipped with what was seen, never a PASS that says "back as the master".
   assert.is(check(r, 'rejoined-as-replica').status, 'skipped');
   assert.match(check(r, 'rejoined-as-replica').summary, /back as the master of its slots/);
