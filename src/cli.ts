@@ -119,6 +119,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`check | head`) must not crash the run with an unhandled EPIPE in the middle of its
+// cleanup: what is left to print is dropped, and the run still tears down and writes its report files.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 // No process.exit(): the process ends once nothing is left open, so a leaked handle shows up as a hang in the
 // tests instead of being hidden.
 process.exitCode = await main(process.argv.slice(2));

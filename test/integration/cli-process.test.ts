@@ -2,11 +2,13 @@
 // process edge: what is printed on which stream, the exit code, and what was (not) done before refusing.
 // Every case uses the seed's manifests, whose lint errors stop a check before any pod starts, so no case can
 // start redis-server even when the refusal it tests is broken.
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { settleWithin } from '../../src/util/wait.ts';
 import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
@@ -44,6 +46,37 @@ test('the verdict is printed even when the reports cannot be written', async () 
   assert.match(r.stdout, /redis-cluster-resilience: FAIL/);
   assert.match(r.stdout, /nothing was deployed/);
   assert.match(r.stderr, /could not write the reports into .*blocked/);
+});
+
+test('a reader that goes away (`check | head`): no crash on EPIPE, the run still writes its reports and exits with its own code', async () => {
+  const reportDir = join(dir, 'closed-output');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'check',
+      '--platform',
+      'local',
+      '--manifests',
+      'test/fixtures/seed',
+      '--report-dir',
+      reportDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // Both read ends closed before the first line: every write the run makes fails with EPIPE.
+  child.stdout.destroy();
+  child.stderr.destroy();
+  const code = await settleWithin(
+    new Promise<number | null>((resolve) => child.on('close', resolve)),
+    60_000,
+    'the check with its output closed did not end within 60 s',
+  ).finally(() => child.kill('SIGKILL'));
+  assert.is(code, 1, "the lint errors' exit code, not a crash");
+  const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as { verdict: string };
+  assert.is(report.verdict, 'fail');
 });
 
 test('platform kind without a Docker engine: exit 2 with a hint, and kind is not downloaded', async () => {
