@@ -154,6 +154,8 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
         `Deleting pod ${victim.pod} (${opts.killMode}, ${opts.holdRestart ? 'restart held' : 'restart not held'})`,
       );
       const stopWatch = new AbortController();
+      // A cancel ends the watch whenever it comes, the deletion included: a watch left running after teardown
+      // polls the old pod addresses (another run's, once reused) until its timeout and keeps the process alive.
       const watching = watchFailover({
         reach: ctx.reach,
         survivors,
@@ -161,7 +163,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
         holdRestart: opts.holdRestart,
         timeoutMs: opts.failoverTimeoutMs,
         mastersWithSlots: f.mastersWithSlots,
-        signal: stopWatch.signal,
+        signal: ctx.signal ? AbortSignal.any([ctx.signal, stopWatch.signal]) : stopWatch.signal,
         log: ctx.log,
       });
       ctx.holding(opts.holdRestart);
@@ -174,10 +176,8 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
         throw err;
       }
       ctx.timeline.mark('pod-gone', Date.now());
-      // The watch ends by itself (done, timed out); a cancelled run ends it too.
-      const onAbort = () => stopWatch.abort();
-      ctx.signal?.addEventListener('abort', onAbort, { once: true });
-      f.watching = watching.finally(() => ctx.signal?.removeEventListener('abort', onAbort));
+      // The watch ends by itself (done, timed out) or on a cancel.
+      f.watching = watching;
     },
   },
   {

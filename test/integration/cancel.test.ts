@@ -19,7 +19,15 @@ interface CliRun {
   stderr: string;
   /** PIDs of the run's redis-server processes, from its "pod … ready … (pid N)" lines. */
   pids: number[];
+  /** From its "cleanup done" line to its exit, in ms: what it still had running after its cleanup. */
+  lingerMs?: number;
 }
+
+/**
+ * A cancelled run ends once its cleanup is done, well inside this; a wait left running after teardown (the
+ * failover watch polls until its 60 s timeout) shows as a linger close to that timeout.
+ */
+const MAX_LINGER_MS = 20_000;
 
 let dir = '';
 /** The --work-dir of every run here: what is under it after a run is what the run left behind. */
@@ -58,8 +66,10 @@ async function nodeRun(args: string[], env: Record<string, string>, ...sends: Se
   });
   let stderr = '';
   let sent = 0;
+  let cleanupDoneAt: number | undefined;
   const read = (d: Buffer): void => {
     stderr += d.toString();
+    if (cleanupDoneAt === undefined && stderr.includes('; cleanup done,')) cleanupDoneAt = Date.now();
     while (sent < sends.length && sends[sent]!.when.test(stderr)) child.kill(sends[sent++]!.sig);
   };
   child.stdout.on('data', read);
@@ -78,7 +88,8 @@ async function nodeRun(args: string[], env: Record<string, string>, ...sends: Se
   }
   assert.is(sent, sends.length, `the run never printed ${sends[sent]?.when}: ${stderr.slice(-500)}`);
   const pids = [...stderr.matchAll(/ready on \S+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-  return { code: child.exitCode, signal: child.signalCode, stderr, pids };
+  const lingerMs = cleanupDoneAt === undefined ? undefined : Date.now() - cleanupDoneAt;
+  return { code: child.exitCode, signal: child.signalCode, stderr, pids, lingerMs };
 }
 
 async function cancelled(
@@ -101,6 +112,10 @@ async function cancelled(
   // The run ended only after its teardown: its processes are already gone, none waited for.
   assert.equal(run.pids.filter(processRunning), [], 'no redis-server of the cancelled run is left');
   assert.equal(await leftDirs(), [], 'the cancelled run removed its run dir');
+  assert.ok(
+    run.lingerMs! < MAX_LINGER_MS,
+    `the run ended ${run.lingerMs} ms after its cleanup: something kept running`,
+  );
   return { run, report };
 }
 
@@ -157,6 +172,10 @@ test('a second SIGINT during the cleanup does not cut it short', async () => {
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'cancelled');
   assert.equal(run.pids.filter(processRunning), []);
+  assert.ok(
+    run.lingerMs! < MAX_LINGER_MS,
+    `the run ended ${run.lingerMs} ms after its cleanup: something kept running`,
+  );
 });
 
 /** A run SIGKILLed during the failover wait: no handler runs, so its run dir stays with its undo journal. */
