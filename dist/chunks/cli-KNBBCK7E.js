@@ -8,11 +8,11 @@ import{a as F,b as N,c as U}from"./chunk-QGAIXLEZ.js";import{$ as A,A as d,B as 
 debug: `)}
 `)};var H=U("manifests");async function J(e){let{set:o,redis:t}=await R(e.manifests),r=O(o,x(t.replicas,e),e);return process.stdout.write(`${d(L(r))}
 `),r.some(n=>n.severity==="error")?1:0}var l=e=>{process.stderr.write(`redis-cluster-resilience: ${d(e)}
-`)};async function K(e,o){let t=A(l);try{let{exitCodeOf:r,runCheck:n}=await import("./pipeline-T3JXFY2F.js"),i=P(await n(e,{log:o,signal:t.signal,workDirs:{root:e.workDir??m()},retain:e.keepCluster?"keep":void 0,optionName:c=>`--${c}`}));process.stdout.write(`${F(i)}
+`)};async function K(e,o){let t=A(l);try{let{exitCodeOf:r,runCheck:n}=await import("./pipeline-2AG33IN2.js"),i=P(await n(e,{log:o,signal:t.signal,workDirs:{root:e.workDir??m()},retain:e.keepCluster?"keep":void 0,optionName:c=>`--${c}`}));process.stdout.write(`${F(i)}
 `);let s;try{let c=await S(i,e.reportDir);s=c.report,process.stdout.write(`
 ${N(c)}
 `)}catch(c){return l(`could not write the reports into ${v(e.reportDir)}: ${p(c)}`),1}let a=t.received();return a===void 0?r(i):(l(`cancelled by ${a}; cleanup done, report written to ${s}`),T(a))}finally{t.dispose()}}async function Q(e,o){let t=e.workDir??m();if(await E(t)){if(await j(t))throw new u(`--work-dir ${t}: the run that owns it is still running; cancel it instead (Ctrl-C)`);let i=await I(t,o);return l(i.length?`${i.length} change(s) could not be undone; ${t} is kept for another try`:`cleaned up ${t}`),i.length?1:0}let{cleaned:r,failed:n}=await M(t,o);return l(`${r.length} run dir(s) cleaned up under ${t}${n.length?`; ${n.length} change(s) could not be undone (kept for another try)`:""}`),n.length?1:0}var w={check:K,lint:J,cleanup:Q};async function V(e){let t=e.includes("--debug")?G:h;try{let{command:r="check",flags:n}=W(e);if(delete n.debug,n.help!==void 0||r==="help")return process.stdout.write(`${_()}
 `),0;if(n.version!==void 0)return process.stdout.write(`${C.version}
 `),0;if(!Object.hasOwn(w,r))throw new u(`unknown command "${r}"; valid: ${Object.keys(w).join(", ")} (see --help)`);let i=r,s=k(i,n,"flag",H);return await w[i](s,t)}catch(r){return process.stderr.write(`redis-cluster-resilience: ${d(p(r))}
 `),t.debug?.(b(r)),r instanceof u?2:1}}for(let e of[process.stdout,process.stderr])e.on("error",()=>{});process.exitCode=await V(process.argv.slice(2));export{V as main};
-//# sourceMappingURL=cli-PVOJZRVG.js.map
+//# sourceMappingURL=cli-KNBBCK7E.js.map
