@@ -13,11 +13,19 @@ import { runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 const action = (env: Record<string, string>) => runNode(['--import', 'tsx', 'src/main.ts'], env, 60_000);
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  runNode(['--import', 'tsx', 'src/cli.ts', ...args], env, 60_000);
+const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const cli = (args: string[], env: Record<string, string> = {}) => runNode([...CLI, ...args], env, 60_000);
 /** `check --platform local` on the seed: its lint errors stop the run before anything is deployed. */
-const checkSeed = (reportDir: string) =>
-  cli(['check', '--platform', 'local', '--manifests', 'test/fixtures/seed', '--report-dir', reportDir]);
+const seedCheck = (reportDir: string) => [
+  'check',
+  '--platform',
+  'local',
+  '--manifests',
+  'test/fixtures/seed',
+  '--report-dir',
+  reportDir,
+];
+const checkSeed = (reportDir: string) => cli(seedCheck(reportDir));
 
 let dir = '';
 beforeAll(test, async () => {
@@ -50,22 +58,7 @@ test('the verdict is printed even when the reports cannot be written', async () 
 
 test('a reader that goes away (`check | head`): no crash on EPIPE, the run still writes its reports and exits with its own code', async () => {
   const reportDir = join(dir, 'closed-output');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'check',
-      '--platform',
-      'local',
-      '--manifests',
-      'test/fixtures/seed',
-      '--report-dir',
-      reportDir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...CLI, ...seedCheck(reportDir)], { stdio: ['ignore', 'pipe', 'pipe'] });
   // Both read ends closed before the first line: every write the run makes fails with EPIPE.
   child.stdout.destroy();
   child.stderr.destroy();
