@@ -17,18 +17,30 @@ import { median } from './stats.ts';
 
 interface ReformRun {
   backMs: number;
-  reformMs: number;
+  /** Undefined: it did not re-form (only allowed where that is a known outcome; see benchReform). */
+  reformMs?: number;
 }
 
 /** The suites' defaults without the hold (every pod is deleted, none is held) and a 100/s writer. */
 const settings = (c: DeployedCluster, extra: Partial<ScenarioSettings>): ScenarioSettings =>
   defaultSettings(c, { holdRestart: false, writeRate: 100, ...extra });
 
-async function restarts(c: DeployedCluster, runs: number, extra: Partial<ScenarioSettings>): Promise<ReformRun[]> {
+/** `mayNotReform`: a failed cluster-reformed check with every pod back is counted as such, not thrown. */
+async function restarts(
+  c: DeployedCluster,
+  runs: number,
+  extra: Partial<ScenarioSettings>,
+  mayNotReform = false,
+): Promise<ReformRun[]> {
   const out: ReformRun[] = [];
   for (let i = 0; i < runs; i++) {
     const r = await runClusterRestart({ platform: c.platform, redis: c.redis, log: silentLog }, settings(c, extra));
     const { allPodsBackMs, reformMs } = r.timings;
+    const onlyReform = r.checks.every((x) => x.status !== 'fail' || x.id === 'cluster-reformed');
+    if (mayNotReform && r.error === undefined && onlyReform && allPodsBackMs !== undefined && reformMs === undefined) {
+      out.push({ backMs: allPodsBackMs });
+      continue;
+    }
     if (r.status !== 'pass' || allPodsBackMs === undefined || reformMs === undefined) {
       throw new Error(
         `run ${i + 1} (${JSON.stringify(extra)}) did not pass: ${
@@ -75,7 +87,8 @@ export async function benchReform(runs = 3): Promise<Record<string, ReformRun[]>
       );
       const spare = pods[roles.indexOf('slave')];
       if (!spare) throw new Error('no replica to spare');
-      spared.push(...(await restarts(bare, 1, { killMode: 'kill', restartSpare: spare.name })));
+      // Without re-discovery a replica may stay linked to its master's old address: a known outcome, counted.
+      spared.push(...(await restarts(bare, 1, { killMode: 'kill', restartSpare: spare.name }, true)));
     } finally {
       await bare.teardown();
     }
@@ -93,11 +106,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   );
   for (const [what, rs] of Object.entries(result)) {
     const back = median(rs.map((r) => r.backMs));
-    const reform = median(rs.map((r) => r.reformMs));
-    const after = median(rs.map((r) => r.reformMs - r.backMs));
+    const reformed = rs.flatMap((r) => (r.reformMs === undefined ? [] : [{ ...r, reformMs: r.reformMs }]));
+    const reform = median(reformed.map((r) => r.reformMs));
+    const after = median(reformed.map((r) => r.reformMs - r.backMs));
     console.log(
-      `  ${what}: floor (every pod back, answering PING) ${s(back)} s; re-formed ${s(reform)} s, ${s(after)} s after the floor` +
-        ` (runs: ${rs.map((r) => `${s(r.backMs)}/${s(r.reformMs)}`).join(', ')})`,
+      `  ${what}: floor (every pod back, answering PING) ${s(back)} s; ` +
+        (reformed.length ? `re-formed ${s(reform)} s, ${s(after)} s after the floor` : 'no run re-formed') +
+        (reformed.length < rs.length ? ` (${rs.length - reformed.length} of ${rs.length} did not)` : '') +
+        ` (runs: ${rs.map((r) => `${s(r.backMs)}/${r.reformMs === undefined ? 'not re-formed' : s(r.reformMs)}`).join(', ')})`,
     );
   }
 }
