@@ -1,3 +1,3 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-XIY6BNEW.js");
+process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-MLJDJJQQ.js");
 //# sourceMappingURL=index.js.map

@@ -79,11 +79,12 @@ export function describeExit(e: Exit): string {
 
 /**
  * Stops a child as the kubelet stops a container ("a TERM signal ... to the main process in each container",
- * KILL to any remaining processes once the grace period has expired: kubernetes.io, Termination of Pods): SIGTERM
- * to its main process only, then SIGKILL to the whole group once `graceMs` has passed (mode 'kill': at once). Resolves when it has exited; throws
- * TimeoutError if even SIGKILL does not end it within `killWaitMs`. SIGTERM never goes to the group: that
- * reaches a sandbox's bwrap, whose death kills the server in the middle of its shutdown (no final AOF write,
- * acknowledged writes lost), and processes the container runtime would not signal.
+ * KILL to any remaining processes once the grace period has expired: kubernetes.io, Termination of Pods):
+ * SIGTERM to its main process only, then SIGKILL to the whole group once `graceMs` has passed (mode 'kill': at
+ * once). Resolves when it has exited; throws TimeoutError if even SIGKILL does not end it within `killWaitMs`.
+ * SIGTERM never goes to the group: that reaches a sandbox's bwrap, whose death kills the server in the middle of
+ * its shutdown (no final AOF write, acknowledged writes lost), and processes the container runtime would not
+ * signal.
  */
 export async function stopProcess(
   p: Supervised,
