@@ -9,22 +9,14 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { settleWithin } from '../../src/util/wait.ts';
-import { runNode } from '../support/run-node.ts';
+import { localCheck, runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 const action = (env: Record<string, string>) => runNode(['--import', 'tsx', 'src/main.ts'], env, 60_000);
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const cli = (args: string[], env: Record<string, string> = {}) => runNode([...CLI, ...args], env, 60_000);
 /** `check --platform local` on the seed: its lint errors stop the run before anything is deployed. */
-const seedCheck = (reportDir: string) => [
-  'check',
-  '--platform',
-  'local',
-  '--manifests',
-  'test/fixtures/seed',
-  '--report-dir',
-  reportDir,
-];
+const seedCheck = (reportDir: string) => localCheck('test/fixtures/seed', reportDir);
 const checkSeed = (reportDir: string) => cli(seedCheck(reportDir));
 
 let dir = '';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import type { Report } from '../../src/report/model.ts';
-import { runNode } from '../support/run-node.ts';
+import { localCheck, runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 import * as assert from 'uvu/assert';
 
@@ -56,16 +56,7 @@ test('cli: lint of the seed finds errors (exit 1); of the defaults none (exit 0)
 
 test('cli: check on the seed stops at lint before deploying anything (exit 1)', async () => {
   const reportDir = join(dir, 'seed');
-  const r = await runNode([
-    'dist/cli.js',
-    'check',
-    '--platform',
-    'local',
-    '--manifests',
-    'test/fixtures/seed',
-    '--report-dir',
-    reportDir,
-  ]);
+  const r = await runNode(['dist/cli.js', ...localCheck('test/fixtures/seed', reportDir)]);
   assert.is(r.code, 1, r.stderr);
   const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as Report;
   assert.is(report.verdict, 'fail');

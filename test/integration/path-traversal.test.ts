@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runNode } from '../support/run-node.ts';
+import { localCheck, runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 let base = '';
@@ -64,18 +64,7 @@ for (const c of CASES) {
     const before = readdirSync(dir).sort();
 
     const run = await runNode(
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        'check',
-        '--platform',
-        'local',
-        '--manifests',
-        manifests,
-        '--report-dir',
-        join(runTmp, 'report'),
-      ],
+      ['--import', 'tsx', 'src/cli.ts', ...localCheck(manifests, join(runTmp, 'report'))],
       { TMPDIR: runTmp },
       60_000,
     );

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Report } from '../../src/report/model.ts';
-import { runNode } from '../support/run-node.ts';
+import { localCheck, runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 const SERVERS = [
@@ -47,19 +47,7 @@ async function versionOf(program: string): Promise<string> {
 
 /** `check --platform local` from source on `manifests`, its reports into `reportDir`. */
 const check = (manifests: string, reportDir: string, extra: string[]) =>
-  runNode([
-    '--import',
-    'tsx',
-    'src/cli.ts',
-    'check',
-    '--platform',
-    'local',
-    '--manifests',
-    manifests,
-    '--report-dir',
-    reportDir,
-    ...extra,
-  ]);
+  runNode(['--import', 'tsx', 'src/cli.ts', ...localCheck(manifests, reportDir, ...extra)]);
 
 for (const s of SERVERS) {
   test(`check --manifests ${s.manifests}: master-failover passes on real ${s.program}, and every report names ${s.name} and its version`, async () => {

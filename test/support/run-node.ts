@@ -15,3 +15,15 @@ export function runNode(args: string[], env: Record<string, string> = {}, timeou
     });
   });
 }
+
+/** The argv after the entry point for `check --platform local` on `manifests`, its reports into `reportDir`. */
+export const localCheck = (manifests: string, reportDir: string, ...extra: string[]): string[] => [
+  'check',
+  '--platform',
+  'local',
+  '--manifests',
+  manifests,
+  '--report-dir',
+  reportDir,
+  ...extra,
+];
