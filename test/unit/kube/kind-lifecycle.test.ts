@@ -30,17 +30,19 @@ test('create: name, config, wait and a kubeconfig file of its own', async () => 
   assert.ok(existsSync(kubeconfigFile));
 });
 
-test('create, cancelled: kind is stopped and waited for, then CancelledError', async () => {
-  const slow = path.join(dir, 'slow-kind');
-  writeFileSync(
-    slow,
-    `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; : > "${dir}/slow-trapped"; sleep 30 & wait ;;\nesac\n`,
-  );
-  chmodSync(slow, 0o755);
+/**
+ * createKindCluster with a stand-in kind whose `create cluster` runs `create` (which touches "<name>-trapped" once
+ * its signal handling is set up), cancelled once that file exists: a fixed delay raced the shell's start on a
+ * loaded machine. Resolves with what the call threw, within 20 s.
+ */
+async function cancelledCreate(name: string, create: string): Promise<Error | undefined> {
+  const standIn = path.join(dir, name);
+  writeFileSync(standIn, `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") ${create} ;;\nesac\n`);
+  chmodSync(standIn, 0o755);
   const cancel = new AbortController();
   const created = kind
     .createKindCluster({
-      kind: slow,
+      kind: standIn,
       name: 'rr',
       configFile: '/c',
       kubeconfigFile: '/k',
@@ -51,15 +53,22 @@ test('create, cancelled: kind is stopped and waited for, then CancelledError', a
       () => undefined,
       (e: unknown) => e as Error,
     );
-  // Cancel once the stand-in has its TERM trap: a fixed delay raced the shell's start on a loaded machine.
-  const trapped = path.join(dir, 'slow-trapped');
+  const trapped = path.join(dir, `${name}-trapped`);
   await waitFor(
-    'the slow kind stand-in to set its trap',
-    async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'no trap yet' }),
+    `the ${name} stand-in to set up its signal handling`,
+    async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'not yet' }),
     { timeoutMs: 10_000, intervalMs: 20 },
   );
   cancel.abort('SIGINT');
-  const err = await created;
+  // Bounded: before the grace existed, a kind that ignores SIGTERM held the call forever.
+  return settleWithin(created, 20_000, 'createKindCluster did not return after the cancel');
+}
+
+test('create, cancelled: kind is stopped and waited for, then CancelledError', async () => {
+  const err = await cancelledCreate(
+    'slow-kind',
+    `trap 'kill $!; echo stopped > "${dir}/slow-stopped"; exit 143' TERM; : > "${dir}/slow-kind-trapped"; sleep 30 & wait`,
+  );
   assert.instance(err, CancelledError);
   assert.is(err!.message, 'cancelled while waiting for kind create cluster --name rr');
   assert.is(
@@ -70,35 +79,10 @@ test('create, cancelled: kind is stopped and waited for, then CancelledError', a
 });
 
 test('create, cancelled while kind ignores SIGTERM: kind is killed after the grace, then CancelledError', async () => {
-  const stubborn = path.join(dir, 'stubborn-kind');
-  writeFileSync(
-    stubborn,
-    `#!/bin/sh\ncase "$1 $2" in\n  "get clusters") ;;\n  "create cluster") trap '' TERM; : > "${dir}/stubborn-trapped"; while :; do sleep 1; done ;;\nesac\n`,
+  const err = await cancelledCreate(
+    'stubborn-kind',
+    `trap '' TERM; : > "${dir}/stubborn-kind-trapped"; while :; do sleep 1; done`,
   );
-  chmodSync(stubborn, 0o755);
-  const cancel = new AbortController();
-  const created = kind
-    .createKindCluster({
-      kind: stubborn,
-      name: 'rr',
-      configFile: '/c',
-      kubeconfigFile: '/k',
-      log: silentLog,
-      signal: cancel.signal,
-    })
-    .then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
-  const trapped = path.join(dir, 'stubborn-trapped');
-  await waitFor(
-    'the stubborn kind stand-in to ignore TERM',
-    async () => (existsSync(trapped) ? { done: true, value: undefined } : { done: false, seen: 'not yet' }),
-    { timeoutMs: 10_000, intervalMs: 20 },
-  );
-  cancel.abort('SIGINT');
-  // Bounded: before the grace existed, the call waited for kind forever.
-  const err = await settleWithin(created, 20_000, 'createKindCluster did not return after the cancel');
   assert.instance(err, CancelledError);
 });
 
