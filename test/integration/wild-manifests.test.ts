@@ -192,6 +192,19 @@ test('a config an init container renders from a template: passes in sandbox mode
   );
 });
 
+test('a config the container writes itself (a here-document in sh -c, then exec through a wrapper): read for its directives, no refusal, failover passes in the sandbox', async () => {
+  const r = await check('test/fixtures/manifests/heredoc-config', '127.0.101', { 'local-mode': 'sandbox' });
+  assertPassed(r);
+  assert.ok(
+    r.report.lint.some((f) => f.rule === 'redis-launch' && /own script writes at start/.test(f.message)),
+    'lint says where the config comes from',
+  );
+  assert.not.ok(
+    r.report.lint.some((f) => f.severity === 'error'),
+    'no refusal, no error finding',
+  );
+});
+
 test('claims without storageClassName and no PersistentVolumes: a directory per claim, kept across the restart', async () => {
   const r = await check('test/fixtures/manifests/dynamic-claims', '127.0.96');
   assertPassed(r);
