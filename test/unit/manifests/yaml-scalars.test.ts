@@ -2,45 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import { kubectlScalar, resolvePlain } from '../../../src/manifests/yaml-scalars.ts';
-
-// What go-yaml v2 (sigs.k8s.io/yaml, kubectl) resolves each plain scalar to; the kubectl test
-// (test/unit/kube/kubectl-bodies.test.ts) checks the same table against a real kubectl.
-export const PLAIN_SCALARS: Array<[string, string | number | boolean | null]> = [
-  ['0755', 493],
-  ['0644', 420],
-  ['0o755', 493],
-  ['0x1F', 31],
-  ['0b101', 5],
-  ['-0755', -493],
-  ['+12', 12],
-  ['1_000', 1000],
-  ['089', 89],
-  ['0', 0],
-  ['1.5', 1.5],
-  ['.5', 0.5],
-  ['1e3', 1000],
-  ['yes', true],
-  ['Yes', true],
-  ['on', true],
-  ['ON', true],
-  ['y', true],
-  ['no', false],
-  ['off', false],
-  ['n', false],
-  ['N', false],
-  ['true', true],
-  ['False', false],
-  ['~', null],
-  ['null', null],
-  ['NULL', null],
-  ['1:20', '1:20'],
-  ['2001-12-14', '2001-12-14'],
-  ['yess', 'yess'],
-  ['0.0.0.0', '0.0.0.0'],
-  ['10Gi', '10Gi'],
-  ['-', '-'],
-  ['0o8', '0o8'],
-];
+import { PLAIN_SCALARS } from '../../support/yaml-scalars-table.ts';
 
 test('plain scalars resolve as go-yaml v2 resolves them (YAML 1.1, its own way)', () => {
   for (const [text, expected] of PLAIN_SCALARS) assert.is(resolvePlain(text), expected, text);
