@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
-import { fileModeAt, locateLineInString } from './load.ts';
+import { locateLineInString } from './load.ts';
 import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
 import { fileWrittenByScript } from './script-config.ts';
 import { isShellScript, shellInvocation } from './shell.ts';
@@ -8,6 +8,7 @@ import type {
   ContainerView,
   EnvVar,
   JsonObject,
+  JsonValue,
   LaunchView,
   Located,
   ManifestObject,
@@ -396,12 +397,9 @@ function resolveMounts(
         `${l.file}:${l.line}: volumeMount "${name}" names no volume and no volumeClaimTemplate of StatefulSet ${sts.name}`,
       );
     }
-    const volumePath: Path = ['spec', 'template', 'spec', 'volumes', volumes.indexOf(volume)];
-    const modeAt = (kind: string) => (p: Path) => fileModeAt(sts, [...volumePath, kind, ...p]);
     if (isObject(volume.configMap))
-      return { ...base, source: projectedSource(set, 'ConfigMap', volume.configMap, subPath, modeAt('configMap')) };
-    if (isObject(volume.secret))
-      return { ...base, source: projectedSource(set, 'Secret', volume.secret, subPath, modeAt('secret')) };
+      return { ...base, source: projectedSource(set, 'ConfigMap', volume.configMap, subPath) };
+    if (isObject(volume.secret)) return { ...base, source: projectedSource(set, 'Secret', volume.secret, subPath) };
     if (isObject(volume.emptyDir)) return { ...base, source: { type: 'emptyDir' } };
     if (isObject(volume.persistentVolumeClaim)) {
       // A claim every pod shares: one volume, not one per pod.
@@ -418,6 +416,10 @@ function resolveMounts(
   });
 }
 
+/** A file mode as the manifest gives it (the loader reads `0755` as octal, as kubectl does), or undefined. */
+const modeOf = (v: JsonValue | undefined): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+
 /** The kubelet writes ConfigMap and Secret files 0644 unless defaultMode or an item's mode says otherwise. */
 const DEFAULT_FILE_MODE = 0o644;
 
@@ -430,11 +432,10 @@ function projectedSource(
   kind: 'ConfigMap' | 'Secret',
   ref: JsonObject,
   subPath: string | undefined,
-  modeAt: (p: Path) => number | undefined,
 ): MountView['source'] & { files: Record<string, string> } {
   const name = scalarText(kind === 'Secret' ? ref.secretName : ref.name);
   const data = dataOf(set, kind, name);
-  const defaultMode = modeAt(['defaultMode']) ?? DEFAULT_FILE_MODE;
+  const defaultMode = modeOf(ref.defaultMode) ?? DEFAULT_FILE_MODE;
   const items = objectsAt(ref, ['items']);
   const sub = subPath === undefined ? undefined : path.normalize(subPath);
   const files: Record<string, string> = {};
@@ -442,9 +443,7 @@ function projectedSource(
   const keys: Record<string, string> = {};
   const entries =
     items.length > 0
-      ? items.map(
-          (it, i) => [scalarText(it.key), scalarText(it.path), modeAt(['items', i, 'mode']) ?? defaultMode] as const,
-        )
+      ? items.map((it) => [scalarText(it.key), scalarText(it.path), modeOf(it.mode) ?? defaultMode] as const)
       : Object.keys(data).map((k) => [k, k, defaultMode] as const);
   for (const [key, item, mode] of entries) {
     const text = data[key];

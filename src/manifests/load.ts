@@ -18,6 +18,7 @@ import { InputError } from '../errors.ts';
 import { mibText, readInputText } from '../util/input-text.ts';
 import { displayPath } from '../util/paths.ts';
 import type { JsonObject, Located, ManifestObject, ManifestSet } from './model.ts';
+import { kubectlScalar } from './yaml-scalars.ts';
 
 const YAML_FILE = /\.ya?ml$/i;
 
@@ -81,7 +82,15 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
   const lineCounter = new LineCounter();
   // Duplicate keys are found below in one pass: the parser's own check compares every key with every earlier
   // one of its map, which took minutes on a ConfigMap of many keys.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // YAML 1.1 syntax and merge keys, as kubectl's go-yaml v2; every scalar is then resolved as kubectl resolves
+  // it (see yaml-scalars.ts), so what lint judges and what goes to a server is what kubectl would send.
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: false,
+    version: '1.1',
+    merge: true,
+  });
   const where = (offset: number): Located => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line: Math.max(line, 1), column: col };
@@ -99,6 +108,7 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
   docs.forEach((doc, docIndex) => {
     const err = doc.errors[0];
     if (err) throw fail(err.pos[0], `malformed YAML: ${err.message}`);
+    resolveAsKubectl(doc, fail);
     const duplicate = firstDuplicateKey(doc);
     if (duplicate)
       throw fail(
@@ -152,6 +162,33 @@ export function parseManifestFile(file: string, text: string): ManifestObject[] 
     objects.push(object);
   });
   return objects;
+}
+
+/**
+ * Sets every scalar's value to what kubectl reads (yaml-scalars.ts). A `<<` merge key is left to the parser. A
+ * map key that resolves to null is refused, as sigs.k8s.io/yaml refuses it ("Unsupported map key").
+ */
+function resolveAsKubectl(doc: Document.Parsed, fail: (offset: number, message: string) => InputError): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.type === 'PLAIN' && pair.key.source === '<<') return;
+      if (isScalar(pair.key) && kubectlValue(pair.key) === null)
+        throw fail(pair.key.range?.[0] ?? 0, 'a map key that YAML reads as null; kubectl refuses it (quote the key)');
+    },
+    Scalar(_, node) {
+      if (node.type === 'PLAIN' && node.source === '<<') return;
+      try {
+        node.value = kubectlValue(node);
+      } catch (e) {
+        throw fail(node.range?.[0] ?? 0, e instanceof Error ? e.message : String(e));
+      }
+    },
+  });
+}
+
+function kubectlValue(node: Scalar): ReturnType<typeof kubectlScalar> {
+  const plain = node.type === 'PLAIN' || node.type === undefined;
+  return kubectlScalar(node.source ?? (typeof node.value === 'string' ? node.value : ''), plain, node.tag);
 }
 
 const sources = new WeakMap<
@@ -271,18 +308,4 @@ function isEmptyValue(value: unknown): boolean {
     !value ||
     (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1])
   );
-}
-
-/**
- * A file mode at `p` as Kubernetes reads it: its YAML parser (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1) takes
- * `0755` as octal, where YAML 1.2 (this loader) reads decimal 755. undefined when the value is not an integer.
- */
-export function fileModeAt(object: ManifestObject, p: ReadonlyArray<string | number>): number | undefined {
-  const source = sources.get(object);
-  const node = source && nodeAt(source.doc, p);
-  if (!source || !node || !isScalar(node) || !node.range) return undefined;
-  const raw = source.text.slice(node.range[0], node.range[1]).trim();
-  if (/^0[0-7]+$/.test(raw)) return parseInt(raw, 8);
-  if (/^0o[0-7]+$/.test(raw)) return parseInt(raw.slice(2), 8);
-  return typeof node.value === 'number' && Number.isInteger(node.value) ? node.value : undefined;
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiServer, discovery, pageNotFound, type Recorded, type Reply } from './api-server.ts';
 import { messageOf } from '../../../src/errors.ts';
+import { discoveryRoot, openapiV3 } from './discovery-docs.ts';
 
 export type { Recorded, Reply } from './api-server.ts';
 /** Answers a request, or undefined to let the emulated API server answer it. */
@@ -24,6 +25,11 @@ export const status = (code: number, message: string, causes?: Array<{ field: st
     ...(causes ? { details: { causes } } : {}),
   },
 });
+
+const openapiBody = (p: string): Reply => {
+  const doc = discoveryRoot(p) ?? openapiV3(p);
+  return doc ? { status: 200, body: doc } : undefined;
+};
 
 export interface ApiFixture {
   kubeconfig: string;
@@ -80,7 +86,10 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       const reply =
         routed ??
         fixture.server.handle(rec) ??
-        (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : pageNotFound());
+        (rec.method === 'GET' && discovery[rec.path] ? { status: 200, body: discovery[rec.path] } : undefined) ??
+        (rec.method === 'GET' ? openapiBody(rec.path) : undefined) ??
+        pageNotFound();
+      rec.status = reply.status;
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',

@@ -12,6 +12,8 @@ export interface Recorded {
   query: URLSearchParams;
   contentType: string;
   body: string;
+  /** The HTTP status the fixture answered (set once it has answered). */
+  status?: number;
 }
 export type Reply = { status: number; body: unknown } | undefined;
 
