@@ -1,3 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b}from"./chunk-NH4QQZIH.js";import"./chunk-DPDZQ6DH.js";import"./chunk-FEFC4YMD.js";import"./chunk-EOOALNC4.js";import"./chunk-5BYH4JFM.js";import"./chunk-UMALUR7I.js";import"./chunk-BH7KGIQ6.js";import"./chunk-6A62URRE.js";import"./chunk-RIVCVSSZ.js";import"./chunk-QG3KXRZ3.js";import"./chunk-HUXQ6EZJ.js";import"./chunk-7ET6JV7U.js";import"./chunk-J43FQEF6.js";import"./chunk-TKVSSZI3.js";import"./chunk-FTJL2TAL.js";export{b as exitCodeOf,a as runCheck};
-//# sourceMappingURL=pipeline-BO2FLPA5.js.map
