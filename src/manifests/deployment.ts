@@ -185,7 +185,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
         if (templated && d.args.some((a) => /\$\{?[A-Za-z_]|\{\{/.test(a))) {
           gaps.push({
             at: located ?? at(argvPath(0)),
-            message: `${d.name} ${d.args.join(' ')} is a placeholder filled in ${renderedBy ? 'by the init container' : 'when the container starts'}`,
+            message: `${d.name} ${d.args.join(' ')} ${renderedBy ? 'is a placeholder the init container fills in' : 'is a placeholder filled in when the container starts'}`,
           });
         }
       }

@@ -160,7 +160,7 @@ test('a pod recreated that never served: pod-recreated and rejoined-as-replica f
   );
   const rejoined = rejoinedAsReplica(undefined, NOT_REACHED, why);
   assert.is(rejoined.status, 'fail');
-  assert.match(rejoined.summary, /never rejoined: .*Unable to determine Pod IP address!/);
+  assert.match(rejoined.summary, /never rejoined: [\s\S]*Unable to determine Pod IP address!/);
   assert.is(rejoinedAsReplica(undefined, NOT_REACHED).status, 'skipped', 'not reached for another reason: skipped');
 });
 
