@@ -205,7 +205,11 @@ class Kube implements KubePlatform {
       };
       if (!this.namespaceCreated) await this.recordNewClaims(redis, namespace);
     }
-    const items = bodies.map((body, i) => ({ body, at: set.objects[i]!.at }));
+    const items = bodies.map((body, i) => ({
+      body,
+      at: set.objects[i]!.at,
+      locate: (p: ReadonlyArray<string | number>) => set.objects[i]!.locate(p),
+    }));
     // Applied refs are recorded as they go, so a failure halfway still tears down what was applied.
     const applied = await applyObjects(objects, items, namespace, {
       log: this.ctx.log,
