@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AnnotationProperties } from '@actions/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
+import { DEFAULTS } from '../../../src/config.ts';
 import { runCheck } from '../../../src/pipeline.ts';
 import { annotateRunError } from '../../../src/report/annotations.ts';
 import type { Report } from '../../../src/report/model.ts';
@@ -26,34 +26,52 @@ const tempDir = async (name: string) => {
   return d;
 };
 
-/** The default manifests, with the access Service made a NodePort on 6379 (outside the node port range). */
-async function manifestsWithNodePort(): Promise<{ dir: string; file: string; line: number }> {
+/** The default manifests with one file edited; `marker` finds the edited line. */
+async function editedManifests(
+  name: string,
+  edit: (text: string) => string,
+  marker: string,
+): Promise<{ dir: string; file: string; line: number }> {
   const dir = await tempDir('manifests');
   for (const f of await readdir('manifests'))
     if (f.endsWith('.yaml')) await copyFile(path.join('manifests', f), path.join(dir, f));
-  const file = path.join(dir, 'access-service.yaml');
-  const text = (await readFile(file, 'utf8'))
-    .replace('type: ClusterIP', 'type: NodePort')
-    .replace('targetPort: 6379', 'targetPort: 6379\n      nodePort: 6379');
+  const file = path.join(dir, name);
+  const text = edit(await readFile(file, 'utf8'));
   await writeFile(file, text);
-  const line = text.split('\n').findIndex((l) => l.includes('nodePort: 6379')) + 1;
-  return { dir, file, line };
+  return { dir, file, line: text.split('\n').findIndex((l) => l.includes(marker)) + 1 };
 }
+
+/** The default manifests, with the access Service made a NodePort on 6379 (outside the node port range). */
+const manifestsWithNodePort = () =>
+  editedManifests(
+    'access-service.yaml',
+    (t) =>
+      t
+        .replace('type: ClusterIP', 'type: NodePort')
+        .replace('targetPort: 6379', 'targetPort: 6379\n      nodePort: 6379'),
+    'nodePort: 6379',
+  );
+
+/** check --platform existing against the fixture. */
+const checkOn = async (manifests: string, reportDir: string): Promise<Report> =>
+  runCheck(
+    {
+      ...DEFAULTS,
+      command: 'check',
+      platform: 'existing',
+      kubeconfig: current().kubeconfig,
+      manifests,
+      reportDir,
+      failOnLint: 'never',
+      rolloutTimeoutMs: 1500,
+    },
+    { log: silentLog, workDirs: { root: await tempDir('runs') } },
+  );
 
 test('an apply the server refuses (422): report.json and summary.md with verdict error, the message and file:line', async () => {
   const manifests = await manifestsWithNodePort();
   const reportDir = await tempDir('report');
-  const config: Config = {
-    ...DEFAULTS,
-    command: 'check',
-    platform: 'existing',
-    kubeconfig: current().kubeconfig,
-    manifests: manifests.dir,
-    reportDir,
-    failOnLint: 'never',
-    rolloutTimeoutMs: 2000,
-  };
-  const report = await runCheck(config, { log: silentLog, workDirs: { root: await tempDir('runs') } });
+  const report = await checkOn(manifests.dir, reportDir);
   await writeReports(report, reportDir);
   assert.is(report.verdict, 'error');
   const shown = displayPath(manifests.file);
@@ -88,6 +106,17 @@ test('an apply the server refuses (422): report.json and summary.md with verdict
       .filter((n) => n !== 'default' && !current().server.get('Namespace', undefined, n)?.metadata.deletionTimestamp),
     [],
   );
+});
+
+test('a pod template the server refuses (mode: 755, decimal): verdict error at the template’s line, the pods’ refusal quoted', async () => {
+  const manifests = await editedManifests('statefulset.yaml', (t) => t.replace('mode: 0755', 'mode: 755'), 'mode: 755');
+  const report = await checkOn(manifests.dir, await tempDir('report'));
+  assert.is(report.verdict, 'error');
+  assert.match(
+    report.error ?? '',
+    /Pod "redis-app-0" is invalid: spec\.volumes\[0\]\.configMap\.items\[1\]\.mode: Invalid value: 755: must be a number between 0 and 0777 \(octal\), both inclusive/,
+  );
+  assert.equal(report.errorAt, { file: displayPath(manifests.file), line: manifests.line, column: 23 });
 });
 
 test.run();
