@@ -47,7 +47,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
         value = 'true';
       }
     }
-    flags[name] = value;
+    // A repeated lines flag adds a line; any other flag's last value wins.
+    flags[name] = OPTIONS[name]?.kind === 'lines' && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
   }
   return { command, flags };
 }

@@ -19,7 +19,7 @@ import { signalExitCode, trapTermination } from './util/termination.ts';
 const DEFAULT_MANIFESTS = packagePath('manifests');
 
 async function lint(config: Config): Promise<number> {
-  const { set, redis } = await readManifests(config.manifests);
+  const { set, redis } = await readManifests(config);
   const findings = lintWithConfig(set, chooseTopology(redis.replicas, config), config);
   process.stdout.write(`${redact(formatFindings(findings))}\n`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;

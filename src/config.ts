@@ -1,10 +1,11 @@
 import { InputError } from './errors.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
 import type { PlatformSettings } from './platform/select.ts';
+import type { RenderSettings } from './manifests/render.ts';
 
 /** Validated settings for one run. CLI flags and action inputs both go through parseConfig. The platform's
  * settings (where the pods run, the restart hold, kind, the existing cluster) are the seam's own type. */
-export interface Config extends PlatformSettings {
+export interface Config extends PlatformSettings, RenderSettings {
   command: 'check' | 'lint' | 'cleanup';
   manifests: string;
   reportDir: string;
@@ -41,7 +42,8 @@ export interface Config extends PlatformSettings {
   addressBase?: string;
 }
 
-type Kind = 'string' | 'list' | 'int' | 'bool' | 'ms';
+/** lines: one value per line of an action input, or per repetition of a flag (`--values a.yaml --values b.yaml`). */
+type Kind = 'string' | 'list' | 'lines' | 'int' | 'bool' | 'ms';
 
 interface OptionSpec {
   key: keyof Config;
@@ -59,6 +61,37 @@ export const OPTIONS: Record<string, OptionSpec> = {
     key: 'manifests',
     kind: 'string',
     description: 'Directory with the Redis Cluster manifests (default: the manifests shipped with the tool)',
+  },
+  chart: {
+    key: 'chart',
+    kind: 'string',
+    description:
+      "A local Helm chart (directory or .tgz) to render with the runner's helm (helm template) instead of plain manifests; the rendered files are kept in report-dir/rendered/",
+  },
+  values: {
+    key: 'values',
+    kind: 'lines',
+    description: 'Values files for chart, in order (one per line; the CLI flag may be repeated)',
+  },
+  set: {
+    key: 'set',
+    kind: 'lines',
+    description: 'helm --set expressions for chart (key=value; one per line; the CLI flag may be repeated)',
+  },
+  release: {
+    key: 'release',
+    kind: 'string',
+    pattern: {
+      test: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+      expected: 'a release name of lower-case letters, digits and dashes (as helm takes)',
+    },
+    description: 'Release name the chart is rendered for',
+  },
+  kustomize: {
+    key: 'kustomize',
+    kind: 'string',
+    description:
+      "A kustomize directory to render with the runner's kubectl (kubectl kustomize) instead of plain manifests; the rendered file is kept in report-dir/rendered/",
   },
   platform: {
     key: 'platform',
@@ -235,6 +268,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
 export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   platform: 'auto',
   reportDir: 'redis-resilience-report',
+  values: [],
+  set: [],
+  release: 'redis-resilience',
   scenario: ['master-failover'],
   holdRestart: true,
   holdMode: 'quota',
@@ -264,6 +300,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       if (spec.choices && !spec.choices.includes(value)) throw bad(`one of ${spec.choices.join(', ')}`);
       if (spec.pattern && !spec.pattern.test.test(value)) throw bad(spec.pattern.expected);
       return value;
+    case 'lines':
+      return value
+        .split('\n')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
     case 'list': {
       const items = value.split(',').map((v) => v.trim());
       if (items.some((v) => v === '')) throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'}`);
@@ -272,7 +313,7 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
         throw bad(`a comma-separated list of ${spec.choices?.join(', ') ?? 'values'} (unknown: ${unknown.join(', ')})`);
       const twice = items.filter((v, i) => items.indexOf(v) !== i);
       if (twice.length) throw bad(`each scenario at most once (${[...new Set(twice)].join(', ')} twice)`);
-      return items as ScenarioName[];
+      return items;
     }
     case 'bool':
       if (value === 'true') return true;

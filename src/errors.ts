@@ -3,6 +3,12 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/** A deleted pod was recreated, but its container never came to serve (it exited, or keeps crashing): the
+ * message names the exit and the container's last log lines. */
+export class PodNotServingError extends Error {
+  override name = 'PodNotServingError';
+}
+
 /** A bounded wait ran out. The message says what was awaited and what was seen last. */
 export class TimeoutError extends Error {
   override name = 'TimeoutError';

@@ -1,7 +1,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
 import { errorChain, InputError, messageOf, placeOf } from './errors.ts';
-import { blockingFindings, lintWithConfig, readManifests } from './prepare.ts';
+import { blockingFindings, lintWithConfig, manifestsSource, readManifests } from './prepare.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
 import { bootstrapCluster } from './redis/bootstrap.ts';
@@ -16,7 +16,6 @@ import { runScenario, type ScenarioSettings } from './scenarios/index.ts';
 import type { JournalStore } from './undo/journal.ts';
 import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
-import { displayPath } from './util/paths.ts';
 import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
@@ -85,7 +84,7 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
     startedAt: startedAt.toISOString(),
     durationMs: 0,
     platform,
-    manifests: displayPath(config.manifests),
+    manifests: manifestsSource(config),
     config: publicConfig(config),
     lint: [],
     nfsRewrites: [],
@@ -119,10 +118,8 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     return report;
   };
 
-  const { set, redis } = await readManifests(config.manifests);
-  log.info(
-    `Manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.manifests)}`,
-  );
+  const { set, redis } = await readManifests(config, signal);
+  log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files of ${manifestsSource(config)}`);
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
   // Known before anything is deleted: a wait shorter than Redis needs is said now, not after a failed check.

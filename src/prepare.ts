@@ -4,7 +4,9 @@ import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import type { LintFinding, Severity } from './manifests/lint/rule.ts';
+import { renderManifests, wantsRender, type RenderSettings } from './manifests/render.ts';
 import { registerSecret } from './util/secrets.ts';
+import { displayPath } from './util/paths.ts';
 
 /*
  * What `check` and `lint` both do before anything is deployed: read the manifests, choose the topology, lint.
@@ -21,15 +23,30 @@ export function blockingFindings(findings: LintFinding[], failOn: Config['failOn
 }
 
 /**
- * Load and read the manifests; InputError (exit 2) when they cannot be used at all. Every Secret value in them
- * is registered as a secret first, so nothing printed or written afterwards can show one.
+ * Load and read the manifests, rendered first when they come from a chart or kustomize (into report-dir/rendered,
+ * kept with the report); InputError (exit 2) when they cannot be used at all. Every Secret value in them is
+ * registered as a secret first, so nothing printed or written afterwards can show one.
  */
-export async function readManifests(dir: string): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
+export async function readManifests(
+  config: Pick<Config, 'manifests' | 'reportDir'> & RenderSettings,
+  signal?: AbortSignal,
+): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
+  const dir = wantsRender(config)
+    ? await renderManifests(config, config.reportDir, signal ? { signal } : {})
+    : config.manifests;
   const set = await loadManifests(dir);
   for (const secret of set.objects.filter((o) => o.kind === 'Secret')) {
     for (const value of Object.values(dataOf(set, 'Secret', secret.name))) registerSecret(value);
   }
   return { set, redis: redisDeployment(set) };
+}
+
+/** Where the manifests come from, for the log and the report: the directory, or the chart or kustomization. */
+export function manifestsSource(config: Pick<Config, 'manifests'> & RenderSettings): string {
+  if (config.chart !== undefined)
+    return `chart ${displayPath(config.chart)} (release ${config.release}, rendered by helm)`;
+  if (config.kustomize !== undefined) return `kustomization ${displayPath(config.kustomize)} (rendered by kubectl)`;
+  return displayPath(config.manifests);
 }
 
 /** Lint as `check` and `lint` both do: the config's Kubernetes version and the topology the run will build. */

@@ -2,6 +2,8 @@ import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
 import { locateLineInString } from './load.ts';
 import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
+import { fileWrittenByScript } from './script-config.ts';
+import { isShellScript, shellInvocation } from './shell.ts';
 import type {
   ContainerView,
   EnvVar,
@@ -136,6 +138,32 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
       }
     }
     if (main === undefined && config !== 'unknown') {
+      const own = writtenByOwnScript(
+        argv,
+        argvPath,
+        (p) => read(path.resolve(workingDir, p)),
+        sts,
+        configFile,
+        workingDir,
+      );
+      if (own === 'unknown') {
+        config = 'unknown';
+        gaps.push({
+          at: at(argvPath(0)),
+          message: `${program} reads ${configFile}, which the container's own script writes at start in a way lint does not read; its content is known only when the pod runs`,
+        });
+      } else if (own) {
+        main = own.file;
+        config = own.templated ? 'template' : 'static';
+        gaps.push({
+          at: own.file.locateLine(1),
+          message:
+            `${program} reads ${configFile}, which the container's own script writes at start (${own.file.description})` +
+            (own.templated ? '; its expansions are filled in only when the pod runs' : ''),
+        });
+      }
+    }
+    if (main === undefined && config !== 'unknown') {
       throw new InputError(
         `${cfgWhere}: ${program} reads ${configFile}, but ` +
           (m?.source.type === 'configMap'
@@ -157,7 +185,7 @@ export function redisDeployment(set: ManifestSet): RedisDeployment {
         if (templated && d.args.some((a) => /\$\{?[A-Za-z_]|\{\{/.test(a))) {
           gaps.push({
             at: located ?? at(argvPath(0)),
-            message: `${d.name} ${d.args.join(' ')} is a placeholder the init container fills in`,
+            message: `${d.name} ${d.args.join(' ')} is a placeholder filled in ${renderedBy ? 'by the init container' : 'when the container starts'}`,
           });
         }
       }
@@ -439,6 +467,38 @@ function projectedSource(
       : { type: 'configMap' as const, configMap: name, files, modes };
   origins.set(source, { object: set.objects.find((o) => o.kind === kind && o.name === name), keys });
   return source;
+}
+
+/**
+ * The config file as the Redis container's own script writes it before starting the server (a `sh -c` script, or
+ * a mounted script it runs), with each line located where the script writes it.
+ */
+function writtenByOwnScript(
+  argv: string[],
+  argvPath: (i: number) => Path,
+  readFile: (p: string) => KnownFile | undefined,
+  sts: ManifestObject,
+  configFile: string,
+  workingDir: string,
+): { file: KnownFile; templated: boolean } | 'unknown' | undefined {
+  const shell = shellInvocation(argv);
+  const mounted = shell ? undefined : argv[0] !== undefined ? readFile(argv[0]) : undefined;
+  const script = shell?.script ?? (mounted && isShellScript(mounted.text) ? mounted.text : undefined);
+  if (script === undefined) return undefined;
+  const written = fileWrittenByScript(script, configFile, workingDir);
+  if (written === undefined || written === 'unknown') return written;
+  const locateScriptLine = (line: number): Located =>
+    shell
+      ? (locateLineInString(sts, argvPath(shell.scriptIndex), line) ?? sts.locate(argvPath(shell.scriptIndex)))
+      : mounted!.locateLine(line);
+  return {
+    templated: written.templated,
+    file: {
+      text: written.text,
+      description: shell ? `its ${path.basename(argv[0]!)} -c script` : mounted!.description,
+      locateLine: (line) => locateScriptLine(written.scriptLine[line - 1] ?? written.scriptLine[0] ?? 1),
+    },
+  };
 }
 
 /** A file on a ConfigMap or Secret mount, with its lines located in the manifest where the key is a `|` block. */

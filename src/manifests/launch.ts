@@ -103,7 +103,10 @@ function fromScript(
     )
       start++;
     words = words.slice(start);
-    const expanded = expandPositional(words, positional);
+    let expanded = expandPositional(words, positional);
+    // A wrapper the script execs with redis-server as its arguments (`exec /conf/fix-ip.sh redis-server …`).
+    const k = /^\.?\//.test(expanded[0]?.word ?? '') ? expanded.findIndex((w) => isRedisServerProgram(w.word)) : 0;
+    if (k > 0) expanded = expanded.slice(k);
     if (!isRedisServerProgram(expanded[0]?.word)) continue;
     const scriptAt = locateLine(lineOf(words[0]!.text));
     const dynamic = new Map<number, string[]>();

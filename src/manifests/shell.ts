@@ -167,3 +167,129 @@ export function isShellScript(text: string): boolean {
   const prog = first[1]!.split('/').pop()!;
   return SHELLS.has(prog) || (prog === 'env' && SHELLS.has(first[2] ?? ''));
 }
+
+/** A parameter expansion of a script: `$NAME`, `${NAME}`, `${NAME:-x}`, … with its 1-based line. */
+export interface ParameterRef {
+  name: string;
+  line: number;
+  /** plain: empty when unset; guarded: a default or alternate is given (`:-`, `-`, `:=`, `=`, `:+`, `+`);
+   * required: the shell exits when it is unset (`:?`, `?`). */
+  use: 'plain' | 'guarded' | 'required';
+}
+
+/**
+ * The named parameter expansions a script makes, outside single quotes, comments and quoted here-documents
+ * (POSIX Shell Command Language 2.6.2: `${parameter:-word}` and its siblings). `$(NAME)` with an all-capitals
+ * name is listed too, as `kubernetes`: Kubernetes expands `$(NAME)` in command and args only for a variable the
+ * container defines and leaves it as written otherwise, when the shell then runs NAME as a command.
+ */
+export function parameterRefs(
+  script: string,
+): Array<ParameterRef | (Omit<ParameterRef, 'use'> & { use: 'kubernetes' })> {
+  const refs: Array<ParameterRef | (Omit<ParameterRef, 'use'> & { use: 'kubernetes' })> = [];
+  let line = 1;
+  let inDouble = false;
+  let wordStart = true;
+  let pendingHeredoc: { delimiter: string; quoted: boolean } | undefined;
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!;
+    if (c === '\n') {
+      line++;
+      wordStart = true;
+      const heredoc = pendingHeredoc;
+      pendingHeredoc = undefined;
+      if (heredoc) {
+        // Body lines until the delimiter alone on a line; expansions only where the delimiter was unquoted.
+        while (i + 1 < script.length) {
+          const end = script.indexOf('\n', i + 1);
+          const body = script.slice(i + 1, end < 0 ? script.length : end);
+          if (body.replace(/^\t+/, '') === heredoc.delimiter) {
+            i = end < 0 ? script.length : end - 1;
+            break;
+          }
+          if (!heredoc.quoted) for (const r of parameterRefs(body)) refs.push({ ...r, line: line + r.line - 1 });
+          line++;
+          i = end < 0 ? script.length : end;
+          if (end < 0) break;
+        }
+      }
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (!inDouble && c === "'") {
+      const close = script.indexOf("'", i + 1);
+      const end = close < 0 ? script.length : close;
+      line += script.slice(i, end).split('\n').length - 1;
+      i = end;
+      wordStart = false;
+      continue;
+    }
+    if (c === '"') {
+      inDouble = !inDouble;
+      wordStart = false;
+      continue;
+    }
+    if (!inDouble && c === '#' && wordStart) {
+      while (i + 1 < script.length && script[i + 1] !== '\n') i++;
+      continue;
+    }
+    if (!inDouble && c === '<' && script[i + 1] === '<' && script[i + 2] !== '<') {
+      const m = /^<<-?\s*(['"]?)([A-Za-z0-9_.-]+)\1/.exec(script.slice(i));
+      if (m) {
+        pendingHeredoc = { delimiter: m[2]!, quoted: m[1] !== '' };
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    wordStart = c === ' ' || c === '\t' || c === ';' || c === '&' || c === '|' || c === '(';
+    if (c !== '$') continue;
+    if (script[i + 1] === '$') {
+      i++; // `$$`: the shell's PID (and Kubernetes' escape for a literal `$(NAME)`)
+      continue;
+    }
+    const rest = script.slice(i + 1);
+    const braced = /^\{(#?)([A-Za-z_][A-Za-z0-9_]*)(:?[-=+?])?/.exec(rest);
+    if (braced) {
+      const op = braced[3]?.replace(':', '');
+      const use = op === undefined || braced[1] ? 'plain' : op === '?' ? 'required' : 'guarded';
+      refs.push({ name: braced[2]!, line, use });
+      i += braced[0].length;
+      continue;
+    }
+    const kube = /^\(([A-Z_][A-Z0-9_]*)\)/.exec(rest);
+    if (kube) {
+      refs.push({ name: kube[1]!, line, use: 'kubernetes' });
+      i += kube[0].length;
+      continue;
+    }
+    const bare = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    if (bare) {
+      refs.push({ name: bare[0], line, use: 'plain' });
+      i += bare[0].length;
+    }
+  }
+  return refs;
+}
+
+const DECLARERS = new Set(['export', 'local', 'readonly', 'declare', 'typeset']);
+
+/** Names a script gives a value itself: `NAME=…`, `export NAME`, `read NAME`, `for NAME in`, `getopts … NAME`. */
+export function assignedNames(script: string): Set<string> {
+  const names = new Set<string>();
+  const name = (w: string) => /^([A-Za-z_][A-Za-z0-9_]*)(=|$)/.exec(w)?.[1];
+  for (const words of shellCommands(script)) {
+    const texts = words.map((w) => w.text);
+    let k = 0;
+    for (; k < texts.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(texts[k]!); k++) names.add(name(texts[k]!)!);
+    const [cmd, ...rest] = texts.slice(k);
+    if (cmd === undefined) continue;
+    if (DECLARERS.has(cmd) || cmd === 'read') for (const w of rest) if (!w.startsWith('-')) names.add(name(w) ?? '');
+    if (cmd === 'for' && rest[0] !== undefined) names.add(name(rest[0]) ?? '');
+    if (cmd === 'getopts' && rest[1] !== undefined) names.add(name(rest[1]) ?? '');
+  }
+  names.delete('');
+  return names;
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
-import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
+import { CancelledError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
 import type { DeleteOptions, Deployed, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
@@ -676,7 +676,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     // A start cut short by the run's cancellation is the cancellation, not a pod that failed to start.
     if (result instanceof CancelledError) throw result;
     if (result instanceof Error)
-      throw new Error(`pod ${name} was recreated but did not become ready: ${result.message}`);
+      throw new PodNotServingError(`pod ${name} was recreated but did not become ready: ${result.message}`);
     return result;
   }
 

@@ -152,7 +152,20 @@ export function replicaPromoted(f: PromotionFacts, notReached?: string): Check {
   };
 }
 
-export function podRecreated(victim: Victim, after: PodInfo | undefined, notReached: string): Check {
+/** `returnFailed`: the pod was recreated but its container never served (PodNotServingError's message). */
+export function podRecreated(
+  victim: Victim,
+  after: PodInfo | undefined,
+  notReached: string,
+  returnFailed?: string,
+): Check {
+  if (!after && returnFailed)
+    return {
+      id: 'pod-recreated',
+      status: 'fail',
+      summary: `pod ${victim.pod} never came back to serve: ${returnFailed}`,
+      evidence: { pod: victim.pod, uidBefore: victim.uid },
+    };
   if (!after) return skipped('pod-recreated', notReached);
   const evidence = {
     pod: victim.pod,
@@ -238,7 +251,14 @@ export interface RejoinFacts {
  * it is back as the master of its own slots (a PASS saying "back as the master" contradicts the check's name),
  * failed when it is not.
  */
-export function rejoinedAsReplica(f: RejoinFacts | undefined, notReached: string): Check {
+export function rejoinedAsReplica(f: RejoinFacts | undefined, notReached: string, returnFailed?: string): Check {
+  if (!f && returnFailed)
+    return {
+      id: 'rejoined-as-replica',
+      status: 'fail',
+      summary: `the deleted pod never rejoined: ${returnFailed}`,
+      evidence: {},
+    };
   if (!f) return skipped('rejoined-as-replica', notReached);
   const evidence: Record<string, unknown> = {
     path: f.path,

@@ -5,7 +5,7 @@ import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
-import { CancelledError } from '../errors.ts';
+import { CancelledError, PodNotServingError } from '../errors.ts';
 import type { Writer } from './writer.ts';
 import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
 import {
@@ -48,6 +48,8 @@ export interface FailoverFacts extends MasterTarget {
   watching?: Promise<WatchResult>;
   watch?: WatchResult;
   podAfter?: PodInfo;
+  /** The pod was recreated but never served (its exit and last log lines). */
+  returnFailed?: string;
   sameNode?: boolean;
   nodeId?: NodeIdFacts;
   rejoin?: RejoinFacts;
@@ -200,7 +202,10 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
         ctx.holding(false);
         ctx.timeline.mark('hold-released', Date.now());
       }
-      f.podAfter = await waitForPodBack(ctx, f.victim, f.opts.rejoinTimeoutMs);
+      f.podAfter = await waitForPodBack(ctx, f.victim, f.opts.rejoinTimeoutMs).catch((err: unknown) => {
+        if (err instanceof PodNotServingError) f.returnFailed = err.message;
+        throw err;
+      });
     },
   },
   {
@@ -254,9 +259,9 @@ export function failoverChecks(
   const t0 = outcome.timeline.originAt;
   return [
     promotionCheck(f, t0, notReached),
-    podRecreated(f.victim, f.podAfter, notReached),
+    podRecreated(f.victim, f.podAfter, notReached, f.returnFailed),
     nodeIdKept(f.nodeId, notReached),
-    rejoinedAsReplica(f.rejoin, notReached),
+    rejoinedAsReplica(f.rejoin, notReached, f.returnFailed),
     clusterHealthy(f.health, notReached),
     dataIntact(f.finished ? f.canaries : undefined, f.writes, f.opts.writeRate > 0, notReached),
     ...thresholdChecks(

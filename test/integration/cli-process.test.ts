@@ -230,6 +230,7 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
     'evidence',
     'evidence/README',
     'junit.xml',
+    'lint.sarif',
     'notes.md',
     'report.json',
     'summary.md',
@@ -287,12 +288,13 @@ test('the end of a CLI run lists where each report file is', async () => {
   const tail = r.stdout
     .trimEnd()
     .split('\n')
-    .slice(-3)
+    .slice(-4)
     .map((l) => l.trim());
   assert.equal(tail, [
     `reports: ${join(reportDir, 'report.json')}`,
     join(reportDir, 'summary.md'),
     join(reportDir, 'junit.xml'),
+    join(reportDir, 'lint.sarif'),
   ]);
 });
 

@@ -192,6 +192,32 @@ test('a config an init container renders from a template: passes in sandbox mode
   );
 });
 
+test('a config the container writes itself (a here-document in sh -c, then exec through a wrapper): read for its directives, no refusal, failover passes in the sandbox', async () => {
+  const r = await check('test/fixtures/manifests/heredoc-config', '127.0.101', { 'local-mode': 'sandbox' });
+  assertPassed(r);
+  assert.ok(
+    r.report.lint.some((f) => f.rule === 'redis-launch' && /own script writes at start/.test(f.message)),
+    'lint says where the config comes from',
+  );
+  assert.not.ok(
+    r.report.lint.some((f) => f.severity === 'error'),
+    'no refusal, no error finding',
+  );
+});
+
+test('a wrapper script that needs an env var the pod never sets (POD_IP): lint warns at its line; the restarted pod exits, and pod-recreated and rejoined-as-replica fail naming the exit and its last log line', async () => {
+  const r = await check('test/fixtures/manifests/wrapper-needs-env', '127.0.102', { 'local-mode': 'sandbox' });
+  const lint = r.report.lint.find((f) => f.rule === 'env-undefined');
+  assert.ok(lint, 'env-undefined finding');
+  assert.match(`${lint.at?.file ?? ''}:${lint.at?.line ?? 0}`, /wrapper-needs-env\/configmap\.yaml:13$/);
+  assert.is(r.report.verdict, 'fail');
+  const checks = Object.fromEntries(r.report.scenarios[0]!.checks.map((c) => [c.id, c]));
+  for (const id of ['pod-recreated', 'rejoined-as-replica'] as const) {
+    assert.is(checks[id]?.status, 'fail', `${id}: ${checks[id]?.summary ?? ''}`);
+    assert.match(checks[id]!.summary, /exited with code 1[\s\S]*Unable to determine Pod IP address!/);
+  }
+});
+
 test('claims without storageClassName and no PersistentVolumes: a directory per claim, kept across the restart', async () => {
   const r = await check('test/fixtures/manifests/dynamic-claims', '127.0.96');
   assertPassed(r);

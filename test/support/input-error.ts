@@ -11,3 +11,14 @@ export function inputErrorOf(fn: () => unknown): string {
   }
   throw new Error('expected an InputError');
 }
+
+/** Awaits fn, asserts it rejects with an InputError, and returns the message for more asserts. */
+export async function inputErrorOfAsync(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.instance(err, InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an InputError');
+}

@@ -6,6 +6,7 @@ import { antiAffinity } from './anti-affinity.ts';
 import { apiRemoved } from './api-removed.ts';
 import { apiUnknown } from './api-unknown.ts';
 import { clusterBusPort } from './cluster-bus-port.ts';
+import { envUndefined } from './env-undefined.ts';
 import { externalService } from './external-service.ts';
 import { imageVersion } from './image-version.ts';
 import { probes } from './probes.ts';
@@ -23,6 +24,7 @@ import { schema } from './schema.ts';
 import { statefulSetSelector } from './statefulset-selector.ts';
 import { statefulSetService } from './statefulset-service.ts';
 import { statefulSetVolumeClaims } from './statefulset-volume-claims.ts';
+import { storageClassMissing } from './storage-class-missing.ts';
 import { storageProvisioner } from './storage-provisioner.ts';
 import { strayQuoteRule } from './stray-quote.ts';
 import { topology } from './topology.ts';
@@ -63,9 +65,11 @@ export const RULES: readonly LintRule[] = [
   redisNoFailover,
   redisAnnounceIp,
   redisPeerRediscovery,
+  envUndefined,
   topology,
   pvBinding,
   storageProvisioner,
+  storageClassMissing,
   volumeBindingMode,
   pvRecycle,
   pvNodeAffinity,

@@ -4,10 +4,12 @@ import {
   isObject,
   labelSelectorMatches,
   labelsAt,
+  namespaceOf,
   objectsOfKind,
   valueAt,
   type LintRule,
 } from './rule.ts';
+import type { ManifestObject } from '../model.ts';
 
 const ID = 'statefulset-selector';
 
@@ -63,6 +65,42 @@ export const statefulSetSelector: LintRule = {
         );
       }
     }
+    findings.push(...overlaps(objectsOfKind(set, 'StatefulSet')));
     return findings;
   },
 };
+
+/**
+ * StatefulSets of one namespace whose selector also selects another's pods. The API server does not stop it
+ * (kubernetes.io, Deployments: "Kubernetes doesn't stop you from overlapping, and if multiple controllers have
+ * overlapping selectors those controllers might conflict and behave unexpectedly"); ownerReferences keep the pods
+ * apart, but every Service, PodDisruptionBudget and `kubectl -l` written from those labels takes both sets as one.
+ */
+function overlaps(sets: ManifestObject[]): LintFinding[] {
+  const findings: LintFinding[] = [];
+  for (const a of sets) {
+    const selector = valueAt(a.body, ['spec', 'selector']);
+    if (!isObject(selector)) continue;
+    const others = sets.filter(
+      (b) =>
+        b !== a &&
+        namespaceOf(b) === namespaceOf(a) &&
+        labelSelectorMatches(selector, labelsAt(b.body, ['spec', 'template', 'metadata', 'labels'])),
+    );
+    if (others.length === 0) continue;
+    const names = others.map((b) => b.name).join(', ');
+    findings.push(
+      findingAt(
+        ID,
+        'warning',
+        a,
+        ['spec', 'selector'],
+        `StatefulSet ${a.name}: spec.selector also selects the pods of StatefulSet ${names}`,
+        'Overlapping selectors are not refused, but a Service, PodDisruptionBudget or rollout check written from these ' +
+          `labels then counts both sets' pods as one (a disruption budget can let a leader and its follower go at once). ` +
+          `Give each StatefulSet a label of its own (e.g. app.kubernetes.io/component) and select on it.`,
+      ),
+    );
+  }
+  return findings;
+}

@@ -261,4 +261,34 @@ test('peer re-discovery: CLUSTER MEET from a hook, a sidecar argv or a mounted s
   assert.equal(at({ ...redisSet(), objects: [...redisSet().objects, ...cr] }), []);
 });
 
+// redis-announce-ip: a hostname in the address field (redis/redis#4289), by the longest pod's name.
+const announceBy = (word: string): Edit[] => [
+  [
+    'statefulset.yaml',
+    `command: [redis-server]
+          args:
+            - /etc/redis/redis.conf
+            - --cluster-announce-ip
+            - $(POD_IP)`,
+    `command: [sh, -c, 'exec redis-server /etc/redis/redis.conf --cluster-announce-ip ${word}']`,
+  ],
+];
+test('redis-announce-ip: $(hostname -f) is a hostname (warning), over 45 bytes an error naming its length', () => {
+  const short = rules(redisSetWith(announceBy('$(hostname -f)')), 'redis-announce-ip');
+  assert.is(short.length, 1);
+  assert.is(short[0]!.severity, 'warning');
+  assert.match(short[0]!.message, /redis-5\.redis\.default\.svc\.cluster\.local for pod redis-5\) is a hostname/);
+  const long = rules(
+    redisSetWith([
+      ...announceBy('$(hostname -f)'),
+      ['statefulset.yaml', 'name: redis\n', 'name: redis\n  namespace: production-cache\n'],
+    ]),
+    'redis-announce-ip',
+  );
+  assert.is(long.length, 1);
+  assert.is(long[0]!.severity, 'error');
+  assert.match(long[0]!.message, /redis-5\.redis\.production-cache\.svc\.cluster\.local .* is 48 bytes, over the 45/);
+  assert.is(rules(redisSetWith(announceBy('$(hostname -i)')), 'redis-announce-ip').length, 0, 'an address: nothing');
+});
+
 test.run();

@@ -13,6 +13,7 @@ import { OPTIONS } from '../../../src/config.ts';
 import { timelineSvgFile } from '../../../src/report/svg.ts';
 import { checkReportDir, clearReportDir, writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
+import { renderSarif } from '../../../src/report/sarif.ts';
 
 let dir = '';
 beforeAll(test, async () => {
@@ -22,15 +23,17 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('writes report.json, summary.md, junit.xml and a timeline SVG per scenario into a new nested dir', async () => {
+test('writes report.json, summary.md, junit.xml, lint.sarif and a timeline SVG per scenario into a new nested dir', async () => {
   const out = join(dir, 'a', 'b');
   const files = await writeReports(passingRun, out);
   assert.equal(files, {
     report: join(out, 'report.json'),
     summary: join(out, 'summary.md'),
     junit: join(out, 'junit.xml'),
+    sarif: join(out, 'lint.sarif'),
     svg: [join(out, 'timeline-master-failover.svg')],
   });
+  assert.is(await readFile(files.sarif, 'utf8'), renderSarif(passingRun));
   assert.is(await readFile(files.report, 'utf8'), reportJson(passingRun));
   assert.is(await readFile(files.summary, 'utf8'), renderMarkdown(passingRun));
   assert.is(await readFile(files.junit, 'utf8'), renderJUnit(passingRun));

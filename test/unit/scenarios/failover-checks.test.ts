@@ -149,6 +149,21 @@ test('pod-recreated compares UIDs and shows both addresses', () => {
   assert.is(podRecreated(victim, undefined, NOT_REACHED).status, 'skipped');
 });
 
+test('a pod recreated that never served: pod-recreated and rejoined-as-replica fail with its exit, not skipped', () => {
+  const why =
+    'pod redis-app-0 was recreated but did not become ready: its container exited with code 1\nUnable to determine Pod IP address!';
+  const recreated = podRecreated(victim, undefined, NOT_REACHED, why);
+  assert.is(recreated.status, 'fail');
+  assert.match(
+    recreated.summary,
+    /never came back to serve: .*exited with code 1\nUnable to determine Pod IP address!/,
+  );
+  const rejoined = rejoinedAsReplica(undefined, NOT_REACHED, why);
+  assert.is(rejoined.status, 'fail');
+  assert.match(rejoined.summary, /never rejoined: .*Unable to determine Pod IP address!/);
+  assert.is(rejoinedAsReplica(undefined, NOT_REACHED).status, 'skipped', 'not reached for another reason: skipped');
+});
+
 const conf = fixture('nodes-conf-healthy.txt').find((n) => n.flags.has('myself'))!;
 
 test('node-id-kept: same id everywhere passes; a new id fails with both ids and the PV hint', () => {

@@ -1,0 +1,109 @@
+// Runs every test file with uvu: the unit tests in one process, the integration files in parallel, each in its
+// own process. The integration tests mostly wait on Redis (node timeouts, elections, syncs) rather than compute,
+// and each claims its own loopback addresses, so several run side by side on two cores; running them one after
+// another took most of `npm test`'s time. Each file's output is printed whole when it ends (never interleaved),
+// and the run ends with uvu's own totals lines, summed, which .ci/run reads.
+//
+//   node scripts/run-tests.mjs [--jobs N] [PATTERN]   (PATTERN: a regular expression on the file path)
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { setTimeout, clearTimeout } from 'node:timers';
+
+const args = process.argv.slice(2);
+const jobsAt = args.indexOf('--jobs');
+const jobs = Math.max(1, Number(jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? 3)));
+const pattern = new RegExp(args[0] ?? '\\.test\\.ts$');
+/** A file still running after this is stopped and counted as failed: uvu has no per-test timeout. */
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);
+const root = path.join(import.meta.dirname, '..');
+const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+
+function testFiles(dir) {
+  return readdirSync(path.join(root, dir), { recursive: true })
+    .map((f) => path.join(dir, f))
+    .filter((f) => /\.test\.ts$/.test(f) && pattern.test(f));
+}
+
+/** Runs uvu on `dir` with a file-name pattern; resolves with its output, totals and exit status. */
+function runUvu(dir, filePattern, label) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', uvu, dir, filePattern], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a timeout ends the file's servers with it
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0') },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const plain = stripVTControlCharacters(out);
+      const num = (name) => Number(new RegExp(`^ *${name}: *(\\d+)`, 'm').exec(plain)?.[1] ?? NaN);
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = num('Skipped');
+      const note = timedOut
+        ? `\n${label}: stopped after ${FILE_TIMEOUT_MS / 60_000} min (a test hung)\n`
+        : Number.isNaN(total)
+          ? `\n${label}: printed no totals (exit ${code ?? signal}): it failed to load or a hook threw\n`
+          : '';
+      resolve({
+        label,
+        out: out + note,
+        // A file that printed no totals or exited non-zero counts as one failed test.
+        total: Number.isNaN(total) ? 1 : total,
+        passed: Number.isNaN(passed) ? 0 : passed,
+        skipped: Number.isNaN(skipped) ? 0 : skipped,
+        failedRun: code !== 0 || timedOut || Number.isNaN(total),
+        ms: Date.now() - started,
+      });
+    });
+  });
+}
+
+const started = Date.now();
+const results = [];
+const print = (r) => {
+  process.stdout.write(r.out.endsWith('\n') ? r.out : `${r.out}\n`);
+  results.push(r);
+};
+
+// Unit tests first, in one process: a broken build shows in seconds.
+if (testFiles('test/unit').length > 0) print(await runUvu('test/unit', pattern.source, 'test/unit'));
+
+// Integration files, largest first (a rough proxy for the slowest), `jobs` at a time.
+const queue = testFiles('test/integration').sort(
+  (a, b) => statSync(path.join(root, b)).size - statSync(path.join(root, a)).size,
+);
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
+    }
+  }),
+);
+
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+const slowest = [...results]
+  .sort((a, b) => b.ms - a.ms)
+  .slice(0, 5)
+  .map((r) => `${r.label} ${(r.ms / 1000).toFixed(0)} s`);
+console.log(`\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores)`);
+console.log(`\n  Total:     ${sum('total')}\n  Passed:    ${sum('passed')}\n  Skipped:   ${sum('skipped')}`);
+console.log(`  Duration:  ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
+process.exitCode = results.some((r) => r.failedRun) || sum('passed') < sum('total') ? 1 : 0;
