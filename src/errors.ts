@@ -121,3 +121,26 @@ export const isUnservedPath = (err: KubeApiError): boolean =>
 export class UnsupportedError extends Error {
   override name = 'UnsupportedError';
 }
+
+/** Where in the manifests an error points: a file and its 1-based line and column. */
+export interface ManifestPlace {
+  file: string;
+  line: number;
+  column: number;
+}
+const places = new WeakMap<Error, ManifestPlace>();
+
+/** `err`, marked as pointing at `at` (the report shows the place; the action annotates that line). */
+export function placed<E extends Error>(err: E, at: ManifestPlace): E {
+  places.set(err, at);
+  return err;
+}
+
+/** The manifest place an error (or one of its causes) points at, if any. */
+export function placeOf(err: unknown): ManifestPlace | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    const at = places.get(e);
+    if (at) return at;
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { OPTIONS, parseConfig } from './config.ts';
 import { errorChain, InputError, messageOf } from './errors.ts';
 import { exitCodeOf, runCheck } from './pipeline.ts';
-import { annotateFindings } from './report/annotations.ts';
+import { annotateFindings, annotateRunError } from './report/annotations.ts';
 import { renderMarkdown, renderStoppedMarkdown } from './report/markdown.ts';
 import { verdictReason } from './report/facts.ts';
 import { actionOutputs } from './report/outputs.ts';
@@ -85,6 +85,7 @@ export async function run(): Promise<void> {
     // The verdict first, in the log: a report that cannot be written must not hide what the run found.
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);
+    annotateRunError(report, core);
     await writeJobSummary(renderMarkdown(report));
     const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
       core.setFailed(

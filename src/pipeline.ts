@@ -1,6 +1,6 @@
 import pkg from '../package.json' with { type: 'json' };
 import { publicConfig, type Config } from './config.ts';
-import { errorChain, InputError, messageOf } from './errors.ts';
+import { errorChain, InputError, messageOf, placeOf } from './errors.ts';
 import { blockingFindings, lintWithConfig, manifestsSource, readManifests } from './prepare.ts';
 import { createPlatform, resolvePlatformKind } from './platform/select.ts';
 import { redisAuth } from './redis/auth.ts';
@@ -167,11 +167,14 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     { addressBase: config.addressBase ?? options.addressBase },
   );
   const stopFlagWarnings = warnUnknownFlags(log);
+  // Once the platform is up, every error ends in a report (verdict error), bad input the server refused included.
+  let platformUp = false;
   try {
     stage = `provisioning the ${platformKind} platform`;
     log.section?.(`Platform ${platformKind}: provision and deploy`);
     log.info(`Platform ${platformKind}: provisioning`);
     await platform.provision();
+    platformUp = true;
     stage = `deploying StatefulSet ${redis.name}`;
     log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
     report.nfsRewrites = (await platform.deploy(set, redis)).nfsRewrites;
@@ -231,9 +234,11 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     }
     report.verdict = report.scenarios.every((s) => s.status === 'pass' || s.status === 'skipped') ? 'pass' : 'fail';
   } catch (err) {
-    if (err instanceof InputError && !signal?.aborted) throw err;
+    if (err instanceof InputError && !signal?.aborted && !platformUp) throw err;
     report.verdict = 'error';
     report.error = messageOf(err);
+    const at = placeOf(err);
+    if (at) report.errorAt = at;
     log.debug?.(errorChain(err));
   } finally {
     stopFlagWarnings();

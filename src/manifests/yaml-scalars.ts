@@ -15,6 +15,9 @@
  *   (an unknown tag leaves the text); `!!binary` is base64 decoded.
  * The `yaml` package's `version: '1.1'` differs from this in `0o17` (a string there), `1:20` (80 there) and
  * timestamps (a Date there), so the loader resolves every scalar here instead of trusting either schema.
+ * Known remaining differences: an integer past 2^53 loses precision in a JS number (Go keeps int64); a `<<`
+ * merge written after explicit keys overrides them in go-yaml v2 (it merges in order), while the loader lets
+ * explicit keys win wherever `<<` stands (as go-yaml does for the usual `<<` first).
  */
 
 export type ScalarValue = string | number | boolean | null;

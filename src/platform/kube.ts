@@ -16,6 +16,7 @@ import { messageOf, UnsupportedError } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
+import { placeInTemplate } from './kube/pod-refusal.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
@@ -205,7 +206,11 @@ class Kube implements KubePlatform {
       };
       if (!this.namespaceCreated) await this.recordNewClaims(redis, namespace);
     }
-    const items = bodies.map((body, i) => ({ body, at: set.objects[i]!.at }));
+    const items = bodies.map((body, i) => ({
+      body,
+      at: set.objects[i]!.at,
+      locate: (p: ReadonlyArray<string | number>) => set.objects[i]!.locate(p),
+    }));
     // Applied refs are recorded as they go, so a failure halfway still tears down what was applied.
     const applied = await applyObjects(objects, items, namespace, {
       log: this.ctx.log,
@@ -217,6 +222,9 @@ class Kube implements KubePlatform {
       timeoutMs: this.settings.rolloutTimeoutMs,
       log: this.ctx.log,
       signal: this.ctx.signal,
+    }).catch((err: unknown) => {
+      const sts = set.objects.find((o) => o.kind === 'StatefulSet' && o.name === redis.name);
+      throw err instanceof Error ? placeInTemplate(err, sts) : err;
     });
     await this.preflightReach(redis.port);
     return { nfsRewrites: prepared.rewrites };

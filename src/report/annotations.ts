@@ -1,7 +1,7 @@
 import type { AnnotationProperties } from '@actions/core';
 import { groupFindings, groupMessages } from '../manifests/lint/group.ts';
 import { SEVERITIES } from '../manifests/lint/rule.ts';
-import type { LintFinding, Severity } from './model.ts';
+import type { LintFinding, Report, Severity } from './model.ts';
 
 type Annotate = (message: string, properties?: AnnotationProperties) => void;
 
@@ -44,4 +44,11 @@ export function annotateFindings(findings: LintFinding[], core: AnnotationSink):
     hidden += more;
   }
   return { shown, hidden };
+}
+
+/** A run error that points at a manifest line (a field the API server refused) as an error annotation there. */
+export function annotateRunError(report: Report, core: AnnotationSink): void {
+  if (!report.error || !report.errorAt) return;
+  const { file, line, column } = report.errorAt;
+  core.error(report.error, { title: 'refused by the cluster', file, startLine: line, startColumn: column });
 }

@@ -57,6 +57,8 @@ export interface Report {
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
   error?: string;
+  /** Where in the manifests `error` points, when it points somewhere (a field the API server refused). */
+  errorAt?: { file: string; line: number; column: number };
   /** After a failure or error: the evidence files written (paths relative to the report dir; a folder ends in /). */
   evidence?: string[];
 }

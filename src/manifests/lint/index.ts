@@ -8,6 +8,7 @@ import { apiUnknown } from './api-unknown.ts';
 import { clusterBusPort } from './cluster-bus-port.ts';
 import { envUndefined } from './env-undefined.ts';
 import { externalService } from './external-service.ts';
+import { fileMode } from './file-mode.ts';
 import { imageVersion } from './image-version.ts';
 import { probes } from './probes.ts';
 import { pvBinding } from './pv-binding.ts';
@@ -66,6 +67,7 @@ export const RULES: readonly LintRule[] = [
   redisAnnounceIp,
   redisPeerRediscovery,
   envUndefined,
+  fileMode,
   topology,
   pvBinding,
   storageProvisioner,

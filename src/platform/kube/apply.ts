@@ -1,14 +1,17 @@
-import { InputError, isUnservedPath } from '../../errors.ts';
-import { isObject } from '../../manifests/object-path.ts';
+import { InputError, isUnservedPath, placed, type KubeApiError } from '../../errors.ts';
+import { isObject, valueAt, type Path } from '../../manifests/object-path.ts';
 import type { JsonObject, JsonValue, Located } from '../../manifests/model.ts';
 import type { Log } from '../../util/log.ts';
 import { isNotFound, toKubeApiError, type ObjectApi } from './api.ts';
+import { parseFieldPath } from './field-path.ts';
 import { RUN_LABEL } from './run-names.ts';
 
 export interface ApplyItem {
   body: JsonObject;
   /** Where the object was written, for errors. */
   at: Located;
+  /** Where a field of it was written (ManifestObject.locate), to point a refusal at the field it names. */
+  locate?: (path: Path) => Located;
 }
 
 export interface AppliedRef {
@@ -43,9 +46,26 @@ export function placeObject(body: JsonObject, namespaced: boolean, namespace: st
   return placed;
 }
 
+/**
+ * Where a refusal points in the manifest: the first field the server names in its causes (422 Invalid,
+ * 409 conflict) that the manifest holds, else the object.
+ */
+function refusedAt(e: KubeApiError, item: ApplyItem): Located {
+  for (const cause of e.causes) {
+    const field = /^([^:]+): /.exec(cause)?.[1];
+    const p = field === undefined ? undefined : parseFieldPath(field);
+    if (p && item.locate && valueAt(item.body, p.slice(0, 1)) !== undefined) return item.locate(p);
+  }
+  return item.at;
+}
+
 function applyError(err: unknown, item: ApplyItem, what: string): Error {
-  const where = `${item.at.file}:${item.at.line}`;
   const e = toKubeApiError(err, undefined);
+  const at = refusedAt(e, item);
+  return placed(refusal(e, item, what, `${at.file}:${at.line}`), at);
+}
+
+function refusal(e: KubeApiError, item: ApplyItem, what: string, where: string): Error {
   const causes = e.causes.length ? `\n  - ${e.causes.join('\n  - ')}` : '';
   switch (e.code) {
     case 400:

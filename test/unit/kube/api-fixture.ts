@@ -8,6 +8,9 @@ import { ApiServer, discovery, pageNotFound, type Recorded, type Reply } from '.
 import { messageOf } from '../../../src/errors.ts';
 import { discoveryRoot, openapiV3 } from './discovery-docs.ts';
 
+import type { Test } from 'uvu';
+import { beforeAll } from '../../support/setup.ts';
+
 export type { Recorded, Reply } from './api-server.ts';
 /** Answers a request, or undefined to let the emulated API server answer it. */
 export type Route = (req: Recorded) => Reply | Promise<Reply>;
@@ -33,6 +36,8 @@ const openapiBody = (p: string): Reply => {
 
 export interface ApiFixture {
   kubeconfig: string;
+  /** The fixture's address, http://127.0.0.1:<port>. */
+  url: string;
   requests: Recorded[];
   /** Per-test override, asked first; undefined falls through to `server`. */
   route: Route;
@@ -52,6 +57,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
   const dir = mkdtempSync(path.join(os.tmpdir(), 'api-fixture-'));
   const fixture: ApiFixture = {
     kubeconfig: path.join(dir, 'kubeconfig'),
+    url: '',
     requests: [],
     route,
     server: new ApiServer(),
@@ -110,6 +116,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  fixture.url = `http://127.0.0.1:${port}`;
   writeFileSync(
     fixture.kubeconfig,
     `apiVersion: v1
@@ -134,3 +141,26 @@ current-context: fixture
   };
   return fixture;
 }
+
+/**
+ * One fixture for a suite, started before its first test and closed after its last; each test gets a fresh
+ * emulated cluster with `namespaces`, no recorded requests and no route. Returns the fixture's getter.
+ */
+export function suiteFixture(suite: Test, namespaces: string[]): () => ApiFixture {
+  let fixture: ApiFixture | undefined;
+  beforeAll(suite, async () => {
+    fixture = await startApiFixture();
+  });
+  suite.after(() => fixture?.close());
+  suite.before.each(() => {
+    if (!fixture) return;
+    fixture.requests.length = 0;
+    fixture.route = () => undefined;
+    fixture.server = new ApiServer({ namespaces });
+  });
+  return () => fixture!;
+}
+
+/** A raw request to the fixture with a JSON body (for what no client call sends as needed). */
+export const sendJson = (fixture: ApiFixture, method: string, path: string, contentType: string, body: unknown) =>
+  fetch(`${fixture.url}${path}`, { method, headers: { 'content-type': contentType }, body: JSON.stringify(body) });

@@ -1,24 +1,14 @@
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { ApiException, PatchStrategy } from '@kubernetes/client-node';
 import { KubeApiError } from '../../../src/errors.ts';
 import * as api from '../../../src/platform/kube/api.ts';
-import { startApiFixture, type ApiFixture } from './api-fixture.ts';
-import { ApiServer } from './api-server.ts';
+import { sendJson, suiteFixture } from './api-fixture.ts';
 
 // The fixture's own promises: what the Kubernetes tests rely on it to answer as a real API server does.
-let fixture: ApiFixture;
-beforeAll(test, async () => {
-  fixture = await startApiFixture();
-});
-test.after(() => fixture.close());
-test.before.each(() => {
-  fixture.requests.length = 0;
-  fixture.server = new ApiServer({ namespaces: ['default', 'ns'] });
-});
+const current = suiteFixture(test, ['default', 'ns']);
 
-const core = () => api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).core;
+const core = () => api.kubeClients(api.loadKubeConfig(current().kubeconfig)).core;
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -33,10 +23,24 @@ const failure = (p: Promise<unknown>) =>
   );
 const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'redis', image: 'redis:7.2.5' }] } });
 
+/** Creates a pods quota and waits (bounded) until the quota controller has put it in force (status.hard). */
+async function quotaInForce(pods: string): Promise<void> {
+  await core().createNamespacedResourceQuota({
+    namespace: 'ns',
+    body: { metadata: { name: 'hold' }, spec: { hard: { pods } } },
+  });
+  for (let i = 0; i < 100; i++) {
+    const q = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+    if (q.status?.hard?.pods === pods) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the quota was not in force within 2 s');
+}
+
 test('create answers 201 with the stored object; a second create is 409 AlreadyExists; a missing object 404 NotFound', async () => {
   const created = await core().createNamespacedPod({ namespace: 'ns', body: pod('p') });
   assert.ok(created.metadata?.uid);
-  assert.is(fixture.requests.at(-1)!.method, 'POST');
+  assert.is(current().requests.at(-1)!.method, 'POST');
   const again = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('p') }));
   assert.equal(again, {
     code: 409,
@@ -59,37 +63,38 @@ test('create answers 201 with the stored object; a second create is 409 AlreadyE
 });
 
 test('ResourceQuota pods: creation over the quota is 403 exceeded quota; terminal pods are not counted', async () => {
-  await core().createNamespacedResourceQuota({
-    namespace: 'ns',
-    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } },
-  });
+  await quotaInForce('1');
   await core().createNamespacedPod({ namespace: 'ns', body: pod('a') });
   const over = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('b') }));
   assert.equal(
     [over.code, over.body.reason, over.body.message],
     [403, 'Forbidden', 'pods "b" is forbidden: exceeded quota: hold, requested: pods=1, used: pods=1, limited: pods=1'],
   );
-  const a = fixture.server.get('Pod', 'ns', 'a')!;
-  fixture.server.put({ ...a, status: { phase: 'Succeeded' } });
+  const a = current().server.get('Pod', 'ns', 'a')!;
+  current().server.put({ ...a, status: { phase: 'Succeeded' } });
   await core().createNamespacedPod({ namespace: 'ns', body: pod('b') });
 });
 
-test('a new ResourceQuota is created without status; the quota controller fills it in (what admission reads)', async () => {
+test('a new ResourceQuota is not in force at once: the quota controller fills its status in later (what admission reads)', async () => {
   const created = await core().createNamespacedResourceQuota({
-    namespace: 'ns',
-    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '1' } } },
-  });
-  assert.is(created.status, undefined, 'created without status');
-  const synced = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
-  assert.equal(JSON.parse(JSON.stringify(synced.status)), { hard: { pods: '1' }, used: { pods: '0' } });
-});
-
-test('the StatefulSet controller: a refused creation is a FailedCreate event, and the pod comes once the quota allows', async () => {
-  await core().createNamespacedResourceQuota({
     namespace: 'ns',
     body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
   });
-  const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
+  assert.is(created.status, undefined, 'created without status');
+  const read = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  assert.is(read.status, undefined, 'still without status right after');
+  // Not in force yet: a pod over the quota is admitted.
+  await core().createNamespacedPod({ namespace: 'ns', body: pod('early') });
+  await new Promise((r) => setTimeout(r, current().server.quotaSyncMs + 50));
+  const synced = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+  assert.equal(JSON.parse(JSON.stringify(synced.status)), { hard: { pods: '0' }, used: { pods: '1' } });
+  const over = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('late') }));
+  assert.is(over.code, 403);
+});
+
+test('the StatefulSet controller: a refused creation is a FailedCreate event, and the pod comes once the quota allows', async () => {
+  await quotaInForce('0');
+  const objects = api.kubeClients(api.loadKubeConfig(current().kubeconfig)).objects;
   await objects.apply({
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -131,11 +136,8 @@ test('the StatefulSet controller: a refused creation is a FailedCreate event, an
 });
 
 test('the StatefulSet controller backs off after a refusal: no new attempt before its delay or an update', async () => {
-  await core().createNamespacedResourceQuota({
-    namespace: 'ns',
-    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
-  });
-  const objects = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig)).objects;
+  await quotaInForce('0');
+  const objects = api.kubeClients(api.loadKubeConfig(current().kubeconfig)).objects;
   const sts = {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -167,16 +169,18 @@ test('the StatefulSet controller backs off after a refusal: no new attempt befor
 });
 
 test('POST with fieldValidation=Strict: an unknown field is 400 BadRequest (strict decoding error)', async () => {
-  const res = await fetch(`${serverUrl()}/api/v1/namespaces/ns/pods?fieldValidation=Strict`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
+  const res = await sendJson(
+    current(),
+    'POST',
+    '/api/v1/namespaces/ns/pods?fieldValidation=Strict',
+    'application/json',
+    {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p' },
       spec: { containers: [{ name: 'r', image: 'i', portz: [] }] },
-    }),
-  });
+    },
+  );
   assert.is(res.status, 400);
   const body = (await res.json()) as { reason: string; message: string };
   assert.equal(
@@ -184,7 +188,5 @@ test('POST with fieldValidation=Strict: an unknown field is 400 BadRequest (stri
     ['BadRequest', 'strict decoding error: unknown field "spec.containers[0].portz"'],
   );
 });
-
-const serverUrl = () => api.loadKubeConfig(fixture.kubeconfig).getCurrentCluster()!.server;
 
 test.run();

@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { fieldPath, unknownFields } from '../../../src/manifests/known-fields.ts';
 import type { JsonObject, JsonValue } from '../../../src/manifests/model.ts';
 import { scalarText } from '../../../src/manifests/object-path.ts';
+import { parseManifestFile } from '../../../src/manifests/load.ts';
+import { messageOf } from '../../../src/errors.ts';
+import { applyAs, updateAs } from './field-managers.ts';
+import { invalidStatus, quantityError, statefulSetUpdate, validateObject, type FieldError } from './validation.ts';
 
 /** One request as the fixture API server received it. */
 export interface Recorded {
@@ -245,6 +248,10 @@ export class ApiServer {
   /** Container logs by pod UID: `current` and, after a restart, `previous`. */
   logs = new Map<string, { current: string; previous?: string }>();
   private exiting = new Set<string>();
+  /** How long the quota controller takes to put a new or changed quota's status.hard (see quotaSyncDue). */
+  quotaSyncMs = 150;
+  private quotaSeen = new Map<string, number>();
+  private quotaTimers = new Set<string>();
   /**
    * The StatefulSet controller's work queue per StatefulSet (by UID): a failed sync is requeued with the
    * default controller rate limiter (pkg/controller/statefulset/stateful_set.go: queue.AddRateLimited; per
@@ -360,13 +367,35 @@ export class ApiServer {
     });
   }
 
-  /** Creation through admission, as both the API and the controllers create objects. */
+  /**
+   * Creation through validation and admission, as both the API and the controllers create objects: decoding
+   * (quantities: 400), validation (422, validation.ts), then the admission plugins (validating admission runs
+   * after validation in the API server's handler chain).
+   */
   private admit(obj: Obj, r: Resource): Reply {
+    const refused = this.validate(obj, r);
+    if (refused) return refused;
     for (const plugin of this.admission) {
       const refused = plugin(this, obj, r);
       if (refused) return refused;
     }
     return undefined;
+  }
+
+  /** Decoding and validation of an object about to be stored; `old` for an update (immutable fields). */
+  private validate(obj: Obj, r: Resource, old?: Obj): Reply {
+    const undecodable = quantityError(r.kind, r.apiVersion.split('/').at(-1)!, obj);
+    if (undecodable) return badRequest(undecodable);
+    const errors: FieldError[] = validateObject(r.kind, obj);
+    if (old && r.kind === 'StatefulSet') errors.push(...statefulSetUpdate(obj, old));
+    if (errors.length === 0) return undefined;
+    const { message, details: causes } = invalidStatus(r.kind, r.group, obj.metadata.name, errors);
+    return failure(422, 'Invalid', message, causes);
+  }
+
+  /** The manager of an update (merge patch, PUT): its fieldManager (a client that names none: "unknown"). */
+  private updater(req: Recorded, r: Resource): { manager: string; apiVersion: string } {
+    return { manager: req.query.get('fieldManager') ?? 'unknown', apiVersion: r.apiVersion };
   }
 
   // ---- the REST API ----
@@ -438,7 +467,10 @@ export class ApiServer {
       case 'PUT': {
         if (!existing) return notFound(r, name);
         const body = JSON.parse(req.body) as Obj;
-        return { status: 200, body: this.put({ ...body, metadata: { ...body.metadata, uid: existing.metadata.uid } }) };
+        const next = { ...body, metadata: { ...body.metadata, uid: existing.metadata.uid } };
+        const refused = this.validate(next, r, existing);
+        if (refused) return refused;
+        return { status: 200, body: this.put(updateAs(existing, next, this.updater(req, r))) };
       }
       default:
         return failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {});
@@ -477,7 +509,8 @@ export class ApiServer {
    * applied configuration into it (200). With fieldValidation=Strict an unknown field is a 400 BadRequest, in
    * the form the structured-merge-diff type converter words it ("failed to create typed patch object (...):
    * .spec.x: field not declared in schema"). https://kubernetes.io/docs/reference/using-api/server-side-apply/
-   * Simplified: fields are merged, not tracked per manager (this tool is the only manager in these tests).
+   * Fields are owned per manager (field-managers.ts): a field another manager owns, applied with another value
+   * and without force, is a 409 conflict. The result is validated as any create or update is (validation.ts).
    * Merge patches (application/merge-patch+json) follow RFC 7386; other patch types are not emulated.
    */
   private patch(
@@ -492,8 +525,11 @@ export class ApiServer {
       req.contentType.startsWith('application/strategic-merge-patch+json')
     ) {
       if (!existing) return notFound(r, name);
+      const merged = mergePatch(existing, JSON.parse(req.body) as JsonValue) as Obj;
+      const refused = this.validate(merged, r, existing);
+      if (refused) return refused;
       if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
-      return { status: 200, body: this.put(mergePatch(existing, JSON.parse(req.body) as JsonValue) as Obj) };
+      return { status: 200, body: this.put(updateAs(existing, merged, this.updater(req, r))) };
     }
     if (!req.contentType.startsWith('application/apply-patch+yaml')) {
       return failure(
@@ -509,7 +545,13 @@ export class ApiServer {
         `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`,
       );
     }
-    const body = parseYaml(req.body) as Partial<Obj>;
+    // The body is YAML (JSON included), read as the API server reads it: sigs.k8s.io/yaml, YAML 1.1 scalars.
+    let body: Partial<Obj>;
+    try {
+      body = parseManifestFile('apply-patch', req.body)[0]?.body ?? {};
+    } catch (err) {
+      return badRequest(messageOf(err));
+    }
     const meta = (body.metadata ?? {}) as JsonObject;
     if (r.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
       return badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -529,12 +571,20 @@ export class ApiServer {
       }
     }
     const applied = { ...body, metadata: { ...meta, name, ...(namespace ? { namespace } : {}) } } as Obj;
+    const result = applyAs(existing, applied, {
+      manager: req.query.get('fieldManager')!,
+      apiVersion: r.apiVersion,
+      force: req.query.get('force') === 'true',
+    });
+    if ('conflict' in result) return failure(409, 'Conflict', result.conflict.message, result.conflict.details);
+    const merged = result.object as Obj;
     if (!existing) {
-      const refused = this.admit(applied, r);
+      const refused = this.admit(merged, r);
       if (refused) return refused;
-      return { status: 201, body: this.put(applied) };
+      return { status: 201, body: this.put(merged) };
     }
-    const merged = mergePatch(existing, applied) as Obj;
+    const refused = this.validate(merged, r, existing);
+    if (refused) return refused;
     if (r.kind === 'StatefulSet') this.enqueue(existing.metadata.uid);
     return { status: 200, body: this.put(merged) };
   }
@@ -646,12 +696,38 @@ export class ApiServer {
   }
 
   /**
+   * Whether the quota controller has got to a new or changed quota: it syncs it from its informer's event, in
+   * its own goroutine, so a quota is not in force when its create returns (pkg/controller/resourcequota:
+   * addQuota enqueues, a worker syncs; admission reads status.hard). Here that takes `quotaSyncMs`; a timer
+   * runs the controllers again when it is due, so watchers and pollers see the status appear on its own.
+   */
+  private quotaSyncDue(quota: Obj): boolean {
+    const uid = quota.metadata.uid;
+    const seen = this.quotaSeen.get(uid) ?? Date.now();
+    this.quotaSeen.set(uid, seen);
+    const wait = seen + this.quotaSyncMs - Date.now();
+    if (wait <= 0) {
+      this.quotaSeen.delete(uid);
+      return true;
+    }
+    if (!this.quotaTimers.has(uid)) {
+      this.quotaTimers.add(uid);
+      setTimeout(() => {
+        this.quotaTimers.delete(uid);
+        this.reconcile();
+      }, wait).unref();
+    }
+    return false;
+  }
+
+  /**
    * The quota controller: status.hard from spec.hard and status.used.pods recounted (it recalculates usage
    * when pods change; here on every pass). Until it has run, a new quota has no status.
    */
   private quotaStatus(): void {
     for (const quota of this.list('ResourceQuota')) {
       const hard = (quota.spec?.hard ?? {}) as JsonObject;
+      if (JSON.stringify(quota.status?.hard) !== JSON.stringify(hard) && !this.quotaSyncDue(quota)) continue;
       const used = this.list('Pod', quota.metadata.namespace).filter((p) => quotaCountsPod(p)).length;
       const status: JsonObject = { hard, used: 'pods' in hard ? { pods: String(used) } : {} };
       if (JSON.stringify(quota.status) !== JSON.stringify(status)) this.put({ ...quota, status });

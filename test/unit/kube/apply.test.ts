@@ -19,7 +19,7 @@ const MANIFESTS = `apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: redis-app, namespace: somewhere-else }
 spec:
-  replicas: 6
+  { replicas: 6, serviceName: redis, selector: { matchLabels: { app: redis } }, template: { metadata: { labels: { app: redis } }, spec: { containers: [{ name: redis, image: redis }] } } }
 ---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
