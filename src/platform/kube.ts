@@ -10,7 +10,7 @@ import type { EvidenceSink } from './evidence-sink.ts';
 import { waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
-import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
+import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
 import { messageOf, UnsupportedError } from '../errors.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
@@ -86,7 +86,7 @@ interface Flavor {
   /** The namespace for the run, once the manifests are known. */
   namespace(redis: RedisDeployment): string;
   /** The objects to apply, in set order (kind: with the NFS stand-in, whose directories it creates). */
-  prepare(set: ManifestSet): Promise<{ bodies: Array<ApplyItem['body']>; rewrites: NfsRewrite[] }>;
+  prepare(set: ManifestSet): Promise<{ bodies: Array<ApplyItem['body']>; rewrites: NfsRewrite[]; notes?: string[] }>;
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
   /** kind: its own logs of every node into the evidence (kind export logs). */
@@ -183,6 +183,7 @@ class Kube implements KubePlatform {
     await this.ensureNamespace(namespace);
 
     const prepared = await this.flavor.prepare(set);
+    this.notes.push(...(prepared.notes ?? []));
     for (const r of prepared.rewrites)
       this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
     let bodies = prepared.bodies;
@@ -712,14 +713,19 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
         manifestImages(set).filter((i) => !given.includes(i)),
         ctx.log,
       );
-      await loadImages(kindPath, config.clusterName, [...given, ...pulled], ctx.log);
-      if (!config.nfsStandIn) return untouched(set);
+      const notes = await loadImages(
+        kindPath,
+        config.clusterName,
+        { built: given, pulled, policies: pullPolicies(set) },
+        ctx.log,
+      );
+      if (!config.nfsStandIn) return { ...(await untouched(set)), notes };
       const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
       await createStandInDirs(
         hostPvDir,
         rewrites.map((r) => r.persistentVolume),
       );
-      return { bodies: objects, rewrites };
+      return { bodies: objects, rewrites, notes };
     },
   };
   return new Kube(flavor, config, ctx, randomBytes(3).toString('hex'));
