@@ -12,12 +12,13 @@ import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
 import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
-import { messageOf, UnsupportedError } from '../errors.ts';
+import { InputError, messageOf, UnsupportedError } from '../errors.ts';
+import { missingAccess, requiredAccess, rulesText, type AccessRule } from './kube/access.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { CordonHold } from './kube/cordon.ts';
-import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
+import { otherWorkloadPods, QuotaHold, sharedNamespaceRefusal, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
 import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodCache } from './kube/pod-cache.ts';
@@ -47,6 +48,10 @@ export interface KubeSettings {
   rolloutTimeoutMs: number;
   /** Deploy into this namespace; default: the manifests' (kind) or a new one per run (existing). */
   namespace?: string;
+  /** Whether a deleted pod's restart is held (the hold's rights are then checked before any change). */
+  holdRestart?: boolean;
+  /** hold-mode quota in a given namespace that runs other workloads: allowed only when true. */
+  quotaHoldShared?: boolean;
 }
 
 /** What the kind platform takes from the run's settings. */
@@ -170,6 +175,7 @@ class Kube implements KubePlatform {
               target: this.flavor.target(),
               log: this.ctx.log,
               signal: this.ctx.signal,
+              refuseOtherWorkloads: this.settings.namespace !== undefined && !this.settings.quotaHoldShared,
             },
           );
     return this.restartHold;
@@ -180,6 +186,10 @@ class Kube implements KubePlatform {
     const namespace = this.flavor.namespace(redis);
     this.redis = redis;
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
+    if (this.flavor.shared) {
+      await this.checkAccess(set, redis, namespace);
+      await this.checkSharedNamespace(namespace);
+    }
     await this.ensureNamespace(namespace);
 
     const prepared = await this.flavor.prepare(set);
@@ -296,14 +306,71 @@ class Kube implements KubePlatform {
     }
   }
 
+  /** The hold the scenarios will take: none without hold-restart. */
+  private get holdKind(): 'quota' | 'cordon' | undefined {
+    return this.settings.holdRestart === false ? undefined : this.settings.holdMode;
+  }
+
+  /**
+   * A cluster the run is given: before any change, every permission the run will use is asked of the API
+   * server (SelfSubjectAccessReview, access.ts). A missing one stops the run here, naming each rule, instead of
+   * a 403 halfway: after objects were applied or, for the quota hold, at the pod's deletion. Where the reviews
+   * cannot be asked, the run goes on and each 403 still names its rule.
+   */
+  private async checkAccess(set: ManifestSet, redis: RedisDeployment, namespace: string): Promise<void> {
+    const { objects, kc } = this.api;
+    const served: Array<{ kind: string; group: string; resource: string; namespaced: boolean }> = [];
+    for (const o of set.objects) {
+      const apiVersion = typeof o.body.apiVersion === 'string' ? o.body.apiVersion : '';
+      const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+      if (served.some((s) => s.kind === o.kind && s.group === group)) continue;
+      // A kind the server does not serve is apply's to report, with its file and line.
+      const r = await objects.served(apiVersion, o.kind).catch(() => undefined);
+      if (r) served.push({ kind: o.kind, group, ...r });
+    }
+    const hold = this.holdKind;
+    const rules = requiredAccess({
+      namespace,
+      namespaceGiven: this.settings.namespace !== undefined,
+      objects: served,
+      claims: redis.claimTemplates.length > 0,
+      hold,
+    });
+    const answer = await missingAccess(kc, rules);
+    if ('unknown' in answer) {
+      this.ctx.log.warn(
+        `access: could not ask the API server which permissions the kubeconfig's user has (SelfSubjectAccessReview: ${answer.unknown}); a refusal later names its rule`,
+      );
+      return;
+    }
+    if (answer.missing.length === 0) {
+      this.ctx.log.info(`access: the kubeconfig's user has all ${rules.length} permissions the run uses`);
+      return;
+    }
+    throw new InputError(accessRefusal(answer.missing, hold));
+  }
+
+  /**
+   * hold-mode quota in a namespace the user gave: the ResourceQuota counts every pod of the namespace, so
+   * while it holds no other workload there can create a pod either. Refused before any change unless
+   * quota-hold-shared is true; a namespace of the run's own (namespace unset) is never shared.
+   */
+  private async checkSharedNamespace(namespace: string): Promise<void> {
+    if (this.holdKind !== 'quota' || this.settings.namespace === undefined || this.settings.quotaHoldShared) return;
+    const pods = await this.api.core.listNamespacedPod({ namespace }).catch((err: unknown) => {
+      throw kubeError(`listing the pods of namespace ${namespace} (does it run other workloads?)`, err);
+    });
+    const others = otherWorkloadPods(pods.items, this.sts.name);
+    if (others.length) throw new InputError(sharedNamespaceRefusal(namespace, others));
+  }
+
   private async ensureNamespace(name: string): Promise<void> {
     const { core } = this.api;
     const exists = await core.readNamespace({ name }).then(
       () => true,
       (err: unknown) => {
         if (isNotFound(err)) return false;
-        // Users confined to one namespace may not read namespaces; assume theirs exists (apply says if not).
-        if (apiStatus(err).code === 403) return true;
+        // A 403 says nothing about whether it exists: named with its rule (a Role in the namespace can grant it).
         throw kubeError(`cannot read namespace ${name}`, err);
       },
     );
@@ -613,6 +680,23 @@ class Kube implements KubePlatform {
       );
     }
   }
+}
+
+/** The missing permissions, each as the rule to grant; for the quota hold, the choices besides granting it. */
+function accessRefusal(missing: AccessRule[], hold: 'quota' | 'cordon' | undefined): string {
+  const quota = missing.some((r) => r.resource === 'resourcequotas');
+  return [
+    `kubeconfig: its user lacks ${missing.length} permission(s) this run uses; nothing was changed. Missing RBAC rules:`,
+    ...rulesText(missing).map((l) => `  - ${l}`),
+    ...(quota && hold === 'quota'
+      ? [
+          'The restart hold (hold-mode quota, the default) creates a ResourceQuota, which the built-in admin and edit roles do not allow (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles: admin "does not allow write access to resource quota"). Choose one:',
+          '  - grant the rule above (docs/rbac-existing.yaml has the Role),',
+          '  - hold-mode: cordon (cordons every schedulable node while held; needs nodes list and patch at the cluster scope),',
+          '  - hold-restart: false (no hold: the deleted pod may come back before the failover is measured).',
+        ]
+      : ['docs/rbac-existing.yaml lists every rule the run uses.']),
+  ].join('\n');
 }
 
 const untouched = async (set: ManifestSet) => ({

@@ -12,6 +12,7 @@ import {
 import type { JsonObject } from '../../manifests/model.ts';
 import { KubeApiError, messageOf, type KubeRequest } from '../../errors.ts';
 import { redactUrl } from './kubeconfig.ts';
+import { forbiddenRule, rulesText } from './access.ts';
 
 import { isKubeconfigContent, kubeconfigPathName, loadKubeConfig } from './kubeconfig.ts';
 
@@ -31,8 +32,14 @@ export const FIELD_MANAGER = 'redis-cluster-resilience';
 export class ObjectApi extends KubernetesObjectApi {
   /** true/false from discovery; undefined when the API server does not serve that apiVersion/kind. */
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.served(apiVersion, kind))?.namespaced;
+  }
+
+  /** The kind's resource (plural name) and scope from discovery; undefined when the server does not serve it. */
+  async served(apiVersion: string, kind: string): Promise<{ resource: string; namespaced: boolean } | undefined> {
     try {
-      return (await this.resource(apiVersion, kind))?.namespaced;
+      const r = await this.resource(apiVersion, kind);
+      return r && { resource: r.name, namespaced: r.namespaced };
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined; // the group/version is not served
       throw err;
@@ -140,12 +147,20 @@ export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.M
 const refused = (r: KubeRequest) =>
   `${r.verb} ${r.resource}${r.name ? ` "${r.name}"` : ''}${r.namespace ? ` in namespace ${r.namespace}` : ''}`;
 
-/** What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. */
-function hint(code: number | undefined, r: KubeRequest | undefined): string {
+/**
+ * What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. A 403 from the authorizer
+ * names its rule in the server's own words (forbiddenRule); other 403s (admission: exceeded quota, a
+ * namespace being deleted) are the server's message alone.
+ */
+function hint(code: number | undefined, r: KubeRequest | undefined, serverMessage: string): string {
   if (code === 401)
     return "; the API server did not accept the kubeconfig's credentials (an expired or revoked token, a wrong client certificate)";
-  if (code === 403 && r)
-    return `; the kubeconfig's user may not ${refused(r)}: grant that right (README, "RBAC") or use a kubeconfig that has it`;
+  if (code !== 403) return '';
+  const rule = forbiddenRule(serverMessage);
+  if (rule)
+    return `; the kubeconfig's user lacks the RBAC rule ${rulesText([rule]).join('')}: grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
+  if (r && serverMessage.includes('forbidden: User "'))
+    return `; the kubeconfig's user may not ${refused(r)}: grant that right (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
   return '';
 }
 
@@ -155,7 +170,7 @@ export function toKubeApiError(err: unknown, request: KubeRequest | undefined): 
   const s = apiStatus(err);
   const head = request ? `cannot ${refused(request)}` : 'Kubernetes API request failed';
   return new KubeApiError(
-    `${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request)}`,
+    `${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request, s.message)}`,
     s.code,
     s.reason,
     s.message,
@@ -191,7 +206,7 @@ export const isNotFound = (err: unknown): boolean => apiStatus(err).code === 404
 export function kubeError(doing: string, err: unknown): KubeApiError {
   const e = toKubeApiError(err, undefined);
   return e.rephrased(
-    `${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`,
+    `${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request, e.serverMessage)}`,
   );
 }
 

@@ -32,6 +32,9 @@ export interface ApiFixture {
   route: Route;
   /** The emulated API server and controllers (see api-server.ts); replace it for a fresh cluster. */
   server: ApiServer;
+  /** Authorization before anything else answers (RBAC: api-rbac.ts): a refusal, or undefined to go on. Unset: every
+   * request is allowed (the fixture's token is the cluster admin's). */
+  authorize?: (req: Recorded, authorization: string | undefined) => Reply;
   /** WebSocket upgrades (exec, port-forward); refused when unset. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   close(): Promise<void>;
@@ -64,7 +67,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
         body: Buffer.concat(chunks).toString('utf8'),
       };
       fixture.requests.push(rec);
-      const routed = await fixture.route(rec);
+      const routed = fixture.authorize?.(rec, req.headers.authorization) ?? (await fixture.route(rec));
       if (!routed && rec.method === 'GET' && rec.query.get('watch') === 'true') {
         // A watch stays open and streams events until the client (or close()) ends it.
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -96,9 +99,21 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       });
     });
   });
-  server.on('upgrade', (req, socket, head) =>
-    fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy(),
-  );
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://fixture');
+    const rec = { method: req.method ?? '', path: url.pathname, query: url.searchParams, contentType: '', body: '' };
+    const refused = fixture.authorize?.(rec, req.headers.authorization);
+    if (refused) {
+      // The API server answers a refused upgrade as any request: the Status, no switch of protocols.
+      const text = JSON.stringify(refused.body);
+      socket.end(
+        `HTTP/1.1 ${refused.status} Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
+      return;
+    }
+    if (fixture.upgrade) fixture.upgrade(req, socket, head);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   writeFileSync(

@@ -8,8 +8,6 @@ import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../../src/config.ts';
 import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
-import { parseManifestFile } from '../../../src/manifests/load.ts';
-import type { ManifestSet, MountView, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
@@ -23,49 +21,10 @@ import { silentLog } from '../../../src/util/log.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
+import { dataMount, redis, redis2, set, sharedSet } from './redis-app.ts';
 
 let fixture: ApiFixture;
 
-const MANIFESTS = `apiVersion: v1
-kind: ConfigMap
-metadata: { name: redis-conf }
-data: { redis.conf: "cluster-enabled yes" }
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: redis-app }
-spec:
-  replicas: 3
-  serviceName: redis-service
-  selector: { matchLabels: { app: redis } }
-  template:
-    metadata: { labels: { app: redis } }
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers: [{ name: redis, image: "redis:7.2.5", ports: [{ containerPort: 6379 }] }]
-  volumeClaimTemplates:
-    - metadata: { name: redis-data }
-      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
-`;
-const dataMount: MountView = {
-  name: 'redis-data',
-  mountPath: '/var/lib/redis',
-  readOnly: false,
-  source: { type: 'pvc', claimTemplate: 'redis-data' },
-};
-const set = (): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', MANIFESTS),
-});
-const redis = {
-  name: 'redis-app',
-  namespace: 'default',
-  replicas: 3,
-  podLabels: { app: 'redis' },
-  claimTemplates: [{ name: 'redis-data', accessModes: [] }],
-  mountFor: (p: string) => (p.startsWith('/var/lib/redis/') ? dataMount : undefined),
-} as unknown as RedisDeployment;
 const ctx: PlatformContext = { log: silentLog, workDir: '/nonexistent' };
 const config = (extra: Partial<Config> = {}): Config => ({
   ...DEFAULTS,
@@ -92,41 +51,6 @@ const unschedulable = () =>
   Object.fromEntries(fixture.server.list('Node').map((n) => [n.metadata.name, n.spec.unschedulable]));
 const namespaceNamed = (prefix: string) =>
   fixture.server.list('Namespace').find((n) => n.metadata.name.startsWith(prefix));
-
-/** The StatefulSet with a StorageClass (the manifests' default class) and two NFS volumes, Retain and Delete. */
-const SHARED = `apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: redis-sc, annotations: { storageclass.kubernetes.io/is-default-class: "true" } }
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-a }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Retain
-  nfs: { server: nfs.example, path: /exports/a }
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-b }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Delete
-  nfs: { server: nfs.example, path: /exports/b }
----
-${MANIFESTS.replace('replicas: 3', 'replicas: 2')}`;
-const sharedSet = (): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', SHARED),
-});
-const redis2 = { ...redis, replicas: 2 };
 
 /** An undo journal that keeps its steps in memory, to see what was recorded, when, and what is still open. */
 function memoryJournal() {
@@ -401,7 +325,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   );
   assert.match(
     err!.message,
-    /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user may not create resourcequotas in namespace redis-resilience-\w+: grant that right/,
+    /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user lacks the RBAC rule apiGroups: \[""\], resources: \["resourcequotas"\], verbs: \["create"\] \(a Role in namespace "redis-resilience-\w+", or a ClusterRole\): grant it/,
   );
   assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
   await platform.releaseHold();
@@ -420,7 +344,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   );
   assert.match(
     applyErr!.message,
-    /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user may not patch persistentvolumes/,
+    /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user lacks the RBAC rule apiGroups: \[""\], resources: \["persistentvolumes"\], verbs: \["patch"\] \(a ClusterRole: cluster scope\)/,
   );
   await platform.teardown();
   assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], []);
@@ -494,7 +418,10 @@ test('403 while waiting for the rollout ends the wait at once, naming what was r
       ? rbacForbidden('list', 'Pod', 'default')
       : undefined;
   try {
-    const platform = kube.createExistingPlatform(config({ namespace: 'default', rolloutTimeoutMs: 600_000 }), ctx);
+    const platform = kube.createExistingPlatform(
+      config({ namespace: 'default', rolloutTimeoutMs: 600_000, quotaHoldShared: true }),
+      ctx,
+    );
     await platform.provision();
     const err = await platform.deploy(set(), redis).then(
       () => undefined,
