@@ -107,8 +107,60 @@ const summary = (pods: V1Pod[], replicas: number) =>
     .join('');
 
 /**
+ * Container waiting reasons the kubelet cannot get past by retrying: an image reference that does not parse
+ * (InvalidImageName), an image the policy forbids pulling and the node does not have (ErrImageNeverPull), and a
+ * container config naming a ConfigMap/Secret (or key) that does not exist (CreateContainerConfigError "... not
+ * found"). The kubelet retries each on every pod sync, but only a change from outside the pod (an object
+ * created, the manifest fixed) can end them, and after apply the run makes none.
+ */
+const STUCK_WAITING = new Set(['InvalidImageName', 'ErrImageNeverPull']);
+
+/**
+ * A FailedMount the kubelet's retries cannot cure. The volume manager retries a failed mount by itself with
+ * exponential back-off (nestedpendingoperations: 500 ms doubling to about 2 min), so one FailedMount only says
+ * one attempt failed; what makes it final is its cause: the mount command itself failed (`mount failed: exit
+ * status 32`: an NFS server that refuses, cannot be resolved or has no such export) or the volume's source does
+ * not exist (`configmap "x" not found`, `secret "x" not found`, a claim not found). Left to the timeout: the
+ * kubelet's own transient ones (`object "ns"/"x" not registered` while its object cache syncs, a CSI driver "not
+ * found in the list of registered CSI drivers" while its node plugin starts, "timed out waiting for the
+ * condition").
+ */
+export function finalMountFailure(message: string): boolean {
+  if (/not registered|list of registered CSI drivers|timed out waiting for the condition/i.test(message)) return false;
+  return /mount failed: exit status|mount\.nfs|(configmaps?|secrets?|persistentvolumeclaims?) "[^"]+" not found/i.test(
+    message,
+  );
+}
+
+/** Why a pod cannot become ready without a change from outside (see above), from its statuses and events. */
+export function unresolvable(pod: V1Pod, events: CoreV1Event[]): string | undefined {
+  const name = pod.metadata?.name ?? '?';
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const w = s.state?.waiting;
+    if (!w?.reason) continue;
+    if (
+      STUCK_WAITING.has(w.reason) ||
+      (w.reason === 'CreateContainerConfigError' && (w.message ?? '').includes('not found'))
+    )
+      return `${name}: container ${s.name} ${w.reason}: ${w.message ?? 'no message'}`;
+  }
+  const mount = events
+    .filter((e) => e.involvedObject.uid === pod.metadata?.uid && e.reason === 'FailedMount')
+    .find((e) => finalMountFailure(e.message ?? ''));
+  return mount ? `${name}: FailedMount: ${(mount.message ?? '').trim()}` : undefined;
+}
+
+/** Error ending the rollout wait before its timeout: a pod that no retry of the kubelet's can make ready. */
+export class RolloutBlockedError extends Error {}
+
+/**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
  * TimeoutError carries the diagnosis of what is stuck (image pulls, scheduling, crash loops with their logs).
+ * A pod that cannot become ready without a change from outside (unresolvable: a failed NFS mount, a missing
+ * ConfigMap, an invalid image name) ends the wait at once with a RolloutBlockedError carrying the event's
+ * message, instead of waiting out the timeout. Warning events are listed (field selector type=Warning, one of
+ * the Event's selectable fields) only while a pod is not ready; a failure to list them is not an error.
  */
 export async function waitForRollout(
   core: CoreV1Api,
@@ -117,13 +169,27 @@ export async function waitForRollout(
 ): Promise<V1Pod[]> {
   const what = `StatefulSet ${target.name}: ${target.replicas} pods ready`;
   let last: V1Pod[] = [];
+  let outcome: { pods: V1Pod[] } | { blocked: string[] };
   try {
-    return await waitFor(
+    outcome = await waitFor<{ pods: V1Pod[] } | { blocked: string[] }>(
       what,
       async () => {
         last = await statefulSetPods(core, target);
         const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
-        return done ? { done: true, value: last } : { done: false, seen: summary(last, target.replicas) };
+        if (done) return { done: true, value: { pods: last } };
+        const events = await core
+          .listNamespacedEvent({ namespace: target.namespace, fieldSelector: 'type=Warning' })
+          .then(
+            (l) => l.items,
+            () => [] as CoreV1Event[],
+          );
+        const blocked = last
+          .filter((p) => !isPodReady(p))
+          .map((p) => unresolvable(p, events))
+          .filter((b): b is string => b !== undefined);
+        return blocked.length
+          ? { done: true, value: { blocked } }
+          : { done: false, seen: summary(last, target.replicas) };
       },
       {
         timeoutMs: opts.timeoutMs,
@@ -140,4 +206,8 @@ export async function waitForRollout(
       .catch(() => err.lastSeen);
     throw new TimeoutError(what, opts.timeoutMs, `\n${diagnosis}`);
   }
+  if ('pods' in outcome) return outcome.pods;
+  throw new RolloutBlockedError(
+    `StatefulSet ${target.name} cannot become ready: ${outcome.blocked.length === 1 ? 'a pod' : `${outcome.blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${outcome.blocked.map((b) => `  ${b}`).join('\n')}`,
+  );
 }
