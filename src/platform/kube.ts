@@ -393,7 +393,9 @@ class Kube implements KubePlatform {
   }
 
   async listPods(): Promise<PodInfo[]> {
-    return (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    const pods = (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    await this.forwardsReady(pods);
+    return pods;
   }
 
   async reach(announced: HostPort): Promise<Target> {
@@ -409,21 +411,38 @@ class Kube implements KubePlatform {
     if (!pod)
       throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
     return {
-      ...(await this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port)),
+      ...(await this.portForwards().forward(
+        { name: pod.metadata!.name!, uid: pod.metadata!.uid!, ip: announced.host },
+        announced.port,
+      )),
       ...auth,
     };
   }
 
   /**
    * reach() without waiting, for ioredis' natMap (which is synchronous): the local end of a forward already
-   * open for that pod IP. Forwards are opened for every pod the watch sees with an IP, so a pod recreated on a
-   * new IP is mapped by the time a cluster client learns the address. undefined where reach() would add nothing.
+   * listening for that pod IP. A forward is listening before the platform tells anyone a pod's address:
+   * listPods and waitForReplacement open (and await) one for each pod they return, and the watch opens one for
+   * every pod it sees with an IP. undefined where reach() would add nothing, and for an IP whose pod was
+   * recreated (judged from the watched cache while it is fresh; else a connection's own UID check refuses it).
    */
   reachNow(announced: HostPort): Target | undefined {
-    if (this.reachMode === 'routed' || !this.cache || !this.forwards) return undefined;
-    const pod = this.cache.byIp(announced.host);
-    const local = pod && this.forwards.known({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port);
+    if (this.reachMode === 'routed' || !this.forwards) return undefined;
+    const cache = this.cache?.fresh ? this.cache : undefined;
+    const local = this.forwards.knownAt(announced, (name, uid) => {
+      const pod = cache?.byName(name);
+      return !cache || (pod?.metadata?.uid === uid && !pod.metadata.deletionTimestamp);
+    });
     return local && { ...local, ...(this.ctx.auth ? { auth: this.ctx.auth } : {}) };
+  }
+
+  /** Port-forward reach: the pods' forwards listening (the listeners only; a forward connects per connection). */
+  private async forwardsReady(pods: PodInfo[]): Promise<void> {
+    const port = this.redis?.port;
+    if (this.reachMode !== 'port-forward' || port === undefined) return;
+    await Promise.all(
+      pods.filter((p) => p.ip).map((p) => this.portForwards().forward({ name: p.name, uid: p.uid, ip: p.ip }, port)),
+    );
   }
 
   private portForwards(): PodPortForwards {
@@ -444,7 +463,7 @@ class Kube implements KubePlatform {
         const port = this.redis?.port;
         if (port !== undefined)
           void this.portForwards()
-            .forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, port)
+            .forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid!, ip: pod.status?.podIP }, port)
             .catch(() => {});
       });
       this.cache = cache;
@@ -512,7 +531,7 @@ class Kube implements KubePlatform {
     const { core } = this.api;
     const { namespace } = this.sts;
     try {
-      return await waitFor(
+      const back = await waitFor(
         `pod ${name} to be recreated (a UID other than ${oldUid}) and running`,
         async () => {
           const pod = await this.readPod(name);
@@ -523,6 +542,9 @@ class Kube implements KubePlatform {
         },
         { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
+      // Its forward listens before its address is handed out (a cluster client's natMap cannot wait).
+      await this.forwardsReady([back]);
+      return back;
     } catch (err) {
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
       const pod = await this.readPod(name).catch(() => undefined);

@@ -77,10 +77,35 @@ export interface KubeClients {
 }
 
 export function kubeClients(kc: KubeConfig): KubeClients {
+  shareOneDispatcher(kc);
   return {
     kc,
     core: classifyingErrors(kc.makeApiClient(CoreV1Api), coreRequest),
     objects: classifyingErrors(kc.makeApiClient(ObjectApi), objectRequest),
+  };
+}
+
+/**
+ * One keep-alive connection pool for every API request made with `kc`. client-node 2.0.1 builds a new undici
+ * Agent for each request (KubeConfig.applySecurityAuthentication calls createDispatcher every time), so each
+ * request opened a TCP (and TLS) connection of its own, left to the garbage collector; one Agent per cluster
+ * and credentials keeps its connections alive between requests (undici's keep-alive pool). createDispatcher is
+ * private in the typings, hence the cast; the key holds everything that shapes the Agent (CA, client cert, key,
+ * TLS checks, proxy), so a credential that changes gets an Agent of its own.
+ */
+function shareOneDispatcher(kc: KubeConfig): void {
+  const own = kc as unknown as {
+    createDispatcher(cluster: unknown, options: unknown): unknown;
+    sharedDispatcher?: true;
+  };
+  if (own.sharedDispatcher) return;
+  own.sharedDispatcher = true;
+  const create = own.createDispatcher.bind(kc);
+  const made = new Map<string, unknown>();
+  own.createDispatcher = (cluster, options) => {
+    const key = JSON.stringify([cluster, options]);
+    if (!made.has(key)) made.set(key, create(cluster, options));
+    return made.get(key);
   };
 }
 

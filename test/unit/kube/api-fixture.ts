@@ -28,6 +28,8 @@ export const status = (code: number, message: string, causes?: Array<{ field: st
 export interface ApiFixture {
   kubeconfig: string;
   requests: Recorded[];
+  /** TCP connections the clients opened to it (keep-alive reuse shows here). */
+  connections: number;
   /** Per-test override, asked first; undefined falls through to `server`. */
   route: Route;
   /** The emulated API server and controllers (see api-server.ts); replace it for a fresh cluster. */
@@ -50,6 +52,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
   const fixture: ApiFixture = {
     kubeconfig: path.join(dir, 'kubeconfig'),
     requests: [],
+    connections: 0,
     route,
     server: new ApiServer(),
     close: async () => {},
@@ -99,6 +102,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       });
     });
   });
+  server.on('connection', () => fixture.connections++);
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://fixture');
     const rec = { method: req.method ?? '', path: url.pathname, query: url.searchParams, contentType: '', body: '' };

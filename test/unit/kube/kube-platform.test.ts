@@ -18,7 +18,6 @@ import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/platform/evidence
 import { defaultExecutors, undoUnsettled } from '../../../src/undo/executors.ts';
 import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
 import { silentLog } from '../../../src/util/log.ts';
-import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
 import { dataMount, redis, redis2, set, sharedSet } from './redis-app.ts';
@@ -520,15 +519,10 @@ test('port-forward path: pods listed once and watched, not read per connection; 
   await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
   const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
   const quiet = podCalls();
-  // The watch shows the new pod, and a forward for its new IP is opened before anyone asks (ioredis' natMap).
-  const mapped = await waitFor(
-    'the new IP in the cache',
-    async () => {
-      const t = platform.reachNow!({ host: back.ip, port: 6379 });
-      return t ? { done: true, value: t } : { done: false, seen: 'not yet' };
-    },
-    { timeoutMs: 2000, intervalMs: 10 },
-  );
+  // The forward for the new IP listens before waitForReplacement hands the address out (ioredis' natMap
+  // cannot wait for it): no waiting here.
+  const mapped = platform.reachNow!({ host: back.ip, port: 6379 });
+  assert.ok(mapped, 'the new address is mapped the moment it is known');
   assert.is.not(mapped.port, oldLocal.port, 'a new forward for the new incarnation');
   assert.is(platform.reachNow!({ host: victim.ip, port: 6379 }), undefined, 'the old IP maps to nothing');
   // A connection to the old incarnation's forward is closed at once, judged from the cache (no API read).
@@ -540,6 +534,32 @@ test('port-forward path: pods listed once and watched, not read per connection; 
   );
   assert.is(podCalls(), quiet, 'no pod list or read after the recreation: the watch told');
   await platform.teardown();
+});
+
+test('port-forward path with the watch failing: a recreated pod is still mapped before its address is handed out', async () => {
+  // Every watch answered 500: the cache never becomes fresh, so only the platform's own ordering can map the
+  // new IP (before: reachNow looked the IP up in the watched cache and found nothing).
+  fixture.route = (r) => (r.query.get('watch') === 'true' ? { status: 500, body: 'watch refused' } : undefined);
+  const platform = kube.createExistingPlatform(config({ namespace: 'default', quotaHoldShared: true }), ctx);
+  await platform.provision();
+  await platform.deploy(set(), { ...redis, port: 6379 });
+  const pods = await platform.listPods();
+  for (const p of pods) assert.ok(platform.reachNow!({ host: p.ip, port: 6379 }), `${p.name} mapped once listed`);
+  const victim = pods[0]!;
+  await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
+  const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
+  const mapped = platform.reachNow!({ host: back.ip, port: 6379 });
+  assert.ok(mapped, 'mapped when waitForReplacement returns');
+  assert.is.not(mapped.port, platform.reachNow!({ host: pods[1]!.ip, port: 6379 })!.port);
+  await platform.teardown();
+});
+
+test('one keep-alive connection pool for API requests (client-node made a new connection per request)', async () => {
+  const clients = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig));
+  const before = fixture.connections;
+  for (let i = 0; i < 20; i++) await clients.core.readNamespace({ name: 'default' });
+  const opened = fixture.connections - before;
+  assert.ok(opened <= 2, `20 sequential requests opened ${opened} connections`);
 });
 
 test('pod files through the stand-in: claim -> volume -> hostPath -> runner dir', async () => {
