@@ -128,17 +128,30 @@ function coreRequest(method: string, args: unknown[]): KubeRequest {
   return { verb: VERBS[m[1]!] ?? 'create', resource, name: p.name, namespace: p.namespace };
 }
 
+/**
+ * The resource of a kind as the API server would guess it without discovery (k8s.io/apimachinery
+ * meta.UnsafeGuessKindToResource: lower case, `s` → `ses`, `y` → `ies`, else `s`): StorageClass → storageclasses.
+ */
+export function guessResource(kind: string): string {
+  const k = kind.toLowerCase();
+  if (k.endsWith('s')) return `${k}es`;
+  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}
+
 /** `apply(body)` → patch <kind> name in namespace (server-side apply is a PATCH), `isNamespaced` → discovery. */
 function objectRequest(method: string, args: unknown[]): KubeRequest {
   const [first, second] = args as [
-    { kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined,
+    { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined,
     string?,
   ];
   if (typeof first === 'string') return { verb: 'get', resource: `${first} ${second ?? ''} (discovery)` };
   const verb = method === 'apply' ? 'patch' : method === 'read' ? 'get' : method;
+  const apiVersion = first?.apiVersion ?? '';
   return {
     verb,
-    resource: `${(first?.kind ?? '').toLowerCase()}s`,
+    resource: guessResource(first?.kind ?? ''),
+    ...(apiVersion ? { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '' } : {}),
     name: first?.metadata?.name,
     namespace: first?.metadata?.namespace,
   };
@@ -184,6 +197,12 @@ function hint(code: number | undefined, r: KubeRequest | undefined, serverMessag
   const rule = forbiddenRule(serverMessage);
   if (rule)
     return `; the kubeconfig's user lacks the RBAC rule ${rulesText([rule]).join('')}: grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
+  // A server-side apply that creates is authorized as create too, and refused without RBAC's wording
+  // (k8s.io/apiserver endpoints/handlers patch.go, withAuthorization: `<resource> "<name>" is forbidden: `).
+  if (r?.verb === 'patch' && r.group !== undefined && /is forbidden: ?$/.test(serverMessage)) {
+    const create = { group: r.group, resource: r.resource, verb: 'create', namespace: r.namespace, why: '' };
+    return `; a server-side apply that creates the object is authorized as create too: the kubeconfig's user lacks the RBAC rule ${rulesText([create]).join('')}: grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
+  }
   if (r && serverMessage.includes('forbidden: User "'))
     return `; the kubeconfig's user may not ${refused(r)}: grant that right (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
   return '';

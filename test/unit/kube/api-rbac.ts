@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { JsonObject } from '../../../src/manifests/model.ts';
-import { failure, unauthorized, type Recorded, type Reply } from './api-server.ts';
+import { discovery, failure, unauthorized, type ApiServer, type Recorded, type Reply } from './api-server.ts';
 
 /**
  * RBAC for the API fixture, as the API server authorizes a request: a bearer token names a user (unknown token:
@@ -137,14 +137,29 @@ export class Rbac {
     );
   }
 
-  /** The fixture's authorizer: undefined lets the request through, else the refusal. */
-  authorize(req: Recorded, authorization: string | undefined): Reply {
+  /**
+   * The fixture's authorizer: undefined lets the request through, else the refusal. `exists` says whether the
+   * object a request names exists: a server-side apply (PATCH) that would create it is authorized as create
+   * too, and refused as the patch handler words it (k8s.io/apiserver pkg/endpoints/handlers/patch.go,
+   * withAuthorization: errors.NewForbidden with the authorizer's reason, which RBAC leaves empty on a denial).
+   */
+  authorize(req: Recorded, authorization: string | undefined, exists?: (a: Attributes) => boolean): Reply {
     const user = this.users.get(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
     if (user === undefined) return unauthorized();
     if (SELF_REVIEWS.has(req.path) && req.method === 'POST') return this.review(user, req);
     const a = requestAttributes(req.method, req.path, req.query);
     if (!a) return undefined; // discovery, /version, /openapi: every authenticated user
-    return this.allows(user, a) ? undefined : rbacDenied(user, a);
+    if (!this.allows(user, a)) return rbacDenied(user, a);
+    const create = { ...a, verb: 'create' };
+    if (a.verb === 'patch' && exists && !exists(a) && !this.allows(user, create)) {
+      const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
+      return failure(403, 'Forbidden', `${qualified} "${a.name}" is forbidden: `, {
+        name: a.name,
+        ...(a.group ? { group: a.group } : {}),
+        kind: a.resource,
+      });
+    }
+    return undefined;
   }
 
   /**
@@ -192,6 +207,20 @@ export class Rbac {
       },
     };
   }
+}
+
+/** Whether the object a request names exists in the fixture's store (its kind found through discovery). */
+export function existsIn(server: ApiServer): (a: Attributes) => boolean {
+  return (a) => {
+    for (const list of Object.values(discovery)) {
+      const gv = list.groupVersion ?? '';
+      const group = gv.includes('/') ? gv.split('/')[0]! : '';
+      const r = list.resources?.find((x) => x.name === a.resource);
+      if (group === a.group && r)
+        return server.get(r.kind, r.namespaced ? a.namespace : undefined, a.name) !== undefined;
+    }
+    return false;
+  };
 }
 
 /** Everything, as the cluster admin of a kind kubeconfig (system:masters). */

@@ -10,8 +10,8 @@ import * as kube from '../../../src/platform/kube.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { beforeAll } from '../../support/setup.ts';
 import { startApiFixture, type ApiFixture, type Recorded } from './api-fixture.ts';
-import { ADMIN_RULES, kubeconfigWithToken, Rbac, type PolicyRule } from './api-rbac.ts';
-import { ApiServer } from './api-server.ts';
+import { ADMIN_RULES, existsIn, kubeconfigWithToken, Rbac, type PolicyRule } from './api-rbac.ts';
+import { ApiServer, pageNotFound } from './api-server.ts';
 import { redis, redis2, set, sharedSet } from './redis-app.ts';
 
 const read = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
@@ -53,7 +53,7 @@ function cluster(grants: Array<{ namespace?: string; rules: PolicyRule[] }>) {
   rbac.addUser('runner-token', USER, grants);
   const refused: string[] = [];
   fixture.authorize = (req: Recorded, auth) => {
-    const reply = rbac.authorize(req, auth);
+    const reply = rbac.authorize(req, auth, existsIn(fixture.server));
     if (reply && reply.status >= 400) refused.push(`${req.method} ${req.path}`);
     return reply;
   };
@@ -210,32 +210,39 @@ test('a workload that starts in the namespace after deploy: the hold is refused 
   await platform.teardown();
 });
 
+/** The API server answers no access reviews (as one without authorization.k8s.io/v1 would: pageNotFound). */
+function withoutReviews(): void {
+  const authorize = fixture.authorize!;
+  fixture.authorize = (req, auth) =>
+    req.path.startsWith('/apis/authorization.k8s.io/') ? pageNotFound() : authorize(req, auth);
+}
+
 test('no access reviews (a server without them) and no right to read the namespace: a 403 is not "exists", its rule is named', async () => {
   const { kubeconfig } = cluster([
     { namespace: 'team', rules: role.rules.filter((r) => !r.resources.includes('namespaces')) },
   ]);
-  const authorize = fixture.authorize!;
-  fixture.authorize = (req, auth) =>
-    req.path.startsWith('/apis/authorization.k8s.io/')
-      ? {
-          status: 404,
-          body: {
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Failure',
-            message: 'the server could not find the requested resource',
-            reason: 'NotFound',
-            code: 404,
-          },
-        }
-      : authorize(req, auth);
+  withoutReviews();
   const message = await failure(runToTheEnd(config(kubeconfig, { namespace: 'team' }), set()));
   assert.match(
     message ?? '',
     `cannot read namespace team: namespaces "team" is forbidden: User "${USER}" cannot get resource "namespaces" in API group "" in the namespace "team" (HTTP 403); the kubeconfig's user lacks the RBAC rule apiGroups: [""], resources: ["namespaces"], verbs: ["get"] (a Role in namespace "team", or a ClusterRole)`,
   );
   assert.equal(changes(), [], 'nothing applied on a guess');
+});
+
+test('no access reviews, patch allowed but not create: the server-side apply that creates is refused, and named as create', async () => {
+  const rules = role.rules.map((r) =>
+    r.resources.includes('statefulsets') ? { ...r, verbs: r.verbs.filter((v) => v !== 'create') } : r,
+  );
+  const { kubeconfig, refused } = cluster([{ namespace: 'team', rules }]);
+  withoutReviews();
+  const message = await failure(runToTheEnd(config(kubeconfig, { namespace: 'team' }), set()));
+  assert.equal(refused, ['PATCH /apis/apps/v1/namespaces/team/statefulsets/redis-app']);
+  assert.match(
+    message ?? '',
+    'redis.yaml:6: StatefulSet redis-app could not be applied: cannot patch statefulsets "redis-app" in namespace team: statefulsets.apps "redis-app" is forbidden:  (HTTP 403); a server-side apply that creates the object is authorized as create too: the kubeconfig\'s user lacks the RBAC rule apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] (a Role in namespace "team", or a ClusterRole)',
+  );
+  assert.equal(fixture.server.list('ConfigMap'), [], 'what was applied before is removed');
 });
 
 test.run();
