@@ -7,7 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn, type NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
-import { waitFor } from '../util/wait.ts';
+import { settleWithin, waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
 import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
@@ -77,6 +77,8 @@ export type KubePlatform = Platform & { hold?: HoldReport; notes: string[] };
 const NODES_TIMEOUT_MS = 120_000;
 /** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
 const DELETE_SLACK_MS = 60_000;
+/** Bound on the access reviews before any change (one request per permission, sent at once). */
+const ACCESS_REVIEW_TIMEOUT_MS = 30_000;
 /** kill-mode: SIGTERM, then SIGKILL about this long after (the kubelet may round it up a little). */
 const KILL_GRACE_SECONDS = 1;
 
@@ -336,10 +338,16 @@ class Kube implements KubePlatform {
       claims: redis.claimTemplates.length > 0,
       hold,
     });
-    const answer = await missingAccess(kc, rules);
+    const answer = await settleWithin(
+      missingAccess(kc, rules),
+      ACCESS_REVIEW_TIMEOUT_MS,
+      `no answer within ${ACCESS_REVIEW_TIMEOUT_MS / 1000} s`,
+      this.ctx.signal,
+    ).catch((err: unknown) => ({ unknown: err }));
     if ('unknown' in answer) {
+      // apiStatus: the server's words, or a network error with any credential in its URL redacted.
       this.ctx.log.warn(
-        `access: could not ask the API server which permissions the kubeconfig's user has (SelfSubjectAccessReview: ${answer.unknown}); a refusal later names its rule`,
+        `access: could not ask the API server which permissions the kubeconfig's user has (SelfSubjectAccessReview: ${apiStatus(answer.unknown).message}); a refusal later names its rule`,
       );
       return;
     }

@@ -1,5 +1,4 @@
 import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { messageOf } from '../../errors.ts';
 
 /** One RBAC permission: a verb on a resource of an API group, in a namespace or (none) at the cluster scope. */
 export interface AccessRule {
@@ -55,13 +54,13 @@ export function forbiddenRule(message: string): AccessRule | undefined {
  * Which of `rules` the kubeconfig's user lacks, asked of the API server itself with one SelfSubjectAccessReview
  * per rule (what `kubectl auth can-i` asks; every authenticated user may create them: the system:basic-user
  * ClusterRole). https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access
- * `unknown` when the reviews cannot be asked (an API server without authorization.k8s.io/v1, a proxy that
+ * `unknown` (the error) when the reviews cannot be asked (an API server without authorization.k8s.io/v1, a proxy that
  * refuses them): the run goes on and a 403 still names its rule (forbiddenRule).
  */
 export async function missingAccess(
   kc: KubeConfig,
   rules: AccessRule[],
-): Promise<{ missing: AccessRule[] } | { unknown: string }> {
+): Promise<{ missing: AccessRule[] } | { unknown: unknown }> {
   const api = kc.makeApiClient(AuthorizationV1Api);
   try {
     const answers = await Promise.all(
@@ -85,7 +84,7 @@ export async function missingAccess(
     );
     return { missing: rules.filter((_, i) => !answers[i]) };
   } catch (err) {
-    return { unknown: messageOf(err).split('\n')[0] ?? 'no answer' };
+    return { unknown: err };
   }
 }
 
