@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -111,7 +111,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       // The API server answers a refused upgrade as any request: the Status, no switch of protocols.
       const text = JSON.stringify(refused.body);
       socket.end(
-        `HTTP/1.1 ${refused.status} Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+        `HTTP/1.1 ${refused.status} ${STATUS_CODES[refused.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
       );
       return;
     }
