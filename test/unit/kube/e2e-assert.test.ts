@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SCENARIO_NAMES } from '../../../src/scenarios/model.ts';
 
 // The e2e workflow's assertions (.github/e2e/assert-run.sh) run against a good report.json and outputs, then
 // against ones lacking each value in turn: each must fail, so no e2e job passes by accident.
@@ -12,42 +13,21 @@ const script = fileURLToPath(new URL('../../../.github/e2e/assert-run.sh', impor
 const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-assert-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const CHECKS: Record<string, string[]> = {
-  'master-failover': [
-    'replica-promoted',
-    'pod-recreated',
-    'node-id-kept',
-    'rejoined-as-replica',
-    'cluster-healthy',
-    'data-intact',
-  ],
-  'replica-loss': [
-    'pod-recreated',
-    'node-id-kept',
-    'rejoined-as-replica',
-    'replica-resynced',
-    'cluster-healthy',
-    'writes-never-refused',
-    'data-intact',
-  ],
-  'rolling-restart': [
-    'pods-replaced',
-    'node-id-kept',
-    'slot-coverage-kept',
-    'cluster-healthy',
-    'failovers-safe',
-    'data-intact',
-  ],
-  'master-pause': [
-    'replica-promoted',
-    'stepped-down',
-    'node-id-kept',
-    'writer-kept-writing',
-    'cluster-healthy',
-    'data-intact',
-  ],
-  'cluster-restart': ['all-pods-recreated', 'node-ids-kept', 'cluster-reformed', 'data-intact'],
-};
+/** Each scenario's checks as the script lists them (its `case`), the one place they are written. */
+const CHECKS: Record<string, string[]> = Object.fromEntries(
+  [...readFileSync(script, 'utf8').matchAll(/^ {2}([a-z-]+)\) checks=\(([a-z -]+)\) ;;$/gm)].map((m) => [
+    m[1]!,
+    m[2]!.split(' '),
+  ]),
+);
+
+test('the script lists the checks of every scenario', () => {
+  assert.equal(Object.keys(CHECKS).sort(), [...SCENARIO_NAMES].sort());
+  for (const [scenario, ids] of Object.entries(CHECKS)) {
+    assert.ok(ids.length >= 4, scenario);
+    assert.ok(ids.includes('data-intact'), `${scenario}: data-intact`);
+  }
+});
 
 type Json = Record<string, unknown>;
 const goodReport = (scenario: string): Json => ({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
+import type { Config } from '../../../src/config.ts';
 import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import * as api from '../../../src/platform/kube/api.ts';
@@ -20,20 +20,12 @@ import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.t
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
-import { dataMount, redis, redis2, set, sharedSet } from './redis-app.ts';
+import { dataMount, existingConfig, redis, redis2, set, sharedSet } from './redis-app.ts';
 
 let fixture: ApiFixture;
 
 const ctx: PlatformContext = { log: silentLog, workDir: '/nonexistent' };
-const config = (extra: Partial<Config> = {}): Config => ({
-  ...DEFAULTS,
-  command: 'check',
-  manifests: '.',
-  platform: 'existing',
-  kubeconfig: fixture.kubeconfig,
-  rolloutTimeoutMs: 5000,
-  ...extra,
-});
+const config = (extra: Partial<Config> = {}): Config => existingConfig(fixture.kubeconfig, extra);
 
 beforeAll(test, async () => {
   fixture = await startApiFixture();

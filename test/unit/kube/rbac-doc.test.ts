@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
+import type { Config } from '../../../src/config.ts';
 import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { silentLog } from '../../../src/util/log.ts';
@@ -12,7 +12,7 @@ import { beforeAll } from '../../support/setup.ts';
 import { startApiFixture, type ApiFixture, type Recorded } from './api-fixture.ts';
 import { ADMIN_RULES, existsIn, kubeconfigWithToken, Rbac, type PolicyRule } from './api-rbac.ts';
 import { ApiServer, pageNotFound } from './api-server.ts';
-import { redis, redis2, set, sharedSet } from './redis-app.ts';
+import { existingConfig, redis, redis2, set, sharedSet } from './redis-app.ts';
 
 const read = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
 const docs = parseAllDocuments(read('docs/rbac-existing.yaml')).map(
@@ -60,15 +60,7 @@ function cluster(grants: Array<{ namespace?: string; rules: PolicyRule[] }>) {
   const kubeconfig = kubeconfigWithToken(fixture.kubeconfig, 'runner-token', path.join(dir, 'kubeconfig'));
   return { kubeconfig, refused };
 }
-const config = (kubeconfig: string, extra: Partial<Config> = {}): Config => ({
-  ...DEFAULTS,
-  command: 'check',
-  manifests: '.',
-  platform: 'existing',
-  kubeconfig,
-  rolloutTimeoutMs: 5000,
-  ...extra,
-});
+const config = existingConfig;
 
 /** What a master-failover run asks of the platform: deploy, delete a pod under the hold, release, teardown. */
 async function runToTheEnd(cfg: Config, manifests: ManifestSet = set(), app: RedisDeployment = redis): Promise<void> {

@@ -1,3 +1,4 @@
+import { DEFAULTS, type Config } from '../../../src/config.ts';
 import type { ManifestSet, MountView, RedisDeployment } from '../../../src/manifests/model.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 
@@ -78,3 +79,14 @@ export const sharedSet = (): ManifestSet => ({
   objects: parseManifestFile('redis.yaml', SHARED),
 });
 export const redis2 = { ...redis, replicas: 2 };
+
+/** A check on an existing cluster through `kubeconfig` (the fixture's), with a short rollout timeout. */
+export const existingConfig = (kubeconfig: string, extra: Partial<Config> = {}): Config => ({
+  ...DEFAULTS,
+  command: 'check',
+  manifests: '.',
+  platform: 'existing',
+  kubeconfig,
+  rolloutTimeoutMs: 5000,
+  ...extra,
+});

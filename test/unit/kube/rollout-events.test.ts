@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
+import type { Config } from '../../../src/config.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { finalMountFailure, RolloutBlockedError, unresolvable } from '../../../src/platform/kube/rollout.ts';
@@ -9,7 +9,7 @@ import { beforeAll } from '../../support/setup.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { configMapNotRegisteredAtFirst, unreachableNfs } from './api-events.ts';
 import { ApiServer } from './api-server.ts';
-import { redis, redis2, sharedSet } from './redis-app.ts';
+import { existingConfig, MANIFESTS, redis, redis2, sharedSet } from './redis-app.ts';
 
 // The rollout wait against the fixture's kubelet events (test/unit/kube/api-events.ts): an event that no retry
 // of the kubelet's can cure ends the wait at once with its message; a transient one does not.
@@ -23,15 +23,8 @@ test.before.each(() => {
   fixture.server = new ApiServer();
 });
 
-const config = (extra: Partial<Config> = {}): Config => ({
-  ...DEFAULTS,
-  command: 'check',
-  manifests: '.',
-  platform: 'existing',
-  kubeconfig: fixture.kubeconfig,
-  rolloutTimeoutMs: 60_000,
-  ...extra,
-});
+const config = (extra: Partial<Config> = {}): Config =>
+  existingConfig(fixture.kubeconfig, { rolloutTimeoutMs: 60_000, ...extra });
 
 test('NFS volumes the nodes cannot mount: the rollout wait ends at once with the FailedMount message', async () => {
   unreachableNfs(fixture.server, 'mount.nfs: Failed to resolve server nfs.example: Name or service not known');
@@ -57,30 +50,16 @@ test('NFS volumes the nodes cannot mount: the rollout wait ends at once with the
 
 test("a transient FailedMount (the kubelet's object cache not synced yet) does not end the wait: the pods start", async () => {
   configMapNotRegisteredAtFirst(fixture.server, 300);
+  // The shared manifests with the ConfigMap mounted into the container.
   const set = {
     dir: '.',
     files: ['redis.yaml'],
     objects: parseManifestFile(
       'redis.yaml',
-      `apiVersion: v1
-kind: ConfigMap
-metadata: { name: redis-conf }
-data: { redis.conf: "cluster-enabled yes" }
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: redis-app }
-spec:
-  replicas: 3
-  serviceName: redis-service
-  podManagementPolicy: Parallel
-  selector: { matchLabels: { app: redis } }
-  template:
-    metadata: { labels: { app: redis } }
-    spec:
-      containers: [{ name: redis, image: "redis:7.2.5", volumeMounts: [{ name: conf, mountPath: /conf }] }]
-      volumes: [{ name: conf, configMap: { name: redis-conf } }]
-`,
+      MANIFESTS.replace(
+        'ports: [{ containerPort: 6379 }] }]',
+        'volumeMounts: [{ name: conf, mountPath: /conf }] }]\n      volumes: [{ name: conf, configMap: { name: redis-conf } }]',
+      ),
     ),
   };
   const platform = kube.createExistingPlatform(config({ rolloutTimeoutMs: 20_000 }), {
@@ -89,7 +68,7 @@ spec:
   });
   await platform.provision();
   try {
-    await platform.deploy(set, { ...redis, claimTemplates: [] });
+    await platform.deploy(set, redis);
     assert.ok(
       fixture.server.list('Event').some((e) => e.reason === 'FailedMount'),
       'the transient event was there',
