@@ -116,6 +116,23 @@ test('over HTTP: allowed, refused with the Status body, 401 for an unknown token
     ).status.allowed;
   assert.is(await review('list'), true);
   assert.is(await review('delete'), false);
+  const rules = async (namespace: string) =>
+    (
+      (await (
+        await request(
+          'POST',
+          '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+          'fixture-token',
+          JSON.stringify({ spec: { namespace } }),
+        )
+      ).json()) as { status: { resourceRules: unknown[]; incomplete: boolean } }
+    ).status;
+  assert.equal(await rules('default'), {
+    resourceRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+    nonResourceRules: [],
+    incomplete: false,
+  });
+  assert.equal((await rules('other')).resourceRules, [], 'what kubectl auth can-i --list shows in another namespace');
 });
 
 test('a port-forward upgrade without pods/portforward: the 403 Status, no switch of protocols', async () => {
