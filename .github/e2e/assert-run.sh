@@ -3,9 +3,9 @@
 # test (test/unit/kube/e2e-assert.test.ts) can run them against a report that lacks each value and see them fail.
 #
 # Usage: assert-run.sh SCENARIO REPORT_JSON
-# Environment: the action's outputs VERDICT, JUNIT, SCENARIO_STATUS (<scenario>-status), LOST
-# (<scenario>-lost-writes), NODE_ID_KEPT (<scenario>-node-id-kept); for master-failover also FAILOVER_MS and
-# REJOIN_MS. EXPECT_REACH: the reach report.json must record (routed on kind: a silent fall back to
+# Environment: the action's outputs VERDICT, JUNIT, LOST (lost-writes), NODE_ID_KEPT (node-id-kept); for
+# master-failover also FAILOVER_MS and REJOIN_MS. (With one scenario run, the unprefixed outputs are that
+# scenario's; the `<scenario>-<output>` ones are set only for a list.) EXPECT_REACH: the reach report.json must record (routed on kind: a silent fall back to
 # port-forward fails the job).
 #
 # Every assertion is a command of its own (never `a && b`: under `bash -e` a failure before the last `&&` does
@@ -42,13 +42,12 @@ case "$scenario" in
   *) fail "unknown scenario \"$scenario\"" ;;
 esac
 
-echo "scenario=$scenario verdict=${VERDICT-} status=${SCENARIO_STATUS-} lost=${LOST-} node-id-kept=${NODE_ID_KEPT-} failover=${FAILOVER_MS-}ms rejoin=${REJOIN_MS-}ms"
+echo "scenario=$scenario verdict=${VERDICT-} lost=${LOST-} node-id-kept=${NODE_ID_KEPT-} failover=${FAILOVER_MS-}ms rejoin=${REJOIN_MS-}ms"
 
 # The action's outputs.
 is verdict "${VERDICT-}" pass
-is "$scenario-status" "${SCENARIO_STATUS-}" pass
-is "$scenario-node-id-kept" "${NODE_ID_KEPT-}" true
-count "$scenario-lost-writes" "${LOST-}"
+is node-id-kept "${NODE_ID_KEPT-}" true
+count lost-writes "${LOST-}"
 if [[ "$scenario" == master-failover ]]; then
   is lost-writes "$LOST" 0
   count failover-ms "${FAILOVER_MS-}"
@@ -66,6 +65,7 @@ problems=$(
     (if .reach != $reach then "reach is \(.reach | tojson), expected \"\($reach)\"" else empty end),
     (if has("error") then "the run recorded an error: \(.error)" else empty end),
     (if ([.scenarios[]? | .name] != [$s]) then "scenarios ran: \([.scenarios[]? | .name] | tojson), expected [\"\($s)\"]" else empty end),
+    (.scenarios[]? | select(.status != "pass") | "scenario \(.name) is \(.status | tojson), expected \"pass\""),
     (.scenarios[]? | select(.error != null) | "scenario \(.name) recorded an error: \(.error)"),
     (if ([.scenarios[]?.checks[]?] | length) == 0 then "no checks" else empty end),
     (.scenarios[]?.checks[]? | select(.status != "pass") | "check \(.id) is \(.status | tojson)"),

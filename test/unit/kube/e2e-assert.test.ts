@@ -43,7 +43,6 @@ const goodReport = (scenario: string): Json => ({
 });
 const goodEnv = (scenario: string): Record<string, string> => ({
   VERDICT: 'pass',
-  SCENARIO_STATUS: 'pass',
   NODE_ID_KEPT: 'true',
   LOST: '0',
   EXPECT_REACH: 'routed',
@@ -88,6 +87,8 @@ for (const scenario of Object.keys(CHECKS)) {
     mutate('reach fell back to port-forward', (r) => (r.reach = 'port-forward'));
     mutate('report error set', (r) => (r.error = 'apply refused'));
     mutate('scenario error set', (r) => (r.scenarios[0]!.error = 'timeout'));
+    mutate('scenario status fail', (r) => (r.scenarios[0]!.status = 'fail'));
+    mutate('scenario status missing', (r) => delete r.scenarios[0]!.status);
     mutate('no scenarios', (r) => (r.scenarios = []));
     mutate('another scenario', (r) => (r.scenarios[0]!.name = 'other'));
     for (const id of CHECKS[scenario]!) {
