@@ -24,7 +24,7 @@ import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetT
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
-import { diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { blockedError, blockedPods, diagnosePod, RolloutBlockedError, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
@@ -539,21 +539,28 @@ class Kube implements KubePlatform {
     const { core } = this.api;
     const { namespace } = this.sts;
     try {
-      const back = await waitFor(
+      const outcome = await waitFor<PodInfo | { blocked: string[] }>(
         `pod ${name} to be recreated (a UID other than ${oldUid}) and running`,
         async () => {
           const pod = await this.readPod(name);
           if (!pod) return { done: false, seen: 'no such pod yet' };
           if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
-          if (!isPodStarted(pod)) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
-          return { done: true, value: toPodInfo(pod, this.sts.name) };
+          if (isPodStarted(pod)) return { done: true, value: toPodInfo(pod, this.sts.name) };
+          // A new pod that cannot start (a failed mount, a missing ConfigMap) ends the wait with the kubelet's word.
+          const blocked = await blockedPods(core, namespace, [pod]);
+          return blocked.length
+            ? { done: true, value: { blocked } }
+            : { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
         },
         { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
+      if ('blocked' in outcome) throw blockedError(`pod ${name} (recreated)`, outcome.blocked);
+      const back = outcome;
       // Its forward listens before its address is handed out (a cluster client's natMap cannot wait).
       await this.forwardsReady([back]);
       return back;
     } catch (err) {
+      if (err instanceof RolloutBlockedError) throw err; // it says why already
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
       const pod = await this.readPod(name).catch(() => undefined);
       if (pod && pod.metadata?.uid !== oldUid) {

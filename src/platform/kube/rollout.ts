@@ -151,16 +151,35 @@ export function unresolvable(pod: V1Pod, events: CoreV1Event[]): string | undefi
   return mount ? `${name}: FailedMount: ${(mount.message ?? '').trim()}` : undefined;
 }
 
-/** Error ending the rollout wait before its timeout: a pod that no retry of the kubelet's can make ready. */
+/**
+ * Why each of `pods` cannot become ready without a change from outside (unresolvable), from their statuses and
+ * the namespace's Warning events (field selector type=Warning, one of the Event's selectable fields); a failure
+ * to list the events is not an error (the statuses still count).
+ */
+export async function blockedPods(core: CoreV1Api, namespace: string, pods: V1Pod[]): Promise<string[]> {
+  if (pods.length === 0) return [];
+  const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' }).then(
+    (l) => l.items,
+    () => [] as CoreV1Event[],
+  );
+  return pods.map((p) => unresolvable(p, events)).filter((b): b is string => b !== undefined);
+}
+
+/** Error ending a wait for pods before its timeout: a pod that no retry of the kubelet's can make ready. */
 export class RolloutBlockedError extends Error {}
+
+/** The error for `blocked` pods (blockedPods) that `what` waited for. */
+export const blockedError = (what: string, blocked: string[]) =>
+  new RolloutBlockedError(
+    `${what} cannot become ready: ${blocked.length === 1 ? 'a pod' : `${blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${blocked.map((b) => `  ${b}`).join('\n')}`,
+  );
 
 /**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
  * TimeoutError carries the diagnosis of what is stuck (image pulls, scheduling, crash loops with their logs).
  * A pod that cannot become ready without a change from outside (unresolvable: a failed NFS mount, a missing
  * ConfigMap, an invalid image name) ends the wait at once with a RolloutBlockedError carrying the event's
- * message, instead of waiting out the timeout. Warning events are listed (field selector type=Warning, one of
- * the Event's selectable fields) only while a pod is not ready; a failure to list them is not an error.
+ * message, instead of waiting out the timeout (events are listed only while a pod is not ready).
  */
 export async function waitForRollout(
   core: CoreV1Api,
@@ -177,16 +196,11 @@ export async function waitForRollout(
         last = await statefulSetPods(core, target);
         const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
         if (done) return { done: true, value: { pods: last } };
-        const events = await core
-          .listNamespacedEvent({ namespace: target.namespace, fieldSelector: 'type=Warning' })
-          .then(
-            (l) => l.items,
-            () => [] as CoreV1Event[],
-          );
-        const blocked = last
-          .filter((p) => !isPodReady(p))
-          .map((p) => unresolvable(p, events))
-          .filter((b): b is string => b !== undefined);
+        const blocked = await blockedPods(
+          core,
+          target.namespace,
+          last.filter((p) => !isPodReady(p)),
+        );
         return blocked.length
           ? { done: true, value: { blocked } }
           : { done: false, seen: summary(last, target.replicas) };
@@ -207,7 +221,5 @@ export async function waitForRollout(
     throw new TimeoutError(what, opts.timeoutMs, `\n${diagnosis}`);
   }
   if ('pods' in outcome) return outcome.pods;
-  throw new RolloutBlockedError(
-    `StatefulSet ${target.name} cannot become ready: ${outcome.blocked.length === 1 ? 'a pod' : `${outcome.blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${outcome.blocked.map((b) => `  ${b}`).join('\n')}`,
-  );
+  throw blockedError(`StatefulSet ${target.name}`, outcome.blocked);
 }
