@@ -136,6 +136,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     description:
       "Kubernetes: hold the restart with a ResourceQuota in the run's namespace (quota, touches no node) or by cordoning every node (cordon, opt-in)",
   },
+  'quota-hold-shared': {
+    key: 'quotaHoldShared',
+    kind: 'bool',
+    description:
+      "Kubernetes, hold-mode quota in a given namespace that runs other workloads: take the hold anyway (while it holds, none of the namespace's pods can be created); refused unless true",
+  },
   'kill-mode': {
     key: 'killMode',
     kind: 'string',

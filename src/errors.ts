@@ -66,6 +66,8 @@ export class CancelledError extends Error {
 export interface KubeRequest {
   verb: string;
   resource: string;
+  /** The API group, where the request knows it (the object's apiVersion). */
+  group?: string;
   name?: string;
   namespace?: string;
 }

@@ -7,24 +7,25 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import { nfsStandIn, type NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
-import { waitFor } from '../util/wait.ts';
+import { settleWithin, waitFor } from '../util/wait.ts';
 import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
-import { loadImages, manifestImages, parseImageList, pullImages } from './kind-images.ts';
+import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
-import { messageOf, UnsupportedError } from '../errors.ts';
+import { InputError, messageOf, UnsupportedError } from '../errors.ts';
+import { missingAccess, requiredAccess, rulesText, type AccessRule } from './kube/access.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
 import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from './kube/apply.ts';
 import { placeInTemplate } from './kube/pod-refusal.ts';
 import { CordonHold } from './kube/cordon.ts';
-import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
+import { otherWorkloadPods, QuotaHold, sharedNamespaceRefusal, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
 import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
-import { diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { blockedError, blockedPods, diagnosePod, RolloutBlockedError, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
@@ -48,6 +49,10 @@ export interface KubeSettings {
   rolloutTimeoutMs: number;
   /** Deploy into this namespace; default: the manifests' (kind) or a new one per run (existing). */
   namespace?: string;
+  /** Whether a deleted pod's restart is held (the hold's rights are then checked before any change). */
+  holdRestart?: boolean;
+  /** hold-mode quota in a given namespace that runs other workloads: allowed only when true. */
+  quotaHoldShared?: boolean;
 }
 
 /** What the kind platform takes from the run's settings. */
@@ -73,6 +78,8 @@ export type KubePlatform = Platform & { hold?: HoldReport; notes: string[] };
 const NODES_TIMEOUT_MS = 120_000;
 /** Beyond the pod's grace period: time for the kubelet to report the containers gone. */
 const DELETE_SLACK_MS = 60_000;
+/** Bound on the access reviews before any change (one request per permission, sent at once). */
+const ACCESS_REVIEW_TIMEOUT_MS = 30_000;
 /** kill-mode: SIGTERM, then SIGKILL about this long after (the kubelet may round it up a little). */
 const KILL_GRACE_SECONDS = 1;
 
@@ -87,7 +94,7 @@ interface Flavor {
   /** The namespace for the run, once the manifests are known. */
   namespace(redis: RedisDeployment): string;
   /** The objects to apply, in set order (kind: with the NFS stand-in, whose directories it creates). */
-  prepare(set: ManifestSet): Promise<{ bodies: Array<ApplyItem['body']>; rewrites: NfsRewrite[] }>;
+  prepare(set: ManifestSet): Promise<{ bodies: Array<ApplyItem['body']>; rewrites: NfsRewrite[]; notes?: string[] }>;
   /** Runner directory behind KIND_PV_MOUNT, when the stand-in is in use. */
   hostPvDir?: string;
   /** kind: its own logs of every node into the evidence (kind export logs). */
@@ -171,6 +178,7 @@ class Kube implements KubePlatform {
               target: this.flavor.target(),
               log: this.ctx.log,
               signal: this.ctx.signal,
+              refuseOtherWorkloads: this.settings.namespace !== undefined && !this.settings.quotaHoldShared,
             },
           );
     return this.restartHold;
@@ -181,9 +189,14 @@ class Kube implements KubePlatform {
     const namespace = this.flavor.namespace(redis);
     this.redis = redis;
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
+    if (this.flavor.shared) {
+      await this.checkAccess(set, redis, namespace);
+      await this.checkSharedNamespace(namespace);
+    }
     await this.ensureNamespace(namespace);
 
     const prepared = await this.flavor.prepare(set);
+    this.notes.push(...(prepared.notes ?? []));
     for (const r of prepared.rewrites)
       this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
     let bodies = prepared.bodies;
@@ -303,14 +316,77 @@ class Kube implements KubePlatform {
     }
   }
 
+  /** The hold the scenarios will take: none without hold-restart. */
+  private get holdKind(): 'quota' | 'cordon' | undefined {
+    return this.settings.holdRestart === false ? undefined : this.settings.holdMode;
+  }
+
+  /**
+   * A cluster the run is given: before any change, every permission the run will use is asked of the API
+   * server (SelfSubjectAccessReview, access.ts). A missing one stops the run here, naming each rule, instead of
+   * a 403 halfway: after objects were applied or, for the quota hold, at the pod's deletion. Where the reviews
+   * cannot be asked, the run goes on and each 403 still names its rule.
+   */
+  private async checkAccess(set: ManifestSet, redis: RedisDeployment, namespace: string): Promise<void> {
+    const { objects, kc } = this.api;
+    const served: Array<{ kind: string; group: string; resource: string; namespaced: boolean }> = [];
+    for (const o of set.objects) {
+      const apiVersion = typeof o.body.apiVersion === 'string' ? o.body.apiVersion : '';
+      const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+      if (served.some((s) => s.kind === o.kind && s.group === group)) continue;
+      // A kind the server does not serve is apply's to report, with its file and line.
+      const r = await objects.served(apiVersion, o.kind).catch(() => undefined);
+      if (r) served.push({ kind: o.kind, group, ...r });
+    }
+    const hold = this.holdKind;
+    const rules = requiredAccess({
+      namespace,
+      namespaceGiven: this.settings.namespace !== undefined,
+      objects: served,
+      claims: redis.claimTemplates.length > 0,
+      hold,
+    });
+    const answer = await settleWithin(
+      missingAccess(kc, rules),
+      ACCESS_REVIEW_TIMEOUT_MS,
+      `no answer within ${ACCESS_REVIEW_TIMEOUT_MS / 1000} s`,
+      this.ctx.signal,
+    ).catch((err: unknown) => ({ unknown: err }));
+    if ('unknown' in answer) {
+      // apiStatus: the server's words, or a network error with any credential in its URL redacted.
+      this.ctx.log.warn(
+        `access: could not ask the API server which permissions the kubeconfig's user has (SelfSubjectAccessReview: ${apiStatus(answer.unknown).message}); a refusal later names its rule`,
+      );
+      return;
+    }
+    if (answer.missing.length === 0) {
+      this.ctx.log.info(`access: the kubeconfig's user has all ${rules.length} permissions the run uses`);
+      return;
+    }
+    throw new InputError(accessRefusal(answer.missing, hold));
+  }
+
+  /**
+   * hold-mode quota in a namespace the user gave: the ResourceQuota counts every pod of the namespace, so
+   * while it holds no other workload there can create a pod either. Refused before any change unless
+   * quota-hold-shared is true; a namespace of the run's own (namespace unset) is never shared.
+   */
+  private async checkSharedNamespace(namespace: string): Promise<void> {
+    if (this.holdKind !== 'quota' || this.settings.namespace === undefined || this.settings.quotaHoldShared) return;
+    const pods = await this.api.core.listNamespacedPod({ namespace }).catch((err: unknown) => {
+      throw kubeError(`listing the pods of namespace ${namespace} (does it run other workloads?)`, err);
+    });
+    const others = otherWorkloadPods(pods.items, this.sts.name);
+    if (others.length) throw new InputError(sharedNamespaceRefusal(namespace, others));
+  }
+
   private async ensureNamespace(name: string): Promise<void> {
     const { core } = this.api;
     const exists = await core.readNamespace({ name }).then(
       () => true,
       (err: unknown) => {
         if (isNotFound(err)) return false;
-        // Users confined to one namespace may not read namespaces; assume theirs exists (apply says if not).
-        if (apiStatus(err).code === 403) return true;
+        // A 403 says nothing about whether it exists: named with its rule (a Role in the namespace can grant it).
         throw kubeError(`cannot read namespace ${name}`, err);
       },
     );
@@ -333,7 +409,9 @@ class Kube implements KubePlatform {
   }
 
   async listPods(): Promise<PodInfo[]> {
-    return (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    const pods = (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    await this.forwardsReady(pods);
+    return pods;
   }
 
   async reach(announced: HostPort): Promise<Target> {
@@ -349,21 +427,38 @@ class Kube implements KubePlatform {
     if (!pod)
       throw new Error(`no pod of StatefulSet ${this.sts.name} has IP ${announced.host} (it may have been recreated)`);
     return {
-      ...(await this.portForwards().forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port)),
+      ...(await this.portForwards().forward(
+        { name: pod.metadata!.name!, uid: pod.metadata!.uid!, ip: announced.host },
+        announced.port,
+      )),
       ...auth,
     };
   }
 
   /**
    * reach() without waiting, for ioredis' natMap (which is synchronous): the local end of a forward already
-   * open for that pod IP. Forwards are opened for every pod the watch sees with an IP, so a pod recreated on a
-   * new IP is mapped by the time a cluster client learns the address. undefined where reach() would add nothing.
+   * listening for that pod IP. A forward is listening before the platform tells anyone a pod's address:
+   * listPods and waitForReplacement open (and await) one for each pod they return, and the watch opens one for
+   * every pod it sees with an IP. undefined where reach() would add nothing, and for an IP whose pod was
+   * recreated (judged from the watched cache while it is fresh; else a connection's own UID check refuses it).
    */
   reachNow(announced: HostPort): Target | undefined {
-    if (this.reachMode === 'routed' || !this.cache || !this.forwards) return undefined;
-    const pod = this.cache.byIp(announced.host);
-    const local = pod && this.forwards.known({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, announced.port);
+    if (this.reachMode === 'routed' || !this.forwards) return undefined;
+    const cache = this.cache?.fresh ? this.cache : undefined;
+    const local = this.forwards.knownAt(announced, (name, uid) => {
+      const pod = cache?.byName(name);
+      return !cache || (pod?.metadata?.uid === uid && !pod.metadata.deletionTimestamp);
+    });
     return local && { ...local, ...(this.ctx.auth ? { auth: this.ctx.auth } : {}) };
+  }
+
+  /** Port-forward reach: the pods' forwards listening (the listeners only; a forward connects per connection). */
+  private async forwardsReady(pods: PodInfo[]): Promise<void> {
+    const port = this.redis?.port;
+    if (this.reachMode !== 'port-forward' || port === undefined) return;
+    await Promise.all(
+      pods.filter((p) => p.ip).map((p) => this.portForwards().forward({ name: p.name, uid: p.uid, ip: p.ip }, port)),
+    );
   }
 
   private portForwards(): PodPortForwards {
@@ -384,7 +479,7 @@ class Kube implements KubePlatform {
         const port = this.redis?.port;
         if (port !== undefined)
           void this.portForwards()
-            .forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid! }, port)
+            .forward({ name: pod.metadata!.name!, uid: pod.metadata!.uid!, ip: pod.status?.podIP }, port)
             .catch(() => {});
       });
       this.cache = cache;
@@ -452,18 +547,28 @@ class Kube implements KubePlatform {
     const { core } = this.api;
     const { namespace } = this.sts;
     try {
-      return await waitFor(
+      const outcome = await waitFor<PodInfo | { blocked: string[] }>(
         `pod ${name} to be recreated (a UID other than ${oldUid}) and running`,
         async () => {
           const pod = await this.readPod(name);
           if (!pod) return { done: false, seen: 'no such pod yet' };
           if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
-          if (!isPodStarted(pod)) return { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
-          return { done: true, value: toPodInfo(pod, this.sts.name) };
+          if (isPodStarted(pod)) return { done: true, value: toPodInfo(pod, this.sts.name) };
+          // A new pod that cannot start (a failed mount, a missing ConfigMap) ends the wait with the kubelet's word.
+          const blocked = await blockedPods(core, namespace, [pod]);
+          return blocked.length
+            ? { done: true, value: { blocked } }
+            : { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
         },
         { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
+      if ('blocked' in outcome) throw blockedError(`pod ${name} (recreated)`, outcome.blocked);
+      const back = outcome;
+      // Its forward listens before its address is handed out (a cluster client's natMap cannot wait).
+      await this.forwardsReady([back]);
+      return back;
     } catch (err) {
+      if (err instanceof RolloutBlockedError) throw err; // it says why already
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
       const pod = await this.readPod(name).catch(() => undefined);
       if (pod && pod.metadata?.uid !== oldUid) {
@@ -622,6 +727,23 @@ class Kube implements KubePlatform {
   }
 }
 
+/** The missing permissions, each as the rule to grant; for the quota hold, the choices besides granting it. */
+function accessRefusal(missing: AccessRule[], hold: 'quota' | 'cordon' | undefined): string {
+  const quota = missing.some((r) => r.resource === 'resourcequotas');
+  return [
+    `kubeconfig: its user lacks ${missing.length} permission(s) this run uses; nothing was changed. Missing RBAC rules:`,
+    ...rulesText(missing).map((l) => `  - ${l}`),
+    ...(quota && hold === 'quota'
+      ? [
+          'The restart hold (hold-mode quota, the default) creates a ResourceQuota, which the built-in admin and edit roles do not allow (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles: admin "does not allow write access to resource quota"). Choose one:',
+          '  - grant the rule above (docs/rbac-existing.yaml has the Role),',
+          '  - hold-mode: cordon (cordons every schedulable node while held; needs nodes list and patch at the cluster scope),',
+          '  - hold-restart: false (no hold: the deleted pod may come back before the failover is measured).',
+        ]
+      : ['docs/rbac-existing.yaml lists every rule the run uses.']),
+  ].join('\n');
+}
+
 const untouched = async (set: ManifestSet) => ({
   bodies: set.objects.map((o) => structuredClone(o.body)),
   rewrites: [],
@@ -720,14 +842,19 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
         manifestImages(set).filter((i) => !given.includes(i)),
         ctx.log,
       );
-      await loadImages(kindPath, config.clusterName, [...given, ...pulled], ctx.log);
-      if (!config.nfsStandIn) return untouched(set);
+      const notes = await loadImages(
+        kindPath,
+        config.clusterName,
+        { built: given, pulled, policies: pullPolicies(set) },
+        ctx.log,
+      );
+      if (!config.nfsStandIn) return { ...(await untouched(set)), notes };
       const { objects, rewrites } = nfsStandIn(set, KIND_PV_MOUNT);
       await createStandInDirs(
         hostPvDir,
         rewrites.map((r) => r.persistentVolume),
       );
-      return { bodies: objects, rewrites };
+      return { bodies: objects, rewrites, notes };
     },
   };
   return new Kube(flavor, config, ctx, randomBytes(3).toString('hex'));

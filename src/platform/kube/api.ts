@@ -12,6 +12,7 @@ import {
 import type { JsonObject } from '../../manifests/model.ts';
 import { KubeApiError, messageOf, type KubeRequest } from '../../errors.ts';
 import { redactUrl } from './kubeconfig.ts';
+import { forbiddenRule, rulesText } from './access.ts';
 
 import { isKubeconfigContent, kubeconfigPathName, loadKubeConfig } from './kubeconfig.ts';
 
@@ -31,8 +32,14 @@ export const FIELD_MANAGER = 'redis-cluster-resilience';
 export class ObjectApi extends KubernetesObjectApi {
   /** true/false from discovery; undefined when the API server does not serve that apiVersion/kind. */
   async isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.served(apiVersion, kind))?.namespaced;
+  }
+
+  /** The kind's resource (plural name) and scope from discovery; undefined when the server does not serve it. */
+  async served(apiVersion: string, kind: string): Promise<{ resource: string; namespaced: boolean } | undefined> {
     try {
-      return (await this.resource(apiVersion, kind))?.namespaced;
+      const r = await this.resource(apiVersion, kind);
+      return r && { resource: r.name, namespaced: r.namespaced };
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined; // the group/version is not served
       throw err;
@@ -70,10 +77,35 @@ export interface KubeClients {
 }
 
 export function kubeClients(kc: KubeConfig): KubeClients {
+  shareOneDispatcher(kc);
   return {
     kc,
     core: classifyingErrors(kc.makeApiClient(CoreV1Api), coreRequest),
     objects: classifyingErrors(kc.makeApiClient(ObjectApi), objectRequest),
+  };
+}
+
+/**
+ * One keep-alive connection pool for every API request made with `kc`. client-node 2.0.1 builds a new undici
+ * Agent for each request (KubeConfig.applySecurityAuthentication calls createDispatcher every time), so each
+ * request opened a TCP (and TLS) connection of its own, left to the garbage collector; one Agent per cluster
+ * and credentials keeps its connections alive between requests (undici's keep-alive pool). createDispatcher is
+ * private in the typings, hence the cast; the key holds everything that shapes the Agent (CA, client cert, key,
+ * TLS checks, proxy), so a credential that changes gets an Agent of its own.
+ */
+function shareOneDispatcher(kc: KubeConfig): void {
+  const own = kc as unknown as {
+    createDispatcher(cluster: unknown, options: unknown): unknown;
+    sharedDispatcher?: true;
+  };
+  if (own.sharedDispatcher) return;
+  own.sharedDispatcher = true;
+  const create = own.createDispatcher.bind(kc);
+  const made = new Map<string, unknown>();
+  own.createDispatcher = (cluster, options) => {
+    const key = JSON.stringify([cluster, options]);
+    if (!made.has(key)) made.set(key, create(cluster, options));
+    return made.get(key);
   };
 }
 
@@ -96,17 +128,30 @@ function coreRequest(method: string, args: unknown[]): KubeRequest {
   return { verb: VERBS[m[1]!] ?? 'create', resource, name: p.name, namespace: p.namespace };
 }
 
+/**
+ * The resource of a kind as the API server would guess it without discovery (k8s.io/apimachinery
+ * meta.UnsafeGuessKindToResource: lower case, `s` → `ses`, `y` → `ies`, else `s`): StorageClass → storageclasses.
+ */
+export function guessResource(kind: string): string {
+  const k = kind.toLowerCase();
+  if (k.endsWith('s')) return `${k}es`;
+  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}
+
 /** `apply(body)` → patch <kind> name in namespace (server-side apply is a PATCH), `isNamespaced` → discovery. */
 function objectRequest(method: string, args: unknown[]): KubeRequest {
   const [first, second] = args as [
-    { kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined,
+    { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } | string | undefined,
     string?,
   ];
   if (typeof first === 'string') return { verb: 'get', resource: `${first} ${second ?? ''} (discovery)` };
   const verb = method === 'apply' ? 'patch' : method === 'read' ? 'get' : method;
+  const apiVersion = first?.apiVersion ?? '';
   return {
     verb,
-    resource: `${(first?.kind ?? '').toLowerCase()}s`,
+    resource: guessResource(first?.kind ?? ''),
+    ...(apiVersion ? { group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '' } : {}),
     name: first?.metadata?.name,
     namespace: first?.metadata?.namespace,
   };
@@ -140,12 +185,26 @@ export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.M
 const refused = (r: KubeRequest) =>
   `${r.verb} ${r.resource}${r.name ? ` "${r.name}"` : ''}${r.namespace ? ` in namespace ${r.namespace}` : ''}`;
 
-/** What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. */
-function hint(code: number | undefined, r: KubeRequest | undefined): string {
+/**
+ * What to do about a refusal: 401 and 403 are the kubeconfig's, not the cluster's. A 403 from the authorizer
+ * names its rule in the server's own words (forbiddenRule); other 403s (admission: exceeded quota, a
+ * namespace being deleted) are the server's message alone.
+ */
+function hint(code: number | undefined, r: KubeRequest | undefined, serverMessage: string): string {
   if (code === 401)
     return "; the API server did not accept the kubeconfig's credentials (an expired or revoked token, a wrong client certificate)";
-  if (code === 403 && r)
-    return `; the kubeconfig's user may not ${refused(r)}: grant that right (README, "RBAC") or use a kubeconfig that has it`;
+  if (code !== 403) return '';
+  const rule = forbiddenRule(serverMessage);
+  if (rule)
+    return `; the kubeconfig's user lacks the RBAC rule ${rulesText([rule]).join('')}: grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
+  // A server-side apply that creates is authorized as create too, and refused without RBAC's wording
+  // (k8s.io/apiserver endpoints/handlers patch.go, withAuthorization: `<resource> "<name>" is forbidden: `).
+  if (r?.verb === 'patch' && r.group !== undefined && /is forbidden: ?$/.test(serverMessage)) {
+    const create = { group: r.group, resource: r.resource, verb: 'create', namespace: r.namespace, why: '' };
+    return `; a server-side apply that creates the object is authorized as create too: the kubeconfig's user lacks the RBAC rule ${rulesText([create]).join('')}: grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
+  }
+  if (r && serverMessage.includes('forbidden: User "'))
+    return `; the kubeconfig's user may not ${refused(r)}: grant that right (docs/rbac-existing.yaml) or use a kubeconfig that has it`;
   return '';
 }
 
@@ -155,7 +214,7 @@ export function toKubeApiError(err: unknown, request: KubeRequest | undefined): 
   const s = apiStatus(err);
   const head = request ? `cannot ${refused(request)}` : 'Kubernetes API request failed';
   return new KubeApiError(
-    `${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request)}`,
+    `${head}: ${s.message}${s.code === undefined ? '' : ` (HTTP ${s.code})`}${hint(s.code, request, s.message)}`,
     s.code,
     s.reason,
     s.message,
@@ -191,7 +250,7 @@ export const isNotFound = (err: unknown): boolean => apiStatus(err).code === 404
 export function kubeError(doing: string, err: unknown): KubeApiError {
   const e = toKubeApiError(err, undefined);
   return e.rephrased(
-    `${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request)}`,
+    `${doing}: ${e.serverMessage}${e.code === undefined ? '' : ` (HTTP ${e.code})`}${hint(e.code, e.request, e.serverMessage)}`,
   );
 }
 

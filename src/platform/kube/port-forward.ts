@@ -17,6 +17,8 @@ interface ForwardConnection {
 export interface ForwardTarget {
   name: string;
   uid: string;
+  /** The pod IP the forward stands for (what Redis announces), when known. */
+  ip?: string;
 }
 
 /**
@@ -32,6 +34,8 @@ export class PodPortForwards {
   private readonly listeners = new Map<string, { server: net.Server; port: number }>();
   private readonly opening = new Map<string, Promise<{ server: net.Server; port: number }>>();
   private readonly sockets = new Set<net.Socket>();
+  /** Pod IP -> the incarnation last forwarded for it. */
+  private readonly byIp = new Map<string, { name: string; uid: string }>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -40,13 +44,19 @@ export class PodPortForwards {
     private readonly log: Log,
   ) {}
 
-  /** The local end of a forward already listening for that pod incarnation and port, else undefined. */
-  known(pod: ForwardTarget, port: number): HostPort | undefined {
-    const local = this.listeners.get(`${pod.uid}:${port}`);
+  /**
+   * The local end of a forward already listening for the pod at that announced address, else undefined;
+   * `isCurrent` says whether that incarnation is still the pod (a recreated pod's old IP maps to nothing).
+   */
+  knownAt(announced: HostPort, isCurrent: (name: string, uid: string) => boolean): HostPort | undefined {
+    const pod = this.byIp.get(announced.host);
+    const local = pod && isCurrent(pod.name, pod.uid) ? this.listeners.get(`${pod.uid}:${announced.port}`) : undefined;
     return local && { host: '127.0.0.1', port: local.port };
   }
 
+  /** A listener for that pod incarnation and port, resolved once it listens. */
   async forward(pod: ForwardTarget, port: number): Promise<HostPort> {
+    if (pod.ip) this.byIp.set(pod.ip, { name: pod.name, uid: pod.uid });
     const key = `${pod.uid}:${port}`;
     const known = this.listeners.get(key);
     if (known) return { host: '127.0.0.1', port: known.port };

@@ -1,5 +1,6 @@
 import { type CoreV1Api, type CoreV1Event, type V1Pod, type V1ResourceQuota } from '@kubernetes/client-node';
 import type { HoldReport } from '../platform.ts';
+import { InputError } from '../../errors.ts';
 import type { Log } from '../../util/log.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { KubeTarget, UndoJournal } from '../undo.ts';
@@ -41,6 +42,25 @@ export function countsForQuota(pod: V1Pod, now = Date.now()): boolean {
   return true;
 }
 
+/** Pods of the namespace that are not the StatefulSet's (by controller owner): other workloads the hold would stop. */
+export function otherWorkloadPods(pods: V1Pod[], statefulSet: string): string[] {
+  return pods
+    .filter(
+      (p) =>
+        !p.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet' && o.name === statefulSet && o.controller),
+    )
+    .map((p) => p.metadata?.name ?? '?');
+}
+
+/** Why a quota hold is refused in a namespace that runs other workloads, and the choices. */
+export function sharedNamespaceRefusal(namespace: string, others: string[]): string {
+  const shown = others.slice(0, 5).join(', ') + (others.length > 5 ? `, and ${others.length - 5} more` : '');
+  return (
+    `namespace ${namespace} runs other workloads (pods ${shown}): the restart hold (hold-mode quota) would keep every pod of the namespace from being created while it holds, theirs too. ` +
+    "Nothing was changed. Choose one: quota-hold-shared: true (take the hold anyway), a namespace of the run's own (leave namespace unset), hold-mode: cordon, or hold-restart: false"
+  );
+}
+
 /**
  * The restart hold that touches no node: a ResourceQuota `pods: N-1` in the run's own namespace, where N is
  * what the quota counts just before the deletion. While the old pod terminates it still counts (N, over the
@@ -56,7 +76,9 @@ export function countsForQuota(pod: V1Pod, now = Date.now()): boolean {
  * enqueues a StatefulSet on every update event (queue.Add, no back-off), so the pod is created at once
  * instead of after a back-off that may have grown to many seconds during the hold.
  *
- * Other pods of the namespace cannot be created while the hold lasts either: the namespace is the run's own.
+ * Other pods of the namespace cannot be created while the hold lasts either: in the run's own namespace that
+ * is nothing; in a namespace the user gave that runs other workloads, the hold is refused (before the quota
+ * and before the deletion) unless quota-hold-shared allows it.
  * The undo (delete the quota) is recorded before the quota is created and settled once it is gone.
  */
 export class QuotaHold implements RestartHold {
@@ -75,6 +97,8 @@ export class QuotaHold implements RestartHold {
       target: KubeTarget;
       log: Log;
       signal?: AbortSignal;
+      /** A namespace the user gave, without quota-hold-shared: no hold while other workloads run there. */
+      refuseOtherWorkloads?: boolean;
     },
   ) {}
 
@@ -85,6 +109,8 @@ export class QuotaHold implements RestartHold {
     const pods = await core.listNamespacedPod({ namespace }).catch((err: unknown) => {
       throw kubeError(`listing the pods of namespace ${namespace} (to size the restart hold's ResourceQuota)`, err);
     });
+    const others = this.opts.refuseOtherWorkloads ? otherWorkloadPods(pods.items, this.opts.statefulSet) : [];
+    if (others.length) throw new InputError(sharedNamespaceRefusal(namespace, others));
     const counted = pods.items.filter((p) => countsForQuota(p)).length;
     const limit = Math.max(0, counted - 1);
     this.undoId ??= await this.opts.undo.record({

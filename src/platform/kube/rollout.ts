@@ -107,8 +107,79 @@ const summary = (pods: V1Pod[], replicas: number) =>
     .join('');
 
 /**
+ * Container waiting reasons the kubelet cannot get past by retrying: an image reference that does not parse
+ * (InvalidImageName), an image the policy forbids pulling and the node does not have (ErrImageNeverPull), and a
+ * container config naming a ConfigMap/Secret (or key) that does not exist (CreateContainerConfigError "... not
+ * found"). The kubelet retries each on every pod sync, but only a change from outside the pod (an object
+ * created, the manifest fixed) can end them, and after apply the run makes none.
+ */
+const STUCK_WAITING = new Set(['InvalidImageName', 'ErrImageNeverPull']);
+
+/**
+ * A FailedMount the kubelet's retries cannot cure. The volume manager retries a failed mount by itself with
+ * exponential back-off (nestedpendingoperations: 500 ms doubling to about 2 min), so one FailedMount only says
+ * one attempt failed; what makes it final is its cause: the mount command itself failed (`mount failed: exit
+ * status 32`: an NFS server that refuses, cannot be resolved or has no such export) or the volume's source does
+ * not exist (`configmap "x" not found`, `secret "x" not found`, a claim not found). Left to the timeout: the
+ * kubelet's own transient ones (`object "ns"/"x" not registered` while its object cache syncs, a CSI driver "not
+ * found in the list of registered CSI drivers" while its node plugin starts, "timed out waiting for the
+ * condition").
+ */
+export function finalMountFailure(message: string): boolean {
+  if (/not registered|list of registered CSI drivers|timed out waiting for the condition/i.test(message)) return false;
+  return /mount failed: exit status|mount\.nfs|(configmaps?|secrets?|persistentvolumeclaims?) "[^"]+" not found/i.test(
+    message,
+  );
+}
+
+/** Why a pod cannot become ready without a change from outside (see above), from its statuses and events. */
+export function unresolvable(pod: V1Pod, events: CoreV1Event[]): string | undefined {
+  const name = pod.metadata?.name ?? '?';
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const w = s.state?.waiting;
+    if (!w?.reason) continue;
+    if (
+      STUCK_WAITING.has(w.reason) ||
+      (w.reason === 'CreateContainerConfigError' && (w.message ?? '').includes('not found'))
+    )
+      return `${name}: container ${s.name} ${w.reason}: ${w.message ?? 'no message'}`;
+  }
+  const mount = events
+    .filter((e) => e.involvedObject.uid === pod.metadata?.uid && e.reason === 'FailedMount')
+    .find((e) => finalMountFailure(e.message ?? ''));
+  return mount ? `${name}: FailedMount: ${(mount.message ?? '').trim()}` : undefined;
+}
+
+/**
+ * Why each of `pods` cannot become ready without a change from outside (unresolvable), from their statuses and
+ * the namespace's Warning events (field selector type=Warning, one of the Event's selectable fields); a failure
+ * to list the events is not an error (the statuses still count).
+ */
+export async function blockedPods(core: CoreV1Api, namespace: string, pods: V1Pod[]): Promise<string[]> {
+  if (pods.length === 0) return [];
+  const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' }).then(
+    (l) => l.items,
+    () => [] as CoreV1Event[],
+  );
+  return pods.map((p) => unresolvable(p, events)).filter((b): b is string => b !== undefined);
+}
+
+/** Error ending a wait for pods before its timeout: a pod that no retry of the kubelet's can make ready. */
+export class RolloutBlockedError extends Error {}
+
+/** The error for `blocked` pods (blockedPods) that `what` waited for. */
+export const blockedError = (what: string, blocked: string[]) =>
+  new RolloutBlockedError(
+    `${what} cannot become ready: ${blocked.length === 1 ? 'a pod' : `${blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${blocked.map((b) => `  ${b}`).join('\n')}`,
+  );
+
+/**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
  * TimeoutError carries the diagnosis of what is stuck (image pulls, scheduling, crash loops with their logs).
+ * A pod that cannot become ready without a change from outside (unresolvable: a failed NFS mount, a missing
+ * ConfigMap, an invalid image name) ends the wait at once with a RolloutBlockedError carrying the event's
+ * message, instead of waiting out the timeout (events are listed only while a pod is not ready).
  */
 export async function waitForRollout(
   core: CoreV1Api,
@@ -117,13 +188,22 @@ export async function waitForRollout(
 ): Promise<V1Pod[]> {
   const what = `StatefulSet ${target.name}: ${target.replicas} pods ready`;
   let last: V1Pod[] = [];
+  let outcome: { pods: V1Pod[] } | { blocked: string[] };
   try {
-    return await waitFor(
+    outcome = await waitFor<{ pods: V1Pod[] } | { blocked: string[] }>(
       what,
       async () => {
         last = await statefulSetPods(core, target);
         const done = last.length === target.replicas && last.every((p) => isPodReady(p) && p.status?.podIP);
-        return done ? { done: true, value: last } : { done: false, seen: summary(last, target.replicas) };
+        if (done) return { done: true, value: { pods: last } };
+        const blocked = await blockedPods(
+          core,
+          target.namespace,
+          last.filter((p) => !isPodReady(p)),
+        );
+        return blocked.length
+          ? { done: true, value: { blocked } }
+          : { done: false, seen: summary(last, target.replicas) };
       },
       {
         timeoutMs: opts.timeoutMs,
@@ -140,4 +220,6 @@ export async function waitForRollout(
       .catch(() => err.lastSeen);
     throw new TimeoutError(what, opts.timeoutMs, `\n${diagnosis}`);
   }
+  if ('pods' in outcome) return outcome.pods;
+  throw blockedError(`StatefulSet ${target.name}`, outcome.blocked);
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -39,10 +39,15 @@ export interface ApiFixture {
   /** The fixture's address, http://127.0.0.1:<port>. */
   url: string;
   requests: Recorded[];
+  /** TCP connections the clients opened to it (keep-alive reuse shows here). */
+  connections: number;
   /** Per-test override, asked first; undefined falls through to `server`. */
   route: Route;
   /** The emulated API server and controllers (see api-server.ts); replace it for a fresh cluster. */
   server: ApiServer;
+  /** Authorization before anything else answers (RBAC: api-rbac.ts): a refusal, or undefined to go on. Unset: every
+   * request is allowed (the fixture's token is the cluster admin's). */
+  authorize?: (req: Recorded, authorization: string | undefined) => Reply;
   /** WebSocket upgrades (exec, port-forward); refused when unset. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   close(): Promise<void>;
@@ -59,6 +64,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
     kubeconfig: path.join(dir, 'kubeconfig'),
     url: '',
     requests: [],
+    connections: 0,
     route,
     server: new ApiServer(),
     close: async () => {},
@@ -76,7 +82,7 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
         body: Buffer.concat(chunks).toString('utf8'),
       };
       fixture.requests.push(rec);
-      const routed = await fixture.route(rec);
+      const routed = fixture.authorize?.(rec, req.headers.authorization) ?? (await fixture.route(rec));
       if (!routed && rec.method === 'GET' && rec.query.get('watch') === 'true') {
         // A watch stays open and streams events until the client (or close()) ends it.
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -111,9 +117,22 @@ export async function startApiFixture(route: Route = () => undefined): Promise<A
       });
     });
   });
-  server.on('upgrade', (req, socket, head) =>
-    fixture.upgrade ? fixture.upgrade(req, socket, head) : socket.destroy(),
-  );
+  server.on('connection', () => fixture.connections++);
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://fixture');
+    const rec = { method: req.method ?? '', path: url.pathname, query: url.searchParams, contentType: '', body: '' };
+    const refused = fixture.authorize?.(rec, req.headers.authorization);
+    if (refused) {
+      // The API server answers a refused upgrade as any request: the Status, no switch of protocols.
+      const text = JSON.stringify(refused.body);
+      socket.end(
+        `HTTP/1.1 ${refused.status} ${STATUS_CODES[refused.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
+      return;
+    }
+    if (fixture.upgrade) fixture.upgrade(req, socket, head);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   fixture.url = `http://127.0.0.1:${port}`;

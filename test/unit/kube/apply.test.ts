@@ -242,12 +242,18 @@ test('403: refused at once, naming the verb, resource, object and namespace; the
   assert.instance(err, KubeApiError);
   const e = err as KubeApiError;
   assert.is(e.code, 403);
-  assert.equal(e.request, { verb: 'patch', resource: 'statefulsets', name: 'redis-app', namespace: 'run-ns' });
+  assert.equal(e.request, {
+    verb: 'patch',
+    resource: 'statefulsets',
+    group: 'apps',
+    name: 'redis-app',
+    namespace: 'run-ns',
+  });
   assert.is(
     e.message,
     'deploy/redis.yaml:1: StatefulSet redis-app could not be applied: cannot patch statefulsets "redis-app" in namespace run-ns: ' +
       'statefulsets.apps "redis-app" is forbidden: User "system:serviceaccount:ci:runner" cannot patch resource "statefulsets" in API group "apps" in the namespace "run-ns" (HTTP 403)' +
-      '; the kubeconfig\'s user may not patch statefulsets "redis-app" in namespace run-ns: grant that right (README, "RBAC") or use a kubeconfig that has it',
+      '; the kubeconfig\'s user lacks the RBAC rule apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["patch"] (a Role in namespace "run-ns", or a ClusterRole): grant it (docs/rbac-existing.yaml) or use a kubeconfig that has it',
   );
   assert.instance((e.cause as KubeApiError).cause, ApiException);
   assert.is(

@@ -7,7 +7,9 @@ import {
   parseImageList,
   pullFailure,
   pullImages,
+  pullPolicies,
 } from '../../../src/platform/kind-images.ts';
+import { installKindStandIns, type KindStandIns } from './kind-standins.ts';
 import type { Runner } from '../../../src/platform/run-command.ts';
 import type { Log } from '../../../src/util/log.ts';
 
@@ -91,22 +93,133 @@ test('pull: only what the runner lacks; a rate limit is named with what to do, a
   assert.match(pullFailure('nope:1', 'Error response from daemon: manifest unknown'), 'no such image or no access');
 });
 
-test('kind load: one call for all images into the named cluster; a failure names the images and what load-images needs', async () => {
+test('kind load: the built images, then the pulled ones, each one call into the named cluster; nothing to load: no call', async () => {
   const ok = recorder(() => ({ code: 0, stderr: '' }));
-  await loadImages('/k/kind', 'rr', ['pr/redis:1', 'redis:7.2.5'], logOf().log, ok.run);
-  assert.equal(ok.calls, ['/k/kind load docker-image pr/redis:1 redis:7.2.5 --name rr']);
+  assert.equal(
+    await loadImages('/k/kind', 'rr', { built: ['pr/redis:1'], pulled: ['redis:7.2.5'] }, logOf().log, ok.run),
+    [],
+  );
+  assert.equal(ok.calls, [
+    '/k/kind load docker-image pr/redis:1 --name rr',
+    '/k/kind load docker-image redis:7.2.5 --name rr',
+  ]);
   const none = recorder(() => ({ code: 0, stderr: '' }));
-  await loadImages('/k/kind', 'rr', [], logOf().log, none.run);
+  await loadImages('/k/kind', 'rr', { built: [], pulled: [] }, logOf().log, none.run);
   assert.equal(none.calls, [], 'nothing to load: no call');
-  const bad = recorder(() => ({ code: 1, stderr: 'ERROR: image: "pr/redis:1" not present locally' }));
-  const err = await loadImages('/k/kind', 'rr', ['pr/redis:1'], logOf().log, bad.run).then(
+});
+
+test('pull policies: as written, else the API default (Always for :latest or no tag, IfNotPresent otherwise)', () => {
+  const set = {
+    dir: '.',
+    files: ['a.yaml'],
+    objects: parseManifestFile(
+      'a.yaml',
+      `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+    - { name: a, image: "redis:7.2.5" }
+    - { name: b, image: "busybox" }
+    - { name: c, image: "pr/redis:1", imagePullPolicy: Never }
+    - { name: d, image: "reg:5000/x:latest" }
+`,
+    ),
+  };
+  const p = pullPolicies(set);
+  assert.equal(
+    [...p].map(([i, s]) => `${i} ${[...s].join()}`),
+    ['redis:7.2.5 IfNotPresent', 'busybox Always', 'pr/redis:1 Never', 'reg:5000/x:latest Always'],
+  );
+});
+
+// Against the stand-in kind and docker (test/unit/kube/kind-standins.ts): the real commands, kind's own errors.
+const standInRun = async <T>(fn: (s: KindStandIns) => Promise<T>): Promise<T> => {
+  const s = installKindStandIns({ images: ['pr/redis:1', 'redis:7.2.5'] });
+  try {
+    return await fn(s);
+  } finally {
+    s.restore();
+  }
+};
+const failure = (p: Promise<unknown>) =>
+  p.then(
     () => undefined,
-    (e: unknown) => e as Error,
+    (e: unknown) => (e as Error).message,
   );
-  assert.match(
-    err?.message ?? '',
-    'kind load docker-image pr/redis:1 --name rr failed (exit code 1): ERROR: image: "pr/redis:1" not present locally; an image of load-images must exist',
-  );
+
+test('stand-ins: a pulled image that cannot be loaded (containerd image store) is a warning and a report note; the nodes pull it', async () => {
+  await standInRun(async (s) => {
+    s.setImageStore('containerd');
+    s.setLoadFails(['redis:7.2.5']);
+    const { log, lines } = logOf();
+    const notes = await loadImages(
+      s.kind,
+      'rr',
+      {
+        built: ['pr/redis:1'],
+        pulled: ['redis:7.2.5'],
+        policies: new Map([['redis:7.2.5', new Set(['IfNotPresent'])]]),
+      },
+      log,
+    );
+    assert.is(notes.length, 1);
+    assert.match(notes[0]!, 'content digest sha256:44b2');
+    assert.match(
+      notes[0]!,
+      'each kind node pulls them itself, with the imagePullPolicy as written (redis:7.2.5: IfNotPresent)',
+    );
+    assert.match(notes[0]!, 'containerd image store (docker info: io.containerd.snapshotter.v1)');
+    assert.match(notes[0]!, 'kubernetes-sigs/kind#3795, kind PR #4247');
+    assert.ok(lines.some((l) => l.startsWith('warn kind load of the manifests')));
+    assert.ok(lines.includes('info loaded into every kind node: pr/redis:1'), 'the built image was loaded');
+  });
+});
+
+test('stand-ins: a load-images image that cannot be loaded is an error naming the image store and the workaround', async () => {
+  await standInRun(async (s) => {
+    s.setImageStore('containerd');
+    s.setLoadFails(['pr/redis:1']);
+    const message = await failure(
+      loadImages(s.kind, 'rr', { built: ['pr/redis:1'], pulled: ['redis:7.2.5'] }, logOf().log),
+    );
+    assert.match(message ?? '', 'kind load docker-image pr/redis:1 --name rr failed (exit code 1)');
+    assert.match(message ?? '', "load-images are the job's own images, which no node can pull, so the run stops");
+    assert.match(message ?? '', "the runner's Docker uses the containerd image store");
+    assert.match(message ?? '', 'kubernetes-sigs/kind#3795, kind PR #4247');
+    assert.match(message ?? '', '{"features": {"containerd-snapshotter": false}}');
+    assert.match(message ?? '', 'docker save --platform linux/amd64 -o img.tar IMAGE; kind load image-archive img.tar');
+    assert.not.ok(
+      s.calls().some((c) => c.includes('redis:7.2.5')),
+      'stopped before loading the rest',
+    );
+  });
+});
+
+test('stand-ins: a load-images image missing from the runner is an error saying so (classic store: no containerd workaround)', async () => {
+  await standInRun(async (s) => {
+    const message = await failure(loadImages(s.kind, 'rr', { built: ['pr/other:1'], pulled: [] }, logOf().log));
+    assert.match(message ?? '', 'ERROR: image: "pr/other:1" not present locally');
+    assert.match(message ?? '', "the runner's Docker uses the classic image store");
+    assert.not.match(message ?? '', 'containerd-snapshotter');
+    assert.match(message ?? '', "each of load-images must exist in the runner's Docker");
+  });
+});
+
+test('stand-ins: a pulled image with imagePullPolicy Never that cannot be loaded is an error (no node would pull it)', async () => {
+  await standInRun(async (s) => {
+    s.setImageStore('containerd');
+    s.setLoadFails(['redis:7.2.5']);
+    const message = await failure(
+      loadImages(
+        s.kind,
+        'rr',
+        { built: [], pulled: ['redis:7.2.5'], policies: new Map([['redis:7.2.5', new Set(['Never'])]]) },
+        logOf().log,
+      ),
+    );
+    assert.match(message ?? '', 'redis:7.2.5 has imagePullPolicy: Never, so no node will pull it');
+  });
 });
 
 test.run();

@@ -112,7 +112,7 @@ async function run(replicas: number, port: number, extra: Partial<Config> = {}) 
   await platform.deploy(manifests(replicas), redis(replicas, port));
   const mode = platform.reachMode;
   await platform.teardown();
-  return { mode, lines };
+  return { mode, lines, notes: platform.notes };
 }
 
 test('pod IPs unreachable through the routes: port-forward chosen, and the log says so and why', async () => {
@@ -190,11 +190,43 @@ test('retain, decided by the caller: none deletes routes and cluster at teardown
 test("load-images and the manifests' images: pulled once on the runner, loaded into every node before apply", async () => {
   await run(1, 6379, { loadImages: 'pr/redis:test' });
   const calls = standIns.calls().filter((l) => !l.startsWith('kind create') && !l.startsWith('kind get'));
-  assert.equal(calls.slice(0, 3), [
+  assert.equal(calls.slice(0, 4), [
     'docker image inspect --format {{.Id}} redis:7.2.5',
     'docker pull --quiet redis:7.2.5',
-    'kind load docker-image pr/redis:test redis:7.2.5 --name redis-resilience',
+    'kind load docker-image pr/redis:test --name redis-resilience',
+    'kind load docker-image redis:7.2.5 --name redis-resilience',
   ]);
+});
+
+test("a manifest image kind cannot load (containerd image store): the run goes on, the nodes pull it, the report's notes say so", async () => {
+  standIns.setImageStore('containerd');
+  standIns.setLoadFails(['redis:7.2.5']);
+  const { notes, lines } = await run(1, 6379, { loadImages: 'pr/redis:test' });
+  assert.ok(
+    lines.some((l) => l.startsWith('info applied')),
+    'applied and rolled out',
+  );
+  assert.is(notes.length, 1);
+  assert.match(
+    notes[0]!,
+    'each kind node pulls them itself, with the imagePullPolicy as written (redis:7.2.5: IfNotPresent)',
+  );
+  assert.match(notes[0]!, 'kubernetes-sigs/kind#3795');
+});
+
+test('a load-images image kind cannot load: the run stops before apply, naming the image store and the workaround', async () => {
+  standIns.setImageStore('containerd');
+  standIns.setLoadFails(['pr/redis:test']);
+  const error = await run(1, 6379, { loadImages: 'pr/redis:test' }).then(
+    () => undefined,
+    (e: unknown) => (e as Error).message,
+  );
+  assert.match(error ?? '', "load-images are the job's own images, which no node can pull");
+  assert.match(error ?? '', 'containerd image store');
+  assert.not.ok(
+    fixture.requests.some((r) => r.method === 'PATCH'),
+    'nothing applied',
+  );
 });
 
 /** Deploys two pods, freezes redis-app-1 then resumes it; returns the docker calls and what freeze threw. */

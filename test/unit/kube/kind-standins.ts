@@ -12,9 +12,14 @@ import { kindArch } from '../../../src/platform/kind-install.ts';
  * `create cluster --name N --config F … --kubeconfig K` adds N, starts one node container per node of F, named as
  * kind names them (N-control-plane, N-worker, N-worker2, …: MakeNodeNamer in kind's
  * pkg/cluster/internal/providers/common/namer.go), and writes K (a copy of `kubeconfig`: the cluster "created" is
- * that API server); `delete cluster --name N` removes N and its node containers; anything else succeeds.
+ * that API server); `delete cluster --name N` removes N and its node containers; `load docker-image I… --name N`
+ * fails as kind does for an image not in the runner's Docker ("image: \"I\" not present locally",
+ * pkg/cmd/kind/load/docker-image/docker-image.go) and, for an image of setLoadFails, as the node's
+ * `ctr images import --all-platforms` fails under Docker's containerd image store (kubernetes-sigs/kind#3795);
+ * anything else succeeds.
  *
- * docker (first on PATH): `image inspect` finds only `images`; pull and info succeed; `exec` into a node container
+ * docker (first on PATH): `image inspect` finds only `images`, which a pull adds to; `info --format
+ * {{.DriverStatus}}` prints the image store's status as Docker does (setImageStore); other info succeeds; `exec` into a node container
  * that is not running fails as docker does. In a running one: crictl (unless setCrictl(false)); `crictl inspect` of
  * a container prints its host PID (one per container, the first 4242 unless setNextPid, then counting up);
  * `cat /proc/<pid>/comm` prints setComm's name; `kill` reaches only a PID crictl gave on that node.
@@ -37,7 +42,12 @@ export interface KindStandIns {
   setComm(name: string): void;
   setCrictl(present: boolean): void;
   setNextPid(pid: number): void;
-  /** No calls, clusters, containers or PIDs; comm redis-server, crictl present, next PID 4242. */
+  /** What `docker info` reports: the containerd image store (Docker 29's default) or the classic overlay2. */
+  setImageStore(store: 'containerd' | 'classic'): void;
+  /** Images whose `kind load docker-image` fails as under the containerd image store (kind#3795). */
+  setLoadFails(images: string[]): void;
+  /** No calls, clusters, containers or PIDs; the runner's images as installed; comm redis-server, crictl present, next PID 4242; classic image
+   * store, every load succeeds. */
   reset(): void;
   /** Puts PATH and RUNNER_TOOL_CACHE back and removes everything. */
   restore(): void;
@@ -52,7 +62,6 @@ export function installKindStandIns(opts: { kubeconfig?: string; images?: string
   mkdirSync(path.join(dir, 'bin'));
   mkdirSync(state);
   writeFileSync(`${toolDir}.complete`, '');
-  writeFileSync(path.join(state, 'images'), (opts.images ?? []).map((i) => `${i}\n`).join(''));
   const writeScript = (file: string, body: string) => {
     writeFileSync(file, `#!/bin/sh\nd="${state}"\n${body}`);
     chmodSync(file, 0o755);
@@ -70,6 +79,21 @@ case "$1 $2" in
       [ "$n" = 0 ] && echo "$4 $4-$role" >> "$d/containers" || echo "$4 $4-$role$((n + 1))" >> "$d/containers"
     done
     ${opts.kubeconfig ? `cp "${opts.kubeconfig}" "\${10}"` : `echo "apiVersion: v1" > "\${10}"`} ;;
+  "load docker-image")
+    shift 2
+    for i in "$@"; do
+      case "$i" in --name) break ;; esac
+      grep -qxF -- "$i" "$d/images" || { echo "ERROR: image: \\"$i\\" not present locally" >&2; exit 1; }
+    done
+    for i in "$@"; do
+      case "$i" in --name) break ;; esac
+      if grep -qxF -- "$i" "$d/load-fails"; then
+        echo "Image: \\"$i\\" with ID \\"sha256:1827167fde90\\" not yet present on node \\"kind-control-plane\\", loading..."
+        echo "ERROR: failed to load image: command \\"docker exec --privileged -i kind-control-plane ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter=overlayfs -\\" failed with error: exit status 1" >&2
+        echo "Command Output: ctr: content digest sha256:44b2c602cb838fd6a647d6d48cf0e6f56227351b2903263d60637ebd26545a8d: not found" >&2
+        exit 1
+      fi
+    done ;;
   "delete cluster")
     grep -vx "$4" "$d/clusters" > "$d/tmp"; mv "$d/tmp" "$d/clusters"
     grep -v "^$4 " "$d/containers" > "$d/tmp"; mv "$d/tmp" "$d/containers" ;;
@@ -81,7 +105,8 @@ exit 0
     path.join(dir, 'bin', 'docker'),
     `echo "docker $*" >> "$d/calls"
 case "$1" in
-  info) echo 27.0.1 ;;
+  info) [ "$3" = "{{.DriverStatus}}" ] && cat "$d/image-store" || echo 27.0.1 ;;
+  pull) echo "\${3:-$2}" >> "$d/images" ;;
   image) grep -qxF -- "$5" "$d/images" || { echo "Error response from daemon: No such image: $5" >&2; exit 1; } ;;
   exec)
     grep -q " $2\\$" "$d/containers" || { echo "Error response from daemon: No such container: $2" >&2; exit 1; }
@@ -130,11 +155,22 @@ exit 0
     setComm: (name) => write('comm', [name]),
     setCrictl: (present) => (present ? rmSync(path.join(state, 'no-crictl'), { force: true }) : write('no-crictl', [])),
     setNextPid: (pid) => write('next-pid', [String(pid)]),
+    setImageStore: (store) =>
+      write('image-store', [
+        // What `docker info --format {{.DriverStatus}}` prints for each (docker/docs#17106; kind#3795).
+        store === 'containerd'
+          ? '[[driver-type io.containerd.snapshotter.v1]]'
+          : '[[Backing Filesystem extfs] [Supports d_type true] [Using metacopy false] [Native Overlay Diff true] [userxattr false]]',
+      ]),
+    setLoadFails: (images) => write('load-fails', images),
     reset: () => {
       for (const name of ['calls', 'clusters', 'containers', 'pids']) write(name, []);
       standIns.setComm('redis-server');
       standIns.setCrictl(true);
       standIns.setNextPid(4242);
+      standIns.setImageStore('classic');
+      standIns.setLoadFails([]);
+      write('images', opts.images ?? []);
     },
     restore: () => {
       process.env.PATH = saved.path;

@@ -6,10 +6,8 @@ import path from 'node:path';
 import { test } from 'uvu';
 import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
+import type { Config } from '../../../src/config.ts';
 import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
-import { parseManifestFile } from '../../../src/manifests/load.ts';
-import type { ManifestSet, MountView, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
@@ -20,62 +18,14 @@ import { EvidenceSink, MAX_EVIDENCE_BYTES } from '../../../src/platform/evidence
 import { defaultExecutors, undoUnsettled } from '../../../src/undo/executors.ts';
 import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
 import { silentLog } from '../../../src/util/log.ts';
-import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
+import { dataMount, existingConfig, redis, redis2, set, sharedSet } from './redis-app.ts';
 
 let fixture: ApiFixture;
 
-const MANIFESTS = `apiVersion: v1
-kind: ConfigMap
-metadata: { name: redis-conf }
-data: { redis.conf: "cluster-enabled yes" }
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: redis-app }
-spec:
-  replicas: 3
-  serviceName: redis-service
-  selector: { matchLabels: { app: redis } }
-  template:
-    metadata: { labels: { app: redis } }
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers: [{ name: redis, image: "redis:7.2.5", ports: [{ containerPort: 6379 }] }]
-  volumeClaimTemplates:
-    - metadata: { name: redis-data }
-      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
-`;
-const dataMount: MountView = {
-  name: 'redis-data',
-  mountPath: '/var/lib/redis',
-  readOnly: false,
-  source: { type: 'pvc', claimTemplate: 'redis-data' },
-};
-const set = (): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', MANIFESTS),
-});
-const redis = {
-  name: 'redis-app',
-  namespace: 'default',
-  replicas: 3,
-  podLabels: { app: 'redis' },
-  claimTemplates: [{ name: 'redis-data', accessModes: [] }],
-  mountFor: (p: string) => (p.startsWith('/var/lib/redis/') ? dataMount : undefined),
-} as unknown as RedisDeployment;
 const ctx: PlatformContext = { log: silentLog, workDir: '/nonexistent' };
-const config = (extra: Partial<Config> = {}): Config => ({
-  ...DEFAULTS,
-  command: 'check',
-  manifests: '.',
-  platform: 'existing',
-  kubeconfig: fixture.kubeconfig,
-  rolloutTimeoutMs: 5000,
-  ...extra,
-});
+const config = (extra: Partial<Config> = {}): Config => existingConfig(fixture.kubeconfig, extra);
 
 beforeAll(test, async () => {
   fixture = await startApiFixture();
@@ -92,41 +42,6 @@ const unschedulable = () =>
   Object.fromEntries(fixture.server.list('Node').map((n) => [n.metadata.name, n.spec.unschedulable]));
 const namespaceNamed = (prefix: string) =>
   fixture.server.list('Namespace').find((n) => n.metadata.name.startsWith(prefix));
-
-/** The StatefulSet with a StorageClass (the manifests' default class) and two NFS volumes, Retain and Delete. */
-const SHARED = `apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: redis-sc, annotations: { storageclass.kubernetes.io/is-default-class: "true" } }
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-a }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Retain
-  nfs: { server: nfs.example, path: /exports/a }
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-b }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Delete
-  nfs: { server: nfs.example, path: /exports/b }
----
-${MANIFESTS.replace('replicas: 3', 'replicas: 2')}`;
-const sharedSet = (): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', SHARED),
-});
-const redis2 = { ...redis, replicas: 2 };
 
 /** An undo journal that keeps its steps in memory, to see what was recorded, when, and what is still open. */
 function memoryJournal() {
@@ -401,7 +316,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   );
   assert.match(
     err!.message,
-    /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user may not create resourcequotas in namespace redis-resilience-\w+: grant that right/,
+    /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user lacks the RBAC rule apiGroups: \[""\], resources: \["resourcequotas"\], verbs: \["create"\] \(a Role in namespace "redis-resilience-\w+", or a ClusterRole\): grant it/,
   );
   assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
   await platform.releaseHold();
@@ -420,7 +335,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   );
   assert.match(
     applyErr!.message,
-    /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user may not patch persistentvolumes/,
+    /^redis\.yaml:17: PersistentVolume redis-pv-b-\w+ could not be applied: cannot patch persistentvolumes "redis-pv-b-\w+": .* \(HTTP 403\); the kubeconfig's user lacks the RBAC rule apiGroups: \[""\], resources: \["persistentvolumes"\], verbs: \["patch"\] \(a ClusterRole: cluster scope\)/,
   );
   await platform.teardown();
   assert.equal([...fixture.server.list('StorageClass'), ...fixture.server.list('PersistentVolume')], []);
@@ -494,7 +409,10 @@ test('403 while waiting for the rollout ends the wait at once, naming what was r
       ? rbacForbidden('list', 'Pod', 'default')
       : undefined;
   try {
-    const platform = kube.createExistingPlatform(config({ namespace: 'default', rolloutTimeoutMs: 600_000 }), ctx);
+    const platform = kube.createExistingPlatform(
+      config({ namespace: 'default', rolloutTimeoutMs: 600_000, quotaHoldShared: true }),
+      ctx,
+    );
     await platform.provision();
     const err = await platform.deploy(set(), redis).then(
       () => undefined,
@@ -593,15 +511,10 @@ test('port-forward path: pods listed once and watched, not read per connection; 
   await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
   const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
   const quiet = podCalls();
-  // The watch shows the new pod, and a forward for its new IP is opened before anyone asks (ioredis' natMap).
-  const mapped = await waitFor(
-    'the new IP in the cache',
-    async () => {
-      const t = platform.reachNow!({ host: back.ip, port: 6379 });
-      return t ? { done: true, value: t } : { done: false, seen: 'not yet' };
-    },
-    { timeoutMs: 2000, intervalMs: 10 },
-  );
+  // The forward for the new IP listens before waitForReplacement hands the address out (ioredis' natMap
+  // cannot wait for it): no waiting here.
+  const mapped = platform.reachNow!({ host: back.ip, port: 6379 });
+  assert.ok(mapped, 'the new address is mapped the moment it is known');
   assert.is.not(mapped.port, oldLocal.port, 'a new forward for the new incarnation');
   assert.is(platform.reachNow!({ host: victim.ip, port: 6379 }), undefined, 'the old IP maps to nothing');
   // A connection to the old incarnation's forward is closed at once, judged from the cache (no API read).
@@ -613,6 +526,32 @@ test('port-forward path: pods listed once and watched, not read per connection; 
   );
   assert.is(podCalls(), quiet, 'no pod list or read after the recreation: the watch told');
   await platform.teardown();
+});
+
+test('port-forward path with the watch failing: a recreated pod is still mapped before its address is handed out', async () => {
+  // Every watch answered 500: the cache never becomes fresh, so only the platform's own ordering can map the
+  // new IP (before: reachNow looked the IP up in the watched cache and found nothing).
+  fixture.route = (r) => (r.query.get('watch') === 'true' ? { status: 500, body: 'watch refused' } : undefined);
+  const platform = kube.createExistingPlatform(config({ namespace: 'default', quotaHoldShared: true }), ctx);
+  await platform.provision();
+  await platform.deploy(set(), { ...redis, port: 6379 });
+  const pods = await platform.listPods();
+  for (const p of pods) assert.ok(platform.reachNow!({ host: p.ip, port: 6379 }), `${p.name} mapped once listed`);
+  const victim = pods[0]!;
+  await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
+  const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
+  const mapped = platform.reachNow!({ host: back.ip, port: 6379 });
+  assert.ok(mapped, 'mapped when waitForReplacement returns');
+  assert.is.not(mapped.port, platform.reachNow!({ host: pods[1]!.ip, port: 6379 })!.port);
+  await platform.teardown();
+});
+
+test('one keep-alive connection pool for API requests (client-node made a new connection per request)', async () => {
+  const clients = api.kubeClients(api.loadKubeConfig(fixture.kubeconfig));
+  const before = fixture.connections;
+  for (let i = 0; i < 20; i++) await clients.core.readNamespace({ name: 'default' });
+  const opened = fixture.connections - before;
+  assert.ok(opened <= 2, `20 sequential requests opened ${opened} connections`);
 });
 
 test('pod files through the stand-in: claim -> volume -> hostPath -> runner dir', async () => {
