@@ -1,4 +1,5 @@
 import { InputError } from './errors.ts';
+import { registerSecret } from './util/secrets.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
 import type { PlatformSettings } from './platform/select.ts';
 import type { RenderSettings } from './manifests/render.ts';
@@ -34,6 +35,12 @@ export interface Config extends PlatformSettings, RenderSettings {
   kubernetesVersion?: string;
   /** Redis password when the manifests do not hold it (a Secret only in the cluster); redacted everywhere. */
   redisPassword?: string;
+  /** Token for the pull-request comment (`comment: true`); redacted everywhere. */
+  githubToken?: string;
+  /** Post pr-comment.md on the pull request as one comment per commentKey, updated on every push. */
+  comment: boolean;
+  /** Which comment is this job's; default: the job's id (GITHUB_JOB). Matrix jobs set one per cell. */
+  commentKey?: string;
   keepCluster: boolean;
   /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
   workDir?: string;
@@ -246,6 +253,23 @@ export const OPTIONS: Record<string, OptionSpec> = {
     description:
       'Redis password, when the manifests do not hold it (e.g. a Secret that exists only in the namespace); never printed',
   },
+  'github-token': {
+    key: 'githubToken',
+    kind: 'string',
+    description:
+      'Token for the pull-request comment (e.g. secrets.GITHUB_TOKEN with pull-requests: write); never printed',
+  },
+  comment: {
+    key: 'comment',
+    kind: 'bool',
+    description:
+      "Post the report dir's pr-comment.md on the pull request (needs github-token), one comment per job updated on every push; a token that may not write (a fork) leaves it in the job summary",
+  },
+  'comment-key': {
+    key: 'commentKey',
+    kind: 'string',
+    description: "Which comment is this job's (default: the job's id); give matrix jobs one each",
+  },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
   'nfs-stand-in': {
@@ -291,6 +315,7 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   clusterName: 'redis-resilience',
   workers: 3,
   keepCluster: false,
+  comment: false,
   nfsStandIn: true,
   localMode: 'auto',
 };
@@ -371,6 +396,7 @@ export function parseConfig(
     if (value === undefined || (origin === 'input' && value.trim() === '')) continue;
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }
+  if (config.githubToken) registerSecret(config.githubToken);
   if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
     throw new InputError(
       `${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`,
@@ -381,6 +407,11 @@ export function parseConfig(
 
 /** Config as recorded in report.json: everything but the kubeconfig path and the password. */
 export function publicConfig(config: Config): Record<string, unknown> {
-  const { kubeconfig, redisPassword, ...rest } = config;
-  return { ...rest, kubeconfig: kubeconfig ? '(set)' : undefined, redisPassword: redisPassword ? '(set)' : undefined };
+  const { kubeconfig, redisPassword, githubToken, ...rest } = config;
+  return {
+    ...rest,
+    kubeconfig: kubeconfig ? '(set)' : undefined,
+    redisPassword: redisPassword ? '(set)' : undefined,
+    githubToken: githubToken ? '(set)' : undefined,
+  };
 }

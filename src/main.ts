@@ -8,6 +8,9 @@ import { verdictReason } from './report/facts.ts';
 import { actionOutputs } from './report/outputs.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
+import { commentMarker } from './report/pr-comment.ts';
+import { postStickyComment, pullRequestNumber } from './github/sticky-comment.ts';
+import { readFile } from 'node:fs/promises';
 import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
 import { defaultRunsRoot } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
@@ -87,13 +90,15 @@ export async function run(): Promise<void> {
     annotateFindings(report.lint, core);
     annotateRunError(report, core);
     await writeJobSummary(renderMarkdown(report));
-    const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
+    const comment = { key: config.commentKey ?? process.env.GITHUB_JOB ?? 'check', ...runUrl(process.env) };
+    const paths = await writeReports(report, config.reportDir, comment).catch((err: unknown) => {
       core.setFailed(
         `verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`,
       );
       return undefined;
     });
     for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);
+    if (config.comment && paths) await commentOnPullRequest(config.githubToken, comment.key, paths.comment);
     // The log's last line is the verdict and why.
     const verdict = `verdict ${report.verdict}: ${verdictReason(report)}`;
     if (exitCodeOf(report) !== 0) core.setFailed(verdict);
@@ -115,6 +120,42 @@ export async function run(): Promise<void> {
     const sig = termination.received();
     if (sig) process.exitCode = signalExitCode(sig);
   }
+}
+
+/** This run's page (GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID), where its artifacts are. */
+function runUrl(env: NodeJS.ProcessEnv): { reportUrl?: string } {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = env;
+  return server && repo && id ? { reportUrl: `${server}/${repo}/actions/runs/${id}` } : {};
+}
+
+/**
+ * `comment: true`: pr-comment.md as this job's one comment on the pull request (created, then updated in place).
+ * Nothing here changes the verdict: without a pull request, a token, or the right to write (a fork's read-only
+ * token), the log says why and the comment's text goes into the job summary.
+ */
+async function commentOnPullRequest(token: string | undefined, key: string, file: string): Promise<void> {
+  const pr = await pullRequestNumber(process.env);
+  const body = await readFile(file, 'utf8');
+  const skip = async (why: string) => {
+    core.warning(`comment: ${why}`);
+    await writeJobSummary(`\n### Pull-request comment (not posted: ${why})\n\n${body}`);
+  };
+  const { GITHUB_API_URL: apiUrl = 'https://api.github.com', GITHUB_REPOSITORY: repository } = process.env;
+  const missing =
+    pr === undefined
+      ? 'this run is not for a pull request (no pull_request in its event)'
+      : !token
+        ? 'comment: true needs the github-token input'
+        : !repository
+          ? 'GITHUB_REPOSITORY is not set'
+          : undefined;
+  if (missing || pr === undefined || !token || !repository) {
+    await skip(missing ?? '');
+    return;
+  }
+  const outcome = await postStickyComment({ apiUrl, repository, prNumber: pr, token }, commentMarker(key), body);
+  if (outcome.posted) core.info(`comment: ${outcome.posted} ${outcome.url}`);
+  else await skip(outcome.reason);
 }
 
 // No process.exit(): as in the CLI, the step ends once nothing is left open.

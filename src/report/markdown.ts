@@ -24,7 +24,7 @@ import type { LintFinding, Report, ScenarioResult, Severity, Topology } from './
 export const SUMMARY_FILE = 'summary.md';
 
 /** HTML-significant characters as entities (GitHub renders raw HTML in Markdown). */
-function html(text: string): string {
+export function html(text: string): string {
   return showControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -38,7 +38,7 @@ interface HtmlCell {
   html: string;
 }
 
-function table(header: string[], rows: Array<Array<string | number | HtmlCell>>): string[] {
+export function table(header: string[], rows: Array<Array<string | number | HtmlCell>>): string[] {
   const shown = (value: string | number | HtmlCell) => (typeof value === 'object' ? value.html : cell(value));
   return [
     `| ${header.map(cell).join(' | ')} |`,

@@ -37,7 +37,7 @@ export const PER_SCENARIO_OUTPUTS = ['status', 'unavailable-ms', 'lost-writes', 
  */
 export function actionOutputs(
   report: Report,
-  paths?: { report: string; summary: string; junit: string; sarif: string },
+  paths?: { report: string; summary: string; junit: string; sarif: string; comment: string },
 ): Record<string, string> {
   const main =
     report.scenarios.find((r) => r.name === 'master-failover') ??
@@ -48,6 +48,7 @@ export function actionOutputs(
     'summary-path': paths?.summary ?? '',
     'junit-path': paths?.junit ?? '',
     'sarif-path': paths?.sarif ?? '',
+    'comment-path': paths?.comment ?? '',
     ...scenarioOutputs(main),
     ...checkCountOutputs(report),
   };

@@ -9,6 +9,7 @@ import { REPORT_JSON_FILE, reportJson } from './json.ts';
 import { JUNIT_FILE, renderJUnit } from './junit.ts';
 import { renderMarkdown, SUMMARY_FILE } from './markdown.ts';
 import { renderSarif, SARIF_FILE } from './sarif.ts';
+import { PR_COMMENT_FILE, renderPrComment } from './pr-comment.ts';
 import { EVIDENCE_DIR } from '../platform/evidence-sink.ts';
 import { SCENARIO_NAMES, type Report } from './model.ts';
 import { renderTimelineSvg, timelineSvgFile } from './svg.ts';
@@ -19,6 +20,8 @@ export interface ReportFiles {
   junit: string;
   /** The lint findings as SARIF 2.1.0, for code scanning. */
   sarif: string;
+  /** The pull-request comment's text (pr-comment.ts). */
+  comment: string;
   svg: string[];
 }
 
@@ -64,6 +67,7 @@ const OWN_FILES = [
   SUMMARY_FILE,
   JUNIT_FILE,
   SARIF_FILE,
+  PR_COMMENT_FILE,
   ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name })),
 ];
 
@@ -118,8 +122,13 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
-/** Write report.json, summary.md, junit.xml, lint.sarif and one timeline SVG per scenario into dir (created if missing). */
-export async function writeReports(unredacted: Report, dir: string): Promise<ReportFiles> {
+/** Write report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and one timeline SVG per scenario into dir
+ * (created if missing). `comment`: the pull-request comment's key and the run's address (the action's). */
+export async function writeReports(
+  unredacted: Report,
+  dir: string,
+  comment: { key: string; reportUrl?: string } = { key: 'check' },
+): Promise<ReportFiles> {
   const report = redactDeep(unredacted);
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = {
@@ -127,6 +136,7 @@ export async function writeReports(unredacted: Report, dir: string): Promise<Rep
     summary: join(dir, SUMMARY_FILE),
     junit: join(dir, JUNIT_FILE),
     sarif: join(dir, SARIF_FILE),
+    comment: join(dir, PR_COMMENT_FILE),
     svg: report.scenarios.map((s) => join(dir, timelineSvgFile(s))),
   };
   await Promise.all([
@@ -134,6 +144,7 @@ export async function writeReports(unredacted: Report, dir: string): Promise<Rep
     writeFile(files.summary, renderMarkdown(report)),
     writeFile(files.junit, renderJUnit(report)),
     writeFile(files.sarif, renderSarif(report)),
+    writeFile(files.comment, renderPrComment(report, comment)),
     ...report.scenarios.map((s, i) => writeFile(files.svg[i]!, renderTimelineSvg(s))),
   ]);
   return files;

@@ -232,6 +232,7 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
     'junit.xml',
     'lint.sarif',
     'notes.md',
+    'pr-comment.md',
     'report.json',
     'summary.md',
     'timeline-mine.svg',
@@ -288,13 +289,14 @@ test('the end of a CLI run lists where each report file is', async () => {
   const tail = r.stdout
     .trimEnd()
     .split('\n')
-    .slice(-4)
+    .slice(-5)
     .map((l) => l.trim());
   assert.equal(tail, [
     `reports: ${join(reportDir, 'report.json')}`,
     join(reportDir, 'summary.md'),
     join(reportDir, 'junit.xml'),
     join(reportDir, 'lint.sarif'),
+    join(reportDir, 'pr-comment.md'),
   ]);
 });
 

@@ -48,6 +48,7 @@ test('outputs and runs', () => {
       'failover-ms',
       'junit-path',
       'sarif-path',
+      'comment-path',
       'lost-writes',
       'node-id-kept',
       'rejoin-ms',

@@ -27,6 +27,7 @@ const LAYERS: Layer[] = [
   { name: 'undo', prefixes: ['src/undo/'] },
   { name: 'scenarios', prefixes: ['src/scenarios/'] },
   { name: 'report', prefixes: ['src/report/'] },
+  { name: 'github', prefixes: ['src/github/'] },
   {
     name: 'entry',
     prefixes: [

@@ -4,7 +4,7 @@ import type { Report } from '../../../src/report/model.ts';
 import { actionOutputs } from '../../../src/report/outputs.ts';
 import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
 
-const paths = { report: 'out/report.json', summary: 'out/summary.md', junit: 'out/junit.xml', sarif: 'out/lint.sarif' };
+const paths = { report: 'out/report.json', summary: 'out/summary.md', junit: 'out/junit.xml', sarif: 'out/lint.sarif', comment: 'out/pr-comment.md' };
 
 test('a passing run: every measured number', () => {
   assert.equal(actionOutputs(passingRun, paths), {
@@ -13,6 +13,7 @@ test('a passing run: every measured number', () => {
     'summary-path': 'out/summary.md',
     'junit-path': 'out/junit.xml',
     'sarif-path': 'out/lint.sarif',
+    'comment-path': 'out/pr-comment.md',
     'failover-ms': '7108',
     'unavailable-ms': '7087',
     'lost-writes': '0',

@@ -14,6 +14,7 @@ import { timelineSvgFile } from '../../../src/report/svg.ts';
 import { checkReportDir, clearReportDir, writeReports } from '../../../src/report/write.ts';
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 import { renderSarif } from '../../../src/report/sarif.ts';
+import { renderPrComment } from '../../../src/report/pr-comment.ts';
 
 let dir = '';
 beforeAll(test, async () => {
@@ -23,7 +24,7 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('writes report.json, summary.md, junit.xml, lint.sarif and a timeline SVG per scenario into a new nested dir', async () => {
+test('writes report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and a timeline SVG per scenario into a new nested dir', async () => {
   const out = join(dir, 'a', 'b');
   const files = await writeReports(passingRun, out);
   assert.equal(files, {
@@ -31,9 +32,11 @@ test('writes report.json, summary.md, junit.xml, lint.sarif and a timeline SVG p
     summary: join(out, 'summary.md'),
     junit: join(out, 'junit.xml'),
     sarif: join(out, 'lint.sarif'),
+    comment: join(out, 'pr-comment.md'),
     svg: [join(out, 'timeline-master-failover.svg')],
   });
   assert.is(await readFile(files.sarif, 'utf8'), renderSarif(passingRun));
+  assert.is(await readFile(files.comment, 'utf8'), renderPrComment(passingRun, { key: 'check' }));
   assert.is(await readFile(files.report, 'utf8'), reportJson(passingRun));
   assert.is(await readFile(files.summary, 'utf8'), renderMarkdown(passingRun));
   assert.is(await readFile(files.junit, 'utf8'), renderJUnit(passingRun));

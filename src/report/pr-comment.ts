@@ -1,0 +1,98 @@
+import { checkCounts, msText, VERDICT_WORD, verdictReason } from './facts.ts';
+import { groupFindings, groupMessages, severityTotals, whereText } from '../manifests/lint/group.ts';
+import { cell, html, table } from './markdown.ts';
+import type { Report } from './model.ts';
+
+export const PR_COMMENT_FILE = 'pr-comment.md';
+/** GitHub refuses an issue comment body over 65,536 characters; the comment stays well under it. */
+export const MAX_COMMENT_CHARS = 60_000;
+/** Findings listed by name in the comment (the job summary lists every one). */
+const FINDINGS_SHOWN = 10;
+
+/** The hidden line that finds this job's comment again on the next push (one sticky comment per key). */
+export function commentMarker(key: string): string {
+  return `<!-- redis-cluster-resilience:${key.replace(/-->/g, '')} -->`;
+}
+
+/**
+ * The pull-request comment: the verdict and why, each scenario's checks and figures in one table, the failed
+ * checks, the lint errors and warnings (the first few), and where the full report is. Short by design; when a
+ * part would take it over MAX_COMMENT_CHARS it is cut with a line saying so.
+ */
+export function renderPrComment(report: Report, opts: { key: string; reportUrl?: string }): string {
+  const head = [
+    commentMarker(opts.key),
+    `### Redis Cluster resilience: ${VERDICT_WORD[report.verdict]}`,
+    '',
+    html(verdictReason(report)),
+    '',
+  ];
+  const scenarios = report.scenarios.length
+    ? [
+        ...table(
+          [
+            'Scenario',
+            'Status',
+            'Checks (pass / fail / skipped)',
+            'Failover',
+            'Writes refused for',
+            'Lost writes',
+            'Rejoin',
+          ],
+          report.scenarios.map((s) => {
+            const c = checkCounts(s.checks);
+            const lost = s.pauseLoss?.lost ?? s.writes?.lost;
+            return [
+              s.name,
+              s.status.toUpperCase(),
+              `${c.pass} / ${c.fail} / ${c.skipped}`,
+              msText(s.timings.failoverMs),
+              msText(s.writes?.unavailableMs),
+              lost ?? '—',
+              msText(s.timings.rejoinMs),
+            ];
+          }),
+        ),
+        '',
+      ]
+    : [];
+  const failed = report.scenarios.flatMap((s) =>
+    s.checks.filter((c) => c.status === 'fail').map((c) => `- **${cell(s.name)} / ${cell(c.id)}**: ${cell(c.summary)}`),
+  );
+  const failedPart = failed.length ? ['**Failed checks**', '', ...failed, ''] : [];
+  const error = report.error ? [`**Error:** ${cell(report.error)}`, ''] : [];
+  const groups = groupFindings(report.lint.filter((f) => f.severity !== 'info'));
+  const lint = report.lint.length
+    ? [
+        `**Lint:** ${severityTotals(report.lint)}`,
+        '',
+        ...groups.slice(0, FINDINGS_SHOWN).map((g) => {
+          const [f] = g.findings;
+          return `- ${f.severity} ${cell(f.rule)} at ${cell(whereText(f))}: ${cell(groupMessages(g).join('; '))}`;
+        }),
+        ...(groups.length > FINDINGS_SHOWN ? [`- …and ${groups.length - FINDINGS_SHOWN} more in the job summary`] : []),
+        '',
+      ]
+    : [];
+  const where = [
+    opts.reportUrl
+      ? `Full report: the job summary and the report artifact of [this run](${opts.reportUrl}).`
+      : 'Full report: the job summary and the report artifact of this run.',
+    '',
+  ];
+  let parts = [...head, ...error, ...scenarios, ...failedPart, ...lint, ...where];
+  let text = parts.join('\n');
+  if (text.length > MAX_COMMENT_CHARS) {
+    // The failed checks and findings are what can grow without bound: keep the head, cut the lists.
+    parts = [
+      ...head,
+      ...error,
+      ...scenarios,
+      "*(Failed checks and lint findings cut: the comment would pass GitHub's size limit; see the job summary.)*",
+      '',
+      ...where,
+    ];
+    text = parts.join('\n').slice(0, MAX_COMMENT_CHARS);
+  }
+  return `${text.trimEnd()}\n`;
+}

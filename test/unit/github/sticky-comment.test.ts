@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { postStickyComment, pullRequestNumber } from '../../../src/github/sticky-comment.ts';
+import { commentMarker } from '../../../src/report/pr-comment.ts';
+import { startGitHubStandIn } from '../../support/github-api.ts';
+
+const TOKEN = 'ghs_standin_token';
+const marker = commentMarker('e2e');
+
+test('first push creates the comment, the next updates the same one in place (found by its marker)', async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN });
+  try {
+    const target = { apiUrl: gh.url, repository: 'o/r', prNumber: 7, token: TOKEN };
+    gh.comments.push(
+      { id: 1, body: 'a reviewer writes', issue: 7 },
+      { id: 2, body: commentMarker('other-job'), issue: 7 },
+    );
+    const first = await postStickyComment(target, marker, `${marker}\nrun 1`);
+    assert.equal(first, { posted: 'created', url: 'https://github.example/o/r/pull/1#issuecomment-1000' });
+    const second = await postStickyComment(target, marker, `${marker}\nrun 2`);
+    assert.is(second.posted, 'updated');
+    assert.equal(
+      gh.comments.map((c) => c.body),
+      ['a reviewer writes', commentMarker('other-job'), `${marker}\nrun 2`],
+      "one comment for this job, the other job's and the reviewer's untouched",
+    );
+  } finally {
+    await gh.close();
+  }
+});
+
+test("the marker on the second page of a PR's comments is found (100 a page)", async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN });
+  try {
+    for (let i = 0; i < 130; i++) gh.comments.push({ id: i + 1, body: `c${i}`, issue: 3 });
+    gh.comments.push({ id: 500, body: `${marker}\nold`, issue: 3 });
+    const r = await postStickyComment(
+      { apiUrl: gh.url, repository: 'o/r', prNumber: 3, token: TOKEN },
+      marker,
+      `${marker}\nnew`,
+    );
+    assert.is(r.posted, 'updated');
+    assert.ok(gh.requests.includes('GET /repos/o/r/issues/3/comments?per_page=100&page=2'));
+    assert.is(gh.comments.find((c) => c.id === 500)!.body, `${marker}\nnew`);
+  } finally {
+    await gh.close();
+  }
+});
+
+test("a fork's read-only token: not posted, with the reason (403), and nothing thrown", async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN, readOnly: true });
+  try {
+    const r = await postStickyComment({ apiUrl: gh.url, repository: 'o/r', prNumber: 7, token: TOKEN }, marker, 'x');
+    assert.is(r.posted, false);
+    assert.match(r.posted === false ? r.reason : '', /403 Resource not accessible by integration.*fork.*job summary/);
+    assert.equal(gh.comments, []);
+  } finally {
+    await gh.close();
+  }
+});
+
+test('an API that is not there is a reason, not a crash', async () => {
+  const r = await postStickyComment(
+    { apiUrl: 'http://127.0.0.1:1', repository: 'o/r', prNumber: 1, token: 't' },
+    marker,
+    'x',
+  );
+  assert.is(r.posted, false);
+});
+
+test('the pull request number comes from the event payload; other events have none', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rcr-event-'));
+  try {
+    const pr = path.join(dir, 'pr.json');
+    writeFileSync(pr, JSON.stringify({ action: 'synchronize', pull_request: { number: 42 } }));
+    assert.is(await pullRequestNumber({ GITHUB_EVENT_PATH: pr }), 42);
+    const push = path.join(dir, 'push.json');
+    writeFileSync(push, JSON.stringify({ ref: 'refs/heads/main' }));
+    assert.is(await pullRequestNumber({ GITHUB_EVENT_PATH: push }), undefined);
+    assert.is(await pullRequestNumber({}), undefined);
+    assert.is(await pullRequestNumber({ GITHUB_EVENT_PATH: path.join(dir, 'missing.json') }), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
