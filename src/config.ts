@@ -18,6 +18,9 @@ export interface Config extends PlatformSettings, RenderSettings {
   victim?: string;
   holdRestart: boolean;
   killMode: 'graceful' | 'kill';
+  /** Who forms the cluster: the manifests (a Job running `redis-cli --cluster create`, a hook, a script), the
+   * tool, or auto: the manifests when they do (manifests/self-bootstrap.ts), else the tool. */
+  bootstrap: 'self' | 'tool' | 'auto';
   writeRate: number;
   writeWait: boolean;
   maxFailoverMs?: number;
@@ -155,6 +158,13 @@ export const OPTIONS: Record<string, OptionSpec> = {
     choices: ['graceful', 'kill'],
     description:
       "graceful (SIGTERM, the pod's grace period) or kill (SIGKILL locally; a 1 s grace period on Kubernetes)",
+  },
+  bootstrap: {
+    key: 'bootstrap',
+    kind: 'string',
+    choices: ['auto', 'self', 'tool'],
+    description:
+      "Who forms the cluster: self (the manifests' own Job, hook or script, waited for up to 180 s), tool (this tool; Jobs that bootstrap are not run), auto (self when the manifests bootstrap, else tool)",
   },
   'write-rate': {
     key: 'writeRate',
@@ -305,6 +315,7 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   holdRestart: true,
   holdMode: 'quota',
   killMode: 'graceful',
+  bootstrap: 'auto',
   writeRate: 200,
   writeWait: false,
   maxLostWrites: 0,

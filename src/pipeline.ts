@@ -9,6 +9,8 @@ import { failoverTimeout, nodeTimeoutOf } from './redis/failover-timing.ts';
 import { serverVersionOf } from './redis/health.ts';
 import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { chooseTopology, planBootstrap } from './redis/plan.ts';
+import { decideBootstrap, findSelfBootstraps } from './manifests/self-bootstrap.ts';
+import { jobCause, waitForFormedCluster } from './redis/formed-wait.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir, clearReportDir } from './report/write.ts';
@@ -44,6 +46,9 @@ export interface PipelineOptions {
 }
 
 const BOOTSTRAP_TIMEOUT_MS = 60_000;
+/** Bound on the wait for a cluster the manifests form themselves: a Job's script waits for the pods first, and a
+ * failing one retries on the Job controller's back-off (scaled down locally: platform/local/jobs.ts). */
+export const SELF_BOOTSTRAP_TIMEOUT_MS = 180_000;
 
 /**
  * The Kubernetes version lint judges the manifests for: the kubernetes-version input, else on kind the node
@@ -153,6 +158,14 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     return finish();
   }
   if (signal?.aborted) return finish(); // nothing was started yet
+  const decision = decideBootstrap(config.bootstrap, findSelfBootstraps(set, redis));
+  if (decision.note) {
+    log.info(decision.note);
+    (report.notes ??= []).push(decision.note);
+  }
+  const deploySet = decision.withheld.length
+    ? { ...set, objects: set.objects.filter((o) => !decision.withheld.includes(o)) }
+    : set;
 
   const { root = defaultRunsRoot(), store, created } = options.workDirs ?? {};
   const stale = await cleanStaleRuns(root, log);
@@ -177,7 +190,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     platformUp = true;
     stage = `deploying StatefulSet ${redis.name}`;
     log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
-    report.nfsRewrites = (await platform.deploy(set, redis)).nfsRewrites;
+    report.nfsRewrites = (await platform.deploy(deploySet, redis)).nfsRewrites;
     if (platform.reachMode) report.reach = platform.reachMode;
     const localMode = platform.localMode?.();
     if (localMode) report.localMode = localMode;
@@ -193,16 +206,43 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         `the manifests run ${redis.server.name} (${redis.server.program}), but the pods answer as ${report.server.name}`,
       );
     }
-    const plan = planBootstrap(pods, topology);
     stage = 'bootstrapping the Redis Cluster';
     log.section?.('Bootstrap');
-    log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);
-    const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
-      log,
-      timeoutMs: BOOTSTRAP_TIMEOUT_MS,
-      signal,
-    });
-    report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology };
+    if (decision.by === 'self') {
+      // The manifests form it (manifests/self-bootstrap.ts); the topology is then the one they formed.
+      log.info(
+        `Bootstrap: ${decision.source}; waiting for a formed cluster (up to ${SELF_BOOTSTRAP_TIMEOUT_MS / 1000} s)`,
+      );
+      const names = decision.found.map((f) => f.description);
+      const jobs = async () => jobCause((await platform.manifestJobs?.()) ?? [], names);
+      const formed = await waitForFormedCluster((a) => platform.reach(a), pods, redis.port, {
+        log,
+        timeoutMs: SELF_BOOTSTRAP_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+        gaveUp: async () => {
+          const j = await jobs();
+          return j?.failed ? j.text : undefined;
+        },
+        cause: async () => (await jobs())?.text,
+      });
+      topology.masters = formed.masters;
+      topology.replicasPerMaster = formed.replicasPerMaster;
+      report.bootstrap = { changed: true, durationMs: formed.durationMs, ...topology, source: decision.source };
+    } else {
+      const plan = planBootstrap(pods, topology);
+      log.info(
+        `Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`,
+      );
+      const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
+        log,
+        timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+        signal,
+      });
+      report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology, source: decision.source };
+    }
+    log.info(
+      `bootstrap: ${decision.source}: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each (${Math.round(report.bootstrap.durationMs)} ms)`,
+    );
 
     const settings: ScenarioSettings = {
       victim: config.victim,

@@ -38,6 +38,7 @@ import {
 } from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
+import { isJobOrPod, startLocalJobs, type LocalJobs } from './local/jobs.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
@@ -135,6 +136,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let mode: 'sandbox' | 'direct' | undefined;
   let createdWorkDir = false;
   let unguard: (() => void) | undefined;
+  /** The manifests' Jobs and bare Pods, started by deploy() (sandbox mode). */
+  let jobs: LocalJobs | undefined;
   /** The journal entry of this platform's processes, settled once teardown leaves none running. */
   let undoId: string | undefined;
 
@@ -200,7 +203,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   function updateHosts(): void {
     if (mode !== 'sandbox' || !service) return;
     const svc = service;
-    const dns = [...pods.values()].map((p) => ({ name: p.name, ip: p.ip, ready: info(p).ready }));
+    const dns = dnsPods();
     for (const p of pods.values()) {
       const file = path.join(p.layout.podDir, 'hosts');
       if (fs.existsSync(p.layout.podDir))
@@ -214,6 +217,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         );
     }
   }
+
+  const dnsPods = () => [...pods.values()].map((p) => ({ name: p.name, ip: p.ip, ready: info(p).ready }));
 
   /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims and env. */
   function sandboxSpec(pod: Pod, c: ContainerView, rootfs: string, env: Map<string, string>, argv: string[]) {
@@ -622,6 +627,27 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
     if (failures.length)
       throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
+    // As on Kubernetes, the manifests' Jobs and Pods start alongside the StatefulSet's pods (local/jobs.ts).
+    const others = manifests.objects.filter(isJobOrPod);
+    if (others.length && mode === 'sandbox')
+      jobs = startLocalJobs(others, {
+        set: manifests,
+        workDir,
+        inside,
+        bwrap: bwrap!,
+        ...(setpriv ? { setpriv } : {}),
+        registryDir: inside(registryDir),
+        log: ctx.log,
+        hostsText: (name) => (service ? podHostsText({ name, ip: '', ready: false }, dnsPods(), service) : ''),
+        track: (p) => {
+          running.add(p);
+          void p.exited.then(() => running.delete(p));
+        },
+      });
+    else if (others.length)
+      warnOnce(
+        `direct mode does not run ${others.map((o) => `${o.kind} ${o.name}`).join(', ')} (install bubblewrap to run them)`,
+      );
     return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
   }
 
@@ -747,6 +773,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function teardown(): Promise<void> {
     try {
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
+      await jobs?.stop();
+      jobs = undefined;
       const stopAll = (): Promise<unknown> =>
         Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
       await stopAll();
@@ -813,6 +841,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     freeze: async (name) => signalPod(name, 'SIGSTOP'),
     resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
+    manifestJobs: async () => jobs?.statuses() ?? [],
     teardown,
     processIds: livePids,
     localMode: () => mode,

@@ -67,6 +67,17 @@ export interface Deployed {
   nfsRewrites: NfsRewrite[];
 }
 
+/** A Job or bare Pod of the manifests (one that forms the cluster, say) as the platform ran it. */
+export interface ManifestJobStatus {
+  /** "Job redis-cluster-create". */
+  name: string;
+  state: 'running' | 'succeeded' | 'failed' | 'not-run';
+  /** Where it is: "BackoffLimitExceeded: 2 failed pod(s) ...", "pod x container y running". */
+  detail: string;
+  /** The last lines of its (last) pod's log, headed by the container's name. */
+  lastLog: string;
+}
+
 /**
  * The seam between the platform-independent core (bootstrap, scenarios, report) and whatever runs the pods.
  * Every wait inside a platform is bounded and throws TimeoutError naming what it waited for.
@@ -121,6 +132,8 @@ export interface Platform {
    * or incarnation's log, events, pod and claim status). Best effort: writes what it cannot read as such.
    */
   collectEvidence?(sink: EvidenceSink): Promise<void>;
+  /** The manifests' Jobs and bare Pods as they ran (local: run by the platform, see local/jobs.ts). */
+  manifestJobs?(): Promise<ManifestJobStatus[]>;
   /** Remove everything this run created (processes, clusters, namespaces), releasing any hold first. Never throws;
    * safe to call twice; runs to the end after a cancel (it is the cancel's cleanup). */
   teardown(): Promise<void>;

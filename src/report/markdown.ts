@@ -277,7 +277,7 @@ export function renderMarkdown(report: Report): string {
   if (report.bootstrap) {
     const b = report.bootstrap;
     out.push(
-      `Bootstrap: ${b.masters} masters with ${b.replicasPerMaster} replica(s) each, ` +
+      `Bootstrap${b.source ? ` ${html(b.source)}` : ''}: ${b.masters} masters with ${b.replicasPerMaster} replica(s) each, ` +
         `${b.changed ? 'formed' : 'already formed, left alone'} in ${Math.round(b.durationMs)} ms.`,
     );
   }

@@ -53,7 +53,14 @@ export interface Report {
   hold?: HoldReport;
   /** Kubernetes platforms: what the run left where (e.g. Retain volumes' data on the NFS server). */
   notes?: string[];
-  bootstrap?: { changed: boolean; durationMs: number; masters: number; replicasPerMaster: number };
+  bootstrap?: {
+    changed: boolean;
+    durationMs: number;
+    masters: number;
+    replicasPerMaster: number;
+    /** Who formed the cluster: "by the tool", or "by the manifests (Job x)" (manifests/self-bootstrap.ts). */
+    source?: string;
+  };
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
   error?: string;
