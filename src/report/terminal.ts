@@ -54,6 +54,11 @@ function scenarioLines(s: ScenarioResult): string[] {
 export function renderTerminal(report: Report): string {
   const out = [`redis-cluster-resilience: ${VERDICT_WORD[report.verdict]}`, indented(verdictReason(report), ''), ''];
   if (report.server) out.push(`server: ${serverText(report.server)} (platform ${report.platform})`, '');
+  if (report.bootstrap?.source)
+    out.push(
+      `bootstrap: ${report.bootstrap.source} (${report.bootstrap.masters} masters, ${report.bootstrap.replicasPerMaster} replica(s) each)`,
+      '',
+    );
   if (report.error) out.push(`error: ${indented(report.error, '  ')}`, '');
   for (const s of report.scenarios) out.push(...scenarioLines(s), '');
   if (report.hold) out.push(`hold: ${report.hold.mode}: ${indented(report.hold.detail, '  ')}`, '');
