@@ -5,6 +5,7 @@ import type { ManifestSet, RedisDeployment } from '../model.ts';
 import { antiAffinity } from './anti-affinity.ts';
 import { apiRemoved } from './api-removed.ts';
 import { apiUnknown } from './api-unknown.ts';
+import { bootstrapIdempotent } from './bootstrap-idempotent.ts';
 import { clusterBusPort } from './cluster-bus-port.ts';
 import { envUndefined } from './env-undefined.ts';
 import { externalService } from './external-service.ts';
@@ -66,6 +67,7 @@ export const RULES: readonly LintRule[] = [
   redisNoFailover,
   redisAnnounceIp,
   redisPeerRediscovery,
+  bootstrapIdempotent,
   envUndefined,
   fileMode,
   topology,
