@@ -27,6 +27,7 @@ import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { blockedError, blockedPods, diagnosePod, RolloutBlockedError, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
+import { kubeJobStatuses } from './kube/jobs.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
@@ -35,6 +36,7 @@ import type {
   Deployed,
   HoldReport,
   HostPort,
+  ManifestJobStatus,
   Platform,
   PlatformContext,
   PodInfo,
@@ -124,6 +126,8 @@ class Kube implements KubePlatform {
   private namespaceCreated = false;
   /** Objects applied, with the undo step recorded before each one this run created. */
   private applied: Array<AppliedRef & { undoId?: string }> = [];
+  /** Objects renamed for this run (shared namespace): the applied name -> the manifests' name. */
+  private appliedAs = new Map<string, string>();
   /** Claims the StatefulSet will create that did not exist before (deleted in teardown; shared clusters). */
   private claims: Array<{ name: string; undoId?: string }> = [];
   private namespaceUndo?: string;
@@ -206,7 +210,10 @@ class Kube implements KubePlatform {
       const isolated = isolateRun(set, bodies, { runId: this.runId, namespace });
       bodies = isolated.bodies;
       this.notes.push(...isolated.notes);
-      for (const r of isolated.renamed) this.ctx.log.info(`${r.kind} ${r.from} applied as ${r.to} (run ${this.runId})`);
+      for (const r of isolated.renamed) {
+        this.ctx.log.info(`${r.kind} ${r.from} applied as ${r.to} (run ${this.runId})`);
+        this.appliedAs.set(r.to, r.from);
+      }
       for (const b of isolated.bound)
         this.ctx.log.info(`PersistentVolume ${b.persistentVolume} pre-bound to claim ${namespace}/${b.claim}`);
       ownership = {
@@ -666,6 +673,17 @@ class Kube implements KubePlatform {
       hostDir,
       nodeDir: KIND_PV_MOUNT,
     });
+  }
+
+  async manifestJobs(): Promise<ManifestJobStatus[]> {
+    if (!this.clients || !this.target) return [];
+    const jobs = this.applied.filter((r) => r.kind === 'Job');
+    return kubeJobStatuses(
+      this.clients.core,
+      this.clients.objects,
+      this.target.namespace,
+      jobs.map((r) => ({ name: this.appliedAs.get(r.name) ?? r.name, applied: r.name })),
+    );
   }
 
   async collectEvidence(sink: EvidenceSink): Promise<void> {
