@@ -39,6 +39,7 @@ import {
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { isJobOrPod, startLocalJobs, type LocalJobs } from './local/jobs.ts';
+import { POST_START_TIMEOUT_MS, postStartCommand } from './local/post-start.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
@@ -524,6 +525,17 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       setpriv,
     });
     proc.mainPid = () => mainProcessOf(proc.pid);
+    const hook = postStartCommand(r);
+    if (hook)
+      void execInPod(pod, hook, POST_START_TIMEOUT_MS)
+        .then(async ({ code, output }) => {
+          if (code === 0 || proc.exit) return;
+          ctx.log.warn(
+            `local platform: pod ${pod.name}'s postStart hook exited ${code ?? 'by timeout'}: the container is killed, as the kubelet does\n${output.trim().split('\n').slice(-LOG_TAIL_LINES).join('\n')}`,
+          );
+          await stopProcess(proc, 'kill', 0);
+        })
+        .catch((err: unknown) => ctx.log.warn(`local platform: pod ${pod.name}'s postStart hook: ${messageOf(err)}`));
     return proc;
   }
 

@@ -91,4 +91,11 @@ test('bootstrap tool: the Job is not run, the tool forms the cluster, and the re
   );
 });
 
+test('a postStart hook of the Redis container that creates the cluster: run in the pod, waited for, passes', async () => {
+  const r = await check('test/fixtures/manifests/poststart-bootstrap', '127.0.164');
+  assert.is(r.report.verdict, 'pass', `${r.report.error ?? ''}\n${r.lines.join('\n')}`);
+  assert.is(r.report.bootstrap?.source, 'by the manifests (postStart hook of container redis (StatefulSet redis-app))');
+  assert.is(r.report.bootstrap?.masters, 3);
+});
+
 test.run();
