@@ -6,7 +6,16 @@ import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
-import type { DeleteOptions, Deployed, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
+import type {
+  DeleteOptions,
+  Deployed,
+  HostPort,
+  ManifestJobStatus,
+  Platform,
+  PlatformContext,
+  PodInfo,
+  Target,
+} from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
@@ -139,6 +148,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let unguard: (() => void) | undefined;
   /** The manifests' Jobs and bare Pods, started by deploy() (sandbox mode). */
   let jobs: LocalJobs | undefined;
+  /** Direct mode: the Jobs and Pods it does not run, as their status. */
+  let notRun: ManifestJobStatus[] = [];
   /** The journal entry of this platform's processes, settled once teardown leaves none running. */
   let undoId: string | undefined;
 
@@ -656,10 +667,17 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
           void p.exited.then(() => running.delete(p));
         },
       });
-    else if (others.length)
+    else if (others.length) {
+      notRun = others.map((o) => ({
+        name: `${o.kind} ${o.name}`,
+        state: 'not-run' as const,
+        detail: 'direct mode runs no Job or Pod of the manifests (install bubblewrap)',
+        lastLog: '',
+      }));
       warnOnce(
         `direct mode does not run ${others.map((o) => `${o.kind} ${o.name}`).join(', ')} (install bubblewrap to run them)`,
       );
+    }
     return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
   }
 
@@ -787,6 +805,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
       await jobs?.stop();
       jobs = undefined;
+      notRun = [];
       const stopAll = (): Promise<unknown> =>
         Promise.allSettled([...running].map((p) => stopProcess(p, 'graceful', TEARDOWN_GRACE_MS)));
       await stopAll();
@@ -853,7 +872,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     freeze: async (name) => signalPod(name, 'SIGSTOP'),
     resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
-    manifestJobs: async () => jobs?.statuses() ?? [],
+    manifestJobs: async () => jobs?.statuses() ?? notRun,
     teardown,
     processIds: livePids,
     localMode: () => mode,

@@ -44,9 +44,9 @@ export async function waitForFormedCluster(
     const topology = await waitFor(
       what,
       async (): Promise<ProbeResult<TopologyRequest | Error>> => {
+        last = await Promise.all(addresses.map((a) => viewOf(reach, a)));
         const cause = await opts.gaveUp?.();
         if (cause !== undefined) return { done: true, value: new Error(cause) };
-        last = await Promise.all(addresses.map((a) => viewOf(reach, a)));
         const masters = Math.max(
           0,
           ...last.map((v) => (v.nodes ?? []).filter((n) => isMaster(n) && n.slots.length).length),
@@ -55,7 +55,7 @@ export async function waitForFormedCluster(
         if (problems.length) return { done: false, seen: problems.slice(0, 3).join('; ') };
         const linking = await replicasNotLinked(reach, last);
         if (linking.length) return { done: false, seen: linking.join(', ') };
-        return { done: true, value: topologyOf(last, pods.length) };
+        return { done: true, value: topologyOf(last) };
       },
       {
         timeoutMs: opts.timeoutMs,
@@ -93,11 +93,11 @@ async function replicasNotLinked(reach: Reach, views: NodeHealthView[]): Promise
 }
 
 /** Masters and replicas per master as the formed cluster has them (an uneven spread: the smallest count). */
-function topologyOf(views: NodeHealthView[], pods: number): TopologyRequest {
+function topologyOf(views: NodeHealthView[]): TopologyRequest {
   const nodes = views[0]!.nodes!;
   const masters = nodes.filter((n) => isMaster(n) && n.slots.length > 0);
   const perMaster = masters.map((m) => nodes.filter((n) => isReplica(n) && n.masterId === m.id).length);
-  return { masters: masters.length, replicasPerMaster: Math.min(...perMaster, Math.floor(pods / masters.length) - 1) };
+  return { masters: masters.length, replicasPerMaster: Math.min(...perMaster) };
 }
 
 /** One line per node: its cluster_state, how many nodes it knows, slots assigned (or why it did not answer). */
