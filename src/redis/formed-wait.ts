@@ -45,16 +45,18 @@ export async function waitForFormedCluster(
       what,
       async (): Promise<ProbeResult<TopologyRequest | Error>> => {
         last = await Promise.all(addresses.map((a) => viewOf(reach, a)));
-        const cause = await opts.gaveUp?.();
-        if (cause !== undefined) return { done: true, value: new Error(cause) };
         const masters = Math.max(
           0,
           ...last.map((v) => (v.nodes ?? []).filter((n) => isMaster(n) && n.slots.length).length),
         );
         const problems = assessViews(last, { nodes: pods.length, masters: Math.max(1, masters) });
-        if (problems.length) return { done: false, seen: problems.slice(0, 3).join('; ') };
-        const linking = await replicasNotLinked(reach, last);
-        if (linking.length) return { done: false, seen: linking.join(', ') };
+        const pending = problems.length ? problems.slice(0, 3) : await replicasNotLinked(reach, last);
+        if (pending.length) {
+          // Formed or not is judged first: a Job that failed after forming the cluster did its part.
+          const cause = await opts.gaveUp?.();
+          if (cause !== undefined) return { done: true, value: new Error(cause) };
+          return { done: false, seen: pending.join('; ') };
+        }
         return { done: true, value: topologyOf(last) };
       },
       {
