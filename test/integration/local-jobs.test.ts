@@ -126,6 +126,38 @@ test('the pod resolves the names its hosts file gives it (getent, as a bootstrap
   assert.match(s.lastLog, /127\.0\.0\.9\s+redis-0\.redis\.default\.svc\.cluster\.local/);
 });
 
+test('a bare Pod (restartPolicy Never) runs once under its own name; OnFailure restarts it until it succeeds', async () => {
+  const pod = (policy: string, script: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: creator
+spec:
+  restartPolicy: ${policy}
+  volumes:
+    - name: work
+      emptyDir: {}
+  containers:
+    - name: c
+      image: busybox
+      volumeMounts:
+        - name: work
+          mountPath: /work
+      command: [sh, -c, ${JSON.stringify(script)}]
+`;
+  const once = setup(pod('Never', 'echo "on $(hostname)"; exit 1'), 'pod-never');
+  const failed = startLocalJobs(once.set.objects, once.deps);
+  const f = await finished(failed);
+  await failed.stop();
+  assert.equal([f.name, f.state, f.detail], ['Pod creator', 'failed', 'pod creator container c exited with code 1']);
+  assert.match(f.lastLog, /on creator/);
+  const again = setup(pod('OnFailure', 'test -e /work/seen && exit 0; touch /work/seen; exit 1'), 'pod-onfailure');
+  const ok = startLocalJobs(again.set.objects, again.deps);
+  const s = await finished(ok);
+  await ok.stop();
+  assert.is(s.state, 'succeeded', s.detail);
+  assert.is(again.procs.length, 2);
+});
+
 test('refused before anything starts: completions other than 1, restartPolicy Always, a hostPath volume', () => {
   const never = (spec: string) => job(spec, 'true').replace('containers:', 'restartPolicy: Never\n      containers:');
   const cases: Array<[string, RegExp]> = [
