@@ -158,6 +158,25 @@ spec:
   assert.is(again.procs.length, 2);
 });
 
+test('a subPath that climbs out of its volume fails the Job, nothing is bound from outside the run', async () => {
+  const yaml = job('  backoffLimit: 0', 'cat /w/passwd')
+    .replace(
+      'containers:',
+      'restartPolicy: Never\n      volumes:\n        - name: w\n          emptyDir: {}\n      containers:',
+    )
+    .replace(
+      'command:',
+      'volumeMounts:\n            - name: w\n              mountPath: /w\n              subPath: ../../../../../../etc\n          command:',
+    );
+  const { set, deps, procs } = setup(yaml, 'subpath');
+  const jobs = startLocalJobs(set.objects, deps);
+  const s = await finished(jobs);
+  await jobs.stop();
+  assert.is(s.state, 'failed');
+  assert.match(s.detail, /subPath of volume w/);
+  assert.is(procs.length, 0);
+});
+
 test('refused before anything starts: completions other than 1, restartPolicy Always, a hostPath volume', () => {
   const never = (spec: string) => job(spec, 'true').replace('containers:', 'restartPolicy: Never\n      containers:');
   const cases: Array<[string, RegExp]> = [

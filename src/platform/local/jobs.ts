@@ -134,7 +134,10 @@ export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): 
   return {
     // A pod still running shows its log so far.
     statuses: () =>
-      runs.map((r) => ({ ...r.status, ...(r.logFile ? { lastLog: `--- ${path.basename(r.logFile)}\n${tail(r.logFile)}` } : {}) })),
+      runs.map((r) => ({
+        ...r.status,
+        ...(r.logFile ? { lastLog: `--- ${path.basename(r.logFile)}\n${tail(r.logFile)}` } : {}),
+      })),
     stop: async () => {
       for (const r of runs) r.stopped = true;
       await Promise.allSettled(runs.flatMap((r) => r.current.map((p) => stopProcess(p, 'kill', 0))));
@@ -252,7 +255,7 @@ async function runContainer(
         `${obj.kind} ${obj.name}: container ${name} mounts volume ${scalarText(m.name)}, which the pod does not define`,
       );
     return {
-      host: path.join(host, scalarText(m.subPath)),
+      host: deps.inside(path.join(host, scalarText(m.subPath)), `subPath of volume ${scalarText(m.name)}`),
       container: path.posix.resolve('/', scalarText(m.mountPath)),
       // ConfigMap and Secret volumes are always read-only in Kubernetes.
       readOnly: m.readOnly === true || volumes.has(`${scalarText(m.name)}:ro`),
