@@ -220,7 +220,11 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
       f.shardWrites = [];
       for (const s of f.shards) {
         if (s.writer)
-          f.shardWrites.push({ slots: s.slots, masterPod: s.masterPod, writes: await s.writer.verify(after) });
+          f.shardWrites.push({
+            slots: s.slots,
+            masterPod: s.masterPod,
+            writes: await s.writer.verify(after, ctx.timeline.originAt),
+          });
         s.canaries = await readCanaries(ctx.reach, after, s.canaries);
       }
       f.topologyAfter = topologyOf(await podViews(ctx.reach, f.podsAfter!, ctx.addressOf));

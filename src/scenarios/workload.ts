@@ -127,13 +127,12 @@ async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortS
   await waitFor(
     `the writer's first ${wanted} acknowledged writes`,
     async () => {
-      const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
-      const errors = writer.records().filter((r) => r.error !== undefined);
-      return acked >= wanted
+      const p = writer.progress();
+      return p.acknowledged >= wanted
         ? { done: true, value: undefined }
         : {
             done: false,
-            seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}`,
+            seen: `${p.acknowledged} acknowledged, ${p.notAcknowledged} failed${p.firstError !== undefined ? ` (${p.firstError})` : ''}`,
           };
     },
     { timeoutMs: 10_000, intervalMs: 20, signal },
@@ -166,7 +165,7 @@ export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: 
 export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[]): Promise<WriteStats> {
   await waitForWritesRecovered(writer, ctx.log, ctx.signal);
   await writer.stop();
-  const stats = await writer.verify(seeds);
+  const stats = await writer.verify(seeds, ctx.timeline.originAt);
   const window = writer.window();
   if (window) ctx.timeline.mark('first-write-failed', window.start);
   if (window?.end !== undefined) ctx.timeline.mark('writes-recovered', window.end);
