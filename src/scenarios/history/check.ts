@@ -63,7 +63,7 @@ export interface HistoryVerdict {
   values: Record<ValueClass, number>;
   /** Refused writes that a read saw. */
   failedSeen: number;
-  /** Values read that no write of the history wrote (foreign members included). */
+  /** Distinct values read that no write of the history wrote, plus each key's most foreign members in a read. */
   unexpected: number;
   /** List keys: reads not a prefix of the longest read of their key before them, nor extending it. */
   divergence: number;
@@ -117,10 +117,14 @@ class Examples {
     private readonly origin: number,
   ) {}
 
+  /** Whether an example of `kind` is still wanted: callers ask first, so a full list costs no allocation. */
+  wants(kind: AnomalyKind): boolean {
+    return (this.into[kind]?.length ?? 0) < this.max;
+  }
+
   add(a: Omit<Anomaly, 'write' | 'read' | 'other'>, ops: { write?: Op; read?: Op; other?: Op }): void {
-    const list = (this.into[a.kind] ??= []);
-    if (list.length >= this.max) return;
-    list.push({
+    if (!this.wants(a.kind)) return;
+    (this.into[a.kind] ??= []).push({
       ...a,
       ...(ops.write ? { write: this.view(ops.write) } : {}),
       ...(ops.read ? { read: this.view(ops.read) } : {}),
@@ -178,6 +182,8 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
   const firstSeenDone = new Float64Array(n).fill(Infinity);
   const stamp = new Int32Array(n).fill(NONE);
   const flagged = new Uint8Array(n); // bit 1: duplicate counted, bit 2: reorder counted
+  const unexpected = new Set<number>();
+  let foreign = 0; // the most foreign members one read returned (they cannot be told apart across reads)
   for (let j = m - 1; j >= 0; j--) {
     const r = reads[j]!;
     const seen = r.seen!;
@@ -186,18 +192,21 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
       const i = value - base;
       if (i < 0) continue; // written by a dropped op: not classified
       if (i >= n) {
-        v.unexpected++;
-        ex.add({ kind: 'unexpected', key: k.key, value: value, detail: 'read a value no write wrote' }, { read: r });
+        if (!unexpected.has(value)) {
+          unexpected.add(value);
+          ex.add({ kind: 'unexpected', key: k.key, value, detail: 'read a value no write wrote' }, { read: r });
+        }
         continue;
       }
       if (stamp[i] === j) {
         if (!(flagged[i]! & 1)) {
           flagged[i] = flagged[i]! | 1;
           v.duplicates++;
-          ex.add(
-            { kind: 'duplicate', key: k.key, value: value, detail: `value ${value} read twice in one read` },
-            { write: writes[i]!, read: r },
-          );
+          if (ex.wants('duplicate'))
+            ex.add(
+              { kind: 'duplicate', key: k.key, value, detail: `value ${value} read twice in one read` },
+              { write: writes[i]!, read: r },
+            );
         }
         continue;
       }
@@ -206,11 +215,12 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
       if (trail[i] === unbroken) trail[i] = unbroken + 1;
       if (r.completeSeq! < firstSeenDone[i]!) firstSeenDone[i] = r.completeSeq!;
     }
-    if (r.foreign) {
-      v.unexpected += r.foreign;
+    if (r.foreign && r.foreign > foreign) {
+      foreign = r.foreign;
       ex.add({ kind: 'unexpected', key: k.key, detail: `${r.foreign} member(s) not of this history` }, { read: r });
     }
   }
+  v.unexpected += unexpected.size + foreign;
 
   for (let i = 0; i < n; i++) {
     const w = writes[i]!;
@@ -228,7 +238,7 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
     else if (known !== Infinity) cls = 'never-read';
     else cls = outcome === 'fail' ? 'failed' : 'indeterminate';
     v.values[cls]++;
-    if (cls === 'lost')
+    if (cls === 'lost' && ex.wants('lost'))
       ex.add(
         {
           kind: 'lost',
@@ -241,7 +251,7 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
         },
         { write: w, read: absentRead!, ...(present !== NONE ? { other: reads[present]! } : {}) },
       );
-    else if (cls === 'stale')
+    else if (cls === 'stale' && ex.wants('stale'))
       ex.add(
         {
           kind: 'stale',
@@ -251,7 +261,7 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
         },
         { write: w, read: absentRead!, other: reads[present]! },
       );
-    else if (cls === 'never-read')
+    else if (cls === 'never-read' && ex.wants('never-read'))
       ex.add(
         { kind: 'never-read', key: k.key, value, detail: `no read began after value ${value} was known` },
         { write: w },
@@ -293,14 +303,15 @@ function checkList(
       while (p < common && ref[p] === seen[p]) p++;
       if (p < common) {
         v.divergence++;
-        ex.add(
-          {
-            kind: 'divergence',
-            key: k.key,
-            detail: `reads disagree at position ${p}: ${seen[p]!} where an earlier read had ${ref[p]!} (neither is a prefix of the other)`,
-          },
-          { read: r, other: longest },
-        );
+        if (ex.wants('divergence'))
+          ex.add(
+            {
+              kind: 'divergence',
+              key: k.key,
+              detail: `reads disagree at position ${p}: ${seen[p]!} where an earlier read had ${ref[p]!} (neither is a prefix of the other)`,
+            },
+            { read: r, other: longest },
+          );
       } else if (seen.length > ref.length) longest = r;
     } else longest = r;
 
@@ -313,15 +324,16 @@ function checkList(
       if (w.outcome === 'ok' && w.completeSeq! < maxInvoke && !(flagged[i]! & 2)) {
         flagged[i] = flagged[i]! | 2;
         v.reordered++;
-        ex.add(
-          {
-            kind: 'reorder',
-            key: k.key,
-            value,
-            detail: `value ${value} (acknowledged) sits after ${maxInvokeValue}, whose write began after it was acknowledged`,
-          },
-          { write: w, read: r, other: writes[maxInvokeValue - base]! },
-        );
+        if (ex.wants('reorder'))
+          ex.add(
+            {
+              kind: 'reorder',
+              key: k.key,
+              value,
+              detail: `value ${value} (acknowledged) sits after ${maxInvokeValue}, whose write began after it was acknowledged`,
+            },
+            { write: w, read: r, other: writes[maxInvokeValue - base]! },
+          );
       }
       if (w.invokeSeq > maxInvoke) {
         maxInvoke = w.invokeSeq;
