@@ -61,7 +61,11 @@ export type TimelineEvent =
   | 'rejoined'
   | 'cluster-healthy'
   | 'all-pods-back'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
+  | 'lost-write-acked'
+  | 'stale-read'
+  | 'divergent-read';
 
 export interface TimelineEntry {
   event: TimelineEvent;

@@ -8,7 +8,7 @@ import { hashTagIn } from './keyslot.ts';
 import { openClusterClient } from './cluster-client.ts';
 import { startWriter, type Writer } from './writer.ts';
 import type { Canary } from './failover-checks.ts';
-import type { StepContext } from './driver.ts';
+import type { StepContext, Timeline } from './driver.ts';
 
 // The load every scenario puts on the cluster the same way: canaries written (and replicated) before the fault,
 // a writer into the slots at risk during it, and the read-back of both after it.
@@ -169,5 +169,28 @@ export async function finishWriter(ctx: StepContext, writer: Writer, seeds: Host
   const window = writer.window();
   if (window) ctx.timeline.mark('first-write-failed', window.start);
   if (window?.end !== undefined) ctx.timeline.mark('writes-recovered', window.end);
+  markHistory(ctx.timeline, stats);
   return stats;
+}
+
+/**
+ * The checker's findings on the timeline: when the first lost value was acknowledged (of the examples kept),
+ * when the first stale and the first divergent read began. Example times are ms from the timeline's origin.
+ */
+export function markHistory(timeline: Timeline, stats: WriteStats): void {
+  const v = stats.history;
+  if (!v) return;
+  const origin = timeline.originAt ?? 0;
+  const lost = (v.examples.lost ?? []).flatMap((a) => (a.write?.completeMs !== undefined ? [a] : []));
+  const first = lost.sort((a, b) => a.write!.completeMs! - b.write!.completeMs!)[0];
+  if (first)
+    timeline.mark(
+      'lost-write-acked',
+      origin + first.write!.completeMs!,
+      `${v.values.lost} acknowledged value(s) lost; ${first.key} value ${first.value ?? '?'} via ${first.write!.node ?? '?'}`,
+    );
+  const stale = v.examples.stale?.[0]?.read;
+  if (stale) timeline.mark('stale-read', origin + stale.invokeMs, `${v.values.stale} stale value(s)`);
+  const divergent = v.examples.divergence?.[0]?.read;
+  if (divergent) timeline.mark('divergent-read', origin + divergent.invokeMs, `${v.divergence} divergent read(s)`);
 }
