@@ -120,6 +120,18 @@ test('NOT flagged: an indeterminate write that later appears is stable, not lost
   assert.equal(v.examples, {});
 });
 
+test('not lost: an indeterminate write seen, then gone (a rolled-back state a read saw) is counted apart', () => {
+  const h = recorder();
+  write(h, 'indeterminate');
+  read(h, [0]);
+  read(h, []);
+  const v = checkHistory(h.keys());
+  assert.is(v.values.lost, 0, 'set-full would call it lost; its write was never acknowledged');
+  assert.is(v.values.indeterminate, 1);
+  assert.is(v.unacknowledgedLost, 1);
+  assert.is(v.examples['unacknowledged-lost']![0]!.write!.outcome, 'indeterminate');
+});
+
 test('indeterminate, never seen: present or absent, both allowed', () => {
   const h = recorder();
   write(h, 'indeterminate');
@@ -161,6 +173,7 @@ test('list divergence: two reads neither a prefix of the other (split brain as c
   read(h, [0, 1]);
   read(h, [0, 2]);
   read(h, [0]); // a prefix of both: not divergent
+  read(h, [0, 2]); // agrees with the fork: counted once
   const v = checkHistory(h.keys());
   assert.is(v.divergence, 1);
   assert.match(v.examples.divergence![0]!.detail, 'position 1');
