@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { PodInfo } from '../platform/platform.ts';
 import type { Check, FailoverPath, PauseLoss, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { CancelledError, messageOf } from '../errors.ts';
+import { CancelledError } from '../errors.ts';
 import { formatAddress, openNode, withNode } from '../redis/connect.ts';
 import { formatSlots } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
@@ -15,9 +15,9 @@ import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
 import { waitForPreconditions, waitForRole } from './cluster-view.ts';
 import { startSlotWriter, writeCanaries } from './workload.ts';
 import { nodeServing, openClusterClient } from './cluster-client.ts';
-import { HistoryRecorder, outcomeOfError } from './history/model.ts';
+import { HistoryRecorder } from './history/model.ts';
 import { checkHistory } from './history/check.ts';
-import { finalRead } from './history/reads.ts';
+import { finalRead, recordWrite } from './history/record.ts';
 import { hashTagIn, slotOf } from './keyslot.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { endSteps } from './final-steps.ts';
@@ -59,18 +59,13 @@ const STALE_INTERVAL_MS = 20;
  */
 function startStaleClient(conn: Redis, key: string, history: HistoryRecorder, node: string): () => Promise<void> {
   let stopped = false;
-  const pending: Array<Promise<void>> = [];
+  const pending: Array<Promise<unknown>> = [];
   history.declare(key, 'list');
+  const nodeOf = (): string => node;
   const loop = (async () => {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the stop function returned below sets it; the compiler cannot see a write from a closure
     while (!stopped) {
-      const op = history.invokeWrite(key, 'stale-client');
-      pending.push(
-        conn.rpush(key, String(op.value)).then(
-          () => history.complete(op, 'ok', node),
-          (err: unknown) => history.complete(op, outcomeOfError(err), node, messageOf(err)),
-        ),
-      );
+      pending.push(recordWrite(history, conn, key, 'list', 'stale-client', nodeOf));
       await sleep(STALE_INTERVAL_MS);
     }
   })();

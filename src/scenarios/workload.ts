@@ -8,7 +8,7 @@ import { hashTagIn, slotOf } from './keyslot.ts';
 import { nodeServing, openClusterClient } from './cluster-client.ts';
 import { HistoryRecorder } from './history/model.ts';
 import { checkHistory, type ValueClass } from './history/check.ts';
-import { finalRead, recordRead } from './history/reads.ts';
+import { finalRead, recordRead } from './history/record.ts';
 import { startWriter, type Writer } from './writer.ts';
 import type { Canary } from './failover-checks.ts';
 import type { StepContext, Timeline } from './driver.ts';

@@ -10,7 +10,7 @@ import { unavailableWindow, writeStats, type UnavailableWindow } from './write-s
 import { slotOf } from './keyslot.ts';
 import { HistoryRecorder, outcomeOfError, type Op, type Outcome } from './history/model.ts';
 import { checkHistory } from './history/check.ts';
-import { finalRead, startPeriodicReads } from './history/reads.ts';
+import { finalRead, startPeriodicReads } from './history/record.ts';
 
 export interface WriterOptions {
   reach: Reach;

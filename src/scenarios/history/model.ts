@@ -8,13 +8,12 @@
  *
  *   const history = new HistoryRecorder();                 // one per scenario run, shared by all its clients
  *   history.declare(key, 'list');                          // 'list' (RPUSH/LRANGE) or 'set' (SADD/SMEMBERS)
- *   const w = history.invokeWrite(key, 'minority');        // allots w.value, unique in the key
- *   try { await conn.rpush(key, String(w.value)); history.complete(w, 'ok', node); }
- *   catch (err) { history.complete(w, outcomeOfError(err), node, messageOf(err)); }
- *   const r = history.invokeRead(key, 'reader');
- *   history.completeRead(r, await conn.lrange(key, 0, -1), node);   // or complete(r, outcomeOfError(err), ...)
- *   ...then a final read of every key (recorder.keys() lists them), after the fault has healed:
- *   const verdict = checkHistory(history);                  // check.ts: counts and first examples per anomaly
+ *   await recordWrite(history, conn, key, 'list', 'minority', nodeOf);  // record.ts: RPUSH a new value, recorded
+ *   await recordRead(history, conn, key, 'list', 'reader', nodeOf);     // LRANGE, recorded
+ *   // or by hand: const w = history.invokeWrite(key, 'minority'); send String(w.value);
+ *   //             history.complete(w, 'ok' | outcomeOfError(err), node, error)
+ *   await finalRead(history, conn, nodeOf);                 // every key once more, after the fault has healed
+ *   const verdict = checkHistory(history.keys(), { origin, dropped: history.dropped });  // check.ts
  *
  * Values are integers allotted per key at invocation, stored in Redis as their decimal text, so that a read is
  * held as a Uint32Array and a value names its write without a lookup. Memory is bounded: each key keeps a ring
