@@ -35,6 +35,12 @@ export interface WriterOptions {
    */
   maxInFlight?: number;
   log: Log;
+  /**
+   * The history to record into; default a new one. Share one with another client (the partition's minority
+   * side writing the same lists: recordWrite to writer.currentKey()) and verify() reads back and judges every
+   * key of it: the stats then count every client's writes, the unavailable window only this writer's.
+   */
+  history?: HistoryRecorder;
   /** The run's cancel: stops sending at once (the scenario's cleanup then closes the writer). */
   signal?: AbortSignal;
 }
@@ -43,6 +49,8 @@ export interface Writer {
   readonly mode: WriteStats['mode'];
   /** Every operation of the writer so far (writes, periodic reads, then the final read), bounded. */
   readonly history: HistoryRecorder;
+  /** The list being written now (a new one every VALUES_PER_KEY values); undefined before the first write. */
+  currentKey(): string | undefined;
   /** Writes acknowledged and not acknowledged so far, and the first error (counted as they complete). */
   progress(): { acknowledged: number; notAcknowledged: number; firstError?: string };
   /** Writes invoked at or after `at` (Date.now()) and acknowledged, among those the history still holds. */
@@ -96,7 +104,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
       throw err;
     },
   );
-  const history = new HistoryRecorder();
+  const history = opts.history ?? new HistoryRecorder();
   const slot = slotOf(opts.tag);
   const nodeOf = (): string | undefined => nodeServing(client, slot);
   /** Due times of the writes skipped at the bound: they count as not acknowledged in the window. */
@@ -145,6 +153,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     }
   };
 
+  const currentKey = (): string | undefined => (keyNo < 0 ? undefined : key);
   const pacer = startPacer({
     ratePerSecond: opts.ratePerSecond,
     maxInFlight,
@@ -162,14 +171,15 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   const reads = startPeriodicReads({
     history,
     conn: readClient,
-    key: () => (keyNo < 0 ? undefined : key),
+    key: currentKey,
     kind: 'list',
     intervalMs: READ_INTERVAL_MS,
     client: 'reader',
     nodeOf: () => nodeServing(readClient, slot),
   });
 
-  const writes = (): Op[] => history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'write'));
+  const writes = (): Op[] =>
+    history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'write' && op.client === 'writer'));
   const stopOnAbort = (): void => {
     pacer.stop();
     void reads.stop();
@@ -179,6 +189,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   return {
     mode,
     history,
+    currentKey,
     progress: () => ({ acknowledged, notAcknowledged, ...(firstError !== undefined ? { firstError } : {}) }),
     acknowledgedSince: (at) => writes().filter((w) => w.outcome === 'ok' && w.invokeAt >= at).length,
     window: () => unavailableWindow(writes(), skippedAt, stoppedAt ?? Date.now()),
