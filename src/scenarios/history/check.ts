@@ -372,3 +372,28 @@ function checkList(
     }
   }
 }
+
+/** Several verdicts as one (writers per shard): counts summed, the first examples of each kind kept. */
+export function mergeVerdicts(verdicts: readonly HistoryVerdict[], examples = 5): HistoryVerdict {
+  const out = checkHistory([]);
+  const sum = <K extends string>(into: Record<K, number>, from: Record<K, number>): void => {
+    for (const k of Object.keys(from) as K[]) into[k] += from[k];
+  };
+  for (const v of verdicts) {
+    out.keys += v.keys;
+    sum(out.writes, v.writes);
+    sum(out.reads, v.reads);
+    sum(out.values, v.values);
+    sum<keyof Dropped>(out.dropped, v.dropped);
+    out.failedSeen += v.failedSeen;
+    out.unacknowledgedLost += v.unacknowledgedLost;
+    out.unexpected += v.unexpected;
+    out.divergence += v.divergence;
+    out.duplicates += v.duplicates;
+    out.reordered += v.reordered;
+    out.keysWithoutFinalRead += v.keysWithoutFinalRead;
+    for (const [kind, list] of Object.entries(v.examples) as Array<[AnomalyKind, Anomaly[]]>)
+      out.examples[kind] = [...(out.examples[kind] ?? []), ...list].slice(0, examples);
+  }
+  return out;
+}

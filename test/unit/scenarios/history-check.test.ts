@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HistoryRecorder, outcomeOfError, type KeyKind, type Op } from '../../../src/scenarios/history/model.ts';
-import { checkHistory } from '../../../src/scenarios/history/check.ts';
+import { checkHistory, mergeVerdicts } from '../../../src/scenarios/history/check.ts';
 
 const K = 'k';
 
@@ -250,6 +250,21 @@ test('outcomeOfError: an error reply or an unsent command fails; a timeout is in
   assert.is(outcomeOfError(new Error("Stream isn't writeable and enableOfflineQueue options is false")), 'fail');
   assert.is(outcomeOfError(new Error('Command timed out')), 'indeterminate');
   assert.is(outcomeOfError(new Error('Connection is closed.')), 'indeterminate');
+});
+
+test('mergeVerdicts: shards summed, examples kept up to the limit', () => {
+  const lostOne = () => {
+    const h = recorder();
+    write(h);
+    read(h, []);
+    return checkHistory(h.keys(), { dropped: { keys: 0, ops: 1 } });
+  };
+  const m = mergeVerdicts([lostOne(), lostOne(), lostOne()], 2);
+  assert.is(m.keys, 3);
+  assert.is(m.values.lost, 3);
+  assert.equal(m.writes, { attempted: 3, ok: 3, failed: 0, indeterminate: 0 });
+  assert.equal(m.dropped, { keys: 0, ops: 3 });
+  assert.is(m.examples.lost!.length, 2);
 });
 
 test.run();
