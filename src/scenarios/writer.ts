@@ -221,7 +221,12 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
         dropped: history.dropped,
         ...(origin !== undefined ? { origin } : {}),
       });
-      return writeStats(writes(), verdict, { mode, ratePerSecond: opts.ratePerSecond, skippedAt, stoppedAt });
+      return writeStats(
+        writes(),
+        verdict,
+        { mode, ratePerSecond: opts.ratePerSecond, skippedAt, stoppedAt },
+        history.writeTotals,
+      );
     },
     close() {
       opts.signal?.removeEventListener('abort', stopOnAbort);

@@ -131,6 +131,14 @@ export interface Dropped {
   ops: number;
 }
 
+/** Every write recorded, dropped or not, by outcome (pending ones count as indeterminate, as in the checker). */
+export interface WriteTotals {
+  attempted: number;
+  ok: number;
+  failed: number;
+  indeterminate: number;
+}
+
 /**
  * Records operations as clients invoke and complete them. Cheap per operation (one object, no closure), bounded
  * in memory (see MAX_OPS_PER_KEY, MAX_KEYS). Not a checker: see check.ts.
@@ -140,6 +148,9 @@ export class HistoryRecorder {
   private seq = 0;
   private droppedKeys = 0;
   private droppedKeyOps = 0;
+  private writesInvoked = 0;
+  private writesOk = 0;
+  private writesFailed = 0;
   private readonly maxOpsPerKey: number;
   private readonly maxKeys: number;
 
@@ -170,6 +181,7 @@ export class HistoryRecorder {
     const ring = this.ring(key);
     const op: Op = { kind: 'write', client, value: ring.nextValue++, invokeSeq: this.seq++, invokeAt: Date.now() };
     ring.push(op);
+    this.writesInvoked++;
     return op;
   }
 
@@ -185,6 +197,8 @@ export class HistoryRecorder {
     op.completeSeq = this.seq++;
     op.completeAt = Date.now();
     op.outcome = outcome;
+    if (op.kind === 'write' && outcome === 'ok') this.writesOk++;
+    else if (op.kind === 'write' && outcome === 'fail') this.writesFailed++;
     if (node !== undefined) op.node = node;
     if (error !== undefined) op.error = error;
   }
@@ -207,6 +221,16 @@ export class HistoryRecorder {
   /** Every key's history, oldest key first. */
   keys(): KeyHistory[] {
     return [...this.rings.values()].map((r) => r.view());
+  }
+
+  /** Every write so far, dropped from the rings or not (the checker's counts cover only those kept). */
+  get writeTotals(): WriteTotals {
+    return {
+      attempted: this.writesInvoked,
+      ok: this.writesOk,
+      failed: this.writesFailed,
+      indeterminate: this.writesInvoked - this.writesOk - this.writesFailed,
+    };
   }
 
   get dropped(): Dropped {

@@ -236,6 +236,7 @@ test('recorder bounds: the ring drops the oldest ops, whose values are then not 
   assert.is(v.values.stable, 2);
   assert.is(v.unexpected, 0);
   assert.equal(v.dropped, { keys: 0, ops: 2 });
+  assert.equal(h.writeTotals, { attempted: 4, ok: 4, failed: 0, indeterminate: 0 }, 'totals count dropped writes');
   h.declare('other', 'set');
   assert.equal(h.dropped, { keys: 1, ops: 5 });
   assert.equal(
