@@ -173,7 +173,8 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples, onValue: Check
       if (outcome === 'ok') v.writes.ok++;
       else if (outcome === 'fail') v.writes.failed++;
       else v.writes.indeterminate++;
-      lastWriteDone = Math.max(lastWriteDone, op.completeSeq ?? Infinity);
+      // A write still pending is indeterminate whatever is read later: only completed ones need a read after.
+      lastWriteDone = Math.max(lastWriteDone, op.completeSeq ?? op.invokeSeq);
     } else {
       v.reads.attempted++;
       if (op.outcome === 'ok' && op.seen) {

@@ -140,6 +140,7 @@ test('indeterminate, never seen: present or absent, both allowed', () => {
   const v = checkHistory(h.keys());
   assert.is(v.values.indeterminate, 2);
   assert.is(v.writes.indeterminate, 2);
+  assert.is(v.keysWithoutFinalRead, 0, 'a write still pending needs no read after it');
   assert.equal(v.examples, {});
 });
 
