@@ -1,4 +1,5 @@
 import type { Topology } from '../redis/types.ts';
+import type { HistoryVerdict } from './history/check.ts';
 
 /** What a scenario produces: its checks, its timeline and its result (report/ renders them). */
 
@@ -60,7 +61,11 @@ export type TimelineEvent =
   | 'rejoined'
   | 'cluster-healthy'
   | 'all-pods-back'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
+  | 'lost-write-acked'
+  | 'stale-read'
+  | 'divergent-read';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -87,9 +92,15 @@ export interface WriteStats {
    * mode: not confirmed by a replica), from the first such write to the next acknowledgement; 0 when none was.
    */
   unavailableMs: number;
-  /** A few of the lost keys, for the report. */
+  /** A few of the lost writes, for the report: `<key> value <value>`. */
   lostKeys: string[];
   firstErrors: string[];
+  /**
+   * The checker's verdict on every operation of the writer (its writes, its periodic reads and the final
+   * read): each value classified as Jepsen's set-full checker does, list anomalies, examples with their
+   * operations (times in ms from the fault). Absent in reports written before the history was recorded.
+   */
+  history?: HistoryVerdict;
 }
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
@@ -131,13 +142,16 @@ export interface ShardWrites {
 
 /** master-pause: acknowledged writes the frozen master took and the cluster then dropped. */
 export interface PauseLoss {
-  /** How many, and a sample with when (ms after the freeze) and by whom they were acknowledged. */
+  /** How many (the history checker's lost), and a sample with when (ms after the freeze) and by whom they were acknowledged. */
   lost: number;
-  sample: Array<{ key: string; ackAtMs: number; by: string }>;
+  /** key: the stale client's list; value: the value lost from it (absent in reports before the history). */
+  sample: Array<{ key: string; value?: number; ackAtMs: number; by: string }>;
   /** The resumed master's last acknowledgement, ms after the freeze. */
   lastAckByOldMasterMs?: number;
-  /** What the reader found independently of the writer's bookkeeping (keys missing on a fresh read-back). */
+  /** What the final read alone shows, independently of the checker (acknowledged values missing from it). */
   readBackMissing: number;
+  /** The checker's verdict on the stale client's history (absent in reports written before it was recorded). */
+  history?: HistoryVerdict;
 }
 
 export interface ScenarioResult {
