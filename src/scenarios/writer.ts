@@ -33,6 +33,8 @@ export interface WriterOptions {
   log: Log;
   /** The run's cancel: stops sending at once (the scenario's cleanup then closes the writer). */
   signal?: AbortSignal;
+  /** Source address of the writer's connections (a client on one side of a partition). */
+  localAddress?: string;
 }
 
 export interface Writer {
@@ -70,7 +72,11 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     (opts.waitReplicas
       ? WAIT_IN_FLIGHT
       : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
-  const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
+  const client = await openClusterClient(opts.reach, opts.seeds, {
+    commandTimeoutMs,
+    readyTimeoutMs: 5000,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+  });
   const records: WriteRecord[] = [];
   /** Due times of the writes skipped at the bound: they count as not acknowledged in the window. */
   const skippedAt: number[] = [];
