@@ -756,7 +756,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
 
   async function teardown(): Promise<void> {
     // A partition still in place is lifted first: its rules name this run's addresses, soon given to others.
-    await partition.healAll().catch((err: unknown) => ctx.log.warn(`local platform: lifting a partition: ${messageOf(err)}`));
+    await partition
+      .healAll()
+      .catch((err: unknown) => ctx.log.warn(`local platform: lifting a partition: ${messageOf(err)}`));
     try {
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
       const stopAll = (): Promise<unknown> =>

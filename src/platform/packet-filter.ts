@@ -87,7 +87,10 @@ export async function removeCut(ipt: Iptables, chain: string, hooks: Hook[]): Pr
       }
     }
   }
-  for (const args of [['-F', chain], ['-X', chain]]) {
+  for (const args of [
+    ['-F', chain],
+    ['-X', chain],
+  ]) {
     const r = await ipt([...LOCK_WAIT, ...args]);
     if (r.code !== 0 && !ABSENT.test(said(r))) throw new Error(`iptables ${args.join(' ')} failed: ${said(r)}`);
   }

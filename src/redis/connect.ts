@@ -50,7 +50,6 @@ export function boundConnector(localAddress: string): new (options: unknown) => 
   };
 }
 
-
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 const DEFAULT_READY_TIMEOUT_MS = 3000;
 

@@ -34,7 +34,9 @@ export function kindPartition(deps: KindPartitionDeps): PartitionFault & { healA
     async prepare(pod) {
       const { node, containerId } = await deps.locate(pod);
       if (!node || !containerId)
-        throw new UnsupportedError(`cutting off pod ${pod}: it has no node or no running Redis container in its status`);
+        throw new UnsupportedError(
+          `cutting off pod ${pod}: it has no node or no running Redis container in its status`,
+        );
       const target = await findNodeProcess(run, pod, node, containerId, 'cutting off');
       const ipt = nodeIptables(node, target.pid, run);
       const problem = await iptablesProblem(ipt);
