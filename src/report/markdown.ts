@@ -17,6 +17,7 @@ import {
   VERDICT_WORD,
   verdictReason,
 } from './facts.ts';
+import { historyExampleRows, historyText } from './history.ts';
 import { byMessage, groupFindings, severityTotals, whereText, type FindingGroup } from '../manifests/lint/group.ts';
 import { SEVERITIES } from '../manifests/lint/rule.ts';
 import type { LintFinding, Report, ScenarioResult, Severity, Topology } from './model.ts';
@@ -136,6 +137,17 @@ function writesSection(s: ScenarioResult): string[] {
     out.push(...details(`Lost keys (first ${w.lostKeys.length})`, fenced('', w.lostKeys.join('\n'))));
   if (w.firstErrors.length > 0) {
     out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
+  }
+  if (w.history) {
+    out.push(html(historyText(w.history)), '');
+    const rows = historyExampleRows(w.history);
+    if (rows.length > 0)
+      out.push(
+        ...details(
+          `History anomalies: first examples (${rows.length}), times in ms from the fault`,
+          table(['Anomaly', 'Key', 'Value', 'Write', 'Read', 'Detail'], rows),
+        ),
+      );
   }
   return out;
 }

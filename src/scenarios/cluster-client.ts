@@ -94,3 +94,9 @@ export async function readKeys(
   }
   return values;
 }
+
+/**
+ * The node a cluster client sends `slot`'s commands to, as its slot map says now ("host:port", the address it
+ * connects to): after a MOVED, ioredis updates the map before it retries, so at a reply this names who answered.
+ */
+export const nodeServing = (cluster: Cluster, slot: number): string | undefined => cluster.slots[slot]?.[0];

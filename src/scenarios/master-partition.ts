@@ -12,14 +12,13 @@ import { formatSlots } from '../redis/cluster-nodes.ts';
 import { failoverFloorMs, nodeTimeoutOf } from '../redis/failover-timing.ts';
 import { sleep } from '../util/wait.ts';
 import type { Writer } from './writer.ts';
-import { lostWrites, type ReadBack, type WriteRecord } from './write-stats.ts';
+import { checkHistory, type Anomaly } from './history/check.ts';
 import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
 import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
 import { waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, writeCanaries } from './workload.ts';
-import { openClusterClient, readKeys } from './cluster-client.ts';
+import { markHistory, startSlotWriter, writeCanaries } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
@@ -59,7 +58,8 @@ export interface PartitionFacts extends MasterTarget {
   health?: ClusterHealth;
   writes?: WriteStats;
   minorityWrites?: WriteStats;
-  minorityReadBack?: ReadBack;
+  /** Every value of the minority client that the checker found lost, with its write (ms from the cut). */
+  minorityLost?: Anomaly[];
   topologyAfter?: Topology;
   /** The cut in words, as it was in place (the chain's name is gone after the heal). */
   cutDescribed?: string;
@@ -261,47 +261,46 @@ export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
     run: async (f, ctx) => {
       if (!f.minority) return;
       await f.minority.stop();
-      const seeds = f.podsAfter!.map(ctx.addressOf);
-      f.minorityWrites = await f.minority.verify(seeds);
-      // Read again here for the times of the lost writes (the writer's stats keep counts and keys only).
-      const acked = f.minority.records().filter((r) => r.ackAt !== undefined);
-      const reader = await openClusterClient(ctx.reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
-      try {
-        f.minorityReadBack = await readKeys(
-          reader,
-          acked.map((r) => r.key),
-          true,
-        );
-      } finally {
-        reader.disconnect();
-      }
+      // The final read of every key and the checker's verdict (history/check.ts), times from the cut.
+      f.minorityWrites = await f.minority.verify(f.podsAfter!.map(ctx.addressOf), f.cutAt);
+      markHistory(ctx.timeline, f.minorityWrites);
+      // Again for every lost value, not the first few examples: the window they were acknowledged in.
+      f.minorityLost =
+        checkHistory(f.minority.history.keys(), {
+          origin: f.cutAt!,
+          examples: f.minorityWrites.lost,
+        }).examples.lost ?? [];
     },
   },
 ];
 
 /** What the minority side's writes came to (pure): lost ones with their window, the last ack, the refusal. */
 export function partitionLoss(f: {
-  minority: readonly WriteRecord[];
   minorityWrites: WriteStats;
-  readBack: ReadBack;
+  /** Every lost value, with its write's times in ms from the cut (the checker's lost anomalies). */
+  lost: readonly Anomaly[];
+  /** When each of the minority's acknowledged writes was acknowledged (Date.now()). */
+  acks: readonly number[];
   cutAt: number;
   healedAt: number;
   bounds: MinorityBounds;
   probe: ProbeOutcome;
   cut: string;
 }): PartitionLoss {
-  const lost = lostWrites(f.minority, f.readBack);
-  const acks = lost.map((r) => r.ackAt! - f.cutAt);
-  const duringCut = f.minority.filter((r) => r.ackAt !== undefined && r.ackAt >= f.cutAt && r.ackAt < f.healedAt);
+  const lost = f.lost.flatMap((a) =>
+    a.write?.completeMs !== undefined ? [{ key: `${a.key} value ${a.value ?? '?'}`, ackAtMs: a.write.completeMs }] : [],
+  );
+  lost.sort((x, y) => x.ackAtMs - y.ackAtMs);
+  const duringCut = f.acks.filter((at) => at >= f.cutAt && at < f.healedAt);
   return {
     cut: f.cut,
     partitionMs: f.healedAt - f.cutAt,
     ...f.bounds,
     minority: f.minorityWrites,
-    lost: lost.length,
-    sample: lost.slice(0, 5).map((r) => ({ key: r.key, ackAtMs: r.ackAt! - f.cutAt })),
-    ...(acks.length ? { lostWindow: { firstAckMs: Math.min(...acks), lastAckMs: Math.max(...acks) } } : {}),
-    ...(duringCut.length ? { lastMinorityAckMs: Math.max(...duringCut.map((r) => r.ackAt! - f.cutAt)) } : {}),
+    lost: f.minorityWrites.lost,
+    sample: lost.slice(0, 5),
+    ...(lost.length ? { lostWindow: { firstAckMs: lost[0]!.ackAtMs, lastAckMs: lost.at(-1)!.ackAtMs } } : {}),
+    ...(duringCut.length ? { lastMinorityAckMs: Math.max(...duringCut) - f.cutAt } : {}),
     ...(f.probe.refusedAt !== undefined
       ? { refusedAtMs: f.probe.refusedAt - f.cutAt, refusal: f.probe.refusal ?? '' }
       : {}),
@@ -450,11 +449,15 @@ export async function runMasterPartition(env: ScenarioEnv, opts: ScenarioSetting
   const outcome = await driveSteps('master-partition', partitionSteps, facts, env);
   const t0 = outcome.timeline.originAt;
   const loss =
-    facts.minority && facts.minorityWrites && facts.minorityReadBack && facts.cutAt && facts.healedAt && facts.bounds
+    facts.minority && facts.minorityWrites && facts.minorityLost && facts.cutAt && facts.healedAt && facts.bounds
       ? partitionLoss({
-          minority: facts.minority.records(),
           minorityWrites: facts.minorityWrites,
-          readBack: facts.minorityReadBack,
+          lost: facts.minorityLost,
+          acks: facts.minority.history
+            .keys()
+            .flatMap((k) =>
+              k.ops.flatMap((op) => (op.kind === 'write' && op.outcome === 'ok' ? [op.completeAt!] : [])),
+            ),
           cutAt: facts.cutAt,
           healedAt: facts.healedAt,
           bounds: facts.bounds,

@@ -264,10 +264,7 @@ export function pauseChecks(f: PauseFacts, error: string | undefined, t0: number
   );
   const writerOn = f.opts.writeRate > 0;
   const w = f.writer;
-  const afterResume =
-    w && f.resumedAt !== undefined
-      ? w.records().filter((r) => r.ackAt !== undefined && r.sentAt >= f.resumedAt!).length
-      : undefined;
+  const afterResume = w && f.resumedAt !== undefined ? w.acknowledgedSince(f.resumedAt) : undefined;
   checks.push(
     !writerOn
       ? skipped('writer-kept-writing', 'writer off (write rate 0)')

@@ -1,4 +1,5 @@
 import type { Topology } from '../redis/types.ts';
+import type { HistoryVerdict } from './history/check.ts';
 
 /** What a scenario produces: its checks, its timeline and its result (report/ renders them). */
 
@@ -65,7 +66,11 @@ export type TimelineEvent =
   | 'cluster-reformed'
   | 'partition-cut'
   | 'minority-refused'
-  | 'partition-healed';
+  | 'partition-healed'
+  // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
+  | 'lost-write-acked'
+  | 'stale-read'
+  | 'divergent-read';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -92,9 +97,15 @@ export interface WriteStats {
    * mode: not confirmed by a replica), from the first such write to the next acknowledgement; 0 when none was.
    */
   unavailableMs: number;
-  /** A few of the lost keys, for the report. */
+  /** A few of the lost writes, for the report: `<key> value <value>`. */
   lostKeys: string[];
   firstErrors: string[];
+  /**
+   * The checker's verdict on every operation of the writer (its writes, its periodic reads and the final
+   * read): each value classified as Jepsen's set-full checker does, list anomalies, examples with their
+   * operations (times in ms from the fault). Absent in reports written before the history was recorded.
+   */
+  history?: HistoryVerdict;
 }
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';

@@ -8,7 +8,7 @@ import { hashTagIn } from './keyslot.ts';
 import { openClusterClient } from './cluster-client.ts';
 import { startWriter, type Writer } from './writer.ts';
 import type { Canary } from './failover-checks.ts';
-import type { StepContext } from './driver.ts';
+import type { StepContext, Timeline } from './driver.ts';
 
 // The load every scenario puts on the cluster the same way: canaries written (and replicated) before the fault,
 // a writer into the slots at risk during it, and the read-back of both after it.
@@ -130,13 +130,12 @@ async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortS
   await waitFor(
     `the writer's first ${wanted} acknowledged writes`,
     async () => {
-      const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
-      const errors = writer.records().filter((r) => r.error !== undefined);
-      return acked >= wanted
+      const p = writer.progress();
+      return p.acknowledged >= wanted
         ? { done: true, value: undefined }
         : {
             done: false,
-            seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}`,
+            seen: `${p.acknowledged} acknowledged, ${p.notAcknowledged} failed${p.firstError !== undefined ? ` (${p.firstError})` : ''}`,
           };
     },
     { timeoutMs: 10_000, intervalMs: 20, signal },
@@ -169,9 +168,32 @@ export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: 
 export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[]): Promise<WriteStats> {
   await waitForWritesRecovered(writer, ctx.log, ctx.signal);
   await writer.stop();
-  const stats = await writer.verify(seeds);
+  const stats = await writer.verify(seeds, ctx.timeline.originAt);
   const window = writer.window();
   if (window) ctx.timeline.mark('first-write-failed', window.start);
   if (window?.end !== undefined) ctx.timeline.mark('writes-recovered', window.end);
+  markHistory(ctx.timeline, stats);
   return stats;
+}
+
+/**
+ * The checker's findings on the timeline: when the first lost value was acknowledged (of the examples kept),
+ * when the first stale and the first divergent read began. Example times are ms from the timeline's origin.
+ */
+export function markHistory(timeline: Timeline, stats: WriteStats): void {
+  const v = stats.history;
+  if (!v) return;
+  const origin = timeline.originAt ?? 0;
+  const lost = (v.examples.lost ?? []).flatMap((a) => (a.write?.completeMs !== undefined ? [a] : []));
+  const first = lost.sort((a, b) => a.write!.completeMs! - b.write!.completeMs!)[0];
+  if (first)
+    timeline.mark(
+      'lost-write-acked',
+      origin + first.write!.completeMs!,
+      `${v.values.lost} acknowledged value(s) lost; ${first.key} value ${first.value ?? '?'} via ${first.write!.node ?? '?'}`,
+    );
+  const stale = v.examples.stale?.[0]?.read;
+  if (stale) timeline.mark('stale-read', origin + stale.invokeMs, `${v.values.stale} stale value(s)`);
+  const divergent = v.examples.divergence?.[0]?.read;
+  if (divergent) timeline.mark('divergent-read', origin + divergent.invokeMs, `${v.divergence} divergent read(s)`);
 }

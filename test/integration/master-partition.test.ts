@@ -8,6 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runMasterPartition } from '../../src/scenarios/master-partition.ts';
+import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 import type { ScenarioResult } from '../../src/scenarios/model.ts';
 import { hostIptables } from '../../src/platform/local/faults/partition.ts';
 import { CHAIN_PREFIX, iptablesProblem } from '../../src/platform/packet-filter.ts';
@@ -63,12 +64,31 @@ async function partitioned(c: DeployedCluster, writeWait: boolean): Promise<Scen
   return r;
 }
 
+/** Each sampled lost value, read straight from its list now: it is not there (independent of the checker). */
+async function assertAbsent(c: DeployedCluster, r: ScenarioResult): Promise<void> {
+  const reader = await openClusterClient(
+    async (a) => a,
+    (await c.platform.listPods()).map((p) => ({ host: p.ip, port: c.redis.port })),
+    { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 },
+  );
+  try {
+    for (const s of r.partitionLoss!.sample) {
+      const [, key, value] = /^(\S+) value (\d+)$/.exec(s.key)!;
+      assert.not.ok((await reader.lrange(key!, 0, -1)).includes(value!), `${s.key} counted lost and absent`);
+    }
+  } finally {
+    reader.disconnect();
+  }
+}
+
 /** Plain writes: a positive count of acknowledged-then-lost minority writes fails max-lost-writes with its cause. */
 function assertLost(r: ScenarioResult, server: string): void {
   const loss = r.partitionLoss!;
   assert.ok(loss, 'the partition loss is reported');
   assert.ok(loss.lost > 0, `the cut-off master's acknowledged writes are lost (${why(r)})`);
-  assert.is(loss.lost, loss.minority.lost, 'the count equals what the read-back of the minority client missed');
+  assert.is(loss.lost, loss.minority.history!.values.lost, "the count is the history checker's lost values");
+  assert.ok(loss.sample.length > 0);
+  assert.is(loss.minority.history!.divergence, 0, 'no divergent read: the minority client read only its own side');
   assert.is(r.status, 'fail');
   const budget = check(r, 'max-lost-writes')!;
   assert.is(budget.status, 'fail');
@@ -89,7 +109,9 @@ function assertLost(r: ScenarioResult, server: string): void {
 }
 
 test('Redis, plain writes: the minority acknowledged writes and lost them; the default max-lost-writes 0 fails with the count and the cause', async () => {
-  assertLost(await partitioned(cluster(), false), 'Redis');
+  const r = await partitioned(cluster(), false);
+  assertLost(r, 'Redis');
+  await assertAbsent(cluster(), r);
 });
 
 test('Redis, --write-wait: zero lost, PASS, and the report says why (WAIT cannot be satisfied from the minority side)', async () => {
@@ -119,7 +141,9 @@ test('min-replicas-to-write 1, min-replicas-max-lag 1: the minority stops taking
 test('Valkey, plain writes: the same loss, counted and failed', async () => {
   const c = await deployCluster('examples/valkey', '127.0.132', TOPOLOGY);
   try {
-    assertLost(await partitioned(c, false), 'Valkey');
+    const r = await partitioned(c, false);
+    assertLost(r, 'Valkey');
+    await assertAbsent(c, r);
   } finally {
     assert.equal(await c.teardown(), [], 'no valkey-server left');
   }

@@ -1,37 +1,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { minorityStoppedCheck, partitionLoss } from '../../../src/scenarios/master-partition.ts';
+import type { Anomaly } from '../../../src/scenarios/history/check.ts';
 import type { WriteStats } from '../../../src/scenarios/model.ts';
-import type { WriteRecord } from '../../../src/scenarios/write-stats.ts';
 
 const CUT = 10_000;
 const stats = { mode: 'plain', acknowledged: 4, lost: 2 } as WriteStats;
-const w = (n: number, sentAt: number, ackAt?: number, error?: string): WriteRecord => ({
-  key: `k${n}`,
-  value: `v${n}`,
-  sentAt,
-  ...(ackAt !== undefined ? { ackAt } : {}),
-  ...(error ? { error } : {}),
+/** A lost value as the checker reports it: its write's times in ms from the cut. */
+const lostValue = (value: number, ackMs: number): Anomaly => ({
+  kind: 'lost',
+  key: '{t}:h:0',
+  value,
+  write: { kind: 'write', client: 'writer', value, invokeMs: ackMs - 3, completeMs: ackMs, outcome: 'ok' },
+  detail: 'acknowledged, absent from the final read',
 });
-const records = [
-  w(0, CUT - 50, CUT - 45), // before the cut: replicated, read back
-  w(1, CUT + 100, CUT + 104), // acknowledged by the cut-off master: lost
-  w(2, CUT + 5000, CUT + 5003), // the last one it took: lost
-  w(3, CUT + 6000, undefined, 'Command timed out'),
-  w(4, CUT + 16_000, CUT + 16_010), // after the heal, on the promoted master: read back
-];
-const readBack = new Map<string, string | null>([
-  ['k0', 'v0'],
-  ['k1', null],
-  ['k2', null],
-  ['k4', 'v4'],
-]);
+const acks = [CUT - 45, CUT + 104, CUT + 5003, CUT + 16_010]; // before the cut, two in it, one after the heal
 
 test('partitionLoss: the lost writes with the window they were acknowledged in, the last minority ack and the refusal', () => {
   const loss = partitionLoss({
-    minority: records,
     minorityWrites: stats,
-    readBack,
+    lost: [lostValue(2, 5003), lostValue(1, 104)],
+    acks,
     cutAt: CUT,
     healedAt: CUT + 15_000,
     bounds: { nodeTimeoutMs: 5000 },
@@ -41,8 +30,8 @@ test('partitionLoss: the lost writes with the window they were acknowledged in, 
   assert.is(loss.lost, 2);
   assert.equal(loss.lostWindow, { firstAckMs: 104, lastAckMs: 5003 });
   assert.equal(loss.sample, [
-    { key: 'k1', ackAtMs: 104 },
-    { key: 'k2', ackAtMs: 5003 },
+    { key: '{t}:h:0 value 1', ackAtMs: 104 },
+    { key: '{t}:h:0 value 2', ackAtMs: 5003 },
   ]);
   assert.is(loss.lastMinorityAckMs, 5003, 'the write after the heal is not the minority side');
   assert.is(loss.refusedAtMs, 5100);
@@ -53,15 +42,16 @@ test('partitionLoss: the lost writes with the window they were acknowledged in, 
 
 test('minority-stopped-writes: fails when the cut-off master never refused a write before the heal; skipped when not reached', () => {
   const loss = partitionLoss({
-    minority: records,
-    minorityWrites: stats,
-    readBack,
+    minorityWrites: { ...stats, lost: 0 },
+    lost: [],
+    acks,
     cutAt: CUT,
     healedAt: CUT + 15_000,
     bounds: { nodeTimeoutMs: 5000, minReplicasToWrite: 1, minReplicasMaxLagS: 1 },
     probe: {},
     cut: 'chain',
   });
+  assert.is(loss.lostWindow, undefined);
   const c = minorityStoppedCheck(loss, '');
   assert.is(c.status, 'fail');
   assert.match(c.summary, 'never refused a write during the 15000 ms partition');
