@@ -171,6 +171,9 @@ export interface PartitionLoss {
   minority: WriteStats;
   /** Acknowledged by the cut-off master during the partition, then gone: how many, and a sample. */
   lost: number;
+  /** Values whose writes were not acknowledged (WAIT unconfirmed, a timeout) that reads on the minority side saw,
+   * then gone: lost as Jepsen's set-full checker counts, but never taken as written by the client. */
+  seenThenLost: number;
   sample: Array<{ key: string; ackAtMs: number }>;
   /** First and last acknowledgement of a lost write, ms after the cut. */
   lostWindow?: { firstAckMs: number; lastAckMs: number };

@@ -7,11 +7,11 @@ import type { WriteStats } from '../../../src/scenarios/model.ts';
 const CUT = 10_000;
 const stats = { mode: 'plain', acknowledged: 4, lost: 2 } as WriteStats;
 /** A lost value as the checker reports it: its write's times in ms from the cut. */
-const lostValue = (value: number, ackMs: number): Anomaly => ({
+const lostValue = (value: number, ackMs: number, outcome: 'ok' | 'indeterminate' = 'ok'): Anomaly => ({
   kind: 'lost',
   key: '{t}:h:0',
   value,
-  write: { kind: 'write', client: 'writer', value, invokeMs: ackMs - 3, completeMs: ackMs, outcome: 'ok' },
+  write: { kind: 'write', client: 'writer', value, invokeMs: ackMs - 3, completeMs: ackMs, outcome },
   detail: 'acknowledged, absent from the final read',
 });
 const acks = [CUT - 45, CUT + 104, CUT + 5003, CUT + 16_010]; // before the cut, two in it, one after the heal
@@ -19,7 +19,8 @@ const acks = [CUT - 45, CUT + 104, CUT + 5003, CUT + 16_010]; // before the cut,
 test('partitionLoss: the lost writes with the window they were acknowledged in, the last minority ack and the refusal', () => {
   const loss = partitionLoss({
     minorityWrites: stats,
-    lost: [lostValue(2, 5003), lostValue(1, 104)],
+    // value 3: WAIT did not confirm it, a minority read saw it, then it was gone
+    lost: [lostValue(2, 5003), lostValue(1, 104), lostValue(3, 5050, 'indeterminate')],
     acks,
     cutAt: CUT,
     healedAt: CUT + 15_000,
@@ -28,6 +29,7 @@ test('partitionLoss: the lost writes with the window they were acknowledged in, 
     cut: 'chain',
   });
   assert.is(loss.lost, 2);
+  assert.is(loss.seenThenLost, 1);
   assert.equal(loss.lostWindow, { firstAckMs: 104, lastAckMs: 5003 });
   assert.equal(loss.sample, [
     { key: '{t}:h:0 value 1', ackAtMs: 104 },
