@@ -91,8 +91,9 @@ function startWriteProbe(conn: Redis, key: string, signal?: AbortSignal): () => 
       try {
         await conn.set(key, String(n));
       } catch (err) {
-        // A timeout is not a refusal (the node did not answer); anything Redis answered is.
-        if (!/timed out/i.test(messageOf(err))) {
+        // Only Redis' own error reply (an upper-case code: CLUSTERDOWN, NOREPLICAS) is a refusal; a timeout or a
+        // closed connection says nothing about what the node would take.
+        if (/^[A-Z]{3,}\b/.test(messageOf(err))) {
           outcome.refusedAt = sentAt;
           outcome.refusal = messageOf(err);
         }
