@@ -5,6 +5,7 @@ import type { Anomaly, AnomalyKind, HistoryVerdict, OpView } from '../scenarios/
 
 const KIND_WORD: Record<AnomalyKind, string> = {
   lost: 'lost',
+  'unacknowledged-lost': 'seen, then gone (never acknowledged)',
   stale: 'stale read',
   'never-read': 'never read',
   'failed-seen': 'refused, yet read',
@@ -14,11 +15,11 @@ const KIND_WORD: Record<AnomalyKind, string> = {
   reorder: 'reordered',
 };
 
-/** The verdict in two or three sentences. */
-export function historyText(v: HistoryVerdict): string {
+/** The verdict in two or three sentences, after `label` (default "History"). */
+export function historyText(v: HistoryVerdict, label = 'History'): string {
   const c = v.values;
   const parts = [
-    `History: ${v.writes.attempted} writes (${v.writes.ok} acknowledged, ${v.writes.failed} refused, ` +
+    `${label}: ${v.writes.attempted} writes (${v.writes.ok} acknowledged, ${v.writes.failed} refused, ` +
       `${v.writes.indeterminate} indeterminate) and ${v.reads.attempted} reads of ${v.keys} key${v.keys === 1 ? '' : 's'}.`,
     `Every written value, as Jepsen's set-full checker classifies it: ${c.stable} stable, ${c.stale} stale, ` +
       `${c.lost} lost, ${c['never-read']} never read, ${c.indeterminate} indeterminate (present or absent, both allowed), ` +
@@ -29,6 +30,8 @@ export function historyText(v: HistoryVerdict): string {
       `${v.divergence} read${v.divergence === 1 ? '' : 's'} diverging from an earlier one (two masters took writes for the same slots: split brain as clients saw it)`,
     v.duplicates && `${v.duplicates} value${v.duplicates === 1 ? '' : 's'} read twice`,
     v.reordered && `${v.reordered} value${v.reordered === 1 ? '' : 's'} out of real-time order`,
+    v.unacknowledgedLost &&
+      `${v.unacknowledgedLost} value${v.unacknowledgedLost === 1 ? '' : 's'} never acknowledged that a read saw and later reads did not (a state clients saw, then rolled back; set-full would count ${v.unacknowledgedLost === 1 ? 'it' : 'them'} lost)`,
     v.failedSeen && `${v.failedSeen} refused write${v.failedSeen === 1 ? '' : 's'} found in a read`,
     v.unexpected && `${v.unexpected} value${v.unexpected === 1 ? '' : 's'} no write wrote`,
   ].filter((x): x is string => typeof x === 'string');

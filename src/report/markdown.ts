@@ -21,6 +21,7 @@ import { historyExampleRows, historyText } from './history.ts';
 import { byMessage, groupFindings, severityTotals, whereText, type FindingGroup } from '../manifests/lint/group.ts';
 import { SEVERITIES } from '../manifests/lint/rule.ts';
 import type { LintFinding, Report, ScenarioResult, Severity, Topology } from './model.ts';
+import type { HistoryVerdict } from '../scenarios/history/check.ts';
 
 export const SUMMARY_FILE = 'summary.md';
 
@@ -138,17 +139,23 @@ function writesSection(s: ScenarioResult): string[] {
   if (w.firstErrors.length > 0) {
     out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
   }
-  if (w.history) {
-    out.push(html(historyText(w.history)), '');
-    const rows = historyExampleRows(w.history);
-    if (rows.length > 0)
-      out.push(
-        ...details(
-          `History anomalies: first examples (${rows.length}), times in ms from the fault`,
-          table(['Anomaly', 'Key', 'Value', 'Write', 'Read', 'Detail'], rows),
-        ),
-      );
-  }
+  if (w.history) out.push(...historyBlock(w.history));
+  if (s.pauseLoss?.history)
+    out.push(...historyBlock(s.pauseLoss.history, 'Stale client (no WAIT, connected before the freeze) history'));
+  return out;
+}
+
+/** The checker's verdict in words, then its first examples folded (times in ms from the fault). */
+function historyBlock(v: HistoryVerdict, label?: string): string[] {
+  const out = [html(historyText(v, label)), ''];
+  const rows = historyExampleRows(v);
+  if (rows.length > 0)
+    out.push(
+      ...details(
+        `${label ?? 'History'} anomalies: first examples (${rows.length}), times in ms from the fault`,
+        table(['Anomaly', 'Key', 'Value', 'Write', 'Read', 'Detail'], rows),
+      ),
+    );
   return out;
 }
 

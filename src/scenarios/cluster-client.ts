@@ -74,27 +74,6 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
   }
 }
 
-const BATCH = 500;
-
-/** Reads keys through a cluster client: value, or null when missing. Keys of one batch must share a slot. */
-export async function readKeys(
-  cluster: Cluster,
-  keys: readonly string[],
-  sameSlot: boolean,
-): Promise<Map<string, string | null>> {
-  const values = new Map<string, string | null>();
-  if (sameSlot) {
-    for (let i = 0; i < keys.length; i += BATCH) {
-      const batch = keys.slice(i, i + BATCH);
-      const got = await cluster.mget(...batch);
-      batch.forEach((k, j) => values.set(k, got[j] ?? null));
-    }
-  } else {
-    for (const k of keys) values.set(k, await cluster.get(k));
-  }
-  return values;
-}
-
 /**
  * The node a cluster client sends `slot`'s commands to, as its slot map says now ("host:port", the address it
  * connects to): after a MOVED, ioredis updates the map before it retries, so at a reply this names who answered.

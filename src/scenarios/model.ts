@@ -148,13 +148,16 @@ export interface ShardWrites {
 
 /** master-pause: acknowledged writes the frozen master took and the cluster then dropped. */
 export interface PauseLoss {
-  /** How many, and a sample with when (ms after the freeze) and by whom they were acknowledged. */
+  /** How many (the history checker's lost), and a sample with when (ms after the freeze) and by whom they were acknowledged. */
   lost: number;
-  sample: Array<{ key: string; ackAtMs: number; by: string }>;
+  /** key: the stale client's list; value: the value lost from it (absent in reports before the history). */
+  sample: Array<{ key: string; value?: number; ackAtMs: number; by: string }>;
   /** The resumed master's last acknowledgement, ms after the freeze. */
   lastAckByOldMasterMs?: number;
-  /** What the reader found independently of the writer's bookkeeping (keys missing on a fresh read-back). */
+  /** What the final read alone shows, independently of the checker (acknowledged values missing from it). */
   readBackMissing: number;
+  /** The checker's verdict on the stale client's history (absent in reports written before it was recorded). */
+  history?: HistoryVerdict;
 }
 
 /** master-partition: what the cut-off master did with the writes of the client on its side. */

@@ -4,8 +4,11 @@ import type { Log } from '../util/log.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Reach } from '../redis/connect.ts';
-import { hashTagIn } from './keyslot.ts';
-import { openClusterClient } from './cluster-client.ts';
+import { hashTagIn, slotOf } from './keyslot.ts';
+import { nodeServing, openClusterClient } from './cluster-client.ts';
+import { HistoryRecorder } from './history/model.ts';
+import { checkHistory, type ValueClass } from './history/check.ts';
+import { finalRead, recordRead } from './history/record.ts';
 import { startWriter, type Writer } from './writer.ts';
 import type { Canary } from './failover-checks.ts';
 import type { StepContext, Timeline } from './driver.ts';
@@ -28,7 +31,11 @@ export interface WriterSettings {
 /** A run-unique word for key names, so that runs on one cluster never read each other's keys. */
 export const runTag = (): string => Date.now().toString(36);
 
-/** Canaries in `slots`, each acknowledged by a replica (WAIT 1) when there is one: losing one is then a finding. */
+/**
+ * Canaries in `slots`, each a set holding one value, added (SADD) with WAIT 1 when there is a replica (losing
+ * one is then a finding) and read back at once. Their writes and reads are recorded in one history (each
+ * canary carries it), so that their final read (readCanaries) is judged by the same checker as the writer's.
+ */
 export async function writeCanaries(
   reach: Reach,
   seeds: HostPort[],
@@ -37,24 +44,29 @@ export async function writeCanaries(
   replicated: boolean,
 ): Promise<Canary[]> {
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  const history = new HistoryRecorder();
+  const nodeOf = (key: string) => nodeServing(client, slotOf(key));
   try {
-    const canaries: Canary[] = Array.from({ length: CANARIES }, (_, i) => ({
-      key: `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`,
-      value: `${run}:${i}`,
-    }));
-    for (const c of canaries) {
+    const canaries: Canary[] = [];
+    for (let i = 0; i < CANARIES; i++) {
+      const key = `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`;
+      history.declare(key, 'set');
+      const op = history.invokeWrite(key, 'canary');
+      const value = String(op.value);
       // WAIT pipelined with its write so it reaches the node that took the write.
       const replies = await client
         .pipeline()
-        .set(c.key, c.value)
+        .sadd(key, value)
         .wait(replicated ? 1 : 0, 2000)
         .exec();
       const failedReply = replies?.find(([err]) => err);
-      if (!replies || failedReply) throw new Error(`writing canary ${c.key} failed: ${messageOf(failedReply?.[0])}`);
+      if (!replies || failedReply) throw new Error(`writing canary ${key} failed: ${messageOf(failedReply?.[0])}`);
       if (replicated && Number(replies[1]?.[1]) < 1)
-        throw new Error(`canary ${c.key} was not acknowledged by a replica within 2 s (WAIT 1)`);
-      if ((await client.get(c.key)) !== c.value)
-        throw new Error(`canary ${c.key} did not read back right after writing it`);
+        throw new Error(`canary ${key} was not acknowledged by a replica within 2 s (WAIT 1)`);
+      history.complete(op, 'ok', nodeOf(key));
+      const read = await recordRead(history, client, key, 'set', 'canary', nodeOf);
+      if (!read.seen?.includes(op.value)) throw new Error(`canary ${key} did not read back right after writing it`);
+      canaries.push({ key, value, history });
     }
     return canaries;
   } finally {
@@ -62,20 +74,29 @@ export async function writeCanaries(
   }
 }
 
+/**
+ * The canaries' final read, judged by the history checker: each canary's readBack is its value when the checker
+ * finds it (stable or stale), null when not (lost).
+ */
 export async function readCanaries(
   reach: Reach,
   seeds: HostPort[],
   canaries: Canary[] | undefined,
 ): Promise<Canary[] | undefined> {
-  if (!canaries) return undefined;
+  const history = canaries?.[0]?.history;
+  if (!canaries || !history) return canaries;
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
   try {
-    const read: Canary[] = [];
-    for (const c of canaries) read.push({ ...c, readBack: await client.get(c.key) });
-    return read;
+    await finalRead(history, client, (key) => nodeServing(client, slotOf(key)));
   } finally {
     client.disconnect();
   }
+  const found = new Map<string, ValueClass>();
+  checkHistory(history.keys(), { onValue: (key, _value, cls) => found.set(key, cls) });
+  return canaries.map((c) => {
+    const cls = found.get(c.key);
+    return { ...c, readBack: cls === 'stable' || cls === 'stale' ? c.value : null };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { WriteStats } from './model.ts';
-import type { Op } from './history/model.ts';
+import type { Op, WriteTotals } from './history/model.ts';
 import type { HistoryVerdict } from './history/check.ts';
 
 /** What the window needs of a write: when it was sent, and when and how it ended (Date.now() times). */
@@ -54,8 +54,8 @@ export function unavailableWindow(
 const SAMPLE = 5;
 
 /**
- * The report's WriteStats, from the writer's writes and the checker's verdict on its history: lost is the
- * checker's (acknowledged, then missing from every read that began after, the final read included). A window
+ * The report's WriteStats, from the writer's writes, the history's write totals (every write, also those its
+ * bounds dropped; `verdict.writes` when nothing was dropped) and the checker's verdict: lost is the checker's (acknowledged, then missing from every read that began after, the final read included). A window
  * that never closed (no acknowledgement after it began) runs to `stoppedAt`: writes were still refused when
  * the writer stopped. Skipped writes were never sent, so they have no operation: only their due times, which
  * count in the unavailable window.
@@ -64,6 +64,7 @@ export function writeStats(
   writes: readonly Op[],
   verdict: HistoryVerdict,
   info: { mode: WriteStats['mode']; ratePerSecond: number; skippedAt: readonly number[]; stoppedAt: number },
+  totals: WriteTotals = verdict.writes,
 ): WriteStats {
   const window = unavailableWindow(writes, info.skippedAt, info.stoppedAt);
   const errors = new Set<string>();
@@ -74,10 +75,10 @@ export function writeStats(
   return {
     mode: info.mode,
     ratePerSecond: info.ratePerSecond,
-    attempted: verdict.writes.attempted,
+    attempted: totals.attempted,
     skipped: info.skippedAt.length,
-    acknowledged: verdict.writes.ok,
-    failed: verdict.writes.failed + verdict.writes.indeterminate,
+    acknowledged: totals.ok,
+    failed: totals.failed + totals.indeterminate,
     lost: verdict.values.lost,
     unavailableMs: window ? (window.end ?? info.stoppedAt) - window.start : 0,
     lostKeys: (verdict.examples.lost ?? []).slice(0, SAMPLE).map((a) => `${a.key} value ${a.value ?? '?'}`),

@@ -10,7 +10,7 @@ import { unavailableWindow, writeStats, type UnavailableWindow } from './write-s
 import { slotOf } from './keyslot.ts';
 import { HistoryRecorder, outcomeOfError, type Op, type Outcome } from './history/model.ts';
 import { checkHistory } from './history/check.ts';
-import { finalRead, startPeriodicReads } from './history/reads.ts';
+import { finalRead, startPeriodicReads } from './history/record.ts';
 
 export interface WriterOptions {
   reach: Reach;
@@ -35,6 +35,12 @@ export interface WriterOptions {
    */
   maxInFlight?: number;
   log: Log;
+  /**
+   * The history to record into; default a new one. Share one with another client (the partition's minority
+   * side writing the same lists: recordWrite to writer.currentKey()) and verify() reads back and judges every
+   * key of it: the stats then count every client's writes, the unavailable window only this writer's.
+   */
+  history?: HistoryRecorder;
   /** The run's cancel: stops sending at once (the scenario's cleanup then closes the writer). */
   signal?: AbortSignal;
   /** Source address of the writer's connections (a client on one side of a partition). */
@@ -45,6 +51,8 @@ export interface Writer {
   readonly mode: WriteStats['mode'];
   /** Every operation of the writer so far (writes, periodic reads, then the final read), bounded. */
   readonly history: HistoryRecorder;
+  /** The list being written now (a new one every VALUES_PER_KEY values); undefined before the first write. */
+  currentKey(): string | undefined;
   /** Writes acknowledged and not acknowledged so far, and the first error (counted as they complete). */
   progress(): { acknowledged: number; notAcknowledged: number; firstError?: string };
   /** Writes invoked at or after `at` (Date.now()) and acknowledged, among those the history still holds. */
@@ -102,7 +110,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     client.disconnect();
     throw err;
   });
-  const history = new HistoryRecorder();
+  const history = opts.history ?? new HistoryRecorder();
   const slot = slotOf(opts.tag);
   const nodeOf = (): string | undefined => nodeServing(client, slot);
   /** Due times of the writes skipped at the bound: they count as not acknowledged in the window. */
@@ -151,6 +159,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     }
   };
 
+  const currentKey = (): string | undefined => (keyNo < 0 ? undefined : key);
   const pacer = startPacer({
     ratePerSecond: opts.ratePerSecond,
     maxInFlight,
@@ -168,14 +177,15 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   const reads = startPeriodicReads({
     history,
     conn: readClient,
-    key: () => (keyNo < 0 ? undefined : key),
+    key: currentKey,
     kind: 'list',
     intervalMs: READ_INTERVAL_MS,
     client: 'reader',
     nodeOf: () => nodeServing(readClient, slot),
   });
 
-  const writes = (): Op[] => history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'write'));
+  const writes = (): Op[] =>
+    history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'write' && op.client === 'writer'));
   const stopOnAbort = (): void => {
     pacer.stop();
     void reads.stop();
@@ -185,6 +195,7 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
   return {
     mode,
     history,
+    currentKey,
     progress: () => ({ acknowledged, notAcknowledged, ...(firstError !== undefined ? { firstError } : {}) }),
     acknowledgedSince: (at) => writes().filter((w) => w.outcome === 'ok' && w.invokeAt >= at).length,
     window: () => unavailableWindow(writes(), skippedAt, stoppedAt ?? Date.now()),
@@ -216,7 +227,12 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
         dropped: history.dropped,
         ...(origin !== undefined ? { origin } : {}),
       });
-      return writeStats(writes(), verdict, { mode, ratePerSecond: opts.ratePerSecond, skippedAt, stoppedAt });
+      return writeStats(
+        writes(),
+        verdict,
+        { mode, ratePerSecond: opts.ratePerSecond, skippedAt, stoppedAt },
+        history.writeTotals,
+      );
     },
     close() {
       opts.signal?.removeEventListener('abort', stopOnAbort);

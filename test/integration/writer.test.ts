@@ -24,6 +24,8 @@ import { waitFor } from '../../src/util/wait.ts';
 import { hashTagIn } from '../../src/scenarios/keyslot.ts';
 import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
 import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
+import { HistoryRecorder } from '../../src/scenarios/history/model.ts';
+import { recordWrite } from '../../src/scenarios/history/record.ts';
 
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
@@ -240,6 +242,42 @@ test('WAIT mode with no replica left: nothing is acknowledged, and the error say
       stats.firstErrors.join('; '),
     );
   } finally {
+    w.close();
+  }
+});
+
+test("a shared history: another client appends to the writer's list, verify judges both, a loss names its client", async () => {
+  const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
+  const history = new HistoryRecorder();
+  const w = await startWriter({
+    reach: identityReach,
+    seeds: survivors,
+    tag: `${tag}-shared`,
+    ratePerSecond: 100,
+    waitReplicas: false,
+    log: silentLog,
+    history,
+  });
+  const other = await openClusterClient(identityReach, survivors, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  try {
+    await waitFor(
+      'the writer has a list',
+      async () => (w.currentKey() ? { done: true, value: 0 } : { done: false, seen: 'no key yet' }),
+      { timeoutMs: 10_000 },
+    );
+    const key = w.currentKey()!;
+    const ops = [];
+    for (let i = 0; i < 10; i++) ops.push(await recordWrite(history, other, key, 'list', 'other', () => 'x'));
+    assert.ok(ops.every((op) => op.outcome === 'ok'));
+    await w.stop();
+    assert.is(await other.lrem(key, 0, String(ops[3]!.value)), 1);
+    const stats = await w.verify(survivors);
+    assert.is(stats.lost, 1);
+    const lost = stats.history!.examples.lost![0]!;
+    assert.equal([lost.value, lost.write!.client], [ops[3]!.value, 'other']);
+    assert.is(stats.attempted, w.progress().acknowledged + w.progress().notAcknowledged + 10);
+  } finally {
+    other.disconnect();
     w.close();
   }
 });

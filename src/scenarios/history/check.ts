@@ -13,8 +13,12 @@ import type { Dropped, KeyHistory, Op, Outcome } from './model.ts';
  * - stable: seen by a read invoked after every read that missed it;
  * - stale: stable, but missed by a read that began after it was known (set-full counts these within stable,
  *   with a positive stable latency; here they are their own class);
- * - lost: known, and missed by a read that began after it was known and after every read that saw it: gone;
- * - never read: known, but no read began after that;
+ * - lost: acknowledged, known, and missed by a read that began after it was known and after every read that
+ *   saw it: gone. Set-full also calls a value lost whose write was never acknowledged, when a read saw it and
+ *   later reads did not; Redis promises nothing for such a write, so it keeps its write's class here
+ *   (indeterminate or failed) and is counted apart as `unacknowledgedLost` (a read saw a state that was
+ *   rolled back: what a resumed or cut-off master shows its clients before it steps down);
+ * - never read: acknowledged, but no read began after it was known;
  * - indeterminate: its write's outcome is unknown (a timeout, a lost connection) and no read saw it: present
  *   or absent, either is allowed. An indeterminate write that a read saw is known from that read and classified
  *   as above: it is not lost for being indeterminate;
@@ -25,7 +29,8 @@ import type { Dropped, KeyHistory, Op, Outcome } from './model.ts';
 
 export type ValueClass = 'stable' | 'stale' | 'lost' | 'never-read' | 'indeterminate' | 'failed';
 export type ListAnomaly = 'divergence' | 'duplicate' | 'reorder';
-export type AnomalyKind = 'lost' | 'stale' | 'never-read' | 'failed-seen' | 'unexpected' | ListAnomaly;
+export type AnomalyKind =
+  'lost' | 'unacknowledged-lost' | 'stale' | 'never-read' | 'failed-seen' | 'unexpected' | ListAnomaly;
 
 /** One operation as the report shows it: times are ms from the origin passed to checkHistory. */
 export interface OpView {
@@ -63,9 +68,14 @@ export interface HistoryVerdict {
   values: Record<ValueClass, number>;
   /** Refused writes that a read saw. */
   failedSeen: number;
+  /** Values whose write was never acknowledged that a read saw and later reads (the final one too) did not. */
+  unacknowledgedLost: number;
   /** Distinct values read that no write of the history wrote, plus each key's most foreign members in a read. */
   unexpected: number;
-  /** List keys: reads not a prefix of the longest read of their key before them, nor extending it. */
+  /**
+   * List keys: reads neither a prefix of the reference read of their key (the longest before them, or the
+   * last that diverged) nor extending it: one per fork of the list as clients saw it.
+   */
   divergence: number;
   /** Values seen more than once in one read (counted once per value). */
   duplicates: number;
@@ -85,6 +95,8 @@ export interface CheckOptions {
   dropped?: Dropped;
   /** Examples kept per anomaly kind. Default 5. */
   examples?: number;
+  /** Told every classified value's class (e.g. a canary's verdict), in key order. */
+  onValue?: (key: string, value: number, cls: ValueClass) => void;
 }
 
 const NONE = -1;
@@ -96,6 +108,7 @@ export function checkHistory(keys: readonly KeyHistory[], opts: CheckOptions = {
     reads: { attempted: 0, ok: 0, notOk: 0 },
     values: { stable: 0, stale: 0, lost: 0, 'never-read': 0, indeterminate: 0, failed: 0 },
     failedSeen: 0,
+    unacknowledgedLost: 0,
     unexpected: 0,
     divergence: 0,
     duplicates: 0,
@@ -105,7 +118,7 @@ export function checkHistory(keys: readonly KeyHistory[], opts: CheckOptions = {
     examples: {},
   };
   const ex = new Examples(v.examples, opts.examples ?? 5, opts.origin ?? 0);
-  for (const k of keys) checkKey(k, v, ex);
+  for (const k of keys) checkKey(k, v, ex, opts.onValue);
   return v;
 }
 
@@ -147,7 +160,7 @@ class Examples {
   }
 }
 
-function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
+function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples, onValue: CheckOptions['onValue']): void {
   const base = k.droppedWrites;
   const writes: Op[] = [];
   const reads: Op[] = [];
@@ -160,7 +173,8 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
       if (outcome === 'ok') v.writes.ok++;
       else if (outcome === 'fail') v.writes.failed++;
       else v.writes.indeterminate++;
-      lastWriteDone = Math.max(lastWriteDone, op.completeSeq ?? Infinity);
+      // A write still pending is indeterminate whatever is read later: only completed ones need a read after.
+      lastWriteDone = Math.max(lastWriteDone, op.completeSeq ?? op.invokeSeq);
     } else {
       v.reads.attempted++;
       if (op.outcome === 'ok' && op.seen) {
@@ -234,10 +248,25 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
     const value = i + base;
     let cls: ValueClass;
     if (present !== NONE && absentSeq < presentSeq) cls = absentSeq > known ? 'stale' : 'stable';
-    else if (known !== Infinity && absentSeq > known) cls = 'lost';
-    else if (known !== Infinity) cls = 'never-read';
+    else if (known !== Infinity && absentSeq > known) {
+      cls = outcome === 'ok' ? 'lost' : outcome === 'fail' ? 'failed' : 'indeterminate';
+      if (outcome !== 'ok') {
+        v.unacknowledgedLost++;
+        if (ex.wants('unacknowledged-lost'))
+          ex.add(
+            {
+              kind: 'unacknowledged-lost',
+              key: k.key,
+              value,
+              detail: `value ${value} (write ${outcome}) seen, then missing from every later read`,
+            },
+            { write: w, read: absentRead!, other: reads[present]! },
+          );
+      }
+    } else if (known !== Infinity && outcome === 'ok') cls = 'never-read';
     else cls = outcome === 'fail' ? 'failed' : 'indeterminate';
     v.values[cls]++;
+    onValue?.(k.key, value, cls);
     if (cls === 'lost' && ex.wants('lost'))
       ex.add(
         {
@@ -281,7 +310,7 @@ function checkKey(k: KeyHistory, v: HistoryVerdict, ex: Examples): void {
 /**
  * Divergence and reordering of a list key. Reads that agree are prefixes of one another, a chain: each read is
  * compared with the longest before it only (a read comparable with it is comparable with every read of the
- * chain). Reordering: at each position, the latest invocation of a value before it; a value whose write was
+ * chain); after a fork the read that diverged becomes the reference (the newer view), so a fork counts once. Reordering: at each position, the latest invocation of a value before it; a value whose write was
  * acknowledged before that invocation sits after a write that began later than it ended.
  */
 function checkList(
@@ -302,6 +331,7 @@ function checkList(
       let p = 0;
       while (p < common && ref[p] === seen[p]) p++;
       if (p < common) {
+        // Counted once per fork: the newer read becomes the reference, so reads agreeing with it do not count.
         v.divergence++;
         if (ex.wants('divergence'))
           ex.add(
@@ -312,6 +342,7 @@ function checkList(
             },
             { read: r, other: longest },
           );
+        longest = r;
       } else if (seen.length > ref.length) longest = r;
     } else longest = r;
 
@@ -341,4 +372,29 @@ function checkList(
       }
     }
   }
+}
+
+/** Several verdicts as one (writers per shard): counts summed, the first examples of each kind kept. */
+export function mergeVerdicts(verdicts: readonly HistoryVerdict[], examples = 5): HistoryVerdict {
+  const out = checkHistory([]);
+  const sum = <K extends string>(into: Record<K, number>, from: Record<K, number>): void => {
+    for (const k of Object.keys(from) as K[]) into[k] += from[k];
+  };
+  for (const v of verdicts) {
+    out.keys += v.keys;
+    sum(out.writes, v.writes);
+    sum(out.reads, v.reads);
+    sum(out.values, v.values);
+    sum<keyof Dropped>(out.dropped, v.dropped);
+    out.failedSeen += v.failedSeen;
+    out.unacknowledgedLost += v.unacknowledgedLost;
+    out.unexpected += v.unexpected;
+    out.divergence += v.divergence;
+    out.duplicates += v.duplicates;
+    out.reordered += v.reordered;
+    out.keysWithoutFinalRead += v.keysWithoutFinalRead;
+    for (const [kind, list] of Object.entries(v.examples) as Array<[AnomalyKind, Anomaly[]]>)
+      out.examples[kind] = [...(out.examples[kind] ?? []), ...list].slice(0, examples);
+  }
+  return out;
 }

@@ -8,13 +8,12 @@
  *
  *   const history = new HistoryRecorder();                 // one per scenario run, shared by all its clients
  *   history.declare(key, 'list');                          // 'list' (RPUSH/LRANGE) or 'set' (SADD/SMEMBERS)
- *   const w = history.invokeWrite(key, 'minority');        // allots w.value, unique in the key
- *   try { await conn.rpush(key, String(w.value)); history.complete(w, 'ok', node); }
- *   catch (err) { history.complete(w, outcomeOfError(err), node, messageOf(err)); }
- *   const r = history.invokeRead(key, 'reader');
- *   history.completeRead(r, await conn.lrange(key, 0, -1), node);   // or complete(r, outcomeOfError(err), ...)
- *   ...then a final read of every key (recorder.keys() lists them), after the fault has healed:
- *   const verdict = checkHistory(history);                  // check.ts: counts and first examples per anomaly
+ *   await recordWrite(history, conn, key, 'list', 'minority', nodeOf);  // record.ts: RPUSH a new value, recorded
+ *   await recordRead(history, conn, key, 'list', 'reader', nodeOf);     // LRANGE, recorded
+ *   // or by hand: const w = history.invokeWrite(key, 'minority'); send String(w.value);
+ *   //             history.complete(w, 'ok' | outcomeOfError(err), node, error)
+ *   await finalRead(history, conn, nodeOf);                 // every key once more, after the fault has healed
+ *   const verdict = checkHistory(history.keys(), { origin, dropped: history.dropped });  // check.ts
  *
  * Values are integers allotted per key at invocation, stored in Redis as their decimal text, so that a read is
  * held as a Uint32Array and a value names its write without a lookup. Memory is bounded: each key keeps a ring
@@ -132,6 +131,14 @@ export interface Dropped {
   ops: number;
 }
 
+/** Every write recorded, dropped or not, by outcome (pending ones count as indeterminate, as in the checker). */
+export interface WriteTotals {
+  attempted: number;
+  ok: number;
+  failed: number;
+  indeterminate: number;
+}
+
 /**
  * Records operations as clients invoke and complete them. Cheap per operation (one object, no closure), bounded
  * in memory (see MAX_OPS_PER_KEY, MAX_KEYS). Not a checker: see check.ts.
@@ -141,6 +148,9 @@ export class HistoryRecorder {
   private seq = 0;
   private droppedKeys = 0;
   private droppedKeyOps = 0;
+  private writesInvoked = 0;
+  private writesOk = 0;
+  private writesFailed = 0;
   private readonly maxOpsPerKey: number;
   private readonly maxKeys: number;
 
@@ -171,6 +181,7 @@ export class HistoryRecorder {
     const ring = this.ring(key);
     const op: Op = { kind: 'write', client, value: ring.nextValue++, invokeSeq: this.seq++, invokeAt: Date.now() };
     ring.push(op);
+    this.writesInvoked++;
     return op;
   }
 
@@ -186,6 +197,8 @@ export class HistoryRecorder {
     op.completeSeq = this.seq++;
     op.completeAt = Date.now();
     op.outcome = outcome;
+    if (op.kind === 'write' && outcome === 'ok') this.writesOk++;
+    else if (op.kind === 'write' && outcome === 'fail') this.writesFailed++;
     if (node !== undefined) op.node = node;
     if (error !== undefined) op.error = error;
   }
@@ -208,6 +221,16 @@ export class HistoryRecorder {
   /** Every key's history, oldest key first. */
   keys(): KeyHistory[] {
     return [...this.rings.values()].map((r) => r.view());
+  }
+
+  /** Every write so far, dropped from the rings or not (the checker's counts cover only those kept). */
+  get writeTotals(): WriteTotals {
+    return {
+      attempted: this.writesInvoked,
+      ok: this.writesOk,
+      failed: this.writesFailed,
+      indeterminate: this.writesInvoked - this.writesOk - this.writesFailed,
+    };
   }
 
   get dropped(): Dropped {

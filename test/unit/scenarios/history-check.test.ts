@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HistoryRecorder, outcomeOfError, type KeyKind, type Op } from '../../../src/scenarios/history/model.ts';
-import { checkHistory } from '../../../src/scenarios/history/check.ts';
+import { checkHistory, mergeVerdicts } from '../../../src/scenarios/history/check.ts';
 
 const K = 'k';
 
@@ -120,6 +120,18 @@ test('NOT flagged: an indeterminate write that later appears is stable, not lost
   assert.equal(v.examples, {});
 });
 
+test('not lost: an indeterminate write seen, then gone (a rolled-back state a read saw) is counted apart', () => {
+  const h = recorder();
+  write(h, 'indeterminate');
+  read(h, [0]);
+  read(h, []);
+  const v = checkHistory(h.keys());
+  assert.is(v.values.lost, 0, 'set-full would call it lost; its write was never acknowledged');
+  assert.is(v.values.indeterminate, 1);
+  assert.is(v.unacknowledgedLost, 1);
+  assert.is(v.examples['unacknowledged-lost']![0]!.write!.outcome, 'indeterminate');
+});
+
 test('indeterminate, never seen: present or absent, both allowed', () => {
   const h = recorder();
   write(h, 'indeterminate');
@@ -128,6 +140,7 @@ test('indeterminate, never seen: present or absent, both allowed', () => {
   const v = checkHistory(h.keys());
   assert.is(v.values.indeterminate, 2);
   assert.is(v.writes.indeterminate, 2);
+  assert.is(v.keysWithoutFinalRead, 0, 'a write still pending needs no read after it');
   assert.equal(v.examples, {});
 });
 
@@ -161,6 +174,7 @@ test('list divergence: two reads neither a prefix of the other (split brain as c
   read(h, [0, 1]);
   read(h, [0, 2]);
   read(h, [0]); // a prefix of both: not divergent
+  read(h, [0, 2]); // agrees with the fork: counted once
   const v = checkHistory(h.keys());
   assert.is(v.divergence, 1);
   assert.match(v.examples.divergence![0]!.detail, 'position 1');
@@ -223,6 +237,7 @@ test('recorder bounds: the ring drops the oldest ops, whose values are then not 
   assert.is(v.values.stable, 2);
   assert.is(v.unexpected, 0);
   assert.equal(v.dropped, { keys: 0, ops: 2 });
+  assert.equal(h.writeTotals, { attempted: 4, ok: 4, failed: 0, indeterminate: 0 }, 'totals count dropped writes');
   h.declare('other', 'set');
   assert.equal(h.dropped, { keys: 1, ops: 5 });
   assert.equal(
@@ -237,6 +252,21 @@ test('outcomeOfError: an error reply or an unsent command fails; a timeout is in
   assert.is(outcomeOfError(new Error("Stream isn't writeable and enableOfflineQueue options is false")), 'fail');
   assert.is(outcomeOfError(new Error('Command timed out')), 'indeterminate');
   assert.is(outcomeOfError(new Error('Connection is closed.')), 'indeterminate');
+});
+
+test('mergeVerdicts: shards summed, examples kept up to the limit', () => {
+  const lostOne = () => {
+    const h = recorder();
+    write(h);
+    read(h, []);
+    return checkHistory(h.keys(), { dropped: { keys: 0, ops: 1 } });
+  };
+  const m = mergeVerdicts([lostOne(), lostOne(), lostOne()], 2);
+  assert.is(m.keys, 3);
+  assert.is(m.values.lost, 3);
+  assert.equal(m.writes, { attempted: 3, ok: 3, failed: 0, indeterminate: 0 });
+  assert.equal(m.dropped, { keys: 0, ops: 3 });
+  assert.is(m.examples.lost!.length, 2);
 });
 
 test.run();

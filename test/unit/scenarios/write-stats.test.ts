@@ -149,4 +149,15 @@ test('skipped writes are reported apart: never sent, so not attempted or failed'
   assert.equal([stats.attempted, stats.skipped, stats.failed, stats.unavailableMs], [2, 2, 0, 3]);
 });
 
+test('counts from the history totals when its bounds dropped writes; lost from the checker', () => {
+  const records = [ok(0, 0, 1)];
+  const stats = writeStats(
+    records,
+    verdict(records),
+    { mode: 'plain', ratePerSecond: 1, skippedAt: [], stoppedAt: 10 },
+    { attempted: 5000, ok: 4990, failed: 4, indeterminate: 6 },
+  );
+  assert.equal([stats.attempted, stats.acknowledged, stats.failed, stats.lost], [5000, 4990, 10, 0]);
+});
+
 test.run();

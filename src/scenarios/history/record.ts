@@ -2,11 +2,38 @@ import type { Cluster, Redis } from 'ioredis';
 import { messageOf } from '../../errors.ts';
 import { outcomeOfError, type HistoryRecorder, type KeyKind, type Op } from './model.ts';
 
+// Operations run and recorded in one call: what a scenario's clients use to feed a HistoryRecorder.
+
 /** A cluster client or a single node's connection: either reads a list or a set. */
 export type ReadConn = Pick<Redis | Cluster, 'lrange' | 'smembers'>;
+/** A cluster client or a single node's connection: either appends to a list or adds to a set. */
+export type WriteConn = Pick<Redis | Cluster, 'rpush' | 'sadd'>;
 
 /** Names the node a client sends a key's commands to (its slot map, or the one address it talks to). */
 export type NodeOf = (key: string) => string | undefined;
+
+/**
+ * One write of a new value to `key` (RPUSH to a list, SADD to a set), recorded with its outcome. The write is
+ * invoked before this returns its promise (so calls made in order are invoked in order). Never throws.
+ */
+export async function recordWrite(
+  history: HistoryRecorder,
+  conn: WriteConn,
+  key: string,
+  kind: KeyKind,
+  client: string,
+  nodeOf: NodeOf,
+): Promise<Op> {
+  const op = history.invokeWrite(key, client);
+  try {
+    if (kind === 'list') await conn.rpush(key, String(op.value));
+    else await conn.sadd(key, String(op.value));
+    history.complete(op, 'ok', nodeOf(key));
+  } catch (err) {
+    history.complete(op, outcomeOfError(err), nodeOf(key), messageOf(err));
+  }
+  return op;
+}
 
 /** One read of `key`, recorded (the values seen, or how it failed). Never throws; returns the read. */
 export async function recordRead(
