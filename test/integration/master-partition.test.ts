@@ -95,9 +95,10 @@ function assertLost(r: ScenarioResult, server: string): void {
   assert.match(budget.summary, `acknowledged writes lost: ${loss.lost + r.writes!.lost} > budget 0`);
   assert.match(budget.summary, /while it was cut off from the majority/);
   // Every lost write was acknowledged after the cut and no later than the master's refusal (the probe's next
-  // write after it, 50 ms apart, plus the time a write takes).
+  // write after it, 50 ms apart, plus the time a write takes). The cut's origin is taken when its last iptables
+  // call returns, a few ms after the rule is in: measured acknowledgements at -7 to -1 ms (docs/design.md).
   assert.ok(
-    loss.lostWindow!.firstAckMs >= 0 && loss.lostWindow!.lastAckMs <= loss.refusedAtMs! + 500,
+    loss.lostWindow!.firstAckMs >= -100 && loss.lostWindow!.lastAckMs <= loss.refusedAtMs! + 500,
     JSON.stringify(loss),
   );
   // Without min-replicas, the node timeout bounds the window: PFAIL of the majority after it, then CLUSTERDOWN.
