@@ -4,7 +4,8 @@
  * cluster-restart's re-form vs every pod back,
  * the writer's ceiling,
  * the detection lag of the failover watch, the peak RSS of the bundled CLI, the master-pause lost-write race,
- * the history checker's time on 250k/500k/1M operations. Each script can also run alone: `tsx bench/<name>.ts`.
+ * the history checker's time on 250k/500k/1M operations, the writes a partition loses with and without
+ * min-replicas-to-write. Each script can also run alone: `tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['rss', ['3']],
   ['pause-race', ['5']],
   ['history-check', []],
+  ['partition-loss', ['10']],
 ];
 
 let failed = 0;

@@ -25,6 +25,8 @@ export interface Config extends PlatformSettings, RenderSettings {
   maxLostWrites: number;
   /** cluster-restart: every pod back to the cluster re-formed (ms). */
   maxReformMs?: number;
+  /** master-partition: how long the master stays cut off (ms); unset: the failover floor plus 5 s. */
+  partitionMs?: number;
   /** cluster-restart: a pod left running while every other Redis pod is deleted (the all-but-one case). */
   restartSpare?: string;
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
@@ -184,6 +186,13 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     description:
       'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+  },
+  'partition-ms': {
+    key: 'partitionMs',
+    kind: 'ms',
+    min: 1,
+    description:
+      'master-partition: how long the master and a client on its side stay cut off from the other Redis nodes (default: node timeout + election + 5 s)',
   },
   'max-lost-writes': {
     key: 'maxLostWrites',

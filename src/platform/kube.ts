@@ -30,6 +30,8 @@ import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
+import { kindPartition } from './kube/faults/partition.ts';
+import type { PlatformFaults } from './faults.ts';
 import type {
   DeleteOptions,
   Deployed,
@@ -129,6 +131,9 @@ class Kube implements KubePlatform {
   private namespaceUndo?: string;
   private tornDown = false;
   private readonly undo: UndoJournal;
+  readonly faults: PlatformFaults;
+  /** kind: the partition fault, whose cuts teardown lifts. */
+  private partition?: ReturnType<typeof kindPartition>;
 
   constructor(
     private readonly flavor: Flavor,
@@ -140,6 +145,15 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
+    this.faults = {
+      partition:
+        flavor.kind === 'kind'
+          ? (this.partition = kindPartition({ locate: (pod) => this.nodeContainer(pod), undo: this.undo }))
+          : {
+              unsupported:
+                "a partition needs packet filter rules in the pod's network namespace, reached from its node, which the existing platform does not drive (no node access)",
+            },
+    };
   }
 
   get hold(): HoldReport | undefined {
@@ -633,17 +647,22 @@ class Kube implements KubePlatform {
         `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
       );
     }
+    const { node, containerId } = await this.nodeContainer(podName);
+    if (!node || !containerId)
+      throw new UnsupportedError(
+        `freezing pod ${podName}: it has no node or no running container ${this.redis?.container.name ?? ''} in its status`,
+      );
+    const target = await findNodeProcess(runDocker, podName, node, containerId);
+    await signalNodeProcess(runDocker, target, 'STOP');
+    this.frozen.set(podName, target);
+  }
+
+  /** The pod's node and its Redis container's ID (`<runtime>://<id>`), where its status has them. */
+  private async nodeContainer(podName: string): Promise<{ node?: string; containerId?: string }> {
     const pod = await this.readPod(podName);
     const container = this.redis?.container.name;
     const status = pod?.status?.containerStatuses?.find((c) => c.name === container);
-    const node = pod?.spec?.nodeName;
-    if (!node || !status?.containerID)
-      throw new UnsupportedError(
-        `freezing pod ${podName}: it has no node or no running container ${container ?? ''} in its status`,
-      );
-    const target = await findNodeProcess(runDocker, podName, node, status.containerID);
-    await signalNodeProcess(runDocker, target, 'STOP');
-    this.frozen.set(podName, target);
+    return { node: pod?.spec?.nodeName, containerId: status?.containerID };
   }
 
   /** SIGCONT to what freeze stopped; nothing when the pod is not frozen. */
@@ -685,6 +704,7 @@ class Kube implements KubePlatform {
       }
     };
     await attempt('releasing the hold', () => this.releaseHold());
+    await attempt('lifting a partition', async () => this.partition?.healAll());
     this.cache?.close();
     await attempt('closing port-forwards', async () => this.forwards?.close());
     if (this.kind === 'kind') {

@@ -38,6 +38,7 @@ import {
 } from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
+import { localPartition } from './local/faults/partition.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
@@ -744,7 +745,20 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
   }
 
+  const partition = localPartition({
+    podIp: (name) => podNamed(name).ip,
+    claimAddress: () => {
+      if (!allocator) throw new Error('local platform: nothing deployed yet');
+      return allocator.next();
+    },
+    undo: ctx.undo ?? noUndoJournal,
+  });
+
   async function teardown(): Promise<void> {
+    // A partition still in place is lifted first: its rules name this run's addresses, soon given to others.
+    await partition
+      .healAll()
+      .catch((err: unknown) => ctx.log.warn(`local platform: lifting a partition: ${messageOf(err)}`));
     try {
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
       const stopAll = (): Promise<unknown> =>
@@ -814,6 +828,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
     teardown,
+    faults: { partition },
     processIds: livePids,
     localMode: () => mode,
     notes,

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { HostPort } from '../platform/platform.ts';
-import { authProblem, credentials, formatAddress, type Reach } from '../redis/connect.ts';
+import { authProblem, boundConnector, credentials, formatAddress, type Reach } from '../redis/connect.ts';
 import type { Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 
@@ -8,6 +8,8 @@ export interface ClusterClientOptions {
   /** Bound on every command, redirects included (connectTimeout alone does not catch a frozen node). */
   commandTimeoutMs: number;
   readyTimeoutMs: number;
+  /** Source address of every connection (a client placed on one side of a partition). */
+  localAddress?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
       disableClientInfo: true,
       // Every node of one deployment shares the password.
       ...(targets[0] ? credentials(targets[0]) : {}),
+      ...(opts.localAddress ? { Connector: boundConnector(opts.localAddress) } : {}),
     },
   });
   // Errors surface through command promises; an unhandled 'error' event would crash the process.

@@ -28,7 +28,9 @@ export type CheckId =
   // cluster-restart
   | 'all-pods-recreated'
   | 'node-ids-kept'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  // master-partition
+  | 'minority-stopped-writes';
 
 export interface Check {
   id: CheckId;
@@ -62,6 +64,9 @@ export type TimelineEvent =
   | 'cluster-healthy'
   | 'all-pods-back'
   | 'cluster-reformed'
+  | 'partition-cut'
+  | 'minority-refused'
+  | 'partition-healed'
   // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
   | 'lost-write-acked'
   | 'stale-read'
@@ -111,6 +116,7 @@ export const SCENARIO_NAMES = [
   'rolling-restart',
   'master-pause',
   'cluster-restart',
+  'master-partition',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -154,6 +160,33 @@ export interface PauseLoss {
   history?: HistoryVerdict;
 }
 
+/** master-partition: what the cut-off master did with the writes of the client on its side. */
+export interface PartitionLoss {
+  /** How the cut was made (the chain and where), for the report. */
+  cut: string;
+  /** The cut to the heal. */
+  partitionMs: number;
+  /** The settings that bound the window, as the cut-off master ran with them. */
+  nodeTimeoutMs: number;
+  minReplicasToWrite?: number;
+  minReplicasMaxLagS?: number;
+  /** The writes of the client on the cut-off master's side. */
+  minority: WriteStats;
+  /** Acknowledged by the cut-off master during the partition, then gone: how many, and a sample. */
+  lost: number;
+  /** Values whose writes were not acknowledged (WAIT unconfirmed, a timeout) that reads on the minority side saw,
+   * then gone: lost as Jepsen's set-full checker counts, but never taken as written by the client. */
+  seenThenLost: number;
+  sample: Array<{ key: string; ackAtMs: number }>;
+  /** First and last acknowledgement of a lost write, ms after the cut. */
+  lostWindow?: { firstAckMs: number; lastAckMs: number };
+  /** The last write the minority side acknowledged during the partition, ms after the cut. */
+  lastMinorityAckMs?: number;
+  /** The first write the cut-off master refused (CLUSTERDOWN, NOREPLICAS), ms after the cut, and its words. */
+  refusedAtMs?: number;
+  refusal?: string;
+}
+
 export interface ScenarioResult {
   name: ScenarioName;
   /** skipped: the platform cannot do this scenario (`error` says why). */
@@ -171,6 +204,8 @@ export interface ScenarioResult {
   shards?: ShardWrites[];
   /** master-pause: the acknowledged writes lost in the pause window. */
   pauseLoss?: PauseLoss;
+  /** master-partition: the minority side's acknowledged writes, and which were lost. */
+  partitionLoss?: PartitionLoss;
   /** What the reader of the report must know to judge the result (how a budget was applied, a risk seen). */
   notes?: string[];
   /** When the scenario started (ISO 8601); absent in reports written before it was recorded. */

@@ -24,6 +24,8 @@ export interface WriterSettings {
   /** Writes per second; 0 turns the writer off. */
   writeRate: number;
   writeWait: boolean;
+  /** Source address of the writer's connections (a client on one side of a partition). */
+  localAddress?: string;
 }
 
 /** A run-unique word for key names, so that runs on one cluster never read each other's keys. */
@@ -115,6 +117,7 @@ export async function startSlotWriter(
     tag: hashTagIn(slots, `rcr-${name}-${run}`),
     ratePerSecond: s.writeRate,
     waitReplicas: s.writeWait,
+    ...(s.localAddress ? { localAddress: s.localAddress } : {}),
     log: ctx.log,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });

@@ -43,6 +43,8 @@ export interface WriterOptions {
   history?: HistoryRecorder;
   /** The run's cancel: stops sending at once (the scenario's cleanup then closes the writer). */
   signal?: AbortSignal;
+  /** Source address of the writer's connections (a client on one side of a partition). */
+  localAddress?: string;
 }
 
 export interface Writer {
@@ -96,14 +98,18 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
     (opts.waitReplicas
       ? WAIT_IN_FLIGHT
       : Math.max(MIN_IN_FLIGHT, Math.ceil((2 * opts.ratePerSecond * commandTimeoutMs) / 1000)));
-  const client = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 });
+  // Both clients from the writer's source address, where it has one (a client on one side of a partition).
+  const clientOptions = {
+    commandTimeoutMs,
+    readyTimeoutMs: 5000,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+  };
+  const client = await openClusterClient(opts.reach, opts.seeds, clientOptions);
   // Reads on their own client: in WAIT mode a read queued behind a blocked WAIT would change the writer's pace.
-  const readClient = await openClusterClient(opts.reach, opts.seeds, { commandTimeoutMs, readyTimeoutMs: 5000 }).catch(
-    (err: unknown) => {
-      client.disconnect();
-      throw err;
-    },
-  );
+  const readClient = await openClusterClient(opts.reach, opts.seeds, clientOptions).catch((err: unknown) => {
+    client.disconnect();
+    throw err;
+  });
   const history = opts.history ?? new HistoryRecorder();
   const slot = slotOf(opts.tag);
   const nodeOf = (): string | undefined => nodeServing(client, slot);

@@ -28,6 +28,8 @@ export function describeStep(step: UndoStep): string {
       return `restart hold ${step.namespace}/${step.name}`;
     case 'local-processes':
       return `local redis-server processes of ${step.workDir}`;
+    case 'partition-rules':
+      return `partition rules (iptables chain ${step.chain}${step.node ? ` in process ${step.pid ?? '?'}'s network namespace on ${step.node}` : ''})`;
   }
 }
 
@@ -99,6 +101,13 @@ export const defaultExecutors: UndoExecutors = {
     const { killStaleProcesses } = await import('../platform/local/process.ts');
     const killed = killStaleProcesses(path.join(step.workDir, 'pids'));
     if (killed.length) log.info(`killed redis-server left by a killed run (pids ${killed.join(', ')})`);
+  },
+  async 'partition-rules'(step) {
+    const { removeCut } = await import('../platform/packet-filter.ts');
+    const { hostIptables } = await import('../platform/local/faults/partition.ts');
+    const { nodeIptables } = await import('../platform/kube/faults/partition.ts');
+    const ipt = step.node && step.pid ? nodeIptables(step.node, step.pid) : hostIptables;
+    await removeCut(ipt, step.chain, step.hooks);
   },
 };
 
