@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, InputError } from '../errors.ts';
 import { displayPath } from '../util/paths.ts';
+import { redact } from '../util/secrets.ts';
 
 /** What to render the manifests from: a Helm chart or a kustomize directory, instead of plain YAML. */
 export interface RenderSettings {
@@ -73,6 +74,20 @@ export async function renderManifests(
   const files = s.chart !== undefined ? bySource(text) : new Map([['kustomize.yaml', text]]);
   for (const [name, body] of files) await writeFile(path.join(dir, name), body, { flag: 'wx', mode: 0o644 });
   return dir;
+}
+
+/**
+ * The rendered files with every registered secret replaced by ***, once they are loaded (the run uses the objects
+ * read, never the files again): rendered/ is kept in the report artifact, and a chart's Secret holds what its
+ * values or `--set` gave it (a password from the workflow's secrets). Line numbers stay as the findings name them.
+ */
+export async function redactRendered(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    const text = await readFile(file, 'utf8');
+    const clean = redact(text);
+    if (clean !== text) await writeFile(file, clean);
+  }
 }
 
 /** Helm's output split by its `# Source: chart/templates/x.yaml` comments, one file per template. */
