@@ -38,8 +38,9 @@ export function wantsRender(s: RenderSettings): boolean {
  * Renders the chart (`helm template`) or the kustomization (`kubectl kustomize`) into `outDir`/rendered, one file
  * per chart template (named after its `# Source:` path, `templates__statefulset.yaml`), so that every finding's
  * file names the template it comes from. Returns the directory to load. The runner's own helm and kubectl are used
- * (found on PATH): nothing is downloaded, and only local charts and values files are taken (helm would fetch a
- * chart reference or a values URL from the network).
+ * (found on PATH). Only local charts and values files are taken (helm would fetch a chart reference or a values
+ * URL from the network); a kustomization may still list remote resources (a git URL, which kustomize clones:
+ * kubectl.docs.kubernetes.io, kustomization resources), bounded by the render's timeout like the rest.
  */
 export async function renderManifests(
   s: RenderSettings,
