@@ -102,5 +102,7 @@ export function renderPrComment(report: Report, opts: { key: string; reportUrl?:
  * mentions no one (as Renovate does in its pull-request bodies).
  */
 function noMentions(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9])/g, '@&#8203;');
+  // The marker line stays as commentMarker() writes it: the next run looks for it by exact text.
+  const nl = text.indexOf('\n');
+  return text.slice(0, nl + 1) + text.slice(nl + 1).replace(/@(?=[A-Za-z0-9])/g, '@&#8203;');
 }

@@ -29,6 +29,8 @@ test('@names from hostile text mention no one when the bot posts the comment', (
   const text = renderPrComment(evil, { key: 'k' });
   assert.not.match(text, /@[A-Za-z0-9]/);
   assert.match(text, /ping @&#8203;octocat and @&#8203;github\/security/);
+  const keyed = renderPrComment(evil, { key: 'build@linux' });
+  assert.ok(keyed.startsWith(`${commentMarker('build@linux')}\n`), 'the marker is found again by its exact text');
 });
 
 test("thousands of findings: the first few are listed, and the comment stays under GitHub's limit", () => {
