@@ -406,6 +406,17 @@ export function parseConfig(
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }
   if (config.githubToken) registerSecret(config.githubToken);
+  // One source of manifests, and chart settings only with a chart: neither is silently ignored.
+  const given = (name: string) => raw[name] !== undefined && (origin === 'flag' || raw[name].trim() !== '');
+  const renderFrom = config.chart !== undefined ? 'chart' : config.kustomize !== undefined ? 'kustomize' : undefined;
+  if (given('manifests') && renderFrom)
+    throw new InputError(
+      `${origin} ${prefix}manifests and ${prefix}${renderFrom} are two ways to give the manifests: give one of them`,
+    );
+  if ((config.values.length > 0 || config.set.length > 0) && config.chart === undefined)
+    throw new InputError(
+      `${origin} ${prefix}values and ${prefix}set are for a Helm chart: give ${prefix}chart too (or leave them out)`,
+    );
   if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
     throw new InputError(
       `${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`,

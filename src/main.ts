@@ -141,18 +141,9 @@ async function commentOnPullRequest(token: string | undefined, key: string, file
     await writeJobSummary(`\n### Pull-request comment (not posted: ${why})\n\n${body}`);
   };
   const { GITHUB_API_URL: apiUrl = 'https://api.github.com', GITHUB_REPOSITORY: repository } = process.env;
-  const missing =
-    pr === undefined
-      ? 'this run is not for a pull request (no pull_request in its event)'
-      : !token
-        ? 'comment: true needs the github-token input'
-        : !repository
-          ? 'GITHUB_REPOSITORY is not set'
-          : undefined;
-  if (missing || pr === undefined || !token || !repository) {
-    await skip(missing ?? '');
-    return;
-  }
+  if (pr === undefined) return skip('this run is not for a pull request (no pull_request in its event)');
+  if (!token) return skip('comment: true needs the github-token input');
+  if (!repository) return skip('GITHUB_REPOSITORY is not set');
   const outcome = await postStickyComment({ apiUrl, repository, prNumber: pr, token }, commentMarker(key), body);
   if (outcome.posted) core.info(`comment: ${outcome.posted} ${outcome.url}`);
   else await skip(outcome.reason);

@@ -12,7 +12,7 @@ import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
 import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
-import { InputError, messageOf, UnsupportedError } from '../errors.ts';
+import { InputError, messageOf, PodNotServingError, UnsupportedError } from '../errors.ts';
 import { missingAccess, requiredAccess, rulesText, type AccessRule } from './kube/access.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
@@ -25,7 +25,7 @@ import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetT
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
-import { blockedError, blockedPods, diagnosePod, RolloutBlockedError, waitForRollout } from './kube/rollout.ts';
+import { blockedMessage, blockedPods, diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
@@ -576,13 +576,15 @@ class Kube implements KubePlatform {
         },
         { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
-      if ('blocked' in outcome) throw blockedError(`pod ${name} (recreated)`, outcome.blocked);
+      // Recreated, but it will never serve: as a local pod whose container exits (pod-recreated fails, not skipped).
+      if ('blocked' in outcome)
+        throw new PodNotServingError(blockedMessage(`pod ${name} (recreated)`, outcome.blocked));
       const back = outcome;
       // Its forward listens before its address is handed out (a cluster client's natMap cannot wait).
       await this.forwardsReady([back]);
       return back;
     } catch (err) {
-      if (err instanceof RolloutBlockedError) throw err; // it says why already
+      if (err instanceof PodNotServingError) throw err; // it says why already
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
       const pod = await this.readPod(name).catch(() => undefined);
       if (pod && pod.metadata?.uid !== oldUid) {

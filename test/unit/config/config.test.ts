@@ -36,6 +36,29 @@ test('flags: --name value, --name=value, a bare boolean, durations in ms, s and 
   assert.is(flags(['--hold-restart', 'false']).holdRestart, false);
 });
 
+test('manifests given two ways, or chart settings without a chart, are refused instead of one silently ignored', () => {
+  assert.match(
+    inputErrorOf(() => flags(['--manifests', 'k8s', '--chart', 'charts/redis'])),
+    '--manifests and --chart are two ways to give the manifests: give one of them',
+  );
+  assert.match(
+    inputErrorOf(() => parseConfig('check', { manifests: 'k8s', kustomize: 'overlay' }, 'input', 'manifests')),
+    'input manifests and kustomize are two ways to give the manifests: give one of them',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--values', 'prod.yaml'])),
+    '--values and --set are for a Helm chart: give --chart too',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--kustomize', 'overlay', '--set', 'password=x'])),
+    '--values and --set are for a Helm chart: give --chart too',
+  );
+  // Empty action inputs are "not set"; the action's release default needs no chart.
+  const c = parseConfig('check', { manifests: '', chart: 'c', values: '', set: '', release: 'r' }, 'input', 'm');
+  assert.is(c.chart, 'c');
+  assert.is(parseConfig('check', { release: 'redis-resilience' }, 'input', 'm').chart, undefined);
+});
+
 test('bad values name the flag or input and what would be valid', () => {
   assert.match(
     inputErrorOf(() => flags(['--masters', 'three'])),
