@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { InputError } from '../errors.ts';
-import { containedPath } from '../util/contained-path.ts';
+import { containedPath, writeContained } from '../util/contained-path.ts';
 import { displayPath } from '../util/paths.ts';
 import { redactDeep } from '../util/secrets.ts';
 import { REPORT_JSON_FILE, reportJson } from './json.ts';
@@ -114,21 +114,24 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
-/** Write report.json, summary.md, junit.xml and one timeline SVG per scenario into dir (created if missing). */
+/**
+ * Write report.json, summary.md, junit.xml and one timeline SVG per scenario into dir (created if missing). Each
+ * is written to a new file renamed into place (writeContained): a link planted where a report goes (a checkout
+ * can hold one) is replaced, never written through.
+ */
 export async function writeReports(unredacted: Report, dir: string): Promise<ReportFiles> {
   const report = redactDeep(unredacted);
-  await mkdir(dir, { recursive: true });
-  const files: ReportFiles = {
+  const contents: Array<[string, string]> = [
+    [REPORT_JSON_FILE, reportJson(report)],
+    [SUMMARY_FILE, renderMarkdown(report)],
+    [JUNIT_FILE, renderJUnit(report)],
+    ...report.scenarios.map((s): [string, string] => [timelineSvgFile(s), renderTimelineSvg(s)]),
+  ];
+  for (const [name, text] of contents) writeContained(dir, name, text, 'a report file');
+  return {
     report: join(dir, REPORT_JSON_FILE),
     summary: join(dir, SUMMARY_FILE),
     junit: join(dir, JUNIT_FILE),
     svg: report.scenarios.map((s) => join(dir, timelineSvgFile(s))),
   };
-  await Promise.all([
-    writeFile(files.report, reportJson(report)),
-    writeFile(files.summary, renderMarkdown(report)),
-    writeFile(files.junit, renderJUnit(report)),
-    ...report.scenarios.map((s, i) => writeFile(files.svg[i]!, renderTimelineSvg(s))),
-  ]);
-  return files;
 }
