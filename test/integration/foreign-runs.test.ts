@@ -42,7 +42,7 @@ const startTimeOf = (pid: number): string => {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
 };
 const alive = (pid: number): boolean =>
-  existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
 /**
  * A run dir "left by a killed run" under `root`: its owner is gone; its journal names a kind binary (evil.sh, the
