@@ -74,6 +74,31 @@ test('file journal: every record and settle is on disk before it resolves; a reo
   );
 });
 
+test('file journal: a settle appends one line to a 20,000-entry journal instead of rewriting it; an array journal of an earlier version is read', async () => {
+  const file = path.join(dir, 'long.json');
+  const lines = Array.from({ length: 20_000 }, (_, i) =>
+    JSON.stringify({
+      record: { id: `e${i}`, step: { kind: 'pod-route', cidr: '10.0.0.0/24', via: '10.0.0.1' }, settled: false },
+    }),
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const before = readFileSync(file, 'utf8');
+  const journal = await RecordingJournal.open(fileStore(file));
+  await journal.settle('e7');
+  const after = readFileSync(file, 'utf8');
+  assert.ok(after.startsWith(before), 'what was there is kept as it was');
+  assert.is(after.slice(before.length), '{"settle":"e7"}\n');
+  assert.is((await RecordingJournal.open(fileStore(file))).unsettled().length, 19_999);
+  const legacy = path.join(dir, 'legacy.json');
+  writeFileSync(
+    legacy,
+    JSON.stringify([{ id: 'a', step: { kind: 'pod-route', cidr: '10.0.0.0/24', via: '10.0.0.1' }, settled: false }]),
+  );
+  const old = await RecordingJournal.open(fileStore(legacy));
+  await old.settle('a');
+  assert.equal((await RecordingJournal.open(fileStore(legacy))).unsettled(), []);
+});
+
 test('action state journal: core.saveState each time; the runner hands the last value to the post step', async () => {
   const stateFile = path.join(dir, 'github-state');
   writeFileSync(stateFile, '');
