@@ -7,7 +7,8 @@ import { formatFindings } from './manifests/lint/index.ts';
 import { lintWithConfig, readManifests } from './prepare.ts';
 import { chooseTopology } from './redis/plan.ts';
 import { renderReportPaths, renderTerminal } from './report/terminal.ts';
-import { writeReports } from './report/write.ts';
+import { lockReportDir } from './report/dir-lock.ts';
+import { checkReportDir, writeReports } from './report/write.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OWNER_FILE, runDirTrust } from './undo/trust.ts';
@@ -34,6 +35,9 @@ const say = (line: string): void => {
 
 /** A check; Ctrl-C / SIGTERM cancel it (cleanup and report first), and it then exits 130 / 143. */
 async function check(config: Config, log: Log): Promise<number> {
+  // One run at a time in a report dir (report/dir-lock.ts); checked first so a bad report-dir is named as such.
+  await checkReportDir(config.reportDir);
+  const release = lockReportDir(config.reportDir);
   const termination = trapTermination(say);
   try {
     // Imported here: `lint` needs none of it (the Redis client, the platforms, the scenarios).
@@ -64,6 +68,7 @@ async function check(config: Config, log: Log): Promise<number> {
     return signalExitCode(sig);
   } finally {
     termination.dispose();
+    release();
   }
 }
 
