@@ -23,7 +23,7 @@ test.after(() => rmSync(base, { recursive: true, force: true }));
  * The seed topology with `logfile` on the data volume and an init container that runs `plant` there first;
  * `before` goes into redis.conf ahead of the logfile line.
  */
-function manifests(dir: string, plant: string, before = ''): string {
+function manifests(dir: string, plant: string, before = '', logfile = '/var/lib/redis/redis.log'): string {
   const out = join(dir, 'manifests');
   // Copied as files: the fixture's files are links to manifests/, which the edits below must not reach (cpSync
   // keeps links below the top level even with dereference).
@@ -33,10 +33,7 @@ function manifests(dir: string, plant: string, before = ''): string {
   const conf = join(out, 'configmap.yaml');
   writeFileSync(
     conf,
-    readFileSync(conf, 'utf8').replace(
-      '    appendonly yes\n',
-      `    appendonly yes\n${before}    logfile /var/lib/redis/redis.log\n`,
-    ),
+    readFileSync(conf, 'utf8').replace('    appendonly yes\n', `    appendonly yes\n${before}    logfile ${logfile}\n`),
   );
   const sts = join(out, 'statefulset.yaml');
   const init = [
@@ -106,20 +103,35 @@ function filesUnder(dir: string): Array<[string, string]> {
     .map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]);
 }
 
-test("a logfile the pod links to a host file: the host file's content is in no report file and not on the terminal", async () => {
-  const dir = join(base, 'link');
-  mkdirSync(dir);
-  const secret = join(dir, 'host-secret.txt');
-  const marker = `HOST-SECRET-${process.pid}-${Date.now()}`;
-  writeFileSync(secret, `${marker}\n`);
-  const report = join(dir, 'report');
-  const run = await check(dir, manifests(dir, `ln -sf ${secret} /var/lib/redis/redis.log`), report);
-  assert.ok(run.code !== null && run.code !== 0, `the run fails (its pods cannot log): ${run.output.slice(-2000)}`);
-  assert.ok(existsSync(join(report, 'report.json')), 'a report is written');
-  assert.not.ok(run.output.includes(marker), `the host file is on the terminal:\n${run.output}`);
-  for (const [file, text] of filesUnder(report)) assert.not.ok(text.includes(marker), `the host file is in ${file}`);
-  assert.is(readFileSync(secret, 'utf8'), `${marker}\n`);
-});
+for (const c of [
+  {
+    name: 'the logfile linked to a host file',
+    logfile: '/var/lib/redis/redis.log',
+    link: (host: string) => `ln -sf ${host}/redis.log /var/lib/redis/redis.log`,
+  },
+  // A link on the way, not at the end: O_NOFOLLOW on the file alone would still follow it.
+  {
+    name: "the logfile's directory linked to a host directory",
+    logfile: '/var/lib/redis/logs/redis.log',
+    link: (host: string) => `ln -sfn ${host} /var/lib/redis/logs`,
+  },
+]) {
+  test(`${c.name}: the host file's content is in no report file and not on the terminal`, async () => {
+    const dir = join(base, c.logfile.includes('logs') ? 'dir-link' : 'link');
+    const host = join(dir, 'host');
+    mkdirSync(host, { recursive: true });
+    const secret = join(host, 'redis.log');
+    const marker = `HOST-SECRET-${process.pid}-${Date.now()}`;
+    writeFileSync(secret, `${marker}\n`);
+    const report = join(dir, 'report');
+    const run = await check(dir, manifests(dir, c.link(host), '', c.logfile), report);
+    assert.ok(run.code !== null && run.code !== 0, `the run fails (its pods cannot log): ${run.output.slice(-2000)}`);
+    assert.ok(existsSync(join(report, 'report.json')), 'a report is written');
+    assert.not.ok(run.output.includes(marker), `the host file is on the terminal:\n${run.output}`);
+    for (const [file, text] of filesUnder(report)) assert.not.ok(text.includes(marker), `the host file is in ${file}`);
+    assert.is(readFileSync(secret, 'utf8'), `${marker}\n`);
+  });
+}
 
 test('a logfile the pod replaces by a FIFO: the run ends by itself with a report, and a SIGINT during it ends it too', async () => {
   const dir = join(base, 'fifo');
