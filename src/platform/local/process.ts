@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TimeoutError } from '../../errors.ts';
+import { timerMs } from '../../util/wait.ts';
 
 export interface Exit {
   code: number | null;
@@ -120,7 +121,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+    timer = setTimeout(() => resolve(undefined), timerMs(ms));
   });
   try {
     return await Promise.race([p, timeout]);
