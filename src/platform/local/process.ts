@@ -180,7 +180,10 @@ export function killStaleProcesses(registryDir: string): number[] {
   for (const entry of entries) {
     const file = path.join(registryDir, entry);
     const pgid = Number(entry);
-    const [recorded, comm] = fs.readFileSync(file, 'utf8').split('\n');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const recorded = lines[0];
+    // An earlier version's entry has no comm line: the command line's program stands for it.
+    const comm = lines.length > 3 ? lines[1] : commOf(lines[1]?.split(' ')[0] ?? '');
     const leader = startTime(pgid);
     // A live leader with another start time is a reused PID; one with the same start time is ours only when it
     // also runs the program we started, as this user (a start time alone can be copied from /proc). With the
