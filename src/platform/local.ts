@@ -592,6 +592,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       service = governingService(manifests, deployment);
       if (service.note) warnOnce(service.note);
     }
+    for (const note of unenforcedSizeLimits(deployment)) {
+      warnOnce(note);
+      notes.push(note);
+    }
     // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
     binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
@@ -863,6 +867,24 @@ function describe(pod: Pod): string {
 function graceSeconds(r: RedisDeployment): number {
   const v = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
   return typeof v === 'number' && v >= 0 ? v : DEFAULT_GRACE_SECONDS;
+}
+
+/**
+ * emptyDir sizeLimits, which this platform does not enforce: on Kubernetes the kubelet evicts a pod whose emptyDir
+ * grows past its sizeLimit (its eviction manager measures the volume); here the volume is a plain directory and
+ * nothing measures it. Said in the log and the report's notes rather than silently ignored.
+ */
+function unenforcedSizeLimits(r: RedisDeployment): string[] {
+  const volumes = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'volumes']);
+  if (!Array.isArray(volumes)) return [];
+  return volumes.flatMap((v) => {
+    const limit = valueAt(v, ['emptyDir', 'sizeLimit']);
+    if (limit === undefined || limit === null) return [];
+    const name = valueAt(v, ['name']);
+    return [
+      `local platform: emptyDir ${typeof name === 'string' ? name : '?'} sizeLimit ${JSON.stringify(limit)} is not enforced (the kubelet would evict the pod past it; here the volume is a plain directory)`,
+    ];
+  });
 }
 
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
