@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { messageOf } from '../errors.ts';
 import type { KubeTarget, UndoStep } from '../platform/undo.ts';
@@ -144,7 +145,9 @@ export const defaultExecutors: UndoExecutors = {
     });
   },
   async 'local-processes'(step, log) {
-    // Its pid registry names processes to kill: only from a run dir of this user's own runs (undo/trust.ts).
+    // Its pid registry names processes to kill: only from a run dir of this user's own runs (undo/trust.ts). A
+    // dir that is gone has no registry left, and so nothing to kill (a post step run again after its cleanup).
+    if (!existsSync(step.workDir)) return;
     const trust = await runDirTrust(step.workDir);
     if ('why' in trust) throw new Error(`not killing what ${step.workDir} names: ${trust.why}`);
     const { killStaleProcesses } = await import('../platform/local/process.ts');

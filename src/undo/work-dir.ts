@@ -15,8 +15,6 @@ import { JOURNAL_FILE, notOwn, OWNER_FILE, RUN_MARKER_TOOL, runDirTrust, type Ru
  * checked before anything in it is read, and each run dir again before its journal is (undo/trust.ts).
  */
 
-const OWNER = OWNER_FILE;
-const JOURNAL = JOURNAL_FILE;
 /** A dir the user keeps (keep-cluster: the kind cluster's volumes live in it): stale scans leave it alone. */
 const KEPT = 'kept';
 const RUN_PREFIX = 'run-';
@@ -66,8 +64,8 @@ export async function createRunDir(root: string, store?: JournalStore): Promise<
     });
   }
   const owner = { tool: RUN_MARKER_TOOL, pid: process.pid, start: startTime(process.pid) ?? '' };
-  await writeFile(path.join(dir, OWNER), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
-  return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL))) };
+  await writeFile(path.join(dir, OWNER_FILE), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+  return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL_FILE))) };
 }
 
 /**
@@ -140,7 +138,7 @@ export async function cleanRunDir(
 ): Promise<string[]> {
   const trust = await runDirTrust(dir);
   if ('why' in trust) throw new Error(`refusing to act on ${dir}: ${trust.why}`);
-  const journal = await RecordingJournal.open(fileStore(path.join(dir, JOURNAL)));
+  const journal = await RecordingJournal.open(fileStore(path.join(dir, JOURNAL_FILE)));
   const failed = await undoUnsettled(journal, executors, log);
   if (failed.length === 0) await removeRunDir(dir, log);
   return failed;
