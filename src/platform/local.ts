@@ -39,6 +39,7 @@ import {
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { serverLogHint } from './server-log-hints.ts';
+import { unenforcedSizeLimits } from './local/size-limits.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
@@ -867,24 +868,6 @@ function describe(pod: Pod): string {
 function graceSeconds(r: RedisDeployment): number {
   const v = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
   return typeof v === 'number' && v >= 0 ? v : DEFAULT_GRACE_SECONDS;
-}
-
-/**
- * emptyDir sizeLimits, which this platform does not enforce: on Kubernetes the kubelet evicts a pod whose emptyDir
- * grows past its sizeLimit (its eviction manager measures the volume); here the volume is a plain directory and
- * nothing measures it. Said in the log and the report's notes rather than silently ignored.
- */
-function unenforcedSizeLimits(r: RedisDeployment): string[] {
-  const volumes = valueAt(r.statefulSet.body, ['spec', 'template', 'spec', 'volumes']);
-  if (!Array.isArray(volumes)) return [];
-  return volumes.flatMap((v) => {
-    const limit = valueAt(v, ['emptyDir', 'sizeLimit']);
-    if (limit === undefined || limit === null) return [];
-    const name = valueAt(v, ['name']);
-    return [
-      `local platform: emptyDir ${typeof name === 'string' ? name : '?'} sizeLimit ${JSON.stringify(limit)} is not enforced (the kubelet would evict the pod past it; here the volume is a plain directory)`,
-    ];
-  });
 }
 
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
