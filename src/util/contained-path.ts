@@ -140,7 +140,9 @@ export interface ContainedTail {
  * The last `maxBytes` of a regular file `p` below `root` (a pod's log, its redis.conf `logfile`, nodes.conf),
  * read without following any link below `root` and without blocking: O_NONBLOCK makes opening a FIFO return at
  * once, and anything but a regular file (a FIFO, a device, a socket) is refused before a byte is read. Only the
- * tail is read, however large the file: a pod decides its size. Throws when the file cannot be read that way.
+ * tail is read, however large the file: a pod decides its size (the kubelet too keeps only a bounded log,
+ * rotating it past containerLogMaxSize, default 10Mi: kubernetes.io, Logging Architecture, and `kubectl logs
+ * --tail` shows its end). Throws when the file cannot be read that way.
  */
 export function readContainedTail(root: string, p: string, maxBytes: number, what?: string): ContainedTail {
   const parts = componentsBelow(root, p, what);
