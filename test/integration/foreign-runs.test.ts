@@ -4,7 +4,17 @@
 // version does not know; or a pid registry naming an unrelated process with its start time copied from /proc)
 // and runs the CLI as a user does. The planted program must not run and the unrelated process must live.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -131,6 +141,20 @@ test('our own run dir: a step of unknown kind is reported, not "undone"; no prog
   assert.not.match(run.stderr, /^(info: )?undone: (undefined|a step)/m);
   assert.match(run.stderr, /kind-cluster step with fields this version does not record/);
   assertNothingDone(dir, run.stderr);
+});
+
+test("cleanup removes no run-* dir without this tool's marker, however old", async () => {
+  const root = join(base, 'unmarked');
+  mkdirSync(root, { mode: 0o700 });
+  const dir = join(root, 'run-notours');
+  mkdirSync(dir, { mode: 0o700 });
+  writeFileSync(join(dir, 'precious.txt'), 'keep me');
+  const old = new Date(Date.now() - 3_600_000);
+  utimesSync(dir, old, old);
+  const run = await cli('cleanup', '--work-dir', root);
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stderr, /left alone .*owner\.json is missing/);
+  assert.is(readFileSync(join(dir, 'precious.txt'), 'utf8'), 'keep me');
 });
 
 test.run();
