@@ -808,7 +808,7 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
         kubeconfigFile,
         log: ctx.log,
         beforeCreate: () =>
-          recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) =>
+          recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindVersion: config.kindVersion }, (s) =>
             undoKindCluster(s, ctx.log),
           ),
         signal: ctx.signal,

@@ -13,7 +13,8 @@ export interface KubeTarget {
 }
 
 export type UndoStep =
-  | { kind: 'kind-cluster'; cluster: string; kindPath: string }
+  /** kind is found again from its version in the tool cache, never from a path in the journal. */
+  | { kind: 'kind-cluster'; cluster: string; kindVersion: string }
   | { kind: 'pod-route'; cidr: string; via: string }
   /** An object the run created; deleted (namespaces with their content) on undo. */
   | {

@@ -12,6 +12,7 @@ import { processRunning } from '../../src/platform/local/process.ts';
 import { hostIptables } from '../../src/platform/local/faults/partition.ts';
 import { CHAIN_PREFIX, iptablesProblem } from '../../src/platform/packet-filter.ts';
 import type { Report } from '../../src/report/model.ts';
+import { replayJournal } from '../../src/undo/journal.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { beforeAll } from '../support/setup.ts';
 
@@ -201,9 +202,9 @@ async function killedRun(name: string): Promise<CliRun> {
   return run;
 }
 
-/** The kinds of the steps an undo journal (its JSON) has not settled yet. */
+/** The kinds of the steps an undo journal (a file's lines, or action state's JSON array) has not settled yet. */
 function unsettledSteps(journal: string): string[] {
-  return (JSON.parse(journal) as Array<{ step: { kind: string }; settled: boolean }>)
+  return replayJournal(journal)
     .filter((e) => !e.settled)
     .map((e) => e.step.kind);
 }
