@@ -6,7 +6,7 @@
  *   tsx bench/rss.ts [runs] [-- extra check flags, e.g. --scenario LIST]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -60,6 +60,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const extra = dash >= 0 ? process.argv.slice(dash + 1) : [];
   const work = mkdtempSync(join(tmpdir(), 'rcr-bench-rss-'));
   try {
+    // The bundle finds its package (package.json, the default manifests) by walking up from dist/: give it both.
+    copyFileSync(join(ROOT, 'package.json'), join(work, 'package.json'));
+    symlinkSync(join(ROOT, 'manifests'), join(work, 'manifests'));
     const bundle = join(work, 'dist');
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), bundle], {
       cwd: ROOT,

@@ -3,7 +3,9 @@
  * processes and timers cannot disturb the next): lint time, bootstrap vs redis-cli, failover vs the Redis floor,
  * cluster-restart's re-form vs every pod back,
  * the writer's ceiling,
- * the detection lag of the failover watch, the peak RSS of the bundled CLI, the master-pause lost-write race. Each script can also run alone: `tsx bench/<name>.ts`.
+ * the detection lag of the failover watch, the peak RSS of the bundled CLI, the master-pause lost-write race,
+ * the history checker's time on 250k/500k/1M operations, the writes a partition loses with and without
+ * min-replicas-to-write. Each script can also run alone: `tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,8 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['detection', ['5']],
   ['rss', ['3']],
   ['pause-race', ['5']],
+  ['history-check', []],
+  ['partition-loss', ['10']],
 ];
 
 let failed = 0;

@@ -22,6 +22,10 @@ apt_install() {
 if ! command -v redis-server >/dev/null || ! command -v xmllint >/dev/null || ! command -v bwrap >/dev/null; then
   apt-get update -qq && apt_install redis-server libxml2-utils bubblewrap || { echo "apt-get install failed"; exit 1; }
 fi
+# iptables: master-partition cuts pods apart with packet filter rules between their loopback addresses (as root).
+if ! command -v iptables >/dev/null; then
+  apt-get update -qq && apt_install iptables || { echo "apt-get install iptables failed"; exit 1; }
+fi
 # valkey-server (with valkey-cli): the same checks run on Valkey 8, which Debian 12 ships in bookworm-backports.
 if ! command -v valkey-server >/dev/null || ! command -v valkey-cli >/dev/null; then
   if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then

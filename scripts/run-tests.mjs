@@ -14,7 +14,13 @@ import { setTimeout, clearTimeout } from 'node:timers';
 
 const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');
-const jobs = Math.max(1, Number(jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? 3)));
+const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? '3');
+// Checked: Number('x') is NaN, and NaN jobs would start no integration file at all and still end "passed".
+if (!/^[1-9][0-9]*$/.test(jobsText ?? '')) {
+  console.error(`--jobs (or TEST_JOBS) must be a whole number of at least 1, not ${JSON.stringify(jobsText ?? '')}`);
+  process.exit(2);
+}
+const jobs = Number(jobsText);
 const pattern = new RegExp(args[0] ?? '\\.test\\.ts$');
 /** A file still running after this is stopped and counted as failed: uvu has no per-test timeout. */
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);

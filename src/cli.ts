@@ -7,8 +7,12 @@ import { formatFindings } from './manifests/lint/index.ts';
 import { lintWithConfig, readManifests } from './prepare.ts';
 import { chooseTopology } from './redis/plan.ts';
 import { renderReportPaths, renderTerminal } from './report/terminal.ts';
-import { writeReports } from './report/write.ts';
-import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, isRunDir, ownerAlive } from './undo/work-dir.ts';
+import { lockReportDir } from './report/dir-lock.ts';
+import { checkReportDir, writeReports } from './report/write.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { OWNER_FILE, runDirTrust } from './undo/trust.ts';
+import { cleanRunDir, cleanStaleRuns, defaultRunsRoot, processAlive } from './undo/work-dir.ts';
 import { stderrDebugLog, stderrLog, type Log } from './util/log.ts';
 import { packagePath } from './util/package-path.ts';
 import { displayPath } from './util/paths.ts';
@@ -31,6 +35,9 @@ const say = (line: string): void => {
 
 /** A check; Ctrl-C / SIGTERM cancel it (cleanup and report first), and it then exits 130 / 143. */
 async function check(config: Config, log: Log): Promise<number> {
+  // One run at a time in a report dir (report/dir-lock.ts); checked first so a bad report-dir is named as such.
+  await checkReportDir(config.reportDir);
+  const release = lockReportDir(config.reportDir);
   const termination = trapTermination(say);
   try {
     // Imported here: `lint` needs none of it (the Redis client, the platforms, the scenarios).
@@ -61,6 +68,7 @@ async function check(config: Config, log: Log): Promise<number> {
     return signalExitCode(sig);
   } finally {
     termination.dispose();
+    release();
   }
 }
 
@@ -71,8 +79,14 @@ async function check(config: Config, log: Log): Promise<number> {
  */
 async function cleanup(config: Config, log: Log): Promise<number> {
   const dir = config.workDir ?? defaultRunsRoot();
-  if (await isRunDir(dir)) {
-    if (await ownerAlive(dir))
+  // A dir with an owner file is one run's: it is acted on only when this user's run of this tool made it.
+  if (existsSync(path.join(dir, OWNER_FILE))) {
+    const trust = await runDirTrust(dir);
+    if ('why' in trust)
+      throw new InputError(
+        `--work-dir ${dir}: ${trust.why}; cleanup acts only on the run dirs this user's runs of this tool made`,
+      );
+    if (processAlive(trust.owner))
       throw new InputError(`--work-dir ${dir}: the run that owns it is still running; cancel it instead (Ctrl-C)`);
     const failed = await cleanRunDir(dir, log);
     say(

@@ -1,4 +1,5 @@
-import { InputError } from './errors.ts';
+import { InputError, messageOf } from './errors.ts';
+import { readInputTextSync } from './util/input-text.ts';
 import { registerSecret } from './util/secrets.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
 import type { PlatformSettings } from './platform/select.ts';
@@ -28,6 +29,8 @@ export interface Config extends PlatformSettings, RenderSettings {
   maxLostWrites: number;
   /** cluster-restart: every pod back to the cluster re-formed (ms). */
   maxReformMs?: number;
+  /** master-partition: how long the master stays cut off (ms); unset: the failover floor plus 5 s. */
+  partitionMs?: number;
   /** cluster-restart: a pod left running while every other Redis pod is deleted (the all-but-one case). */
   restartSpare?: string;
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
@@ -44,6 +47,8 @@ export interface Config extends PlatformSettings, RenderSettings {
   comment: boolean;
   /** Which comment is this job's; default: the job's id (GITHUB_JOB). Matrix jobs set one per cell. */
   commentKey?: string;
+  /** A file holding the Redis password (read into redisPassword), so that it is in no process list. */
+  redisPasswordFile?: string;
   keepCluster: boolean;
   /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
   workDir?: string;
@@ -62,6 +67,8 @@ interface OptionSpec {
   /** For strings: the form a value must have, and how to say it. */
   pattern?: { test: RegExp; expected: string };
   min?: number;
+  /** For numbers: the largest value taken (a bound on what the value sizes), and why. */
+  max?: { value: number; why: string };
   description: string;
 }
 
@@ -170,6 +177,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
     key: 'writeRate',
     kind: 'int',
     min: 0,
+    // Every write is kept until the end (the lost-write and data checks read each key back) and the writer keeps
+    // up to 2 × rate × the command timeout in flight: the rate sizes memory. A rate of 10^9 aborted the heap.
+    max: { value: 5000, why: 'every write is recorded for the lost-write check, so the rate decides memory' },
     description: "Writes per second into the victim's slots during the scenario (0: off)",
   },
   'write-wait': {
@@ -194,6 +204,13 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     description:
       'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+  },
+  'partition-ms': {
+    key: 'partitionMs',
+    kind: 'ms',
+    min: 1,
+    description:
+      'master-partition: how long the master and a client on its side stay cut off from the other Redis nodes (default: node timeout + election + 5 s)',
   },
   'max-lost-writes': {
     key: 'maxLostWrites',
@@ -279,6 +296,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     key: 'commentKey',
     kind: 'string',
     description: "Which comment is this job's (default: the job's id); give matrix jobs one each",
+  },
+  'redis-password-file': {
+    key: 'redisPasswordFile',
+    kind: 'string',
+    description:
+      'A file holding the Redis password (one trailing newline is dropped), instead of redis-password: the password is then in no command line',
   },
   namespace: { key: 'namespace', kind: 'string', description: 'Namespace to deploy into (default: a new one per run)' },
   'keep-cluster': { key: 'keepCluster', kind: 'bool', description: 'Keep the kind cluster after the run' },
@@ -367,6 +390,7 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       const unit = spec.kind === 'ms' ? /^(\d+)(ms|s|m)?$/.exec(value) : INTEGER.test(value) ? [value, value] : null;
       if (!unit) throw bad(spec.kind === 'ms' ? 'a duration such as 5000, 90s or 2m' : 'a whole number');
       const n = Number(unit[1]) * (unit[2] === 's' ? 1000 : unit[2] === 'm' ? 60_000 : 1);
+      if (spec.max && n > spec.max.value) throw bad(`a whole number of at most ${spec.max.value} (${spec.max.why})`);
       if (!Number.isSafeInteger(n) || n < (spec.min ?? 0)) {
         throw bad(
           spec.kind === 'ms'
@@ -408,12 +432,53 @@ export function parseConfig(
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }
   if (config.githubToken) registerSecret(config.githubToken);
+  // One source of manifests, and chart settings only with a chart: neither is silently ignored.
+  const given = (name: string) => raw[name] !== undefined && (origin === 'flag' || raw[name].trim() !== '');
+  const renderFrom = config.chart !== undefined ? 'chart' : config.kustomize !== undefined ? 'kustomize' : undefined;
+  if (given('manifests') && renderFrom)
+    throw new InputError(
+      `${origin} ${prefix}manifests and ${prefix}${renderFrom} are two ways to give the manifests: give one of them`,
+    );
+  if ((config.values.length > 0 || config.set.length > 0) && config.chart === undefined)
+    throw new InputError(
+      `${origin} ${prefix}values and ${prefix}set are for a Helm chart: give ${prefix}chart too (or leave them out)`,
+    );
+  resolveRedisPassword(config, origin, prefix);
   if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
     throw new InputError(
       `${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`,
     );
   }
   return config;
+}
+
+/** A password file is a few bytes; anything near this is not one. */
+const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
+
+/**
+ * The Redis password from where it may come besides redis-password (visible in `ps` as a CLI flag):
+ * redis-password-file, or for the CLI the REDIS_PASSWORD environment variable (the action's inputs reach it
+ * through the runner, never a command line). At most one of the flag and the file.
+ */
+function resolveRedisPassword(config: Config, origin: 'input' | 'flag', prefix: string): void {
+  const file = config.redisPasswordFile;
+  if (file !== undefined) {
+    if (config.redisPassword !== undefined)
+      throw new InputError(`${origin} ${prefix}redis-password and ${prefix}redis-password-file are both set; set one`);
+    const name = `${origin} ${prefix}redis-password-file ${file}`;
+    let text: string;
+    try {
+      text = readInputTextSync(file, name, MAX_PASSWORD_FILE_BYTES, 'a password file holds one password');
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${name}: cannot be read (${messageOf(err)})`);
+    }
+    const password = text.replace(/\r?\n$/, '');
+    if (password === '') throw new InputError(`${name}: the file is empty; expected the password`);
+    config.redisPassword = password;
+  } else if (origin === 'flag' && config.redisPassword === undefined && process.env.REDIS_PASSWORD) {
+    config.redisPassword = process.env.REDIS_PASSWORD;
+  }
 }
 
 /** Config as recorded in report.json: everything but the kubeconfig path and the password. */

@@ -7,10 +7,11 @@ import { renderMarkdown, renderStoppedMarkdown } from './report/markdown.ts';
 import { verdictReason } from './report/facts.ts';
 import { actionOutputs } from './report/outputs.ts';
 import { renderTerminal } from './report/terminal.ts';
-import { writeReports } from './report/write.ts';
 import { commentMarker } from './report/pr-comment.ts';
 import { postStickyComment, pullRequestNumber } from './github/sticky-comment.ts';
 import { readFile } from 'node:fs/promises';
+import { lockReportDir } from './report/dir-lock.ts';
+import { checkReportDir, writeReports } from './report/write.ts';
 import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
 import { defaultRunsRoot } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
@@ -65,9 +66,13 @@ async function writeJobSummary(markdown: string): Promise<void> {
  */
 export async function run(): Promise<void> {
   const termination = trapTermination((line) => core.warning(line));
+  let release: (() => void) | undefined;
   try {
     const raw = Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, core.getInput(name)]));
     const config = parseConfig('check', raw, 'input', DEFAULT_MANIFESTS);
+    // One run at a time in a report dir (report/dir-lock.ts); checked first so a bad report-dir is named as such.
+    await checkReportDir(config.reportDir);
+    release = lockReportDir(config.reportDir);
     const report = redactDeep(
       await runCheck(config, {
         log: actionLog,
@@ -116,6 +121,7 @@ export async function run(): Promise<void> {
     await writeJobSummary(renderStoppedMarkdown(message));
     core.setFailed(message);
   } finally {
+    release?.();
     termination.dispose();
     const sig = termination.received();
     if (sig) process.exitCode = signalExitCode(sig);
@@ -141,18 +147,9 @@ async function commentOnPullRequest(token: string | undefined, key: string, file
     await writeJobSummary(`\n### Pull-request comment (not posted: ${why})\n\n${body}`);
   };
   const { GITHUB_API_URL: apiUrl = 'https://api.github.com', GITHUB_REPOSITORY: repository } = process.env;
-  const missing =
-    pr === undefined
-      ? 'this run is not for a pull request (no pull_request in its event)'
-      : !token
-        ? 'comment: true needs the github-token input'
-        : !repository
-          ? 'GITHUB_REPOSITORY is not set'
-          : undefined;
-  if (missing || pr === undefined || !token || !repository) {
-    await skip(missing ?? '');
-    return;
-  }
+  if (pr === undefined) return skip('this run is not for a pull request (no pull_request in its event)');
+  if (!token) return skip('comment: true needs the github-token input');
+  if (!repository) return skip('GITHUB_REPOSITORY is not set');
   const outcome = await postStickyComment({ apiUrl, repository, prNumber: pr, token }, commentMarker(key), body);
   if (outcome.posted) core.info(`comment: ${outcome.posted} ${outcome.url}`);
   else await skip(outcome.reason);

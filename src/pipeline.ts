@@ -254,6 +254,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       failoverTimeoutMs: failover.timeoutMs,
       failoverFloorMs: failover.floorMs,
       rejoinTimeoutMs: config.rejoinTimeoutMs,
+      ...(config.partitionMs !== undefined ? { partitionMs: config.partitionMs } : {}),
       thresholds: {
         maxFailoverMs: config.maxFailoverMs,
         maxUnavailableMs: config.maxUnavailableMs,

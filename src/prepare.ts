@@ -4,7 +4,7 @@ import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import type { LintFinding, Severity } from './manifests/lint/rule.ts';
-import { renderManifests, wantsRender, type RenderSettings } from './manifests/render.ts';
+import { redactRendered, renderManifests, wantsRender, type RenderSettings } from './manifests/render.ts';
 import { registerSecret } from './util/secrets.ts';
 import { displayPath } from './util/paths.ts';
 
@@ -25,7 +25,7 @@ export function blockingFindings(findings: LintFinding[], failOn: Config['failOn
 /**
  * Load and read the manifests, rendered first when they come from a chart or kustomize (into report-dir/rendered,
  * kept with the report); InputError (exit 2) when they cannot be used at all. Every Secret value in them is
- * registered as a secret first, so nothing printed or written afterwards can show one.
+ * registered as a secret first, so nothing printed or written afterwards can show one (the rendered copy included).
  */
 export async function readManifests(
   config: Pick<Config, 'manifests' | 'reportDir'> & RenderSettings,
@@ -37,7 +37,12 @@ export async function readManifests(
   const set = await loadManifests(dir);
   for (const secret of set.objects.filter((o) => o.kind === 'Secret')) {
     for (const value of Object.values(dataOf(set, 'Secret', secret.name))) registerSecret(value);
+    // The base64 text as written too: a rendered Secret is kept in the report dir (redactRendered).
+    const data = secret.body.data;
+    if (data && typeof data === 'object' && !Array.isArray(data))
+      for (const raw of Object.values(data)) if (typeof raw === 'string') registerSecret(raw);
   }
+  if (wantsRender(config)) await redactRendered(dir);
   return { set, redis: redisDeployment(set) };
 }
 

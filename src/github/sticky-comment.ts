@@ -34,9 +34,9 @@ export async function pullRequestNumber(env: NodeJS.ProcessEnv): Promise<number 
 
 /**
  * Creates this job's comment on the pull request, or updates it in place when an earlier push made it (found by
- * its hidden marker among the PR's comments): one comment per job, current after every push. Never throws: a
- * token that may not write (a fork's pull request gets a read-only GITHUB_TOKEN: 403) or any API failure comes
- * back as `posted: false` with the reason, for the caller to log; the run's verdict does not depend on it.
+ * the hidden marker it opens with, among the PR's comments): one comment per job, current after every push. Never
+ * throws: a token that may not write (a fork's pull request gets a read-only GITHUB_TOKEN: 403) or any API failure
+ * comes back as `posted: false` with the reason, for the caller to log; the run's verdict does not depend on it.
  * REST: GET/POST /repos/{owner}/{repo}/issues/{n}/comments, PATCH /repos/{owner}/{repo}/issues/comments/{id}.
  */
 export async function postStickyComment(
@@ -79,7 +79,8 @@ export async function postStickyComment(
         id: number;
         body?: string;
       }>;
-      existing = comments.find((c) => c.body?.includes(marker))?.id;
+      // The marker opens our comment (renderPrComment); anywhere else it is someone quoting it, not ours to edit.
+      existing = comments.find((c) => c.body?.startsWith(marker))?.id;
       if (comments.length < 100) break;
     }
     if (existing !== undefined) {

@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import { InputError } from '../errors.ts';
+import { validateApiBounds } from './api-bounds.ts';
 import { locateLineInString } from './load.ts';
 import { findConfigRenderer, findRedisInvocation, type KnownFile } from './launch.ts';
 import { fileWrittenByScript } from './script-config.ts';
@@ -37,6 +38,7 @@ const DEFAULT_CLUSTER_CONFIG_FILE = 'nodes.conf';
  * An argument directive's `from.index` is its position in the process's argv (command then args; 0 is redis-server).
  */
 export function redisDeployment(set: ManifestSet): RedisDeployment {
+  validateApiBounds(set);
   const { sts, containerIndex } = findRedisStatefulSet(set);
   validateStatefulSetPaths(set, sts, containerIndex);
   const podSpecPath: Path = ['spec', 'template', 'spec'];

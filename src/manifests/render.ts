@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, InputError } from '../errors.ts';
 import { displayPath } from '../util/paths.ts';
+import { redact } from '../util/secrets.ts';
 
 /** What to render the manifests from: a Helm chart or a kustomize directory, instead of plain YAML. */
 export interface RenderSettings {
@@ -37,8 +38,9 @@ export function wantsRender(s: RenderSettings): boolean {
  * Renders the chart (`helm template`) or the kustomization (`kubectl kustomize`) into `outDir`/rendered, one file
  * per chart template (named after its `# Source:` path, `templates__statefulset.yaml`), so that every finding's
  * file names the template it comes from. Returns the directory to load. The runner's own helm and kubectl are used
- * (found on PATH): nothing is downloaded, and only local charts and values files are taken (helm would fetch a
- * chart reference or a values URL from the network).
+ * (found on PATH). Only local charts and values files are taken (helm would fetch a chart reference or a values
+ * URL from the network); a kustomization may still list remote resources (a git URL, which kustomize clones:
+ * kubectl.docs.kubernetes.io, kustomization resources), bounded by the render's timeout like the rest.
  */
 export async function renderManifests(
   s: RenderSettings,
@@ -73,6 +75,20 @@ export async function renderManifests(
   const files = s.chart !== undefined ? bySource(text) : new Map([['kustomize.yaml', text]]);
   for (const [name, body] of files) await writeFile(path.join(dir, name), body, { flag: 'wx', mode: 0o644 });
   return dir;
+}
+
+/**
+ * The rendered files with every registered secret replaced by ***, once they are loaded (the run uses the objects
+ * read, never the files again): rendered/ is kept in the report artifact, and a chart's Secret holds what its
+ * values or `--set` gave it (a password from the workflow's secrets). Line numbers stay as the findings name them.
+ */
+export async function redactRendered(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    const text = await readFile(file, 'utf8');
+    const clean = redact(text);
+    if (clean !== text) await writeFile(file, clean);
+  }
 }
 
 /** Helm's output split by its `# Source: chart/templates/x.yaml` comments, one file per template. */

@@ -81,21 +81,18 @@ export async function dockerImageStore(run: Runner = runCommand): Promise<'conta
 }
 
 /**
- * The imagePullPolicy each image runs with in the manifests (as written; unset means the API server's default:
- * Always for `:latest` or no tag, else IfNotPresent). An image whose containers all say Never cannot be pulled by
- * the nodes.
+ * The imagePullPolicy each image runs with in the manifests (as written; unset means the API server's default,
+ * SetDefaults_Container: Always for `:latest` or neither tag nor digest, else IfNotPresent). An image whose
+ * containers all say Never cannot be pulled by the nodes.
  */
 export function pullPolicies(set: ManifestSet): Map<string, Set<string>> {
   const policies = new Map<string, Set<string>>();
   for (const c of containersOf(set)) {
     if (typeof c.image !== 'string' || !c.image) continue;
     const tag = /:([^/:@]+)$/.exec(c.image.replace(/@.*$/, ''))?.[1];
-    const policy =
-      typeof c.imagePullPolicy === 'string'
-        ? c.imagePullPolicy
-        : tag === undefined || tag === 'latest'
-          ? 'Always'
-          : 'IfNotPresent';
+    // ParseImageName assumes "latest" only when neither a tag nor a digest is given (a digest alone: IfNotPresent).
+    const latest = tag === 'latest' || (tag === undefined && !c.image.includes('@'));
+    const policy = typeof c.imagePullPolicy === 'string' ? c.imagePullPolicy : latest ? 'Always' : 'IfNotPresent';
     policies.set(c.image, (policies.get(c.image) ?? new Set()).add(policy));
   }
   return policies;

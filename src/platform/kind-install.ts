@@ -93,6 +93,30 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /**
+ * The layout of @actions/tool-cache (<cache>/<tool>/<version>/<arch>, then <arch>.complete), so a runner's
+ * cached copy is found either way; written here because tool-cache reads its dirs from process.env only.
+ */
+function kindCacheDir(version: string, toolCache: string, arch: string): string {
+  return path.join(toolCache, 'kind', version.replace(/^v/, ''), arch);
+}
+
+/**
+ * The binary of kind `version` in the tool cache when a complete, executable install is there; else undefined.
+ * Undo resolves kind this way, as the run did, from the version alone: a journal never names a program to run.
+ */
+export async function cachedKind(version: string, toolCache: string, arch = kindArch()): Promise<string | undefined> {
+  if (!/^v?\d+\.\d+\.\d+$/.test(version)) return undefined;
+  const dir = kindCacheDir(version, toolCache, arch);
+  const cached = path.join(dir, 'kind');
+  return access(`${dir}.complete`)
+    .then(() => access(cached, constants.X_OK))
+    .then(
+      () => cached,
+      () => undefined,
+    );
+}
+
+/**
  * Installs kind `version` and returns the path of its binary: from the tool cache when present, else downloaded
  * from `<baseUrl>/<version>/kind-linux-<arch>` and checked against the sha256 pinned in KIND_RELEASES (else, for
  * a release the action does not know, the published `.sha256sum`, with a warning) before it is made executable
@@ -103,17 +127,10 @@ export async function installKind(
   opts: KindDirs & { baseUrl?: string; arch?: string; releases?: typeof KIND_RELEASES; warn?: (line: string) => void },
 ): Promise<string> {
   const arch = opts.arch ?? kindArch();
-  // The layout of @actions/tool-cache (<cache>/<tool>/<version>/<arch>, then <arch>.complete), so a runner's
-  // cached copy is found either way; written here because tool-cache reads its dirs from process.env only.
-  const dir = path.join(opts.toolCache, 'kind', version.replace(/^v/, ''), arch);
+  const found = await cachedKind(version, opts.toolCache, arch);
+  if (found) return found;
+  const dir = kindCacheDir(version, opts.toolCache, arch);
   const cached = path.join(dir, 'kind');
-  const complete = await access(`${dir}.complete`)
-    .then(() => access(cached, constants.X_OK))
-    .then(
-      () => true,
-      () => false,
-    );
-  if (complete) return cached;
 
   const url = `${(opts.baseUrl ?? KIND_DOWNLOAD_BASE).replace(/\/+$/, '')}/${version}/kind-linux-${arch}`;
   const pinned = (opts.releases ?? KIND_RELEASES)[version]?.sha256[arch as 'amd64' | 'arm64'];

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
 import { CancelledError, messageOf } from '../errors.ts';
 import * as exec from '@actions/exec';
+import { cachedKind, kindDirs } from './kind-install.ts';
 import type { Log } from '../util/log.ts';
 import { settleWithin } from '../util/wait.ts';
 
@@ -100,22 +100,20 @@ export async function deleteKindCluster(kind: string, name: string, log: Log): P
 }
 
 /**
- * Undoes a 'kind-cluster' step (platform/undo.ts): deletes the cluster; one already gone is fine. A kind binary
- * that is gone (another job cleaned the tool cache) means this cannot be done here: that throws, naming the
- * command that would do it.
+ * Undoes a 'kind-cluster' step (platform/undo.ts): deletes the cluster; one already gone is fine. kind is the
+ * tool cache's binary of the recorded version, found as the run found it (no program path is taken from a
+ * journal). One that is gone (another job cleaned the tool cache) means this cannot be done here: that throws,
+ * naming the command that would do it.
  */
 export async function undoKindCluster(
-  step: { cluster: string; kindPath: string },
+  step: { cluster: string; kindVersion: string },
   log: Log,
 ): Promise<'deleted' | 'absent'> {
-  const usable = await access(step.kindPath, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-  if (!usable) {
+  const kind = await cachedKind(step.kindVersion, kindDirs('').toolCache);
+  if (!kind) {
     throw new Error(
-      `kind binary ${step.kindPath} is gone or not executable; delete the cluster with "kind delete cluster --name ${step.cluster}"`,
+      `kind ${step.kindVersion} is not in the tool cache (${kindDirs('').toolCache}) any more; delete the cluster with "kind delete cluster --name ${step.cluster}"`,
     );
   }
-  return deleteKindCluster(step.kindPath, step.cluster, log);
+  return deleteKindCluster(kind, step.cluster, log);
 }

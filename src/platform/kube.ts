@@ -12,7 +12,7 @@ import { createKindCluster, undoKindCluster } from './kind.ts';
 import { KIND_PV_MOUNT, kindConfig, readKindConfigFile } from './kind-config.ts';
 import { loadImages, manifestImages, parseImageList, pullImages, pullPolicies } from './kind-images.ts';
 import { installKind, kindDirs } from './kind-install.ts';
-import { InputError, messageOf, UnsupportedError } from '../errors.ts';
+import { InputError, messageOf, PodNotServingError, UnsupportedError } from '../errors.ts';
 import { missingAccess, requiredAccess, rulesText, type AccessRule } from './kube/access.ts';
 import { apiStatus, isNotFound, kubeClients, kubeError, loadKubeConfig, type KubeClients } from './kube/api.ts';
 import { kubeconfigInput } from './kube/kubeconfig.ts';
@@ -25,12 +25,14 @@ import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetT
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
-import { blockedError, blockedPods, diagnosePod, RolloutBlockedError, waitForRollout } from './kube/rollout.ts';
+import { blockedMessage, blockedPods, diagnosePod, waitForRollout } from './kube/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { kubeJobStatuses } from './kube/jobs.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
+import { kindPartition } from './kube/faults/partition.ts';
+import type { PlatformFaults } from './faults.ts';
 import type {
   DeleteOptions,
   Deployed,
@@ -133,6 +135,9 @@ class Kube implements KubePlatform {
   private namespaceUndo?: string;
   private tornDown = false;
   private readonly undo: UndoJournal;
+  readonly faults: PlatformFaults;
+  /** kind: the partition fault, whose cuts teardown lifts. */
+  private partition?: ReturnType<typeof kindPartition>;
 
   constructor(
     private readonly flavor: Flavor,
@@ -144,6 +149,15 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
+    this.faults = {
+      partition:
+        flavor.kind === 'kind'
+          ? (this.partition = kindPartition({ locate: (pod) => this.nodeContainer(pod), undo: this.undo }))
+          : {
+              unsupported:
+                "a partition needs packet filter rules in the pod's network namespace, reached from its node, which the existing platform does not drive (no node access)",
+            },
+    };
   }
 
   get hold(): HoldReport | undefined {
@@ -569,13 +583,15 @@ class Kube implements KubePlatform {
         },
         { timeoutMs, intervalMs: 200, signal: this.ctx.signal },
       );
-      if ('blocked' in outcome) throw blockedError(`pod ${name} (recreated)`, outcome.blocked);
+      // Recreated, but it will never serve: as a local pod whose container exits (pod-recreated fails, not skipped).
+      if ('blocked' in outcome)
+        throw new PodNotServingError(blockedMessage(`pod ${name} (recreated)`, outcome.blocked));
       const back = outcome;
       // Its forward listens before its address is handed out (a cluster client's natMap cannot wait).
       await this.forwardsReady([back]);
       return back;
     } catch (err) {
-      if (err instanceof RolloutBlockedError) throw err; // it says why already
+      if (err instanceof PodNotServingError) throw err; // it says why already
       // Say why it is stuck (image, scheduling, crash loop) rather than only "not ready".
       const pod = await this.readPod(name).catch(() => undefined);
       if (pod && pod.metadata?.uid !== oldUid) {
@@ -640,17 +656,22 @@ class Kube implements KubePlatform {
         `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
       );
     }
+    const { node, containerId } = await this.nodeContainer(podName);
+    if (!node || !containerId)
+      throw new UnsupportedError(
+        `freezing pod ${podName}: it has no node or no running container ${this.redis?.container.name ?? ''} in its status`,
+      );
+    const target = await findNodeProcess(runDocker, podName, node, containerId);
+    await signalNodeProcess(runDocker, target, 'STOP');
+    this.frozen.set(podName, target);
+  }
+
+  /** The pod's node and its Redis container's ID (`<runtime>://<id>`), where its status has them. */
+  private async nodeContainer(podName: string): Promise<{ node?: string; containerId?: string }> {
     const pod = await this.readPod(podName);
     const container = this.redis?.container.name;
     const status = pod?.status?.containerStatuses?.find((c) => c.name === container);
-    const node = pod?.spec?.nodeName;
-    if (!node || !status?.containerID)
-      throw new UnsupportedError(
-        `freezing pod ${podName}: it has no node or no running container ${container ?? ''} in its status`,
-      );
-    const target = await findNodeProcess(runDocker, podName, node, status.containerID);
-    await signalNodeProcess(runDocker, target, 'STOP');
-    this.frozen.set(podName, target);
+    return { node: pod?.spec?.nodeName, containerId: status?.containerID };
   }
 
   /** SIGCONT to what freeze stopped; nothing when the pod is not frozen. */
@@ -703,6 +724,7 @@ class Kube implements KubePlatform {
       }
     };
     await attempt('releasing the hold', () => this.releaseHold());
+    await attempt('lifting a partition', async () => this.partition?.healAll());
     this.cache?.close();
     await attempt('closing port-forwards', async () => this.forwards?.close());
     if (this.kind === 'kind') {
@@ -804,7 +826,7 @@ export function createKindPlatform(config: KindSettings, ctx: PlatformContext): 
         kubeconfigFile,
         log: ctx.log,
         beforeCreate: () =>
-          recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindPath: kind }, (s) =>
+          recordThen({ kind: 'kind-cluster', cluster: config.clusterName, kindVersion: config.kindVersion }, (s) =>
             undoKindCluster(s, ctx.log),
           ),
         signal: ctx.signal,

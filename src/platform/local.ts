@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
-import { containedPath } from '../util/contained-path.ts';
+import { containedPath, readContainedTail } from '../util/contained-path.ts';
 import { waitFor } from '../util/wait.ts';
 import type {
   DeleteOptions,
@@ -49,7 +49,9 @@ import { governingService, podHostsText, type GoverningService } from './local/p
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { isJobOrPod, startLocalJobs, type LocalJobs } from './local/jobs.ts';
 import { POST_START_TIMEOUT_MS, postStartCommand } from './local/post-start.ts';
+import { localPartition } from './local/faults/partition.ts';
 import { serverLogHint } from './server-log-hints.ts';
+import { unenforcedSizeLimits } from './local/size-limits.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
@@ -91,6 +93,10 @@ const DEFAULT_GRACE_SECONDS = 30;
 /** Teardown is not a test of graceful shutdown: SIGTERM, and SIGKILL after this. */
 const TEARDOWN_GRACE_MS = 3000;
 const LOG_TAIL_LINES = 15;
+/** A log tail reads at most this much of the file's end (a pod decides how large its log grows). */
+const LOG_TAIL_BYTES = 64 * 1024;
+/** nodes.conf and other volume files the tool reads back: far above a real nodes.conf (~200 bytes a node). */
+const MAX_PERSISTENT_FILE_BYTES = 4 * 1024 * 1024;
 /** A new pod whose address turns out to be bound by a process outside any run tries this many addresses. */
 const BIND_ATTEMPTS = 3;
 /** Bound on a deleted pod's address to stop answering once its processes are gone. */
@@ -374,11 +380,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       const exit = await within(proc.exited, readyTimeoutMs);
       if (!exit) {
         await stopProcess(proc, 'kill', 0);
-        throw new TimeoutError(`init container ${ic.name} of pod ${pod.name} to finish`, readyTimeoutMs, tail(logFile));
+        throw new TimeoutError(
+          `init container ${ic.name} of pod ${pod.name} to finish`,
+          readyTimeoutMs,
+          tailOrNote(workDir, logFile),
+        );
       }
       if (exit.code !== 0) {
         throw new Error(
-          `init container ${ic.name} of pod ${pod.name} ${describeExit(exit)}${missingProgramHint(tail(logFile))}\n${tail(logFile)}`,
+          `init container ${ic.name} of pod ${pod.name} ${describeExit(exit)}${missingProgramHint(tailOrNote(workDir, logFile))}\n${tailOrNote(workDir, logFile)}`,
         );
       }
     }
@@ -391,12 +401,12 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const parts: string[] = [];
     for (const f of files) {
       if (!f) continue;
-      try {
-        const lines = fs.readFileSync(f, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES);
-        parts.push(`--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`);
-      } catch {
-        parts.push(`--- ${path.basename(f)}: not written`);
-      }
+      const lines = tail(workDir, f);
+      parts.push(
+        lines === undefined
+          ? `--- ${path.basename(f)}: not written`
+          : `--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`,
+      );
     }
     const hint = serverLogHint(parts.join('\n'));
     return hint ? `${hint}\n${parts.join('\n')}` : parts.join('\n');
@@ -612,6 +622,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       service = governingService(manifests, deployment);
       if (service.note) warnOnce(service.note);
     }
+    for (const note of unenforcedSizeLimits(deployment)) {
+      warnOnce(note);
+      notes.push(note);
+    }
     // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
     binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
     redis = deployment;
@@ -794,13 +808,32 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const p = path.posix.resolve(r.dataDir, containerPath);
     if (!r.isPersistent(p)) return undefined;
     try {
-      return fs.readFileSync(toHostPath(p, r, pod.layout), 'utf8');
+      const file = readContainedTail(
+        workDir,
+        toHostPath(p, r, pod.layout),
+        MAX_PERSISTENT_FILE_BYTES,
+        `${p} of pod ${podName}`,
+      );
+      return file.skipped ? undefined : file.text; // a cut nodes.conf would be misread: unreadable instead
     } catch {
       return undefined;
     }
   }
 
+  const partition = localPartition({
+    podIp: (name) => podNamed(name).ip,
+    claimAddress: () => {
+      if (!allocator) throw new Error('local platform: nothing deployed yet');
+      return allocator.next();
+    },
+    undo: ctx.undo ?? noUndoJournal,
+  });
+
   async function teardown(): Promise<void> {
+    // A partition still in place is lifted first: its rules name this run's addresses, soon given to others.
+    await partition
+      .healAll()
+      .catch((err: unknown) => ctx.log.warn(`local platform: lifting a partition: ${messageOf(err)}`));
     try {
       for (const pod of pods.values()) pod.lifecycle.fire({ type: 'teardown' });
       await jobs?.stop();
@@ -841,13 +874,14 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   async function collectEvidence(sink: EvidenceSink): Promise<void> {
     const logsDir = path.join(workDir, 'logs');
     for (const name of (await fs.promises.readdir(logsDir).catch(() => [] as string[])).sort()) {
-      await sink.copy(`logs/${name}`, path.join(logsDir, name));
+      await sink.copy(`logs/${name}`, workDir, path.join(logsDir, name));
     }
     const logfile = redis?.directive('logfile');
     for (const pod of pods.values()) {
       if (logfile && redis)
         await sink.copy(
           `logs/${pod.name}.${pod.incarnation}.logfile.log`,
+          workDir,
           toHostPath(logfile, redis, pod.layout, redis.dataDir),
         );
     }
@@ -874,6 +908,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     readPersistentFile,
     manifestJobs: async () => jobs?.statuses() ?? notRun,
     teardown,
+    faults: { partition },
     processIds: livePids,
     localMode: () => mode,
     notes,
@@ -918,13 +953,25 @@ function missingProgramHint(log: string): string {
     : '';
 }
 
-/** The last lines of a log file, or a note that it was not written. */
-function tail(file: string): string {
+/**
+ * The last lines of a log file under the run's dir, read as readContainedTail reads a pod's files (no link
+ * followed, no FIFO waited on, only the tail read), or undefined when it cannot be read that way. A refused
+ * link or FIFO reads as "not written": what it leads to is never shown.
+ */
+function tail(workDir: string, file: string): string[] | undefined {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    const { text, skipped } = readContainedTail(workDir, file, LOG_TAIL_BYTES);
+    const lines = text.trimEnd().split('\n');
+    // A cut first line is dropped unless it is all there is.
+    return (skipped && lines.length > 1 ? lines.slice(1) : lines).slice(-LOG_TAIL_LINES);
   } catch {
-    return `(${path.basename(file)} not written)`;
+    return undefined;
   }
+}
+
+/** tail() for an error message: the lines, or a note that the file was not written. */
+function tailOrNote(workDir: string, file: string): string {
+  return tail(workDir, file)?.join('\n') ?? `(${path.basename(file)} not written)`;
 }
 
 /**

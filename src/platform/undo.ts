@@ -13,7 +13,8 @@ export interface KubeTarget {
 }
 
 export type UndoStep =
-  | { kind: 'kind-cluster'; cluster: string; kindPath: string }
+  /** kind is found again from its version in the tool cache, never from a path in the journal. */
+  | { kind: 'kind-cluster'; cluster: string; kindVersion: string }
   | { kind: 'pod-route'; cidr: string; via: string }
   /** An object the run created; deleted (namespaces with their content) on undo. */
   | {
@@ -29,7 +30,10 @@ export type UndoStep =
   /** A restart hold inside the run's namespace (e.g. a pods ResourceQuota); undo lifts it. */
   | { kind: 'restart-hold'; target: KubeTarget; namespace: string; name: string }
   /** Local platform: the run's processes (by PID, with their start times so a reused PID is never signalled). */
-  | { kind: 'local-processes'; workDir: string };
+  | { kind: 'local-processes'; workDir: string }
+  /** A partition's packet filter chain (src/platform/packet-filter.ts), entered from `hooks`: on the host, or, with
+   * `node` and `pid`, in the network namespace of that process of a kind node container. */
+  | { kind: 'partition-rules'; chain: string; hooks: Array<'INPUT' | 'OUTPUT'>; node?: string; pid?: number };
 
 export interface UndoJournal {
   /** Saves `step` durably (action state, or a file in the CLI's work dir) BEFORE the caller makes the change.

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import net from 'node:net';
+import { AbstractConnector, Redis } from 'ioredis';
 import type { HostPort, Platform, Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 import { AUTH_LOOKED_IN } from './auth.ts';
@@ -17,6 +18,36 @@ export interface OpenOptions {
   commandTimeoutMs?: number;
   /** Bound on reaching `ready` (TCP connect + ready check). */
   readyTimeoutMs?: number;
+  /** Source address of the connection (a client placed on one side of a partition); default: the kernel's. */
+  localAddress?: string;
+}
+
+/**
+ * ioredis' own connector passes only host, port and family to net.createConnection; this one adds the source
+ * address (`Connector` is ioredis' option for a connector of one's own).
+ */
+export function boundConnector(localAddress: string): new (options: unknown) => AbstractConnector {
+  return class BoundConnector extends AbstractConnector {
+    private readonly target: { host?: string; port?: number };
+    constructor(options: unknown) {
+      const o = options as { host?: string; port?: number; disconnectTimeout?: number };
+      super(o.disconnectTimeout ?? 2000);
+      this.target = o;
+    }
+    connect(): Promise<net.Socket> {
+      this.connecting = true;
+      const stream = net.createConnection({
+        ...(this.target.host ? { host: this.target.host } : {}),
+        port: this.target.port ?? 6379,
+        localAddress,
+      });
+      this.stream = stream;
+      stream.once('error', (err) => {
+        this.firstError = err;
+      });
+      return Promise.resolve(stream);
+    }
+  };
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
@@ -46,6 +77,7 @@ export async function openNode(reach: Reach, address: HostPort, opts: OpenOption
     // Redis 7.0 has no CLIENT SETINFO; skipping it keeps the handshake to what the server knows.
     disableClientInfo: true,
     ...credentials(target),
+    ...(opts.localAddress ? { Connector: boundConnector(opts.localAddress) } : {}),
   });
   // An unhandled 'error' event would crash the process; the last one says why a connect failed (the promise
   // itself only says "Connection is closed").

@@ -17,15 +17,28 @@ import {
   VERDICT_WORD,
   verdictReason,
 } from './facts.ts';
+import { historyExampleRows, historyText } from './history.ts';
 import { byMessage, groupFindings, severityTotals, whereText, type FindingGroup } from '../manifests/lint/group.ts';
 import { SEVERITIES } from '../manifests/lint/rule.ts';
 import type { LintFinding, Report, ScenarioResult, Severity, Topology } from './model.ts';
+import type { HistoryVerdict } from '../scenarios/history/check.ts';
 
 export const SUMMARY_FILE = 'summary.md';
 
 /** HTML-significant characters as entities (GitHub renders raw HTML in Markdown). */
 export function html(text: string): string {
   return showControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Text from outside (an error carrying a pod's log tail, a note, a hold's detail) as one line of Markdown prose:
+ * its line breaks become <br>, so no block (a heading, a table, a list, a quote, a fence, a `</details>` line)
+ * can start inside it and forge a section, and its inline markup (emphasis, code, links, images) is escaped.
+ */
+function prose(text: string): string {
+  return html(text)
+    .replace(/[\\`*_[\]|~!]/g, '\\$&')
+    .replace(/\r?\n/g, '<br>');
 }
 
 /** A table cell: `|` would end the cell and a line break the row. */
@@ -137,6 +150,23 @@ function writesSection(s: ScenarioResult): string[] {
   if (w.firstErrors.length > 0) {
     out.push(...details(`First write errors (${w.firstErrors.length})`, fenced('', w.firstErrors.join('\n'))));
   }
+  if (w.history) out.push(...historyBlock(w.history));
+  if (s.pauseLoss?.history)
+    out.push(...historyBlock(s.pauseLoss.history, 'Stale client (no WAIT, connected before the freeze) history'));
+  return out;
+}
+
+/** The checker's verdict in words, then its first examples folded (times in ms from the fault). */
+function historyBlock(v: HistoryVerdict, label?: string): string[] {
+  const out = [html(historyText(v, label)), ''];
+  const rows = historyExampleRows(v);
+  if (rows.length > 0)
+    out.push(
+      ...details(
+        `${label ?? 'History'} anomalies: first examples (${rows.length}), times in ms from the fault`,
+        table(['Anomaly', 'Key', 'Value', 'Write', 'Read', 'Detail'], rows),
+      ),
+    );
   return out;
 }
 
@@ -147,10 +177,10 @@ function scenarioSection(s: ScenarioResult): string[] {
     '',
     `${counts.pass} passed, ${counts.fail} failed, ${counts.skipped} skipped` +
       `${s.startedAt !== undefined && s.durationMs !== undefined ? `; started ${html(s.startedAt)}, took ${secondsText(s.durationMs)}` : ''}.`,
-    ...scenarioFacts(s).map(html),
+    ...scenarioFacts(s).map(prose),
     '',
   ];
-  if (s.error) out.push(`**Stopped early:** ${html(s.error)}`, '');
+  if (s.error) out.push(`**Stopped early:** ${prose(s.error)}`, '');
 
   // Failed checks first and in bold: what a reviewer must see at a glance; the rest in the order they ran.
   const checks = [...s.checks.filter((c) => c.status === 'fail'), ...s.checks.filter((c) => c.status !== 'fail')];
@@ -257,7 +287,7 @@ export function renderStoppedMarkdown(message: string): string {
   return [
     '## Redis Cluster resilience check',
     '',
-    `**Verdict: ${VERDICT_WORD.error}.** ${html(message)}`,
+    `**Verdict: ${VERDICT_WORD.error}.** ${prose(message)}`,
     '',
     'The run stopped before any check could be judged.',
     '',
@@ -269,9 +299,9 @@ export function renderMarkdown(report: Report): string {
   const out = [
     '## Redis Cluster resilience check',
     '',
-    `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${html(verdictReason(report))}`,
+    `**Verdict: ${VERDICT_WORD[report.verdict]}.** ${prose(verdictReason(report))}`,
     '',
-    `Platform ${html(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}${report.localMode ? ` (local-mode ${report.localMode})` : ''}${report.server ? `, ${html(serverText(report.server))}` : ''}, manifests ${html(report.manifests)}, started ${html(report.startedAt)}, ` +
+    `Platform ${prose(report.platform)}${report.reach ? ` (reach: ${report.reach})` : ''}${report.localMode ? ` (local-mode ${report.localMode})` : ''}${report.server ? `, ${html(serverText(report.server))}` : ''}, manifests ${prose(report.manifests)}, started ${html(report.startedAt)}, ` +
       `took ${secondsText(report.durationMs)} (${html(report.tool.name)} ${html(report.tool.version)}, report schema ${report.schemaVersion}).`,
   ];
   if (report.bootstrap) {
@@ -284,11 +314,11 @@ export function renderMarkdown(report: Report): string {
   if (report.hold) {
     const h = report.hold;
     const held = h.replacementHeld === false ? ' **The hold failed.**' : '';
-    out.push(`Restart hold: ${h.mode}: ${html(h.detail)}.${held}`);
+    out.push(`Restart hold: ${h.mode}: ${prose(h.detail)}.${held}`);
   }
   out.push('');
-  for (const note of report.notes ?? []) out.push(`> ${html(note)}`, '');
-  if (report.error) out.push(`**Error:** ${html(report.error)}`, '');
+  for (const note of report.notes ?? []) out.push(`> ${prose(note)}`, '');
+  if (report.error) out.push(`**Error:** ${prose(report.error)}`, '');
   for (const s of report.scenarios) out.push(...scenarioSection(s));
   out.push(...lintSection(report));
   if (report.nfsRewrites.length > 0) {

@@ -11,7 +11,9 @@ function scenarioOutputs(s: ScenarioResult | undefined): Record<string, string> 
   return {
     'failover-ms': whole(s?.timings.failoverMs),
     'unavailable-ms': whole(s?.writes?.unavailableMs),
-    'lost-writes': whole(s?.pauseLoss?.lost ?? s?.writes?.lost),
+    'lost-writes': whole(
+      s?.pauseLoss?.lost ?? (s?.partitionLoss ? s.partitionLoss.lost + (s.writes?.lost ?? 0) : s?.writes?.lost),
+    ),
     'node-id-kept': nodeIdKept === 'pass' ? 'true' : nodeIdKept === 'fail' ? 'false' : 'skipped',
     'rejoin-ms': whole(s?.timings.rejoinMs),
   };

@@ -80,11 +80,10 @@ export function renderPrComment(report: Report, opts: { key: string; reportUrl?:
       : 'Full report: the job summary and the report artifact of this run.',
     '',
   ];
-  let parts = [...head, ...error, ...scenarios, ...failedPart, ...lint, ...where];
-  let text = parts.join('\n');
+  let text = noMentions([...head, ...error, ...scenarios, ...failedPart, ...lint, ...where].join('\n'));
   if (text.length > MAX_COMMENT_CHARS) {
     // The failed checks and findings are what can grow without bound: keep the head, cut the lists.
-    parts = [
+    const parts = [
       ...head,
       ...error,
       ...scenarios,
@@ -92,7 +91,18 @@ export function renderPrComment(report: Report, opts: { key: string; reportUrl?:
       '',
       ...where,
     ];
-    text = parts.join('\n').slice(0, MAX_COMMENT_CHARS);
+    text = noMentions(parts.join('\n')).slice(0, MAX_COMMENT_CHARS);
   }
   return `${text.trimEnd()}\n`;
+}
+
+/**
+ * `@name` in text from the manifests, the pods or the server (a lint message, a check's log lines) would notify
+ * that user or team when the bot posts the comment: a zero-width space after the `@` shows the same text and
+ * mentions no one (as Renovate does in its pull-request bodies).
+ */
+function noMentions(text: string): string {
+  // The marker line stays as commentMarker() writes it: the next run looks for it by exact text.
+  const nl = text.indexOf('\n');
+  return text.slice(0, nl + 1) + text.slice(nl + 1).replace(/@(?=[A-Za-z0-9])/g, '@&#8203;');
 }

@@ -15,6 +15,7 @@ import {
   verdictReason,
   writesText,
 } from './facts.ts';
+import { historyText } from './history.ts';
 import { severityTotals } from '../manifests/lint/group.ts';
 import type { Report, ScenarioResult } from './model.ts';
 import type { ReportFiles } from './write.ts';
@@ -44,6 +45,7 @@ function scenarioLines(s: ScenarioResult): string[] {
   out.push(`  ${w ? writesText(w) : `writes: ${noWritesText(s)}`}`);
   const skipped = w && skippedText(w);
   if (skipped) out.push(`    ${skipped}`);
+  if (w?.history) out.push(`    ${historyText(w.history)}`);
   const events = sortedTimeline(s);
   if (events.length > 0)
     out.push(`  timeline (ms after deletion): ${events.map((e) => `${e.event} ${Math.round(e.atMs)}`).join(', ')}`);

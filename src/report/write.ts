@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { InputError } from '../errors.ts';
-import { containedPath } from '../util/contained-path.ts';
+import { containedPath, writeContained } from '../util/contained-path.ts';
 import { displayPath } from '../util/paths.ts';
 import { redactDeep } from '../util/secrets.ts';
 import { REPORT_JSON_FILE, reportJson } from './json.ts';
@@ -122,16 +122,28 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
-/** Write report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and one timeline SVG per scenario into dir
- * (created if missing). `comment`: the pull-request comment's key and the run's address (the action's). */
+/**
+ * Write report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and one timeline SVG per scenario into dir
+ * (created if missing). Each is written to a new file renamed into place (writeContained): a link planted where a
+ * report goes (a checkout can hold one) is replaced, never written through. `comment`: the pull-request comment's
+ * key and the run's address (the action's).
+ */
 export async function writeReports(
   unredacted: Report,
   dir: string,
   comment: { key: string; reportUrl?: string } = { key: 'check' },
 ): Promise<ReportFiles> {
   const report = redactDeep(unredacted);
-  await mkdir(dir, { recursive: true });
-  const files: ReportFiles = {
+  const contents: Array<[string, string]> = [
+    [REPORT_JSON_FILE, reportJson(report)],
+    [SUMMARY_FILE, renderMarkdown(report)],
+    [JUNIT_FILE, renderJUnit(report)],
+    [SARIF_FILE, renderSarif(report)],
+    [PR_COMMENT_FILE, renderPrComment(report, comment)],
+    ...report.scenarios.map((s): [string, string] => [timelineSvgFile(s), renderTimelineSvg(s)]),
+  ];
+  for (const [name, text] of contents) writeContained(dir, name, text, 'a report file');
+  return {
     report: join(dir, REPORT_JSON_FILE),
     summary: join(dir, SUMMARY_FILE),
     junit: join(dir, JUNIT_FILE),
@@ -139,13 +151,4 @@ export async function writeReports(
     comment: join(dir, PR_COMMENT_FILE),
     svg: report.scenarios.map((s) => join(dir, timelineSvgFile(s))),
   };
-  await Promise.all([
-    writeFile(files.report, reportJson(report)),
-    writeFile(files.summary, renderMarkdown(report)),
-    writeFile(files.junit, renderJUnit(report)),
-    writeFile(files.sarif, renderSarif(report)),
-    writeFile(files.comment, renderPrComment(report, comment)),
-    ...report.scenarios.map((s, i) => writeFile(files.svg[i]!, renderTimelineSvg(s))),
-  ]);
-  return files;
 }

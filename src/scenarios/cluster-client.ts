@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { HostPort } from '../platform/platform.ts';
-import { authProblem, credentials, formatAddress, type Reach } from '../redis/connect.ts';
+import { authProblem, boundConnector, credentials, formatAddress, type Reach } from '../redis/connect.ts';
 import type { Target } from '../platform/platform.ts';
 import { messageOf } from '../errors.ts';
 
@@ -8,6 +8,8 @@ export interface ClusterClientOptions {
   /** Bound on every command, redirects included (connectTimeout alone does not catch a frozen node). */
   commandTimeoutMs: number;
   readyTimeoutMs: number;
+  /** Source address of every connection (a client placed on one side of a partition). */
+  localAddress?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
       disableClientInfo: true,
       // Every node of one deployment shares the password.
       ...(targets[0] ? credentials(targets[0]) : {}),
+      ...(opts.localAddress ? { Connector: boundConnector(opts.localAddress) } : {}),
     },
   });
   // Errors surface through command promises; an unhandled 'error' event would crash the process.
@@ -71,23 +74,8 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
   }
 }
 
-const BATCH = 500;
-
-/** Reads keys through a cluster client: value, or null when missing. Keys of one batch must share a slot. */
-export async function readKeys(
-  cluster: Cluster,
-  keys: readonly string[],
-  sameSlot: boolean,
-): Promise<Map<string, string | null>> {
-  const values = new Map<string, string | null>();
-  if (sameSlot) {
-    for (let i = 0; i < keys.length; i += BATCH) {
-      const batch = keys.slice(i, i + BATCH);
-      const got = await cluster.mget(...batch);
-      batch.forEach((k, j) => values.set(k, got[j] ?? null));
-    }
-  } else {
-    for (const k of keys) values.set(k, await cluster.get(k));
-  }
-  return values;
-}
+/**
+ * The node a cluster client sends `slot`'s commands to, as its slot map says now ("host:port", the address it
+ * connects to): after a MOVED, ioredis updates the map before it retries, so at a reply this names who answered.
+ */
+export const nodeServing = (cluster: Cluster, slot: number): string | undefined => cluster.slots[slot]?.[0];

@@ -11,7 +11,7 @@ import { dataIntact, type Canary, type NodeIdFacts } from './failover-checks.ts'
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
 import { nodesConfSelf, podViews, topologyOf, waitForPreconditions } from './cluster-view.ts';
-import { readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
+import { markHistory, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
 import { victimOf } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
@@ -219,8 +219,11 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
       const after = f.podsAfter!.map(ctx.addressOf);
       f.shardWrites = [];
       for (const s of f.shards) {
-        if (s.writer)
-          f.shardWrites.push({ slots: s.slots, masterPod: s.masterPod, writes: await s.writer.verify(after) });
+        if (s.writer) {
+          const writes = await s.writer.verify(after, ctx.timeline.originAt);
+          markHistory(ctx.timeline, writes);
+          f.shardWrites.push({ slots: s.slots, masterPod: s.masterPod, writes });
+        }
         s.canaries = await readCanaries(ctx.reach, after, s.canaries);
       }
       f.topologyAfter = topologyOf(await podViews(ctx.reach, f.podsAfter!, ctx.addressOf));

@@ -1,3 +1,4 @@
+import type { HistoryRecorder } from './history/model.ts';
 import type { Check, FailoverPath, WriteStats } from './model.ts';
 import type { PodInfo } from '../platform/platform.ts';
 import type { ClusterNode } from '../redis/types.ts';
@@ -323,8 +324,10 @@ export function clusterHealthy(probe: { healthy: boolean; problems: string[] } |
 export interface Canary {
   key: string;
   value: string;
-  /** What the read-back found; undefined until read. */
+  /** What the final read found, as the history checker judged it: the value, or null (lost); undefined until read. */
   readBack?: string | null;
+  /** The history its write and reads are recorded in (one for a set of canaries; see writeCanaries). */
+  history?: HistoryRecorder;
 }
 
 export function dataIntact(

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { PodInfo } from '../platform/platform.ts';
 import type { Check, FailoverPath, PauseLoss, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { CancelledError, messageOf } from '../errors.ts';
-import { openNode, withNode } from '../redis/connect.ts';
+import { CancelledError } from '../errors.ts';
+import { formatAddress, openNode, withNode } from '../redis/connect.ts';
 import { formatSlots } from '../redis/cluster-nodes.ts';
 import type { ClusterHealth } from '../redis/health.ts';
 import { sleep } from '../util/wait.ts';
@@ -14,21 +14,15 @@ import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
 import { waitForPreconditions, waitForRole } from './cluster-view.ts';
 import { startSlotWriter, writeCanaries } from './workload.ts';
-import { openClusterClient, readKeys } from './cluster-client.ts';
-import { hashTagIn } from './keyslot.ts';
+import { nodeServing, openClusterClient } from './cluster-client.ts';
+import { HistoryRecorder } from './history/model.ts';
+import { checkHistory } from './history/check.ts';
+import { finalRead, recordWrite } from './history/record.ts';
+import { hashTagIn, slotOf } from './keyslot.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
-
-/** One write of the stale client: sent to the frozen master over a connection opened before the freeze. */
-export interface StaleWrite {
-  key: string;
-  value: string;
-  sentAt: number;
-  ackAt?: number;
-  error?: string;
-}
 
 export interface PauseFacts extends MasterTarget {
   opts: ScenarioSettings;
@@ -37,7 +31,11 @@ export interface PauseFacts extends MasterTarget {
   canaries?: Canary[];
   watching?: Promise<WatchResult>;
   watch?: WatchResult;
-  stale: StaleWrite[];
+  /**
+   * The stale client's writes (RPUSH to one list over a connection to the frozen master opened before the
+   * freeze) and their final read through a fresh cluster client: judged by the history checker.
+   */
+  stale: HistoryRecorder;
   staleStop?: () => Promise<void>;
   resumedAt?: number;
   self?: { node: ClusterNode; ok: boolean };
@@ -47,8 +45,8 @@ export interface PauseFacts extends MasterTarget {
   health?: ClusterHealth;
   writes?: WriteStats;
   topologyAfter?: Topology;
-  /** The stale writes read back through a fresh cluster client (independent of what the stale client saw). */
-  staleReadBack?: Map<string, string | null>;
+  /** The stale client's list was read back after the heal (its final read is in `stale`). */
+  staleReadBack?: boolean;
   finished: boolean;
 }
 
@@ -59,21 +57,15 @@ const STALE_INTERVAL_MS = 20;
  * writes queue in the socket while the node is frozen, and the resumed node answers them before it learns it
  * was replaced. Without WAIT those acknowledgements are the writes Redis Cluster can lose.
  */
-function startStaleClient(conn: Redis, tag: string, run: string, writes: StaleWrite[]): () => Promise<void> {
+function startStaleClient(conn: Redis, key: string, history: HistoryRecorder, node: string): () => Promise<void> {
   let stopped = false;
-  const pending: Array<Promise<void>> = [];
+  const pending: Array<Promise<unknown>> = [];
+  history.declare(key, 'list');
+  const nodeOf = (): string => node;
   const loop = (async () => {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the stop function returned below sets it; the compiler cannot see a write from a closure
     while (!stopped) {
-      const n = writes.length;
-      const w: StaleWrite = { key: `${tag}:stale:${n}`, value: `${run}:${n}`, sentAt: Date.now() };
-      writes.push(w);
-      pending.push(
-        conn.set(w.key, w.value).then(
-          () => void (w.ackAt = Date.now()),
-          (err: unknown) => void (w.error = messageOf(err)),
-        ),
-      );
+      pending.push(recordWrite(history, conn, key, 'list', 'stale-client', nodeOf));
       await sleep(STALE_INTERVAL_MS);
     }
   })();
@@ -86,7 +78,13 @@ function startStaleClient(conn: Redis, tag: string, run: string, writes: StaleWr
 }
 
 export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): Promise<PauseFacts> {
-  return { ...(await snapshotMaster(env, opts.victim)), opts, path: 'no-failover', stale: [], finished: false };
+  return {
+    ...(await snapshotMaster(env, opts.victim)),
+    opts,
+    path: 'no-failover',
+    stale: new HistoryRecorder(),
+    finished: false,
+  };
 }
 
 export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
@@ -131,7 +129,12 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
       await ctx.platform.freeze(f.victim.pod);
       ctx.timeline.mark('pod-frozen', t0, `${f.victim.pod} (SIGSTOP)`);
       ctx.log.info(`Froze pod ${f.victim.pod}; resuming it once a replica has taken over`);
-      f.staleStop = startStaleClient(conn, hashTagIn(f.victim.slots, `rcr-stale-${f.run}`), f.run, f.stale);
+      f.staleStop = startStaleClient(
+        conn,
+        `${hashTagIn(f.victim.slots, `rcr-stale-${f.run}`)}:stale`,
+        f.stale,
+        formatAddress(address),
+      );
       ctx.onCleanup(() => f.staleStop?.());
       const survivors = f.podsBefore.filter((p) => p.name !== f.victim.pod).map(ctx.addressOf);
       f.watching = watchFailover({
@@ -188,13 +191,13 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
   {
     stage: "reading back the stale client's writes",
     run: async (f, ctx) => {
-      const acked = f.stale.filter((w) => w.ackAt !== undefined).map((w) => w.key);
       const reader = await openClusterClient(ctx.reach, f.podsAfter!.map(ctx.addressOf), {
         commandTimeoutMs: 5000,
         readyTimeoutMs: 10_000,
       });
       try {
-        f.staleReadBack = await readKeys(reader, acked, true);
+        await finalRead(f.stale, reader, (key) => nodeServing(reader, slotOf(key)));
+        f.staleReadBack = true;
       } finally {
         reader.disconnect();
       }
@@ -202,23 +205,39 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
   },
 ];
 
-/** The stale client's acknowledged writes that the read-back did not find (pure). */
+/**
+ * The stale client's acknowledged writes lost, as the history checker classifies them (pure), with the count
+ * the final read alone shows (acknowledged values missing from it), independent of the checker.
+ */
 export function pauseLoss(
-  f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'resumedAt' | 'victim'>,
+  f: Pick<PauseFacts, 'stale' | 'staleReadBack' | 'victim'>,
   t0: number,
 ): PauseLoss | undefined {
   if (!f.staleReadBack) return undefined;
-  const acked = f.stale.filter((w) => w.ackAt !== undefined);
-  const lost = acked.filter((w) => f.staleReadBack!.get(w.key) !== w.value);
-  const missing = [...f.staleReadBack.values()].filter((v) => v === null).length;
-  const last = acked.at(-1);
+  const keys = f.stale.keys();
+  const verdict = checkHistory(keys, { origin: t0, dropped: f.stale.dropped });
+  let lastAck: number | undefined;
+  let missing = 0;
+  for (const k of keys) {
+    const final = k.ops.findLast((op) => op.kind === 'read')?.seen;
+    const there = new Set(final);
+    for (const op of k.ops) {
+      if (op.kind !== 'write' || op.outcome !== 'ok') continue;
+      lastAck = Math.max(lastAck ?? -Infinity, op.completeAt!);
+      if (!there.has(op.value)) missing++;
+    }
+  }
   return {
-    lost: lost.length,
-    sample: lost
-      .slice(0, 5)
-      .map((w) => ({ key: w.key, ackAtMs: w.ackAt! - t0, by: `${f.victim.pod} (resumed, not yet stepped down)` })),
-    ...(last ? { lastAckByOldMasterMs: last.ackAt! - t0 } : {}),
+    lost: verdict.values.lost,
+    sample: (verdict.examples.lost ?? []).map((a) => ({
+      key: a.key,
+      value: a.value!,
+      ackAtMs: a.write!.completeMs!,
+      by: `${f.victim.pod} (resumed, not yet stepped down)`,
+    })),
+    ...(lastAck !== undefined ? { lastAckByOldMasterMs: lastAck - t0 } : {}),
     readBackMissing: missing,
+    history: verdict,
   };
 }
 
@@ -264,10 +283,7 @@ export function pauseChecks(f: PauseFacts, error: string | undefined, t0: number
   );
   const writerOn = f.opts.writeRate > 0;
   const w = f.writer;
-  const afterResume =
-    w && f.resumedAt !== undefined
-      ? w.records().filter((r) => r.ackAt !== undefined && r.sentAt >= f.resumedAt!).length
-      : undefined;
+  const afterResume = w && f.resumedAt !== undefined ? w.acknowledgedSince(f.resumedAt) : undefined;
   checks.push(
     !writerOn
       ? skipped('writer-kept-writing', 'writer off (write rate 0)')

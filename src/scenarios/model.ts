@@ -1,4 +1,5 @@
 import type { Topology } from '../redis/types.ts';
+import type { HistoryVerdict } from './history/check.ts';
 
 /** What a scenario produces: its checks, its timeline and its result (report/ renders them). */
 
@@ -27,7 +28,9 @@ export type CheckId =
   // cluster-restart
   | 'all-pods-recreated'
   | 'node-ids-kept'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  // master-partition
+  | 'minority-stopped-writes';
 
 export interface Check {
   id: CheckId;
@@ -60,7 +63,14 @@ export type TimelineEvent =
   | 'rejoined'
   | 'cluster-healthy'
   | 'all-pods-back'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  | 'partition-cut'
+  | 'minority-refused'
+  | 'partition-healed'
+  // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
+  | 'lost-write-acked'
+  | 'stale-read'
+  | 'divergent-read';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -87,9 +97,15 @@ export interface WriteStats {
    * mode: not confirmed by a replica), from the first such write to the next acknowledgement; 0 when none was.
    */
   unavailableMs: number;
-  /** A few of the lost keys, for the report. */
+  /** A few of the lost writes, for the report: `<key> value <value>`. */
   lostKeys: string[];
   firstErrors: string[];
+  /**
+   * The checker's verdict on every operation of the writer (its writes, its periodic reads and the final
+   * read): each value classified as Jepsen's set-full checker does, list anomalies, examples with their
+   * operations (times in ms from the fault). Absent in reports written before the history was recorded.
+   */
+  history?: HistoryVerdict;
 }
 
 export type FailoverPath = 'failover' | 'restarted-before-failover' | 'no-failover';
@@ -100,6 +116,7 @@ export const SCENARIO_NAMES = [
   'rolling-restart',
   'master-pause',
   'cluster-restart',
+  'master-partition',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -131,13 +148,43 @@ export interface ShardWrites {
 
 /** master-pause: acknowledged writes the frozen master took and the cluster then dropped. */
 export interface PauseLoss {
-  /** How many, and a sample with when (ms after the freeze) and by whom they were acknowledged. */
+  /** How many (the history checker's lost), and a sample with when (ms after the freeze) and by whom they were acknowledged. */
   lost: number;
-  sample: Array<{ key: string; ackAtMs: number; by: string }>;
+  /** key: the stale client's list; value: the value lost from it (absent in reports before the history). */
+  sample: Array<{ key: string; value?: number; ackAtMs: number; by: string }>;
   /** The resumed master's last acknowledgement, ms after the freeze. */
   lastAckByOldMasterMs?: number;
-  /** What the reader found independently of the writer's bookkeeping (keys missing on a fresh read-back). */
+  /** What the final read alone shows, independently of the checker (acknowledged values missing from it). */
   readBackMissing: number;
+  /** The checker's verdict on the stale client's history (absent in reports written before it was recorded). */
+  history?: HistoryVerdict;
+}
+
+/** master-partition: what the cut-off master did with the writes of the client on its side. */
+export interface PartitionLoss {
+  /** How the cut was made (the chain and where), for the report. */
+  cut: string;
+  /** The cut to the heal. */
+  partitionMs: number;
+  /** The settings that bound the window, as the cut-off master ran with them. */
+  nodeTimeoutMs: number;
+  minReplicasToWrite?: number;
+  minReplicasMaxLagS?: number;
+  /** The writes of the client on the cut-off master's side. */
+  minority: WriteStats;
+  /** Acknowledged by the cut-off master during the partition, then gone: how many, and a sample. */
+  lost: number;
+  /** Values whose writes were not acknowledged (WAIT unconfirmed, a timeout) that reads on the minority side saw,
+   * then gone: lost as Jepsen's set-full checker counts, but never taken as written by the client. */
+  seenThenLost: number;
+  sample: Array<{ key: string; ackAtMs: number }>;
+  /** First and last acknowledgement of a lost write, ms after the cut. */
+  lostWindow?: { firstAckMs: number; lastAckMs: number };
+  /** The last write the minority side acknowledged during the partition, ms after the cut. */
+  lastMinorityAckMs?: number;
+  /** The first write the cut-off master refused (CLUSTERDOWN, NOREPLICAS), ms after the cut, and its words. */
+  refusedAtMs?: number;
+  refusal?: string;
 }
 
 export interface ScenarioResult {
@@ -157,6 +204,8 @@ export interface ScenarioResult {
   shards?: ShardWrites[];
   /** master-pause: the acknowledged writes lost in the pause window. */
   pauseLoss?: PauseLoss;
+  /** master-partition: the minority side's acknowledged writes, and which were lost. */
+  partitionLoss?: PartitionLoss;
   /** What the reader of the report must know to judge the result (how a budget was applied, a risk seen). */
   notes?: string[];
   /** When the scenario started (ISO 8601); absent in reports written before it was recorded. */

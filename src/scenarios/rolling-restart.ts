@@ -11,6 +11,7 @@ import { clusterHealthy, dataIntact, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
 import { podViews, topologyOf, waitForHealth, waitForPreconditions } from './cluster-view.ts';
+import { mergeVerdicts } from './history/check.ts';
 import { finishWriter, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
@@ -413,6 +414,7 @@ export function aggregateWrites(shards: ShardWrites[] | undefined): WriteStats |
     unavailableMs: Math.max(...ws.map((w) => w.unavailableMs)),
     lostKeys: ws.flatMap((w) => w.lostKeys).slice(0, 5),
     firstErrors: [...new Set(ws.flatMap((w) => w.firstErrors))].slice(0, 5),
+    ...(ws.every((w) => w.history) ? { history: mergeVerdicts(ws.map((w) => w.history!)) } : {}),
   };
 }
 

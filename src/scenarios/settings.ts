@@ -15,6 +15,8 @@ export interface ScenarioSettings {
   /** What Redis may need to fail over with the manifests' node timeout (redis/failover-timing.ts). */
   failoverFloorMs?: number;
   rejoinTimeoutMs: number;
+  /** master-partition: how long the master stays cut off; default: the failover floor plus 5 s. */
+  partitionMs?: number;
   thresholds: Thresholds;
   expected: { nodes: number; masters: number };
 }

@@ -4,11 +4,14 @@ import type { Log } from '../util/log.ts';
 import { TimeoutError, messageOf } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { Reach } from '../redis/connect.ts';
-import { hashTagIn } from './keyslot.ts';
-import { openClusterClient } from './cluster-client.ts';
+import { hashTagIn, slotOf } from './keyslot.ts';
+import { nodeServing, openClusterClient } from './cluster-client.ts';
+import { HistoryRecorder } from './history/model.ts';
+import { checkHistory, type ValueClass } from './history/check.ts';
+import { finalRead, recordRead } from './history/record.ts';
 import { startWriter, type Writer } from './writer.ts';
 import type { Canary } from './failover-checks.ts';
-import type { StepContext } from './driver.ts';
+import type { StepContext, Timeline } from './driver.ts';
 
 // The load every scenario puts on the cluster the same way: canaries written (and replicated) before the fault,
 // a writer into the slots at risk during it, and the read-back of both after it.
@@ -21,12 +24,18 @@ export interface WriterSettings {
   /** Writes per second; 0 turns the writer off. */
   writeRate: number;
   writeWait: boolean;
+  /** Source address of the writer's connections (a client on one side of a partition). */
+  localAddress?: string;
 }
 
 /** A run-unique word for key names, so that runs on one cluster never read each other's keys. */
 export const runTag = (): string => Date.now().toString(36);
 
-/** Canaries in `slots`, each acknowledged by a replica (WAIT 1) when there is one: losing one is then a finding. */
+/**
+ * Canaries in `slots`, each a set holding one value, added (SADD) with WAIT 1 when there is a replica (losing
+ * one is then a finding) and read back at once. Their writes and reads are recorded in one history (each
+ * canary carries it), so that their final read (readCanaries) is judged by the same checker as the writer's.
+ */
 export async function writeCanaries(
   reach: Reach,
   seeds: HostPort[],
@@ -35,24 +44,29 @@ export async function writeCanaries(
   replicated: boolean,
 ): Promise<Canary[]> {
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  const history = new HistoryRecorder();
+  const nodeOf = (key: string) => nodeServing(client, slotOf(key));
   try {
-    const canaries: Canary[] = Array.from({ length: CANARIES }, (_, i) => ({
-      key: `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`,
-      value: `${run}:${i}`,
-    }));
-    for (const c of canaries) {
+    const canaries: Canary[] = [];
+    for (let i = 0; i < CANARIES; i++) {
+      const key = `${hashTagIn(slots, `rcr-canary-${run}-${i}`)}:canary`;
+      history.declare(key, 'set');
+      const op = history.invokeWrite(key, 'canary');
+      const value = String(op.value);
       // WAIT pipelined with its write so it reaches the node that took the write.
       const replies = await client
         .pipeline()
-        .set(c.key, c.value)
+        .sadd(key, value)
         .wait(replicated ? 1 : 0, 2000)
         .exec();
       const failedReply = replies?.find(([err]) => err);
-      if (!replies || failedReply) throw new Error(`writing canary ${c.key} failed: ${messageOf(failedReply?.[0])}`);
+      if (!replies || failedReply) throw new Error(`writing canary ${key} failed: ${messageOf(failedReply?.[0])}`);
       if (replicated && Number(replies[1]?.[1]) < 1)
-        throw new Error(`canary ${c.key} was not acknowledged by a replica within 2 s (WAIT 1)`);
-      if ((await client.get(c.key)) !== c.value)
-        throw new Error(`canary ${c.key} did not read back right after writing it`);
+        throw new Error(`canary ${key} was not acknowledged by a replica within 2 s (WAIT 1)`);
+      history.complete(op, 'ok', nodeOf(key));
+      const read = await recordRead(history, client, key, 'set', 'canary', nodeOf);
+      if (!read.seen?.includes(op.value)) throw new Error(`canary ${key} did not read back right after writing it`);
+      canaries.push({ key, value, history });
     }
     return canaries;
   } finally {
@@ -60,20 +74,29 @@ export async function writeCanaries(
   }
 }
 
+/**
+ * The canaries' final read, judged by the history checker: each canary's readBack is its value when the checker
+ * finds it (stable or stale), null when not (lost).
+ */
 export async function readCanaries(
   reach: Reach,
   seeds: HostPort[],
   canaries: Canary[] | undefined,
 ): Promise<Canary[] | undefined> {
-  if (!canaries) return undefined;
+  const history = canaries?.[0]?.history;
+  if (!canaries || !history) return canaries;
   const client = await openClusterClient(reach, seeds, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
   try {
-    const read: Canary[] = [];
-    for (const c of canaries) read.push({ ...c, readBack: await client.get(c.key) });
-    return read;
+    await finalRead(history, client, (key) => nodeServing(client, slotOf(key)));
   } finally {
     client.disconnect();
   }
+  const found = new Map<string, ValueClass>();
+  checkHistory(history.keys(), { onValue: (key, _value, cls) => found.set(key, cls) });
+  return canaries.map((c) => {
+    const cls = found.get(c.key);
+    return { ...c, readBack: cls === 'stable' || cls === 'stale' ? c.value : null };
+  });
 }
 
 /**
@@ -94,6 +117,7 @@ export async function startSlotWriter(
     tag: hashTagIn(slots, `rcr-${name}-${run}`),
     ratePerSecond: s.writeRate,
     waitReplicas: s.writeWait,
+    ...(s.localAddress ? { localAddress: s.localAddress } : {}),
     log: ctx.log,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
@@ -127,13 +151,12 @@ async function waitForSteadyWrites(writer: Writer, rate: number, signal?: AbortS
   await waitFor(
     `the writer's first ${wanted} acknowledged writes`,
     async () => {
-      const acked = writer.records().filter((r) => r.ackAt !== undefined).length;
-      const errors = writer.records().filter((r) => r.error !== undefined);
-      return acked >= wanted
+      const p = writer.progress();
+      return p.acknowledged >= wanted
         ? { done: true, value: undefined }
         : {
             done: false,
-            seen: `${acked} acknowledged, ${errors.length} failed${errors[0] ? ` (${errors[0].error ?? ''})` : ''}`,
+            seen: `${p.acknowledged} acknowledged, ${p.notAcknowledged} failed${p.firstError !== undefined ? ` (${p.firstError})` : ''}`,
           };
     },
     { timeoutMs: 10_000, intervalMs: 20, signal },
@@ -166,9 +189,32 @@ export async function waitForWritesRecovered(writer: Writer, log: Log, signal?: 
 export async function finishWriter(ctx: StepContext, writer: Writer, seeds: HostPort[]): Promise<WriteStats> {
   await waitForWritesRecovered(writer, ctx.log, ctx.signal);
   await writer.stop();
-  const stats = await writer.verify(seeds);
+  const stats = await writer.verify(seeds, ctx.timeline.originAt);
   const window = writer.window();
   if (window) ctx.timeline.mark('first-write-failed', window.start);
   if (window?.end !== undefined) ctx.timeline.mark('writes-recovered', window.end);
+  markHistory(ctx.timeline, stats);
   return stats;
+}
+
+/**
+ * The checker's findings on the timeline: when the first lost value was acknowledged (of the examples kept),
+ * when the first stale and the first divergent read began. Example times are ms from the timeline's origin.
+ */
+export function markHistory(timeline: Timeline, stats: WriteStats): void {
+  const v = stats.history;
+  if (!v) return;
+  const origin = timeline.originAt ?? 0;
+  const lost = (v.examples.lost ?? []).flatMap((a) => (a.write?.completeMs !== undefined ? [a] : []));
+  const first = lost.sort((a, b) => a.write!.completeMs! - b.write!.completeMs!)[0];
+  if (first)
+    timeline.mark(
+      'lost-write-acked',
+      origin + first.write!.completeMs!,
+      `${v.values.lost} acknowledged value(s) lost; ${first.key} value ${first.value ?? '?'} via ${first.write!.node ?? '?'}`,
+    );
+  const stale = v.examples.stale?.[0]?.read;
+  if (stale) timeline.mark('stale-read', origin + stale.invokeMs, `${v.values.stale} stale value(s)`);
+  const divergent = v.examples.divergence?.[0]?.read;
+  if (divergent) timeline.mark('divergent-read', origin + divergent.invokeMs, `${v.divergence} divergent read(s)`);
 }

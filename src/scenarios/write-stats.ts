@@ -1,15 +1,9 @@
 import type { WriteStats } from './model.ts';
+import type { Op, WriteTotals } from './history/model.ts';
+import type { HistoryVerdict } from './history/check.ts';
 
-/** One write as the writer saw it. Times are Date.now() values. */
-export interface WriteRecord {
-  key: string;
-  value: string;
-  sentAt: number;
-  /** Set when the write was acknowledged (and, in WAIT mode, confirmed by a replica). */
-  ackAt?: number;
-  error?: string;
-  errorAt?: number;
-}
+/** What the window needs of a write: when it was sent, and when and how it ended (Date.now() times). */
+export type WriteTimes = Pick<Op, 'invokeAt' | 'completeAt' | 'outcome'>;
 
 export interface UnavailableWindow {
   /** Send time of the first write of the outage that was not acknowledged (failed, or skipped: never sent). */
@@ -20,8 +14,8 @@ export interface UnavailableWindow {
 
 /**
  * The longest outage: the longest stretch with no acknowledged write in which a write was due and not
- * acknowledged (it failed, or it was skipped while earlier writes hung), from that write's send (or due) time
- * to the next acknowledgement. Undefined when every due write was acknowledged.
+ * acknowledged (it failed or was indeterminate, or it was skipped while earlier writes hung), from that
+ * write's send (or due) time to the next acknowledgement. Undefined when every due write was acknowledged.
  *
  * Why every stretch and not the first failure to the first success: with WAIT, a write in flight before the
  * fault can be acknowledged 1 ms after the first failure, and the refusal that follows (seconds) would go
@@ -30,14 +24,15 @@ export interface UnavailableWindow {
  * every write is acknowledged late is latency, not an outage (no write was refused).
  */
 export function unavailableWindow(
-  records: readonly WriteRecord[],
+  writes: readonly WriteTimes[],
   skippedAt: readonly number[] = [],
   now = Date.now(),
 ): UnavailableWindow | undefined {
-  const acks = records.flatMap((r) => (r.ackAt !== undefined ? [r.ackAt] : [])).sort((a, b) => a - b);
-  const misses = [...records.flatMap((r) => (r.error !== undefined ? [r.sentAt] : [])), ...skippedAt].sort(
-    (a, b) => a - b,
-  );
+  const acks = writes.flatMap((w) => (w.outcome === 'ok' ? [w.completeAt!] : [])).sort((a, b) => a - b);
+  const misses = [
+    ...writes.flatMap((w) => (w.outcome !== undefined && w.outcome !== 'ok' ? [w.invokeAt] : [])),
+    ...skippedAt,
+  ].sort((a, b) => a - b);
   let best: UnavailableWindow | undefined;
   let bestMs = -1;
   let i = 0; // acks[i] is the first acknowledgement after the current miss
@@ -56,40 +51,38 @@ export function unavailableWindow(
   return best;
 }
 
-/** What reading back an acknowledged key found: its value, or null when the key is missing. */
-export type ReadBack = ReadonlyMap<string, string | null>;
-
-/** Acknowledged writes whose key is missing or holds something other than what was written. */
-export function lostWrites(records: readonly WriteRecord[], readBack: ReadBack): WriteRecord[] {
-  return records.filter((r) => r.ackAt !== undefined && readBack.get(r.key) !== r.value);
-}
-
 const SAMPLE = 5;
 
 /**
- * The report's WriteStats. A window that never closed (no acknowledgement after it began) runs to
- * `stoppedAt`: writes were still refused when the writer stopped. Skipped writes were never sent, so they have
- * no record: only their due times, which count in the unavailable window.
+ * The report's WriteStats, from the writer's writes, the history's write totals (every write, also those its
+ * bounds dropped; `verdict.writes` when nothing was dropped) and the checker's verdict: lost is the checker's (acknowledged, then missing from every read that began after, the final read included). A window
+ * that never closed (no acknowledgement after it began) runs to `stoppedAt`: writes were still refused when
+ * the writer stopped. Skipped writes were never sent, so they have no operation: only their due times, which
+ * count in the unavailable window.
  */
 export function writeStats(
-  records: readonly WriteRecord[],
-  readBack: ReadBack,
+  writes: readonly Op[],
+  verdict: HistoryVerdict,
   info: { mode: WriteStats['mode']; ratePerSecond: number; skippedAt: readonly number[]; stoppedAt: number },
+  totals: WriteTotals = verdict.writes,
 ): WriteStats {
-  const lost = lostWrites(records, readBack);
-  const window = unavailableWindow(records, info.skippedAt, info.stoppedAt);
-  const failed = records.filter((r) => r.error !== undefined);
-  const errors = [...new Set(failed.map((r) => r.error!))];
+  const window = unavailableWindow(writes, info.skippedAt, info.stoppedAt);
+  const errors = new Set<string>();
+  for (const w of writes) {
+    if (errors.size >= SAMPLE) break;
+    if (w.outcome !== 'ok' && w.error !== undefined) errors.add(w.error);
+  }
   return {
     mode: info.mode,
     ratePerSecond: info.ratePerSecond,
-    attempted: records.length,
+    attempted: totals.attempted,
     skipped: info.skippedAt.length,
-    acknowledged: records.filter((r) => r.ackAt !== undefined).length,
-    failed: failed.length,
-    lost: lost.length,
+    acknowledged: totals.ok,
+    failed: totals.failed + totals.indeterminate,
+    lost: verdict.values.lost,
     unavailableMs: window ? (window.end ?? info.stoppedAt) - window.start : 0,
-    lostKeys: lost.slice(0, SAMPLE).map((r) => r.key),
-    firstErrors: errors.slice(0, SAMPLE),
+    lostKeys: (verdict.examples.lost ?? []).slice(0, SAMPLE).map((a) => `${a.key} value ${a.value ?? '?'}`),
+    firstErrors: [...errors],
+    history: verdict,
   };
 }

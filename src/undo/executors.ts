@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { messageOf } from '../errors.ts';
 import type { KubeTarget, UndoStep } from '../platform/undo.ts';
 import type { Log } from '../util/log.ts';
 import { settleWithin } from '../util/wait.ts';
 import type { RecordingJournal } from './journal.ts';
+import { runDirTrust } from './trust.ts';
 
 type StepOf<K extends UndoStep['kind']> = Extract<UndoStep, { kind: K }>;
 
@@ -28,6 +30,10 @@ export function describeStep(step: UndoStep): string {
       return `restart hold ${step.namespace}/${step.name}`;
     case 'local-processes':
       return `local redis-server processes of ${step.workDir}`;
+    case 'partition-rules':
+      return `partition rules (iptables chain ${step.chain}${step.node ? ` in process ${step.pid ?? '?'}'s network namespace on ${step.node}` : ''})`;
+    default:
+      return `a step of unknown kind`;
   }
 }
 
@@ -39,6 +45,13 @@ export function describeStep(step: UndoStep): string {
 export async function undoUnsettled(journal: RecordingJournal, executors: UndoExecutors, log: Log): Promise<string[]> {
   const failed: string[] = [];
   for (const entry of journal.unsettled().reverse()) {
+    const unknown = unknownStep(entry.step, executors);
+    if (unknown) {
+      // Never undone, never settled: the journal is kept and says so (another version of the tool may know it).
+      failed.push(unknown);
+      log.warn(`not undone: ${unknown}`);
+      continue;
+    }
     const what = describeStep(entry.step);
     try {
       const undo = (executors[entry.step.kind] as (s: UndoStep, l: Log) => Promise<void>)(entry.step, log);
@@ -51,6 +64,53 @@ export async function undoUnsettled(journal: RecordingJournal, executors: UndoEx
     }
   }
   return failed;
+}
+
+const text = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
+const target = (t: unknown): boolean =>
+  typeof t === 'object' && t !== null && typeof (t as KubeTarget).kubeconfig === 'string';
+
+/** The fields each kind of step must have, as this version records them (see platform/undo.ts). */
+const STEP_SHAPES: Record<UndoStep['kind'], (s: Record<string, unknown>) => boolean> = {
+  'kind-cluster': (s) => text(s.cluster) && text(s.kindVersion),
+  'pod-route': (s) =>
+    typeof s.cidr === 'string' &&
+    IPV4.test(s.cidr.split('/')[0] ?? '') &&
+    /^\d+\.\d+\.\d+\.\d+\/\d{1,2}$/.test(s.cidr) &&
+    typeof s.via === 'string' &&
+    IPV4.test(s.via),
+  'kube-object': (s) =>
+    target(s.target) &&
+    text(s.apiVersion) &&
+    text(s.objectKind) &&
+    text(s.name) &&
+    (s.namespace === undefined || text(s.namespace)),
+  'node-cordon': (s) => target(s.target) && text(s.node) && typeof s.wasUnschedulable === 'boolean',
+  'restart-hold': (s) => target(s.target) && text(s.namespace) && text(s.name),
+  'local-processes': (s) => text(s.workDir) && path.isAbsolute(s.workDir),
+  // Only this tool's own chains (packet-filter.ts names them RCR-PART-<hex>), entered from the two hooks it uses;
+  // on kind, a node container's name and a process id, which go to docker as arguments (never a program).
+  'partition-rules': (s) =>
+    typeof s.chain === 'string' &&
+    /^RCR-PART-[0-9a-f]{1,20}$/.test(s.chain) &&
+    Array.isArray(s.hooks) &&
+    s.hooks.every((h) => h === 'INPUT' || h === 'OUTPUT') &&
+    (s.node === undefined || (typeof s.node === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s.node))) &&
+    (s.pid === undefined || (typeof s.pid === 'number' && Number.isInteger(s.pid) && s.pid > 1)),
+};
+
+/**
+ * Why a journal's step is not one this version undoes (a kind it does not know, or fields it does not record:
+ * a step written by another version, or by hand), or undefined. Such a step is reported, never run or settled.
+ */
+function unknownStep(step: UndoStep, executors: UndoExecutors): string | undefined {
+  const kind = step.kind.slice(0, 80);
+  if (!Object.hasOwn(STEP_SHAPES, kind) || !Object.hasOwn(executors, kind))
+    return `a step of unknown kind "${kind}" (written by another version of this tool?): left as it is`;
+  if (!STEP_SHAPES[kind as UndoStep['kind']](step))
+    return `a ${kind} step with fields this version does not record: left as it is`;
+  return undefined;
 }
 
 /** The real executors. Kubernetes client-node and kind are loaded only when a step needs them. */
@@ -96,9 +156,21 @@ export const defaultExecutors: UndoExecutors = {
     });
   },
   async 'local-processes'(step, log) {
+    // Its pid registry names processes to kill: only from a run dir of this user's own runs (undo/trust.ts). A
+    // dir that is gone has no registry left, and so nothing to kill (a post step run again after its cleanup).
+    if (!existsSync(step.workDir)) return;
+    const trust = await runDirTrust(step.workDir);
+    if ('why' in trust) throw new Error(`not killing what ${step.workDir} names: ${trust.why}`);
     const { killStaleProcesses } = await import('../platform/local/process.ts');
     const killed = killStaleProcesses(path.join(step.workDir, 'pids'));
     if (killed.length) log.info(`killed redis-server left by a killed run (pids ${killed.join(', ')})`);
+  },
+  async 'partition-rules'(step) {
+    const { removeCut } = await import('../platform/packet-filter.ts');
+    const { hostIptables } = await import('../platform/local/faults/partition.ts');
+    const { nodeIptables } = await import('../platform/kube/faults/partition.ts');
+    const ipt = step.node && step.pid ? nodeIptables(step.node, step.pid) : hostIptables;
+    await removeCut(ipt, step.chain, step.hooks);
   },
 };
 

@@ -1,20 +1,20 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTime } from '../platform/local/process.ts';
 import type { Log } from '../util/log.ts';
 import { defaultExecutors, describeStep, undoUnsettled, type UndoExecutors } from './executors.ts';
 import { fileStore, RecordingJournal, type JournalStore } from './journal.ts';
+import { JOURNAL_FILE, notOwn, OWNER_FILE, RUN_MARKER_TOOL, runDirTrust, type RunOwner } from './trust.ts';
 
 /**
  * Work dirs: each run keeps its state (pod data, kubeconfig, the undo journal) in `<root>/run-XXXXXX`, with
  * `owner.json` naming its process (PID and start time). The root is stable, so the next run (or `cleanup`)
  * finds the dirs of runs that were killed and finishes their undo. It is private to the user (0700, owned by
- * them): another user's process must not plant a journal here that this tool would then "undo".
+ * them): another user's process must not plant a journal here that this tool would then "undo". The root is
+ * checked before anything in it is read, and each run dir again before its journal is (undo/trust.ts).
  */
 
-const OWNER = 'owner.json';
-const JOURNAL = 'undo.json';
 /** A dir the user keeps (keep-cluster: the kind cluster's volumes live in it): stale scans leave it alone. */
 const KEPT = 'kept';
 const RUN_PREFIX = 'run-';
@@ -30,17 +30,20 @@ export function defaultRunsRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** Creates `root` (0700) if needed and refuses one that is not a private directory of this user. */
 export async function ensurePrivateRoot(root: string): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o700 });
-  const st = await lstat(root);
-  const uid = process.getuid?.();
-  const problem = !st.isDirectory()
-    ? 'it is not a directory (a symlink?)'
-    : uid !== undefined && st.uid !== uid
-      ? `it belongs to uid ${st.uid}, not to this user (${uid})`
-      : (st.mode & 0o022) !== 0
-        ? `others may write to it (mode ${(st.mode & 0o777).toString(8)}; expected 700)`
-        : undefined;
+  await checkPrivateRoot(root);
+}
+
+/** Refuses a `root` that is not a private directory of this user; false when there is none (nothing to read). */
+export async function checkPrivateRoot(root: string): Promise<boolean> {
+  const st = await lstat(root).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st) return false;
+  const problem = notOwn(st, 'directory');
   if (problem)
     throw new Error(`refusing to keep run state in ${root}: ${problem}; pass --work-dir with a private directory`);
+  return true;
 }
 
 /** A run's own work dir, with its journal (a file next to it). */
@@ -60,10 +63,9 @@ export async function createRunDir(root: string, store?: JournalStore): Promise<
       return undefined;
     });
   }
-  await writeFile(path.join(dir, OWNER), JSON.stringify({ pid: process.pid, start: startTime(process.pid) ?? '' }), {
-    mode: 0o600,
-  });
-  return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL))) };
+  const owner = { tool: RUN_MARKER_TOOL, pid: process.pid, start: startTime(process.pid) ?? '' };
+  await writeFile(path.join(dir, OWNER_FILE), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+  return { dir, journal: await RecordingJournal.open(store ?? fileStore(path.join(dir, JOURNAL_FILE))) };
 }
 
 /**
@@ -99,17 +101,11 @@ async function removeRunDir(dir: string, log: Log): Promise<void> {
   await rmdir(path.dirname(dir)).catch(() => {}); // the root too, once it is empty
 }
 
-/** Whether the process that owns `dir` is still running (same PID and start time: a reused PID is not it).
- * Where no start time can be read (no /proc), a live PID counts as the owner: better a dir left than a live
- * run's dir taken over. */
-export async function ownerAlive(dir: string): Promise<boolean> {
-  try {
-    const { pid, start } = JSON.parse(await readFile(path.join(dir, OWNER), 'utf8')) as { pid: number; start: string };
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    return start === '' ? pidExists(pid) : startTime(pid) === start;
-  } catch {
-    return false;
-  }
+/** Whether `owner` (a PID and its start time) is still running. Where no start time can be read (no /proc), a
+ * live PID counts: better a dir left than a live run's dir taken over. */
+export function processAlive(owner: RunOwner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  return owner.start === '' ? pidExists(owner.pid) : startTime(owner.pid) === owner.start;
 }
 
 function pidExists(pid: number): boolean {
@@ -127,55 +123,66 @@ const exists = (file: string): Promise<boolean> =>
     () => false,
   );
 
-export const isRunDir = (dir: string): Promise<boolean> => exists(path.join(dir, OWNER));
-
 /** Whether the run dir was kept on purpose (finishRunDir with keep). */
 export const isKept = (dir: string): Promise<boolean> => exists(path.join(dir, KEPT));
 
 /**
  * Finishes a run dir: undoes its unsettled steps, then removes it. A dir whose undo failed in part stays, with
- * its journal, for the next try; its failures are returned.
+ * its journal, for the next try; its failures are returned. A dir that is not this user's run dir of this tool
+ * (undo/trust.ts) is refused before its journal is read.
  */
 export async function cleanRunDir(
   dir: string,
   log: Log,
   executors: UndoExecutors = defaultExecutors,
 ): Promise<string[]> {
-  const journal = await RecordingJournal.open(fileStore(path.join(dir, JOURNAL)));
+  const trust = await runDirTrust(dir);
+  if ('why' in trust) throw new Error(`refusing to act on ${dir}: ${trust.why}`);
+  const journal = await RecordingJournal.open(fileStore(path.join(dir, JOURNAL_FILE)));
   const failed = await undoUnsettled(journal, executors, log);
   if (failed.length === 0) await removeRunDir(dir, log);
   return failed;
 }
 
 /**
- * The run dirs under `root` whose owner is gone (killed, crashed), cleaned one by one. Dirs of runs still
- * running are left alone. Returns the dirs cleaned and what could not be undone.
+ * The run dirs under `root` whose owner is gone (killed, crashed), cleaned one by one. The root is checked
+ * private before anything in it is read; dirs of runs still running, and dirs that are not this user's run dirs
+ * of this tool, are left alone (the latter said in the log). Returns the dirs cleaned and what could not be
+ * undone.
  */
 export async function cleanStaleRuns(
   root: string,
   log: Log,
   executors: UndoExecutors = defaultExecutors,
 ): Promise<{ cleaned: string[]; failed: string[] }> {
-  const entries = await readdir(root).catch(() => [] as string[]);
   const cleaned: string[] = [];
   const failed: string[] = [];
-  for (const name of entries.filter((e) => e.startsWith(RUN_PREFIX)).sort()) {
+  if (!(await checkPrivateRoot(root))) return { cleaned, failed };
+  for (const name of (await readdir(root)).filter((e) => e.startsWith(RUN_PREFIX)).sort()) {
     const dir = path.join(root, name);
-    if (await ownerAlive(dir)) continue;
-    if (await isKept(dir)) continue;
-    const newborn =
-      !(await isRunDir(dir)) &&
-      Date.now() -
-        (await stat(dir).then(
-          (s) => s.mtimeMs,
-          () => 0,
-        )) <
-        NEWBORN_MS;
-    if (newborn) continue;
+    const trust = await runDirTrust(dir);
+    if ('why' in trust) {
+      if (!(await unmarkedLeftover(dir))) log.warn(`left alone (not a run dir of this user's runs): ${trust.why}`);
+      continue;
+    }
+    if (processAlive(trust.owner) || (await isKept(dir))) continue;
     log.info(`cleaning up after a run that did not finish: ${dir}`);
     const left = await cleanRunDir(dir, log, executors);
     if (left.length === 0) cleaned.push(dir);
     failed.push(...left);
   }
   return { cleaned, failed };
+}
+
+/**
+ * A run killed between making its dir and writing its marker leaves an empty dir of this user: removed once it
+ * is old enough not to be a run about to write it (true also while it is that young). Anything else is not.
+ */
+async function unmarkedLeftover(dir: string): Promise<boolean> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st || notOwn(st, 'directory') !== undefined) return false;
+  if ((await readdir(dir).catch(() => ['?'])).length > 0) return false;
+  if (Date.now() - st.mtimeMs < NEWBORN_MS) return true;
+  await rmdir(dir).catch(() => undefined);
+  return true;
 }

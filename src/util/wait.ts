@@ -1,5 +1,14 @@
 import { CancelledError, KubeApiError, messageOf, TimeoutError } from '../errors.ts';
 
+/**
+ * Node's largest timer: a setTimeout delay above 2^31-1 ms (24.8 days) is taken as 1 ms (Node's timers docs), so
+ * a grace period or probe timeout the manifests make that long would fire at once. Waits are capped here.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a timer can wait it: capped at MAX_TIMER_MS (at most 24.8 days instead of 1 ms). */
+export const timerMs = (ms: number): number => Math.min(Math.max(0, ms), MAX_TIMER_MS);
+
 /** Resolves after `ms`, or at once when `signal` is aborted (the caller then sees signal.aborted). */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -12,7 +21,7 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerMs(ms));
     signal?.addEventListener('abort', done, { once: true });
   });
 
@@ -44,7 +53,7 @@ export function settleWithin<T>(work: Promise<T>, ms: number, late: string, sign
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const lateness = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(late)), ms);
+    timer = setTimeout(() => reject(new Error(late)), timerMs(ms));
     onAbort = () => reject(new Error('cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
   });

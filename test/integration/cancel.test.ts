@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { processRunning } from '../../src/platform/local/process.ts';
+import { hostIptables } from '../../src/platform/local/faults/partition.ts';
+import { CHAIN_PREFIX, iptablesProblem } from '../../src/platform/packet-filter.ts';
 import type { Report } from '../../src/report/model.ts';
+import { replayJournal } from '../../src/undo/journal.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { beforeAll } from '../support/setup.ts';
 
@@ -199,9 +202,9 @@ async function killedRun(name: string): Promise<CliRun> {
   return run;
 }
 
-/** The kinds of the steps an undo journal (its JSON) has not settled yet. */
+/** The kinds of the steps an undo journal (a file's lines, or action state's JSON array) has not settled yet. */
 function unsettledSteps(journal: string): string[] {
-  return (JSON.parse(journal) as Array<{ step: { kind: string }; settled: boolean }>)
+  return replayJournal(journal)
     .filter((e) => !e.settled)
     .map((e) => e.step.kind);
 }
@@ -269,6 +272,38 @@ test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it 
   assert.is(cleanup.code, 0, cleanup.stderr);
   assert.match(cleanup.stderr, /undone: local redis-server processes of /);
   assert.match(cleanup.stderr, /1 run dir\(s\) cleaned up under /);
+  assert.equal(await leftDirs(), []);
+});
+
+/** The partition chains and jumps of any run in the host's packet filter: none may outlive its run. */
+async function partitionRules(): Promise<string[]> {
+  assert.is(await iptablesProblem(hostIptables), undefined, 'iptables works here (root, installed)');
+  return (await hostIptables(['-w', '5', '-S'])).stdout.split('\n').filter((l) => l.includes(CHAIN_PREFIX));
+}
+
+test('master-partition: SIGINT in the middle of the partition lifts its rules', async () => {
+  const { report } = await cancelled('partition', 'SIGINT', /Cut pod \S+ off for/, ['--scenario', 'master-partition']);
+  assert.match(report.error!, /^cancelled by SIGINT while (holding the partition|healing the partition)/);
+  assert.equal(await partitionRules(), [], 'no partition rule left');
+});
+
+test('master-partition: SIGKILL during the partition leaves its rules in the journal; `cleanup` removes them', async () => {
+  const run = await cliRun(join(dir, 'partition-kill'), ['--scenario', 'master-partition'], {
+    sig: 'SIGKILL',
+    when: /Cut pod \S+ off for/,
+  });
+  assert.is(run.signal, 'SIGKILL');
+  assert.ok((await partitionRules()).length > 0, 'the killed run left its rules in place');
+  const left = await leftDirs();
+  assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
+  assert.equal(unsettledSteps(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')), [
+    'local-processes',
+    'partition-rules',
+  ]);
+  const cleanup = await nodeRun(['src/cli.ts', 'cleanup', '--work-dir', runs()], {});
+  assert.is(cleanup.code, 0, cleanup.stderr);
+  assert.match(cleanup.stderr, /undone: partition rules \(iptables chain RCR-PART-/);
+  assert.equal(await partitionRules(), [], 'no partition rule left after cleanup');
   assert.equal(await leftDirs(), []);
 });
 

@@ -59,12 +59,7 @@ const at = (r: FailoverResult, event: string): number => {
   return e.atMs;
 };
 
-/**
- * The platform, with a key deleted behind the writer's back once the scenario releases the hold (the failover
- * is over, the cluster serves the slot): the writer's first key, `<tag>:w:0`, acknowledged long before the
- * fault. The read-back must count it lost.
- */
-/** The suite's earlier run left its own `<tag>:w:0` (its victim, hence its tag, may differ: then the scan below
+/** The suite's earlier run left its own `<tag>:h:0` (its victim, hence its tag, may differ: then the scan below
  * found that key, and this run lost nothing): only this run's first key may be there to find. */
 async function forgetEarlierRuns(c: DeployedCluster): Promise<void> {
   const seeds = (await c.platform.listPods()).filter((p) => p.ready).map((p) => ({ host: p.ip, port: c.redis.port }));
@@ -76,6 +71,11 @@ async function forgetEarlierRuns(c: DeployedCluster): Promise<void> {
   }
 }
 
+/**
+ * The platform, with a value removed behind the writer's back once the scenario releases the hold (the
+ * failover is over, the cluster serves the slot): the writer's first value, 0, appended to its first list
+ * `<tag>:h:0` long before the fault. The checker must call it lost, with its write.
+ */
 function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platform {
   return Object.create(c.platform, {
     releaseHold: {
@@ -93,13 +93,13 @@ function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platfor
           for (const master of client.nodes('master')) {
             let cursor = '0';
             do {
-              const [next, keys] = await master.scan(cursor, 'MATCH', '*:w:0', 'COUNT', 1000);
+              const [next, keys] = await master.scan(cursor, 'MATCH', '*:h:0', 'COUNT', 1000);
               drop.key ??= keys[0];
               cursor = next;
             } while (cursor !== '0');
           }
           assert.ok(drop.key, "the writer's first key is in the cluster");
-          assert.is(await client.del(drop.key), 1);
+          assert.is(await client.lrem(drop.key, 0, '0'), 1);
         } finally {
           client.disconnect();
         }
@@ -200,7 +200,7 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
   assert.ok(r.topologyAfter!.nodes.some((n) => n.nodeId === r.victim.nodeId && n.role === 'replica'));
 });
 
-test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the run fails naming the checks', async () => {
+test('WAIT mode, a value removed behind the writer and a 1 ms failover budget: the run fails naming the checks and the lost write', async () => {
   const c = cluster();
   const drop: { key?: string } = {};
   await forgetEarlierRuns(c);
@@ -213,7 +213,18 @@ test('WAIT mode, a key dropped behind the writer and a 1 ms failover budget: the
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');
   assert.is(r.writes!.lost, 1);
-  assert.equal(r.writes!.lostKeys, [dropped]);
+  assert.equal(r.writes!.lostKeys, [`${dropped} value 0`]);
+  // The lost value with its operations: its write acknowledged (WAIT 1) before the fault by the victim, the
+  // final read that missed it after the heal.
+  const lost = r.writes!.history!.examples.lost![0]!;
+  assert.is(lost.key, dropped);
+  assert.is(lost.write!.outcome, 'ok');
+  assert.is(lost.write!.value, 0);
+  assert.ok(lost.write!.completeMs! < 0, `acknowledged ${lost.write!.completeMs} ms from the fault`);
+  assert.is(lost.write!.node, `${r.victim.ip}:${c.redis.port}`);
+  assert.is(lost.read!.client, 'final-read');
+  assert.ok(lost.read!.invokeMs > at(r, 'hold-released'));
+  assert.is(r.writes!.history!.values.lost, 1);
   assert.is(check(r, 'data-intact').status, 'fail');
   assert.match(check(r, 'data-intact').summary, dropped);
   assert.is(check(r, 'max-lost-writes').status, 'fail');

@@ -23,8 +23,10 @@ test('every scenario in one check, in the order given, each passing on the defau
   dir = await mkdtemp(join(tmpdir(), 'rcr-list-'));
   const lines: string[] = [];
   const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
-  // Every scenario, cluster-restart included: the default manifests re-discover their peers after it.
-  const order = [...SCENARIO_NAMES].reverse();
+  // Every scenario, cluster-restart included: the default manifests re-discover their peers after it. Not
+  // master-partition: with plain writes it fails by design (the cut-off master's writes are lost), which
+  // test/integration/master-partition.test.ts shows, with WAIT as well.
+  const order = SCENARIO_NAMES.filter((n) => n !== 'master-partition').reverse();
   const config = parseConfig(
     'check',
     { platform: 'local', manifests: 'manifests', 'write-rate': '100', 'report-dir': dir, scenario: order.join(',') },

@@ -24,6 +24,8 @@ import { waitFor } from '../../src/util/wait.ts';
 import { hashTagIn } from '../../src/scenarios/keyslot.ts';
 import { startWriter, type Writer } from '../../src/scenarios/writer.ts';
 import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
+import { HistoryRecorder } from '../../src/scenarios/history/model.ts';
+import { recordWrite } from '../../src/scenarios/history/record.ts';
 
 let nodes: RedisProcess[] = [];
 let writer: Writer | undefined;
@@ -65,7 +67,7 @@ test('WAIT mode: every acknowledged write was confirmed by a replica', async () 
     await waitFor(
       '20 acknowledged writes',
       async () => {
-        const acked = w.records().filter((r) => r.ackAt !== undefined).length;
+        const acked = w.progress().acknowledged;
         return acked >= 20 ? { done: true, value: 0 } : { done: false, seen: `${acked}` };
       },
       { timeoutMs: 10_000 },
@@ -93,7 +95,7 @@ test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, n
     waitReplicas: true,
     log: silentLog,
   });
-  const acked = () => w.records().filter((r) => r.ackAt !== undefined).length;
+  const acked = () => w.progress().acknowledged;
   const ackedPast = async (n: number, what: string) =>
     waitFor(
       what,
@@ -143,7 +145,7 @@ test('WAIT mode: the unavailable window is the longest refusal, within 100 ms, n
   );
 });
 
-test('writes through a failover, reads back every acknowledged write, counts a dropped key as lost', async () => {
+test('writes through a failover, reads back every acknowledged write, reports a value removed behind its back as lost, with its write', async () => {
   writer = await startWriter({
     reach: identityReach,
     seeds: nodes.map((n) => n.address),
@@ -152,11 +154,18 @@ test('writes through a failover, reads back every acknowledged write, counts a d
     waitReplicas: false,
     log: silentLog,
   });
-  const acked = () => writer!.records().filter((r) => r.ackAt !== undefined).length;
+  const acked = () => writer!.progress().acknowledged;
   await waitFor(
     'first acknowledged writes',
     async () => (acked() > 50 ? { done: true, value: 0 } : { done: false, seen: `${acked()}` }),
     { timeoutMs: 10_000 },
+  );
+  const periodicReads = () =>
+    writer!.history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'read' && op.outcome === 'ok')).length;
+  await waitFor(
+    'a periodic read of the list being written',
+    async () => (periodicReads() > 0 ? { done: true, value: 0 } : { done: false, seen: 'none yet' }),
+    { timeoutMs: 5000 },
   );
   const killedAt = Date.now();
   await signal(victim, 'SIGTERM');
@@ -169,24 +178,36 @@ test('writes through a failover, reads back every acknowledged write, counts a d
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   await writer.stop();
-  const records = writer.records();
-  const dropped = records.find((r) => r.ackAt !== undefined)!;
+  const [first] = writer.history.keys();
+  const dropped = first!.ops.find((op) => op.kind === 'write' && op.outcome === 'ok')!;
   const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
-  // Deleted behind the writer's back: the read-back must count it lost.
+  // Removed behind the writer's back: the final read must find it missing, and the checker call it lost.
   const other = await openClusterClient(identityReach, survivors, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
   try {
-    assert.is(await other.del(dropped.key), 1);
+    assert.is(await other.lrem(first!.key, 0, String(dropped.value)), 1);
   } finally {
     other.disconnect();
   }
-  const stats = await writer.verify(survivors);
+  const stats = await writer.verify(survivors, killedAt);
   assert.ok(stats.acknowledged > 0, 'acknowledged writes');
   assert.ok(stats.failed > 0, 'some writes failed while the master was down');
   assert.is(stats.lost, 1, `lost ${stats.lost}: ${stats.lostKeys.join(', ')}`);
-  assert.equal(stats.lostKeys, [dropped.key]);
+  assert.equal(stats.lostKeys, [`${first!.key} value ${dropped.value}`]);
+  const lost = stats.history!.examples.lost![0]!;
+  assert.equal(lost.write, {
+    kind: 'write',
+    client: 'writer',
+    value: dropped.value,
+    invokeMs: dropped.invokeAt - killedAt,
+    completeMs: dropped.completeAt! - killedAt,
+    outcome: 'ok',
+    node: victim.address.host + ':' + String(victim.address.port),
+  });
+  assert.is(lost.read!.client, 'final-read');
+  assert.ok(stats.history!.reads.ok >= 2, 'a periodic read and the final read');
   assert.ok(window.start >= killedAt - 1000, 'the window starts no earlier than a command timeout before the kill');
   assert.is(stats.unavailableMs, window.end! - window.start);
-  assert.is(stats.attempted, records.length);
+  assert.is(stats.attempted, writer.history.keys().flatMap((k) => k.ops.filter((op) => op.kind === 'write')).length);
   assert.is(stats.acknowledged + stats.failed, stats.attempted);
   assert.is(stats.mode, 'plain');
 });
@@ -206,7 +227,7 @@ test('WAIT mode with no replica left: nothing is acknowledged, and the error say
     await waitFor(
       '10 failed writes',
       async () => {
-        const failed = w.records().filter((r) => r.error !== undefined).length;
+        const failed = w.progress().notAcknowledged;
         return failed >= 10 ? { done: true, value: 0 } : { done: false, seen: `${failed}` };
       },
       { timeoutMs: 10_000 },
@@ -221,6 +242,42 @@ test('WAIT mode with no replica left: nothing is acknowledged, and the error say
       stats.firstErrors.join('; '),
     );
   } finally {
+    w.close();
+  }
+});
+
+test("a shared history: another client appends to the writer's list, verify judges both, a loss names its client", async () => {
+  const survivors = nodes.filter((n) => n !== victim).map((n) => n.address);
+  const history = new HistoryRecorder();
+  const w = await startWriter({
+    reach: identityReach,
+    seeds: survivors,
+    tag: `${tag}-shared`,
+    ratePerSecond: 100,
+    waitReplicas: false,
+    log: silentLog,
+    history,
+  });
+  const other = await openClusterClient(identityReach, survivors, { commandTimeoutMs: 5000, readyTimeoutMs: 10_000 });
+  try {
+    await waitFor(
+      'the writer has a list',
+      async () => (w.currentKey() ? { done: true, value: 0 } : { done: false, seen: 'no key yet' }),
+      { timeoutMs: 10_000 },
+    );
+    const key = w.currentKey()!;
+    const ops = [];
+    for (let i = 0; i < 10; i++) ops.push(await recordWrite(history, other, key, 'list', 'other', () => 'x'));
+    assert.ok(ops.every((op) => op.outcome === 'ok'));
+    await w.stop();
+    assert.is(await other.lrem(key, 0, String(ops[3]!.value)), 1);
+    const stats = await w.verify(survivors);
+    assert.is(stats.lost, 1);
+    const lost = stats.history!.examples.lost![0]!;
+    assert.equal([lost.value, lost.write!.client], [ops[3]!.value, 'other']);
+    assert.is(stats.attempted, w.progress().acknowledged + w.progress().notAcknowledged + 10);
+  } finally {
+    other.disconnect();
     w.close();
   }
 });

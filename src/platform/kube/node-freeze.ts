@@ -32,16 +32,19 @@ const said = (r: { stdout: string; stderr: string; code: number }): string =>
 
 /**
  * The host PID of a pod's Redis container: checks Docker, crictl in the node container, and that the PID is a
- * redis-server (or valkey-server). `containerId` is the pod status' `<runtime>://<id>`.
+ * redis-server (or valkey-server). `containerId` is the pod status' `<runtime>://<id>`. `purpose` names what the
+ * PID is for in the UnsupportedError ("freezing", "cutting off": kube/faults/partition.ts enters its network
+ * namespace).
  */
 export async function findNodeProcess(
   run: Runner,
   pod: string,
   node: string,
   containerId: string,
+  purpose = 'freezing',
 ): Promise<NodeProcess> {
   const skip = (why: string): never => {
-    throw new UnsupportedError(`freezing pod ${pod}: ${why}`);
+    throw new UnsupportedError(`${purpose} pod ${pod}: ${why}`);
   };
   const id =
     /^[a-z0-9-]+:\/\/([0-9a-f]{12,64})$/.exec(containerId)?.[1] ??

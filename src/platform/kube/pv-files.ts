@@ -1,8 +1,11 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { MountView } from '../../manifests/model.ts';
-import { containedPath } from '../../util/contained-path.ts';
+import { containedPath, readContainedTail } from '../../util/contained-path.ts';
+
+/** A file read back from a volume (nodes.conf) is far smaller; a larger one is taken as unreadable. */
+const MAX_STAND_IN_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Where a file a pod sees at `containerPath` lies on the runner, when its volume is a hostPath PV under the
@@ -63,7 +66,10 @@ export async function readStandInFile(
     const pvHostPath = (await core.readPersistentVolume({ name: volume })).spec?.hostPath?.path;
     if (!pvHostPath) return undefined;
     const file = runnerPathFor({ ...opts, pvHostPath });
-    return file === undefined ? undefined : await readFile(file, 'utf8');
+    if (file === undefined) return undefined;
+    // A pod can plant a link or a FIFO on its volume: read as a pod's files are read (no link, no wait).
+    const read = readContainedTail(opts.hostDir, file, MAX_STAND_IN_FILE_BYTES);
+    return read.skipped ? undefined : read.text;
   } catch {
     return undefined; // not bound yet, not ours, not readable: the caller reports "could not read"
   }

@@ -168,11 +168,9 @@ export async function blockedPods(core: CoreV1Api, namespace: string, pods: V1Po
 /** Error ending a wait for pods before its timeout: a pod that no retry of the kubelet's can make ready. */
 export class RolloutBlockedError extends Error {}
 
-/** The error for `blocked` pods (blockedPods) that `what` waited for. */
-export const blockedError = (what: string, blocked: string[]) =>
-  new RolloutBlockedError(
-    `${what} cannot become ready: ${blocked.length === 1 ? 'a pod' : `${blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${blocked.map((b) => `  ${b}`).join('\n')}`,
-  );
+/** Why `what` cannot become ready, for `blocked` pods (blockedPods). */
+export const blockedMessage = (what: string, blocked: string[]) =>
+  `${what} cannot become ready: ${blocked.length === 1 ? 'a pod' : `${blocked.length} pods`} will not start without a change from outside (the kubelet's retries cannot cure it):\n${blocked.map((b) => `  ${b}`).join('\n')}`;
 
 /**
  * Waits until all `replicas` pods of the StatefulSet exist, are ready and have an IP. On timeout the
@@ -221,5 +219,5 @@ export async function waitForRollout(
     throw new TimeoutError(what, opts.timeoutMs, `\n${diagnosis}`);
   }
   if ('pods' in outcome) return outcome.pods;
-  throw blockedError(`StatefulSet ${target.name}`, outcome.blocked);
+  throw new RolloutBlockedError(blockedMessage(`StatefulSet ${target.name}`, outcome.blocked));
 }

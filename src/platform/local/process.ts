@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TimeoutError } from '../../errors.ts';
+import { timerMs } from '../../util/wait.ts';
 
 export interface Exit {
   code: number | null;
@@ -68,7 +69,10 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
   if (!sup.exit) {
     registered = path.join(opts.registryDir, String(sup.pid));
     fs.mkdirSync(opts.registryDir, { recursive: true });
-    fs.writeFileSync(registered, `${startTime(sup.pid) ?? ''}\n${binary} ${args.join(' ')}\n`);
+    // Start time, the leader's command name once it runs the program (what killStaleProcesses checks), argv.
+    fs.writeFileSync(registered, `${startTime(sup.pid) ?? ''}\n${commOf(binary)}\n${binary} ${args.join(' ')}\n`, {
+      mode: 0o600,
+    });
   }
   return sup;
 }
@@ -117,7 +121,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+    timer = setTimeout(() => resolve(undefined), timerMs(ms));
   });
   try {
     return await Promise.race([p, timeout]);
@@ -176,11 +180,19 @@ export function killStaleProcesses(registryDir: string): number[] {
   for (const entry of entries) {
     const file = path.join(registryDir, entry);
     const pgid = Number(entry);
-    const recorded = fs.readFileSync(file, 'utf8').split('\n')[0];
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const recorded = lines[0];
+    // An earlier version's entry has no comm line: the command line's program stands for it.
+    const comm = lines.length > 3 ? lines[1] : commOf(lines[1]?.split(' ')[0] ?? '');
     const leader = startTime(pgid);
-    // A live leader with another start time is a reused PID. With the leader gone, whatever is left in the group
-    // is ours: Linux hands out no PID still in use as a group id, so the group cannot be someone else's.
-    if (Number.isInteger(pgid) && pgid > 0 && recorded && (leader === undefined || leader === recorded)) {
+    // A live leader with another start time is a reused PID; one with the same start time is ours only when it
+    // also runs the program we started, as this user (a start time alone can be copied from /proc). With the
+    // leader gone, whatever is left in the group is ours: Linux hands out no PID still in use as a group id, so
+    // the group cannot be someone else's.
+    const ours =
+      leader === undefined ||
+      (leader === recorded && !!comm && commNow(pgid) === comm && ownerUid(pgid) === process.getuid?.());
+    if (Number.isInteger(pgid) && pgid > 0 && recorded && ours) {
       for (const pid of groupMembers(pgid)) {
         signal(pid, 'SIGKILL');
         killed.push(pid);
@@ -208,6 +220,27 @@ function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command name (/proc/<pid>/comm) of a process running `binary`: its file name, cut to 15 bytes. */
+function commOf(binary: string): string {
+  return path.basename(binary).slice(0, 15);
+}
+
+function commNow(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerUid(pid: number): number | undefined {
+  try {
+    return fs.statSync(`/proc/${pid}`).uid;
   } catch {
     return undefined;
   }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseArgs } from '../../../src/cli-args.ts';
@@ -34,6 +37,29 @@ test('flags: --name value, --name=value, a bare boolean, durations in ms, s and 
   assert.is(c.rejoinTimeoutMs, 120_000);
   assert.is(c.maxFailoverMs, 1500);
   assert.is(flags(['--hold-restart', 'false']).holdRestart, false);
+});
+
+test('manifests given two ways, or chart settings without a chart, are refused instead of one silently ignored', () => {
+  assert.match(
+    inputErrorOf(() => flags(['--manifests', 'k8s', '--chart', 'charts/redis'])),
+    '--manifests and --chart are two ways to give the manifests: give one of them',
+  );
+  assert.match(
+    inputErrorOf(() => parseConfig('check', { manifests: 'k8s', kustomize: 'overlay' }, 'input', 'manifests')),
+    'input manifests and kustomize are two ways to give the manifests: give one of them',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--values', 'prod.yaml'])),
+    '--values and --set are for a Helm chart: give --chart too',
+  );
+  assert.match(
+    inputErrorOf(() => flags(['--kustomize', 'overlay', '--set', 'password=x'])),
+    '--values and --set are for a Helm chart: give --chart too',
+  );
+  // Empty action inputs are "not set"; the action's release default needs no chart.
+  const c = parseConfig('check', { manifests: '', chart: 'c', values: '', set: '', release: 'r' }, 'input', 'm');
+  assert.is(c.chart, 'c');
+  assert.is(parseConfig('check', { release: 'redis-resilience' }, 'input', 'm').chart, undefined);
 });
 
 test('bad values name the flag or input and what would be valid', () => {
@@ -135,6 +161,44 @@ test('--address-base takes a loopback /24 other than 127.0.0', () => {
       inputErrorOf(() => flags(['--address-base', bad])),
       /--address-base: .* expected a loopback \/24 such as 127\.0\.50/,
     );
+  }
+});
+
+test('write-rate is bounded: a rate that would size memory past reason is refused naming the bound', () => {
+  assert.is(flags(['--write-rate', '5000']).writeRate, 5000);
+  assert.match(
+    inputErrorOf(() => flags(['--write-rate', '1000000000'])),
+    /--write-rate: "1000000000" is not valid; expected a whole number of at most 5000/,
+  );
+});
+
+test('the Redis password from a file (one trailing newline dropped) or, for the CLI, from REDIS_PASSWORD; never both flag and file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rcr-password-'));
+  try {
+    const file = join(dir, 'password');
+    writeFileSync(file, 's3cret\n');
+    assert.is(flags(['--redis-password-file', file]).redisPassword, 's3cret');
+    assert.is(parseConfig('check', { 'redis-password-file': file }, 'input', 'm').redisPassword, 's3cret');
+    assert.match(
+      inputErrorOf(() => flags(['--redis-password', 'x', '--redis-password-file', file])),
+      /both set/,
+    );
+    assert.match(
+      inputErrorOf(() => flags(['--redis-password-file', join(dir, 'missing')])),
+      /--redis-password-file .*missing: cannot be read/,
+    );
+    writeFileSync(file, '\n');
+    assert.match(
+      inputErrorOf(() => flags(['--redis-password-file', file])),
+      /empty/,
+    );
+    process.env.REDIS_PASSWORD = 'from-env';
+    assert.is(flags([]).redisPassword, 'from-env');
+    assert.is(flags(['--redis-password', 'flag']).redisPassword, 'flag', 'the flag wins');
+    assert.is(parseConfig('check', {}, 'input', 'm').redisPassword, undefined, "the action's inputs only");
+  } finally {
+    delete process.env.REDIS_PASSWORD;
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -32,6 +32,26 @@ test('first push creates the comment, the next updates the same one in place (fo
   }
 });
 
+test("a reviewer's comment that quotes the marker is not taken for this job's comment (and not overwritten)", async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN });
+  try {
+    const quoting = `The bot finds its comment by \`${marker}\`; see the action's README.`;
+    gh.comments.push({ id: 1, body: quoting, issue: 7 });
+    const r = await postStickyComment(
+      { apiUrl: gh.url, repository: 'o/r', prNumber: 7, token: TOKEN },
+      marker,
+      `${marker}\nrun 1`,
+    );
+    assert.is(r.posted, 'created');
+    assert.equal(
+      gh.comments.map((c) => c.body),
+      [quoting, `${marker}\nrun 1`],
+    );
+  } finally {
+    await gh.close();
+  }
+});
+
 test("the marker on the second page of a PR's comments is found (100 a page)", async () => {
   const gh = await startGitHubStandIn({ token: TOKEN });
   try {

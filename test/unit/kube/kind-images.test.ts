@@ -108,7 +108,7 @@ test('kind load: the built images, then the pulled ones, each one call into the 
   assert.equal(none.calls, [], 'nothing to load: no call');
 });
 
-test('pull policies: as written, else the API default (Always for :latest or no tag, IfNotPresent otherwise)', () => {
+test('pull policies: as written, else the API default (Always for :latest, or neither tag nor digest; else IfNotPresent)', () => {
   const set = {
     dir: '.',
     files: ['a.yaml'],
@@ -123,13 +123,24 @@ spec:
     - { name: b, image: "busybox" }
     - { name: c, image: "pr/redis:1", imagePullPolicy: Never }
     - { name: d, image: "reg:5000/x:latest" }
+    - { name: e, image: "redis@sha256:${'a'.repeat(64)}" }
+    - { name: f, image: "valkey:latest@sha256:${'b'.repeat(64)}" }
 `,
     ),
   };
   const p = pullPolicies(set);
+  // A digest without a tag is IfNotPresent: SetDefaults_Container takes Always only for the tag "latest", which
+  // parsers.ParseImageName assumes only when neither a tag nor a digest is given.
   assert.equal(
-    [...p].map(([i, s]) => `${i} ${[...s].join()}`),
-    ['redis:7.2.5 IfNotPresent', 'busybox Always', 'pr/redis:1 Never', 'reg:5000/x:latest Always'],
+    [...p].map(([i, s]) => `${i.replace(/[ab]{64}/, '…')} ${[...s].join()}`),
+    [
+      'redis:7.2.5 IfNotPresent',
+      'busybox Always',
+      'pr/redis:1 Never',
+      'reg:5000/x:latest Always',
+      'redis@sha256:… IfNotPresent',
+      'valkey:latest@sha256:… Always',
+    ],
   );
 });
 

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { CancelledError } from '../../../src/errors.ts';
 import * as kind from '../../../src/platform/kind.ts';
 import { silentLog } from '../../../src/util/log.ts';
+import { DEFAULTS } from '../../../src/config.ts';
 import { settleWithin, waitFor } from '../../../src/util/wait.ts';
 import { installKindStandIns, type KindStandIns } from './kind-standins.ts';
 
@@ -100,15 +101,15 @@ test('create refuses a name already taken', async () => {
 
 test('undo of a kind-cluster step: deletes the cluster; an already deleted one is fine', async () => {
   standIns.setClusters(['rr']);
-  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'deleted');
+  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindVersion: DEFAULTS.kindVersion }, silentLog), 'deleted');
   assert.equal(standIns.calls(), ['kind get clusters', 'kind delete cluster --name rr']);
-  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindPath: fakeKind }, silentLog), 'absent');
+  assert.is(await kind.undoKindCluster({ cluster: 'rr', kindVersion: DEFAULTS.kindVersion }, silentLog), 'absent');
   assert.equal(standIns.calls().at(-1), 'kind get clusters');
 });
 
-test('undo of a kind-cluster step: a missing kind binary throws naming the command to run by hand', async () => {
+test('undo of a kind-cluster step: a kind not in the tool cache throws naming the command to run by hand', async () => {
   standIns.setClusters(['rr']);
-  const err = await kind.undoKindCluster({ cluster: 'rr', kindPath: path.join(dir, 'gone') }, silentLog).then(
+  const err = await kind.undoKindCluster({ cluster: 'rr', kindVersion: 'v0.0.1' }, silentLog).then(
     () => undefined,
     (e: unknown) => e as Error,
   );

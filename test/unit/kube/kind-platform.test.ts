@@ -11,6 +11,8 @@ import * as kube from '../../../src/platform/kube.ts';
 import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
 import { silentLog, type Log } from '../../../src/util/log.ts';
 import { UnsupportedError } from '../../../src/errors.ts';
+import { isUnsupported } from '../../../src/platform/faults.ts';
+import { defaultExecutors } from '../../../src/undo/executors.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
 import { installFakeIp } from './fake-ip.ts';
@@ -289,6 +291,126 @@ test('master-pause on kind: a main process that is not redis-server, or no crict
     r.calls.some((c) => c.includes('kill')),
     r.calls.join('\n'),
   );
+});
+
+/** A kind platform with two pods deployed, its journal in a file of its work dir. */
+async function deployedForPartition() {
+  const workDir = mkdtempSync(path.join(standIns.dir, 'work-'));
+  const journal = await RecordingJournal.open(fileStore(path.join(workDir, 'undo.json')));
+  const platform = kube.createKindPlatform(config(), { log: silentLog, workDir, undo: journal });
+  await platform.provision();
+  await platform.deploy(manifests(2), redis(2, 6379));
+  const pod = fixture.server.get('Pod', 'default', 'redis-app-1') as unknown as { spec: { nodeName: string } };
+  standIns.clearCalls();
+  return { platform, journal, node: pod.spec.nodeName };
+}
+
+/** The journal's unsettled partition steps (the cluster's own steps are there too). */
+const cuts = (journal: RecordingJournal) => journal.unsettled().filter((e) => e.step.kind === 'partition-rules');
+
+const partitionOf = (platform: kube.KubePlatform) => {
+  const fault = platform.faults.partition;
+  if (isUnsupported(fault)) throw new Error(`kind: partition unsupported: ${fault.unsupported}`);
+  return fault;
+};
+
+test("master-partition on kind: rules in the pod's own network namespace (nsenter from its node to crictl's host PID), journalled before they exist, lifted by heal", async () => {
+  const { platform, journal, node } = await deployedForPartition();
+  const plan = await partitionOf(platform).prepare('redis-app-1');
+  assert.is(plan.minorityClient, undefined, "both clients are the runner's: it reaches both sides");
+  // The journal names the chain before the chain exists: what record() saw is kept here.
+  const seenAtRecord: string[][] = [];
+  const record = journal.record.bind(journal);
+  journal.record = async (step) => {
+    seenAtRecord.push(standIns.iptables());
+    return record(step);
+  };
+  await plan.cut(['10.244.1.7', '10.244.2.9']);
+  const [entry] = cuts(journal);
+  assert.equal(seenAtRecord, [[]], 'recorded before any chain or rule');
+  const step = entry!.step as { kind: string; chain: string; node: string; pid: number; hooks: string[] };
+  assert.equal(
+    { ...step, chain: '' },
+    { kind: 'partition-rules', chain: '', hooks: ['INPUT', 'OUTPUT'], node, pid: 4242 },
+  );
+  const c = step.chain;
+  assert.match(c, /^RCR-PART-[0-9a-f]{8}$/);
+  const ns = `${node} 4242`;
+  // Peers only: the runner's connections (through the node, from the runner's address) are not named.
+  assert.equal(standIns.iptables(), [
+    `${ns} chain ${c}`,
+    `${ns} rule ${c} -s 10.244.1.7 -j DROP`,
+    `${ns} rule ${c} -d 10.244.1.7 -j DROP`,
+    `${ns} rule ${c} -s 10.244.2.9 -j DROP`,
+    `${ns} rule ${c} -d 10.244.2.9 -j DROP`,
+    `${ns} jump INPUT ${c}`,
+    `${ns} jump OUTPUT ${c}`,
+  ]);
+  assert.ok(
+    standIns.calls().includes(`docker exec ${node} nsenter -t 4242 -n iptables -w 5 -S OUTPUT`),
+    standIns.calls().join('\n'),
+  );
+  await plan.heal();
+  assert.equal(standIns.iptables(), []);
+  assert.equal(cuts(journal), [], 'settled once lifted');
+  await plan.heal(); // idempotent
+  await platform.teardown();
+});
+
+test('master-partition on kind: teardown lifts a cut still in place; the undo step of a killed run lifts it from its journal alone', async () => {
+  let { platform, journal } = await deployedForPartition();
+  await (await partitionOf(platform).prepare('redis-app-1')).cut(['10.244.1.7']);
+  await platform.teardown();
+  assert.equal(standIns.iptables(), [], 'teardown lifted the cut');
+  assert.equal(cuts(journal), []);
+
+  ({ platform, journal } = await deployedForPartition());
+  await (await partitionOf(platform).prepare('redis-app-1')).cut(['10.244.1.7']);
+  const [entry] = cuts(journal);
+  // As `cleanup` does after a SIGKILL: only the journal's step, no platform.
+  await defaultExecutors['partition-rules'](
+    entry!.step as Parameters<(typeof defaultExecutors)['partition-rules']>[0],
+    silentLog,
+  );
+  assert.equal(standIns.iptables(), []);
+  await defaultExecutors['partition-rules'](
+    entry!.step as Parameters<(typeof defaultExecutors)['partition-rules']>[0],
+    silentLog,
+  );
+  await platform.teardown();
+});
+
+test('master-partition on kind: no iptables in the pod network namespace, or no crictl: unsupported with the reason, nothing cut; existing: unsupported', async () => {
+  standIns.setIptables(false);
+  let { platform } = await deployedForPartition();
+  let error: unknown = await partitionOf(platform)
+    .prepare('redis-app-1')
+    .catch((err: unknown) => err);
+  assert.instance(error, UnsupportedError);
+  assert.match(
+    String(error),
+    /cutting off pod redis-app-1: in its network namespace \(host PID 4242 on \S+\): iptables is not installed/,
+  );
+  await platform.teardown();
+
+  standIns.setIptables(true);
+  standIns.setCrictl(false);
+  ({ platform } = await deployedForPartition());
+  error = await partitionOf(platform)
+    .prepare('redis-app-1')
+    .catch((err: unknown) => err);
+  assert.instance(error, UnsupportedError);
+  assert.match(String(error), /cutting off pod redis-app-1: crictl does not run in the node container/);
+  assert.equal(standIns.iptables(), []);
+  await platform.teardown();
+
+  const existing = kube.createExistingPlatform(config({ platform: 'existing' }), {
+    log: silentLog,
+    workDir: standIns.dir,
+  });
+  const fault = existing.faults.partition;
+  assert.ok(isUnsupported(fault));
+  assert.match(fault.unsupported, /existing platform does not drive \(no node access\)/);
 });
 
 test.run();

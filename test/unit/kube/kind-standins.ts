@@ -22,7 +22,10 @@ import { kindArch } from '../../../src/platform/kind-install.ts';
  * {{.DriverStatus}}` prints the image store's status as Docker does (setImageStore); other info succeeds; `exec` into a node container
  * that is not running fails as docker does. In a running one: crictl (unless setCrictl(false)); `crictl inspect` of
  * a container prints its host PID (one per container, the first 4242 unless setNextPid, then counting up);
- * `cat /proc/<pid>/comm` prints setComm's name; `kill` reaches only a PID crictl gave on that node.
+ * `cat /proc/<pid>/comm` prints setComm's name; `kill` reaches only a PID crictl gave on that node;
+ * `nsenter -t <pid> -n iptables -w 5 <op> …` keeps the filter table of that PID's network namespace as iptables
+ * does for the ops a partition uses (-S, -N, -A, -I <hook> 1 -j, -D <hook> -j, -F, -X), answering a missing chain or
+ * jump with iptables' own words, or fails as nsenter does without iptables (setIptables(false)).
  */
 export interface KindStandIns {
   /** The stand-in kind's path. */
@@ -41,6 +44,9 @@ export interface KindStandIns {
   stopped(): string[];
   setComm(name: string): void;
   setCrictl(present: boolean): void;
+  setIptables(present: boolean): void;
+  /** The iptables state of every namespace: "<node> <pid> chain <C>", "… jump <hook> <C>", "… rule <C> <args>". */
+  iptables(): string[];
   setNextPid(pid: number): void;
   /** What `docker info` reports: the containerd image store (Docker 29's default) or the classic overlay2. */
   setImageStore(store: 'containerd' | 'classic'): void;
@@ -121,6 +127,19 @@ case "$1" in
         echo "$pid" ;;
       "cat /proc/"*) cat "$d/comm" ;;
       "kill "*) grep -q "^$2 .* $5\\$" "$d/pids" || { echo "sh: kill: ($5) - No such process" >&2; exit 1; } ;;
+      "nsenter -t")
+        [ -e "$d/no-iptables" ] && { echo "nsenter: failed to execute iptables: No such file or directory" >&2; exit 127; }
+        k="$2 $5"; shift 9; op=$1; shift
+        nochain() { grep -qxF "$k chain $1" "$d/iptables" || { echo "iptables: No chain/target/match by that name." >&2; exit 1; }; }
+        case "$op" in
+          -N) echo "$k chain $1" >> "$d/iptables" ;;
+          -A) nochain "$1"; c=$1; shift; echo "$k rule $c $*" >> "$d/iptables" ;;
+          -I) nochain "$4"; echo "$k jump $1 $4" >> "$d/iptables" ;;
+          -D) grep -qxF "$k jump $1 $3" "$d/iptables" || { echo "iptables: Bad rule (does a matching rule exist in that chain?)." >&2; exit 1; }
+              awk -v l="$k jump $1 $3" '$0 == l && !done { done = 1; next } { print }' "$d/iptables" > "$d/tmp"; mv "$d/tmp" "$d/iptables" ;;
+          -F) nochain "$1"; grep -v "^$k rule $1 " "$d/iptables" > "$d/tmp"; mv "$d/tmp" "$d/iptables" ;;
+          -X) nochain "$1"; grep -vxF "$k chain $1" "$d/iptables" > "$d/tmp"; mv "$d/tmp" "$d/iptables" ;;
+        esac ;;
     esac ;;
 esac
 exit 0
@@ -154,6 +173,9 @@ exit 0
     },
     setComm: (name) => write('comm', [name]),
     setCrictl: (present) => (present ? rmSync(path.join(state, 'no-crictl'), { force: true }) : write('no-crictl', [])),
+    setIptables: (present) =>
+      present ? rmSync(path.join(state, 'no-iptables'), { force: true }) : write('no-iptables', []),
+    iptables: () => read('iptables'),
     setNextPid: (pid) => write('next-pid', [String(pid)]),
     setImageStore: (store) =>
       write('image-store', [
@@ -164,9 +186,10 @@ exit 0
       ]),
     setLoadFails: (images) => write('load-fails', images),
     reset: () => {
-      for (const name of ['calls', 'clusters', 'containers', 'pids']) write(name, []);
+      for (const name of ['calls', 'clusters', 'containers', 'pids', 'iptables']) write(name, []);
       standIns.setComm('redis-server');
       standIns.setCrictl(true);
+      standIns.setIptables(true);
       standIns.setNextPid(4242);
       standIns.setImageStore('classic');
       standIns.setLoadFails([]);

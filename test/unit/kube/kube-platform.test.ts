@@ -224,7 +224,7 @@ test('a main step killed during the hold, then the post step: quota, namespace, 
   let saved: JournalEntry[] = [];
   const store = {
     load: async () => structuredClone(saved),
-    save: async (entries: JournalEntry[]) => void (saved = structuredClone(entries)),
+    save: async (_change: unknown, entries: () => JournalEntry[]) => void (saved = entries()),
   };
   const journal = await RecordingJournal.open(store);
   const platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal });

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Config } from '../../../src/config.ts';
+import { PodNotServingError } from '../../../src/errors.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { finalMountFailure, RolloutBlockedError, unresolvable } from '../../../src/platform/kube/rollout.ts';
@@ -74,6 +75,33 @@ test("a transient FailedMount (the kubelet's object cache not synced yet) does n
       'the transient event was there',
     );
     assert.is((await platform.listPods()).length, 3);
+  } finally {
+    await platform.teardown();
+  }
+});
+
+test('a recreated pod whose NFS server stopped answering: the wait for it ends at once, a pod that never serves', async () => {
+  const platform = kube.createExistingPlatform(config({ holdRestart: false }), {
+    log: silentLog,
+    workDir: '/nonexistent',
+  });
+  await platform.provision();
+  try {
+    await platform.deploy(sharedSet(), redis2);
+    const [victim] = await platform.listPods();
+    unreachableNfs(fixture.server);
+    await platform.deletePod(victim!.name, { hold: false, mode: 'kill' });
+    const started = Date.now();
+    const err = await platform.waitForReplacement(victim!.name, victim!.uid, 60_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const tookMs = Date.now() - started;
+    // PodNotServingError: master-failover then fails pod-recreated with this message instead of skipping it.
+    assert.instance(err, PodNotServingError);
+    assert.match((err as Error).message, `pod ${victim!.name} (recreated) cannot become ready`);
+    assert.match((err as Error).message, /FailedMount: MountVolume\.SetUp failed .* mount failed: exit status 32/);
+    assert.ok(tookMs < 10_000, `ended at once (${tookMs} ms), not after the 60 s timeout`);
   } finally {
     await platform.teardown();
   }

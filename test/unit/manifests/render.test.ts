@@ -144,4 +144,21 @@ test("the CLI: lint --chart renders and lints (findings at the template file); a
   assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('the copy kept in report-dir/rendered (the report artifact) holds no Secret value, plain or base64', async () => {
+  const password = 's3cret-from-ci';
+  const r = await runNode(
+    ['--import', 'tsx', 'src/cli.ts', 'lint', '--chart', CHART, '--set', `password=${password}`, '--report-dir', out],
+    { PATH: toolsPath },
+  );
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const dir = path.join(out, 'rendered');
+  assert.ok(readdirSync(dir).includes('templates__secret.yaml'), 'the Secret is rendered');
+  for (const name of readdirSync(dir)) {
+    const text = readFileSync(path.join(dir, name), 'utf8');
+    assert.not.ok(text.includes(password), name);
+    assert.not.ok(text.includes(Buffer.from(password).toString('base64')), `${name}: base64`);
+  }
+  assert.match(readFileSync(path.join(dir, 'templates__secret.yaml'), 'utf8'), /password: "\*\*\*"/);
+});
+
 test.run();

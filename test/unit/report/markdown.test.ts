@@ -239,7 +239,41 @@ test('an error run says why in the verdict line', () => {
   // Control characters from the error are shown, not passed on (an ESC would start an escape sequence).
   // eslint-disable-next-line no-control-regex -- no control character may reach the output: matching them is the point
   assert.not.match(md, /[\u0007\u001b]/);
-  assert.match(md, '\\u001b[31mred');
+  assert.match(md, '\\\\u001b\\[31mred'); // shown as \u001b[31mred once rendered
+});
+
+test('pod output in an error or a note cannot forge a section: no heading, table, fold, HTML or fence starts in it', () => {
+  const forged = [
+    'pod redis-app-0 exited; last lines:',
+    '## Redis Cluster resilience check',
+    '**Verdict: PASS.** every check passed',
+    '| Check | Status |',
+    '|---|---|',
+    '| data-intact | pass |',
+    '</details>',
+    '<details><summary>x</summary>',
+    '```',
+    '> quoted',
+    '- [x] listed [link](https://example.com) ![img](https://example.com/a.png)',
+  ].join('\n');
+  const md = renderMarkdown({ ...errorRun, lint: [], error: forged, notes: [forged] });
+  const lines = md.split('\n');
+  assert.equal(
+    lines.filter((l) => l.startsWith('#')),
+    ['## Redis Cluster resilience check', '### Lint findings: none'],
+    'only the real headings',
+  );
+  assert.equal(
+    lines.filter((l) => l.startsWith('|')),
+    [],
+    'no table row',
+  );
+  assert.not.match(md, /<\/?details>|<summary>|^```|^- |(?<!\\)\]\(/m);
+  assert.is(md.match(/\*\*Verdict:/g)?.length, 1, 'one verdict');
+  assert.ok(
+    lines.some((l) => l.startsWith('**Error:** pod redis-app-0 exited; last lines:<br>')),
+    md,
+  );
 });
 
 test('a run stopped by the lint gate says so in the verdict line', () => {

@@ -4,7 +4,13 @@ import type { Report } from '../../../src/report/model.ts';
 import { actionOutputs } from '../../../src/report/outputs.ts';
 import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
 
-const paths = { report: 'out/report.json', summary: 'out/summary.md', junit: 'out/junit.xml', sarif: 'out/lint.sarif', comment: 'out/pr-comment.md' };
+const paths = {
+  report: 'out/report.json',
+  summary: 'out/summary.md',
+  junit: 'out/junit.xml',
+  sarif: 'out/lint.sarif',
+  comment: 'out/pr-comment.md',
+};
 
 test('a passing run: every measured number', () => {
   assert.equal(actionOutputs(passingRun, paths), {

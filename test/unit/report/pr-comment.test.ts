@@ -24,6 +24,15 @@ test('a failing run lists its failed checks; an error run its error; hostile tex
   assert.is(commentMarker('a-->b'), '<!-- redis-cluster-resilience:ab -->', 'a key cannot close the marker');
 });
 
+test('@names from hostile text mention no one when the bot posts the comment', () => {
+  const evil = { ...errorRun, error: 'pod log: ping @octocat and @github/security, mail a@b.example' };
+  const text = renderPrComment(evil, { key: 'k' });
+  assert.not.match(text, /@[A-Za-z0-9]/);
+  assert.match(text, /ping @&#8203;octocat and @&#8203;github\/security/);
+  const keyed = renderPrComment(evil, { key: 'build@linux' });
+  assert.ok(keyed.startsWith(`${commentMarker('build@linux')}\n`), 'the marker is found again by its exact text');
+});
+
 test("thousands of findings: the first few are listed, and the comment stays under GitHub's limit", () => {
   const lint: LintFinding[] = Array.from({ length: 5000 }, (_, i) => ({
     rule: `rule-${i}`,

@@ -15,6 +15,7 @@ import { checkReportDir, clearReportDir, writeReports } from '../../../src/repor
 import { errorRun, passingRun } from '../../fixtures/report/samples.ts';
 import { renderSarif } from '../../../src/report/sarif.ts';
 import { renderPrComment } from '../../../src/report/pr-comment.ts';
+import { EvidenceSink } from '../../../src/platform/evidence-sink.ts';
 
 let dir = '';
 beforeAll(test, async () => {
@@ -41,6 +42,32 @@ test('writes report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and a
   assert.is(await readFile(files.summary, 'utf8'), renderMarkdown(passingRun));
   assert.is(await readFile(files.junit, 'utf8'), renderJUnit(passingRun));
   assert.is(await readFile(files.svg[0]!, 'utf8'), renderTimelineSvg(passingRun.scenarios[0]!));
+});
+
+test('links planted in the report dir (a checkout can hold them) redirect no write: a linked file is replaced, a linked evidence/ refused', async () => {
+  const out = join(dir, 'planted');
+  const elsewhere = join(dir, 'elsewhere');
+  await mkdir(out);
+  await mkdir(elsewhere);
+  await writeFile(join(elsewhere, 'victim'), 'untouched');
+  for (const name of ['report.json', 'summary.md', 'junit.xml', 'timeline-master-failover.svg'])
+    await symlink(join(elsewhere, 'victim'), join(out, name));
+  await writeReports(passingRun, out);
+  assert.is(await readFile(join(elsewhere, 'victim'), 'utf8'), 'untouched');
+  assert.is(await readFile(join(out, 'report.json'), 'utf8'), reportJson(passingRun));
+  await symlink(elsewhere, join(out, 'evidence'));
+  const sink = new EvidenceSink(out);
+  const refused = await sink.write('logs/pod.log', 'evidence').then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  assert.match(refused?.message ?? '', /refused to follow .*evidence/);
+  const folder = await sink.folder('kind-logs').then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  assert.ok(folder, 'the kind-logs folder is refused too');
+  assert.equal((await readdir(elsewhere)).sort(), ['victim'], 'nothing written through the link');
 });
 
 test('a run without scenarios writes no SVG; writing twice overwrites', async () => {

@@ -8,6 +8,7 @@ import { UnsupportedError } from '../../../src/errors.ts';
 import { driveSteps } from '../../../src/scenarios/driver.ts';
 import { scenarioResult } from '../../../src/scenarios/result.ts';
 import { pauseLoss, type PauseFacts } from '../../../src/scenarios/master-pause.ts';
+import { HistoryRecorder } from '../../../src/scenarios/history/model.ts';
 import { allPodsRecreated, type ClusterRestartFacts } from '../../../src/scenarios/cluster-restart.ts';
 import {
   aggregateWrites,
@@ -32,29 +33,29 @@ const pod = (name: string, ordinal: number, uid: string): PodInfo => ({
   ready: true,
 });
 
-test('pause loss: acknowledged stale writes the read-back misses, when after the freeze and by whom', () => {
-  const stale = [
-    { key: 'k0', value: 'v0', sentAt: 1000, ackAt: 1100 },
-    { key: 'k1', value: 'v1', sentAt: 1020, ackAt: 9000 },
-    { key: 'k2', value: 'v2', sentAt: 1040, error: 'MOVED 1 x' },
-  ];
-  const readBack = new Map<string, string | null>([
-    ['k0', 'v0'],
-    ['k1', null],
-  ]);
-  const loss = pauseLoss(
-    { stale, staleReadBack: readBack, victim: { pod: 'redis-app-0' } as PauseFacts['victim'] },
-    1000,
-  )!;
+test('pause loss: acknowledged stale writes the checker calls lost, when after the freeze and by whom', () => {
+  const stale = new HistoryRecorder();
+  stale.declare('s', 'list');
+  const write = (outcome: 'ok' | 'fail', error?: string) => {
+    const op = stale.invokeWrite('s', 'stale-client');
+    stale.complete(op, outcome, '10.0.0.1:6379', error);
+    return op;
+  };
+  const w0 = write('ok');
+  const w1 = write('ok');
+  write('fail', 'MOVED 1 x');
+  const victim = { pod: 'redis-app-0' } as PauseFacts['victim'];
+  assert.is(pauseLoss({ stale, victim }, 0), undefined, 'not read back: not measured');
+  stale.completeRead(stale.invokeRead('s', 'final-read'), ['0']);
+  const t0 = w0.invokeAt;
+  const loss = pauseLoss({ stale, staleReadBack: true, victim }, t0)!;
   assert.is(loss.lost, 1);
   assert.is(loss.readBackMissing, 1);
-  assert.equal(loss.sample, [{ key: 'k1', ackAtMs: 8000, by: 'redis-app-0 (resumed, not yet stepped down)' }]);
-  assert.is(loss.lastAckByOldMasterMs, 8000);
-  assert.is(
-    pauseLoss({ stale, victim: { pod: 'x' } as PauseFacts['victim'] }, 0),
-    undefined,
-    'not read back: not measured',
-  );
+  assert.equal(loss.sample, [
+    { key: 's', value: 1, ackAtMs: w1.completeAt! - t0, by: 'redis-app-0 (resumed, not yet stepped down)' },
+  ]);
+  assert.is(loss.lastAckByOldMasterMs, w1.completeAt! - t0);
+  assert.equal(loss.history!.values, { stable: 1, stale: 0, lost: 1, 'never-read': 0, indeterminate: 0, failed: 1 });
 });
 
 const writes = (unavailableMs: number, acknowledged: number, lost = 0): WriteStats => ({

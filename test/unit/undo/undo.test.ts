@@ -10,18 +10,26 @@ import * as assert from 'uvu/assert';
 import * as core from '@actions/core';
 import type { KubeTarget, UndoStep } from '../../../src/platform/undo.ts';
 import { defaultExecutors, undoUnsettled, type UndoExecutors } from '../../../src/undo/executors.ts';
-import { actionStateStore, fileStore, RecordingJournal, type JournalEntry } from '../../../src/undo/journal.ts';
+import {
+  actionStateStore,
+  fileStore,
+  RecordingJournal,
+  replayJournal,
+  type JournalEntry,
+} from '../../../src/undo/journal.ts';
 import {
   cleanStaleRuns,
   createRunDir,
   ensurePrivateRoot,
   finishRunDir,
-  ownerAlive,
+  processAlive,
 } from '../../../src/undo/work-dir.ts';
+import { runDirTrust } from '../../../src/undo/trust.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { startApiFixture, type ApiFixture } from '../kube/api-fixture.ts';
 import { installFakeIp } from '../kube/fake-ip.ts';
+import { kindArch } from '../../../src/platform/kind-install.ts';
 import { beforeAll } from '../../support/setup.ts';
 
 let dir = '';
@@ -52,9 +60,9 @@ function recordingExecutors(failKind?: UndoStep['kind']): { executors: UndoExecu
 test('file journal: every record and settle is on disk before it resolves; a reopened journal sees what is left', async () => {
   const file = path.join(dir, 'undo.json');
   const journal = await RecordingJournal.open(fileStore(file));
-  const cluster = await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindPath: '/k' });
+  const cluster = await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindVersion: 'v0.29.0' });
   assert.equal(
-    (JSON.parse(readFileSync(file, 'utf8')) as JournalEntry[]).map((e) => e.step.kind),
+    replayJournal(readFileSync(file, 'utf8')).map((e) => e.step.kind),
     ['kind-cluster'],
   );
   await journal.record({ kind: 'pod-route', cidr: '10.244.1.0/24', via: '172.18.0.2' });
@@ -64,6 +72,31 @@ test('file journal: every record and settle is on disk before it resolves; a reo
     again.unsettled().map((e) => e.step.kind),
     ['pod-route'],
   );
+});
+
+test('file journal: a settle appends one line to a 20,000-entry journal instead of rewriting it; an array journal of an earlier version is read', async () => {
+  const file = path.join(dir, 'long.json');
+  const lines = Array.from({ length: 20_000 }, (_, i) =>
+    JSON.stringify({
+      record: { id: `e${i}`, step: { kind: 'pod-route', cidr: '10.0.0.0/24', via: '10.0.0.1' }, settled: false },
+    }),
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const before = readFileSync(file, 'utf8');
+  const journal = await RecordingJournal.open(fileStore(file));
+  await journal.settle('e7');
+  const after = readFileSync(file, 'utf8');
+  assert.ok(after.startsWith(before), 'what was there is kept as it was');
+  assert.is(after.slice(before.length), '{"settle":"e7"}\n');
+  assert.is((await RecordingJournal.open(fileStore(file))).unsettled().length, 19_999);
+  const legacy = path.join(dir, 'legacy.json');
+  writeFileSync(
+    legacy,
+    JSON.stringify([{ id: 'a', step: { kind: 'pod-route', cidr: '10.0.0.0/24', via: '10.0.0.1' }, settled: false }]),
+  );
+  const old = await RecordingJournal.open(fileStore(legacy));
+  await old.settle('a');
+  assert.equal((await RecordingJournal.open(fileStore(legacy))).unsettled(), []);
 });
 
 test('action state journal: core.saveState each time; the runner hands the last value to the post step', async () => {
@@ -99,7 +132,7 @@ test('action state journal: core.saveState each time; the runner hands the last 
 
 test('undo runs newest first, settles what worked, keeps what failed for the next try', async () => {
   const journal = await RecordingJournal.open(fileStore(path.join(dir, 'order.json')));
-  await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindPath: '/k' });
+  await journal.record({ kind: 'kind-cluster', cluster: 'rr', kindVersion: 'v0.29.0' });
   await journal.record({ kind: 'pod-route', cidr: '10.244.1.0/24', via: '172.18.0.2' });
   await journal.record({ kind: 'local-processes', workDir: '/w' });
   const first = recordingExecutors('pod-route');
@@ -214,13 +247,18 @@ test('a refused undo (403) fails naming what was refused, and stays unsettled', 
 test('run dirs: private root, owner alive while the run lives, stale dirs of dead runs undone and removed', async () => {
   const root = path.join(dir, 'runs');
   const run = await createRunDir(root);
-  assert.ok(await ownerAlive(run.dir));
+  const trust = await runDirTrust(run.dir);
+  assert.ok('owner' in trust && processAlive(trust.owner));
   const open = (await import('node:fs')).statSync(root).mode & 0o777;
   assert.is(open, 0o700);
   // A dir "left by a killed run": its owner file names a process that is gone.
   const dead = path.join(root, 'run-dead01');
-  mkdirSync(dead);
-  writeFileSync(path.join(dead, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, start: '1' }));
+  mkdirSync(dead, { mode: 0o700 });
+  writeFileSync(
+    path.join(dead, 'owner.json'),
+    JSON.stringify({ tool: 'redis-cluster-resilience', pid: 2 ** 22 + 1, start: '1' }),
+    { mode: 0o600 },
+  );
   const deadJournal = await RecordingJournal.open(fileStore(path.join(dead, 'undo.json')));
   await deadJournal.record({ kind: 'local-processes', workDir: dead });
   const { cleaned, failed } = await cleanStaleRuns(root, silentLog);
@@ -266,8 +304,11 @@ esac
 
 test('post step: a main step killed during the hold left its journal in action state; the post step undoes it all', async () => {
   seedCluster();
-  const kindDir = path.join(dir, 'kind');
-  mkdirSync(kindDir);
+  // kind as the run found it: the tool cache's binary of the recorded version.
+  const toolCache = path.join(dir, 'tools');
+  const kindDir = path.join(toolCache, 'kind', '9.9.9', kindArch());
+  mkdirSync(kindDir, { recursive: true });
+  writeFileSync(`${kindDir}.complete`, '');
   writeFileSync(path.join(kindDir, 'kind'), FAKE_KIND);
   chmodSync(path.join(kindDir, 'kind'), 0o755);
   writeFileSync(path.join(kindDir, 'clusters'), 'rcr\n');
@@ -275,7 +316,7 @@ test('post step: a main step killed during the hold left its journal in action s
   mkdirSync(path.join(workDir, 'pv'), { recursive: true });
   const target = { kubeconfig: fixture.kubeconfig };
   const steps: UndoStep[] = [
-    { kind: 'kind-cluster', cluster: 'rcr', kindPath: path.join(kindDir, 'kind') },
+    { kind: 'kind-cluster', cluster: 'rcr', kindVersion: 'v9.9.9' },
     { kind: 'pod-route', cidr: '10.244.1.0/24', via: '172.18.0.2' },
     ...killedDuringHold(target),
   ];
@@ -288,6 +329,7 @@ test('post step: a main step killed during the hold left its journal in action s
         'STATE_undo-journal': JSON.stringify(entries),
         'STATE_work-dir': workDir,
         GITHUB_STATE: '',
+        RUNNER_TOOL_CACHE: toolCache,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containedPath } from '../../../src/util/contained-path.ts';
+import { containedPath, mkdirContained, readContainedTail, writeContained } from '../../../src/util/contained-path.ts';
+import { spawnSync } from 'node:child_process';
 import { inputErrorOf as refused } from '../../support/input-error.ts';
 import { beforeAll } from '../../support/setup.ts';
 
@@ -50,6 +51,60 @@ test('a symlink inside the root that points outside is followed and refused; a s
 test("'nofollow' checks where the link itself is (rm removes the link, not its target)", () => {
   assert.is(containedPath(root, 'pods/escape', { leaf: 'nofollow' }), path.join(root, 'pods/escape'));
   refused(() => containedPath(root, 'pods/escape/x', { leaf: 'nofollow' }));
+});
+
+test('readContainedTail: the tail of a regular file; a link anywhere below the root, a FIFO or a device is refused unread', () => {
+  const dir = path.join(root, 'pv', 'data');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'redis.log'), 'first\nsecond\nthird\n');
+  assert.equal(readContainedTail(root, 'pv/data/redis.log', 1024), { text: 'first\nsecond\nthird\n', skipped: 0 });
+  assert.equal(readContainedTail(root, path.join(dir, 'redis.log'), 6), { text: 'third\n', skipped: 13 });
+  const secret = path.join(outside, 'secret');
+  fs.writeFileSync(secret, 'host secret');
+  fs.symlinkSync(secret, path.join(dir, 'linked.log'));
+  assert.match(
+    refused(() => readContainedTail(root, 'pv/data/linked.log', 1024)),
+    /symbolic link/,
+  );
+  // A link to a file inside the root is refused too: nothing below the root is followed.
+  fs.symlinkSync('redis.log', path.join(dir, 'inner.log'));
+  refused(() => readContainedTail(root, 'pv/data/inner.log', 1024));
+  // A linked directory on the way.
+  assert.match(
+    refused(() => readContainedTail(root, 'pods/escape/secret', 1024)),
+    /pods\/escape/,
+  );
+  refused(() => readContainedTail(root, '../outside/secret', 1024));
+  // A FIFO with no writer: an open without O_NONBLOCK would wait forever.
+  assert.is(spawnSync('mkfifo', [path.join(dir, 'fifo.log')]).status, 0);
+  assert.match(
+    refused(() => readContainedTail(root, 'pv/data/fifo.log', 1024)),
+    /not a regular file/,
+  );
+  fs.symlinkSync('/dev/zero', path.join(dir, 'zero.log'));
+  refused(() => readContainedTail(root, 'pv/data/zero.log', 1024));
+});
+
+test('writeContained replaces a link planted where the file goes; mkdirContained refuses a linked folder', () => {
+  const report = path.join(base, 'report');
+  const target = path.join(outside, 'target.txt');
+  fs.writeFileSync(target, 'untouched');
+  fs.mkdirSync(report);
+  fs.symlinkSync(target, path.join(report, 'report.json'));
+  writeContained(report, 'report.json', '{}');
+  assert.is(fs.readFileSync(target, 'utf8'), 'untouched');
+  assert.ok(fs.lstatSync(path.join(report, 'report.json')).isFile());
+  assert.is(fs.readFileSync(path.join(report, 'report.json'), 'utf8'), '{}');
+  fs.symlinkSync(outside, path.join(report, 'evidence'));
+  assert.match(
+    refused(() => writeContained(report, 'evidence/logs/x.log', 'log')),
+    /evidence/,
+  );
+  refused(() => mkdirContained(report, 'evidence/kind-logs'));
+  assert.equal(fs.readdirSync(outside).sort(), ['secret', 'target.txt']);
+  writeContained(report, 'evidence2/logs/x.log', 'log');
+  assert.is(fs.readFileSync(path.join(report, 'evidence2/logs/x.log'), 'utf8'), 'log');
+  assert.equal(fs.readdirSync(path.join(report, 'evidence2/logs')), ['x.log'], 'no temp file left');
 });
 
 test.run();
