@@ -128,7 +128,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
   const topology = chooseTopology(redis.replicas, config);
   // Known before anything is deleted: a wait shorter than Redis needs is said now, not after a failed check.
-  const failover = failoverTimeout(
+  let failover = failoverTimeout(
     config.failoverTimeoutMs,
     nodeTimeoutOf(redis),
     topology.replicasPerMaster,
@@ -225,8 +225,24 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         },
         cause: async () => (await jobs())?.text,
       });
+      if (
+        (config.masters !== undefined && config.masters !== formed.masters) ||
+        (config.replicasPerMaster !== undefined && config.replicasPerMaster !== formed.replicasPerMaster)
+      ) {
+        const note = `the manifests formed ${formed.masters} masters with ${formed.replicasPerMaster} replica(s) each; ${optionName('masters')}/${optionName('replicas-per-master')} apply to the tool's bootstrap only`;
+        log.warn(note);
+        (report.notes ??= []).push(note);
+      }
       topology.masters = formed.masters;
       topology.replicasPerMaster = formed.replicasPerMaster;
+      // Redis' failover floor depends on the replicas per master (their election ranks): the formed count.
+      failover = failoverTimeout(
+        config.failoverTimeoutMs,
+        nodeTimeoutOf(redis),
+        topology.replicasPerMaster,
+        optionName('failover-timeout'),
+      );
+      report.config.failoverTimeoutMs = failover.timeoutMs;
       report.bootstrap = { changed: true, durationMs: formed.durationMs, ...topology, source: decision.source };
     } else {
       const plan = planBootstrap(pods, topology);
