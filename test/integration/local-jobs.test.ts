@@ -177,7 +177,7 @@ test('a subPath that climbs out of its volume fails the Job, nothing is bound fr
   assert.is(procs.length, 0);
 });
 
-test('refused before anything starts: completions other than 1, restartPolicy Always, a hostPath volume', () => {
+test('not run, with why (file and line): completions other than 1, restartPolicy Always, a hostPath volume', async () => {
   const never = (spec: string) => job(spec, 'true').replace('containers:', 'restartPolicy: Never\n      containers:');
   const cases: Array<[string, RegExp]> = [
     [
@@ -198,7 +198,11 @@ test('refused before anything starts: completions other than 1, restartPolicy Al
   ];
   for (const [yaml, error] of cases) {
     const { set, deps, procs } = setup(yaml, 'refused');
-    assert.throws(() => startLocalJobs(set.objects, deps), error);
+    const jobs = startLocalJobs(set.objects, deps);
+    const [s] = jobs.statuses();
+    assert.is(s?.state, 'not-run');
+    assert.match(s?.detail ?? '', error);
+    await jobs.stop();
     assert.is(procs.length, 0);
   }
 });

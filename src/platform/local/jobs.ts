@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../errors.ts';
+import { InputError, messageOf } from '../../errors.ts';
 import { dataOf } from '../../manifests/deployment.ts';
 import type { JsonObject, ManifestObject, ManifestSet } from '../../manifests/model.ts';
 import {
@@ -111,10 +111,9 @@ function validate(obj: ManifestObject): RestartPolicy {
   return policy;
 }
 
-/** Starts every Job and bare Pod of `objects` (validated first: nothing starts when one is refused). */
+/** Starts every Job and bare Pod of `objects`; one that cannot run here as written is left out with why. */
 export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): LocalJobs {
-  const policies = objects.map(validate);
-  const runs: Run[] = objects.map((obj, i) => {
+  const runs: Run[] = objects.map((obj) => {
     const run: Run = {
       obj,
       status: { name: `${obj.kind} ${obj.name}`, state: 'running', detail: 'starting', lastLog: '' },
@@ -122,14 +121,25 @@ export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): 
       current: [],
       done: Promise.resolve(),
     };
-    run.done = runLoop(run, policies[i]!, deps).catch((err: unknown) => {
-      run.status = { ...run.status, state: 'failed', detail: err instanceof Error ? err.message : String(err) };
+    let policy: RestartPolicy;
+    try {
+      policy = validate(obj);
+    } catch (err) {
+      // Not run, said, and the run goes on: the object may have nothing to do with the cluster (a bootstrap by
+      // it then ends its wait at once with this reason).
+      run.status = { ...run.status, state: 'not-run', detail: messageOf(err) };
+      deps.log.warn(`local platform: ${run.status.name} is not run: ${run.status.detail}`);
+      return run;
+    }
+    run.done = runLoop(run, policy, deps).catch((err: unknown) => {
+      run.status = { ...run.status, state: 'failed', detail: messageOf(err) };
     });
     return run;
   });
-  if (runs.length)
+  const started = runs.filter((r) => r.status.state === 'running');
+  if (started.length)
     deps.log.info(
-      `local platform: running ${runs.map((r) => r.status.name).join(', ')} (Job back-off scaled by ${JOB_BACKOFF_SCALE}: ${JOB_BACKOFF_MS * JOB_BACKOFF_SCALE} ms doubling)`,
+      `local platform: running ${started.map((r) => r.status.name).join(', ')} (Job back-off scaled by ${JOB_BACKOFF_SCALE}: ${JOB_BACKOFF_MS * JOB_BACKOFF_SCALE} ms doubling)`,
     );
   return {
     // A pod still running shows its log so far.
