@@ -83,6 +83,54 @@ test('a Job running a script from a ConfigMap, and a postStart hook of the Redis
   );
 });
 
+test("the Redis container's own sh -c script (server in the background, then the create) is found as the container's", async () => {
+  const base = await loadManifests('test/fixtures/lint/bootstrap-idempotent/pass');
+  const sts = base.objects.find((o) => o.kind === 'StatefulSet')!;
+  const text = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: redis
+spec:
+  serviceName: redis
+  replicas: 6
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+    spec:
+      containers:
+        - name: redis
+          image: redis:7.2.5
+          command:
+            - sh
+            - -c
+            - |
+              redis-server /etc/redis/redis.conf &
+              sleep 5
+              [ "$(hostname)" = redis-0 ] && redis-cli --cluster create 10.0.0.1:6379 10.0.0.2:6379 --cluster-yes || true
+              wait
+          volumeMounts:
+            - name: conf
+              mountPath: /etc/redis
+      volumes:
+        - name: conf
+          configMap:
+            name: redis-conf
+`;
+  const set: ManifestSet = {
+    ...base,
+    objects: [...base.objects.filter((o) => o !== sts), ...parseManifestFile('m/sts.yaml', text)],
+  };
+  const found = findSelfBootstraps(set, redisDeployment(set)).filter((f) => f.object.kind === 'StatefulSet');
+  assert.equal(
+    found.map((f) => [f.kind, f.description, f.at.line, f.guard]),
+    [['container', 'container redis (StatefulSet redis)', 25, 'its failure is tolerated (||)']],
+  );
+});
+
 test('decideBootstrap: auto follows the manifests; tool withholds their Job and says so; self with nothing found says so', () => {
   const found = findSelfBootstraps(setOf(job('redis-cli --cluster create a:1 --cluster-yes')), undefined);
   assert.is(decideBootstrap('auto', found).source, 'by the manifests (Job create)');
