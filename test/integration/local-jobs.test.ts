@@ -180,6 +180,7 @@ test('a subPath that climbs out of its volume fails the Job, nothing is bound fr
 test('not run, with why (file and line): completions other than 1, restartPolicy Always, a hostPath volume', async () => {
   const never = (spec: string) => job(spec, 'true').replace('containers:', 'restartPolicy: Never\n      containers:');
   const cases: Array<[string, RegExp]> = [
+    [never('  backoffLimit: many'), /m\/j\.yaml:6: Job j has backoffLimit "many"; expected a whole number of retries/],
     [
       never('  completions: 3'),
       /m\/j\.yaml:6: Job j has completions 3; the local platform runs Jobs of one completion/,

@@ -66,6 +66,8 @@ interface Run {
   status: ManifestJobStatus;
   stopped: boolean;
   current: Supervised[];
+  /** Aborted by stop(): ends a back-off at once. */
+  abort: AbortController;
   /** The log of the container running now, while it runs. */
   logFile?: string;
   done: Promise<void>;
@@ -89,6 +91,15 @@ function validate(obj: ManifestObject): RestartPolicy {
   if (policy !== 'Never' && policy !== 'OnFailure' && (obj.kind === 'Job' || policy !== 'Always'))
     throw new InputError(
       `${where([...specPath, 'restartPolicy'])}: ${obj.kind} ${obj.name} needs restartPolicy Never or OnFailure${obj.kind === 'Job' ? '' : ' or Always'} (the API server refuses ${written || 'none'}${obj.kind === 'Job' ? ' for a Job' : ''})`,
+    );
+  const backoffLimit = valueAt(obj.body, ['spec', 'backoffLimit']);
+  if (
+    obj.kind === 'Job' &&
+    backoffLimit !== undefined &&
+    !(Number.isInteger(backoffLimit) && Number(backoffLimit) >= 0)
+  )
+    throw new InputError(
+      `${where(['spec', 'backoffLimit'])}: Job ${obj.name} has backoffLimit ${JSON.stringify(backoffLimit)}; expected a whole number of retries, 0 or more`,
     );
   const completions = valueAt(obj.body, ['spec', 'completions']);
   if (obj.kind === 'Job' && completions !== undefined && completions !== 1)
@@ -119,6 +130,7 @@ export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): 
       status: { name: `${obj.kind} ${obj.name}`, state: 'running', detail: 'starting', lastLog: '' },
       stopped: false,
       current: [],
+      abort: new AbortController(),
       done: Promise.resolve(),
     };
     let policy: RestartPolicy;
@@ -149,7 +161,10 @@ export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): 
         ...(r.logFile ? { lastLog: `--- ${path.basename(r.logFile)}\n${tail(r.logFile)}` } : {}),
       })),
     stop: async () => {
-      for (const r of runs) r.stopped = true;
+      for (const r of runs) {
+        r.stopped = true;
+        r.abort.abort();
+      }
       await Promise.allSettled(runs.flatMap((r) => r.current.map((p) => stopProcess(p, 'kill', 0))));
       await Promise.allSettled(runs.map((r) => r.done));
     },
@@ -194,7 +209,7 @@ async function runLoop(run: Run, policy: RestartPolicy, deps: LocalJobsDeps): Pr
       detail: `${failed ? `pod ${podName} ${failed}` : 'restarting'}; retry in ${delay} ms`,
     };
     deps.log.info(`local platform: ${run.status.name}: ${run.status.detail}`);
-    await sleep(delay);
+    await sleep(delay, run.abort.signal);
   }
 }
 
