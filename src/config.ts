@@ -192,7 +192,13 @@ export const OPTIONS: Record<string, OptionSpec> = {
       'Your kind cluster config file; its nodes and settings are kept and every node also mounts the NFS stand-in',
   },
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
-  workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
+  workers: {
+    key: 'workers',
+    kind: 'int',
+    min: 0,
+    description:
+      "Kubernetes nodes the pods are scheduled on: kind's worker nodes, or the local platform's emulated ones",
+  },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
   'local-mode': {
     key: 'localMode',

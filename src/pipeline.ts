@@ -71,10 +71,10 @@ async function lintTarget(config: Config, platform: string, log: Log): Promise<s
   return undefined;
 }
 
-/** The nodes the pods will spread over: kind's workers, the one local machine; unknown on an existing cluster. */
+/** The nodes the pods will spread over: kind's workers (or the local platform's emulated ones); unknown on an
+ * existing cluster. */
 function kubernetesNodes(config: Config, platform: string): number | undefined {
-  if (platform === 'kind') return Math.max(1, config.workers);
-  return platform === 'local' ? 1 : undefined;
+  return platform === 'existing' ? undefined : Math.max(1, config.workers);
 }
 
 function emptyReport(config: Config, platform: string, startedAt: Date): Report {

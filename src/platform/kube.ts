@@ -19,7 +19,14 @@ import { applyObjects, type AppliedRef, type ApplyItem, type Ownership } from '.
 import { CordonHold } from './kube/cordon.ts';
 import { QuotaHold, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
-import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import {
+  isPodReady,
+  isPodStarted,
+  nodeZones,
+  statefulSetPods,
+  toPodInfo,
+  type StatefulSetTarget,
+} from './kube/pods.ts';
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
@@ -28,6 +35,8 @@ import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
+import { kindNodeLoss } from './kube/faults/node-loss.ts';
+import type { PlatformFaults } from './faults.ts';
 import type {
   DeleteOptions,
   Deployed,
@@ -121,6 +130,7 @@ class Kube implements KubePlatform {
   private namespaceUndo?: string;
   private tornDown = false;
   private readonly undo: UndoJournal;
+  private madeFaults?: PlatformFaults;
 
   constructor(
     private readonly flavor: Flavor,
@@ -132,6 +142,26 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
+  }
+
+  /** kind: the node containers are this run's to stop (kube/faults/); an existing cluster's nodes are not. */
+  get faults(): PlatformFaults {
+    this.madeFaults ??= {
+      nodeLoss:
+        this.flavor.kind === 'kind'
+          ? kindNodeLoss({
+              run: runDocker,
+              core: () => this.api.core,
+              undo: this.undo,
+              log: this.ctx.log,
+              ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+            })
+          : {
+              unsupported:
+                "losing a node of an existing cluster would stop others' workloads: only kind's nodes are the run's own",
+            },
+    };
+    return this.madeFaults;
   }
 
   get hold(): HoldReport | undefined {
@@ -325,7 +355,12 @@ class Kube implements KubePlatform {
   }
 
   async listPods(): Promise<PodInfo[]> {
-    return (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    // Zones from the Node labels on kind only: on an existing cluster the run asks for no rights on Nodes.
+    const [pods, zones] = await Promise.all([
+      statefulSetPods(this.api.core, this.sts),
+      this.kind === 'kind' ? nodeZones(this.api.core) : undefined,
+    ]);
+    return pods.map((p) => toPodInfo(p, this.sts.name, zones));
   }
 
   async reach(announced: HostPort): Promise<Target> {

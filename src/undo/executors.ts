@@ -28,6 +28,8 @@ export function describeStep(step: UndoStep): string {
       return `restart hold ${step.namespace}/${step.name}`;
     case 'local-processes':
       return `local redis-server processes of ${step.workDir}`;
+    case 'node-container-stopped':
+      return `stopped kind node container ${step.container}`;
   }
 }
 
@@ -94,6 +96,13 @@ export const defaultExecutors: UndoExecutors = {
     await core.deleteNamespacedResourceQuota({ name: step.name, namespace: step.namespace }).catch((err: unknown) => {
       if (!isNotFound(err)) throw kubeError(`lifting ${describeStep(step)}`, err);
     });
+  },
+  async 'node-container-stopped'(step) {
+    const { commandRunner } = await import('../platform/run-command.ts');
+    const r = await commandRunner(60_000)('docker', ['start', step.container]);
+    // A container that no longer exists (its cluster deleted since) has nothing left to start.
+    if (r.code !== 0 && !/No such container/i.test(r.stderr))
+      throw new Error(`docker start ${step.container}: ${r.stderr.trim() || `exit code ${r.code}`}`);
   },
   async 'local-processes'(step, log) {
     const { killStaleProcesses } = await import('../platform/local/process.ts');
