@@ -28,6 +28,10 @@ export interface Config extends PlatformSettings {
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
   failoverTimeoutMs?: number;
   rejoinTimeoutMs: number;
+  /** Severity of the placement check (a shard with every copy on one node), after the bootstrap and every scenario. */
+  placement: 'fail' | 'warn' | 'off';
+  /** node-loss: the lost node comes back (restart) or its Node object is deleted too (delete). */
+  nodeLossMode: 'restart' | 'delete';
   failOnLint: 'error' | 'warning' | 'never';
   /** Kubernetes version the manifests are linted for (removed APIs); default: the linter's own. */
   kubernetesVersion?: string;
@@ -164,6 +168,20 @@ export const OPTIONS: Record<string, OptionSpec> = {
     min: 1,
     description: 'How long to wait for the deleted pod to come back and rejoin (ms)',
   },
+  placement: {
+    key: 'placement',
+    kind: 'string',
+    choices: ['fail', 'warn', 'off'],
+    description:
+      'After the bootstrap and every scenario: a shard whose master and replicas all run on one Kubernetes node (one node failure takes its slots) fails the run (fail), is reported only (warn), or is not judged (off)',
+  },
+  'node-loss-mode': {
+    key: 'nodeLossMode',
+    kind: 'string',
+    choices: ['restart', 'delete'],
+    description:
+      'Scenario node-loss: the lost node comes back with its pods (restart), or its Node object is deleted too and the StatefulSet recreates its pods on other nodes (delete)',
+  },
   'fail-on-lint': {
     key: 'failOnLint',
     kind: 'string',
@@ -251,6 +269,8 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   rolloutTimeoutMs: 300_000,
   rejoinTimeoutMs: 120_000,
   failOnLint: 'error',
+  placement: 'fail',
+  nodeLossMode: 'restart',
   kindVersion: 'v0.32.0',
   clusterName: 'redis-resilience',
   workers: 3,

@@ -280,6 +280,8 @@ export function renderMarkdown(report: Report): string {
       `Bootstrap: ${b.masters} masters with ${b.replicasPerMaster} replica(s) each, ` +
         `${b.changed ? 'formed' : 'already formed, left alone'} in ${Math.round(b.durationMs)} ms.`,
     );
+    for (const line of b.exposed ?? []) out.push(`Bootstrap could not keep a shard off one node: ${html(line)}.`);
+    if (b.placement) out.push(`Placement: ${STATUS_WORD[b.placement.status]}: ${html(b.placement.summary)}`);
   }
   if (report.hold) {
     const h = report.hold;

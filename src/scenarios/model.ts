@@ -27,7 +27,13 @@ export type CheckId =
   // cluster-restart
   | 'all-pods-recreated'
   | 'node-ids-kept'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  // after the bootstrap and every scenario
+  | 'placement'
+  // node-loss
+  | 'shards-failed-over'
+  | 'pods-not-replaced'
+  | 'pods-returned';
 
 export interface Check {
   id: CheckId;

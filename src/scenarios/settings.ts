@@ -15,6 +15,8 @@ export interface ScenarioSettings {
   /** What Redis may need to fail over with the manifests' node timeout (redis/failover-timing.ts). */
   failoverFloorMs?: number;
   rejoinTimeoutMs: number;
+  /** node-loss: restart (the node comes back) or delete (its pods are recreated elsewhere). */
+  nodeLossMode?: 'restart' | 'delete';
   thresholds: Thresholds;
   expected: { nodes: number; masters: number };
 }

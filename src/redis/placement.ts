@@ -1,0 +1,125 @@
+import type { PodInfo } from '../platform/platform.ts';
+import type { Check } from '../scenarios/model.ts';
+import type { BootstrapPlan, ClusterNode } from './types.ts';
+import { formatSlots, isMaster, rangeSize } from './cluster-nodes.ts';
+
+/**
+ * Where each shard's copies run: a shard whose master and every replica sit on one Kubernetes node loses its
+ * slots with that node (no replica is left to take over). Kubernetes does not know which pod is a master, so
+ * this can hold after a bootstrap that placed them well (a failover promotes the replica that shares a node
+ * with another master, a pod rescheduled onto its master's node).
+ */
+
+export type PlacementSeverity = 'fail' | 'warn' | 'off';
+
+export interface ShardCopy {
+  pod: string;
+  role: 'master' | 'replica';
+  /** Empty when the pod is not known (an address no pod has) or has no node yet. */
+  node: string;
+  zone?: string;
+}
+
+export interface ShardPlacement {
+  slots: string[];
+  slotCount: number;
+  copies: ShardCopy[];
+  /** Distinct nodes holding a copy. */
+  nodes: string[];
+  /** Distinct zones holding a copy, where every copy's node has a zone; absent otherwise. */
+  zones?: string[];
+}
+
+/** The shards of a cluster as one node's CLUSTER NODES shows them: each master with slots and its replicas. */
+export function shardsOfView(view: ClusterNode[], pods: PodInfo[]): ShardPlacement[] {
+  const byIp = new Map(pods.map((p) => [p.ip, p]));
+  const copy = (n: ClusterNode, role: ShardCopy['role']): ShardCopy => {
+    const pod = byIp.get(n.ip);
+    return {
+      pod: pod?.name ?? `${n.ip}:${n.port} (no pod)`,
+      role,
+      node: pod?.node ?? '',
+      ...(pod?.zone ? { zone: pod.zone } : {}),
+    };
+  };
+  return view
+    .filter((n) => isMaster(n) && n.slots.length > 0)
+    .sort((a, b) => a.slots[0]![0] - b.slots[0]![0])
+    .map((m) =>
+      shard(m.slots, [copy(m, 'master'), ...view.filter((r) => r.masterId === m.id).map((r) => copy(r, 'replica'))]),
+    );
+}
+
+/** The shards a bootstrap plan would form, with where its pods run. */
+export function shardsOfPlan(plan: BootstrapPlan, pods: PodInfo[]): ShardPlacement[] {
+  const byName = new Map(pods.map((p) => [p.name, p]));
+  const copy = (name: string, role: ShardCopy['role']): ShardCopy => {
+    const pod = byName.get(name);
+    return { pod: name, role, node: pod?.node ?? '', ...(pod?.zone ? { zone: pod.zone } : {}) };
+  };
+  return plan.masters.map((m) =>
+    shard(
+      [m.slots],
+      [copy(m.pod, 'master'), ...plan.replicas.filter((r) => r.master === m.pod).map((r) => copy(r.pod, 'replica'))],
+    ),
+  );
+}
+
+function shard(ranges: Array<[number, number]>, copies: ShardCopy[]): ShardPlacement {
+  const nodes = [...new Set(copies.map((c) => c.node).filter(Boolean))];
+  const zones = copies.every((c) => c.zone) ? [...new Set(copies.map((c) => c.zone!))] : undefined;
+  return {
+    slots: formatSlots(ranges),
+    slotCount: ranges.reduce((s, r) => s + rangeSize(r), 0),
+    copies,
+    nodes,
+    ...(zones ? { zones } : {}),
+  };
+}
+
+/** A shard one node failure takes whole: every copy on one (known) node. */
+export const exposedOn = (s: ShardPlacement): string | undefined =>
+  s.nodes.length === 1 && s.copies.every((c) => c.node !== '') ? s.nodes[0] : undefined;
+
+/** One line per exposed shard: the node, the pods and the slots its failure takes. */
+export function describeExposed(s: ShardPlacement): string {
+  const pods = s.copies.map((c) => `${c.pod} (${c.role})`).join(', ');
+  return `node ${exposedOn(s) ?? '?'} holds every copy of slots ${s.slots.join(',')} (${s.slotCount} slots): ${pods}`;
+}
+
+/**
+ * The `placement` check: per shard, how many nodes (and zones) hold its copies; a shard whose every copy is on
+ * one node fails, naming the node, the pods and the slots. `severity` warn records the finding without failing
+ * (evidence.severity says so); `when` says after what it was judged.
+ */
+export function placementCheck(shards: ShardPlacement[], severity: 'fail' | 'warn', when: string): Check {
+  const exposed = shards.filter((s) => exposedOn(s) !== undefined);
+  const evidence = {
+    severity,
+    shards: shards.map((s) => ({
+      slots: s.slots,
+      nodes: s.nodes,
+      ...(s.zones ? { zones: s.zones } : {}),
+      copies: s.copies.map((c) => `${c.pod} ${c.role} on ${c.node || '(no node)'}${c.zone ? ` in ${c.zone}` : ''}`),
+    })),
+  };
+  if (exposed.length === 0) {
+    const spread = shards.map((s) => s.nodes.length);
+    const zoned = shards.every((s) => s.zones) ? `, ${Math.min(...shards.map((s) => s.zones!.length))}+ zones` : '';
+    return {
+      id: 'placement',
+      status: 'pass',
+      summary: `${when}: every shard's copies run on ${Math.min(...spread)} or more nodes${zoned}: one node failure leaves every shard a copy`,
+      evidence,
+    };
+  }
+  const lost = exposed.reduce((s, x) => s + x.slotCount, 0);
+  return {
+    id: 'placement',
+    status: 'fail',
+    summary:
+      `${severity === 'warn' ? '(warning) ' : ''}${when}: ${exposed.length} of ${shards.length} shard(s) run every copy on one node; ` +
+      `one node failure takes ${lost} slots: ${exposed.map(describeExposed).join('; ')}`,
+    evidence: { ...evidence, exposed: exposed.map(describeExposed) },
+  };
+}
