@@ -46,6 +46,7 @@ const DECIDED_BY: Partial<Record<CheckId, TimelineEvent>> = {
   'pods-replaced': 'restart-done',
   'all-pods-recreated': 'all-pods-back',
   'cluster-reformed': 'cluster-reformed',
+  'shards-failed-over': 'replica-promoted',
 };
 
 function checkCase(c: Check, events: TimelineEntry[]): Case {

@@ -32,8 +32,7 @@ export type CheckId =
   | 'placement'
   // node-loss
   | 'shards-failed-over'
-  | 'pods-not-replaced'
-  | 'pods-returned';
+  | 'pods-not-replaced';
 
 export interface Check {
   id: CheckId;
@@ -66,7 +65,9 @@ export type TimelineEvent =
   | 'rejoined'
   | 'cluster-healthy'
   | 'all-pods-back'
-  | 'cluster-reformed';
+  | 'cluster-reformed'
+  | 'node-lost'
+  | 'node-back';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -106,6 +107,7 @@ export const SCENARIO_NAMES = [
   'rolling-restart',
   'master-pause',
   'cluster-restart',
+  'node-loss',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
