@@ -117,7 +117,7 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
       // Whatever happens next (a failed wait, a cancel), the node comes back before the run goes on.
       ctx.onCleanup(() => fault.restore(f.node));
       ctx.log.info(`Losing node ${f.node} (${f.mode}): pods ${f.lost.map((l) => l.pod.name).join(', ')}`);
-      await fault.lose(f.node, f.mode, (at) => {
+      await fault.lose(f.node, (at) => {
         ctx.timeline.setOrigin(at);
         ctx.timeline.mark('node-lost', at, `${f.node} (${f.mode})`);
       });
@@ -172,7 +172,11 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
     run: async (f, ctx) => {
       const names = new Set(f.lost.map((l) => l.pod.name));
       if (f.mode === 'delete') {
-        // The Node object is gone: its pods are deleted and the StatefulSet recreates them on other nodes.
+        // The Node object deleted once Redis has failed over (a cloud's node controller, an operator): its pods
+        // are deleted with it and the StatefulSet recreates them on other nodes.
+        const fault = ctx.platform.faults.nodeLoss;
+        if (isUnsupported(fault)) return;
+        await fault.deleteNode(f.node);
         f.whileDown = [];
         for (const l of f.lost)
           f.whileDown.push(await ctx.platform.waitForReplacement(l.pod.name, l.pod.uid, f.opts.rejoinTimeoutMs));

@@ -1,5 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { NodeLossFault, NodeLossMode } from '../../faults.ts';
+import type { NodeLossFault } from '../../faults.ts';
 import type { UndoJournal } from '../../undo.ts';
 import type { Log } from '../../../util/log.ts';
 import type { Runner } from '../../run-command.ts';
@@ -40,7 +40,7 @@ export function kindNodeLoss(deps: KindNodeLossDeps): NodeLossFault {
     return r.stdout.trim() === 'true';
   };
   return {
-    async lose(node: string, mode: NodeLossMode, onLost?: (at: number) => void): Promise<void> {
+    async lose(node: string, onLost?: (at: number) => void): Promise<void> {
       if (!(await running(node))) throw new Error(`kind node container ${node} is not running: nothing to lose`);
       stopped.set(node, await deps.undo.record({ kind: 'node-container-stopped', container: node }));
       onLost?.(Date.now());
@@ -48,15 +48,16 @@ export function kindNodeLoss(deps: KindNodeLossDeps): NodeLossFault {
       if (stop.code !== 0) throw new Error(`docker stop ${node} failed: ${said(stop)}`);
       if (await running(node)) throw new Error(`kind node container ${node} still runs after docker stop`);
       log.info(`kind: node ${node} stopped (docker stop): its pods and kubelet stopped with it`);
-      if (mode === 'delete') {
-        await deps
-          .core()
-          .deleteNode({ name: node })
-          .catch((err: unknown) => {
-            if (!isNotFound(err)) throw kubeError(`deleting node ${node}`, err);
-          });
-        log.info(`kind: Node ${node} deleted: its pods are garbage-collected and recreated on other nodes`);
-      }
+    },
+    async deleteNode(node: string): Promise<void> {
+      if (!stopped.has(node)) throw new Error(`kind node ${node} is not lost; only a lost node is deleted`);
+      await deps
+        .core()
+        .deleteNode({ name: node })
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw kubeError(`deleting node ${node}`, err);
+        });
+      log.info(`kind: Node ${node} deleted: its pods are garbage-collected and recreated on other nodes`);
     },
     async restore(node: string): Promise<void> {
       const id = stopped.get(node);

@@ -1,4 +1,4 @@
-import type { NodeLossFault, NodeLossMode } from '../../faults.ts';
+import type { NodeLossFault } from '../../faults.ts';
 import type { Log } from '../../../util/log.ts';
 import type { EmulatedNode } from '../nodes.ts';
 
@@ -32,7 +32,7 @@ export function localNodeLoss(pods: NodePods, log: Log): NodeLossFault {
     return node;
   };
   return {
-    async lose(name: string, mode: NodeLossMode, onLost?: (at: number) => void): Promise<void> {
+    async lose(name: string, onLost?: (at: number) => void): Promise<void> {
       const node = nodeNamed(name);
       if (node.down) throw new Error(`local platform: node ${name} is already lost`);
       const victims = pods.podsOn(name);
@@ -43,8 +43,14 @@ export function localNodeLoss(pods: NodePods, log: Log): NodeLossFault {
         s.status === 'rejected' ? [`${victims[i]!}: ${String(s.reason)}`] : [],
       );
       if (failed.length) throw new Error(`local platform: node ${name}'s pods did not all stop: ${failed.join('; ')}`);
-      log.info(`local platform: node ${name} lost (${mode}): pods ${victims.join(', ') || '(none)'} stopped at once`);
-      if (mode === 'delete') for (const p of victims) pods.evict(p);
+      log.info(`local platform: node ${name} lost: pods ${victims.join(', ') || '(none)'} stopped at once`);
+    },
+    async deleteNode(name: string): Promise<void> {
+      if (!nodeNamed(name).down)
+        throw new Error(`local platform: node ${name} is not lost; only a lost node is deleted`);
+      const bound = pods.podsOn(name);
+      for (const p of bound) pods.evict(p);
+      log.info(`local platform: Node ${name} deleted: pods ${bound.join(', ') || '(none)'} deleted with it`);
     },
     async restore(name: string): Promise<void> {
       const node = nodeNamed(name);
