@@ -88,6 +88,26 @@ export function describeExposed(s: ShardPlacement): string {
 }
 
 /**
+ * A node whose loss leaves too few masters to elect any replica (a majority of the masters owning slots must
+ * vote): every shard may keep a copy elsewhere and still none fails over. Said, not failed: a failover commonly
+ * leaves two masters on one node, and the issue's rule is per shard.
+ */
+export function quorumRisk(shards: ShardPlacement[]): string | undefined {
+  const masters = shards.map((s) => s.copies.find((c) => c.role === 'master')?.node ?? '');
+  const n = masters.length;
+  const canLose = n - (Math.floor(n / 2) + 1);
+  const counts = new Map<string, number>();
+  for (const node of masters) if (node) counts.set(node, (counts.get(node) ?? 0) + 1);
+  const risky = [...counts].filter(([, k]) => k > canLose);
+  if (risky.length === 0 || n < 3) return undefined;
+  return risky
+    .map(
+      ([node, k]) => `node ${node} runs ${k} of the ${n} masters: losing it leaves no majority to elect replacements`,
+    )
+    .join('; ');
+}
+
+/**
  * The `placement` check: per shard, how many nodes (and zones) hold its copies; a shard whose every copy is on
  * one node fails, naming the node, the pods and the slots. `severity` warn records the finding without failing
  * (evidence.severity says so); `when` says after what it was judged.
@@ -103,13 +123,15 @@ export function placementCheck(shards: ShardPlacement[], severity: 'fail' | 'war
       copies: s.copies.map((c) => `${c.pod} ${c.role} on ${c.node || '(no node)'}${c.zone ? ` in ${c.zone}` : ''}`),
     })),
   };
+  const quorum = quorumRisk(shards);
+  if (quorum) (evidence as Record<string, unknown>).quorum = quorum;
   if (exposed.length === 0) {
     const spread = shards.map((s) => s.nodes.length);
     const zoned = shards.every((s) => s.zones) ? `, ${Math.min(...shards.map((s) => s.zones!.length))}+ zones` : '';
     return {
       id: 'placement',
       status: 'pass',
-      summary: `${when}: every shard's copies run on ${Math.min(...spread)} or more nodes${zoned}: one node failure leaves every shard a copy`,
+      summary: `${when}: every shard's copies run on ${Math.min(...spread)} or more nodes${zoned}: one node failure leaves every shard a copy${quorum ? ` (but ${quorum})` : ''}`,
       evidence,
     };
   }

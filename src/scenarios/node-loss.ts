@@ -26,6 +26,8 @@ export interface LostPod {
   role: 'master' | 'replica';
   /** A master's slots (the shard the node loss takes its master from). */
   slots: Array<[number, number]>;
+  /** A master's replicas on other nodes (the ones that can take over). */
+  replicasElsewhere: number;
 }
 
 export interface NodeLossFacts extends EndFacts, MasterTarget {
@@ -41,7 +43,7 @@ export interface NodeLossFacts extends EndFacts, MasterTarget {
   /** From every shard failed over to the node back: how long the cluster ran degraded. */
   degradedMs?: number;
   /** After the node's return (restart) or the pods' recreation (delete): each pod's NodeID and role. */
-  returned?: Array<{ lost: LostPod; after: PodInfo; myId: string; self: ClusterNode; rejoined: boolean }>;
+  returned?: Array<{ lost: LostPod; after: PodInfo; myId: string; self: ClusterNode; expected: string; ok: boolean }>;
 }
 
 export async function snapshotNodeLoss(env: ScenarioEnv, opts: ScenarioSettings): Promise<NodeLossFacts> {
@@ -49,11 +51,19 @@ export async function snapshotNodeLoss(env: ScenarioEnv, opts: ScenarioSettings)
   const node = target.victimPod.node;
   if (!node) throw new Error(`pod ${target.victimPod.name} runs on no known node: there is no node to lose`);
   const views = await podViews(reachOf(env.platform), target.podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const onNode = new Set(views.filter((v) => v.pod.node === node).map((v) => v.pod.ip));
   const lost = views
     .filter((v) => v.pod.node === node)
     .map((v): LostPod => {
       const self = myself(v.nodes);
-      return { pod: v.pod, nodeId: self.id, role: isMaster(self) ? 'master' : 'replica', slots: self.slots };
+      const elsewhere = v.nodes.filter((n) => n.masterId === self.id && !onNode.has(n.ip)).length;
+      return {
+        pod: v.pod,
+        nodeId: self.id,
+        role: isMaster(self) ? 'master' : 'replica',
+        slots: self.slots,
+        replicasElsewhere: elsewhere,
+      };
     });
   env.log.info(
     `Node ${node} holds ${lost.map((l) => `${l.pod.name} (${l.role}${l.slots.length ? ` of ${formatSlots(l.slots).join(',')}` : ''})`).join(', ')}`,
@@ -215,23 +225,24 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
           { timeoutMs: f.opts.rejoinTimeoutMs, intervalMs: 200, signal: ctx.signal },
         );
         const myId = String(await withNode(ctx.reach, ctx.addressOf(after), (r) => r.call('CLUSTER', 'MYID')));
-        // A replica of a master that is not on the lost node (it was a master and was failed over, or a replica).
+        // A failed-over master follows the node that took its slots; a master nobody replaced keeps them.
+        const by = f.takeovers?.find((t) => t.from === l)?.by;
+        const [expected, ok]: [string, (s: ClusterNode) => boolean] =
+          l.role === 'replica'
+            ? ['a replica', isReplica]
+            : by
+              ? [`a replica of ${by.pod ?? by.id.slice(0, 8)}`, (s) => isReplica(s) && s.masterId === by.id]
+              : ['the master of its slots again (it was never replaced)', (s) => isMaster(s) && s.slots.length > 0];
         const role = await waitForRole(
           ctx.reach,
           ctx.addressOf(after),
-          'a replica',
-          (s) => isReplica(s) && !!s.masterId && !f.lost.some((x) => x.nodeId === s.masterId && x.role === 'master'),
+          expected,
+          ok,
           myId === l.nodeId ? f.opts.rejoinTimeoutMs : 0,
           ctx.log,
           ctx.signal,
         );
-        f.returned.push({
-          lost: l,
-          after,
-          myId,
-          self: role.self,
-          rejoined: role.ok || (l.role === 'replica' && isReplica(role.self)),
-        });
+        f.returned.push({ lost: l, after, myId, self: role.self, expected, ok: role.ok });
       }
       ctx.timeline.mark('rejoined', Date.now());
       f.sameNode = f.returned.every((r) => r.myId === r.lost.nodeId);
@@ -260,6 +271,15 @@ export function shardsFailedOver(f: NodeLossFacts, notReached: string): Check {
     })),
   };
   const missing = f.takeovers.filter((t) => !t.by);
+  // A replica is elected by a majority of the masters that own slots: the lost node's masters cannot vote.
+  const n = f.mastersWithSlots;
+  const left = n - f.takeovers.length;
+  const why =
+    left < Math.floor(n / 2) + 1
+      ? `node ${f.node} held ${f.takeovers.length} of the ${n} masters: the ${left} left are no majority, so no replica could be elected (Redis Cluster needs the votes of a majority of masters)`
+      : missing.some((t) => t.from.replicasElsewhere === 0)
+        ? 'no replica of theirs ran on another node'
+        : 'their replicas on other nodes were not promoted';
   if (missing.length === 0)
     return {
       id: 'shards-failed-over',
@@ -272,8 +292,8 @@ export function shardsFailedOver(f: NodeLossFacts, notReached: string): Check {
     status: 'fail',
     summary:
       `${missing.length} shard(s) of node ${f.node} did not fail over within ${f.opts.failoverTimeoutMs} ms: slots ` +
-      `${missing.map((t) => formatSlots(t.from.slots).join(',')).join(', ')} went down with the node (no replica of theirs ran elsewhere)`,
-    evidence,
+      `${missing.map((t) => formatSlots(t.from.slots).join(',')).join(', ')} went down with the node: ${why}`,
+    evidence: { ...evidence, mastersOwningSlots: n },
   };
 }
 
@@ -333,19 +353,19 @@ export function nodeIdsKeptOnReturn(f: NodeLossFacts, notReached: string): Check
 
 export function rejoinedAsReplicas(f: NodeLossFacts, notReached: string): Check {
   if (!f.returned) return skipped('rejoined-as-replica', notReached);
-  const not = f.returned.filter((r) => !r.rejoined);
-  const evidence = { selves: f.returned.map((r) => `${r.lost.pod.name}: ${r.self.raw}`) };
+  const not = f.returned.filter((r) => !r.ok);
+  const evidence = { selves: f.returned.map((r) => `${r.lost.pod.name} (expected ${r.expected}): ${r.self.raw}`) };
   return not.length
     ? {
         id: 'rejoined-as-replica',
         status: 'fail',
-        summary: `not back as replicas of the shards' current masters: ${not.map((r) => `${r.lost.pod.name} (${r.self.raw})`).join('; ')}`,
+        summary: `not back as expected: ${not.map((r) => `${r.lost.pod.name} is not ${r.expected} (${r.self.raw})`).join('; ')}`,
         evidence,
       }
     : {
         id: 'rejoined-as-replica',
         status: 'pass',
-        summary: `every pod of node ${f.node} rejoined as a replica`,
+        summary: `every pod of node ${f.node} rejoined: ${f.returned.map((r) => `${r.lost.pod.name} as ${r.expected}`).join(', ')}`,
         evidence,
       };
 }

@@ -6,7 +6,8 @@ import type { Runner } from '../../run-command.ts';
 import { waitFor } from '../../../util/wait.ts';
 import { isNotFound, kubeError } from '../api.ts';
 
-/** Bound on a restarted node container's kubelet reporting Ready again. */
+/** Bound on a node's Ready condition changing after its container stops or starts: the node lifecycle
+ * controller waits node-monitor-grace-period (40 s by default) for a silent kubelet; a started one posts at once. */
 const NODE_READY_TIMEOUT_MS = 120_000;
 
 export interface KindNodeLossDeps {
@@ -39,6 +40,25 @@ export function kindNodeLoss(deps: KindNodeLossDeps): NodeLossFault {
     if (r.code !== 0) throw new Error(`kind node container ${node}: docker inspect failed: ${said(r)}`);
     return r.stdout.trim() === 'true';
   };
+  /** Waits until the Node's Ready condition is True (`ready`) or no longer True; a deleted Node is not Ready. */
+  const nodeReady = (node: string, ready: boolean): Promise<void> =>
+    waitFor(
+      `kind node ${node} to ${ready ? 'report Ready after docker start' : 'turn NotReady after docker stop'}`,
+      async () => {
+        const n = await deps
+          .core()
+          .readNode({ name: node })
+          .catch((err: unknown) => {
+            if (isNotFound(err)) return undefined; // deleted: its kubelet registers it again once started
+            throw kubeError(`reading node ${node}`, err);
+          });
+        const status = n?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+        return (status === 'True') === ready
+          ? { done: true, value: undefined }
+          : { done: false, seen: n ? `Ready ${status ?? 'not reported'}` : 'not registered' };
+      },
+      { timeoutMs: NODE_READY_TIMEOUT_MS, intervalMs: 1000, ...(deps.signal ? { signal: deps.signal } : {}) },
+    );
   return {
     async lose(node: string, onLost?: (at: number) => void): Promise<void> {
       if (!(await running(node))) throw new Error(`kind node container ${node} is not running: nothing to lose`);
@@ -48,6 +68,8 @@ export function kindNodeLoss(deps: KindNodeLossDeps): NodeLossFault {
       if (stop.code !== 0) throw new Error(`docker stop ${node} failed: ${said(stop)}`);
       if (await running(node)) throw new Error(`kind node container ${node} still runs after docker stop`);
       log.info(`kind: node ${node} stopped (docker stop): its pods and kubelet stopped with it`);
+      await nodeReady(node, false);
+      log.info(`kind: node ${node} is NotReady (its kubelet stopped posting status)`);
     },
     async deleteNode(node: string): Promise<void> {
       if (!stopped.has(node)) throw new Error(`kind node ${node} is not lost; only a lost node is deleted`);
@@ -66,23 +88,7 @@ export function kindNodeLoss(deps: KindNodeLossDeps): NodeLossFault {
       if (start.code !== 0) throw new Error(`docker start ${node} failed: ${said(start)}`);
       await deps.undo.settle(id);
       stopped.delete(node);
-      await waitFor(
-        `kind node ${node} to report Ready after docker start`,
-        async () => {
-          const n = await deps
-            .core()
-            .readNode({ name: node })
-            .catch((err: unknown) => {
-              if (isNotFound(err)) return undefined; // deleted: its kubelet registers it again
-              throw kubeError(`reading node ${node}`, err);
-            });
-          const ready = n?.status?.conditions?.find((c) => c.type === 'Ready');
-          return ready?.status === 'True'
-            ? { done: true, value: undefined }
-            : { done: false, seen: n ? `Ready ${ready?.status ?? 'not reported'}` : 'not registered' };
-        },
-        { timeoutMs: NODE_READY_TIMEOUT_MS, intervalMs: 1000, ...(deps.signal ? { signal: deps.signal } : {}) },
-      );
+      await nodeReady(node, true);
       log.info(`kind: node ${node} is back and Ready`);
     },
   };
