@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PodInfo } from '../../../src/platform/platform.ts';
 import { parseClusterNodes } from '../../../src/redis/cluster-nodes.ts';
-import { exposedOn, placementCheck, shardsOfPlan, shardsOfView } from '../../../src/redis/placement.ts';
+import { exposedOn, placementCheck, quorumRisk, shardsOfPlan, shardsOfView } from '../../../src/redis/placement.ts';
 
 const pod = (i: number, node: string, zone?: string): PodInfo => ({
   name: `redis-app-${i}`,
@@ -77,6 +77,26 @@ test('a plan on one node: every shard exposed', () => {
     ],
   };
   assert.equal(shardsOfPlan(plan, pods).map(exposedOn), ['only', 'only']);
+});
+
+test('a node running 2 of 3 masters: every shard keeps a copy elsewhere, yet losing it leaves no majority to vote', () => {
+  // After a failover: master 0's replica (pod 3, on n1) took over; n1 also runs master 1.
+  const view = parseClusterNodes(
+    [
+      `${id(3)} 10.0.0.4:6379@16379 myself,master - 0 0 4 connected 0-5460`,
+      `${id(1)} 10.0.0.2:6379@16379 master - 0 0 2 connected 5461-10922`,
+      `${id(2)} 10.0.0.3:6379@16379 master - 0 0 3 connected 10923-16383`,
+      `${id(0)} 10.0.0.1:6379@16379 slave ${id(3)} 0 0 4 connected`,
+      `${id(4)} 10.0.0.5:6379@16379 slave ${id(1)} 0 0 2 connected`,
+      `${id(5)} 10.0.0.6:6379@16379 slave ${id(2)} 0 0 3 connected`,
+    ].join('\n'),
+  );
+  const pods = [pod(0, 'n0'), pod(1, 'n1'), pod(2, 'n2'), pod(3, 'n1'), pod(4, 'n2'), pod(5, 'n0')];
+  const shards = shardsOfView(view, pods);
+  assert.match(quorumRisk(shards) ?? '', 'node n1 runs 2 of the 3 masters');
+  const check = placementCheck(shards, 'fail', 'after master-failover');
+  assert.is(check.status, 'pass', 'the per-shard rule holds');
+  assert.match(check.summary, 'but node n1 runs 2 of the 3 masters');
 });
 
 test.run();
