@@ -215,11 +215,12 @@ export function verdictReason(report: Report): string {
   const skipped = checks.filter((c) => c.status === 'skipped');
   // A skipped check did not pass: never "all N passed" when some were not run.
   const facts = [
-    skipped.length === 0
+    skipped.length + warned.length === 0
       ? `all ${checks.length} checks passed`
-      : `${checks.length - skipped.length} of ${checks.length} checks passed, ${skipped.length} skipped (${skipped.map((c) => c.id).join(', ')})`,
+      : `${checks.length - skipped.length - warned.length} of ${checks.length} checks passed` +
+        (skipped.length ? `, ${skipped.length} skipped (${skipped.map((c) => c.id).join(', ')})` : '') +
+        (warned.length ? `, ${warned.length} failed as warnings (${warned.map((c) => c.id).join(', ')})` : ''),
   ];
-  if (warned.length) facts.push(`${warned.length} warning(s) (${warned.map((c) => c.id).join(', ')})`);
   if (s.timings.failoverMs !== undefined) facts.push(`failover took ${msText(s.timings.failoverMs)}`);
   if (s.writes) facts.push(`${s.writes.lost} of ${s.writes.acknowledged} acknowledged writes lost`);
   const sentence = facts.join(', ');

@@ -5,7 +5,7 @@
  * slots), on 2 (the node-aware bootstrap makes it pass), and node-loss in delete mode, after which a rescheduled
  * pod shares a node with its master: placement fails after that scenario though it passed after the bootstrap.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -23,12 +23,16 @@ test.after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function check(addressBase: string, flags: Record<string, string>): Promise<{ report: Report; why: string }> {
+async function check(
+  addressBase: string,
+  flags: Record<string, string>,
+  manifests = 'manifests',
+): Promise<{ report: Report; why: string }> {
   const lines: string[] = [];
   const log: Log = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
   const config = parseConfig(
     'check',
-    { platform: 'local', manifests: 'manifests', 'write-rate': '50', 'report-dir': join(dir, addressBase), ...flags },
+    { platform: 'local', manifests, 'write-rate': '50', 'report-dir': join(dir, addressBase), ...flags },
     'flag',
     'manifests',
   );
@@ -91,6 +95,25 @@ test('node-loss delete: a pod rescheduled onto its master node makes placement f
   assert.is(placement.status, 'fail', why);
   assert.match(placement.summary, /node local-worker\d holds every copy of slots/);
   assert.is(report.verdict, 'fail');
+});
+
+test('required anti-affinity on fewer nodes than pods: the pod no node takes stays Pending, and the deploy says so', async () => {
+  const manifests = join(dir, 'required');
+  await cp('manifests', manifests, { recursive: true });
+  const sts = join(manifests, 'statefulset.yaml');
+  const text = await readFile(sts, 'utf8');
+  const required = text.replace(
+    /preferredDuringSchedulingIgnoredDuringExecution:\n\s*- weight: 100\n\s*podAffinityTerm:\n/,
+    'requiredDuringSchedulingIgnoredDuringExecution:\n            - \n',
+  );
+  assert.is.not(required, text, 'the fixture turned the preferred term into a required one');
+  await writeFile(sts, required);
+  const { report, why } = await check('127.0.136', { workers: '2', 'fail-on-lint': 'never' }, manifests);
+  assert.is(report.verdict, 'error', why);
+  assert.match(
+    report.error ?? '',
+    "redis-app-2 stays Pending: 0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.",
+  );
 });
 
 test.run();
