@@ -103,9 +103,21 @@ function mermaidGantt(s: ScenarioResult): string[] {
 }
 
 function topologyTable(t: Topology): string[] {
+  // Where each pod runs, when the platform said (a shard on one Kubernetes node is the placement check's concern).
+  const placed = t.nodes.some((n) => n.kubeNode);
+  const where = (n: Topology['nodes'][number]) =>
+    placed ? [`${n.kubeNode ?? ''}${n.zone ? ` (${n.zone})` : ''}`] : [];
   return table(
-    ['Node', 'Pod', 'Address', 'Role', 'Master', 'Slots'],
-    t.nodes.map((n) => [shortId(n.nodeId), n.pod ?? '', n.address, n.role, masterOf(n, t), n.slots.join(' ')]),
+    ['Node', 'Pod', ...(placed ? ['Kubernetes node'] : []), 'Address', 'Role', 'Master', 'Slots'],
+    t.nodes.map((n) => [
+      shortId(n.nodeId),
+      n.pod ?? '',
+      ...where(n),
+      n.address,
+      n.role,
+      masterOf(n, t),
+      n.slots.join(' '),
+    ]),
   );
 }
 
