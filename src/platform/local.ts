@@ -903,7 +903,7 @@ function tornDown(pod: Pod): boolean {
 }
 
 function describe(pod: Pod): string {
-  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${describeState(pod.lifecycle.state)}`;
+  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, node ${pod.node || 'none'}, ${describeState(pod.lifecycle.state)}`;
 }
 
 function graceSeconds(r: RedisDeployment): number {
