@@ -30,6 +30,12 @@ export interface LostPod {
   replicasElsewhere: number;
 }
 
+/** A lost master's shard: who took its slots (node id, pod, ms after the loss), if anyone did. */
+export interface Takeover {
+  from: LostPod;
+  by?: { id: string; pod?: string; atMs: number };
+}
+
 export interface NodeLossFacts extends EndFacts, MasterTarget {
   mode: NodeLossMode;
   /** The Kubernetes node lost: the one running the victim master. */
@@ -37,7 +43,7 @@ export interface NodeLossFacts extends EndFacts, MasterTarget {
   lost: LostPod[];
   survivors: PodInfo[];
   /** Per lost master: the node that took its slots, and when (ms after the loss); undefined: nobody did. */
-  takeovers?: Array<{ from: LostPod; by?: { id: string; pod?: string; atMs: number } }>;
+  takeovers?: Takeover[];
   /** restart: the lost pods as the platform showed them while their node was down; delete: their replacements. */
   whileDown?: PodInfo[];
   /** From every shard failed over to the node back: how long the cluster ran degraded. */
@@ -138,7 +144,7 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
     stage: (f) => `waiting for every shard of node ${f.node} to fail over`,
     run: async (f, ctx) => {
       const masters = lostMasters(f);
-      const takeovers = masters.map((from) => ({ from, by: undefined as { id: string; atMs: number } | undefined }));
+      const takeovers = masters.map((from): Takeover => ({ from }));
       f.takeovers = takeovers;
       const origin = ctx.timeline.originAt ?? Date.now();
       try {
@@ -152,7 +158,8 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
             }
             for (const t of takeovers) {
               const taker = t.by ? undefined : takerOf(view, t.from);
-              if (taker) t.by = { id: taker.id, atMs: Date.now() - origin };
+              const pod = taker && f.survivors.find((p) => p.ip === taker.ip)?.name;
+              if (taker) t.by = { id: taker.id, atMs: Date.now() - origin, ...(pod ? { pod } : {}) };
             }
             const left = takeovers.filter((t) => !t.by).map((t) => t.from.pod.name);
             return left.length
@@ -167,12 +174,6 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
         if (!(err instanceof TimeoutError)) throw err;
         ctx.log.warn(err.message);
         return;
-      }
-      const pods = new Map(f.survivors.map((p) => [p.ip, p.name]));
-      const view = await survivorView(f, ctx);
-      for (const t of takeovers) {
-        const n = view.find((x) => x.id === t.by!.id);
-        if (n && pods.has(n.ip)) (t.by as { pod?: string }).pod = pods.get(n.ip);
       }
       ctx.timeline.mark('replica-promoted', origin + Math.max(0, ...takeovers.map((t) => t.by!.atMs)));
     },
@@ -370,10 +371,16 @@ export function rejoinedAsReplicas(f: NodeLossFacts, notReached: string): Check 
       };
 }
 
+/** The loss to the last lost master's slots taken over; undefined when one never was. */
+function failoverMsOf(f: NodeLossFacts): number | undefined {
+  const t = f.takeovers;
+  return t?.every((x) => x.by) ? Math.max(0, ...t.map((x) => x.by!.atMs)) : undefined;
+}
+
 export function nodeLossChecks(f: NodeLossFacts, error: string | undefined): Check[] {
   const notReached = `not reached: ${error ?? 'the scenario stopped early'}`;
   const writerOn = f.opts.writeRate > 0;
-  const failoverMs = f.takeovers?.every((t) => t.by) ? Math.max(0, ...f.takeovers.map((t) => t.by!.atMs)) : undefined;
+  const failoverMs = failoverMsOf(f);
   return [
     shardsFailedOver(f, notReached),
     podsWhileDown(f, notReached),
@@ -404,6 +411,7 @@ export async function runNodeLoss(env: ScenarioEnv, opts: ScenarioSettings): Pro
   const startedAt = Date.now();
   const facts = await snapshotNodeLoss(env, opts);
   const outcome = await driveSteps('node-loss', nodeLossSteps, facts, env);
+  const failoverMs = failoverMsOf(facts);
   const notes = [
     facts.mode === 'restart'
       ? `node ${facts.node} was stopped as a whole and brought back; Kubernetes does not replace a StatefulSet's pods on an unreachable node, so the cluster ran without them until the node returned`
@@ -419,14 +427,10 @@ export async function runNodeLoss(env: ScenarioEnv, opts: ScenarioSettings): Pro
       slots: formatSlots(facts.victim.slots),
       replicas: facts.replicaPods.map((p) => p.name),
     },
-    path: lostMasters(facts).length && facts.takeovers?.every((t) => t.by) ? 'failover' : 'no-failover',
+    path: lostMasters(facts).length && failoverMs !== undefined ? 'failover' : 'no-failover',
     failovers: facts.takeovers?.filter((t) => t.by).length ?? 0,
     notes,
-    timings: {
-      ...(facts.takeovers?.every((t) => t.by)
-        ? { failoverMs: Math.max(0, ...facts.takeovers.map((t) => t.by!.atMs)) }
-        : {}),
-    },
+    timings: failoverMs !== undefined ? { failoverMs } : {},
     ...(facts.writes ? { writes: facts.writes } : {}),
     topologyBefore: facts.topologyBefore,
     ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),
