@@ -11,7 +11,7 @@ import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
 import { clusterNodesOf, podViews, waitForPreconditions, waitForRole } from './cluster-view.ts';
 import { startSlotWriter, writeCanaries } from './workload.ts';
-import { snapshotMaster, type MasterTarget } from './victim.ts';
+import { snapshotMaster, victimRecord, type MasterTarget } from './victim.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 import { endSteps, type EndFacts } from './final-steps.ts';
@@ -419,14 +419,10 @@ export async function runNodeLoss(env: ScenarioEnv, opts: ScenarioSettings): Pro
   ];
   return scenarioResult(env, 'node-loss', startedAt, outcome, nodeLossChecks(facts, outcome.error), {
     holdRestart: false,
-    victim: {
-      pod: facts.victim.pod,
-      nodeId: facts.victim.nodeId,
-      uid: facts.victim.uid,
-      ip: facts.victim.ip,
-      slots: formatSlots(facts.victim.slots),
-      replicas: facts.replicaPods.map((p) => p.name),
-    },
+    victim: victimRecord(
+      facts.victim,
+      facts.replicaPods.map((p) => p.name),
+    ),
     path: lostMasters(facts).length && failoverMs !== undefined ? 'failover' : 'no-failover',
     failovers: facts.takeovers?.filter((t) => t.by).length ?? 0,
     notes,

@@ -14,17 +14,17 @@ const pod = (i: number, node: string, zone?: string): PodInfo => ({
   ordinal: i,
 });
 const id = (i: number) => String(i).repeat(40);
-/** Three masters (pods 0-2) with one replica each (pod 3 of 0, 4 of 1, 5 of 2), as CLUSTER NODES shows them. */
-const VIEW = parseClusterNodes(
-  [
-    `${id(0)} 10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-5460`,
-    `${id(1)} 10.0.0.2:6379@16379 master - 0 0 2 connected 5461-10922`,
-    `${id(2)} 10.0.0.3:6379@16379 master - 0 0 3 connected 10923-16383`,
-    `${id(3)} 10.0.0.4:6379@16379 slave ${id(0)} 0 0 1 connected`,
-    `${id(4)} 10.0.0.5:6379@16379 slave ${id(1)} 0 0 2 connected`,
-    `${id(5)} 10.0.0.6:6379@16379 slave ${id(2)} 0 0 3 connected`,
-  ].join('\n'),
-);
+const RANGES = ['0-5460', '5461-10922', '10923-16383'];
+/** Three shards as CLUSTER NODES shows them: shard i's master is pod masters[i], its replica pod replicas[i]. */
+const threeShards = (masters: number[], replicas: number[]) =>
+  parseClusterNodes(
+    [
+      ...masters.map((m, i) => `${id(m)} 10.0.0.${m + 1}:6379@16379 master - 0 0 ${i + 1} connected ${RANGES[i]!}`),
+      ...replicas.map((r, i) => `${id(r)} 10.0.0.${r + 1}:6379@16379 slave ${id(masters[i]!)} 0 0 ${i + 1} connected`),
+    ].join('\n'),
+  );
+/** Three masters (pods 0-2) with one replica each (pod 3 of 0, 4 of 1, 5 of 2). */
+const VIEW = threeShards([0, 1, 2], [3, 4, 5]);
 
 test('every shard on two nodes: placement passes', () => {
   const pods = [0, 1, 2, 3, 4, 5].map((i) => pod(i, `n${i % 3}`));
@@ -81,16 +81,7 @@ test('a plan on one node: every shard exposed', () => {
 
 test('a node running 2 of 3 masters: every shard keeps a copy elsewhere, yet losing it leaves no majority to vote', () => {
   // After a failover: master 0's replica (pod 3, on n1) took over; n1 also runs master 1.
-  const view = parseClusterNodes(
-    [
-      `${id(3)} 10.0.0.4:6379@16379 myself,master - 0 0 4 connected 0-5460`,
-      `${id(1)} 10.0.0.2:6379@16379 master - 0 0 2 connected 5461-10922`,
-      `${id(2)} 10.0.0.3:6379@16379 master - 0 0 3 connected 10923-16383`,
-      `${id(0)} 10.0.0.1:6379@16379 slave ${id(3)} 0 0 4 connected`,
-      `${id(4)} 10.0.0.5:6379@16379 slave ${id(1)} 0 0 2 connected`,
-      `${id(5)} 10.0.0.6:6379@16379 slave ${id(2)} 0 0 3 connected`,
-    ].join('\n'),
-  );
+  const view = threeShards([3, 1, 2], [0, 4, 5]);
   const pods = [pod(0, 'n0'), pod(1, 'n1'), pod(2, 'n2'), pod(3, 'n1'), pod(4, 'n2'), pod(5, 'n0')];
   const shards = shardsOfView(view, pods);
   assert.match(quorumRisk(shards) ?? '', 'node n1 runs 2 of the 3 masters');
