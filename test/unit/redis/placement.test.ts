@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PodInfo } from '../../../src/platform/platform.ts';
 import { parseClusterNodes } from '../../../src/redis/cluster-nodes.ts';
-import { exposedOn, placementCheck, quorumRisk, shardsOfPlan, shardsOfView } from '../../../src/redis/placement.ts';
+import { exposedOn, quorumRisk, shardsOfPlan, shardsOfView } from '../../../src/redis/placement.ts';
+import { placementCheck } from '../../../src/scenarios/placement-check.ts';
 
 const pod = (i: number, node: string, zone?: string): PodInfo => ({
   name: `redis-app-${i}`,
