@@ -1,7 +1,7 @@
 import type { LintFinding } from '../manifests/lint/rule.ts';
 import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { HoldReport } from '../platform/platform.ts';
-import type { ScenarioResult } from '../scenarios/model.ts';
+import type { Check, ScenarioResult } from '../scenarios/model.ts';
 
 // The report composes what the layers below produce; their types are re-exported for report/'s own consumers.
 export type { LintFinding, Severity } from '../manifests/lint/rule.ts';
@@ -53,7 +53,16 @@ export interface Report {
   hold?: HoldReport;
   /** Kubernetes platforms: what the run left where (e.g. Retain volumes' data on the NFS server). */
   notes?: string[];
-  bootstrap?: { changed: boolean; durationMs: number; masters: number; replicasPerMaster: number };
+  bootstrap?: {
+    changed: boolean;
+    durationMs: number;
+    masters: number;
+    replicasPerMaster: number;
+    /** Shards the plan could not keep off one node (the pods' placement allowed no better), one line each. */
+    exposed?: string[];
+    /** The placement check on the cluster the bootstrap formed (absent with placement: off). */
+    placement?: Check;
+  };
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
   error?: string;
