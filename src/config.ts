@@ -36,6 +36,10 @@ export interface Config extends PlatformSettings, RenderSettings {
   /** Unset: from the manifests' cluster-node-timeout (redis/failover-timing.ts). */
   failoverTimeoutMs?: number;
   rejoinTimeoutMs: number;
+  /** Severity of the placement check (a shard with every copy on one node), after the bootstrap and every scenario. */
+  placement: 'fail' | 'warn' | 'off';
+  /** node-loss: the lost node comes back (restart) or its Node object is deleted too (delete). */
+  nodeLossMode: 'restart' | 'delete';
   failOnLint: 'error' | 'warning' | 'never';
   /** Kubernetes version the manifests are linted for (removed APIs); default: the linter's own. */
   kubernetesVersion?: string;
@@ -237,6 +241,20 @@ export const OPTIONS: Record<string, OptionSpec> = {
     min: 1,
     description: 'How long to wait for the deleted pod to come back and rejoin (ms)',
   },
+  placement: {
+    key: 'placement',
+    kind: 'string',
+    choices: ['fail', 'warn', 'off'],
+    description:
+      'After the bootstrap and every scenario: a shard whose master and replicas all run on one Kubernetes node (one node failure takes its slots) fails the run (fail), is reported only (warn), or is not judged (off)',
+  },
+  'node-loss-mode': {
+    key: 'nodeLossMode',
+    kind: 'string',
+    choices: ['restart', 'delete'],
+    description:
+      'Scenario node-loss: the lost node comes back with its pods (restart), or its Node object is deleted too and the StatefulSet recreates its pods on other nodes (delete)',
+  },
   'fail-on-lint': {
     key: 'failOnLint',
     kind: 'string',
@@ -265,7 +283,13 @@ export const OPTIONS: Record<string, OptionSpec> = {
       'Your kind cluster config file; its nodes and settings are kept and every node also mounts the NFS stand-in',
   },
   'cluster-name': { key: 'clusterName', kind: 'string', description: 'kind cluster name' },
-  workers: { key: 'workers', kind: 'int', min: 0, description: 'kind worker nodes' },
+  workers: {
+    key: 'workers',
+    kind: 'int',
+    min: 0,
+    description:
+      "Kubernetes nodes the pods are scheduled on: kind's worker nodes, or the local platform's emulated ones",
+  },
   kubeconfig: { key: 'kubeconfig', kind: 'string', description: 'Kubeconfig file for platform existing' },
   'local-mode': {
     key: 'localMode',
@@ -345,6 +369,8 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   rolloutTimeoutMs: 300_000,
   rejoinTimeoutMs: 120_000,
   failOnLint: 'error',
+  placement: 'fail',
+  nodeLossMode: 'restart',
   kindVersion: 'v0.32.0',
   clusterName: 'redis-resilience',
   workers: 3,

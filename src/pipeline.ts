@@ -11,6 +11,8 @@ import { warnUnknownFlags } from './redis/cluster-nodes.ts';
 import { chooseTopology, planBootstrap } from './redis/plan.ts';
 import { decideBootstrap, findSelfBootstraps } from './manifests/self-bootstrap.ts';
 import { jobCause, waitForFormedCluster } from './redis/formed-wait.ts';
+import { describeExposed, exposedOn, shardsOfPlan } from './redis/placement.ts';
+import { judgePlacement } from './scenarios/placement-check.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
 import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir, clearReportDir } from './report/write.ts';
@@ -75,10 +77,10 @@ async function lintTarget(config: Config, platform: string, log: Log): Promise<s
   return undefined;
 }
 
-/** The nodes the pods will spread over: kind's workers, the one local machine; unknown on an existing cluster. */
+/** The nodes the pods will spread over: kind's workers (or the local platform's emulated ones); unknown on an
+ * existing cluster. */
 function kubernetesNodes(config: Config, platform: string): number | undefined {
-  if (platform === 'kind') return Math.max(1, config.workers);
-  return platform === 'local' ? 1 : undefined;
+  return platform === 'existing' ? undefined : Math.max(1, config.workers);
 }
 
 function emptyReport(config: Config, platform: string, startedAt: Date): Report {
@@ -255,10 +257,27 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
         signal,
       });
       report.bootstrap = { changed: boot.changed, durationMs: boot.durationMs, ...topology, source: decision.source };
+      const exposed = shardsOfPlan(plan, pods).filter((s) => exposedOn(s) !== undefined);
+      if (exposed.length) {
+        report.bootstrap.exposed = exposed.map(describeExposed);
+        log.warn(`Bootstrap: the pods' placement leaves no better plan: ${report.bootstrap.exposed.join('; ')}`);
+      }
     }
     log.info(
       `bootstrap: ${decision.source}: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each (${Math.round(report.bootstrap.durationMs)} ms)`,
     );
+    // Where the shards run, judged on the live cluster now and after every scenario (a failover or a rescheduled
+    // pod can put a master and its replica on one node after a bootstrap that kept them apart).
+    const placementSeverity = config.placement;
+    const judge = async (when: string) => {
+      if (placementSeverity === 'off') return undefined;
+      const check = await judgePlacement(platform, redis.port, placementSeverity, when);
+      if (check.status === 'fail') log.warn(`placement: ${check.summary}`);
+      else log.info(`placement: ${check.summary}`);
+      return check;
+    };
+    const afterBootstrap = await judge('after the bootstrap');
+    if (afterBootstrap) report.bootstrap.placement = afterBootstrap;
 
     const settings: ScenarioSettings = {
       victim: config.victim,
@@ -271,6 +290,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       failoverFloorMs: failover.floorMs,
       rejoinTimeoutMs: config.rejoinTimeoutMs,
       ...(config.partitionMs !== undefined ? { partitionMs: config.partitionMs } : {}),
+      nodeLossMode: config.nodeLossMode,
       thresholds: {
         maxFailoverMs: config.maxFailoverMs,
         maxUnavailableMs: config.maxUnavailableMs,
@@ -288,8 +308,16 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       const scenario = await runScenario(name, { platform, redis, log, ...(signal ? { signal } : {}) }, settings);
       report.scenarios.push(scenario);
       if (scenario.status === 'cancelled') break;
+      if (scenario.status === 'skipped') continue;
+      const placement = await judge(`after ${name}`);
+      if (placement) {
+        scenario.checks.push(placement);
+        if (placement.status === 'fail' && placementSeverity === 'fail') scenario.status = 'fail';
+      }
     }
-    report.verdict = report.scenarios.every((s) => s.status === 'pass' || s.status === 'skipped') ? 'pass' : 'fail';
+    const bootstrapPlaced = report.bootstrap.placement?.status !== 'fail' || placementSeverity !== 'fail';
+    report.verdict =
+      bootstrapPlaced && report.scenarios.every((s) => s.status === 'pass' || s.status === 'skipped') ? 'pass' : 'fail';
   } catch (err) {
     if (err instanceof InputError && !signal?.aborted && !platformUp) throw err;
     report.verdict = 'error';

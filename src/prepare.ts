@@ -28,9 +28,12 @@ export function blockingFindings(findings: LintFinding[], failOn: Config['failOn
  * registered as a secret first, so nothing printed or written afterwards can show one (the rendered copy included).
  */
 export async function readManifests(
-  config: Pick<Config, 'manifests' | 'reportDir'> & RenderSettings,
+  source: string | (Pick<Config, 'manifests' | 'reportDir'> & RenderSettings),
   signal?: AbortSignal,
 ): Promise<{ set: ManifestSet; redis: RedisDeployment }> {
+  // A plain directory, or the config's manifests: rendered first when they come from a chart or kustomize.
+  const config =
+    typeof source === 'string' ? { manifests: source, reportDir: '', values: [], set: [], release: '' } : source;
   const dir = wantsRender(config)
     ? await renderManifests(config, config.reportDir, signal ? { signal } : {})
     : config.manifests;

@@ -21,7 +21,14 @@ import { placeInTemplate } from './kube/pod-refusal.ts';
 import { CordonHold } from './kube/cordon.ts';
 import { otherWorkloadPods, QuotaHold, sharedNamespaceRefusal, type RestartHold } from './kube/quota-hold.ts';
 import { isolateRun, RUN_LABEL } from './kube/run-names.ts';
-import { isPodReady, isPodStarted, statefulSetPods, toPodInfo, type StatefulSetTarget } from './kube/pods.ts';
+import {
+  isPodReady,
+  isPodStarted,
+  nodeZones,
+  statefulSetPods,
+  toPodInfo,
+  type StatefulSetTarget,
+} from './kube/pods.ts';
 import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
@@ -32,6 +39,7 @@ import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/pr
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
 import { kindPartition } from './kube/faults/partition.ts';
+import { kindNodeLoss } from './kube/faults/node-loss.ts';
 import type { PlatformFaults } from './faults.ts';
 import type {
   DeleteOptions,
@@ -135,7 +143,7 @@ class Kube implements KubePlatform {
   private namespaceUndo?: string;
   private tornDown = false;
   private readonly undo: UndoJournal;
-  readonly faults: PlatformFaults;
+  private madeFaults?: PlatformFaults;
   /** kind: the partition fault, whose cuts teardown lifts. */
   private partition?: ReturnType<typeof kindPartition>;
 
@@ -149,15 +157,34 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
-    this.faults = {
+  }
+
+  /** kind: the node containers and the pods' network namespaces are this run's to change (kube/faults/); an
+   * existing cluster's nodes are not. */
+  get faults(): PlatformFaults {
+    this.madeFaults ??= {
       partition:
-        flavor.kind === 'kind'
+        this.flavor.kind === 'kind'
           ? (this.partition = kindPartition({ locate: (pod) => this.nodeContainer(pod), undo: this.undo }))
           : {
               unsupported:
                 "a partition needs packet filter rules in the pod's network namespace, reached from its node, which the existing platform does not drive (no node access)",
             },
+      nodeLoss:
+        this.flavor.kind === 'kind'
+          ? kindNodeLoss({
+              run: runDocker,
+              core: () => this.api.core,
+              undo: this.undo,
+              log: this.ctx.log,
+              ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+            })
+          : {
+              unsupported:
+                "losing a node of an existing cluster would stop others' workloads: only kind's nodes are the run's own",
+            },
     };
+    return this.madeFaults;
   }
 
   get hold(): HoldReport | undefined {
@@ -430,7 +457,12 @@ class Kube implements KubePlatform {
   }
 
   async listPods(): Promise<PodInfo[]> {
-    const pods = (await statefulSetPods(this.api.core, this.sts)).map((p) => toPodInfo(p, this.sts.name));
+    // Zones from the Node labels on kind only: on an existing cluster the run asks for no rights on Nodes.
+    const [raw, zones] = await Promise.all([
+      statefulSetPods(this.api.core, this.sts),
+      this.kind === 'kind' ? nodeZones(this.api.core) : undefined,
+    ]);
+    const pods = raw.map((p) => toPodInfo(p, this.sts.name, zones));
     await this.forwardsReady(pods);
     return pods;
   }

@@ -50,6 +50,8 @@ import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { isJobOrPod, startLocalJobs, type LocalJobs } from './local/jobs.ts';
 import { POST_START_TIMEOUT_MS, postStartCommand } from './local/post-start.ts';
 import { localPartition } from './local/faults/partition.ts';
+import { emulatedNodes, placePod, schedulingRules } from './local/nodes.ts';
+import { localNodeLoss } from './local/faults/node-loss.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { unenforcedSizeLimits } from './local/size-limits.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
@@ -69,6 +71,8 @@ export interface LocalPlatformOptions {
    * (wrapper scripts, init containers, probes run as written); direct: redis-server runs with a config the
    * platform writes from the manifests; auto: sandbox where bwrap works. */
   mode?: 'auto' | 'sandbox' | 'direct';
+  /** Emulated Kubernetes nodes the pods are scheduled on (the workers setting, as on kind); default 3. */
+  nodes?: number;
 }
 
 /** The local platform, plus what tests and evidence need beyond the seam. */
@@ -111,6 +115,8 @@ interface Pod {
   layout: PodLayout;
   uid: string;
   ip: string;
+  /** The emulated node it is bound to (local/nodes.ts); empty while it has none (Pending, or deleted). */
+  node: string;
   incarnation: number;
   proc?: Supervised;
   logFile?: string;
@@ -138,6 +144,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const restartDelayMs = opts.restartDelayMs ?? 1000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const pods = new Map<string, Pod>();
+  const nodes = emulatedNodes(opts.nodes ?? 3);
   const said = new Set<string>();
   const notes: string[] = [];
   let redis: RedisDeployment | undefined;
@@ -428,6 +435,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (old && !old.exit && !(await within(old.exited, GONE_TIMEOUT_MS)))
       throw new TimeoutError(`pod ${pod.name}'s previous process (pid ${old.pid}) to exit`, GONE_TIMEOUT_MS, 'running');
     if (tornDown(pod)) return;
+    if (what === 'pod') pod.node = bindNode(pod);
     pod.incarnation++;
     if (what === 'pod') {
       pod.uid = randomUUID();
@@ -476,6 +484,22 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     ctx.log.info(
       `local platform: pod ${pod.name} ${now.gated ? 'answering' : 'ready'} on ${pod.ip}:${r.port} (pid ${proc.pid})`,
     );
+  }
+
+  /**
+   * The node the scheduler binds a new pod to, by the rules of the StatefulSet's pod template and the pods
+   * already bound (local/nodes.ts); a pod no node can take stays Pending, and its start fails with the reason.
+   */
+  function bindNode(pod: Pod): string {
+    const r = requireDeployed();
+    const rules = schedulingRules(valueAt(r.statefulSet.body, ['spec', 'template', 'spec']));
+    for (const what of rules.unmodelled) warnOnce(`scheduling: ${what} not modelled; the pod is placed without it`);
+    const placed = [...pods.values()]
+      .filter((p) => p !== pod && p.node !== '')
+      .map((p) => ({ name: p.name, node: p.node, labels: r.podLabels }));
+    const where = placePod(rules, r.podLabels, nodes, placed);
+    if ('pending' in where) throw new Error(`pod ${pod.name} stays Pending: ${where.pending}`);
+    return where.node;
   }
 
   /** Carries out a start the pod's machine has entered; its failure is the machine's next event. */
@@ -641,6 +665,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         layout: podLayout(workDir, deployment, name, i),
         uid: '',
         ip: '',
+        node: '',
         incarnation: 0,
         lifecycle: new PodLifecycle(name, {
           recreateDelayMs: restartDelayMs,
@@ -703,20 +728,55 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     while (pod.lifecycle.state.phase === 'starting');
     pod.lifecycle.fire({ type: 'delete', hold: options.hold });
     if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, options.mode, graceSeconds(r) * 1000);
-    // Gone means the address no longer answers, not only that the process it started has exited.
-    const ip = pod.ip;
-    await waitFor(
-      `${ip}:${r.port} to stop answering once pod ${name}'s processes are gone`,
-      async () =>
-        (await addressAnswers(ip, r.port))
-          ? { done: false, seen: 'still answering' }
-          : { done: true, value: undefined },
-      { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
-    );
+    await untilGone(pod);
     pod.ip = '';
+    pod.node = '';
     updateHosts();
     pod.lifecycle.fire({ type: 'gone' });
   }
+
+  /** Gone means the pod's address no longer answers, not only that the process it started has exited. */
+  async function untilGone(pod: Pod): Promise<void> {
+    const ip = pod.ip;
+    const port = requireDeployed().port;
+    await waitFor(
+      `${ip}:${port} to stop answering once pod ${pod.name}'s processes are gone`,
+      async () =>
+        (await addressAnswers(ip, port)) ? { done: false, seen: 'still answering' } : { done: true, value: undefined },
+      { timeoutMs: GONE_TIMEOUT_MS, intervalMs: 25 },
+    );
+  }
+
+  /** What a lost emulated node does to its pods (local/faults/node-loss.ts), each pod's part of it. */
+  const nodePods = {
+    nodes,
+    podsOn: (node: string) => [...pods.values()].filter((p) => p.node === node).map((p) => p.name),
+    /** Every process of the pod's group killed at once, as the machine under it stops; nothing restarts it. */
+    async stop(name: string): Promise<void> {
+      const pod = podNamed(name);
+      do await pod.starting;
+      while (pod.lifecycle.state.phase === 'starting');
+      pod.lifecycle.fire({ type: 'node-lost' });
+      if (pod.proc && !pod.proc.exit) await stopProcess(pod.proc, 'kill', 0);
+      await untilGone(pod);
+    },
+    /** The node is back: the pod's container starts again there, same UID, address and volumes. */
+    async restart(name: string): Promise<void> {
+      const pod = podNamed(name);
+      if (pod.lifecycle.state.phase !== 'node-down') return;
+      pod.lifecycle.fire({ type: 'node-back' });
+      await runStart(pod, (err) => ctx.log.warn(`local platform: pod ${name} did not start again: ${err.message}`));
+    },
+    /** The node was deleted: the pod with it; the StatefulSet recreates it on a node that is up. */
+    evict(name: string): void {
+      const pod = podNamed(name);
+      if (pod.lifecycle.state.phase !== 'node-down') return;
+      pod.ip = '';
+      pod.node = '';
+      updateHosts();
+      pod.lifecycle.fire({ type: 'evicted', delayMs: restartDelayMs });
+    },
+  };
 
   async function releaseHold(): Promise<void> {
     for (const pod of pods.values())
@@ -908,7 +968,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     readPersistentFile,
     manifestJobs: async () => jobs?.statuses() ?? notRun,
     teardown,
-    faults: { partition },
+    faults: { partition, nodeLoss: localNodeLoss(nodePods, ctx.log) },
     processIds: livePids,
     localMode: () => mode,
     notes,
@@ -925,7 +985,7 @@ function info(pod: Pod): PodInfo {
     name: pod.name,
     uid: pod.uid,
     ip: pod.ip,
-    node: 'local',
+    node: pod.node,
     ready: pod.lifecycle.state.phase === 'ready' && !!pod.proc && !pod.proc.exit,
     ordinal: pod.ordinal,
   };
@@ -937,7 +997,7 @@ function tornDown(pod: Pod): boolean {
 }
 
 function describe(pod: Pod): string {
-  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, ${describeState(pod.lifecycle.state)}`;
+  return `uid ${pod.uid || 'none'}, ip ${pod.ip || 'none'}, node ${pod.node || 'none'}, ${describeState(pod.lifecycle.state)}`;
 }
 
 function graceSeconds(r: RedisDeployment): number {

@@ -25,8 +25,10 @@ export interface PodInfo {
   uid: string;
   /** The pod IP (what Redis announces). Empty while the pod has none. */
   ip: string;
-  /** Kubernetes node the pod runs on ('local' on the local platform). */
+  /** Kubernetes node the pod runs on (local: its emulated node, src/platform/local/nodes.ts); empty while Pending. */
   node: string;
+  /** The node's `topology.kubernetes.io/zone` label, where it has one. */
+  zone?: string;
   ready: boolean;
   /** StatefulSet ordinal. */
   ordinal: number;

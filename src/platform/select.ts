@@ -73,7 +73,12 @@ export async function createPlatform(
   switch (kind) {
     case 'local': {
       const { createLocalPlatform } = await import('./local.ts');
-      return createLocalPlatform(ctx, { ...localOptions, mode: settings.localMode });
+      // The emulated nodes stand for kind's workers (kind with none schedules on its one control-plane node).
+      return createLocalPlatform(ctx, {
+        ...localOptions,
+        mode: settings.localMode,
+        nodes: Math.max(1, settings.workers),
+      });
     }
     case 'kind': {
       const { createKindPlatform } = await import('./kube.ts');

@@ -29,6 +29,8 @@ export type UndoStep =
   | { kind: 'node-cordon'; target: KubeTarget; node: string; wasUnschedulable: boolean }
   /** A restart hold inside the run's namespace (e.g. a pods ResourceQuota); undo lifts it. */
   | { kind: 'restart-hold'; target: KubeTarget; namespace: string; name: string }
+  /** kind: a node container the run stopped (node-loss); undo starts it again. */
+  | { kind: 'node-container-stopped'; container: string }
   /** Local platform: the run's processes (by PID, with their start times so a reused PID is never signalled). */
   | { kind: 'local-processes'; workDir: string }
   /** A partition's packet filter chain (src/platform/packet-filter.ts), entered from `hooks`: on the host, or, with

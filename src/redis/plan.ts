@@ -82,7 +82,8 @@ export function splitSlots(masters: number): Array<[number, number]> {
 /**
  * Which pod owns which slots and which pods follow which master. Masters are spread over the Kubernetes
  * nodes (pods taken round-robin by node), and each master's replicas go to other nodes than the master (and
- * than each other) wherever the pod placement allows it. Same input, same plan.
+ * than each other; then other zones) wherever the pod placement allows it. Where it does not, the shard is
+ * exposed (redis/placement.ts says which). Same input, same plan.
  */
 export function planBootstrap(pods: PodInfo[], topo: TopologyRequest): BootstrapPlan {
   const { masters: m, replicasPerMaster: r } = topo;
@@ -131,8 +132,15 @@ function interleaveByNode(pods: PodInfo[]): PodInfo[] {
  * candidates in order, as redis-cli pairs them.
  */
 function pickReplicas(masters: PodInfo[], candidates: PodInfo[], replicasOf: Map<string, PodInfo[]>): PodInfo[] {
+  const apart = (master: PodInfo, pod: PodInfo) =>
+    pod.node !== master.node && !replicasOf.get(master.name)!.some((x) => x.node === pod.node);
+  const zonesApart = (master: PodInfo, pod: PodInfo) =>
+    master.zone !== undefined && pod.zone !== undefined && master.zone !== pod.zone;
+  // Another node, then also another zone than the master's where the nodes carry zones (one zone's outage
+  // leaves every shard a copy), as redis-cli --cluster create keeps a replica off its master's host.
   const rules: Array<(master: PodInfo, pod: PodInfo) => boolean> = [
-    (master, pod) => pod.node !== master.node && !replicasOf.get(master.name)!.some((x) => x.node === pod.node),
+    (master, pod) => apart(master, pod) && zonesApart(master, pod),
+    apart,
     (master, pod) => pod.node !== master.node,
   ];
   for (const allowed of rules) {

@@ -1,13 +1,24 @@
 import type { NodeView, Topology, ClusterNode } from './types.ts';
 import { formatSlots, nodeAddress } from './cluster-nodes.ts';
 
-/** The report's view of a cluster: one entry per node, named by pod where its address belongs to one. */
-export function toTopology(nodes: ClusterNode[], podByIp: Map<string, string>, raw?: string): Topology {
+/** A pod as the topology names it: by name, with where it runs when known. */
+export interface PodPlace {
+  name: string;
+  node?: string;
+  zone?: string;
+}
+
+/** The report's view of a cluster: one entry per node, named by pod (and its Kubernetes node) where its address
+ * belongs to one. */
+export function toTopology(nodes: ClusterNode[], podByIp: Map<string, string | PodPlace>, raw?: string): Topology {
   const views = nodes.map((n): NodeView => {
-    const pod = podByIp.get(n.ip);
+    const found = podByIp.get(n.ip);
+    const place = typeof found === 'string' ? { name: found } : found;
     return {
       nodeId: n.id,
-      ...(pod !== undefined ? { pod } : {}),
+      ...(place !== undefined ? { pod: place.name } : {}),
+      ...(place?.node ? { kubeNode: place.node } : {}),
+      ...(place?.zone ? { zone: place.zone } : {}),
       address: n.ip ? nodeAddress(n) : '',
       role: n.flags.has('slave') ? 'replica' : 'master',
       ...(n.masterId !== undefined ? { masterId: n.masterId } : {}),

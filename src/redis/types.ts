@@ -41,6 +41,9 @@ export interface BootstrapPlan {
 export interface NodeView {
   nodeId: string;
   pod?: string;
+  /** The Kubernetes node its pod runs on, and that node's zone label, where known. */
+  kubeNode?: string;
+  zone?: string;
   address: string;
   role: 'master' | 'replica';
   masterId?: string;

@@ -188,8 +188,11 @@ export function checkCounts(checks: Check[]): Record<CheckStatus, number> {
 
 /** One sentence (without the verdict word) saying why the verdict is what it is. */
 export function verdictReason(report: Report): string {
-  const checks = report.scenarios.flatMap((s) => s.checks);
-  const failed = checks.filter((c) => c.status === 'fail');
+  const placed = report.bootstrap?.placement;
+  const checks = [...(placed ? [placed] : []), ...report.scenarios.flatMap((s) => s.checks)];
+  // A check failed as a warning (placement: warn) is said, not counted against the verdict.
+  const warned = checks.filter((c) => c.status === 'fail' && c.evidence.severity === 'warn');
+  const failed = checks.filter((c) => c.status === 'fail' && !warned.includes(c));
   const stopped = report.scenarios.find((s) => s.error !== undefined);
   if (report.verdict === 'cancelled') {
     return `The run was cancelled before its checks could finish: ${clause(report.error ?? stopped?.error ?? 'no reason was recorded')}.`;
@@ -212,9 +215,11 @@ export function verdictReason(report: Report): string {
   const skipped = checks.filter((c) => c.status === 'skipped');
   // A skipped check did not pass: never "all N passed" when some were not run.
   const facts = [
-    skipped.length === 0
+    skipped.length + warned.length === 0
       ? `all ${checks.length} checks passed`
-      : `${checks.length - skipped.length} of ${checks.length} checks passed, ${skipped.length} skipped (${skipped.map((c) => c.id).join(', ')})`,
+      : `${checks.length - skipped.length - warned.length} of ${checks.length} checks passed` +
+        (skipped.length ? `, ${skipped.length} skipped (${skipped.map((c) => c.id).join(', ')})` : '') +
+        (warned.length ? `, ${warned.length} failed as warnings (${warned.map((c) => c.id).join(', ')})` : ''),
   ];
   if (s.timings.failoverMs !== undefined) facts.push(`failover took ${msText(s.timings.failoverMs)}`);
   if (s.writes) facts.push(`${s.writes.lost} of ${s.writes.acknowledged} acknowledged writes lost`);

@@ -47,6 +47,7 @@ const DECIDED_BY: Partial<Record<CheckId, TimelineEvent>> = {
   'all-pods-recreated': 'all-pods-back',
   'cluster-reformed': 'cluster-reformed',
   'minority-stopped-writes': 'minority-refused',
+  'shards-failed-over': 'replica-promoted',
 };
 
 function checkCase(c: Check, events: TimelineEntry[]): Case {

@@ -116,9 +116,21 @@ function mermaidGantt(s: ScenarioResult): string[] {
 }
 
 function topologyTable(t: Topology): string[] {
+  // Where each pod runs, when the platform said (a shard on one Kubernetes node is the placement check's concern).
+  const placed = t.nodes.some((n) => n.kubeNode);
+  const where = (n: Topology['nodes'][number]) =>
+    placed ? [`${n.kubeNode ?? ''}${n.zone ? ` (${n.zone})` : ''}`] : [];
   return table(
-    ['Node', 'Pod', 'Address', 'Role', 'Master', 'Slots'],
-    t.nodes.map((n) => [shortId(n.nodeId), n.pod ?? '', n.address, n.role, masterOf(n, t), n.slots.join(' ')]),
+    ['Node', 'Pod', ...(placed ? ['Kubernetes node'] : []), 'Address', 'Role', 'Master', 'Slots'],
+    t.nodes.map((n) => [
+      shortId(n.nodeId),
+      n.pod ?? '',
+      ...where(n),
+      n.address,
+      n.role,
+      masterOf(n, t),
+      n.slots.join(' '),
+    ]),
   );
 }
 
@@ -310,6 +322,8 @@ export function renderMarkdown(report: Report): string {
       `Bootstrap${b.source ? ` ${html(b.source)}` : ''}: ${b.masters} masters with ${b.replicasPerMaster} replica(s) each, ` +
         `${b.changed ? 'formed' : 'already formed, left alone'} in ${Math.round(b.durationMs)} ms.`,
     );
+    for (const line of b.exposed ?? []) out.push(`Bootstrap could not keep a shard off one node: ${html(line)}.`);
+    if (b.placement) out.push(`Placement: ${STATUS_WORD[b.placement.status]}: ${html(b.placement.summary)}`);
   }
   if (report.hold) {
     const h = report.hold;

@@ -1,7 +1,7 @@
 import type { LintFinding } from '../manifests/lint/rule.ts';
 import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { HoldReport } from '../platform/platform.ts';
-import type { ScenarioResult } from '../scenarios/model.ts';
+import type { Check, ScenarioResult } from '../scenarios/model.ts';
 
 // The report composes what the layers below produce; their types are re-exported for report/'s own consumers.
 export type { LintFinding, Severity } from '../manifests/lint/rule.ts';
@@ -60,6 +60,10 @@ export interface Report {
     replicasPerMaster: number;
     /** Who formed the cluster: "by the tool", or "by the manifests (Job x)" (manifests/self-bootstrap.ts). */
     source?: string;
+    /** Shards the plan could not keep off one node (the pods' placement allowed no better), one line each. */
+    exposed?: string[];
+    /** The placement check on the cluster the bootstrap formed (absent with placement: off). */
+    placement?: Check;
   };
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */

@@ -27,7 +27,7 @@ export async function podViews(reach: Reach, pods: PodInfo[], addressOf: (p: Pod
 }
 
 export function topologyOf(views: PodView[]): Topology {
-  const podByIp = new Map(views.map((v) => [v.pod.ip, v.pod.name]));
+  const podByIp = new Map(views.map((v) => [v.pod.ip, { name: v.pod.name, node: v.pod.node, zone: v.pod.zone }]));
   const first = views[0]!;
   return toTopology(first.nodes, podByIp, first.nodes.map((n) => n.raw).join('\n'));
 }

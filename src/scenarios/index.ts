@@ -7,6 +7,7 @@ import { runRollingRestart } from './rolling-restart.ts';
 import { runMasterPause } from './master-pause.ts';
 import { runClusterRestart } from './cluster-restart.ts';
 import { runMasterPartition } from './master-partition.ts';
+import { runNodeLoss } from './node-loss.ts';
 
 export type { ScenarioSettings };
 
@@ -20,6 +21,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   'master-pause': runMasterPause,
   'cluster-restart': runClusterRestart,
   'master-partition': runMasterPartition,
+  'node-loss': runNodeLoss,
 };
 
 export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {

@@ -30,7 +30,12 @@ export type CheckId =
   | 'node-ids-kept'
   | 'cluster-reformed'
   // master-partition
-  | 'minority-stopped-writes';
+  | 'minority-stopped-writes'
+  // after the bootstrap and every scenario
+  | 'placement'
+  // node-loss
+  | 'shards-failed-over'
+  | 'pods-not-replaced';
 
 export interface Check {
   id: CheckId;
@@ -70,7 +75,9 @@ export type TimelineEvent =
   // the history checker: the first lost value's acknowledgement, the first stale or divergent read's start
   | 'lost-write-acked'
   | 'stale-read'
-  | 'divergent-read';
+  | 'divergent-read'
+  | 'node-lost'
+  | 'node-back';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -117,6 +124,7 @@ export const SCENARIO_NAMES = [
   'master-pause',
   'cluster-restart',
   'master-partition',
+  'node-loss',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

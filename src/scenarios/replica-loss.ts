@@ -27,7 +27,7 @@ import {
   type PodView,
 } from './cluster-view.ts';
 import { runTag, startSlotWriter, writeCanaries } from './workload.ts';
-import { victimOf } from './victim.ts';
+import { victimOf, victimRecord } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
@@ -336,14 +336,7 @@ export async function runReplicaLoss(env: ScenarioEnv, opts: ScenarioSettings): 
   const rejoined = outcome.timeline.at('rejoined');
   return scenarioResult(env, 'replica-loss', startedAt, outcome, replicaLossChecks(facts, outcome.error), {
     holdRestart: false,
-    victim: {
-      pod: facts.victim.pod,
-      nodeId: facts.victim.nodeId,
-      uid: facts.victim.uid,
-      ip: facts.victim.ip,
-      slots: formatSlots(facts.victim.slots),
-      replicas: [],
-    },
+    victim: victimRecord(facts.victim, []),
     timings:
       rejoined !== undefined && outcome.timeline.originAt !== undefined
         ? { rejoinMs: rejoined - outcome.timeline.originAt }

@@ -17,6 +17,8 @@ export interface ScenarioSettings {
   rejoinTimeoutMs: number;
   /** master-partition: how long the master stays cut off; default: the failover floor plus 5 s. */
   partitionMs?: number;
+  /** node-loss: restart (the node comes back) or delete (its pods are recreated elsewhere). */
+  nodeLossMode?: 'restart' | 'delete';
   thresholds: Thresholds;
   expected: { nodes: number; masters: number };
 }

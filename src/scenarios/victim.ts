@@ -7,6 +7,7 @@ import { podViews, topologyOf, type PodView } from './cluster-view.ts';
 import type { ScenarioEnv } from './driver.ts';
 import { runTag } from './workload.ts';
 import type { Victim } from './failover-checks.ts';
+import type { ScenarioResult } from './model.ts';
 
 /**
  * The master a scenario acts on: `wanted` (a pod name; an InputError when it is no master owning slots, before
@@ -49,6 +50,11 @@ export function victimOf(pod: PodInfo, node: ClusterNode, view: ClusterNode[]): 
     line: node.raw,
     replicaIds: replicasOf(view, node.id).map((r) => r.id),
   };
+}
+
+/** The report's record of the pod a scenario hit. */
+export function victimRecord(v: Victim, replicas: string[]): NonNullable<ScenarioResult['victim']> {
+  return { pod: v.pod, nodeId: v.nodeId, uid: v.uid, ip: v.ip, slots: formatSlots(v.slots), replicas };
 }
 
 /** A master picked for a scenario, with what was seen before anything was touched. */

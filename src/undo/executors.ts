@@ -32,6 +32,8 @@ export function describeStep(step: UndoStep): string {
       return `local redis-server processes of ${step.workDir}`;
     case 'partition-rules':
       return `partition rules (iptables chain ${step.chain}${step.node ? ` in process ${step.pid ?? '?'}'s network namespace on ${step.node}` : ''})`;
+    case 'node-container-stopped':
+      return `stopped kind node container ${step.container}`;
     default:
       return `a step of unknown kind`;
   }
@@ -89,6 +91,8 @@ const STEP_SHAPES: Record<UndoStep['kind'], (s: Record<string, unknown>) => bool
   'node-cordon': (s) => target(s.target) && text(s.node) && typeof s.wasUnschedulable === 'boolean',
   'restart-hold': (s) => target(s.target) && text(s.namespace) && text(s.name),
   'local-processes': (s) => text(s.workDir) && path.isAbsolute(s.workDir),
+  // A kind node container's name, given to `docker start` as its argument (never an option: no leading dash).
+  'node-container-stopped': (s) => typeof s.container === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s.container),
   // Only this tool's own chains (packet-filter.ts names them RCR-PART-<hex>), entered from the two hooks it uses;
   // on kind, a node container's name and a process id, which go to docker as arguments (never a program).
   'partition-rules': (s) =>
@@ -154,6 +158,13 @@ export const defaultExecutors: UndoExecutors = {
     await core.deleteNamespacedResourceQuota({ name: step.name, namespace: step.namespace }).catch((err: unknown) => {
       if (!isNotFound(err)) throw kubeError(`lifting ${describeStep(step)}`, err);
     });
+  },
+  async 'node-container-stopped'(step) {
+    const { commandRunner } = await import('../platform/run-command.ts');
+    const r = await commandRunner(60_000)('docker', ['start', step.container]);
+    // A container that no longer exists (its cluster deleted since) has nothing left to start.
+    if (r.code !== 0 && !/No such container/i.test(r.stderr))
+      throw new Error(`docker start ${step.container}: ${r.stderr.trim() || `exit code ${r.code}`}`);
   },
   async 'local-processes'(step, log) {
     // Its pid registry names processes to kill: only from a run dir of this user's own runs (undo/trust.ts). A

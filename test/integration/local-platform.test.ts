@@ -69,7 +69,7 @@ test('deploys one redis-server per pod, each answering on its own address with t
     pods.map((p) => p.ordinal),
     [0, 1, 2],
   );
-  assert.ok(pods.every((p) => p.ready && p.node === 'local' && p.uid !== ''));
+  assert.ok(pods.every((p) => p.ready && p.node.startsWith('local-worker') && p.uid !== ''));
   assert.equal(new Set(pods.map((p) => p.ip)).size, 3);
   for (const p of pods) {
     assert.match(p.ip, /^127\.0\.50\.\d+$/);

@@ -29,7 +29,16 @@ test('every scenario in one check, in the order given, each passing on the defau
   const order = SCENARIO_NAMES.filter((n) => n !== 'master-partition').reverse();
   const config = parseConfig(
     'check',
-    { platform: 'local', manifests: 'manifests', 'write-rate': '100', 'report-dir': dir, scenario: order.join(',') },
+    // placement warn: one StatefulSet's preferred anti-affinity cannot keep a master off its replica's node when
+    // every pod is rescheduled at once (cluster-restart): the check says so after each scenario without failing it.
+    {
+      platform: 'local',
+      manifests: 'manifests',
+      'write-rate': '100',
+      'report-dir': dir,
+      scenario: order.join(','),
+      placement: 'warn',
+    },
     'flag',
     'manifests',
   );
@@ -43,6 +52,10 @@ test('every scenario in one check, in the order given, each passing on the defau
   for (const s of report.scenarios) {
     assert.is(s.status, 'pass', why);
     assert.ok(s.checks.length > 0 && s.timeline.length > 0, s.name);
+    assert.ok(
+      s.checks.some((c) => c.id === 'placement'),
+      `${s.name}: placement judged after it`,
+    );
   }
   assert.is(report.verdict, 'pass', why);
   const rolling = report.scenarios.find((s) => s.name === 'rolling-restart');

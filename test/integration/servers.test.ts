@@ -27,6 +27,8 @@ const CHECKS = [
   'cluster-healthy',
   'data-intact',
   'max-lost-writes',
+  // judged by the pipeline after every scenario: the default manifests on 3 emulated nodes keep every shard on two
+  'placement',
 ];
 
 let dir = '';

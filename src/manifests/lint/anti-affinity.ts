@@ -4,15 +4,23 @@ const ID = 'anti-affinity';
 const HOSTNAME = 'kubernetes.io/hostname';
 const AFFINITY = ['spec', 'template', 'spec', 'affinity', 'podAntiAffinity'];
 
+/**
+ * Pod anti-affinity on kubernetes.io/hostname against the node count, and what one node's loss would cost with
+ * the manifests' own rules. Kubernetes does not know which pod is a master: required anti-affinity (one pod per
+ * node) is the only rule that keeps every master off its replicas' nodes whatever the scheduler and Redis do;
+ * preferred anti-affinity is a score, and a failover or a rescheduled pod can put a master and its replica on one
+ * node (the run's placement check judges where they actually are).
+ */
 export const antiAffinity: LintRule = {
   id: ID,
   summary: 'pod anti-affinity on kubernetes.io/hostname fits the number of Kubernetes nodes',
   check({ redis, nodes }) {
-    // Both judgements need the node count; unknown, nothing is assumed.
+    // Every judgement needs the node count; unknown, nothing is assumed.
     if (!redis || nodes === undefined) return [];
     const sts = redis.statefulSet;
     const findings: LintFinding[] = [];
     const required = arrayAt(sts.body, [...AFFINITY, 'requiredDuringSchedulingIgnoredDuringExecution']);
+    const requiredOnHost = required.some((term) => stringAt(term, ['topologyKey']) === HOSTNAME);
     required.forEach((term, i) => {
       if (stringAt(term, ['topologyKey']) !== HOSTNAME || redis.replicas <= nodes) return;
       findings.push({
@@ -27,22 +35,39 @@ export const antiAffinity: LintRule = {
     });
     const preferred = arrayAt(sts.body, [...AFFINITY, 'preferredDuringSchedulingIgnoredDuringExecution']);
     preferred.forEach((term, i) => {
-      if (stringAt(term, ['podAffinityTerm', 'topologyKey']) !== HOSTNAME || nodes > 1) return;
-      findings.push({
-        rule: ID,
-        severity: 'info',
-        at: sts.locate([
-          ...AFFINITY,
-          'preferredDuringSchedulingIgnoredDuringExecution',
-          i,
-          'podAffinityTerm',
-          'topologyKey',
-        ]),
-        message: `StatefulSet ${redis.name}: preferred anti-affinity on ${HOSTNAME} does nothing on a 1-node cluster`,
-        fix:
-          'Every pod lands on the one node, so losing it takes masters and their replicas together. Harmless ' +
-          'here, and right on a multi-node cluster, where masters and their replicas should land on different nodes.',
-      });
+      if (stringAt(term, ['podAffinityTerm', 'topologyKey']) !== HOSTNAME || requiredOnHost) return;
+      const at = sts.locate([
+        ...AFFINITY,
+        'preferredDuringSchedulingIgnoredDuringExecution',
+        i,
+        'podAffinityTerm',
+        'topologyKey',
+      ]);
+      findings.push(
+        nodes === 1
+          ? {
+              rule: ID,
+              severity: 'info',
+              at,
+              message: `StatefulSet ${redis.name}: preferred anti-affinity on ${HOSTNAME} does nothing on a 1-node cluster`,
+              fix:
+                'Every pod lands on the one node, so losing it takes masters and their replicas together: all 16384 ' +
+                'slots. Harmless here, and right on a multi-node cluster, where masters and their replicas should ' +
+                'land on different nodes.',
+            }
+          : {
+              rule: ID,
+              severity: 'info',
+              at,
+              message:
+                `StatefulSet ${redis.name}: preferred only: the scheduler may put a master and its replica on one node` +
+                (redis.replicas > nodes ? ` (${redis.replicas} pods on ${nodes} nodes share nodes)` : ''),
+              fix:
+                "Losing that node then takes the shard's slots. The bootstrap keeps replicas off their master's node, " +
+                'but a failover or a rescheduled pod can bring them together; the placement check reports it after ' +
+                `every scenario. Required anti-affinity (one pod per node) needs at least ${redis.replicas} nodes.`,
+            },
+      );
     });
     return findings;
   },

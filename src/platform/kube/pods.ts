@@ -36,13 +36,16 @@ export function isPodStarted(pod: V1Pod): boolean {
   return !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && Boolean(pod.status.podIP);
 }
 
-export function toPodInfo(pod: V1Pod, statefulSet: string): PodInfo {
+export function toPodInfo(pod: V1Pod, statefulSet: string, zones?: Map<string, string>): PodInfo {
   const name = pod.metadata?.name ?? '';
+  const node = pod.spec?.nodeName ?? '';
+  const zone = zones?.get(node);
   return {
     name,
     uid: pod.metadata?.uid ?? '',
     ip: pod.status?.podIP ?? '',
-    node: pod.spec?.nodeName ?? '',
+    node,
+    ...(zone ? { zone } : {}),
     ready: isPodReady(pod),
     ordinal: ordinalOf(name, statefulSet) ?? -1,
   };
@@ -62,4 +65,15 @@ export async function statefulSetPods(core: CoreV1Api, target: StatefulSetTarget
     labelSelector: labelSelector(target.podLabels),
   });
   return statefulSetPodsOf(list.items, target.name);
+}
+
+/** The `topology.kubernetes.io/zone` label of each node that has one; empty where the nodes cannot be listed. */
+export async function nodeZones(core: CoreV1Api): Promise<Map<string, string>> {
+  const nodes = await core.listNode().catch(() => undefined);
+  const zones = new Map<string, string>();
+  for (const n of nodes?.items ?? []) {
+    const zone = n.metadata?.labels?.['topology.kubernetes.io/zone'];
+    if (n.metadata?.name && zone) zones.set(n.metadata.name, zone);
+  }
+  return zones;
 }

@@ -27,6 +27,9 @@ export type PodState =
   | { phase: 'back-off'; exit: Exit; delayMs: number; error?: Error }
   /** A start failed while its process still runs (a timeout, a failed init container): nothing restarts it. */
   | { phase: 'failed'; error: Error }
+  /** Its node was lost (local/faults/node-loss.ts): its processes stopped with it, and nothing restarts or
+   * replaces it until the node is back (its container restarts there) or deleted (the pod is recreated elsewhere). */
+  | { phase: 'node-down' }
   /** Torn down: final. */
   | { phase: 'exited' };
 
@@ -41,6 +44,11 @@ export type PodEvent =
   | { type: 'delete'; hold: boolean }
   | { type: 'gone' }
   | { type: 'release'; delayMs: number; gated?: boolean }
+  | { type: 'node-lost' }
+  /** The lost node is back: the pod's container starts again on it. */
+  | { type: 'node-back' }
+  /** The lost node was deleted: the pod is deleted with it and recreated (on another node) after `delayMs`. */
+  | { type: 'evicted'; delayMs: number }
   | { type: 'teardown' };
 
 export class IllegalTransitionError extends Error {}
@@ -106,6 +114,7 @@ const toTerminating: Rule = (_s, e) => ({
   hold: (e as Extract<PodEvent, { type: 'delete' }>).hold,
 });
 const toExited: Rule = () => ({ phase: 'exited' });
+const toNodeDown: Rule = () => ({ phase: 'node-down' });
 
 const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
   pending: { start: toStarting, teardown: toExited },
@@ -120,9 +129,10 @@ const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
     'start-failed': toFailed, // the readiness probe never passed
     'process-exited': toBackOff,
     delete: toTerminating,
+    'node-lost': toNodeDown,
     teardown: toExited,
   },
-  ready: { 'process-exited': toBackOff, delete: toTerminating, teardown: toExited },
+  ready: { 'process-exited': toBackOff, delete: toTerminating, 'node-lost': toNodeDown, teardown: toExited },
   terminating: {
     // Its process exiting is what the deletion waits for.
     'process-exited': () => 'ignore',
@@ -147,9 +157,24 @@ const TABLE: Record<Phase, Partial<Record<PodEvent['type'], Rule>>> = {
     'start-failed': (s, e) =>
       s.phase === 'back-off' ? { ...s, error: (e as Extract<PodEvent, { type: 'start-failed' }>).error } : 'ignore',
     delete: toTerminating,
+    'node-lost': toNodeDown,
     teardown: toExited,
   },
-  failed: { 'process-exited': toBackOff, delete: toTerminating, teardown: toExited },
+  failed: { 'process-exited': toBackOff, delete: toTerminating, 'node-lost': toNodeDown, teardown: toExited },
+  'node-down': {
+    // Its processes stopping is the loss itself, not a crash: nothing restarts them while the node is down.
+    'process-exited': () => 'ignore',
+    'start-failed': () => 'ignore',
+    answered: () => 'ignore',
+    'probe-passed': () => 'ignore',
+    'node-back': () => ({ phase: 'starting', what: 'container', gated: false }),
+    evicted: (_s, e) => ({
+      phase: 'recreating',
+      delayMs: (e as Extract<PodEvent, { type: 'evicted' }>).delayMs,
+      gated: false,
+    }),
+    teardown: toExited,
+  },
   exited: afterTeardown,
 };
 
@@ -230,6 +255,8 @@ export function describeState(s: PodState): string {
       return `back-off: its container ${describeExit(s.exit)}, restarting in ${s.delayMs / 1000} s${s.error ? ` (${firstLine(s.error)})` : ''}`;
     case 'failed':
       return `start failed: ${firstLine(s.error)}`;
+    case 'node-down':
+      return 'its node is lost (unreachable)';
     case 'exited':
       return 'torn down';
   }

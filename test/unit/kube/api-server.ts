@@ -232,6 +232,9 @@ export interface NodeSpec {
  * a kubelet whose "process" decides when a Terminating pod goes, the StatefulSet controller and the
  * garbage collector. `admission` runs on every creation (API or controller): add a plugin by pushing to it.
  */
+/** The Ready condition's reason when the node lifecycle controller marks a pod not ready (MarkPodsNotReady). */
+const NODE_NOT_READY = 'NodeNotReady';
+
 export class ApiServer {
   private objects = new Map<string, Obj>();
   private resourceVersion = 1;
@@ -266,6 +269,13 @@ export class ApiServer {
   }
   /** Pods (by UID) whose containers the kubelet has started. */
   private started = new Set<string>();
+  /**
+   * Whether a node's machine runs, so that its kubelet posts its status (a kind test wires it to the stand-in
+   * docker's node containers). Default: every node runs.
+   */
+  nodeUp: (name: string) => boolean = () => true;
+  /** Nodes as registered, for a kubelet that registers its Node again after it was deleted. */
+  private registered = new Map<string, Obj>();
 
   constructor(opts: { nodes?: NodeSpec[]; namespaces?: string[] } = {}) {
     for (const ns of opts.namespaces ?? ['default'])
@@ -281,8 +291,10 @@ export class ApiServer {
             { type: 'InternalIP', address: n.internalIP ?? `172.18.0.${i + 2}` },
             { type: 'Hostname', address: n.name },
           ],
+          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
         },
       });
+      this.registered.set(n.name, structuredClone(this.get('Node', undefined, n.name)!));
     }
   }
 
@@ -734,7 +746,66 @@ export class ApiServer {
     }
   }
 
+  /**
+   * The node lifecycle controller and pod garbage collection. A node whose kubelet stopped posting status goes
+   * Ready Unknown ("Kubelet stopped posting node status.") with the node.kubernetes.io/unreachable NoExecute
+   * taint, and its pods Ready False (MarkPodsNotReady); they are not deleted while they tolerate the taint
+   * (300 s by default: kubernetes.io, "Taints and Tolerations", taint-based evictions), so a StatefulSet does not
+   * replace them. Back up, the kubelet posts Ready again and its pods' readiness (and registers its Node again if
+   * it was deleted). Pods bound to a Node that no longer exists are deleted (PodGC, "orphaned" pods).
+   * Real controllers wait node-monitor-grace-period (40 s) first; here every request sees them settled.
+   */
+  private nodeLifecycle(): void {
+    for (const [name, registered] of this.registered)
+      if (!this.get('Node', undefined, name) && this.nodeUp(name)) this.put(structuredClone(registered));
+    for (const node of this.list('Node')) {
+      const up = this.nodeUp(node.metadata.name);
+      const ready = (node.status?.conditions as JsonObject[] | undefined)?.find((c) => c.type === 'Ready');
+      if (ready && (ready.status === 'True') !== up) {
+        const status = up
+          ? { type: 'Ready', status: 'True', reason: 'KubeletReady' }
+          : {
+              type: 'Ready',
+              status: 'Unknown',
+              reason: 'NodeStatusUnknown',
+              message: 'Kubelet stopped posting node status.',
+            };
+        const taints = up ? [] : [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }];
+        this.put({
+          ...node,
+          spec: { ...node.spec, ...{ taints } },
+          status: { ...node.status, conditions: [status] },
+        });
+      }
+      for (const pod of this.list('Pod').filter((p) => p.spec?.nodeName === node.metadata.name)) {
+        if (pod.metadata.deletionTimestamp || !this.started.has(pod.metadata.uid)) continue;
+        const conditions = (pod.status?.conditions ?? []) as JsonObject[];
+        // Down: every Ready pod goes not-ready, marked as the controller's doing; back up, only those it marked
+        // return to Ready (a pod that never became ready, e.g. still ContainerCreating, stays as it is).
+        const flip = (c: JsonObject) =>
+          c.type === 'Ready' && (up ? c.status === 'False' && c.reason === NODE_NOT_READY : c.status === 'True');
+        if (conditions.some(flip))
+          this.put({
+            ...pod,
+            status: {
+              ...pod.status,
+              conditions: conditions.map((c) =>
+                flip(c)
+                  ? up
+                    ? { type: 'Ready', status: 'True' }
+                    : { ...c, status: 'False', reason: NODE_NOT_READY }
+                  : c,
+              ),
+            },
+          });
+      }
+    }
+    for (const pod of this.list('Pod'))
+      if (pod.spec?.nodeName && !this.get('Node', undefined, pod.spec.nodeName)) this.remove(pod);
+  }
+
   private reconcileOnce(): void {
+    this.nodeLifecycle();
     this.quotaStatus();
     for (const sts of this.list('StatefulSet')) if (!sts.metadata.deletionTimestamp) this.statefulSet(sts);
     for (const pod of this.list('Pod')) {
@@ -919,7 +990,10 @@ export class ApiServer {
   /** The scheduler: the next schedulable node, or PodScheduled=False with its reason and a FailedScheduling event. */
   private schedule(pod: Obj): void {
     const nodes = this.list('Node');
-    const open = nodes.filter((n) => !n.spec?.unschedulable);
+    // An unreachable node carries a NoSchedule-class taint the pods do not tolerate (nodeLifecycle).
+    const open = nodes.filter(
+      (n) => !n.spec?.unschedulable && !((n.spec?.taints ?? []) as JsonObject[]).some((t) => t.effect === 'NoExecute'),
+    );
     if (open.length === 0) {
       if (isUnschedulable(pod)) return;
       const message = `0/${nodes.length} nodes are available: ${nodes.length} node(s) were unschedulable.`;

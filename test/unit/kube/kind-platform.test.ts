@@ -2,43 +2,30 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
-import { beforeAll } from '../../support/setup.ts';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, type Config } from '../../../src/config.ts';
-import { parseManifestFile } from '../../../src/manifests/load.ts';
-import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
+import type { Config } from '../../../src/config.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
 import { silentLog, type Log } from '../../../src/util/log.ts';
 import { UnsupportedError } from '../../../src/errors.ts';
 import { isUnsupported } from '../../../src/platform/faults.ts';
 import { defaultExecutors } from '../../../src/undo/executors.ts';
-import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+import type { ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
-import { installFakeIp } from './fake-ip.ts';
-import { installKindStandIns, type KindStandIns } from './kind-standins.ts';
+import { kindConfig, kindHarness, kindManifests, kindRedis, type KindHarness } from './kind-harness.ts';
+import type { KindStandIns } from './kind-standins.ts';
 
 // The kind platform end to end against the API fixture: the stand-in kind (kind-standins.ts) "creates" a cluster
 // by writing the fixture's kubeconfig, `ip` is a recording stand-in, and the pods' IPs come from node pod CIDRs
 // on loopback (127.231.x.0/24), so the reach preflight really connects to them: refused (nothing listens) or
 // accepted (a test listener). The runner's Docker has the job's own image (pr/redis:test) but not the manifests'
 // (redis:7.2.5); pulls work. The stand-in docker also stands in for the node containers in master-pause's freeze.
+const harness = kindHarness(test, { images: ['pr/redis:test'] });
 let fixture: ApiFixture;
 let standIns: KindStandIns;
-let ip: ReturnType<typeof installFakeIp>;
-const saved = { getuid: process.getuid };
-
-beforeAll(test, async () => {
-  fixture = await startApiFixture();
-  standIns = installKindStandIns({ kubeconfig: fixture.kubeconfig, images: ['pr/redis:test'] });
-  ip = installFakeIp();
-  process.getuid = () => 0;
-});
-test.after(async () => {
-  ip.restore();
-  process.getuid = saved.getuid;
-  standIns.restore();
-  await fixture.close();
+let ip: KindHarness['ip'];
+test.before(() => {
+  ({ fixture, standIns, ip } = harness());
 });
 test.before.each(() => {
   fixture.requests.length = 0;
@@ -54,46 +41,9 @@ test.before.each(() => {
   standIns.reset();
 });
 
-const manifests = (replicas: number): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile(
-    'redis.yaml',
-    `apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: redis-app }
-spec:
-  replicas: ${replicas}
-  serviceName: redis-service
-  podManagementPolicy: Parallel
-  selector: { matchLabels: { app: redis } }
-  template:
-    metadata: { labels: { app: redis } }
-    spec:
-      containers: [{ name: redis, image: "redis:7.2.5" }]
-`,
-  ),
-});
-const redis = (replicas: number, port: number) =>
-  ({
-    name: 'redis-app',
-    namespace: 'default',
-    replicas,
-    port,
-    podLabels: { app: 'redis' },
-    claimTemplates: [],
-    container: { name: 'redis' },
-    mountFor: () => undefined,
-  }) as unknown as RedisDeployment;
-const config = (extra: Partial<Config> = {}): Config => ({
-  ...DEFAULTS,
-  command: 'check',
-  manifests: '.',
-  platform: 'kind',
-  workers: 1,
-  rolloutTimeoutMs: 5000,
-  ...extra,
-});
+const manifests = kindManifests;
+const redis = kindRedis;
+const config = kindConfig;
 
 function recordingLog() {
   const lines: string[] = [];

@@ -20,7 +20,8 @@ import { kindArch } from '../../../src/platform/kind-install.ts';
  *
  * docker (first on PATH): `image inspect` finds only `images`, which a pull adds to; `info --format
  * {{.DriverStatus}}` prints the image store's status as Docker does (setImageStore); other info succeeds; `exec` into a node container
- * that is not running fails as docker does. In a running one: crictl (unless setCrictl(false)); `crictl inspect` of
+ * that is not running fails as docker does. `stop` and `start` of a node container stop and start it (`inspect
+ * --format {{.State.Running}}` says which; no such container is an error, as docker says it). In a running one: crictl (unless setCrictl(false)); `crictl inspect` of
  * a container prints its host PID (one per container, the first 4242 unless setNextPid, then counting up);
  * `cat /proc/<pid>/comm` prints setComm's name; `kill` reaches only a PID crictl gave on that node;
  * `nsenter -t <pid> -n iptables -w 5 <op> …` keeps the filter table of that PID's network namespace as iptables
@@ -36,8 +37,10 @@ export interface KindStandIns {
   clearCalls(): void;
   clusters(): string[];
   setClusters(names: string[]): void;
-  /** The node containers running. */
+  /** The node containers (running or stopped). */
   containers(): string[];
+  /** The node containers stopped by `docker stop`. */
+  stoppedContainers(): string[];
   /** The host PID crictl gave for a container (its ID without `<runtime>://`) on a node, if it was asked. */
   pidOf(node: string, containerId: string): number | undefined;
   /** "<pid> on <node>" for each process whose last signal (docker exec <node> kill) was SIGSTOP. */
@@ -114,8 +117,17 @@ case "$1" in
   info) [ "$3" = "{{.DriverStatus}}" ] && cat "$d/image-store" || echo 27.0.1 ;;
   pull) echo "\${3:-$2}" >> "$d/images" ;;
   image) grep -qxF -- "$5" "$d/images" || { echo "Error response from daemon: No such image: $5" >&2; exit 1; } ;;
+  stop|start|inspect)
+    eval "c=\\\${$#}"
+    grep -q " $c\\$" "$d/containers" || { echo "Error response from daemon: No such container: $c" >&2; exit 1; }
+    case "$1" in
+      stop) grep -qx "$c" "$d/stopped" || echo "$c" >> "$d/stopped"; echo "$c" ;;
+      start) grep -vx "$c" "$d/stopped" > "$d/tmp"; mv "$d/tmp" "$d/stopped"; echo "$c" ;;
+      inspect) grep -qx "$c" "$d/stopped" && echo false || echo true ;;
+    esac ;;
   exec)
     grep -q " $2\\$" "$d/containers" || { echo "Error response from daemon: No such container: $2" >&2; exit 1; }
+    grep -qx "$2" "$d/stopped" && { echo "Error response from daemon: container $2 is not running" >&2; exit 1; }
     case "$3 $4" in
       "crictl "*) [ -e "$d/no-crictl" ] && { echo 'OCI runtime exec failed: exec: "crictl": executable file not found in $PATH' >&2; exit 127; } ;;
     esac
@@ -159,6 +171,7 @@ exit 0
     clusters: () => read('clusters'),
     setClusters: (names) => write('clusters', names),
     containers: () => read('containers').map((l) => l.split(' ')[1]!),
+    stoppedContainers: () => read('stopped'),
     pidOf: (node, id) => {
       const line = read('pids').find((l) => l.startsWith(`${node} ${id} `));
       return line === undefined ? undefined : Number(line.split(' ')[2]);
@@ -186,7 +199,7 @@ exit 0
       ]),
     setLoadFails: (images) => write('load-fails', images),
     reset: () => {
-      for (const name of ['calls', 'clusters', 'containers', 'pids', 'iptables']) write(name, []);
+      for (const name of ['calls', 'clusters', 'containers', 'pids', 'iptables', 'stopped']) write(name, []);
       standIns.setComm('redis-server');
       standIns.setCrictl(true);
       standIns.setIptables(true);

@@ -17,4 +17,18 @@ test('started: running with an IP, readiness not required; not while pending, wi
   assert.not.ok(pods.isPodStarted(pod(notReady, true)));
 });
 
+test("a pod's node and its zone label, where the node has one", () => {
+  const bound: V1Pod = {
+    metadata: { name: 'redis-app-0', uid: 'u' },
+    spec: { nodeName: 'n1', containers: [] },
+    status: { phase: 'Running', podIP: '10.244.1.5' },
+  };
+  const zones = new Map([['n1', 'eu-1a']]);
+  assert.equal(
+    [pods.toPodInfo(bound, 'redis-app', zones).node, pods.toPodInfo(bound, 'redis-app', zones).zone],
+    ['n1', 'eu-1a'],
+  );
+  assert.not.ok('zone' in pods.toPodInfo(bound, 'redis-app', new Map()));
+});
+
 test.run();

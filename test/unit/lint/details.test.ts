@@ -136,8 +136,8 @@ test('announce-ip: a fixed address for every pod is an error; $(VAR) not from st
   );
 });
 
-test('preferred anti-affinity is only pointless on one node', () => {
-  const pref = path.join(import.meta.dirname, '../../fixtures/lint/anti-affinity/pass/statefulset.yaml');
+test('preferred anti-affinity: pointless on one node, and a possible shared node on more', () => {
+  const pref = path.join(import.meta.dirname, '../../fixtures/lint/anti-affinity/preferred-statefulset.yaml');
   const set = {
     ...redisSet(),
     objects: [
@@ -149,7 +149,13 @@ test('preferred anti-affinity is only pointless on one node', () => {
     rules(set, 'anti-affinity', { nodes: 1 }).map((f) => f.severity),
     ['info'],
   );
-  assert.equal(rules(set, 'anti-affinity', { nodes: 2 }), []);
+  // On more nodes it says what a node loss may cost with preferred rules only.
+  const two = rules(set, 'anti-affinity', { nodes: 2 });
+  assert.equal(
+    two.map((f) => f.severity),
+    ['info'],
+  );
+  assert.match(two[0]!.message, 'preferred only: the scheduler may put a master and its replica on one node');
   // The node count unknown (the lint command): nothing is assumed, so nothing is said.
   assert.equal(rules(set, 'anti-affinity'), []);
 });

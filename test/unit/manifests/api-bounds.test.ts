@@ -30,7 +30,7 @@ function edited(name: string, file: string, from: string, to: string): string {
 }
 
 async function refusal(dir: string): Promise<string> {
-  const err = await readManifests({ manifests: dir, reportDir: dir, values: [], set: [], release: 'r' }).then(
+  const err = await readManifests(dir).then(
     () => undefined,
     (e: unknown) => e,
   );

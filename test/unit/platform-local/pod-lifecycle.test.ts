@@ -87,6 +87,23 @@ test('a held pod stays until released, then comes back (gated when a rollout say
   assert.equal(pod.state, { phase: 'running', gated: true });
 });
 
+test('its node lost: no restart nor replacement while down; back, its container restarts; deleted, it is recreated', () => {
+  const { pod, clock, starts } = machine(1500);
+  ready(pod);
+  run(pod, { type: 'node-lost' }, { type: 'process-exited', exit });
+  assert.equal(pod.state, { phase: 'node-down' });
+  assert.equal(clock.armed(), [], 'no crash back-off: the node is down, not the container');
+  assert.match(describeState(pod.state), 'unreachable');
+  run(pod, { type: 'node-back' });
+  assert.equal(pod.state, { phase: 'starting', what: 'container', gated: false });
+  assert.equal(starts, [], 'the owner starts it itself');
+  run(pod, { type: 'answered' }, { type: 'probe-passed' }, { type: 'node-lost' }, { type: 'evicted', delayMs: 1500 });
+  assert.equal(pod.state, { phase: 'recreating', delayMs: 1500, gated: false });
+  clock.elapse();
+  assert.equal(pod.state, { phase: 'starting', what: 'pod', gated: false });
+  assert.throws(() => run(pod, { type: 'node-back' }), illegal);
+});
+
 test('a container that exits by itself backs off 10 s, doubling up to 5 min, and restarts as a container', () => {
   const { pod, clock } = machine();
   ready(pod);

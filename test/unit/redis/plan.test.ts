@@ -160,4 +160,20 @@ test('counts that do not fit the pods are an InputError naming the numbers', () 
   );
 });
 
+test('nodes in zones: each replica in another zone than its master where the nodes allow it', () => {
+  // Zone a: n0, n2, n4; zone b: n1, n3. Masters 0 (a), 1 (b), 2 (a); the first spare pod (3) is in zone a, so a
+  // node-only rule gives it to master 0, in master 0's zone.
+  const nodeOf = (i: number) => ['n0', 'n1', 'n2', 'n4', 'n3', 'n1'][i]!;
+  const zoneOf = (node: string) => (['n1', 'n3'].includes(node) ? 'b' : 'a');
+  const list = pods(6, nodeOf).map((p) => ({ ...p, zone: zoneOf(p.node) }));
+  const plan = planBootstrap(list, { masters: 3, replicasPerMaster: 1 });
+  assertComplete(plan, list);
+  const zone = (name: string) => zoneOf(nodeOfPod(list)(name));
+  for (const r of plan.replicas)
+    assert.is.not(zone(r.pod), zone(r.master), `${r.pod} in another zone than ${r.master}`);
+  // Without zones the same pods only need other nodes.
+  const plain = planBootstrap(pods(6, nodeOf), { masters: 3, replicasPerMaster: 1 });
+  for (const r of plain.replicas) assert.is.not(nodeOfPod(list)(r.pod), nodeOfPod(list)(r.master));
+});
+
 test.run();

@@ -32,6 +32,16 @@ test('toTopology: masters by slot then replicas, pods named by IP, raw kept', ()
   assert.is(replica.masterId, '0c4c1a5419c35905d6bbcdb664d2303890bd3212');
 });
 
+test('toTopology: a pod with its Kubernetes node and zone, where known', () => {
+  const raw = fixture('master-failed-over.txt');
+  const t = toTopology(
+    parseClusterNodes(raw),
+    new Map([['127.0.40.1', { name: 'redis-0', node: 'kind-worker', zone: 'eu-1a' }]]),
+  );
+  const n = t.nodes.find((x) => x.pod === 'redis-0')!;
+  assert.equal([n.kubeNode, n.zone], ['kind-worker', 'eu-1a']);
+});
+
 test('toTopology: a node with no address and no pod', () => {
   const t = toTopology(parseClusterNodes(fixture('noaddr.txt')), new Map());
   const ghost = t.nodes.find((n) => n.flags.includes('noaddr'))!;

@@ -125,6 +125,21 @@ test('a pass with skipped checks counts them truthfully (terminal and summary), 
   assert.match(renderTerminal(passingRun), /All 7 checks passed, failover took 7108 ms/);
 });
 
+test('a placement that failed as a warning (placement: warn): counted as such in a pass, never as passed', () => {
+  const s = passingRun.scenarios[0]!;
+  const warned = {
+    id: 'placement' as const,
+    status: 'fail' as const,
+    summary: '(warning) after master-failover: 1 of 3 shard(s) run every copy on one node',
+    evidence: { severity: 'warn' },
+  };
+  const run = { ...passingRun, scenarios: [{ ...s, checks: [...s.checks, warned] }] };
+  for (const text of [renderTerminal(run), renderMarkdown(run)]) {
+    assert.not.match(text, /all 8 checks passed/i);
+    assert.match(text, /7 of 8 checks passed, 1 failed as warnings \(placement\)/);
+  }
+});
+
 test('Kubernetes: the restart hold (mode, and a hold that failed) and the notes, in the terminal and the summary', () => {
   const run = {
     ...passingRun,
