@@ -28,7 +28,8 @@ import { describeState, PodLifecycle, type PodEvent, type PodState } from './loc
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import {
-  bwrapArgs,
+  bwrapCommand,
+  type BwrapCommand,
   findBwrap,
   mainProcessOf,
   podShims,
@@ -38,6 +39,9 @@ import {
 } from './local/sandbox.ts';
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
+import { PodConfinement } from './local/pod-confinement.ts';
+import { containerSecurity, refuseHostAccess } from './local/pod-security.ts';
+import { refuseTooManyPods } from './local/pod-limits.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
@@ -132,6 +136,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let binary: string | undefined;
   let setpriv: string | undefined;
   let bwrap: string | undefined;
+  /** The sandboxes' loopback firewall (sandbox mode). */
+  let confinement: PodConfinement | undefined;
   let mode: 'sandbox' | 'direct' | undefined;
   let createdWorkDir = false;
   let unguard: (() => void) | undefined;
@@ -190,6 +196,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       if (sandboxTool && 'missing' in sandboxTool) ctx.log.info(`local platform: direct mode (${sandboxTool.missing})`);
     }
     ctx.log.info(`local platform: pods run in ${mode} mode`);
+    if (mode === 'sandbox') {
+      confinement ??= await PodConfinement.open(ctx.undo);
+      if (confinement.skipped) ctx.log.warn(`local platform: ${confinement.skipped}`);
+    }
     provisioned = true;
   }
 
@@ -215,8 +225,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
   }
 
-  /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims and env. */
-  function sandboxSpec(pod: Pod, c: ContainerView, rootfs: string, env: Map<string, string>, argv: string[]) {
+  /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims, env and security. */
+  function sandboxSpec(
+    pod: Pod,
+    c: ContainerView,
+    rootfs: string,
+    env: Map<string, string>,
+    argv: string[],
+    kind: 'containers' | 'initContainers' = 'containers',
+  ): BwrapCommand {
     fs.mkdirSync(inside(rootfs, `pod ${pod.name}'s root`), { recursive: true });
     prepareRoot(rootfs);
     const binds: SandboxBind[] = c.mounts.map((m) => ({
@@ -233,7 +250,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         aliases: requireDeployed().server.aliases,
       }),
     );
-    return bwrapArgs({
+    return bwrapCommand({
+      security: containerSecurity(requireDeployed().statefulSet, kind, c.name),
+      ...(setpriv ? { setpriv: fs.realpathSync(setpriv) } : {}),
       hostname: pod.name,
       rootfs,
       binds,
@@ -259,12 +278,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`),
       `an exec in pod ${pod.name}`,
     );
-    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
-      cwd: workDir,
-      logFile,
-      registryDir: inside(registryDir),
-      setpriv,
-    });
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), logFile);
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     const exit = await within(proc.exited, timeoutMs);
@@ -342,15 +356,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.init-${ic.name}.log`),
         `init container ${ic.name}'s log`,
       );
-      const proc = await startProcess(
-        bwrap!,
-        sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv),
-        {
-          cwd: workDir,
-          logFile,
-          registryDir: inside(registryDir),
-          setpriv,
-        },
+      const proc = await spawnSandbox(
+        sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv, 'initContainers'),
+        logFile,
       );
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
@@ -405,6 +413,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (what === 'pod') {
       pod.uid = randomUUID();
       pod.ip = await allocator!.next();
+      await confinement?.allow(pod.ip);
     }
     await preparePodFs(pod.layout, r, warnOnce, what);
     const env = containerEnv(
@@ -512,14 +521,25 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (what === 'pod') await runInitContainers(pod);
     if (tornDown(pod)) return undefined;
     const argv = effectiveArgv(r.container.command, r.container.args, r.server.program);
-    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
-      cwd: workDir,
-      logFile: pod.logFile!,
-      registryDir: inside(registryDir),
-      setpriv,
-    });
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), pod.logFile!);
     proc.mainPid = () => mainProcessOf(proc.pid);
     return proc;
+  }
+
+  /**
+   * Starts a sandbox: its env and seccomp filter on file descriptors (never in the process list), inside the
+   * run's firewall cgroup when there is one, with an environment of its own (bwrap clears it for the container).
+   */
+  function spawnSandbox(cmd: BwrapCommand, logFile: string): Promise<Supervised> {
+    return startProcess(bwrap!, cmd.args, {
+      cwd: workDir,
+      logFile,
+      registryDir: inside(registryDir),
+      setpriv,
+      fds: cmd.fds,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      ...(confinement?.procs ? { cgroupProcs: confinement.procs } : {}),
+    });
   }
 
   async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
@@ -573,6 +593,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     notes.length = 0;
+    refuseHostAccess(deployment.statefulSet);
+    refuseTooManyPods(deployment);
+    if (confinement?.skipped) notes.push(confinement.skipped);
     if (mode === 'direct') {
       refuseWhatNeedsSandbox(deployment, warnOnce);
       const gap = directModeRediscoveryGap(deployment);
@@ -761,6 +784,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         if (undoId !== undefined) await (ctx.undo ?? noUndoJournal).settle(undoId);
         undoId = undefined;
         allocator?.release(); // the addresses are free for other runs once nothing of ours listens on them
+        await confinement?.close();
+        confinement = undefined;
       }
       for (const d of createdDirs) fs.rmSync(inside(d, undefined, 'nofollow'), { recursive: true, force: true });
       if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
@@ -852,9 +877,10 @@ function graceSeconds(r: RedisDeployment): number {
 
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
 function missingProgramHint(log: string): string {
-  const m = /bwrap: execvp (\S+): No such file or directory/.exec(log);
+  // bwrap's own words, or the shell's that execs the command inside (local/sandbox.ts)
+  const m = /bwrap: execvp (\S+): No such file or directory|exec: (\S+): not found/.exec(log);
   return m
-    ? `: ${m[1]!} exists only in the container image, not on this host; use platform kind to run the image itself`
+    ? `: ${m[1] ?? m[2]!} exists only in the container image, not on this host; use platform kind to run the image itself`
     : '';
 }
 

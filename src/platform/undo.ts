@@ -29,7 +29,9 @@ export type UndoStep =
   /** A restart hold inside the run's namespace (e.g. a pods ResourceQuota); undo lifts it. */
   | { kind: 'restart-hold'; target: KubeTarget; namespace: string; name: string }
   /** Local platform: the run's processes (by PID, with their start times so a reused PID is never signalled). */
-  | { kind: 'local-processes'; workDir: string };
+  | { kind: 'local-processes'; workDir: string }
+  /** Local platform: the run's loopback firewall (local/loopback-firewall.ts), named only by its random id. */
+  | { kind: 'local-firewall'; id: string };
 
 export interface UndoJournal {
   /** Saves `step` durably (action state, or a file in the CLI's work dir) BEFORE the caller makes the change.

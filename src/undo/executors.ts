@@ -28,6 +28,8 @@ export function describeStep(step: UndoStep): string {
       return `restart hold ${step.namespace}/${step.name}`;
     case 'local-processes':
       return `local redis-server processes of ${step.workDir}`;
+    case 'local-firewall':
+      return `local pods' loopback firewall ${step.id}`;
   }
 }
 
@@ -99,6 +101,10 @@ export const defaultExecutors: UndoExecutors = {
     const { killStaleProcesses } = await import('../platform/local/process.ts');
     const killed = killStaleProcesses(path.join(step.workDir, 'pids'));
     if (killed.length) log.info(`killed redis-server left by a killed run (pids ${killed.join(', ')})`);
+  },
+  async 'local-firewall'(step) {
+    const { removeLoopbackFirewall } = await import('../platform/local/loopback-firewall.ts');
+    await removeLoopbackFirewall(step.id);
   },
 };
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { TimeoutError } from '../../errors.ts';
 
 export interface Exit {
@@ -31,7 +32,18 @@ export interface StartOptions {
   registryDir: string;
   /** setpriv binary to run the child with a parent-death signal, or undefined when there is none. */
   setpriv?: string;
+  /** Data for the child's file descriptors 3, 4, … in order, each handed over on a pipe (written, then closed):
+   * what must not be in its command line (a sandbox's env). */
+  fds?: Buffer[];
+  /** A cgroup's `cgroup.procs`: the child joins that cgroup before it runs (`sh` writes its own PID there, then
+   * execs the rest), so nothing it starts is ever outside it. */
+  cgroupProcs?: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** Joins the cgroup named by $1 (its cgroup.procs), then execs the rest; 125 when the cgroup refuses it. */
+const JOIN_CGROUP = 'echo $$ >"$1" || exit 125; shift; exec "$@"';
 
 /**
  * Starts a child in its own process group (detached: setsid) that dies with this process: through `setpriv
@@ -43,9 +55,21 @@ export interface StartOptions {
  */
 export async function startProcess(binary: string, args: string[], opts: StartOptions): Promise<Supervised> {
   const out = fs.openSync(opts.logFile, 'a');
-  const [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
-  const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', out, out], detached: true });
+  let [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
+  if (opts.cgroupProcs) [file, argv] = ['/bin/sh', ['-c', JOIN_CGROUP, 'sh', opts.cgroupProcs, file, ...argv]];
+  const fds = opts.fds ?? [];
+  const child = spawn(file, argv, {
+    cwd: opts.cwd,
+    stdio: ['ignore', out, out, ...fds.map(() => 'pipe' as const)],
+    detached: true,
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   fs.closeSync(out);
+  fds.forEach((data, i) => {
+    const pipe = child.stdio[3 + i] as Writable;
+    pipe.on('error', () => {}); // a child that exits without reading it: its exit is what is reported
+    pipe.end(data);
+  });
   // Listen for the exit before anything else can yield, so it cannot be missed.
   let registered: string | undefined;
   const sup: Supervised = {
