@@ -5,7 +5,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
-import { waitFor } from '../util/wait.ts';
+import { sleep, waitFor } from '../util/wait.ts';
 import type { DeleteOptions, Deployed, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
@@ -21,6 +21,7 @@ import {
   processGroupOf,
   startProcess,
   stopProcess,
+  type StartOptions,
   type Supervised,
   within,
 } from './local/process.ts';
@@ -40,6 +41,7 @@ import {
 import { governingService, podHostsText, type GoverningService } from './local/pod-dns.ts';
 import { directModeRediscoveryGap } from './local/direct-gaps.ts';
 import { PodConfinement } from './local/pod-confinement.ts';
+import { PROBE_OUTPUT_BYTES, tailOfFile } from './local/bounded-read.ts';
 import { containerSecurity, refuseHostAccess } from './local/pod-security.ts';
 import { refuseTooManyPods } from './local/pod-limits.ts';
 import { serverLogHint } from './server-log-hints.ts';
@@ -84,6 +86,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 /** Teardown is not a test of graceful shutdown: SIGTERM, and SIGKILL after this. */
 const TEARDOWN_GRACE_MS = 3000;
 const LOG_TAIL_LINES = 15;
+/** What is read of a log for its tail (15 lines of a server's log fit many times over). */
+const LOG_TAIL_BYTES = 64 * 1024;
 /** A new pod whose address turns out to be bound by a process outside any run tries this many addresses. */
 const BIND_ATTEMPTS = 3;
 /** Bound on a deleted pod's address to stop answering once its processes are gone. */
@@ -274,17 +278,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
       warnOnce,
     );
-    const logFile = inside(
-      path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`),
-      `an exec in pod ${pod.name}`,
-    );
-    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), logFile);
+    // Its output is kept as the kubelet keeps an exec probe's: the first PROBE_OUTPUT_BYTES, in memory.
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
+      captureBytes: PROBE_OUTPUT_BYTES,
+    });
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     const exit = await within(proc.exited, timeoutMs);
     if (!exit) await stopProcess(proc, 'kill', 0);
-    const output = fs.readFileSync(logFile, 'utf8');
-    fs.rmSync(logFile, { force: true });
+    const output = proc.captured!();
     return { code: exit ? exit.code : null, output: exit ? output : `${output}(killed after ${timeoutMs} ms)` };
   }
 
@@ -358,11 +360,16 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       );
       const proc = await spawnSandbox(
         sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv, 'initContainers'),
-        logFile,
+        { logFile },
       );
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
-      const exit = await within(proc.exited, readyTimeoutMs);
+      // Bounded, and ended at once by the run's cancellation (SIGINT/SIGTERM must not wait for an init container).
+      const exit = await Promise.race([proc.exited, sleep(readyTimeoutMs, ctx.signal).then(() => undefined)]);
+      if (!exit && ctx.signal?.aborted) {
+        await stopProcess(proc, 'kill', 0);
+        throw new CancelledError(`init container ${ic.name} of pod ${pod.name} to finish`);
+      }
       if (!exit) {
         await stopProcess(proc, 'kill', 0);
         throw new TimeoutError(`init container ${ic.name} of pod ${pod.name} to finish`, readyTimeoutMs, tail(logFile));
@@ -382,11 +389,17 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const parts: string[] = [];
     for (const f of files) {
       if (!f) continue;
+      let text: string | undefined;
+      let why = 'not written';
       try {
-        const lines = fs.readFileSync(f, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+        text = tailOfFile(f, LOG_TAIL_BYTES);
+      } catch (err) {
+        why = messageOf(err);
+      }
+      if (text === undefined) parts.push(`--- ${path.basename(f)}: ${why}`);
+      else {
+        const lines = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
         parts.push(`--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`);
-      } catch {
-        parts.push(`--- ${path.basename(f)}: not written`);
       }
     }
     const hint = serverLogHint(parts.join('\n'));
@@ -504,7 +517,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (tornDown(pod)) return undefined;
     return startProcess(binary!, [confFile], {
       cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
-      logFile: pod.logFile!,
+      output: { logFile: pod.logFile! },
       registryDir: inside(registryDir),
       setpriv,
     });
@@ -521,7 +534,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (what === 'pod') await runInitContainers(pod);
     if (tornDown(pod)) return undefined;
     const argv = effectiveArgv(r.container.command, r.container.args, r.server.program);
-    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), pod.logFile!);
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
+      logFile: pod.logFile!,
+    });
     proc.mainPid = () => mainProcessOf(proc.pid);
     return proc;
   }
@@ -530,10 +545,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
    * Starts a sandbox: its env and seccomp filter on file descriptors (never in the process list), inside the
    * run's firewall cgroup when there is one, with an environment of its own (bwrap clears it for the container).
    */
-  function spawnSandbox(cmd: BwrapCommand, logFile: string): Promise<Supervised> {
+  function spawnSandbox(cmd: BwrapCommand, output: StartOptions['output']): Promise<Supervised> {
     return startProcess(bwrap!, cmd.args, {
       cwd: workDir,
-      logFile,
+      output,
       registryDir: inside(registryDir),
       setpriv,
       fds: cmd.fds,
@@ -642,7 +657,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     };
     if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel')
       await Promise.all(all.map(start));
-    else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
+    // OrderedReady: stop at the first failure, or at the run's cancellation
+    else for (const pod of all) if (!failures.length && !ctx.signal?.aborted) await start(pod);
+    if (ctx.signal?.aborted) throw new CancelledError(`the pods of ${deployment.name} to start`);
     if (failures.length)
       throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
     return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
@@ -884,10 +901,12 @@ function missingProgramHint(log: string): string {
     : '';
 }
 
-/** The last lines of a log file, or a note that it was not written. */
+/** The last lines of a log file (bounded: local/bounded-read.ts), or a note that it was not written. */
 function tail(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    const text = tailOfFile(file, LOG_TAIL_BYTES);
+    if (text === undefined) throw new Error('not written');
+    return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
   } catch {
     return `(${path.basename(file)} not written)`;
   }

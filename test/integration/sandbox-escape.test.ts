@@ -45,7 +45,7 @@ const ATTEMPTS = [
  * core_pattern, and every run's firewall chain and cgroup.
  */
 function hostState(): string {
-  const ours = (l: string) => l.includes(TARGET) || l.includes('RCR-');
+  const ours = (l: string) => l.includes(TARGET) || l.includes('RCR-LO-');
   const rules = (cmd: string) => execFileSync(cmd, [], { encoding: 'utf8' }).split('\n').filter(ours);
   return [
     ...execFileSync('ip', ['-4', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).split('\n').filter(ours),
@@ -78,9 +78,12 @@ test.after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function deploy(manifests: string, addressBase: string): Promise<LocalPlatform> {
+async function deploy(manifests: string, addressBase: string, readyTimeoutMs?: number): Promise<LocalPlatform> {
   workDir = mkdtempSync(join(dir, 'work-'));
-  platform = createLocalPlatform({ log: silentLog, workDir }, { addressBase, mode: 'sandbox' });
+  platform = createLocalPlatform(
+    { log: silentLog, workDir },
+    { addressBase, mode: 'sandbox', ...(readyTimeoutMs ? { readyTimeoutMs } : {}) },
+  );
   const set = await loadManifests(manifests);
   await platform.provision();
   await platform.deploy(set, redisDeployment(set));
@@ -215,6 +218,11 @@ test('privileged, host-namespace and host-reaching capabilities are refused, nam
       /statefulset\.yaml:20: hostPID: true/,
     ],
     [
+      'replicas',
+      (y) => y.replace('replicas: 2', 'replicas: 1000'),
+      /statefulset\.yaml:9: spec\.replicas is 1000; the local platform starts at most 32 pods/,
+    ],
+    [
       'net-admin',
       (y) => y.replace('drop: ["ALL"]', 'add: ["NET_ADMIN"]'),
       /statefulset\.yaml:\d+: container restricted adds capability NET_ADMIN/,
@@ -230,6 +238,32 @@ test('privileged, host-namespace and host-reaching capabilities are refused, nam
     await platform?.teardown();
   }
   assert.fixture(hostState(), before);
+});
+
+test("a probe's output is kept as the kubelet keeps it (the first 10 KiB), however much it writes", async () => {
+  const p = await deploy(FIXTURE, '127.0.124');
+  const r = await p.exec('escape-0', ['sh', '-c', 'head -c 200000000 /dev/zero | tr "\\0" x; echo; echo done']);
+  assert.is(r.code, 0);
+  assert.is(r.output.length, 10 * 1024);
+  assert.ok(/^x+$/.test(r.output));
+});
+
+test("a FIFO planted where the server's logfile goes does not hang the run: the failed start is reported", async () => {
+  const manifests = variant('fifo-logfile', (y) =>
+    y
+      .replace(`command: ["sh", "/conf/attempts.sh"]`, `command: ["sh", "-c", "mkfifo /data/redis.log"]`)
+      .replace('workingDir: /conf', 'workingDir: /data')
+      .replace('name: conf\n              mountPath: /conf', 'name: data\n              mountPath: /data')
+      .replace(`"--appendonly", "no"]`, `"--appendonly", "no", "--logfile", "/data/redis.log"]`),
+  );
+  const started = Date.now();
+  const err = await deploy(manifests, '127.0.125', 3000).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(err, Error);
+  assert.match((err as Error).message, /redis\.log: .*not a regular file/, (err as Error).message);
+  assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
 });
 
 test.run();

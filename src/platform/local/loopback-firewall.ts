@@ -13,7 +13,7 @@ import { findExecutable } from './redis-binary.ts';
  * `-m cgroup --path`) to the run's own chain, which returns for the run's pod addresses and for replies
  * (conntrack ESTABLISHED: the host connecting to a pod must get its answers) and rejects the rest, IPv4 and IPv6.
  *
- * Everything is named by one random id: chain RCR-<id> in both tables' filter table, cgroup
+ * Everything is named by one random id: chain RCR-LO-<id> in both tables' filter table, cgroup
  * redis-cluster-resilience-<id> at the cgroup v2 root. The undo journal holds only that id (recorded before
  * anything is made), and the undo derives the names from it, so a journal cannot name anything else.
  */
@@ -30,7 +30,7 @@ const TABLES = ['iptables', 'ip6tables'] as const;
 const run = commandRunner(20_000);
 
 export const newFirewallId = (): string => randomBytes(4).toString('hex');
-const chainOf = (id: string): string => `RCR-${id}`;
+const chainOf = (id: string): string => `RCR-LO-${id}`;
 const cgroupOf = (id: string): string => `redis-cluster-resilience-${id}`;
 
 /** The cgroup v2 hierarchy's mount point (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system). */
