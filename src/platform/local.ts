@@ -201,7 +201,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     ctx.log.info(`local platform: pods run in ${mode} mode`);
     if (mode === 'sandbox') {
-      confinement ??= await PodConfinement.open(ctx.undo);
+      confinement ??= await PodConfinement.open(ctx.undo, ctx.log);
       if (confinement.skipped) ctx.log.warn(`local platform: ${confinement.skipped}`);
     }
     provisioned = true;

@@ -4,10 +4,10 @@
  * container tries what a hostile manifest would (attempts.sh), each attempt printing BLOCKED or ESCAPED. The
  * machine is compared before and after: loopback addresses, core_pattern, firewall rules, cgroups.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +15,12 @@ import { InputError } from '../../src/errors.ts';
 import { redisDeployment } from '../../src/manifests/deployment.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
 import { createLocalPlatform, type LocalPlatform } from '../../src/platform/local.ts';
+import {
+  createLoopbackFirewall,
+  newFirewallId,
+  removeLoopbackFirewall,
+  sweepStaleFirewalls,
+} from '../../src/platform/local/loopback-firewall.ts';
 import { silentLog } from '../../src/util/log.ts';
 import { beforeAll } from '../support/setup.ts';
 
@@ -113,10 +119,15 @@ test('an init container tries to change the host: every attempt fails inside the
   assert.fixture(hostState(), before);
 });
 
-test("a pod cannot reach the host's own 127.0.0.1 or ::1 services; pods still reach each other and the host reaches them", async () => {
+test("a pod cannot reach the host's own services (127.0.0.1, ::1, its own network address); pods still reach each other and the host reaches them", async () => {
   let connections = 0;
+  // A service on the host's own network address is reached over lo too.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+  const hosts = ['127.0.0.1', '::1', ...(external ? [external] : [])];
   const servers = await Promise.all(
-    ['127.0.0.1', '::1'].map(
+    hosts.map(
       (host) =>
         new Promise<net.Server>((resolve) => {
           const s = net.createServer((c) => {
@@ -132,7 +143,7 @@ test("a pod cannot reach the host's own 127.0.0.1 or ::1 services; pods still re
     const [a, b] = await p.listPods();
     const ping = (host: string, port: number) =>
       p.exec(a!.name, ['sh', '-c', `redis-cli -h ${host} -p ${port} ping 2>&1; echo "exit $?"`]);
-    for (const [i, host] of ['127.0.0.1', '::1'].entries()) {
+    for (const [i, host] of hosts.entries()) {
       const port = (servers[i]!.address() as net.AddressInfo).port;
       const r = await ping(host, port);
       assert.not.ok(r.output.includes('PONG'), `${host}:${port} reached from the pod: ${r.output}`);
@@ -264,6 +275,23 @@ test("a FIFO planted where the server's logfile goes does not hang the run: the 
   assert.instance(err, Error);
   assert.match((err as Error).message, /redis\.log: .*not a regular file/, (err as Error).message);
   assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
+});
+
+test("a dead run's loopback firewall is removed by the next run; a live run's is kept", async () => {
+  const dead = spawnSync('true').pid;
+  const deadId = `${dead.toString(16)}-0badf00d`;
+  const liveId = newFirewallId();
+  await createLoopbackFirewall(deadId);
+  await createLoopbackFirewall(liveId);
+  try {
+    const removed = await sweepStaleFirewalls();
+    assert.ok(removed.includes(deadId), removed.join(', '));
+    assert.not.ok(removed.includes(liveId));
+    assert.equal(cgroups(), [`redis-cluster-resilience-${liveId}`]);
+  } finally {
+    await removeLoopbackFirewall(liveId);
+  }
+  assert.fixture(hostState(), before);
 });
 
 test.run();

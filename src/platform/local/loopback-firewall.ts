@@ -13,9 +13,11 @@ import { findExecutable } from './redis-binary.ts';
  * `-m cgroup --path`) to the run's own chain, which returns for the run's pod addresses and for replies
  * (conntrack ESTABLISHED: the host connecting to a pod must get its answers) and rejects the rest, IPv4 and IPv6.
  *
- * Everything is named by one random id: chain RCR-LO-<id> in both tables' filter table, cgroup
- * redis-cluster-resilience-<id> at the cgroup v2 root. The undo journal holds only that id (recorded before
- * anything is made), and the undo derives the names from it, so a journal cannot name anything else.
+ * Everything is named by one id (the run's PID and a random part): chain RCR-LO-<id> in both tables' filter
+ * table, cgroup redis-cluster-resilience-<id> at the cgroup v2 root. The undo journal holds only that id
+ * (recorded before anything is made), and the undo derives the names from it, so a journal cannot name anything
+ * else. A run without a journal (the library used directly) that dies leaves its firewall to the next run, which
+ * removes those whose run's process is gone (sweepStaleFirewalls); only root can make either name.
  */
 
 export interface LoopbackFirewall {
@@ -25,11 +27,12 @@ export interface LoopbackFirewall {
   allow(ip: string): Promise<void>;
 }
 
-const ID = /^[0-9a-f]{8}$/;
+/** `<pid of the run's process, hex>-<random>`: unique, and tells a dead run's firewall from a live one's. */
+const ID = /^([0-9a-f]{1,8})-[0-9a-f]{8}$/;
 const TABLES = ['iptables', 'ip6tables'] as const;
 const run = commandRunner(20_000);
 
-export const newFirewallId = (): string => randomBytes(4).toString('hex');
+export const newFirewallId = (): string => `${process.pid.toString(16)}-${randomBytes(4).toString('hex')}`;
 const chainOf = (id: string): string => `RCR-LO-${id}`;
 const cgroupOf = (id: string): string => `redis-cluster-resilience-${id}`;
 
@@ -151,4 +154,27 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
     }
   }
   if (problems.length) throw new Error(problems.join('; '));
+}
+
+/**
+ * Removes the firewalls of runs whose process is gone (a PID still in use, even by another program, keeps its
+ * firewall: never one of a live run). Returns the ids removed.
+ */
+export async function sweepStaleFirewalls(): Promise<string[]> {
+  const root = cgroup2Root();
+  const ids = new Set<string>();
+  const prefix = cgroupOf('');
+  if (root) for (const d of fs.readdirSync(root)) if (d.startsWith(prefix)) ids.add(d.slice(prefix.length));
+  for (const t of TABLES) {
+    const rules = await table(t, ['-S']).catch(() => '');
+    for (const m of rules.matchAll(/^-N RCR-LO-(\S+)$/gm)) ids.add(m[1]!);
+  }
+  const removed: string[] = [];
+  for (const id of ids) {
+    const pid = ID.exec(id)?.[1];
+    if (pid === undefined || fs.existsSync(`/proc/${parseInt(pid, 16)}`)) continue;
+    await removeLoopbackFirewall(id);
+    removed.push(id);
+  }
+  return removed;
 }

@@ -1,10 +1,12 @@
 import { messageOf } from '../../errors.ts';
+import type { Log } from '../../util/log.ts';
 import { noUndoJournal, type UndoJournal } from '../undo.ts';
 import {
   createLoopbackFirewall,
   firewallUnavailable,
   newFirewallId,
   removeLoopbackFirewall,
+  sweepStaleFirewalls,
   type LoopbackFirewall,
 } from './loopback-firewall.ts';
 
@@ -22,9 +24,14 @@ export class PodConfinement {
     readonly skipped: string | undefined,
   ) {}
 
-  static async open(undo: UndoJournal = noUndoJournal): Promise<PodConfinement> {
+  static async open(undo: UndoJournal = noUndoJournal, log?: Log): Promise<PodConfinement> {
     const unavailable = firewallUnavailable();
     if (unavailable) return new PodConfinement(undo, undefined, undefined, undefined, skippedNote(unavailable));
+    const stale = await sweepStaleFirewalls().catch((err: unknown) => {
+      log?.warn(`local platform: could not remove a dead run's loopback firewall: ${messageOf(err)}`);
+      return [];
+    });
+    if (stale.length) log?.info(`local platform: removed the loopback firewall of dead runs (${stale.join(', ')})`);
     const id = newFirewallId();
     const undoId = await undo.record({ kind: 'local-firewall', id });
     try {
