@@ -5,7 +5,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath } from '../util/contained-path.ts';
-import { sleep, waitFor } from '../util/wait.ts';
+import { settleWithin, waitFor } from '../util/wait.ts';
 import type { DeleteOptions, Deployed, HostPort, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
@@ -365,7 +365,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
       // Bounded, and ended at once by the run's cancellation (SIGINT/SIGTERM must not wait for an init container).
-      const exit = await Promise.race([proc.exited, sleep(readyTimeoutMs, ctx.signal).then(() => undefined)]);
+      const exit = await settleWithin(proc.exited, readyTimeoutMs, 'late', ctx.signal).catch(() => undefined);
       if (!exit && ctx.signal?.aborted) {
         await stopProcess(proc, 'kill', 0);
         throw new CancelledError(`init container ${ic.name} of pod ${pod.name} to finish`);
