@@ -4,7 +4,7 @@
  * container tries what a hostile manifest would (attempts.sh), each attempt printing BLOCKED or ESCAPED. The
  * machine is compared before and after: loopback addresses, core_pattern, firewall rules, cgroups.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ import {
   sweepStaleFirewalls,
 } from '../../src/platform/local/loopback-firewall.ts';
 import { silentLog } from '../../src/util/log.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import { localCheck } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
 const FIXTURE = 'test/fixtures/manifests/escape-attempts';
@@ -290,6 +292,54 @@ test("a dead run's loopback firewall is removed by the next run; a live run's is
     assert.equal(cgroups(), [`redis-cluster-resilience-${liveId}`]);
   } finally {
     await removeLoopbackFirewall(liveId);
+  }
+  assert.fixture(hostState(), before);
+});
+
+test('SIGINT during an init container that would run for an hour ends the run at once, with its pods', async () => {
+  const manifests = variant('slow-init', (y) =>
+    y.replace(`command: ["sh", "/conf/attempts.sh"]`, `command: ["sleep", "3607"]`),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      ...localCheck(
+        manifests,
+        join(dir, 'slow-init-report'),
+        '--local-mode',
+        'sandbox',
+        '--address-base',
+        '127.0.126',
+        '--fail-on-lint',
+        'never',
+      ),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    // The init containers are running once both pods' sleep is in the process list.
+    await waitFor(
+      'the slow init containers to run',
+      async () =>
+        execFileSync('pgrep', ['-f', '^sleep 3607$'], { encoding: 'utf8' }).trim().split('\n').length >= 2
+          ? { done: true, value: undefined }
+          : { done: false, seen: stderr.slice(-200) },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    // Before, the wait for each init container ignored the signal: the run ended after its ready timeout (30 s).
+    assert.ok(Date.now() - sent < 10_000, `ended ${Date.now() - sent} ms after SIGINT (exit ${code})\n${stderr}`);
+    assert.is(spawnSync('pgrep', ['-cf', '^sleep 3607$'], { encoding: 'utf8' }).stdout.trim(), '0'); // exit 1: none
+  } finally {
+    child.kill('SIGKILL');
   }
   assert.fixture(hostState(), before);
 });

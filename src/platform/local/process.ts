@@ -83,7 +83,7 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
       child.once('exit', (code, signal) => {
         const exit = { code, signal };
         void groupGone(child.pid!)
-          .then(() => capture?.done)
+          .then(() => capture?.finish())
           .then(() => {
             sup.exit = exit;
             if (registered) fs.rmSync(registered, { force: true });
@@ -109,7 +109,7 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
 const CAPTURE_CLOSE_MS = 2000;
 
 /** Reads a child's stdout and stderr to their end, keeping the first `max` bytes of both together. */
-function captureStreams(child: ChildProcess, max: number): { text: () => string; done: Promise<unknown> } {
+function captureStreams(child: ChildProcess, max: number): { text: () => string; finish: () => Promise<unknown> } {
   const chunks: Buffer[] = [];
   let kept = 0;
   const ended = [child.stdout, child.stderr].map(
@@ -130,10 +130,12 @@ function captureStreams(child: ChildProcess, max: number): { text: () => string;
   );
   return {
     text: () => Buffer.concat(chunks).toString('utf8'),
-    done: within(Promise.all(ended), CAPTURE_CLOSE_MS).then(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }),
+    // Called once the child's group is gone: the pipes then end at once unless a process outside it holds them.
+    finish: () =>
+      within(Promise.all(ended), CAPTURE_CLOSE_MS).then(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }),
   };
 }
 
