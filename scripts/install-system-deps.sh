@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The system packages the tests need, on Debian 12 (root; put sudo in front where you are not): redis-server and
-# valkey-server (the integration tests run real servers), bubblewrap (the local platform's pod sandboxes) and
-# libxml2-utils (xmllint validates the JUnit XML). Used by .ci/run and by README's test command.
+# valkey-server (the integration tests run real servers), bubblewrap (the local platform's pod sandboxes), iptables
+# (their loopback firewall) and libxml2-utils (xmllint validates the JUnit XML). Used by .ci/run and by README's test command.
 set -uo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -18,9 +18,11 @@ apt_install() {
   return "$rc"
 }
 # redis-server: the integration tests run real Redis; libxml2-utils: xmllint validates the JUnit XML; bubblewrap:
-# the local platform runs pods as sandboxes (wrapper scripts, init containers) with it.
-if ! command -v redis-server >/dev/null || ! command -v xmllint >/dev/null || ! command -v bwrap >/dev/null; then
-  apt-get update -qq && apt_install redis-server libxml2-utils bubblewrap || { echo "apt-get install failed"; exit 1; }
+# the local platform runs pods as sandboxes (wrapper scripts, init containers) with it; iptables: the sandboxes'
+# loopback firewall (pods cannot reach this machine's own 127.0.0.1 services).
+if ! command -v redis-server >/dev/null || ! command -v xmllint >/dev/null || ! command -v bwrap >/dev/null ||
+  ! command -v iptables >/dev/null; then
+  apt-get update -qq && apt_install redis-server libxml2-utils bubblewrap iptables || { echo "apt-get install failed"; exit 1; }
 fi
 # iptables: master-partition cuts pods apart with packet filter rules between their loopback addresses (as root).
 if ! command -v iptables >/dev/null; then

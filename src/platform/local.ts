@@ -5,7 +5,7 @@ import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath, readContainedTail } from '../util/contained-path.ts';
-import { waitFor } from '../util/wait.ts';
+import { settleWithin, waitFor } from '../util/wait.ts';
 import type {
   DeleteOptions,
   Deployed,
@@ -30,6 +30,7 @@ import {
   processGroupOf,
   startProcess,
   stopProcess,
+  type StartOptions,
   type Supervised,
   within,
 } from './local/process.ts';
@@ -37,7 +38,8 @@ import { describeState, PodLifecycle, type PodEvent, type PodState } from './loc
 import { findExecutable, findServerBinary } from './local/redis-binary.ts';
 import { localRedisConf } from './local/redis-conf.ts';
 import {
-  bwrapArgs,
+  bwrapCommand,
+  type BwrapCommand,
   findBwrap,
   mainProcessOf,
   podShims,
@@ -52,6 +54,10 @@ import { POST_START_TIMEOUT_MS, postStartCommand } from './local/post-start.ts';
 import { localPartition } from './local/faults/partition.ts';
 import { emulatedNodes, placePod, schedulingRules } from './local/nodes.ts';
 import { localNodeLoss } from './local/faults/node-loss.ts';
+import { PodConfinement } from './local/pod-confinement.ts';
+import { PROBE_OUTPUT_BYTES } from './local/bounded-read.ts';
+import { containerSecurity, refuseHostAccess } from './local/pod-security.ts';
+import { refuseTooManyPods } from './local/pod-limits.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { unenforcedSizeLimits } from './local/size-limits.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
@@ -156,6 +162,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   let binary: string | undefined;
   let setpriv: string | undefined;
   let bwrap: string | undefined;
+  /** The sandboxes' loopback firewall (sandbox mode). */
+  let confinement: PodConfinement | undefined;
   let mode: 'sandbox' | 'direct' | undefined;
   let createdWorkDir = false;
   let unguard: (() => void) | undefined;
@@ -218,6 +226,10 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       if (sandboxTool && 'missing' in sandboxTool) ctx.log.info(`local platform: direct mode (${sandboxTool.missing})`);
     }
     ctx.log.info(`local platform: pods run in ${mode} mode`);
+    if (mode === 'sandbox') {
+      confinement ??= await PodConfinement.open(ctx.undo, ctx.log);
+      if (confinement.skipped) ctx.log.warn(`local platform: ${confinement.skipped}`);
+    }
     provisioned = true;
   }
 
@@ -245,8 +257,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
 
   const dnsPods = () => [...pods.values()].map((p) => ({ name: p.name, ip: p.ip, ready: info(p).ready }));
 
-  /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims and env. */
-  function sandboxSpec(pod: Pod, c: ContainerView, rootfs: string, env: Map<string, string>, argv: string[]) {
+  /** The sandbox of one container of a pod: its own root, the pod's volumes, hosts file, shims, env and security. */
+  function sandboxSpec(
+    pod: Pod,
+    c: ContainerView,
+    rootfs: string,
+    env: Map<string, string>,
+    argv: string[],
+    kind: 'containers' | 'initContainers' = 'containers',
+  ): BwrapCommand {
     fs.mkdirSync(inside(rootfs, `pod ${pod.name}'s root`), { recursive: true });
     prepareRoot(rootfs);
     const binds: SandboxBind[] = c.mounts.map((m) => ({
@@ -263,7 +282,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         aliases: requireDeployed().server.aliases,
       }),
     );
-    return bwrapArgs({
+    return bwrapCommand({
+      security: containerSecurity(requireDeployed().statefulSet, kind, c.name),
+      ...(setpriv ? { setpriv: fs.realpathSync(setpriv) } : {}),
       hostname: pod.name,
       rootfs,
       binds,
@@ -285,22 +306,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       { name: pod.name, namespace: r.namespace, uid: pod.uid, ip: pod.ip, labels: r.podLabels },
       warnOnce,
     );
-    const logFile = inside(
-      path.join(workDir, 'logs', `${pod.name}.exec-${randomUUID()}.log`),
-      `an exec in pod ${pod.name}`,
-    );
-    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
-      cwd: workDir,
-      logFile,
-      registryDir: inside(registryDir),
-      setpriv,
+    // Its output is kept as the kubelet keeps an exec probe's: the first PROBE_OUTPUT_BYTES, in memory.
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
+      captureBytes: PROBE_OUTPUT_BYTES,
     });
     running.add(proc);
     void proc.exited.then(() => running.delete(proc));
     const exit = await within(proc.exited, timeoutMs);
     if (!exit) await stopProcess(proc, 'kill', 0);
-    const output = fs.readFileSync(logFile, 'utf8');
-    fs.rmSync(logFile, { force: true });
+    const output = proc.captured!();
     return { code: exit ? exit.code : null, output: exit ? output : `${output}(killed after ${timeoutMs} ms)` };
   }
 
@@ -372,19 +386,18 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         path.join(workDir, 'logs', `${pod.name}.${pod.incarnation}.init-${ic.name}.log`),
         `init container ${ic.name}'s log`,
       );
-      const proc = await startProcess(
-        bwrap!,
-        sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv),
-        {
-          cwd: workDir,
-          logFile,
-          registryDir: inside(registryDir),
-          setpriv,
-        },
+      const proc = await spawnSandbox(
+        sandboxSpec(pod, ic, path.join(pod.layout.podDir, 'init', ic.name), env, argv, 'initContainers'),
+        { logFile },
       );
       running.add(proc);
       void proc.exited.then(() => running.delete(proc));
-      const exit = await within(proc.exited, readyTimeoutMs);
+      // Bounded, and ended at once by the run's cancellation (SIGINT/SIGTERM must not wait for an init container).
+      const exit = await settleWithin(proc.exited, readyTimeoutMs, 'late', ctx.signal).catch(() => undefined);
+      if (!exit && ctx.signal?.aborted) {
+        await stopProcess(proc, 'kill', 0);
+        throw new CancelledError(`init container ${ic.name} of pod ${pod.name} to finish`);
+      }
       if (!exit) {
         await stopProcess(proc, 'kill', 0);
         throw new TimeoutError(
@@ -440,6 +453,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (what === 'pod') {
       pod.uid = randomUUID();
       pod.ip = await allocator!.next();
+      await confinement?.allow(pod.ip);
     }
     await preparePodFs(pod.layout, r, warnOnce, what);
     const env = containerEnv(
@@ -546,7 +560,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (tornDown(pod)) return undefined;
     return startProcess(binary!, [confFile], {
       cwd: inside(toHostPath(cwd, r, pod.layout), `pod ${pod.name}'s working directory`),
-      logFile: pod.logFile!,
+      output: { logFile: pod.logFile! },
       registryDir: inside(registryDir),
       setpriv,
     });
@@ -563,11 +577,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (what === 'pod') await runInitContainers(pod);
     if (tornDown(pod)) return undefined;
     const argv = effectiveArgv(r.container.command, r.container.args, r.server.program);
-    const proc = await startProcess(bwrap!, sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
-      cwd: workDir,
+    const proc = await spawnSandbox(sandboxSpec(pod, r.container, pod.layout.rootfs, env, argv), {
       logFile: pod.logFile!,
-      registryDir: inside(registryDir),
-      setpriv,
     });
     proc.mainPid = () => mainProcessOf(proc.pid);
     const hook = postStartCommand(r);
@@ -582,6 +593,22 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         })
         .catch((err: unknown) => ctx.log.warn(`local platform: pod ${pod.name}'s postStart hook: ${messageOf(err)}`));
     return proc;
+  }
+
+  /**
+   * Starts a sandbox: its env and seccomp filter on file descriptors (never in the process list), inside the
+   * run's firewall cgroup when there is one, with an environment of its own (bwrap clears it for the container).
+   */
+  function spawnSandbox(cmd: BwrapCommand, output: StartOptions['output']): Promise<Supervised> {
+    return startProcess(bwrap!, cmd.args, {
+      cwd: workDir,
+      output,
+      registryDir: inside(registryDir),
+      setpriv,
+      fds: cmd.fds,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      ...(confinement?.procs ? { cgroupProcs: confinement.procs } : {}),
+    });
   }
 
   async function waitReady(pod: Pod, proc: Supervised, port: number): Promise<void> {
@@ -635,6 +662,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     notes.length = 0;
+    refuseHostAccess(deployment.statefulSet);
+    refuseTooManyPods(deployment);
+    if (confinement?.skipped) notes.push(confinement.skipped);
     if (mode === 'direct') {
       refuseWhatNeedsSandbox(deployment, warnOnce);
       const gap = directModeRediscoveryGap(deployment);
@@ -686,7 +716,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     };
     if (valueAt(deployment.statefulSet.body, ['spec', 'podManagementPolicy']) === 'Parallel')
       await Promise.all(all.map(start));
-    else for (const pod of all) if (!failures.length) await start(pod); // OrderedReady: stop at the first failure
+    // OrderedReady: stop at the first failure, or at the run's cancellation
+    else for (const pod of all) if (!failures.length && !ctx.signal?.aborted) await start(pod);
+    if (ctx.signal?.aborted) throw new CancelledError(`the pods of ${deployment.name} to start`);
     if (failures.length)
       throw new Error(`local platform: deploying ${deployment.name} failed:\n${failures.join('\n')}`);
     // As on Kubernetes, the manifests' Jobs and Pods start alongside the StatefulSet's pods (local/jobs.ts).
@@ -696,9 +728,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         set: manifests,
         workDir,
         inside,
-        bwrap: bwrap!,
-        ...(setpriv ? { setpriv } : {}),
-        registryDir: inside(registryDir),
+        spawn: (cmd, logFile) => spawnSandbox(cmd, { logFile }),
+        ...(setpriv ? { setpriv: fs.realpathSync(setpriv) } : {}),
         log: ctx.log,
         hostsText: (name) => (service ? podHostsText({ name, ip: '', ready: false }, dnsPods(), service) : ''),
         track: (p) => {
@@ -913,6 +944,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         if (undoId !== undefined) await (ctx.undo ?? noUndoJournal).settle(undoId);
         undoId = undefined;
         allocator?.release(); // the addresses are free for other runs once nothing of ours listens on them
+        await confinement?.close();
+        confinement = undefined;
       }
       for (const d of createdDirs) fs.rmSync(inside(d, undefined, 'nofollow'), { recursive: true, force: true });
       if (createdWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
@@ -1007,9 +1040,10 @@ function graceSeconds(r: RedisDeployment): number {
 
 /** A sandboxed program that is not on this host (an image's own script or binary): say what to use instead. */
 function missingProgramHint(log: string): string {
-  const m = /bwrap: execvp (\S+): No such file or directory/.exec(log);
+  // bwrap's own words, or the shell's that execs the command inside (local/sandbox.ts)
+  const m = /bwrap: execvp (\S+): No such file or directory|exec: (\S+): not found/.exec(log);
   return m
-    ? `: ${m[1]!} exists only in the container image, not on this host; use platform kind to run the image itself`
+    ? `: ${m[1] ?? m[2]!} exists only in the container image, not on this host; use platform kind to run the image itself`
     : '';
 }
 

@@ -35,7 +35,9 @@ export type UndoStep =
   | { kind: 'local-processes'; workDir: string }
   /** A partition's packet filter chain (src/platform/packet-filter.ts), entered from `hooks`: on the host, or, with
    * `node` and `pid`, in the network namespace of that process of a kind node container. */
-  | { kind: 'partition-rules'; chain: string; hooks: Array<'INPUT' | 'OUTPUT'>; node?: string; pid?: number };
+  | { kind: 'partition-rules'; chain: string; hooks: Array<'INPUT' | 'OUTPUT'>; node?: string; pid?: number }
+  /** Local platform: the run's loopback firewall (local/loopback-firewall.ts), named only by its random id. */
+  | { kind: 'local-firewall'; id: string };
 
 export interface UndoJournal {
   /** Saves `step` durably (action state, or a file in the CLI's work dir) BEFORE the caller makes the change.

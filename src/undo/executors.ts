@@ -34,6 +34,8 @@ export function describeStep(step: UndoStep): string {
       return `partition rules (iptables chain ${step.chain}${step.node ? ` in process ${step.pid ?? '?'}'s network namespace on ${step.node}` : ''})`;
     case 'node-container-stopped':
       return `stopped kind node container ${step.container}`;
+    case 'local-firewall':
+      return `local pods' loopback firewall ${step.id}`;
     default:
       return `a step of unknown kind`;
   }
@@ -93,6 +95,8 @@ const STEP_SHAPES: Record<UndoStep['kind'], (s: Record<string, unknown>) => bool
   'local-processes': (s) => text(s.workDir) && path.isAbsolute(s.workDir),
   // A kind node container's name, given to `docker start` as its argument (never an option: no leading dash).
   'node-container-stopped': (s) => typeof s.container === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s.container),
+  // The run's loopback firewall, named only by its id (<pid hex>-<8 hex>, local/loopback-firewall.ts).
+  'local-firewall': (s) => typeof s.id === 'string' && /^[0-9a-f]+-[0-9a-f]{8}$/.test(s.id),
   // Only this tool's own chains (packet-filter.ts names them RCR-PART-<hex>), entered from the two hooks it uses;
   // on kind, a node container's name and a process id, which go to docker as arguments (never a program).
   'partition-rules': (s) =>
@@ -182,6 +186,10 @@ export const defaultExecutors: UndoExecutors = {
     const { nodeIptables } = await import('../platform/kube/faults/partition.ts');
     const ipt = step.node && step.pid ? nodeIptables(step.node, step.pid) : hostIptables;
     await removeCut(ipt, step.chain, step.hooks);
+  },
+  async 'local-firewall'(step) {
+    const { removeLoopbackFirewall } = await import('../platform/local/loopback-firewall.ts');
+    await removeLoopbackFirewall(step.id);
   },
 };
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { firewallUnavailable } from '../../src/platform/local/loopback-firewall.ts';
 import { processRunning } from '../../src/platform/local/process.ts';
 import { hostIptables } from '../../src/platform/local/faults/partition.ts';
 import { CHAIN_PREFIX, iptablesProblem } from '../../src/platform/packet-filter.ts';
@@ -198,11 +199,14 @@ async function killedRun(name: string): Promise<CliRun> {
   );
   const left = await leftDirs();
   assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
-  assert.equal(unsettledSteps(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')), ['local-processes']);
+  assert.equal(unsettledSteps(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')), LOCAL_STEPS);
   return run;
 }
 
 /** The kinds of the steps an undo journal (a file's lines, or action state's JSON array) has not settled yet. */
+/** What a local run journals before its pods start: its processes, and its loopback firewall where it can make one. */
+const LOCAL_STEPS = ['local-processes', ...(firewallUnavailable() ? [] : ['local-firewall'])];
+
 function unsettledSteps(journal: string): string[] {
   return replayJournal(journal)
     .filter((e) => !e.settled)
@@ -252,7 +256,7 @@ test('action: SIGKILL of the main step during the hold, then the post step with 
   const state = await stateForPost(stateFile);
   assert.equal(
     unsettledSteps(state['STATE_undo-journal'] ?? '[]'),
-    ['local-processes'],
+    LOCAL_STEPS,
     'recorded in action state before the processes started',
   );
   assert.equal(await leftDirs(), [state['STATE_work-dir']!.split('/').at(-1)]);

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { parseManifestFile } from '../../src/manifests/load.ts';
 import type { ManifestSet } from '../../src/manifests/model.ts';
 import { startLocalJobs, type LocalJobsDeps } from '../../src/platform/local/jobs.ts';
-import type { Supervised } from '../../src/platform/local/process.ts';
+import { startProcess, type Supervised } from '../../src/platform/local/process.ts';
 import { findBwrap } from '../../src/platform/local/sandbox.ts';
 import { containedPath } from '../../src/util/contained-path.ts';
 import { silentLog } from '../../src/util/log.ts';
@@ -53,8 +53,15 @@ function setup(yaml: string, name: string) {
     set,
     workDir,
     inside: (p, what) => containedPath(workDir, p, { what }),
-    bwrap,
-    registryDir: join(workDir, 'pids'),
+    // As the platform starts its sandboxes (local.ts spawnSandbox), without its firewall cgroup.
+    spawn: (cmd, logFile) =>
+      startProcess(bwrap, cmd.args, {
+        cwd: workDir,
+        output: { logFile },
+        registryDir: join(workDir, 'pids'),
+        fds: cmd.fds,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      }),
     log: silentLog,
     hostsText: () => '127.0.0.1\tlocalhost\n127.0.0.9\tredis-0.redis.default.svc.cluster.local redis-0.redis\n',
     track: (p) => procs.push(p),
@@ -177,9 +184,16 @@ test('a subPath that climbs out of its volume fails the Job, nothing is bound fr
   assert.is(procs.length, 0);
 });
 
-test('not run, with why (file and line): completions other than 1, restartPolicy Always, a hostPath volume', async () => {
+test('not run, with why (file and line): a bad backoffLimit, privileged, completions other than 1, restartPolicy Always, a hostPath volume', async () => {
   const never = (spec: string) => job(spec, 'true').replace('containers:', 'restartPolicy: Never\n      containers:');
   const cases: Array<[string, RegExp]> = [
+    [
+      never('  backoffLimit: 1').replace(
+        'image: busybox',
+        'image: busybox\n          securityContext: {privileged: true}',
+      ),
+      /m\/j\.yaml:\d+: container c is privileged/,
+    ],
     [never('  backoffLimit: many'), /m\/j\.yaml:6: Job j has backoffLimit "many"; expected a whole number of retries/],
     [
       never('  completions: 3'),

@@ -72,7 +72,7 @@ const addressGone = (ip: string): Promise<void> =>
 const start = (ip: string, then: string, name: string) =>
   startProcess('/bin/sh', wrapper(ip, then), {
     cwd: dir,
-    logFile: path.join(dir, `${name}.log`),
+    output: { logFile: path.join(dir, `${name}.log`) },
     registryDir: path.join(dir, 'pids'),
     setpriv: findExecutable('setpriv'),
   });
@@ -110,7 +110,7 @@ test("a hard-killed run's wrapper children are killed by the next run's cleanup"
   const script = `
     const { startProcess } = await import(${src});
     const p = await startProcess('/bin/sh', ${JSON.stringify(wrapper(ip!, '; true'))}, {
-      cwd: ${JSON.stringify(dir)}, logFile: ${JSON.stringify(path.join(dir, 'hard.log'))}, registryDir: ${JSON.stringify(registry)},
+      cwd: ${JSON.stringify(dir)}, output: { logFile: ${JSON.stringify(path.join(dir, 'hard.log'))} }, registryDir: ${JSON.stringify(registry)},
       setpriv: ${JSON.stringify(findExecutable('setpriv') ?? null)} ?? undefined,
     });
     process.stdout.write(p.pid + '\\n');

@@ -17,9 +17,10 @@ import type { Log } from '../../util/log.ts';
 import { sleep } from '../../util/wait.ts';
 import type { ManifestJobStatus } from '../platform.ts';
 import { expandVars, fieldValue } from './expand.ts';
-import { describeExit, startProcess, stopProcess, type Exit, type Supervised } from './process.ts';
+import { containerSecurity, refuseHostAccess } from './pod-security.ts';
+import { describeExit, stopProcess, type Exit, type Supervised } from './process.ts';
 import { findExecutable } from './redis-binary.ts';
-import { bwrapArgs, prepareRoot, type SandboxBind } from './sandbox.ts';
+import { bwrapCommand, prepareRoot, type BwrapCommand, type SandboxBind } from './sandbox.ts';
 
 /**
  * The manifests' Jobs and bare Pods on the local platform, run as Kubernetes runs them, each container in the
@@ -49,9 +50,10 @@ export interface LocalJobsDeps {
   workDir: string;
   /** Checks a host path lies inside the work dir (symlinks resolved). */
   inside: (p: string, what: string) => string;
-  bwrap: string;
+  /** Starts a sandbox as the platform starts its pods' (its firewall cgroup, env on file descriptors). */
+  spawn: (cmd: BwrapCommand, logFile: string) => Promise<Supervised>;
+  /** setpriv's real path on the host, for a container's runAsUser (sandbox.ts). */
   setpriv?: string;
-  registryDir: string;
   log: Log;
   /** The pod's /etc/hosts as the cluster DNS has it now (the Redis pods' names through their Service). */
   hostsText: (podName: string) => string;
@@ -92,6 +94,8 @@ function validate(obj: ManifestObject): RestartPolicy {
     throw new InputError(
       `${where([...specPath, 'restartPolicy'])}: ${obj.kind} ${obj.name} needs restartPolicy Never or OnFailure${obj.kind === 'Job' ? '' : ' or Always'} (the API server refuses ${written || 'none'}${obj.kind === 'Job' ? ' for a Job' : ''})`,
     );
+  // privileged, hostNetwork/PID/IPC and host-level capabilities are refused as for the StatefulSet's pods.
+  refuseHostAccess(asTemplate(obj));
   const backoffLimit = valueAt(obj.body, ['spec', 'backoffLimit']);
   if (
     obj.kind === 'Job' &&
@@ -231,11 +235,13 @@ async function runPod(
   const hosts = path.join(podDir, 'hosts');
   fs.writeFileSync(hosts, deps.hostsText(podName));
   const volumes = prepareVolumes(spec, podDir, deps);
-  const phases = [
-    ...(newPod ? objectsAt(spec, ['initContainers']).map((c) => [c]) : []),
-    objectsAt(spec, ['containers']),
+  const phases: Array<{ kind: ContainerKind; group: JsonObject[] }> = [
+    ...(newPod
+      ? objectsAt(spec, ['initContainers']).map((c) => ({ kind: 'initContainers' as const, group: [c] }))
+      : []),
+    { kind: 'containers', group: objectsAt(spec, ['containers']) },
   ];
-  for (const group of phases) {
+  for (const { kind, group } of phases) {
     const exits = await Promise.all(
       group.map(async (c) => {
         const name = scalarText(c.name);
@@ -244,7 +250,7 @@ async function runPod(
           `${podName}'s log`,
         );
         fs.mkdirSync(path.dirname(logFile), { recursive: true });
-        const exit = await runContainer(run, obj, podName, podDir, c, volumes, hosts, logFile, deps);
+        const exit = await runContainer(run, obj, podName, podDir, { c, kind }, volumes, hosts, logFile, deps);
         return { name, exit, logFile };
       }),
     );
@@ -262,7 +268,7 @@ async function runContainer(
   obj: ManifestObject,
   podName: string,
   podDir: string,
-  c: JsonObject,
+  { c, kind }: { c: JsonObject; kind: ContainerKind },
   volumes: Map<string, string>,
   hosts: string,
   logFile: string,
@@ -294,10 +300,18 @@ async function runContainer(
   }
   const env = jobEnv(deps.set, obj, c, podName);
   const argv = [...stringsAt(c, ['command']), ...stringsAt(c, ['args'])].map((a) => expandVars(a, (n) => env.get(n)));
-  const proc = await startProcess(
-    deps.bwrap,
-    bwrapArgs({ hostname: podName, rootfs, binds, env, cwd: scalarText(c.workingDir) || '/', argv }),
-    { cwd: deps.workDir, logFile, registryDir: deps.registryDir, ...(deps.setpriv ? { setpriv: deps.setpriv } : {}) },
+  const proc = await deps.spawn(
+    bwrapCommand({
+      security: containerSecurity(asTemplate(obj), kind, name),
+      ...(deps.setpriv ? { setpriv: deps.setpriv } : {}),
+      hostname: podName,
+      rootfs,
+      binds,
+      env,
+      cwd: scalarText(c.workingDir) || '/',
+      argv,
+    }),
+    logFile,
   );
   deps.track(proc);
   run.current.push(proc);
@@ -378,6 +392,19 @@ function tail(file: string): string {
   } catch {
     return '(no log written)';
   }
+}
+
+type ContainerKind = 'containers' | 'initContainers';
+
+/** The object with its pod spec at spec.template.spec, where pod-security.ts reads it: a Job as it is, a bare
+ * Pod's spec moved there (positions still point into the Pod). */
+function asTemplate(obj: ManifestObject): ManifestObject {
+  if (obj.kind === 'Job') return obj;
+  return {
+    ...obj,
+    body: { spec: { template: { spec: objectAt(obj.body, ['spec']) } } },
+    locate: (p) => obj.locate(p[0] === 'spec' && p[1] === 'template' && p[2] === 'spec' ? ['spec', ...p.slice(3)] : p),
+  };
 }
 
 /** The objects this module runs: batch Jobs and bare Pods. */

@@ -86,6 +86,9 @@ export async function preparePodFs(
         await fs.writeFile(inside(target, what), content, { mode });
         await fs.chmod(inside(target, what), mode);
       }
+    } else if (m.source.type === 'emptyDir') {
+      // The kubelet makes an emptyDir 0777 (pkg/volume/emptydir/empty_dir.go, perm): a runAsUser container writes it.
+      await fs.chmod(inside(dir, `volume ${m.name}`), 0o777);
     } else if (m.source.type === 'other' && !seen.has(m.name)) {
       warn(`volume ${m.name} (${m.source.description}) is not emulated locally: it is an empty directory`);
     }

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { TimeoutError } from '../../errors.ts';
 import { timerMs } from '../../util/wait.ts';
+import { openLogForAppend } from './bounded-read.ts';
 
 export interface Exit {
   code: number | null;
@@ -22,17 +24,31 @@ export interface Supervised {
   exited: Promise<Exit>;
   /** Set once `exited` has resolved. */
   exit?: Exit;
+  /** With StartOptions.captureBytes: the first bytes of its stdout and stderr, complete once `exited` resolves. */
+  captured?: () => string;
 }
 
 export interface StartOptions {
   cwd: string;
-  /** stdout and stderr go here (appended). */
-  logFile: string;
+  /** Where stdout and stderr go: appended to a log file, or only their first `captureBytes` kept in memory (the
+   * rest read and dropped: a probe's output never blocks the child on a full pipe, and nothing piles up). */
+  output: { logFile: string } | { captureBytes: number };
   /** Directory of `<pid>` files naming every live child, so a later run can clean up after a hard kill. */
   registryDir: string;
   /** setpriv binary to run the child with a parent-death signal, or undefined when there is none. */
   setpriv?: string;
+  /** Data for the child's file descriptors 3, 4, … in order, each handed over on a pipe (written, then closed):
+   * what must not be in its command line (a sandbox's env). */
+  fds?: Buffer[];
+  /** A cgroup's `cgroup.procs`: the child joins that cgroup before it runs (`sh` writes its own PID there, then
+   * execs the rest), so nothing it starts is ever outside it. */
+  cgroupProcs?: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** Joins the cgroup named by $1 (its cgroup.procs), then execs the rest; 125 when the cgroup refuses it. */
+const JOIN_CGROUP = 'echo $$ >"$1" || exit 125; shift; exec "$@"';
 
 /**
  * Starts a child in its own process group (detached: setsid) that dies with this process: through `setpriv
@@ -43,10 +59,23 @@ export interface StartOptions {
  * `exited` resolves only once the group is empty.
  */
 export async function startProcess(binary: string, args: string[], opts: StartOptions): Promise<Supervised> {
-  const out = fs.openSync(opts.logFile, 'a');
-  const [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
-  const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['ignore', out, out], detached: true });
-  fs.closeSync(out);
+  const out = 'logFile' in opts.output ? openLogForAppend(opts.output.logFile) : 'pipe';
+  let [file, argv] = opts.setpriv ? [opts.setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
+  if (opts.cgroupProcs) [file, argv] = ['/bin/sh', ['-c', JOIN_CGROUP, 'sh', opts.cgroupProcs, file, ...argv]];
+  const fds = opts.fds ?? [];
+  const child = spawn(file, argv, {
+    cwd: opts.cwd,
+    stdio: ['ignore', out, out, ...fds.map(() => 'pipe' as const)],
+    detached: true,
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  if (typeof out === 'number') fs.closeSync(out);
+  const capture = 'captureBytes' in opts.output ? captureStreams(child, opts.output.captureBytes) : undefined;
+  fds.forEach((data, i) => {
+    const pipe = child.stdio[3 + i] as Writable;
+    pipe.on('error', () => {}); // a child that exits without reading it: its exit is what is reported
+    pipe.end(data);
+  });
   // Listen for the exit before anything else can yield, so it cannot be missed.
   let registered: string | undefined;
   const sup: Supervised = {
@@ -54,14 +83,17 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
     exited: new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => {
         const exit = { code, signal };
-        void groupGone(child.pid!).then(() => {
-          sup.exit = exit;
-          if (registered) fs.rmSync(registered, { force: true });
-          resolve(exit);
-        });
+        void groupGone(child.pid!)
+          .then(() => capture?.finish())
+          .then(() => {
+            sup.exit = exit;
+            if (registered) fs.rmSync(registered, { force: true });
+            resolve(exit);
+          });
       });
     }),
   };
+  if (capture) sup.captured = capture.text;
   sup.pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
     child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
@@ -75,6 +107,40 @@ export async function startProcess(binary: string, args: string[], opts: StartOp
     });
   }
   return sup;
+}
+
+/** Bound on a captured pipe's end once the child's group is gone (a process outside it may hold the pipe). */
+const CAPTURE_CLOSE_MS = 2000;
+
+/** Reads a child's stdout and stderr to their end, keeping the first `max` bytes of both together. */
+function captureStreams(child: ChildProcess, max: number): { text: () => string; finish: () => Promise<unknown> } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const ended = [child.stdout, child.stderr].map(
+    (stream) =>
+      new Promise<void>((resolve) => {
+        if (!stream) {
+          resolve();
+          return;
+        }
+        stream.on('data', (chunk: Buffer) => {
+          if (kept >= max) return;
+          chunks.push(chunk.subarray(0, max - kept));
+          kept += Math.min(chunk.length, max - kept);
+        });
+        stream.once('close', () => resolve());
+        stream.once('error', () => resolve());
+      }),
+  );
+  return {
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    // Called once the child's group is gone: the pipes then end at once unless a process outside it holds them.
+    finish: () =>
+      within(Promise.all(ended), CAPTURE_CLOSE_MS).then(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }),
+  };
 }
 
 export function describeExit(e: Exit): string {

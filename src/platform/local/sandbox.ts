@@ -2,12 +2,16 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findExecutable } from './redis-binary.ts';
+import { procMaskArgs, securityArgs, userPrefix, type ContainerSecurity } from './pod-security.ts';
+import { seccompFilter } from './seccomp.ts';
 
 /**
  * Pods as bubblewrap sandboxes (Debian `bubblewrap`): each container sees its own root (a directory of the pod,
  * wiped with it) with the host's /usr and a few /etc files read-only standing in for the image, its volumes at
  * their mount paths, its own /etc/hosts, hostname and PID namespace, and the host's network (the pod's own
  * loopback address). What runs inside is the container's own command: wrapper scripts, `sh -c`, init containers.
+ * It runs as a Kubernetes container does by default (pod-security.ts): the runtime's default capabilities,
+ * read-only /proc/sys, seccomp, no_new_privs (bwrap always sets it), its securityContext's user and root mode.
  */
 
 /** Where the platform's own files appear inside a sandbox: the real server binary and the shims in front of it. */
@@ -20,6 +24,8 @@ const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 /** The top-level directories of a merged-/usr system: symlinks into /usr, or directories on older layouts. */
 const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+/** Directories of a container's root that hold mount points (the host's /usr, /etc files, the shims). */
+const PARENT_DIRS = ['usr', 'usr/local', 'usr/local/bin', 'etc', SANDBOX_DIR.slice(1)];
 /** /etc files programs need to run (users, the dynamic loader, time zone, Debian's alternatives). */
 const HOST_ETC = [
   'passwd',
@@ -48,7 +54,28 @@ export interface SandboxSpec {
   env: Map<string, string>;
   cwd: string;
   argv: string[];
+  security: ContainerSecurity;
+  /** setpriv on the host under /usr (seen inside the sandbox at the same path), for runAsUser. */
+  setpriv?: string;
 }
+
+/**
+ * A bwrap invocation: `args` are its command line (seen by anyone in the process list: no value of the
+ * container's env, and not the container's command, whose $(VAR) expansions may hold Secret values), `fds` the
+ * data bwrap reads from file descriptors 3, 4, … (`--args`: the env as NUL-separated options; `--seccomp`: the
+ * filter; the command as a script that execs it). The caller hands each over on a pipe (process.ts).
+ */
+export interface BwrapCommand {
+  args: string[];
+  fds: Buffer[];
+}
+
+const ENV_FD = 3;
+const COMMAND_FD = 4;
+const SECCOMP_FD = 5;
+/** The container's command, as a one-line script `sh` sources: it execs the command, which so has the
+ * container's argv and PID as on Kubernetes, while bwrap's own argv holds none of it. */
+const COMMAND_FILE = `${SANDBOX_DIR}/command`;
 
 /** bwrap, when it is installed and can create a sandbox here (user namespaces, or root). */
 export async function findBwrap(): Promise<{ path: string } | { missing: string }> {
@@ -70,6 +97,12 @@ export async function findBwrap(): Promise<{ path: string } | { missing: string 
  * one, and a pod's root is reused by its init containers and probes).
  */
 export function prepareRoot(rootfs: string): void {
+  // The parents of bwrap's mount points: bwrap makes a missing one 0700, which a runAsUser container cannot enter.
+  for (const d of PARENT_DIRS) {
+    const at = path.join(rootfs, d);
+    fs.mkdirSync(at, { recursive: true });
+    fs.chmodSync(at, 0o755);
+  }
   for (const d of ROOT_LINKS) {
     const target = linkTarget(`/${d}`);
     const at = path.join(rootfs, d);
@@ -91,9 +124,13 @@ function linkTarget(p: string): string | undefined {
   }
 }
 
-/** The bwrap command line for one container. */
-export function bwrapArgs(spec: SandboxSpec): string[] {
+/** The bwrap command for one container. */
+export function bwrapCommand(spec: SandboxSpec): BwrapCommand {
+  const seccomp = seccompFilter();
   const args = [
+    '--args',
+    String(ENV_FD),
+    ...securityArgs(spec.security, seccomp ? SECCOMP_FD : undefined),
     '--die-with-parent',
     '--unshare-pid',
     '--unshare-uts',
@@ -113,19 +150,42 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
     if (linkTarget(p) === undefined && fs.existsSync(p)) args.push('--ro-bind', p, p);
   }
   for (const f of HOST_ETC) if (fs.existsSync(`/etc/${f}`)) args.push('--ro-bind', `/etc/${f}`, `/etc/${f}`);
-  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--proc', '/proc', ...procMaskArgs(), '--dev', '/dev');
   // Parents before children: a volume at /data and another at /data/tmp.
   for (const b of [...spec.binds].sort((a, c) => a.container.split('/').length - c.container.split('/').length)) {
     args.push(b.readOnly ? '--ro-bind' : '--bind', b.host, b.container);
   }
-  args.push('--clearenv');
   const env = new Map(spec.env);
   env.set('PATH', `${SHIM_DIR}:${spec.env.get('PATH') ?? IMAGE_PATH}`);
   if (!env.has('HOSTNAME')) env.set('HOSTNAME', spec.hostname);
   if (!env.has('HOME')) env.set('HOME', '/root');
-  for (const [k, v] of env) args.push('--setenv', k, v);
-  args.push('--chdir', spec.cwd, '--', ...spec.argv);
-  return args;
+  const envArgs = ['--clearenv'];
+  for (const [k, v] of env) envArgs.push('--setenv', k, v);
+  args.push('--ro-bind-data', String(COMMAND_FD), COMMAND_FILE);
+  // Last of the mounts (bwrap makes their mount points in the root); volumes stay writable (the remount is not
+  // recursive).
+  if (spec.security.readOnlyRoot) args.push('--remount-ro', '/');
+  args.push('--chdir', spec.cwd, '--', '/bin/sh', '-c', `. ${COMMAND_FILE}`);
+  const command = `exec ${[...userPrefix(spec.security, spec.setpriv), ...spec.argv].map(shellQuote).join(' ')}\n`;
+  return {
+    args,
+    fds: [nulSeparated(envArgs), Buffer.from(command, 'utf8'), ...(seccomp ? [seccomp] : [])],
+  };
+}
+
+/** A word the shell reads back as exactly `s`. */
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** bwrap's --args format: each option NUL-terminated (no environment can hold a NUL: refused, not split). */
+function nulSeparated(args: string[]): Buffer {
+  const bad = args.find((a) => a.includes('\0'));
+  if (bad !== undefined)
+    throw new Error(
+      `local platform: an env name or value contains a NUL character, which no process environment can hold`,
+    );
+  return Buffer.from(args.map((a) => `${a}\0`).join(''), 'utf8');
 }
 
 /**
