@@ -7,6 +7,8 @@ import type { PlatformSettings } from './platform/select.ts';
 export interface Config extends PlatformSettings {
   command: 'check' | 'lint' | 'cleanup';
   manifests: string;
+  /** The manifests as on the pull request's base: the rollout scenario deploys them, then applies `manifests`. */
+  baseManifests?: string;
   reportDir: string;
   masters?: number;
   replicasPerMaster?: number;
@@ -21,6 +23,10 @@ export interface Config extends PlatformSettings {
   maxFailoverMs?: number;
   maxUnavailableMs?: number;
   maxLostWrites: number;
+  /** With base-manifests: how much slower than the base's the head's failover may be (percent). */
+  maxFailoverRegressionPct?: number;
+  /** With base-manifests: how much longer than the base's the head's refused-writes window may be (percent). */
+  maxUnavailableRegressionPct?: number;
   /** cluster-restart: every pod back to the cluster re-formed (ms). */
   maxReformMs?: number;
   /** cluster-restart: a pod left running while every other Redis pod is deleted (the all-but-one case). */
@@ -41,7 +47,7 @@ export interface Config extends PlatformSettings {
   addressBase?: string;
 }
 
-type Kind = 'string' | 'list' | 'int' | 'bool' | 'ms';
+type Kind = 'string' | 'list' | 'int' | 'bool' | 'ms' | 'percent';
 
 interface OptionSpec {
   key: keyof Config;
@@ -65,6 +71,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     choices: ['auto', 'kind', 'existing', 'local'],
     description: 'Where the pods run',
+  },
+  'base-manifests': {
+    key: 'baseManifests',
+    kind: 'string',
+    description:
+      "Directory with the manifests as on the pull request's base: scenario rollout deploys them, starts the writers and applies the manifests over them as kubectl apply does",
   },
   'report-dir': {
     key: 'reportDir',
@@ -138,6 +150,18 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     description:
       'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+  },
+  'max-failover-regression': {
+    key: 'maxFailoverRegressionPct',
+    kind: 'percent',
+    description:
+      'With base-manifests: fail a scenario whose failover on the head manifests is more than this much slower than on the base (e.g. 20%)',
+  },
+  'max-unavailable-regression': {
+    key: 'maxUnavailableRegressionPct',
+    kind: 'percent',
+    description:
+      'With base-manifests: fail a scenario whose writes are refused for more than this much longer on the head manifests than on the base (e.g. 20%)',
   },
   'max-lost-writes': {
     key: 'maxLostWrites',
@@ -278,6 +302,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       if (value === 'true') return true;
       if (value === 'false') return false;
       throw bad('true or false');
+    case 'percent': {
+      const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value);
+      if (!m) throw bad('a percentage such as 20%');
+      return Number(m[1]);
+    }
     case 'int':
     case 'ms': {
       // Durations may be written as 90s or 2m for convenience; plain numbers are milliseconds.

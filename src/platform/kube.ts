@@ -24,6 +24,8 @@ import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { kubeRolloutFault } from './kube/faults/rollout.ts';
+import type { PlatformFaults } from './faults.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
 import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/routes.ts';
@@ -121,6 +123,7 @@ class Kube implements KubePlatform {
   private namespaceUndo?: string;
   private tornDown = false;
   private readonly undo: UndoJournal;
+  readonly faults: PlatformFaults;
 
   constructor(
     private readonly flavor: Flavor,
@@ -132,6 +135,7 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
+    this.faults = { rollout: kubeRolloutFault(flavor.kind) };
   }
 
   get hold(): HoldReport | undefined {

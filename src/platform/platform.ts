@@ -3,6 +3,7 @@ import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
 import type { Log } from '../util/log.ts';
 import type { UndoJournal } from './undo.ts';
+import type { PlatformFaults } from './faults.ts';
 
 /** How the deleted pod's restart was held on Kubernetes, and whether it held. */
 export interface HoldReport {
@@ -124,6 +125,8 @@ export interface Platform {
   /** Remove everything this run created (processes, clusters, namespaces), releasing any hold first. Never throws;
    * safe to call twice; runs to the end after a cancel (it is the cancel's cleanup). */
   teardown(): Promise<void>;
+  /** Faults beyond deleting a pod (src/platform/faults.ts). */
+  readonly faults: PlatformFaults;
 }
 
 export interface PlatformContext {

@@ -2,6 +2,7 @@ import type { LintFinding } from '../manifests/lint/rule.ts';
 import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { HoldReport } from '../platform/platform.ts';
 import type { ScenarioResult } from '../scenarios/model.ts';
+import type { Comparison } from './comparison.ts';
 
 // The report composes what the layers below produce; their types are re-exported for report/'s own consumers.
 export type { LintFinding, Severity } from '../manifests/lint/rule.ts';
@@ -57,6 +58,8 @@ export interface Report {
   scenarios: ScenarioResult[];
   /** Set when the run stopped before or outside a scenario (bad manifests, deploy failure). */
   error?: string;
+  /** With base-manifests: the same scenarios run on the base manifests, their figures beside the head's. */
+  comparison?: Comparison;
   /** After a failure or error: the evidence files written (paths relative to the report dir; a folder ends in /). */
   evidence?: string[];
 }

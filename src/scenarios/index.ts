@@ -6,6 +6,7 @@ import { runReplicaLoss } from './replica-loss.ts';
 import { runRollingRestart } from './rolling-restart.ts';
 import { runMasterPause } from './master-pause.ts';
 import { runClusterRestart } from './cluster-restart.ts';
+import { runRollout } from './rollout.ts';
 
 export type { ScenarioSettings };
 
@@ -18,6 +19,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   'rolling-restart': runRollingRestart,
   'master-pause': runMasterPause,
   'cluster-restart': runClusterRestart,
+  rollout: runRollout,
 };
 
 export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {
