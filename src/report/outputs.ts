@@ -37,7 +37,7 @@ export const PER_SCENARIO_OUTPUTS = ['status', 'unavailable-ms', 'lost-writes', 
  */
 export function actionOutputs(
   report: Report,
-  paths?: { report: string; summary: string; junit: string },
+  paths?: { report: string; summary: string; junit: string; sarif?: string },
 ): Record<string, string> {
   const main =
     report.scenarios.find((r) => r.name === 'master-failover') ??
@@ -47,6 +47,7 @@ export function actionOutputs(
     'report-path': paths?.report ?? '',
     'summary-path': paths?.summary ?? '',
     'junit-path': paths?.junit ?? '',
+    'sarif-path': paths?.sarif ?? '',
     ...scenarioOutputs(main),
     ...checkCountOutputs(report),
   };

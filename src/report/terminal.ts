@@ -71,7 +71,8 @@ export function renderTerminal(report: Report): string {
 
 /** Where the reports were written (from writeReports): the last lines of a CLI run. */
 export function renderReportPaths(files: ReportFiles): string {
-  return [`reports: ${files.report}`, ...[files.summary, files.junit, ...files.svg].map((f) => `         ${f}`)].join(
-    '\n',
-  );
+  return [
+    `reports: ${files.report}`,
+    ...[files.summary, files.junit, files.sarif, ...files.svg].map((f) => `         ${f}`),
+  ].join('\n');
 }

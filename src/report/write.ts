@@ -10,12 +10,16 @@ import { JUNIT_FILE, renderJUnit } from './junit.ts';
 import { renderMarkdown, SUMMARY_FILE } from './markdown.ts';
 import { EVIDENCE_DIR } from '../platform/evidence-sink.ts';
 import { SCENARIO_NAMES, type Report } from './model.ts';
+import { renderSarif, SARIF_FILE } from './sarif.ts';
+import { RULES } from '../manifests/lint/index.ts';
 import { renderTimelineSvg, timelineSvgFile } from './svg.ts';
 
 export interface ReportFiles {
   report: string;
   summary: string;
   junit: string;
+  /** The lint findings as SARIF 2.1.0 (code scanning). */
+  sarif: string;
   svg: string[];
 }
 
@@ -60,6 +64,7 @@ const OWN_FILES = [
   REPORT_JSON_FILE,
   SUMMARY_FILE,
   JUNIT_FILE,
+  SARIF_FILE,
   ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name })),
 ];
 
@@ -114,7 +119,7 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
-/** Write report.json, summary.md, junit.xml and one timeline SVG per scenario into dir (created if missing). */
+/** Write report.json, summary.md, junit.xml, lint.sarif and one timeline SVG per scenario into dir (created if missing). */
 export async function writeReports(unredacted: Report, dir: string): Promise<ReportFiles> {
   const report = redactDeep(unredacted);
   await mkdir(dir, { recursive: true });
@@ -122,12 +127,14 @@ export async function writeReports(unredacted: Report, dir: string): Promise<Rep
     report: join(dir, REPORT_JSON_FILE),
     summary: join(dir, SUMMARY_FILE),
     junit: join(dir, JUNIT_FILE),
+    sarif: join(dir, SARIF_FILE),
     svg: report.scenarios.map((s) => join(dir, timelineSvgFile(s))),
   };
   await Promise.all([
     writeFile(files.report, reportJson(report)),
     writeFile(files.summary, renderMarkdown(report)),
     writeFile(files.junit, renderJUnit(report)),
+    writeFile(files.sarif, renderSarif(report.lint, { version: report.tool.version, rules: RULES })),
     ...report.scenarios.map((s, i) => writeFile(files.svg[i]!, renderTimelineSvg(s))),
   ]);
   return files;

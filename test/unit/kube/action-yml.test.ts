@@ -47,6 +47,7 @@ test('outputs and runs', () => {
     [
       'failover-ms',
       'junit-path',
+      'sarif-path',
       'lost-writes',
       'node-id-kept',
       'rejoin-ms',

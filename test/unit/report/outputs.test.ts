@@ -4,7 +4,12 @@ import type { Report } from '../../../src/report/model.ts';
 import { actionOutputs } from '../../../src/report/outputs.ts';
 import { errorRun, failingRun, passingRun } from '../../fixtures/report/samples.ts';
 
-const paths = { report: 'out/report.json', summary: 'out/summary.md', junit: 'out/junit.xml' };
+const paths = {
+  report: 'out/report.json',
+  summary: 'out/summary.md',
+  junit: 'out/junit.xml',
+  sarif: 'out/lint.sarif',
+};
 
 test('a passing run: every measured number', () => {
   assert.equal(actionOutputs(passingRun, paths), {
@@ -12,6 +17,7 @@ test('a passing run: every measured number', () => {
     'report-path': 'out/report.json',
     'summary-path': 'out/summary.md',
     'junit-path': 'out/junit.xml',
+    'sarif-path': 'out/lint.sarif',
     'failover-ms': '7108',
     'unavailable-ms': '7087',
     'lost-writes': '0',

@@ -70,11 +70,12 @@ test('where the report files are', () => {
     report: 'r/report.json',
     summary: 'r/summary.md',
     junit: 'r/junit.xml',
+    sarif: 'r/lint.sarif',
     svg: ['r/timeline-master-failover.svg'],
   });
   assert.is(
     text,
-    'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/timeline-master-failover.svg',
+    'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/lint.sarif\n         r/timeline-master-failover.svg',
   );
 });
 

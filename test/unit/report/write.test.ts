@@ -29,6 +29,7 @@ test('writes report.json, summary.md, junit.xml and a timeline SVG per scenario 
     report: join(out, 'report.json'),
     summary: join(out, 'summary.md'),
     junit: join(out, 'junit.xml'),
+    sarif: join(out, 'lint.sarif'),
     svg: [join(out, 'timeline-master-failover.svg')],
   });
   assert.is(await readFile(files.report, 'utf8'), reportJson(passingRun));
