@@ -1,4 +1,5 @@
 import { InputError } from './errors.ts';
+import { registerSecret } from './util/secrets.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/model.ts';
 import type { PlatformSettings } from './platform/select.ts';
 
@@ -40,6 +41,10 @@ export interface Config extends PlatformSettings {
   /** Redis password when the manifests do not hold it (a Secret only in the cluster); redacted everywhere. */
   redisPassword?: string;
   keepCluster: boolean;
+  /** A token that may write pull-request comments (the workflow's GITHUB_TOKEN); redacted everywhere. */
+  githubToken?: string;
+  /** Post (and update in place) one comment per job on the pull request with pr-comment.md. */
+  comment: boolean;
   /** Root of the run dirs (undo/work-dir.ts); default: under RUNNER_TEMP, else a private per-user temp dir. */
   workDir?: string;
   // Local platform
@@ -150,6 +155,17 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     description:
       'cluster-restart: a pod left running while every other Redis pod is deleted at once (the all-but-one case: the others find it at its unchanged address through their nodes.conf, so Redis re-forms on its own); default: none, every pod is deleted',
+  },
+  'github-token': {
+    key: 'githubToken',
+    kind: 'string',
+    description: 'A token that may write pull-request comments (pass the workflow token); never printed',
+  },
+  comment: {
+    key: 'comment',
+    kind: 'bool',
+    description:
+      "On a pull request: post pr-comment.md as one comment per job, updated in place on every push (needs github-token with pull-requests: write; a fork's read-only token puts it in the job summary instead)",
   },
   'max-failover-regression': {
     key: 'maxFailoverRegressionPct',
@@ -273,6 +289,7 @@ export const DEFAULTS: Omit<Config, 'command' | 'manifests'> = {
   clusterName: 'redis-resilience',
   workers: 3,
   keepCluster: false,
+  comment: false,
   nfsStandIn: true,
   localMode: 'auto',
 };
@@ -353,6 +370,7 @@ export function parseConfig(
     if (value === undefined || (origin === 'input' && value.trim() === '')) continue;
     (config as unknown as Record<string, unknown>)[spec.key] = parseValue(prefix + name, spec, value, origin);
   }
+  registerSecret(config.githubToken);
   if (config.platform === 'existing' && !config.kubeconfig && !process.env.KUBECONFIG) {
     throw new InputError(
       `${origin} ${prefix}platform existing needs ${origin} ${prefix}kubeconfig (or KUBECONFIG set)`,
@@ -363,6 +381,11 @@ export function parseConfig(
 
 /** Config as recorded in report.json: everything but the kubeconfig path and the password. */
 export function publicConfig(config: Config): Record<string, unknown> {
-  const { kubeconfig, redisPassword, ...rest } = config;
-  return { ...rest, kubeconfig: kubeconfig ? '(set)' : undefined, redisPassword: redisPassword ? '(set)' : undefined };
+  const { kubeconfig, redisPassword, githubToken, ...rest } = config;
+  return {
+    ...rest,
+    kubeconfig: kubeconfig ? '(set)' : undefined,
+    redisPassword: redisPassword ? '(set)' : undefined,
+    githubToken: githubToken ? '(set)' : undefined,
+  };
 }

@@ -8,6 +8,8 @@ import { verdictReason } from './report/facts.ts';
 import { actionOutputs } from './report/outputs.ts';
 import { renderTerminal } from './report/terminal.ts';
 import { writeReports } from './report/write.ts';
+import { commentMarker, renderPrComment } from './report/pr-comment.ts';
+import { commentOnPullRequest, runUrl } from './github/pr-comment-step.ts';
 import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
 import { defaultRunsRoot } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
@@ -86,13 +88,23 @@ export async function run(): Promise<void> {
     core.info(renderTerminal(report));
     annotateFindings(report.lint, core);
     await writeJobSummary(renderMarkdown(report));
-    const paths = await writeReports(report, config.reportDir).catch((err: unknown) => {
+    const marker = commentMarker(process.env.GITHUB_JOB ?? 'check');
+    const reportWhere = `${runUrl(process.env) ?? 'this run'} (job summary; ${displayPath(config.reportDir)}/report.json)`;
+    const paths = await writeReports(report, config.reportDir, { marker, reportWhere }).catch((err: unknown) => {
       core.setFailed(
         `verdict ${report.verdict}, but the reports could not be written into ${displayPath(config.reportDir)}: ${messageOf(err)}`,
       );
       return undefined;
     });
     for (const [name, value] of Object.entries(actionOutputs(report, paths))) core.setOutput(name, value);
+    if (config.comment)
+      await commentOnPullRequest(renderPrComment(report, { marker, reportWhere }), {
+        token: config.githubToken,
+        marker,
+        env: process.env,
+        log: actionLog,
+        toSummary: writeJobSummary,
+      });
     // The log's last line is the verdict and why.
     const verdict = `verdict ${report.verdict}: ${verdictReason(report)}`;
     if (exitCodeOf(report) !== 0) core.setFailed(verdict);

@@ -73,6 +73,6 @@ export function renderTerminal(report: Report): string {
 export function renderReportPaths(files: ReportFiles): string {
   return [
     `reports: ${files.report}`,
-    ...[files.summary, files.junit, files.sarif, ...files.svg].map((f) => `         ${f}`),
+    ...[files.summary, files.junit, files.sarif, files.prComment, ...files.svg].map((f) => `         ${f}`),
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import { renderMarkdown, SUMMARY_FILE } from './markdown.ts';
 import { EVIDENCE_DIR } from '../platform/evidence-sink.ts';
 import { SCENARIO_NAMES, type Report } from './model.ts';
 import { renderSarif, SARIF_FILE } from './sarif.ts';
+import { commentMarker, PR_COMMENT_FILE, renderPrComment } from './pr-comment.ts';
 import { RULES } from '../manifests/lint/index.ts';
 import { renderTimelineSvg, timelineSvgFile } from './svg.ts';
 
@@ -20,6 +21,8 @@ export interface ReportFiles {
   junit: string;
   /** The lint findings as SARIF 2.1.0 (code scanning). */
   sarif: string;
+  /** The pull request's comment (verdict, base against head, new findings, the rollout). */
+  prComment: string;
   svg: string[];
 }
 
@@ -65,6 +68,7 @@ const OWN_FILES = [
   SUMMARY_FILE,
   JUNIT_FILE,
   SARIF_FILE,
+  PR_COMMENT_FILE,
   ...SCENARIO_NAMES.map((name) => timelineSvgFile({ name })),
 ];
 
@@ -119,8 +123,13 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something of the user's is still there
 }
 
-/** Write report.json, summary.md, junit.xml, lint.sarif and one timeline SVG per scenario into dir (created if missing). */
-export async function writeReports(unredacted: Report, dir: string): Promise<ReportFiles> {
+/** Write report.json, summary.md, junit.xml, lint.sarif, pr-comment.md and one timeline SVG per scenario into dir (created if missing). */
+export async function writeReports(
+  unredacted: Report,
+  dir: string,
+  /** pr-comment.md: its marker (one per job) and where it says the full report is; default: this dir's report. */
+  comment: { marker?: string; reportWhere?: string } = {},
+): Promise<ReportFiles> {
   const report = redactDeep(unredacted);
   await mkdir(dir, { recursive: true });
   const files: ReportFiles = {
@@ -128,6 +137,7 @@ export async function writeReports(unredacted: Report, dir: string): Promise<Rep
     summary: join(dir, SUMMARY_FILE),
     junit: join(dir, JUNIT_FILE),
     sarif: join(dir, SARIF_FILE),
+    prComment: join(dir, PR_COMMENT_FILE),
     svg: report.scenarios.map((s) => join(dir, timelineSvgFile(s))),
   };
   await Promise.all([
@@ -135,6 +145,13 @@ export async function writeReports(unredacted: Report, dir: string): Promise<Rep
     writeFile(files.summary, renderMarkdown(report)),
     writeFile(files.junit, renderJUnit(report)),
     writeFile(files.sarif, renderSarif(report.lint, { version: report.tool.version, rules: RULES })),
+    writeFile(
+      files.prComment,
+      renderPrComment(report, {
+        marker: comment.marker ?? commentMarker('check'),
+        reportWhere: comment.reportWhere ?? files.report,
+      }),
+    ),
     ...report.scenarios.map((s, i) => writeFile(files.svg[i]!, renderTimelineSvg(s))),
   ]);
   return files;

@@ -71,11 +71,12 @@ test('where the report files are', () => {
     summary: 'r/summary.md',
     junit: 'r/junit.xml',
     sarif: 'r/lint.sarif',
+    prComment: 'r/pr-comment.md',
     svg: ['r/timeline-master-failover.svg'],
   });
   assert.is(
     text,
-    'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/lint.sarif\n         r/timeline-master-failover.svg',
+    'reports: r/report.json\n         r/summary.md\n         r/junit.xml\n         r/lint.sarif\n         r/pr-comment.md\n         r/timeline-master-failover.svg',
   );
 });
 

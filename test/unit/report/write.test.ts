@@ -30,6 +30,7 @@ test('writes report.json, summary.md, junit.xml and a timeline SVG per scenario 
     summary: join(out, 'summary.md'),
     junit: join(out, 'junit.xml'),
     sarif: join(out, 'lint.sarif'),
+    prComment: join(out, 'pr-comment.md'),
     svg: [join(out, 'timeline-master-failover.svg')],
   });
   assert.is(await readFile(files.report, 'utf8'), reportJson(passingRun));
