@@ -113,6 +113,8 @@ class Kube implements KubePlatform {
   private cacheStarted?: Promise<PodCache>;
   private target?: StatefulSetTarget;
   private redis?: RedisDeployment;
+  /** The manifests last applied (deploy, or a rollout's apply). */
+  private deployedSet?: ManifestSet;
   /** Pods frozen by freeze(), with the node process to resume. */
   private readonly frozen = new Map<string, NodeProcess>();
   private namespaceCreated = false;
@@ -135,7 +137,24 @@ class Kube implements KubePlatform {
     this.kind = flavor.kind;
     this.reachMode = flavor.kind === 'kind' ? 'routed' : 'port-forward';
     this.undo = ctx.undo ?? noUndoJournal;
-    this.faults = { rollout: kubeRolloutFault(flavor.kind) };
+    this.faults = {
+      rollout: kubeRolloutFault({
+        deployed: () => ({ set: this.deployedSet!, redis: this.redis! }),
+        apply: async (set, redis) => {
+          await this.applySet(set, redis, this.sts.namespace);
+          this.redis = redis;
+        },
+        statefulSet: () =>
+          this.api.objects.read({
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            metadata: { name: this.sts.name, namespace: this.sts.namespace },
+          }),
+        pods: () => statefulSetPods(this.api.core, this.sts),
+        log: ctx.log,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }),
+    };
   }
 
   get hold(): HoldReport | undefined {
@@ -180,12 +199,32 @@ class Kube implements KubePlatform {
   }
 
   async deploy(set: ManifestSet, redis: RedisDeployment): Promise<Deployed> {
-    const { core, objects } = this.api;
+    const { core } = this.api;
     const namespace = this.flavor.namespace(redis);
     this.redis = redis;
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
     await this.ensureNamespace(namespace);
+    const prepared = await this.applySet(set, redis, namespace);
+    await waitForRollout(core, this.target, {
+      timeoutMs: this.settings.rolloutTimeoutMs,
+      log: this.ctx.log,
+      signal: this.ctx.signal,
+    });
+    await this.preflightReach(redis.port);
+    return { nfsRewrites: prepared.rewrites };
+  }
 
+  /**
+   * The manifests applied as they are deployed (the NFS stand-in's rewrites; on a shared cluster the run's
+   * names), each applied object recorded for teardown; no wait. deploy() and the rollout's apply both use it.
+   */
+  private async applySet(
+    set: ManifestSet,
+    redis: RedisDeployment,
+    namespace: string,
+  ): Promise<{ rewrites: NfsRewrite[] }> {
+    const { objects } = this.api;
+    this.deployedSet = set;
     const prepared = await this.flavor.prepare(set);
     for (const r of prepared.rewrites)
       this.ctx.log.info(`NFS stand-in: PersistentVolume ${r.persistentVolume}: ${r.from} -> ${r.to}`);
@@ -217,13 +256,7 @@ class Kube implements KubePlatform {
       onApplied: (ref) => this.applied.push({ ...ref, undoId: pending.get(`${ref.kind}/${ref.name}`) }),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
-    await waitForRollout(core, this.target, {
-      timeoutMs: this.settings.rolloutTimeoutMs,
-      log: this.ctx.log,
-      signal: this.ctx.signal,
-    });
-    await this.preflightReach(redis.port);
-    return { nfsRewrites: prepared.rewrites };
+    return { rewrites: prepared.rewrites };
   }
 
   /**
