@@ -229,7 +229,7 @@ export function rolloutSection(s: ScenarioResult): string[] {
           pair(p.revisionBefore, p.revisionAfter),
           pair(p.versionBefore, p.versionAfter),
           x?.nodeIdKept === undefined ? '' : x.nodeIdKept ? 'yes' : '**no**',
-          msText(x?.restartMs),
+          x?.restartMs === undefined ? '' : msText(x.restartMs),
           x?.failover ? 'yes' : '',
         ];
       }),
