@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../../src/config.ts';
 import { runCheck } from '../../src/pipeline.ts';
 import type { Report } from '../../src/report/model.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { renderPrComment } from '../../src/report/pr-comment.ts';
 import type { Log } from '../../src/util/log.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -114,6 +116,17 @@ test('Redis 7.0 to Valkey 8.0: the rollout passes, every NodeID kept, no write l
     JSON.stringify(r.mixedVersions),
   );
   assert.ok((r.mixedVersions.durationMs ?? 0) > 0, JSON.stringify(r.mixedVersions));
+  const md = renderMarkdown(report);
+  assert.match(md, '#### What the pull request changes');
+  assert.match(md, '| image | redis:7.2.5 → valkey/valkey:8.0 |');
+  assert.match(
+    md,
+    /Mixed versions: Redis 7\.0\.\d+ \+ Valkey 8\.0\.\d+ side by side from \d+ ms after the apply for \d+ ms\./,
+  );
+  assert.match(
+    renderPrComment(report, { marker: '<!-- m -->', reportWhere: 'here' }),
+    '| Pod | Revision | Version | NodeID kept |',
+  );
   assert.equal(
     s.pods!.map((p) => p.ordinal),
     [5, 4, 3, 2, 1, 0],
