@@ -107,9 +107,12 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
   const { log } = options;
   log.section?.('Base manifests: the same scenarios, for comparison');
   log.info(`Comparison: ${compared.join(', ')} on the base manifests ${displayPath(config.baseManifests)} first`);
+  // The base side's kind cluster is deleted at its end whatever keep-cluster says (retain unset): the head side
+  // creates its own by the same name, and only that one is the user's to keep.
+  const { retain: _headOnly, ...baseOptions } = options;
   const base = await runSide(
     { ...config, manifests: config.baseManifests, baseManifests: undefined, scenario: compared },
-    { ...options, log: prefixedLog(log, 'base: ') },
+    { ...baseOptions, log: prefixedLog(log, 'base: ') },
   );
   if (base.verdict === 'cancelled') return base;
   const head = await runSide(config, options);
