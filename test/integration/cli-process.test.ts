@@ -230,7 +230,9 @@ test('a run starts by removing the files an earlier run wrote in report-dir, and
     'evidence',
     'evidence/README',
     'junit.xml',
+    'lint.sarif',
     'notes.md',
+    'pr-comment.md',
     'report.json',
     'summary.md',
     'timeline-mine.svg',
@@ -287,12 +289,14 @@ test('the end of a CLI run lists where each report file is', async () => {
   const tail = r.stdout
     .trimEnd()
     .split('\n')
-    .slice(-3)
+    .slice(-5)
     .map((l) => l.trim());
   assert.equal(tail, [
     `reports: ${join(reportDir, 'report.json')}`,
     join(reportDir, 'summary.md'),
     join(reportDir, 'junit.xml'),
+    join(reportDir, 'lint.sarif'),
+    join(reportDir, 'pr-comment.md'),
   ]);
 });
 
