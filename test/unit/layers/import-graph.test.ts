@@ -27,6 +27,8 @@ const LAYERS: Layer[] = [
   { name: 'undo', prefixes: ['src/undo/'] },
   { name: 'scenarios', prefixes: ['src/scenarios/'] },
   { name: 'report', prefixes: ['src/report/'] },
+  // Talking to GitHub (the pull request's comment): above the reports it posts.
+  { name: 'github', prefixes: ['src/github/'] },
   {
     name: 'entry',
     prefixes: [
