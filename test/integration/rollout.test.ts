@@ -194,6 +194,29 @@ test('a head that moves the data volume off nodes.conf fails node-id-kept and na
   assert.equal(await livePids('127.0.124'), []);
 });
 
+test('updateStrategy OnDelete: the scenario deletes the pods in the controller order and says so', async () => {
+  const onDelete = await head('on-delete', 'statefulset.yaml', (t) =>
+    t
+      .replace('image: redis:7.2.5', 'image: valkey/valkey:8.0')
+      .replace('  replicas: 6\n', '  replicas: 6\n  updateStrategy:\n    type: OnDelete\n'),
+  );
+  const { report, why } = await rollout(onDelete, '127.0.129');
+  const s = report.scenarios[0]!;
+  assert.is(s.status, 'pass', why);
+  assert.is(s.rollout!.update?.strategy, 'OnDelete');
+  assert.ok(s.rollout!.deletedByScenario);
+  assert.ok(
+    s.notes!.some((n) => n.startsWith('updateStrategy OnDelete: the StatefulSet controller replaces no pod by itself')),
+    String(s.notes),
+  );
+  assert.equal(
+    s.pods!.map((p) => p.ordinal),
+    [5, 4, 3, 2, 1, 0],
+  );
+  assert.is(s.writes!.lost, 0, why);
+  assert.equal(await livePids('127.0.129'), []);
+});
+
 test('cancelled mid-rollout: verdict cancelled, nothing left running', async () => {
   const valkey = await head('valkey-cancel', 'statefulset.yaml', (t) =>
     t.replace('image: redis:7.2.5', 'image: valkey/valkey:8.0'),
