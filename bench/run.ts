@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every figure in one run on the same machine, each bench in its own process (so one's
  * processes and timers cannot disturb the next): lint time, bootstrap vs redis-cli, failover vs the Redis floor,
- * cluster-restart's re-form vs every pod back,
+ * cluster-restart's re-form vs every pod back, a base+head comparison vs a single run,
  * the writer's ceiling,
  * the detection lag of the failover watch, the peak RSS of the bundled CLI, the master-pause lost-write race,
  * the history checker's time on 250k/500k/1M operations, the writes a partition loses with and without
@@ -15,6 +15,7 @@ const BENCHES: Array<[name: string, args: string[]]> = [
   ['bootstrap', ['5']],
   ['failover', ['3']],
   ['reform', ['3']],
+  ['comparison', ['1']],
   ['writer', []],
   ['detection', ['5']],
   ['rss', ['3']],

@@ -10,6 +10,8 @@ import type { RenderSettings } from './manifests/render.ts';
 export interface Config extends PlatformSettings, RenderSettings {
   command: 'check' | 'lint' | 'cleanup';
   manifests: string;
+  /** The manifests as on the pull request's base: the rollout scenario deploys them, then applies `manifests`. */
+  baseManifests?: string;
   reportDir: string;
   masters?: number;
   replicasPerMaster?: number;
@@ -27,6 +29,10 @@ export interface Config extends PlatformSettings, RenderSettings {
   maxFailoverMs?: number;
   maxUnavailableMs?: number;
   maxLostWrites: number;
+  /** With base-manifests: how much slower than the base's the head's failover may be (percent). */
+  maxFailoverRegressionPct?: number;
+  /** With base-manifests: how much longer than the base's the head's refused-writes window may be (percent). */
+  maxUnavailableRegressionPct?: number;
   /** cluster-restart: every pod back to the cluster re-formed (ms). */
   maxReformMs?: number;
   /** master-partition: how long the master stays cut off (ms); unset: the failover floor plus 5 s. */
@@ -62,7 +68,7 @@ export interface Config extends PlatformSettings, RenderSettings {
 }
 
 /** lines: one value per line of an action input, or per repetition of a flag (`--values a.yaml --values b.yaml`). */
-type Kind = 'string' | 'list' | 'lines' | 'int' | 'bool' | 'ms';
+type Kind = 'string' | 'list' | 'lines' | 'int' | 'bool' | 'ms' | 'percent';
 
 interface OptionSpec {
   key: keyof Config;
@@ -119,6 +125,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
     kind: 'string',
     choices: ['auto', 'kind', 'existing', 'local'],
     description: 'Where the pods run',
+  },
+  'base-manifests': {
+    key: 'baseManifests',
+    kind: 'string',
+    description:
+      "Directory with the manifests as on the pull request's base: scenario rollout deploys them, starts the writers and applies the manifests over them as kubectl apply does",
   },
   'report-dir': {
     key: 'reportDir',
@@ -215,6 +227,18 @@ export const OPTIONS: Record<string, OptionSpec> = {
     min: 1,
     description:
       'master-partition: how long the master and a client on its side stay cut off from the other Redis nodes (default: node timeout + election + 5 s)',
+  },
+  'max-failover-regression': {
+    key: 'maxFailoverRegressionPct',
+    kind: 'percent',
+    description:
+      'With base-manifests: fail a scenario whose failover on the head manifests is more than this much slower than on the base (e.g. 20%)',
+  },
+  'max-unavailable-regression': {
+    key: 'maxUnavailableRegressionPct',
+    kind: 'percent',
+    description:
+      'With base-manifests: fail a scenario whose writes are refused for more than this much longer on the head manifests than on the base (e.g. 20%)',
   },
   'max-lost-writes': {
     key: 'maxLostWrites',
@@ -410,6 +434,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string, origin: string)
       if (value === 'true') return true;
       if (value === 'false') return false;
       throw bad('true or false');
+    case 'percent': {
+      const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value);
+      if (!m) throw bad('a percentage such as 20%');
+      return Number(m[1]);
+    }
     case 'int':
     case 'ms': {
       // Durations may be written as 90s or 2m for convenience; plain numbers are milliseconds.

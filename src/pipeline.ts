@@ -14,12 +14,15 @@ import { jobCause, waitForFormedCluster } from './redis/formed-wait.ts';
 import { describeExposed, exposedOn, shardsOfPlan } from './redis/placement.ts';
 import { judgePlacement } from './scenarios/placement-check.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.ts';
+import { applyComparison } from './report/comparison.ts';
 import { collectEvidence } from './report/evidence.ts';
 import { checkReportDir, clearReportDir } from './report/write.ts';
 import { runScenario, type ScenarioSettings } from './scenarios/index.ts';
 import type { JournalStore } from './undo/journal.ts';
 import { cleanStaleRuns, createRunDir, defaultRunsRoot, finishRunDir } from './undo/work-dir.ts';
 import type { Log } from './util/log.ts';
+import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
+import { displayPath } from './util/paths.ts';
 import { cancelCause } from './util/termination.ts';
 
 export interface PipelineOptions {
@@ -102,8 +105,41 @@ function emptyReport(config: Config, platform: string, startedAt: Date): Report 
 /**
  * The whole check: manifests → lint → platform → bootstrap → scenario → report. Never throws for a failed
  * check or a broken platform (the report says what happened); throws InputError for input it cannot use.
+ * With base-manifests and a scenario other than rollout, those scenarios run on the base manifests first (a
+ * fresh cluster, the same settings), and the head's report puts the base's figures beside its own.
  */
 export async function runCheck(config: Config, options: PipelineOptions): Promise<Report> {
+  const compared = config.scenario.filter((n) => n !== 'rollout');
+  if (!config.baseManifests || compared.length === 0) return runSide(config, options);
+  const { log } = options;
+  log.section?.('Base manifests: the same scenarios, for comparison');
+  log.info(`Comparison: ${compared.join(', ')} on the base manifests ${displayPath(config.baseManifests)} first`);
+  // The base side's kind cluster is deleted at its end whatever keep-cluster says (retain unset): the head side
+  // creates its own by the same name, and only that one is the user's to keep.
+  const { retain: _headOnly, ...baseOptions } = options;
+  const base = await runSide(
+    { ...config, manifests: config.baseManifests, baseManifests: undefined, scenario: compared },
+    { ...baseOptions, log: prefixedLog(log, 'base: ') },
+  );
+  if (base.verdict === 'cancelled') return base;
+  const head = await runSide(config, options);
+  if (head.verdict === 'cancelled' || head.scenarios.length === 0) return head;
+  head.comparison = applyComparison({ ...base, manifests: displayPath(config.baseManifests) }, head, config);
+  if (head.verdict === 'pass' && head.scenarios.some((s) => s.status === 'fail')) head.verdict = 'fail';
+  return head;
+}
+
+/** Every line of `log` prefixed (the base side of a comparison). */
+function prefixedLog(log: Log, prefix: string): Log {
+  return {
+    ...log,
+    info: (m) => log.info(prefix + m),
+    warn: (m) => log.warn(prefix + m),
+    progress: (m) => log.progress(prefix + m),
+  };
+}
+
+async function runSide(config: Config, options: PipelineOptions): Promise<Report> {
   const { log, signal } = options;
   const optionName = options.optionName ?? ((name: string) => name);
   const startedAt = new Date();
@@ -127,8 +163,11 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
 
   const { set, redis } = await readManifests(config, signal);
   log.info(`Manifests: ${set.objects.length} objects from ${set.files.length} files of ${manifestsSource(config)}`);
+  // rollout: the base manifests are what is deployed and bootstrapped; the head ones are applied over them.
+  const base = await rolloutBase(config, optionName, log);
+  const scenarios = base ? ['rollout' as const, ...config.scenario.filter((n) => n !== 'rollout')] : config.scenario;
   // Checked before anything starts: a topology that cannot fit the StatefulSet is bad input (exit 2).
-  const topology = chooseTopology(redis.replicas, config);
+  const topology = chooseTopology((base?.redis ?? redis).replicas, config);
   // Known before anything is deleted: a wait shorter than Redis needs is said now, not after a failed check.
   let failover = failoverTimeout(
     config.failoverTimeoutMs,
@@ -160,14 +199,14 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     return finish();
   }
   if (signal?.aborted) return finish(); // nothing was started yet
-  const decision = decideBootstrap(config.bootstrap, findSelfBootstraps(set, redis));
+  // Who forms the cluster, judged on what is deployed first (the base manifests of a rollout).
+  const decision = decideBootstrap(config.bootstrap, findSelfBootstraps(base?.set ?? set, base?.redis ?? redis));
   if (decision.note) {
     log.info(decision.note);
     (report.notes ??= []).push(decision.note);
   }
-  const deploySet = decision.withheld.length
-    ? { ...set, objects: set.objects.filter((o) => !decision.withheld.includes(o)) }
-    : set;
+  const withoutWithheld = (s: ManifestSet): ManifestSet =>
+    decision.withheld.length ? { ...s, objects: s.objects.filter((o) => !decision.withheld.includes(o)) } : s;
 
   const { root = defaultRunsRoot(), store, created } = options.workDirs ?? {};
   const stale = await cleanStaleRuns(root, log);
@@ -190,9 +229,12 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     log.info(`Platform ${platformKind}: provisioning`);
     await platform.provision();
     platformUp = true;
+    const deployed = base ?? { set, redis };
     stage = `deploying StatefulSet ${redis.name}`;
-    log.info(`Deploying StatefulSet ${redis.name} (${redis.replicas} pods)`);
-    report.nfsRewrites = (await platform.deploy(deploySet, redis)).nfsRewrites;
+    log.info(
+      `Deploying StatefulSet ${redis.name} (${deployed.redis.replicas} pods)${base ? ` from the base manifests ${displayPath(base.dir)}` : ''}`,
+    );
+    report.nfsRewrites = (await platform.deploy(withoutWithheld(deployed.set), deployed.redis)).nfsRewrites;
     if (platform.reachMode) report.reach = platform.reachMode;
     const localMode = platform.localMode?.();
     if (localMode) report.localMode = localMode;
@@ -203,9 +245,9 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       pods.map((p) => ({ host: p.ip, port: redis.port })),
     );
     log.info(`Pods run ${report.server.name} ${report.server.version}`);
-    if (report.server.name !== redis.server.name) {
+    if (report.server.name !== deployed.redis.server.name) {
       log.warn(
-        `the manifests run ${redis.server.name} (${redis.server.program}), but the pods answer as ${report.server.name}`,
+        `the manifests run ${deployed.redis.server.name} (${deployed.redis.server.program}), but the pods answer as ${report.server.name}`,
       );
     }
     stage = 'bootstrapping the Redis Cluster';
@@ -217,7 +259,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       );
       const names = decision.found.map((f) => f.description);
       const jobs = async () => jobCause((await platform.manifestJobs?.()) ?? [], names);
-      const formed = await waitForFormedCluster((a) => platform.reach(a), pods, redis.port, {
+      const formed = await waitForFormedCluster((a) => platform.reach(a), pods, deployed.redis.port, {
         log,
         timeoutMs: SELF_BOOTSTRAP_TIMEOUT_MS,
         ...(signal ? { signal } : {}),
@@ -251,7 +293,7 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
       log.info(
         `Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`,
       );
-      const boot = await bootstrapCluster((a) => platform.reach(a), pods, redis.port, plan, {
+      const boot = await bootstrapCluster((a) => platform.reach(a), pods, deployed.redis.port, plan, {
         log,
         timeoutMs: BOOTSTRAP_TIMEOUT_MS,
         signal,
@@ -301,11 +343,16 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     };
     // In order on the same cluster: each scenario leaves it healthy (its cluster-healthy check says so), and
     // the next one starts from whatever roles the last one left.
-    for (const name of config.scenario) {
+    for (const name of scenarios) {
       stage = `running scenario ${name}`;
       log.section?.(`Scenario ${name}`);
       log.info(`Scenario ${name}: hold-restart ${String(config.holdRestart)}, kill-mode ${config.killMode}`);
-      const scenario = await runScenario(name, { platform, redis, log, ...(signal ? { signal } : {}) }, settings);
+      // The rollout turns the base deployment into the head one: the scenarios after it run on the head.
+      const env =
+        name === 'rollout' && base
+          ? { platform, redis: base.redis, log, rollout: { base, head: { set, redis } } }
+          : { platform, redis, log };
+      const scenario = await runScenario(name, { ...env, ...(signal ? { signal } : {}) }, settings);
       report.scenarios.push(scenario);
       if (scenario.status === 'cancelled') break;
       if (scenario.status === 'skipped') continue;
@@ -351,6 +398,29 @@ export async function runCheck(config: Config, options: PipelineOptions): Promis
     );
   }
   return finish();
+}
+
+/**
+ * The base manifests when scenario rollout is asked for (it must then come first: it deploys them); InputError
+ * when it is asked for without them.
+ */
+async function rolloutBase(
+  config: Config,
+  optionName: (name: string) => string,
+  log: Log,
+): Promise<{ dir: string; set: ManifestSet; redis: RedisDeployment } | undefined> {
+  if (!config.scenario.includes('rollout')) return undefined;
+  if (!config.baseManifests)
+    throw new InputError(
+      `${optionName('scenario')} rollout needs ${optionName('base-manifests')}: the manifests as on the pull request's base, deployed first`,
+    );
+  const { set, redis } = await readManifests(config.baseManifests);
+  log.info(
+    `Base manifests: ${set.objects.length} objects from ${set.files.length} files in ${displayPath(config.baseManifests)}`,
+  );
+  if (config.scenario[0] !== 'rollout')
+    log.info('Scenario rollout runs first: it deploys the base manifests; the other scenarios run on the head');
+  return { dir: config.baseManifests, set, redis };
 }
 
 /** Exit code of the command-line contract: 0 all passed, 1 a check failed or the run broke (a cancelled run

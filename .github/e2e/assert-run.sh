@@ -40,6 +40,7 @@ case "$scenario" in
   master-pause) checks=(replica-promoted stepped-down node-id-kept writer-kept-writing cluster-healthy data-intact) ;;
   cluster-restart) checks=(all-pods-recreated node-ids-kept cluster-reformed data-intact) ;;
   node-loss) checks=(shards-failed-over pods-not-replaced node-ids-kept rejoined-as-replica cluster-healthy data-intact) ;;
+  rollout) checks=(apply-accepted pods-on-head-revision node-id-kept cluster-healthy slot-coverage-kept failovers-safe data-intact) ;;
   master-partition) checks=(replica-promoted minority-stopped-writes rejoined-as-replica cluster-healthy data-intact) ;;
   *) fail "unknown scenario \"$scenario\"" ;;
 esac

@@ -33,6 +33,7 @@ import { PodCache } from './kube/pod-cache.ts';
 import { PodPortForwards } from './kube/port-forward.ts';
 import { createStandInDirs, readStandInFile } from './kube/pv-files.ts';
 import { blockedMessage, blockedPods, diagnosePod, waitForRollout } from './kube/rollout.ts';
+import { kubeRolloutFault } from './kube/faults/rollout.ts';
 import { collectNamespaceEvidence, exportKindLogs } from './kube/evidence.ts';
 import { kubeJobStatuses } from './kube/jobs.ts';
 import { PREFLIGHT_CONNECT_MS, unreachablePods, type ReachMode } from './kube/preflight.ts';
@@ -131,6 +132,8 @@ class Kube implements KubePlatform {
   private cacheStarted?: Promise<PodCache>;
   private target?: StatefulSetTarget;
   private redis?: RedisDeployment;
+  /** The manifests last applied (deploy, or a rollout's apply). */
+  private deployedSet?: ManifestSet;
   /** Pods frozen by freeze(), with the node process to resume. */
   private readonly frozen = new Map<string, NodeProcess>();
   private namespaceCreated = false;
@@ -163,6 +166,22 @@ class Kube implements KubePlatform {
    * existing cluster's nodes are not. */
   get faults(): PlatformFaults {
     this.madeFaults ??= {
+      rollout: kubeRolloutFault({
+        deployed: () => ({ set: this.deployedSet!, redis: this.redis! }),
+        apply: async (set, redis) => {
+          await this.applySet(set, redis, this.sts.namespace);
+          this.redis = redis;
+        },
+        statefulSet: () =>
+          this.api.objects.read({
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            metadata: { name: this.sts.name, namespace: this.sts.namespace },
+          }),
+        pods: () => statefulSetPods(this.api.core, this.sts),
+        log: this.ctx.log,
+        ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+      }),
       partition:
         this.flavor.kind === 'kind'
           ? (this.partition = kindPartition({ locate: (pod) => this.nodeContainer(pod), undo: this.undo }))
@@ -230,7 +249,7 @@ class Kube implements KubePlatform {
   }
 
   async deploy(set: ManifestSet, redis: RedisDeployment): Promise<Deployed> {
-    const { core, objects } = this.api;
+    const { core } = this.api;
     const namespace = this.flavor.namespace(redis);
     this.redis = redis;
     this.target = { namespace, name: redis.name, podLabels: redis.podLabels, replicas: redis.replicas };
@@ -239,7 +258,30 @@ class Kube implements KubePlatform {
       await this.checkSharedNamespace(namespace);
     }
     await this.ensureNamespace(namespace);
+    const prepared = await this.applySet(set, redis, namespace);
+    await waitForRollout(core, this.target, {
+      timeoutMs: this.settings.rolloutTimeoutMs,
+      log: this.ctx.log,
+      signal: this.ctx.signal,
+    }).catch((err: unknown) => {
+      const sts = set.objects.find((o) => o.kind === 'StatefulSet' && o.name === redis.name);
+      throw err instanceof Error ? placeInTemplate(err, sts) : err;
+    });
+    await this.preflightReach(redis.port);
+    return { nfsRewrites: prepared.rewrites };
+  }
 
+  /**
+   * The manifests applied as they are deployed (the NFS stand-in's rewrites; on a shared cluster the run's
+   * names), each applied object recorded for teardown; no wait. deploy() and the rollout's apply both use it.
+   */
+  private async applySet(
+    set: ManifestSet,
+    redis: RedisDeployment,
+    namespace: string,
+  ): Promise<{ rewrites: NfsRewrite[] }> {
+    const { objects } = this.api;
+    this.deployedSet = set;
     const prepared = await this.flavor.prepare(set);
     this.notes.push(...(prepared.notes ?? []));
     for (const r of prepared.rewrites)
@@ -279,16 +321,7 @@ class Kube implements KubePlatform {
       onApplied: (ref) => this.applied.push({ ...ref, undoId: pending.get(`${ref.kind}/${ref.name}`) }),
     });
     this.ctx.log.info(`applied ${applied.length} objects; waiting for ${redis.replicas} pods of ${redis.name}`);
-    await waitForRollout(core, this.target, {
-      timeoutMs: this.settings.rolloutTimeoutMs,
-      log: this.ctx.log,
-      signal: this.ctx.signal,
-    }).catch((err: unknown) => {
-      const sts = set.objects.find((o) => o.kind === 'StatefulSet' && o.name === redis.name);
-      throw err instanceof Error ? placeInTemplate(err, sts) : err;
-    });
-    await this.preflightReach(redis.port);
-    return { nfsRewrites: prepared.rewrites };
+    return { rewrites: prepared.rewrites };
   }
 
   /**

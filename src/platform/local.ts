@@ -63,6 +63,8 @@ import { unenforcedSizeLimits } from './local/size-limits.ts';
 import { effectiveArgv } from '../manifests/deployment.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
+import { templateRevision } from '../manifests/rollout-changes.ts';
+import { localRolloutFault } from './local/faults/rollout.ts';
 
 export interface LocalPlatformOptions {
   /** First loopback /24 to take pod addresses from, e.g. '127.0.50' (never 127.0.0.x). */
@@ -131,6 +133,8 @@ interface Pod {
   /** The start under way (or the last one), awaited before a deletion and by teardown. */
   starting?: Promise<void>;
   startedAt?: number;
+  /** The StatefulSet revision (pod template) this incarnation of the pod was created from. */
+  revision?: string;
 }
 
 /**
@@ -154,6 +158,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   const said = new Set<string>();
   const notes: string[] = [];
   let redis: RedisDeployment | undefined;
+  /** The manifests `redis` was read from (the last apply's): what a rollout's apply is compared with. */
+  let applied: ManifestSet | undefined;
   /** The StatefulSet's governing Service, whose DNS records every pod's /etc/hosts holds (sandbox mode). */
   let service: GoverningService | undefined;
   let allocator: AddressAllocator | undefined;
@@ -454,6 +460,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       pod.uid = randomUUID();
       pod.ip = await allocator!.next();
       await confinement?.allow(pod.ip);
+      pod.revision = templateRevision(r);
     }
     await preparePodFs(pod.layout, r, warnOnce, what);
     const env = containerEnv(
@@ -662,27 +669,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     if (redis) throw new Error(`local platform: ${redis.name} is already deployed; teardown() before deploying again`);
     await provision();
     notes.length = 0;
-    refuseHostAccess(deployment.statefulSet);
-    refuseTooManyPods(deployment);
     if (confinement?.skipped) notes.push(confinement.skipped);
-    if (mode === 'direct') {
-      refuseWhatNeedsSandbox(deployment, warnOnce);
-      const gap = directModeRediscoveryGap(deployment);
-      if (gap) {
-        warnOnce(gap);
-        notes.push(gap);
-      }
-    } else {
-      service = governingService(manifests, deployment);
-      if (service.note) warnOnce(service.note);
-    }
-    for (const note of unenforcedSizeLimits(deployment)) {
-      warnOnce(note);
-      notes.push(note);
-    }
-    // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
-    binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
-    redis = deployment;
+    await adopt(manifests, deployment);
     allocator = new AddressAllocator(opts.addressBase ?? DEFAULT_ADDRESS_BASE, () => [
       deployment.port,
       deployment.busPort,
@@ -749,6 +737,31 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       );
     }
     return { nfsRewrites: [] }; // no NFS stand-in: PersistentVolumes are directories here
+  }
+
+  /** Makes `deployment` what pods start from (deploy, and a rollout's apply over a running deployment). */
+  async function adopt(manifests: ManifestSet, deployment: RedisDeployment): Promise<void> {
+    refuseHostAccess(deployment.statefulSet);
+    refuseTooManyPods(deployment);
+    if (mode === 'direct') {
+      refuseWhatNeedsSandbox(deployment, warnOnce);
+      const gap = directModeRediscoveryGap(deployment);
+      if (gap) {
+        warnOnce(gap);
+        notes.push(gap);
+      }
+    } else {
+      service = governingService(manifests, deployment);
+      if (service.note) warnOnce(service.note);
+    }
+    for (const note of unenforcedSizeLimits(deployment)) {
+      warnOnce(note);
+      notes.push(note);
+    }
+    // A Valkey StatefulSet runs valkey-server, a Redis one redis-server (manifests/server.ts decides which).
+    binary = (await findServerBinary(deployment.server, opts.serverBinary)).path;
+    redis = deployment;
+    applied = manifests;
   }
 
   async function deletePod(name: string, options: DeleteOptions): Promise<void> {
@@ -873,15 +886,28 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     const partition = Number(
       valueAt(r.statefulSet.body, ['spec', 'updateStrategy', 'rollingUpdate', 'partition']) ?? 0,
     );
+    const order = [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal);
+    await replacePods(
+      order.map((p) => [p.name]),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * The StatefulSet controller's replacement of pods: each batch's pods deleted (graceful) and recreated at once,
+   * every one Running and Ready (its readiness probe on the kubelet's schedule) before the next batch.
+   */
+  async function replacePods(batches: string[][], timeoutMs: number): Promise<void> {
+    const r = requireDeployed();
     const probe = readinessProbeSpec(r.statefulSet.body, r.container.name);
     const deadline = Date.now() + timeoutMs;
-    for (const pod of [...pods.values()].filter((p) => p.ordinal >= partition).sort((a, b) => b.ordinal - a.ordinal)) {
+    const left = () => Math.max(0, deadline - Date.now());
+    const replace = async (pod: Pod): Promise<void> => {
       const oldUid = pod.uid;
       await deletePod(pod.name, { hold: true, mode: 'graceful' });
       // Recreated as after any deletion (restartDelayMs stands for the controller, scheduler and kubelet), gated:
       // Ready follows the readiness probe's schedule below, not the start.
       pod.lifecycle.fire({ type: 'release', delayMs: restartDelayMs, gated: true });
-      const left = () => Math.max(0, deadline - Date.now());
       await waitForReplacement(pod.name, oldUid, left());
       await waitProbeReady(`pod ${pod.name}'s readiness probe`, probe, readinessAttempt(pod), {
         startedAt: pod.startedAt!,
@@ -890,7 +916,8 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       });
       pod.lifecycle.fire({ type: 'probe-passed' });
       ctx.log.info(`local platform: rollout: pod ${pod.name} replaced and ready`);
-    }
+    };
+    for (const batch of batches) await Promise.all(batch.map((name) => replace(podNamed(name))));
   }
 
   async function readPersistentFile(podName: string, containerPath: string): Promise<string | undefined> {
@@ -954,6 +981,7 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     }
     pods.clear();
     redis = undefined;
+    applied = undefined;
     service = undefined;
     binary = undefined;
     provisioned = false;
@@ -995,13 +1023,25 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     releaseHold,
     waitForReplacement,
     rolloutRestart,
+    faults: {
+      partition,
+      nodeLoss: localNodeLoss(nodePods, ctx.log),
+      rollout: localRolloutFault({
+        deployed: () => {
+          const r = requireDeployed();
+          return { set: applied!, redis: r };
+        },
+        update: adopt,
+        revisions: () => Object.fromEntries([...pods.values()].map((p) => [p.name, p.revision ?? ''])),
+        replace: replacePods,
+      }),
+    },
     // SIGSTOP/SIGCONT: the process keeps its sockets and state, it only stops running, as a paused VM does.
     freeze: async (name) => signalPod(name, 'SIGSTOP'),
     resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
     manifestJobs: async () => jobs?.statuses() ?? notRun,
     teardown,
-    faults: { partition, nodeLoss: localNodeLoss(nodePods, ctx.log) },
     processIds: livePids,
     localMode: () => mode,
     notes,

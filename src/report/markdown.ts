@@ -182,6 +182,113 @@ function historyBlock(v: HistoryVerdict, label?: string): string[] {
   return out;
 }
 
+/** Base against head: each scenario's figures side by side with the change, and the lint findings compared. */
+export function comparisonSection(report: Report): string[] {
+  const c = report.comparison;
+  if (!c) return [];
+  const change = (p?: number) => (p === undefined ? '' : `${p > 0 ? '+' : ''}${p} %`);
+  const rows = c.scenarios.flatMap((s) =>
+    s.figures.map((f) => [s.name, f.label, f.base ?? 'not measured', f.head ?? 'not measured', change(f.changePct)]),
+  );
+  const out = [
+    `### Base against head`,
+    '',
+    `The same scenarios on the base manifests (${html(c.baseManifests)}, verdict ${c.baseVerdict}) and on the head, a fresh cluster each, the same settings.`,
+    '',
+    ...(rows.length
+      ? table(['Scenario', 'Figure', 'Base', 'Head', 'Change'], rows)
+      : ['No figure measured on both sides.']),
+    '',
+    `Lint: ${c.lint.new.length} new in head, ${c.lint.fixed.length} fixed by head, ${c.lint.unchanged} unchanged.`,
+    '',
+  ];
+  if (c.lint.new.length)
+    out.push(
+      ...table(
+        ['New finding', 'Severity', 'Where', 'Message'],
+        c.lint.new.map((f) => [f.rule, f.severity, f.at ? `${f.at.file}:${f.at.line}` : '', f.message]),
+      ),
+      '',
+    );
+  return out;
+}
+
+/**
+ * rollout: what the pull request changes that matters to the running cluster, what the StatefulSet did with it,
+ * the versions that ran side by side, and per pod its revision, version, NodeID and restart.
+ */
+export function rolloutSection(s: ScenarioResult): string[] {
+  const r = s.rollout;
+  if (!r) return [];
+  const c = r.changes;
+  const out = ['#### What the pull request changes', ''];
+  const changes: Array<[string, string]> = [];
+  if (c.image) changes.push(['image', `${c.image.before} → ${c.image.after}`]);
+  if (c.server) changes.push(['server', `${c.server.before} → ${c.server.after}`]);
+  for (const d of c.directives)
+    changes.push([`redis.conf ${d.name}`, `${d.before ?? '(unset)'} → ${d.after ?? '(unset)'}`]);
+  if (c.clusterConfigFile)
+    changes.push([
+      'nodes.conf',
+      `${c.clusterConfigFile.before}${c.clusterConfigFile.persistentBefore ? ' (on a claim)' : ''} → ${c.clusterConfigFile.after}${c.clusterConfigFile.persistentAfter ? ' (on a claim)' : ' (not on a claim)'}`,
+    ]);
+  for (const m of c.configMaps) changes.push(['ConfigMap', m]);
+  if (c.templateFields.length) changes.push(['pod template', c.templateFields.join(', ')]);
+  out.push(...(changes.length ? table(['What', 'Change'], changes) : ['Nothing that matters to Redis.']), '');
+  if (r.refused)
+    out.push(
+      `**The API server refuses the update** of ${html(r.refused.object)} (${html(r.refused.field)}): ${html(r.refused.message)}`,
+      '',
+    );
+  if (r.update)
+    out.push(
+      r.restartsNoPod
+        ? `The pod template is unchanged (revision ${html(r.update.updateRevision)}): applying the pull request restarts no pod.`
+        : `Revision ${html(r.update.currentRevision)} → ${html(r.update.updateRevision)}, updateStrategy ${r.update.strategy}` +
+            (r.update.strategy === 'RollingUpdate'
+              ? ` (partition ${r.update.partition}, maxUnavailable ${r.update.maxUnavailable})`
+              : r.deletedByScenario
+                ? ': the scenario deleted the pods in the controller order'
+                : '') +
+            '.',
+      '',
+    );
+  if (r.mixedVersions)
+    out.push(
+      `Mixed versions: ${html(r.mixedVersions.versions.join(' + '))} side by side from ${msText(r.mixedVersions.fromMs)} after the apply` +
+        (r.mixedVersions.durationMs !== undefined ? ` for ${msText(r.mixedVersions.durationMs)}.` : ' until the end.'),
+      '',
+    );
+  const restarts = new Map((s.pods ?? []).map((p) => [p.pod, p]));
+  out.push(
+    ...table(
+      ['Pod', 'Revision', 'Version', 'NodeID kept', 'Restart', 'Failover'],
+      r.pods.map((p) => {
+        const x = restarts.get(p.pod);
+        const pair = (a?: string, b?: string) => (a === b ? (a ?? '') : `${a ?? '?'} → ${b ?? '?'}`);
+        return [
+          p.pod,
+          pair(p.revisionBefore, p.revisionAfter),
+          pair(p.versionBefore, p.versionAfter),
+          x?.nodeIdKept === undefined ? '' : x.nodeIdKept ? 'yes' : '**no**',
+          x?.restartMs === undefined ? '' : msText(x.restartMs),
+          x?.failover ? 'yes' : '',
+        ];
+      }),
+    ),
+    '',
+  );
+  if (s.shards?.length)
+    out.push(
+      ...table(
+        ['Shard slots', 'Master before', 'Writes refused for', 'Lost'],
+        s.shards.map((sh) => [sh.slots.join(','), sh.masterPod ?? '', msText(sh.writes.unavailableMs), sh.writes.lost]),
+      ),
+      '',
+    );
+  return out;
+}
+
 function scenarioSection(s: ScenarioResult): string[] {
   const counts = checkCounts(s.checks);
   const out = [
@@ -207,6 +314,7 @@ function scenarioSection(s: ScenarioResult): string[] {
     ),
     '',
   );
+  out.push(...rolloutSection(s));
   for (const c of s.checks.filter((c) => Object.keys(c.evidence).length > 0)) {
     out.push(
       ...details(`Evidence: ${c.id} (${STATUS_WORD[c.status]})`, fenced('json', JSON.stringify(c.evidence, null, 2))),
@@ -333,6 +441,7 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   for (const note of report.notes ?? []) out.push(`> ${prose(note)}`, '');
   if (report.error) out.push(`**Error:** ${prose(report.error)}`, '');
+  out.push(...comparisonSection(report));
   for (const s of report.scenarios) out.push(...scenarioSection(s));
   out.push(...lintSection(report));
   if (report.nfsRewrites.length > 0) {

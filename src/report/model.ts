@@ -2,6 +2,7 @@ import type { LintFinding } from '../manifests/lint/rule.ts';
 import type { NfsRewrite } from '../manifests/nfs-standin.ts';
 import type { HoldReport } from '../platform/platform.ts';
 import type { Check, ScenarioResult } from '../scenarios/model.ts';
+import type { Comparison } from './comparison.ts';
 
 // The report composes what the layers below produce; their types are re-exported for report/'s own consumers.
 export type { LintFinding, Severity } from '../manifests/lint/rule.ts';
@@ -70,6 +71,8 @@ export interface Report {
   error?: string;
   /** Where in the manifests `error` points, when it points somewhere (a field the API server refused). */
   errorAt?: { file: string; line: number; column: number };
+  /** With base-manifests: the same scenarios run on the base manifests, their figures beside the head's. */
+  comparison?: Comparison;
   /** After a failure or error: the evidence files written (paths relative to the report dir; a folder ends in /). */
   evidence?: string[];
 }

@@ -1,6 +1,6 @@
 import { checkCounts, msText, VERDICT_WORD, verdictReason } from './facts.ts';
 import { groupFindings, groupMessages, severityTotals, whereText } from '../manifests/lint/group.ts';
-import { cell, html, table } from './markdown.ts';
+import { cell, comparisonSection, html, rolloutSection, table } from './markdown.ts';
 import type { Report } from './model.ts';
 
 export const PR_COMMENT_FILE = 'pr-comment.md';
@@ -80,13 +80,19 @@ export function renderPrComment(report: Report, opts: { key: string; reportUrl?:
       : 'Full report: the job summary and the report artifact of this run.',
     '',
   ];
-  let text = noMentions([...head, ...error, ...scenarios, ...failedPart, ...lint, ...where].join('\n'));
+  // With base-manifests: base against head side by side; with the rollout scenario: its per-pod table.
+  const comparison = comparisonSection(report);
+  const rollouts = report.scenarios.flatMap((s) => rolloutSection(s));
+  let text = noMentions(
+    [...head, ...error, ...scenarios, ...comparison, ...failedPart, ...rollouts, ...lint, ...where].join('\n'),
+  );
   if (text.length > MAX_COMMENT_CHARS) {
     // The failed checks and findings are what can grow without bound: keep the head, cut the lists.
     const parts = [
       ...head,
       ...error,
       ...scenarios,
+      ...comparison,
       "*(Failed checks and lint findings cut: the comment would pass GitHub's size limit; see the job summary.)*",
       '',
       ...where,

@@ -1,5 +1,5 @@
 import type { HostPort, Platform, PodInfo } from '../platform/platform.ts';
-import type { RedisDeployment } from '../manifests/model.ts';
+import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { TimelineEntry, TimelineEvent } from './model.ts';
 import { reachOf, type Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
@@ -13,6 +13,8 @@ export interface ScenarioEnv {
   log: Log;
   /** Aborted when the run is cancelled (SIGINT/SIGTERM): the driver stops between steps, waits stop inside them. */
   signal?: AbortSignal;
+  /** rollout: the manifests deployed (base, which `redis` is read from) and the ones applied over them (head). */
+  rollout?: { base: { set: ManifestSet; redis: RedisDeployment }; head: { set: ManifestSet; redis: RedisDeployment } };
 }
 
 /** Timeline marks: the first time of each event wins; entries are relative to an origin (the fault). */

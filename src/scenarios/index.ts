@@ -8,6 +8,7 @@ import { runMasterPause } from './master-pause.ts';
 import { runClusterRestart } from './cluster-restart.ts';
 import { runMasterPartition } from './master-partition.ts';
 import { runNodeLoss } from './node-loss.ts';
+import { runRollout } from './rollout.ts';
 
 export type { ScenarioSettings };
 
@@ -22,6 +23,7 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   'cluster-restart': runClusterRestart,
   'master-partition': runMasterPartition,
   'node-loss': runNodeLoss,
+  rollout: runRollout,
 };
 
 export function runScenario(name: ScenarioName, env: ScenarioEnv, settings: ScenarioSettings): Promise<ScenarioResult> {

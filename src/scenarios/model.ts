@@ -1,5 +1,7 @@
 import type { Topology } from '../redis/types.ts';
 import type { HistoryVerdict } from './history/check.ts';
+import type { DeploymentChanges } from '../manifests/rollout-changes.ts';
+import type { AppliedUpdate } from '../platform/faults.ts';
 
 /** What a scenario produces: its checks, its timeline and its result (report/ renders them). */
 
@@ -35,7 +37,13 @@ export type CheckId =
   | 'placement'
   // node-loss
   | 'shards-failed-over'
-  | 'pods-not-replaced';
+  | 'pods-not-replaced'
+  // rollout
+  | 'apply-accepted'
+  | 'pods-on-head-revision'
+  // base-versus-head comparison
+  | 'failover-regression'
+  | 'unavailable-regression';
 
 export interface Check {
   id: CheckId;
@@ -77,7 +85,10 @@ export type TimelineEvent =
   | 'stale-read'
   | 'divergent-read'
   | 'node-lost'
-  | 'node-back';
+  | 'node-back'
+  | 'head-applied'
+  | 'mixed-versions-start'
+  | 'mixed-versions-end';
 
 export interface TimelineEntry {
   event: TimelineEvent;
@@ -125,6 +136,7 @@ export const SCENARIO_NAMES = [
   'cluster-restart',
   'master-partition',
   'node-loss',
+  'rollout',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -195,6 +207,30 @@ export interface PartitionLoss {
   refusal?: string;
 }
 
+/** rollout: the head manifests applied over the running base deployment, and what followed. */
+export interface RolloutReport {
+  /** What the pull request changed that matters to the running cluster. */
+  changes: DeploymentChanges;
+  /** The StatefulSet after the apply; absent when the apply was refused or not reached. */
+  update?: AppliedUpdate;
+  /** The API server refused the head manifests: the pull request would not deploy. */
+  refused?: { object: string; field: string; message: string };
+  /** The pod template did not change: no pod was restarted (the running servers keep their config). */
+  restartsNoPod: boolean;
+  /** OnDelete: the scenario deleted the pods itself, in the controller's order. */
+  deletedByScenario: boolean;
+  /** Per pod: the revision and the server version before and after. */
+  pods: Array<{
+    pod: string;
+    revisionBefore?: string;
+    revisionAfter?: string;
+    versionBefore?: string;
+    versionAfter?: string;
+  }>;
+  /** Server versions that answered side by side during the rollout, and for how long (ms after the apply). */
+  mixedVersions?: { versions: string[]; fromMs: number; toMs?: number; durationMs?: number };
+}
+
 export interface ScenarioResult {
   name: ScenarioName;
   /** skipped: the platform cannot do this scenario (`error` says why). */
@@ -214,6 +250,8 @@ export interface ScenarioResult {
   pauseLoss?: PauseLoss;
   /** master-partition: the minority side's acknowledged writes, and which were lost. */
   partitionLoss?: PartitionLoss;
+  /** rollout: what the apply changed and did. */
+  rollout?: RolloutReport;
   /** What the reader of the report must know to judge the result (how a budget was applied, a risk seen). */
   notes?: string[];
   /** When the scenario started (ISO 8601); absent in reports written before it was recorded. */

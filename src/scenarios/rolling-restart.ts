@@ -64,7 +64,7 @@ export interface RollingFacts {
   finished: boolean;
 }
 
-const POLL_MS = 100;
+export const POLL_MS = 100;
 
 /** Every master's slots, as one comparable line (the NodeIDs left out: a failover moves slots between nodes). */
 export function coverageOf(nodes: ClusterNode[]): string {
@@ -105,7 +105,7 @@ const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.
  * returned replica's link came up, which shard's slots changed owner (a failover), and whether a pod was
  * deleted while another was ready but not yet in sync.
  */
-async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boolean): Promise<void> {
+export async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boolean): Promise<void> {
   const owners = new Map(f.shards.map((s) => [s.slots[0]![0], s.masterId]));
   while (!done()) {
     const now = Date.now();
@@ -164,7 +164,8 @@ async function watchRollout(f: RollingFacts, ctx: StepContext, done: () => boole
   }
 }
 
-export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
+/** Before the pods roll: the preconditions, a canary per shard, a writer per shard. */
+export const rollingSetupSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'checking the preconditions',
     run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, f.podsBefore), ctx.log, ctx.signal),
@@ -190,30 +191,48 @@ export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
       for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
     },
   },
-  {
-    stage: 'restarting the StatefulSet (rollout restart)',
-    run: async (f, ctx) => {
-      const t0 = Date.now();
-      ctx.timeline.setOrigin(t0);
-      ctx.timeline.mark('restart-started', t0, `${f.podsBefore.length} pods`);
-      ctx.log.info(`Rollout restart of StatefulSet ${ctx.redis.name} (${f.podsBefore.length} pods)`);
-      let over = false;
-      const watching = watchRollout(f, ctx, () => over).catch((err: unknown) =>
-        ctx.log.warn(`rollout watch: ${messageOf(err)}`),
-      );
-      try {
-        await ctx.platform.rolloutRestart(f.opts.rejoinTimeoutMs * f.podsBefore.length);
-        // One more round: the last pod's ready and link state.
-        await sleep(POLL_MS * 3, ctx.signal);
-      } finally {
-        over = true;
-        await watching;
-        f.watchEndedAt = Date.now();
-      }
-      f.rolloutDone = true;
-      ctx.timeline.mark('restart-done', Date.now());
-    },
+];
+
+const restartStep: Step<RollingFacts> = {
+  stage: 'restarting the StatefulSet (rollout restart)',
+  run: async (f, ctx) => {
+    const t0 = Date.now();
+    ctx.timeline.setOrigin(t0);
+    ctx.timeline.mark('restart-started', t0, `${f.podsBefore.length} pods`);
+    ctx.log.info(`Rollout restart of StatefulSet ${ctx.redis.name} (${f.podsBefore.length} pods)`);
+    await rollWatched(f, ctx, () => ctx.platform.rolloutRestart(f.opts.rejoinTimeoutMs * f.podsBefore.length));
   },
+};
+
+/**
+ * Runs `roll` (the pods replaced) under watchRollout and any `also` watcher, one more poll round after it (the
+ * last pod's ready and link state), then marks the rollout done.
+ */
+export async function rollWatched(
+  f: RollingFacts,
+  ctx: StepContext,
+  roll: () => Promise<void>,
+  also: (done: () => boolean) => Promise<void> = async () => {},
+): Promise<void> {
+  let over = false;
+  const watching = Promise.all([
+    watchRollout(f, ctx, () => over).catch((err: unknown) => ctx.log.warn(`rollout watch: ${messageOf(err)}`)),
+    also(() => over),
+  ]);
+  try {
+    await roll();
+    await sleep(POLL_MS * 3, ctx.signal);
+  } finally {
+    over = true;
+    await watching;
+    f.watchEndedAt = Date.now();
+  }
+  f.rolloutDone = true;
+  ctx.timeline.mark('restart-done', Date.now());
+}
+
+/** After the pods rolled: the cluster's health, NodeIDs and roles, then the writes and canaries read back. */
+export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'checking the cluster health',
     run: async (f, ctx) => {
@@ -257,6 +276,12 @@ export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
   },
 ];
 
+export const rollingSteps: ReadonlyArray<Step<RollingFacts>> = [
+  ...rollingSetupSteps,
+  restartStep,
+  ...rollingCheckSteps,
+];
+
 /** Per pod, what the report shows (pure). */
 export function podRestarts(f: RollingFacts): PodRestart[] {
   return [...f.watches]
@@ -283,7 +308,6 @@ const skipped = (id: Check['id'], why: string): Check => ({ id, status: 'skipped
 export function rollingChecks(f: RollingFacts, error: string | undefined): Check[] {
   const notReached = `not reached: ${error ?? 'the scenario stopped early'}`;
   const pods = podRestarts(f);
-  const writerOn = f.opts.writeRate > 0;
   const replaced = pods.filter((p) => p.uidAfter && p.uidAfter !== p.uidBefore);
   const checks: Check[] = [];
   checks.push(
@@ -306,44 +330,61 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
             evidence: { pods },
           },
   );
-  const changed = pods.filter((p) => p.nodeIdKept === false);
-  checks.push(
-    !f.health
-      ? skipped('node-id-kept', notReached)
-      : changed.length === 0
-        ? {
-            id: 'node-id-kept',
-            status: 'pass',
-            summary: `every pod came back with its NodeID`,
-            evidence: { pods: pods.map((p) => ({ pod: p.pod, nodeId: p.nodeId })) },
-          }
-        : {
-            id: 'node-id-kept',
-            status: 'fail',
-            summary: `NodeID changed on ${changed.map((p) => p.pod).join(', ')}`,
-            evidence: { changed },
-          },
-  );
+  checks.push(nodeIdsCheck(f, pods, notReached));
   checks.push(clusterHealthy(f.health, notReached));
-  checks.push(
-    f.coverageAfter === undefined
-      ? skipped('slot-coverage-kept', notReached)
-      : f.coverageAfter === f.coverageBefore
-        ? {
-            id: 'slot-coverage-kept',
-            status: 'pass',
-            summary: `the same ${f.shards.length} slot ranges are owned by masters as before`,
-            evidence: { before: f.coverageBefore, after: f.coverageAfter },
-          }
-        : {
-            id: 'slot-coverage-kept',
-            status: 'fail',
-            summary: `slot ownership changed: before ${f.coverageBefore}, after ${f.coverageAfter}`,
-            evidence: { before: f.coverageBefore, after: f.coverageAfter },
-          },
-  );
-  // A rolling restart should need no failover; one that happens, or a master deleted while its replica was
-  // ready but out of sync (the readiness probe says ready too early), is the risk users must see.
+  checks.push(coverageCheck(f, notReached));
+  checks.push(failoversSafeCheck(f, pods, notReached));
+  checks.push(...writeChecks(f, notReached));
+  return checks;
+}
+
+/** Every pod back with its NodeID; `cause` says what explains a loss (a rollout names the change). */
+export function nodeIdsCheck(
+  f: RollingFacts,
+  pods: PodRestart[],
+  notReached: string,
+  cause?: (changed: PodRestart[]) => string | undefined,
+): Check {
+  const changed = pods.filter((p) => p.nodeIdKept === false);
+  const why = changed.length ? cause?.(changed) : undefined;
+  return !f.health
+    ? skipped('node-id-kept', notReached)
+    : changed.length === 0
+      ? {
+          id: 'node-id-kept',
+          status: 'pass',
+          summary: `every pod came back with its NodeID`,
+          evidence: { pods: pods.map((p) => ({ pod: p.pod, nodeId: p.nodeId })) },
+        }
+      : {
+          id: 'node-id-kept',
+          status: 'fail',
+          summary: `NodeID changed on ${changed.map((p) => p.pod).join(', ')}${why ? `: ${why}` : ''}`,
+          evidence: { changed, ...(why ? { cause: why } : {}) },
+        };
+}
+
+export function coverageCheck(f: RollingFacts, notReached: string): Check {
+  return f.coverageAfter === undefined
+    ? skipped('slot-coverage-kept', notReached)
+    : f.coverageAfter === f.coverageBefore
+      ? {
+          id: 'slot-coverage-kept',
+          status: 'pass',
+          summary: `the same ${f.shards.length} slot ranges are owned by masters as before`,
+          evidence: { before: f.coverageBefore, after: f.coverageAfter },
+        }
+      : {
+          id: 'slot-coverage-kept',
+          status: 'fail',
+          summary: `slot ownership changed: before ${f.coverageBefore}, after ${f.coverageAfter}`,
+          evidence: { before: f.coverageBefore, after: f.coverageAfter },
+        };
+}
+
+/** A rolling restart should need no failover; one that happens, or a master deleted while its replica was ready
+ * but out of sync (the readiness probe says ready too early), is the risk users must see. */
+export function failoversSafeCheck(f: RollingFacts, pods: PodRestart[], notReached: string): Check {
   const risky = f.unsyncedDeletions;
   const unsynced = pods.filter((p) => (p.unsyncedReadyMs ?? 0) > 0);
   const evidence = {
@@ -351,28 +392,32 @@ export function rollingChecks(f: RollingFacts, error: string | undefined): Check
     unsyncedDeletions: risky,
     unsyncedReady: unsynced.map((p) => ({ pod: p.pod, ms: p.unsyncedReadyMs })),
   };
-  checks.push(
-    !f.rolloutDone
-      ? skipped('failovers-safe', notReached)
-      : f.promotions.length === 0 && risky.length === 0
-        ? {
-            id: 'failovers-safe',
-            status: 'pass',
-            summary:
-              'no failover during the rollout, and no master was deleted while its replica was ready but out of sync',
-            evidence,
-          }
-        : {
-            id: 'failovers-safe',
-            status: 'fail',
-            summary:
-              `${f.promotions.length} failover(s) during the rollout` +
-              (risky.length
-                ? `; ${risky.map((r) => `${r.deleted} deleted while its replica ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)`
-                : ''),
-            evidence,
-          },
-  );
+  return !f.rolloutDone
+    ? skipped('failovers-safe', notReached)
+    : f.promotions.length === 0 && risky.length === 0
+      ? {
+          id: 'failovers-safe',
+          status: 'pass',
+          summary:
+            'no failover during the rollout, and no master was deleted while its replica was ready but out of sync',
+          evidence,
+        }
+      : {
+          id: 'failovers-safe',
+          status: 'fail',
+          summary:
+            `${f.promotions.length} failover(s) during the rollout` +
+            (risky.length
+              ? `; ${risky.map((r) => `${r.deleted} deleted while its replica ${r.unsynced} was ready but not in sync`).join('; ')} (the readiness probe reports ready before the replica has synced)`
+              : ''),
+          evidence,
+        };
+}
+
+/** data-intact and the write budgets, over every shard's writer. */
+export function writeChecks(f: RollingFacts, notReached: string): Check[] {
+  const writerOn = f.opts.writeRate > 0;
+  const checks: Check[] = [];
   const canaries = f.finished ? f.shards.flatMap((s) => s.canaries ?? []) : undefined;
   const total = aggregateWrites(f.shardWrites);
   checks.push(dataIntact(canaries, total, writerOn, notReached));
@@ -434,7 +479,19 @@ export async function runRollingRestart(env: ScenarioEnv, opts: ScenarioSettings
       `Ready before in sync: ${unsynced.map((p) => `${p.pod} ${p.unsyncedReadyMs ?? 0} ms`).join(', ')} (a readiness probe that checks master_link_status would hold the rollout until the replica has synced).`,
     );
   }
-  return scenarioResult(env, 'rolling-restart', startedAt, outcome, rollingChecks(facts, outcome.error), {
+  return scenarioResult(
+    env,
+    'rolling-restart',
+    startedAt,
+    outcome,
+    rollingChecks(facts, outcome.error),
+    rollingBody(facts, pods, notes),
+  );
+}
+
+/** What a scenario that rolls the pods reports besides its checks: per pod, per shard, the topology. */
+export function rollingBody(facts: RollingFacts, pods: PodRestart[], notes: string[]) {
+  return {
     holdRestart: false,
     pods,
     failovers: facts.promotions.length,
@@ -444,5 +501,5 @@ export async function runRollingRestart(env: ScenarioEnv, opts: ScenarioSettings
     topologyBefore: facts.topologyBefore,
     ...(facts.topologyAfter ? { topologyAfter: facts.topologyAfter } : {}),
     ...(notes.length ? { notes } : {}),
-  });
+  };
 }

@@ -34,6 +34,8 @@ test('every scenario in one check, in the order given, each passing on the defau
     {
       platform: 'local',
       manifests: 'manifests',
+      // rollout deploys the base and applies the head over it: the same manifests, so no pod restarts.
+      'base-manifests': 'manifests',
       'write-rate': '100',
       'report-dir': dir,
       scenario: order.join(','),

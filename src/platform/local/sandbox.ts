@@ -218,8 +218,11 @@ export function podShims(
     ...names.map((name) => ({ host: path.join(dir, name), container: `/usr/local/bin/${name}`, readOnly: true })),
   ];
   const cli = findExecutable(cliName);
+  // Its client under every name the image gives it too (Valkey's images link redis-cli to valkey-cli).
+  const cliNames = [cliName, ...(server.aliases ?? []).map((n) => n.replace(/-server$/, '-cli'))];
   if (cli) {
-    fs.writeFileSync(path.join(dir, cliName), `#!/bin/sh\nexec ${cli} -h ${ip} "$@"\n`, { mode: 0o755 });
+    for (const name of cliNames)
+      fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec ${cli} -h ${ip} "$@"\n`, { mode: 0o755 });
   }
   return binds;
 }

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Config } from '../../../src/config.ts';
 import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
 import * as kube from '../../../src/platform/kube.ts';
+import { isUnsupported } from '../../../src/platform/faults.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
@@ -20,7 +21,9 @@ import { RecordingJournal, type JournalEntry } from '../../../src/undo/journal.t
 import { silentLog } from '../../../src/util/log.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 import { ApiServer, rbacForbidden } from './api-server.ts';
-import { dataMount, existingConfig, redis, redis2, set, sharedSet } from './redis-app.ts';
+import { dataMount, existingConfig, MANIFESTS, redis, redis2, set, sharedSet } from './redis-app.ts';
+import { parseManifestFile } from '../../../src/manifests/load.ts';
+import type { ManifestSet } from '../../../src/manifests/model.ts';
 
 let fixture: ApiFixture;
 
@@ -400,6 +403,32 @@ test('rollout restart: the restartedAt annotation rolls every pod, highest ordin
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
   );
   assert.is(sts.status.updatedReplicas, 3);
+  await platform.teardown();
+});
+
+test('rollout fault: the head applied over the deployment, the controller rolls every pod to the new revision', async () => {
+  const platform = kube.createExistingPlatform(config({ namespace: 'default' }), ctx);
+  await platform.provision();
+  const base = set();
+  const deployment = (m: ManifestSet) => ({ ...redis, statefulSet: m.objects[1]! });
+  await platform.deploy(base, deployment(base));
+  const head: ManifestSet = {
+    ...base,
+    objects: parseManifestFile('redis.yaml', MANIFESTS.replace('image: "redis:7.2.5"', 'image: "valkey/valkey:8.0"')),
+  };
+  const rollout = platform.faults.rollout;
+  if (isUnsupported(rollout)) throw new Error(rollout.unsupported);
+  const before = await rollout.podRevisions();
+  const u = await rollout.apply(head, deployment(head));
+  assert.is.not(u.updateRevision, u.currentRevision);
+  assert.equal(u.changed, ['StatefulSet redis-app']);
+  assert.is(u.strategy, 'RollingUpdate');
+  assert.equal(Object.values(before), [u.currentRevision, u.currentRevision, u.currentRevision]);
+  await rollout.waitRolledOut(10_000);
+  const after = await rollout.podRevisions();
+  assert.equal(Object.values(after), [u.updateRevision, u.updateRevision, u.updateRevision]);
+  const sts = fixture.server.get('StatefulSet', 'default', 'redis-app')!;
+  assert.is(sts.spec.template.spec.containers[0].image, 'valkey/valkey:8.0');
   await platform.teardown();
 });
 

@@ -35,14 +35,21 @@ const action = parse(readFileSync(new URL('../../../action.yml', import.meta.url
   outputs: Record<string, unknown>;
 };
 
-test('ci, e2e and the nightly example exist', () => {
-  assert.equal(workflows.map((w) => w.file).sort(), ['ci.yml', 'e2e.yml', 'nightly-example.yml']);
+test('ci, e2e, the nightly and the pull-request examples exist', () => {
+  assert.equal(workflows.map((w) => w.file).sort(), ['ci.yml', 'e2e.yml', 'nightly-example.yml', 'pr-example.yml']);
 });
 
-test('least privilege: contents read at the top, no job widens it', () => {
+test('least privilege: contents read at the top; only the pull-request example widens a job, to write its comment and its SARIF', () => {
   for (const { file, wf } of workflows) {
     assert.equal(wf.permissions, { contents: 'read' }, file);
-    for (const [name, job] of Object.entries(wf.jobs)) assert.is(job.permissions, undefined, `${file} ${name}`);
+    for (const [name, job] of Object.entries(wf.jobs))
+      assert.equal(
+        job.permissions,
+        file === 'pr-example.yml'
+          ? { contents: 'read', 'pull-requests': 'write', 'security-events': 'write' }
+          : undefined,
+        `${file} ${name}`,
+      );
   }
 });
 
@@ -50,7 +57,7 @@ test('third-party actions are pinned to a full commit SHA with the tag noted', (
   for (const { file, wf, text } of workflows) {
     for (const step of Object.values(wf.jobs).flatMap((j) => j.steps)) {
       if (!step.uses || step.uses.startsWith('./')) continue;
-      assert.match(step.uses, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${step.uses}`);
+      assert.match(step.uses, /^[\w.-]+\/[\w.-]+(?:\/[\w.-]+)*@[0-9a-f]{40}$/, `${file}: ${step.uses}`);
       assert.match(text, new RegExp(`${step.uses} # v\\d`), `${file}: tag comment for ${step.uses}`);
     }
   }

@@ -29,6 +29,11 @@ test('a Valkey pod: valkey-server and its redis-server alias are both shims of t
       );
     }
     assert.equal(binds.filter((b) => b.host === fs.realpathSync(fake)).length, 1, 'one real server');
+    // Its client too, under both names (Valkey's images link redis-cli to valkey-cli): a readiness probe that runs
+    // redis-cli must reach this pod, not 127.0.0.1 (a Redis-to-Valkey rollout's probes did before).
+    if (fs.existsSync('/usr/bin/valkey-cli'))
+      for (const name of ['valkey-cli', 'redis-cli'])
+        assert.match(fs.readFileSync(path.join(dir, 'shim', name), 'utf8'), /valkey-cli -h 127\.0\.60\.7 "\$@"/, name);
     // Redis has no alias.
     const redis = podShims(path.join(dir, 'shim-redis'), '127.0.60.8', {
       path: fake,
