@@ -19,14 +19,11 @@ apt_install() {
 }
 # redis-server: the integration tests run real Redis; libxml2-utils: xmllint validates the JUnit XML; bubblewrap:
 # the local platform runs pods as sandboxes (wrapper scripts, init containers) with it; iptables: the sandboxes'
-# loopback firewall (pods cannot reach this machine's own 127.0.0.1 services).
+# loopback firewall (pods cannot reach this machine's own 127.0.0.1 services) and master-partition's cuts between
+# pods' loopback addresses.
 if ! command -v redis-server >/dev/null || ! command -v xmllint >/dev/null || ! command -v bwrap >/dev/null ||
   ! command -v iptables >/dev/null; then
   apt-get update -qq && apt_install redis-server libxml2-utils bubblewrap iptables || { echo "apt-get install failed"; exit 1; }
-fi
-# iptables: master-partition cuts pods apart with packet filter rules between their loopback addresses (as root).
-if ! command -v iptables >/dev/null; then
-  apt-get update -qq && apt_install iptables || { echo "apt-get install iptables failed"; exit 1; }
 fi
 # valkey-server (with valkey-cli): the same checks run on Valkey 8, which Debian 12 ships in bookworm-backports.
 if ! command -v valkey-server >/dev/null || ! command -v valkey-cli >/dev/null; then

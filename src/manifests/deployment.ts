@@ -24,7 +24,7 @@ import { parseRedisArgs, parseRedisConf } from './redis-conf.ts';
 import { mentionsServerProgram, serverOfContainer, serverOfImage, SERVERS } from './server.ts';
 
 /** WORKDIR of the official redis and valkey images: the server's working directory unless the container sets one. */
-const REDIS_IMAGE_WORKDIR = '/data';
+export const REDIS_IMAGE_WORKDIR = '/data';
 const DEFAULT_PORT = 6379;
 /** redis.conf: `cluster-port 0` (the default) puts the cluster bus on the client port + 10000. */
 export const BUS_PORT_OFFSET = 10000;

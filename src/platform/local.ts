@@ -60,11 +60,15 @@ import { containerSecurity, refuseHostAccess } from './local/pod-security.ts';
 import { refuseTooManyPods } from './local/pod-limits.ts';
 import { serverLogHint } from './server-log-hints.ts';
 import { unenforcedSizeLimits } from './local/size-limits.ts';
-import { effectiveArgv } from '../manifests/deployment.ts';
+import { effectiveArgv, REDIS_IMAGE_WORKDIR } from '../manifests/deployment.ts';
+import { serverOfImage } from '../manifests/server.ts';
 import { valueAt } from '../manifests/object-path.ts';
 import type { ContainerView } from '../manifests/model.ts';
 import { templateRevision } from '../manifests/rollout-changes.ts';
 import { localRolloutFault } from './local/faults/rollout.ts';
+
+/** The official Redis and Valkey images' `redis` user, which owns their /data. */
+const REDIS_IMAGE_UID = 999;
 
 export interface LocalPlatformOptions {
   /** First loopback /24 to take pod addresses from, e.g. '127.0.50' (never 127.0.0.x). */
@@ -274,6 +278,16 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
   ): BwrapCommand {
     fs.mkdirSync(inside(rootfs, `pod ${pod.name}'s root`), { recursive: true });
     prepareRoot(rootfs);
+    // What the image has whether or not a volume is mounted there: its working directory (the Redis and Valkey
+    // images' WORKDIR /data, owned by their redis user 999) and the container's workingDir, which the runtime
+    // creates when the image lacks it. Without them an init container that mounts no /data cannot start.
+    const imageDirs = serverOfImage(c.image) ? [REDIS_IMAGE_WORKDIR] : [];
+    for (const dir of new Set([...imageDirs, c.workingDir])) {
+      const at = inside(path.join(rootfs, dir), `the working directory ${dir} of container ${c.name}`);
+      if (fs.existsSync(at)) continue;
+      fs.mkdirSync(at, { recursive: true, mode: 0o755 });
+      if (dir === REDIS_IMAGE_WORKDIR && process.getuid?.() === 0) fs.chownSync(at, REDIS_IMAGE_UID, REDIS_IMAGE_UID);
+    }
     const binds: SandboxBind[] = c.mounts.map((m) => ({
       host: inside(path.join(pod.layout.volumeDir(m), m.subPath ?? ''), `volume ${m.name} of pod ${pod.name}`),
       container: m.mountPath,

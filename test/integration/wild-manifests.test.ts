@@ -218,6 +218,11 @@ test('a wrapper script that needs an env var the pod never sets (POD_IP): lint w
   }
 });
 
+test("an init container of the Redis image that mounts no /data starts in the image's WORKDIR /data; failover passes", async () => {
+  // Before: bwrap: Can't chdir to /data (the sandbox's root had no /data), and every pod failed to start.
+  assertPassed(await check('test/fixtures/manifests/init-redis-image', '127.0.103', { 'local-mode': 'sandbox' }));
+});
+
 test('claims without storageClassName and no PersistentVolumes: a directory per claim, kept across the restart', async () => {
   const r = await check('test/fixtures/manifests/dynamic-claims', '127.0.96');
   assertPassed(r);
