@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
 import type { EvidenceSink } from './evidence-sink.ts';
-import { CancelledError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
+import { CancelledError, InputError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath, readContainedTail } from '../util/contained-path.ts';
 import { settleWithin, waitFor } from '../util/wait.ts';
 import type {
@@ -443,9 +443,9 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
       if (!f) continue;
       const lines = tail(workDir, f);
       parts.push(
-        lines === undefined
-          ? `--- ${path.basename(f)}: not written`
-          : `--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`,
+        Array.isArray(lines)
+          ? `--- ${path.basename(f)} (last ${lines.length} lines)\n${lines.join('\n')}`
+          : `--- ${path.basename(f)}: ${lines.why}`,
       );
     }
     const hint = serverLogHint(parts.join('\n'));
@@ -1106,20 +1106,23 @@ function missingProgramHint(log: string): string {
  * followed, no FIFO waited on, only the tail read), or undefined when it cannot be read that way. A refused
  * link or FIFO reads as "not written": what it leads to is never shown.
  */
-function tail(workDir: string, file: string): string[] | undefined {
+function tail(workDir: string, file: string): string[] | { why: string } {
   try {
     const { text, skipped } = readContainedTail(workDir, file, LOG_TAIL_BYTES);
     const lines = text.trimEnd().split('\n');
     // A cut first line is dropped unless it is all there is.
     return (skipped && lines.length > 1 ? lines.slice(1) : lines).slice(-LOG_TAIL_LINES);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Why it was refused (a FIFO, a device, a link), never what a link leads to: the refusal's last clause.
+    if (err instanceof InputError) return { why: `not read: ${err.message.split(': ').at(-1) ?? 'refused'}` };
+    return { why: 'not written' };
   }
 }
 
-/** tail() for an error message: the lines, or a note that the file was not written. */
+/** tail() for an error message: the lines, or why there are none. */
 function tailOrNote(workDir: string, file: string): string {
-  return tail(workDir, file)?.join('\n') ?? `(${path.basename(file)} not written)`;
+  const t = tail(workDir, file);
+  return Array.isArray(t) ? t.join('\n') : `(${path.basename(file)} ${t.why})`;
 }
 
 /**

@@ -301,7 +301,7 @@ test('master-partition: SIGKILL during the partition leaves its rules in the jou
   const left = await leftDirs();
   assert.is(left.length, 1, `one run dir left: ${left.join(', ')}`);
   assert.equal(unsettledSteps(await readFile(join(runs(), left[0]!, 'undo.json'), 'utf8')), [
-    'local-processes',
+    ...LOCAL_STEPS,
     'partition-rules',
   ]);
   const cleanup = await nodeRun(['src/cli.ts', 'cleanup', '--work-dir', runs()], {});

@@ -53,7 +53,9 @@ const ATTEMPTS = [
  * core_pattern, and every run's firewall chain and cgroup.
  */
 function hostState(): string {
-  const ours = (l: string) => l.includes(TARGET) || l.includes('RCR-LO-');
+  // Other runs (test files running beside this one, other users of the machine) make and remove their own
+  // firewalls meanwhile: only this process's are compared (their ids start with its PID, loopback-firewall.ts).
+  const ours = (l: string) => l.includes(TARGET) || l.includes(`RCR-LO-${OWN_ID_PREFIX}`);
   const rules = (cmd: string) => execFileSync(cmd, [], { encoding: 'utf8' }).split('\n').filter(ours);
   return [
     ...execFileSync('ip', ['-4', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).split('\n').filter(ours),
@@ -64,9 +66,14 @@ function hostState(): string {
   ].join('\n');
 }
 
-function cgroups(): string[] {
+/** The firewall ids of this process's runs begin with its PID in hex (newFirewallId). */
+const OWN_ID_PREFIX = `${process.pid.toString(16)}-`;
+
+/** The run cgroups of this process's runs, and of any id in `also`. */
+function cgroups(also: string[] = []): string[] {
   const root = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => existsSync(join(d, 'cgroup.procs')))!;
-  return readdirSync(root).filter((d) => d.startsWith('redis-cluster-resilience-'));
+  const mine = [OWN_ID_PREFIX, ...also].map((id) => `redis-cluster-resilience-${id}`);
+  return readdirSync(root).filter((d) => mine.some((m) => d.startsWith(m)));
 }
 
 let dir = '';
@@ -289,7 +296,7 @@ test("a dead run's loopback firewall is removed by the next run; a live run's is
     const removed = await sweepStaleFirewalls();
     assert.ok(removed.includes(deadId), removed.join(', '));
     assert.not.ok(removed.includes(liveId));
-    assert.equal(cgroups(), [`redis-cluster-resilience-${liveId}`]);
+    assert.equal(cgroups([deadId]), [`redis-cluster-resilience-${liveId}`]);
   } finally {
     await removeLoopbackFirewall(liveId);
   }
