@@ -11,6 +11,57 @@ export interface ClusterClientOptions {
 }
 
 /**
+ * Least time between the starts of two slot-map refreshes of one client. ioredis refreshes on every MOVED and
+ * every failed connection, and each refresh rebuilds a 16384-slot table (~0.8 MB of garbage): while a master
+ * is down that was 135–247 refreshes per failover, the bulk of the process's peak memory (docs/design.md).
+ * A MOVED still updates its slot at once (ioredis sets it before retrying), so only the full re-read waits.
+ */
+export const SLOT_REFRESH_INTERVAL_MS = 250;
+
+/**
+ * Bounds `cluster`'s slot-map refreshes: one in flight, starts at least `intervalMs` apart. A request while
+ * one runs or too soon after is not lost: it is served by one trailing refresh (with every callback asked for),
+ * so the map is never older than the last request by more than the interval plus one refresh.
+ */
+export function boundSlotRefreshes(cluster: Cluster, intervalMs: number): void {
+  const refresh = cluster.refreshSlotsCache.bind(cluster);
+  type Done = Parameters<Cluster['refreshSlotsCache']>[0];
+  let waiting: Array<NonNullable<Done>> = [];
+  let requested = false;
+  let running = false;
+  let lastStart = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  const start = (): void => {
+    timer = undefined;
+    const callbacks = waiting;
+    waiting = [];
+    requested = false;
+    running = true;
+    lastStart = Date.now();
+    refresh((err) => {
+      running = false;
+      for (const callback of callbacks) callback(err);
+      if (requested) schedule();
+    });
+  };
+  const schedule = (): void => {
+    if (running || timer) return;
+    const wait = lastStart + intervalMs - Date.now();
+    if (wait <= 0) start();
+    else {
+      timer = setTimeout(start, wait);
+      // A refresh due after the client's last use must not keep the process alive.
+      timer.unref();
+    }
+  };
+  cluster.refreshSlotsCache = (callback?: Done): void => {
+    if (callback) waiting.push(callback);
+    requested = true;
+    schedule();
+  };
+}
+
+/**
  * A cluster-aware client that fails fast instead of queueing: no offline queue (so it must be ready before
  * use), a command timeout on every node. Announced addresses are mapped through the platform's reach: the
  * seeds' up front (ioredis' natMap is synchronous), any other address (a pod recreated on a new IP) through
@@ -45,6 +96,7 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
       ...(targets[0] ? credentials(targets[0]) : {}),
     },
   });
+  boundSlotRefreshes(cluster, SLOT_REFRESH_INTERVAL_MS);
   // Errors surface through command promises; an unhandled 'error' event would crash the process.
   let lastError: unknown;
   cluster.on('error', (err) => {
