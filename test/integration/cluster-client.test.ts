@@ -16,7 +16,12 @@ import {
   stopRedisNodes,
   type RedisProcess,
 } from '../support/redis-processes.ts';
-import { openClusterClient, SLOT_REFRESH_INTERVAL_MS } from '../../src/scenarios/cluster-client.ts';
+import {
+  openClusterClient,
+  refreshSlotMapNow,
+  SLOT_REFRESH_INTERVAL_MS,
+  SLOT_REFRESH_MAX_INTERVAL_MS,
+} from '../../src/scenarios/cluster-client.ts';
 import { slotOf } from '../../src/scenarios/keyslot.ts';
 import { formatAddress } from '../../src/redis/connect.ts';
 
@@ -82,7 +87,27 @@ test('a refresh asked for during the bound still runs, and calls back', async ()
   const second = await new Promise<unknown>((resolve) => c.refreshSlotsCache(resolve));
   assert.is(second, undefined);
   assert.is(c.slots[slotOf(KEY)]![0], right);
-  assert.ok(Date.now() - askedAt < SLOT_REFRESH_INTERVAL_MS + 2000, 'the trailing refresh came late');
+  assert.ok(Date.now() - askedAt < SLOT_REFRESH_MAX_INTERVAL_MS + 2000, 'the trailing refresh came late');
+});
+
+test('refreshSlotMapNow skips the back-off: a redirect to a node the map does not name is read at once', async () => {
+  const c = client!;
+  // Unchanged maps back the interval off to its most.
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => c.refreshSlotsCache(resolve));
+  const right = misdirect(c);
+  let refreshes = 0;
+  const refreshed = new Promise<void>((resolve) =>
+    c.once('refresh', () => {
+      refreshes++;
+      resolve();
+    }),
+  );
+  const askedAt = Date.now();
+  refreshSlotMapNow(c);
+  await refreshed;
+  assert.is(refreshes, 1);
+  assert.ok(Date.now() - askedAt < SLOT_REFRESH_MAX_INTERVAL_MS, `${Date.now() - askedAt} ms`);
+  assert.is(c.slots[slotOf(KEY)]![0], right);
 });
 
 test.run();
