@@ -102,7 +102,7 @@ export async function benchRss(
 
 const describe = (entry: Entry): string =>
   entry === 'cli'
-    ? `CLI: node ${startFlags(startScript()).join(' ')} cli.js check`
+    ? `CLI: ${['node', ...startFlags(startScript()), 'cli.js check'].join(' ')}`
     : 'action entry: node index.js (no flags), INPUT_*';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
