@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env node
 import pkg from '../package.json' with { type: 'json' };
 import { parseArgs, usage } from './cli-args.ts';
 import { parseConfig, type Config } from './config.ts';
@@ -18,6 +18,10 @@ import { packagePath } from './util/package-path.ts';
 import { displayPath } from './util/paths.ts';
 import { redact, redactDeep } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
+import { holdYoungGeneration } from './util/young-generation.ts';
+
+// First, before the run allocates: node's own flags are not ours to set (src/util/young-generation.ts).
+holdYoungGeneration();
 
 // The manifests shipped with the tool; the same relative place from src/ and from dist/.
 const DEFAULT_MANIFESTS = packagePath('manifests');

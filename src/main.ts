@@ -14,11 +14,15 @@ import { lockReportDir } from './report/dir-lock.ts';
 import { checkReportDir, writeReports } from './report/write.ts';
 import { actionJournalStore, WORK_DIR_STATE } from './action-state.ts';
 import { defaultRunsRoot } from './undo/work-dir.ts';
+import { holdYoungGeneration } from './util/young-generation.ts';
 import type { Log } from './util/log.ts';
 import { packagePath } from './util/package-path.ts';
 import { displayPath } from './util/paths.ts';
 import { onSecret, redact, redactDeep, registerSecret } from './util/secrets.ts';
 import { signalExitCode, trapTermination } from './util/termination.ts';
+
+// First, before the run allocates: the action's process takes no node flags (src/util/young-generation.ts).
+holdYoungGeneration();
 
 // The action's own manifests, next to dist/ in the checked-out action.
 const DEFAULT_MANIFESTS = packagePath('manifests');

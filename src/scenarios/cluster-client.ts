@@ -13,11 +13,96 @@ export interface ClusterClientOptions {
 }
 
 /**
- * A cluster-aware client that fails fast instead of queueing: no offline queue (so it must be ready before
- * use), a command timeout on every node. Announced addresses are mapped through the platform's reach: the
- * seeds' up front (ioredis' natMap is synchronous), any other address (a pod recreated on a new IP) through
- * reach.now, the platform's synchronous lookup, when it has one.
+ * Least time between the starts of two slot-map refreshes of one client, and the most it backs off to. ioredis
+ * refreshes on every MOVED and every failed connection, and each refresh rebuilds a 16384-slot table (~0.8 MB
+ * of garbage): while a master is down that was 135–247 refreshes per failover, the bulk of the process's peak
+ * memory (docs/design.md). A MOVED still updates its own slot at once (ioredis sets it before retrying), so
+ * only the full re-read waits; a refresh that finds the map unchanged doubles the wait, one that finds a change
+ * (or refreshSlotMapNow: a client that saw a redirect to a node the map does not name) resets it.
  */
+export const SLOT_REFRESH_INTERVAL_MS = 250;
+export const SLOT_REFRESH_MAX_INTERVAL_MS = 2000;
+
+type Done = Parameters<Cluster['refreshSlotsCache']>[0];
+const urgentRefresh = new WeakMap<Cluster, () => void>();
+
+/**
+ * Bounds `cluster`'s slot-map refreshes: one in flight, starts apart by an interval that backs off while the
+ * map stays the same. A request while one runs or too soon after is not lost: one trailing refresh serves it
+ * (with every callback asked for).
+ */
+export function boundSlotRefreshes(
+  cluster: Cluster,
+  minIntervalMs = SLOT_REFRESH_INTERVAL_MS,
+  maxIntervalMs = SLOT_REFRESH_MAX_INTERVAL_MS,
+): void {
+  const refresh = cluster.refreshSlotsCache.bind(cluster);
+  /** Each slot's master as the last refresh found it: what tells a changed map from the same one. */
+  const masters: Array<string | undefined> = [];
+  let intervalMs = minIntervalMs;
+  let waiting: Array<NonNullable<Done>> = [];
+  let requested = false;
+  let running = false;
+  let lastStart = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  const changed = (): boolean => {
+    let any = false;
+    for (let slot = 0; slot < cluster.slots.length; slot++) {
+      const master = cluster.slots[slot]?.[0];
+      if (masters[slot] !== master) any = true;
+      masters[slot] = master;
+    }
+    return any;
+  };
+  const start = (): void => {
+    timer = undefined;
+    const callbacks = waiting;
+    waiting = [];
+    requested = false;
+    running = true;
+    lastStart = Date.now();
+    refresh((err) => {
+      running = false;
+      if (!err) intervalMs = changed() ? minIntervalMs : Math.min(intervalMs * 2, maxIntervalMs);
+      for (const callback of callbacks) callback(err);
+      if (requested) schedule();
+    });
+  };
+  const schedule = (): void => {
+    if (running) return;
+    const wait = lastStart + intervalMs - Date.now();
+    if (wait <= 0) {
+      clearTimeout(timer);
+      start();
+    } else if (!timer) {
+      timer = setTimeout(start, wait);
+      // A refresh due after the client's last use must not keep the process alive.
+      timer.unref();
+    }
+  };
+  cluster.refreshSlotsCache = (callback?: Done): void => {
+    if (callback) waiting.push(callback);
+    requested = true;
+    schedule();
+  };
+  urgentRefresh.set(cluster, () => {
+    intervalMs = minIntervalMs;
+    lastStart = -Infinity;
+    requested = true;
+    schedule();
+  });
+}
+
+/**
+ * Refreshes the slot map without the back-off (still one in flight, then at once): for a client that saw a
+ * redirect to a node its map does not name, which ioredis does not apply itself (a pipeline's partial MOVED).
+ */
+export function refreshSlotMapNow(cluster: Cluster): void {
+  const urgent = urgentRefresh.get(cluster);
+  if (urgent) urgent();
+  else cluster.refreshSlotsCache();
+}
+
 export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: ClusterClientOptions): Promise<Cluster> {
   const natMap: Record<string, HostPort> = {};
   const targets: Target[] = [];
@@ -48,6 +133,7 @@ export async function openClusterClient(reach: Reach, seeds: HostPort[], opts: C
       ...(opts.localAddress ? { Connector: boundConnector(opts.localAddress) } : {}),
     },
   });
+  boundSlotRefreshes(cluster);
   // Errors surface through command promises; an unhandled 'error' event would crash the process.
   let lastError: unknown;
   cluster.on('error', (err) => {

@@ -4,7 +4,7 @@ import type { Reach } from '../redis/connect.ts';
 import type { Log } from '../util/log.ts';
 import { messageOf } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
-import { nodeServing, openClusterClient } from './cluster-client.ts';
+import { nodeServing, openClusterClient, refreshSlotMapNow } from './cluster-client.ts';
 import { startPacer } from './pacer.ts';
 import { unavailableWindow, writeStats, type UnavailableWindow } from './write-stats.ts';
 import { slotOf } from './keyslot.ts';
@@ -141,7 +141,12 @@ export async function startWriter(opts: WriterOptions): Promise<Writer> {
         const failed = replies.find(([err]) => err);
         // ioredis follows a pipeline's MOVED only when every command in it got one, and WAIT (keyless) never
         // does: without a refresh, the client would keep sending to the old master after a failover.
-        if (failed && messageOf(failed[0]).startsWith('MOVED ')) client.refreshSlotsCache();
+        // The refresh is bounded (cluster-client.ts): at once when the redirect names a node the map does not.
+        const moved = failed ? /^MOVED \d+ (\S+)/.exec(messageOf(failed[0])) : null;
+        if (moved) {
+          if (moved[1] !== nodeOf()) refreshSlotMapNow(client);
+          else client.refreshSlotsCache();
+        }
         // The RPUSH refused: not applied. The RPUSH taken but WAIT failed or unconfirmed: applied on the master,
         // maybe not kept: indeterminate.
         if (replies[0]?.[0]) throw replies[0][0];

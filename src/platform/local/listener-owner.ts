@@ -36,8 +36,15 @@ function listeningInodes(ip: string, port: number): Set<string> {
   } catch {
     return found;
   }
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
+  // Only the lines holding the address are split into fields: on a busy host the table has thousands of lines,
+  // and this runs on every poll of a pod's readiness (splitting them all was tens of MB of garbage per check).
+  for (let at = text.indexOf(` ${local} `); at >= 0; at = text.indexOf(` ${local} `, at + 1)) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    const end = text.indexOf('\n', at);
+    const f = text
+      .slice(start, end < 0 ? undefined : end)
+      .trim()
+      .split(/\s+/);
     if (f[1] === local && f[3] === '0A' && f[9]) found.add(f[9]);
   }
   return found;

@@ -1,0 +1,113 @@
+/**
+ * The scenarios' cluster client against a real three-master cluster (bare processes): a burst of MOVED
+ * redirects does not start a slot-map refresh each (each rebuilds a 16384-slot table, the bulk of the
+ * process's peak memory during an outage), and a refresh asked for during the bound is not lost.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Cluster } from 'ioredis';
+import { beforeAll } from '../support/setup.ts';
+import {
+  claimIps,
+  identityReach,
+  livePids,
+  redisCliCreate,
+  startRedisNodes,
+  stopRedisNodes,
+  type RedisProcess,
+} from '../support/redis-processes.ts';
+import {
+  openClusterClient,
+  refreshSlotMapNow,
+  SLOT_REFRESH_INTERVAL_MS,
+  SLOT_REFRESH_MAX_INTERVAL_MS,
+} from '../../src/scenarios/cluster-client.ts';
+import { slotOf } from '../../src/scenarios/keyslot.ts';
+import { formatAddress } from '../../src/redis/connect.ts';
+
+let nodes: RedisProcess[] = [];
+let client: Cluster | undefined;
+
+beforeAll(test, async () => {
+  nodes = await startRedisNodes(await claimIps(3, '127.0.73'));
+  await redisCliCreate(nodes, 0);
+  client = await openClusterClient(
+    identityReach,
+    nodes.map((n) => n.address),
+    { commandTimeoutMs: 2000, readyTimeoutMs: 10_000 },
+  );
+});
+
+test.after(async () => {
+  client?.disconnect();
+  await stopRedisNodes(nodes);
+  assert.equal(livePids(), []);
+});
+
+const KEY = 'cluster-client-test';
+
+/** Points KEY's slot at a node that does not serve it, so its next command is answered MOVED. */
+function misdirect(c: Cluster): string {
+  const slot = slotOf(KEY);
+  const right = c.slots[slot]![0]!;
+  const wrong = nodes.map((n) => formatAddress(n.address)).find((a) => a !== right)!;
+  c.slots[slot] = [wrong];
+  return right;
+}
+
+test('a burst of MOVED redirects starts a bounded number of slot-map refreshes', async () => {
+  const c = client!;
+  await c.set(KEY, 'v');
+  let refreshes = 0;
+  c.on('refresh', () => refreshes++);
+  const startedAt = Date.now();
+  for (let i = 0; i < 100; i++) {
+    const right = misdirect(c);
+    // ioredis follows the MOVED (and corrects the slot) at once, whatever the refresh bound.
+    assert.is(await c.get(KEY), 'v');
+    assert.is(c.slots[slotOf(KEY)]![0], right);
+  }
+  const elapsed = Date.now() - startedAt;
+  // Let the trailing refresh (asked for during the bound) run.
+  await new Promise((resolve) => setTimeout(resolve, SLOT_REFRESH_INTERVAL_MS * 2 + 500));
+  const bound = Math.ceil(elapsed / SLOT_REFRESH_INTERVAL_MS) + 2;
+  assert.ok(refreshes >= 1, 'no refresh at all');
+  assert.ok(refreshes <= bound, `${refreshes} refreshes for 100 MOVED in ${elapsed} ms (bound ${bound})`);
+});
+
+test('a refresh asked for during the bound still runs, and calls back', async () => {
+  const c = client!;
+  const right = misdirect(c);
+  const first = new Promise<unknown>((resolve) => c.refreshSlotsCache(resolve));
+  assert.is(await first, undefined);
+  assert.is(c.slots[slotOf(KEY)]![0], right);
+  // Inside the bound now: this one waits for it, then re-reads the map.
+  misdirect(c);
+  const askedAt = Date.now();
+  const second = await new Promise<unknown>((resolve) => c.refreshSlotsCache(resolve));
+  assert.is(second, undefined);
+  assert.is(c.slots[slotOf(KEY)]![0], right);
+  assert.ok(Date.now() - askedAt < SLOT_REFRESH_MAX_INTERVAL_MS + 2000, 'the trailing refresh came late');
+});
+
+test('refreshSlotMapNow skips the back-off: a redirect to a node the map does not name is read at once', async () => {
+  const c = client!;
+  // Unchanged maps back the interval off to its most.
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => c.refreshSlotsCache(resolve));
+  const right = misdirect(c);
+  let refreshes = 0;
+  const refreshed = new Promise<void>((resolve) =>
+    c.once('refresh', () => {
+      refreshes++;
+      resolve();
+    }),
+  );
+  const askedAt = Date.now();
+  refreshSlotMapNow(c);
+  await refreshed;
+  assert.is(refreshes, 1);
+  assert.ok(Date.now() - askedAt < SLOT_REFRESH_MAX_INTERVAL_MS, `${Date.now() - askedAt} ms`);
+  assert.is(c.slots[slotOf(KEY)]![0], right);
+});
+
+test.run();
