@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env node
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.argv.includes("--debug")&&process.setSourceMapsEnabled(!0);await import("./chunks/cli-B2YZXMX3.js");
+process.argv.includes("--debug")&&process.setSourceMapsEnabled(!0);await import("./chunks/cli-3AZP5W5U.js");
 //# sourceMappingURL=cli.js.map

@@ -1,3 +1,3 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-DSRCCU6J.js");
+process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-XQZMHALC.js");
 //# sourceMappingURL=index.js.map
