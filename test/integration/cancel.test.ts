@@ -115,7 +115,7 @@ async function cancelled(
   assert.ok(run.pids.length > 0, 'the run started its pods before the signal');
   // The run ended only after its teardown: its processes are already gone, none waited for.
   assert.equal(run.pids.filter(processRunning), [], 'no redis-server of the cancelled run is left');
-  assert.equal(await leftDirs(), [], 'the cancelled run removed its run dir');
+  assert.equal(await leftDirs(), [], `the cancelled run removed its run dir: ${run.stderr.slice(-1500)}`);
   assert.ok(
     run.lingerMs! < MAX_LINGER_MS,
     `the run ended ${run.lingerMs} ms after its cleanup: something kept running`,
@@ -280,22 +280,39 @@ test('SIGKILL: its redis-servers die with it; `cleanup` finishes the run dir it 
 });
 
 /** The partition chains and jumps of any run in the host's packet filter: none may outlive its run. */
+/** Where the partition cases' pods take their addresses: their rules name them, other runs' (a master-partition
+ * test beside this file) do not. Claims may move a run to the next /24s. */
+const PARTITION_BASE = '127.0.150';
+const OURS = /127\.0\.15\d\./;
+
+/** This file's partition rules: every rule of a chain one of whose rules names this file's pod addresses. */
 async function partitionRules(): Promise<string[]> {
   assert.is(await iptablesProblem(hostIptables), undefined, 'iptables works here (root, installed)');
-  return (await hostIptables(['-w', '5', '-S'])).stdout.split('\n').filter((l) => l.includes(CHAIN_PREFIX));
+  const lines = (await hostIptables(['-w', '5', '-S'])).stdout.split('\n').filter((l) => l.includes(CHAIN_PREFIX));
+  const chains = new Set(lines.filter((l) => OURS.test(l)).map((l) => l.split(' ')[1]));
+  return lines.filter((l) => [...chains].some((c) => c !== undefined && l.includes(c)));
 }
 
 test('master-partition: SIGINT in the middle of the partition lifts its rules', async () => {
-  const { report } = await cancelled('partition', 'SIGINT', /Cut pod \S+ off for/, ['--scenario', 'master-partition']);
+  const { report } = await cancelled('partition', 'SIGINT', /Cut pod \S+ off for/, [
+    '--scenario',
+    'master-partition',
+    '--address-base',
+    PARTITION_BASE,
+  ]);
   assert.match(report.error!, /^cancelled by SIGINT while (holding the partition|healing the partition)/);
   assert.equal(await partitionRules(), [], 'no partition rule left');
 });
 
 test('master-partition: SIGKILL during the partition leaves its rules in the journal; `cleanup` removes them', async () => {
-  const run = await cliRun(join(dir, 'partition-kill'), ['--scenario', 'master-partition'], {
-    sig: 'SIGKILL',
-    when: /Cut pod \S+ off for/,
-  });
+  const run = await cliRun(
+    join(dir, 'partition-kill'),
+    ['--scenario', 'master-partition', '--address-base', PARTITION_BASE],
+    {
+      sig: 'SIGKILL',
+      when: /Cut pod \S+ off for/,
+    },
+  );
   assert.is(run.signal, 'SIGKILL');
   assert.ok((await partitionRules()).length > 0, 'the killed run left its rules in place');
   const left = await leftDirs();

@@ -18,8 +18,12 @@ const NODE_TIMEOUT_MS = 5000; // manifests/configmap.yaml and examples/valkey
 const TOPOLOGY = { masters: 3, replicasPerMaster: 1 };
 const cluster = scenarioSuite(test, 'manifests', '127.0.130', TOPOLOGY);
 
+/** This file's partition rules: the chains whose rules name its pods' addresses (127.0.130-139: the bases below,
+ * and the next /24s a claim may move to), never another run's beside it. */
 async function partitionRules(): Promise<string[]> {
-  return (await hostIptables(['-w', '5', '-S'])).stdout.split('\n').filter((l) => l.includes(CHAIN_PREFIX));
+  const lines = (await hostIptables(['-w', '5', '-S'])).stdout.split('\n').filter((l) => l.includes(CHAIN_PREFIX));
+  const chains = new Set(lines.filter((l) => /127\.0\.13\d\./.test(l)).map((l) => l.split(' ')[1]));
+  return lines.filter((l) => [...chains].some((c) => c !== undefined && l.includes(c)));
 }
 
 test.after.each(async () => {

@@ -131,8 +131,15 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
     if (!findExecutable(t)) continue;
     const chain = chainOf(id);
     try {
-      // By position, not by spec: a spec naming the cgroup cannot be matched once the cgroup is gone.
-      for (const n of (await jumpPositions(t, chain)).reverse()) await table(t, ['-D', 'OUTPUT', String(n)]);
+      // By spec while the cgroup exists (the rule's own words: another run inserting or deleting its jump at the
+      // same time cannot make this delete the wrong one, as a position read a moment earlier could). A spec
+      // naming a cgroup that is gone cannot be matched: then by position, checked again just before.
+      if (dir && fs.existsSync(dir)) {
+        while ((await jumpPositions(t, chain)).length > 0) await table(t, ['-D', 'OUTPUT', ...jumpRule(id)]);
+      } else {
+        for (let [n] = await jumpPositions(t, chain); n !== undefined; [n] = await jumpPositions(t, chain))
+          await table(t, ['-D', 'OUTPUT', String(n)]);
+      }
       if (
         await table(t, ['-S', chain]).then(
           () => true,
