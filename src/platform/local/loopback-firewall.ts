@@ -103,6 +103,16 @@ export async function createLoopbackFirewall(id: string): Promise<LoopbackFirewa
   };
 }
 
+/** Rounds of removal tried before a rule that is still there counts as a failure. */
+const REMOVAL_ROUNDS = 5;
+
+/** An iptables refusal because the rule or chain is already gone (another process removed it): nothing to do.
+ * Any other refusal, or one in the last round, is thrown. */
+function goneOr(err: unknown, round: number): void {
+  const gone = /Bad rule|does a matching rule exist|No chain\/target\/match|doesn't exist/i.test(String(err));
+  if (!gone || round >= REMOVAL_ROUNDS - 1) throw err;
+}
+
 function jumpRule(id: string): string[] {
   return ['-o', 'lo', '-m', 'cgroup', '--path', cgroupOf(id), '-j', chainOf(id)];
 }
@@ -124,8 +134,15 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
       // cgroup.kill needs Linux 5.14; an empty cgroup needs nothing
     }
     const deadline = Date.now() + 5000;
-    while (fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    // (Read as empty once gone: another process may be removing the same cgroup.)
+    const procs = () => {
+      try {
+        return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    while (procs() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
   for (const t of TABLES) {
     if (!findExecutable(t)) continue;
@@ -133,12 +150,14 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
     try {
       // By spec while the cgroup exists (the rule's own words: another run inserting or deleting its jump at the
       // same time cannot make this delete the wrong one, as a position read a moment earlier could). A spec
-      // naming a cgroup that is gone cannot be matched: then by position, checked again just before.
-      if (dir && fs.existsSync(dir)) {
-        while ((await jumpPositions(t, chain)).length > 0) await table(t, ['-D', 'OUTPUT', ...jumpRule(id)]);
-      } else {
-        for (let [n] = await jumpPositions(t, chain); n !== undefined; [n] = await jumpPositions(t, chain))
-          await table(t, ['-D', 'OUTPUT', String(n)]);
+      // naming a cgroup that is gone cannot be matched: then by position, read again just before. Another process may be removing the same firewall at this moment (a dead run's, swept by every run that
+      // starts): what it removed first is gone, not a failure; what is still there after a few rounds is.
+      for (let round = 0; (await jumpPositions(t, chain)).length > 0; round++) {
+        const [n] = await jumpPositions(t, chain);
+        // By spec first (cannot hit another run's jump); should the spec not match, by the position just read.
+        const bySpec = dir !== undefined && fs.existsSync(dir) && round < 2;
+        const spec = bySpec ? jumpRule(id) : n !== undefined ? [String(n)] : [];
+        if (spec.length) await table(t, ['-D', 'OUTPUT', ...spec]).catch((err: unknown) => goneOr(err, round));
       }
       if (
         await table(t, ['-S', chain]).then(
@@ -146,8 +165,8 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
           () => false,
         )
       ) {
-        await table(t, ['-F', chain]);
-        await table(t, ['-X', chain]);
+        await table(t, ['-F', chain]).catch((err: unknown) => goneOr(err, 0));
+        await table(t, ['-X', chain]).catch((err: unknown) => goneOr(err, 0));
       }
     } catch (err) {
       problems.push((err as Error).message);
@@ -157,7 +176,7 @@ export async function removeLoopbackFirewall(id: string): Promise<void> {
     try {
       fs.rmdirSync(dir);
     } catch (err) {
-      problems.push(`cgroup ${dir}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`cgroup ${dir}: ${(err as Error).message}`);
     }
   }
   if (problems.length) throw new Error(problems.join('; '));
