@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.argv.includes("--debug")&&process.setSourceMapsEnabled(!0);await import("./chunks/cli-5LBEMOND.js");
+process.argv.includes("--debug")&&process.setSourceMapsEnabled(!0);await import("./chunks/cli-JTCAETEU.js");
 //# sourceMappingURL=cli.js.map

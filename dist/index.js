@@ -1,3 +1,3 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-P4GJ57MT.js");
+process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/main-ZTJPKRMS.js");
 //# sourceMappingURL=index.js.map
