@@ -1,9 +1,10 @@
 import type { ManifestSet, RedisDeployment } from '../manifests/model.ts';
+import { UnsupportedError } from '../errors.ts';
 
 /**
- * Faults a platform can inject beyond deleting a pod, each in its own module per platform
- * (src/platform/local/faults/, src/platform/kube/faults/). A platform that cannot inject one says why: the
- * scenario that needs it is then skipped with that reason.
+ * The faults a platform can inject, each in its own module per platform (src/platform/local/faults/,
+ * src/platform/kube/faults/), reached by scenarios only as `platform.faults.<name>`. A platform that cannot inject
+ * one says why: the scenario that needs it is then skipped with that reason.
  */
 export interface Unsupported {
   readonly unsupported: string;
@@ -15,10 +16,59 @@ export function isUnsupported<T extends object>(c: Capability<T>): c is Unsuppor
   return 'unsupported' in c;
 }
 
+/** The fault itself, or UnsupportedError with the platform's reason (the driver skips the scenario with it). */
+export function required<T extends object>(c: Capability<T>): T {
+  if (isUnsupported(c)) throw new UnsupportedError(c.unsupported);
+  return c;
+}
+
 export interface PlatformFaults {
+  /** Every platform can delete a pod. */
+  readonly podDelete: PodDeleteFault;
+  readonly freeze: Capability<FreezeFault>;
+  readonly rollingRestart: Capability<RollingRestartFault>;
   readonly partition: Capability<import('./partition-fault.ts').PartitionFault>;
   readonly nodeLoss: Capability<NodeLossFault>;
   readonly rollout: Capability<RolloutFault>;
+}
+
+export interface DeleteOptions {
+  /** Keep the pod from coming back until releaseHold() (Kubernetes: a quota, or cordoned nodes). */
+  hold: boolean;
+  /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL locally; Kubernetes: a 1 s grace period,
+   * since 0 force-deletes the pod object while its process still runs). */
+  mode: 'graceful' | 'kill';
+  /** Called with the time the delete request goes out, after any hold is in force: the fault's moment (the
+   * hold's own cost stays out of the measured window). A platform that does not call it deletes at once. */
+  onDelete?: (at: number) => void;
+}
+
+/** A pod deleted as `kubectl delete pod` does, its return optionally held back. */
+export interface PodDeleteFault {
+  /** Resolves once the old pod is gone (its process has exited). */
+  delete(name: string, opts: DeleteOptions): Promise<void>;
+  /** Lets held pods come back. Safe to call when nothing is held. */
+  releaseHold(): Promise<void>;
+}
+
+/**
+ * A pod's Redis process frozen without being killed (a stalled VM, a long pause, a network blackhole): SIGSTOP
+ * locally; on kind sent from the node (a container's PID 1 ignores SIGSTOP sent from inside it). A pod whose
+ * process cannot be found throws UnsupportedError naming why.
+ */
+export interface FreezeFault {
+  freeze(pod: string): Promise<void>;
+  /** SIGCONT; safe to call when the pod is not frozen. */
+  resume(pod: string): Promise<void>;
+}
+
+/**
+ * What `kubectl rollout restart statefulset` does: every pod of the Redis StatefulSet replaced as its controller
+ * replaces them (RollingUpdate: highest ordinal first, one at a time, each Running and Ready before the next).
+ */
+export interface RollingRestartFault {
+  /** Resolves once the last pod is ready again; bounded by `timeoutMs`. */
+  restartAll(timeoutMs: number): Promise<void>;
 }
 
 /**

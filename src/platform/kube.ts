@@ -41,9 +41,8 @@ import { addPodRoutes, podRoutes, removePodRoute, routesToAdd } from './kube/rou
 import { findNodeProcess, runDocker, signalNodeProcess, type NodeProcess } from './kube/node-freeze.ts';
 import { kindPartition } from './kube/faults/partition.ts';
 import { kindNodeLoss } from './kube/faults/node-loss.ts';
-import type { PlatformFaults } from './faults.ts';
+import type { DeleteOptions, PlatformFaults } from './faults.ts';
 import type {
-  DeleteOptions,
   Deployed,
   HoldReport,
   HostPort,
@@ -166,6 +165,14 @@ class Kube implements KubePlatform {
    * existing cluster's nodes are not. */
   get faults(): PlatformFaults {
     this.madeFaults ??= {
+      podDelete: { delete: (name, opts) => this.deletePod(name, opts), releaseHold: () => this.releaseHold() },
+      freeze:
+        this.flavor.kind === 'kind'
+          ? { freeze: (pod) => this.freeze(pod), resume: (pod) => this.resume(pod) }
+          : {
+              unsupported: `freezing a pod needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
+            },
+      rollingRestart: { restartAll: (timeoutMs) => this.rolloutRestart(timeoutMs) },
       rollout: kubeRolloutFault({
         deployed: () => ({ set: this.deployedSet!, redis: this.redis! }),
         apply: async (set, redis) => {
@@ -590,7 +597,7 @@ class Kube implements KubePlatform {
     return pod?.metadata?.deletionTimestamp ? undefined : pod?.metadata?.uid;
   }
 
-  async deletePod(name: string, opts: DeleteOptions): Promise<void> {
+  private async deletePod(name: string, opts: DeleteOptions): Promise<void> {
     const { core } = this.api;
     const { namespace } = this.sts;
     const pod = await this.readPod(name);
@@ -625,7 +632,7 @@ class Kube implements KubePlatform {
     );
   }
 
-  async releaseHold(): Promise<void> {
+  private async releaseHold(): Promise<void> {
     await this.restartHold?.release();
   }
 
@@ -673,7 +680,7 @@ class Kube implements KubePlatform {
    * controller rolls out under its updateStrategy (RollingUpdate: highest ordinal first, one at a time, each
    * Running and Ready before the next). Resolves when every pod is a new one (new UID) and ready.
    */
-  async rolloutRestart(timeoutMs: number): Promise<void> {
+  private async rolloutRestart(timeoutMs: number): Promise<void> {
     const { core, objects } = this.api;
     const { name, namespace } = this.sts;
     const before = new Set((await statefulSetPods(core, this.sts)).map((p) => p.metadata?.uid));
@@ -712,15 +719,10 @@ class Kube implements KubePlatform {
 
   /**
    * kind: SIGSTOP from the node container to the Redis container's host PID (src/platform/kube/node-freeze.ts; a
-   * container's PID 1 ignores SIGSTOP sent from inside its own PID namespace). existing: no node access, so
-   * UnsupportedError and the scenario is skipped with the reason.
+   * container's PID 1 ignores SIGSTOP sent from inside its own PID namespace). existing: no node access (the
+   * capability says so).
    */
-  async freeze(podName: string): Promise<void> {
-    if (this.kind !== 'kind') {
-      throw new UnsupportedError(
-        `freezing pod ${podName} needs the node's container runtime (the host PID of its container; SIGSTOP from inside the container does not stop PID 1), which the ${this.kind} platform does not drive`,
-      );
-    }
+  private async freeze(podName: string): Promise<void> {
     const { node, containerId } = await this.nodeContainer(podName);
     if (!node || !containerId)
       throw new UnsupportedError(
@@ -740,7 +742,7 @@ class Kube implements KubePlatform {
   }
 
   /** SIGCONT to what freeze stopped; nothing when the pod is not frozen. */
-  async resume(podName: string): Promise<void> {
+  private async resume(podName: string): Promise<void> {
     const target = this.frozen.get(podName);
     if (!target) return;
     await signalNodeProcess(runDocker, target, 'CONT');

@@ -6,16 +6,8 @@ import type { EvidenceSink } from './evidence-sink.ts';
 import { CancelledError, InputError, PodNotServingError, TimeoutError, messageOf } from '../errors.ts';
 import { containedPath, readContainedTail } from '../util/contained-path.ts';
 import { settleWithin, waitFor } from '../util/wait.ts';
-import type {
-  DeleteOptions,
-  Deployed,
-  HostPort,
-  ManifestJobStatus,
-  Platform,
-  PlatformContext,
-  PodInfo,
-  Target,
-} from './platform.ts';
+import type { DeleteOptions } from './faults.ts';
+import type { Deployed, HostPort, ManifestJobStatus, Platform, PlatformContext, PodInfo, Target } from './platform.ts';
 import { noUndoJournal } from './undo.ts';
 import { AddressAllocator } from './local/addresses.ts';
 import { guardChildren } from './local/exit-guard.ts';
@@ -1033,11 +1025,15 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
     deploy,
     listPods: async () => [...pods.values()].sort((a, b) => a.ordinal - b.ordinal).map(info),
     reach: async (announced: HostPort): Promise<Target> => (ctx.auth ? { ...announced, auth: ctx.auth } : announced),
-    deletePod,
-    releaseHold,
     waitForReplacement,
-    rolloutRestart,
     faults: {
+      podDelete: { delete: deletePod, releaseHold },
+      // SIGSTOP/SIGCONT: the process keeps its sockets and state, it only stops running, as a paused VM does.
+      freeze: {
+        freeze: async (name) => signalPod(name, 'SIGSTOP'),
+        resume: async (name) => signalPod(name, 'SIGCONT'),
+      },
+      rollingRestart: { restartAll: rolloutRestart },
       partition,
       nodeLoss: localNodeLoss(nodePods, ctx.log),
       rollout: localRolloutFault({
@@ -1050,9 +1046,6 @@ export function createLocalPlatform(ctx: PlatformContext, opts: LocalPlatformOpt
         replace: replacePods,
       }),
     },
-    // SIGSTOP/SIGCONT: the process keeps its sockets and state, it only stops running, as a paused VM does.
-    freeze: async (name) => signalPod(name, 'SIGSTOP'),
-    resume: async (name) => signalPod(name, 'SIGCONT'),
     readPersistentFile,
     manifestJobs: async () => jobs?.statuses() ?? notRun,
     teardown,

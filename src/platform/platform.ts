@@ -53,17 +53,6 @@ export interface Target extends HostPort {
   auth?: RedisAuth;
 }
 
-export interface DeleteOptions {
-  /** Keep the pod from coming back until releaseHold() (Kubernetes: cordon the nodes). */
-  hold: boolean;
-  /** Graceful (SIGTERM, the pod's grace period) or immediate (SIGKILL locally; Kubernetes: a 1 s grace period,
-   * since 0 force-deletes the pod object while its process still runs). */
-  mode: 'graceful' | 'kill';
-  /** Called with the time the delete request goes out, after any hold is in force: the fault's moment (the
-   * hold's own cost stays out of the measured window). A platform that does not call it deletes at once. */
-  onDelete?: (at: number) => void;
-}
-
 /** What deploy() changed in the manifests on their way to the pods, for the report. */
 export interface Deployed {
   /** kind: the NFS PersistentVolumes pointed at the stand-in; empty elsewhere. */
@@ -104,27 +93,9 @@ export interface Platform {
   /** reach() without waiting, where the platform already knows the answer (ioredis' natMap is synchronous): an
    * existing cluster's forward for a pod recreated on a new IP. Absent, or undefined, where reach() is the identity. */
   reachNow?(announced: HostPort): Target | undefined;
-  /** Delete a pod. Resolves once the old pod is gone (its process has exited). */
-  deletePod(name: string, opts: DeleteOptions): Promise<void>;
-  /** Let held pods come back. Safe to call when nothing is held. */
-  releaseHold(): Promise<void>;
   /** Wait until pod `name` exists with a UID other than `oldUid`, has its IP and has started (Kubernetes: phase
    * Running; its readiness probe may not have passed yet: the caller probes Redis itself). */
   waitForReplacement(name: string, oldUid: string, timeoutMs: number): Promise<PodInfo>;
-  /**
-   * What `kubectl rollout restart statefulset` does: every pod of the Redis StatefulSet replaced as its
-   * controller replaces them (RollingUpdate: highest ordinal first, one at a time, each Running and Ready
-   * before the next). Resolves once the last one is ready. Throws UnsupportedError where the platform cannot.
-   */
-  rolloutRestart(timeoutMs: number): Promise<void>;
-  /**
-   * Freeze the Redis process of a pod without killing it (a stalled VM, a long pause, a network blackhole):
-   * SIGSTOP locally. Throws UnsupportedError where the platform cannot reach the process (Kubernetes: it
-   * takes the node's container runtime, since a container's PID 1 ignores SIGSTOP sent from inside it).
-   */
-  freeze(podName: string): Promise<void>;
-  /** Let a frozen pod's process run again (SIGCONT). Safe to call when it is not frozen. */
-  resume(podName: string): Promise<void>;
   /**
    * Read a file at an in-container path of a pod from its PersistentVolume, where the platform can see it
    * (local: always; kind: through the NFS stand-in). undefined when it cannot be read from outside the pod.
@@ -140,7 +111,7 @@ export interface Platform {
   /** Remove everything this run created (processes, clusters, namespaces), releasing any hold first. Never throws;
    * safe to call twice; runs to the end after a cancel (it is the cancel's cleanup). */
   teardown(): Promise<void>;
-  /** Faults beyond deleting a pod (src/platform/faults.ts). */
+  /** The faults it can inject (src/platform/faults.ts): the only way scenarios change the pods. */
   readonly faults: PlatformFaults;
 }
 

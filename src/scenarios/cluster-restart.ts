@@ -142,7 +142,9 @@ export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
       ctx.timeline.mark('pod-deleted', t0, `${howMany(f)}, ${f.opts.killMode}`);
       ctx.log.info(`Deleting ${howMany(f)} at once (${f.opts.killMode})`);
       await Promise.all(
-        restartedOf(f).map((b) => ctx.platform.deletePod(b.pod.name, { hold: false, mode: f.opts.killMode })),
+        restartedOf(f).map((b) =>
+          ctx.platform.faults.podDelete.delete(b.pod.name, { hold: false, mode: f.opts.killMode }),
+        ),
       );
       ctx.timeline.mark('pod-gone', Date.now());
       // A cluster client whose every address changed never finds the cluster again (docs/design.md): the

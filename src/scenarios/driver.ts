@@ -135,7 +135,7 @@ export async function driveSteps<F>(
     // Never leave a held pod or a writer behind, whatever happened (a cancel included: the release itself does
     // not honour the cancel, see PlatformContext.signal; the hold first: it is what users lose).
     if (ctx.held()) {
-      await env.platform
+      await env.platform.faults.podDelete
         .releaseHold()
         .catch((err: unknown) => env.log.warn(`releasing the hold failed: ${messageOf(err)}`));
     }

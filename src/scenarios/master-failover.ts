@@ -170,7 +170,11 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
       });
       ctx.holding(opts.holdRestart);
       try {
-        await ctx.platform.deletePod(victim.pod, { hold: opts.holdRestart, mode: opts.killMode, onDelete: deleted });
+        await ctx.platform.faults.podDelete.delete(victim.pod, {
+          hold: opts.holdRestart,
+          mode: opts.killMode,
+          onDelete: deleted,
+        });
         deleted(requested); // no effect when onDelete came first (the first origin and mark stand)
       } catch (err) {
         stopWatch.abort();
@@ -198,7 +202,7 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
     stage: (f) => `waiting for pod ${f.victim.pod} to come back`,
     run: async (f, ctx) => {
       if (f.opts.holdRestart) {
-        await ctx.platform.releaseHold();
+        await ctx.platform.faults.podDelete.releaseHold();
         ctx.holding(false);
         ctx.timeline.mark('hold-released', Date.now());
       }

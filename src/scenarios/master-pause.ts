@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PodInfo } from '../platform/platform.ts';
+import { required } from '../platform/faults.ts';
 import type { Check, FailoverPath, PauseLoss, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { CancelledError } from '../errors.ts';
@@ -123,10 +124,11 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
       const address = ctx.addressOf(f.victimPod);
       // No command timeout: its writes wait in the socket for the node to run again, as a stuck client's do.
       const conn = await openNode(ctx.reach, address, { commandTimeoutMs: f.opts.failoverTimeoutMs + 30_000 });
-      ctx.onCleanup(() => ctx.platform.resume(f.victim.pod));
+      const freeze = required(ctx.platform.faults.freeze);
+      ctx.onCleanup(() => freeze.resume(f.victim.pod));
       const t0 = Date.now();
       ctx.timeline.setOrigin(t0);
-      await ctx.platform.freeze(f.victim.pod);
+      await freeze.freeze(f.victim.pod);
       ctx.timeline.mark('pod-frozen', t0, `${f.victim.pod} (SIGSTOP)`);
       ctx.log.info(`Froze pod ${f.victim.pod}; resuming it once a replica has taken over`);
       f.staleStop = startStaleClient(
@@ -162,7 +164,7 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
   {
     stage: (f) => `resuming pod ${f.victim.pod}`,
     run: async (f, ctx) => {
-      await ctx.platform.resume(f.victim.pod);
+      await required(ctx.platform.faults.freeze).resume(f.victim.pod);
       f.resumedAt = Date.now();
       ctx.timeline.mark('pod-resumed', f.resumedAt);
       const address = ctx.addressOf(f.victimPod);

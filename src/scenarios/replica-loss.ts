@@ -154,7 +154,7 @@ export const replicaLossSteps: ReadonlyArray<Step<ReplicaLossFacts>> = [
       ctx.timeline.setOrigin(t0);
       ctx.timeline.mark('pod-deleted', t0, `${f.victim.pod} (replica, ${f.opts.killMode})`);
       ctx.log.info(`Deleting replica pod ${f.victim.pod} (${f.opts.killMode})`);
-      await ctx.platform.deletePod(f.victim.pod, { hold: false, mode: f.opts.killMode });
+      await ctx.platform.faults.podDelete.delete(f.victim.pod, { hold: false, mode: f.opts.killMode });
       ctx.timeline.mark('pod-gone', Date.now());
     },
   },

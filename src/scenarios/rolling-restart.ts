@@ -1,4 +1,5 @@
 import type { HostPort, PodInfo } from '../platform/platform.ts';
+import { required } from '../platform/faults.ts';
 import type { Check, PodRestart, ScenarioResult, ShardWrites, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { reachOf } from '../redis/connect.ts';
@@ -200,7 +201,9 @@ const restartStep: Step<RollingFacts> = {
     ctx.timeline.setOrigin(t0);
     ctx.timeline.mark('restart-started', t0, `${f.podsBefore.length} pods`);
     ctx.log.info(`Rollout restart of StatefulSet ${ctx.redis.name} (${f.podsBefore.length} pods)`);
-    await rollWatched(f, ctx, () => ctx.platform.rolloutRestart(f.opts.rejoinTimeoutMs * f.podsBefore.length));
+    await rollWatched(f, ctx, () =>
+      required(ctx.platform.faults.rollingRestart).restartAll(f.opts.rejoinTimeoutMs * f.podsBefore.length),
+    );
   },
 };
 

@@ -85,7 +85,7 @@ async function watchVersions(f: RolloutFacts, ctx: StepContext, done: () => bool
 async function deleteInControllerOrder(f: RolloutFacts, ctx: StepContext, timeoutMs: number): Promise<void> {
   for (const pod of [...f.podsBefore].sort((a, b) => b.ordinal - a.ordinal)) {
     ctx.log.info(`rollout: updateStrategy OnDelete: deleting pod ${pod.name} so it comes back on the new revision`);
-    await ctx.platform.deletePod(pod.name, { hold: false, mode: 'graceful' });
+    await ctx.platform.faults.podDelete.delete(pod.name, { hold: false, mode: 'graceful' });
     await ctx.platform.waitForReplacement(pod.name, pod.uid, timeoutMs);
     await waitFor(
       `pod ${pod.name} to be Ready again after its deletion (OnDelete)`,

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { DeleteOptions, Platform } from '../../src/platform/platform.ts';
+import type { Platform } from '../../src/platform/platform.ts';
+import type { DeleteOptions, PodDeleteFault } from '../../src/platform/faults.ts';
 import type { Check } from '../../src/report/model.ts';
 import { renderTimelineSvg } from '../../src/report/svg.ts';
 import { InputError } from '../../src/errors.ts';
@@ -77,35 +78,39 @@ async function forgetEarlierRuns(c: DeployedCluster): Promise<void> {
  * `<tag>:h:0` long before the fault. The checker must call it lost, with its write.
  */
 function droppingFirstWrite(c: DeployedCluster, drop: { key?: string }): Platform {
-  return Object.create(c.platform, {
-    releaseHold: {
-      value: async () => {
-        await c.platform.releaseHold();
-        if (drop.key !== undefined) return;
-        const seeds = (await c.platform.listPods())
-          .filter((p) => p.ready)
-          .map((p) => ({ host: p.ip, port: c.redis.port }));
-        const client = await openClusterClient(async (a) => a, seeds, {
-          commandTimeoutMs: 5000,
-          readyTimeoutMs: 10_000,
-        });
-        try {
-          for (const master of client.nodes('master')) {
-            let cursor = '0';
-            do {
-              const [next, keys] = await master.scan(cursor, 'MATCH', '*:h:0', 'COUNT', 1000);
-              drop.key ??= keys[0];
-              cursor = next;
-            } while (cursor !== '0');
-          }
-          assert.ok(drop.key, "the writer's first key is in the cluster");
-          assert.is(await client.lrem(drop.key, 0, '0'), 1);
-        } finally {
-          client.disconnect();
+  return withPodDelete(c.platform, {
+    ...c.platform.faults.podDelete,
+    releaseHold: async () => {
+      await c.platform.faults.podDelete.releaseHold();
+      if (drop.key !== undefined) return;
+      const seeds = (await c.platform.listPods())
+        .filter((p) => p.ready)
+        .map((p) => ({ host: p.ip, port: c.redis.port }));
+      const client = await openClusterClient(async (a) => a, seeds, {
+        commandTimeoutMs: 5000,
+        readyTimeoutMs: 10_000,
+      });
+      try {
+        for (const master of client.nodes('master')) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await master.scan(cursor, 'MATCH', '*:h:0', 'COUNT', 1000);
+            drop.key ??= keys[0];
+            cursor = next;
+          } while (cursor !== '0');
         }
-      },
+        assert.ok(drop.key, "the writer's first key is in the cluster");
+        assert.is(await client.lrem(drop.key, 0, '0'), 1);
+      } finally {
+        client.disconnect();
+      }
     },
-  }) as Platform;
+  });
+}
+
+/** The platform with its pod-delete fault replaced (the rest of it, faults included, as it is). */
+function withPodDelete(platform: Platform, podDelete: PodDeleteFault): Platform {
+  return Object.create(platform, { faults: { value: { ...platform.faults, podDelete } } }) as Platform;
 }
 
 const timelineOf = (r: FailoverResult): string =>
@@ -336,14 +341,13 @@ test('a --victim that is no master owning slots is an input error, before anythi
 test('a cancel during the failover wait: status cancelled, checks skipped with the reason, hold released', async () => {
   const c = cluster();
   const cancel = new AbortController();
-  const cancelling = Object.create(c.platform, {
-    deletePod: {
-      value: async (name: string, o: DeleteOptions) => {
-        await c.platform.deletePod(name, o);
-        setTimeout(() => cancel.abort('SIGINT'), 300); // inside the failover wait (PFAIL takes ~5 s)
-      },
+  const cancelling = withPodDelete(c.platform, {
+    ...c.platform.faults.podDelete,
+    delete: async (name: string, o: DeleteOptions) => {
+      await c.platform.faults.podDelete.delete(name, o);
+      setTimeout(() => cancel.abort('SIGINT'), 300); // inside the failover wait (PFAIL takes ~5 s)
     },
-  }) as Platform;
+  });
   const r = await timedRun(cancelling, c.redis, options(c, { signal: cancel.signal }));
   assert.is(r.status, 'cancelled');
   assert.is(r.error, 'cancelled by SIGINT while watching the failover');
@@ -369,14 +373,13 @@ test('a cancel during the failover wait: status cancelled, checks skipped with t
 // Last: it leaves the cluster as it finds it only if the hold is really released.
 test('a platform that fails mid-scenario: error reported, checks skipped with the reason, hold released', async () => {
   const c = cluster();
-  const failing = Object.create(c.platform, {
-    deletePod: {
-      value: async (name: string, o: DeleteOptions) => {
-        await c.platform.deletePod(name, o);
-        throw new Error('simulated platform failure after the delete');
-      },
+  const failing = withPodDelete(c.platform, {
+    ...c.platform.faults.podDelete,
+    delete: async (name: string, o: DeleteOptions) => {
+      await c.platform.faults.podDelete.delete(name, o);
+      throw new Error('simulated platform failure after the delete');
     },
-  }) as Platform;
+  });
   const r = await timedRun(failing, c.redis, options(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);

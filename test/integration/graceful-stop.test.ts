@@ -22,7 +22,7 @@ test('graceful delete in the sandbox: redis-server logs the end of its own shutd
   try {
     await platform.deploy(set, { ...redisDeployment(set), replicas: 1 });
     const [pod] = await platform.listPods();
-    await platform.deletePod(pod!.name, { hold: true, mode: 'graceful' });
+    await platform.faults.podDelete.delete(pod!.name, { hold: true, mode: 'graceful' });
     const log = await readFile(join(workDir, 'logs', `${pod!.name}.1.log`), 'utf8');
     assert.match(log, 'Received SIGTERM scheduling shutdown');
     assert.match(log, /is now ready to exit, bye bye/, `the server did not finish its shutdown:\n${log}`);

@@ -94,7 +94,7 @@ test('a held pod stays down until released, then returns with a new address and 
   fs.writeFileSync(platform!.hostPath(before.name, '/tmp/ephemeral'), 'wiped');
   const pidBefore = platform!.processIds().length;
 
-  await platform!.deletePod(before.name, { hold: true, mode: 'kill' });
+  await platform!.faults.podDelete.delete(before.name, { hold: true, mode: 'kill' });
   const down = await podNamed(before.name);
   assert.is(down.ready, false);
   assert.is(down.ip, '');
@@ -102,7 +102,7 @@ test('a held pod stays down until released, then returns with a new address and 
   await new Promise((r) => setTimeout(r, 600)); // three restart delays: a pod not held would be back by now
   assert.is((await podNamed(before.name)).ready, false, 'held pod stays down');
 
-  await platform!.releaseHold();
+  await platform!.faults.podDelete.releaseHold();
   const after = await platform!.waitForReplacement(before.name, before.uid, 15_000);
   await remember();
   assert.is.not(after.uid, before.uid);
@@ -126,7 +126,7 @@ test('a held pod stays down until released, then returns with a new address and 
 test('a deleted pod that is not held comes back by itself; graceful delete resolves once the process exited', async () => {
   const before = await podNamed('redis-app-1');
   const oldPids = platform!.processIds();
-  await platform!.deletePod(before.name, { hold: false, mode: 'graceful' });
+  await platform!.faults.podDelete.delete(before.name, { hold: false, mode: 'graceful' });
   const gone = oldPids.filter((pid) => !platform!.processIds().includes(pid));
   assert.is(gone.length, 1);
   assert.not.ok(processRunning(gone[0]!), 'old process has exited when deletePod resolves');
@@ -169,7 +169,7 @@ test('never hands out an address twice in a run', () => {
 
 test('waitForReplacement times out naming the pod and what it saw', async () => {
   const pod = await podNamed('redis-app-2');
-  await platform!.deletePod(pod.name, { hold: true, mode: 'kill' });
+  await platform!.faults.podDelete.delete(pod.name, { hold: true, mode: 'kill' });
   try {
     await platform!.waitForReplacement(pod.name, pod.uid, 300);
     assert.unreachable('should time out');

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { CancelledError, messageOf, TimeoutError, UnsupportedError } from '../../src/errors.ts';
 import type { ManifestSet, RedisDeployment } from '../../src/manifests/model.ts';
 import type { Platform, PodInfo, Target } from '../../src/platform/platform.ts';
+import { isUnsupported, required } from '../../src/platform/faults.ts';
 import type { UndoJournal, UndoStep } from '../../src/platform/undo.ts';
 import { beforeAll } from './setup.ts';
 
@@ -125,7 +126,11 @@ export function platformContract(target: ContractTarget): void {
     const victim = await podAt(1);
     const before = Date.now();
     const told: number[] = [];
-    await platform.deletePod(victim.name, { hold: false, mode: 'graceful', onDelete: (at) => told.push(at) });
+    await platform.faults.podDelete.delete(victim.name, {
+      hold: false,
+      mode: 'graceful',
+      onDelete: (at) => told.push(at),
+    });
     const after = Date.now();
     assert.ok(told.length <= 1, 'onDelete at most once');
     for (const at of told) assert.ok(at >= before && at <= after, 'onDelete says when the delete went out');
@@ -144,24 +149,24 @@ export function platformContract(target: ContractTarget): void {
   });
 
   test('deletePod() with hold: no replacement until releaseHold(), which is safe when nothing is held', async () => {
-    await platform.releaseHold();
+    await platform.faults.podDelete.releaseHold();
     const victim = await podAt(0);
-    await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
+    await platform.faults.podDelete.delete(victim.name, { hold: true, mode: 'kill' });
     const held = await platform.waitForReplacement(victim.name, victim.uid, 300).then(
       () => undefined,
       (e: unknown) => e,
     );
     assert.instance(held, TimeoutError, 'no replacement while held');
     assert.match((held as Error).message, victim.name, 'the timeout names the pod it waited for');
-    await platform.releaseHold();
+    await platform.faults.podDelete.releaseHold();
     const back = await platform.waitForReplacement(victim.name, victim.uid, target.timeoutMs);
     assert.is.not(back.uid, victim.uid);
-    await platform.releaseHold();
+    await platform.faults.podDelete.releaseHold();
   });
 
-  test('rolloutRestart() replaces every pod; each is ready once it resolves', async () => {
+  test('faults.rollingRestart replaces every pod; each is ready once it resolves', async () => {
     const before = await pods();
-    await platform.rolloutRestart(target.timeoutMs);
+    await required(platform.faults.rollingRestart).restartAll(target.timeoutMs);
     const after = await pods();
     assert.is(after.length, before.length);
     for (const [i, p] of after.entries()) {
@@ -170,17 +175,23 @@ export function platformContract(target: ContractTarget): void {
     }
   });
 
-  test("freeze() stops a pod's Redis until resume(), or throws UnsupportedError saying why", async () => {
+  test("faults.freeze stops a pod's Redis until resume(), or the platform says why it cannot", async () => {
     const victim = await podAt(0);
-    const frozen = await platform.freeze(victim.name).then(
+    const probe = target.freezes;
+    const cap = platform.faults.freeze;
+    if (isUnsupported(cap)) {
+      assert.not.ok(probe, `${target.name} should freeze pods, but says: ${cap.unsupported}`);
+      assert.match(cap.unsupported, /freez/);
+      return;
+    }
+    const frozen = await cap.freeze(victim.name).then(
       () => undefined,
       (e: unknown) => e,
     );
-    const probe = target.freezes;
     if (!probe) {
       assert.instance(frozen, UnsupportedError, messageOf(frozen));
       assert.match((frozen as Error).message, victim.name);
-      await platform.resume(victim.name); // safe when not frozen
+      await cap.resume(victim.name); // safe when not frozen
       return;
     }
     assert.is(frozen, undefined, `freeze() threw on ${target.name}: ${messageOf(frozen)}`);
@@ -190,15 +201,15 @@ export function platformContract(target: ContractTarget): void {
       for (const other of (await pods()).filter((p) => p.name !== victim.name))
         assert.not.ok(await stopped(other), `only the frozen pod is stopped, not ${other.name}`);
     } finally {
-      await platform.resume(victim.name);
+      await cap.resume(victim.name);
     }
     assert.not.ok(await stopped(victim), `resumed: ${victim.name} runs again (seen by ${probe.seenBy})`);
-    await platform.resume(victim.name); // safe when not frozen
+    await cap.resume(victim.name); // safe when not frozen
   });
 
   test("a wait honours the run's cancel: waiting for a held pod rejects with CancelledError, not a timeout", async () => {
     const victim = await podAt(1);
-    await platform.deletePod(victim.name, { hold: true, mode: 'kill' });
+    await platform.faults.podDelete.delete(victim.name, { hold: true, mode: 'kill' });
     const waiting = platform.waitForReplacement(victim.name, victim.uid, 10 * 60_000).then(
       () => undefined,
       (e: unknown) => e,

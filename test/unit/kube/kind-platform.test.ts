@@ -8,7 +8,7 @@ import * as kube from '../../../src/platform/kube.ts';
 import { fileStore, RecordingJournal } from '../../../src/undo/journal.ts';
 import { silentLog, type Log } from '../../../src/util/log.ts';
 import { UnsupportedError } from '../../../src/errors.ts';
-import { isUnsupported } from '../../../src/platform/faults.ts';
+import { isUnsupported, required } from '../../../src/platform/faults.ts';
 import { defaultExecutors } from '../../../src/undo/executors.ts';
 import type { ApiFixture } from './api-fixture.ts';
 import { ApiServer } from './api-server.ts';
@@ -196,9 +196,10 @@ async function freezeAndResume(): Promise<{ calls: string[]; error?: unknown; co
   standIns.clearCalls();
   let error: unknown;
   try {
-    await platform.freeze('redis-app-1');
-    await platform.resume('redis-app-1');
-    await platform.resume('redis-app-1'); // not frozen any more: nothing sent
+    const freeze = required(platform.faults.freeze);
+    await freeze.freeze('redis-app-1');
+    await freeze.resume('redis-app-1');
+    await freeze.resume('redis-app-1'); // not frozen any more: nothing sent
   } catch (err) {
     error = err;
   }

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Config } from '../../../src/config.ts';
 import { KubeApiError, TimeoutError } from '../../../src/errors.ts';
 import * as kube from '../../../src/platform/kube.ts';
-import { isUnsupported } from '../../../src/platform/faults.ts';
+import { isUnsupported, required } from '../../../src/platform/faults.ts';
 import * as api from '../../../src/platform/kube/api.ts';
 import * as pvFiles from '../../../src/platform/kube/pv-files.ts';
 import type { PlatformContext } from '../../../src/platform/platform.ts';
@@ -135,7 +135,7 @@ test('existing cluster: per-run names, claimRefs, quota hold (no node touched), 
   const [, victim] = await platform.listPods();
   const deleting = fixture.requests.length;
   let origin = -1;
-  await platform.deletePod(victim!.name, {
+  await platform.faults.podDelete.delete(victim!.name, {
     hold: true,
     mode: 'kill',
     onDelete: () => (origin = fixture.requests.length - deleting),
@@ -181,7 +181,7 @@ test('existing cluster: per-run names, claimRefs, quota hold (no node touched), 
     `pods "${victim!.name}" is forbidden: exceeded quota: redis-cluster-resilience-hold, requested: pods=1, used: pods=1, limited: pods=1`,
   );
 
-  await platform.releaseHold();
+  await platform.faults.podDelete.releaseHold();
   assert.equal(fixture.server.list('ResourceQuota', ns), [], 'quota removed on release');
   assert.ok(
     fixture.requests.some(
@@ -234,7 +234,7 @@ test('a main step killed during the hold, then the post step: quota, namespace, 
   await platform.provision();
   await platform.deploy(sharedSet(), redis2);
   const ns = namespaceNamed('redis-resilience-')!.metadata.name;
-  await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' });
+  await platform.faults.podDelete.delete('redis-app-1', { hold: true, mode: 'kill' });
   assert.is(fixture.server.list('ResourceQuota', ns).length, 1, 'held');
   // Killed here: no release, no teardown. The post step opens the saved journal and undoes what is unsettled.
   const post = await RecordingJournal.open(store);
@@ -264,7 +264,7 @@ test('hold-mode cordon (opt-in): nodes cordoned and recorded, restored; a given 
   });
   await platform.provision();
   await platform.deploy(sharedSet(), redis2);
-  await platform.deletePod('redis-app-0', { hold: true, mode: 'graceful' });
+  await platform.faults.podDelete.delete('redis-app-0', { hold: true, mode: 'graceful' });
   const del = fixture.requests.find((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-0'))!;
   assert.is(del.query.get('gracePeriodSeconds'), null);
   assert.equal(unschedulable(), { n1: true, n2: true }, 'schedulable node cordoned');
@@ -313,7 +313,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
   let platform = kube.createExistingPlatform(config(), { ...ctx, undo: journal.journal });
   await platform.provision();
   await platform.deploy(sharedSet(), redis2);
-  const err = await platform.deletePod('redis-app-1', { hold: true, mode: 'kill' }).then(
+  const err = await platform.faults.podDelete.delete('redis-app-1', { hold: true, mode: 'kill' }).then(
     () => undefined,
     (e: unknown) => e as Error,
   );
@@ -322,7 +322,7 @@ test('403 on any call fails at once, naming what was refused; what was made befo
     /^creating ResourceQuota redis-cluster-resilience-hold \(pods: 1\) in namespace redis-resilience-\w+ for the restart hold: resourcequotas is forbidden: User "system:serviceaccount:ci:runner" cannot create resource "resourcequotas" in API group "" in the namespace "redis-resilience-\w+" \(HTTP 403\); the kubeconfig's user lacks the RBAC rule apiGroups: \[""\], resources: \["resourcequotas"\], verbs: \["create"\] \(a Role in namespace "redis-resilience-\w+", or a ClusterRole\): grant it/,
   );
   assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
-  await platform.releaseHold();
+  await platform.faults.podDelete.releaseHold();
   await platform.teardown();
 
   // Applying a volume: what was created before the refusal (and the refused one, in case) is removed.
@@ -353,7 +353,9 @@ test('delete waits while the pod is Terminating (graceful deletion) and returns 
   await platform.deploy(set(), redis);
   const victim = (await platform.listPods())[0]!;
   let settled = false;
-  const deleting = platform.deletePod(victim.name, { hold: false, mode: 'graceful' }).finally(() => (settled = true));
+  const deleting = platform.faults.podDelete
+    .delete(victim.name, { hold: false, mode: 'graceful' })
+    .finally(() => (settled = true));
   // Poll the server (no timing): the pod turns Terminating and stays, with the grace of its spec.
   let pod = fixture.server.get('Pod', 'default', victim.name);
   while (!pod?.metadata.deletionTimestamp) {
@@ -389,7 +391,7 @@ test('rollout restart: the restartedAt annotation rolls every pod, highest ordin
   await platform.provision();
   await platform.deploy(set(), redis);
   const before = await platform.listPods();
-  await platform.rolloutRestart(10_000);
+  await required(platform.faults.rollingRestart).restartAll(10_000);
   const after = await platform.listPods();
   assert.equal(stopped, ['redis-app-2', 'redis-app-1', 'redis-app-0']);
   assert.equal(readyWhenStopped, [2, 2, 2]);
@@ -537,7 +539,7 @@ test('port-forward path: pods listed once and watched, not read per connection; 
 
   const victim = pods[1]!;
   const oldLocal = await platform.reach({ host: victim.ip, port: 6379 });
-  await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
+  await platform.faults.podDelete.delete(victim.name, { hold: false, mode: 'kill' });
   const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
   const quiet = podCalls();
   // The forward for the new IP listens before waitForReplacement hands the address out (ioredis' natMap
@@ -567,7 +569,7 @@ test('port-forward path with the watch failing: a recreated pod is still mapped 
   const pods = await platform.listPods();
   for (const p of pods) assert.ok(platform.reachNow!({ host: p.ip, port: 6379 }), `${p.name} mapped once listed`);
   const victim = pods[0]!;
-  await platform.deletePod(victim.name, { hold: false, mode: 'kill' });
+  await platform.faults.podDelete.delete(victim.name, { hold: false, mode: 'kill' });
   const back = await platform.waitForReplacement(victim.name, victim.uid, 2000);
   const mapped = platform.reachNow!({ host: back.ip, port: 6379 });
   assert.ok(mapped, 'mapped when waitForReplacement returns');

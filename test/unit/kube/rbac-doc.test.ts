@@ -69,8 +69,8 @@ async function runToTheEnd(cfg: Config, manifests: ManifestSet = set(), app: Red
     await platform.provision();
     await platform.deploy(manifests, app);
     const victim = (await platform.listPods()).find((p) => p.name === 'redis-app-1')!;
-    await platform.deletePod(victim.name, { hold: cfg.holdRestart, mode: 'kill' });
-    await platform.releaseHold();
+    await platform.faults.podDelete.delete(victim.name, { hold: cfg.holdRestart, mode: 'kill' });
+    await platform.faults.podDelete.releaseHold();
     await platform.waitForReplacement(victim.name, victim.uid, 5000);
   } finally {
     await platform.teardown();
@@ -195,7 +195,7 @@ test('a workload that starts in the namespace after deploy: the hold is refused 
     metadata: { name: 'job-x', namespace: 'team' },
     spec: { containers: [] },
   });
-  const message = await failure(platform.deletePod('redis-app-1', { hold: true, mode: 'kill' }));
+  const message = await failure(platform.faults.podDelete.delete('redis-app-1', { hold: true, mode: 'kill' }));
   assert.match(message ?? '', 'namespace team runs other workloads (pods job-x)');
   assert.not.ok(fixture.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/redis-app-1')));
   assert.not.ok(fixture.requests.some((r) => r.method === 'POST' && r.path.endsWith('/resourcequotas')));

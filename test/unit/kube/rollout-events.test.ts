@@ -90,7 +90,7 @@ test('a recreated pod whose NFS server stopped answering: the wait for it ends a
     await platform.deploy(sharedSet(), redis2);
     const [victim] = await platform.listPods();
     unreachableNfs(fixture.server);
-    await platform.deletePod(victim!.name, { hold: false, mode: 'kill' });
+    await platform.faults.podDelete.delete(victim!.name, { hold: false, mode: 'kill' });
     const started = Date.now();
     const err = await platform.waitForReplacement(victim!.name, victim!.uid, 60_000).then(
       () => undefined,

@@ -10,8 +10,12 @@ function env(signal?: AbortSignal): ScenarioEnv & { releases: number } {
   const e = {
     releases: 0,
     platform: {
-      releaseHold: async () => {
-        e.releases++;
+      faults: {
+        podDelete: {
+          releaseHold: async () => {
+            e.releases++;
+          },
+        },
       },
       reach: async (a: unknown) => a,
     } as unknown as Platform,

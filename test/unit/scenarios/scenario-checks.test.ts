@@ -173,7 +173,7 @@ test('rolling restart: every pod replaced passes; a failover or a master deleted
 
 test('a platform that cannot do a step (UnsupportedError): the scenario is skipped with the reason, never failed', async () => {
   const env = {
-    platform: { releaseHold: async () => {} } as unknown as Platform,
+    platform: { faults: { podDelete: { releaseHold: async () => {} } } } as unknown as Platform,
     redis: {} as RedisDeployment,
     log: silentLog,
   };
