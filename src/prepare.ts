@@ -6,6 +6,7 @@ import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import type { LintFinding, Severity } from './manifests/lint/rule.ts';
 import { redactRendered, renderManifests, wantsRender, type RenderSettings } from './manifests/render.ts';
 import { registerSecret } from './util/secrets.ts';
+import { registerStatedPasswords } from './redis/auth.ts';
 import { displayPath } from './util/paths.ts';
 
 /*
@@ -45,8 +46,12 @@ export async function readManifests(
     if (data && typeof data === 'object' && !Array.isArray(data))
       for (const raw of Object.values(data)) if (typeof raw === 'string') registerSecret(raw);
   }
-  if (wantsRender(config)) await redactRendered(dir);
-  return { set, redis: redisDeployment(set) };
+  const redis = redisDeployment(set);
+  if (wantsRender(config)) {
+    registerStatedPasswords(redis);
+    await redactRendered(dir);
+  }
+  return { set, redis };
 }
 
 /** Where the manifests come from, for the log and the report: the directory, or the chart or kustomization. */

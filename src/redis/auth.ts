@@ -53,6 +53,16 @@ export function redisAuth(
   };
 }
 
+/**
+ * Registers as secrets every password the deployment states (each requirepass and masterauth, literal or through
+ * env), whichever one the tool logs in with: a chart may write them in plain text into a ConfigMap's redis.conf,
+ * and its rendered copy is kept in the report artifact (src/manifests/render.ts redactRendered).
+ */
+export function registerStatedPasswords(redis: RedisDeployment): void {
+  for (const d of redis.directives)
+    if (d.name === 'requirepass' || d.name === 'masterauth') registerSecret(resolve(d, redis.container.env).value);
+}
+
 function resolve(d: RedisDirective, env: EnvVar[]): { value?: string; via?: string; why?: string } {
   const raw = d.args[0] ?? '';
   if (d.from.kind === 'file') {

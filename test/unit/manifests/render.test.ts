@@ -161,4 +161,28 @@ test('the copy kept in report-dir/rendered (the report artifact) holds no Secret
   assert.match(readFileSync(path.join(dir, 'templates__secret.yaml'), 'utf8'), /password: "\*\*\*"/);
 });
 
+test('a password the chart writes in plain text into redis.conf (no Secret) is redacted in the kept copy too', async () => {
+  const password = 'plain-pw-in-conf';
+  const r = await runNode(
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'lint',
+      '--chart',
+      CHART,
+      '--set',
+      `plainPassword=${password}`,
+      '--report-dir',
+      out,
+    ],
+    { PATH: toolsPath },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr + r.stdout);
+  assert.not.ok(r.stdout.includes(password) || r.stderr.includes(password), 'not printed');
+  const conf = readFileSync(path.join(out, 'rendered', 'templates__configmap.yaml'), 'utf8');
+  assert.match(conf, /requirepass \*\*\*/, 'the directive is kept, its value redacted');
+  assert.not.ok(conf.includes(password));
+});
+
 test.run();
