@@ -4,7 +4,13 @@ import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
 import type { LintFinding, Severity } from './manifests/lint/rule.ts';
-import { redactRendered, renderManifests, wantsRender, type RenderSettings } from './manifests/render.ts';
+import {
+  redactRendered,
+  removeStaleRendered,
+  renderManifests,
+  wantsRender,
+  type RenderSettings,
+} from './manifests/render.ts';
 import { registerSecret } from './util/secrets.ts';
 import { registerStatedPasswords } from './redis/auth.ts';
 import { displayPath } from './util/paths.ts';
@@ -35,6 +41,7 @@ export async function readManifests(
   // A plain directory, or the config's manifests: rendered first when they come from a chart or kustomize.
   const config =
     typeof source === 'string' ? { manifests: source, reportDir: '', values: [], set: [], release: '' } : source;
+  if (!wantsRender(config) && config.reportDir) await removeStaleRendered(config.reportDir);
   const dir = wantsRender(config)
     ? await renderManifests(config, config.reportDir, signal ? { signal } : {})
     : config.manifests;

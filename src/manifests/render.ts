@@ -78,6 +78,28 @@ export async function renderManifests(
 }
 
 /**
+ * A run from plain manifests removes the rendered/ an earlier chart or kustomize run left in the same report dir
+ * (the artifact would show manifests this run did not use); one this tool did not write is left alone.
+ */
+export async function removeStaleRendered(outDir: string): Promise<void> {
+  const dir = path.join(outDir, RENDERED_DIR);
+  if ((await renderedDirState(dir)) === 'ours') await rm(dir, { recursive: true, force: true });
+}
+
+/** Whether `dir` is absent, a directory carrying this tool's marker, or anything else (a link included). */
+async function renderedDirState(dir: string): Promise<'absent' | 'ours' | 'foreign'> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st) return 'absent';
+  const marked =
+    st.isDirectory() &&
+    (await lstat(path.join(dir, MARKER)).then(
+      (m) => m.isFile(),
+      () => false,
+    ));
+  return marked ? 'ours' : 'foreign';
+}
+
+/**
  * The rendered files with every registered secret replaced by ***, once they are loaded (the run uses the objects
  * read, never the files again): rendered/ is kept in the report artifact, and a chart's Secret holds what its
  * values or `--set` gave it (a password from the workflow's secrets). Line numbers stay as the findings name them.
@@ -160,20 +182,12 @@ function run(tool: string, args: string[], env: NodeJS.ProcessEnv, signal: Abort
 /** outDir/rendered, empty: one an earlier run wrote (it has the marker) is replaced; anything else is refused. */
 async function freshRenderedDir(outDir: string): Promise<string> {
   const dir = path.join(outDir, RENDERED_DIR);
-  const st = await lstat(dir).catch(() => undefined);
-  if (st) {
-    const ours =
-      st.isDirectory() &&
-      (await readFile(path.join(dir, MARKER), 'utf8').then(
-        () => true,
-        () => false,
-      ));
-    if (!ours)
-      throw new InputError(
-        `${displayPath(dir)} exists and was not written by this tool: remove it or choose another report-dir`,
-      );
-    await rm(dir, { recursive: true, force: true });
-  }
+  const found = await renderedDirState(dir);
+  if (found === 'foreign')
+    throw new InputError(
+      `${displayPath(dir)} exists and was not written by this tool: remove it or choose another report-dir`,
+    );
+  if (found === 'ours') await rm(dir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await mkdir(dir); // not recursive: fails if something took the name since
   await writeFile(path.join(dir, MARKER), 'rendered manifests of redis-cluster-resilience\n', { flag: 'wx' });

@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadManifests } from '../../../src/manifests/load.ts';
 import { bySource, renderManifests, type RenderSettings } from '../../../src/manifests/render.ts';
+import { readManifests } from '../../../src/prepare.ts';
 import { helmPath, kubectlPath } from '../../support/kubectl.ts';
 import { kustomizeOverlay } from '../../support/kustomize.ts';
 import { inputErrorOfAsync } from '../../support/input-error.ts';
@@ -183,6 +184,22 @@ test('a password the chart writes in plain text into redis.conf (no Secret) is r
   const conf = readFileSync(path.join(out, 'rendered', 'templates__configmap.yaml'), 'utf8');
   assert.match(conf, /requirepass \*\*\*/, 'the directive is kept, its value redacted');
   assert.not.ok(conf.includes(password));
+});
+
+test('a later run from plain manifests removes the rendered/ an earlier chart run left; one it did not write stays', async () => {
+  const plain = { manifests: 'manifests', reportDir: out, values: [], set: [], release: 'demo' };
+  await renderManifests(settings({ chart: CHART }), out, { env });
+  assert.ok(readdirSync(path.join(out, 'rendered')).length > 1);
+  await readManifests(plain);
+  assert.not.ok(readdirSync(out).includes('rendered'), 'the stale rendered/ is gone');
+  mkdirSync(path.join(out, 'rendered'));
+  writeFileSync(path.join(out, 'rendered', 'mine.yaml'), 'kind: x\n');
+  await readManifests(plain);
+  assert.equal(
+    readdirSync(path.join(out, 'rendered')),
+    ['mine.yaml'],
+    'a directory this tool did not write is left alone',
+  );
 });
 
 test.run();
