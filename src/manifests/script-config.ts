@@ -28,27 +28,27 @@ export function fileWrittenByScript(
   let unknown = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const heredoc = hereDocument(lines, i);
     const words = shellCommands(line).flat();
     const texts = words.map((w) => w.text);
     const redirect = texts.findIndex((t, k) => t === '>' && writes(texts[k + (texts[k + 1] === '>' ? 2 : 1)]));
     const tee = texts.findIndex((t, k) => t === 'tee' && texts.slice(k + 1).some((w) => writes(w)));
-    if (redirect < 0 && tee < 0) continue;
+    if (redirect < 0 && tee < 0) {
+      // Another file's here-document: its body is that file's text, not commands (a `> /data/redis.conf` in it
+      // writes nothing).
+      if (heredoc) i = heredoc.end;
+      continue;
+    }
     const append = redirect >= 0 && texts[redirect + 1] === '>';
     const base: ScriptWrittenFile = append && out ? out : { text: '', scriptLine: [], templated: false };
-    const heredoc = /<<-?\s*(['"]?)([A-Za-z0-9_.-]+)\1/.exec(line);
     if (heredoc) {
-      const quoted = heredoc[1] !== '';
-      const strip = line.includes('<<-');
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const body = strip ? lines[j]!.replace(/^\t+/, '') : lines[j]!;
-        if (body === heredoc[2]) break;
+      for (const [k, body] of heredoc.body.entries()) {
         base.text += `${body}\n`;
-        base.scriptLine.push(j + 1);
-        if (!quoted && /\$[{(A-Za-z_]|`/.test(body)) base.templated = true;
+        base.scriptLine.push(i + 2 + k);
+        if (!heredoc.quoted && /\$[{(A-Za-z_]|`/.test(body)) base.templated = true;
       }
       out = base;
-      i = j;
+      i = heredoc.end;
       continue;
     }
     const cmd = texts[0];
@@ -68,4 +68,23 @@ export function fileWrittenByScript(
     unknown = true;
   }
   return out ?? (unknown ? 'unknown' : undefined);
+}
+
+/**
+ * The here-document that line `i` opens (`<<EOF`, `<<-'EOF'`; not the here-string `<<<`): its body lines (tabs
+ * stripped for `<<-`), whether the delimiter is quoted (no expansion), and the index of its closing line.
+ */
+function hereDocument(lines: string[], i: number): { body: string[]; quoted: boolean; end: number } | undefined {
+  const line = lines[i]!;
+  const m = /(?<!<)<<(?!<)(-?)\s*(['"]?)([A-Za-z0-9_.-]+)\2/.exec(line);
+  if (!m) return undefined;
+  const strip = m[1] === '-';
+  const body: string[] = [];
+  let j = i + 1;
+  for (; j < lines.length; j++) {
+    const text = strip ? lines[j]!.replace(/^\t+/, '') : lines[j]!;
+    if (text === m[3]) break;
+    body.push(text);
+  }
+  return { body, quoted: m[2] !== '', end: j };
 }

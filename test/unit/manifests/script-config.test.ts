@@ -37,4 +37,17 @@ test("a write lint does not read is 'unknown' (the pod knows); a script that doe
   });
 });
 
+test("another file's here-document is that file's text, not commands; a here-string is no here-document", () => {
+  const script = [
+    "cat > /etc/motd <<'EOF'",
+    'echo "port 1" > /data/redis.conf',
+    'EOF',
+    'cat <<< "x" > /tmp/y',
+    'echo "port 2" > /data/redis.conf',
+  ].join('\n');
+  const w = fileWrittenByScript(script, '/data/redis.conf', '/data');
+  assert.equal(w, { text: 'port 2\n', scriptLine: [5], templated: false });
+  assert.is(fileWrittenByScript(script.split('\n').slice(0, 3).join('\n'), '/data/redis.conf', '/data'), undefined);
+});
+
 test.run();
