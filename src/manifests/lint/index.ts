@@ -148,5 +148,10 @@ export function lintManifests(
   // skipped; redis-launch says so at the line.
   const blind = configUnknown(redis) ? { ...ctx, redis: undefined } : ctx;
   for (const rule of rules) findings.push(...rule.check(CONFIG_RULES.includes(rule) ? blind : ctx));
-  return findings.sort(compareFindings);
+  // A finding about something the manifests leave out (a directive never set) points at the Redis StatefulSet:
+  // every finding has a file and line, which code scanning needs (it refuses a SARIF result without a location,
+  // github/codeql-action#1738) and annotations use.
+  const fallback = redis?.statefulSet.at ?? set.objects[0]?.at;
+  const located = fallback ? findings.map((f) => (f.at ? f : { ...f, at: fallback })) : findings;
+  return located.sort(compareFindings);
 }

@@ -74,4 +74,16 @@ test('rule ids are unique and kebab-case', () => {
   for (const id of ids) assert.match(id, /^[a-z]+(-[a-z]+)*$/);
 });
 
+test('a finding without a position points at the Redis StatefulSet (code scanning refuses a SARIF result without one)', async () => {
+  const set = await loadManifests('manifests');
+  const sts = set.objects.find((o) => o.kind === 'StatefulSet')!;
+  const unplaced = {
+    id: 'unplaced',
+    summary: 's',
+    check: () => [{ rule: 'unplaced', severity: 'info' as const, message: 'm', fix: 'f' }],
+  };
+  const [finding] = lintManifests(set, {}, [unplaced]);
+  assert.equal(finding?.at, sts.at);
+});
+
 test.run();
