@@ -13,6 +13,21 @@ export interface CommentTarget {
 
 export type CommentOutcome = { posted: 'created' | 'updated'; url: string } | { posted: false; reason: string };
 
+type Call = (method: string, path: string, payload?: unknown) => Promise<unknown>;
+
+/**
+ * Which comment authors are this token: a personal token's user (GET /user names it); an installation token
+ * (GITHUB_TOKEN, a GitHub App's), which GET /user refuses with 403, writes as a bot (github-actions[bot]), so a
+ * bot's comment is taken for its own.
+ */
+async function authorTest(call: Call): Promise<(user: { login?: string; type?: string } | undefined) => boolean> {
+  const me = (await call('GET', '/user').catch((err: unknown) => {
+    if (messageOf(err).includes(': 403 ')) return undefined;
+    throw err;
+  })) as { login?: string } | undefined;
+  return me?.login ? (user) => user?.login === me.login : (user) => user?.type === 'Bot';
+}
+
 /** Each request's bound: a slow API must not hold the job. */
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Comments read at most while looking for ours (100 a page): a PR with more gets a new comment. */
@@ -37,7 +52,7 @@ export async function pullRequestNumber(env: NodeJS.ProcessEnv): Promise<number 
  * the hidden marker it opens with, among the PR's comments): one comment per job, current after every push. Never
  * throws: a token that may not write (a fork's pull request gets a read-only GITHUB_TOKEN: 403) or any API failure
  * comes back as `posted: false` with the reason, for the caller to log; the run's verdict does not depend on it.
- * REST: GET/POST /repos/{owner}/{repo}/issues/{n}/comments, PATCH /repos/{owner}/{repo}/issues/comments/{id}.
+ * REST: GET /user, GET/POST /repos/{owner}/{repo}/issues/{n}/comments, PATCH /repos/{owner}/{repo}/issues/comments/{id}.
  */
 export async function postStickyComment(
   target: CommentTarget,
@@ -46,7 +61,7 @@ export async function postStickyComment(
   fetchImpl: typeof fetch = fetch,
 ): Promise<CommentOutcome> {
   const api = target.apiUrl.replace(/\/+$/, '');
-  const call = async (method: string, path: string, payload?: unknown): Promise<unknown> => {
+  const call: Call = async (method, path, payload) => {
     const res = await fetchImpl(`${api}${path}`, {
       method,
       headers: {
@@ -73,14 +88,18 @@ export async function postStickyComment(
   };
   const base = `/repos/${target.repository}/issues`;
   try {
+    const ours = await authorTest(call);
     let existing: number | undefined;
     for (let page = 1; page <= MAX_PAGES && existing === undefined; page++) {
       const comments = (await call('GET', `${base}/${target.prNumber}/comments?per_page=100&page=${page}`)) as Array<{
         id: number;
         body?: string;
+        user?: { login?: string; type?: string } | null;
       }>;
       // The marker opens our comment (renderPrComment); anywhere else it is someone quoting it, not ours to edit.
-      existing = comments.find((c) => c.body?.startsWith(marker))?.id;
+      // And it is ours only when we wrote it: anyone may open a comment with the marker, and a token that may
+      // write can edit others' comments, which would put this job's report under their name.
+      existing = comments.find((c) => c.body?.startsWith(marker) && ours(c.user ?? undefined))?.id;
       if (comments.length < 100) break;
     }
     if (existing !== undefined) {

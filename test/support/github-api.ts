@@ -6,15 +6,32 @@ import type { AddressInfo } from 'node:net';
  * it (docs.github.com, REST, Issues > Comments): GET /repos/{o}/{r}/issues/{n}/comments (per_page, page; oldest
  * first), POST the same (201 with the comment), PATCH /repos/{o}/{r}/issues/comments/{id} (200). A token in
  * `readOnly` gets GitHub's 403 for a write ("Resource not accessible by integration", as a fork's GITHUB_TOKEN).
+ * Each comment has its author (`user.login`, `user.type`); one pushed without is the token's own. GET /user
+ * answers a personal token with its user, and an installation token (GITHUB_TOKEN, a GitHub App's) with 403
+ * "Resource not accessible by integration", as GitHub does (the endpoint needs a user).
  */
+export interface CommentAuthor {
+  login: string;
+  type: 'User' | 'Bot';
+}
+
 export interface GitHubStandIn {
   url: string;
-  comments: Array<{ id: number; body: string; issue: number }>;
+  comments: Array<{ id: number; body: string; issue: number; user?: CommentAuthor }>;
   requests: string[];
   close(): Promise<void>;
 }
 
-export async function startGitHubStandIn(opts: { token: string; readOnly?: boolean }): Promise<GitHubStandIn> {
+/** GITHUB_TOKEN's identity: comments it writes are by github-actions[bot]. */
+export const ACTIONS_BOT: CommentAuthor = { login: 'github-actions[bot]', type: 'Bot' };
+
+export async function startGitHubStandIn(opts: {
+  token: string;
+  readOnly?: boolean;
+  /** Whose token it is: a Bot is an installation token (the default, GITHUB_TOKEN's), a User a personal one. */
+  identity?: CommentAuthor;
+}): Promise<GitHubStandIn> {
+  const identity = opts.identity ?? ACTIONS_BOT;
   const comments: GitHubStandIn['comments'] = [];
   const requests: string[] = [];
   let nextId = 1000;
@@ -32,6 +49,11 @@ export async function startGitHubStandIn(opts: { token: string; readOnly?: boole
         send(401, { message: 'Bad credentials' });
         return;
       }
+      if (url.pathname === '/user' && req.method === 'GET') {
+        if (identity.type === 'Bot') send(403, { message: 'Resource not accessible by integration', status: '403' });
+        else send(200, { login: identity.login, type: identity.type });
+        return;
+      }
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
       const forbidden = () => send(403, { message: 'Resource not accessible by integration', status: '403' });
@@ -44,7 +66,7 @@ export async function startGitHubStandIn(opts: { token: string; readOnly?: boole
           200,
           mine
             .slice((page - 1) * perPage, page * perPage)
-            .map((c) => ({ id: c.id, body: c.body, html_url: html(c.id) })),
+            .map((c) => ({ id: c.id, body: c.body, html_url: html(c.id), user: c.user ?? identity })),
         );
         return;
       }
@@ -53,9 +75,14 @@ export async function startGitHubStandIn(opts: { token: string; readOnly?: boole
           forbidden();
           return;
         }
-        const c = { id: nextId++, body: (JSON.parse(raw) as { body: string }).body, issue: Number(list[1]) };
+        const c = {
+          id: nextId++,
+          body: (JSON.parse(raw) as { body: string }).body,
+          issue: Number(list[1]),
+          user: identity,
+        };
         comments.push(c);
-        send(201, { id: c.id, body: c.body, html_url: html(c.id) });
+        send(201, { id: c.id, body: c.body, html_url: html(c.id), user: identity });
         return;
       }
       if (one && req.method === 'PATCH') {
@@ -68,6 +95,8 @@ export async function startGitHubStandIn(opts: { token: string; readOnly?: boole
           send(404, { message: 'Not Found' });
           return;
         }
+        // A token with write access may edit anyone's comment (as a maintainer can): only the caller's check
+        // keeps it to its own, so the stand-in lets it through and the tests look at whose comment changed.
         c.body = (JSON.parse(raw) as { body: string }).body;
         send(200, { id: c.id, body: c.body, html_url: html(c.id) });
         return;

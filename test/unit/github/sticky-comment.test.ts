@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { postStickyComment, pullRequestNumber } from '../../../src/github/sticky-comment.ts';
 import { commentMarker } from '../../../src/report/pr-comment.ts';
-import { startGitHubStandIn } from '../../support/github-api.ts';
+import { ACTIONS_BOT, startGitHubStandIn } from '../../support/github-api.ts';
 
 const TOKEN = 'ghs_standin_token';
 const marker = commentMarker('e2e');
@@ -46,6 +46,48 @@ test("a reviewer's comment that quotes the marker is not taken for this job's co
     assert.equal(
       gh.comments.map((c) => c.body),
       [quoting, `${marker}\nrun 1`],
+    );
+  } finally {
+    await gh.close();
+  }
+});
+
+test("a comment someone else opened with the marker is not this job's: a new one is made, theirs untouched", async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN });
+  try {
+    const planted = `${marker}\nplanted by someone else`;
+    gh.comments.push({ id: 1, body: planted, issue: 7, user: { login: 'mallory', type: 'User' } });
+    const target = { apiUrl: gh.url, repository: 'o/r', prNumber: 7, token: TOKEN };
+    assert.is((await postStickyComment(target, marker, `${marker}\nrun 1`)).posted, 'created');
+    assert.is((await postStickyComment(target, marker, `${marker}\nrun 2`)).posted, 'updated');
+    assert.equal(
+      gh.comments.map((c) => [c.body, c.user?.login]),
+      [
+        [planted, 'mallory'],
+        [`${marker}\nrun 2`, ACTIONS_BOT.login],
+      ],
+    );
+  } finally {
+    await gh.close();
+  }
+});
+
+test("a personal token (GET /user answers): its own user's comment is updated, a bot's with the marker is not", async () => {
+  const gh = await startGitHubStandIn({ token: TOKEN, identity: { login: 'ci-user', type: 'User' } });
+  try {
+    gh.comments.push(
+      { id: 1, body: `${marker}\nan app's`, issue: 7, user: { login: 'other-app[bot]', type: 'Bot' } },
+      { id: 2, body: `${marker}\nold`, issue: 7, user: { login: 'ci-user', type: 'User' } },
+    );
+    const r = await postStickyComment(
+      { apiUrl: gh.url, repository: 'o/r', prNumber: 7, token: TOKEN },
+      marker,
+      `${marker}\nnew`,
+    );
+    assert.is(r.posted, 'updated');
+    assert.equal(
+      gh.comments.map((c) => c.body),
+      [`${marker}\nan app's`, `${marker}\nnew`],
     );
   } finally {
     await gh.close();
