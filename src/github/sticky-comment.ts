@@ -17,7 +17,8 @@ type Call = (method: string, path: string, payload?: unknown) => Promise<unknown
 
 /**
  * Which comment authors are this token: a personal token's user (GET /user names it); an installation token
- * (GITHUB_TOKEN, a GitHub App's), which GET /user refuses with 403, writes as a bot (github-actions[bot]), so a
+ * (GITHUB_TOKEN, a GitHub App's), which GET /user refuses with 403 "Resource not accessible by integration"
+ * (seen in actions/create-github-app-token#258), writes as a bot (github-actions[bot]), so a
  * bot's comment is taken for its own.
  */
 async function authorTest(call: Call): Promise<(user: { login?: string; type?: string } | undefined) => boolean> {
