@@ -1,5 +1,6 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { PodInfo } from '../platform.ts';
+import { isNotFound, kubeError } from './api.ts';
 
 /** The Redis StatefulSet as the Kubernetes platform addresses it. */
 export interface StatefulSetTarget {
@@ -65,6 +66,14 @@ export async function statefulSetPods(core: CoreV1Api, target: StatefulSetTarget
     labelSelector: labelSelector(target.podLabels),
   });
   return statefulSetPodsOf(list.items, target.name);
+}
+
+/** The pod, or undefined when there is none by that name. */
+export function readPod(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
+  return core.readNamespacedPod({ name, namespace }).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw kubeError(`reading pod ${name}`, err);
+  });
 }
 
 /** The `topology.kubernetes.io/zone` label of each node that has one; empty where the nodes cannot be listed. */

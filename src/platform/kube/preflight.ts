@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { Log } from '../../util/log.ts';
 import type { PodInfo } from '../platform.ts';
 
 /** How this process reaches the pods: their IPs through routes, or port-forwards through the API server. */
@@ -39,4 +40,33 @@ export async function unreachablePods(
     }),
   );
   return results.filter((r): r is string => r !== undefined);
+}
+
+/**
+ * Before anything talks to Redis: can this process open a connection to every pod IP through the routes?
+ * If not (a runner whose Docker network is not routable from the host, a route that already existed and
+ * leads elsewhere), fall back to port-forwards through the API server and say so: otherwise the first sign
+ * would be a bootstrap connect timeout a minute later. The reach mode to use from here on.
+ */
+export async function preflightReach(
+  mode: ReachMode,
+  port: number,
+  listPods: () => Promise<PodInfo[]>,
+  log: Log,
+): Promise<ReachMode> {
+  if (mode === 'port-forward') {
+    log.info('reach: port-forward (each pod through the API server)');
+    return mode;
+  }
+  const pods = await listPods();
+  const unreachable = await unreachablePods(pods, port, { timeoutMs: PREFLIGHT_CONNECT_MS });
+  if (unreachable.length === 0) {
+    log.info(`reach: routed (this process connects to all ${pods.length} pod IPs on port ${port})`);
+    return mode;
+  }
+  log.warn(
+    `reach: port-forward: ${unreachable.length} of ${pods.length} pods cannot be reached through the routes ` +
+      `(${unreachable.join('; ')}); falling back to port-forwards through the API server (timings then include that hop)`,
+  );
+  return 'port-forward';
 }
