@@ -32,11 +32,13 @@ export const dataMount: MountView = {
   readOnly: false,
   source: { type: 'pvc', claimTemplate: 'redis-data' },
 };
-export const set = (): ManifestSet => ({
+/** The manifests as the one file redis.yaml. */
+const manifestSet = (text: string): ManifestSet => ({
   dir: '.',
   files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', MANIFESTS),
+  objects: parseManifestFile('redis.yaml', text),
 });
+export const set = (): ManifestSet => manifestSet(MANIFESTS);
 export const redis = {
   name: 'redis-app',
   namespace: 'default',
@@ -45,6 +47,17 @@ export const redis = {
   claimTemplates: [{ name: 'redis-data', accessModes: [] }],
   mountFor: (p: string) => (p.startsWith('/var/lib/redis/') ? dataMount : undefined),
 } as unknown as RedisDeployment;
+/** An NFS PersistentVolume of the StorageClass redis-sc, exporting /exports/<id>. */
+const nfsVolume = (id: string, reclaim: 'Retain' | 'Delete') => `apiVersion: v1
+kind: PersistentVolume
+metadata: { name: redis-pv-${id} }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: redis-sc
+  persistentVolumeReclaimPolicy: ${reclaim}
+  nfs: { server: nfs.example, path: /exports/${id} }
+`;
 /** The StatefulSet with a StorageClass (the manifests' default class) and two NFS volumes, Retain and Delete. */
 export const SHARED = `apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -52,32 +65,10 @@ metadata: { name: redis-sc, annotations: { storageclass.kubernetes.io/is-default
 provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 ---
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-a }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Retain
-  nfs: { server: nfs.example, path: /exports/a }
----
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: redis-pv-b }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteOnce]
-  storageClassName: redis-sc
-  persistentVolumeReclaimPolicy: Delete
-  nfs: { server: nfs.example, path: /exports/b }
----
+${nfsVolume('a', 'Retain')}---
+${nfsVolume('b', 'Delete')}---
 ${MANIFESTS.replace('replicas: 3', 'replicas: 2')}`;
-export const sharedSet = (): ManifestSet => ({
-  dir: '.',
-  files: ['redis.yaml'],
-  objects: parseManifestFile('redis.yaml', SHARED),
-});
+export const sharedSet = (): ManifestSet => manifestSet(SHARED);
 export const redis2 = { ...redis, replicas: 2 };
 
 /** A check on an existing cluster through `kubeconfig` (the fixture's), with a short rollout timeout. */
