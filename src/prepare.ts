@@ -10,7 +10,7 @@ import { displayPath } from './util/paths.ts';
 
 /*
  * What `check` and `lint` both do before anything is deployed: read the manifests, choose the topology, lint.
- * Apart from pipeline.ts so that `lint` loads none of what a run needs (Redis client, platforms, scenarios):
+ * Apart from pipeline/ so that `lint` loads none of what a run needs (Redis client, platforms, scenarios):
  * lint of the default manifests stays well under a second as a whole process.
  */
 
