@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
-import { dataOf, redisDeployment } from './manifests/deployment.ts';
+import { redisDeployment } from './manifests/deployment.ts';
+import { dataOf } from './manifests/env.ts';
 import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
