@@ -42,11 +42,11 @@ export async function bootstrap(
 ): Promise<Formed> {
   side.stage = 'bootstrapping the Redis Cluster';
   side.log.section?.('Bootstrap');
-  const port = (inputs.base ?? inputs).redis.port;
+  const on: Pods = { platform, pods, port: (inputs.base ?? inputs).redis.port };
   const { durationMs, ...formed } =
     decision.by === 'self'
-      ? await selfBootstrap(side, platform, pods, port, inputs, decision)
-      : await toolBootstrap(side, platform, pods, port, inputs, decision);
+      ? await selfBootstrap(side, on, inputs, decision)
+      : await toolBootstrap(side, on, inputs, decision);
   side.log.info(
     `bootstrap: ${decision.source}: ${formed.topology.masters} masters, ${formed.topology.replicasPerMaster} replica(s) each (${Math.round(durationMs)} ms)`,
   );
@@ -55,18 +55,23 @@ export async function bootstrap(
 
 type Bootstrapped = Formed & { durationMs: number };
 
+/** The deployed pods a bootstrap forms the cluster of, and the port Redis listens on there. */
+interface Pods {
+  platform: PlatformWithNotes;
+  pods: PodInfo[];
+  port: number;
+}
+
 /** The manifests form it (manifests/self-bootstrap.ts); the topology is then the one they formed. */
 async function selfBootstrap(
   side: Side,
-  platform: PlatformWithNotes,
-  pods: PodInfo[],
-  port: number,
+  on: Pods,
   inputs: SideInputs,
   decision: BootstrapDecision,
 ): Promise<Bootstrapped> {
   const { config, log, optionName } = side;
   log.info(`Bootstrap: ${decision.source}; waiting for a formed cluster (up to ${SELF_BOOTSTRAP_TIMEOUT_MS / 1000} s)`);
-  const formed = await waitForSelfFormed(side, platform, pods, port, decision);
+  const formed = await waitForSelfFormed(side, on, decision);
   if (
     (config.masters !== undefined && config.masters !== formed.masters) ||
     (config.replicasPerMaster !== undefined && config.replicasPerMaster !== formed.replicasPerMaster)
@@ -83,13 +88,8 @@ async function selfBootstrap(
 }
 
 /** Waits for the cluster the manifests form; a failed Job of theirs ends the wait, and explains a timeout. */
-function waitForSelfFormed(
-  side: Side,
-  platform: PlatformWithNotes,
-  pods: PodInfo[],
-  port: number,
-  decision: BootstrapDecision,
-): Promise<FormedCluster> {
+function waitForSelfFormed(side: Side, on: Pods, decision: BootstrapDecision): Promise<FormedCluster> {
+  const { platform, pods, port } = on;
   const names = decision.found.map((f) => f.description);
   const jobs = async () => jobCause((await platform.manifestJobs?.()) ?? [], names);
   return waitForFormedCluster((a) => platform.reach(a), pods, port, {
@@ -107,13 +107,12 @@ function waitForSelfFormed(
 /** The tool forms it as planned; shards the pods' placement leaves on one node are said. */
 async function toolBootstrap(
   side: Side,
-  platform: PlatformWithNotes,
-  pods: PodInfo[],
-  port: number,
+  on: Pods,
   inputs: SideInputs,
   decision: BootstrapDecision,
 ): Promise<Bootstrapped> {
   const { log } = side;
+  const { platform, pods, port } = on;
   const { topology, failover } = inputs;
   const plan = planBootstrap(pods, topology);
   log.info(`Bootstrapping Redis Cluster: ${topology.masters} masters, ${topology.replicasPerMaster} replica(s) each`);
