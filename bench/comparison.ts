@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config.ts';
-import { runCheck } from '../src/pipeline.ts';
+import { runCheck } from '../src/pipeline/check.ts';
 import { silentLog } from '../src/util/log.ts';
 import { mean } from './stats.ts';
 

@@ -45,7 +45,7 @@ async function check(config: Config, log: Log): Promise<number> {
   const termination = trapTermination(say);
   try {
     // Imported here: `lint` needs none of it (the Redis client, the platforms, the scenarios).
-    const { exitCodeOf, runCheck } = await import('./pipeline.ts');
+    const { exitCodeOf, runCheck } = await import('./pipeline/check.ts');
     const report = redactDeep(
       await runCheck(config, {
         log,

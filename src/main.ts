@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { OPTIONS, parseConfig } from './config.ts';
 import { errorChain, InputError, messageOf } from './errors.ts';
-import { exitCodeOf, runCheck } from './pipeline.ts';
+import { exitCodeOf, runCheck } from './pipeline/check.ts';
 import { annotateFindings, annotateRunError } from './report/annotations.ts';
 import { renderMarkdown, renderStoppedMarkdown } from './report/markdown.ts';
 import { verdictReason } from './report/facts.ts';

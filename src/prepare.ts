@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
-import { dataOf, redisDeployment } from './manifests/deployment.ts';
+import { redisDeployment } from './manifests/deployment.ts';
+import { dataOf } from './manifests/env.ts';
 import { lintManifests } from './manifests/lint/index.ts';
 import { loadManifests } from './manifests/load.ts';
 import type { ManifestSet, RedisDeployment } from './manifests/model.ts';
@@ -17,7 +18,7 @@ import { displayPath } from './util/paths.ts';
 
 /*
  * What `check` and `lint` both do before anything is deployed: read the manifests, choose the topology, lint.
- * Apart from pipeline.ts so that `lint` loads none of what a run needs (Redis client, platforms, scenarios):
+ * Apart from pipeline/ so that `lint` loads none of what a run needs (Redis client, platforms, scenarios):
  * lint of the default manifests stays well under a second as a whole process.
  */
 

@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import { dataOf } from './deployment.ts';
+import { dataOf } from './env.ts';
 import { locateLineInString } from './load.ts';
 import type { Located, ManifestObject, ManifestSet, RedisDeployment } from './model.ts';
 import { isObject, namespaceOf, objectsAt, scalarText, stringsAt, type Path } from './object-path.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type Config } from '../../src/config.ts';
-import { runCheck } from '../../src/pipeline.ts';
+import { runCheck } from '../../src/pipeline/check.ts';
 import { MAX_EVIDENCE_BYTES } from '../../src/platform/evidence-sink.ts';
 import { writeReports } from '../../src/report/write.ts';
 import { testLog } from './failover-cluster.ts';

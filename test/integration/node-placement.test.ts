@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../src/config.ts';
-import { runCheck } from '../../src/pipeline.ts';
+import { runCheck } from '../../src/pipeline/check.ts';
 import type { Check, Report } from '../../src/report/model.ts';
 import type { Log } from '../../src/util/log.ts';
 

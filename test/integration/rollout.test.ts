@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../src/config.ts';
-import { runCheck } from '../../src/pipeline.ts';
+import { runCheck } from '../../src/pipeline/check.ts';
 import type { Report } from '../../src/report/model.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { renderPrComment } from '../../src/report/pr-comment.ts';

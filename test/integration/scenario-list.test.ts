@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../src/config.ts';
-import { runCheck } from '../../src/pipeline.ts';
+import { runCheck } from '../../src/pipeline/check.ts';
 import { SCENARIO_NAMES } from '../../src/report/model.ts';
 import { actionOutputs } from '../../src/report/outputs.ts';
 import { writeReports } from '../../src/report/write.ts';

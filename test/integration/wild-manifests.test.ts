@@ -18,7 +18,7 @@ import { loadManifests } from '../../src/manifests/load.ts';
 import { objectAt } from '../../src/manifests/object-path.ts';
 import { createLocalPlatform } from '../../src/platform/local.ts';
 import { silentLog } from '../../src/util/log.ts';
-import { runCheck } from '../../src/pipeline.ts';
+import { runCheck } from '../../src/pipeline/check.ts';
 import type { Report } from '../../src/report/model.ts';
 import { writeReports } from '../../src/report/write.ts';
 import type { Log } from '../../src/util/log.ts';

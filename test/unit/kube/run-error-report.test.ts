@@ -5,7 +5,7 @@ import type { AnnotationProperties } from '@actions/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULTS } from '../../../src/config.ts';
-import { runCheck } from '../../../src/pipeline.ts';
+import { runCheck } from '../../../src/pipeline/check.ts';
 import { annotateRunError } from '../../../src/report/annotations.ts';
 import type { Report } from '../../../src/report/model.ts';
 import { writeReports } from '../../../src/report/write.ts';

@@ -34,7 +34,7 @@ const LAYERS: Layer[] = [
       'src/config.ts',
       'src/cli-args.ts',
       'src/prepare.ts',
-      'src/pipeline.ts',
+      'src/pipeline/',
       'src/action-state.ts',
       'src/cli.ts',
       'src/main.ts',
