@@ -53,7 +53,7 @@ function setup(yaml: string, name: string) {
     set,
     workDir,
     inside: (p, what) => containedPath(workDir, p, { what }),
-    // As the platform starts its sandboxes (local.ts spawnSandbox), without its firewall cgroup.
+    // As the platform starts its sandboxes (local/pod-sandbox.ts spawnSandbox), without its firewall cgroup.
     spawn: (cmd, logFile) =>
       startProcess(bwrap, cmd.args, {
         cwd: workDir,

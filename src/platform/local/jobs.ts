@@ -2,22 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, messageOf } from '../../errors.ts';
-import { dataOf } from '../../manifests/deployment.ts';
 import type { JsonObject, ManifestObject, ManifestSet } from '../../manifests/model.ts';
-import {
-  isObject,
-  namespaceOf,
-  objectAt,
-  objectsAt,
-  scalarText,
-  stringsAt,
-  valueAt,
-} from '../../manifests/object-path.ts';
+import { objectAt, objectsAt, scalarText, stringsAt, valueAt } from '../../manifests/object-path.ts';
 import type { Log } from '../../util/log.ts';
 import { sleep } from '../../util/wait.ts';
 import type { ManifestJobStatus } from '../platform.ts';
-import { expandVars, fieldValue } from './expand.ts';
-import { containerSecurity, refuseHostAccess } from './pod-security.ts';
+import { expandVars } from './expand.ts';
+import { jobEnv, prepareVolumes } from './job-inputs.ts';
+import { asTemplate, validateJob, type RestartPolicy } from './job-validate.ts';
+import { containerSecurity } from './pod-security.ts';
 import { describeExit, stopProcess, type Exit, type Supervised } from './process.ts';
 import { findExecutable } from './redis-binary.ts';
 import { bwrapCommand, prepareRoot, type BwrapCommand, type SandboxBind } from './sandbox.ts';
@@ -61,8 +54,6 @@ export interface LocalJobsDeps {
   track: (p: Supervised) => void;
 }
 
-type RestartPolicy = 'Never' | 'OnFailure' | 'Always';
-
 interface Run {
   obj: ManifestObject;
   status: ManifestJobStatus;
@@ -81,51 +72,6 @@ export interface LocalJobs {
   stop(): Promise<void>;
 }
 
-/** Refuses what cannot run as written, naming the file and line; returns the restart policy. */
-function validate(obj: ManifestObject): RestartPolicy {
-  const specPath = obj.kind === 'Job' ? ['spec', 'template', 'spec'] : ['spec'];
-  const where = (p: Array<string | number>) => {
-    const l = obj.locate(p);
-    return `${l.file}:${l.line}`;
-  };
-  const written = scalarText(valueAt(obj.body, [...specPath, 'restartPolicy']));
-  const policy = written || (obj.kind === 'Job' ? '' : 'Always');
-  if (policy !== 'Never' && policy !== 'OnFailure' && (obj.kind === 'Job' || policy !== 'Always'))
-    throw new InputError(
-      `${where([...specPath, 'restartPolicy'])}: ${obj.kind} ${obj.name} needs restartPolicy Never or OnFailure${obj.kind === 'Job' ? '' : ' or Always'} (the API server refuses ${written || 'none'}${obj.kind === 'Job' ? ' for a Job' : ''})`,
-    );
-  // privileged, hostNetwork/PID/IPC and host-level capabilities are refused as for the StatefulSet's pods.
-  refuseHostAccess(asTemplate(obj));
-  const backoffLimit = valueAt(obj.body, ['spec', 'backoffLimit']);
-  if (
-    obj.kind === 'Job' &&
-    backoffLimit !== undefined &&
-    !(Number.isInteger(backoffLimit) && Number(backoffLimit) >= 0)
-  )
-    throw new InputError(
-      `${where(['spec', 'backoffLimit'])}: Job ${obj.name} has backoffLimit ${JSON.stringify(backoffLimit)}; expected a whole number of retries, 0 or more`,
-    );
-  const completions = valueAt(obj.body, ['spec', 'completions']);
-  if (obj.kind === 'Job' && completions !== undefined && completions !== 1)
-    throw new InputError(
-      `${where(['spec', 'completions'])}: Job ${obj.name} has completions ${scalarText(completions)}; the local platform runs Jobs of one completion (a cluster is bootstrapped once); use platform kind`,
-    );
-  for (const v of objectsAt(obj.body, [...specPath, 'volumes']))
-    if (!isObject(v.configMap) && !isObject(v.secret) && !isObject(v.emptyDir))
-      throw new InputError(
-        `${where([...specPath, 'volumes'])}: ${obj.kind} ${obj.name}'s volume ${scalarText(v.name)} is not a ConfigMap, Secret or emptyDir, which is all the local platform gives a Job's pod; use platform kind`,
-      );
-  for (const c of [
-    ...objectsAt(obj.body, [...specPath, 'initContainers']),
-    ...objectsAt(obj.body, [...specPath, 'containers']),
-  ])
-    if (stringsAt(c, ['command']).length + stringsAt(c, ['args']).length === 0)
-      throw new InputError(
-        `${obj.kind} ${obj.name}: container ${scalarText(c.name)} has no command: its image's entrypoint only exists in the image; use platform kind`,
-      );
-  return policy;
-}
-
 /** Starts every Job and bare Pod of `objects`; one that cannot run here as written is left out with why. */
 export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): LocalJobs {
   const runs: Run[] = objects.map((obj) => {
@@ -139,7 +85,7 @@ export function startLocalJobs(objects: ManifestObject[], deps: LocalJobsDeps): 
     };
     let policy: RestartPolicy;
     try {
-      policy = validate(obj);
+      policy = validateJob(obj);
     } catch (err) {
       // Not run, said, and the run goes on: the object may have nothing to do with the cluster (a bootstrap by
       // it then ends its wait at once with this reason).
@@ -326,66 +272,6 @@ async function runContainer(
   }
 }
 
-/** Host directories of the pod's volumes by name (ConfigMap/Secret files written with their modes; `<name>:ro`
- * marks the read-only ones, as Kubernetes mounts them). */
-function prepareVolumes(spec: JsonObject, podDir: string, deps: LocalJobsDeps): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const v of objectsAt(spec, ['volumes'])) {
-    const name = scalarText(v.name);
-    const dir = deps.inside(path.join(podDir, 'volumes', name), `volume ${name}`);
-    const ref = isObject(v.configMap) ? v.configMap : isObject(v.secret) ? v.secret : undefined;
-    if (ref) {
-      // Projected anew for every start, as the kubelet keeps them in step with the object.
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { recursive: true });
-      const kind = isObject(v.configMap) ? 'ConfigMap' : 'Secret';
-      const data = dataOf(deps.set, kind, scalarText(kind === 'Secret' ? ref.secretName : ref.name));
-      const mode = typeof ref.defaultMode === 'number' ? ref.defaultMode : 0o644;
-      const items = objectsAt(ref, ['items']);
-      const entries = items.length
-        ? items.map(
-            (it) => [scalarText(it.key), scalarText(it.path), typeof it.mode === 'number' ? it.mode : mode] as const,
-          )
-        : Object.keys(data).map((k) => [k, k, mode] as const);
-      for (const [key, file, m] of entries) {
-        const text = data[key];
-        if (text === undefined) continue;
-        const target = deps.inside(path.join(dir, file), `file ${file} of volume ${name}`);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, text, { mode: m });
-        fs.chmodSync(target, m);
-      }
-      out.set(`${name}:ro`, dir);
-    } else fs.mkdirSync(dir, { recursive: true });
-    out.set(name, dir);
-  }
-  return out;
-}
-
-/** The container's env: literal values ($(VAR) expanded against earlier ones), downward-API fields, and keys of
- * Secrets and ConfigMaps among the manifests. */
-function jobEnv(set: ManifestSet, obj: ManifestObject, c: JsonObject, podName: string): Map<string, string> {
-  const env = new Map<string, string>();
-  const fields = { name: podName, namespace: namespaceOf(obj), uid: '', ip: '', labels: {} };
-  for (const e of objectsAt(c, ['env'])) {
-    const name = scalarText(e.name);
-    const field = valueAt(e, ['valueFrom', 'fieldRef', 'fieldPath']);
-    const secret = objectAt(e, ['valueFrom', 'secretKeyRef']);
-    const config = objectAt(e, ['valueFrom', 'configMapKeyRef']);
-    if (typeof field === 'string') env.set(name, fieldValue(field, fields) ?? '');
-    else if (secret.key !== undefined)
-      env.set(name, dataOf(set, 'Secret', scalarText(secret.name))[scalarText(secret.key)] ?? '');
-    else if (config.key !== undefined)
-      env.set(name, dataOf(set, 'ConfigMap', scalarText(config.name))[scalarText(config.key)] ?? '');
-    else
-      env.set(
-        name,
-        expandVars(scalarText(e.value), (n) => env.get(n)),
-      );
-  }
-  return env;
-}
-
 function tail(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_LINES).join('\n');
@@ -395,17 +281,6 @@ function tail(file: string): string {
 }
 
 type ContainerKind = 'containers' | 'initContainers';
-
-/** The object with its pod spec at spec.template.spec, where pod-security.ts reads it: a Job as it is, a bare
- * Pod's spec moved there (positions still point into the Pod). */
-function asTemplate(obj: ManifestObject): ManifestObject {
-  if (obj.kind === 'Job') return obj;
-  return {
-    ...obj,
-    body: { spec: { template: { spec: objectAt(obj.body, ['spec']) } } },
-    locate: (p) => obj.locate(p[0] === 'spec' && p[1] === 'template' && p[2] === 'spec' ? ['spec', ...p.slice(3)] : p),
-  };
-}
 
 /** The objects this module runs: batch Jobs and bare Pods. */
 export function isJobOrPod(o: ManifestObject): boolean {

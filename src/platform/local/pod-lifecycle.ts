@@ -17,7 +17,7 @@ export type PodState =
   /** Redis answers, the readiness probe has not passed yet (Kubernetes: Running, not Ready). */
   | { phase: 'running'; gated: boolean }
   | { phase: 'ready' }
-  /** deletePod() stopping its processes until its address no longer answers. */
+  /** Being deleted (local/faults/pod-delete.ts): its processes stopping until its address no longer answers. */
   | { phase: 'terminating'; hold: boolean }
   /** Deleted and kept from coming back until released (Kubernetes: its nodes cordoned). */
   | { phase: 'held' }
