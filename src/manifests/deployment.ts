@@ -17,10 +17,6 @@ import { objectAt, objectsAt, scalarText, stringsAt } from './object-path.ts';
 import { validateConfPaths, validateStatefulSetPaths } from './path-refusals.ts';
 import { mentionsServerProgram, serverOfImage } from './server.ts';
 
-// The local platform reads these from here.
-export { effectiveArgv, REDIS_IMAGE_WORKDIR } from './container.ts';
-export { dataOf } from './env.ts';
-
 const DEFAULT_PORT = 6379;
 /** redis.conf: `cluster-port 0` (the default) puts the cluster bus on the client port + 10000. */
 export const BUS_PORT_OFFSET = 10000;

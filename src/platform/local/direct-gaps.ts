@@ -1,6 +1,6 @@
 import path from 'node:path/posix';
 import type { RedisDeployment } from '../../manifests/model.ts';
-import { effectiveArgv } from '../../manifests/deployment.ts';
+import { effectiveArgv } from '../../manifests/container.ts';
 
 /** A CLUSTER MEET in a script: the sign of a peer re-discovery (docs/design.md, whole-cluster restart). */
 const CLUSTER_MEET = /cluster\s+meet\b/i;

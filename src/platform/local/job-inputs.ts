@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataOf } from '../../manifests/deployment.ts';
+import { dataOf } from '../../manifests/env.ts';
 import type { JsonObject, ManifestObject, ManifestSet } from '../../manifests/model.ts';
 import { isObject, namespaceOf, objectAt, objectsAt, scalarText, valueAt } from '../../manifests/object-path.ts';
 import { expandVars, fieldValue } from './expand.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CancelledError, TimeoutError } from '../../errors.ts';
-import { REDIS_IMAGE_WORKDIR } from '../../manifests/deployment.ts';
+import { REDIS_IMAGE_WORKDIR } from '../../manifests/container.ts';
 import type { ContainerView } from '../../manifests/model.ts';
 import { serverOfImage } from '../../manifests/server.ts';
 import { settleWithin } from '../../util/wait.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { messageOf, TimeoutError } from '../../errors.ts';
-import { effectiveArgv } from '../../manifests/deployment.ts';
+import { effectiveArgv } from '../../manifests/container.ts';
 import { valueAt } from '../../manifests/object-path.ts';
 import { templateRevision } from '../../manifests/rollout-changes.ts';
 import { waitFor } from '../../util/wait.ts';
