@@ -1,6 +1,4 @@
-import type { Platform, PodInfo, HostPort } from '../platform/platform.ts';
-import type { RedisDeployment } from '../manifests/model.ts';
-import type { Log } from '../util/log.ts';
+import type { PodInfo, HostPort } from '../platform/platform.ts';
 import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
@@ -31,16 +29,10 @@ import { scenarioResult } from './result.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 
-/** `victim`: the master to delete (default: the master holding slot 0). */
-export interface MasterFailoverOptions extends ScenarioSettings {
-  log: Log;
-  /** The run's cancellation (see ScenarioEnv.signal). */
-  signal?: AbortSignal;
-}
-
 /** Everything observed so far; what is still undefined was not reached. */
 export interface FailoverFacts extends MasterTarget {
-  opts: MasterFailoverOptions;
+  /** `victim`: the master to delete (default: the master holding slot 0). */
+  opts: ScenarioSettings;
   confBefore: ClusterNode | null;
   path: FailoverPath;
   writer?: Writer;
@@ -65,7 +57,7 @@ export interface FailoverFacts extends MasterTarget {
  * Snapshot before anything destructive (a bad --victim is an input error and throws): every pod's view, the
  * victim with its slots and replicas, its nodes.conf `myself` line, the topology.
  */
-export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOptions): Promise<FailoverFacts> {
+export async function snapshotFailover(env: ScenarioEnv, opts: ScenarioSettings): Promise<FailoverFacts> {
   const target = await snapshotMaster(env, opts.victim);
   const { victim, mastersWithSlots } = target;
   const facts: FailoverFacts = {
@@ -296,22 +288,17 @@ export function failoverTimings(outcome: Pick<DriveOutcome, 'timeline'>): Scenar
   return timings;
 }
 
+/** A master-failover result always names its victim and path. */
+export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
+
 /**
  * Deletes a master pod and proves what the design's scenario promises: a replica takes over, the pod comes back
  * with its NodeID and follows the new master, the cluster is whole, no acknowledged write is lost. Throws only
  * before anything is touched (bad --victim); afterwards a failure becomes status fail with `error` set, and the
  * hold is always released (the driver's `finally`).
  */
-/** A master-failover result always names its victim and path. */
-export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
-
-export async function runMasterFailover(
-  platform: Platform,
-  redis: RedisDeployment,
-  opts: MasterFailoverOptions,
-): Promise<FailoverResult> {
+export async function runMasterFailover(env: ScenarioEnv, opts: ScenarioSettings): Promise<FailoverResult> {
   const startedAt = Date.now();
-  const env: ScenarioEnv = { platform, redis, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) };
   const facts = await snapshotFailover(env, opts);
   const outcome = await driveSteps('master-failover', failoverSteps, facts, env);
   const timings = failoverTimings(outcome);
