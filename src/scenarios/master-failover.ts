@@ -1,4 +1,4 @@
-import type { PodInfo, HostPort } from '../platform/platform.ts';
+import type { PodInfo } from '../platform/platform.ts';
 import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
@@ -21,11 +21,12 @@ import {
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, waitForWritesRecovered, writeCanaries } from './workload.ts';
+import { nodesConfSelf, waitForRole } from './cluster-view.ts';
+import { waitForWritesRecovered } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import { scenarioResult } from './result.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad, writerStep } from './setup-steps.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 
@@ -94,45 +95,17 @@ export function isRejoined(self: ClusterNode, promotedId: string | undefined, vi
   return isMaster(self) && JSON.stringify(self.slots) === JSON.stringify(victim.slots);
 }
 
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
-
 /** The steps of DESIGN's master-failover, in order; each reads and extends the facts. */
 export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
-  {
-    // A replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, seedsOf(ctx, [f.victimPod, ...f.replicaPods]), ctx.log, ctx.signal),
-  },
-  {
-    // Canaries in the victim's slots, replicated before the kill so that losing one is a finding.
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        seedsOf(ctx, f.podsBefore),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
-  {
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
-    },
-  },
+  preconditionsStep(shardPods),
+  canariesStep(victimLoad),
+  writerStep(),
   {
     // Delete, watching from the survivors from the moment of deletion.
     stage: (f) => `deleting pod ${f.victim.pod}`,
     run: async (f, ctx) => {
       const { opts, victim } = f;
-      const survivors = seedsOf(
-        ctx,
-        f.podsBefore.filter((p) => p.name !== victim.pod),
-      );
+      const survivors = f.podsBefore.filter((p) => p.name !== victim.pod).map(ctx.addressOf);
       // The origin is the delete request itself: a platform taking a hold first says when it sends it (onDelete),
       // so the hold's cost is not counted as failover time; one that does not deletes at once.
       const requested = Date.now();

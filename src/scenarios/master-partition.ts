@@ -17,9 +17,10 @@ import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts'
 import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
-import { waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { markHistory, startSlotWriter, writeCanaries } from './workload.ts';
+import { waitForRole } from './cluster-view.ts';
+import { markHistory, startSlotWriter } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad } from './setup-steps.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
@@ -132,11 +133,7 @@ export async function snapshotPartition(env: ScenarioEnv, opts: ScenarioSettings
 }
 
 export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
-  },
+  preconditionsStep(shardPods),
   {
     stage: (f) => `preparing to cut pod ${f.victim.pod} off`,
     run: async (f, ctx) => {
@@ -151,18 +148,7 @@ export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
           PARTITION_MARGIN_MS;
     },
   },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        f.podsBefore.map(ctx.addressOf),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
+  canariesStep(victimLoad),
   {
     stage: 'starting the clients on both sides',
     run: async (f, ctx) => {

@@ -13,14 +13,14 @@ import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts'
 import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
-import { waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, writeCanaries } from './workload.ts';
+import { waitForRole } from './cluster-view.ts';
 import { nodeServing, openClusterClient } from './cluster-client.ts';
 import { HistoryRecorder } from './history/model.ts';
 import { checkHistory } from './history/check.ts';
 import { finalRead, recordWrite } from './history/record.ts';
 import { hashTagIn, slotOf } from './keyslot.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad, writerStep } from './setup-steps.ts';
 import { endSteps } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
@@ -89,35 +89,11 @@ export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): P
 }
 
 export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        f.podsBefore.map(ctx.addressOf),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
-  {
-    // The judged writer uses WAIT 1: a write the frozen-then-resumed master takes alone is never acknowledged
-    // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, {
-          writeRate: f.opts.writeRate,
-          writeWait: true,
-        });
-    },
-  },
+  preconditionsStep(shardPods),
+  canariesStep(victimLoad),
+  // The judged writer uses WAIT 1: a write the frozen-then-resumed master takes alone is never acknowledged
+  // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
+  writerStep((f) => ({ writeRate: f.opts.writeRate, writeWait: true })),
   {
     stage: (f) => `freezing pod ${f.victim.pod}`,
     run: async (f, ctx) => {

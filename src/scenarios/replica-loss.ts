@@ -1,4 +1,4 @@
-import type { HostPort, PodInfo } from '../platform/platform.ts';
+import type { PodInfo } from '../platform/platform.ts';
 import type { Check, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
 import { reachOf } from '../redis/connect.ts';
@@ -17,26 +17,17 @@ import {
   type Victim,
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
-import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import {
-  nodesConfSelf,
-  podViews,
-  topologyOf,
-  waitForPreconditions,
-  waitForRole,
-  type PodView,
-} from './cluster-view.ts';
-import { runTag, startSlotWriter, writeCanaries } from './workload.ts';
+import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
+import { nodesConfSelf, podViews, topologyOf, waitForRole, type PodView } from './cluster-view.ts';
+import { runTag } from './workload.ts';
 import { victimOf, victimRecord } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
+import { canariesStep, preconditionsStep, writerStep, type SetupFacts } from './setup-steps.ts';
 import { endSteps } from './final-steps.ts';
 
-export interface ReplicaLossFacts {
-  opts: ScenarioSettings;
-  run: string;
-  podsBefore: PodInfo[];
+export interface ReplicaLossFacts extends SetupFacts {
   victimPod: PodInfo;
   /** The replica deleted; its `slots` are its master's (the slots whose writes it protects). */
   victim: Victim;
@@ -126,26 +117,11 @@ export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettin
   };
 }
 
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
-
 export const replicaLossSteps: ReadonlyArray<Step<ReplicaLossFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, [f.master.pod, f.victimPod]), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, true);
-    },
-  },
-  {
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
-    },
-  },
+  preconditionsStep((f) => [f.master.pod, f.victimPod]),
+  // The replica's Victim carries its master's slots: the canaries go there, acknowledged by a replica.
+  canariesStep((f) => [{ slots: f.victim.slots, replicated: true, into: f }]),
+  writerStep(),
   {
     // Not held: the point is what the master does while its replica is away and after it is back.
     stage: (f) => `deleting pod ${f.victim.pod}`,

@@ -1,4 +1,4 @@
-import type { HostPort, PodInfo } from '../platform/platform.ts';
+import type { PodInfo } from '../platform/platform.ts';
 import { required } from '../platform/faults.ts';
 import type { Check, PodRestart, ScenarioResult, ShardWrites, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
@@ -11,9 +11,10 @@ import type { Writer } from './writer.ts';
 import { clusterHealthy, dataIntact, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { podViews, topologyOf, waitForHealth, waitForPreconditions } from './cluster-view.ts';
+import { podViews, topologyOf, waitForHealth } from './cluster-view.ts';
 import { mergeVerdicts } from './history/check.ts';
-import { finishWriter, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
+import { finishWriter, readCanaries, runTag } from './workload.ts';
+import { canariesStep, preconditionsStep, shardWritersStep, type LoadTarget, type SetupFacts } from './setup-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 
@@ -41,10 +42,7 @@ export interface PodWatch {
   nodeIdAfter?: string;
 }
 
-export interface RollingFacts {
-  opts: ScenarioSettings;
-  run: string;
-  podsBefore: PodInfo[];
+export interface RollingFacts extends SetupFacts {
   watches: PodWatch[];
   shards: Shard[];
   topologyBefore: Topology;
@@ -98,8 +96,6 @@ export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings):
     finished: false,
   };
 }
-
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
 
 /**
  * Polls the pods and the cluster while the rollout runs: when each pod went and came back ready, when a
@@ -165,33 +161,16 @@ export async function watchRollout(f: RollingFacts, ctx: StepContext, done: () =
   }
 }
 
+/** Each shard's slots, its canaries acknowledged by a replica. */
+const shardLoad = (f: RollingFacts): LoadTarget[] =>
+  f.shards.map((s) => ({ slots: s.slots, replicated: true, into: s }));
+
 /** Before the pods roll: the preconditions, a canary per shard, a writer per shard. */
 export const rollingSetupSteps: ReadonlyArray<Step<RollingFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, f.podsBefore), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      for (const s of f.shards)
-        s.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), s.slots, f.run, true);
-    },
-  },
-  {
-    // A writer per shard, the rate shared among them: max-unavailable-ms is judged per shard.
-    stage: 'starting the writers',
-    run: async (f, ctx) => {
-      const writers = await startShardWriters(
-        ctx,
-        seedsOf(ctx, f.podsBefore),
-        f.shards.map((s) => s.slots),
-        f.run,
-        f.opts,
-      );
-      for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
-    },
-  },
+  preconditionsStep(),
+  canariesStep(shardLoad),
+  // A writer per shard, the rate shared among them: max-unavailable-ms is judged per shard.
+  shardWritersStep(shardLoad),
 ];
 
 const restartStep: Step<RollingFacts> = {
@@ -242,7 +221,7 @@ export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
       f.podsAfter = await ctx.platform.listPods();
       f.health = await waitForHealth(
         ctx.reach,
-        seedsOf(ctx, f.podsAfter),
+        f.podsAfter.map(ctx.addressOf),
         f.opts.expected,
         f.opts.rejoinTimeoutMs,
         ctx.log,
@@ -263,7 +242,7 @@ export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'reading back the writes and canaries',
     run: async (f, ctx) => {
-      const seeds = seedsOf(ctx, f.podsAfter!);
+      const seeds = f.podsAfter!.map(ctx.addressOf);
       f.shardWrites = [];
       for (const s of f.shards) {
         if (s.writer)
