@@ -1,11 +1,9 @@
 import type { PodInfo } from '../platform/platform.ts';
-import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts';
-import type { Topology, ClusterNode } from '../redis/types.ts';
+import type { Check, FailoverPath, ScenarioResult } from './model.ts';
+import type { ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
-import type { ClusterHealth } from '../redis/health.ts';
-import { CancelledError, PodNotServingError } from '../errors.ts';
-import type { Writer } from './writer.ts';
-import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
+import { PodNotServingError } from '../errors.ts';
+import { settleWatch, watchFailover, type WatchFacts, type WatchResult } from './failover-watch.ts';
 import {
   clusterHealthy,
   dataIntact,
@@ -14,44 +12,33 @@ import {
   podRecreated,
   rejoinedAsReplica,
   promotionCheck,
-  type Canary,
   type NodeIdFacts,
   type RejoinFacts,
   type Victim,
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
-import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
+import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step } from './driver.ts';
 import { nodesConfSelf, waitForRole } from './cluster-view.ts';
 import { waitForWritesRecovered } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import { scenarioResult } from './result.ts';
 import { canariesStep, preconditionsStep, shardPods, victimLoad, writerStep } from './setup-steps.ts';
-import { endSteps } from './final-steps.ts';
+import { endSteps, type EndFacts } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 
 /** Everything observed so far; what is still undefined was not reached. */
-export interface FailoverFacts extends MasterTarget {
+export interface FailoverFacts extends MasterTarget, WatchFacts, EndFacts {
   /** `victim`: the master to delete (default: the master holding slot 0). */
   opts: ScenarioSettings;
   confBefore: ClusterNode | null;
-  path: FailoverPath;
-  writer?: Writer;
   /** The watch started at the deletion; awaited by the next step. */
   watching?: Promise<WatchResult>;
-  watch?: WatchResult;
   podAfter?: PodInfo;
   /** The pod was recreated but never served (its exit and last log lines). */
   returnFailed?: string;
-  sameNode?: boolean;
   nodeId?: NodeIdFacts;
   rejoin?: RejoinFacts;
-  podsAfter?: PodInfo[];
-  health?: ClusterHealth;
-  canaries?: Canary[];
-  writes?: WriteStats;
-  topologyAfter?: Topology;
-  finished: boolean;
 }
 
 /**
@@ -78,15 +65,6 @@ export async function snapshotFailover(env: ScenarioEnv, opts: ScenarioSettings)
       `${quorum.note}; expect no failover within the ${(opts.failoverTimeoutMs / 1000).toFixed(0)} s failover timeout`,
     );
   return facts;
-}
-
-/** The path a watch shows: a replica promoted, the pod back before that (no hold), or neither. */
-export function pathOf(watch: WatchResult): FailoverPath {
-  return watch.promoted
-    ? 'failover'
-    : watch.events.backBeforeFailoverAt !== undefined
-      ? 'restarted-before-failover'
-      : 'no-failover';
 }
 
 /** What the returned node must be: a replica of the promoted node, or (nothing took over) the master of its slots. */
@@ -154,13 +132,9 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   {
     stage: 'watching the failover',
     run: async (f, ctx) => {
-      const watch = await f.watching!;
-      // The watch ends early on a cancel: what it saw is not the failover's outcome.
-      if (ctx.signal?.aborted) throw new CancelledError('the failover');
-      f.watch = watch;
-      noteWatch(f, ctx, ctx.timeline.originAt!);
-      if (f.writer && f.watch.promoted && !f.opts.writeWait)
-        await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
+      const watch = await settleWatch(f, ctx, 'the failover');
+      ctx.log.info(describeWatch(watch, f.path, ctx.timeline.originAt!, f.mastersWithSlots));
+      if (f.writer && watch.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
     },
   },
   {
@@ -210,13 +184,6 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   },
   ...endSteps<FailoverFacts>(),
 ];
-
-function noteWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
-  const watch = f.watch!;
-  markWatch(ctx.timeline, watch);
-  f.path = pathOf(watch);
-  ctx.log.info(describeWatch(watch, f.path, t0, f.mastersWithSlots));
-}
 
 /** The six checks and the budgets, as pure functions of the facts and the driver's outcome. */
 export function failoverChecks(

@@ -9,7 +9,7 @@ import { waitFor } from '../util/wait.ts';
 import { clusterHealthy, dataIntact } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { clusterNodesOf, podViews, waitForRole } from './cluster-view.ts';
+import { clusterNodesOf, myIdOf, podViews, waitForRole } from './cluster-view.ts';
 import { snapshotMaster, victimRecord, type MasterTarget } from './victim.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
@@ -210,7 +210,7 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
           },
           { timeoutMs: f.opts.rejoinTimeoutMs, intervalMs: 200, signal: ctx.signal },
         );
-        const myId = String(await withNode(ctx.reach, ctx.addressOf(after), (r) => r.call('CLUSTER', 'MYID')));
+        const myId = await myIdOf(ctx.reach, ctx.addressOf(after));
         // A failed-over master follows the node that took its slots; a master nobody replaced keeps them.
         const by = f.takeovers?.find((t) => t.from === l)?.by;
         const [expected, ok]: [string, (s: ClusterNode) => boolean] =

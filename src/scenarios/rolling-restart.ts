@@ -2,7 +2,6 @@ import type { PodInfo } from '../platform/platform.ts';
 import { required } from '../platform/faults.ts';
 import type { Check, PodRestart, ScenarioResult, ShardWrites, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { reachOf } from '../redis/connect.ts';
 import { messageOf } from '../errors.ts';
 import { formatSlots, isMaster, myself } from '../redis/cluster-nodes.ts';
 import { replicationOf, type ClusterHealth } from '../redis/health.ts';
@@ -11,7 +10,8 @@ import type { Writer } from './writer.ts';
 import { clusterHealthy, dataIntact, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { podViews, topologyOf, waitForHealth } from './cluster-view.ts';
+import { podViews, topologyOf, viewsOfEveryPod } from './cluster-view.ts';
+import { healthAfter } from './final-steps.ts';
 import { mergeVerdicts } from './history/check.ts';
 import { finishWriter, readCanaries, runTag } from './workload.ts';
 import { canariesStep, preconditionsStep, shardWritersStep, type LoadTarget, type SetupFacts } from './setup-steps.ts';
@@ -75,9 +75,8 @@ export function coverageOf(nodes: ClusterNode[]): string {
 }
 
 export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings): Promise<RollingFacts> {
-  const reach = reachOf(env.platform);
-  const podsBefore = await env.platform.listPods();
-  const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const views = await viewsOfEveryPod(env);
+  const podsBefore = views.map((v) => v.pod);
   const watches = views.map((v) => ({ pod: v.pod, node: myself(v.nodes) }));
   const shards = watches
     .filter((w) => isMaster(w.node) && w.node.slots.length > 0)
@@ -218,17 +217,8 @@ export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'checking the cluster health',
     run: async (f, ctx) => {
-      f.podsAfter = await ctx.platform.listPods();
-      f.health = await waitForHealth(
-        ctx.reach,
-        f.podsAfter.map(ctx.addressOf),
-        f.opts.expected,
-        f.opts.rejoinTimeoutMs,
-        ctx.log,
-        ctx.signal,
-      );
-      if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
-      const views = await podViews(ctx.reach, f.podsAfter, ctx.addressOf);
+      await healthAfter(f, ctx, f.opts.rejoinTimeoutMs);
+      const views = await podViews(ctx.reach, f.podsAfter!, ctx.addressOf);
       f.topologyAfter = topologyOf(views);
       f.coverageAfter = coverageOf(views[0]!.nodes);
       for (const v of views) {
