@@ -48,10 +48,10 @@ export async function benchDetection(runs = 5): Promise<number[]> {
           if (m.startsWith('Deleting pod')) deletedAt = Date.now();
         },
       };
-      const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        ...defaultSettings(cluster, { writeRate: 0 }),
-        log,
-      });
+      const r = await runMasterFailover(
+        { platform: cluster.platform, redis: cluster.redis, log },
+        defaultSettings(cluster, { writeRate: 0 }),
+      );
       const seen = r.timeline.find((e) => e.event === 'replica-promoted');
       if (!seen) throw new Error(`run ${i + 1}: no promotion seen (${r.error ?? r.status})`);
       const seenAt = deletedAt + seen.atMs;

@@ -75,10 +75,10 @@ export async function benchFailover(runs = 3): Promise<FailoverBench> {
   const result: FailoverBench = { nodeTimeoutMs, scenarioMs: [], bareMs: [] };
   try {
     for (let i = 0; i < runs; i++) {
-      const r = await runMasterFailover(cluster.platform, cluster.redis, {
-        ...defaultSettings(cluster),
-        log: silentLog,
-      });
+      const r = await runMasterFailover(
+        { platform: cluster.platform, redis: cluster.redis, log: silentLog },
+        defaultSettings(cluster),
+      );
       if (r.timings.failoverMs === undefined)
         throw new Error(
           `scenario run ${i + 1} saw no failover: ${r.error ?? r.checks.map((c) => c.summary).join('; ')}`,

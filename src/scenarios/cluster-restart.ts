@@ -10,8 +10,9 @@ import type { Writer } from './writer.ts';
 import { dataIntact, type Canary, type NodeIdFacts } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, podViews, topologyOf, waitForPreconditions } from './cluster-view.ts';
-import { markHistory, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
+import { nodesConfSelf, podViews, topologyOf } from './cluster-view.ts';
+import { markHistory, readCanaries, runTag } from './workload.ts';
+import { canariesStep, preconditionsStep, shardWritersStep, type LoadTarget, type SetupFacts } from './setup-steps.ts';
 import { victimOf } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
@@ -38,9 +39,7 @@ interface ShardLoad extends ShardBefore {
   canaries?: Canary[];
 }
 
-export interface ClusterRestartFacts {
-  opts: ScenarioSettings;
-  run: string;
+export interface ClusterRestartFacts extends SetupFacts {
   before: PodBefore[];
   shards: ShardLoad[];
   topologyBefore: Topology;
@@ -73,7 +72,7 @@ export async function snapshotClusterRestart(env: ScenarioEnv, opts: ScenarioSet
     const master = first.find((n) => n.id === s.masterId)!;
     return { ...s, ranges: master.slots, masterPod: before.find((b) => b.self.id === s.masterId)?.pod.name ?? '?' };
   });
-  return { opts, run: runTag(), before, shards, topologyBefore: topologyOf(views), finished: false };
+  return { opts, run: runTag(), podsBefore: pods, before, shards, topologyBefore: topologyOf(views), finished: false };
 }
 
 /** INFO replication of every view whose node is a replica, by view address (unreadable ones left out). */
@@ -96,44 +95,15 @@ function howMany(f: ClusterRestartFacts): string {
     : `${n} of ${f.before.length} pods (${f.opts.restartSpare} spared)`;
 }
 
+/** Each shard's slot ranges, its canaries acknowledged by a replica when the shard has one. */
+const shardLoad = (f: ClusterRestartFacts): LoadTarget[] =>
+  f.shards.map((s) => ({ slots: s.ranges, replicated: s.memberIds.length > 1, into: s }));
+
 export const clusterRestartSteps: ReadonlyArray<Step<ClusterRestartFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(
-        ctx.reach,
-        f.before.map((b) => ctx.addressOf(b.pod)),
-        ctx.log,
-        ctx.signal,
-      ),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      for (const s of f.shards)
-        s.canaries = await writeCanaries(
-          ctx.reach,
-          f.before.map((b) => ctx.addressOf(b.pod)),
-          s.ranges,
-          f.run,
-          s.memberIds.length > 1,
-        );
-    },
-  },
-  {
-    // A writer per shard, the rate shared among them.
-    stage: 'starting the writers',
-    run: async (f, ctx) => {
-      const writers = await startShardWriters(
-        ctx,
-        f.before.map((b) => ctx.addressOf(b.pod)),
-        f.shards.map((s) => s.ranges),
-        f.run,
-        f.opts,
-      );
-      for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
-    },
-  },
+  preconditionsStep(),
+  canariesStep(shardLoad),
+  // A writer per shard, the rate shared among them.
+  shardWritersStep(shardLoad),
   {
     stage: 'deleting the Redis pods at once',
     run: async (f, ctx) => {

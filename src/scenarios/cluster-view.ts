@@ -3,10 +3,11 @@ import type { Topology, ClusterNode } from '../redis/types.ts';
 import type { Log } from '../util/log.ts';
 import { TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
-import { formatAddress, withNode, type Reach } from '../redis/connect.ts';
+import { formatAddress, reachOf, withNode, type Reach } from '../redis/connect.ts';
 import { myself, parseClusterNodes } from '../redis/cluster-nodes.ts';
 import { probeCluster, replicationOf, type ClusterHealth } from '../redis/health.ts';
 import { toTopology } from '../redis/topology.ts';
+import type { ScenarioEnv } from './driver.ts';
 
 // What every scenario reads from the cluster the same way: views, topology, nodes.conf, readiness, health.
 
@@ -19,6 +20,17 @@ export interface PodView {
 
 export async function clusterNodesOf(reach: Reach, address: HostPort): Promise<ClusterNode[]> {
   return parseClusterNodes(String(await withNode(reach, address, (r) => r.call('CLUSTER', 'NODES'))));
+}
+
+/** CLUSTER MYID of the node at `address`. */
+export async function myIdOf(reach: Reach, address: HostPort): Promise<string> {
+  return String(await withNode(reach, address, (r) => r.call('CLUSTER', 'MYID')));
+}
+
+/** Every pod as listed now, with its CLUSTER NODES: what a scenario sees before it touches anything. */
+export async function viewsOfEveryPod(env: ScenarioEnv): Promise<PodView[]> {
+  const pods = await env.platform.listPods();
+  return podViews(reachOf(env.platform), pods, (p) => ({ host: p.ip, port: env.redis.port }));
 }
 
 /** Every pod's CLUSTER NODES. */

@@ -1,14 +1,16 @@
-import type { HostPort } from '../platform/platform.ts';
+import type { HostPort, PodInfo } from '../platform/platform.ts';
 import type { ClusterNode } from '../redis/types.ts';
 import type { Log } from '../util/log.ts';
 import { formatAddress, type Reach } from '../redis/connect.ts';
 import { viewOf } from '../redis/health.ts';
 import { NodePool } from '../redis/node-pool.ts';
-import { TimeoutError } from '../errors.ts';
+import { CancelledError, TimeoutError } from '../errors.ts';
 import { waitFor } from '../util/wait.ts';
+import type { FailoverPath, TimelineEvent } from './model.ts';
 import type { Victim } from './failover-checks.ts';
 import { failoverBlocker } from './failover-blocker.ts';
-import type { Timeline } from './driver.ts';
+import { waitForRole } from './cluster-view.ts';
+import type { StepContext, Timeline } from './driver.ts';
 
 export interface WatchEvents {
   pfailSeen?: number;
@@ -186,4 +188,58 @@ export function markWatch(timeline: Timeline, watch: WatchResult): void {
       watch.promoted && `${watch.promoted.id.slice(0, 8)} at ${watch.promoted.ip}`,
     );
   if (ev.clusterOkAt !== undefined) timeline.mark('cluster-ok', ev.clusterOkAt);
+}
+
+/** The path a watch shows: a replica promoted, the pod back before that (no hold), or neither. */
+export function pathOf(watch: WatchResult): FailoverPath {
+  return watch.promoted
+    ? 'failover'
+    : watch.events.backBeforeFailoverAt !== undefined
+      ? 'restarted-before-failover'
+      : 'no-failover';
+}
+
+/** What a scenario watching a failover keeps of it: the watch under way, its result, the path it shows. */
+export interface WatchFacts {
+  watching?: Promise<WatchResult>;
+  watch?: WatchResult;
+  path: FailoverPath;
+}
+
+/**
+ * Awaits the watch started at the fault and puts what it saw on the facts and the timeline. The watch ends early
+ * on a cancel: what it saw is then not the failover's outcome (CancelledError, waiting for `what`).
+ */
+export async function settleWatch(f: WatchFacts, ctx: StepContext, what: string): Promise<WatchResult> {
+  const watch = await f.watching!;
+  if (ctx.signal?.aborted) throw new CancelledError(what);
+  f.watch = watch;
+  markWatch(ctx.timeline, watch);
+  f.path = pathOf(watch);
+  return watch;
+}
+
+/**
+ * Once a master that outlived the fault in place (frozen, cut off) is back: waits until it follows the node
+ * promoted in its stead (`event` marked then); what it is at the timeout is for the check. Undefined when no
+ * replica was promoted.
+ */
+export async function waitForFollower(
+  f: WatchFacts & { victimPod: PodInfo; opts: { rejoinTimeoutMs: number } },
+  ctx: StepContext,
+  event: TimelineEvent,
+): Promise<{ node: ClusterNode; ok: boolean } | undefined> {
+  const promotedId = f.watch?.promoted?.id;
+  if (!promotedId) return undefined;
+  const role = await waitForRole(
+    ctx.reach,
+    ctx.addressOf(f.victimPod),
+    `a replica of ${promotedId}`,
+    (s) => s.flags.has('slave') && s.masterId === promotedId,
+    f.opts.rejoinTimeoutMs,
+    ctx.log,
+    ctx.signal,
+  );
+  if (role.ok) ctx.timeline.mark(event, Date.now(), `replica of ${promotedId.slice(0, 8)}`);
+  return { node: role.self, ok: role.ok };
 }

@@ -2,7 +2,7 @@ import type { PodInfo } from '../platform/platform.ts';
 import type { Topology } from '../redis/types.ts';
 import type { WriteStats } from './model.ts';
 import type { ClusterHealth } from '../redis/health.ts';
-import type { Step } from './driver.ts';
+import type { Step, StepContext } from './driver.ts';
 import type { Canary } from './failover-checks.ts';
 import type { ScenarioSettings } from './settings.ts';
 import type { Writer } from './writer.ts';
@@ -23,23 +23,30 @@ export interface EndFacts {
   finished: boolean;
 }
 
+/** Every pod as listed after the fault and the cluster's health, waited for up to `timeoutMs` (0: looked at once). */
+export async function healthAfter(
+  f: Pick<EndFacts, 'opts' | 'podsAfter' | 'health'>,
+  ctx: StepContext,
+  timeoutMs: number,
+): Promise<void> {
+  f.podsAfter = await ctx.platform.listPods();
+  f.health = await waitForHealth(
+    ctx.reach,
+    f.podsAfter.map(ctx.addressOf),
+    f.opts.expected,
+    timeoutMs,
+    ctx.log,
+    ctx.signal,
+  );
+  if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
+}
+
 /** Health (waited for when the pod kept its NodeID, else looked at once), then the read-back of everything. */
 export function endSteps<F extends EndFacts>(): Array<Step<F>> {
   return [
     {
       stage: 'checking the cluster health',
-      run: async (f, ctx) => {
-        f.podsAfter = await ctx.platform.listPods();
-        f.health = await waitForHealth(
-          ctx.reach,
-          f.podsAfter.map(ctx.addressOf),
-          f.opts.expected,
-          f.sameNode ? f.opts.rejoinTimeoutMs : 0,
-          ctx.log,
-          ctx.signal,
-        );
-        if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
-      },
+      run: (f, ctx) => healthAfter(f, ctx, f.sameNode ? f.opts.rejoinTimeoutMs : 0),
     },
     {
       stage: 'reading back the writes and canaries',

@@ -15,8 +15,7 @@ export type { ScenarioSettings };
 type Runner = (env: ScenarioEnv, s: ScenarioSettings) => Promise<ScenarioResult>;
 
 const RUNNERS: Record<ScenarioName, Runner> = {
-  'master-failover': (env, s) =>
-    runMasterFailover(env.platform, env.redis, { ...s, log: env.log, ...(env.signal ? { signal: env.signal } : {}) }),
+  'master-failover': runMasterFailover,
   'replica-loss': runReplicaLoss,
   'rolling-restart': runRollingRestart,
   'master-pause': runMasterPause,

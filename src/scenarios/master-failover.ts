@@ -1,13 +1,9 @@
-import type { Platform, PodInfo, HostPort } from '../platform/platform.ts';
-import type { RedisDeployment } from '../manifests/model.ts';
-import type { Log } from '../util/log.ts';
-import type { Check, FailoverPath, ScenarioResult, WriteStats } from './model.ts';
-import type { Topology, ClusterNode } from '../redis/types.ts';
+import type { PodInfo } from '../platform/platform.ts';
+import type { Check, FailoverPath, ScenarioResult } from './model.ts';
+import type { ClusterNode } from '../redis/types.ts';
 import { formatSlots, isMaster } from '../redis/cluster-nodes.ts';
-import type { ClusterHealth } from '../redis/health.ts';
-import { CancelledError, PodNotServingError } from '../errors.ts';
-import type { Writer } from './writer.ts';
-import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
+import { PodNotServingError } from '../errors.ts';
+import { settleWatch, watchFailover, type WatchFacts, type WatchResult } from './failover-watch.ts';
 import {
   clusterHealthy,
   dataIntact,
@@ -16,56 +12,40 @@ import {
   podRecreated,
   rejoinedAsReplica,
   promotionCheck,
-  type Canary,
   type NodeIdFacts,
   type RejoinFacts,
   type Victim,
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
-import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { nodesConfSelf, waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, waitForWritesRecovered, writeCanaries } from './workload.ts';
+import { driveSteps, type DriveOutcome, type ScenarioEnv, type Step } from './driver.ts';
+import { nodesConfSelf, waitForRole } from './cluster-view.ts';
+import { waitForWritesRecovered } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import { scenarioResult } from './result.ts';
-import { endSteps } from './final-steps.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad, writerStep } from './setup-steps.ts';
+import { endSteps, type EndFacts } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 
-/** `victim`: the master to delete (default: the master holding slot 0). */
-export interface MasterFailoverOptions extends ScenarioSettings {
-  log: Log;
-  /** The run's cancellation (see ScenarioEnv.signal). */
-  signal?: AbortSignal;
-}
-
 /** Everything observed so far; what is still undefined was not reached. */
-export interface FailoverFacts extends MasterTarget {
-  opts: MasterFailoverOptions;
+export interface FailoverFacts extends MasterTarget, WatchFacts, EndFacts {
+  /** `victim`: the master to delete (default: the master holding slot 0). */
+  opts: ScenarioSettings;
   confBefore: ClusterNode | null;
-  path: FailoverPath;
-  writer?: Writer;
   /** The watch started at the deletion; awaited by the next step. */
   watching?: Promise<WatchResult>;
-  watch?: WatchResult;
   podAfter?: PodInfo;
   /** The pod was recreated but never served (its exit and last log lines). */
   returnFailed?: string;
-  sameNode?: boolean;
   nodeId?: NodeIdFacts;
   rejoin?: RejoinFacts;
-  podsAfter?: PodInfo[];
-  health?: ClusterHealth;
-  canaries?: Canary[];
-  writes?: WriteStats;
-  topologyAfter?: Topology;
-  finished: boolean;
 }
 
 /**
  * Snapshot before anything destructive (a bad --victim is an input error and throws): every pod's view, the
  * victim with its slots and replicas, its nodes.conf `myself` line, the topology.
  */
-export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOptions): Promise<FailoverFacts> {
+export async function snapshotFailover(env: ScenarioEnv, opts: ScenarioSettings): Promise<FailoverFacts> {
   const target = await snapshotMaster(env, opts.victim);
   const { victim, mastersWithSlots } = target;
   const facts: FailoverFacts = {
@@ -87,60 +67,23 @@ export async function snapshotFailover(env: ScenarioEnv, opts: MasterFailoverOpt
   return facts;
 }
 
-/** The path a watch shows: a replica promoted, the pod back before that (no hold), or neither. */
-export function pathOf(watch: WatchResult): FailoverPath {
-  return watch.promoted
-    ? 'failover'
-    : watch.events.backBeforeFailoverAt !== undefined
-      ? 'restarted-before-failover'
-      : 'no-failover';
-}
-
 /** What the returned node must be: a replica of the promoted node, or (nothing took over) the master of its slots. */
 export function isRejoined(self: ClusterNode, promotedId: string | undefined, victim: Victim): boolean {
   if (promotedId) return self.flags.has('slave') && self.masterId === promotedId;
   return isMaster(self) && JSON.stringify(self.slots) === JSON.stringify(victim.slots);
 }
 
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
-
 /** The steps of DESIGN's master-failover, in order; each reads and extends the facts. */
 export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
-  {
-    // A replica whose link is not up refuses to fail over; SIGTERM is ignored during a first AOF.
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, seedsOf(ctx, [f.victimPod, ...f.replicaPods]), ctx.log, ctx.signal),
-  },
-  {
-    // Canaries in the victim's slots, replicated before the kill so that losing one is a finding.
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        seedsOf(ctx, f.podsBefore),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
-  {
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
-    },
-  },
+  preconditionsStep(shardPods),
+  canariesStep(victimLoad),
+  writerStep(),
   {
     // Delete, watching from the survivors from the moment of deletion.
     stage: (f) => `deleting pod ${f.victim.pod}`,
     run: async (f, ctx) => {
       const { opts, victim } = f;
-      const survivors = seedsOf(
-        ctx,
-        f.podsBefore.filter((p) => p.name !== victim.pod),
-      );
+      const survivors = f.podsBefore.filter((p) => p.name !== victim.pod).map(ctx.addressOf);
       // The origin is the delete request itself: a platform taking a hold first says when it sends it (onDelete),
       // so the hold's cost is not counted as failover time; one that does not deletes at once.
       const requested = Date.now();
@@ -189,13 +132,9 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   {
     stage: 'watching the failover',
     run: async (f, ctx) => {
-      const watch = await f.watching!;
-      // The watch ends early on a cancel: what it saw is not the failover's outcome.
-      if (ctx.signal?.aborted) throw new CancelledError('the failover');
-      f.watch = watch;
-      noteWatch(f, ctx, ctx.timeline.originAt!);
-      if (f.writer && f.watch.promoted && !f.opts.writeWait)
-        await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
+      const watch = await settleWatch(f, ctx, 'the failover');
+      ctx.log.info(describeWatch(watch, f.path, ctx.timeline.originAt!, f.mastersWithSlots));
+      if (f.writer && watch.promoted && !f.opts.writeWait) await waitForWritesRecovered(f.writer, ctx.log, ctx.signal);
     },
   },
   {
@@ -246,13 +185,6 @@ export const failoverSteps: ReadonlyArray<Step<FailoverFacts>> = [
   ...endSteps<FailoverFacts>(),
 ];
 
-function noteWatch(f: FailoverFacts, ctx: StepContext, t0: number): void {
-  const watch = f.watch!;
-  markWatch(ctx.timeline, watch);
-  f.path = pathOf(watch);
-  ctx.log.info(describeWatch(watch, f.path, t0, f.mastersWithSlots));
-}
-
 /** The six checks and the budgets, as pure functions of the facts and the driver's outcome. */
 export function failoverChecks(
   f: FailoverFacts,
@@ -296,22 +228,17 @@ export function failoverTimings(outcome: Pick<DriveOutcome, 'timeline'>): Scenar
   return timings;
 }
 
+/** A master-failover result always names its victim and path. */
+export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
+
 /**
  * Deletes a master pod and proves what the design's scenario promises: a replica takes over, the pod comes back
  * with its NodeID and follows the new master, the cluster is whole, no acknowledged write is lost. Throws only
  * before anything is touched (bad --victim); afterwards a failure becomes status fail with `error` set, and the
  * hold is always released (the driver's `finally`).
  */
-/** A master-failover result always names its victim and path. */
-export type FailoverResult = ScenarioResult & Required<Pick<ScenarioResult, 'victim' | 'path'>>;
-
-export async function runMasterFailover(
-  platform: Platform,
-  redis: RedisDeployment,
-  opts: MasterFailoverOptions,
-): Promise<FailoverResult> {
+export async function runMasterFailover(env: ScenarioEnv, opts: ScenarioSettings): Promise<FailoverResult> {
   const startedAt = Date.now();
-  const env: ScenarioEnv = { platform, redis, log: opts.log, ...(opts.signal ? { signal: opts.signal } : {}) };
   const facts = await snapshotFailover(env, opts);
   const outcome = await driveSteps('master-failover', failoverSteps, facts, env);
   const timings = failoverTimings(outcome);

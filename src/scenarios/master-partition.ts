@@ -1,6 +1,5 @@
-import type { Check, FailoverPath, PartitionLoss, ScenarioResult, WriteStats } from './model.ts';
-import type { ClusterNode, Topology } from '../redis/types.ts';
-import type { ClusterHealth } from '../redis/health.ts';
+import type { Check, PartitionLoss, ScenarioResult, WriteStats } from './model.ts';
+import type { ClusterNode } from '../redis/types.ts';
 import type { PodInfo } from '../platform/platform.ts';
 import type { PartitionPlan } from '../platform/partition-fault.ts';
 import { isUnsupported } from '../platform/faults.ts';
@@ -13,14 +12,15 @@ import { failoverFloorMs, nodeTimeoutOf } from '../redis/failover-timing.ts';
 import { sleep } from '../util/wait.ts';
 import type { Writer } from './writer.ts';
 import { checkHistory, type Anomaly } from './history/check.ts';
-import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
-import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
+import { settleWatch, waitForFollower, watchFailover, type WatchFacts } from './failover-watch.ts';
+import { clusterHealthy, dataIntact, promotionCheck } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
-import { waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { markHistory, startSlotWriter, writeCanaries } from './workload.ts';
+import { myIdOf } from './cluster-view.ts';
+import { markHistory, startSlotWriter } from './workload.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
-import { endSteps } from './final-steps.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad } from './setup-steps.ts';
+import { endSteps, type EndFacts } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 
@@ -34,36 +34,25 @@ export interface MinorityBounds {
   minReplicasMaxLagS?: number;
 }
 
-export interface PartitionFacts extends MasterTarget {
-  opts: ScenarioSettings;
-  path: FailoverPath;
+export interface PartitionFacts extends MasterTarget, WatchFacts, EndFacts {
   bounds?: MinorityBounds;
   partitionMs?: number;
   plan?: PartitionPlan;
-  canaries?: Canary[];
   /** The client on the majority side (the judged writer, as in every scenario). */
   writer?: Writer;
   /** The client on the cut-off master's side: its writes are the ones a partition can lose. */
   minority?: Writer;
-  watching?: Promise<WatchResult>;
   probeStop?: () => Promise<ProbeOutcome>;
   probe?: ProbeOutcome;
-  watch?: WatchResult;
   cutAt?: number;
   healedAt?: number;
   self?: { node: ClusterNode; ok: boolean };
   myIdAfter?: string;
-  sameNode?: boolean;
-  podsAfter?: PodInfo[];
-  health?: ClusterHealth;
-  writes?: WriteStats;
   minorityWrites?: WriteStats;
   /** Every value of the minority client that the checker found lost, with its write (ms from the cut). */
   minorityLost?: Anomaly[];
-  topologyAfter?: Topology;
   /** The cut in words, as it was in place (the chain's name is gone after the heal). */
   cutDescribed?: string;
-  finished: boolean;
 }
 
 /** How often the runner's probe writes to the cut-off master. */
@@ -132,11 +121,7 @@ export async function snapshotPartition(env: ScenarioEnv, opts: ScenarioSettings
 }
 
 export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
-  },
+  preconditionsStep(shardPods),
   {
     stage: (f) => `preparing to cut pod ${f.victim.pod} off`,
     run: async (f, ctx) => {
@@ -151,18 +136,7 @@ export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
           PARTITION_MARGIN_MS;
     },
   },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        f.podsBefore.map(ctx.addressOf),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
+  canariesStep(victimLoad),
   {
     stage: 'starting the clients on both sides',
     run: async (f, ctx) => {
@@ -218,11 +192,7 @@ export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
   {
     stage: 'holding the partition',
     run: async (f, ctx) => {
-      const watch = await f.watching!;
-      if (ctx.signal?.aborted) throw new CancelledError('the failover on the majority side');
-      f.watch = watch;
-      markWatch(ctx.timeline, watch);
-      f.path = watch.promoted ? 'failover' : 'no-failover';
+      await settleWatch(f, ctx, 'the failover on the majority side');
       await sleep(Math.max(0, f.cutAt! + f.partitionMs! - Date.now()), ctx.signal);
       if (ctx.signal?.aborted) throw new CancelledError('the end of the partition');
     },
@@ -237,22 +207,8 @@ export const partitionSteps: ReadonlyArray<Step<PartitionFacts>> = [
       f.healedAt = Date.now();
       await f.plan!.heal();
       ctx.timeline.mark('partition-healed', f.healedAt);
-      const address = ctx.addressOf(f.victimPod);
-      const promotedId = f.watch?.promoted?.id;
-      if (promotedId) {
-        const role = await waitForRole(
-          ctx.reach,
-          address,
-          `a replica of ${promotedId}`,
-          (s) => s.flags.has('slave') && s.masterId === promotedId,
-          f.opts.rejoinTimeoutMs,
-          ctx.log,
-          ctx.signal,
-        );
-        f.self = { node: role.self, ok: role.ok };
-        if (role.ok) ctx.timeline.mark('rejoined', Date.now(), `replica of ${promotedId.slice(0, 8)}`);
-      }
-      f.myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
+      f.self = await waitForFollower(f, ctx, 'rejoined');
+      f.myIdAfter = await myIdOf(ctx.reach, ctx.addressOf(f.victimPod));
       f.sameNode = f.myIdAfter === f.victim.nodeId;
     },
   },

@@ -1,37 +1,27 @@
 import type { Redis } from 'ioredis';
-import type { PodInfo } from '../platform/platform.ts';
 import { required } from '../platform/faults.ts';
-import type { Check, FailoverPath, PauseLoss, ScenarioResult, WriteStats } from './model.ts';
-import type { Topology, ClusterNode } from '../redis/types.ts';
-import { CancelledError } from '../errors.ts';
-import { formatAddress, openNode, withNode } from '../redis/connect.ts';
+import type { Check, PauseLoss, ScenarioResult } from './model.ts';
+import type { ClusterNode } from '../redis/types.ts';
+import { formatAddress, openNode } from '../redis/connect.ts';
 import { formatSlots } from '../redis/cluster-nodes.ts';
-import type { ClusterHealth } from '../redis/health.ts';
 import { sleep } from '../util/wait.ts';
-import type { Writer } from './writer.ts';
-import { markWatch, watchFailover, type WatchResult } from './failover-watch.ts';
-import { clusterHealthy, dataIntact, promotionCheck, type Canary } from './failover-checks.ts';
+import { settleWatch, waitForFollower, watchFailover, type WatchFacts } from './failover-watch.ts';
+import { clusterHealthy, dataIntact, promotionCheck } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
-import { waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, writeCanaries } from './workload.ts';
+import { myIdOf } from './cluster-view.ts';
 import { nodeServing, openClusterClient } from './cluster-client.ts';
 import { HistoryRecorder } from './history/model.ts';
 import { checkHistory } from './history/check.ts';
 import { finalRead, recordWrite } from './history/record.ts';
 import { hashTagIn, slotOf } from './keyslot.ts';
 import { snapshotMaster, type MasterTarget } from './victim.ts';
-import { endSteps } from './final-steps.ts';
+import { canariesStep, preconditionsStep, shardPods, victimLoad, writerStep } from './setup-steps.ts';
+import { endSteps, type EndFacts } from './final-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 
-export interface PauseFacts extends MasterTarget {
-  opts: ScenarioSettings;
-  path: FailoverPath;
-  writer?: Writer;
-  canaries?: Canary[];
-  watching?: Promise<WatchResult>;
-  watch?: WatchResult;
+export interface PauseFacts extends MasterTarget, WatchFacts, EndFacts {
   /**
    * The stale client's writes (RPUSH to one list over a connection to the frozen master opened before the
    * freeze) and their final read through a fresh cluster client: judged by the history checker.
@@ -41,14 +31,8 @@ export interface PauseFacts extends MasterTarget {
   resumedAt?: number;
   self?: { node: ClusterNode; ok: boolean };
   myIdAfter?: string;
-  sameNode?: boolean;
-  podsAfter?: PodInfo[];
-  health?: ClusterHealth;
-  writes?: WriteStats;
-  topologyAfter?: Topology;
   /** The stale client's list was read back after the heal (its final read is in `stale`). */
   staleReadBack?: boolean;
-  finished: boolean;
 }
 
 const STALE_INTERVAL_MS = 20;
@@ -89,35 +73,11 @@ export async function snapshotPause(env: ScenarioEnv, opts: ScenarioSettings): P
 }
 
 export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) =>
-      waitForPreconditions(ctx.reach, [f.victimPod, ...f.replicaPods].map(ctx.addressOf), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(
-        ctx.reach,
-        f.podsBefore.map(ctx.addressOf),
-        f.victim.slots,
-        f.run,
-        f.victim.replicaIds.length > 0,
-      );
-    },
-  },
-  {
-    // The judged writer uses WAIT 1: a write the frozen-then-resumed master takes alone is never acknowledged
-    // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, {
-          writeRate: f.opts.writeRate,
-          writeWait: true,
-        });
-    },
-  },
+  preconditionsStep(shardPods),
+  canariesStep(victimLoad),
+  // The judged writer uses WAIT 1: a write the frozen-then-resumed master takes alone is never acknowledged
+  // to it (its replica left it), so its verdict does not hang on a race. The stale client shows the race.
+  writerStep((f) => ({ writeRate: f.opts.writeRate, writeWait: true })),
   {
     stage: (f) => `freezing pod ${f.victim.pod}`,
     run: async (f, ctx) => {
@@ -154,11 +114,7 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
   {
     stage: 'watching the failover',
     run: async (f, ctx) => {
-      const watch = await f.watching!;
-      if (ctx.signal?.aborted) throw new CancelledError('the failover');
-      f.watch = watch;
-      markWatch(ctx.timeline, watch);
-      f.path = watch.promoted ? 'failover' : 'no-failover';
+      await settleWatch(f, ctx, 'the failover');
     },
   },
   {
@@ -167,23 +123,9 @@ export const pauseSteps: ReadonlyArray<Step<PauseFacts>> = [
       await required(ctx.platform.faults.freeze).resume(f.victim.pod);
       f.resumedAt = Date.now();
       ctx.timeline.mark('pod-resumed', f.resumedAt);
-      const address = ctx.addressOf(f.victimPod);
-      const promotedId = f.watch?.promoted?.id;
-      f.myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
+      f.myIdAfter = await myIdOf(ctx.reach, ctx.addressOf(f.victimPod));
       f.sameNode = f.myIdAfter === f.victim.nodeId;
-      if (promotedId) {
-        const role = await waitForRole(
-          ctx.reach,
-          address,
-          `a replica of ${promotedId}`,
-          (s) => s.flags.has('slave') && s.masterId === promotedId,
-          f.opts.rejoinTimeoutMs,
-          ctx.log,
-          ctx.signal,
-        );
-        f.self = { node: role.self, ok: role.ok };
-        if (role.ok) ctx.timeline.mark('stepped-down', Date.now(), `replica of ${promotedId.slice(0, 8)}`);
-      }
+      f.self = await waitForFollower(f, ctx, 'stepped-down');
       // The stale client has had its say: its writes after the step-down are redirected (MOVED).
       await f.staleStop?.();
       f.staleStop = undefined;

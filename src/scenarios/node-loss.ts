@@ -9,11 +9,11 @@ import { waitFor } from '../util/wait.ts';
 import { clusterHealthy, dataIntact } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { clusterNodesOf, podViews, waitForPreconditions, waitForRole } from './cluster-view.ts';
-import { startSlotWriter, writeCanaries } from './workload.ts';
+import { clusterNodesOf, myIdOf, podViews, waitForRole } from './cluster-view.ts';
 import { snapshotMaster, victimRecord, type MasterTarget } from './victim.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
+import { canariesStep, preconditionsStep, writerStep } from './setup-steps.ts';
 import { endSteps, type EndFacts } from './final-steps.ts';
 
 /** How long the cluster runs degraded (every shard of the lost node failed over) before the node comes back. */
@@ -107,24 +107,9 @@ async function survivorView(f: NodeLossFacts, ctx: StepContext): Promise<Cluster
 }
 
 export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, f.podsBefore.map(ctx.addressOf), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      const slots = lostMasters(f).flatMap((l) => l.slots);
-      f.canaries = await writeCanaries(ctx.reach, f.podsBefore.map(ctx.addressOf), slots, f.run, true);
-    },
-  },
-  {
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, f.podsBefore.map(ctx.addressOf), f.victim.slots, f.run, f.opts);
-    },
-  },
+  preconditionsStep(),
+  canariesStep((f) => [{ slots: lostMasters(f).flatMap((l) => l.slots), replicated: true, into: f }]),
+  writerStep(),
   {
     stage: (f) => `losing node ${f.node} (${f.mode})`,
     run: async (f, ctx) => {
@@ -225,7 +210,7 @@ export const nodeLossSteps: ReadonlyArray<Step<NodeLossFacts>> = [
           },
           { timeoutMs: f.opts.rejoinTimeoutMs, intervalMs: 200, signal: ctx.signal },
         );
-        const myId = String(await withNode(ctx.reach, ctx.addressOf(after), (r) => r.call('CLUSTER', 'MYID')));
+        const myId = await myIdOf(ctx.reach, ctx.addressOf(after));
         // A failed-over master follows the node that took its slots; a master nobody replaced keeps them.
         const by = f.takeovers?.find((t) => t.from === l)?.by;
         const [expected, ok]: [string, (s: ClusterNode) => boolean] =

@@ -4,7 +4,7 @@ import { formatAddress, withNode } from '../redis/connect.ts';
 import { waitFor } from '../util/wait.ts';
 import type { StepContext } from './driver.ts';
 import type { NodeIdFacts, Victim } from './failover-checks.ts';
-import { nodesConfSelf } from './cluster-view.ts';
+import { myIdOf, nodesConfSelf } from './cluster-view.ts';
 
 // A deleted pod's return, the same for every scenario that deletes one: recreated, Redis answering, its NodeID.
 
@@ -36,7 +36,7 @@ export async function nodeIdFactsOf(
   confBefore: ClusterNode | null,
 ): Promise<NodeIdFacts> {
   const address = ctx.addressOf(after);
-  const myIdAfter = String(await withNode(ctx.reach, address, (r) => r.call('CLUSTER', 'MYID')));
+  const myIdAfter = await myIdOf(ctx.reach, address);
   if (myIdAfter !== victim.nodeId)
     ctx.log.warn(`pod ${victim.pod} came back with a new NodeID ${myIdAfter} (was ${victim.nodeId})`);
   return {

@@ -1,60 +1,40 @@
-import type { HostPort, PodInfo } from '../platform/platform.ts';
+import type { PodInfo } from '../platform/platform.ts';
 import type { Check, ScenarioResult, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
 import { formatSlots, isMaster, isReplica, myself } from '../redis/cluster-nodes.ts';
-import { replicationOf, type ClusterHealth } from '../redis/health.ts';
+import { replicationOf } from '../redis/health.ts';
 import { waitFor } from '../util/wait.ts';
-import type { Writer } from './writer.ts';
 import {
   clusterHealthy,
   dataIntact,
   nodeIdKept,
   podRecreated,
-  type Canary,
   type NodeIdFacts,
   type Victim,
 } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
-import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import {
-  nodesConfSelf,
-  podViews,
-  topologyOf,
-  waitForPreconditions,
-  waitForRole,
-  type PodView,
-} from './cluster-view.ts';
-import { runTag, startSlotWriter, writeCanaries } from './workload.ts';
+import { driveSteps, type ScenarioEnv, type Step } from './driver.ts';
+import { nodesConfSelf, topologyOf, viewsOfEveryPod, waitForRole, type PodView } from './cluster-view.ts';
+import { runTag } from './workload.ts';
 import { victimOf, victimRecord } from './victim.ts';
 import { nodeIdFactsOf, waitForPodBack } from './pod-return.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
-import { endSteps } from './final-steps.ts';
+import { canariesStep, preconditionsStep, writerStep, type SetupFacts } from './setup-steps.ts';
+import { endSteps, type EndFacts } from './final-steps.ts';
 
-export interface ReplicaLossFacts {
-  opts: ScenarioSettings;
-  run: string;
-  podsBefore: PodInfo[];
+export interface ReplicaLossFacts extends SetupFacts, EndFacts {
   victimPod: PodInfo;
   /** The replica deleted; its `slots` are its master's (the slots whose writes it protects). */
   victim: Victim;
   master: { pod: PodInfo; node: ClusterNode };
   confBefore: ClusterNode | null;
   topologyBefore: Topology;
-  writer?: Writer;
-  canaries?: Canary[];
   podAfter?: PodInfo;
-  sameNode?: boolean;
   nodeId?: NodeIdFacts;
   rejoin?: { self: ClusterNode; ok: boolean };
   resync?: ResyncFacts;
-  podsAfter?: PodInfo[];
-  health?: ClusterHealth;
-  writes?: WriteStats;
-  topologyAfter?: Topology;
-  finished: boolean;
 }
 
 export interface ResyncFacts {
@@ -104,9 +84,8 @@ export function pickReplica(
 }
 
 export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettings): Promise<ReplicaLossFacts> {
-  const reach = reachOf(env.platform);
-  const podsBefore = await env.platform.listPods();
-  const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const views = await viewsOfEveryPod(env);
+  const podsBefore = views.map((v) => v.pod);
   const { replicaPod, replica, masterPod, master, view } = pickReplica(views, opts.victim);
   // The replica's Victim carries its master's slots: the ones the writer and canaries use.
   const victim = { ...victimOf(replicaPod, replica, view), slots: master.slots };
@@ -126,26 +105,11 @@ export async function snapshotReplicaLoss(env: ScenarioEnv, opts: ScenarioSettin
   };
 }
 
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
-
 export const replicaLossSteps: ReadonlyArray<Step<ReplicaLossFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, [f.master.pod, f.victimPod]), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      f.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, true);
-    },
-  },
-  {
-    stage: 'starting the writer',
-    run: async (f, ctx) => {
-      if (f.opts.writeRate > 0)
-        f.writer = await startSlotWriter(ctx, seedsOf(ctx, f.podsBefore), f.victim.slots, f.run, f.opts);
-    },
-  },
+  preconditionsStep((f) => [f.master.pod, f.victimPod]),
+  // The replica's Victim carries its master's slots: the canaries go there, acknowledged by a replica.
+  canariesStep((f) => [{ slots: f.victim.slots, replicated: true, into: f }]),
+  writerStep(),
   {
     // Not held: the point is what the master does while its replica is away and after it is back.
     stage: (f) => `deleting pod ${f.victim.pod}`,

@@ -1,8 +1,7 @@
-import type { HostPort, PodInfo } from '../platform/platform.ts';
+import type { PodInfo } from '../platform/platform.ts';
 import { required } from '../platform/faults.ts';
 import type { Check, PodRestart, ScenarioResult, ShardWrites, WriteStats } from './model.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { reachOf } from '../redis/connect.ts';
 import { messageOf } from '../errors.ts';
 import { formatSlots, isMaster, myself } from '../redis/cluster-nodes.ts';
 import { replicationOf, type ClusterHealth } from '../redis/health.ts';
@@ -11,9 +10,11 @@ import type { Writer } from './writer.ts';
 import { clusterHealthy, dataIntact, type Canary } from './failover-checks.ts';
 import { thresholdChecks } from './thresholds.ts';
 import { driveSteps, type ScenarioEnv, type Step, type StepContext } from './driver.ts';
-import { podViews, topologyOf, waitForHealth, waitForPreconditions } from './cluster-view.ts';
+import { podViews, topologyOf, viewsOfEveryPod } from './cluster-view.ts';
+import { healthAfter } from './final-steps.ts';
 import { mergeVerdicts } from './history/check.ts';
-import { finishWriter, readCanaries, runTag, startShardWriters, writeCanaries } from './workload.ts';
+import { finishWriter, readCanaries, runTag } from './workload.ts';
+import { canariesStep, preconditionsStep, shardWritersStep, type LoadTarget, type SetupFacts } from './setup-steps.ts';
 import type { ScenarioSettings } from './settings.ts';
 import { scenarioResult } from './result.ts';
 
@@ -41,10 +42,7 @@ export interface PodWatch {
   nodeIdAfter?: string;
 }
 
-export interface RollingFacts {
-  opts: ScenarioSettings;
-  run: string;
-  podsBefore: PodInfo[];
+export interface RollingFacts extends SetupFacts {
   watches: PodWatch[];
   shards: Shard[];
   topologyBefore: Topology;
@@ -77,9 +75,8 @@ export function coverageOf(nodes: ClusterNode[]): string {
 }
 
 export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings): Promise<RollingFacts> {
-  const reach = reachOf(env.platform);
-  const podsBefore = await env.platform.listPods();
-  const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const views = await viewsOfEveryPod(env);
+  const podsBefore = views.map((v) => v.pod);
   const watches = views.map((v) => ({ pod: v.pod, node: myself(v.nodes) }));
   const shards = watches
     .filter((w) => isMaster(w.node) && w.node.slots.length > 0)
@@ -98,8 +95,6 @@ export async function snapshotRolling(env: ScenarioEnv, opts: ScenarioSettings):
     finished: false,
   };
 }
-
-const seedsOf = (ctx: StepContext, pods: PodInfo[]): HostPort[] => pods.map(ctx.addressOf);
 
 /**
  * Polls the pods and the cluster while the rollout runs: when each pod went and came back ready, when a
@@ -165,33 +160,16 @@ export async function watchRollout(f: RollingFacts, ctx: StepContext, done: () =
   }
 }
 
+/** Each shard's slots, its canaries acknowledged by a replica. */
+const shardLoad = (f: RollingFacts): LoadTarget[] =>
+  f.shards.map((s) => ({ slots: s.slots, replicated: true, into: s }));
+
 /** Before the pods roll: the preconditions, a canary per shard, a writer per shard. */
 export const rollingSetupSteps: ReadonlyArray<Step<RollingFacts>> = [
-  {
-    stage: 'checking the preconditions',
-    run: (f, ctx) => waitForPreconditions(ctx.reach, seedsOf(ctx, f.podsBefore), ctx.log, ctx.signal),
-  },
-  {
-    stage: 'writing the canaries',
-    run: async (f, ctx) => {
-      for (const s of f.shards)
-        s.canaries = await writeCanaries(ctx.reach, seedsOf(ctx, f.podsBefore), s.slots, f.run, true);
-    },
-  },
-  {
-    // A writer per shard, the rate shared among them: max-unavailable-ms is judged per shard.
-    stage: 'starting the writers',
-    run: async (f, ctx) => {
-      const writers = await startShardWriters(
-        ctx,
-        seedsOf(ctx, f.podsBefore),
-        f.shards.map((s) => s.slots),
-        f.run,
-        f.opts,
-      );
-      for (const [i, w] of writers.entries()) f.shards[i]!.writer = w;
-    },
-  },
+  preconditionsStep(),
+  canariesStep(shardLoad),
+  // A writer per shard, the rate shared among them: max-unavailable-ms is judged per shard.
+  shardWritersStep(shardLoad),
 ];
 
 const restartStep: Step<RollingFacts> = {
@@ -239,17 +217,8 @@ export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'checking the cluster health',
     run: async (f, ctx) => {
-      f.podsAfter = await ctx.platform.listPods();
-      f.health = await waitForHealth(
-        ctx.reach,
-        seedsOf(ctx, f.podsAfter),
-        f.opts.expected,
-        f.opts.rejoinTimeoutMs,
-        ctx.log,
-        ctx.signal,
-      );
-      if (f.health.healthy) ctx.timeline.mark('cluster-healthy', Date.now());
-      const views = await podViews(ctx.reach, f.podsAfter, ctx.addressOf);
+      await healthAfter(f, ctx, f.opts.rejoinTimeoutMs);
+      const views = await podViews(ctx.reach, f.podsAfter!, ctx.addressOf);
       f.topologyAfter = topologyOf(views);
       f.coverageAfter = coverageOf(views[0]!.nodes);
       for (const v of views) {
@@ -263,7 +232,7 @@ export const rollingCheckSteps: ReadonlyArray<Step<RollingFacts>> = [
   {
     stage: 'reading back the writes and canaries',
     run: async (f, ctx) => {
-      const seeds = seedsOf(ctx, f.podsAfter!);
+      const seeds = f.podsAfter!.map(ctx.addressOf);
       f.shardWrites = [];
       for (const s of f.shards) {
         if (s.writer)

@@ -1,9 +1,8 @@
 import type { PodInfo } from '../platform/platform.ts';
 import type { Topology, ClusterNode } from '../redis/types.ts';
-import { reachOf } from '../redis/connect.ts';
 import { InputError } from '../errors.ts';
 import { formatSlots, isMaster, mastersOf, myself, replicasOf } from '../redis/cluster-nodes.ts';
-import { podViews, topologyOf, type PodView } from './cluster-view.ts';
+import { topologyOf, viewsOfEveryPod, type PodView } from './cluster-view.ts';
 import type { ScenarioEnv } from './driver.ts';
 import { runTag } from './workload.ts';
 import type { Victim } from './failover-checks.ts';
@@ -70,9 +69,8 @@ export interface MasterTarget {
 
 /** Every pod's view and the master to act on (pickMaster: a bad `wanted` throws InputError before anything). */
 export async function snapshotMaster(env: ScenarioEnv, wanted: string | undefined): Promise<MasterTarget> {
-  const reach = reachOf(env.platform);
-  const podsBefore = await env.platform.listPods();
-  const views = await podViews(reach, podsBefore, (p) => ({ host: p.ip, port: env.redis.port }));
+  const views = await viewsOfEveryPod(env);
+  const podsBefore = views.map((v) => v.pod);
   const { victimPod, victimNode, view } = pickMaster(views, wanted);
   const victim = victimOf(victimPod, victimNode, view);
   return {

@@ -17,15 +17,14 @@ import { nodeTimeoutOf } from '../../src/redis/failover-timing.ts';
 import { openClusterClient } from '../../src/scenarios/cluster-client.ts';
 import { probeCluster } from '../../src/redis/health.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import {
-  runMasterFailover,
-  type FailoverResult,
-  type MasterFailoverOptions,
-} from '../../src/scenarios/master-failover.ts';
+import { runMasterFailover, type FailoverResult } from '../../src/scenarios/master-failover.ts';
+import type { ScenarioEnv } from '../../src/scenarios/driver.ts';
 import { type DeployedCluster, defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
 
-const options = (c: DeployedCluster, extra: Partial<MasterFailoverOptions> = {}): MasterFailoverOptions => ({
-  ...defaultSettings(c),
+/** The scenario's environment on `c`, with another platform (a fault replaced) or the run's cancel when given. */
+const envOf = (c: DeployedCluster, extra: Partial<ScenarioEnv> = {}): ScenarioEnv => ({
+  platform: c.platform,
+  redis: c.redis,
   log: testLog,
   ...extra,
 });
@@ -137,7 +136,7 @@ const cluster = scenarioSuite(test, 'manifests', '127.0.70', { masters: 3, repli
 
 test('held restart: a replica takes over, the pod returns with its NodeID as a replica, nothing is lost', async () => {
   const c = cluster();
-  const r = await timedRun(c.platform, c.redis, options(c));
+  const r = await timedRun(envOf(c), defaultSettings(c));
   assert.is(r.error, undefined);
   assert.is(r.path, 'failover');
   assert.equal(
@@ -210,9 +209,8 @@ test('WAIT mode, a value removed behind the writer and a 1 ms failover budget: t
   const drop: { key?: string } = {};
   await forgetEarlierRuns(c);
   const r = await timedRun(
-    droppingFirstWrite(c, drop),
-    c.redis,
-    options(c, { writeWait: true, thresholds: { maxFailoverMs: 1, maxLostWrites: 0 } }),
+    envOf(c, { platform: droppingFirstWrite(c, drop) }),
+    defaultSettings(c, { writeWait: true, thresholds: { maxFailoverMs: 1, maxLostWrites: 0 } }),
   );
   const dropped = drop.key!;
   assert.is(r.error, undefined);
@@ -282,7 +280,7 @@ test('without the hold: the path taken is reported and what holds on it is check
   // slower return lets a replica take over. The survivors get a node timeout no return can outlast, so this
   // test always sees the path it is about; it still fails if the report or its checks get that path wrong.
   const restoreNodeTimeout = await nodeTimeout(c, 60_000);
-  const r = await timedRun(c.platform, c.redis, options(c, { holdRestart: false })).finally(restoreNodeTimeout);
+  const r = await timedRun(envOf(c), defaultSettings(c, { holdRestart: false })).finally(restoreNodeTimeout);
   assert.is(r.error, undefined);
   assert.is(r.path, 'restarted-before-failover');
   assert.is(check(r, 'replica-promoted').status, 'skipped');
@@ -309,7 +307,7 @@ test('without the hold: the path taken is reported and what holds on it is check
 test('a --victim that is no master owning slots is an input error, before anything is deleted', async () => {
   const c = cluster();
   const pods = await c.platform.listPods();
-  const missing = await runMasterFailover(c.platform, c.redis, options(c, { victim: 'redis-app-99' })).catch(
+  const missing = await runMasterFailover(envOf(c), defaultSettings(c, { victim: 'redis-app-99' })).catch(
     (e: unknown) => e,
   );
   assert.instance(missing, InputError);
@@ -326,9 +324,7 @@ test('a --victim that is no master owning slots is an input error, before anythi
       })),
     )
   ).find((x) => (x.role as string[])[0] === 'slave')!.p;
-  const err = await runMasterFailover(c.platform, c.redis, options(c, { victim: replica.name })).catch(
-    (e: unknown) => e,
-  );
+  const err = await runMasterFailover(envOf(c), defaultSettings(c, { victim: replica.name })).catch((e: unknown) => e);
   assert.instance(err, InputError);
   assert.match((err as Error).message, `victim ${replica.name} is not a master owning slots`);
   assert.equal(
@@ -348,7 +344,7 @@ test('a cancel during the failover wait: status cancelled, checks skipped with t
       setTimeout(() => cancel.abort('SIGINT'), 300); // inside the failover wait (PFAIL takes ~5 s)
     },
   });
-  const r = await timedRun(cancelling, c.redis, options(c, { signal: cancel.signal }));
+  const r = await timedRun(envOf(c, { platform: cancelling, signal: cancel.signal }), defaultSettings(c));
   assert.is(r.status, 'cancelled');
   assert.is(r.error, 'cancelled by SIGINT while watching the failover');
   for (const x of r.checks) assert.is(x.summary, `not reached: ${r.error}`, x.id);
@@ -380,7 +376,7 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
       throw new Error('simulated platform failure after the delete');
     },
   });
-  const r = await timedRun(failing, c.redis, options(c));
+  const r = await timedRun(envOf(c, { platform: failing }), defaultSettings(c));
   assert.is(r.status, 'fail');
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
   assert.equal(

@@ -15,10 +15,10 @@ const cluster = scenarioSuite(test, 'test/fixtures/manifests/nodes-conf-off-pvc'
 
 test('nodes.conf off the PVC: node-id-kept fails with both NodeIDs in evidence', async () => {
   const c = cluster();
-  const r = await runMasterFailover(c.platform, c.redis, {
-    ...defaultSettings(c, { writeRate: 0, rejoinTimeoutMs: 30_000 }),
-    log: testLog,
-  });
+  const r = await runMasterFailover(
+    { platform: c.platform, redis: c.redis, log: testLog },
+    defaultSettings(c, { writeRate: 0, rejoinTimeoutMs: 30_000 }),
+  );
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');
   assert.is(r.path, 'failover');

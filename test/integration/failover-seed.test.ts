@@ -18,10 +18,10 @@ test('one master, two replicas: replica-promoted fails with the majority explana
   const failoverTimeoutMs = 20_000;
   const rejoinTimeoutMs = 30_000;
   const started = Date.now();
-  const r = await runMasterFailover(c.platform, c.redis, {
-    ...defaultSettings(c, { writeRate: 100, failoverTimeoutMs, rejoinTimeoutMs }),
-    log: testLog,
-  });
+  const r = await runMasterFailover(
+    { platform: c.platform, redis: c.redis, log: testLog },
+    defaultSettings(c, { writeRate: 100, failoverTimeoutMs, rejoinTimeoutMs }),
+  );
   const tookMs = Date.now() - started;
   assert.is(r.error, undefined);
   assert.is(r.status, 'fail');

@@ -118,18 +118,20 @@ test('a wrapper script (ConfigMap, defaultMode 0755) rewrites nodes.conf and exe
     assert.is(c.platform.localMode(), 'sandbox');
     const hostsFile = c.platform.hostPath('redis-cluster-1', '/').replace(/\/rootfs\/?$/, '/hosts');
     const hostsInode = statSync(hostsFile).ino;
-    const r = await runMasterFailover(c.platform, c.redis, {
-      holdRestart: true,
-      killMode: 'graceful',
-      writeRate: 100,
-      writeWait: false,
-      failoverTimeoutMs: 60_000,
-      rejoinTimeoutMs: 60_000,
-      thresholds: { maxLostWrites: 0 },
-      expected: c.expected,
-      log: testLog,
-      victim: 'redis-cluster-0',
-    });
+    const r = await runMasterFailover(
+      { platform: c.platform, redis: c.redis, log: testLog },
+      {
+        holdRestart: true,
+        killMode: 'graceful',
+        writeRate: 100,
+        writeWait: false,
+        failoverTimeoutMs: 60_000,
+        rejoinTimeoutMs: 60_000,
+        thresholds: { maxLostWrites: 0 },
+        expected: c.expected,
+        victim: 'redis-cluster-0',
+      },
+    );
     assert.is(
       r.status,
       'pass',

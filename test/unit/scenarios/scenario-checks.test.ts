@@ -220,6 +220,7 @@ test('cluster restart with a spare: the others recreated and the spare left alon
       expected: { nodes: 2, masters: 2 },
     },
     run: 'r',
+    podsBefore: before,
     before: before.map((p, i) => ({ pod: p, self: nodes[i]!, view: nodes, confBefore: null })),
     shards: [],
     topologyBefore: { nodes: [] },
