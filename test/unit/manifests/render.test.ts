@@ -19,6 +19,12 @@ const env = { ...process.env, PATH: toolsPath };
 const settings = (s: Partial<RenderSettings>): RenderSettings => ({ values: [], set: [], release: 'demo', ...s });
 
 let out = '';
+
+/** `lint --chart <chart> <args> --report-dir <out>` through the CLI, with helm and kubectl on PATH. */
+const lintChart = (chart: string, ...args: string[]) =>
+  runNode(['--import', 'tsx', 'src/cli.ts', 'lint', '--chart', chart, ...args, '--report-dir', out], {
+    PATH: toolsPath,
+  });
 test.before.each(() => {
   out = mkdtempSync(path.join(tmpdir(), 'rcr-render-'));
 });
@@ -117,29 +123,10 @@ test('a kustomize overlay of the default manifests renders with kubectl kustomiz
 });
 
 test("the CLI: lint --chart renders and lints (findings at the template file); a broken chart exits 2 with helm's message", async () => {
-  const ok = await runNode(
-    [
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'lint',
-      '--chart',
-      CHART,
-      '--set',
-      'password=x',
-      '--set',
-      'masters=3',
-      '--report-dir',
-      out,
-    ],
-    { PATH: toolsPath },
-  );
+  const ok = await lintChart(CHART, '--set', 'password=x', '--set', 'masters=3');
   assert.is(ok.code, 0, ok.stderr + ok.stdout);
   assert.match(ok.stdout, /rendered\/templates__statefulset\.yaml:\d+/);
-  const bad = await runNode(
-    ['--import', 'tsx', 'src/cli.ts', 'lint', '--chart', 'test/fixtures/charts/broken', '--report-dir', out],
-    { PATH: toolsPath },
-  );
+  const bad = await lintChart('test/fixtures/charts/broken');
   assert.is(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /helm template failed/);
   assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
@@ -147,10 +134,7 @@ test("the CLI: lint --chart renders and lints (findings at the template file); a
 
 test('the copy kept in report-dir/rendered (the report artifact) holds no Secret value, plain or base64', async () => {
   const password = 's3cret-from-ci';
-  const r = await runNode(
-    ['--import', 'tsx', 'src/cli.ts', 'lint', '--chart', CHART, '--set', `password=${password}`, '--report-dir', out],
-    { PATH: toolsPath },
-  );
+  const r = await lintChart(CHART, '--set', `password=${password}`);
   assert.is(r.code, 0, r.stderr + r.stdout);
   const dir = path.join(out, 'rendered');
   assert.ok(readdirSync(dir).includes('templates__secret.yaml'), 'the Secret is rendered');
@@ -164,21 +148,7 @@ test('the copy kept in report-dir/rendered (the report artifact) holds no Secret
 
 test('a password the chart writes in plain text into redis.conf (no Secret) is redacted in the kept copy too', async () => {
   const password = 'plain-pw-in-conf';
-  const r = await runNode(
-    [
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'lint',
-      '--chart',
-      CHART,
-      '--set',
-      `plainPassword=${password}`,
-      '--report-dir',
-      out,
-    ],
-    { PATH: toolsPath },
-  );
+  const r = await lintChart(CHART, '--set', `plainPassword=${password}`);
   assert.ok(r.code === 0 || r.code === 1, r.stderr + r.stdout);
   assert.not.ok(r.stdout.includes(password) || r.stderr.includes(password), 'not printed');
   const conf = readFileSync(path.join(out, 'rendered', 'templates__configmap.yaml'), 'utf8');
