@@ -1,12 +1,16 @@
 // Runs every test file with uvu: the unit tests in one process, the integration files in parallel, each in its
 // own process. The integration tests mostly wait on Redis (node timeouts, elections, syncs) rather than compute,
 // and each claims its own loopback addresses, so several run side by side on two cores; running them one after
-// another took most of `npm test`'s time. Each file's output is printed whole when it ends (never interleaved),
-// and the run ends with uvu's own totals lines, summed, which .ci/run reads.
+// another took most of `npm test`'s time. The unit process runs beside them from the start (typecheck and lint
+// already ran, so a broken build shows before this). Integration files start longest first, by the durations a
+// run recorded in test/durations.json (a file not in it first of all): the run ends soon after its longest file.
+// Each file's output is printed whole when it ends (never interleaved), and the run ends with uvu's own totals
+// lines, summed, which .ci/run reads.
 //
 //   node scripts/run-tests.mjs [--jobs N] [PATTERN]   (PATTERN: a regular expression on the file path)
+//   TEST_TIMES=test/durations.json node scripts/run-tests.mjs   records this run's durations (merged into the file)
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -88,21 +92,32 @@ const print = (r) => {
   results.push(r);
 };
 
-// Unit tests first, in one process: a broken build shows in seconds.
-if (testFiles('test/unit').length > 0) print(await runUvu('test/unit', pattern.source, 'test/unit'));
+/** Seconds per test file (the unit tests: their directory) as a run measured them. */
+const readTimes = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {});
+const recorded = readTimes(path.join(root, 'test', 'durations.json'));
 
-// Integration files, largest first (a rough proxy for the slowest), `jobs` at a time.
+const unit =
+  testFiles('test/unit').length > 0 ? runUvu('test/unit', pattern.source, 'test/unit').then(print) : undefined;
+
+// Integration files, longest first, `jobs` at a time.
 const queue = testFiles('test/integration').sort(
-  (a, b) => statSync(path.join(root, b)).size - statSync(path.join(root, a)).size,
+  (a, b) => (recorded[b] ?? Infinity) - (recorded[a] ?? Infinity) || a.localeCompare(b),
 );
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-await Promise.all(
-  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+await Promise.all([
+  unit,
+  ...Array.from({ length: Math.min(jobs, queue.length) }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
     }
   }),
-);
+]);
+
+if (process.env.TEST_TIMES) {
+  const measured = Object.fromEntries(results.map((r) => [r.label, Math.round(r.ms / 1000)]));
+  const times = Object.entries({ ...readTimes(process.env.TEST_TIMES), ...measured }).sort(([, a], [, b]) => b - a);
+  writeFileSync(process.env.TEST_TIMES, `${JSON.stringify(Object.fromEntries(times), null, 2)}\n`);
+}
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const slowest = [...results]
