@@ -43,7 +43,7 @@ beforeAll(test, async () => {
   set = await loadManifests('manifests');
   redis = { ...redisDeployment(set), replicas: 3 };
   // Direct mode: these tests read the config the platform writes and the server processes it starts (the sandbox
-  // mode runs the container's own command: test/integration/wild-manifests.test.ts).
+  // mode runs the container's own command: test/integration/wild-manifests-scripts.test.ts).
   platform = createLocalPlatform(
     { log: silentLog, workDir },
     { addressBase: '127.0.50', restartDelayMs: 200, mode: 'direct' },
