@@ -18,7 +18,7 @@ import { setTimeout, clearTimeout } from 'node:timers';
 
 const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');
-const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? '3');
+const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? '4');
 // Checked: Number('x') is NaN, and NaN jobs would start no integration file at all and still end "passed".
 if (!/^[1-9][0-9]*$/.test(jobsText ?? '')) {
   console.error(`--jobs (or TEST_JOBS) must be a whole number of at least 1, not ${JSON.stringify(jobsText ?? '')}`);
