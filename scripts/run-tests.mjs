@@ -1,12 +1,17 @@
 // Runs every test file with uvu: the unit tests in one process, the integration files in parallel, each in its
 // own process. The integration tests mostly wait on Redis (node timeouts, elections, syncs) rather than compute,
 // and each claims its own loopback addresses, so several run side by side on two cores; running them one after
-// another took most of `npm test`'s time. Each file's output is printed whole when it ends (never interleaved),
-// and the run ends with uvu's own totals lines, summed, which .ci/run reads.
+// another took most of `npm test`'s time. What computes rather than waits (with --checks the typecheck and lint,
+// and the unit tests) runs one process at a time in a lane of its own beside them from the start. Integration
+// files start longest first, by the durations a run recorded in test/durations.json (a file not in it first of
+// all): the run ends soon after its longest file. Each process's output is printed whole when it ends (never
+// interleaved), and the run ends with uvu's own totals lines, summed, which .ci/run reads.
 //
-//   node scripts/run-tests.mjs [--jobs N] [PATTERN]   (PATTERN: a regular expression on the file path)
+//   node scripts/run-tests.mjs [--jobs N] [--checks] [PATTERN]   (PATTERN: a regular expression on the file path;
+//   --checks: `npm run typecheck` and `npm run lint` too, beside the tests, each failing the run if it fails)
+//   TEST_TIMES=test/durations.json node scripts/run-tests.mjs   records this run's durations (merged into the file)
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -14,13 +19,15 @@ import { setTimeout, clearTimeout } from 'node:timers';
 
 const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');
-const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? '3');
+const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : (process.env.TEST_JOBS ?? '4');
 // Checked: Number('x') is NaN, and NaN jobs would start no integration file at all and still end "passed".
 if (!/^[1-9][0-9]*$/.test(jobsText ?? '')) {
   console.error(`--jobs (or TEST_JOBS) must be a whole number of at least 1, not ${JSON.stringify(jobsText ?? '')}`);
   process.exit(2);
 }
 const jobs = Number(jobsText);
+const checksAt = args.indexOf('--checks');
+const checks = checksAt >= 0 && args.splice(checksAt, 1).length > 0;
 const pattern = new RegExp(args[0] ?? '\\.test\\.ts$');
 /** A file still running after this is stopped and counted as failed: uvu has no per-test timeout. */
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);
@@ -33,16 +40,20 @@ function testFiles(dir) {
     .filter((f) => /\.test\.ts$/.test(f) && pattern.test(f));
 }
 
-/** Runs uvu on `dir` with a file-name pattern; resolves with its output, totals and exit status. */
-function runUvu(dir, filePattern, label) {
+/**
+ * Runs `command` in `root`, stopped after FILE_TIMEOUT_MS; resolves with its output, exit status and duration.
+ * `niceness` lowers its CPU priority (its children inherit it).
+ */
+function runProcess(command, argv, label, niceness = 0) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', uvu, dir, filePattern], {
+    const child = spawn(command, argv, {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a timeout ends the file's servers with it
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0') },
     });
+    if (niceness > 0 && child.pid !== undefined) os.setPriority(child.pid, niceness);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -57,28 +68,41 @@ function runUvu(dir, filePattern, label) {
     }, FILE_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const plain = stripVTControlCharacters(out);
-      const num = (name) => Number(new RegExp(`^ *${name}: *(\\d+)`, 'm').exec(plain)?.[1] ?? NaN);
-      const total = num('Total');
-      const passed = num('Passed');
-      const skipped = num('Skipped');
-      const note = timedOut
-        ? `\n${label}: stopped after ${FILE_TIMEOUT_MS / 60_000} min (a test hung)\n`
-        : Number.isNaN(total)
-          ? `\n${label}: printed no totals (exit ${code ?? signal}): it failed to load or a hook threw\n`
-          : '';
-      resolve({
-        label,
-        out: out + note,
-        // A file that printed no totals or exited non-zero counts as one failed test.
-        total: Number.isNaN(total) ? 1 : total,
-        passed: Number.isNaN(passed) ? 0 : passed,
-        skipped: Number.isNaN(skipped) ? 0 : skipped,
-        failedRun: code !== 0 || timedOut || Number.isNaN(total),
-        ms: Date.now() - started,
-      });
+      const note = timedOut ? `\n${label}: stopped after ${FILE_TIMEOUT_MS / 60_000} min (it hung)\n` : '';
+      resolve({ label, out: out + note, code, signal, timedOut, ms: Date.now() - started });
     });
   });
+}
+
+/** Runs uvu on `dir` with a file-name pattern; resolves with its output, totals and exit status. */
+async function runUvu(dir, filePattern, label, niceness = 0) {
+  const r = await runProcess(process.execPath, ['--import', 'tsx', uvu, dir, filePattern], label, niceness);
+  const plain = stripVTControlCharacters(r.out);
+  const num = (name) => Number(new RegExp(`^ *${name}: *(\\d+)`, 'm').exec(plain)?.[1] ?? NaN);
+  const total = num('Total');
+  const passed = num('Passed');
+  const skipped = num('Skipped');
+  const note =
+    Number.isNaN(total) && !r.timedOut
+      ? `\n${label}: printed no totals (exit ${r.code ?? r.signal}): it failed to load or a hook threw\n`
+      : '';
+  return {
+    label,
+    out: r.out + note,
+    // A file that printed no totals or exited non-zero counts as one failed test.
+    total: Number.isNaN(total) ? 1 : total,
+    passed: Number.isNaN(passed) ? 0 : passed,
+    skipped: Number.isNaN(skipped) ? 0 : skipped,
+    failedRun: r.code !== 0 || r.timedOut || Number.isNaN(total),
+    ms: r.ms,
+  };
+}
+
+/** Runs the package script `name` (typecheck, lint): not a test, so it adds nothing to the totals, but it fails the run. */
+async function runCheck(name) {
+  const r = await runProcess('npm', ['run', name], `npm run ${name}`, COMPUTING_NICENESS);
+  const note = r.code === 0 ? '' : `\nnpm run ${name} failed (exit ${r.code ?? r.signal})\n`;
+  return { label: r.label, out: r.out + note, total: 0, passed: 0, skipped: 0, failedRun: r.code !== 0, ms: r.ms };
 }
 
 const started = Date.now();
@@ -88,21 +112,41 @@ const print = (r) => {
   results.push(r);
 };
 
-// Unit tests first, in one process: a broken build shows in seconds.
-if (testFiles('test/unit').length > 0) print(await runUvu('test/unit', pattern.source, 'test/unit'));
+/** Seconds per test file (the unit tests: their directory) as a run measured them. */
+const readTimes = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {});
+const recorded = readTimes(path.join(root, 'test', 'durations.json'));
 
-// Integration files, largest first (a rough proxy for the slowest), `jobs` at a time.
+// One lane of the processes that compute rather than wait, beside the integration files: with `--checks` (npm
+// test) the typecheck first (a broken build shows in seconds), then the unit tests, then the lint. At a lower CPU
+// priority: the Redis servers beside them must answer within their node timeout (a server starved of CPU for
+// 5 s is failed over), and on a machine not busy with other work the lane still ends well before them.
+const COMPUTING_NICENESS = 10;
+const computing = (async () => {
+  if (checks) print(await runCheck('typecheck'));
+  if (testFiles('test/unit').length > 0)
+    print(await runUvu('test/unit', pattern.source, 'test/unit', COMPUTING_NICENESS));
+  if (checks) print(await runCheck('lint'));
+})();
+
+// Integration files, longest first, `jobs` at a time.
 const queue = testFiles('test/integration').sort(
-  (a, b) => statSync(path.join(root, b)).size - statSync(path.join(root, a)).size,
+  (a, b) => (recorded[b] ?? Infinity) - (recorded[a] ?? Infinity) || a.localeCompare(b),
 );
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-await Promise.all(
-  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+await Promise.all([
+  computing,
+  ...Array.from({ length: Math.min(jobs, queue.length) }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
     }
   }),
-);
+]);
+
+if (process.env.TEST_TIMES) {
+  const measured = Object.fromEntries(results.map((r) => [r.label, Math.round(r.ms / 1000)]));
+  const times = Object.entries({ ...readTimes(process.env.TEST_TIMES), ...measured }).sort(([, a], [, b]) => b - a);
+  writeFileSync(process.env.TEST_TIMES, `${JSON.stringify(Object.fromEntries(times), null, 2)}\n`);
+}
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const slowest = [...results]

@@ -43,7 +43,7 @@ beforeAll(test, async () => {
   set = await loadManifests('manifests');
   redis = { ...redisDeployment(set), replicas: 3 };
   // Direct mode: these tests read the config the platform writes and the server processes it starts (the sandbox
-  // mode runs the container's own command: test/integration/wild-manifests.test.ts).
+  // mode runs the container's own command: test/integration/wild-manifests-scripts.test.ts).
   platform = createLocalPlatform(
     { log: silentLog, workDir },
     { addressBase: '127.0.50', restartDelayMs: 200, mode: 'direct' },
@@ -247,7 +247,9 @@ async function childRun(
         const line = out.split('\n').find((l) => l.startsWith('['));
         return line ? { done: true, value: JSON.parse(line) as number[] } : { done: false, seen: err.slice(-300) };
       },
-      { timeoutMs: 20_000 },
+      // Its start: a Node with tsx loading the platform, then two pods. 20 s ran out with nothing printed on a
+      // machine loaded 15 times over its two cores; this bounds a hang, it measures nothing.
+      { timeoutMs: 60_000 },
     );
     pids.forEach((pid) => everyPid.add(pid));
     if (ending === 'sigkill') child.kill('SIGKILL');

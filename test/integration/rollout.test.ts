@@ -1,87 +1,15 @@
 /**
  * Scenario rollout through `check` on the local platform, real servers: the default manifests deployed and
- * bootstrapped as the base, then a head applied over them under write load as `kubectl apply` does.
+ * bootstrapped as the base, then a head applied over them under write load as `kubectl apply` does. Heads whose
+ * pods are replaced otherwise (OnDelete, nodes.conf moved off its claim): rollout-replacement.test.ts.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseConfig } from '../../src/config.ts';
-import { runCheck } from '../../src/pipeline/check.ts';
-import type { Report } from '../../src/report/model.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { renderPrComment } from '../../src/report/pr-comment.ts';
-import type { Log } from '../../src/util/log.ts';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { check, livePids, rolloutRuns } from '../support/rollout-runs.ts';
 
-/** PIDs of processes whose command line names an address of `base` (a pod's server announces its IP). */
-async function livePids(base: string): Promise<string[]> {
-  const r = await promisify(execFile)('pgrep', ['-f', `${base.replaceAll('.', '\\.')}\\.`]).catch(() => ({
-    stdout: '',
-  }));
-  return r.stdout.split('\n').filter(Boolean);
-}
-
-let dir = '';
-test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rcr-rollout-'));
-});
-test.after(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-/** A copy of the default manifests with `edit` applied to one file's text (which must change). */
-async function head(name: string, file: string, edit: (text: string) => string): Promise<string> {
-  const to = join(dir, name);
-  await cp('manifests', to, { recursive: true });
-  const text = await readFile(join(to, file), 'utf8');
-  const changed = edit(text);
-  assert.is.not(changed, text, `${name}: the edit of ${file} changed nothing`);
-  await writeFile(join(to, file), changed);
-  return to;
-}
-
-async function rollout(
-  headDir: string,
-  addressBase: string,
-  extra: Record<string, string> = {},
-  signal?: AbortSignal,
-  onLine?: (line: string) => void,
-): Promise<{ report: Report; why: string }> {
-  const lines: string[] = [];
-  const say = (m: string) => {
-    lines.push(m);
-    onLine?.(m);
-  };
-  const log: Log = { info: say, warn: (m) => say(`warning: ${m}`), progress: () => {} };
-  const config = parseConfig(
-    'check',
-    {
-      platform: 'local',
-      manifests: headDir,
-      'base-manifests': 'manifests',
-      scenario: 'rollout',
-      'write-rate': '100',
-      'report-dir': join(dir, `report-${addressBase}`),
-      ...extra,
-    },
-    'flag',
-    'manifests',
-  );
-  const report = await runCheck(config, {
-    log,
-    addressBase,
-    workDirs: { root: join(dir, 'runs') },
-    ...(signal ? { signal } : {}),
-  });
-  const s = report.scenarios[0];
-  const why = `${report.error ?? ''}\n${s ? `${s.status} ${s.error ?? ''}\n  ${s.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('\n  ')}` : ''}\n${lines.slice(-40).join('\n')}`;
-  return { report, why };
-}
-
-const check = (r: Report, id: string) => r.scenarios[0]!.checks.find((c) => c.id === id);
+const { head, rollout } = rolloutRuns(test);
 
 test('Redis 7.0 to Valkey 8.0: the rollout passes, every NodeID kept, no write lost, the mixed-version window shown', async () => {
   const valkey = await head('valkey', 'statefulset.yaml', (t) =>
@@ -167,51 +95,6 @@ test('a change of redis.conf alone restarts no pod: the report says so and the c
   );
   assert.equal(s.rollout!.changes.directives, [{ name: 'maxmemory-policy', after: 'noeviction' }]);
   assert.is(check(report, 'cluster-healthy')?.status, 'pass', why);
-});
-
-test('a head that moves the data volume off nodes.conf fails node-id-kept and names the change', async () => {
-  const moved = await head('volume-moved', 'statefulset.yaml', (t) =>
-    // The claim moves to /data; /var/lib/redis (dir, nodes.conf) becomes an emptyDir, wiped with every pod.
-    t
-      .replace(
-        '- name: redis-data\n              mountPath: /var/lib/redis',
-        '- name: redis-data\n              mountPath: /data\n            - name: scratch\n              mountPath: /var/lib/redis',
-      )
-      .replace('      volumes:\n', '      volumes:\n        - name: scratch\n          emptyDir: {}\n'),
-  );
-  const { report, why } = await rollout(moved, '127.0.124', {
-    'rejoin-timeout': '15s',
-    'write-rate': '0',
-    // Lint finds nodes.conf off the claim (the point of the test): let the rollout show what it costs.
-    'fail-on-lint': 'never',
-  });
-  const c = check(report, 'node-id-kept')!;
-  assert.is(c.status, 'fail', why);
-  assert.match(c.summary, 'nodes.conf (/var/lib/redis/nodes.conf) is no longer on a PersistentVolumeClaim');
-  assert.equal(await livePids('127.0.124'), []);
-});
-
-test('updateStrategy OnDelete: the scenario deletes the pods in the controller order and says so', async () => {
-  const onDelete = await head('on-delete', 'statefulset.yaml', (t) =>
-    t
-      .replace('image: redis:7.2.5', 'image: valkey/valkey:8.0')
-      .replace('  replicas: 6\n', '  replicas: 6\n  updateStrategy:\n    type: OnDelete\n'),
-  );
-  const { report, why } = await rollout(onDelete, '127.0.129');
-  const s = report.scenarios[0]!;
-  assert.is(s.status, 'pass', why);
-  assert.is(s.rollout!.update?.strategy, 'OnDelete');
-  assert.ok(s.rollout!.deletedByScenario);
-  assert.ok(
-    s.notes!.some((n) => n.startsWith('updateStrategy OnDelete: the StatefulSet controller replaces no pod by itself')),
-    String(s.notes),
-  );
-  assert.equal(
-    s.pods!.map((p) => p.ordinal),
-    [5, 4, 3, 2, 1, 0],
-  );
-  assert.is(s.writes!.lost, 0, why);
-  assert.equal(await livePids('127.0.129'), []);
 });
 
 test('cancelled mid-rollout: verdict cancelled, nothing left running', async () => {

@@ -122,7 +122,7 @@ export function platformContract(target: ContractTarget): void {
     for (const p of await pods()) assert.ok(await answers(await platform.reach(address(p))), p.name);
   });
 
-  test('deletePod() without hold: resolves once the old pod is gone (onDelete told when), a new pod replaces it', async () => {
+  test('faults.podDelete without hold: resolves once the old pod is gone (onDelete told when), a new pod replaces it', async () => {
     const victim = await podAt(1);
     const before = Date.now();
     const told: number[] = [];
@@ -148,7 +148,7 @@ export function platformContract(target: ContractTarget): void {
     );
   });
 
-  test('deletePod() with hold: no replacement until releaseHold(), which is safe when nothing is held', async () => {
+  test('faults.podDelete with hold: no replacement until releaseHold(), which is safe when nothing is held', async () => {
     await platform.faults.podDelete.releaseHold();
     const victim = await podAt(0);
     await platform.faults.podDelete.delete(victim.name, { hold: true, mode: 'kill' });
