@@ -1,3 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b}from"./chunk-APIRVQJI.js";import"./chunk-L522L4BR.js";import"./chunk-2P3Y7LNP.js";import"./chunk-JIDHOXED.js";import"./chunk-FTJL2TAL.js";export{a as hostIptables,b as localPartition};
-//# sourceMappingURL=partition-GAWUQBEK.js.map

@@ -1,3 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b,c}from"./chunk-L2XHPCD2.js";import"./chunk-P46NU2ZS.js";import"./chunk-HSZAA35E.js";import"./chunk-TPVG5U5G.js";import"./chunk-7PZJHRNP.js";import"./chunk-Z64QDVHN.js";import"./chunk-SVCM7OZ3.js";import"./chunk-P36KZBD3.js";import"./chunk-HUXQ6EZJ.js";import"./chunk-7ET6JV7U.js";import"./chunk-GEPZ2KFY.js";import"./chunk-CASIYY4C.js";import"./chunk-PXKXBILN.js";import"./chunk-2P3Y7LNP.js";import"./chunk-JIDHOXED.js";import"./chunk-FTJL2TAL.js";export{a as SELF_BOOTSTRAP_TIMEOUT_MS,c as exitCodeOf,b as runCheck};
-//# sourceMappingURL=pipeline-5JEHI7DC.js.map
