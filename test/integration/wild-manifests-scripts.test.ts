@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runMasterFailover } from '../../src/scenarios/master-failover.ts';
+import { waitFor } from '../../src/util/wait.ts';
 import { assertPassed, checkRuns } from '../support/check-runs.ts';
 import { deployCluster, testLog } from './failover-cluster.ts';
 
@@ -56,6 +57,20 @@ test('a wrapper script (ConfigMap, defaultMode 0755) rewrites nodes.conf and exe
 
     // The other pods' /etc/hosts was rewritten in place (a running sandbox's bind mount keeps the inode).
     assert.is(statSync(hostsFile).ino, hostsInode);
+    // The headless Service lists a pod once it is ready (its readiness probe polled, not the server's start), as
+    // the cluster DNS does: wait for the recreated pod's record before looking (seen missing under load).
+    await waitFor(
+      "redis-cluster-0's DNS record at its new address, seen from redis-cluster-1",
+      async () => {
+        const r = await c.platform.exec('redis-cluster-1', [
+          'sh',
+          '-c',
+          'getent hosts redis-cluster-0.redis-cluster.default.svc.cluster.local | cut -d" " -f1',
+        ]);
+        return r.output.trim() === after.ip ? { done: true, value: undefined } : { done: false, seen: r.output.trim() };
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const view = await c.platform.exec('redis-cluster-1', [
       'sh',
       '-c',
