@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import net from 'node:net';
 import type { Cluster } from 'ioredis';
 import { beforeAll } from '../support/setup.ts';
 import {
@@ -109,6 +110,47 @@ test('refreshSlotMapNow skips the back-off: a redirect to a node the map does no
   assert.is(refreshes, 1);
   assert.ok(Date.now() - askedAt < SLOT_REFRESH_MAX_INTERVAL_MS, `${Date.now() - askedAt} ms`);
   assert.is(c.slots[slotOf(KEY)]![0], right);
+});
+
+test('every command is bounded by the command timeout, also one the cluster layer bounces between refreshes', async () => {
+  // A node that accepts connections and never answers: its connection stays in the handshake, not ready.
+  const [ip] = await claimIps(1, '127.0.73');
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => sockets.add(s.on('error', () => {})));
+  await new Promise<void>((resolve) => silent.listen(6379, ip, resolve));
+  const c = await openClusterClient(
+    identityReach,
+    nodes.map((n) => n.address),
+    {
+      commandTimeoutMs: 1000,
+      readyTimeoutMs: 10_000,
+    },
+  );
+  try {
+    // The client's only node is the silent one, its status still ready: as a client sees it just after every
+    // pod was deleted at once (cluster-restart). ioredis (connectionPool is private) starts a command's timer only when a
+    // node connection takes the command; one sent while that connection is still connecting is turned back
+    // before that, retried after each slot-map refresh, and each refresh here waits out its own timeout.
+    const pool = (c as unknown as { connectionPool: { reset(n: object[]): void } }).connectionPool;
+    pool.reset([{ host: ip, port: 6379, readOnly: false }]);
+    for (let slot = 0; slot < c.slots.length; slot++) c.slots[slot] = [`${ip}:6379`];
+    const settled = async (p: Promise<unknown>): Promise<number> => {
+      const at = Date.now();
+      await p.catch(() => undefined);
+      return Date.now() - at;
+    };
+    const first = settled(c.get(KEY)); // starts the connection, and its timer
+    const second = settled(c.get(KEY)); // turned back while it connects
+    const took = await Promise.all([first, second]);
+    assert.ok(
+      took.every((ms) => ms < 2500),
+      `settled after ${took.join(' and ')} ms; the bound is 1000 ms (+ 1.5 s for a busy machine)`,
+    );
+  } finally {
+    c.disconnect();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });
 
 test.run();
