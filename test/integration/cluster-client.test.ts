@@ -128,9 +128,9 @@ test('every command is bounded by the command timeout, also one the cluster laye
   );
   try {
     // The client's only node is the silent one, its status still ready: as a client sees it just after every
-    // pod was deleted at once (cluster-restart). ioredis (connectionPool is private) starts a command's timer only when a
-    // node connection takes the command; one sent while that connection is still connecting is turned back
-    // before that, retried after each slot-map refresh, and each refresh here waits out its own timeout.
+    // pod was deleted at once (cluster-restart). ioredis (connectionPool is private) starts a command's timer
+    // only when a node connection takes the command; one sent while that connection is still connecting is
+    // turned back before that, retried after each slot-map refresh, and each refresh here waits out its timeout.
     const pool = (c as unknown as { connectionPool: { reset(n: object[]): void } }).connectionPool;
     pool.reset([{ host: ip, port: 6379, readOnly: false }]);
     for (let slot = 0; slot < c.slots.length; slot++) c.slots[slot] = [`${ip}:6379`];
