@@ -76,16 +76,26 @@ test('ResourceQuota pods: creation over the quota is 403 exceeded quota; termina
 });
 
 test('a new ResourceQuota is not in force at once: the quota controller fills its status in later (what admission reads)', async () => {
-  const created = await core().createNamespacedResourceQuota({
-    namespace: 'ns',
-    body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
-  });
-  assert.is(created.status, undefined, 'created without status');
-  const read = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
-  assert.is(read.status, undefined, 'still without status right after');
-  // Not in force yet: a pod over the quota is admitted.
-  await core().createNamespacedPod({ namespace: 'ns', body: pod('early') });
-  await new Promise((r) => setTimeout(r, current().server.quotaSyncMs + 50));
+  const server = current().server;
+  // The controller's delay held long while the quota is read and a pod created, so that "not yet" holds however
+  // slowly this process is scheduled; then let it run.
+  const syncMs = server.quotaSyncMs;
+  server.quotaSyncMs = 60_000;
+  try {
+    const created = await core().createNamespacedResourceQuota({
+      namespace: 'ns',
+      body: { metadata: { name: 'hold' }, spec: { hard: { pods: '0' } } },
+    });
+    assert.is(created.status, undefined, 'created without status');
+    const read = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
+    assert.is(read.status, undefined, 'still without status right after');
+    // Not in force yet: a pod over the quota is admitted.
+    await core().createNamespacedPod({ namespace: 'ns', body: pod('early') });
+  } finally {
+    server.quotaSyncMs = syncMs;
+  }
+  await new Promise((r) => setTimeout(r, syncMs + 50));
+  server.reconcile();
   const synced = await core().readNamespacedResourceQuota({ namespace: 'ns', name: 'hold' });
   assert.equal(JSON.parse(JSON.stringify(synced.status)), { hard: { pods: '0' }, used: { pods: '1' } });
   const over = await failure(core().createNamespacedPod({ namespace: 'ns', body: pod('late') }));
