@@ -7,8 +7,8 @@ import { apiStatus, kubeError, type KubeClients } from './api.ts';
 import { otherWorkloadPods, sharedNamespaceRefusal } from './quota-hold.ts';
 import type { KubeSettings } from './settings.ts';
 
-/** Bound on the access reviews before any change (one request per permission, sent at once). */
-const ACCESS_REVIEW_TIMEOUT_MS = 30_000;
+/** Bound on the checks before any change: the discovery of each kind, then the reviews (sent at once). */
+const ACCESS_CHECK_TIMEOUT_MS = 30_000;
 
 /** What the checks before any change on a cluster the run is given take from the platform. */
 export interface AccessCheckDeps {
@@ -16,6 +16,8 @@ export interface AccessCheckDeps {
   settings: KubeSettings;
   log: Log;
   signal?: AbortSignal;
+  /** Bound on the discovery and the access reviews together; default 30 s. */
+  timeoutMs?: number;
 }
 
 /** The hold the scenarios will take: none without hold-restart. */
@@ -34,6 +36,37 @@ export async function checkAccess(
   redis: RedisDeployment,
   namespace: string,
 ): Promise<void> {
+  const hold = holdKind(deps.settings);
+  const timeoutMs = deps.timeoutMs ?? ACCESS_CHECK_TIMEOUT_MS;
+  // One bound for both: a discovery request the server never answers would otherwise hold the run here.
+  const answer = await settleWithin(
+    reviewAccess(deps, set, redis, namespace, hold),
+    timeoutMs,
+    `no answer within ${timeoutMs / 1000} s`,
+    deps.signal,
+  ).catch((err: unknown) => ({ unknown: err }));
+  if ('unknown' in answer) {
+    // apiStatus: the server's words, or a network error with any credential in its URL redacted.
+    deps.log.warn(
+      `access: could not ask the API server which permissions the kubeconfig's user has (discovery and SelfSubjectAccessReview: ${apiStatus(answer.unknown).message}); a refusal later names its rule`,
+    );
+    return;
+  }
+  if (answer.missing.length === 0) {
+    deps.log.info(`access: the kubeconfig's user has all ${answer.rules.length} permissions the run uses`);
+    return;
+  }
+  throw new InputError(accessRefusal(answer.missing, hold));
+}
+
+/** The rules the run needs (each kind's resource from discovery), and which of them the user lacks. */
+async function reviewAccess(
+  deps: AccessCheckDeps,
+  set: ManifestSet,
+  redis: RedisDeployment,
+  namespace: string,
+  hold: 'quota' | 'cordon' | undefined,
+): Promise<{ rules: AccessRule[]; missing: AccessRule[] } | { unknown: unknown }> {
   const { objects, kc } = deps.clients;
   const served: Array<{ kind: string; group: string; resource: string; namespaced: boolean }> = [];
   for (const o of set.objects) {
@@ -44,7 +77,6 @@ export async function checkAccess(
     const r = await objects.served(apiVersion, o.kind).catch(() => undefined);
     if (r) served.push({ kind: o.kind, group, ...r });
   }
-  const hold = holdKind(deps.settings);
   const rules = requiredAccess({
     namespace,
     namespaceGiven: deps.settings.namespace !== undefined,
@@ -52,24 +84,8 @@ export async function checkAccess(
     claims: redis.claimTemplates.length > 0,
     hold,
   });
-  const answer = await settleWithin(
-    missingAccess(kc, rules),
-    ACCESS_REVIEW_TIMEOUT_MS,
-    `no answer within ${ACCESS_REVIEW_TIMEOUT_MS / 1000} s`,
-    deps.signal,
-  ).catch((err: unknown) => ({ unknown: err }));
-  if ('unknown' in answer) {
-    // apiStatus: the server's words, or a network error with any credential in its URL redacted.
-    deps.log.warn(
-      `access: could not ask the API server which permissions the kubeconfig's user has (SelfSubjectAccessReview: ${apiStatus(answer.unknown).message}); a refusal later names its rule`,
-    );
-    return;
-  }
-  if (answer.missing.length === 0) {
-    deps.log.info(`access: the kubeconfig's user has all ${rules.length} permissions the run uses`);
-    return;
-  }
-  throw new InputError(accessRefusal(answer.missing, hold));
+  const answer = await missingAccess(kc, rules);
+  return 'unknown' in answer ? answer : { rules, missing: answer.missing };
 }
 
 /** The missing permissions, each as the rule to grant; for the quota hold, the choices besides granting it. */

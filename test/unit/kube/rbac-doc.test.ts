@@ -7,6 +7,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { Config } from '../../../src/config.ts';
 import type { ManifestSet, RedisDeployment } from '../../../src/manifests/model.ts';
 import * as kube from '../../../src/platform/kube.ts';
+import { kubeClients } from '../../../src/platform/kube/api.ts';
+import { loadKubeConfig } from '../../../src/platform/kube/kubeconfig.ts';
+import { checkAccess } from '../../../src/platform/kube/access-check.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { beforeAll } from '../../support/setup.ts';
 import { startApiFixture, type ApiFixture, type Recorded } from './api-fixture.ts';
@@ -235,6 +238,47 @@ test('no access reviews, patch allowed but not create: the server-side apply tha
     'redis.yaml:6: StatefulSet redis-app could not be applied: cannot patch statefulsets "redis-app" in namespace team: statefulsets.apps "redis-app" is forbidden:  (HTTP 403); a server-side apply that creates the object is authorized as create too: the kubeconfig\'s user lacks the RBAC rule apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] (a Role in namespace "team", or a ClusterRole)',
   );
   assert.equal(fixture.server.list('ConfigMap'), [], 'what was applied before is removed');
+});
+
+test('a discovery request the server never answers: the access check gives up within its bound, says so, and goes on', async () => {
+  const { kubeconfig } = cluster([{ namespace: 'team', rules: role.rules }]);
+  // Discovery of a group/version (GET /api/v1, /apis/GROUP/VERSION) left unanswered, as by a stalled aggregated
+  // API or a proxy that holds the request; everything else answers.
+  fixture.route = (req) =>
+    /^\/(api\/v1|apis\/[^/]+\/[^/]+)$/.test(req.path) ? new Promise<undefined>(() => undefined) : undefined;
+  const warned: string[] = [];
+  const startedAt = Date.now();
+  let hung: NodeJS.Timeout | undefined;
+  try {
+    const check = checkAccess(
+      {
+        clients: kubeClients(loadKubeConfig(kubeconfig)),
+        settings: { holdMode: 'quota', rolloutTimeoutMs: 5000, namespace: 'team' },
+        log: { ...silentLog, warn: (m) => warned.push(m) },
+        timeoutMs: 1000,
+      },
+      set(),
+      redis,
+      'team',
+    );
+    // The test's own bound, so that a check with none fails here instead of hanging the file.
+    const stuck = new Promise<never>((_, reject) => {
+      hung = setTimeout(() => reject(new Error('the access check was still waiting after 10 s')), 10_000);
+    });
+    await Promise.race([check, stuck]);
+  } finally {
+    clearTimeout(hung);
+    fixture.route = () => undefined;
+  }
+  const took = Date.now() - startedAt;
+  assert.ok(took < 5000, `the check took ${took} ms against its 1 s bound`);
+  assert.equal(warned, [
+    "access: could not ask the API server which permissions the kubeconfig's user has (discovery and SelfSubjectAccessReview: no answer within 1 s); a refusal later names its rule",
+  ]);
+  assert.ok(
+    fixture.requests.some((r) => r.path === '/api/v1' || r.path.startsWith('/apis/apps/')),
+    'the discovery was asked',
+  );
 });
 
 test.run();
