@@ -16,6 +16,13 @@ export interface ReplacementDeps {
 }
 
 /**
+ * Least time between two listings of the namespace's Warning events while a new pod is not running: the pod is
+ * read every 200 ms (the failover is timed by it), but a whole namespace's events at that pace only loads the
+ * API server, and a pod that cannot start says so no sooner.
+ */
+export const EVENTS_INTERVAL_MS = 2000;
+
+/**
  * Platform.waitForReplacement on Kubernetes: pod `name` back with a UID other than `oldUid`, Running with its IP.
  * A new pod that cannot start ends the wait with the kubelet's word (PodNotServingError); a timeout says why the
  * pod is stuck.
@@ -28,6 +35,7 @@ export async function waitForReplacement(
 ): Promise<PodInfo> {
   const { core, statefulSet } = deps;
   const { namespace } = statefulSet;
+  let eventsAt = -Infinity;
   try {
     const outcome = await waitFor<PodInfo | { blocked: string[] }>(
       `pod ${name} to be recreated (a UID other than ${oldUid}) and running`,
@@ -36,11 +44,12 @@ export async function waitForReplacement(
         if (!pod) return { done: false, seen: 'no such pod yet' };
         if (pod.metadata?.uid === oldUid) return { done: false, seen: 'the old pod is still there' };
         if (isPodStarted(pod)) return { done: true, value: toPodInfo(pod, statefulSet.name) };
+        const seen = `new pod ${pod.status?.phase ?? '?'}, not running yet`;
+        if (Date.now() - eventsAt < EVENTS_INTERVAL_MS) return { done: false, seen };
+        eventsAt = Date.now();
         // A new pod that cannot start (a failed mount, a missing ConfigMap) ends the wait with the kubelet's word.
         const blocked = await blockedPods(core, namespace, [pod]);
-        return blocked.length
-          ? { done: true, value: { blocked } }
-          : { done: false, seen: `new pod ${pod.status?.phase ?? '?'}, not running yet` };
+        return blocked.length ? { done: true, value: { blocked } } : { done: false, seen };
       },
       { timeoutMs, intervalMs: 200, signal: deps.signal },
     );

@@ -5,6 +5,7 @@ import { PodNotServingError } from '../../../src/errors.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import * as kube from '../../../src/platform/kube.ts';
 import { finalMountFailure, RolloutBlockedError, unresolvable } from '../../../src/platform/kube/rollout.ts';
+import { EVENTS_INTERVAL_MS } from '../../../src/platform/kube/replacement.ts';
 import { silentLog } from '../../../src/util/log.ts';
 import { beforeAll } from '../../support/setup.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
@@ -102,6 +103,41 @@ test('a recreated pod whose NFS server stopped answering: the wait for it ends a
     assert.match((err as Error).message, `pod ${victim!.name} (recreated) cannot become ready`);
     assert.match((err as Error).message, /FailedMount: MountVolume\.SetUp failed .* mount failed: exit status 32/);
     assert.ok(tookMs < 10_000, `ended at once (${tookMs} ms), not after the 60 s timeout`);
+  } finally {
+    await platform.teardown();
+  }
+});
+
+test('a recreated pod slow to start: its events are listed every 2 s while the pod itself is read every 200 ms', async () => {
+  const platform = kube.createExistingPlatform(config({ holdRestart: false }), {
+    log: silentLog,
+    workDir: '/nonexistent',
+  });
+  await platform.provision();
+  try {
+    await platform.deploy(sharedSet(), redis2);
+    const [victim] = await platform.listPods();
+    // The kubelet starts the new pod's container 4 s after it is scheduled (an image pull, a slow mount).
+    const server = fixture.server;
+    const start = server.startPod;
+    server.startPod = (pod, node) => {
+      const { namespace, name, uid } = pod.metadata;
+      setTimeout(() => {
+        const now = server.get('Pod', namespace, name);
+        if (now?.metadata.uid !== uid) return;
+        start(now, node);
+        server.put(now);
+      }, 4000);
+    };
+    await platform.faults.podDelete.delete(victim!.name, { hold: false, mode: 'kill' });
+    fixture.requests.length = 0;
+    await platform.waitForReplacement(victim!.name, victim!.uid, 60_000);
+    const gets = (re: RegExp) => fixture.requests.filter((r) => r.method === 'GET' && re.test(r.path)).length;
+    const events = gets(/\/events$/);
+    const podReads = gets(new RegExp(`/pods/${victim!.name}$`));
+    assert.ok(podReads >= 10, `the pod read ${podReads} times in 4 s`);
+    assert.ok(events >= 1, 'the events were listed');
+    assert.ok(events <= Math.ceil(4000 / EVENTS_INTERVAL_MS) + 1, `the events listed ${events} times in 4 s`);
   } finally {
     await platform.teardown();
   }
