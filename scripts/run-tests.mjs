@@ -116,6 +116,15 @@ const print = (r) => {
 const readTimes = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {});
 const recorded = readTimes(path.join(root, 'test', 'durations.json'));
 
+/** The machine's CPU time so far, all of it and the busy part (Linux /proc/stat: not idle, not waiting on I/O). */
+function cpuTimes() {
+  if (!existsSync('/proc/stat')) return undefined;
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { total, busy: total - ticks[3] - ticks[4] };
+}
+const busyBefore = cpuTimes();
+
 // First what computes rather than waits, in two lanes: the unit tests, and with `--checks` (npm test) the
 // typecheck then the lint (type-aware: as long as the unit tests). Then the integration files, which mostly wait.
 // Run beside them, these starved the Redis servers and the writers of CPU on 2 cores (measured: a writer's
@@ -156,7 +165,16 @@ const slowest = [...results]
   .sort((a, b) => b.ms - a.ms)
   .slice(0, 5)
   .map((r) => `${r.label} ${(r.ms / 1000).toFixed(0)} s`);
-console.log(`\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores)`);
+// How busy the CPUs were: the suite is CPU-bound on two cores (README "Development"), and a run that shared the
+// machine shows it here.
+const busyAfter = cpuTimes();
+const busy =
+  busyBefore && busyAfter
+    ? `, CPUs busy ${Math.round((100 * (busyAfter.busy - busyBefore.busy)) / (busyAfter.total - busyBefore.total))}% of the run`
+    : '';
+console.log(
+  `\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores${busy})`,
+);
 console.log(`\n  Total:     ${sum('total')}\n  Passed:    ${sum('passed')}\n  Skipped:   ${sum('skipped')}`);
 console.log(`  Duration:  ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
 process.exitCode = results.some((r) => r.failedRun) || sum('passed') < sum('total') ? 1 : 0;
