@@ -9,11 +9,11 @@ ${c}`:c}return{command:t,flags:i}}function Y(){let e=["Usage: redis-cluster-resi
 debug: `)}
 `)};U();var X=q("manifests");async function Z(e){let{set:i,redis:t}=await P(e),r=S(i,D(t.replicas,e),e);return process.stdout.write(`${d(L(r))}
 `),r.some(n=>n.severity==="error")?1:0}var p=e=>{process.stderr.write(`redis-cluster-resilience: ${d(e)}
-`)};async function ee(e,i){await R(e.reportDir);let t=G(e.reportDir),r=j(p);try{let{exitCodeOf:n,runCheck:s}=await import("./check-TPYMNJCJ.js"),o=y(await s(e,{log:i,signal:r.signal,workDirs:{root:e.workDir??m()},retain:e.keepCluster?"keep":void 0,optionName:a=>`--${a}`}));process.stdout.write(`${W(o)}
+`)};async function ee(e,i){await R(e.reportDir);let t=G(e.reportDir),r=j(p);try{let{exitCodeOf:n,runCheck:s}=await import("./check-UYB3YB7W.js"),o=y(await s(e,{log:i,signal:r.signal,workDirs:{root:e.workDir??m()},retain:e.keepCluster?"keep":void 0,optionName:a=>`--${a}`}));process.stdout.write(`${W(o)}
 `);let c;try{let a=await O(o,e.reportDir);c=a.report,process.stdout.write(`
 ${_(a)}
 `)}catch(a){return p(`could not write the reports into ${x(e.reportDir)}: ${g(a)}`),1}let f=r.received();return f===void 0?n(o):(p(`cancelled by ${f}; cleanup done, report written to ${c}`),A(f))}finally{r.dispose(),t()}}async function re(e,i){let t=e.workDir??m();if(Q(V.join(t,E))){let s=await I(t);if("why"in s)throw new u(`--work-dir ${t}: ${s.why}; cleanup acts only on the run dirs this user's runs of this tool made`);if(F(s.owner))throw new u(`--work-dir ${t}: the run that owns it is still running; cancel it instead (Ctrl-C)`);let o=await M(t,i);return p(o.length?`${o.length} change(s) could not be undone; ${t} is kept for another try`:`cleaned up ${t}`),o.length?1:0}let{cleaned:r,failed:n}=await N(t,i);return p(`${r.length} run dir(s) cleaned up under ${t}${n.length?`; ${n.length} change(s) could not be undone (kept for another try)`:""}`),n.length?1:0}var w={check:ee,lint:Z,cleanup:re};async function te(e){let t=e.includes("--debug")?z:h;try{let{command:r="check",flags:n}=B(e);if(delete n.debug,n.help!==void 0||r==="help")return process.stdout.write(`${Y()}
 `),0;if(n.version!==void 0)return process.stdout.write(`${T.version}
 `),0;if(!Object.hasOwn(w,r))throw new u(`unknown command "${r}"; valid: ${Object.keys(w).join(", ")} (see --help)`);let s=r,o=v(s,n,"flag",X);return await w[s](o,t)}catch(r){return process.stderr.write(`redis-cluster-resilience: ${d(g(r))}
 `),t.debug?.($(r)),r instanceof u?2:1}}for(let e of[process.stdout,process.stderr])e.on("error",()=>{});process.exitCode=await te(process.argv.slice(2));export{te as main};
-//# sourceMappingURL=cli-DFVHT2JE.js.map
+//# sourceMappingURL=cli-H3BLHDCG.js.map
