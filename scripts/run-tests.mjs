@@ -1,17 +1,20 @@
 // Runs every test file with uvu: the unit tests in one process, the integration files in parallel, each in its
-// own process. The integration tests mostly wait on Redis (node timeouts, elections, syncs) rather than compute,
-// and each claims its own loopback addresses, so several run side by side on two cores; running them one after
-// another took most of `npm test`'s time. What computes rather than waits (with --checks the typecheck and lint,
-// and the unit tests) runs first, in two lanes of their own, then the integration files. Integration
-// files start longest first, by the durations a run recorded in test/durations.json (a file not in it first of
-// all): the run ends soon after its longest file. Each process's output is printed whole when it ends (never
-// interleaved), and the run ends with uvu's own totals lines, summed, which .ci/run reads.
+// own process. Each integration file claims its own loopback addresses, so several run side by side; what limits
+// them is the CPU: the Redis pods, the tests' clients and the checks need more than two cores give (measured in
+// README "Development"), and a Redis server starved of CPU misses its own timeouts. So what computes without
+// timing (with --checks the typecheck and lint, and the unit tests) runs first, in two lanes of their own, then
+// the integration files, `--jobs` at a time on the whole machine: every suite on it takes the same slots
+// (machineSlot), so two suites at once share the cores rather than overload them. Integration files start
+// longest first, by the durations a run recorded in test/durations.json (a file not in it first of all): the run
+// ends soon after its longest file. Each process's output is printed whole when it ends (never interleaved), and
+// the run ends with uvu's own totals lines, summed, which .ci/run reads.
 //
 //   node scripts/run-tests.mjs [--jobs N] [--checks] [PATTERN]   (PATTERN: a regular expression on the file path;
-//   --checks: `npm run typecheck` and `npm run lint` too, beside the tests, each failing the run if it fails)
+//   --checks: `npm run typecheck` and `npm run lint` too, each failing the run if it fails)
 //   TEST_TIMES=test/durations.json node scripts/run-tests.mjs   records this run's durations (merged into the file)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -112,6 +115,28 @@ const print = (r) => {
   results.push(r);
 };
 
+/**
+ * One of `slots` places for an integration file on this machine, waited for (polled): an abstract Unix socket
+ * listened on by name (Linux), which the kernel gives to one process at a time and frees when it exits, however
+ * it exits. The integration files of one suite already use the two cores (the Redis pods most of it: README
+ * "Development"); a second suite's beside them starved the Redis servers into missing their own timeouts (a
+ * failover during a rollout, measured), so suites queue for the same slots. Elsewhere: no shared slots.
+ */
+async function machineSlot(slots) {
+  if (process.platform !== 'linux') return { close: () => {} };
+  for (;;) {
+    for (let k = 0; k < slots; k++) {
+      const server = net.createServer();
+      const taken = await new Promise((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen(`\0redis-cluster-resilience-test-slot-${k}`, () => resolve(true));
+      });
+      if (taken) return { close: () => server.close() };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** Seconds per test file (the unit tests: their directory) as a run measured them. */
 const readTimes = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {});
 const recorded = readTimes(path.join(root, 'test', 'durations.json'));
@@ -125,11 +150,11 @@ function cpuTimes() {
 }
 const busyBefore = cpuTimes();
 
-// First what computes rather than waits, in two lanes: the unit tests, and with `--checks` (npm test) the
-// typecheck then the lint (type-aware: as long as the unit tests). Then the integration files, which mostly wait.
-// Run beside them, these starved the Redis servers and the writers of CPU on 2 cores (measured: a writer's
-// in-flight writes not settled within 4 s in a clean-clone run), and saved no time (625 s against 572 s).
-const COMPUTING_NICENESS = 10;
+// First what computes without timing, in two lanes: the unit tests, and with `--checks` (npm test) the typecheck
+// then the lint (type-aware: as long as the unit tests). Then the integration files. Run beside them, these
+// starved the Redis servers of CPU on 2 cores and saved no time (measured: 625 s against 572 s). At the lowest
+// priority: another suite's integration files may be running.
+const COMPUTING_NICENESS = 19;
 await Promise.all([
   (async () => {
     if (testFiles('test/unit').length > 0)
@@ -141,15 +166,24 @@ await Promise.all([
   })(),
 ]);
 
-// Integration files, longest first, `jobs` at a time.
+// Integration files, longest first, `jobs` at a time on the whole machine: each runs in a slot (machineSlot)
+// that every suite on the machine shares, so two suites at once share the CPUs instead of overloading them.
 const queue = testFiles('test/integration').sort(
   (a, b) => (recorded[b] ?? Infinity) - (recorded[a] ?? Infinity) || a.localeCompare(b),
 );
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+let waitedForSlots = 0;
 await Promise.all([
   ...Array.from({ length: Math.min(jobs, queue.length) }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
+      const asked = Date.now();
+      const slot = await machineSlot(jobs);
+      waitedForSlots += Date.now() - asked;
+      try {
+        print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
+      } finally {
+        slot.close();
+      }
     }
   }),
 ]);
@@ -172,8 +206,10 @@ const busy =
   busyBefore && busyAfter
     ? `, CPUs busy ${Math.round((100 * (busyAfter.busy - busyBefore.busy)) / (busyAfter.total - busyBefore.total))}% of the run`
     : '';
+const waited =
+  waitedForSlots > 1000 ? `; waited ${Math.round(waitedForSlots / 1000)} s for slots another suite held` : '';
 console.log(
-  `\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores${busy})`,
+  `\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores${busy}${waited})`,
 );
 console.log(`\n  Total:     ${sum('total')}\n  Passed:    ${sum('passed')}\n  Skipped:   ${sum('skipped')}`);
 console.log(`  Duration:  ${((Date.now() - started) / 1000).toFixed(2)}s\n`);
