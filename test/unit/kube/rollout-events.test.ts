@@ -4,6 +4,7 @@ import type { Config } from '../../../src/config.ts';
 import { PodNotServingError } from '../../../src/errors.ts';
 import { parseManifestFile } from '../../../src/manifests/load.ts';
 import * as kube from '../../../src/platform/kube.ts';
+import type { Platform, PodInfo } from '../../../src/platform/platform.ts';
 import { finalMountFailure, RolloutBlockedError, unresolvable } from '../../../src/platform/kube/rollout.ts';
 import { EVENTS_INTERVAL_MS } from '../../../src/platform/kube/replacement.ts';
 import { silentLog } from '../../../src/util/log.ts';
@@ -81,7 +82,8 @@ test("a transient FailedMount (the kubelet's object cache not synced yet) does n
   }
 });
 
-test('a recreated pod whose NFS server stopped answering: the wait for it ends at once, a pod that never serves', async () => {
+/** A deployed StatefulSet (no restart hold) and its first pod, for `fn`; torn down after. */
+async function withFirstPod(fn: (platform: Platform, victim: PodInfo) => Promise<void>): Promise<void> {
   const platform = kube.createExistingPlatform(config({ holdRestart: false }), {
     log: silentLog,
     workDir: '/nonexistent',
@@ -90,33 +92,32 @@ test('a recreated pod whose NFS server stopped answering: the wait for it ends a
   try {
     await platform.deploy(sharedSet(), redis2);
     const [victim] = await platform.listPods();
+    await fn(platform, victim!);
+  } finally {
+    await platform.teardown();
+  }
+}
+
+test('a recreated pod whose NFS server stopped answering: the wait for it ends at once, a pod that never serves', async () => {
+  await withFirstPod(async (platform, victim) => {
     unreachableNfs(fixture.server);
-    await platform.faults.podDelete.delete(victim!.name, { hold: false, mode: 'kill' });
+    await platform.faults.podDelete.delete(victim.name, { hold: false, mode: 'kill' });
     const started = Date.now();
-    const err = await platform.waitForReplacement(victim!.name, victim!.uid, 60_000).then(
+    const err = await platform.waitForReplacement(victim.name, victim.uid, 60_000).then(
       () => undefined,
       (e: unknown) => e,
     );
     const tookMs = Date.now() - started;
     // PodNotServingError: master-failover then fails pod-recreated with this message instead of skipping it.
     assert.instance(err, PodNotServingError);
-    assert.match((err as Error).message, `pod ${victim!.name} (recreated) cannot become ready`);
+    assert.match((err as Error).message, `pod ${victim.name} (recreated) cannot become ready`);
     assert.match((err as Error).message, /FailedMount: MountVolume\.SetUp failed .* mount failed: exit status 32/);
     assert.ok(tookMs < 10_000, `ended at once (${tookMs} ms), not after the 60 s timeout`);
-  } finally {
-    await platform.teardown();
-  }
+  });
 });
 
 test('a recreated pod slow to start: its events are listed every 2 s while the pod itself is read every 200 ms', async () => {
-  const platform = kube.createExistingPlatform(config({ holdRestart: false }), {
-    log: silentLog,
-    workDir: '/nonexistent',
-  });
-  await platform.provision();
-  try {
-    await platform.deploy(sharedSet(), redis2);
-    const [victim] = await platform.listPods();
+  await withFirstPod(async (platform, victim) => {
     // The kubelet starts the new pod's container 4 s after it is scheduled (an image pull, a slow mount).
     const server = fixture.server;
     const start = server.startPod;
@@ -129,18 +130,16 @@ test('a recreated pod slow to start: its events are listed every 2 s while the p
         server.put(now);
       }, 4000);
     };
-    await platform.faults.podDelete.delete(victim!.name, { hold: false, mode: 'kill' });
+    await platform.faults.podDelete.delete(victim.name, { hold: false, mode: 'kill' });
     fixture.requests.length = 0;
-    await platform.waitForReplacement(victim!.name, victim!.uid, 60_000);
+    await platform.waitForReplacement(victim.name, victim.uid, 60_000);
     const gets = (re: RegExp) => fixture.requests.filter((r) => r.method === 'GET' && re.test(r.path)).length;
     const events = gets(/\/events$/);
-    const podReads = gets(new RegExp(`/pods/${victim!.name}$`));
+    const podReads = gets(new RegExp(`/pods/${victim.name}$`));
     assert.ok(podReads >= 10, `the pod read ${podReads} times in 4 s`);
     assert.ok(events >= 1, 'the events were listed');
     assert.ok(events <= Math.ceil(4000 / EVENTS_INTERVAL_MS) + 1, `the events listed ${events} times in 4 s`);
-  } finally {
-    await platform.teardown();
-  }
+  });
 });
 
 test("which states are final: mount command failures and missing sources; not the kubelet's transient ones", () => {
