@@ -56,12 +56,14 @@ export interface RunDir {
 export async function createRunDir(root: string, store?: JournalStore): Promise<RunDir> {
   let dir: string | undefined;
   for (let attempt = 0; !dir; attempt++) {
-    await ensurePrivateRoot(root);
-    // Another run finishing may remove the emptied root between the two calls: make it again, once.
-    dir = await mkdtemp(path.join(root, RUN_PREFIX)).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
-      return undefined;
-    });
+    // Another run finishing may remove the emptied root at any point of this (mkdir's own check of what it found
+    // included): make it again, a few times, since runs that start and end side by side can do it more than once.
+    dir = await ensurePrivateRoot(root)
+      .then(() => mkdtemp(path.join(root, RUN_PREFIX)))
+      .catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 4) throw err;
+        return undefined;
+      });
   }
   const owner = { tool: RUN_MARKER_TOOL, pid: process.pid, start: startTime(process.pid) ?? '' };
   await writeFile(path.join(dir, OWNER_FILE), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
@@ -158,7 +160,12 @@ export async function cleanStaleRuns(
   const cleaned: string[] = [];
   const failed: string[] = [];
   if (!(await checkPrivateRoot(root))) return { cleaned, failed };
-  for (const name of (await readdir(root)).filter((e) => e.startsWith(RUN_PREFIX)).sort()) {
+  // Another run finishing removes the root once it is empty, maybe since the check: then nothing is stale.
+  const names = await readdir(root).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const name of names.filter((e) => e.startsWith(RUN_PREFIX)).sort()) {
     const dir = path.join(root, name);
     const trust = await runDirTrust(dir);
     if ('why' in trust) {

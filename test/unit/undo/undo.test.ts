@@ -270,6 +270,26 @@ test('run dirs: private root, owner alive while the run lives, stale dirs of dea
   assert.ok(!existsSync(root), 'the last run removes the emptied root');
 });
 
+test('runs starting and ending side by side: none fails on a root another run just removed', async () => {
+  // Each finishing run removes the root once it is empty; the others look for stale dirs and make their own dir
+  // in it meanwhile (every run of the tool does both on start: seen as ENOENT on readdir with concurrent runs).
+  const root = path.join(dir, 'side-by-side');
+  const errors: string[] = [];
+  const oneRun = async (): Promise<void> => {
+    for (let i = 0; i < 150; i++) {
+      try {
+        await cleanStaleRuns(root, silentLog);
+        await finishRunDir(await createRunDir(root), silentLog);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+  };
+  await Promise.all([oneRun(), oneRun(), oneRun(), oneRun()]);
+  assert.equal(errors.slice(0, 3), [], `${errors.length} of 600 runs failed`);
+  assert.ok(!existsSync(root), 'the last run removes the emptied root');
+});
+
 test('a root others can write to, or a symlink, is refused', async () => {
   const shared = path.join(dir, 'shared');
   mkdirSync(shared, { mode: 0o777 });
