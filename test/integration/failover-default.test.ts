@@ -20,6 +20,7 @@ import { waitFor } from '../../src/util/wait.ts';
 import { runMasterFailover, type FailoverResult } from '../../src/scenarios/master-failover.ts';
 import type { ScenarioEnv } from '../../src/scenarios/driver.ts';
 import { type DeployedCluster, defaultSettings, scenarioSuite, testLog } from './failover-cluster.ts';
+import { FAILOVER_CHECKS } from '../support/failover-checks.ts';
 
 /** The scenario's environment on `c`, with another platform (a fault replaced) or the run's cancel when given. */
 const envOf = (c: DeployedCluster, extra: Partial<ScenarioEnv> = {}): ScenarioEnv => ({
@@ -141,15 +142,7 @@ test('held restart: a replica takes over, the pod returns with its NodeID as a r
   assert.is(r.path, 'failover');
   assert.equal(
     r.checks.map((x) => [x.id, x.status]),
-    [
-      ['replica-promoted', 'pass'],
-      ['pod-recreated', 'pass'],
-      ['node-id-kept', 'pass'],
-      ['rejoined-as-replica', 'pass'],
-      ['cluster-healthy', 'pass'],
-      ['data-intact', 'pass'],
-      ['max-lost-writes', 'pass'],
-    ],
+    FAILOVER_CHECKS.map((id) => [id, 'pass']),
   );
   assert.is(r.status, 'pass');
   // kill-mode graceful: the victim's Redis ran its own shutdown (AOF flushed, replica caught up) before it went. In
@@ -381,15 +374,7 @@ test('a platform that fails mid-scenario: error reported, checks skipped with th
   assert.is(r.error, `deleting pod ${r.victim.pod}: simulated platform failure after the delete`);
   assert.equal(
     r.checks.map((x) => x.id),
-    [
-      'replica-promoted',
-      'pod-recreated',
-      'node-id-kept',
-      'rejoined-as-replica',
-      'cluster-healthy',
-      'data-intact',
-      'max-lost-writes',
-    ],
+    [...FAILOVER_CHECKS],
   );
   for (const x of r.checks) {
     assert.is(x.status, 'skipped', `${x.id}: ${x.summary}`);

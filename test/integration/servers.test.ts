@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Report } from '../../src/report/model.ts';
+import { FAILOVER_CHECKS } from '../support/failover-checks.ts';
 import { localCheck, runNode } from '../support/run-node.ts';
 import { beforeAll } from '../support/setup.ts';
 
@@ -20,13 +21,7 @@ const SERVERS = [
   { manifests: 'examples/valkey', name: 'Valkey', program: 'valkey-server' },
 ] as const;
 const CHECKS = [
-  'replica-promoted',
-  'pod-recreated',
-  'node-id-kept',
-  'rejoined-as-replica',
-  'cluster-healthy',
-  'data-intact',
-  'max-lost-writes',
+  ...FAILOVER_CHECKS,
   // judged by the pipeline after every scenario: the default manifests on 3 emulated nodes keep every shard on two
   'placement',
 ];
