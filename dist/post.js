@@ -1,3 +1,3 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/post-OMOU4NKN.js");
+process.env.RUNNER_DEBUG==="1"&&process.setSourceMapsEnabled(!0);await import("./chunks/post-HN54SLEV.js");
 //# sourceMappingURL=post.js.map

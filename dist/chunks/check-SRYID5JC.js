@@ -1,0 +1,3 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{a,b}from"./chunk-SDLAFHLU.js";import"./chunk-5M4Z4APS.js";import"./chunk-FOLOZK6G.js";import"./chunk-DROJSHHU.js";import"./chunk-ZZKXSUIZ.js";import"./chunk-YGBJPYM7.js";import"./chunk-AZ3A7OXA.js";import"./chunk-HUXQ6EZJ.js";import"./chunk-7ET6JV7U.js";import"./chunk-P3E5CCPX.js";import"./chunk-CASIYY4C.js";import"./chunk-PXKXBILN.js";import"./chunk-2P3Y7LNP.js";import"./chunk-JIDHOXED.js";import"./chunk-FTJL2TAL.js";export{b as exitCodeOf,a as runCheck};
+//# sourceMappingURL=check-SRYID5JC.js.map
