@@ -115,16 +115,19 @@ const print = (r) => {
   results.push(r);
 };
 
+/** How long a file waits for a slot: a whole suite's integration files, each bounded by FILE_TIMEOUT_MS, and more. */
+const SLOT_WAIT_MS = Number(process.env.TEST_SLOT_TIMEOUT_MS ?? 60 * 60_000);
+
 /**
- * One of `slots` places for an integration file on this machine, waited for (polled): an abstract Unix socket
- * listened on by name (Linux), which the kernel gives to one process at a time and frees when it exits, however
- * it exits. The integration files of one suite already use the two cores (the Redis pods most of it: README
+ * One of `slots` places for an integration file on this machine, waited for (polled; undefined after
+ * SLOT_WAIT_MS): an abstract Unix socket listened on by name (Linux), which the kernel gives to one process at a
+ * time and frees when it exits, however it exits. The integration files of one suite already use the two cores (the Redis pods most of it: README
  * "Development"); a second suite's beside them starved the Redis servers into missing their own timeouts (a
  * failover during a rollout, measured), so suites queue for the same slots. Elsewhere: no shared slots.
  */
 async function machineSlot(slots) {
   if (process.platform !== 'linux') return { close: () => {} };
-  for (;;) {
+  for (const until = Date.now() + SLOT_WAIT_MS; Date.now() < until;) {
     for (let k = 0; k < slots; k++) {
       const server = net.createServer();
       const taken = await new Promise((resolve) => {
@@ -135,6 +138,7 @@ async function machineSlot(slots) {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  return undefined;
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -182,6 +186,11 @@ await Promise.all([
       const asked = Date.now();
       const slot = await machineSlot(jobs);
       waitedForSlots += Date.now() - asked;
+      if (!slot) {
+        const out = `${file}: not run: no integration slot of ${jobs} was free for ${SLOT_WAIT_MS / 60_000} min (other runs of scripts/run-tests.mjs on this machine held them all)\n`;
+        print({ label: file, out, total: 1, passed: 0, skipped: 0, failedRun: true, ms: Date.now() - asked });
+        continue;
+      }
       try {
         print(await runUvu('test/integration', `^${escape(path.basename(file))}$`, file));
       } finally {
