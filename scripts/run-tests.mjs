@@ -187,7 +187,7 @@ await Promise.all([
       const slot = await machineSlot(jobs);
       waitedForSlots += Date.now() - asked;
       if (!slot) {
-        const out = `${file}: not run: no integration slot of ${jobs} was free for ${SLOT_WAIT_MS / 60_000} min (other runs of scripts/run-tests.mjs on this machine held them all)\n`;
+        const out = `${file}: not run: no integration slot of ${jobs} was free for ${Math.round(SLOT_WAIT_MS / 1000)} s (other runs of scripts/run-tests.mjs on this machine held them all)\n`;
         print({ label: file, out, total: 1, passed: 0, skipped: 0, failedRun: true, ms: Date.now() - asked });
         continue;
       }
