@@ -219,7 +219,9 @@ const busy =
     ? `, CPUs busy ${Math.round((100 * (busyAfter.busy - busyBefore.busy)) / (busyAfter.total - busyBefore.total))}% of the run`
     : '';
 const waited =
-  waitedForSlots > 1000 ? `; waited ${Math.round(waitedForSlots / 1000)} s for slots another suite held` : '';
+  waitedForSlots > 1000
+    ? `; its files waited ${Math.round(waitedForSlots / 1000)} s in all for slots another suite held`
+    : '';
 console.log(
   `\nslowest files: ${slowest.join(', ')} (${jobs} integration files at a time, ${os.cpus().length} cores${busy}${waited})`,
 );
